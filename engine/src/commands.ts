@@ -1,0 +1,115 @@
+import { BreakwaterError } from './errors.js';
+import type { HoldRequest } from './inventory/inventory.js';
+
+/** Commands as they arrive from a transport (gateway, NATS): untrusted until parsed. */
+export type Command =
+  | { type: 'join'; eventId: string; fanId: string }
+  | { type: 'leave'; eventId: string; fanId: string }
+  | { type: 'presence'; eventId: string; fanId: string; connected: boolean }
+  | { type: 'hold'; eventId: string; fanId: string; grantId: string; key: string; request: HoldRequest }
+  | { type: 'extendHold'; eventId: string; fanId: string; holdId: string; key: string }
+  | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string }
+  | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string }
+  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string }
+  | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string }
+  | { type: 'createEvent'; config: unknown }
+  | { type: 'updateEvent'; eventId: string; patch: unknown }
+  | { type: 'publish' | 'pause' | 'resume' | 'close'; eventId: string };
+
+export type CommandType = Command['type'];
+
+const MAX_ID = 128;
+const MAX_SEATS_PER_REQUEST = 100;
+
+type Field = 'eventId' | 'fanId' | 'grantId' | 'holdId' | 'paymentId' | 'key';
+
+/** Which identifier fields each command carries (besides its specials). */
+const FIELDS: Record<CommandType, readonly Field[]> = {
+  join: ['eventId', 'fanId'],
+  leave: ['eventId', 'fanId'],
+  presence: ['eventId', 'fanId'],
+  hold: ['eventId', 'fanId', 'grantId', 'key'],
+  extendHold: ['eventId', 'fanId', 'holdId', 'key'],
+  startPayment: ['eventId', 'fanId', 'holdId', 'paymentId', 'key'],
+  releaseHold: ['eventId', 'fanId', 'holdId', 'key'],
+  confirmPurchase: ['eventId', 'holdId', 'paymentId'],
+  failPayment: ['eventId', 'holdId', 'paymentId'],
+  createEvent: [],
+  updateEvent: ['eventId'],
+  publish: ['eventId'],
+  pause: ['eventId'],
+  resume: ['eventId'],
+  close: ['eventId'],
+};
+
+function malformed(field: string, reason: string): BreakwaterError {
+  return new BreakwaterError('MALFORMED_COMMAND', `${field} ${reason}`, { details: { field, reason } });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function requireId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID) {
+    throw malformed(field, `must be a non-empty string of at most ${MAX_ID} characters`);
+  }
+  return value;
+}
+
+function requireCount(value: unknown, field: string): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_SEATS_PER_REQUEST) {
+    throw malformed(field, `must be an integer from 1 to ${MAX_SEATS_PER_REQUEST}`);
+  }
+  return value as number;
+}
+
+export function parseHoldRequest(value: unknown): HoldRequest {
+  if (!isObject(value)) throw malformed('request', 'must be an object');
+  switch (value.kind) {
+    case 'tickets':
+      return { kind: 'tickets', tierId: requireId(value.tierId, 'request.tierId'), quantity: requireCount(value.quantity, 'request.quantity') };
+    case 'best':
+      return { kind: 'best', category: requireId(value.category, 'request.category'), quantity: requireCount(value.quantity, 'request.quantity') };
+    case 'seats': {
+      const { seatIds } = value;
+      if (!Array.isArray(seatIds) || seatIds.length === 0 || seatIds.length > MAX_SEATS_PER_REQUEST) {
+        throw malformed('request.seatIds', `must be a list of 1 to ${MAX_SEATS_PER_REQUEST} seat ids`);
+      }
+      return { kind: 'seats', seatIds: seatIds.map((id, i) => requireId(id, `request.seatIds[${i}]`)) };
+    }
+    default:
+      throw malformed('request.kind', 'must be "tickets", "seats" or "best"');
+  }
+}
+
+/** Checks the shape of an untrusted command; a malformed one changes nothing anywhere. */
+export function parseCommand(input: unknown): Command {
+  if (!isObject(input)) throw malformed('command', 'must be an object');
+  const type = input.type;
+  if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) {
+    throw malformed('type', `must be one of ${Object.keys(FIELDS).join(', ')}`);
+  }
+  const command: Record<string, unknown> = { type };
+  for (const field of FIELDS[type as CommandType]) command[field] = requireId(input[field], field);
+  switch (type) {
+    case 'presence':
+      if (typeof input.connected !== 'boolean') throw malformed('connected', 'must be true or false');
+      command.connected = input.connected;
+      break;
+    case 'hold':
+      command.request = parseHoldRequest(input.request);
+      break;
+    case 'failPayment':
+      if (typeof input.reason !== 'string' || input.reason.length > 500) throw malformed('reason', 'must be a string of at most 500 characters');
+      command.reason = input.reason;
+      break;
+    case 'createEvent':
+      command.config = input.config;
+      break;
+    case 'updateEvent':
+      command.patch = input.patch;
+      break;
+  }
+  return command as Command;
+}

@@ -1,0 +1,139 @@
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { systemClock, type Clock } from './clock.js';
+import { parseCommand, type Command } from './commands.js';
+import { validateConfigUpdate, validateEventConfig } from './config/validate.js';
+import { BreakwaterError } from './errors.js';
+import { SaleEvent, type SaleEventDeps } from './event/sale-event.js';
+import type { EventStatus } from './event/views.js';
+import type { JournalEntry } from './journal/entries.js';
+import { MemoryJournalStore } from './journal/store.js';
+
+export interface EngineOptions {
+  clock?: Clock;
+  randomBytes?: (n: number) => Uint8Array;
+  /** The synchronous journal of this process; the memory store by default. */
+  journal?: SyncJournal;
+}
+
+/** A journal the in-process engine can write without waiting. */
+export interface SyncJournal {
+  append(eventId: string, entries: readonly JournalEntry[]): void;
+  read(eventId: string): readonly JournalEntry[];
+  eventIds(): string[];
+}
+
+export type EntryListener = (eventId: string, entries: readonly JournalEntry[]) => void;
+
+/**
+ * Every event of this process, and the single entry point for commands from
+ * any transport. After each command or tick the new journal entries go to the
+ * journal first, then to listeners (the gateway's notifications), so nothing
+ * is told that is not recorded.
+ */
+export class Engine {
+  readonly clock: Clock;
+  readonly journal: SyncJournal;
+  private readonly deps: SaleEventDeps;
+  private readonly sales = new Map<string, SaleEvent>();
+  private readonly listeners = new Set<EntryListener>();
+
+  constructor(options: EngineOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.journal = options.journal ?? new MemoryJournalStore();
+    this.deps = { clock: this.clock, randomBytes: options.randomBytes ?? cryptoRandomBytes };
+  }
+
+  /** Rebuilds every event found in the journal. */
+  static restore(journal: SyncJournal, options: Omit<EngineOptions, 'journal'> = {}): Engine {
+    const engine = new Engine({ ...options, journal });
+    for (const eventId of journal.eventIds()) {
+      engine.sales.set(eventId, SaleEvent.fromJournal(journal.read(eventId), engine.deps));
+    }
+    return engine;
+  }
+
+  onEntries(listener: EntryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  createEvent(input: unknown, options: { publish?: boolean } = {}): EventStatus {
+    const config = validateEventConfig(input);
+    if (this.sales.has(config.id)) throw new BreakwaterError('EVENT_EXISTS', undefined, { details: { eventId: config.id } });
+    const sale = SaleEvent.create(config, this.deps);
+    this.sales.set(config.id, sale);
+    if (options.publish === true) sale.publish();
+    this.flush(sale);
+    return sale.status();
+  }
+
+  event(eventId: string): SaleEvent {
+    const sale = this.sales.get(eventId);
+    if (sale === undefined) throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${eventId}"`, { details: { eventId } });
+    return sale;
+  }
+
+  events(): SaleEvent[] {
+    return [...this.sales.values()];
+  }
+
+  /** Parses and runs one command; its result, or a BreakwaterError that changed nothing. */
+  execute(input: unknown): unknown {
+    const command = parseCommand(input);
+    if (command.type === 'createEvent') return this.createEvent(command.config);
+    const sale = this.event(command.eventId);
+    try {
+      return run(sale, command);
+    } finally {
+      this.flush(sale);
+    }
+  }
+
+  /** Lets time act on every event: phases, expiries, presence, admission. */
+  tick(): void {
+    for (const sale of this.sales.values()) {
+      sale.tick();
+      this.flush(sale);
+    }
+  }
+
+  private flush(sale: SaleEvent): void {
+    const entries = sale.takeEntries();
+    if (entries.length === 0) return;
+    this.journal.append(sale.id, entries);
+    for (const listener of this.listeners) listener(sale.id, entries);
+  }
+}
+
+function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>): unknown {
+  switch (command.type) {
+    case 'join':
+      return sale.join(command.fanId);
+    case 'leave':
+      return sale.leave(command.fanId);
+    case 'presence':
+      return sale.setPresence(command.fanId, command.connected);
+    case 'hold':
+      return sale.hold(command.fanId, command.grantId, command.request, command.key);
+    case 'extendHold':
+      return sale.extendHold(command.fanId, command.holdId, command.key);
+    case 'startPayment':
+      return sale.startPayment(command.fanId, command.holdId, command.paymentId, command.key);
+    case 'releaseHold':
+      return sale.releaseHold(command.fanId, command.holdId, command.key);
+    case 'confirmPurchase':
+      return sale.confirmPurchase(command.holdId, command.paymentId);
+    case 'failPayment':
+      return sale.failPayment(command.holdId, command.paymentId, command.reason);
+    case 'updateEvent':
+      return sale.updateConfig(validateConfigUpdate(sale.config, command.patch));
+    case 'publish':
+      return sale.publish();
+    case 'pause':
+      return sale.pause();
+    case 'resume':
+      return sale.resume();
+    case 'close':
+      return sale.close();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * One registry of every error a fan, an organizer or a transport can get.
+ * Codes are stable: clients switch on `code`, never on the message.
+ * docs/errors.md documents each one; a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  MALFORMED_COMMAND: { status: 400, audience: 'any', summary: 'The command is not well formed: a field is missing, has the wrong type or is out of range.' },
+  INVALID_CONFIG: { status: 400, audience: 'organizer', summary: 'The event configuration is invalid; `details.issues` lists each field and reason.' },
+  EVENT_NOT_FOUND: { status: 404, audience: 'any', summary: 'No event has this id.' },
+  EVENT_EXISTS: { status: 409, audience: 'organizer', summary: 'An event with this id already exists.' },
+  WRONG_PHASE: { status: 409, audience: 'any', summary: 'The command is not allowed in the event\'s current phase (`details.phase`).' },
+  NOT_IN_QUEUE: { status: 404, audience: 'fan', summary: 'This fan has no place in the queue (never joined, left, or lost it).' },
+  NOT_ADMITTED: { status: 403, audience: 'fan', summary: 'The fan has not been admitted, or the admission was already used.' },
+  GRANT_INVALID: { status: 403, audience: 'fan', summary: 'The admission grant is unknown, belongs to another fan, or was already used.' },
+  GRANT_EXPIRED: { status: 410, audience: 'fan', summary: 'The admission grant expired before it was used.' },
+  LIMIT_EXCEEDED: { status: 409, audience: 'fan', summary: 'The request would take the fan over the per-fan ticket limit (`details.limit`, `details.current`).' },
+  TIER_NOT_FOUND: { status: 404, audience: 'fan', summary: 'No general-admission tier has this id.' },
+  CATEGORY_NOT_FOUND: { status: 404, audience: 'fan', summary: 'No reserved seat has this category.' },
+  SEAT_NOT_FOUND: { status: 404, audience: 'fan', summary: 'A requested seat does not exist (`details.seatId`).' },
+  SEAT_TAKEN: { status: 409, audience: 'fan', summary: 'A requested seat is held or sold (`details.seatId`).' },
+  NOT_ENOUGH_INVENTORY: { status: 409, audience: 'fan', summary: 'Not enough tickets or seats are free for the request (`details.available`).' },
+  SOLD_OUT: { status: 409, audience: 'fan', summary: 'Nothing is left to sell and no hold can come back.' },
+  HOLD_NOT_FOUND: { status: 404, audience: 'any', summary: 'No hold has this id, or it belongs to another fan.' },
+  HOLD_NOT_ACTIVE: { status: 409, audience: 'any', summary: 'The hold already ended (`details.outcome`: purchased, expired or released) or is in the wrong state.' },
+  HOLD_EXPIRED: { status: 410, audience: 'any', summary: 'The hold expired: its seats went back on sale. A payment arriving now must be refunded.' },
+  EXTENSION_NOT_ALLOWED: { status: 409, audience: 'fan', summary: 'The event does not allow extensions, or this hold was already extended.' },
+  PAYMENT_MISMATCH: { status: 409, audience: 'payment', summary: 'The payment id does not match the payment started for this hold.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, audience: 'any', summary: 'This idempotency key was already used with different content.' },
+} as const satisfies Record<string, { status: number; audience: 'fan' | 'organizer' | 'payment' | 'any'; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorOptions {
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** The one error class the engine throws for anything a caller did. */
+export class BreakwaterError extends Error {
+  override readonly name = 'BreakwaterError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string = ERROR_CODES[code].summary, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isBreakwaterError(err: unknown, code?: ErrorCode): err is BreakwaterError {
+  return err instanceof BreakwaterError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,624 @@
+import type { Clock } from '../clock.js';
+import type { EventConfig } from '../config/types.js';
+import { BreakwaterError } from '../errors.js';
+import { commitmentOf, newSeed } from '../fairness/shuffle.js';
+import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
+import { Inventory, type HoldRequest } from '../inventory/inventory.js';
+import type { JournalEntry } from '../journal/entries.js';
+import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
+import { FanStatus, WaitingRoom } from '../queue/waiting-room.js';
+import { admissionBudget, TokenBucket } from './admission.js';
+import { checkConfigChange } from './config-change.js';
+import { holdView, type EventStatus, type GrantView, type HoldView, type JoinResult } from './views.js';
+
+export interface SaleEventDeps {
+  clock: Clock;
+  /** Source of the shuffle seed: node:crypto's randomBytes in production, seeded in simulations. */
+  randomBytes: (n: number) => Uint8Array;
+}
+
+interface Grant {
+  readonly id: string;
+  readonly fanId: string;
+  readonly expiresAt: number;
+  status: 'open' | 'used' | 'expired' | 'revoked';
+}
+
+interface IdempotentResult {
+  fingerprint: string;
+  result: unknown;
+}
+
+/** Holds that may come back within this horizon count as inventory the queue can be admitted against. */
+export const EXPIRY_LOOKAHEAD_MS = 15_000;
+
+/**
+ * One event's sale: the per-event actor. Commands are decided here (checked,
+ * with every choice made: seats, ids, who is admitted) and turned into journal
+ * entries; `apply` is the only code that changes state, and replaying the
+ * journal through it rebuilds the event exactly. No I/O: time comes from the
+ * injected clock and the new entries wait in `takeEntries()` for the host.
+ */
+export class SaleEvent {
+  config: EventConfig;
+  readonly room = new WaitingRoom();
+  inventory: Inventory;
+  readonly holds = new HoldBook();
+  private readonly actor: SaleActor;
+  private cachedPhase: Phase = 'draft';
+  private readonly openGrants = new Map<string, Grant>();
+  private readonly grantsById = new Map<string, Grant>();
+  private grantSequence = 0;
+  private readonly idempotency = new Map<string, IdempotentResult>();
+  private seed: string | undefined;
+  private commitment: string | undefined;
+  private seedRevealed = false;
+  private readonly rate = new TokenBucket();
+  private readonly paymentPace = new TokenBucket();
+  private admittingSince: number | undefined;
+  private admittedTotal = 0;
+  private soldOutAt: number | undefined;
+  private newEntries: JournalEntry[] = [];
+
+  private constructor(
+    private readonly deps: SaleEventDeps,
+    config: EventConfig,
+  ) {
+    this.config = config;
+    this.inventory = new Inventory(config.inventory);
+    this.actor = startSaleActor({ preQueueOpensAt: config.preQueueOpensAt, onSaleAt: config.onSaleAt });
+  }
+
+  /** A new event in draft, from an already validated configuration. */
+  static create(config: EventConfig, deps: SaleEventDeps): SaleEvent {
+    const event = new SaleEvent(deps, config);
+    event.newEntries.push({ type: 'created', at: deps.clock.now(), config });
+    return event;
+  }
+
+  /** Rebuilds an event from its journal: the same state as the event that wrote it. */
+  static fromJournal(entries: readonly JournalEntry[], deps: SaleEventDeps): SaleEvent {
+    const first = entries[0];
+    if (first?.type !== 'created') throw new Error('a journal starts with its "created" entry');
+    const event = new SaleEvent(deps, first.config);
+    for (const entry of entries.slice(1)) event.apply(entry);
+    return event;
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get phase(): Phase {
+    return this.cachedPhase;
+  }
+
+  /** Entries recorded since the last call, for the host to store and publish. */
+  takeEntries(): JournalEntry[] {
+    const entries = this.newEntries;
+    this.newEntries = [];
+    return entries;
+  }
+
+  // ── Fans ────────────────────────────────────────────────────────────────
+
+  /** Takes a place in the queue; joining again returns the same place. */
+  join(fanId: string): JoinResult {
+    if (!this.room.isPresent(fanId)) {
+      this.requirePhase('join', 'preQueue', 'onSale', 'paused', 'soldOut');
+      this.record({ type: 'joined', at: this.now(), fanId });
+    }
+    return this.joinResult(fanId);
+  }
+
+  /** Gives the place up. An unused admission goes back to the queue. */
+  leave(fanId: string): void {
+    this.requirePresent(fanId);
+    this.record({ type: 'left', at: this.now(), fanId, reason: 'left' });
+  }
+
+  /** The gateway reports a fan's connection coming and going. */
+  setPresence(fanId: string, connected: boolean): void {
+    this.requirePresent(fanId);
+    if (this.room.isConnected(fanId) !== connected) this.record({ type: 'presence', at: this.now(), fanId, connected });
+  }
+
+  /** Uses the fan's one-time admission grant to hold tickets for the payment window. */
+  hold(fanId: string, grantId: string, request: HoldRequest, key: string): HoldView {
+    const fingerprint = `hold:${grantId}:${JSON.stringify(request)}`;
+    const replay = this.replay(fanId, key, fingerprint);
+    if (replay !== undefined) return replay as HoldView;
+    if (this.phase === 'soldOut') throw new BreakwaterError('SOLD_OUT');
+    this.requirePhase('hold', 'onSale', 'paused');
+    const grant = this.requireGrant(fanId, grantId);
+    const quantity = request.kind === 'seats' ? request.seatIds.length : request.quantity;
+    const current = this.holds.ticketsOf(fanId);
+    if (current + quantity > this.config.maxTicketsPerFan) {
+      throw new BreakwaterError('LIMIT_EXCEEDED', `at most ${this.config.maxTicketsPerFan} tickets per fan`, {
+        details: { limit: this.config.maxTicketsPerFan, current, requested: quantity },
+      });
+    }
+    const allocation = this.inventory.allocate(request);
+    const at = this.now();
+    const holdId = this.holds.nextId();
+    this.record({
+      type: 'held', at, fanId, holdId, grantId: grant.id, key, fingerprint, allocation,
+      expiresAt: at + this.config.paymentWindowMs,
+    });
+    this.afterInventoryChange();
+    return this.replay(fanId, key, fingerprint) as HoldView;
+  }
+
+  /** Extends a hold once by the event's extension, when the event allows it. */
+  extendHold(fanId: string, holdId: string, key: string): HoldView {
+    const fingerprint = `extend:${holdId}`;
+    const replay = this.replay(fanId, key, fingerprint);
+    if (replay !== undefined) return replay as HoldView;
+    const hold = this.requireLiveHold(fanId, holdId, 'held');
+    if (this.config.holdExtensionMs <= 0 || hold.extended) {
+      throw new BreakwaterError('EXTENSION_NOT_ALLOWED', hold.extended ? 'this hold was already extended' : undefined);
+    }
+    this.record({ type: 'extended', at: this.now(), holdId, key, expiresAt: hold.expiresAt + this.config.holdExtensionMs });
+    return holdView(hold);
+  }
+
+  /** The fan starts paying: expiry pauses, up to the event's bound, until the payment side answers. */
+  startPayment(fanId: string, holdId: string, paymentId: string, key: string): HoldView {
+    const fingerprint = `pay:${holdId}:${paymentId}`;
+    const replay = this.replay(fanId, key, fingerprint);
+    if (replay !== undefined) return replay as HoldView;
+    this.requireLiveHold(fanId, holdId, 'held');
+    const at = this.now();
+    this.record({ type: 'paymentStarted', at, holdId, key, paymentId, pendingUntil: at + this.config.paymentPendingMaxMs });
+    this.afterInventoryChange();
+    return holdView(this.holds.get(holdId)!);
+  }
+
+  /** The fan lets the tickets go before the window ends. */
+  releaseHold(fanId: string, holdId: string, key: string): HoldView {
+    const fingerprint = `release:${holdId}`;
+    const replay = this.replay(fanId, key, fingerprint);
+    if (replay !== undefined) return replay as HoldView;
+    this.requireLiveHold(fanId, holdId, 'held');
+    this.record({ type: 'released', at: this.now(), holdId, key });
+    this.afterInventoryChange();
+    return holdView(this.holds.get(holdId)!);
+  }
+
+  // ── Payment side ────────────────────────────────────────────────────────
+
+  /**
+   * The payment provider (or the organizer's checkout) confirms a payment.
+   * Idempotent on the payment id; a payment for a hold that already ended
+   * gets HOLD_EXPIRED / HOLD_NOT_ACTIVE so the caller refunds it.
+   */
+  confirmPurchase(holdId: string, paymentId: string): HoldView {
+    const hold = this.requireHold(holdId);
+    if (hold.status === 'purchased') {
+      if (hold.paymentId !== paymentId) throw paymentMismatch(hold);
+      return holdView(hold);
+    }
+    this.requirePaymentTarget(hold, paymentId);
+    this.record({ type: 'purchased', at: this.now(), holdId, paymentId });
+    this.afterInventoryChange();
+    return holdView(hold);
+  }
+
+  /** The payment failed: the hold resumes with the window it had left. */
+  failPayment(holdId: string, paymentId: string, reason: string): HoldView {
+    const hold = this.requireHold(holdId);
+    if (hold.status !== 'paymentPending' && hold.paymentId === paymentId) return holdView(hold);
+    if (hold.status !== 'paymentPending') throw notActive(hold);
+    this.requirePaymentTarget(hold, paymentId);
+    const at = this.now();
+    this.record({ type: 'paymentFailed', at, holdId, paymentId, reason, expiresAt: at + hold.remainingMs! });
+    this.afterInventoryChange();
+    return holdView(hold);
+  }
+
+  // ── Organizer ───────────────────────────────────────────────────────────
+
+  publish(): void {
+    this.transitionOrThrow({ type: 'PUBLISH' }, { type: 'published', at: this.now() });
+    this.tick();
+  }
+
+  pause(): void {
+    this.transitionOrThrow({ type: 'PAUSE' }, { type: 'paused', at: this.now() });
+  }
+
+  resume(): void {
+    this.transitionOrThrow({ type: 'RESUME' }, { type: 'resumed', at: this.now() });
+    this.afterInventoryChange();
+  }
+
+  close(): void {
+    this.transitionOrThrow({ type: 'CLOSE' }, { type: 'closed', at: this.now() });
+  }
+
+  /** Retunes the sale: the new configuration must already be validated as a whole. */
+  updateConfig(next: EventConfig): void {
+    checkConfigChange(this.config, next, this.phase, this.inventory);
+    this.record({ type: 'configUpdated', at: this.now(), config: next });
+    this.afterInventoryChange();
+    this.tick();
+  }
+
+  // ── Time ────────────────────────────────────────────────────────────────
+
+  /**
+   * Everything time does, in order: phase changes that are due, holds and
+   * grants that expired, fans absent past the grace period, then admission.
+   */
+  tick(): void {
+    const now = this.now();
+    this.advancePhase(now);
+    for (const hold of this.holds.due(now)) this.record({ type: 'expired', at: now, holdId: hold.id });
+    for (const grant of this.dueGrants(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.fanId, grantId: grant.id });
+    for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs)) {
+      this.record({ type: 'left', at: now, fanId, reason: 'presenceLost' });
+    }
+    if (now >= this.config.closesAt && this.phase !== 'closed') this.transitionOrThrow({ type: 'CLOSE' }, { type: 'closed', at: now });
+    this.afterInventoryChange();
+    this.admit(now);
+  }
+
+  private advancePhase(now: number): void {
+    if (canTransition(this.actor, { type: 'OPEN_PRE_QUEUE', at: now })) {
+      const seed = newSeed(this.deps.randomBytes);
+      this.record({ type: 'preQueueOpened', at: now, commitment: commitmentOf(seed), seed });
+    }
+    if (canTransition(this.actor, { type: 'START_SALE', at: now })) {
+      this.record({ type: 'saleStarted', at: now, seed: this.seed!, shuffled: this.room.preQueueEntries().length });
+    }
+  }
+
+  private admit(now: number): void {
+    if (this.phase !== 'onSale') {
+      this.admittingSince = undefined;
+      return;
+    }
+    // Budgets accrue only while on sale; the first tick of a sale starts with one second's worth.
+    const elapsed = this.admittingSince === undefined ? 1000 : now - this.admittingSince;
+    this.admittingSince = now;
+    const policy = this.config.admission;
+    this.rate.refill(policy.mode === 'rate' ? policy.fansPerMinute / 60 : Infinity, elapsed);
+    this.paymentPace.refill(policy.paymentCapacityPerSec ?? Infinity, elapsed);
+    if (this.room.waiting === 0) return;
+    const k = admissionBudget({
+      rateTokens: this.rate.tokens,
+      paymentTokens: this.paymentPace.tokens,
+      maxActiveShoppers: policy.maxActiveShoppers,
+      activeShoppers: this.activeShoppers,
+      freeTickets: this.inventory.free,
+      ticketsExpiringSoon: this.holds.ticketsExpiringBy(now + EXPIRY_LOOKAHEAD_MS),
+      openGrants: this.openGrants.size,
+      maxTicketsPerFan: this.config.maxTicketsPerFan,
+    });
+    if (k <= 0) return;
+    const fanIds = this.room.nextWaiting(k);
+    if (fanIds.length === 0) return;
+    this.rate.take(fanIds.length);
+    this.paymentPace.take(fanIds.length);
+    this.record({ type: 'admitted', at: now, fanIds, firstGrant: this.grantSequence + 1, grantExpiresAt: now + this.config.grantTtlMs });
+  }
+
+  /** Sold out the moment nothing is free and no held hold can come back; reopened when something is. */
+  private afterInventoryChange(): void {
+    const at = this.now();
+    if (this.inventory.free === 0 && this.holds.heldCount === 0) {
+      if (canTransition(this.actor, { type: 'SELL_OUT' })) this.record({ type: 'soldOut', at });
+    } else if (this.inventory.free > 0 && canTransition(this.actor, { type: 'REOPEN' })) {
+      this.record({ type: 'reopened', at });
+    }
+  }
+
+  private dueGrants(now: number): Grant[] {
+    const due: Grant[] = [];
+    for (const grant of this.openGrants.values()) if (grant.expiresAt <= now) due.push(grant);
+    return due;
+  }
+
+  // ── Applying entries: the only place state changes ──────────────────────
+
+  private record(entry: JournalEntry): void {
+    this.apply(entry);
+    this.newEntries.push(entry);
+  }
+
+  private apply(entry: JournalEntry): void {
+    switch (entry.type) {
+      case 'created':
+        throw new Error('"created" can only start a journal');
+
+      case 'configUpdated':
+        this.config = entry.config;
+        // Before publication nothing can be held, so the inventory is simply rebuilt.
+        if (this.phase === 'draft') this.inventory = new Inventory(entry.config.inventory);
+        else this.inventory.resizeTiers(entry.config.inventory.tiers);
+        this.actor.send({ type: 'RESCHEDULE', schedule: { preQueueOpensAt: entry.config.preQueueOpensAt, onSaleAt: entry.config.onSaleAt } });
+        break;
+      case 'published':
+        this.transition({ type: 'PUBLISH' });
+        break;
+      case 'preQueueOpened':
+        this.seed = entry.seed;
+        this.commitment = entry.commitment;
+        this.transition({ type: 'OPEN_PRE_QUEUE', at: entry.at });
+        break;
+      case 'saleStarted':
+        this.seedRevealed = true;
+        this.room.numberPreQueue(entry.seed);
+        this.transition({ type: 'START_SALE', at: entry.at });
+        break;
+      case 'paused':
+        this.transition({ type: 'PAUSE' });
+        break;
+      case 'resumed':
+        this.transition({ type: 'RESUME' });
+        break;
+      case 'soldOut':
+        this.soldOutAt = entry.at;
+        this.transition({ type: 'SELL_OUT' });
+        break;
+      case 'reopened':
+        this.soldOutAt = undefined;
+        this.transition({ type: 'REOPEN' });
+        break;
+      case 'closed':
+        this.transition({ type: 'CLOSE' });
+        break;
+      case 'joined':
+        this.room.join(entry.fanId, this.phase !== 'preQueue');
+        this.room.setPresence(entry.fanId, true, entry.at, this.config.presenceGraceMs);
+        break;
+      case 'left':
+        this.revokeGrant(entry.fanId);
+        this.room.remove(entry.fanId, entry.reason === 'left' ? 'left' : 'lost');
+        break;
+      case 'presence':
+        this.room.setPresence(entry.fanId, entry.connected, entry.at, this.config.presenceGraceMs);
+        break;
+      case 'admitted':
+        this.applyAdmitted(entry);
+        break;
+      case 'grantExpired':
+        this.openGrants.delete(entry.fanId);
+        this.grantsById.get(entry.grantId)!.status = 'expired';
+        break;
+      case 'held':
+        this.applyHeld(entry);
+        break;
+      case 'extended': {
+        const hold = this.holds.get(entry.holdId)!;
+        hold.expiresAt = entry.expiresAt;
+        hold.extended = true;
+        this.holds.reschedule(hold, 'held');
+        this.remember(hold.fanId, entry.key, `extend:${hold.id}`, holdView(hold));
+        break;
+      }
+      case 'paymentStarted': {
+        const hold = this.holds.get(entry.holdId)!;
+        hold.paymentId = entry.paymentId;
+        hold.pendingUntil = entry.pendingUntil;
+        hold.remainingMs = hold.expiresAt - entry.at;
+        this.holds.reschedule(hold, 'paymentPending');
+        this.remember(hold.fanId, entry.key, `pay:${hold.id}:${entry.paymentId}`, holdView(hold));
+        break;
+      }
+      case 'paymentFailed': {
+        const hold = this.holds.get(entry.holdId)!;
+        hold.expiresAt = entry.expiresAt;
+        hold.pendingUntil = undefined;
+        this.holds.reschedule(hold, 'held');
+        break;
+      }
+      case 'purchased': {
+        const hold = this.holds.get(entry.holdId)!;
+        hold.paymentId = entry.paymentId;
+        this.holds.end(hold, 'purchased', entry.at);
+        this.inventory.sell(hold.allocation);
+        break;
+      }
+      case 'expired':
+      case 'released': {
+        const hold = this.holds.get(entry.holdId)!;
+        this.holds.end(hold, entry.type, entry.at);
+        this.inventory.release(hold.allocation);
+        if (entry.type === 'released') this.remember(hold.fanId, entry.key, `release:${hold.id}`, holdView(hold));
+        break;
+      }
+      default:
+        throw new Error(`unknown journal entry ${(entry as { type: string }).type}`);
+    }
+  }
+
+  private applyAdmitted(entry: Extract<JournalEntry, { type: 'admitted' }>): void {
+    entry.fanIds.forEach((fanId, i) => {
+      const grant: Grant = { id: `g${entry.firstGrant + i}`, fanId, expiresAt: entry.grantExpiresAt, status: 'open' };
+      this.room.admit(fanId);
+      this.openGrants.set(fanId, grant);
+      this.grantsById.set(grant.id, grant);
+    });
+    this.grantSequence = entry.firstGrant + entry.fanIds.length - 1;
+    this.admittedTotal += entry.fanIds.length;
+  }
+
+  private applyHeld(entry: Extract<JournalEntry, { type: 'held' }>): void {
+    const grant = this.grantsById.get(entry.grantId)!;
+    grant.status = 'used';
+    this.openGrants.delete(grant.fanId);
+    const hold: Hold = {
+      id: entry.holdId, fanId: entry.fanId, allocation: entry.allocation, createdAt: entry.at,
+      status: 'held', expiresAt: entry.expiresAt, extended: false,
+    };
+    this.holds.add(hold);
+    this.inventory.hold(entry.allocation);
+    this.remember(entry.fanId, entry.key, entry.fingerprint, holdView(hold));
+  }
+
+  private revokeGrant(fanId: string): void {
+    const grant = this.openGrants.get(fanId);
+    if (grant === undefined) return;
+    grant.status = 'revoked';
+    this.openGrants.delete(fanId);
+  }
+
+  private transition(event: LifecycleEvent): void {
+    if (!canTransition(this.actor, event)) throw new Error(`lifecycle: ${event.type} not allowed in ${this.phase}`);
+    this.actor.send(event);
+    this.cachedPhase = phaseOf(this.actor);
+  }
+
+  private transitionOrThrow(event: LifecycleEvent, entry: JournalEntry): void {
+    if (!canTransition(this.actor, event)) {
+      throw new BreakwaterError('WRONG_PHASE', `cannot ${event.type.toLowerCase().replace('_', ' ')} while ${this.phase}`, {
+        details: { phase: this.phase },
+      });
+    }
+    this.record(entry);
+  }
+
+  // ── Checks ──────────────────────────────────────────────────────────────
+
+  private now(): number {
+    return this.deps.clock.now();
+  }
+
+  private requirePhase(action: string, ...allowed: Phase[]): void {
+    if (!allowed.includes(this.phase)) {
+      throw new BreakwaterError('WRONG_PHASE', `cannot ${action} while the event is ${this.phase}`, {
+        details: { phase: this.phase, allowed },
+      });
+    }
+  }
+
+  private requirePresent(fanId: string): void {
+    if (!this.room.isPresent(fanId)) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
+  }
+
+  private requireGrant(fanId: string, grantId: string): Grant {
+    const grant = this.grantsById.get(grantId);
+    if (grant === undefined || grant.fanId !== fanId) {
+      throw new BreakwaterError('GRANT_INVALID', 'this admission grant is not yours', { details: { grantId } });
+    }
+    if (grant.status === 'expired' || (grant.status === 'open' && grant.expiresAt <= this.now())) {
+      throw new BreakwaterError('GRANT_EXPIRED', undefined, { details: { grantId, expiredAt: grant.expiresAt } });
+    }
+    if (grant.status !== 'open') {
+      throw new BreakwaterError('GRANT_INVALID', `this admission grant was ${grant.status === 'used' ? 'already used' : 'revoked'}`, {
+        details: { grantId, status: grant.status },
+      });
+    }
+    return grant;
+  }
+
+  private requireHold(holdId: string): Hold {
+    const hold = this.holds.get(holdId);
+    if (hold === undefined) throw new BreakwaterError('HOLD_NOT_FOUND', undefined, { details: { holdId } });
+    return hold;
+  }
+
+  /** An active hold of this fan in the given state whose deadline has not passed. */
+  private requireLiveHold(fanId: string, holdId: string, status: Hold['status']): Hold {
+    const hold = this.requireHold(holdId);
+    if (hold.fanId !== fanId) throw new BreakwaterError('HOLD_NOT_FOUND', undefined, { details: { holdId } });
+    if (hold.status === 'expired' || (hold.status === status && deadlineOf(hold) <= this.now())) throw expired(hold);
+    if (hold.status !== status) throw notActive(hold);
+    return hold;
+  }
+
+  private requirePaymentTarget(hold: Hold, paymentId: string): void {
+    if (hold.status === 'expired') throw expired(hold);
+    if (hold.status !== 'held' && hold.status !== 'paymentPending') throw notActive(hold);
+    if (hold.status === 'paymentPending' && hold.paymentId !== paymentId) throw paymentMismatch(hold);
+    if (deadlineOf(hold) <= this.now()) throw expired(hold);
+  }
+
+  /** The first result of an idempotent command, or undefined if the key is new. */
+  private replay(fanId: string, key: string, fingerprint: string): unknown {
+    const seen = this.idempotency.get(`${fanId}\u0000${key}`);
+    if (seen === undefined) return undefined;
+    if (seen.fingerprint !== fingerprint) {
+      throw new BreakwaterError('IDEMPOTENCY_KEY_REUSED', undefined, { details: { key } });
+    }
+    return seen.result;
+  }
+
+  private remember(fanId: string, key: string, fingerprint: string, result: unknown): void {
+    this.idempotency.set(`${fanId}\u0000${key}`, { fingerprint, result });
+  }
+
+  // ── Reading ─────────────────────────────────────────────────────────────
+
+  private get activeShoppers(): number {
+    return this.openGrants.size + this.holds.shoppers;
+  }
+
+  private joinResult(fanId: string): JoinResult {
+    const place = this.room.place(fanId)!;
+    const grant = this.openGrants.get(fanId);
+    return {
+      eventId: this.id,
+      fanId,
+      number: place.number,
+      position: place.status === FanStatus.WAITING && place.number > 0 ? place.number - this.room.nowServing : 0,
+      status: place.status === FanStatus.WAITING ? (place.number === 0 ? 'preQueue' : 'waiting') : 'admitted',
+      phase: this.phase,
+      nowServing: this.room.nowServing,
+      grant: grant === undefined ? undefined : grantView(grant),
+    };
+  }
+
+  /** A fan's own view: place, admission and holds. */
+  fanView(fanId: string): JoinResult & { holds: HoldView[] } {
+    if (this.room.place(fanId) === undefined) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
+    const holds = [...this.holds.all()].filter((h) => h.fanId === fanId).map(holdView);
+    return { ...this.joinResult(fanId), holds };
+  }
+
+  status(): EventStatus {
+    return {
+      eventId: this.id,
+      name: this.config.name,
+      phase: this.phase,
+      commitment: this.commitment,
+      seed: this.seedRevealed ? this.seed : undefined,
+      nowServing: this.room.nowServing,
+      lastNumber: this.room.lastNumber,
+      waiting: this.room.waiting,
+      joined: this.room.joinedCount,
+      admitted: this.admittedTotal,
+      openGrants: this.openGrants.size,
+      activeShoppers: this.activeShoppers,
+      tickets: {
+        free: this.inventory.free,
+        held: [...this.holds.activeHolds()].reduce((sum, h) => sum + h.allocation.quantity, 0),
+        sold: this.holds.sold,
+      },
+      holds: {
+        active: this.holds.activeCount,
+        paymentPending: this.holds.activeCount - this.holds.heldCount,
+        expired: this.holds.expired,
+        released: this.holds.released,
+      },
+      soldOutAt: this.soldOutAt,
+    };
+  }
+}
+
+function grantView(grant: Grant): GrantView {
+  return { grantId: grant.id, expiresAt: grant.expiresAt };
+}
+
+function expired(hold: Hold): BreakwaterError {
+  return new BreakwaterError('HOLD_EXPIRED', undefined, { details: { holdId: hold.id } });
+}
+
+function notActive(hold: Hold): BreakwaterError {
+  return new BreakwaterError('HOLD_NOT_ACTIVE', `this hold is ${hold.status}`, { details: { holdId: hold.id, outcome: hold.status } });
+}
+
+function paymentMismatch(hold: Hold): BreakwaterError {
+  return new BreakwaterError('PAYMENT_MISMATCH', undefined, { details: { holdId: hold.id } });
+}

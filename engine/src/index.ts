@@ -1,0 +1,16 @@
+export { SimulatedClock, systemClock, type Clock } from './clock.js';
+export { BreakwaterError, ERROR_CODES, isBreakwaterError, type ErrorCode } from './errors.js';
+export type { EventConfig, EventConfigInput, AdmissionPolicy, InventoryConfig, TierConfig, SectionConfig, RowConfig, SeatConfig } from './config/types.js';
+export { CONFIG_DEFAULTS, seatId } from './config/types.js';
+export { validateEventConfig, validateConfigUpdate, type ConfigIssue } from './config/validate.js';
+export { parseCommand, parseHoldRequest, type Command, type CommandType } from './commands.js';
+export { Engine, type EngineOptions, type SyncJournal, type EntryListener } from './engine.js';
+export { SaleEvent, EXPIRY_LOOKAHEAD_MS, type SaleEventDeps } from './event/sale-event.js';
+export type { EventStatus, GrantView, HoldView, JoinResult } from './event/views.js';
+export type { HoldRequest } from './inventory/inventory.js';
+export type { Hold, HoldStatus } from './inventory/hold-book.js';
+export type { JournalEntry, JournalEntryType, Allocation } from './journal/entries.js';
+export { MemoryJournalStore, type JournalStore } from './journal/store.js';
+export { PHASES, type Phase } from './lifecycle/sale-machine.js';
+export { commitmentOf, shuffle, shuffledIndices, verifyShuffle, type ShuffleProof } from './fairness/shuffle.js';
+export { checkInvariants, type InvariantViolation } from './invariants.js';

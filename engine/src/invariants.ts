@@ -1,0 +1,119 @@
+import type { EventConfig } from './config/types.js';
+import { seatId } from './config/types.js';
+import { shuffle } from './fairness/shuffle.js';
+import type { Allocation, JournalEntry } from './journal/entries.js';
+
+export type Invariant =
+  | 'seatSoldTwice'
+  | 'seatHeldTwice'
+  | 'tierOversold'
+  | 'perFanLimit'
+  | 'holdEndedTwice'
+  | 'holdUnresolved'
+  | 'admissionOrder';
+
+export interface InvariantViolation {
+  invariant: Invariant;
+  message: string;
+}
+
+export interface InvariantOptions {
+  /** Every hold must have ended by now (e.g. after close and the last deadline). */
+  requireAllHoldsEnded?: boolean;
+}
+
+/**
+ * Checks a journal against the sale's invariants by replaying it
+ * independently of the engine: an oracle that shares no state with the code
+ * it checks. Returns every violation found, empty when all hold.
+ */
+export function checkInvariants(journal: readonly JournalEntry[], options: InvariantOptions = {}): InvariantViolation[] {
+  const violations: InvariantViolation[] = [];
+  const fail = (invariant: Invariant, message: string) => violations.push({ invariant, message });
+  const first = journal[0];
+  if (first?.type !== 'created') return [{ invariant: 'holdUnresolved', message: 'the journal does not start with "created"' }];
+  let config: EventConfig = first.config;
+
+  const holds = new Map<string, { fanId: string; allocation: Allocation; ended: boolean }>();
+  const seatState = new Map<string, 'held' | 'sold'>();
+  const soldByTier = new Map<string, number>();
+  const ticketsOfFan = new Map<string, number>();
+  // Fans waiting in the exact order they must be admitted: the first key is next.
+  const expectedOrder = new Map<string, true>();
+  const preQueue: string[] = [];
+  let started = false;
+
+  const seatsOf = (a: Allocation) => a.seatIds ?? [];
+  for (const entry of journal) {
+    switch (entry.type) {
+      case 'configUpdated':
+        config = entry.config;
+        break;
+      case 'joined':
+        if (started) expectedOrder.set(entry.fanId, true);
+        else preQueue.push(entry.fanId);
+        break;
+      case 'left':
+        expectedOrder.delete(entry.fanId);
+        if (!started) preQueue.splice(preQueue.lastIndexOf(entry.fanId), 1);
+        break;
+      case 'saleStarted':
+        started = true;
+        for (const fanId of shuffle(preQueue, entry.seed)) expectedOrder.set(fanId, true);
+        break;
+      case 'admitted':
+        for (const fanId of entry.fanIds) {
+          const next = expectedOrder.keys().next();
+          if (next.done === true || next.value !== fanId) {
+            fail('admissionOrder', `${fanId} admitted while ${next.done === true ? 'nobody' : next.value} was next in line`);
+          }
+          expectedOrder.delete(fanId);
+        }
+        break;
+      case 'held': {
+        holds.set(entry.holdId, { fanId: entry.fanId, allocation: entry.allocation, ended: false });
+        for (const seat of seatsOf(entry.allocation)) {
+          if (seatState.has(seat)) fail('seatHeldTwice', `seat ${seat} held by ${entry.holdId} while ${seatState.get(seat)}`);
+          seatState.set(seat, 'held');
+        }
+        const tickets = (ticketsOfFan.get(entry.fanId) ?? 0) + entry.allocation.quantity;
+        ticketsOfFan.set(entry.fanId, tickets);
+        if (tickets > config.maxTicketsPerFan) fail('perFanLimit', `${entry.fanId} has ${tickets} tickets, limit ${config.maxTicketsPerFan}`);
+        break;
+      }
+      case 'purchased':
+      case 'expired':
+      case 'released': {
+        const hold = holds.get(entry.holdId);
+        if (hold === undefined || hold.ended) {
+          fail('holdEndedTwice', `hold ${entry.holdId} ${entry.type} ${hold === undefined ? 'without being held' : 'after it ended'}`);
+          break;
+        }
+        hold.ended = true;
+        for (const seat of seatsOf(hold.allocation)) {
+          if (entry.type !== 'purchased') seatState.delete(seat);
+          else if (seatState.get(seat) === 'sold') fail('seatSoldTwice', `seat ${seat} sold twice (hold ${entry.holdId})`);
+          else seatState.set(seat, 'sold');
+        }
+        if (entry.type === 'purchased' && hold.allocation.tierId !== undefined) {
+          const tierId = hold.allocation.tierId;
+          soldByTier.set(tierId, (soldByTier.get(tierId) ?? 0) + hold.allocation.quantity);
+        } else if (entry.type !== 'purchased') {
+          ticketsOfFan.set(hold.fanId, ticketsOfFan.get(hold.fanId)! - hold.allocation.quantity);
+        }
+        break;
+      }
+    }
+  }
+
+  for (const tier of config.inventory.tiers) {
+    const sold = soldByTier.get(tier.id) ?? 0;
+    if (sold > tier.quantity) fail('tierOversold', `tier ${tier.id}: ${sold} sold of ${tier.quantity}`);
+  }
+  const seats = new Set(config.inventory.sections.flatMap((s) => s.rows.flatMap((r) => r.seats.map((seat) => seatId(s.id, r.id, seat.label)))));
+  for (const seat of seatState.keys()) if (!seats.has(seat)) fail('seatSoldTwice', `seat ${seat} does not exist`);
+  if (options.requireAllHoldsEnded === true) {
+    for (const [holdId, hold] of holds) if (!hold.ended) fail('holdUnresolved', `hold ${holdId} never ended`);
+  }
+  return violations;
+}

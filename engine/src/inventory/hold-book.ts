@@ -1,0 +1,141 @@
+import type { Allocation } from '../journal/entries.js';
+import { DeadlineHeap } from '../util/deadline-heap.js';
+
+export type HoldStatus = 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released';
+
+export interface Hold {
+  readonly id: string;
+  readonly fanId: string;
+  readonly allocation: Allocation;
+  readonly createdAt: number;
+  status: HoldStatus;
+  /** When a `held` hold expires. */
+  expiresAt: number;
+  extended: boolean;
+  /** The payment in flight (paymentPending) or that bought it (purchased). */
+  paymentId?: string;
+  /** When a payment in flight stops pausing the expiry. */
+  pendingUntil?: number;
+  /** Payment window left when the payment started: given back if the payment fails. */
+  remainingMs?: number;
+  endedAt?: number;
+}
+
+const ACTIVE: ReadonlySet<HoldStatus> = new Set(['held', 'paymentPending']);
+
+export function isActive(hold: Hold): boolean {
+  return ACTIVE.has(hold.status);
+}
+
+/** The instant an active hold ends unless something happens first. */
+export function deadlineOf(hold: Hold): number {
+  return hold.status === 'paymentPending' ? hold.pendingUntil! : hold.expiresAt;
+}
+
+/**
+ * Every hold of an event, with what the admission and the per-fan limit need
+ * kept as running counts rather than recomputed per request.
+ */
+export class HoldBook {
+  private readonly byId = new Map<string, Hold>();
+  private readonly active = new Set<Hold>();
+  private readonly deadlines = new DeadlineHeap<Hold>();
+  private readonly ticketsOfFan = new Map<string, number>();
+  private readonly activeHoldsOfFan = new Map<string, number>();
+  /** Holds in the `held` state: the ones that can still come back. */
+  heldCount = 0;
+  /** Tickets bought, and holds that ended without a purchase. */
+  sold = 0;
+  expired = 0;
+  released = 0;
+  private sequence = 0;
+
+  get(holdId: string): Hold | undefined {
+    return this.byId.get(holdId);
+  }
+
+  nextId(): string {
+    return `h${this.sequence + 1}`;
+  }
+
+  /** Tickets a fan holds or has bought: what the per-fan limit counts. */
+  ticketsOf(fanId: string): number {
+    return this.ticketsOfFan.get(fanId) ?? 0;
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  activeHolds(): IterableIterator<Hold> {
+    return this.active.values();
+  }
+
+  /** Fans with at least one hold still open. */
+  get shoppers(): number {
+    return this.activeHoldsOfFan.size;
+  }
+
+  all(): IterableIterator<Hold> {
+    return this.byId.values();
+  }
+
+  add(hold: Hold): void {
+    this.sequence++;
+    this.byId.set(hold.id, hold);
+    this.active.add(hold);
+    this.heldCount++;
+    this.ticketsOfFan.set(hold.fanId, this.ticketsOf(hold.fanId) + hold.allocation.quantity);
+    this.activeHoldsOfFan.set(hold.fanId, (this.activeHoldsOfFan.get(hold.fanId) ?? 0) + 1);
+    this.deadlines.push(hold.expiresAt, hold);
+  }
+
+  /** A new deadline for an active hold (extension, payment started or failed). */
+  reschedule(hold: Hold, status: 'held' | 'paymentPending'): void {
+    if (hold.status !== status) this.heldCount += status === 'held' ? 1 : -1;
+    hold.status = status;
+    this.deadlines.push(deadlineOf(hold), hold);
+  }
+
+  /** Ends an active hold exactly once. */
+  end(hold: Hold, outcome: 'purchased' | 'expired' | 'released', at: number): void {
+    if (!isActive(hold)) throw new Error(`hold ${hold.id} already ended (${hold.status})`);
+    if (hold.status === 'held') this.heldCount--;
+    hold.status = outcome;
+    hold.endedAt = at;
+    this.active.delete(hold);
+    if (outcome === 'purchased') {
+      this.sold += hold.allocation.quantity;
+    } else {
+      if (outcome === 'expired') this.expired++;
+      else this.released++;
+      this.ticketsOfFan.set(hold.fanId, this.ticketsOf(hold.fanId) - hold.allocation.quantity);
+    }
+    const open = this.activeHoldsOfFan.get(hold.fanId)! - 1;
+    if (open === 0) this.activeHoldsOfFan.delete(hold.fanId);
+    else this.activeHoldsOfFan.set(hold.fanId, open);
+  }
+
+  /** Active holds whose deadline has passed, earliest first; changes nothing. */
+  due(now: number): Hold[] {
+    const due: Hold[] = [];
+    const seen = new Set<Hold>();
+    for (let hold = this.deadlines.popDue(now); hold !== undefined; hold = this.deadlines.popDue(now)) {
+      if (!isActive(hold) || seen.has(hold)) continue;
+      // A stale heap entry: the hold was extended or its payment started since.
+      if (deadlineOf(hold) > now) continue;
+      seen.add(hold);
+      due.push(hold);
+    }
+    return due;
+  }
+
+  /** Tickets in `held` holds that expire by `horizon`: likely to come back soon. */
+  ticketsExpiringBy(horizon: number): number {
+    let tickets = 0;
+    for (const hold of this.active) {
+      if (hold.status === 'held' && hold.expiresAt <= horizon) tickets += hold.allocation.quantity;
+    }
+    return tickets;
+  }
+}

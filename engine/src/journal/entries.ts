@@ -1,0 +1,40 @@
+import type { EventConfig } from '../config/types.js';
+
+/** What a hold covers: a quantity of one tier, or named seats. */
+export interface Allocation {
+  tierId?: string;
+  seatIds?: string[];
+  quantity: number;
+}
+
+/**
+ * Every state change of an event, in order. Entries carry every decision that
+ * was not a pure function of earlier entries (ids, chosen seats, who was
+ * admitted, the seed), so replaying them rebuilds the event exactly.
+ */
+export type JournalEntry =
+  | { type: 'created'; at: number; config: EventConfig }
+  | { type: 'configUpdated'; at: number; config: EventConfig }
+  | { type: 'published'; at: number }
+  /** The seed stays sealed in the journal; only the commitment is published until the start. */
+  | { type: 'preQueueOpened'; at: number; commitment: string; seed: string }
+  | { type: 'saleStarted'; at: number; seed: string; shuffled: number }
+  | { type: 'paused'; at: number }
+  | { type: 'resumed'; at: number }
+  | { type: 'soldOut'; at: number }
+  | { type: 'reopened'; at: number }
+  | { type: 'closed'; at: number }
+  | { type: 'joined'; at: number; fanId: string }
+  | { type: 'left'; at: number; fanId: string; reason: 'left' | 'presenceLost' }
+  | { type: 'presence'; at: number; fanId: string; connected: boolean }
+  | { type: 'admitted'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }
+  | { type: 'grantExpired'; at: number; fanId: string; grantId: string }
+  | { type: 'held'; at: number; fanId: string; holdId: string; grantId: string; key: string; fingerprint: string; allocation: Allocation; expiresAt: number }
+  | { type: 'extended'; at: number; holdId: string; key: string; expiresAt: number }
+  | { type: 'paymentStarted'; at: number; holdId: string; key: string; paymentId: string; pendingUntil: number }
+  | { type: 'paymentFailed'; at: number; holdId: string; paymentId: string; reason: string; expiresAt: number }
+  | { type: 'purchased'; at: number; holdId: string; paymentId: string }
+  | { type: 'expired'; at: number; holdId: string }
+  | { type: 'released'; at: number; holdId: string; key: string };
+
+export type JournalEntryType = JournalEntry['type'];
