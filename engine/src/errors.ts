@@ -10,7 +10,6 @@ export const ERROR_CODES = {
   EVENT_EXISTS: { status: 409, audience: 'organizer', summary: 'An event with this id already exists.' },
   WRONG_PHASE: { status: 409, audience: 'any', summary: 'The command is not allowed in the event\'s current phase (`details.phase`).' },
   NOT_IN_QUEUE: { status: 404, audience: 'fan', summary: 'This fan has no place in the queue (never joined, left, or lost it).' },
-  NOT_ADMITTED: { status: 403, audience: 'fan', summary: 'The fan has not been admitted, or the admission was already used.' },
   GRANT_INVALID: { status: 403, audience: 'fan', summary: 'The admission grant is unknown, belongs to another fan, or was already used.' },
   GRANT_EXPIRED: { status: 410, audience: 'fan', summary: 'The admission grant expired before it was used.' },
   LIMIT_EXCEEDED: { status: 409, audience: 'fan', summary: 'The request would take the fan over the per-fan ticket limit (`details.limit`, `details.current`).' },

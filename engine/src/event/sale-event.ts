@@ -104,6 +104,7 @@ export class SaleEvent {
 
   /** Takes a place in the queue; joining again returns the same place. */
   join(fanId: string): JoinResult {
+    this.advancePhase(this.now());
     if (!this.room.isPresent(fanId)) {
       this.requirePhase('join', 'preQueue', 'onSale', 'paused', 'soldOut');
       this.record({ type: 'joined', at: this.now(), fanId });
@@ -128,6 +129,7 @@ export class SaleEvent {
     const fingerprint = `hold:${grantId}:${JSON.stringify(request)}`;
     const replay = this.replay(fanId, key, fingerprint);
     if (replay !== undefined) return replay as HoldView;
+    this.advancePhase(this.now());
     if (this.phase === 'soldOut') throw new BreakwaterError('SOLD_OUT');
     this.requirePhase('hold', 'onSale', 'paused');
     const grant = this.requireGrant(fanId, grantId);
@@ -258,11 +260,15 @@ export class SaleEvent {
     for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs)) {
       this.record({ type: 'left', at: now, fanId, reason: 'presenceLost' });
     }
-    if (now >= this.config.closesAt && this.phase !== 'closed') this.transitionOrThrow({ type: 'CLOSE' }, { type: 'closed', at: now });
     this.afterInventoryChange();
     this.admit(now);
   }
 
+  /**
+   * Phase changes that are due. Fan commands run this first too, so a fan
+   * joining a millisecond after the on-sale time is never shuffled into the
+   * pre-queue just because the tick has not come round yet.
+   */
   private advancePhase(now: number): void {
     if (canTransition(this.actor, { type: 'OPEN_PRE_QUEUE', at: now })) {
       const seed = newSeed(this.deps.randomBytes);
@@ -271,6 +277,7 @@ export class SaleEvent {
     if (canTransition(this.actor, { type: 'START_SALE', at: now })) {
       this.record({ type: 'saleStarted', at: now, seed: this.seed!, shuffled: this.room.preQueueEntries().length });
     }
+    if (now >= this.config.closesAt && this.phase !== 'closed') this.record({ type: 'closed', at: now });
   }
 
   private admit(now: number): void {
