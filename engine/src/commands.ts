@@ -76,7 +76,8 @@ export function parseHoldRequest(value: unknown): HoldRequest {
       if (!Array.isArray(seatIds) || seatIds.length === 0 || seatIds.length > MAX_SEATS_PER_REQUEST) {
         throw malformed('request.seatIds', `must be a list of 1 to ${MAX_SEATS_PER_REQUEST} seat ids`);
       }
-      return { kind: 'seats', seatIds: seatIds.map((id, i) => requireId(id, `request.seatIds[${i}]`)) };
+      // Array.from, not map: map skips the holes of a sparse array, which would pass unchecked.
+      return { kind: 'seats', seatIds: Array.from(seatIds, (id, i) => requireId(id, `request.seatIds[${i}]`)) };
     }
     default:
       throw malformed('request.kind', 'must be "tickets", "seats" or "best"');

@@ -10,7 +10,8 @@ export type Invariant =
   | 'perFanLimit'
   | 'holdEndedTwice'
   | 'holdUnresolved'
-  | 'admissionOrder';
+  | 'admissionOrder'
+  | 'journalMalformed';
 
 export interface InvariantViolation {
   invariant: Invariant;
@@ -31,12 +32,14 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   const violations: InvariantViolation[] = [];
   const fail = (invariant: Invariant, message: string) => violations.push({ invariant, message });
   const first = journal[0];
-  if (first?.type !== 'created') return [{ invariant: 'holdUnresolved', message: 'the journal does not start with "created"' }];
+  if (first?.type !== 'created') return [{ invariant: 'journalMalformed', message: 'the journal does not start with "created"' }];
   let config: EventConfig = first.config;
 
   const holds = new Map<string, { fanId: string; allocation: Allocation; ended: boolean }>();
   const seatState = new Map<string, 'held' | 'sold'>();
-  const soldByTier = new Map<string, number>();
+  // Tickets of each tier taken (held or sold), checked against the capacity in force at each step.
+  const takenByTier = new Map<string, number>();
+  const capacityOf = (tierId: string) => config.inventory.tiers.find((t) => t.id === tierId)?.quantity ?? 0;
   const ticketsOfFan = new Map<string, number>();
   // Fans waiting in the exact order they must be admitted: the first key is next.
   const expectedOrder = new Map<string, true>();
@@ -48,6 +51,9 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
     switch (entry.type) {
       case 'configUpdated':
         config = entry.config;
+        for (const [tierId, taken] of takenByTier) {
+          if (taken > capacityOf(tierId)) fail('tierOversold', `tier ${tierId}: capacity cut to ${capacityOf(tierId)} below ${taken} held or sold`);
+        }
         break;
       case 'joined':
         if (started) expectedOrder.set(entry.fanId, true);
@@ -55,7 +61,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       case 'left':
         expectedOrder.delete(entry.fanId);
-        if (!started) preQueue.splice(preQueue.lastIndexOf(entry.fanId), 1);
+        if (!started && preQueue.includes(entry.fanId)) preQueue.splice(preQueue.lastIndexOf(entry.fanId), 1);
         break;
       case 'saleStarted':
         started = true;
@@ -71,7 +77,14 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         }
         break;
       case 'held': {
+        if (holds.has(entry.holdId)) fail('journalMalformed', `hold id ${entry.holdId} used twice`);
         holds.set(entry.holdId, { fanId: entry.fanId, allocation: entry.allocation, ended: false });
+        const tierId = entry.allocation.tierId;
+        if (tierId !== undefined) {
+          const taken = (takenByTier.get(tierId) ?? 0) + entry.allocation.quantity;
+          takenByTier.set(tierId, taken);
+          if (taken > capacityOf(tierId)) fail('tierOversold', `tier ${tierId}: ${taken} held or sold of ${capacityOf(tierId)}`);
+        }
         for (const seat of seatsOf(entry.allocation)) {
           if (seatState.has(seat)) fail('seatHeldTwice', `seat ${seat} held by ${entry.holdId} while ${seatState.get(seat)}`);
           seatState.set(seat, 'held');
@@ -95,23 +108,18 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
           else if (seatState.get(seat) === 'sold') fail('seatSoldTwice', `seat ${seat} sold twice (hold ${entry.holdId})`);
           else seatState.set(seat, 'sold');
         }
-        if (entry.type === 'purchased' && hold.allocation.tierId !== undefined) {
-          const tierId = hold.allocation.tierId;
-          soldByTier.set(tierId, (soldByTier.get(tierId) ?? 0) + hold.allocation.quantity);
-        } else if (entry.type !== 'purchased') {
+        if (entry.type !== 'purchased') {
           ticketsOfFan.set(hold.fanId, ticketsOfFan.get(hold.fanId)! - hold.allocation.quantity);
+          const tierId = hold.allocation.tierId;
+          if (tierId !== undefined) takenByTier.set(tierId, takenByTier.get(tierId)! - hold.allocation.quantity);
         }
         break;
       }
     }
   }
 
-  for (const tier of config.inventory.tiers) {
-    const sold = soldByTier.get(tier.id) ?? 0;
-    if (sold > tier.quantity) fail('tierOversold', `tier ${tier.id}: ${sold} sold of ${tier.quantity}`);
-  }
   const seats = new Set(config.inventory.sections.flatMap((s) => s.rows.flatMap((r) => r.seats.map((seat) => seatId(s.id, r.id, seat.label)))));
-  for (const seat of seatState.keys()) if (!seats.has(seat)) fail('seatSoldTwice', `seat ${seat} does not exist`);
+  for (const seat of seatState.keys()) if (!seats.has(seat)) fail('journalMalformed', `seat ${seat} does not exist`);
   if (options.requireAllHoldsEnded === true) {
     for (const [holdId, hold] of holds) if (!hold.ended) fail('holdUnresolved', `hold ${holdId} never ended`);
   }

@@ -58,6 +58,8 @@ export class SaleEvent {
   private admittingSince: number | undefined;
   private admittedTotal = 0;
   private soldOutAt: number | undefined;
+  /** The organizer had paused the sale when it sold out: reopening must not lift the pause. */
+  private pausedWhenSoldOut = false;
   private newEntries: JournalEntry[] = [];
 
   private constructor(
@@ -104,11 +106,11 @@ export class SaleEvent {
 
   /** Takes a place in the queue; joining again returns the same place. */
   join(fanId: string): JoinResult {
-    this.advancePhase(this.now());
-    if (!this.room.isPresent(fanId)) {
-      this.requirePhase('join', 'preQueue', 'onSale', 'paused', 'soldOut');
-      this.record({ type: 'joined', at: this.now(), fanId });
-    }
+    const now = this.now();
+    const present = this.room.isPresent(fanId);
+    if (!present) this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
+    this.advancePhase(now);
+    if (!present) this.record({ type: 'joined', at: now, fanId });
     return this.joinResult(fanId);
   }
 
@@ -129,9 +131,10 @@ export class SaleEvent {
     const fingerprint = `hold:${grantId}:${JSON.stringify(request)}`;
     const replay = this.replay(fanId, key, fingerprint);
     if (replay !== undefined) return replay as HoldView;
-    this.advancePhase(this.now());
-    if (this.phase === 'soldOut') throw new BreakwaterError('SOLD_OUT');
-    this.requirePhase('hold', 'onSale', 'paused');
+    // Decided on the phase the event is due to be in; due changes are recorded only once the hold is sure.
+    const phase = this.phaseAt(this.now());
+    if (phase === 'soldOut') throw new BreakwaterError('SOLD_OUT');
+    this.requirePhase('hold', phase, 'onSale', 'paused');
     const grant = this.requireGrant(fanId, grantId);
     const quantity = request.kind === 'seats' ? request.seatIds.length : request.quantity;
     const current = this.holds.ticketsOf(fanId);
@@ -141,6 +144,7 @@ export class SaleEvent {
       });
     }
     const allocation = this.inventory.allocate(request);
+    this.advancePhase(this.now());
     const at = this.now();
     const holdId = this.holds.nextId();
     this.record({
@@ -209,7 +213,8 @@ export class SaleEvent {
   /** The payment failed: the hold resumes with the window it had left. */
   failPayment(holdId: string, paymentId: string, reason: string): HoldView {
     const hold = this.requireHold(holdId);
-    if (hold.status !== 'paymentPending' && hold.paymentId === paymentId) return holdView(hold);
+    // A retry of the failure already recorded: the hold went back to `held` with this payment id.
+    if (hold.status === 'held' && hold.paymentId === paymentId) return holdView(hold);
     if (hold.status !== 'paymentPending') throw notActive(hold);
     this.requirePaymentTarget(hold, paymentId);
     const at = this.now();
@@ -262,6 +267,14 @@ export class SaleEvent {
     }
     this.afterInventoryChange();
     this.admit(now);
+  }
+
+  /** The phase `advancePhase(now)` would leave the event in, recording nothing: what a fan command is checked against. */
+  private phaseAt(now: number): Phase {
+    if (now >= this.config.closesAt) return 'closed';
+    if (canTransition(this.actor, { type: 'OPEN_PRE_QUEUE', at: now })) return now >= this.config.onSaleAt ? 'onSale' : 'preQueue';
+    if (canTransition(this.actor, { type: 'START_SALE', at: now })) return 'onSale';
+    return this.phase;
   }
 
   /**
@@ -317,6 +330,7 @@ export class SaleEvent {
       if (canTransition(this.actor, { type: 'SELL_OUT' })) this.record({ type: 'soldOut', at });
     } else if (this.inventory.free > 0 && canTransition(this.actor, { type: 'REOPEN' })) {
       this.record({ type: 'reopened', at });
+      if (this.pausedWhenSoldOut) this.record({ type: 'paused', at });
     }
   }
 
@@ -366,6 +380,7 @@ export class SaleEvent {
         break;
       case 'soldOut':
         this.soldOutAt = entry.at;
+        this.pausedWhenSoldOut = this.phase === 'paused';
         this.transition({ type: 'SELL_OUT' });
         break;
       case 'reopened':
@@ -492,10 +507,10 @@ export class SaleEvent {
     return this.deps.clock.now();
   }
 
-  private requirePhase(action: string, ...allowed: Phase[]): void {
-    if (!allowed.includes(this.phase)) {
-      throw new BreakwaterError('WRONG_PHASE', `cannot ${action} while the event is ${this.phase}`, {
-        details: { phase: this.phase, allowed },
+  private requirePhase(action: string, phase: Phase, ...allowed: Phase[]): void {
+    if (!allowed.includes(phase)) {
+      throw new BreakwaterError('WRONG_PHASE', `cannot ${action} while the event is ${phase}`, {
+        details: { phase, allowed },
       });
     }
   }
@@ -552,8 +567,10 @@ export class SaleEvent {
     return seen.result;
   }
 
-  private remember(fanId: string, key: string, fingerprint: string, result: unknown): void {
-    this.idempotency.set(`${fanId}\u0000${key}`, { fingerprint, result });
+  /** Keeps the first result of a keyed command, frozen: every retry returns it exactly as it was. */
+  private remember(fanId: string, key: string, fingerprint: string, result: HoldView): void {
+    if (result.seatIds !== undefined) Object.freeze(result.seatIds);
+    this.idempotency.set(`${fanId}\u0000${key}`, { fingerprint, result: Object.freeze(result) });
   }
 
   // ── Reading ─────────────────────────────────────────────────────────────

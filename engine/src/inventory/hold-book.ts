@@ -27,6 +27,10 @@ export function isActive(hold: Hold): boolean {
   return ACTIVE.has(hold.status);
 }
 
+function sequenceOf(hold: Hold): number {
+  return Number(hold.id.slice(1));
+}
+
 /** The instant an active hold ends unless something happens first. */
 export function deadlineOf(hold: Hold): number {
   return hold.status === 'paymentPending' ? hold.pendingUntil! : hold.expiresAt;
@@ -127,7 +131,9 @@ export class HoldBook {
       seen.add(hold);
       due.push(hold);
     }
-    return due;
+    // The heap's order among equal deadlines depends on its history, which a
+    // restored book does not share: break ties by hold sequence (h1, h2, …).
+    return due.sort((a, b) => deadlineOf(a) - deadlineOf(b) || sequenceOf(a) - sequenceOf(b));
   }
 
   /** Tickets in `held` holds that expire by `horizon`: likely to come back soon. */

@@ -140,16 +140,17 @@ export class WaitingRoom {
 
   /** Waiting fans whose connection has been gone longer than the grace period. */
   absentBeyondGrace(now: number, graceMs: number): string[] {
-    const lost = new Set<string>();
+    const lost = new Set<number>();
     let slot: number | undefined;
     while ((slot = this.presenceDeadlines.popDue(now)) !== undefined) {
       const since = this.disconnectedAt[slot]!;
       if (since === 0 || this.statusOfSlot[slot] !== FanStatus.WAITING) continue;
       // The grace period may have been retuned since the fan dropped.
       if (since + graceMs > now) this.presenceDeadlines.push(since + graceMs, slot);
-      else lost.add(this.fanOfSlot[slot]!);
+      else lost.add(slot);
     }
-    return [...lost];
+    // In join order: the heap's order depends on its history, which a restored room does not share.
+    return [...lost].sort((a, b) => a - b).map((s) => this.fanOfSlot[s]!);
   }
 
   private requireSlot(fanId: string): number {
