@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../src/engine.js';
+import { checkInvariants } from '../src/invariants.js';
+import type { JournalEntryType } from '../src/journal/entries.js';
+import {
+  Driver, GRACE, GRANT_TTL, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, deterministicBytes, gaConfig, venue,
+} from './fixtures.js';
+
+const E = 'busy-night';
+/** 4 GA tickets, 4 seats of category A, 2 of B; 2 tickets a fan; 4 shoppers at a time. */
+const config = () => gaConfig({
+  id: E,
+  inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 4 }], sections: [venue({ 1: 'AAAA', 2: 'BB' })] },
+  maxTicketsPerFan: 2,
+  admission: { mode: 'auto', maxActiveShoppers: 4 },
+});
+
+/** The k-th fan of the shuffled pre-queue, as admitted at the on-sale time. */
+function pre(d: Driver, k: number): string {
+  const first = d.journal.find((e) => e.type === 'admitted');
+  if (first?.type !== 'admitted') throw new Error('nobody admitted yet');
+  return first.fanIds[k]!;
+}
+const expiryOf = (d: Driver, fanId: string, holdId: string): number => d.fanView(fanId).holds.find((h) => h.holdId === holdId)!.expiresAt;
+
+/** A sale that goes through everything, one small step at a time. */
+const steps: Array<[label: string, run: (d: Driver) => void]> = [
+  ['six fans join the pre-queue', (d) => {
+    d.at(PRE_QUEUE_AT);
+    d.joinMany(6, 'p');
+  }],
+  ['p2 leaves, p3 and p4 drop', (d) => {
+    d.leave('p2');
+    d.presence('p3', false);
+    d.presence('p4', false);
+  }],
+  ['p4 comes back within the grace period', (d) => {
+    d.advance(10 * SECOND);
+    d.presence('p4', true);
+  }],
+  ['p3 is lost', (d) => {
+    d.advance(GRACE);
+  }],
+  ['the sale starts: four fans admitted in shuffled order', (d) => {
+    d.startSale();
+    expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', firstGrant: 1 });
+  }],
+  ['late fans join, w2 leaves', (d) => {
+    d.joinMany(4, 'w');
+    d.leave('w2');
+  }],
+  ['the first fan holds 2 GA and extends', (d) => {
+    d.hold(pre(d, 0), { kind: 'tickets', tierId: 'ga', quantity: 2 }, { key: 'first-hold' });
+    d.extend(pre(d, 0), 'h1');
+  }],
+  ['the second holds the best 2 A seats and starts paying', (d) => {
+    d.hold(pre(d, 1), { kind: 'best', category: 'A', quantity: 2 });
+    d.startPayment(pre(d, 1), 'h2', 'pay-h2-a');
+  }],
+  ['the third holds both B seats, the fourth 2 GA', (d) => {
+    d.hold(pre(d, 2), { kind: 'seats', seatIds: ['S-2-1', 'S-2-2'] });
+    d.holdTickets(pre(d, 3), 2);
+  }],
+  ['the first buys', (d) => {
+    d.advance(SECOND);
+    d.startPayment(pre(d, 0), 'h1');
+    d.confirm('h1');
+  }],
+  ['the third releases the B seats', (d) => {
+    d.release(pre(d, 2), 'h3');
+  }],
+  ['the next tick admits w1 and w3', (d) => {
+    d.at(ON_SALE_AT + 10 * SECOND);
+    expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', fanIds: ['w1', 'w3'] });
+  }],
+  ['w1 drops but keeps the admission, and buys both B seats', (d) => {
+    d.presence('w1', false);
+    d.hold('w1', { kind: 'best', category: 'B', quantity: 2 });
+    d.startPayment('w1', 'h5');
+    d.confirm('h5');
+  }],
+  ['the organizer pauses for a minute', (d) => {
+    d.exec({ type: 'pause' });
+    d.advance(MINUTE);
+    d.exec({ type: 'resume' });
+  }],
+  ["the second fan's payment fails", (d) => {
+    d.failPayment('h2', 'pay-h2-a');
+  }],
+  ["w3's grant expires; w4 is admitted", (d) => {
+    d.at(ON_SALE_AT + 10 * SECOND + GRANT_TTL);
+    expect(d.typesSince(d.journal.length - 2)).toEqual(['grantExpired', 'admitted']);
+  }],
+  ['w4 holds the last 2 A seats and buys them', (d) => {
+    d.hold('w4', { kind: 'best', category: 'A', quantity: 2 });
+    d.startPayment('w4', 'h6');
+    d.confirm('h6');
+  }],
+  ['the fourth buys', (d) => {
+    d.startPayment(pre(d, 3), 'h4');
+    d.confirm('h4');
+  }],
+  ['the second pays again: sold out', (d) => {
+    d.startPayment(pre(d, 1), 'h2', 'pay-h2-b');
+    expect(d.phase).toBe('soldOut');
+  }],
+  ['retries of earlier commands return their first results', (d) => {
+    expect(d.hold(pre(d, 0), { kind: 'tickets', tierId: 'ga', quantity: 2 }, { grantId: 'g1', key: 'first-hold' })).toMatchObject({ holdId: 'h1', status: 'held', extended: false });
+    expect(d.confirm('h1')).toMatchObject({ holdId: 'h1', status: 'purchased' });
+  }],
+  ['x1 and x2 join while sold out', (d) => {
+    d.join('x1');
+    d.join('x2');
+  }],
+  ['that payment fails too; the hold expires; the sale reopens for x1', (d) => {
+    d.advance(SECOND);
+    d.failPayment('h2', 'pay-h2-b');
+    d.at(expiryOf(d, pre(d, 1), 'h2'));
+    expect(d.phase).toBe('onSale');
+    expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', fanIds: ['x1'] });
+  }],
+  ['x1 holds the 2 A seats', (d) => {
+    d.hold('x1', { kind: 'best', category: 'A', quantity: 2 });
+  }],
+  ['the organizer adds 2 GA tickets: x2 is admitted', (d) => {
+    d.advance(SECOND);
+    d.exec({ type: 'updateEvent', patch: { inventory: { ...config().inventory, tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 6 }] } } });
+    expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', fanIds: ['x2'] });
+  }],
+  ['x2 holds 2 GA', (d) => {
+    d.holdTickets('x2', 2);
+  }],
+  ['the organizer closes the sale', (d) => {
+    d.exec({ type: 'close' });
+  }],
+  ['the last holds expire after the close', (d) => {
+    d.advance(PAYMENT_WINDOW);
+  }],
+];
+
+function run(d: Driver, from = 0, to = steps.length): Driver {
+  for (const [, step] of steps.slice(from, to)) step(d);
+  return d;
+}
+
+function fansOf(d: Driver): string[] {
+  return [...new Set(d.journal.flatMap((e) => (e.type === 'joined' ? [e.fanId] : [])))];
+}
+
+const ALL_TYPES: JournalEntryType[] = [
+  'created', 'configUpdated', 'published', 'preQueueOpened', 'saleStarted', 'paused', 'resumed', 'soldOut', 'reopened', 'closed',
+  'joined', 'left', 'presence', 'admitted', 'grantExpired', 'held', 'extended', 'paymentStarted', 'paymentFailed', 'purchased',
+  'expired', 'released',
+];
+
+describe('the busy scenario', () => {
+  it('records every kind of journal entry and keeps every invariant', () => {
+    const d = run(new Driver(config()));
+    expect(new Set(d.journal.map((e) => e.type))).toEqual(new Set(ALL_TYPES));
+    expect(checkInvariants(d.journal)).toEqual([]);
+    expect(checkInvariants(d.journal, { requireAllHoldsEnded: true })).toEqual([]);
+    expect(d.status()).toMatchObject({
+      phase: 'closed', joined: 12, admitted: 9, waiting: 0, openGrants: 0, activeShoppers: 0,
+      tickets: { free: 4, held: 0, sold: 8 }, holds: { active: 0, paymentPending: 0, expired: 3, released: 1 },
+    });
+    expect(d.journal.filter((e) => e.type === 'left').map((e) => [e.type === 'left' && e.fanId, e.type === 'left' && e.reason])).toEqual([
+      ['p2', 'left'], ['p3', 'presenceLost'], ['w2', 'left'],
+    ]);
+  });
+});
+
+describe('restoring from the journal', () => {
+  it('Engine.restore(engine.journal) rebuilds the same status and the same view for every fan', () => {
+    const d = run(new Driver(config()));
+    const restored = Engine.restore(d.engine.journal, { clock: d.clock, randomBytes: deterministicBytes }).event(E);
+    expect(restored.status()).toEqual(d.status());
+    expect(restored.phase).toBe('closed');
+    for (const fanId of fansOf(d)) expect(restored.fanView(fanId), fanId).toEqual(d.fanView(fanId));
+    expect(restored.config).toEqual(d.sale.config);
+  });
+
+  it.each(steps.map(([label], i) => [i + 1, label]))('restored after step %i (%s), it continues exactly like the original', (i) => {
+    const original = run(new Driver(config()), 0, i);
+    const copy = original.restored();
+    expect(copy.status()).toEqual(original.status());
+    for (const fanId of fansOf(original)) expect(copy.fanView(fanId), fanId).toEqual(original.fanView(fanId));
+
+    const mark = original.journal.length;
+    run(original, i);
+    run(copy, i);
+    expect(copy.entriesSince(mark)).toEqual(original.entriesSince(mark));
+    expect(copy.status()).toEqual(original.status());
+    for (const fanId of fansOf(original)) expect(copy.fanView(fanId), fanId).toEqual(original.fanView(fanId));
+  });
+});
+
+describe('deadlines that fall together', () => {
+  // A live engine has already popped the earlier deadline from its heaps; a
+  // restored one still holds it. Their order among equal deadlines must not
+  // depend on that history.
+  it('holds that expire at the same instant are recorded in hold order, live and restored alike', () => {
+    const d = new Driver(gaConfig({ paymentWindowMs: 30 * SECOND }));
+    d.startSale();
+    const fans = d.joinMany(6);
+    d.advance(SECOND);
+    const early = d.holdTickets('fan1', 1);
+    d.at(early.expiresAt);
+    for (const fanId of fans.slice(1)) d.holdTickets(fanId, 1);
+    const copy = d.restored();
+
+    const mark = d.journal.length;
+    d.advance(30 * SECOND);
+    copy.advance(30 * SECOND);
+    const expired = d.entriesSince(mark).flatMap((e) => (e.type === 'expired' ? [e.holdId] : []));
+    expect(expired).toEqual(['h2', 'h3', 'h4', 'h5', 'h6']);
+    expect(copy.entriesSince(mark)).toEqual(d.entriesSince(mark));
+  });
+
+  it('fans who lose their place at the same instant are recorded in join order, live and restored alike', () => {
+    const d = new Driver(gaConfig({ admission: { mode: 'concurrency', maxActiveShoppers: 1 } }));
+    d.at(PRE_QUEUE_AT);
+    const fans = d.joinMany(6);
+    d.presence('fan1', false);
+    d.advance(GRACE + SECOND);
+    for (const fanId of fans.slice(1)) d.presence(fanId, false);
+    const copy = d.restored();
+
+    const mark = d.journal.length;
+    d.advance(GRACE + SECOND);
+    copy.advance(GRACE + SECOND);
+    const lost = d.entriesSince(mark).flatMap((e) => (e.type === 'left' ? [e.fanId] : []));
+    expect(lost).toEqual(['fan2', 'fan3', 'fan4', 'fan5', 'fan6']);
+    expect(copy.entriesSince(mark)).toEqual(d.entriesSince(mark));
+  });
+});
