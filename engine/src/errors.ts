@@ -25,6 +25,28 @@ export const ERROR_CODES = {
   EXTENSION_NOT_ALLOWED: { status: 409, audience: 'fan', summary: 'The event does not allow extensions, or this hold was already extended.' },
   PAYMENT_MISMATCH: { status: 409, audience: 'payment', summary: 'The payment id does not match the payment started for this hold.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, audience: 'any', summary: 'This idempotency key was already used with different content.' },
+  // ── Gateway: transport, protection and payment-side errors (docs/protocol.md) ──
+  BAD_FRAME: { status: 400, audience: 'fan', summary: 'The WebSocket frame is not a binary msgpack message of the protocol (text frame, bad msgpack, or not an object with a string `t`).' },
+  UNKNOWN_MESSAGE_TYPE: { status: 400, audience: 'fan', summary: 'No client message has this type (`details.type`); `details.allowed` lists the ones that exist.' },
+  HELLO_REQUIRED: { status: 400, audience: 'fan', summary: 'The first message on a connection must be `hello` with the protocol version.' },
+  PROTOCOL_VERSION: { status: 426, audience: 'fan', summary: 'The client speaks another protocol version (`details.supported`); the connection closes.' },
+  NOT_JOINED: { status: 409, audience: 'fan', summary: 'This connection has not joined a queue yet: send `join` first.' },
+  ALREADY_JOINED: { status: 409, audience: 'fan', summary: 'This connection is already bound to another event or fan (`details.eventId`); open another connection.' },
+  FAN_ID_IN_USE: { status: 409, audience: 'fan', summary: 'This fan id already has a place: present its queue token to resume it.' },
+  TOKEN_INVALID: { status: 401, audience: 'fan', summary: 'The queue token is malformed, forged, expired or for another event.' },
+  POW_REQUIRED: { status: 403, audience: 'fan', summary: 'The event asks for a proof of work: solve `details.challenge` at `details.difficulty` and join again.' },
+  POW_INVALID: { status: 403, audience: 'fan', summary: 'The proof of work is wrong or its challenge expired; `details` carries a fresh challenge.' },
+  SESSION_REPLACED: { status: 409, audience: 'fan', summary: 'The fan resumed the place on another connection; this one closes.' },
+  RATE_LIMITED: { status: 429, audience: 'any', summary: 'Too many messages, joins or connections from this client (`details.retryAfterMs`).' },
+  UNAUTHORIZED: { status: 401, audience: 'organizer', summary: 'The API key is missing or wrong (`Authorization: Bearer <key>`).' },
+  ROUTE_NOT_FOUND: { status: 404, audience: 'any', summary: 'No endpoint has this method and path.' },
+  PAYLOAD_TOO_LARGE: { status: 413, audience: 'any', summary: 'The request body or WebSocket frame is larger than the limit (`details.limit` bytes).' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, audience: 'payment', summary: 'The payment webhook signature is missing, wrong or too old.' },
+  PAYMENT_SESSION_INVALID: { status: 404, audience: 'fan', summary: 'The checkout session is unknown, forged or expired.' },
+  PAYMENT_PROVIDER_ERROR: { status: 502, audience: 'fan', summary: 'The payment provider could not open a checkout; the hold keeps its window.' },
+  ENGINE_UNAVAILABLE: { status: 503, audience: 'any', summary: 'The engine process did not answer in time or is restarting; retry shortly.' },
+  OVERLOADED: { status: 503, audience: 'any', summary: 'This gateway process has too many requests in flight; retry shortly.' },
+  INTERNAL_ERROR: { status: 500, audience: 'any', summary: 'An unexpected server error; nothing is known to have changed. Retry, and report it if it persists.' },
 } as const satisfies Record<string, { status: number; audience: 'fan' | 'organizer' | 'payment' | 'any'; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,6 +7,7 @@ export { parseCommand, parseHoldRequest, type Command, type CommandType } from '
 export { Engine, type EngineOptions, type SyncJournal, type EntryListener } from './engine.js';
 export { SaleEvent, EXPIRY_LOOKAHEAD_MS, type SaleEventDeps } from './event/sale-event.js';
 export type { EventStatus, GrantView, HoldView, JoinResult } from './event/views.js';
+export { holdView } from './event/views.js';
 export type { HoldRequest } from './inventory/inventory.js';
 export type { Hold, HoldStatus } from './inventory/hold-book.js';
 export type { JournalEntry, JournalEntryType, Allocation } from './journal/entries.js';

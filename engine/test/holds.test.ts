@@ -20,7 +20,7 @@ describe('three kinds of hold', () => {
     expect(hold).toEqual({ holdId: 'h1', fanId: 'fan1', status: 'held', tierId: 'ga', quantity: 3, expiresAt: T1 + PAYMENT_WINDOW, extended: false });
     expect(d.entriesSince(mark)).toEqual([{
       type: 'held', at: T1, fanId: 'fan1', holdId: 'h1', grantId: 'g1', key: 'k1',
-      fingerprint: 'hold:g1:{"kind":"tickets","tierId":"ga","quantity":3}',
+      fingerprint: 'hold:g1:tickets:ga:3',
       allocation: { tierId: 'ga', quantity: 3 }, expiresAt: T1 + PAYMENT_WINDOW,
     }]);
     expect(d.status()).toMatchObject({ tickets: { free: 97, held: 3, sold: 0 }, holds: { active: 1, paymentPending: 0, expired: 0, released: 0 }, openGrants: 0 });

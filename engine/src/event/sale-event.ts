@@ -6,7 +6,7 @@ import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
 import { Inventory, type HoldRequest } from '../inventory/inventory.js';
 import type { JournalEntry } from '../journal/entries.js';
 import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
-import { FanStatus, WaitingRoom } from '../queue/waiting-room.js';
+import { FanStatus, WaitingRoom, type Place } from '../queue/waiting-room.js';
 import { admissionBudget, TokenBucket } from './admission.js';
 import { checkConfigChange } from './config-change.js';
 import { holdView, type EventStatus, type GrantView, type HoldView, type JoinResult } from './views.js';
@@ -25,8 +25,11 @@ interface Grant {
 }
 
 interface IdempotentResult {
+  fanId: string;
   fingerprint: string;
-  result: unknown;
+  result: HoldView;
+  /** Another fan who happened to pick the same key. */
+  next: IdempotentResult | undefined;
 }
 
 /** Holds that may come back within this horizon count as inventory the queue can be admitted against. */
@@ -46,10 +49,14 @@ export class SaleEvent {
   readonly holds = new HoldBook();
   private readonly actor: SaleActor;
   private cachedPhase: Phase = 'draft';
+  /** The next instant time can change the phase: commands before it skip the lifecycle checks. */
+  private nextPhaseChangeAt = Infinity;
   private readonly openGrants = new Map<string, Grant>();
   private readonly grantsById = new Map<string, Grant>();
   private grantSequence = 0;
   private readonly idempotency = new Map<string, IdempotentResult>();
+  /** The result `remember` stored last: what a command that just succeeded returns. */
+  private lastRemembered: HoldView | undefined;
   private seed: string | undefined;
   private commitment: string | undefined;
   private seedRevealed = false;
@@ -107,11 +114,15 @@ export class SaleEvent {
   /** Takes a place in the queue; joining again returns the same place. */
   join(fanId: string): JoinResult {
     const now = this.now();
-    const present = this.room.isPresent(fanId);
+    let place = this.room.place(fanId);
+    const present = place !== undefined && (place.status === FanStatus.WAITING || place.status === FanStatus.ADMITTED);
     if (!present) this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
     this.advancePhase(now);
-    if (!present) this.record({ type: 'joined', at: now, fanId });
-    return this.joinResult(fanId);
+    if (!present) {
+      this.record({ type: 'joined', at: now, fanId });
+      place = this.room.newestPlace();
+    }
+    return this.joinResult(fanId, place!);
   }
 
   /** Gives the place up. An unused admission goes back to the queue. */
@@ -128,7 +139,7 @@ export class SaleEvent {
 
   /** Uses the fan's one-time admission grant to hold tickets for the payment window. */
   hold(fanId: string, grantId: string, request: HoldRequest, key: string): HoldView {
-    const fingerprint = `hold:${grantId}:${JSON.stringify(request)}`;
+    const fingerprint = holdFingerprint(grantId, request);
     const replay = this.replay(fanId, key, fingerprint);
     if (replay !== undefined) return replay as HoldView;
     // Decided on the phase the event is due to be in; due changes are recorded only once the hold is sure.
@@ -152,7 +163,7 @@ export class SaleEvent {
       expiresAt: at + this.config.paymentWindowMs,
     });
     this.afterInventoryChange();
-    return this.replay(fanId, key, fingerprint) as HoldView;
+    return this.lastRemembered!;
   }
 
   /** Extends a hold once by the event's extension, when the event allows it. */
@@ -271,6 +282,7 @@ export class SaleEvent {
 
   /** The phase `advancePhase(now)` would leave the event in, recording nothing: what a fan command is checked against. */
   private phaseAt(now: number): Phase {
+    if (now < this.nextPhaseChangeAt) return this.phase;
     if (now >= this.config.closesAt) return 'closed';
     if (canTransition(this.actor, { type: 'OPEN_PRE_QUEUE', at: now })) return now >= this.config.onSaleAt ? 'onSale' : 'preQueue';
     if (canTransition(this.actor, { type: 'START_SALE', at: now })) return 'onSale';
@@ -283,6 +295,7 @@ export class SaleEvent {
    * pre-queue just because the tick has not come round yet.
    */
   private advancePhase(now: number): void {
+    if (now < this.nextPhaseChangeAt) return;
     if (canTransition(this.actor, { type: 'OPEN_PRE_QUEUE', at: now })) {
       const seed = newSeed(this.deps.randomBytes);
       this.record({ type: 'preQueueOpened', at: now, commitment: commitmentOf(seed), seed });
@@ -325,10 +338,11 @@ export class SaleEvent {
 
   /** Sold out the moment nothing is free and no held hold can come back; reopened when something is. */
   private afterInventoryChange(): void {
-    const at = this.now();
+    const at = this.deps.clock.now();
+    // Plain phase checks on this hot path; `transition` still has the machine vet the change.
     if (this.inventory.free === 0 && this.holds.heldCount === 0) {
-      if (canTransition(this.actor, { type: 'SELL_OUT' })) this.record({ type: 'soldOut', at });
-    } else if (this.inventory.free > 0 && canTransition(this.actor, { type: 'REOPEN' })) {
+      if (this.phase === 'onSale' || this.phase === 'paused') this.record({ type: 'soldOut', at });
+    } else if (this.inventory.free > 0 && this.phase === 'soldOut') {
       this.record({ type: 'reopened', at });
       if (this.pausedWhenSoldOut) this.record({ type: 'paused', at });
     }
@@ -358,6 +372,7 @@ export class SaleEvent {
         if (this.phase === 'draft') this.inventory = new Inventory(entry.config.inventory);
         else this.inventory.resizeTiers(entry.config.inventory.tiers);
         this.actor.send({ type: 'RESCHEDULE', schedule: { preQueueOpensAt: entry.config.preQueueOpensAt, onSaleAt: entry.config.onSaleAt } });
+        this.nextPhaseChangeAt = this.phaseChangeDueAt();
         break;
       case 'published':
         this.transition({ type: 'PUBLISH' });
@@ -392,7 +407,6 @@ export class SaleEvent {
         break;
       case 'joined':
         this.room.join(entry.fanId, this.phase !== 'preQueue');
-        this.room.setPresence(entry.fanId, true, entry.at, this.config.presenceGraceMs);
         break;
       case 'left':
         this.revokeGrant(entry.fanId);
@@ -490,6 +504,22 @@ export class SaleEvent {
     if (!canTransition(this.actor, event)) throw new Error(`lifecycle: ${event.type} not allowed in ${this.phase}`);
     this.actor.send(event);
     this.cachedPhase = phaseOf(this.actor);
+    this.nextPhaseChangeAt = this.phaseChangeDueAt();
+  }
+
+  private phaseChangeDueAt(): number {
+    switch (this.phase) {
+      case 'closed':
+        return Infinity;
+      case 'draft':
+        return this.config.closesAt;
+      case 'scheduled':
+        return Math.min(this.config.preQueueOpensAt, this.config.closesAt);
+      case 'preQueue':
+        return Math.min(this.config.onSaleAt, this.config.closesAt);
+      default:
+        return this.config.closesAt;
+    }
   }
 
   private transitionOrThrow(event: LifecycleEvent, entry: JournalEntry): void {
@@ -559,7 +589,8 @@ export class SaleEvent {
 
   /** The first result of an idempotent command, or undefined if the key is new. */
   private replay(fanId: string, key: string, fingerprint: string): unknown {
-    const seen = this.idempotency.get(`${fanId}\u0000${key}`);
+    let seen = this.idempotency.get(key);
+    while (seen !== undefined && seen.fanId !== fanId) seen = seen.next;
     if (seen === undefined) return undefined;
     if (seen.fingerprint !== fingerprint) {
       throw new BreakwaterError('IDEMPOTENCY_KEY_REUSED', undefined, { details: { key } });
@@ -570,7 +601,9 @@ export class SaleEvent {
   /** Keeps the first result of a keyed command, frozen: every retry returns it exactly as it was. */
   private remember(fanId: string, key: string, fingerprint: string, result: HoldView): void {
     if (result.seatIds !== undefined) Object.freeze(result.seatIds);
-    this.idempotency.set(`${fanId}\u0000${key}`, { fingerprint, result: Object.freeze(result) });
+    // Keyed by the client's key alone (no concatenated string to build and hash); keys are per fan.
+    this.idempotency.set(key, { fanId, fingerprint, result: Object.freeze(result), next: this.idempotency.get(key) });
+    this.lastRemembered = result;
   }
 
   // ── Reading ─────────────────────────────────────────────────────────────
@@ -579,15 +612,14 @@ export class SaleEvent {
     return this.openGrants.size + this.holds.shoppers;
   }
 
-  private joinResult(fanId: string): JoinResult {
-    const place = this.room.place(fanId)!;
-    const grant = this.openGrants.get(fanId);
+  private joinResult(fanId: string, place: Place): JoinResult {
+    const grant = place.status === FanStatus.ADMITTED ? this.openGrants.get(fanId) : undefined;
     return {
       eventId: this.id,
       fanId,
       number: place.number,
       position: place.status === FanStatus.WAITING && place.number > 0 ? place.number - this.room.nowServing : 0,
-      status: place.status === FanStatus.WAITING ? (place.number === 0 ? 'preQueue' : 'waiting') : 'admitted',
+      status: STATUS_NAMES[place.status](place.number),
       phase: this.phase,
       nowServing: this.room.nowServing,
       grant: grant === undefined ? undefined : grantView(grant),
@@ -596,9 +628,10 @@ export class SaleEvent {
 
   /** A fan's own view: place, admission and holds. */
   fanView(fanId: string): JoinResult & { holds: HoldView[] } {
-    if (this.room.place(fanId) === undefined) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
+    const place = this.room.place(fanId);
+    if (place === undefined) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
     const holds = [...this.holds.all()].filter((h) => h.fanId === fanId).map(holdView);
-    return { ...this.joinResult(fanId), holds };
+    return { ...this.joinResult(fanId, place), holds };
   }
 
   status(): EventStatus {
@@ -628,6 +661,25 @@ export class SaleEvent {
       },
       soldOutAt: this.soldOutAt,
     };
+  }
+}
+
+const STATUS_NAMES: Record<FanStatus, (number: number) => JoinResult['status']> = {
+  [FanStatus.WAITING]: (number) => (number === 0 ? 'preQueue' : 'waiting'),
+  [FanStatus.ADMITTED]: () => 'admitted',
+  [FanStatus.LEFT]: () => 'left',
+  [FanStatus.LOST]: () => 'lost',
+};
+
+/** What makes two hold commands "the same content" for an idempotency key. */
+function holdFingerprint(grantId: string, request: HoldRequest): string {
+  switch (request.kind) {
+    case 'tickets':
+      return `hold:${grantId}:tickets:${request.tierId}:${request.quantity}`;
+    case 'best':
+      return `hold:${grantId}:best:${request.category}:${request.quantity}`;
+    case 'seats':
+      return `hold:${grantId}:seats:${request.seatIds.join('\u0000')}`;
   }
 }
 

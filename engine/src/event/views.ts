@@ -13,7 +13,8 @@ export interface JoinResult {
   number: number;
   /** number − nowServing while waiting: fans that can still be ahead (some may have left). 0 once admitted. */
   position: number;
-  status: 'preQueue' | 'waiting' | 'admitted';
+  /** `left`: the fan gave the place up; `lost`: gone longer than the presence grace period. */
+  status: 'preQueue' | 'waiting' | 'admitted' | 'left' | 'lost';
   phase: Phase;
   nowServing: number;
   grant: GrantView | undefined;

@@ -36,6 +36,12 @@ export function deadlineOf(hold: Hold): number {
   return hold.status === 'paymentPending' ? hold.pendingUntil! : hold.expiresAt;
 }
 
+interface FanTally {
+  /** Tickets held or bought: what the per-fan limit counts. */
+  tickets: number;
+  openHolds: number;
+}
+
 /**
  * Every hold of an event, with what the admission and the per-fan limit need
  * kept as running counts rather than recomputed per request.
@@ -44,8 +50,10 @@ export class HoldBook {
   private readonly byId = new Map<string, Hold>();
   private readonly active = new Set<Hold>();
   private readonly deadlines = new DeadlineHeap<Hold>();
-  private readonly ticketsOfFan = new Map<string, number>();
-  private readonly activeHoldsOfFan = new Map<string, number>();
+  /** One record per fan who ever held: one lookup serves both the limit and the shopper count. */
+  private readonly fans = new Map<string, FanTally>();
+  /** Fans with at least one hold still open. */
+  shoppers = 0;
   /** Holds in the `held` state: the ones that can still come back. */
   heldCount = 0;
   /** Tickets bought, and holds that ended without a purchase. */
@@ -64,7 +72,7 @@ export class HoldBook {
 
   /** Tickets a fan holds or has bought: what the per-fan limit counts. */
   ticketsOf(fanId: string): number {
-    return this.ticketsOfFan.get(fanId) ?? 0;
+    return this.fans.get(fanId)?.tickets ?? 0;
   }
 
   get activeCount(): number {
@@ -73,11 +81,6 @@ export class HoldBook {
 
   activeHolds(): IterableIterator<Hold> {
     return this.active.values();
-  }
-
-  /** Fans with at least one hold still open. */
-  get shoppers(): number {
-    return this.activeHoldsOfFan.size;
   }
 
   all(): IterableIterator<Hold> {
@@ -89,8 +92,10 @@ export class HoldBook {
     this.byId.set(hold.id, hold);
     this.active.add(hold);
     this.heldCount++;
-    this.ticketsOfFan.set(hold.fanId, this.ticketsOf(hold.fanId) + hold.allocation.quantity);
-    this.activeHoldsOfFan.set(hold.fanId, (this.activeHoldsOfFan.get(hold.fanId) ?? 0) + 1);
+    let tally = this.fans.get(hold.fanId);
+    if (tally === undefined) this.fans.set(hold.fanId, (tally = { tickets: 0, openHolds: 0 }));
+    tally.tickets += hold.allocation.quantity;
+    if (tally.openHolds++ === 0) this.shoppers++;
     this.deadlines.push(hold.expiresAt, hold);
   }
 
@@ -108,16 +113,15 @@ export class HoldBook {
     hold.status = outcome;
     hold.endedAt = at;
     this.active.delete(hold);
+    const tally = this.fans.get(hold.fanId)!;
+    if (--tally.openHolds === 0) this.shoppers--;
     if (outcome === 'purchased') {
       this.sold += hold.allocation.quantity;
     } else {
       if (outcome === 'expired') this.expired++;
       else this.released++;
-      this.ticketsOfFan.set(hold.fanId, this.ticketsOf(hold.fanId) - hold.allocation.quantity);
+      tally.tickets -= hold.allocation.quantity;
     }
-    const open = this.activeHoldsOfFan.get(hold.fanId)! - 1;
-    if (open === 0) this.activeHoldsOfFan.delete(hold.fanId);
-    else this.activeHoldsOfFan.set(hold.fanId, open);
   }
 
   /** Active holds whose deadline has passed, earliest first; changes nothing. */

@@ -51,6 +51,12 @@ export class WaitingRoom {
     return { number: this.numberOfSlot[slot]!, status: this.statusOfSlot[slot] as FanStatus };
   }
 
+  /** The place of the fan who joined last. */
+  newestPlace(): Place {
+    const slot = this.fanOfSlot.length - 1;
+    return { number: this.numberOfSlot[slot]!, status: this.statusOfSlot[slot] as FanStatus };
+  }
+
   /** True while the fan holds a place or an admission: joining again returns the same place. */
   isPresent(fanId: string): boolean {
     const slot = this.slotOf.get(fanId);
