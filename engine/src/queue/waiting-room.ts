@@ -1,5 +1,6 @@
 import { ensureCapacity } from '../util/growable.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
+import { FanIndex } from './fan-index.js';
 import { shuffledIndices } from '../fairness/shuffle.js';
 
 /** Where a fan stands. Kept as one byte per fan. */
@@ -24,8 +25,8 @@ export interface Place {
  * every waiting fan be informed by one broadcast of `nowServing`.
  */
 export class WaitingRoom {
-  private readonly slotOf = new Map<string, number>();
   private readonly fanOfSlot: string[] = [];
+  private readonly slotOf = new FanIndex(this.fanOfSlot);
   private numberOfSlot = new Int32Array(0);
   private statusOfSlot = new Uint8Array(0);
   private disconnectedAt = new Float64Array(0);
@@ -47,7 +48,7 @@ export class WaitingRoom {
 
   place(fanId: string): Place | undefined {
     const slot = this.slotOf.get(fanId);
-    if (slot === undefined) return undefined;
+    if (slot < 0) return undefined;
     return { number: this.numberOfSlot[slot]!, status: this.statusOfSlot[slot] as FanStatus };
   }
 
@@ -60,7 +61,7 @@ export class WaitingRoom {
   /** True while the fan holds a place or an admission: joining again returns the same place. */
   isPresent(fanId: string): boolean {
     const slot = this.slotOf.get(fanId);
-    if (slot === undefined) return false;
+    if (slot < 0) return false;
     const status = this.statusOfSlot[slot];
     return status === FanStatus.WAITING || status === FanStatus.ADMITTED;
   }
@@ -141,7 +142,7 @@ export class WaitingRoom {
 
   isConnected(fanId: string): boolean {
     const slot = this.slotOf.get(fanId);
-    return slot !== undefined && this.disconnectedAt[slot] === 0;
+    return slot >= 0 && this.disconnectedAt[slot] === 0;
   }
 
   /** Waiting fans whose connection has been gone longer than the grace period. */
@@ -161,7 +162,7 @@ export class WaitingRoom {
 
   private requireSlot(fanId: string): number {
     const slot = this.slotOf.get(fanId);
-    if (slot === undefined) throw new Error(`unknown fan ${fanId}`);
+    if (slot < 0) throw new Error(`unknown fan ${fanId}`);
     return slot;
   }
 

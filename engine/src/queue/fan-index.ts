@@ -1,0 +1,74 @@
+import { ensureCapacity } from '../util/growable.js';
+
+const EMPTY = 0;
+
+/**
+ * Fan id → slot, as an open-addressing hash table in typed arrays. A join
+ * must look the fan up and insert it: with a million fans a `Map` spends most
+ * of a join on that (two probes of a large pointer table, rehashes that copy
+ * every entry). Here the table is one Int32Array of slot + 1 with linear
+ * probing, a 32-bit hash per slot rejects almost every wrong candidate
+ * without touching its string, and a resize rehashes from the stored hashes.
+ */
+export class FanIndex {
+  private table = new Int32Array(1 << 16);
+  private mask = (1 << 16) - 1;
+  private hashOfSlot = new Int32Array(0);
+  private size = 0;
+
+  constructor(private readonly fanOfSlot: readonly string[]) {}
+
+  /** The slot of a fan, or -1. */
+  get(fanId: string): number {
+    const hash = hashOf(fanId);
+    const table = this.table;
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const entry = table[i]!;
+      if (entry === EMPTY) return -1;
+      const slot = entry - 1;
+      if (this.hashOfSlot[slot] === hash && this.fanOfSlot[slot] === fanId) return slot;
+    }
+  }
+
+  /** Points the fan at `slot` (a new slot, or a fan's new place after leaving). */
+  set(fanId: string, slot: number): void {
+    const hash = hashOf(fanId);
+    this.hashOfSlot = ensureCapacity(this.hashOfSlot, slot + 1);
+    this.hashOfSlot[slot] = hash;
+    const table = this.table;
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const entry = table[i]!;
+      if (entry === EMPTY) {
+        table[i] = slot + 1;
+        if (++this.size * 2 > table.length) this.grow();
+        return;
+      }
+      const old = entry - 1;
+      if (this.hashOfSlot[old] === hash && this.fanOfSlot[old] === fanId) {
+        table[i] = slot + 1;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2);
+    this.mask = this.table.length - 1;
+    for (const entry of old) {
+      if (entry === EMPTY) continue;
+      let i = this.hashOfSlot[entry - 1]! & this.mask;
+      while (this.table[i] !== EMPTY) i = (i + 1) & this.mask;
+      this.table[i] = entry;
+    }
+  }
+}
+
+/** FNV-1a over UTF-16 code units, then a final mix so linear probing sees well-spread low bits. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
