@@ -1,0 +1,133 @@
+/**
+ * One machine, many processes: this (engine) process holds the in-memory
+ * Engine and runs its tick loop; N forked gateway workers listen on the same
+ * port (uWS sets SO_REUSEPORT on Linux, so the kernel spreads connections) and
+ * reach the engine over their fork channel. A worker that dies is forked
+ * again; its fans reconnect to the others and keep their places.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EngineHost } from './engine-link/engine-host.js';
+import { InProcessEngineLink } from './engine-link/in-process.js';
+import { sendControl, serveEngineOverIpc, type ControlMessage } from './engine-link/ipc.js';
+import { startGatewayServer, type GatewayServer, type ServerOptions } from './server.js';
+import { StaticSite } from './static-site.js';
+
+/** worker.ts when run by tsx (npm start), worker.js if ever compiled. */
+const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 3_000;
+const RESTART_DELAY_MS = 500;
+/** A worker slot that crashes this often within a minute is given up. */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+export interface ClusterOptions {
+  host: EngineHost;
+  options: ServerOptions;
+  workers: number;
+  bundles: Record<string, string>;
+  log?: (message: string) => void;
+}
+
+export interface Cluster {
+  readonly port: number;
+  readonly workers: number;
+  stop(): Promise<void>;
+}
+
+interface Slot {
+  index: number;
+  child: ChildProcess | undefined;
+  detach: (() => void) | undefined;
+  restarts: number[];
+}
+
+export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
+  const log = cluster.log ?? ((message: string) => console.error(message));
+  if (cluster.workers === 0) return startSingleProcess(cluster);
+
+  let stopping = false;
+  const slots: Slot[] = Array.from({ length: cluster.workers }, (_, index) => ({ index, child: undefined, detach: undefined, restarts: [] }));
+
+  const spawn = (slot: Slot): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const serverId = `w${slot.index + 1}`;
+      const child = fork(WORKER_ENTRY, [], { serialization: 'advanced', execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      slot.child = child;
+      const timer = setTimeout(() => reject(new Error(`worker ${serverId} did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      slot.detach = serveEngineOverIpc(cluster.host, child, serverId, (control: ControlMessage) => {
+        if (control.type === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        }
+        if (control.type === 'failed') {
+          clearTimeout(timer);
+          reject(new Error(`worker ${serverId}: ${control.message}`));
+        }
+      });
+      sendControl(child, { type: 'init', serverId, options: cluster.options, bundles: cluster.bundles });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        slot.detach?.();
+        slot.child = undefined;
+        // Its fans' sockets are gone with it: they count as disconnected until they reconnect elsewhere.
+        cluster.host.dropOwner(serverId);
+        if (stopping) return;
+        log(`gateway worker ${serverId} exited (${signal ?? code}); its fans reconnect to the other workers`);
+        restart(slot);
+      });
+    });
+
+  const restart = (slot: Slot): void => {
+    const now = Date.now();
+    slot.restarts = [...slot.restarts.filter((at) => now - at < 60_000), now];
+    if (slot.restarts.length > MAX_RESTARTS_PER_MINUTE) {
+      log(`gateway worker w${slot.index + 1} keeps crashing; not restarting it`);
+      return;
+    }
+    setTimeout(() => {
+      if (!stopping) spawn(slot).catch((err: unknown) => log(String(err)));
+    }, RESTART_DELAY_MS);
+  };
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    await Promise.all(slots.map((slot) => stopWorker(slot)));
+  };
+
+  try {
+    await Promise.all(slots.map((slot) => spawn(slot)));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port: cluster.options.port, workers: cluster.workers, stop };
+}
+
+function stopWorker(slot: Slot): Promise<void> {
+  const child = slot.child;
+  if (child === undefined || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    sendControl(child, { type: 'shutdown' });
+  });
+}
+
+/** `--workers 0`: the gateway runs in the engine process, over the in-process link. */
+async function startSingleProcess(cluster: ClusterOptions): Promise<Cluster> {
+  const link = new InProcessEngineLink(cluster.host);
+  const server: GatewayServer = await startGatewayServer({ link, options: cluster.options, serverId: 'w0', site: await StaticSite.load(cluster.bundles) });
+  return {
+    port: server.port,
+    workers: 0,
+    async stop() {
+      await server.close();
+      await link.close();
+    },
+  };
+}

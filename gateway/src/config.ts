@@ -1,0 +1,143 @@
+/**
+ * The gateway's settings: command-line flags, environment, defaults. The
+ * engine process parses them once and hands them to every worker.
+ */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Signer } from './tokens.js';
+
+export interface GatewayLimits {
+  /** Largest WebSocket frame a client may send; larger closes the connection (1009). */
+  maxPayloadBytes: number;
+  /** Seconds without traffic before a socket is closed (uWS pings in between). */
+  idleTimeoutS: number;
+  /** Bytes buffered per socket before sends are dropped (topic publishes skip such a socket). */
+  maxBackpressureBytes: number;
+  maxConnectionsPerIp: number;
+  joinsPerIpPerSec: number;
+  joinBurstPerIp: number;
+  messagesPerSec: number;
+  messageBurst: number;
+  /** Messages refused for rate beyond this many in a row close the connection (4029). */
+  floodCloseAfter: number;
+  /** Engine requests one connection may have in flight. */
+  maxInFlightPerConnection: number;
+  httpRequestsPerIpPerSec: number;
+  httpBurstPerIp: number;
+  maxHttpBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  maxPayloadBytes: 16 * 1024,
+  idleTimeoutS: 60,
+  maxBackpressureBytes: 64 * 1024,
+  maxConnectionsPerIp: 200,
+  joinsPerIpPerSec: 10,
+  joinBurstPerIp: 50,
+  messagesPerSec: 20,
+  messageBurst: 40,
+  floodCloseAfter: 100,
+  maxInFlightPerConnection: 4,
+  httpRequestsPerIpPerSec: 100,
+  httpBurstPerIp: 200,
+  maxHttpBodyBytes: 8 * 1024 * 1024,
+};
+
+export interface DemoPaymentOptions {
+  /** What the demo checkout does when the page does not choose. */
+  decision: 'approve' | 'decline';
+  /** How long the demo provider takes before it sends its webhook. */
+  delayMs: number;
+}
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  /** Gateway worker processes; 0 runs everything in this one process. */
+  workers: number;
+  apiKey: string;
+  /** Signs queue tokens, proof-of-work challenges, payment ids and checkout sessions. */
+  signingSecret: string;
+  /** Shared with the payment provider: signs its webhooks. */
+  webhookSecret: string;
+  /** Addresses exempt from the per-address limits (e.g. a load generator on 127.0.0.1). */
+  exemptIps: string[];
+  /** Read the client address from X-Forwarded-For (only behind a trusted proxy). */
+  trustProxy: boolean;
+  demoEvent: boolean;
+  demoPayments: DemoPaymentOptions;
+  limits: GatewayLimits;
+  /** Which secrets were generated rather than given (printed at start). */
+  generated: Array<'apiKey' | 'signingSecret' | 'webhookSecret'>;
+}
+
+export const USAGE = `Usage: npm start -- [options]
+
+  --port <n>              port to listen on (default 8080, env PORT)
+  --host <addr>           address to bind (default 0.0.0.0)
+  --workers <n>           gateway processes on the one port (default: number of cores; 0 = single process)
+  --no-demo               do not create the demo event
+  --demo-payment <mode>   demo provider default: approve | decline (default approve)
+  --demo-payment-delay <ms>  demo provider delay before its webhook (default 500)
+  --exempt-ip <addr>      exempt an address from per-address limits (repeatable)
+  --trust-proxy           take the client address from X-Forwarded-For
+  --max-conns-per-ip <n>  open WebSockets per address and process (default ${DEFAULT_LIMITS.maxConnectionsPerIp})
+  --joins-per-ip <n>      joins per second per address (default ${DEFAULT_LIMITS.joinsPerIpPerSec})
+  --help
+
+Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (generated when unset).`;
+
+function positiveInt(value: string | undefined, name: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewayOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      workers: { type: 'string' },
+      'no-demo': { type: 'boolean' },
+      'demo-payment': { type: 'string' },
+      'demo-payment-delay': { type: 'string' },
+      'exempt-ip': { type: 'string', multiple: true },
+      'trust-proxy': { type: 'boolean' },
+      'max-conns-per-ip': { type: 'string' },
+      'joins-per-ip': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help === true) return 'help';
+  const decision = values['demo-payment'] ?? 'approve';
+  if (decision !== 'approve' && decision !== 'decline') throw new Error('--demo-payment must be approve or decline');
+  const generated: GatewayOptions['generated'] = [];
+  const secret = (name: string, field: GatewayOptions['generated'][number]): string => {
+    const given = env[name];
+    if (given !== undefined && given.length > 0) return given;
+    generated.push(field);
+    return Signer.randomSecret();
+  };
+  return {
+    host: values.host ?? '0.0.0.0',
+    port: positiveInt(values.port ?? env.PORT, '--port', 8080, 0),
+    workers: positiveInt(values.workers, '--workers', availableParallelism(), 0),
+    apiKey: secret('BREAKWATER_API_KEY', 'apiKey'),
+    signingSecret: secret('BREAKWATER_SECRET', 'signingSecret'),
+    webhookSecret: secret('BREAKWATER_WEBHOOK_SECRET', 'webhookSecret'),
+    exemptIps: values['exempt-ip'] ?? [],
+    trustProxy: values['trust-proxy'] === true,
+    demoEvent: values['no-demo'] !== true,
+    demoPayments: { decision, delayMs: positiveInt(values['demo-payment-delay'], '--demo-payment-delay', 500, 0) },
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxConnectionsPerIp: positiveInt(values['max-conns-per-ip'], '--max-conns-per-ip', DEFAULT_LIMITS.maxConnectionsPerIp),
+      joinsPerIpPerSec: positiveInt(values['joins-per-ip'], '--joins-per-ip', DEFAULT_LIMITS.joinsPerIpPerSec),
+    },
+    generated,
+  };
+}

@@ -1,0 +1,322 @@
+/**
+ * The engine process's side of every EngineLink: the in-memory Engine, its
+ * tick loop, and the few gateway decisions that must be made next to the
+ * engine to be atomic across workers — who holds a fan's session, the
+ * per-event gateway settings, prices, the recent admission rate. Requests are
+ * handled synchronously, one at a time, like engine commands.
+ */
+import { BreakwaterError, Engine, holdView, systemClock, type Clock, type HoldView, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
+import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, type EventSettings } from '../event-settings.js';
+import { AdmissionRate } from './admission-rate.js';
+import { pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
+import { FanHolds } from './fan-holds.js';
+import { Sessions } from './sessions.js';
+import type {
+  BroadcastListener, EngineBroadcast, EngineRequest, EventDetails, EventStats, FanHoldCommand, PricedHold, QueueState,
+  ResultOf, SessionOpened, SyncState, WorkerMetrics,
+} from './types.js';
+
+export interface EngineHostOptions {
+  engine?: Engine;
+  clock?: Clock;
+  /** How often time acts on every event. */
+  tickMs?: number;
+  /** How often every event's figures go to the dashboards and /metrics. */
+  statsMs?: number;
+  /** Queue states are republished at least this often even when unchanged. */
+  queueHeartbeatMs?: number;
+  log?: (message: string) => void;
+}
+
+/** Journal entries that stay in the engine process: the bulk of a flash crowd, of use to nobody outside. */
+const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence']);
+const FAN_COMMANDS = new Set<FanHoldCommand['type']>(['hold', 'extendHold', 'startPayment', 'releaseHold']);
+const WORKER_METRICS_TTL_MS = 5_000;
+interface Reveal {
+  commitment: string | null;
+  seed: string | null;
+}
+
+/** The owner of sessions opened through the in-process link. */
+export const LOCAL_OWNER = 'local';
+
+export class EngineHost {
+  readonly engine: Engine;
+  readonly clock: Clock;
+  private readonly options: Required<Omit<EngineHostOptions, 'engine' | 'clock'>>;
+  private readonly listeners = new Set<BroadcastListener>();
+  private readonly settings = new Map<string, EventSettings>();
+  private readonly sessions = new Sessions();
+  private readonly fanHolds = new FanHolds();
+  private readonly rates = new AdmissionRate();
+  private readonly lastQueue = new Map<string, QueueState>();
+  private readonly reveals = new Map<string, Reveal>();
+  private readonly workers = new Map<string, WorkerMetrics>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(options: EngineHostOptions = {}) {
+    this.clock = options.clock ?? options.engine?.clock ?? systemClock;
+    this.engine = options.engine ?? new Engine({ clock: this.clock });
+    this.options = {
+      tickMs: options.tickMs ?? 250,
+      statsMs: options.statsMs ?? 1000,
+      queueHeartbeatMs: options.queueHeartbeatMs ?? 5000,
+      log: options.log ?? ((message) => console.error(message)),
+    };
+    this.engine.onEntries((eventId, entries) => this.onEntries(eventId, entries));
+  }
+
+  /** Starts the tick and stats loops on the system timers. */
+  start(): void {
+    if (this.timers.length > 0) return;
+    this.timers.push(setInterval(() => this.tick(), this.options.tickMs));
+    this.timers.push(setInterval(() => this.publishStats(), this.options.statsMs));
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  subscribe(listener: BroadcastListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Lets time act on every event, then publishes each queue that changed: one message per event per tick at most. */
+  tick(): void {
+    try {
+      this.engine.tick();
+    } catch (err) {
+      this.options.log(`engine tick failed: ${(err as Error).stack ?? String(err)}`);
+    }
+    this.publishQueues();
+  }
+
+  private publishQueues(): void {
+    const now = this.clock.now();
+    const states: QueueState[] = [];
+    for (const sale of this.engine.events()) {
+      const state = queueStateOf(sale, this.rates.rates(sale.id, now), now);
+      const last = this.lastQueue.get(sale.id);
+      if (last !== undefined && sameQueueFigures(last, state) && now - last.at < this.options.queueHeartbeatMs) continue;
+      this.lastQueue.set(sale.id, state);
+      states.push(state);
+    }
+    if (states.length > 0) this.broadcast({ type: 'queue', states, sentAt: Date.now() });
+  }
+
+  publishStats(): void {
+    const now = this.clock.now();
+    // Workers stamp their reports with the wall clock, whatever clock the engine runs on.
+    for (const [worker, metrics] of this.workers) if (Date.now() - metrics.at > WORKER_METRICS_TTL_MS) this.workers.delete(worker);
+    const events: EventStats[] = this.engine.events().map((sale) => ({
+      ...sale.status(),
+      ...this.rates.rates(sale.id, now),
+      powDifficulty: this.settingsOf(sale.id).powDifficulty,
+    }));
+    this.broadcast({ type: 'stats', at: now, events, workers: [...this.workers.values()] });
+  }
+
+  /**
+   * Runs one request; throws the BreakwaterError that refused it. `owner`
+   * names the gateway process it came from (the sessions it opens are its).
+   */
+  handle<R extends EngineRequest>(request: R, owner = LOCAL_OWNER): ResultOf<R> {
+    return this.dispatch(request, owner) as ResultOf<R>;
+  }
+
+  /** A gateway process is gone: its fans count as disconnected from now (the grace period runs). */
+  dropOwner(owner: string): void {
+    for (const { eventId, fanId, session } of this.sessions.ownedBy(owner)) this.closeSession(eventId, fanId, session);
+  }
+
+  private dispatch(request: EngineRequest, owner: string): unknown {
+    switch (request.op) {
+      case 'command':
+        return this.engine.execute(request.command);
+      case 'openSession':
+        return this.openSession(request.eventId, request.fanId, request.resume, owner);
+      case 'closeSession':
+        this.closeSession(request.eventId, request.fanId, request.session);
+        return null;
+      case 'leave':
+        // The session ends with the place, even when the place was already gone.
+        this.sessions.close(request.eventId, request.fanId, request.session);
+        this.engine.execute({ type: 'leave', eventId: request.eventId, fanId: request.fanId });
+        return null;
+      case 'placesOf': {
+        const sale = this.engine.event(request.eventId);
+        const places: Record<string, number> = {};
+        for (const fanId of request.fanIds) places[fanId] = sale.room.isPresent(fanId) ? sale.room.place(fanId)!.number : 0;
+        return places;
+      }
+      case 'fanCommand':
+        return this.fanCommand(request.command);
+      case 'createEvent':
+        return this.createEvent(request.config, request.publish, request.settings);
+      case 'listEvents':
+        return this.engine.events().map((sale) => this.details(sale));
+      case 'getEvent':
+        return this.details(this.engine.event(request.eventId));
+      case 'publicInfo': {
+        const sale = this.engine.event(request.eventId);
+        // An unpublished event does not exist for fans.
+        if (sale.phase === 'draft') throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${sale.id}"`, { details: { eventId: sale.id } });
+        return publicInfoOf(sale, this.settingsOf(sale.id));
+      }
+      case 'updateSettings':
+        return this.updateSettings(request.eventId, request.patch);
+      case 'sync':
+        return this.syncState();
+      case 'reportMetrics':
+        this.workers.set(request.metrics.worker, request.metrics);
+        return null;
+      default:
+        throw new BreakwaterError('MALFORMED_COMMAND', 'unknown engine link operation', { details: { field: 'op' } });
+    }
+  }
+
+  // ── Fans ────────────────────────────────────────────────────────────────
+
+  /**
+   * A fan's connection takes (or resumes) the place. Checking for an existing
+   * place and joining happen in one synchronous step here, so two connections
+   * can never both create a place for one fan id, and only a verified token
+   * (`resume`) may take an existing place over.
+   */
+  private openSession(eventId: string, fanId: string, resume: boolean, owner: string): SessionOpened {
+    const sale = this.engine.event(eventId);
+    const present = sale.room.isPresent(fanId);
+    if (present && !resume) {
+      throw new BreakwaterError('FAN_ID_IN_USE', undefined, { details: { eventId, fanId } });
+    }
+    const join = this.engine.execute({ type: 'join', eventId, fanId }) as JoinResult;
+    if (present) this.engine.execute({ type: 'presence', eventId, fanId, connected: true });
+    const { session, replaced } = this.sessions.open(eventId, fanId, owner);
+    if (replaced !== undefined) this.broadcast({ type: 'sessionReplaced', eventId, fanId, session: replaced });
+    const now = this.clock.now();
+    return {
+      join,
+      session,
+      restored: present,
+      holds: present ? this.holdsOf(sale, fanId) : [],
+      ...this.revealOf(sale),
+      queue: queueStateOf(sale, this.rates.rates(eventId, now), now),
+    };
+  }
+
+  /**
+   * The shuffle commitment and, once revealed, the seed. Kept from the journal
+   * because `status()` costs O(active holds), too much for every join.
+   */
+  private revealOf(sale: SaleEvent): Reveal {
+    let reveal = this.reveals.get(sale.id);
+    if (reveal === undefined) {
+      const status = sale.status();
+      reveal = { commitment: status.commitment ?? null, seed: status.seed ?? null };
+      this.reveals.set(sale.id, reveal);
+    }
+    return reveal;
+  }
+
+  private closeSession(eventId: string, fanId: string, session: number): void {
+    if (!this.sessions.close(eventId, fanId, session)) return;
+    const sale = this.saleOrUndefined(eventId);
+    if (sale === undefined || !sale.room.isPresent(fanId)) return;
+    this.engine.execute({ type: 'presence', eventId, fanId, connected: false });
+  }
+
+  private fanCommand(command: FanHoldCommand): PricedHold {
+    if (!FAN_COMMANDS.has(command.type)) {
+      throw new BreakwaterError('MALFORMED_COMMAND', 'not a fan hold command', { details: { field: 'type' } });
+    }
+    const view = this.engine.execute(command) as HoldView;
+    const sale = this.engine.event(command.eventId);
+    return pricedHold(sale, this.settingsOf(sale.id), view);
+  }
+
+  private holdsOf(sale: SaleEvent, fanId: string): PricedHold[] {
+    const settings = this.settingsOf(sale.id);
+    const holds: PricedHold[] = [];
+    for (const holdId of this.fanHolds.of(sale.id, fanId)) {
+      const hold = sale.holds.get(holdId);
+      if (hold !== undefined) holds.push(pricedHold(sale, settings, holdView(hold)));
+    }
+    return holds;
+  }
+
+  // ── Organizers ──────────────────────────────────────────────────────────
+
+  private createEvent(config: unknown, publish: boolean, settingsPatch: unknown): EventDetails {
+    // Settings are checked first, so a bad patch creates nothing.
+    const settings = applySettingsPatch(DEFAULT_EVENT_SETTINGS, settingsPatch ?? {});
+    const status = this.engine.createEvent(config, { publish });
+    this.settings.set(status.eventId, settings);
+    this.broadcast({ type: 'settings', eventId: status.eventId, settings });
+    return this.details(this.engine.event(status.eventId));
+  }
+
+  private updateSettings(eventId: string, patch: unknown): EventSettings {
+    this.engine.event(eventId);
+    const settings = applySettingsPatch(this.settingsOf(eventId), patch);
+    this.settings.set(eventId, settings);
+    this.broadcast({ type: 'settings', eventId, settings });
+    return settings;
+  }
+
+  private saleOrUndefined(eventId: string): SaleEvent | undefined {
+    try {
+      return this.engine.event(eventId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  settingsOf(eventId: string): EventSettings {
+    return this.settings.get(eventId) ?? DEFAULT_EVENT_SETTINGS;
+  }
+
+  private details(sale: SaleEvent): EventDetails {
+    const now = this.clock.now();
+    return { config: sale.config, status: sale.status(), settings: this.settingsOf(sale.id), queue: queueStateOf(sale, this.rates.rates(sale.id, now), now) };
+  }
+
+  private syncState(): SyncState {
+    const settings: Record<string, EventSettings> = {};
+    for (const sale of this.engine.events()) settings[sale.id] = this.settingsOf(sale.id);
+    return { settings };
+  }
+
+  // ── Broadcasts ──────────────────────────────────────────────────────────
+
+  private onEntries(eventId: string, entries: readonly JournalEntry[]): void {
+    const shared: JournalEntry[] = [];
+    const holdOwners: Record<string, string> = {};
+    const sale = this.saleOrUndefined(eventId);
+    for (const entry of entries) {
+      this.fanHolds.observe(eventId, entry);
+      if (entry.type === 'admitted') this.rates.record(eventId, entry.at, entry.fanIds.length);
+      // Never the seed of preQueueOpened: it stays sealed until the sale starts.
+      if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
+      if (entry.type === 'saleStarted') this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
+      if (LOCAL_ENTRY_TYPES.has(entry.type)) continue;
+      shared.push(entry);
+      if ('holdId' in entry && sale !== undefined) {
+        const owner = sale.holds.get(entry.holdId)?.fanId;
+        if (owner !== undefined) holdOwners[entry.holdId] = owner;
+      }
+    }
+    if (shared.length > 0) this.broadcast({ type: 'entries', eventId, entries: shared, holdOwners });
+  }
+
+  private broadcast(broadcast: EngineBroadcast): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(broadcast);
+      } catch (err) {
+        this.options.log(`broadcast listener failed: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Views of an event computed in the engine process, where the SaleEvent is:
+ * prices of holds, the public event page, the queue state of a tick.
+ */
+import { seatId, type Allocation, type HoldView, type SaleEvent } from '../../../engine/src/index.js';
+import type { EventSettings } from '../event-settings.js';
+import type { PricedHold, PublicEventInfo, QueueState } from './types.js';
+
+/** What an allocation costs: the tier price per ticket, or each seat's category price. */
+export function priceOf(sale: SaleEvent, settings: EventSettings, allocation: Pick<Allocation, 'tierId' | 'seatIds' | 'quantity'>): number {
+  if (allocation.tierId !== undefined) {
+    const tier = sale.config.inventory.tiers.find((t) => t.id === allocation.tierId);
+    return (tier?.price ?? 0) * allocation.quantity;
+  }
+  let total = 0;
+  for (const id of allocation.seatIds ?? []) {
+    const category = sale.inventory.seats.categoryOf(id);
+    total += category === undefined ? 0 : (settings.categoryPrices[category] ?? 0);
+  }
+  return total;
+}
+
+export function pricedHold(sale: SaleEvent, settings: EventSettings, view: HoldView): PricedHold {
+  return { ...view, amount: priceOf(sale, settings, view), currency: settings.currency };
+}
+
+export function queueStateOf(sale: SaleEvent, rates: { rateLow: number; rateHigh: number }, at: number): QueueState {
+  return {
+    eventId: sale.id,
+    phase: sale.phase,
+    nowServing: sale.room.nowServing,
+    lastNumber: sale.room.lastNumber,
+    waiting: sale.room.waiting,
+    rateLow: rates.rateLow,
+    rateHigh: rates.rateHigh,
+    onSaleAt: sale.config.onSaleAt,
+    at,
+  };
+}
+
+/** True when two states would tell a client anything different. */
+export function sameQueueFigures(a: QueueState, b: QueueState): boolean {
+  return a.phase === b.phase && a.nowServing === b.nowServing && a.lastNumber === b.lastNumber && a.waiting === b.waiting
+    && a.rateLow === b.rateLow && a.rateHigh === b.rateHigh && a.onSaleAt === b.onSaleAt;
+}
+
+export function publicInfoOf(sale: SaleEvent, settings: EventSettings): PublicEventInfo {
+  const { config } = sale;
+  const status = sale.status();
+  const seats = sale.inventory.seats;
+  return {
+    eventId: sale.id,
+    name: config.name,
+    phase: sale.phase,
+    preQueueOpensAt: config.preQueueOpensAt,
+    onSaleAt: config.onSaleAt,
+    closesAt: config.closesAt,
+    commitment: status.commitment ?? null,
+    seed: status.seed ?? null,
+    maxTicketsPerFan: config.maxTicketsPerFan,
+    paymentWindowMs: config.paymentWindowMs,
+    holdExtensionMs: config.holdExtensionMs,
+    currency: settings.currency,
+    powDifficulty: settings.powDifficulty,
+    tiers: sale.inventory.tiers.counts().map(({ id, name, price, capacity, free }) => ({ id, name, price, capacity, free })),
+    categories: seats.categories().map((category) => ({ category, price: settings.categoryPrices[category] ?? 0, free: seats.freeIn(category) })),
+    sections: config.inventory.sections.map((section) => ({
+      id: section.id,
+      name: section.name,
+      rows: section.rows.map((row) => ({
+        id: row.id,
+        seats: row.seats.map((seat) => {
+          const id = seatId(section.id, row.id, seat.label);
+          return { id, label: seat.label, category: seat.category, rank: seat.rank, status: seats.status(id) ?? 'free' };
+        }),
+      })),
+    })),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Which connection currently holds each connected fan's place. Sessions are
+ * numbered by the engine process, so "the newer connection wins" holds across
+ * every gateway worker: a late disconnect of an old connection can never mark
+ * a fan who already came back on another one as gone. Each session also
+ * records the gateway process that owns it, so when a worker dies its fans
+ * count as disconnected (and lose their place if they do not come back).
+ */
+
+export interface SessionRef {
+  eventId: string;
+  fanId: string;
+  session: number;
+}
+
+interface Entry {
+  session: number;
+  owner: string;
+}
+
+export class Sessions {
+  private next = 1;
+  private readonly current = new Map<string, Entry>();
+
+  /** Starts a session for the fan; returns it and the session it replaces, if any. */
+  open(eventId: string, fanId: string, owner: string): { session: number; replaced: number | undefined } {
+    const key = keyOf(eventId, fanId);
+    const replaced = this.current.get(key)?.session;
+    const session = this.next++;
+    this.current.set(key, { session, owner });
+    return { session, replaced };
+  }
+
+  /** Ends the session if it is still the fan's current one; true when it was. */
+  close(eventId: string, fanId: string, session: number): boolean {
+    const key = keyOf(eventId, fanId);
+    if (this.current.get(key)?.session !== session) return false;
+    this.current.delete(key);
+    return true;
+  }
+
+  /** Every current session of one gateway process. */
+  ownedBy(owner: string): SessionRef[] {
+    const owned: SessionRef[] = [];
+    for (const [key, entry] of this.current) {
+      if (entry.owner !== owner) continue;
+      const [eventId, fanId] = key.split('\u0000') as [string, string];
+      owned.push({ eventId, fanId, session: entry.session });
+    }
+    return owned;
+  }
+}
+
+function keyOf(eventId: string, fanId: string): string {
+  return `${eventId}\u0000${fanId}`;
+}

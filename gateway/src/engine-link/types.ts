@@ -1,0 +1,175 @@
+/**
+ * How a gateway process reaches the one engine process. Two calls: `execute`
+ * a request (an engine command, or one of the few gateway operations that
+ * must be decided next to the engine, atomically), and `subscribe` to what
+ * the engine process broadcasts. Implementations: in-process (tests, single
+ * process) and IPC over child_process fork channels; a NATS transport can
+ * implement the same interface.
+ *
+ * Everything here is plain data (structured-clone and msgpack safe).
+ */
+import type { EventConfig, EventStatus, HoldView, JoinResult, JournalEntry, Phase } from '../../../engine/src/index.js';
+import type { EventSettings } from '../event-settings.js';
+import type { HistogramSnapshot } from '../metrics/histogram.js';
+
+/** One event's queue as published once per tick. */
+export interface QueueState {
+  eventId: string;
+  phase: Phase;
+  nowServing: number;
+  lastNumber: number;
+  waiting: number;
+  /** Admissions per second lately: slow and fast estimate. */
+  rateLow: number;
+  rateHigh: number;
+  onSaleAt: number;
+  /** Engine time of the tick that produced it. */
+  at: number;
+}
+
+export interface PricedHold extends HoldView {
+  /** Total price in the currency's minor unit. */
+  amount: number;
+  currency: string;
+}
+
+export interface SessionOpened {
+  join: JoinResult;
+  /** Identifies this connection's hold on the place; a later session of the same fan replaces it. */
+  session: number;
+  /** True when the fan's existing place was resumed. */
+  restored: boolean;
+  holds: PricedHold[];
+  commitment: string | null;
+  seed: string | null;
+  queue: QueueState;
+}
+
+/** The fan commands the gateway forwards with the fan id bound to the connection. */
+export type FanHoldCommand =
+  | { type: 'hold'; eventId: string; fanId: string; grantId: string; key: string; request: unknown }
+  | { type: 'extendHold'; eventId: string; fanId: string; holdId: string; key: string }
+  | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string }
+  | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string };
+
+export interface EventDetails {
+  config: EventConfig;
+  status: EventStatus;
+  settings: EventSettings;
+  queue: QueueState;
+}
+
+/** What the fan page shows about an event: public figures only. */
+export interface PublicEventInfo {
+  eventId: string;
+  name: string;
+  phase: Phase;
+  preQueueOpensAt: number;
+  onSaleAt: number;
+  closesAt: number;
+  commitment: string | null;
+  seed: string | null;
+  maxTicketsPerFan: number;
+  paymentWindowMs: number;
+  holdExtensionMs: number;
+  currency: string;
+  powDifficulty: number;
+  tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
+  categories: Array<{ category: string; price: number; free: number }>;
+  /** Reserved seating; each seat's `status` is free, held or sold. */
+  sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: Array<{ id: string; label: string; category: string; rank: number; status: string }> }> }>;
+}
+
+/** One worker's figures, reported every second and folded into every worker's /metrics. */
+export interface WorkerMetrics {
+  worker: string;
+  pid: number;
+  at: number;
+  connections: number;
+  dashboardConnections: number;
+  messagesIn: number;
+  messagesOut: number;
+  topicPublishes: number;
+  backpressureDrops: number;
+  rejected: Record<string, number>;
+  joinLatency: HistogramSnapshot;
+  updateLatency: HistogramSnapshot;
+}
+
+export interface EventStats extends EventStatus {
+  rateLow: number;
+  rateHigh: number;
+  powDifficulty: number;
+}
+
+/** What a starting worker needs before it serves: every event's gateway settings. */
+export interface SyncState {
+  settings: Record<string, EventSettings>;
+}
+
+export type EngineRequest =
+  /** Any engine command (organizer or payment side), parsed by the engine. */
+  | { op: 'command'; command: unknown }
+  /** Joins or resumes a place and makes this connection the fan's current one. */
+  | { op: 'openSession'; eventId: string; fanId: string; resume: boolean }
+  /** The connection closed: the fan counts as disconnected unless a newer session exists. */
+  | { op: 'closeSession'; eventId: string; fanId: string; session: number }
+  | { op: 'leave'; eventId: string; fanId: string; session: number }
+  /** The place numbers of some fans (after the pre-queue shuffle): fan id → number, 0 for no place. */
+  | { op: 'placesOf'; eventId: string; fanIds: string[] }
+  | { op: 'fanCommand'; command: FanHoldCommand }
+  | { op: 'createEvent'; config: unknown; publish: boolean; settings: unknown }
+  | { op: 'listEvents' }
+  | { op: 'getEvent'; eventId: string }
+  | { op: 'publicInfo'; eventId: string }
+  | { op: 'updateSettings'; eventId: string; patch: unknown }
+  | { op: 'sync' }
+  | { op: 'reportMetrics'; metrics: WorkerMetrics };
+
+export interface EngineResults {
+  command: unknown;
+  openSession: SessionOpened;
+  closeSession: null;
+  leave: null;
+  placesOf: Record<string, number>;
+  fanCommand: PricedHold;
+  createEvent: EventDetails;
+  listEvents: EventDetails[];
+  getEvent: EventDetails;
+  publicInfo: PublicEventInfo;
+  updateSettings: EventSettings;
+  sync: SyncState;
+  reportMetrics: null;
+}
+
+export type EngineOp = EngineRequest['op'];
+export type ResultOf<R extends EngineRequest> = EngineResults[R['op']];
+
+export type EngineBroadcast =
+  /** New journal entries of an event, except `created`, `joined` and `presence` (the bulk, which only the journal needs). */
+  | { type: 'entries'; eventId: string; entries: JournalEntry[]; holdOwners: Record<string, string> }
+  /** The queue states that changed this tick (or are due a heartbeat). */
+  | { type: 'queue'; states: QueueState[]; /** Wall clock when sent, for the update latency. */ sentAt: number }
+  | { type: 'settings'; eventId: string; settings: EventSettings }
+  /** The fan resumed on another connection: whoever holds `session` closes it. */
+  | { type: 'sessionReplaced'; eventId: string; fanId: string; session: number }
+  /** Every second: every event's figures and every worker's metrics. */
+  | { type: 'stats'; at: number; events: EventStats[]; workers: WorkerMetrics[] };
+
+export type BroadcastListener = (broadcast: EngineBroadcast) => void;
+
+export interface EngineLink {
+  /** Runs a request in the engine process: its result, or a rejection with the BreakwaterError it raised. */
+  execute<R extends EngineRequest>(request: R): Promise<ResultOf<R>>;
+  subscribe(listener: BroadcastListener): () => void;
+  /** False while the engine process is unreachable (readiness). */
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+/** The wire form of an error crossing a process boundary. */
+export interface WireError {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}

@@ -1,0 +1,79 @@
+/**
+ * A fan's WebSocket and what the gateway knows about it. A uWS socket must
+ * not be touched after its close event (it throws), and replies come back
+ * after awaits, so every send goes through `FanSender`, which checks `closed`.
+ */
+import type { WebSocket } from 'uWebSockets.js';
+import { encodeMessage, type ServerMessage } from '../protocol/messages.js';
+import { CLOSE_CODES } from '../protocol/close-codes.js';
+import type { BucketState } from '../protection/token-bucket.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+
+/** The place this connection holds, once `join` succeeded. */
+export interface Binding {
+  eventId: string;
+  fanId: string;
+  /** The engine process's session number: a newer session of the same fan replaces this one. */
+  session: number;
+  number: number;
+}
+
+export interface FanConnection {
+  readonly id: number;
+  readonly ip: string;
+  ws: WebSocket<FanConnection> | undefined;
+  closed: boolean;
+  greeted: boolean;
+  /** Message budget (token bucket) and how many messages in a row were refused for it. */
+  bucket: BucketState;
+  refusedInARow: number;
+  inFlight: number;
+  joining: boolean;
+  binding: Binding | undefined;
+  /** The admission grant the gateway last told this fan about: `hold` uses it by default. */
+  grant: { grantId: string; expiresAt: number } | undefined;
+  /** Set when the fan resumed on another connection: closing this one must not mark the fan gone. */
+  replaced: boolean;
+}
+
+const enum SendStatus {
+  BACKPRESSURE = 0,
+  SUCCESS = 1,
+  DROPPED = 2,
+}
+
+export function newConnection(id: number, ip: string, burst: number, now: number): FanConnection {
+  return {
+    id, ip, ws: undefined, closed: false, greeted: false, bucket: { tokens: burst, refilledAt: now }, refusedInARow: 0,
+    inFlight: 0, joining: false, binding: undefined, grant: undefined, replaced: false,
+  };
+}
+
+export class FanSender {
+  constructor(private readonly metrics: GatewayMetrics) {}
+
+  /**
+   * Sends one message to one fan. A message uWS had to drop (the socket's
+   * buffer is full) closes the connection: the fan would otherwise miss
+   * something only it is told (an admission, an expiry); reconnecting with
+   * the queue token resynchronizes everything.
+   */
+  send(conn: FanConnection, message: ServerMessage): boolean {
+    if (conn.closed || conn.ws === undefined) return false;
+    const status = conn.ws.send(encodeMessage(message), true) as SendStatus;
+    if (status === SendStatus.DROPPED) {
+      this.metrics.backpressureDrops++;
+      this.metrics.reject('backpressureClosed');
+      this.close(conn, CLOSE_CODES.BACKPRESSURE, 'too slow: reconnect with your queue token');
+      return false;
+    }
+    this.metrics.messagesOut++;
+    return true;
+  }
+
+  close(conn: FanConnection, code: number, reason: string): void {
+    if (conn.closed || conn.ws === undefined) return;
+    // end() runs the close handler synchronously, which marks the connection closed.
+    conn.ws.end(code, reason.slice(0, 120));
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Turns the engine process's broadcasts into what this process's fans see:
+ * ONE topic publish per event per tick for the queue (clients compute their
+ * own position), per-fan messages to that fan's socket only, and the closing
+ * of connections whose fan resumed elsewhere.
+ *
+ * Topic publishes skip sockets whose send buffer is over the backpressure
+ * limit (uWS does that; we count the skips as drops). A skipped queue update
+ * loses nothing: every update carries the whole state, and the next one
+ * catches the fan up. Memory per socket stays bounded by maxBackpressure.
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import { BreakwaterError, type JournalEntry } from '../../../engine/src/index.js';
+import type { EventCatalog } from '../event-catalog.js';
+import type { EngineBroadcast, EngineLink, QueueState } from '../engine-link/types.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { CLOSE_CODES } from '../protocol/close-codes.js';
+import { encodeMessage, queueTopic, type ServerMessage } from '../protocol/messages.js';
+import type { FanSender } from './connection.js';
+import type { FanDirectory } from './fan-directory.js';
+import type { FanHandlers } from './fan-handlers.js';
+import { noticesOf } from './fan-notices.js';
+
+export interface EventRelayDeps {
+  app: TemplatedApp;
+  link: EngineLink;
+  catalog: EventCatalog;
+  directory: FanDirectory;
+  sender: FanSender;
+  handlers: FanHandlers;
+  metrics: GatewayMetrics;
+  maxBackpressureBytes: number;
+  log: (message: string) => void;
+}
+
+/** Fan ids per request when asking the engine for the numbers the shuffle drew. */
+const PLACES_BATCH = 5_000;
+
+export class EventRelay {
+  constructor(private readonly deps: EventRelayDeps) {}
+
+  onBroadcast(broadcast: EngineBroadcast): void {
+    switch (broadcast.type) {
+      case 'queue':
+        for (const state of broadcast.states) this.publishQueue(state, broadcast.sentAt);
+        return;
+      case 'entries':
+        this.relayEntries(broadcast.eventId, broadcast.entries, broadcast.holdOwners);
+        return;
+      case 'sessionReplaced':
+        this.closeReplaced(broadcast.session);
+        return;
+      case 'settings':
+        this.deps.catalog.setSettings(broadcast.eventId, broadcast.settings);
+        return;
+      case 'stats':
+        return;
+    }
+  }
+
+  private publishQueue(state: QueueState, sentAt: number): void {
+    const published = this.publish(state.eventId, {
+      t: 'queue', eventId: state.eventId, phase: state.phase, nowServing: state.nowServing, lastNumber: state.lastNumber, waiting: state.waiting,
+      rateLow: state.rateLow, rateHigh: state.rateHigh, onSaleAt: state.onSaleAt, serverTime: Date.now(),
+    });
+    if (published) this.deps.metrics.updateLatency.observe(Math.max(0, Date.now() - sentAt) / 1000);
+  }
+
+  /** One publish to every fan of the event connected here, skipping (and counting) the congested. False when nobody is here. */
+  private publish(eventId: string, message: ServerMessage): boolean {
+    const { app, directory, metrics, maxBackpressureBytes } = this.deps;
+    const topic = queueTopic(eventId);
+    const subscribers = app.numSubscribers(topic);
+    if (subscribers === 0) return false;
+    let congested = 0;
+    for (const conn of directory.connectionsOf(eventId)) {
+      if (!conn.closed && conn.ws !== undefined && conn.ws.getBufferedAmount() > maxBackpressureBytes) congested++;
+    }
+    app.publish(topic, encodeMessage(message), true);
+    metrics.topicPublishes++;
+    metrics.messagesOut += subscribers - congested;
+    metrics.backpressureDrops += congested;
+    return true;
+  }
+
+  private relayEntries(eventId: string, entries: JournalEntry[], holdOwners: Record<string, string>): void {
+    const { directory, sender, catalog, handlers } = this.deps;
+    for (const { fanId, message } of noticesOf(eventId, entries, holdOwners)) {
+      if (fanId === undefined) {
+        this.publish(eventId, message);
+        continue;
+      }
+      const conn = directory.get(eventId, fanId);
+      if (conn === undefined) continue;
+      if (message.t === 'admitted') conn.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
+      if (message.t === 'grantExpired' && conn.grant?.grantId === message.grantId) conn.grant = undefined;
+      sender.send(conn, message);
+      // A lost place frees the connection to join again.
+      if (message.t === 'placeLost') handlers.unbind(conn);
+    }
+    if (entries.some((entry) => entry.type === 'configUpdated' || entry.type === 'saleStarted')) catalog.invalidate(eventId);
+    if (entries.some((entry) => entry.type === 'saleStarted')) void this.tellShuffledNumbers(eventId);
+  }
+
+  /** At the on-sale time, each pre-queue fan connected here learns the number the shuffle drew for it. */
+  private async tellShuffledNumbers(eventId: string): Promise<void> {
+    const { directory, link, sender } = this.deps;
+    const waiting = [...directory.connectionsOf(eventId)].filter((conn) => conn.binding?.number === 0);
+    for (let i = 0; i < waiting.length; i += PLACES_BATCH) {
+      const batch = waiting.slice(i, i + PLACES_BATCH);
+      try {
+        const places = await link.execute({ op: 'placesOf', eventId, fanIds: batch.map((conn) => conn.binding!.fanId) });
+        for (const conn of batch) {
+          const binding = conn.binding;
+          const number = binding === undefined ? 0 : (places[binding.fanId] ?? 0);
+          if (binding === undefined || number === 0) continue;
+          binding.number = number;
+          sender.send(conn, { t: 'numbered', eventId, number });
+        }
+      } catch (err) {
+        this.deps.log(`could not tell shuffled numbers for ${eventId}: ${String(err)}`);
+      }
+    }
+  }
+
+  private closeReplaced(session: number): void {
+    const conn = this.deps.directory.bySessionNumber(session);
+    if (conn === undefined || conn.closed) return;
+    conn.replaced = true;
+    const error = new BreakwaterError('SESSION_REPLACED');
+    this.deps.sender.send(conn, { t: 'error', rid: null, code: error.code, message: error.message, details: error.details });
+    this.deps.sender.close(conn, CLOSE_CODES.SESSION_REPLACED, 'session replaced');
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * What each client message does, once the socket layer has decoded and
+ * checked it. The fan id a command acts for is always the one bound to the
+ * connection by its `join` (from the verified token when resuming), never one
+ * the client names later, so a copied grant or hold id is useless on another
+ * fan's connection. Errors are thrown as registry errors; the socket layer
+ * turns them into `error` frames.
+ */
+import { BreakwaterError } from '../../../engine/src/index.js';
+import type { EventCatalog } from '../event-catalog.js';
+import type { EngineLink, FanHoldCommand, PricedHold, SessionOpened } from '../engine-link/types.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { PaymentProvider } from '../payments/provider.js';
+import type { KeyedRateLimiter } from '../protection/token-bucket.js';
+import { powSatisfied } from '../protocol/pow.js';
+import { estimateWait } from '../protocol/queue-math.js';
+import {
+  queueTopic, type ClientMessage, type ExtendMessage, type HoldMessage, type JoinMessage, type PayMessage, type ReleaseMessage, type WireHold,
+} from '../protocol/messages.js';
+import { checkPowChallenge, issuePowChallenge, issueQueueToken, paymentIdFor, verifyQueueToken, type Signer } from '../tokens.js';
+import type { Binding, FanConnection, FanSender } from './connection.js';
+import type { FanDirectory } from './fan-directory.js';
+
+export interface FanHandlerDeps {
+  link: EngineLink;
+  signer: Signer;
+  catalog: EventCatalog;
+  directory: FanDirectory;
+  sender: FanSender;
+  metrics: GatewayMetrics;
+  payments: PaymentProvider;
+  joinLimiter: KeyedRateLimiter;
+  isExempt: (ip: string) => boolean;
+  log: (message: string) => void;
+}
+
+export function toWireHold(hold: PricedHold): WireHold {
+  return {
+    holdId: hold.holdId, status: hold.status, tierId: hold.tierId ?? null, seatIds: hold.seatIds ?? null, quantity: hold.quantity,
+    expiresAt: hold.expiresAt, extended: hold.extended, paymentId: hold.paymentId ?? null, pendingUntil: hold.pendingUntil ?? null,
+    amount: hold.amount, currency: hold.currency,
+  };
+}
+
+export class FanHandlers {
+  constructor(private readonly deps: FanHandlerDeps) {}
+
+  /** Handles one checked message (other than hello and ping, which the socket layer answers itself). */
+  async handle(conn: FanConnection, message: ClientMessage): Promise<void> {
+    switch (message.t) {
+      case 'join':
+        return this.join(conn, message);
+      case 'hold':
+        return this.hold(conn, message);
+      case 'extend':
+        return this.extend(conn, message);
+      case 'pay':
+        return this.pay(conn, message);
+      case 'release':
+        return this.release(conn, message);
+      case 'leave':
+        return this.leave(conn, message.rid);
+      case 'hello':
+      case 'ping':
+        return;
+    }
+  }
+
+  // ── join ────────────────────────────────────────────────────────────────
+
+  private async join(conn: FanConnection, message: JoinMessage): Promise<void> {
+    const started = performance.now();
+    const { eventId, fanId } = message;
+    if (conn.binding !== undefined || conn.joining) {
+      throw new BreakwaterError('ALREADY_JOINED', undefined, { details: { eventId: conn.binding?.eventId ?? eventId, fanId: conn.binding?.fanId ?? fanId } });
+    }
+    this.limitJoinRate(conn.ip);
+    let resume = false;
+    if (message.token !== null) {
+      const claims = this.verifyToken(message.token, eventId);
+      if (claims.fanId !== fanId) throw new BreakwaterError('TOKEN_INVALID', 'this queue token is for another fan', { details: { reason: 'fan' } });
+      // A fan with a genuine token already proved its work when it took the place.
+      resume = true;
+    } else {
+      this.checkProofOfWork(eventId, fanId, message.powChallenge, message.powNonce);
+    }
+    conn.joining = true;
+    let opened: SessionOpened;
+    try {
+      opened = await this.deps.link.execute({ op: 'openSession', eventId, fanId, resume });
+    } finally {
+      conn.joining = false;
+    }
+    if (conn.closed) {
+      // The fan left while we waited: the session we just opened has no socket.
+      this.closeSession({ eventId, fanId, session: opened.session, number: opened.join.number });
+      return;
+    }
+    const { join, queue } = opened;
+    // A join always leaves the fan with a place; anything else is not a place to bind to.
+    if (join.status === 'left' || join.status === 'lost') throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
+    this.bind(conn, { eventId, fanId, session: opened.session, number: join.number }, opened);
+    const eta = join.status === 'waiting' ? estimateWait(join.number, queue) : null;
+    this.deps.sender.send(conn, {
+      t: 'joined', rid: message.rid, eventId, fanId,
+      queueToken: issueQueueToken(this.deps.signer, { eventId, fanId, number: join.number, issuedAt: Date.now() }),
+      number: join.number, position: join.position, status: join.status, phase: join.phase, nowServing: join.nowServing,
+      etaLow: eta?.low ?? null, etaHigh: eta?.high ?? null,
+      commitment: opened.commitment, seed: opened.seed, restored: opened.restored,
+      grantId: join.grant?.grantId ?? null, grantExpiresAt: join.grant?.expiresAt ?? null,
+      holds: opened.holds.map(toWireHold),
+    });
+    this.deps.metrics.joinLatency.observe((performance.now() - started) / 1000);
+  }
+
+  private limitJoinRate(ip: string): void {
+    const { joinLimiter, isExempt, metrics } = this.deps;
+    if (isExempt(ip) || joinLimiter.take(ip, Date.now())) return;
+    metrics.reject('joinRateLimited');
+    throw new BreakwaterError('RATE_LIMITED', 'too many joins from this address', {
+      details: { limit: 'joinsPerIp', retryAfterMs: joinLimiter.retryAfterMs(ip) },
+    });
+  }
+
+  private verifyToken(token: string, eventId: string): ReturnType<typeof verifyQueueToken> {
+    try {
+      return verifyQueueToken(this.deps.signer, token, eventId, Date.now());
+    } catch (err) {
+      this.deps.metrics.reject('tokenInvalid');
+      throw err;
+    }
+  }
+
+  private checkProofOfWork(eventId: string, fanId: string, challenge: string | null, nonce: string | null): void {
+    const difficulty = this.deps.catalog.settingsOf(eventId).powDifficulty;
+    if (difficulty === 0) return;
+    const now = Date.now();
+    const fresh = () => issuePowChallenge(this.deps.signer, eventId, difficulty, now);
+    if (challenge === null || nonce === null) {
+      this.deps.metrics.reject('powRequired');
+      throw new BreakwaterError('POW_REQUIRED', undefined, { details: { ...fresh() } });
+    }
+    let issuedAt: number;
+    try {
+      issuedAt = checkPowChallenge(this.deps.signer, challenge, eventId, now);
+    } catch (err) {
+      throw new BreakwaterError('POW_INVALID', undefined, { details: { ...(err as BreakwaterError).details, ...fresh() } });
+    }
+    // A challenge issued before the organizer raised the difficulty no longer suffices.
+    if (issuedAt < difficulty) throw new BreakwaterError('POW_INVALID', undefined, { details: { reason: 'difficulty', ...fresh() } });
+    if (!powSatisfied(challenge, fanId, nonce, issuedAt)) throw new BreakwaterError('POW_INVALID', undefined, { details: { reason: 'nonce', ...fresh() } });
+  }
+
+  private bind(conn: FanConnection, binding: Binding, opened: SessionOpened): void {
+    conn.binding = binding;
+    conn.grant = opened.join.grant === undefined ? undefined : { ...opened.join.grant };
+    this.deps.directory.add(conn);
+    conn.ws?.subscribe(queueTopic(binding.eventId));
+  }
+
+  /** Detaches the connection from its place (after leave, or when the place was lost); it may join again. */
+  unbind(conn: FanConnection): void {
+    const binding = conn.binding;
+    if (binding === undefined) return;
+    this.deps.directory.remove(conn);
+    if (!conn.closed) conn.ws?.unsubscribe(queueTopic(binding.eventId));
+    conn.binding = undefined;
+    conn.grant = undefined;
+  }
+
+  /** The connection closed: the fan counts as disconnected (unless it already resumed elsewhere). */
+  closeSession(binding: Binding): void {
+    this.deps.link.execute({ op: 'closeSession', eventId: binding.eventId, fanId: binding.fanId, session: binding.session }).catch((err: unknown) => {
+      this.deps.log(`closeSession for ${binding.fanId} failed: ${String(err)}`);
+    });
+  }
+
+  // ── holds and payments ──────────────────────────────────────────────────
+
+  private bindingOf(conn: FanConnection): Binding {
+    if (conn.binding === undefined) throw new BreakwaterError('NOT_JOINED');
+    return conn.binding;
+  }
+
+  private fanCommand(command: FanHoldCommand): Promise<PricedHold> {
+    return this.deps.link.execute({ op: 'fanCommand', command });
+  }
+
+  private async hold(conn: FanConnection, message: HoldMessage): Promise<void> {
+    const { eventId, fanId } = this.bindingOf(conn);
+    const grantId = message.grantId ?? conn.grant?.grantId;
+    if (grantId === undefined) {
+      throw new BreakwaterError('GRANT_INVALID', 'this connection has no admission grant', { details: { grantId: null } });
+    }
+    const hold = await this.fanCommand({ type: 'hold', eventId, fanId, grantId, key: message.key, request: message.request });
+    if (conn.grant?.grantId === grantId) conn.grant = undefined;
+    this.deps.sender.send(conn, { t: 'held', rid: message.rid, eventId, hold: toWireHold(hold) });
+  }
+
+  private async extend(conn: FanConnection, message: ExtendMessage): Promise<void> {
+    const { eventId, fanId } = this.bindingOf(conn);
+    const hold = await this.fanCommand({ type: 'extendHold', eventId, fanId, holdId: message.holdId, key: message.key });
+    this.deps.sender.send(conn, { t: 'held', rid: message.rid, eventId, hold: toWireHold(hold) });
+  }
+
+  /**
+   * Starts paying: the hold goes payment-pending and the provider opens a
+   * checkout. The purchase itself is confirmed only by the payment side.
+   */
+  private async pay(conn: FanConnection, message: PayMessage): Promise<void> {
+    const { eventId, fanId } = this.bindingOf(conn);
+    const { holdId, key } = message;
+    const paymentId = paymentIdFor(this.deps.signer, eventId, fanId, holdId, key);
+    const hold = await this.fanCommand({ type: 'startPayment', eventId, fanId, holdId, paymentId, key });
+    let checkout;
+    try {
+      checkout = await this.deps.payments.createCheckout({
+        eventId, holdId, fanId, paymentId, amount: hold.amount, currency: hold.currency,
+        description: `${hold.quantity} ticket${hold.quantity === 1 ? '' : 's'} for ${eventId}`,
+      });
+    } catch (err) {
+      this.deps.log(`payment provider ${this.deps.payments.name}: checkout for ${paymentId} failed: ${String(err)}`);
+      // Give the fan the hold back with the window it had left.
+      await this.deps.link.execute({ op: 'command', command: { type: 'failPayment', eventId, holdId, paymentId, reason: 'checkout could not start' } }).catch(() => undefined);
+      throw new BreakwaterError('PAYMENT_PROVIDER_ERROR', undefined, { details: { provider: this.deps.payments.name } });
+    }
+    this.deps.sender.send(conn, {
+      t: 'paymentStarted', rid: message.rid, eventId, hold: toWireHold(hold), paymentId, provider: checkout.provider, checkoutUrl: checkout.checkoutUrl,
+    });
+  }
+
+  private async release(conn: FanConnection, message: ReleaseMessage): Promise<void> {
+    const { eventId, fanId } = this.bindingOf(conn);
+    await this.fanCommand({ type: 'releaseHold', eventId, fanId, holdId: message.holdId, key: message.key });
+    this.deps.sender.send(conn, { t: 'released', rid: message.rid, eventId, holdId: message.holdId });
+  }
+
+  private async leave(conn: FanConnection, rid: number | null): Promise<void> {
+    const binding = this.bindingOf(conn);
+    try {
+      await this.deps.link.execute({ op: 'leave', eventId: binding.eventId, fanId: binding.fanId, session: binding.session });
+    } catch (err) {
+      // A place that is already gone is left all the same.
+      if (!(err instanceof BreakwaterError && err.code === 'NOT_IN_QUEUE')) throw err;
+    }
+    if (conn.binding === binding) this.unbind(conn);
+    this.deps.sender.send(conn, { t: 'left', rid, eventId: binding.eventId });
+  }
+}

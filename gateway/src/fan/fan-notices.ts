@@ -1,0 +1,75 @@
+/**
+ * What the journal tells fans. Per-fan messages go to that fan's socket only;
+ * event-wide changes go once to the event's topic. Things a fan asked for on
+ * its own connection (held, extended, payment started, released, left) are
+ * answered by the reply to that request, so they are not repeated here.
+ */
+import type { JournalEntry } from '../../../engine/src/index.js';
+import type { ServerMessage } from '../protocol/messages.js';
+
+/** One message, for one fan (`fanId`) or for every fan of the event (`fanId` undefined), in journal order. */
+export interface Notice {
+  fanId: string | undefined;
+  message: ServerMessage;
+}
+
+/**
+ * The grant id of the i-th fan of an `admitted` entry. Mirrors the engine's
+ * numbering (SaleEvent.applyAdmitted); gateway/test/fan-notices.test.ts checks
+ * it against the engine's own fan view.
+ */
+export function grantIdOf(firstGrant: number, index: number): string {
+  return `g${firstGrant + index}`;
+}
+
+export function noticesOf(eventId: string, entries: readonly JournalEntry[], holdOwners: Readonly<Record<string, string>>): Notice[] {
+  const notices: Notice[] = [];
+  const toFan = (fanId: string | undefined, message: ServerMessage): void => {
+    if (fanId !== undefined) notices.push({ fanId, message });
+  };
+  const toEvent = (message: ServerMessage): void => {
+    notices.push({ fanId: undefined, message });
+  };
+  for (const entry of entries) {
+    switch (entry.type) {
+      case 'admitted':
+        entry.fanIds.forEach((fanId, i) => {
+          toFan(fanId, { t: 'admitted', eventId, grantId: grantIdOf(entry.firstGrant, i), expiresAt: entry.grantExpiresAt });
+        });
+        break;
+      case 'grantExpired':
+        toFan(entry.fanId, { t: 'grantExpired', eventId, grantId: entry.grantId });
+        break;
+      case 'left':
+        if (entry.reason === 'presenceLost') toFan(entry.fanId, { t: 'placeLost', eventId, reason: 'presenceLost' });
+        break;
+      case 'expired':
+        toFan(holdOwners[entry.holdId], { t: 'holdExpired', eventId, holdId: entry.holdId });
+        break;
+      case 'purchased':
+        toFan(holdOwners[entry.holdId], { t: 'purchased', eventId, holdId: entry.holdId, paymentId: entry.paymentId });
+        break;
+      case 'paymentFailed':
+        toFan(holdOwners[entry.holdId], {
+          t: 'paymentFailed', eventId, holdId: entry.holdId, paymentId: entry.paymentId, reason: entry.reason, expiresAt: entry.expiresAt,
+        });
+        break;
+      case 'preQueueOpened':
+        toEvent({ t: 'preQueueOpened', eventId, at: entry.at, commitment: entry.commitment });
+        break;
+      case 'saleStarted':
+        toEvent({ t: 'saleStarted', eventId, at: entry.at, seed: entry.seed });
+        break;
+      case 'paused':
+      case 'resumed':
+      case 'soldOut':
+      case 'reopened':
+      case 'closed':
+        toEvent({ t: entry.type, eventId, at: entry.at });
+        break;
+      default:
+        break;
+    }
+  }
+  return notices;
+}

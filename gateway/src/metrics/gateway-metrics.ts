@@ -1,0 +1,43 @@
+/** The figures of one gateway process, reported every second to the engine process. */
+import type { WorkerMetrics } from '../engine-link/types.js';
+import { Histogram } from './histogram.js';
+
+export type RejectReason =
+  | 'badFrame' | 'tooBig' | 'unknownType' | 'malformed' | 'rateLimited' | 'floodClosed' | 'tooManyConnections'
+  | 'joinRateLimited' | 'protocolVersion' | 'unauthorized' | 'httpRateLimited' | 'powRequired' | 'tokenInvalid' | 'backpressureClosed';
+
+export class GatewayMetrics {
+  connections = 0;
+  dashboardConnections = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  topicPublishes = 0;
+  /** Messages not delivered because a socket's buffer was full. */
+  backpressureDrops = 0;
+  readonly rejected = new Map<RejectReason, number>();
+  /** From a join frame arriving to the `joined` frame leaving. */
+  readonly joinLatency = new Histogram();
+  /** From the engine tick to the queue update being published to the sockets. */
+  readonly updateLatency = new Histogram();
+
+  reject(reason: RejectReason): void {
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
+
+  snapshot(worker: string): WorkerMetrics {
+    return {
+      worker,
+      pid: process.pid,
+      at: Date.now(),
+      connections: this.connections,
+      dashboardConnections: this.dashboardConnections,
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      topicPublishes: this.topicPublishes,
+      backpressureDrops: this.backpressureDrops,
+      rejected: Object.fromEntries(this.rejected),
+      joinLatency: this.joinLatency.snapshot(),
+      updateLatency: this.updateLatency.snapshot(),
+    };
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * /metrics: every event's figures (from the engine process's last stats
+ * broadcast) and every gateway process's own figures (each reports every
+ * second), so whichever worker a scrape lands on answers for the machine.
+ */
+import { PHASES } from '../../../engine/src/index.js';
+import type { EngineBroadcast, EventStats, WorkerMetrics } from '../engine-link/types.js';
+import { PrometheusText } from './prometheus.js';
+
+export type StatsBroadcast = Extract<EngineBroadcast, { type: 'stats' }>;
+
+function renderEvent(out: PrometheusText, e: EventStats): void {
+  const l = { event: e.eventId };
+  out.gauge('breakwater_event_waiting_fans', 'Fans waiting for admission, pre-queue included.', e.waiting, l);
+  out.counter('breakwater_event_joins_total', 'Fans who took a place in the queue.', e.joined, l);
+  out.counter('breakwater_event_admissions_total', 'Fans admitted to shop.', e.admitted, l);
+  out.gauge('breakwater_event_active_shoppers', 'Admitted fans with an open grant or an open hold.', e.activeShoppers, l);
+  out.gauge('breakwater_event_open_grants', 'Admission grants not used yet.', e.openGrants, l);
+  out.gauge('breakwater_event_holds_active', 'Holds held or with a payment in flight.', e.holds.active, l);
+  out.gauge('breakwater_event_holds_payment_pending', 'Holds with a payment in flight.', e.holds.paymentPending, l);
+  out.counter('breakwater_event_holds_expired_total', 'Holds that expired without a purchase.', e.holds.expired, l);
+  out.counter('breakwater_event_holds_released_total', 'Holds the fan released.', e.holds.released, l);
+  out.counter('breakwater_event_tickets_sold_total', 'Tickets sold.', e.tickets.sold, l);
+  out.gauge('breakwater_event_tickets_free', 'Tickets nobody holds or has bought.', e.tickets.free, l);
+  out.gauge('breakwater_event_tickets_held', 'Tickets in active holds.', e.tickets.held, l);
+  out.gauge('breakwater_event_sold_out', '1 while the event is sold out.', e.phase === 'soldOut' ? 1 : 0, l);
+  out.gauge('breakwater_event_now_serving', 'Highest place number admitted or passed.', e.nowServing, l);
+  out.gauge('breakwater_event_admission_rate', 'Admissions per second lately (fast estimate).', e.rateHigh, l);
+  for (const phase of PHASES) out.gauge('breakwater_event_phase', 'The current phase of the event (1 for the current one).', phase === e.phase ? 1 : 0, { ...l, phase });
+}
+
+function renderWorker(out: PrometheusText, w: WorkerMetrics): void {
+  const l = { worker: w.worker };
+  out.gauge('breakwater_gateway_process_info', 'One per gateway process, labelled with its pid.', 1, { ...l, pid: w.pid });
+  out.gauge('breakwater_gateway_connections', 'Open fan WebSocket connections.', w.connections, l);
+  out.gauge('breakwater_gateway_dashboard_connections', 'Open dashboard feed connections.', w.dashboardConnections, l);
+  out.counter('breakwater_gateway_messages_in_total', 'WebSocket messages received from fans.', w.messagesIn, l);
+  out.counter('breakwater_gateway_messages_out_total', 'WebSocket messages delivered to fans (a topic publish counts once per recipient).', w.messagesOut, l);
+  out.counter('breakwater_gateway_topic_publishes_total', 'Queue and phase publishes (one per event per tick at most).', w.topicPublishes, l);
+  out.counter('breakwater_gateway_backpressure_drops_total', 'Messages not delivered because the socket buffer was full.', w.backpressureDrops, l);
+  for (const [reason, count] of Object.entries(w.rejected)) {
+    out.counter('breakwater_gateway_rejected_total', 'Frames, joins and connections refused, by reason.', count, { ...l, reason });
+  }
+  out.histogram('breakwater_gateway_join_seconds', 'Join latency: join frame in to joined frame out.', w.joinLatency, l);
+  out.histogram('breakwater_gateway_update_seconds', 'Queue update latency: engine tick to topic publish.', w.updateLatency, l);
+}
+
+export function renderMetrics(stats: StatsBroadcast | undefined, self: WorkerMetrics, engineConnected: boolean): string {
+  const out = new PrometheusText();
+  for (const event of stats?.events ?? []) renderEvent(out, event);
+  // This process's own figures are live; the others' come from their last report.
+  const workers = new Map((stats?.workers ?? []).map((w) => [w.worker, w]));
+  workers.set(self.worker, self);
+  for (const worker of [...workers.values()].sort((a, b) => a.worker.localeCompare(b.worker))) renderWorker(out, worker);
+  out.gauge('breakwater_gateway_engine_connected', '1 when this gateway process reaches the engine process.', engineConnected ? 1 : 0, { worker: self.worker });
+  return out.toString();
+}

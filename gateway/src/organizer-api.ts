@@ -1,0 +1,99 @@
+/**
+ * The organizer API: HTTP JSON under /api/events, `Authorization: Bearer <key>`.
+ * Errors are the registry's {code, message, details} with the code's HTTP
+ * status. docs/openapi.yaml describes every endpoint.
+ */
+import { BreakwaterError } from '../../engine/src/index.js';
+import { requireBearer } from './auth.js';
+import type { EventCatalog } from './event-catalog.js';
+import { applySettingsPatch } from './event-settings.js';
+import type { EngineLink } from './engine-link/types.js';
+import { json, jsonBody, type Handler, type HttpRouter, type RequestInfo } from './http/router.js';
+import { applyPaymentOutcome } from './payments/payment-routes.js';
+
+type Body = Record<string, unknown>;
+
+function objectBody(request: RequestInfo): Body {
+  const body = jsonBody(request);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BreakwaterError('MALFORMED_COMMAND', 'the body must be a JSON object', { details: { field: 'body', reason: 'must be an object' } });
+  }
+  return body as Body;
+}
+
+function requireString(body: Body, field: string, max = 500): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw new BreakwaterError('MALFORMED_COMMAND', `${field} must be a non-empty string`, { details: { field, reason: 'must be a non-empty string' } });
+  }
+  return value;
+}
+
+const LIFECYCLE_ACTIONS = ['publish', 'pause', 'resume', 'close'] as const;
+
+export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, apiKey: string): void {
+  const authed = (handler: Handler): Handler => (request) => {
+    requireBearer(request.headers.authorization, apiKey);
+    return handler(request);
+  };
+  const eventDetails = (eventId: string) => link.execute({ op: 'getEvent', eventId });
+
+  router.get('/api/events', authed(async () => json(200, { events: await link.execute({ op: 'listEvents' }) })));
+
+  router.post('/api/events', authed(async (request) => {
+    const body = objectBody(request);
+    if (body.config === undefined) throw new BreakwaterError('MALFORMED_COMMAND', 'config is required', { details: { field: 'config', reason: 'is required' } });
+    if (body.publish !== undefined && typeof body.publish !== 'boolean') {
+      throw new BreakwaterError('MALFORMED_COMMAND', 'publish must be true or false', { details: { field: 'publish', reason: 'must be a boolean' } });
+    }
+    const details = await link.execute({ op: 'createEvent', config: body.config, publish: body.publish === true, settings: body.settings ?? {} });
+    return json(201, details);
+  }));
+
+  router.get('/api/events/:id', authed(async (request) => json(200, await eventDetails(request.params[0]!))));
+
+  router.get('/api/events/:id/status', authed(async (request) => {
+    const { status, queue } = await eventDetails(request.params[0]!);
+    return json(200, { ...status, rateLow: queue.rateLow, rateHigh: queue.rateHigh });
+  }));
+
+  // Retunes a live sale: `config` is a patch of the engine configuration (e.g. admission rate), `settings` of the gateway settings.
+  router.patch('/api/events/:id', authed(async (request) => {
+    const eventId = request.params[0]!;
+    const body = objectBody(request);
+    for (const key of Object.keys(body)) {
+      if (key !== 'config' && key !== 'settings') throw new BreakwaterError('MALFORMED_COMMAND', `${key} is not a known field`, { details: { field: key, reason: 'is not a known field' } });
+    }
+    // Settings are checked before the configuration changes, so a bad request changes nothing.
+    if (body.settings !== undefined) applySettingsPatch(catalog.settingsOf(eventId), body.settings);
+    if (body.config !== undefined) await link.execute({ op: 'command', command: { type: 'updateEvent', eventId, patch: body.config } });
+    if (body.settings !== undefined) await link.execute({ op: 'updateSettings', eventId, patch: body.settings });
+    return json(200, await eventDetails(eventId));
+  }));
+
+  for (const action of LIFECYCLE_ACTIONS) {
+    router.post(`/api/events/:id/${action}`, authed(async (request) => {
+      const eventId = request.params[0]!;
+      await link.execute({ op: 'command', command: { type: action, eventId } });
+      return json(200, await eventDetails(eventId));
+    }));
+  }
+
+  // The organizer's own checkout backend confirms or fails payments here (instead of a provider webhook).
+  router.post('/api/events/:id/payments/confirm', authed(async (request) => {
+    const body = objectBody(request);
+    const hold = await applyPaymentOutcome(link, {
+      eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128), outcome: 'succeeded', reason: '',
+    });
+    return json(200, { hold });
+  }));
+
+  router.post('/api/events/:id/payments/fail', authed(async (request) => {
+    const body = objectBody(request);
+    const reason = body.reason === undefined ? 'payment failed' : requireString(body, 'reason');
+    const hold = await applyPaymentOutcome(link, {
+      eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128), outcome: 'failed', reason,
+    });
+    return json(200, { hold });
+  }));
+}

@@ -1,0 +1,57 @@
+/**
+ * The payment side's HTTP endpoints: provider webhooks (signature verified,
+ * idempotent on the payment id because the engine's confirmPurchase is) and
+ * the demo provider's checkout.
+ */
+import { BreakwaterError, isBreakwaterError, type ErrorCode } from '../../../engine/src/index.js';
+import type { EngineLink } from '../engine-link/types.js';
+import { json, jsonBody, type HttpRouter, type Reply } from '../http/router.js';
+import type { DemoPaymentProvider } from './demo-provider.js';
+import type { PaymentOutcome, PaymentProvider } from './provider.js';
+
+/**
+ * Engine answers that are final for this payment: the hold ended without it
+ * (or never existed). The notification was received, so the provider must
+ * not retry; the money must go back.
+ */
+const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE', 'HOLD_NOT_FOUND', 'PAYMENT_MISMATCH', 'EVENT_NOT_FOUND']);
+
+/** Applies a verified outcome to the engine. */
+export async function applyPaymentOutcome(link: EngineLink, outcome: Pick<PaymentOutcome, 'eventId' | 'holdId' | 'paymentId' | 'outcome' | 'reason'>): Promise<unknown> {
+  const { eventId, holdId, paymentId } = outcome;
+  const command = outcome.outcome === 'succeeded'
+    ? { type: 'confirmPurchase', eventId, holdId, paymentId }
+    : { type: 'failPayment', eventId, holdId, paymentId, reason: outcome.reason };
+  return link.execute({ op: 'command', command });
+}
+
+export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, providers: ReadonlyMap<string, PaymentProvider>, demo: DemoPaymentProvider): void {
+  router.post('/webhooks/payments/:provider', async (request): Promise<Reply> => {
+    const provider = providers.get(request.params[0]!);
+    if (provider === undefined) throw new BreakwaterError('ROUTE_NOT_FOUND', 'no payment provider by that name', { details: { provider: request.params[0] } });
+    const outcome = provider.parseWebhook(request.body, request.headers, Date.now());
+    try {
+      const hold = await applyPaymentOutcome(link, outcome);
+      return json(200, { status: outcome.outcome === 'succeeded' ? 'confirmed' : 'failed', hold });
+    } catch (err) {
+      if (isBreakwaterError(err) && REFUND.has(err.code)) return json(200, { status: 'refund', error: err.toJSON() });
+      throw err; // e.g. ENGINE_UNAVAILABLE (503): the provider retries later
+    }
+  });
+
+  router.get('/pay/demo/:session', (request) => {
+    const session = demo.readSession(request.params[0]!);
+    return json(200, { provider: demo.name, ...session, ...demo.defaults, decisions: ['approve', 'decline'] });
+  });
+
+  router.post('/pay/demo/:session', (request) => {
+    const session = demo.readSession(request.params[0]!);
+    const body = jsonBody(request) as { decision?: unknown };
+    const decision = body.decision === undefined ? undefined : body.decision;
+    if (decision !== undefined && decision !== 'approve' && decision !== 'decline') {
+      throw new BreakwaterError('MALFORMED_COMMAND', 'decision must be "approve" or "decline"', { details: { field: 'decision', reason: 'approve or decline' } });
+    }
+    const scheduled = demo.complete(session, decision);
+    return json(202, { status: 'processing', paymentId: session.paymentId, ...scheduled });
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * The payment side, behind a small interface. A fan's connection can only
+ * START a payment; a purchase is confirmed only by the payment side: a
+ * provider's webhook whose signature verifies, or the organizer's own
+ * checkout backend calling the organizer API with its API key.
+ */
+
+export interface CheckoutRequest {
+  eventId: string;
+  holdId: string;
+  fanId: string;
+  /** Ours, deterministic per (fan, hold, idempotency key): the provider's idempotency key too. */
+  paymentId: string;
+  amount: number;
+  currency: string;
+  description: string;
+}
+
+export interface Checkout {
+  provider: string;
+  /** Where the fan pays: a provider page or, for the demo provider, our checkout endpoint. */
+  checkoutUrl: string | null;
+}
+
+/** What a verified webhook says happened. */
+export interface PaymentOutcome {
+  /** The provider's id of this notification (logged; idempotency rests on the payment id). */
+  notificationId: string;
+  eventId: string;
+  holdId: string;
+  paymentId: string;
+  outcome: 'succeeded' | 'failed';
+  reason: string;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  createCheckout(request: CheckoutRequest): Promise<Checkout>;
+  /**
+   * Verifies a webhook's signature over the raw body and reads it; throws
+   * WEBHOOK_SIGNATURE_INVALID (or MALFORMED_COMMAND for a signed but
+   * unreadable body). Must not trust anything before the signature checks.
+   */
+  parseWebhook(rawBody: Uint8Array, headers: Readonly<Record<string, string>>, now: number): PaymentOutcome;
+}

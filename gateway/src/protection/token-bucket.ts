@@ -1,0 +1,87 @@
+/**
+ * Token buckets for rate limits: one inline (a connection's message budget
+ * lives in its own state) and one keyed by client address, bounded in memory.
+ */
+
+export interface BucketState {
+  tokens: number;
+  refilledAt: number;
+}
+
+export interface Rate {
+  perSecond: number;
+  burst: number;
+}
+
+/** Takes one token if there is one; refills by elapsed time first. */
+export function take(bucket: BucketState, rate: Rate, now: number): boolean {
+  const elapsed = Math.max(0, now - bucket.refilledAt);
+  bucket.tokens = Math.min(rate.burst, bucket.tokens + (elapsed * rate.perSecond) / 1000);
+  bucket.refilledAt = now;
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}
+
+/** Milliseconds until the next token. */
+export function retryAfterMs(bucket: BucketState, rate: Rate): number {
+  return Math.max(0, Math.ceil(((1 - bucket.tokens) * 1000) / rate.perSecond));
+}
+
+/**
+ * Buckets per key (a client address). Idle buckets are forgotten once full
+ * again, and the map never holds more than `maxKeys` (the oldest go first), so
+ * a spray of addresses cannot grow memory without bound.
+ */
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string, BucketState>();
+
+  constructor(readonly rate: Rate, private readonly maxKeys = 100_000) {}
+
+  /** True when the key may act now; false when it is over its rate. */
+  take(key: string, now: number): boolean {
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      if (this.buckets.size >= this.maxKeys) this.evictOldest();
+      bucket = { tokens: this.rate.burst, refilledAt: now };
+      this.buckets.set(key, bucket);
+    }
+    return take(bucket, this.rate, now);
+  }
+
+  retryAfterMs(key: string): number {
+    const bucket = this.buckets.get(key);
+    return bucket === undefined ? 0 : retryAfterMs(bucket, this.rate);
+  }
+
+  /** Drops buckets that have refilled completely: they carry no information. */
+  sweep(now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + ((now - bucket.refilledAt) * this.rate.perSecond) / 1000 >= this.rate.burst) this.buckets.delete(key);
+    }
+  }
+
+  private evictOldest(): void {
+    const oldest = this.buckets.keys().next();
+    if (!oldest.done) this.buckets.delete(oldest.value);
+  }
+}
+
+/** Open connections per address (the ceiling is checked at the upgrade, counted at open and close). */
+export class ConnectionCounter {
+  private readonly counts = new Map<string, number>();
+
+  opened(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  closed(key: string): void {
+    const count = (this.counts.get(key) ?? 1) - 1;
+    if (count <= 0) this.counts.delete(key);
+    else this.counts.set(key, count);
+  }
+
+  of(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+}

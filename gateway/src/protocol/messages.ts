@@ -1,0 +1,277 @@
+/**
+ * The fan WebSocket protocol, shared by the gateway, the fan page (bundled
+ * for the browser) and sim/. Keep this module free of Node-only imports.
+ *
+ * Every frame is binary: one msgpack value, a msgpackr record whose key list
+ * is one of the STATIC structures below. The structure list is part of the
+ * protocol version: nothing is learned at run time, so any encoder built from
+ * this file decodes any frame of the same version, in any process, in any
+ * order. Changing a field list changes the wire format: append new messages
+ * or fields only, and bump PROTOCOL_VERSION (a test pins the current list).
+ * docs/protocol.md describes every message and field.
+ */
+import { Packr } from 'msgpackr';
+// Type-only, and from files free of Node types, so the browser build and its type check stay clean.
+import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
+import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
+
+export const PROTOCOL_VERSION = 1;
+
+// ── Messages a fan's client sends ─────────────────────────────────────────
+// `rid` is an optional request id the server echoes in the reply (or error).
+
+export interface HelloMessage { t: 'hello'; v: number; client: string | null }
+export interface JoinMessage {
+  t: 'join'; rid: number | null; eventId: string; fanId: string;
+  /** The queue token from an earlier `joined`: resumes that place. */
+  token: string | null;
+  powChallenge: string | null; powNonce: string | null;
+}
+export interface HoldMessage {
+  t: 'hold'; rid: number | null;
+  /** Defaults to the grant this connection was given. */
+  grantId: string | null;
+  request: HoldRequest; key: string;
+}
+export interface ExtendMessage { t: 'extend'; rid: number | null; holdId: string; key: string }
+export interface PayMessage { t: 'pay'; rid: number | null; holdId: string; key: string }
+export interface ReleaseMessage { t: 'release'; rid: number | null; holdId: string; key: string }
+export interface LeaveMessage { t: 'leave'; rid: number | null }
+export interface PingMessage { t: 'ping'; rid: number | null; clientTime: number | null }
+
+export type ClientMessage =
+  | HelloMessage | JoinMessage | HoldMessage | ExtendMessage | PayMessage | ReleaseMessage | LeaveMessage | PingMessage;
+export type ClientMessageType = ClientMessage['t'];
+
+// ── Messages the server sends ─────────────────────────────────────────────
+
+/** A hold as a fan sees it; `amount` is in the currency's minor unit. */
+export interface WireHold {
+  holdId: string;
+  status: 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released';
+  tierId: string | null;
+  seatIds: string[] | null;
+  quantity: number;
+  expiresAt: number;
+  extended: boolean;
+  paymentId: string | null;
+  pendingUntil: number | null;
+  amount: number;
+  currency: string;
+}
+
+export interface WelcomeMessage { t: 'welcome'; v: number; serverId: string; serverTime: number }
+export interface JoinedMessage {
+  t: 'joined'; rid: number | null; eventId: string; fanId: string;
+  /** Signed; present it in `join.token` on any later connection to keep the place. */
+  queueToken: string;
+  /** 0 while in the pre-queue: numbers are drawn by the shuffle at the on-sale time. */
+  number: number;
+  position: number;
+  status: 'preQueue' | 'waiting' | 'admitted';
+  phase: Phase;
+  nowServing: number;
+  /** Estimated wait in seconds (null when unknown: before the sale, or nobody admitted lately). */
+  etaLow: number | null; etaHigh: number | null;
+  commitment: string | null; seed: string | null;
+  /** True when this join resumed an existing place (token presented and the place was still held). */
+  restored: boolean;
+  grantId: string | null; grantExpiresAt: number | null;
+  holds: WireHold[];
+}
+/** One per event per tick on topic `evt/<eventId>/queue`: clients compute their own position. */
+export interface QueueMessage {
+  t: 'queue'; eventId: string; phase: Phase; nowServing: number; lastNumber: number; waiting: number;
+  /** Recent admissions per second, slow and fast estimate (0 when none lately). */
+  rateLow: number; rateHigh: number;
+  onSaleAt: number; serverTime: number;
+}
+/** At the on-sale time the pre-queue is shuffled: each pre-queue fan learns the number it drew. */
+export interface NumberedMessage { t: 'numbered'; eventId: string; number: number }
+export interface AdmittedMessage { t: 'admitted'; eventId: string; grantId: string; expiresAt: number }
+export interface GrantExpiredMessage { t: 'grantExpired'; eventId: string; grantId: string }
+export interface HeldMessage { t: 'held'; rid: number | null; eventId: string; hold: WireHold }
+export interface PaymentStartedMessage {
+  t: 'paymentStarted'; rid: number | null; eventId: string; hold: WireHold;
+  paymentId: string; provider: string;
+  /** Where the fan completes the payment (the demo provider: an HTTP checkout endpoint). */
+  checkoutUrl: string | null;
+}
+export interface PurchasedMessage { t: 'purchased'; eventId: string; holdId: string; paymentId: string }
+export interface PaymentFailedMessage { t: 'paymentFailed'; eventId: string; holdId: string; paymentId: string; reason: string; expiresAt: number }
+export interface HoldExpiredMessage { t: 'holdExpired'; eventId: string; holdId: string }
+export interface ReleasedMessage { t: 'released'; rid: number | null; eventId: string; holdId: string }
+export interface PlaceLostMessage { t: 'placeLost'; eventId: string; reason: 'presenceLost' | 'left' }
+export interface LeftMessage { t: 'left'; rid: number | null; eventId: string }
+export interface PreQueueOpenedMessage { t: 'preQueueOpened'; eventId: string; at: number; commitment: string }
+export interface SaleStartedMessage { t: 'saleStarted'; eventId: string; at: number; seed: string }
+export interface PhaseMessage { t: 'paused' | 'resumed' | 'soldOut' | 'reopened' | 'closed'; eventId: string; at: number }
+export interface PongMessage { t: 'pong'; rid: number | null; clientTime: number | null; serverTime: number }
+export interface ErrorMessage {
+  t: 'error'; rid: number | null;
+  /** A code of the error registry (docs/errors.md), passed through unchanged. */
+  code: string; message: string; details: Record<string, unknown>;
+}
+
+export type ServerMessage =
+  | WelcomeMessage | JoinedMessage | QueueMessage | NumberedMessage | AdmittedMessage | GrantExpiredMessage | HeldMessage
+  | PaymentStartedMessage | PurchasedMessage | PaymentFailedMessage | HoldExpiredMessage | ReleasedMessage
+  | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ErrorMessage;
+export type ServerMessageType = ServerMessage['t'];
+
+// ── The static structures ─────────────────────────────────────────────────
+
+type FieldsOf<M extends { t: string }> = { [K in M['t']]: readonly Exclude<keyof Extract<M, { t: K }>, 't'>[] };
+
+/** Fields of each client message, in wire order after `t`. */
+export const CLIENT_FIELDS = {
+  hello: ['v', 'client'],
+  join: ['rid', 'eventId', 'fanId', 'token', 'powChallenge', 'powNonce'],
+  hold: ['rid', 'grantId', 'request', 'key'],
+  extend: ['rid', 'holdId', 'key'],
+  pay: ['rid', 'holdId', 'key'],
+  release: ['rid', 'holdId', 'key'],
+  leave: ['rid'],
+  ping: ['rid', 'clientTime'],
+} as const satisfies FieldsOf<ClientMessage>;
+
+/** Fields of each server message, in wire order after `t`. */
+export const SERVER_FIELDS = {
+  welcome: ['v', 'serverId', 'serverTime'],
+  joined: [
+    'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
+    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds',
+  ],
+  queue: ['eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime'],
+  numbered: ['eventId', 'number'],
+  admitted: ['eventId', 'grantId', 'expiresAt'],
+  grantExpired: ['eventId', 'grantId'],
+  held: ['rid', 'eventId', 'hold'],
+  paymentStarted: ['rid', 'eventId', 'hold', 'paymentId', 'provider', 'checkoutUrl'],
+  purchased: ['eventId', 'holdId', 'paymentId'],
+  paymentFailed: ['eventId', 'holdId', 'paymentId', 'reason', 'expiresAt'],
+  holdExpired: ['eventId', 'holdId'],
+  released: ['rid', 'eventId', 'holdId'],
+  placeLost: ['eventId', 'reason'],
+  left: ['rid', 'eventId'],
+  preQueueOpened: ['eventId', 'at', 'commitment'],
+  saleStarted: ['eventId', 'at', 'seed'],
+  paused: ['eventId', 'at'],
+  resumed: ['eventId', 'at'],
+  soldOut: ['eventId', 'at'],
+  reopened: ['eventId', 'at'],
+  closed: ['eventId', 'at'],
+  pong: ['rid', 'clientTime', 'serverTime'],
+  error: ['rid', 'code', 'message', 'details'],
+} as const satisfies FieldsOf<ServerMessage>;
+
+/** The fields of a hold nested in `joined.holds`, `held.hold` and `paymentStarted.hold`. */
+export const HOLD_FIELDS = [
+  'holdId', 'status', 'tierId', 'seatIds', 'quantity', 'expiresAt', 'extended', 'paymentId', 'pendingUntil', 'amount', 'currency',
+] as const satisfies readonly (keyof WireHold)[];
+
+/** Which fields hold nested records, so the encoder writes them in canonical form too. */
+const NESTED_HOLDS: Partial<Record<ServerMessageType, 'hold' | 'holds'>> = { joined: 'holds', held: 'hold', paymentStarted: 'hold' };
+
+/**
+ * The structure list of this protocol version: every distinct key list, in a
+ * fixed order (client messages, server messages, the nested hold). Record ids
+ * 0x40 + index on the wire.
+ */
+export const STRUCTURES: readonly (readonly string[])[] = dedupe([
+  ...Object.values(CLIENT_FIELDS).map((fields) => ['t', ...fields]),
+  ...Object.values(SERVER_FIELDS).map((fields) => ['t', ...fields]),
+  [...HOLD_FIELDS],
+]);
+
+function dedupe(lists: string[][]): string[][] {
+  const seen = new Set<string>();
+  return lists.filter((keys) => {
+    const id = keys.join('\u0000');
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** Marks objects built by `encode` here: only they are written as records; anything else (details, requests) as plain maps. */
+const WIRE_RECORD = Symbol('breakwater.wireRecord');
+type Tagged = Record<string, unknown> & { [WIRE_RECORD]?: true };
+
+function newPackr(): Packr {
+  const structures = STRUCTURES.map((keys) => {
+    const copy: string[] & { isShared?: boolean } = [...keys];
+    // Marked shared, the decoder restores these after a frame that redefines an id inline,
+    // so one client's frame can never change how another client's frames decode.
+    copy.isShared = true;
+    return copy;
+  });
+  return new Packr({
+    structures,
+    maxSharedStructures: structures.length,
+    maxOwnStructures: 0,
+    useRecords: (value: unknown) => (value as Tagged)[WIRE_RECORD] === true,
+    mapsAsObjects: true,
+    int64AsType: 'number',
+    moreTypes: false,
+    encodeUndefinedAsNil: true,
+  });
+}
+
+// Encoding and decoding use separate instances: decoding untrusted frames never touches the encoder's state.
+const encoder = newPackr();
+const decoder = newPackr();
+
+function record(keys: readonly string[], source: Record<string, unknown>): Tagged {
+  const out: Tagged = {};
+  for (const key of keys) out[key] = source[key] ?? null;
+  Object.defineProperty(out, WIRE_RECORD, { value: true, enumerable: false });
+  return out;
+}
+
+function canonical(message: { t: string } & Record<string, unknown>): Tagged {
+  const fields = (SERVER_FIELDS as Record<string, readonly string[]>)[message.t] ?? (CLIENT_FIELDS as Record<string, readonly string[]>)[message.t];
+  if (fields === undefined) throw new Error(`unknown message type "${message.t}"`);
+  const out = record(['t', ...fields], message);
+  const nested = NESTED_HOLDS[message.t as ServerMessageType];
+  if (nested === 'hold' && message.hold != null) out.hold = record(HOLD_FIELDS, message.hold as Record<string, unknown>);
+  if (nested === 'holds' && Array.isArray(message.holds)) {
+    out.holds = (message.holds as Record<string, unknown>[]).map((hold) => record(HOLD_FIELDS, hold));
+  }
+  return out;
+}
+
+/** One message → one binary frame. Missing optional fields are written as nil. */
+export function encodeMessage(message: ServerMessage | ClientMessage): Uint8Array {
+  return encoder.pack(canonical(message as unknown as { t: string } & Record<string, unknown>));
+}
+
+/**
+ * Encodes any value with the protocol's encoder, objects as plain msgpack maps
+ * (no records): for tools and tests that craft frames outside the message
+ * list. Note that a positive fixint 0x40–0x7f is a record reference in this
+ * protocol, so integers 64–127 are written as uint8; a generic msgpack encoder
+ * does not do that, which is why clients must use this module (or implement
+ * msgpackr's record extension, docs/protocol.md).
+ */
+export function encodeValue(value: unknown): Uint8Array {
+  return encoder.pack(value);
+}
+
+/**
+ * One binary frame → the decoded value, NOT yet validated (see validate.ts on
+ * the server). Throws on bytes that are not one complete msgpack value.
+ */
+export function decodeFrame(frame: Uint8Array): unknown {
+  return decoder.unpack(frame);
+}
+
+/** For clients: decodes a server frame (trusted, so no field checks). */
+export function decodeServerMessage(frame: Uint8Array): ServerMessage {
+  return decodeFrame(frame) as ServerMessage;
+}
+
+/** The topic of an event's queue updates and phase changes. */
+export function queueTopic(eventId: string): string {
+  return `evt/${eventId}/queue`;
+}

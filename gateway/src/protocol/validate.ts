@@ -1,0 +1,79 @@
+/**
+ * Turns a decoded frame (untrusted) into a typed client message, or throws the
+ * registry error that says what is wrong with it. Field shapes only: what the
+ * values mean (grants, holds, phases) is the engine's to judge.
+ */
+import { BreakwaterError, parseHoldRequest } from '../../../engine/src/index.js';
+import { CLIENT_FIELDS, type ClientMessage, type ClientMessageType } from './messages.js';
+
+const MAX_ID = 128;
+const MAX_TOKEN = 1024;
+const CLIENT_TYPES = Object.keys(CLIENT_FIELDS) as ClientMessageType[];
+
+type Rule = (value: unknown, field: string) => unknown;
+
+function malformed(field: string, reason: string): BreakwaterError {
+  return new BreakwaterError('MALFORMED_COMMAND', `${field} ${reason}`, { details: { field, reason } });
+}
+
+const id: Rule = (value, field) => {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID) {
+    throw malformed(field, `must be a non-empty string of at most ${MAX_ID} characters`);
+  }
+  return value;
+};
+const optional = (rule: Rule): Rule => (value, field) => (value === null || value === undefined ? null : rule(value, field));
+const text = (max: number): Rule => (value, field) => {
+  if (typeof value !== 'string' || value.length > max) throw malformed(field, `must be a string of at most ${max} characters`);
+  return value;
+};
+const integer: Rule = (value, field) => {
+  if (!Number.isSafeInteger(value)) throw malformed(field, 'must be an integer');
+  return value;
+};
+const finite: Rule = (value, field) => {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw malformed(field, 'must be a number');
+  return value;
+};
+const holdRequest: Rule = (value) => parseHoldRequest(value);
+
+const RULES: { [K in ClientMessageType]: Record<(typeof CLIENT_FIELDS)[K][number], Rule> } = {
+  hello: { v: integer, client: optional(text(200)) },
+  join: {
+    rid: optional(integer), eventId: id, fanId: id, token: optional(text(MAX_TOKEN)),
+    powChallenge: optional(text(MAX_TOKEN)), powNonce: optional(text(64)),
+  },
+  hold: { rid: optional(integer), grantId: optional(id), request: holdRequest, key: id },
+  extend: { rid: optional(integer), holdId: id, key: id },
+  pay: { rid: optional(integer), holdId: id, key: id },
+  release: { rid: optional(integer), holdId: id, key: id },
+  leave: { rid: optional(integer) },
+  ping: { rid: optional(integer), clientTime: optional(finite) },
+};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+/** The request id of a frame, if it has a usable one: echoed even in the error about the rest of it. */
+export function requestIdOf(value: unknown): number | null {
+  if (!isPlainObject(value)) return null;
+  return Number.isSafeInteger(value.rid) ? (value.rid as number) : null;
+}
+
+export function parseClientMessage(value: unknown): ClientMessage {
+  if (!isPlainObject(value) || typeof value.t !== 'string') {
+    throw new BreakwaterError('BAD_FRAME', 'a frame must be a msgpack map or record with a string "t"', { details: { reason: 'shape' } });
+  }
+  const type = value.t;
+  if (!Object.hasOwn(RULES, type)) {
+    throw new BreakwaterError('UNKNOWN_MESSAGE_TYPE', `no client message is called "${type.slice(0, 40)}"`, {
+      details: { type: type.slice(0, 40), allowed: CLIENT_TYPES },
+    });
+  }
+  const message: Record<string, unknown> = { t: type };
+  for (const [field, rule] of Object.entries(RULES[type as ClientMessageType]) as [string, Rule][]) {
+    message[field] = rule(Object.hasOwn(value, field) ? value[field] : undefined, field);
+  }
+  return message as unknown as ClientMessage;
+}

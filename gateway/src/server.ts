@@ -1,0 +1,181 @@
+/**
+ * One gateway process: a uWebSockets.js app serving fans (/ws), organizers
+ * (/api), the payment side (/webhooks, /pay/demo), operators (/metrics,
+ * /healthz, /readyz, /dashboard/ws) and the pages, all talking to the engine
+ * through an EngineLink.
+ */
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { BreakwaterError } from '../../engine/src/index.js';
+import type { GatewayOptions } from './config.js';
+import { DashboardFeed } from './dashboard-feed.js';
+import { EventCatalog } from './event-catalog.js';
+import type { EngineBroadcast, EngineLink } from './engine-link/types.js';
+import { EventRelay } from './fan/event-relay.js';
+import { FanSender, type FanConnection } from './fan/connection.js';
+import { FanDirectory } from './fan/fan-directory.js';
+import { FanHandlers } from './fan/fan-handlers.js';
+import { registerFanSocket } from './fan/fan-socket.js';
+import { HttpRouter, json } from './http/router.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { renderMetrics, type StatsBroadcast } from './metrics/render.js';
+import { loadNativeUws } from './native-uws.js';
+import { registerOrganizerApi } from './organizer-api.js';
+import { DemoPaymentProvider } from './payments/demo-provider.js';
+import { registerPaymentRoutes } from './payments/payment-routes.js';
+import type { PaymentProvider } from './payments/provider.js';
+import { ConnectionCounter, KeyedRateLimiter } from './protection/token-bucket.js';
+import { CLOSE_CODES } from './protocol/close-codes.js';
+import { registerPublicApi } from './public-api.js';
+import type { StaticSite } from './static-site.js';
+import { Signer } from './tokens.js';
+
+export type ServerOptions = Pick<
+  GatewayOptions, 'host' | 'port' | 'apiKey' | 'signingSecret' | 'webhookSecret' | 'exemptIps' | 'trustProxy' | 'demoPayments' | 'limits'
+>;
+
+export interface StartServerOptions {
+  link: EngineLink;
+  options: ServerOptions;
+  /** Names this process in metrics and in `welcome`. */
+  serverId: string;
+  site?: StaticSite;
+  /** Extra payment providers whose webhooks are accepted, by name (the demo provider is always there, as "demo"). */
+  providers?: PaymentProvider[];
+  /** The provider that opens checkouts when a fan pays; the demo provider by default. */
+  checkoutProvider?: PaymentProvider;
+  log?: (message: string) => void;
+}
+
+export interface GatewayServer {
+  readonly port: number;
+  readonly serverId: string;
+  readonly metrics: GatewayMetrics;
+  /** Stops accepting, closes every socket (1001: reconnect elsewhere), detaches from the engine. */
+  close(): Promise<void>;
+}
+
+const METRICS_REPORT_MS = 1000;
+const LIMITER_SWEEP_MS = 30_000;
+
+export async function startGatewayServer(start: StartServerOptions): Promise<GatewayServer> {
+  const uws = loadNativeUws();
+  const { link, options, serverId } = start;
+  const log = start.log ?? ((message: string) => console.error(`[${serverId}] ${message}`));
+  const app: TemplatedApp = uws.App();
+  const metrics = new GatewayMetrics();
+  const signer = new Signer(options.signingSecret);
+  const catalog = new EventCatalog(link);
+  const directory = new FanDirectory();
+  const sender = new FanSender(metrics);
+  const exempt = new Set(options.exemptIps);
+  const isExempt = (ip: string) => exempt.has(ip);
+  const joinLimiter = new KeyedRateLimiter({ perSecond: options.limits.joinsPerIpPerSec, burst: options.limits.joinBurstPerIp });
+  const httpLimiter = new KeyedRateLimiter({ perSecond: options.limits.httpRequestsPerIpPerSec, burst: options.limits.httpBurstPerIp });
+  const open = new Set<FanConnection>();
+  let port = options.port;
+  let listenSocket: us_listen_socket | undefined;
+  let draining = false;
+  let synced = false;
+  let lastStats: StatsBroadcast | undefined;
+
+  const demo = new DemoPaymentProvider({
+    signer, webhookSecret: options.webhookSecret, decision: options.demoPayments.decision, delayMs: options.demoPayments.delayMs, log,
+    webhookUrl: () => `http://${webhookHost(options.host)}:${port}/webhooks/payments/demo`,
+  });
+  const checkout = start.checkoutProvider ?? demo;
+  const providers = new Map<string, PaymentProvider>([demo, checkout, ...(start.providers ?? [])].map((p) => [p.name, p] as const));
+
+  const handlers = new FanHandlers({ link, signer, catalog, directory, sender, metrics, payments: checkout, joinLimiter, isExempt, log });
+  const relay = new EventRelay({ app, link, catalog, directory, sender, handlers, metrics, maxBackpressureBytes: options.limits.maxBackpressureBytes, log });
+  const dashboard = new DashboardFeed(app, options.apiKey, metrics);
+
+  registerFanSocket(app, '/ws', {
+    limits: options.limits, serverId, trustProxy: options.trustProxy, isExempt, connectionsPerIp: new ConnectionCounter(),
+    handlers, sender, metrics, open, log,
+  });
+  dashboard.register('/dashboard/ws');
+
+  const router = new HttpRouter(app, {
+    trustProxy: options.trustProxy,
+    maxBodyBytes: options.limits.maxHttpBodyBytes,
+    log,
+    admit: (request) => {
+      if (isExempt(request.ip) || httpLimiter.take(request.ip, Date.now())) return;
+      metrics.reject('httpRateLimited');
+      throw new BreakwaterError('RATE_LIMITED', 'too many requests from this address', { details: { limit: 'httpPerIp', retryAfterMs: httpLimiter.retryAfterMs(request.ip) } });
+    },
+  });
+  registerOrganizerApi(router, link, catalog, options.apiKey);
+  registerPublicApi(router, link, catalog);
+  registerPaymentRoutes(router, link, providers, demo);
+
+  router.get('/healthz', () => json(200, { status: 'ok', server: serverId, pid: process.pid }));
+  router.get('/readyz', () => {
+    const reasons = [...(draining ? ['draining'] : []), ...(link.connected ? [] : ['engine unreachable']), ...(synced ? [] : ['not synced'])];
+    return json(reasons.length === 0 ? 200 : 503, { status: reasons.length === 0 ? 'ready' : 'not ready', server: serverId, reasons });
+  });
+  router.get('/metrics', () => ({
+    status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', text: renderMetrics(lastStats, metrics.snapshot(serverId), link.connected),
+  }));
+  // Pages, then the registry's 404 for anything else.
+  router.get('/*', (request) => {
+    const file = start.site?.get(request.path);
+    if (file === undefined) throw new BreakwaterError('ROUTE_NOT_FOUND', undefined, { details: { method: 'GET', path: request.path.slice(0, 200) } });
+    return { status: 200, text: file.body, contentType: file.contentType, headers: { 'cache-control': 'no-cache' } };
+  });
+  router.any('/*', (request) => {
+    throw new BreakwaterError('ROUTE_NOT_FOUND', undefined, { details: { method: request.method.toUpperCase(), path: request.path.slice(0, 200) } });
+  });
+
+  const unsubscribe = link.subscribe((broadcast: EngineBroadcast) => {
+    if (broadcast.type === 'stats') {
+      lastStats = broadcast;
+      dashboard.publish(broadcast, metrics.snapshot(serverId));
+      return;
+    }
+    relay.onBroadcast(broadcast);
+  });
+  catalog.load(await link.execute({ op: 'sync' }));
+  synced = true;
+
+  const timers = [
+    setInterval(() => {
+      link.execute({ op: 'reportMetrics', metrics: metrics.snapshot(serverId) }).catch(() => undefined);
+    }, METRICS_REPORT_MS),
+    setInterval(() => {
+      joinLimiter.sweep(Date.now());
+      httpLimiter.sweep(Date.now());
+    }, LIMITER_SWEEP_MS),
+  ];
+
+  listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(options.host, options.port, (socket) => {
+      if (socket === false) reject(new Error(`cannot listen on ${options.host}:${options.port}`));
+      else resolve(socket);
+    });
+  });
+  port = uws.us_socket_local_port(listenSocket as never);
+
+  return {
+    get port() {
+      return port;
+    },
+    serverId,
+    metrics,
+    async close() {
+      if (draining) return;
+      draining = true;
+      for (const timer of timers) clearInterval(timer);
+      if (listenSocket !== undefined) uws.us_listen_socket_close(listenSocket);
+      listenSocket = undefined;
+      for (const conn of [...open]) sender.close(conn, CLOSE_CODES.GOING_AWAY, 'server shutting down');
+      unsubscribe();
+    },
+  };
+}
+
+/** Where the demo provider reaches this server: loopback when bound to every interface. */
+function webhookHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

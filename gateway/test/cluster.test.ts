@@ -1,0 +1,149 @@
+/**
+ * The real thing: `gateway/src/main.ts --workers 2`, one engine process and
+ * two gateway worker processes on one port (SO_REUSEPORT), fans on real
+ * WebSockets. Time is the system clock here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FanClient } from './helpers/fan-client.js';
+import { eventually } from './helpers/test-gateway.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const API_KEY = 'cluster-test-api-key-0123456789';
+let primary: ChildProcess;
+let port: number;
+let output = '';
+const clients: FanClient[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address() as { port: number };
+      server.close(() => resolve(free));
+    });
+  });
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function fan(): Promise<FanClient> {
+  const client = await FanClient.connect(`ws://127.0.0.1:${port}/ws`);
+  clients.push(client);
+  return client;
+}
+
+/** Connects until the kernel hands the connection to a worker other than `serverId`. */
+async function fanOnAnotherWorker(serverId: string): Promise<FanClient> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const client = await fan();
+    if (client.serverId !== serverId) return client;
+    await client.close();
+  }
+  throw new Error('every connection landed on the same worker: is SO_REUSEPORT spreading them?');
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  primary = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts', '--workers', '2', '--host', '127.0.0.1', '--port', String(port), '--no-demo'], {
+    cwd: ROOT,
+    env: { ...process.env, BREAKWATER_API_KEY: API_KEY, BREAKWATER_SECRET: 'cluster-signing-secret-0123456789', BREAKWATER_WEBHOOK_SECRET: 'cluster-webhook-secret-0123' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  primary.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  primary.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await eventually(() => expect(output).toContain('Breakwater is running'), 30_000);
+}, 40_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  if (primary.exitCode === null) {
+    const exited = new Promise((resolve) => primary.once('exit', resolve));
+    primary.kill('SIGTERM');
+    await exited;
+  }
+});
+
+describe('one engine process, two gateway workers on one port', () => {
+  it('spreads connections over both workers, and a fan resuming on the other worker keeps its place and its grant', async () => {
+    const now = Date.now();
+    const created = await api('POST', '/api/events', {
+      publish: true,
+      config: {
+        id: 'cluster-night', name: 'Cluster night', preQueueOpensAt: now, onSaleAt: now, closesAt: now + 3600_000,
+        inventory: { tiers: [{ id: 'ga', name: 'GA', price: 2500, quantity: 50 }] }, admission: { mode: 'rate', fansPerMinute: 600 },
+      },
+    });
+    expect(created.status).toBe(201);
+
+    const first = await fan();
+    const joined = await first.join('cluster-night', 'roamer');
+    const admitted = await first.next('admitted', 5000);
+    await first.close();
+
+    const second = await fanOnAnotherWorker(first.serverId!);
+    const resumed = await second.join('cluster-night', 'roamer', { token: joined.queueToken });
+    expect(resumed).toMatchObject({ number: joined.number, restored: true, grantId: admitted.grantId });
+    const held = await second.request({ t: 'hold', grantId: null, request: { kind: 'tickets', tierId: 'ga', quantity: 1 }, key: 'h' });
+    expect(held).toMatchObject({ t: 'held', hold: { status: 'held', amount: 2500 } });
+    expect(output).not.toMatch(/Error|exited/);
+  });
+
+  it('reports both workers in /metrics, whichever worker answers', async () => {
+    await eventually(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text).toContain('breakwater_gateway_connections{worker="w1"}');
+      expect(text).toContain('breakwater_gateway_connections{worker="w2"}');
+      expect(text).toContain('breakwater_event_joins_total{event="cluster-night"} 1');
+    }, 5000);
+  });
+
+  it('replaces a worker that dies; its fans count as disconnected and lose their place after the grace period', async () => {
+    const now = Date.now();
+    await api('POST', '/api/events', {
+      publish: true,
+      config: {
+        id: 'grace-night', name: 'Grace night', preQueueOpensAt: now, onSaleAt: now, closesAt: now + 3600_000, presenceGraceMs: 1500,
+        inventory: { tiers: [{ id: 'ga', name: 'GA', price: 100, quantity: 50 }] }, admission: { mode: 'concurrency', maxActiveShoppers: 1 },
+      },
+    });
+    const blocker = await fan();
+    await blocker.join('grace-night', 'blocker');
+    await blocker.next('admitted', 5000);
+    const victim = await fan();
+    const joined = await victim.join('grace-night', 'victim');
+    const pidOf = async (worker: string): Promise<number | undefined> => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const match = new RegExp(`breakwater_gateway_process_info\\{worker="${worker}",pid="(\\d+)"\\}`).exec(text);
+      return match === null ? undefined : Number(match[1]);
+    };
+    let pid: number | undefined;
+    await eventually(async () => expect((pid = await pidOf(victim.serverId!))).toBeDefined(), 5000);
+    process.kill(pid!, 'SIGKILL');
+    await victim.closed;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const back = await fan();
+    const rejoined = await back.join('grace-night', 'victim', { token: joined.queueToken });
+    expect(rejoined.restored).toBe(false);
+    expect(rejoined.number).toBeGreaterThan(joined.number);
+    await eventually(async () => {
+      const newPid = await pidOf(victim.serverId!);
+      expect(newPid).toBeDefined();
+      expect(newPid).not.toBe(pid);
+    }, 8000);
+    expect(output).toContain(`gateway worker ${victim.serverId} exited`);
+  }, 20_000);
+
+  it('stops every process on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
+    primary.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});

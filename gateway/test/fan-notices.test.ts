@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Engine, SimulatedClock, type JournalEntry } from '../../engine/src/index.js';
+import { grantIdOf, noticesOf } from '../src/fan/fan-notices.js';
+
+describe('journal entries → fan messages', () => {
+  it('numbers grants exactly as the engine does', () => {
+    const clock = new SimulatedClock(0);
+    const engine = new Engine({ clock });
+    engine.createEvent({
+      id: 'e', name: 'e', preQueueOpensAt: 0, onSaleAt: 0, closesAt: 3600_000,
+      inventory: { tiers: [{ id: 'ga', name: 'GA', price: 1, quantity: 100 }] }, admission: { mode: 'rate', fansPerMinute: 600 },
+    }, { publish: true });
+    const admitted: Extract<JournalEntry, { type: 'admitted' }>[] = [];
+    engine.onEntries((_, entries) => admitted.push(...entries.filter((e): e is Extract<JournalEntry, { type: 'admitted' }> => e.type === 'admitted')));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 7; i++) engine.execute({ type: 'join', eventId: 'e', fanId: `f${round}-${i}` });
+      clock.advance(1000);
+      engine.tick();
+    }
+    expect(admitted.length).toBeGreaterThan(1);
+    for (const entry of admitted) {
+      entry.fanIds.forEach((fanId, i) => expect(grantIdOf(entry.firstGrant, i)).toBe(engine.event('e').fanView(fanId).grant?.grantId));
+    }
+  });
+
+  it('sends per-fan news to that fan only, and event news once to the event, in journal order', () => {
+    const notices = noticesOf('e', [
+      { type: 'admitted', at: 1, fanIds: ['a', 'b'], firstGrant: 5, grantExpiresAt: 9 },
+      { type: 'expired', at: 2, holdId: 'h1' },
+      { type: 'purchased', at: 3, holdId: 'h2', paymentId: 'p' },
+      { type: 'left', at: 4, fanId: 'c', reason: 'presenceLost' },
+      { type: 'left', at: 4, fanId: 'd', reason: 'left' },
+      { type: 'released', at: 5, holdId: 'h1', key: 'k' },
+      { type: 'soldOut', at: 6 },
+    ], { h1: 'a', h2: 'b' });
+    expect(notices).toEqual([
+      { fanId: 'a', message: { t: 'admitted', eventId: 'e', grantId: 'g5', expiresAt: 9 } },
+      { fanId: 'b', message: { t: 'admitted', eventId: 'e', grantId: 'g6', expiresAt: 9 } },
+      { fanId: 'a', message: { t: 'holdExpired', eventId: 'e', holdId: 'h1' } },
+      { fanId: 'b', message: { t: 'purchased', eventId: 'e', holdId: 'h2', paymentId: 'p' } },
+      { fanId: 'c', message: { t: 'placeLost', eventId: 'e', reason: 'presenceLost' } },
+      { fanId: undefined, message: { t: 'soldOut', eventId: 'e', at: 6 } },
+    ]);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * A real gateway on a free port of 127.0.0.1, with the engine in the same
+ * process on a simulated clock: tests move time and tick by hand.
+ */
+import { SimulatedClock, type EventConfigInput } from '../../../engine/src/index.js';
+import { DEFAULT_LIMITS, type GatewayLimits } from '../../src/config.js';
+import { EngineHost } from '../../src/engine-link/engine-host.js';
+import { InProcessEngineLink } from '../../src/engine-link/in-process.js';
+import type { EventSettings } from '../../src/event-settings.js';
+import { startGatewayServer, type GatewayServer } from '../../src/server.js';
+
+export const API_KEY = 'test-api-key-0123456789';
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
+export interface TestGateway {
+  clock: SimulatedClock;
+  host: EngineHost;
+  server: GatewayServer;
+  wsUrl: string;
+  httpUrl: string;
+  /** Moves the simulated clock and runs one engine tick (and its queue publish). */
+  advance(ms: number): Promise<void>;
+  createEvent(overrides?: Partial<EventConfigInput>, settings?: Partial<EventSettings>): Promise<string>;
+  api(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+let eventCounter = 0;
+
+/** A small GA event: pre-queue open now, on sale at +60 s. */
+export function eventConfig(now: number, overrides: Partial<EventConfigInput> = {}): EventConfigInput {
+  return {
+    id: `e${++eventCounter}`,
+    name: 'Test night',
+    preQueueOpensAt: now,
+    onSaleAt: now + 60_000,
+    closesAt: now + 3600_000,
+    inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5000, quantity: 100 }], sections: [] },
+    maxTicketsPerFan: 4,
+    paymentWindowMs: 60_000,
+    holdExtensionMs: 30_000,
+    paymentPendingMaxMs: 120_000,
+    presenceGraceMs: 30_000,
+    grantTtlMs: 30_000,
+    admission: { mode: 'rate', fansPerMinute: 6000 },
+    ...overrides,
+  };
+}
+
+export async function startTestGateway(options: { limits?: Partial<GatewayLimits>; demoDelayMs?: number; decision?: 'approve' | 'decline' } = {}): Promise<TestGateway> {
+  const clock = new SimulatedClock(Math.floor(Date.now() / 1000) * 1000);
+  const host = new EngineHost({ clock, log: () => undefined });
+  const link = new InProcessEngineLink(host);
+  const server = await startGatewayServer({
+    link,
+    serverId: 'test',
+    log: () => undefined,
+    options: {
+      host: '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: [], trustProxy: false,
+      demoPayments: { decision: options.decision ?? 'approve', delayMs: options.demoDelayMs ?? 0 },
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+    },
+  });
+  const httpUrl = `http://127.0.0.1:${server.port}`;
+  const api: TestGateway['api'] = async (method, path, body, key = API_KEY) => {
+    const response = await fetch(`${httpUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text.length > 0 && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  };
+  return {
+    clock, host, server, httpUrl, api,
+    wsUrl: `ws://127.0.0.1:${server.port}/ws`,
+    async advance(ms) {
+      clock.advance(ms);
+      host.tick();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    async createEvent(overrides = {}, settings = {}) {
+      const config = eventConfig(clock.now(), overrides);
+      const response = await api('POST', '/api/events', { config, publish: true, settings });
+      if (response.status !== 201) throw new Error(`createEvent: ${JSON.stringify(response.body)}`);
+      return config.id;
+    },
+    async close() {
+      await server.close();
+      await link.close();
+    },
+  };
+}
+
+/** Waits until `check` passes (polling), for effects that cross the event loop. */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { Packr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import {
+  CLIENT_FIELDS, decodeFrame, encodeMessage, encodeValue, estimateWait, positionOf, PROTOCOL_VERSION, SERVER_FIELDS, STRUCTURES,
+  type ServerMessage,
+} from '../src/protocol/index.js';
+import { parseClientMessage } from '../src/protocol/validate.js';
+
+/** One example of every message, every field set. */
+const hold = {
+  holdId: 'h1', status: 'held', tierId: 'ga', seatIds: null, quantity: 2, expiresAt: 1_700_000_000_000, extended: false,
+  paymentId: null, pendingUntil: null, amount: 9000, currency: 'EUR',
+} as const;
+const SERVER_EXAMPLES: ServerMessage[] = [
+  { t: 'welcome', v: 1, serverId: 'w1', serverTime: 1 },
+  {
+    t: 'joined', rid: 3, eventId: 'e', fanId: 'f', queueToken: 'qt1.a.b', number: 12, position: 5, status: 'waiting', phase: 'onSale', nowServing: 7,
+    etaLow: 3, etaHigh: 9, commitment: 'c', seed: 's', restored: true, grantId: null, grantExpiresAt: null, holds: [{ ...hold }, { ...hold, holdId: 'h2', seatIds: ['A-1-1'], tierId: null }],
+  },
+  { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6 },
+  { t: 'numbered', eventId: 'e', number: 77 },
+  { t: 'admitted', eventId: 'e', grantId: 'g1', expiresAt: 9 },
+  { t: 'grantExpired', eventId: 'e', grantId: 'g1' },
+  { t: 'held', rid: 4, eventId: 'e', hold: { ...hold } },
+  { t: 'paymentStarted', rid: 5, eventId: 'e', hold: { ...hold, status: 'paymentPending', paymentId: 'p', pendingUntil: 10 }, paymentId: 'p', provider: 'demo', checkoutUrl: '/pay/demo/x' },
+  { t: 'purchased', eventId: 'e', holdId: 'h1', paymentId: 'p' },
+  { t: 'paymentFailed', eventId: 'e', holdId: 'h1', paymentId: 'p', reason: 'declined', expiresAt: 11 },
+  { t: 'holdExpired', eventId: 'e', holdId: 'h1' },
+  { t: 'released', rid: 6, eventId: 'e', holdId: 'h1' },
+  { t: 'placeLost', eventId: 'e', reason: 'presenceLost' },
+  { t: 'left', rid: 7, eventId: 'e' },
+  { t: 'preQueueOpened', eventId: 'e', at: 1, commitment: 'c' },
+  { t: 'saleStarted', eventId: 'e', at: 2, seed: 's' },
+  { t: 'paused', eventId: 'e', at: 3 },
+  { t: 'resumed', eventId: 'e', at: 4 },
+  { t: 'soldOut', eventId: 'e', at: 5 },
+  { t: 'reopened', eventId: 'e', at: 6 },
+  { t: 'closed', eventId: 'e', at: 7 },
+  { t: 'pong', rid: 8, clientTime: 100, serverTime: 101 },
+  { t: 'error', rid: 9, code: 'SEAT_TAKEN', message: 'Seat A-1-1 is held.', details: { seatId: 'A-1-1', nested: { list: [1, 64, 127, 128] } } },
+];
+
+describe('the static msgpackr structures', () => {
+  it('are pinned for protocol version 1: changing them needs a new version', () => {
+    // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
+    const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 1, structures: 26, fingerprint: '99fc23d7bfd7aaa6' });
+  });
+
+  it('has an example here of every server message, and each one survives a round trip', () => {
+    expect(SERVER_EXAMPLES.map((m) => m.t).sort()).toEqual(Object.keys(SERVER_FIELDS).sort());
+    for (const message of SERVER_EXAMPLES) expect(decodeFrame(encodeMessage(message))).toEqual(message);
+  });
+
+  it('encodes every message as a record of a static structure: no structure is defined in the stream', () => {
+    for (const message of SERVER_EXAMPLES) {
+      const frame = encodeMessage(message);
+      expect(frame[0], message.t).toBeGreaterThanOrEqual(0x40);
+      expect(frame[0], message.t).toBeLessThan(0x40 + STRUCTURES.length);
+      // 0xd4 0x72 / 0xd5 0x72 would be an inline record definition.
+      expect(Buffer.from(frame).includes(Buffer.from([0xd4, 0x72])), message.t).toBe(false);
+    }
+  });
+
+  it('is not changed by decoding a frame that redefines a structure inline', () => {
+    const evil = new Packr({ useRecords: true, maxSharedStructures: 0 }).pack({ zzz: 1, yyy: 2 });
+    expect(evil[0]).toBe(0xd4); // an inline definition of record id 0x40
+    expect(decodeFrame(evil)).toEqual({ zzz: 1, yyy: 2 });
+    const welcome = { t: 'welcome', v: 1, serverId: 'w', serverTime: 1 } as const;
+    expect(decodeFrame(encodeMessage(welcome))).toEqual(welcome);
+  });
+
+  it('accepts the same message from a client as a record or as a plain map', () => {
+    const join = { t: 'join', rid: 1, eventId: 'e', fanId: 'f', token: null, powChallenge: null, powNonce: null } as const;
+    expect(parseClientMessage(decodeFrame(encodeMessage(join)))).toEqual(join);
+    expect(parseClientMessage(decodeFrame(encodeValue({ t: 'join', rid: 1, eventId: 'e', fanId: 'f' })))).toEqual(join);
+  });
+
+  it('lists every client message with its fields', () => {
+    expect(Object.keys(CLIENT_FIELDS).sort()).toEqual(['extend', 'hello', 'hold', 'join', 'leave', 'pay', 'ping', 'release']);
+  });
+});
+
+describe('client message checks', () => {
+  it('names the wrong field', () => {
+    expect(() => parseClientMessage({ t: 'extend', holdId: 5, key: 'k' })).toThrow(expect.objectContaining({ code: 'MALFORMED_COMMAND', details: expect.objectContaining({ field: 'holdId' }) }));
+    expect(() => parseClientMessage({ t: 'hold', key: 'k', request: { kind: 'seats', seatIds: [] } })).toThrow(expect.objectContaining({ code: 'MALFORMED_COMMAND' }));
+    expect(() => parseClientMessage({ t: 'nope' })).toThrow(expect.objectContaining({ code: 'UNKNOWN_MESSAGE_TYPE' }));
+    expect(() => parseClientMessage(new Uint8Array(3))).toThrow(expect.objectContaining({ code: 'BAD_FRAME' }));
+  });
+
+  it('ignores fields a message does not have', () => {
+    expect(parseClientMessage({ t: 'leave', rid: 2, fanId: 'someone-else' })).toEqual({ t: 'leave', rid: 2 });
+  });
+});
+
+describe('queue math', () => {
+  it('computes the position from the number and now-serving', () => {
+    expect(positionOf(120, 100)).toBe(20);
+    expect(positionOf(90, 100)).toBe(0);
+    expect(positionOf(0, 100)).toBe(0); // pre-queue: no number yet
+  });
+
+  it('estimates the wait from the recent rate, and gives none without a rate', () => {
+    expect(estimateWait(200, { nowServing: 100, rateLow: 5, rateHigh: 10 })).toEqual({ low: 10, high: 20 });
+    expect(estimateWait(200, { nowServing: 100, rateLow: 0, rateHigh: 0 })).toBeNull();
+    expect(estimateWait(0, { nowServing: 100, rateLow: 5, rateHigh: 10 })).toBeNull();
+    expect(estimateWait(50, { nowServing: 100, rateLow: 5, rateHigh: 10 })).toEqual({ low: 0, high: 0 });
+  });
+});
