@@ -7,6 +7,7 @@ import { Inventory, type HoldRequest } from '../inventory/inventory.js';
 import type { JournalEntry } from '../journal/entries.js';
 import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
 import { FanStatus, WaitingRoom, type Place } from '../queue/waiting-room.js';
+import { sequenceId, sequenceOf } from '../util/sequence-id.js';
 import { admissionBudget, TokenBucket } from './admission.js';
 import { checkConfigChange } from './config-change.js';
 import { holdView, type EventStatus, type GrantView, type HoldView, type JoinResult } from './views.js';
@@ -52,7 +53,8 @@ export class SaleEvent {
   /** The next instant time can change the phase: commands before it skip the lifecycle checks. */
   private nextPhaseChangeAt = Infinity;
   private readonly openGrants = new Map<string, Grant>();
-  private readonly grantsById = new Map<string, Grant>();
+  /** Every grant ever issued, by its sequence number (grant `g17` is at 17). */
+  private readonly grantsBySequence: Grant[] = [];
   private grantSequence = 0;
   private readonly idempotency = new Map<string, IdempotentResult>();
   /** The result `remember` stored last: what a command that just succeeded returns. */
@@ -420,7 +422,7 @@ export class SaleEvent {
         break;
       case 'grantExpired':
         this.openGrants.delete(entry.fanId);
-        this.grantsById.get(entry.grantId)!.status = 'expired';
+        this.grant(entry.grantId)!.status = 'expired';
         break;
       case 'held':
         this.applyHeld(entry);
@@ -471,17 +473,17 @@ export class SaleEvent {
 
   private applyAdmitted(entry: Extract<JournalEntry, { type: 'admitted' }>): void {
     entry.fanIds.forEach((fanId, i) => {
-      const grant: Grant = { id: `g${entry.firstGrant + i}`, fanId, expiresAt: entry.grantExpiresAt, status: 'open' };
+      const grant: Grant = { id: sequenceId('g', entry.firstGrant + i), fanId, expiresAt: entry.grantExpiresAt, status: 'open' };
       this.room.admit(fanId);
       this.openGrants.set(fanId, grant);
-      this.grantsById.set(grant.id, grant);
+      this.grantsBySequence[entry.firstGrant + i] = grant;
     });
     this.grantSequence = entry.firstGrant + entry.fanIds.length - 1;
     this.admittedTotal += entry.fanIds.length;
   }
 
   private applyHeld(entry: Extract<JournalEntry, { type: 'held' }>): void {
-    const grant = this.grantsById.get(entry.grantId)!;
+    const grant = this.grant(entry.grantId)!;
     grant.status = 'used';
     this.openGrants.delete(grant.fanId);
     const hold: Hold = {
@@ -491,6 +493,11 @@ export class SaleEvent {
     this.holds.add(hold);
     this.inventory.hold(entry.allocation);
     this.remember(entry.fanId, entry.key, entry.fingerprint, holdView(hold));
+  }
+
+  private grant(grantId: string): Grant | undefined {
+    const sequence = sequenceOf(grantId, 'g');
+    return sequence < 0 ? undefined : this.grantsBySequence[sequence];
   }
 
   private revokeGrant(fanId: string): void {
@@ -550,7 +557,7 @@ export class SaleEvent {
   }
 
   private requireGrant(fanId: string, grantId: string): Grant {
-    const grant = this.grantsById.get(grantId);
+    const grant = this.grant(grantId);
     if (grant === undefined || grant.fanId !== fanId) {
       throw new BreakwaterError('GRANT_INVALID', 'this admission grant is not yours', { details: { grantId } });
     }
@@ -630,7 +637,7 @@ export class SaleEvent {
   fanView(fanId: string): JoinResult & { holds: HoldView[] } {
     const place = this.room.place(fanId);
     if (place === undefined) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
-    const holds = [...this.holds.all()].filter((h) => h.fanId === fanId).map(holdView);
+    const holds = this.holds.holdsOf(fanId).map(holdView);
     return { ...this.joinResult(fanId, place), holds };
   }
 

@@ -1,3 +1,4 @@
+import { sequenceId, sequenceOf } from '../util/sequence-id.js';
 import type { Allocation } from '../journal/entries.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
 
@@ -27,8 +28,8 @@ export function isActive(hold: Hold): boolean {
   return ACTIVE.has(hold.status);
 }
 
-function sequenceOf(hold: Hold): number {
-  return Number(hold.id.slice(1));
+function sequenceOfHold(hold: Hold): number {
+  return sequenceOf(hold.id, 'h');
 }
 
 /** The instant an active hold ends unless something happens first. */
@@ -40,6 +41,7 @@ interface FanTally {
   /** Tickets held or bought: what the per-fan limit counts. */
   tickets: number;
   openHolds: number;
+  holds: Hold[];
 }
 
 /**
@@ -47,7 +49,8 @@ interface FanTally {
  * kept as running counts rather than recomputed per request.
  */
 export class HoldBook {
-  private readonly byId = new Map<string, Hold>();
+  /** Every hold ever made, by its sequence number (hold `h42` is at 42). */
+  private readonly bySequence: Hold[] = [];
   private readonly active = new Set<Hold>();
   private readonly deadlines = new DeadlineHeap<Hold>();
   /** One record per fan who ever held: one lookup serves both the limit and the shopper count. */
@@ -63,11 +66,12 @@ export class HoldBook {
   private sequence = 0;
 
   get(holdId: string): Hold | undefined {
-    return this.byId.get(holdId);
+    const sequence = sequenceOf(holdId, 'h');
+    return sequence < 0 ? undefined : this.bySequence[sequence];
   }
 
   nextId(): string {
-    return `h${this.sequence + 1}`;
+    return sequenceId('h', this.sequence + 1);
   }
 
   /** Tickets a fan holds or has bought: what the per-fan limit counts. */
@@ -83,17 +87,19 @@ export class HoldBook {
     return this.active.values();
   }
 
-  all(): IterableIterator<Hold> {
-    return this.byId.values();
+  /** A fan's holds, oldest first. */
+  holdsOf(fanId: string): readonly Hold[] {
+    return this.fans.get(fanId)?.holds ?? [];
   }
 
   add(hold: Hold): void {
     this.sequence++;
-    this.byId.set(hold.id, hold);
+    this.bySequence[sequenceOf(hold.id, 'h')] = hold;
     this.active.add(hold);
     this.heldCount++;
     let tally = this.fans.get(hold.fanId);
-    if (tally === undefined) this.fans.set(hold.fanId, (tally = { tickets: 0, openHolds: 0 }));
+    if (tally === undefined) this.fans.set(hold.fanId, (tally = { tickets: 0, openHolds: 0, holds: [] }));
+    tally.holds.push(hold);
     tally.tickets += hold.allocation.quantity;
     if (tally.openHolds++ === 0) this.shoppers++;
     this.deadlines.push(hold.expiresAt, hold);
@@ -137,7 +143,7 @@ export class HoldBook {
     }
     // The heap's order among equal deadlines depends on its history, which a
     // restored book does not share: break ties by hold sequence (h1, h2, …).
-    return due.sort((a, b) => deadlineOf(a) - deadlineOf(b) || sequenceOf(a) - sequenceOf(b));
+    return due.sort((a, b) => deadlineOf(a) - deadlineOf(b) || sequenceOfHold(a) - sequenceOfHold(b));
   }
 
   /** Tickets in `held` holds that expire by `horizon`: likely to come back soon. */
