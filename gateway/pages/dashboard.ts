@@ -1,13 +1,248 @@
-/** Placeholder dashboard (to be replaced): prints the snapshot pushed every second by /dashboard/ws. */
-const key = new URLSearchParams(location.hash.slice(1)).get('key') ?? '';
-const out = document.querySelector('#snapshot')!;
+/**
+ * The dashboard: connects to /dashboard/ws?key=… (one JSON snapshot a second)
+ * and draws, per event, queue length, admission rate, holds and sales over the
+ * last five minutes as inline SVG line charts, plus every gateway process's
+ * figures. Reconnects by itself.
+ */
 
-function connect(): void {
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws?key=${encodeURIComponent(key)}`);
-  ws.onmessage = (frame) => {
-    out.textContent = JSON.stringify(JSON.parse(String(frame.data)), null, 2);
-  };
-  ws.onclose = () => setTimeout(connect, 2000);
+interface EventFigures {
+  eventId: string; name: string; phase: string; nowServing: number; lastNumber: number; waiting: number; joined: number; admitted: number;
+  openGrants: number; activeShoppers: number; tickets: { free: number; held: number; sold: number };
+  holds: { active: number; paymentPending: number; expired: number; released: number };
+  rateLow: number; rateHigh: number; powDifficulty: number;
+}
+interface WorkerFigures {
+  worker: string; pid: number; connections: number; dashboardConnections: number; messagesIn: number; messagesOut: number;
+  topicPublishes: number; backpressureDrops: number; rejected: Record<string, number>;
+  joinMs: { p50: number | null; p95: number | null; p99: number | null };
+}
+interface Snapshot { type: 'snapshot'; at: number; events: EventFigures[]; workers: WorkerFigures[] }
+
+/** One sample per snapshot, per event. */
+interface Sample { t: number; waiting: number; rate: number; rateLow: number; holds: number; paying: number; sold: number }
+
+const WINDOW_MS = 5 * 60_000;
+const SVG = 'http://www.w3.org/2000/svg';
+
+const $ = <T extends HTMLElement = HTMLElement>(selector: string, root: ParentNode = document): T => {
+  const element = root.querySelector<T>(selector);
+  if (element === null) throw new Error(`missing ${selector}`);
+  return element;
+};
+
+const KEY_STORE = 'breakwater.apiKey';
+let key = new URLSearchParams(location.hash.slice(1)).get('key') ?? sessionStorage.getItem(KEY_STORE) ?? '';
+const history = new Map<string, Sample[]>();
+let previous: { at: number; workers: Map<string, WorkerFigures> } | null = null;
+let attempt = 0;
+let socket: WebSocket | null = null;
+
+const number = (n: number) => n.toLocaleString(undefined, { maximumFractionDigits: 1 });
+
+function record(snapshot: Snapshot): void {
+  const t = Date.now();
+  for (const event of snapshot.events) {
+    const samples = history.get(event.eventId) ?? [];
+    samples.push({
+      t, waiting: event.waiting, rate: event.rateHigh, rateLow: event.rateLow,
+      holds: event.holds.active, paying: event.holds.paymentPending, sold: event.tickets.sold,
+    });
+    while (samples.length > 0 && samples[0]!.t < t - WINDOW_MS) samples.shift();
+    history.set(event.eventId, samples);
+  }
 }
 
+/** A line chart: one polyline per series, y from 0 to a rounded maximum, x over the five-minute window. */
+function chart(title: string, samples: Sample[], series: Array<{ label: string; color: string; value: (s: Sample) => number }>, format = number): HTMLElement {
+  const box = document.createElement('figure');
+  box.className = 'chart';
+  box.style.margin = '0';
+  const heading = document.createElement('h3');
+  const last = samples.at(-1);
+  heading.textContent = title;
+  const current = document.createElement('b');
+  current.textContent = last === undefined ? '—' : series.map((s) => format(s.value(last))).join(' / ');
+  heading.append(current);
+  const width = 300;
+  const height = 70;
+  const max = niceMax(Math.max(1, ...samples.flatMap((s) => series.map((line) => line.value(s)))));
+  const end = last?.t ?? Date.now();
+  // The x axis spans the data seen so far, at least a minute and at most the five-minute window.
+  const span = Math.min(WINDOW_MS, Math.max(60_000, end - (samples[0]?.t ?? end)));
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', `${title}: ${current.textContent}, scale 0 to ${format(max)}, last ${Math.round(span / 60_000)} min`);
+  for (const fraction of [0, 0.5, 1]) {
+    const grid = document.createElementNS(SVG, 'line');
+    const y = String(height - 2 - fraction * (height - 6));
+    grid.setAttribute('x1', '0');
+    grid.setAttribute('x2', String(width));
+    grid.setAttribute('y1', y);
+    grid.setAttribute('y2', y);
+    grid.setAttribute('stroke', '#e3e7eb');
+    grid.setAttribute('vector-effect', 'non-scaling-stroke');
+    svg.append(grid);
+  }
+  for (const line of series) {
+    const polyline = document.createElementNS(SVG, 'polyline');
+    polyline.setAttribute('stroke', line.color);
+    polyline.setAttribute('data-series', line.label);
+    polyline.setAttribute('points', samples.map((s) => {
+      const x = width - ((end - s.t) / span) * width;
+      const y = height - 2 - (line.value(s) / max) * (height - 6);
+      return `${x.toFixed(1)},${y.toFixed(1)}`;
+    }).join(' '));
+    svg.append(polyline);
+  }
+  const caption = document.createElement('figcaption');
+  caption.className = 'small muted';
+  caption.style.fontSize = '0.7rem';
+  caption.textContent = `${series.map((s) => s.label).join(' / ')} · max ${format(max)}`;
+  box.append(heading, svg, caption);
+  return box;
+}
+
+function niceMax(value: number): number {
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 5, 10]) if (value <= step * power) return step * power;
+  return 10 * power;
+}
+
+function renderEvents(snapshot: Snapshot): void {
+  const container = $('#events');
+  if (snapshot.events.length === 0) {
+    container.innerHTML = '<p class="muted">No events.</p>';
+    return;
+  }
+  container.replaceChildren(...snapshot.events.map((event) => {
+    const samples = history.get(event.eventId) ?? [];
+    const card = document.createElement('article');
+    card.className = 'card';
+    card.style.margin = '0';
+    card.dataset.event = event.eventId;
+    const head = document.createElement('div');
+    head.className = 'spread';
+    const title = document.createElement('h2');
+    title.textContent = event.name;
+    const pill = document.createElement('span');
+    pill.className = `pill ${event.phase}`;
+    pill.textContent = event.phase;
+    head.append(title, pill);
+    const line = document.createElement('p');
+    line.className = 'small muted';
+    line.textContent = `${event.eventId} · serving ${number(event.nowServing)} of ${number(event.lastNumber)} · ${number(event.activeShoppers)} shopping · ` +
+      `${number(event.tickets.free)} free · ${number(event.holds.expired)} holds expired${event.powDifficulty > 0 ? ` · PoW ${event.powDifficulty} bits` : ''}`;
+    const charts = document.createElement('div');
+    charts.className = 'charts';
+    charts.append(
+      chart('Queue length', samples, [{ label: 'waiting', color: '#0b5cad', value: (s) => s.waiting }]),
+      chart('Admission rate /s', samples, [
+        { label: 'fast', color: '#137333', value: (s) => s.rate },
+        { label: 'slow', color: '#7cb48b', value: (s) => s.rateLow },
+      ], (n) => n.toFixed(1)),
+      chart('Holds', samples, [
+        { label: 'active', color: '#9a5b00', value: (s) => s.holds },
+        { label: 'paying', color: '#d39b3c', value: (s) => s.paying },
+      ]),
+      chart('Tickets sold', samples, [{ label: 'sold', color: '#b3261e', value: (s) => s.sold }]),
+    );
+    card.append(head, line, charts);
+    return card;
+  }));
+}
+
+function renderWorkers(snapshot: Snapshot): void {
+  const seconds = previous === null ? 0 : (Date.now() - previous.at) / 1000;
+  const rate = (worker: WorkerFigures, field: 'messagesIn' | 'messagesOut' | 'topicPublishes'): string => {
+    const before = previous?.workers.get(worker.worker);
+    if (before === undefined || seconds <= 0) return number(worker[field]);
+    return `${number(worker[field])} (${number(Math.max(0, worker[field] - before[field]) / seconds)}/s)`;
+  };
+  const rows = snapshot.workers.map((worker) => {
+    const row = document.createElement('tr');
+    const rejected = Object.entries(worker.rejected).filter(([, n]) => n > 0);
+    const cells = [
+      `${worker.worker} (pid ${worker.pid})`, `${number(worker.connections)} + ${worker.dashboardConnections} dash`,
+      rate(worker, 'messagesIn'), rate(worker, 'messagesOut'), rate(worker, 'topicPublishes'), number(worker.backpressureDrops),
+      rejected.length === 0 ? '0' : rejected.map(([reason, n]) => `${reason} ${n}`).join(', '),
+      `${worker.joinMs.p50 ?? '—'} / ${worker.joinMs.p95 ?? '—'} ms`,
+    ];
+    for (const text of cells) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      td.className = 'figure';
+      row.append(td);
+    }
+    return row;
+  });
+  $('#workers').replaceChildren(...rows);
+  const sum = (f: (w: WorkerFigures) => number) => snapshot.workers.reduce((total, w) => total + f(w), 0);
+  const totals: Array<[string, string]> = [
+    ['Processes', String(snapshot.workers.length)], ['Connections', number(sum((w) => w.connections))],
+    ['Messages in', number(sum((w) => w.messagesIn))], ['Messages out', number(sum((w) => w.messagesOut))],
+    ['Drops', number(sum((w) => w.backpressureDrops))], ['Events', String(snapshot.events.length)],
+    ['Waiting (all events)', number(snapshot.events.reduce((t, e) => t + e.waiting, 0))],
+  ];
+  $('#totals').replaceChildren(...totals.map(([label, value]) => {
+    const div = document.createElement('div');
+    div.dataset.figure = label;
+    const dt = document.createElement('dt');
+    dt.textContent = label;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    div.append(dt, dd);
+    return div;
+  }));
+  previous = { at: Date.now(), workers: new Map(snapshot.workers.map((w) => [w.worker, w])) };
+}
+
+function connect(): void {
+  if (key === '') {
+    $('#feed-state').textContent = 'Enter the API key (npm start prints a dashboard link with it).';
+    $('#key-form').hidden = false;
+    return;
+  }
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws?key=${encodeURIComponent(key)}`);
+  socket = ws;
+  let opened = false;
+  ws.onopen = () => {
+    opened = true;
+    attempt = 0;
+    $('#feed-state').textContent = 'Live';
+  };
+  ws.onmessage = (frame) => {
+    if (typeof frame.data !== 'string') return;
+    const snapshot = JSON.parse(frame.data) as Snapshot;
+    if (snapshot.type !== 'snapshot') return;
+    record(snapshot);
+    renderEvents(snapshot);
+    renderWorkers(snapshot);
+    $('#feed-at').textContent = `engine time ${new Date(snapshot.at).toLocaleTimeString()}`;
+  };
+  ws.onclose = () => {
+    if (socket !== ws) return;
+    if (!opened && attempt >= 1) {
+      // Refused twice without opening: most likely a wrong key (the feed answers 401).
+      $('#key-form').hidden = false;
+    }
+    const delay = Math.min(15_000, 1000 * 2 ** attempt++) * (0.5 + Math.random());
+    $('#feed-state').textContent = `Disconnected — reconnecting in ${Math.round(delay / 1000)} s…`;
+    setTimeout(connect, delay);
+  };
+}
+
+$<HTMLInputElement>('#api-key').value = key;
+$('#key-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  key = $<HTMLInputElement>('#api-key').value.trim();
+  sessionStorage.setItem(KEY_STORE, key);
+  attempt = 0;
+  const old = socket;
+  socket = null;
+  old?.close();
+  connect();
+});
+if (key !== '') sessionStorage.setItem(KEY_STORE, key);
 connect();

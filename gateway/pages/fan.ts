@@ -1,102 +1,770 @@
 /**
- * Placeholder fan page (to be replaced): joins the first event on sale, shows
- * the place, holds one ticket of the first tier when admitted, pays with the
- * demo provider. Shows how a page uses the shared protocol module.
+ * The fan page: the waiting room, the queue, seat choice, the payment window
+ * and the demo checkout, over one WebSocket speaking the shared protocol
+ * module. It reconnects by itself with its queue token (jittered backoff) and
+ * rebuilds its state from `joined`. No framework: one state object and one
+ * `render()` that shows the section matching it.
  */
-import { CLOSE_CODES, decodeServerMessage, encodeMessage, estimateWait, PROTOCOL_VERSION, solvePow, type ClientMessage, type ServerMessage } from '../src/protocol/index.js';
+import {
+  CLOSE_CODES, decodeServerMessage, encodeMessage, estimateWait, positionOf, PROTOCOL_VERSION, sha256Hex, solvePow,
+  type ClientMessage, type HoldMessage, type ServerMessage, type WireHold,
+} from '../src/protocol/index.js';
 
-const status = document.querySelector('#status')!;
-const actions = document.querySelector('#actions')!;
-const log = document.querySelector('#log')!;
-const fanId = localStorage.getItem('breakwater.fanId') ?? crypto.randomUUID();
-localStorage.setItem('breakwater.fanId', fanId);
-let number = 0;
-let grantId: string | null = null;
+// ── Public event data (GET /api/public/events/:id) ────────────────────────
+interface SeatInfo { id: string; label: string; category: string; rank: number; status: 'free' | 'held' | 'sold' }
+interface PublicInfo {
+  eventId: string; name: string; phase: string; preQueueOpensAt: number; onSaleAt: number; closesAt: number;
+  commitment: string | null; seed: string | null; maxTicketsPerFan: number; paymentWindowMs: number; holdExtensionMs: number;
+  currency: string; powDifficulty: number;
+  tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
+  categories: Array<{ category: string; price: number; free: number }>;
+  sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: SeatInfo[] }> }>;
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => {
+  const element = document.querySelector<T>(selector);
+  if (element === null) throw new Error(`missing ${selector}`);
+  return element;
+};
+
+// ── Identity ──────────────────────────────────────────────────────────────
+const params = new URLSearchParams(location.search);
+const eventId = params.get('event') ?? 'demo';
+const FAN_KEY = 'breakwater.fanId';
+const fanId = (() => {
+  const stored = localStorage.getItem(FAN_KEY);
+  if (stored !== null && stored.length > 0 && stored.length <= 128) return stored;
+  const fresh = crypto.randomUUID();
+  localStorage.setItem(FAN_KEY, fresh);
+  return fresh;
+})();
+const storageKey = (what: string) => `breakwater.${what}.${eventId}.${fanId}`;
+
+// ── State ─────────────────────────────────────────────────────────────────
+type Connection = 'connecting' | 'open' | 'reconnecting' | 'proving' | 'stopped';
+const state = {
+  info: null as PublicInfo | null,
+  connection: 'connecting' as Connection,
+  /** Server wall clock minus ours, for countdowns. */
+  offset: 0,
+  joined: false,
+  phase: null as string | null,
+  onSaleAt: 0,
+  number: 0,
+  nowServing: 0,
+  waiting: 0,
+  rateLow: 0,
+  rateHigh: 0,
+  firstPosition: Number(sessionStorage.getItem(storageKey('firstPosition')) ?? 0),
+  commitment: null as string | null,
+  seed: null as string | null,
+  seedVerified: null as boolean | null,
+  grant: null as { grantId: string; expiresAt: number } | null,
+  hold: null as WireHold | null,
+  payment: null as { paymentId: string; checkoutUrl: string | null } | null,
+  checkout: 'idle' as 'idle' | 'loading' | 'ready' | 'processing',
+  purchased: null as { holdId: string; paymentId: string } | null,
+  /** The place ended (grant or hold ran out, left): the fan may join again at the back. */
+  ended: null as string | null,
+};
+
+let ws: WebSocket | null = null;
 let rid = 0;
+let attempt = 0;
+let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+const payKeys = new Map<string, string>();
 
-function show(line: string): void {
-  log.textContent = `${line}\n${log.textContent ?? ''}`.slice(0, 20_000);
+const serverNow = () => Date.now() + state.offset;
+
+// ── Formatting ────────────────────────────────────────────────────────────
+function money(amount: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount / 100);
+  } catch {
+    return `${(amount / 100).toFixed(2)} ${currency}`;
+  }
 }
 
-async function firstEvent(): Promise<{ eventId: string; tiers: Array<{ id: string; name: string }> }> {
-  const { events } = (await (await fetch('/api/public/events')).json()) as { events: Array<{ eventId: string }> };
-  if (events.length === 0) throw new Error('no event on sale');
-  return (await (await fetch(`/api/public/events/${encodeURIComponent(events[0]!.eventId)}`)).json()) as { eventId: string; tiers: Array<{ id: string; name: string }> };
+function clock(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const mmss = `${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}`;
+  if (days > 0) return `${days} d ${hours} h ${minutes} min`;
+  return hours > 0 ? `${hours}:${mmss}` : mmss;
 }
 
-function connect(event: { eventId: string; tiers: Array<{ id: string; name: string }> }): void {
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
-  ws.binaryType = 'arraybuffer';
-  const send = (message: ClientMessage) => ws.send(encodeMessage(message));
-  const join = (pow: { challenge: string; nonce: string } | null = null) =>
-    send({ t: 'join', rid: ++rid, eventId: event.eventId, fanId, token: sessionStorage.getItem(`breakwater.token.${event.eventId}`), powChallenge: pow?.challenge ?? null, powNonce: pow?.nonce ?? null });
-  ws.onopen = () => {
-    send({ t: 'hello', v: PROTOCOL_VERSION, client: 'placeholder-fan-page' });
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function etaText(low: number, high: number): string {
+  if (high === 0) return 'any moment now';
+  const a = duration(low);
+  const b = duration(high);
+  return a === b ? `about ${a}` : `${a} – ${b}`;
+}
+
+function dateTime(at: number): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function holdSummary(hold: WireHold): string {
+  const what = hold.seatIds !== null && hold.seatIds.length > 0
+    ? `${hold.quantity} seat${hold.quantity === 1 ? '' : 's'}: ${hold.seatIds.join(', ')}`
+    : `${hold.quantity} × ${state.info?.tiers.find((t) => t.id === hold.tierId)?.name ?? hold.tierId ?? 'ticket'}`;
+  return `${what} — ${money(hold.amount, hold.currency)}`;
+}
+
+// ── Notices ───────────────────────────────────────────────────────────────
+function notify(text: string | null, kind: 'info' | 'bad' | 'ok' | 'warn' = 'info'): void {
+  const element = $('#notice');
+  element.hidden = text === null;
+  element.className = `banner ${kind}`;
+  element.textContent = text ?? '';
+}
+
+// ── Rendering ─────────────────────────────────────────────────────────────
+type View = 'prequeue' | 'queue' | 'shop' | 'hold' | 'checkout' | 'done' | 'none';
+
+function currentView(): View {
+  if (state.purchased !== null) return 'done';
+  if (state.hold !== null && state.hold.status === 'paymentPending') return 'checkout';
+  if (state.hold !== null && state.hold.status === 'held') return 'hold';
+  if (state.grant !== null) return 'shop';
+  if (!state.joined) return 'none';
+  if (state.number === 0 && (state.phase === 'preQueue' || state.phase === 'scheduled' || state.onSaleAt > serverNow())) return 'prequeue';
+  return 'queue';
+}
+
+const PHASE_NAMES: Record<string, string> = {
+  draft: 'Draft', scheduled: 'Coming soon', preQueue: 'Waiting room open', onSale: 'On sale', paused: 'Paused', soldOut: 'Sold out', closed: 'Closed',
+};
+
+function render(): void {
+  const view = currentView();
+  for (const id of ['prequeue', 'queue', 'shop', 'hold', 'checkout', 'done'] as const) $(`#${id}`).hidden = id !== view;
+
+  const phase = $('#phase');
+  phase.textContent = state.phase === null ? '' : (PHASE_NAMES[state.phase] ?? state.phase);
+  phase.className = `pill ${state.phase ?? ''}`;
+
+  const banner = $('#connection');
+  const bannerText: Record<Connection, string | null> = {
+    connecting: 'Connecting…',
+    open: null,
+    reconnecting: 'Connection lost — reconnecting… your place is kept.',
+    proving: 'Checking your browser (proof of work)… this takes a few seconds.',
+    stopped: banner.textContent,
+  };
+  const text = bannerText[state.connection];
+  banner.hidden = text === null || text === '';
+  if (text !== null) banner.textContent = text;
+  banner.className = `banner ${state.connection === 'stopped' ? 'bad' : 'warn'}`;
+
+  // Fairness card: the commitment before the start, the seed after.
+  $('#fairness').hidden = state.commitment === null;
+  $('#commitment').textContent = state.commitment ?? '—';
+  $('#seed-line').hidden = state.seed === null;
+  $('#seed').textContent = state.seed ?? '';
+  $('#seed-check').textContent = state.seedVerified === null ? '' : state.seedVerified ? '✓ matches the commitment' : '✗ does not match the commitment!';
+  $('#seed-check').style.color = state.seedVerified === false ? 'var(--bad)' : 'var(--ok)';
+
+  renderClocks();
+  if (view === 'queue') renderQueue();
+  if (view === 'hold' && state.hold !== null) {
+    $('#hold-summary').textContent = holdSummary(state.hold);
+    const extendable = (state.info?.holdExtensionMs ?? 0) > 0 && !state.hold.extended;
+    $('#extend').hidden = !extendable;
+    $('#extend').textContent = `Need more time? Extend by ${duration(Math.round((state.info?.holdExtensionMs ?? 0) / 1000))}`;
+  }
+  if (view === 'checkout') renderCheckout();
+  if (view === 'done' && state.purchased !== null) {
+    $('#done-summary').textContent = `Payment confirmed${state.hold !== null ? ` for ${holdSummary(state.hold)}` : ''}. Order reference ${state.purchased.paymentId}. Enjoy the show!`;
+  }
+}
+
+function renderQueue(): void {
+  const position = positionOf(state.number, state.nowServing);
+  if (state.number > 0 && position > state.firstPosition) {
+    state.firstPosition = position;
+    sessionStorage.setItem(storageKey('firstPosition'), String(position));
+  }
+  $('#position').textContent = state.number > 0 ? position.toLocaleString() : '—';
+  $('#number').textContent = state.number > 0 ? String(state.number) : 'drawn at the start';
+  $('#now-serving').textContent = state.nowServing.toLocaleString();
+  $('#waiting').textContent = state.waiting.toLocaleString();
+  const progress = $<HTMLProgressElement>('#progress');
+  progress.value = state.firstPosition > 0 ? Math.min(1, 1 - position / state.firstPosition) : 0;
+
+  const eta = estimateWait(state.number, { nowServing: state.nowServing, rateLow: state.rateLow, rateHigh: state.rateHigh });
+  const etaElement = $('#eta');
+  const line = $('#queue-state');
+  line.className = 'small';
+  if (state.phase === 'soldOut') {
+    etaElement.innerHTML = '<strong>—</strong>';
+    line.className = 'banner bad';
+    line.textContent = 'Sold out. Stay in line: if held tickets come back, sales reopen automatically.';
+  } else if (state.phase === 'paused') {
+    etaElement.innerHTML = '<strong>—</strong>';
+    line.className = 'banner warn';
+    line.textContent = 'Paused by the organizer. You keep your place; the line moves again when sales resume.';
+  } else if (state.phase === 'closed') {
+    etaElement.innerHTML = '<strong>—</strong>';
+    line.className = 'banner bad';
+    line.textContent = 'The sale has closed.';
+  } else {
+    const strong = document.createElement('strong');
+    strong.textContent = eta === null ? 'not yet known' : etaText(eta.low, eta.high);
+    etaElement.replaceChildren(strong);
+    line.textContent = eta === null
+      ? 'No estimate until the line has been moving for a moment — we would rather show none than a wrong one.'
+      : 'Estimated from how fast the line moved recently; keep this page open.';
+  }
+}
+
+function renderClocks(): void {
+  const now = serverNow();
+  $('#countdown').textContent = state.onSaleAt > now ? clock(state.onSaleAt - now) : 'Starting…';
+  if (state.grant !== null) $('#grant-countdown').textContent = clock(state.grant.expiresAt - now);
+  if (state.hold !== null) $('#hold-countdown').textContent = clock(state.hold.expiresAt - now);
+}
+
+function renderInfo(): void {
+  const info = state.info;
+  if (info === null) return;
+  document.title = `${info.name} — Breakwater waiting room`;
+  $('#event-name').textContent = info.name;
+  $('#event-times').textContent = `On sale ${dateTime(info.onSaleAt)} · sale closes ${dateTime(info.closesAt)}`;
+  const quantities = Array.from({ length: Math.max(1, Math.min(info.maxTicketsPerFan, 10)) }, (_, i) => i + 1);
+  const fill = (select: HTMLSelectElement, options: Array<[string, string, boolean?]>) => {
+    const previous = select.value;
+    select.replaceChildren(...options.map(([value, label, disabled]) => {
+      const option = new Option(label, value);
+      option.disabled = disabled === true;
+      return option;
+    }));
+    if (options.some(([value]) => value === previous)) select.value = previous;
+  };
+  fill($<HTMLSelectElement>('#best-category'), info.categories.map((c) => [c.category, `Category ${c.category} — ${money(c.price, info.currency)} (${c.free} left)`, c.free === 0]));
+  fill($<HTMLSelectElement>('#ga-tier'), info.tiers.map((t) => [t.id, `${t.name} — ${money(t.price, info.currency)} (${t.free} left)`, t.free === 0]));
+  for (const id of ['#best-quantity', '#ga-quantity']) fill($<HTMLSelectElement>(id), quantities.map((q) => [String(q), String(q)]));
+  const tabs: Array<[string, boolean]> = [['best', info.categories.length > 0], ['ga', info.tiers.length > 0], ['map', info.sections.length > 0]];
+  for (const [name, available] of tabs) $(`#tab-${name}`).hidden = !available;
+  const selected = tabs.find(([name]) => $(`#tab-${name}`).getAttribute('aria-selected') === 'true');
+  if (selected === undefined || !selected[1]) selectTab(tabs.find(([, available]) => available)?.[0] ?? 'best');
+  renderSeatMap();
+}
+
+// ── Seat choice ───────────────────────────────────────────────────────────
+const selectedSeats = new Set<string>();
+
+function selectTab(name: string): void {
+  for (const tab of ['best', 'ga', 'map']) {
+    $(`#tab-${tab}`).setAttribute('aria-selected', String(tab === name));
+    $(`#pane-${tab}`).hidden = tab !== name;
+  }
+}
+
+function renderSeatMap(): void {
+  const info = state.info;
+  const map = $('#seatmap');
+  if (info === null || info.sections.length === 0) {
+    map.replaceChildren();
+    return;
+  }
+  const stage = document.createElement('div');
+  stage.className = 'stage';
+  stage.textContent = 'Stage';
+  const sections = document.createElement('div');
+  sections.className = 'sections';
+  for (const section of info.sections) {
+    const box = document.createElement('div');
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', section.name);
+    const title = document.createElement('h3');
+    title.textContent = section.name;
+    box.append(title);
+    for (const row of section.rows) {
+      const line = document.createElement('div');
+      line.className = 'seatrow';
+      const label = document.createElement('span');
+      label.className = 'rowlabel';
+      label.textContent = row.id;
+      line.append(label);
+      for (const seat of row.seats) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = `seat cat${seat.category}`;
+        button.dataset.seat = seat.id;
+        button.textContent = seat.label;
+        const price = info.categories.find((c) => c.category === seat.category)?.price ?? 0;
+        button.setAttribute('aria-label', `${section.name}, row ${row.id}, seat ${seat.label}, category ${seat.category}, ${money(price, info.currency)}${seat.status === 'free' ? '' : ', taken'}`);
+        button.disabled = seat.status !== 'free';
+        if (button.disabled) selectedSeats.delete(seat.id);
+        button.setAttribute('aria-pressed', String(selectedSeats.has(seat.id)));
+        line.append(button);
+      }
+      box.append(line);
+    }
+    sections.append(box);
+  }
+  map.replaceChildren(stage, sections);
+  renderSelection();
+}
+
+function renderSelection(): void {
+  const info = state.info;
+  const total = [...selectedSeats].reduce((sum, id) => {
+    const category = info?.sections.flatMap((s) => s.rows.flatMap((r) => r.seats)).find((s) => s.id === id)?.category;
+    return sum + (info?.categories.find((c) => c.category === category)?.price ?? 0);
+  }, 0);
+  $<HTMLButtonElement>('#hold-seats').disabled = selectedSeats.size === 0;
+  $('#seat-selection').textContent = selectedSeats.size === 0
+    ? `Choose up to ${info?.maxTicketsPerFan ?? 0} seats.`
+    : `${selectedSeats.size} selected: ${[...selectedSeats].join(', ')} — ${money(total, info?.currency ?? 'EUR')}`;
+}
+
+// ── Socket ────────────────────────────────────────────────────────────────
+function send(message: ClientMessage): boolean {
+  if (ws === null || ws.readyState !== WebSocket.OPEN) {
+    notify('Not connected right now — try again in a moment.', 'warn');
+    return false;
+  }
+  ws.send(encodeMessage(message));
+  return true;
+}
+
+function join(pow: { challenge: string; nonce: string } | null = null): void {
+  send({ t: 'join', rid: ++rid, eventId, fanId, token: sessionStorage.getItem(storageKey('token')), powChallenge: pow?.challenge ?? null, powNonce: pow?.nonce ?? null });
+}
+
+function connect(): void {
+  clearTimeout(reconnectTimer);
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  socket.binaryType = 'arraybuffer';
+  ws = socket;
+  socket.onopen = () => {
+    socket.send(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, client: 'breakwater-fan-page' }));
     join();
   };
-  ws.onmessage = (frame) => {
-    const message: ServerMessage = decodeServerMessage(new Uint8Array(frame.data as ArrayBuffer));
-    if (message.t !== 'queue') show(JSON.stringify(message));
-    switch (message.t) {
-      case 'joined':
-        sessionStorage.setItem(`breakwater.token.${event.eventId}`, message.queueToken);
-        number = message.number;
-        grantId = message.grantId;
-        status.textContent = `Place ${number || '(drawn at the on-sale time)'} — ${message.phase}`;
-        break;
-      case 'numbered':
-        number = message.number;
-        break;
-      case 'queue': {
-        const eta = estimateWait(number, message);
-        status.textContent = `Place ${number || '(drawn at the on-sale time)'}, now serving ${message.nowServing}, ${message.waiting} waiting` +
-          (eta === null ? '' : `, about ${eta.low}–${eta.high} s`) + ` — ${message.phase}`;
-        break;
-      }
-      case 'admitted':
-        grantId = message.grantId;
-        status.textContent = 'Your turn!';
-        actions.innerHTML = '';
-        for (const tier of event.tiers) {
-          const button = document.createElement('button');
-          button.textContent = `Hold 1 × ${tier.name}`;
-          button.onclick = () => send({ t: 'hold', rid: ++rid, grantId, request: { kind: 'tickets', tierId: tier.id, quantity: 1 }, key: crypto.randomUUID() });
-          actions.append(button);
-        }
-        break;
-      case 'held': {
-        actions.innerHTML = '';
-        const button = document.createElement('button');
-        button.textContent = `Pay ${(message.hold.amount / 100).toFixed(2)} ${message.hold.currency}`;
-        button.onclick = () => send({ t: 'pay', rid: ++rid, holdId: message.hold.holdId, key: crypto.randomUUID() });
-        actions.append(button);
-        break;
-      }
-      case 'paymentStarted':
-        actions.innerHTML = '';
-        if (message.checkoutUrl !== null) void fetch(message.checkoutUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"decision":"approve"}' });
-        status.textContent = 'Paying…';
-        break;
-      case 'purchased':
-        status.textContent = 'Purchased. Enjoy the show!';
-        break;
-      case 'error':
-        if (message.code === 'POW_REQUIRED' || message.code === 'POW_INVALID') {
-          const { challenge, difficulty } = message.details as { challenge: string; difficulty: number };
-          const nonce = solvePow(challenge, fanId, difficulty);
-          if (nonce !== null) join({ challenge, nonce });
-        }
-        if (message.code === 'TOKEN_INVALID') {
-          sessionStorage.removeItem(`breakwater.token.${event.eventId}`);
-          join();
-        }
-        break;
+  socket.onmessage = (frame) => {
+    if (!(frame.data instanceof ArrayBuffer)) return;
+    let message: ServerMessage;
+    try {
+      message = decodeServerMessage(new Uint8Array(frame.data));
+    } catch {
+      return;
     }
+    onMessage(message);
+    render();
   };
-  ws.onclose = (close) => {
-    status.textContent = `Disconnected (${close.code}); reconnecting…`;
-    if (close.code !== CLOSE_CODES.PROTOCOL_VERSION && close.code !== CLOSE_CODES.SESSION_REPLACED) setTimeout(() => connect(event), 1000 + Math.random() * 2000);
+  socket.onclose = (close) => {
+    if (ws !== socket) return;
+    ws = null;
+    state.joined = false;
+    if (close.code === CLOSE_CODES.SESSION_REPLACED) {
+      stop('This place is now open in another tab or device. Continue there (or reload this page to move it back here).');
+    } else if (close.code === CLOSE_CODES.PROTOCOL_VERSION) {
+      stop('This page is out of date. Please reload it.');
+    } else {
+      state.connection = 'reconnecting';
+      // Jittered, growing backoff: after a gateway restart everyone reconnects at once.
+      const base = Math.min(15_000, 1000 * 2 ** attempt) * (close.code === CLOSE_CODES.RATE_LIMITED ? 4 : 1);
+      attempt++;
+      reconnectTimer = setTimeout(connect, base + Math.random() * base);
+    }
+    render();
   };
 }
 
-firstEvent().then(connect, (err: unknown) => (status.textContent = String(err)));
+function stop(reason: string): void {
+  state.connection = 'stopped';
+  $('#connection').textContent = reason;
+}
+
+/** Proof of work in slices, so the page stays responsive. */
+async function prove(challenge: string, difficulty: number): Promise<void> {
+  state.connection = 'proving';
+  render();
+  const slice = 20_000;
+  const limit = 2 ** (difficulty + 6);
+  for (let start = 0; start < limit; start += slice) {
+    const nonce = solvePow(challenge, fanId, difficulty, { startAt: start, maxTries: slice });
+    if (nonce !== null) {
+      join({ challenge, nonce });
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  notify('Could not complete the browser check. Reload to try again.', 'bad');
+}
+
+async function verifySeed(): Promise<void> {
+  if (state.seed === null || state.commitment === null || !/^[0-9a-f]*$/i.test(state.seed) || state.seed.length % 2 !== 0) return;
+  const bytes = new Uint8Array(state.seed.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(state.seed.slice(i * 2, i * 2 + 2), 16);
+  state.seedVerified = sha256Hex(bytes) === state.commitment.toLowerCase();
+}
+
+function adoptHolds(holds: WireHold[]): void {
+  const active = holds.find((h) => h.status === 'purchased') ?? holds.find((h) => h.status === 'paymentPending') ?? holds.find((h) => h.status === 'held');
+  if (active === undefined) return;
+  state.hold = active;
+  if (active.status === 'purchased') state.purchased = { holdId: active.holdId, paymentId: active.paymentId ?? '' };
+  if (active.status === 'paymentPending') {
+    // Same key, same payment: the reply carries the checkout URL again.
+    const key = sessionStorage.getItem(storageKey(`pay.${active.holdId}`));
+    if (key !== null) send({ t: 'pay', rid: ++rid, holdId: active.holdId, key });
+  }
+}
+
+function onMessage(message: ServerMessage): void {
+  if ('eventId' in message && message.eventId !== eventId) return;
+  switch (message.t) {
+    case 'welcome':
+      state.offset = message.serverTime - Date.now();
+      break;
+    case 'joined': {
+      sessionStorage.setItem(storageKey('token'), message.queueToken);
+      const wasReconnecting = state.connection === 'reconnecting';
+      state.connection = 'open';
+      attempt = 0;
+      state.joined = true;
+      state.ended = null;
+      if (!message.restored) {
+        state.firstPosition = 0;
+        sessionStorage.removeItem(storageKey('firstPosition'));
+        state.hold = null;
+        state.purchased = null;
+        state.payment = null;
+      }
+      state.number = message.number;
+      state.phase = message.phase;
+      state.nowServing = message.nowServing;
+      state.commitment = message.commitment ?? state.commitment;
+      state.seed = message.seed ?? state.seed;
+      state.grant = message.grantId !== null && message.grantExpiresAt !== null ? { grantId: message.grantId, expiresAt: message.grantExpiresAt } : null;
+      adoptHolds(message.holds);
+      void verifySeed().then(render);
+      if (wasReconnecting) notify(message.restored ? 'Reconnected — your place was kept.' : 'Reconnected, but your place had expired: you have a new place at the back.', message.restored ? 'ok' : 'warn');
+      break;
+    }
+    case 'queue':
+      state.phase = message.phase;
+      state.nowServing = message.nowServing;
+      state.waiting = message.waiting;
+      state.rateLow = message.rateLow;
+      state.rateHigh = message.rateHigh;
+      state.onSaleAt = message.onSaleAt;
+      state.offset = message.serverTime - Date.now();
+      break;
+    case 'numbered':
+      state.number = message.number;
+      break;
+    case 'admitted':
+      state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
+      notify(null);
+      void loadInfo();
+      break;
+    case 'grantExpired':
+      state.grant = null;
+      endPlace('Your turn passed before you chose tickets.');
+      break;
+    case 'held':
+      state.grant = null;
+      state.hold = message.hold;
+      selectedSeats.clear();
+      notify(null);
+      break;
+    case 'paymentStarted':
+      state.hold = message.hold;
+      state.payment = { paymentId: message.paymentId, checkoutUrl: message.checkoutUrl };
+      void openCheckout();
+      break;
+    case 'purchased':
+      state.purchased = { holdId: message.holdId, paymentId: message.paymentId };
+      if (state.hold !== null) state.hold = { ...state.hold, status: 'purchased' };
+      notify(null);
+      break;
+    case 'paymentFailed':
+      state.payment = null;
+      state.checkout = 'idle';
+      if (state.hold !== null) state.hold = { ...state.hold, status: 'held', expiresAt: message.expiresAt, paymentId: null, pendingUntil: null };
+      notify(`Payment failed (${message.reason}). Your tickets are still held — you can try again.`, 'bad');
+      break;
+    case 'holdExpired':
+      state.hold = null;
+      state.payment = null;
+      endPlace('Your payment window ran out and the tickets went back on sale.');
+      break;
+    case 'released':
+      state.hold = null;
+      endPlace('You released your tickets.');
+      break;
+    case 'placeLost':
+      state.joined = false;
+      sessionStorage.removeItem(storageKey('token'));
+      notify('You were away too long and lost your place. Joining again at the back…', 'warn');
+      join();
+      break;
+    case 'left':
+      sessionStorage.removeItem(storageKey('token'));
+      state.joined = false;
+      join();
+      break;
+    case 'preQueueOpened':
+      state.commitment = message.commitment;
+      break;
+    case 'saleStarted':
+      state.seed = message.seed;
+      state.phase = 'onSale';
+      void verifySeed().then(render);
+      break;
+    case 'paused':
+      state.phase = 'paused';
+      break;
+    case 'resumed':
+      state.phase = 'onSale';
+      break;
+    case 'soldOut':
+      state.phase = 'soldOut';
+      if (state.hold === null && state.purchased === null) notify('Sold out — every ticket is sold or held right now.', 'bad');
+      break;
+    case 'reopened':
+      state.phase = 'onSale';
+      notify('Tickets came back — sales reopened!', 'ok');
+      break;
+    case 'closed':
+      state.phase = 'closed';
+      break;
+    case 'pong':
+      break;
+    case 'error':
+      onError(message.code, message.message, message.details);
+      break;
+  }
+}
+
+function endPlace(reason: string): void {
+  state.ended = reason;
+  notify(`${reason} Join again to get a new place at the back of the line.`, 'warn');
+  const notice = $('#notice');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = 'Join again';
+  button.style.marginLeft = '0.5rem';
+  button.onclick = () => {
+    notify(null);
+    send({ t: 'leave', rid: ++rid });
+  };
+  notice.append(button);
+}
+
+const ERROR_TEXT: Record<string, string> = {
+  SOLD_OUT: 'Sold out — nothing left to hold.',
+  SEAT_TAKEN: 'Someone was quicker for one of those seats. The map is refreshed: pick again.',
+  NOT_ENOUGH_INVENTORY: 'Not enough tickets left for that choice. Try fewer or another category.',
+  LIMIT_EXCEEDED: 'That is more than the tickets allowed per fan.',
+  GRANT_EXPIRED: 'Your turn passed before you chose tickets.',
+  HOLD_EXPIRED: 'Your payment window ran out.',
+  EXTENSION_NOT_ALLOWED: 'This hold cannot be extended (again).',
+  FAN_ID_IN_USE: 'This fan id is already in line in another browser. Use that browser, or change your fan id below.',
+  EVENT_NOT_FOUND: 'There is no such event.',
+  RATE_LIMITED: 'Slow down a little — too many requests.',
+};
+
+function onError(code: string, message: string, details: Record<string, unknown>): void {
+  switch (code) {
+    case 'POW_REQUIRED':
+    case 'POW_INVALID':
+      void prove(String(details.challenge), Number(details.difficulty));
+      return;
+    case 'TOKEN_INVALID':
+      sessionStorage.removeItem(storageKey('token'));
+      join();
+      return;
+    case 'ALREADY_JOINED':
+      return;
+    case 'WRONG_PHASE':
+      if (!state.joined) {
+        state.connection = 'open';
+        notify(state.info?.phase === 'closed' ? 'The sale has closed.' : 'The waiting room is not open yet. This page joins by itself when it opens.', 'warn');
+        clearTimeout(reconnectTimer);
+        reconnectTimer = setTimeout(() => join(), 10_000);
+        return;
+      }
+      break;
+    case 'SEAT_TAKEN':
+    case 'NOT_ENOUGH_INVENTORY':
+      void loadInfo();
+      break;
+    case 'EVENT_NOT_FOUND':
+    case 'FAN_ID_IN_USE':
+      state.connection = 'open';
+      break;
+  }
+  notify(ERROR_TEXT[code] ?? `${message} (${code})`, 'bad');
+}
+
+// ── Commands ──────────────────────────────────────────────────────────────
+function hold(request: HoldMessage['request']): void {
+  send({ t: 'hold', rid: ++rid, grantId: state.grant?.grantId ?? null, request, key: crypto.randomUUID() });
+}
+
+function pay(): void {
+  if (state.hold === null) return;
+  const key = crypto.randomUUID();
+  sessionStorage.setItem(storageKey(`pay.${state.hold.holdId}`), key);
+  payKeys.set(state.hold.holdId, key);
+  state.checkout = 'loading';
+  send({ t: 'pay', rid: ++rid, holdId: state.hold.holdId, key });
+}
+
+async function openCheckout(): Promise<void> {
+  const url = state.payment?.checkoutUrl;
+  if (url === null || url === undefined) {
+    $('#checkout-summary').textContent = 'Waiting for the payment provider…';
+    return;
+  }
+  if (state.checkout === 'processing') return;
+  try {
+    const response = await fetch(url);
+    const session = (await response.json()) as { amount?: number; currency?: string; description?: string; code?: string; message?: string };
+    if (!response.ok) throw new Error(session.message ?? session.code ?? `HTTP ${response.status}`);
+    $('#checkout-summary').textContent = `${session.description ?? 'Tickets'} — ${money(session.amount ?? 0, session.currency ?? 'EUR')}`;
+    state.checkout = 'ready';
+  } catch (err) {
+    $('#checkout-summary').textContent = `The checkout could not be opened: ${(err as Error).message}`;
+  }
+  render();
+}
+
+async function decide(decision: 'approve' | 'decline'): Promise<void> {
+  const url = state.payment?.checkoutUrl;
+  if (url === null || url === undefined) return;
+  state.checkout = 'processing';
+  render();
+  try {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision }) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } catch (err) {
+    state.checkout = 'ready';
+    notify(`The checkout did not answer (${(err as Error).message}). Try again.`, 'bad');
+  }
+  render();
+}
+
+function renderCheckout(): void {
+  const processing = state.checkout === 'processing';
+  for (const id of ['#approve', '#decline']) $<HTMLButtonElement>(id).disabled = processing || state.checkout !== 'ready';
+  $('#checkout-state').textContent = processing ? 'Processing your payment… the confirmation appears here by itself.' : '';
+  if (state.checkout === 'idle' && state.payment !== null) void openCheckout();
+}
+
+// ── Public data ───────────────────────────────────────────────────────────
+async function loadInfo(): Promise<void> {
+  try {
+    const response = await fetch(`/api/public/events/${encodeURIComponent(eventId)}`);
+    if (!response.ok) {
+      const error = (await response.json().catch(() => ({}))) as { code?: string };
+      if (error.code === 'EVENT_NOT_FOUND') {
+        state.connection = 'stopped';
+        $('#connection').textContent = `There is no event "${eventId}". Choose one under "Event and identity".`;
+        render();
+      }
+      return;
+    }
+    state.info = (await response.json()) as PublicInfo;
+    state.onSaleAt = state.onSaleAt || state.info.onSaleAt;
+    state.phase ??= state.info.phase;
+    state.commitment ??= state.info.commitment;
+    state.seed ??= state.info.seed;
+    renderInfo();
+    render();
+  } catch {
+    // Offline for a moment: the socket's reconnect covers it; seats load on admission.
+  }
+}
+
+async function loadEventList(): Promise<void> {
+  const select = $<HTMLSelectElement>('#event-select');
+  let events: Array<{ eventId: string; name: string }> = [];
+  try {
+    events = ((await (await fetch('/api/public/events')).json()) as { events: typeof events }).events;
+  } catch {
+    // keep the current one only
+  }
+  if (!events.some((e) => e.eventId === eventId)) events.unshift({ eventId, name: eventId });
+  select.replaceChildren(...events.map((e) => new Option(`${e.name} (${e.eventId})`, e.eventId)));
+  select.value = eventId;
+}
+
+// ── Wiring ────────────────────────────────────────────────────────────────
+$<HTMLInputElement>('#fan-id').value = fanId;
+$('#identity').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const nextFan = $<HTMLInputElement>('#fan-id').value.trim();
+  if (nextFan.length === 0 || nextFan.length > 128) {
+    notify('A fan id is 1 to 128 characters.', 'bad');
+    return;
+  }
+  localStorage.setItem(FAN_KEY, nextFan);
+  const url = new URL(location.href);
+  url.searchParams.set('event', $<HTMLSelectElement>('#event-select').value || eventId);
+  location.assign(url.toString());
+});
+for (const tab of ['best', 'ga', 'map']) $(`#tab-${tab}`).addEventListener('click', () => selectTab(tab));
+$('#pane-best').addEventListener('submit', (event) => {
+  event.preventDefault();
+  hold({ kind: 'best', category: $<HTMLSelectElement>('#best-category').value, quantity: Number($<HTMLSelectElement>('#best-quantity').value) });
+});
+$('#pane-ga').addEventListener('submit', (event) => {
+  event.preventDefault();
+  hold({ kind: 'tickets', tierId: $<HTMLSelectElement>('#ga-tier').value, quantity: Number($<HTMLSelectElement>('#ga-quantity').value) });
+});
+$('#seatmap').addEventListener('click', (event) => {
+  const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-seat]');
+  if (button === null || button.disabled) return;
+  const id = button.dataset.seat!;
+  if (selectedSeats.has(id)) selectedSeats.delete(id);
+  else if (selectedSeats.size < (state.info?.maxTicketsPerFan ?? 1)) selectedSeats.add(id);
+  else notify(`You can choose up to ${state.info?.maxTicketsPerFan} seats.`, 'warn');
+  button.setAttribute('aria-pressed', String(selectedSeats.has(id)));
+  renderSelection();
+});
+$('#hold-seats').addEventListener('click', () => hold({ kind: 'seats', seatIds: [...selectedSeats] }));
+$('#pay').addEventListener('click', pay);
+$('#extend').addEventListener('click', () => {
+  if (state.hold !== null) send({ t: 'extend', rid: ++rid, holdId: state.hold.holdId, key: `extend-${state.hold.holdId}` });
+});
+$('#release').addEventListener('click', () => {
+  if (state.hold !== null && confirm('Release these tickets? They go back on sale at once.')) {
+    send({ t: 'release', rid: ++rid, holdId: state.hold.holdId, key: `release-${state.hold.holdId}` });
+  }
+});
+$('#approve').addEventListener('click', () => void decide('approve'));
+$('#decline').addEventListener('click', () => void decide('decline'));
+
+// Countdowns tick locally between server messages.
+setInterval(() => {
+  renderClocks();
+  if (currentView() === 'prequeue' && state.onSaleAt <= serverNow()) render();
+}, 250);
+
+// A small hook for tests and support: drop the connection as a flaky network would.
+(window as unknown as { breakwater: object }).breakwater = {
+  dropConnection: () => ws?.close(),
+  get state() {
+    return { ...state, info: undefined };
+  },
+};
+
+render();
+void loadEventList();
+void loadInfo();
+connect();
