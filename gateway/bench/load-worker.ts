@@ -1,0 +1,319 @@
+/**
+ * One load-generator process of the gateway bench (forked by
+ * gateway-bench.ts; never run directly). It holds up to ~15,000 fan sockets
+ * (each process stays under the 20,000-fd limit) using a minimal WebSocket
+ * client on plain `net` sockets: the upgrade request, masked (zero-key)
+ * binary frames out, unmasked frames in, pong for ping. Frames are encoded
+ * and decoded with the shared protocol module (gateway/src/protocol).
+ *
+ * The parent drives it over IPC: connect → join (paced, open loop) → watch
+ * queue broadcasts → close. Times are a Date.now()-calibrated
+ * `performance.now()` (epoch ms, sub-ms), comparable with the servers'
+ * `serverTime` (Date.now(), integer ms) on the same machine.
+ */
+import { connect, type Socket } from 'node:net';
+import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ServerMessage } from '../src/protocol/index.js';
+import { LatencyHistogram } from './histogram.js';
+
+export type LoadCommand =
+  | { type: 'connect'; port: number; count: number; localAddresses: string[]; concurrency: number; timeoutMs: number }
+  | { type: 'join'; eventId: string; fanPrefix: string; ratePerSec: number; timeoutMs: number }
+  | { type: 'watch'; on: boolean }
+  | { type: 'close' };
+
+export interface TickStat {
+  nowServing: number;
+  phase: string;
+  count: number;
+  minServerTime: number;
+  maxServerTime: number;
+  minRecv: number;
+  maxRecv: number;
+}
+
+export type LoadReport =
+  | { type: 'ready'; pid: number }
+  | { type: 'connected'; open: number; failed: number; failures: Record<string, number>; elapsedMs: number }
+  | { type: 'joined'; joined: number; errors: Record<string, number>; unanswered: number; firstSend: number; lastReply: number; hist: ReturnType<LatencyHistogram['toData']> }
+  | { type: 'watched'; ticks: TickStat[]; open: number }
+  | { type: 'closed' };
+
+/**
+ * Epoch ms with sub-ms resolution, on the system clock the servers' Date.now() reads:
+ * performance.timeOrigin alone can be off by a few ms, so the offset is taken at a
+ * Date.now() millisecond edge (accurate to a few µs).
+ */
+const origin = ((): number => {
+  const start = Date.now();
+  let edge = start;
+  while (edge === start) edge = Date.now();
+  return edge - performance.now();
+})();
+const now = (): number => origin + performance.now();
+
+const enum State { CONNECTING, UPGRADING, OPEN, CLOSED }
+
+interface Client {
+  sock: Socket;
+  state: State;
+  buf: Buffer | undefined;
+  welcomed: boolean;
+  joinSentAt: number;
+  joined: boolean;
+}
+
+const clients: Client[] = [];
+let watching = false;
+let ticks = new Map<string, TickStat>();
+let onWelcome: (() => void) | undefined;
+let onConnectFailed: ((reason: string) => void) | undefined;
+let joinHist = new LatencyHistogram();
+let joinErrors: Record<string, number> = {};
+let joinedCount = 0;
+let lastReply = 0;
+let onJoinReply: (() => void) | undefined;
+
+function send(report: LoadReport): void {
+  process.send!(report);
+}
+
+/** One client frame: FIN + binary, masked with a zero key (valid per RFC 6455; the payload is unchanged). */
+function frame(payload: Uint8Array): Buffer {
+  const len = payload.byteLength;
+  const head = len < 126 ? Buffer.from([0x82, 0x80 | len, 0, 0, 0, 0]) : Buffer.from([0x82, 0x80 | 126, len >> 8, len & 255, 0, 0, 0, 0]);
+  return Buffer.concat([head, payload]);
+}
+
+function control(opcode: number, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
+}
+
+const UPGRADE = (port: number) =>
+  `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  'Sec-WebSocket-Key: YnJlYWt3YXRlci1iZW5jaA==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+const HELLO = frame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, client: 'bench' }));
+
+function onMessage(c: Client, message: ServerMessage, recvAt: number): void {
+  switch (message.t) {
+    case 'welcome':
+      c.welcomed = true;
+      onWelcome?.();
+      return;
+    case 'joined':
+      if (c.joined) return;
+      c.joined = true;
+      joinedCount++;
+      lastReply = recvAt;
+      joinHist.recordMs(recvAt - c.joinSentAt);
+      onJoinReply?.();
+      return;
+    case 'error':
+      if (!c.joined && c.joinSentAt > 0 && message.rid === 1) {
+        joinErrors[message.code] = (joinErrors[message.code] ?? 0) + 1;
+        c.joined = true; // answered, not joined
+        onJoinReply?.();
+      }
+      return;
+    case 'queue': {
+      if (!watching) return;
+      const key = `${message.nowServing}|${message.phase}`;
+      let t = ticks.get(key);
+      if (t === undefined) {
+        t = { nowServing: message.nowServing, phase: message.phase, count: 0, minServerTime: Infinity, maxServerTime: 0, minRecv: Infinity, maxRecv: 0 };
+        ticks.set(key, t);
+      }
+      t.count++;
+      if (message.serverTime < t.minServerTime) t.minServerTime = message.serverTime;
+      if (message.serverTime > t.maxServerTime) t.maxServerTime = message.serverTime;
+      if (recvAt < t.minRecv) t.minRecv = recvAt;
+      if (recvAt > t.maxRecv) t.maxRecv = recvAt;
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function onData(c: Client, chunk: Buffer): void {
+  const recvAt = now();
+  let buf = c.buf === undefined ? chunk : Buffer.concat([c.buf, chunk]);
+  c.buf = undefined;
+  if (c.state === State.UPGRADING) {
+    const end = buf.indexOf('\r\n\r\n');
+    if (end < 0) {
+      c.buf = buf;
+      return;
+    }
+    const status = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
+    if (!status.startsWith('HTTP/1.1 101')) {
+      fail(c, `upgrade ${status.slice(9, 12)}`);
+      return;
+    }
+    c.state = State.OPEN;
+    c.sock.write(HELLO);
+    buf = buf.subarray(end + 4);
+  }
+  let off = 0;
+  while (buf.length - off >= 2) {
+    const b0 = buf[off]!;
+    let len = buf[off + 1]! & 0x7f;
+    let head = 2;
+    if (len === 126) {
+      if (buf.length - off < 4) break;
+      len = buf.readUInt16BE(off + 2);
+      head = 4;
+    } else if (len === 127) {
+      if (buf.length - off < 10) break;
+      len = Number(buf.readBigUInt64BE(off + 2));
+      head = 10;
+    }
+    if (buf.length - off < head + len) break;
+    const payload = buf.subarray(off + head, off + head + len);
+    off += head + len;
+    const opcode = b0 & 0x0f;
+    if (opcode === 2) onMessage(c, decodeServerMessage(payload), recvAt);
+    else if (opcode === 9) c.sock.write(control(0xa, Buffer.from(payload)));
+    else if (opcode === 8) {
+      fail(c, `closed ${len >= 2 ? payload.readUInt16BE(0) : ''}`);
+      return;
+    }
+  }
+  if (off < buf.length) c.buf = Buffer.from(buf.subarray(off));
+}
+
+function fail(c: Client, reason: string): void {
+  if (c.state === State.CLOSED) return;
+  const wasOpen = c.welcomed;
+  c.state = State.CLOSED;
+  c.sock.destroy();
+  if (!wasOpen) onConnectFailed?.(reason);
+  else closedAfterOpen[reason] = (closedAfterOpen[reason] ?? 0) + 1;
+}
+const closedAfterOpen: Record<string, number> = {};
+
+async function connectAll(cmd: Extract<LoadCommand, { type: 'connect' }>): Promise<void> {
+  const started = now();
+  let open = 0;
+  let failed = 0;
+  let started_ = 0;
+  let inFlight = 0;
+  const failures: Record<string, number> = {};
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      failures.timeout = cmd.count - open - failed;
+      resolve();
+    }, cmd.timeoutMs);
+    const settle = () => {
+      inFlight--;
+      if (open + failed >= cmd.count) {
+        clearTimeout(timer);
+        resolve();
+      } else pump();
+    };
+    onWelcome = () => {
+      open++;
+      settle();
+    };
+    onConnectFailed = (reason) => {
+      failed++;
+      failures[reason] = (failures[reason] ?? 0) + 1;
+      settle();
+    };
+    const pump = () => {
+      while (inFlight < cmd.concurrency && started_ < cmd.count) {
+        const localAddress = cmd.localAddresses[started_ % cmd.localAddresses.length]!;
+        started_++;
+        inFlight++;
+        const sock = connect({ host: '127.0.0.1', port: cmd.port, localAddress, noDelay: true });
+        const c: Client = { sock, state: State.CONNECTING, buf: undefined, welcomed: false, joinSentAt: 0, joined: false };
+        clients.push(c);
+        sock.on('connect', () => {
+          c.state = State.UPGRADING;
+          sock.write(UPGRADE(cmd.port));
+        });
+        sock.on('data', (chunk: Buffer) => onData(c, chunk));
+        sock.on('error', (err: NodeJS.ErrnoException) => fail(c, err.code ?? 'error'));
+        sock.on('close', () => fail(c, 'closed'));
+      }
+    };
+    pump();
+  });
+  onWelcome = undefined;
+  onConnectFailed = undefined;
+  send({ type: 'connected', open, failed, failures, elapsedMs: now() - started });
+}
+
+/** Open-loop joins at a fixed rate: each due join is sent whether or not earlier ones were answered. */
+async function joinAll(cmd: Extract<LoadCommand, { type: 'join' }>): Promise<void> {
+  joinHist = new LatencyHistogram();
+  joinErrors = {};
+  joinedCount = 0;
+  const targets = clients.filter((c) => c.state === State.OPEN && c.welcomed);
+  let answered = 0;
+  let sent = 0;
+  const firstSend = now();
+  await new Promise<void>((resolve) => {
+    const deadline = setTimeout(resolve, cmd.timeoutMs);
+    onJoinReply = () => {
+      answered++;
+      if (answered >= targets.length) {
+        clearTimeout(deadline);
+        resolve();
+      }
+    };
+    if (targets.length === 0) {
+      clearTimeout(deadline);
+      resolve();
+      return;
+    }
+    const pace = () => {
+      const due = Math.min(targets.length, Math.floor(((now() - firstSend) * cmd.ratePerSec) / 1000) + 1);
+      while (sent < due) {
+        const c = targets[sent]!;
+        const i = sent++;
+        if (c.state !== State.OPEN) {
+          answered++;
+          continue;
+        }
+        c.joinSentAt = now();
+        c.sock.write(frame(encodeMessage({ t: 'join', rid: 1, eventId: cmd.eventId, fanId: `${cmd.fanPrefix}-${i}`, token: null, powChallenge: null, powNonce: null })));
+      }
+      if (sent < targets.length) setTimeout(pace, 1);
+    };
+    pace();
+  });
+  onJoinReply = undefined;
+  send({ type: 'joined', joined: joinedCount, errors: joinErrors, unanswered: targets.length - answered, firstSend, lastReply, hist: joinHist.toData() });
+}
+
+process.on('message', (cmd: LoadCommand) => {
+  switch (cmd.type) {
+    case 'connect':
+      void connectAll(cmd);
+      return;
+    case 'join':
+      void joinAll(cmd);
+      return;
+    case 'watch':
+      if (cmd.on) {
+        ticks = new Map();
+        watching = true;
+      } else {
+        watching = false;
+        send({ type: 'watched', ticks: [...ticks.values()], open: clients.filter((c) => c.state === State.OPEN).length });
+      }
+      return;
+    case 'close':
+      for (const c of clients) {
+        c.state = State.CLOSED;
+        c.sock.destroy();
+      }
+      clients.length = 0;
+      send({ type: 'closed' });
+      return;
+  }
+});
+
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready', pid: process.pid });
