@@ -8,7 +8,7 @@
 import { BreakwaterError, Engine, holdView, systemClock, type Clock, type HoldView, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
-import { pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
+import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
 import { FanHolds } from './fan-holds.js';
 import { Sessions } from './sessions.js';
 import type {
@@ -25,6 +25,8 @@ export interface EngineHostOptions {
   statsMs?: number;
   /** Queue states are republished at least this often even when unchanged. */
   queueHeartbeatMs?: number;
+  /** Figures that move nobody's position (the line's length, the rate) are republished at most this often. */
+  queueRefreshMs?: number;
   log?: (message: string) => void;
 }
 
@@ -61,6 +63,7 @@ export class EngineHost {
       tickMs: options.tickMs ?? 250,
       statsMs: options.statsMs ?? 1000,
       queueHeartbeatMs: options.queueHeartbeatMs ?? 5000,
+      queueRefreshMs: options.queueRefreshMs ?? 2000,
       log: options.log ?? ((message) => console.error(message)),
     };
     this.engine.onEntries((eventId, entries) => this.onEntries(eventId, entries));
@@ -99,7 +102,11 @@ export class EngineHost {
     for (const sale of this.engine.events()) {
       const state = queueStateOf(sale, this.rates.rates(sale.id, now), now);
       const last = this.lastQueue.get(sale.id);
-      if (last !== undefined && sameQueueFigures(last, state) && now - last.at < this.options.queueHeartbeatMs) continue;
+      if (last !== undefined && !movesTheQueue(last, state)) {
+        // A flash crowd changes the line's length every tick; re-sending it to every fan 4×/s would starve joins.
+        const quietFor = sameQueueFigures(last, state) ? this.options.queueHeartbeatMs : this.options.queueRefreshMs;
+        if (now - last.at < quietFor) continue;
+      }
       this.lastQueue.set(sale.id, state);
       states.push(state);
     }

@@ -38,6 +38,11 @@ export function queueStateOf(sale: SaleEvent, rates: { rateLow: number; rateHigh
   };
 }
 
+/** True when a fan's position or what it may do changes: published on the very next tick. */
+export function movesTheQueue(a: QueueState, b: QueueState): boolean {
+  return a.phase !== b.phase || a.nowServing !== b.nowServing || a.onSaleAt !== b.onSaleAt;
+}
+
 /** True when two states would tell a client anything different. */
 export function sameQueueFigures(a: QueueState, b: QueueState): boolean {
   return a.phase === b.phase && a.nowServing === b.nowServing && a.lastNumber === b.lastNumber && a.waiting === b.waiting
