@@ -43,7 +43,9 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   const ticketsOfFan = new Map<string, number>();
   // Fans waiting in the exact order they must be admitted: the first key is next.
   const expectedOrder = new Map<string, true>();
-  const preQueue: string[] = [];
+  // Pre-queue fans in join order; a fan who leaves becomes a hole (found by index, not by a scan).
+  const preQueue: Array<string | undefined> = [];
+  const preQueueIndex = new Map<string, number>();
   let started = false;
 
   const seatsOf = (a: Allocation) => a.seatIds ?? [];
@@ -57,15 +59,18 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       case 'joined':
         if (started) expectedOrder.set(entry.fanId, true);
-        else preQueue.push(entry.fanId);
+        else preQueueIndex.set(entry.fanId, preQueue.push(entry.fanId) - 1);
         break;
       case 'left':
         expectedOrder.delete(entry.fanId);
-        if (!started && preQueue.includes(entry.fanId)) preQueue.splice(preQueue.lastIndexOf(entry.fanId), 1);
+        if (!started && preQueueIndex.has(entry.fanId)) {
+          preQueue[preQueueIndex.get(entry.fanId)!] = undefined;
+          preQueueIndex.delete(entry.fanId);
+        }
         break;
       case 'saleStarted':
         started = true;
-        for (const fanId of shuffle(preQueue, entry.seed)) expectedOrder.set(fanId, true);
+        for (const fanId of shuffle(preQueue.filter((f) => f !== undefined), entry.seed)) expectedOrder.set(fanId, true);
         break;
       case 'admitted':
         for (const fanId of entry.fanIds) {
