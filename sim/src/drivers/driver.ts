@@ -1,0 +1,41 @@
+/**
+ * The seam between the fan model and a sale. The model decides what each fan
+ * does and when; a driver carries the commands to a sale and brings back
+ * results and notifications. `in-process.ts` drives an Engine on a simulated
+ * clock; a live driver (`--live URL`) would carry the same commands over the
+ * gateway on the wall clock and call the same FanEvents when answers arrive.
+ * Results come back through FanEvents rather than as return values so that
+ * both can share the model: in-process they simply arrive at once.
+ */
+export interface SaleCommands {
+  join(fan: number): void;
+  leave(fan: number): void;
+  presence(fan: number, connected: boolean): void;
+  /** Uses the fan's grant to hold `quantity` of option `option` (a tier or a seat category). */
+  hold(fan: number, grant: number, option: number, quantity: number, attempt: number): void;
+  startPayment(fan: number, hold: number, attempt: number): void;
+  release(fan: number, hold: number): void;
+  /** The payment side answering for a payment. */
+  confirm(fan: number, hold: number, attempt: number): void;
+  fail(fan: number, hold: number, attempt: number, reason: string): void;
+  /** Tickets free in an option now, as the fan's page shows it. */
+  available(option: number): number;
+}
+
+/** An error code (the engine's, or the transport's), or undefined for success. */
+export type Code = string | undefined;
+
+export interface FanEvents {
+  onJoin(fan: number, code: Code): void;
+  onHold(fan: number, code: Code, hold: number, quantity: number): void;
+  onPaymentStarted(fan: number, code: Code): void;
+  onConfirm(fan: number, code: Code): void;
+  onFail(fan: number, code: Code): void;
+  onRelease(fan: number, code: Code): void;
+  /** The engine admitted the fan at `at`; the fan hears of it at `heardAt`. */
+  onAdmitted(fan: number, grant: number, at: number, heardAt: number): void;
+  /** The engine dropped the fan for being away past the grace period. */
+  onLost(fan: number): void;
+  /** The sale sold out at `at`; waiting fans hear of it at `heardAt`. */
+  onSoldOut(at: number, heardAt: number): void;
+}

@@ -1,0 +1,168 @@
+import { isBreakwaterError, type Engine, type HoldRequest, type SaleEvent } from '../../../engine/src/index.js';
+import type { FanModel } from '../model/fan-model.js';
+import { fanIdOf } from '../model/fan-table.js';
+import type { Venue } from '../scenario/venue.js';
+import type { Code, SaleCommands } from './driver.js';
+
+/** The fan and payment commands, carried to the SaleEvent (or through Engine.execute). */
+export class InProcessCommands implements SaleCommands {
+  readonly errors: Record<string, number> = {};
+  readonly engineErrors: string[] = [];
+  commands = 0;
+  private readonly requests: Array<(quantity: number) => HoldRequest>;
+
+  constructor(
+    private readonly eventId: string,
+    private readonly engine: Engine,
+    private readonly sale: SaleEvent,
+    private readonly venue: Venue,
+    private readonly model: FanModel,
+    private readonly viaExecute: boolean,
+  ) {
+    this.requests = venue.options.map((o) =>
+      o.kind === 'tier'
+        ? (quantity: number): HoldRequest => ({ kind: 'tickets', tierId: o.id, quantity })
+        : (quantity: number): HoldRequest => ({ kind: 'best', category: o.id, quantity }),
+    );
+  }
+
+  /** Runs a command as a transport would; returns the engine's error code, if any. */
+  execute(command: Record<string, unknown>): Code {
+    this.commands++;
+    try {
+      this.engine.execute(command);
+      return undefined;
+    } catch (err) {
+      return this.failure(err);
+    }
+  }
+
+  join(fan: number): void {
+    this.commands++;
+    const fanId = fanIdOf(fan);
+    let code: Code;
+    try {
+      if (this.viaExecute) this.engine.execute({ type: 'join', eventId: this.eventId, fanId });
+      else this.sale.join(fanId);
+    } catch (err) {
+      code = this.failure(err);
+    }
+    this.model.onJoin(fan, code);
+  }
+
+  leave(fan: number): void {
+    this.commands++;
+    const fanId = fanIdOf(fan);
+    try {
+      if (this.viaExecute) this.engine.execute({ type: 'leave', eventId: this.eventId, fanId });
+      else this.sale.leave(fanId);
+    } catch (err) {
+      this.failure(err);
+    }
+  }
+
+  presence(fan: number, connected: boolean): void {
+    this.commands++;
+    const fanId = fanIdOf(fan);
+    try {
+      if (this.viaExecute) this.engine.execute({ type: 'presence', eventId: this.eventId, fanId, connected });
+      else this.sale.setPresence(fanId, connected);
+    } catch (err) {
+      this.failure(err);
+    }
+  }
+
+  hold(fan: number, grant: number, option: number, quantity: number, attempt: number): void {
+    this.commands++;
+    const fanId = fanIdOf(fan);
+    const grantId = `g${grant}`;
+    const request = this.requests[option]!(quantity);
+    const key = `h${grant}.${attempt}`;
+    let holdNo = 0;
+    let held = 0;
+    let code: Code;
+    try {
+      const view = this.viaExecute
+        ? (this.engine.execute({ type: 'hold', eventId: this.eventId, fanId, grantId, request, key }) as { holdId: string; quantity: number })
+        : this.sale.hold(fanId, grantId, request, key);
+      holdNo = Number(view.holdId.slice(1));
+      held = view.quantity;
+    } catch (err) {
+      code = this.failure(err);
+    }
+    this.model.onHold(fan, code, holdNo, held);
+  }
+
+  startPayment(fan: number, hold: number, attempt: number): void {
+    this.commands++;
+    const fanId = fanIdOf(fan);
+    const holdId = `h${hold}`;
+    const paymentId = `p${hold}.${attempt}`;
+    let code: Code;
+    try {
+      if (this.viaExecute) this.engine.execute({ type: 'startPayment', eventId: this.eventId, fanId, holdId, paymentId, key: paymentId });
+      else this.sale.startPayment(fanId, holdId, paymentId, paymentId);
+    } catch (err) {
+      code = this.failure(err);
+    }
+    this.model.onPaymentStarted(fan, code);
+  }
+
+  release(fan: number, hold: number): void {
+    this.commands++;
+    const fanId = fanIdOf(fan);
+    const holdId = `h${hold}`;
+    let code: Code;
+    try {
+      if (this.viaExecute) this.engine.execute({ type: 'releaseHold', eventId: this.eventId, fanId, holdId, key: 'release' });
+      else this.sale.releaseHold(fanId, holdId, 'release');
+    } catch (err) {
+      code = this.failure(err);
+    }
+    this.model.onRelease(fan, code);
+  }
+
+  confirm(fan: number, hold: number, attempt: number): void {
+    this.commands++;
+    const holdId = `h${hold}`;
+    const paymentId = `p${hold}.${attempt}`;
+    let code: Code;
+    try {
+      if (this.viaExecute) this.engine.execute({ type: 'confirmPurchase', eventId: this.eventId, holdId, paymentId });
+      else this.sale.confirmPurchase(holdId, paymentId);
+    } catch (err) {
+      code = this.failure(err);
+    }
+    this.model.onConfirm(fan, code);
+  }
+
+  fail(fan: number, hold: number, attempt: number, reason: string): void {
+    this.commands++;
+    const holdId = `h${hold}`;
+    const paymentId = `p${hold}.${attempt}`;
+    let code: Code;
+    try {
+      if (this.viaExecute) this.engine.execute({ type: 'failPayment', eventId: this.eventId, holdId, paymentId, reason });
+      else this.sale.failPayment(holdId, paymentId, reason);
+    } catch (err) {
+      code = this.failure(err);
+    }
+    this.model.onFail(fan, code);
+  }
+
+  available(option: number): number {
+    const o = this.venue.options[option]!;
+    const inventory = this.sale.inventory;
+    return o.kind === 'tier' ? inventory.tiers.freeIn(o.id) : inventory.seats.freeIn(o.id);
+  }
+
+  private failure(err: unknown): string {
+    if (isBreakwaterError(err)) {
+      this.errors[err.code] = (this.errors[err.code] ?? 0) + 1;
+      return err.code;
+    }
+    if (this.engineErrors.length < 20) this.engineErrors.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    this.errors.ENGINE_ERROR = (this.errors.ENGINE_ERROR ?? 0) + 1;
+    return 'ENGINE_ERROR';
+  }
+}

@@ -1,0 +1,211 @@
+import { checkInvariants, Engine, MemoryJournalStore, SimulatedClock, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
+import { generateArrivals } from '../model/arrivals.js';
+import { EventQueue } from '../model/event-queue.js';
+import { FanModel } from '../model/fan-model.js';
+import { fanOf, FanTable } from '../model/fan-table.js';
+import { PaymentProvider } from '../model/payment-provider.js';
+import { Rng } from '../model/rng.js';
+import { Ledger } from '../report/ledger.js';
+import { MemoryPeak } from '../report/memory.js';
+import type { Progress } from '../report/progress.js';
+import type { RunOutput } from '../report/run-output.js';
+import { Series } from '../report/series.js';
+import { EPOCH_MS, eventConfigOf, saleTimes, venueOf } from '../scenario/event-config.js';
+import type { Scenario } from '../scenario/types.js';
+import { CompactJournal } from './compact-journal.js';
+import { InProcessCommands } from './in-process-commands.js';
+
+export interface InProcessOptions {
+  progress?: Progress;
+  /** Send every fan command through Engine.execute (parsing untrusted input) instead of calling the SaleEvent. */
+  viaExecute?: boolean;
+  /** Where the engine's journal lives: the engine's MemoryJournalStore, or the simulator's compact store (default). */
+  journal?: 'memory' | 'compact';
+  /** Called with the sale before the run starts (tests use it to break the engine on purpose). */
+  onSale?: (sale: SaleEvent, engine: Engine) => void;
+}
+
+const EVENT_ID = 'sim';
+
+/**
+ * Runs a scenario against an Engine in this process on a SimulatedClock.
+ * Commands happen at their exact simulated instant; the engine is ticked
+ * every `tickMs` like the gateway does. Journal entries reach the report's
+ * ledger and the fans (admissions, lost places, sold out) when the engine
+ * flushes them — at the next tick for direct calls — and fans hear them one
+ * tick later (the gateway's broadcast).
+ */
+export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOutput {
+  const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
+  const memory = new MemoryPeak();
+  const rng = new Rng(s.seed);
+  const times = saleTimes(s);
+  const venue = venueOf(s);
+  const arrivals = generateArrivals(s.fans, times.onSaleMs, s.arrivals, s.bots, rng.fork('arrivals'));
+  const fans = new FanTable(s.fans, arrivals.bot);
+  const agenda = new EventQueue();
+  const provider = new PaymentProvider(s.payments, rng.fork('payments'));
+  const clock = new SimulatedClock(EPOCH_MS);
+  const engineRng = rng.fork('engine');
+  const journalStore = options.journal === 'memory' ? new MemoryJournalStore() : new CompactJournal();
+  const engine = new Engine({ clock, randomBytes: (n) => engineRng.bytes(n), journal: journalStore });
+  const now = () => clock.now() - EPOCH_MS;
+  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, now, times.onSaleMs, times.closesMs);
+  const ledger = new Ledger();
+  const broadcastMs = s.tickMs;
+
+  engine.onEntries((_id, entries) => {
+    ledger.apply(entries);
+    notify(entries);
+  });
+  engine.createEvent(eventConfigOf(s, venue, EVENT_ID), { publish: true });
+  const sale = engine.event(EVENT_ID);
+  options.onSale?.(sale, engine);
+  const driver = new InProcessCommands(EVENT_ID, engine, sale, venue, model, options.viaExecute === true);
+  model.commands = driver;
+
+  function notify(entries: readonly JournalEntry[]): void {
+    const heardAt = now() + broadcastMs;
+    for (const e of entries) {
+      if (e.type === 'admitted') {
+        for (let i = 0; i < e.fanIds.length; i++) model.onAdmitted(fanOf(e.fanIds[i]!), e.firstGrant + i, e.at - EPOCH_MS, heardAt);
+      } else if (e.type === 'left' && e.reason === 'presenceLost') {
+        model.onLost(fanOf(e.fanId));
+      } else if (e.type === 'soldOut') {
+        model.onSoldOut(e.at - EPOCH_MS, heardAt);
+      }
+    }
+  }
+
+  // Mid-sale changes: the provider's capacity, and the organizer retuning the event.
+  const controls = [
+    ...s.payments.capacityChanges.map((c) => ({ at: times.onSaleMs + c.atSec * 1000, run: () => provider.setCapacity(c.capacityPerSec) })),
+    ...s.configChanges.map((c) => ({
+      at: times.onSaleMs + c.atSec * 1000,
+      run: () => driver.execute({ type: 'updateEvent', eventId: EVENT_ID, patch: { admission: c.admission } }),
+    })),
+  ].sort((a, b) => a.at - b.at);
+
+  const series = new Series();
+  const setupSec = (performance.now() - wallStart) / 1000;
+  const simStart = performance.now();
+  const at = arrivals.at;
+  const n = s.fans;
+  let ai = 0;
+  let ci = 0;
+  let nextTick = 0;
+  let nextSample = 0;
+  let ticks = 0;
+  let loops = 0;
+  const endGuess = Math.max(times.closesMs, 1);
+
+  for (;;) {
+    const ta = ai < n ? at[ai]! : Infinity;
+    const te = agenda.peekTime();
+    const tc = ci < controls.length ? controls[ci]!.at : Infinity;
+    const t = Math.min(ta, te, tc);
+    if (nextTick < t) {
+      // Commands at an instant go before the tick at that instant.
+      clock.set(EPOCH_MS + nextTick);
+      engine.tick();
+      ticks++;
+      if (nextTick >= nextSample) {
+        nextSample += s.sampleMs;
+        sample();
+      }
+      nextTick += s.tickMs;
+      if (nextTick > times.closesMs && finished()) break;
+      if (nextTick > times.hardEndMs) break;
+      if ((ticks & 0xff) === 0 && options.progress !== undefined) progress();
+      continue;
+    }
+    clock.set(EPOCH_MS + t);
+    if (t === tc) controls[ci++]!.run();
+    else if (t === te) {
+      const fan = agenda.topFan();
+      const step = agenda.topStep();
+      agenda.pop();
+      model.step(fan, step);
+    } else model.arrive(ai++);
+    if ((++loops & 0xffff) === 0 && options.progress !== undefined) progress();
+  }
+  options.progress?.done();
+  const simulateSec = (performance.now() - simStart) / 1000;
+  memory.sample();
+
+  const checkStart = performance.now();
+  const journal = engine.journal.read(EVENT_ID);
+  const engineViolations = checkInvariants(journal, { requireAllHoldsEnded: true });
+  memory.sample();
+  memory.stop();
+  const checkSec = (performance.now() - checkStart) / 1000;
+
+  const status = sale.status();
+  const soldByTier = Object.fromEntries(sale.inventory.tiers.counts().map((t) => [t.id, t.sold]));
+  let seatsSold = 0;
+  for (const section of sale.config.inventory.sections) {
+    for (const row of section.rows) {
+      for (const seat of row.seats) if (sale.inventory.seats.status(`${section.id}-${row.id}-${seat.label}`) === 'sold') seatsSold++;
+    }
+  }
+  const { at: _at, bot: _bot, ...arrivalCounts } = arrivals;
+  return {
+    driver: 'in-process',
+    journal: options.journal ?? 'compact',
+    scenario: s,
+    venue,
+    arrivals: arrivalCounts,
+    onSaleMs: times.onSaleMs,
+    closesMs: times.closesMs,
+    simEndMs: now(),
+    counters: model.counters,
+    seen: model.seen,
+    ledger,
+    provider,
+    series,
+    engineViolations,
+    engineState: { ticketsSold: status.tickets.sold, activeHolds: status.holds.active, soldByTier, seatsSold, phase: status.phase },
+    errors: driver.errors,
+    engineErrors: driver.engineErrors,
+    journalEntries: journal.length,
+    commands: driver.commands,
+    ticks,
+    timings: { setupSec, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: cpuSecondsSince(cpuStart) },
+    memory,
+  };
+
+  function finished(): boolean {
+    return ai >= n && sale.holds.activeCount === 0 && model.paymentsInFlight === 0;
+  }
+
+  function sample(): void {
+    series.add({
+      t: (now() - times.onSaleMs) / 1000,
+      waiting: sale.room.waiting,
+      admitted: ledger.n.admitted,
+      held: ledger.n.ticketsHeld,
+      sold: ledger.n.ticketsSold,
+      free: sale.inventory.free,
+      payQueueSec: provider.queueMs(now()) / 1000,
+      payUtilisation: provider.utilisation(now()),
+    });
+    memory.maybeSample();
+  }
+
+  function progress(): void {
+    const t = now();
+    const sign = t < times.onSaleMs ? '-' : '+';
+    const secs = Math.abs(t - times.onSaleMs) / 1000;
+    const clockText = `${sign}${String(Math.floor(secs / 3600)).padStart(2, '0')}:${String(Math.floor(secs / 60) % 60).padStart(2, '0')}:${String(Math.floor(secs) % 60).padStart(2, '0')}`;
+    options.progress!.update(
+      Math.min(1, t / endGuess),
+      `t${clockText} joined ${ai.toLocaleString('en-US')} waiting ${sale.room.waiting.toLocaleString('en-US')} sold ${ledger.n.ticketsSold.toLocaleString('en-US')}`,
+    );
+  }
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}

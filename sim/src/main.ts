@@ -1,0 +1,38 @@
+/**
+ * npm run sim -- [options]: a flash on-sale in simulated time against the
+ * engine in this process, with a report and every invariant checked.
+ */
+import { writeFileSync } from 'node:fs';
+import { SCENARIOS } from '../scenarios/index.js';
+import { parseArgs, USAGE, type CliOptions } from './cli/args.js';
+import { renderHtml } from './report/html.js';
+import { Progress } from './report/progress.js';
+import { formatReport } from './report/text.js';
+import { simulate } from './run.js';
+
+function main(argv: readonly string[]): number {
+  let opts: CliOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (opts.list) {
+    for (const s of Object.values(SCENARIOS)) process.stdout.write(`${s.name.padEnd(18)} ${s.description}\n`);
+    return 0;
+  }
+  const progress = opts.progress ? new Progress() : undefined;
+  const { report, output } = simulate(opts.scenario, { progress, viaExecute: opts.viaExecute, journal: opts.journal });
+  if (opts.html !== undefined) writeFileSync(opts.html, renderHtml(report, output));
+  process.stdout.write(`${formatReport(report)}\n`);
+  if (opts.html !== undefined) process.stdout.write(`HTML report: ${opts.html}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  return report.ok ? 0 : 1;
+}
+
+process.exitCode = main(process.argv.slice(2));

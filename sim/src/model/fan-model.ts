@@ -1,0 +1,402 @@
+import type { Code, FanEvents, SaleCommands } from '../drivers/driver.js';
+import type { Scenario } from '../scenario/types.js';
+import type { Venue } from '../scenario/venue.js';
+import { GrowableF64 } from '../util/growable.js';
+import type { EventQueue } from './event-queue.js';
+import { Fan, type FanTable, GONE, ONLINE } from './fan-table.js';
+import { PAY_REASONS, PayOutcome, type PaymentProvider } from './payment-provider.js';
+import type { Rng } from './rng.js';
+
+/** What a fan's next timed step is. */
+export const Step = {
+  PATIENCE: 1,
+  DROP: 2,
+  RECONNECT: 3,
+  ACT: 4,
+  PAY: 5,
+  PAY_DONE: 6,
+  RELEASE: 7,
+  SOLD_OUT_LEAVE: 8,
+} as const;
+
+export interface FanCounters {
+  joins: number;
+  rejoins: number;
+  joinRefused: number;
+  leftImpatient: number;
+  leftSoldOut: number;
+  lost: number;
+  drops: number;
+  reconnects: number;
+  neverReturned: number;
+  admitted: number;
+  botsAdmitted: number;
+  ignoredGrants: number;
+  grantsLapsedOffline: number;
+  holdRequests: number;
+  holdsPlaced: number;
+  gotNothing: number;
+  neverPaid: number;
+  paymentsStarted: number;
+  paymentsConfirmed: number;
+  paymentsFailed: number;
+  paymentTooLate: number;
+  refunds: number;
+  released: number;
+  ticketsBoughtAsTold: number;
+  botTickets: number;
+  unexpectedAdmissions: number;
+}
+
+/** What the model saw that the report needs: waits and the order of admissions. */
+export interface Observations {
+  /** Join → admission, seconds, for every admitted fan. */
+  waitSec: GrowableF64;
+  /** max(join, start) → admission, seconds. */
+  waitFromStartSec: GrowableF64;
+  /** Join sequence of each post-start arrival, in the order admitted. */
+  admittedJoinSeq: GrowableF64;
+  soldOutEpisodes: number;
+  /** Longest time from a sell-out to the moment waiting fans heard of it. */
+  toldSoldOutWithinMs: number;
+  fansWaitingWhenToldSoldOut: number;
+}
+
+/**
+ * How fans behave: every decision of every fan, in simulated time. The model
+ * never touches the engine; it sends commands through a driver and reacts to
+ * what the driver reports, so the same model runs in-process or live.
+ */
+export class FanModel implements FanEvents {
+  commands!: SaleCommands;
+  readonly counters: FanCounters = {
+    joins: 0, rejoins: 0, joinRefused: 0, leftImpatient: 0, leftSoldOut: 0, lost: 0, drops: 0, reconnects: 0,
+    neverReturned: 0, admitted: 0, botsAdmitted: 0, ignoredGrants: 0, grantsLapsedOffline: 0, holdRequests: 0,
+    holdsPlaced: 0, gotNothing: 0, neverPaid: 0, paymentsStarted: 0, paymentsConfirmed: 0, paymentsFailed: 0,
+    paymentTooLate: 0, refunds: 0, released: 0, ticketsBoughtAsTold: 0, botTickets: 0, unexpectedAdmissions: 0,
+  };
+  readonly seen: Observations = {
+    waitSec: new GrowableF64(), waitFromStartSec: new GrowableF64(), admittedJoinSeq: new GrowableF64(),
+    soldOutEpisodes: 0, toldSoldOutWithinMs: 0, fansWaitingWhenToldSoldOut: 0,
+  };
+  /** Payments sent to the provider and not yet answered. */
+  paymentsInFlight = 0;
+  private nextJoinSeq = 0;
+  private readonly joins: Uint8Array;
+  private readonly optionOrder: number[];
+  private readonly optionWeights: number[];
+  private readonly graceMs: number;
+  private readonly limit: number;
+
+  constructor(
+    private readonly s: Scenario,
+    private readonly venue: Venue,
+    private readonly fans: FanTable,
+    private readonly agenda: EventQueue,
+    private readonly rng: Rng,
+    private readonly provider: PaymentProvider,
+    private readonly now: () => number,
+    private readonly onSaleMs: number,
+    private readonly closesMs: number,
+  ) {
+    this.joins = new Uint8Array(fans.size);
+    this.optionWeights = venue.options.map((o) => o.weight);
+    this.optionOrder = venue.options.map((_, i) => i).sort((a, b) => this.optionWeights[b]! - this.optionWeights[a]! || a - b);
+    this.graceMs = s.event.presenceGraceSec * 1000;
+    this.limit = s.event.maxTicketsPerFan;
+  }
+
+  /** A fan arrives (or comes back after losing the place) and joins the queue. */
+  arrive(fan: number): void {
+    const f = this.fans;
+    const now = this.now();
+    f.state[fan] = Fan.WAITING;
+    f.joinedAt[fan] = now;
+    f.joinSeq[fan] = now >= this.onSaleMs ? this.nextJoinSeq++ : -1;
+    this.commands.join(fan);
+  }
+
+  onJoin(fan: number, code: Code): void {
+    const f = this.fans;
+    if (code !== undefined) {
+      this.counters.joinRefused++;
+      f.state[fan] = Fan.LEFT;
+      return;
+    }
+    const first = this.joins[fan] === 0;
+    if (first) this.joins[fan] = 1;
+    if (first) this.counters.joins++;
+    else this.counters.rejoins++;
+    if (!first || f.bot[fan] === 1) return;
+    const { patience, flaky } = this.s.behaviour;
+    const now = this.now();
+    if (this.rng.chance(patience.fraction)) {
+      const from = Math.max(now, this.onSaleMs);
+      this.agenda.push(from + Math.round(1000 * this.rng.logNormal(patience.medianSec, patience.sigma)), fan, Step.PATIENCE);
+    }
+    if (this.rng.chance(flaky.fraction)) {
+      f.drops[fan] = this.rng.chance(flaky.secondDropFraction) ? 2 : 1;
+      this.agenda.push(now + Math.round(this.rng.exp(flaky.dropAfterMeanSec * 1000)), fan, Step.DROP);
+    }
+  }
+
+  /** A timed step comes due. */
+  step(fan: number, step: number): void {
+    switch (step) {
+      case Step.PATIENCE:
+        return this.leaveIfWaiting(fan, 'impatient');
+      case Step.SOLD_OUT_LEAVE:
+        return this.leaveIfWaiting(fan, 'soldOut');
+      case Step.DROP:
+        return this.drop(fan);
+      case Step.RECONNECT:
+        return this.reconnect(fan);
+      case Step.ACT:
+        return this.act(fan);
+      case Step.PAY:
+        return this.pay(fan);
+      case Step.PAY_DONE:
+        return this.payDone(fan);
+      case Step.RELEASE:
+        return this.release(fan);
+    }
+  }
+
+  private leaveIfWaiting(fan: number, why: 'impatient' | 'soldOut'): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.WAITING || f.offlineUntil[fan] !== ONLINE || this.now() >= this.closesMs) return;
+    f.state[fan] = Fan.LEFT;
+    if (why === 'impatient') this.counters.leftImpatient++;
+    else this.counters.leftSoldOut++;
+    this.commands.leave(fan);
+  }
+
+  private drop(fan: number): void {
+    const f = this.fans;
+    const st = f.state[fan]!;
+    if (st === Fan.UNBORN || st >= Fan.BOUGHT || f.offlineUntil[fan] !== ONLINE || this.now() >= this.closesMs) return;
+    const { flaky } = this.s.behaviour;
+    f.drops[fan]!--;
+    this.counters.drops++;
+    this.commands.presence(fan, false);
+    const r = this.rng.next();
+    if (r < flaky.neverReturnFraction) {
+      f.offlineUntil[fan] = GONE;
+      this.counters.neverReturned++;
+      return;
+    }
+    const away = r < flaky.neverReturnFraction + flaky.beyondGraceFraction
+      ? this.graceMs + 1000 + this.rng.exp(this.graceMs / 2)
+      : Math.min(0.9 * this.graceMs, 1000 * this.rng.logNormal(flaky.offline.medianSec, flaky.offline.sigma));
+    const back = this.now() + Math.max(1, Math.round(away));
+    f.offlineUntil[fan] = back;
+    this.agenda.push(back, fan, Step.RECONNECT);
+  }
+
+  private reconnect(fan: number): void {
+    const f = this.fans;
+    f.offlineUntil[fan] = ONLINE;
+    this.counters.reconnects++;
+    const st = f.state[fan]!;
+    if (st === Fan.LOST) {
+      if (this.now() < this.closesMs && this.rng.chance(this.s.behaviour.flaky.rejoinFraction)) this.arrive(fan);
+      return;
+    }
+    if (st >= Fan.WAITING && st <= Fan.PAYING) this.commands.presence(fan, true);
+    if (f.drops[fan]! > 0) this.agenda.push(this.now() + Math.round(this.rng.exp(this.s.behaviour.flaky.dropAfterMeanSec * 1000)), fan, Step.DROP);
+  }
+
+  /** Offline fans act when they are back; a fan who never comes back never acts. Returns true if postponed. */
+  private postponeIfOffline(fan: number, step: number): boolean {
+    const back = this.fans.offlineUntil[fan]!;
+    if (back === ONLINE) return false;
+    if (back !== GONE) this.agenda.push(back + 500, fan, step);
+    return true;
+  }
+
+  onAdmitted(fan: number, grant: number, at: number, heardAt: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.WAITING) this.counters.unexpectedAdmissions++;
+    f.state[fan] = Fan.ADMITTED;
+    f.grant[fan] = grant;
+    f.tries[fan] = 0;
+    this.counters.admitted++;
+    const joined = f.joinedAt[fan]!;
+    this.seen.waitSec.push((at - joined) / 1000);
+    this.seen.waitFromStartSec.push((at - Math.max(joined, this.onSaleMs)) / 1000);
+    if (f.joinSeq[fan]! >= 0) this.seen.admittedJoinSeq.push(f.joinSeq[fan]!);
+    const bot = f.bot[fan] === 1;
+    if (bot) this.counters.botsAdmitted++;
+    else if (this.rng.chance(this.s.behaviour.ignoreGrantFraction)) {
+      f.state[fan] = Fan.DONE;
+      this.counters.ignoredGrants++;
+      return;
+    }
+    const think = bot ? this.s.bots.reactMs : 1000 * this.rng.logNormal(this.s.behaviour.think.medianSec, this.s.behaviour.think.sigma);
+    this.agenda.push(heardAt + Math.round(think), fan, Step.ACT);
+  }
+
+  /** An admitted fan picks tickets: the preferred tier or category first, then the others. */
+  private act(fan: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.ADMITTED) return;
+    if (this.postponeIfOffline(fan, Step.ACT)) {
+      if (f.offlineUntil[fan] === GONE) {
+        f.state[fan] = Fan.DONE;
+        this.counters.grantsLapsedOffline++;
+      }
+      return;
+    }
+    const bot = f.bot[fan] === 1;
+    const want = bot ? this.s.bots.askFor || this.limit : Math.min(this.limit, 1 + this.rng.weighted(this.s.behaviour.ticketsWanted));
+    const preferred = this.optionOrder.length === 1 ? 0 : this.rng.weighted(this.optionWeights);
+    const acceptFewer = bot || this.rng.chance(this.s.behaviour.acceptFewerFraction);
+    let option = -1;
+    let quantity = 0;
+    for (let k = -1; k < this.optionOrder.length; k++) {
+      const o = k < 0 ? preferred : this.optionOrder[k]!;
+      if (k >= 0 && o === preferred) continue;
+      const free = this.commands.available(o);
+      if (free >= want) {
+        option = o;
+        quantity = want;
+        break;
+      }
+      if (free > 0 && option < 0 && acceptFewer) {
+        option = o;
+        quantity = free;
+      }
+    }
+    if (option < 0) {
+      // Nothing that suits on the page: ask anyway and let the sale answer (sold out, not enough).
+      option = preferred;
+      quantity = want;
+    }
+    this.counters.holdRequests++;
+    this.commands.hold(fan, f.grant[fan]!, option, quantity, ++f.tries[fan]!);
+  }
+
+  onHold(fan: number, code: Code, hold: number, quantity: number): void {
+    const f = this.fans;
+    const now = this.now();
+    if (code !== undefined) {
+      if (code === 'NOT_ENOUGH_INVENTORY' && f.tries[fan]! < 3) {
+        this.agenda.push(now + 1000, fan, Step.ACT);
+        return;
+      }
+      f.state[fan] = Fan.DONE;
+      this.counters.gotNothing++;
+      return;
+    }
+    f.state[fan] = Fan.HOLDING;
+    f.hold[fan] = hold;
+    f.holdQty[fan] = quantity;
+    f.tries[fan] = 0;
+    this.counters.holdsPlaced++;
+    const b = this.s.behaviour;
+    if (f.bot[fan] === 1) {
+      this.agenda.push(now + this.s.bots.reactMs, fan, Step.PAY);
+      return;
+    }
+    const r = this.rng.next();
+    if (r < b.neverPayFraction) {
+      this.counters.neverPaid++;
+    } else if (r < b.neverPayFraction + b.releaseFraction) {
+      this.agenda.push(now + Math.round(this.rng.uniform(10_000, (this.s.event.paymentWindowSec * 1000) / 2)), fan, Step.RELEASE);
+    } else {
+      this.agenda.push(now + Math.round(1000 * this.rng.logNormal(b.payThink.medianSec, b.payThink.sigma)), fan, Step.PAY);
+    }
+  }
+
+  private pay(fan: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.HOLDING || this.postponeIfOffline(fan, Step.PAY)) return;
+    this.commands.startPayment(fan, f.hold[fan]!, ++f.tries[fan]!);
+  }
+
+  onPaymentStarted(fan: number, code: Code): void {
+    const f = this.fans;
+    if (code !== undefined) {
+      f.state[fan] = Fan.DONE;
+      this.counters.paymentTooLate++;
+      return;
+    }
+    this.counters.paymentsStarted++;
+    f.state[fan] = Fan.PAYING;
+    this.paymentsInFlight++;
+    const answer = this.provider.submit(this.now());
+    f.payOutcome[fan] = answer.outcome;
+    this.agenda.push(answer.at, fan, Step.PAY_DONE);
+  }
+
+  private payDone(fan: number): void {
+    const f = this.fans;
+    this.paymentsInFlight--;
+    if (f.state[fan] !== Fan.PAYING) return;
+    const outcome = f.payOutcome[fan]!;
+    if (outcome === PayOutcome.OK) this.commands.confirm(fan, f.hold[fan]!, f.tries[fan]!);
+    else this.commands.fail(fan, f.hold[fan]!, f.tries[fan]!, PAY_REASONS[outcome]!);
+  }
+
+  onConfirm(fan: number, code: Code): void {
+    const f = this.fans;
+    if (code !== undefined) {
+      // The hold ended before the money arrived: the payment is refunded.
+      f.state[fan] = Fan.DONE;
+      this.counters.refunds++;
+      return;
+    }
+    f.state[fan] = Fan.BOUGHT;
+    this.counters.paymentsConfirmed++;
+    this.counters.ticketsBoughtAsTold += f.holdQty[fan]!;
+    if (f.bot[fan] === 1) this.counters.botTickets += f.holdQty[fan]!;
+  }
+
+  onFail(fan: number, code: Code): void {
+    const f = this.fans;
+    this.counters.paymentsFailed++;
+    if (code !== undefined) {
+      f.state[fan] = Fan.DONE;
+      return;
+    }
+    f.state[fan] = Fan.HOLDING;
+    const { retry } = this.s.behaviour;
+    if (f.tries[fan]! < retry.maxAttempts && (f.bot[fan] === 1 || this.rng.chance(retry.fraction))) {
+      this.agenda.push(this.now() + Math.round(1000 * this.rng.logNormal(retry.delay.medianSec, retry.delay.sigma)), fan, Step.PAY);
+    }
+  }
+
+  private release(fan: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.HOLDING || this.postponeIfOffline(fan, Step.RELEASE)) return;
+    this.commands.release(fan, f.hold[fan]!);
+  }
+
+  onRelease(fan: number, code: Code): void {
+    if (code !== undefined) return;
+    this.fans.state[fan] = Fan.DONE;
+    this.counters.released++;
+  }
+
+  onLost(fan: number): void {
+    if (this.fans.state[fan] !== Fan.WAITING) return;
+    this.fans.state[fan] = Fan.LOST;
+    this.counters.lost++;
+  }
+
+  onSoldOut(at: number, heardAt: number): void {
+    const seen = this.seen;
+    seen.toldSoldOutWithinMs = Math.max(seen.toldSoldOutWithinMs, heardAt - at);
+    if (seen.soldOutEpisodes++ > 0) return;
+    // The first time fans hear it, some give up their place; the rest wait in case tickets come back.
+    const f = this.fans;
+    const p = this.s.behaviour.soldOutLeaveFraction;
+    let waiting = 0;
+    for (let fan = 0; fan < f.size; fan++) {
+      if (f.state[fan] !== Fan.WAITING) continue;
+      waiting++;
+      if (f.bot[fan] === 0 && this.rng.chance(p)) this.agenda.push(heardAt + Math.round(1000 * this.rng.logNormal(5, 0.8)), fan, Step.SOLD_OUT_LEAVE);
+    }
+    seen.fansWaitingWhenToldSoldOut = waiting;
+  }
+}

@@ -1,0 +1,65 @@
+/** Where a simulated fan is in its story. */
+export const Fan = {
+  UNBORN: 0,
+  WAITING: 1,
+  ADMITTED: 2,
+  HOLDING: 3,
+  PAYING: 4,
+  BOUGHT: 5,
+  /** Lost the place: away longer than the presence grace. */
+  LOST: 6,
+  /** Gave up the place (impatient, or told sold out). */
+  LEFT: 7,
+  /** Admitted but ended without tickets (grant unused or expired, hold lapsed, nothing left). */
+  DONE: 8,
+} as const;
+
+export const ONLINE = -1;
+export const GONE = 0x7fffffff;
+
+/**
+ * Per-fan state of the simulation as typed-array columns: ~32 bytes a fan,
+ * so five million fans cost ~160 MB and no object each.
+ */
+export class FanTable {
+  readonly state: Uint8Array;
+  readonly bot: Uint8Array;
+  /** Latest join instant (ms of simulated time). */
+  readonly joinedAt: Int32Array;
+  /** Order of the latest join among joins after the start; -1 for the pre-queue. */
+  readonly joinSeq: Int32Array;
+  /** ONLINE, the instant the fan comes back, or GONE. */
+  readonly offlineUntil: Int32Array;
+  /** Drops still to come. */
+  readonly drops: Uint8Array;
+  readonly grant: Int32Array;
+  readonly hold: Int32Array;
+  readonly holdQty: Uint8Array;
+  /** Hold requests and payment attempts made. */
+  readonly tries: Uint8Array;
+  /** How the fan's payment in flight will end (PayOutcome). */
+  readonly payOutcome: Uint8Array;
+
+  constructor(readonly size: number, bot: Uint8Array) {
+    this.bot = bot;
+    this.state = new Uint8Array(size);
+    this.joinedAt = new Int32Array(size);
+    this.joinSeq = new Int32Array(size).fill(-1);
+    this.offlineUntil = new Int32Array(size).fill(ONLINE);
+    this.drops = new Uint8Array(size);
+    this.grant = new Int32Array(size);
+    this.hold = new Int32Array(size);
+    this.holdQty = new Uint8Array(size);
+    this.tries = new Uint8Array(size);
+    this.payOutcome = new Uint8Array(size);
+  }
+}
+
+/** Fan ids as the engine sees them: short and parseable back to the fan's number. */
+export function fanIdOf(fan: number): string {
+  return `f${fan.toString(36)}`;
+}
+
+export function fanOf(fanId: string): number {
+  return parseInt(fanId.slice(1), 36);
+}

@@ -1,0 +1,191 @@
+import { fairness, type Fairness } from './fairness.js';
+import type { RunOutput } from './run-output.js';
+import { percentiles, type Percentiles } from './stats.js';
+
+export interface Report {
+  scenario: string;
+  description: string;
+  seed: number;
+  driver: string;
+  /** Where the engine's journal was kept. */
+  journal: string;
+  ok: boolean;
+  /** Every invariant or figure that broke, in words; empty when the run is clean. */
+  failures: string[];
+  fans: number;
+  bots: number;
+  /** Tickets on sale: GA capacity plus reserved seats. */
+  seats: number;
+  ticketsSold: number;
+  /** Seats sold twice, seats that do not exist, and tickets sold beyond a tier's capacity (from the journal). */
+  oversold: number;
+  perFanLimitViolations: number;
+  unresolvedHolds: number;
+  fairness: Fairness;
+  /** When the engine declared the sale sold out (nothing free, no hold that can come back), from the start. */
+  soldOutAtSec: number | null;
+  /** When every ticket was first held or sold, from the start. */
+  allTakenAtSec: number | null;
+  fansToldSoldOutWithinSec: number | null;
+  waitSec: Percentiles;
+  waitFromStartSec: Percentiles;
+  holdsExpired: number;
+  readmittedFromExpiredHolds: number;
+  admitted: number;
+  /** Simulated time covered, from the pre-queue opening to the end of the run. */
+  simSec: number;
+  simEvents: number;
+  wallSec: number;
+  /** CPU seconds of this process (user + system, all threads): less sensitive to a busy machine than wall time. */
+  cpuSec: number;
+  simEventsPerSec: number;
+  peakHeapMB: number;
+  peakRssMB: number;
+  journalEntries: number;
+  arrivals: { preQueue: number; burst: number; tail: number; bots: number };
+  behaviour: Record<string, number>;
+  payments: {
+    capacityPerSec: number;
+    submitted: number;
+    ok: number;
+    declined: number;
+    providerError: number;
+    timeout: number;
+    refunds: number;
+    latencyMs: Percentiles;
+    peakUtilisation: number;
+    peakQueueSec: number;
+  };
+  /** Journal entries by what they mean for the invariant checker's cost. */
+  journalShape: { entries: number; joined: number; preQueueLeaves: number; leftByFans: number; lostPresence: number; admitted: number };
+  inventory: { gaTickets: number; seats: number; soldByTier: Record<string, number>; seatsSold: number; ticketsExpired: number; holdsReleased: number; soldOutEpisodes: number; reopened: number };
+  engineInvariants: { checked: boolean; violations: number; byInvariant: Record<string, number>; first: string | null };
+  errors: Record<string, number>;
+  timings: { setupSec: number; simulateSec: number; checkSec: number };
+}
+
+/** Fields that depend on the machine, not on the scenario and seed. */
+export const TIMING_FIELDS = ['wallSec', 'cpuSec', 'simEventsPerSec', 'peakHeapMB', 'peakRssMB', 'timings'] as const;
+
+const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export function buildReport(run: RunOutput): Report {
+  const { scenario: s, ledger, counters, seen, provider } = run;
+  const L = ledger.n;
+  const fair = fairness(seen.admittedJoinSeq.toArray());
+  const oversold = ledger.oversold();
+  const unresolved = ledger.unresolvedHolds();
+  const soldByTier = Object.fromEntries(ledger.config.inventory.tiers.map((t) => [t.id, ledger.soldInTier(t.id)]));
+  const seatsSold = ledger.seatsSold();
+  const simEvents = run.commands + run.ticks;
+  const failures: string[] = [];
+
+  if (oversold > 0) {
+    failures.push(`oversold: ${oversold} (seats sold twice ${L.seatsSoldTwice}, unknown seats ${L.unknownSeats}, beyond tier capacity ${ledger.ticketsBeyondCapacity()})`);
+  }
+  if (L.perFanLimitViolations > 0) failures.push(`per-fan limit exceeded ${L.perFanLimitViolations} times (${ledger.firstViolation})`);
+  if (unresolved > 0 || (run.engineState?.activeHolds ?? 0) > 0) {
+    failures.push(`unresolved holds at the end: ${unresolved} in the journal, ${run.engineState?.activeHolds ?? '?'} in the engine`);
+  }
+  if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
+  if (L.seatsHeldTwice > 0 || L.holdEndedTwice > 0) failures.push(`journal: seats held twice ${L.seatsHeldTwice}, holds ended twice ${L.holdEndedTwice} (${ledger.firstViolation})`);
+  const byInvariant: Record<string, number> = {};
+  for (const v of run.engineViolations ?? []) byInvariant[v.invariant] = (byInvariant[v.invariant] ?? 0) + 1;
+  for (const [invariant, count] of Object.entries(byInvariant)) {
+    const first = run.engineViolations!.find((v) => v.invariant === invariant)!;
+    failures.push(`engine invariant ${invariant}: ${count} violation(s), first: ${first.message}`);
+  }
+  if (run.engineState !== undefined) {
+    const e = run.engineState;
+    if (e.ticketsSold !== L.ticketsSold) failures.push(`the engine counts ${e.ticketsSold} tickets sold, the journal ${L.ticketsSold}`);
+    for (const [tier, sold] of Object.entries(soldByTier)) {
+      if (e.soldByTier[tier] !== sold) failures.push(`tier ${tier}: the engine counts ${e.soldByTier[tier]} sold, the journal ${sold}`);
+    }
+    if (e.seatsSold !== seatsSold) failures.push(`the engine has ${e.seatsSold} seats sold, the journal ${seatsSold}`);
+  }
+  if (counters.ticketsBoughtAsTold !== L.ticketsSold) {
+    failures.push(`fans were told they bought ${counters.ticketsBoughtAsTold} tickets, the journal records ${L.ticketsSold}`);
+  }
+  if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
+  if (run.engineErrors.length > 0) failures.push(`the engine threw ${run.errors.ENGINE_ERROR ?? run.engineErrors.length} unexpected error(s): ${run.engineErrors[0]!.split('\n')[0]}`);
+
+  const latency = provider.latencyPercentiles();
+  const { ticketsBoughtAsTold: _told, unexpectedAdmissions: _u, ...behaviour } = counters;
+  return {
+    scenario: s.name,
+    description: s.description,
+    seed: s.seed,
+    driver: run.driver,
+    journal: run.journal,
+    ok: failures.length === 0,
+    failures,
+    fans: s.fans,
+    bots: run.arrivals.bots,
+    seats: run.venue.gaTickets + run.venue.seats,
+    ticketsSold: L.ticketsSold,
+    oversold,
+    perFanLimitViolations: L.perFanLimitViolations,
+    unresolvedHolds: unresolved,
+    fairness: { ...fair, kendallTau: round(fair.kendallTau, 6) },
+    soldOutAtSec: ledger.firstSoldOutAt === undefined ? null : round((ledger.firstSoldOutAt - ledger.config.onSaleAt) / 1000),
+    allTakenAtSec: ledger.allTakenAt === undefined ? null : round((ledger.allTakenAt - ledger.config.onSaleAt) / 1000),
+    fansToldSoldOutWithinSec: seen.soldOutEpisodes === 0 ? null : round(seen.toldSoldOutWithinMs / 1000),
+    waitSec: percentiles(seen.waitSec.toArray()),
+    waitFromStartSec: percentiles(seen.waitFromStartSec.toArray()),
+    holdsExpired: L.holdsExpired,
+    readmittedFromExpiredHolds: L.readmittedFromExpiredHolds,
+    admitted: L.admitted,
+    simSec: round(run.simEndMs / 1000, 1),
+    simEvents,
+    wallSec: round(run.timings.wallSec, 2),
+    cpuSec: round(run.timings.cpuSec, 2),
+    simEventsPerSec: Math.round(simEvents / run.timings.simulateSec),
+    peakHeapMB: Math.round(run.memory.heapMB),
+    peakRssMB: Math.round(run.memory.rssMB),
+    journalEntries: run.journalEntries,
+    arrivals: run.arrivals,
+    journalShape: { entries: L.entries, joined: L.joined, preQueueLeaves: L.preQueueLeaves, leftByFans: L.leftByFans, lostPresence: L.lostPresence, admitted: L.admitted },
+    behaviour: { ...behaviour, fansWaitingWhenToldSoldOut: seen.fansWaitingWhenToldSoldOut },
+    payments: {
+      capacityPerSec: provider.capacityPerSec,
+      submitted: provider.stats.submitted,
+      ok: provider.stats.ok,
+      declined: provider.stats.declined,
+      providerError: provider.stats.providerError,
+      timeout: provider.stats.timeout,
+      refunds: counters.refunds,
+      latencyMs: latency,
+      peakUtilisation: round(provider.stats.peakUtilisation, 2),
+      peakQueueSec: round(provider.stats.peakQueueMs / 1000, 1),
+    },
+    inventory: {
+      gaTickets: run.venue.gaTickets,
+      seats: run.venue.seats,
+      soldByTier,
+      seatsSold,
+      ticketsExpired: L.ticketsExpired,
+      holdsReleased: L.holdsReleased,
+      soldOutEpisodes: L.soldOutEntries,
+      reopened: L.reopened,
+    },
+    engineInvariants: {
+      checked: run.engineViolations !== undefined,
+      violations: run.engineViolations?.length ?? 0,
+      byInvariant,
+      first: run.engineViolations?.[0]?.message ?? null,
+    },
+    errors: run.errors,
+    timings: {
+      setupSec: round(run.timings.setupSec, 2),
+      simulateSec: round(run.timings.simulateSec, 2),
+      checkSec: round(run.timings.checkSec, 2),
+    },
+  };
+}
+
+/** The report without what depends on the machine: equal for equal scenario and seed. */
+export function withoutTimings(report: Report): Omit<Report, (typeof TIMING_FIELDS)[number]> {
+  const copy: Record<string, unknown> = { ...report };
+  for (const field of TIMING_FIELDS) delete copy[field];
+  return copy as Omit<Report, (typeof TIMING_FIELDS)[number]>;
+}

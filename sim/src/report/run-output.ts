@@ -1,0 +1,39 @@
+import type { InvariantViolation } from '../../../engine/src/index.js';
+import type { Arrivals } from '../model/arrivals.js';
+import type { FanCounters, Observations } from '../model/fan-model.js';
+import type { PaymentProvider } from '../model/payment-provider.js';
+import type { Scenario } from '../scenario/types.js';
+import type { Venue } from '../scenario/venue.js';
+import type { Ledger } from './ledger.js';
+import type { MemoryPeak } from './memory.js';
+import type { Series } from './series.js';
+
+/** What any driver hands the report: the raw figures of one run. */
+export interface RunOutput {
+  driver: 'in-process' | 'live';
+  journal: 'memory' | 'compact' | 'remote';
+  scenario: Scenario;
+  venue: Venue;
+  arrivals: Omit<Arrivals, 'at' | 'bot'>;
+  onSaleMs: number;
+  closesMs: number;
+  simEndMs: number;
+  counters: FanCounters;
+  seen: Observations;
+  ledger: Ledger;
+  provider: PaymentProvider;
+  series: Series;
+  /** From checkInvariants over the whole journal (undefined if the driver cannot read the journal). */
+  engineViolations: InvariantViolation[] | undefined;
+  /** The engine's own figures at the end, to compare with the ledger. */
+  engineState: { ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string } | undefined;
+  /** Engine error codes fans and the payment side got, by code. */
+  errors: Record<string, number>;
+  /** Anything the engine threw that is not a BreakwaterError: a bug. */
+  engineErrors: string[];
+  journalEntries: number;
+  commands: number;
+  ticks: number;
+  timings: { setupSec: number; simulateSec: number; checkSec: number; wallSec: number; cpuSec: number };
+  memory: MemoryPeak;
+}

@@ -1,0 +1,46 @@
+import type { Report } from './build.js';
+
+const num = (x: number): string => x.toLocaleString('en-US');
+const pct = (part: number, whole: number): string => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)}%`);
+const secs = (x: number | null): string => (x === null ? '–' : x < 120 ? `${x.toFixed(1)} s` : `${(x / 60).toFixed(1)} min`);
+
+/** The readable summary of a run. */
+export function formatReport(r: Report): string {
+  const b = r.behaviour;
+  const p = r.payments;
+  const lines = [
+    `Breakwater simulation: ${r.scenario} (seed ${r.seed}, ${r.driver}, ${r.journal} journal)`,
+    `  ${r.description}`,
+    '',
+    'Crowd',
+    `  fans ${num(r.fans)} (bots ${num(r.bots)}): pre-queue ${num(r.arrivals.preQueue)}, burst ${num(r.arrivals.burst)}, tail ${num(r.arrivals.tail)}`,
+    `  gave up waiting ${num(b.leftImpatient!)}, left when told sold out ${num(b.leftSoldOut!)}, lost the place offline ${num(b.lost!)} (rejoined ${num(b.rejoins!)})`,
+    `  connection drops ${num(b.drops!)}, reconnects ${num(b.reconnects!)}, never came back ${num(b.neverReturned!)}`,
+    '',
+    'Sale',
+    `  tickets ${num(r.seats)}: sold ${num(r.ticketsSold)} (${pct(r.ticketsSold, r.seats)}), bots bought ${num(b.botTickets!)}`,
+    `  every ticket held or sold ${secs(r.allTakenAtSec)} after the start; sold out (nothing can come back) at ${secs(r.soldOutAtSec)}`,
+    `  waiting fans told within ${secs(r.fansToldSoldOutWithinSec)}` +
+      ` (${r.inventory.soldOutEpisodes} sell-out(s), reopened ${r.inventory.reopened}×)`,
+    `  admitted ${num(r.admitted)} (bots ${num(b.botsAdmitted!)}); wait join → admission p50 ${secs(r.waitSec.p50)}, p90 ${secs(r.waitSec.p90)}, p99 ${secs(r.waitSec.p99)}`,
+    `  from the start (pre-queue fans) p50 ${secs(r.waitFromStartSec.p50)}, p90 ${secs(r.waitFromStartSec.p90)}, p99 ${secs(r.waitFromStartSec.p99)}`,
+    `  holds ${num(b.holdsPlaced!)}: expired ${num(r.holdsExpired)} (${num(r.inventory.ticketsExpired)} tickets, ${num(r.readmittedFromExpiredHolds)} resold to other fans), released ${num(r.inventory.holdsReleased)}`,
+    `  grants unused ${num(b.ignoredGrants! + b.grantsLapsedOffline!)}, fans who found nothing left ${num(b.gotNothing!)}`,
+    '',
+    'Payments',
+    `  provider ${num(p.capacityPerSec)}/s at the end: ${num(p.submitted)} sent, ${num(p.ok)} ok, ${num(p.declined)} declined, ${num(p.providerError)} provider errors, ${num(p.timeout)} timeouts, ${num(p.refunds)} refunds`,
+    `  latency p50 ${num(p.latencyMs.p50)} ms, p90 ${num(p.latencyMs.p90)} ms, p99 ${num(p.latencyMs.p99)} ms; peak utilisation ${p.peakUtilisation}, peak queue ${p.peakQueueSec} s`,
+    '',
+    'Checks',
+    `  oversold ${r.oversold}, per-fan limit violations ${r.perFanLimitViolations}, unresolved holds ${r.unresolvedHolds}`,
+    `  fairness after the start: ${num(r.fairness.admitted)} admitted, ${r.fairness.outOfOrderAdmissions} out of order, Kendall tau ${r.fairness.kendallTau}`,
+    `  engine invariants (checkInvariants over ${num(r.journalEntries)} journal entries): ${r.engineInvariants.checked ? (r.engineInvariants.violations === 0 ? 'all hold' : `${r.engineInvariants.violations} violations`) : 'not checked'}`,
+    '',
+    'Run',
+    `  simulated ${secs(r.simSec)} in ${r.wallSec} s wall, ${r.cpuSec} s cpu (setup ${r.timings.setupSec} s, simulation ${r.timings.simulateSec} s, invariant check ${r.timings.checkSec} s)`,
+    `  ${num(r.simEvents)} engine commands and ticks, ${num(r.simEventsPerSec)}/s; peak heap ${num(r.peakHeapMB)} MB, peak RSS ${num(r.peakRssMB)} MB`,
+    '',
+    r.ok ? 'OK: every invariant holds.' : `FAILED:\n${r.failures.map((f) => `  - ${f}`).join('\n')}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,62 @@
+import type { Scenario } from './types.js';
+
+/** Every field of a scenario; named scenarios override what differs. */
+export const DEFAULT_SCENARIO: Scenario = {
+  name: 'default',
+  description: 'A mid-sized GA on-sale with every fan behaviour switched on at modest rates.',
+  seed: 1,
+  fans: 100_000,
+  inventory: {
+    kind: 'ga',
+    tiers: [
+      { id: 'floor', name: 'Floor', price: 9900, quantity: 4_000, weight: 3 },
+      { id: 'tier1', name: 'Lower tier', price: 7900, quantity: 3_000, weight: 2 },
+      { id: 'tier2', name: 'Upper tier', price: 4900, quantity: 3_000, weight: 1 },
+    ],
+  },
+  event: {
+    preQueueMinutes: 10,
+    closeAfterMinutes: 120,
+    paymentWindowSec: 8 * 60,
+    holdExtensionSec: 0,
+    paymentPendingMaxSec: 15 * 60,
+    maxTicketsPerFan: 4,
+    presenceGraceSec: 60,
+    grantTtlSec: 120,
+    admission: { mode: 'auto', maxActiveShoppers: 2_000, paymentCapacityPerSec: 50 },
+  },
+  arrivals: { preQueueFraction: 0.005, burstFraction: 0.6, burstTauSec: 20, tailTauSec: 300, tailEndSec: 1_800 },
+  behaviour: {
+    ticketsWanted: [20, 45, 15, 20],
+    think: { medianSec: 12, sigma: 0.6 },
+    payThink: { medianSec: 60, sigma: 0.6 },
+    ignoreGrantFraction: 0.03,
+    neverPayFraction: 0.08,
+    releaseFraction: 0.02,
+    acceptFewerFraction: 0.6,
+    patience: { fraction: 0.3, medianSec: 15 * 60, sigma: 0.8 },
+    soldOutLeaveFraction: 0.3,
+    flaky: {
+      fraction: 0.05,
+      secondDropFraction: 0.3,
+      dropAfterMeanSec: 600,
+      beyondGraceFraction: 0.2,
+      neverReturnFraction: 0.05,
+      offline: { medianSec: 8, sigma: 0.8 },
+      rejoinFraction: 0.8,
+    },
+    retry: { fraction: 0.8, maxAttempts: 3, delay: { medianSec: 10, sigma: 0.5 } },
+  },
+  bots: { fraction: 0, joinWindowMs: 500, reactMs: 150, askFor: 0 },
+  payments: {
+    capacityPerSec: 80,
+    latency: { medianMs: 1_500, sigma: 0.4 },
+    baseFailureRate: 0.03,
+    overloadFailureRate: 0.25,
+    timeoutMs: 30_000,
+    capacityChanges: [],
+  },
+  configChanges: [],
+  tickMs: 250,
+  sampleMs: 1_000,
+};

@@ -1,0 +1,54 @@
+import type { EventConfigInput } from '../../../engine/src/index.js';
+import type { Scenario } from './types.js';
+import { gaVenue, generateVenue, loadVenue, type Venue } from './venue.js';
+
+/** Simulated time starts here (any fixed instant: runs must not depend on the wall clock). */
+export const EPOCH_MS = Date.UTC(2026, 5, 1, 9, 0, 0);
+
+export interface SaleTimes {
+  /** All in ms of simulated time: 0 is when the pre-queue opens. */
+  onSaleMs: number;
+  closesMs: number;
+  /** Past every deadline a hold opened before the close can have. */
+  hardEndMs: number;
+}
+
+export function venueOf(s: Scenario): Venue {
+  switch (s.inventory.kind) {
+    case 'ga':
+      return gaVenue(s.inventory.tiers);
+    case 'venue':
+      return generateVenue(s.inventory.venue);
+    case 'venueFile':
+      return loadVenue(s.inventory.path);
+  }
+}
+
+export function saleTimes(s: Scenario): SaleTimes {
+  const onSaleMs = Math.round(s.event.preQueueMinutes * 60_000);
+  const closesMs = onSaleMs + Math.round(s.event.closeAfterMinutes * 60_000);
+  const e = s.event;
+  const hardEndMs = closesMs + 1000 * (e.paymentWindowSec + e.holdExtensionSec + e.paymentPendingMaxSec) + 10 * s.tickMs + 60_000;
+  return { onSaleMs, closesMs, hardEndMs };
+}
+
+/** The organizer's event configuration for the scenario, as the engine takes it. */
+export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfigInput {
+  const t = saleTimes(s);
+  const e = s.event;
+  return {
+    id,
+    name: `Simulated on-sale: ${s.name}`,
+    preQueueOpensAt: EPOCH_MS,
+    onSaleAt: EPOCH_MS + t.onSaleMs,
+    closesAt: EPOCH_MS + t.closesMs,
+    inventory: { tiers: venue.tiers, sections: venue.sections },
+    paymentWindowMs: Math.round(e.paymentWindowSec * 1000),
+    holdExtensionMs: Math.round(e.holdExtensionSec * 1000),
+    paymentPendingMaxMs: Math.round(e.paymentPendingMaxSec * 1000),
+    maxTicketsPerFan: e.maxTicketsPerFan,
+    presenceGraceMs: Math.round(e.presenceGraceSec * 1000),
+    grantTtlMs: Math.round(e.grantTtlSec * 1000),
+    admission: e.admission,
+  };
+}

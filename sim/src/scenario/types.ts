@@ -1,0 +1,152 @@
+import type { AdmissionPolicy } from '../../../engine/src/index.js';
+
+/** A distribution given by its median and log-normal shape (sigma); times in seconds. */
+export interface LogNormalSpec {
+  medianSec: number;
+  sigma: number;
+}
+
+/** General admission: interchangeable tickets; `weight` is how many fans want this tier first. */
+export interface GaTierSpec {
+  id: string;
+  name: string;
+  price: number;
+  quantity: number;
+  weight: number;
+}
+
+/** A venue generated on the fly: sections around a stage, rows going back, seats along each row. */
+export interface GeneratedVenueSpec {
+  sections: number;
+  rowsPerSection: number;
+  seatsPerRow: number;
+  /** Categories from best to worst with the share of seats each gets, by rank. */
+  categories: Array<{ name: string; share: number; weight: number }>;
+}
+
+export type InventorySpec =
+  | { kind: 'ga'; tiers: GaTierSpec[] }
+  | { kind: 'venue'; venue: GeneratedVenueSpec }
+  /** A JSON file: `{ "sections": SectionConfig[] }` (or a whole `inventory`), plus optional `categoryWeights`. */
+  | { kind: 'venueFile'; path: string };
+
+export interface ArrivalSpec {
+  /** Fans already waiting in the pre-queue before the start, arriving evenly while it is open. */
+  preQueueFraction: number;
+  /** Fans arriving in the burst just after the start. */
+  burstFraction: number;
+  /** Burst arrivals fall off exponentially with this time constant. */
+  burstTauSec: number;
+  /** The rest: a Poisson tail whose rate decays with this time constant ... */
+  tailTauSec: number;
+  /** ... cut off here (seconds after the start). */
+  tailEndSec: number;
+}
+
+export interface FanSpec {
+  /** Weights for wanting 1, 2, 3, ... tickets (capped by the per-fan limit). */
+  ticketsWanted: number[];
+  /** Admission → hold request. */
+  think: LogNormalSpec;
+  /** Hold → start paying. */
+  payThink: LogNormalSpec;
+  /** Admitted fans who never use the grant (walked away from the screen). */
+  ignoreGrantFraction: number;
+  /** Fans who hold and then never pay: the hold expires. */
+  neverPayFraction: number;
+  /** Fans who hold and let the tickets go early. */
+  releaseFraction: number;
+  /** When the preferred tier or category lacks enough, take fewer rather than switch. */
+  acceptFewerFraction: number;
+  /** Fans who give up waiting; patience counts from when the line starts moving (the start, or the join after it). */
+  patience: { fraction: number } & LogNormalSpec;
+  /** Waiting fans told "sold out" who leave the queue (the rest keep their place in case tickets return). */
+  soldOutLeaveFraction: number;
+  /** Fans on flaky networks: they drop and reconnect. */
+  flaky: {
+    fraction: number;
+    /** Of the flaky: a second drop later. */
+    secondDropFraction: number;
+    /** Mean time from joining (or reconnecting) to a drop. */
+    dropAfterMeanSec: number;
+    /** Of the drops: away longer than the presence grace period. */
+    beyondGraceFraction: number;
+    /** Of the drops: never come back. */
+    neverReturnFraction: number;
+    /** A short drop lasts this long. */
+    offline: LogNormalSpec;
+    /** Of the fans who lost their place: join again at the back. */
+    rejoinFraction: number;
+  };
+  /** After a failed payment. */
+  retry: { fraction: number; maxAttempts: number; delay: LogNormalSpec };
+}
+
+export interface BotSpec {
+  /** Share of all identities that are bots. */
+  fraction: number;
+  /** Bots join within this many milliseconds of the start. */
+  joinWindowMs: number;
+  /** Admission → hold, and hold → pay. */
+  reactMs: number;
+  /** Tickets a bot asks for; 0 means the per-fan limit (asking for more probes the limit and is refused). */
+  askFor: number;
+}
+
+export interface PaymentSpec {
+  /** Payments per second the provider can process. */
+  capacityPerSec: number;
+  /** Network and processing latency when idle. */
+  latency: { medianMs: number; sigma: number };
+  /** Cards declined when idle. */
+  baseFailureRate: number;
+  /** Extra provider errors at full utilisation (rises with the square of utilisation above 70%). */
+  overloadFailureRate: number;
+  /** The checkout gives up on a payment stuck this long in the provider's queue and reports it failed. */
+  timeoutMs: number;
+  /** Provider capacity changes mid-sale (a brownout). */
+  capacityChanges: Array<{ atSec: number; capacityPerSec: number }>;
+}
+
+/** The organizer retunes the live event (e.g. the declared payment capacity after a brownout). */
+export interface ConfigChangeSpec {
+  atSec: number;
+  admission: AdmissionPolicy;
+}
+
+export interface EventSpec {
+  preQueueMinutes: number;
+  /** The sale closes this long after the start. */
+  closeAfterMinutes: number;
+  paymentWindowSec: number;
+  holdExtensionSec: number;
+  paymentPendingMaxSec: number;
+  maxTicketsPerFan: number;
+  presenceGraceSec: number;
+  grantTtlSec: number;
+  admission: AdmissionPolicy;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  seed: number;
+  /** Every identity that joins, bots included. */
+  fans: number;
+  inventory: InventorySpec;
+  event: EventSpec;
+  arrivals: ArrivalSpec;
+  behaviour: FanSpec;
+  bots: BotSpec;
+  payments: PaymentSpec;
+  configChanges: ConfigChangeSpec[];
+  /** How often the host ticks the engine (the gateway: every few hundred ms). */
+  tickMs: number;
+  /** Time-series resolution for the report. */
+  sampleMs: number;
+}
+
+/** A scenario file gives only what differs from the defaults. */
+export type ScenarioPatch = DeepPartial<Scenario> & { name: string };
+
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
