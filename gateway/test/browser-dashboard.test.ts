@@ -54,7 +54,7 @@ describe('dashboard (browser)', () => {
       expect(await card.locator('svg').count()).toBe(4);
       await expect.poll(() => page.locator('#totals [data-figure="Connections"] dd').textContent(), WAIT).toBe('6');
       expect(await page.locator('#workers tr').count()).toBeGreaterThanOrEqual(1);
-      expect(await page.locator('#workers').textContent()).toMatch(/browser-test/);
+      expect(await page.locator('#workers').textContent()).toMatch(/test \(pid/);
       await page.screenshot({ path: screenshotPath('dashboard-1.png'), fullPage: true });
     } finally {
       clearInterval(timer);

@@ -8,6 +8,7 @@ import { EngineHost } from '../../src/engine-link/engine-host.js';
 import { InProcessEngineLink } from '../../src/engine-link/in-process.js';
 import type { EventSettings } from '../../src/event-settings.js';
 import { startGatewayServer, type GatewayServer } from '../../src/server.js';
+import type { StaticSite } from '../../src/static-site.js';
 
 export const API_KEY = 'test-api-key-0123456789';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -48,16 +49,27 @@ export function eventConfig(now: number, overrides: Partial<EventConfigInput> = 
   };
 }
 
-export async function startTestGateway(options: { limits?: Partial<GatewayLimits>; demoDelayMs?: number; decision?: 'approve' | 'decline' } = {}): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  limits?: Partial<GatewayLimits>;
+  demoDelayMs?: number;
+  decision?: 'approve' | 'decline';
+  /** The pages to serve (the browser tests bundle them like `npm start` does). */
+  site?: StaticSite;
+  /** Addresses free of the per-address limits. */
+  exemptIps?: string[];
+}
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const clock = new SimulatedClock(Math.floor(Date.now() / 1000) * 1000);
   const host = new EngineHost({ clock, log: () => undefined });
   const link = new InProcessEngineLink(host);
   const server = await startGatewayServer({
     link,
     serverId: 'test',
+    ...(options.site === undefined ? {} : { site: options.site }),
     log: () => undefined,
     options: {
-      host: '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: [], trustProxy: false,
+      host: '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: options.exemptIps ?? [], trustProxy: false,
       demoPayments: { decision: options.decision ?? 'approve', delayMs: options.demoDelayMs ?? 0 },
       limits: { ...DEFAULT_LIMITS, ...options.limits },
     },
