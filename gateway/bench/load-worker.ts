@@ -14,6 +14,7 @@
 import { connect, type Socket } from 'node:net';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ServerMessage } from '../src/protocol/index.js';
 import { LatencyHistogram } from './histogram.js';
+import { clientFrame, controlFrame, readFrames, upgradeRequest } from './ws-wire.js';
 
 export type LoadCommand =
   | { type: 'connect'; port: number; count: number; localAddresses: string[]; concurrency: number; timeoutMs: number }
@@ -77,22 +78,9 @@ function send(report: LoadReport): void {
   process.send!(report);
 }
 
-/** One client frame: FIN + binary, masked with a zero key (valid per RFC 6455; the payload is unchanged). */
-function frame(payload: Uint8Array): Buffer {
-  const len = payload.byteLength;
-  const head = len < 126 ? Buffer.from([0x82, 0x80 | len, 0, 0, 0, 0]) : Buffer.from([0x82, 0x80 | 126, len >> 8, len & 255, 0, 0, 0, 0]);
-  return Buffer.concat([head, payload]);
-}
+const UPGRADE = (port: number) => upgradeRequest('127.0.0.1', port);
 
-function control(opcode: number, payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
-}
-
-const UPGRADE = (port: number) =>
-  `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-  'Sec-WebSocket-Key: YnJlYWt3YXRlci1iZW5jaA==\r\nSec-WebSocket-Version: 13\r\n\r\n';
-
-const HELLO = frame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, client: 'bench' }));
+const HELLO = clientFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, client: 'bench' }));
 
 function onMessage(c: Client, message: ServerMessage, recvAt: number): void {
   switch (message.t) {
@@ -154,31 +142,18 @@ function onData(c: Client, chunk: Buffer): void {
     c.sock.write(HELLO);
     buf = buf.subarray(end + 4);
   }
-  let off = 0;
-  while (buf.length - off >= 2) {
-    const b0 = buf[off]!;
-    let len = buf[off + 1]! & 0x7f;
-    let head = 2;
-    if (len === 126) {
-      if (buf.length - off < 4) break;
-      len = buf.readUInt16BE(off + 2);
-      head = 4;
-    } else if (len === 127) {
-      if (buf.length - off < 10) break;
-      len = Number(buf.readBigUInt64BE(off + 2));
-      head = 10;
-    }
-    if (buf.length - off < head + len) break;
-    const payload = buf.subarray(off + head, off + head + len);
-    off += head + len;
-    const opcode = b0 & 0x0f;
+  let closed = false;
+  const off = readFrames(buf, 0, (opcode, payload) => {
     if (opcode === 2) onMessage(c, decodeServerMessage(payload), recvAt);
-    else if (opcode === 9) c.sock.write(control(0xa, Buffer.from(payload)));
+    else if (opcode === 9) c.sock.write(controlFrame(0xa, Buffer.from(payload)));
     else if (opcode === 8) {
-      fail(c, `closed ${len >= 2 ? payload.readUInt16BE(0) : ''}`);
-      return;
+      fail(c, `closed ${payload.length >= 2 ? payload.readUInt16BE(0) : ''}`);
+      closed = true;
+      return false;
     }
-  }
+    return true;
+  });
+  if (closed) return;
   if (off < buf.length) c.buf = Buffer.from(buf.subarray(off));
 }
 
@@ -277,7 +252,7 @@ async function joinAll(cmd: Extract<LoadCommand, { type: 'join' }>): Promise<voi
           continue;
         }
         c.joinSentAt = now();
-        c.sock.write(frame(encodeMessage({ t: 'join', rid: 1, eventId: cmd.eventId, fanId: `${cmd.fanPrefix}-${i}`, token: null, powChallenge: null, powNonce: null })));
+        c.sock.write(clientFrame(encodeMessage({ t: 'join', rid: 1, eventId: cmd.eventId, fanId: `${cmd.fanPrefix}-${i}`, token: null, powChallenge: null, powNonce: null })));
       }
       if (sent < targets.length) setTimeout(pace, 1);
     };

@@ -9,8 +9,27 @@ import { renderHtml } from './report/html.js';
 import { Progress } from './report/progress.js';
 import { formatReport } from './report/text.js';
 import { simulate } from './run.js';
+import { parseLiveUrl, runLive } from './live/driver.js';
+import { buildLiveReport, formatLive } from './live/report.js';
 
-function main(argv: readonly string[]): number {
+async function live(opts: CliOptions): Promise<number> {
+  try {
+    parseLiveUrl(opts.live!);
+    if (opts.apiKey === undefined) throw new Error('--live needs the organizer API key: BREAKWATER_API_KEY or --api-key');
+    if (opts.html !== undefined) throw new Error('--html is not available in live mode');
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  const log = opts.progress ? (line: string) => void process.stderr.write(`${line}\n`) : undefined;
+  const run = await runLive(opts.scenario, { url: opts.live!, apiKey: opts.apiKey!, timeScale: opts.timeScale, procs: opts.procs, webhookSecret: opts.webhookSecret, log });
+  const report = buildLiveReport(run, opts.live!);
+  process.stdout.write(`${formatReport(report)}\n${formatLive(report)}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  return report.ok ? 0 : 1;
+}
+
+function main(argv: readonly string[]): number | Promise<number> {
   let opts: CliOptions;
   try {
     opts = parseArgs(argv);
@@ -26,6 +45,7 @@ function main(argv: readonly string[]): number {
     for (const s of Object.values(SCENARIOS)) process.stdout.write(`${s.name.padEnd(18)} ${s.description}\n`);
     return 0;
   }
+  if (opts.live !== undefined) return live(opts);
   const progress = opts.progress ? new Progress() : undefined;
   const { report, output } = simulate(opts.scenario, { progress, viaExecute: opts.viaExecute, journal: opts.journal });
   if (opts.html !== undefined) writeFileSync(opts.html, renderHtml(report, output));
@@ -35,4 +55,14 @@ function main(argv: readonly string[]): number {
   return report.ok ? 0 : 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+const code = main(process.argv.slice(2));
+if (typeof code === 'number') process.exitCode = code;
+else {
+  code.then(
+    (c) => process.exit(c),
+    (err: unknown) => {
+      process.stderr.write(`live run failed: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

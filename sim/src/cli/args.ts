@@ -10,6 +10,12 @@ export interface CliOptions {
   progress: boolean;
   list: boolean;
   help: boolean;
+  /** Live mode: the gateway's URL (127.0.0.1 only). */
+  live: string | undefined;
+  timeScale: number;
+  procs: number | undefined;
+  apiKey: string | undefined;
+  webhookSecret: string | undefined;
 }
 
 export const USAGE = `Usage: npm run sim -- [options]
@@ -36,6 +42,15 @@ Exits 1 if any invariant or check fails, 2 on bad options.
   --json                     print the report as one JSON object on the last line
   --html FILE                write a self-contained HTML report with charts
   --no-progress              no progress bar (it is drawn on stderr only on a terminal anyway)
+
+Live mode: real WebSocket fans against a running gateway on 127.0.0.1.
+  --live URL                 e.g. http://127.0.0.1:8080 (any other host is refused)
+  --time-scale N             model seconds per real second (default 30): every window and the
+                             arrival curve are compressed, every rate multiplied
+  --procs N                  load processes (default max(2, fans/10,000); each ≤ 15,000 sockets)
+  --api-key KEY              the organizer API key (default: BREAKWATER_API_KEY)
+  --webhook-secret S         pay by signing the payment webhook (default: BREAKWATER_WEBHOOK_SECRET;
+                             without one, fans pay through the demo checkout)
 `;
 
 function parseValue(raw: string): unknown {
@@ -53,7 +68,11 @@ function number(flag: string, raw: string | undefined, min: number, max = Infini
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const opts = { json: false, html: undefined as string | undefined, viaExecute: false, journal: 'compact' as 'memory' | 'compact', progress: true, list: false, help: false };
+  const opts = {
+    json: false, html: undefined as string | undefined, viaExecute: false, journal: 'compact' as 'memory' | 'compact', progress: true, list: false, help: false,
+    live: undefined as string | undefined, timeScale: 30, procs: undefined as number | undefined,
+    apiKey: process.env.BREAKWATER_API_KEY || undefined, webhookSecret: process.env.BREAKWATER_WEBHOOK_SECRET || undefined,
+  };
   let name = 'arena';
   const edits: Array<(s: Scenario) => void> = [];
   for (let i = 0; i < argv.length; i++) {
@@ -88,6 +107,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         opts.journal = v;
         break;
       }
+      case '--live': opts.live = value(); break;
+      case '--time-scale': opts.timeScale = number(flag, value(), 0.01, 10_000); break;
+      case '--procs': opts.procs = Math.round(number(flag, value(), 1, 64)); break;
+      case '--api-key': opts.apiKey = value(); break;
+      case '--webhook-secret': opts.webhookSecret = value(); break;
       case '--json': opts.json = true; break;
       case '--html': opts.html = value(); break;
       case '--no-progress': opts.progress = false; break;
