@@ -1,0 +1,392 @@
+/**
+ * The live driver: the same fan model as the simulated mode, on the wall
+ * clock compressed by --time-scale, carrying its commands to a running
+ * gateway through real WebSocket clients in forked load processes
+ * (worker.ts). The scenario's event is created through the organizer API;
+ * what fans observe comes back through FanEvents, and the final state is
+ * read from the organizer API.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
+import type { AdmissionPolicy, HoldRequest } from '../../../engine/src/index.js';
+import type { Code, SaleCommands } from '../drivers/driver.js';
+import { generateArrivals } from '../model/arrivals.js';
+import { EventQueue } from '../model/event-queue.js';
+import { Fan, FanTable, fanIdOf } from '../model/fan-table.js';
+import { FanModel } from '../model/fan-model.js';
+import { PaymentProvider } from '../model/payment-provider.js';
+import { Rng } from '../model/rng.js';
+import { eventConfigOf, saleTimes, venueOf } from '../scenario/event-config.js';
+import type { Scenario } from '../scenario/types.js';
+import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const PER_PROC_MAX = 15_000;
+const PER_SOURCE_ADDRESS = 10_000;
+
+export interface LiveOptions {
+  url: string;
+  apiKey: string;
+  /** Model seconds per real second. */
+  timeScale: number;
+  procs?: number;
+  webhookSecret?: string;
+  log?: (line: string) => void;
+}
+
+/** The loopback source addresses of load process `proc` (0-based): give them to the gateway's --exempt-ip. */
+export function sourceAddresses(proc: number, share: number): string[] {
+  return Array.from({ length: Math.max(1, Math.ceil(share / PER_SOURCE_ADDRESS)) }, (_, k) => `127.3.${proc + 1}.${k + 1}`);
+}
+
+export function procsFor(fans: number, requested?: number): number {
+  return Math.max(requested ?? Math.max(2, Math.ceil(fans / 10_000)), Math.ceil(fans / PER_PROC_MAX));
+}
+
+/** Refuses anything but a gateway on 127.0.0.1. */
+export function parseLiveUrl(url: string): { port: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`--live needs a URL like http://127.0.0.1:8080, got "${url}"`);
+  }
+  if (u.hostname !== '127.0.0.1') throw new Error(`--live only targets a gateway on 127.0.0.1 (got ${u.hostname})`);
+  if (!['http:', 'ws:'].includes(u.protocol)) throw new Error('--live takes http:// or ws:// (plain, on loopback)');
+  return { port: Number(u.port || 80) };
+}
+
+export interface LiveObservations {
+  /** Admissions heard, with the engine's admission instant (grant expiry − TTL) and the fan's number. */
+  admissions: Array<{ fan: number; number: number; admittedAt: number; postStart: boolean }>;
+  /** Admissions heard by fans the model had already taken out of the line (a leave crossing the admission). */
+  admittedAfterLeaving: number;
+  stats: WorkerStats[];
+  joinHist: LatencyHistogram;
+  updateHist: LatencyHistogram;
+  finalStatus: { phase: string; tickets: { free: number; held: number; sold: number }; holds: { active: number; paymentPending: number; expired: number; released: number }; admitted: number; joined: number };
+  eventId: string;
+  timeScale: number;
+  procs: number;
+  realSec: number;
+  holdsSettledWithinSec: number | null;
+}
+
+export async function runLive(s: Scenario, options: LiveOptions) {
+  const log = options.log ?? (() => undefined);
+  const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
+  const { port } = parseLiveUrl(options.url);
+  const base = `http://127.0.0.1:${port}`;
+  const scale = options.timeScale;
+  const api = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const response = await fetch(`${base}${path}`, {
+      method, headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    const parsed = text.length > 0 ? JSON.parse(text) : null;
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
+    return parsed;
+  };
+
+  const rng = new Rng(s.seed);
+  const times = saleTimes(s);
+  const venue = venueOf(s);
+  const arrivals = generateArrivals(s.fans, times.onSaleMs, s.arrivals, s.bots, rng.fork('arrivals'));
+  const fans = new FanTable(s.fans, arrivals.bot);
+  const agenda = new EventQueue();
+  const provider = new PaymentProvider(s.payments, rng.fork('payments'));
+  let cursor = 0;
+  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, () => cursor, times.onSaleMs, times.closesMs);
+
+  // The event, in real time: every duration divided by the scale, every rate multiplied.
+  const eventId = `sim-${s.name.replace(/[^a-z0-9-]/gi, '')}-${randomBytes(4).toString('hex')}`;
+  const t0 = Date.now() + 1500;
+  const config = eventConfigOf(s, venue, eventId);
+  const real = (modelMs: number) => Math.max(1, Math.round(modelMs / scale));
+  const scaleAdmission = (a: AdmissionPolicy): AdmissionPolicy => {
+    const out = { ...a } as AdmissionPolicy & { fansPerMinute?: number };
+    if (out.mode === 'rate') out.fansPerMinute = out.fansPerMinute * scale;
+    if (out.paymentCapacityPerSec !== undefined) out.paymentCapacityPerSec = out.paymentCapacityPerSec * scale;
+    return out;
+  };
+  const liveConfig = {
+    ...config,
+    name: `Live simulation: ${s.name}`,
+    preQueueOpensAt: t0,
+    onSaleAt: t0 + real(times.onSaleMs),
+    closesAt: t0 + real(times.closesMs),
+    // The engine's floors (10 s window, 1 s grace, 5 s grant): a high scale cannot go below them.
+    paymentWindowMs: Math.max(10_000, real(config.paymentWindowMs ?? 600_000)),
+    holdExtensionMs: config.holdExtensionMs === 0 ? 0 : real(config.holdExtensionMs ?? 0),
+    paymentPendingMaxMs: Math.max(1_000, real(config.paymentPendingMaxMs ?? 900_000)),
+    presenceGraceMs: Math.max(1_000, real(config.presenceGraceMs ?? 60_000)),
+    grantTtlMs: Math.max(5_000, real(config.grantTtlMs ?? 120_000)),
+    admission: scaleAdmission(config.admission ?? { mode: 'auto' }),
+  };
+  await api('POST', '/api/events', { config: liveConfig, publish: true, settings: {} });
+  log(`live: event ${eventId} created; pre-queue at +1.5 s, on sale at +${((liveConfig.onSaleAt - Date.now()) / 1000).toFixed(1)} s, closes at +${((liveConfig.closesAt - Date.now()) / 1000).toFixed(1)} s (time scale ×${scale})`);
+
+  // Load processes.
+  const procs = procsFor(s.fans, options.procs);
+  const children: ChildProcess[] = [];
+  const kill = () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  try {
+    const shares = Array.from({ length: procs }, (_, i) => Math.floor(s.fans / procs) + (i < s.fans % procs ? 1 : 0));
+    if (shares.some((n) => n > PER_PROC_MAX)) throw new Error(`more than ${PER_PROC_MAX} sockets per load process: use --procs ≥ ${Math.ceil(s.fans / PER_PROC_MAX)}`);
+    const addresses = shares.map((share, i) => sourceAddresses(i, share));
+    log(`live: ${procs} load processes from ${addresses.flat().join(', ')} (start the gateway with --exempt-ip for each)`);
+    await Promise.all(shares.map(async (_, i) => {
+      const child = fork(join(HERE, 'worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`load process exited (${code}) at start`)));
+        child.send({ type: 'init', port, eventId, localAddresses: addresses[i]!, webhookSecret: options.webhookSecret } satisfies ToWorker);
+      });
+    }));
+    const worker = (fan: number) => children[fan % procs]!;
+    const to = (fan: number, m: ToWorker) => worker(fan).send(m);
+
+    // Tickets free per option, as the fan page shows them: polled from the public event info.
+    const free = venue.options.map((o) => (o.kind === 'tier' ? venue.tiers.find((t) => t.id === o.id)?.quantity ?? 0 : Infinity));
+    const pollFree = async () => {
+      try {
+        const info = await (await fetch(`${base}/api/public/events/${eventId}`, { signal: AbortSignal.timeout(5000) })).json() as { tiers: Array<{ id: string; free: number }>; categories: Array<{ category: string; free: number }> };
+        venue.options.forEach((o, i) => {
+          free[i] = o.kind === 'tier' ? info.tiers.find((t) => t.id === o.id)?.free ?? 0 : info.categories.find((c) => c.category === o.id)?.free ?? 0;
+        });
+      } catch {
+        /* keep the last figures */
+      }
+    };
+
+    // A place taken anew by a fan's token join after it was lost: the model's rejoin answers at once.
+    const freshPlace = new Uint8Array(s.fans);
+    const requests = venue.options.map((o) => (quantity: number): HoldRequest => (o.kind === 'tier' ? { kind: 'tickets', tierId: o.id, quantity } : { kind: 'best', category: o.id, quantity }));
+    let commands = 0;
+    const commandsImpl: SaleCommands = {
+      join(fan) {
+        commands++;
+        if (freshPlace[fan] === 1) {
+          freshPlace[fan] = 0;
+          model.onJoin(fan, undefined);
+          return;
+        }
+        to(fan, { type: 'join', fan, fanId: fanIdOf(fan) });
+      },
+      leave(fan) {
+        commands++;
+        to(fan, { type: 'leave', fan });
+      },
+      presence(fan, connected) {
+        commands++;
+        to(fan, { type: connected ? 'resume' : 'drop', fan });
+      },
+      hold(fan, _grant, option, quantity, attempt) {
+        commands++;
+        to(fan, { type: 'hold', fan, request: requests[option]!(quantity), attempt });
+      },
+      startPayment(fan, _hold, attempt) {
+        commands++;
+        to(fan, { type: 'pay', fan, attempt });
+      },
+      release(fan) {
+        commands++;
+        to(fan, { type: 'release', fan });
+      },
+      confirm(fan) {
+        commands++;
+        to(fan, { type: 'settle', fan, decision: 'approve' });
+      },
+      fail(fan) {
+        commands++;
+        to(fan, { type: 'settle', fan, decision: 'decline' });
+      },
+      available: (option) => free[option]!,
+    };
+    model.commands = commandsImpl;
+
+    const modelNow = () => (Date.now() - t0) * scale;
+    const modelAt = (epochMs: number) => (epochMs - t0) * scale;
+    const obs: LiveObservations['admissions'] = [];
+    const soldOutAts = new Set<number>();
+    const errors: Record<string, number> = {};
+    const code = (c: Code): Code => {
+      if (c !== undefined) errors[c] = (errors[c] ?? 0) + 1;
+      return c;
+    };
+    const grantTtl = liveConfig.grantTtlMs;
+    let pending = 0;
+    let admittedAfterLeaving = 0;
+
+    const onWorker = (m: FromWorker) => {
+      cursor = Math.max(cursor, modelNow());
+      switch (m.type) {
+        case 'joined':
+          pending--;
+          return model.onJoin(m.fan, code(m.code));
+        case 'resumed':
+          code(m.code);
+          if (m.code === undefined && !m.restored && fans.state[m.fan] === Fan.WAITING) {
+            // Away past the grace: the token join took a new place at the back.
+            model.onLost(m.fan);
+            freshPlace[m.fan] = 1;
+            model.arrive(m.fan);
+          }
+          return;
+        case 'admitted':
+          if (fans.state[m.fan] !== Fan.WAITING) {
+            // Live, a leave and the fan's admission can cross on the wire: the engine admitted it before the leave arrived.
+            admittedAfterLeaving++;
+            return;
+          }
+          obs.push({ fan: m.fan, number: m.number, admittedAt: m.expiresAt - grantTtl, postStart: m.postStart });
+          return model.onAdmitted(m.fan, 0, Math.min(cursor, modelAt(m.expiresAt - grantTtl)), cursor);
+        case 'soldOut':
+          if (soldOutAts.has(m.at)) return;
+          soldOutAts.add(m.at);
+          return model.onSoldOut(modelAt(m.at), cursor);
+        case 'held':
+          return model.onHold(m.fan, code(m.code), 0, m.quantity);
+        case 'payStarted':
+          return model.onPaymentStarted(m.fan, code(m.code));
+        case 'released':
+          return model.onRelease(m.fan, code(m.code));
+        case 'settled':
+          return m.kind === 'confirm' ? model.onConfirm(m.fan, code(m.code)) : model.onFail(m.fan, code(m.code));
+        default:
+          return;
+      }
+    };
+    for (const c of children) c.on('message', onWorker);
+
+    // Wait for the pre-queue (or the sale) to open before the first arrival.
+    for (let i = 0; ; i++) {
+      const details = await api('GET', `/api/events/${eventId}`);
+      if (details.status.phase !== 'scheduled' && details.status.phase !== 'draft') break;
+      if (i > 200) throw new Error(`event did not open: ${details.status.phase}`);
+      await sleep(50);
+    }
+
+    // The clock: every due arrival and timed step, in time order, every few ms.
+    const at = arrivals.at;
+    let ai = 0;
+    let lastPoll = 0;
+    let lastStatus = 0;
+    let soldOutQuiet = false;
+    const controls = s.configChanges.map((c) => ({ at: times.onSaleMs + c.atSec * 1000, admission: c.admission }));
+    let ci = 0;
+    const agendaControl: Array<{ at: number; run: () => void }> = [];
+    for (const change of s.payments.capacityChanges) {
+      agendaControl.push({ at: times.onSaleMs + change.atSec * 1000, run: () => provider.setCapacity(change.capacityPerSec) });
+    }
+    agendaControl.sort((a, b) => a.at - b.at);
+    let progressAt = 0;
+    for (;;) {
+      const nowModel = modelNow();
+      for (;;) {
+        const ta = ai < s.fans ? at[ai]! : Infinity;
+        const te = agenda.peekTime();
+        const tk = agendaControl.length > 0 ? agendaControl[0]!.at : Infinity;
+        const t = Math.min(ta, te, tk);
+        if (t > nowModel) break;
+        cursor = Math.max(cursor, t);
+        if (t === tk) agendaControl.shift()!.run();
+        else if (t === te) {
+          const fan = agenda.topFan();
+          const step = agenda.topStep();
+          agenda.pop();
+          model.step(fan, step);
+        } else {
+          pending++;
+          model.arrive(ai++);
+        }
+      }
+      while (ci < controls.length && controls[ci]!.at <= nowModel) {
+        const admission = scaleAdmission(controls[ci++]!.admission);
+        void api('PATCH', `/api/events/${eventId}`, { config: { admission } }).catch((err: Error) => log(`live: retune failed: ${err.message}`));
+      }
+      const realNow = Date.now();
+      if (realNow - lastPoll > 300) {
+        lastPoll = realNow;
+        void pollFree();
+      }
+      if (realNow - progressAt > 2000) {
+        progressAt = realNow;
+        log(`live: t${nowModel < times.onSaleMs ? '-' : '+'}${Math.round(Math.abs(nowModel - times.onSaleMs) / 1000)} s (model) arrived ${ai}/${s.fans} admitted ${model.counters.admitted} bought ${model.counters.ticketsBoughtAsTold} tickets`);
+      }
+      // Done: past the close; or every fan arrived, the sale sold out and nothing is held or being paid.
+      if (nowModel > times.closesMs) break;
+      if (ai >= s.fans && soldOutAts.size > 0 && model.paymentsInFlight === 0 && realNow - lastStatus > 500) {
+        lastStatus = realNow;
+        const status = (await api('GET', `/api/events/${eventId}`)).status;
+        if (status.phase === 'soldOut' && status.holds.active === 0 && pending <= 0) {
+          if (soldOutQuiet) break;
+          soldOutQuiet = true;
+        } else soldOutQuiet = false;
+      }
+      await sleep(5);
+    }
+    const simEndMs = cursor;
+    const simulateSec = (performance.now() - wallStart) / 1000;
+
+    // Close the sale and wait for every hold to end (windows are short in real time).
+    const checkStart = performance.now();
+    const settleStart = Date.now();
+    await api('POST', `/api/events/${eventId}/close`).catch(() => undefined);
+    const maxWait = liveConfig.paymentWindowMs + liveConfig.holdExtensionMs + liveConfig.paymentPendingMaxMs + 5000;
+    let status = (await api('GET', `/api/events/${eventId}`)).status;
+    while (status.holds.active > 0 && Date.now() - settleStart < maxWait) {
+      await sleep(200);
+      status = (await api('GET', `/api/events/${eventId}`)).status;
+    }
+    const holdsSettledWithinSec = status.holds.active === 0 ? (Date.now() - settleStart) / 1000 : null;
+    await sleep(300);
+
+    const stats = await Promise.all(children.map((c) => new Promise<WorkerStats>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.type !== 'stats') return;
+        c.off('message', onMessage);
+        resolve(m);
+      };
+      c.on('message', onMessage);
+      c.once('exit', () => reject(new Error('load process exited before its report')));
+      c.send({ type: 'stop' } satisfies ToWorker);
+    })));
+    const joinHist = new LatencyHistogram();
+    const updateHist = new LatencyHistogram();
+    for (const st of stats) {
+      joinHist.add(st.joinHist);
+      updateHist.add(st.updateHist);
+    }
+    const checkSec = (performance.now() - checkStart) / 1000;
+    const live: LiveObservations = {
+      admissions: obs, admittedAfterLeaving, stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec,
+      finalStatus: { phase: status.phase, tickets: status.tickets, holds: status.holds, admitted: status.admitted, joined: status.joined },
+    };
+    const { at: _at, bot: _bot, ...arrivalCounts } = arrivals;
+    const cpu = process.cpuUsage(cpuStart);
+    return {
+      scenario: s, venue, arrivals: arrivalCounts, onSaleMs: times.onSaleMs, closesMs: times.closesMs, simEndMs, counters: model.counters, seen: model.seen,
+      provider, errors, commands, live,
+      timings: { setupSec: 0, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 },
+    };
+  } finally {
+    for (const c of children) if (c.connected) c.disconnect();
+    await sleep(100);
+    kill();
+    process.off('exit', kill);
+  }
+}
+
+export type LiveRunOutput = Awaited<ReturnType<typeof runLive>>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,54 @@
+/** IPC between the live coordinator (sim/src/live/driver.ts) and its load processes (worker.ts). */
+import type { HistogramData } from '../../../gateway/bench/histogram.js';
+import type { HoldRequest } from '../../../engine/src/index.js';
+
+export interface WorkerInit {
+  type: 'init';
+  port: number;
+  eventId: string;
+  /** Loopback source addresses this process binds its sockets to (spread over them). */
+  localAddresses: string[];
+  /** Signs the payment webhook itself when set; otherwise pays through the demo checkout. */
+  webhookSecret: string | undefined;
+}
+
+export type ToWorker =
+  | WorkerInit
+  | { type: 'join'; fan: number; fanId: string }
+  | { type: 'leave'; fan: number }
+  | { type: 'drop'; fan: number }
+  | { type: 'resume'; fan: number }
+  | { type: 'hold'; fan: number; request: HoldRequest; attempt: number }
+  | { type: 'pay'; fan: number; attempt: number }
+  | { type: 'release'; fan: number }
+  | { type: 'settle'; fan: number; decision: 'approve' | 'decline' }
+  | { type: 'stop' };
+
+export interface WorkerStats {
+  type: 'stats';
+  joinHist: HistogramData;
+  updateHist: HistogramData;
+  opened: number;
+  peakOpen: number;
+  /** Transport failures: connect errors, unexpected closes, protocol errors, refused upgrades, HTTP failures. */
+  transport: Record<string, number>;
+  /** Error codes the gateway answered, by code. */
+  codes: Record<string, number>;
+  /** Tickets each fan was told it bought ("fanId": n), and tickets by tier. */
+  purchasedByFan: Record<string, number>;
+  purchasedByTier: Record<string, number>;
+  /** Payments settled whose outcome the fan never saw (offline for good). */
+  unobserved: number;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'joined'; fan: number; code: string | undefined; number: number; postStart: boolean }
+  | { type: 'resumed'; fan: number; code: string | undefined; restored: boolean; number: number }
+  | { type: 'admitted'; fan: number; number: number; expiresAt: number; postStart: boolean }
+  | { type: 'soldOut'; at: number }
+  | { type: 'held'; fan: number; code: string | undefined; quantity: number }
+  | { type: 'payStarted'; fan: number; code: string | undefined }
+  | { type: 'released'; fan: number; code: string | undefined }
+  | { type: 'settled'; fan: number; kind: 'confirm' | 'fail'; code: string | undefined }
+  | WorkerStats;

@@ -1,0 +1,161 @@
+/**
+ * The report of a live run: the simulated mode's Report (same fields, from
+ * what fans observed and the organizer API's final event state instead of
+ * the engine's journal) plus `live`: latencies, connections and errors.
+ */
+import type { Report } from '../report/build.js';
+import { fairness } from '../report/fairness.js';
+import { percentiles } from '../report/stats.js';
+import type { LiveRunOutput } from './driver.js';
+
+export interface LiveReport extends Report {
+  live: {
+    url: string;
+    eventId: string;
+    timeScale: number;
+    loadProcesses: number;
+    realSec: number;
+    joinLatencyMs: ReturnType<import('../../../gateway/bench/histogram.js').LatencyHistogram['summary']>;
+    queueUpdateLatencyMs: ReturnType<import('../../../gateway/bench/histogram.js').LatencyHistogram['summary']>;
+    connections: { opened: number; peakOpen: number };
+    errors: { total: number; transport: Record<string, number>; byCode: Record<string, number> };
+    ticketsToldPurchased: number;
+    admittedAfterLeaving: number;
+    paymentOutcomesUnobserved: number;
+    holdsSettledWithinSec: number | null;
+    finalEvent: LiveRunOutput['live']['finalStatus'];
+  };
+}
+
+const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Codes the gateway answers that only a broken run produces (the rest are the sale answering the model: sold out, expired, …). */
+const TRANSPORT_CODES = new Set(['BAD_FRAME', 'UNKNOWN_MESSAGE_TYPE', 'MALFORMED_COMMAND', 'HELLO_REQUIRED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'ENGINE_UNAVAILABLE', 'OVERLOADED', 'INTERNAL_ERROR', 'PROTOCOL_VERSION', 'SESSION_REPLACED', 'FAN_ID_IN_USE', 'TOKEN_INVALID', 'IDEMPOTENCY_KEY_REUSED', 'CONNECT_FAILED', 'CONNECTION_LOST', 'HTTP_ERROR', 'NO_PAYMENT', 'NO_HOLD']);
+
+export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
+  const { scenario: s, live, counters, seen, provider } = run;
+  const capacity = run.venue.gaTickets + run.venue.seats;
+  const limit = s.event.maxTicketsPerFan;
+  const final = live.finalStatus;
+  const failures: string[] = [];
+
+  // Invariants from what fans observed and the organizer API's final state.
+  const purchasedByFan: Record<string, number> = {};
+  const soldByTier: Record<string, number> = {};
+  const transport: Record<string, number> = {};
+  let unobserved = 0;
+  let opened = 0;
+  let peakOpen = 0;
+  for (const st of live.stats) {
+    for (const [fan, n] of Object.entries(st.purchasedByFan)) purchasedByFan[fan] = (purchasedByFan[fan] ?? 0) + n;
+    for (const [tier, n] of Object.entries(st.purchasedByTier)) soldByTier[tier] = (soldByTier[tier] ?? 0) + n;
+    for (const [k, n] of Object.entries(st.transport)) transport[k] = (transport[k] ?? 0) + n;
+    unobserved += st.unobserved;
+    opened += st.opened;
+    peakOpen += st.peakOpen;
+  }
+  const told = Object.values(purchasedByFan).reduce((a, b) => a + b, 0);
+  const overLimit = Object.entries(purchasedByFan).filter(([, n]) => n > limit);
+  const oversold = Math.max(0, final.tickets.sold - capacity) + Math.max(0, told - capacity);
+  if (final.tickets.sold > capacity) failures.push(`oversold: the gateway reports ${final.tickets.sold} tickets sold of ${capacity}`);
+  if (told > capacity) failures.push(`oversold: fans were told they bought ${told} tickets of ${capacity}`);
+  if (told > final.tickets.sold) failures.push(`fans were told they bought ${told} tickets, the gateway reports ${final.tickets.sold} sold`);
+  if (overLimit.length > 0) failures.push(`per-fan limit exceeded by ${overLimit.length} fan(s) (first: ${overLimit[0]![0]} bought ${overLimit[0]![1]} > ${limit})`);
+  if (final.holds.active > 0) failures.push(`unresolved holds at the end: ${final.holds.active} still active after the close and every window`);
+
+  // Post-start admissions in join order: by the engine's admission instant, a later admission never has a lower number.
+  const post = live.admissions.filter((a) => a.postStart && a.number > 0).sort((a, b) => a.admittedAt - b.admittedAt || a.number - b.number);
+  const fair = fairness(Float64Array.from(post.map((a) => a.number)));
+  if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
+  if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
+
+  const byCode = { ...run.errors };
+  const transportCodes = Object.entries(byCode).filter(([c]) => TRANSPORT_CODES.has(c));
+  const transportTotal = Object.values(transport).reduce((a, b) => a + b, 0) + transportCodes.reduce((a, [, n]) => a + n, 0);
+  if (transportTotal > 0) failures.push(`transport and protocol errors: ${JSON.stringify({ ...transport, ...Object.fromEntries(transportCodes) })}`);
+
+  const latency = provider.latencyPercentiles();
+  const { ticketsBoughtAsTold: _t, unexpectedAdmissions: _u, ...behaviour } = counters;
+  const simEvents = run.commands;
+  return {
+    scenario: s.name,
+    description: s.description,
+    seed: s.seed,
+    driver: 'live',
+    journal: 'remote',
+    ok: failures.length === 0,
+    failures,
+    fans: s.fans,
+    bots: run.arrivals.bots,
+    seats: capacity,
+    ticketsSold: final.tickets.sold,
+    oversold,
+    perFanLimitViolations: overLimit.length,
+    unresolvedHolds: final.holds.active,
+    fairness: { ...fair, kendallTau: round(fair.kendallTau, 6) },
+    soldOutAtSec: null,
+    allTakenAtSec: null,
+    fansToldSoldOutWithinSec: seen.soldOutEpisodes === 0 ? null : round(seen.toldSoldOutWithinMs / 1000),
+    waitSec: percentiles(seen.waitSec.toArray()),
+    waitFromStartSec: percentiles(seen.waitFromStartSec.toArray()),
+    holdsExpired: final.holds.expired,
+    readmittedFromExpiredHolds: 0,
+    admitted: final.admitted,
+    simSec: round(run.simEndMs / 1000, 1),
+    simEvents,
+    wallSec: round(run.timings.wallSec, 2),
+    cpuSec: round(run.timings.cpuSec, 2),
+    simEventsPerSec: Math.round(simEvents / Math.max(0.001, run.timings.simulateSec)),
+    peakHeapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    peakRssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    journalEntries: 0,
+    arrivals: run.arrivals,
+    behaviour: { ...behaviour, fansWaitingWhenToldSoldOut: seen.fansWaitingWhenToldSoldOut },
+    payments: {
+      capacityPerSec: provider.capacityPerSec,
+      submitted: provider.stats.submitted,
+      ok: provider.stats.ok,
+      declined: provider.stats.declined,
+      providerError: provider.stats.providerError,
+      timeout: provider.stats.timeout,
+      refunds: counters.refunds,
+      latencyMs: latency,
+      peakUtilisation: round(provider.stats.peakUtilisation, 2),
+      peakQueueSec: round(provider.stats.peakQueueMs / 1000, 1),
+    },
+    journalShape: { entries: 0, joined: final.joined, preQueueLeaves: 0, leftByFans: counters.leftImpatient + counters.leftSoldOut, lostPresence: counters.lost, admitted: final.admitted },
+    inventory: {
+      gaTickets: run.venue.gaTickets, seats: run.venue.seats, soldByTier, seatsSold: soldByTier.seats ?? 0, ticketsExpired: 0,
+      holdsReleased: final.holds.released, soldOutEpisodes: seen.soldOutEpisodes, reopened: 0,
+    },
+    engineInvariants: { checked: false, violations: 0, byInvariant: {}, first: null },
+    errors: byCode,
+    timings: { setupSec: round(run.timings.setupSec, 2), simulateSec: round(run.timings.simulateSec, 2), checkSec: round(run.timings.checkSec, 2) },
+    live: {
+      url, eventId: live.eventId, timeScale: live.timeScale, loadProcesses: live.procs, realSec: round(live.realSec, 2),
+      joinLatencyMs: live.joinHist.summary(),
+      queueUpdateLatencyMs: live.updateHist.summary(),
+      connections: { opened, peakOpen },
+      errors: { total: transportTotal, transport, byCode },
+      ticketsToldPurchased: told,
+      admittedAfterLeaving: live.admittedAfterLeaving,
+      paymentOutcomesUnobserved: unobserved,
+      holdsSettledWithinSec: live.holdsSettledWithinSec === null ? null : round(live.holdsSettledWithinSec, 2),
+      finalEvent: final,
+    },
+  };
+}
+
+/** The live part of the summary, printed after the simulated mode's. */
+export function formatLive(r: LiveReport): string {
+  const l = r.live;
+  const h = (x: LiveReport['live']['joinLatencyMs']) => `p50 ${x.p50} ms, p90 ${x.p90} ms, p99 ${x.p99} ms, max ${x.max} ms (${x.count.toLocaleString('en-US')})`;
+  return [
+    `Live (${l.url}, event ${l.eventId}, time ×${l.timeScale}, ${l.loadProcesses} load processes, ${l.realSec} s real)`,
+    `  join → joined ${h(l.joinLatencyMs)}`,
+    `  queue update (server → fan) ${h(l.queueUpdateLatencyMs)}`,
+    `  connections opened ${l.connections.opened}, peak open ${l.connections.peakOpen}; tickets fans were told they bought ${l.ticketsToldPurchased}; payment outcomes unseen ${l.paymentOutcomesUnobserved}`,
+    `  errors: ${l.errors.total} transport/protocol ${JSON.stringify(l.errors.transport)}; gateway answers by code ${JSON.stringify(l.errors.byCode)}`,
+    `  final event: ${l.finalEvent.phase}, sold ${l.finalEvent.tickets.sold}, holds ${JSON.stringify(l.finalEvent.holds)}`,
+  ].join('\n');
+}

@@ -1,0 +1,429 @@
+/**
+ * One load process of the live simulator (forked by live/driver.ts; never run
+ * directly). It holds the sockets of its share of the fans (≤ 15,000, under
+ * the 20,000-fd limit) with the bench's minimal WebSocket client
+ * (gateway/bench/ws-wire.ts) bound to its own loopback source addresses, and
+ * speaks the fan protocol through the shared module (gateway/src/protocol).
+ * The coordinator decides what each fan does and when; this process carries
+ * it out and reports what the fan saw.
+ */
+import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
+import { clientFrame, controlFrame, readFrames, upgradeRequest } from '../../../gateway/bench/ws-wire.js';
+import { DemoPaymentProvider } from '../../../gateway/src/payments/demo-provider.js';
+import { SIGNATURE_HEADER } from '../../../gateway/src/payments/webhook-signature.js';
+import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WireHold } from '../../../gateway/src/protocol/index.js';
+import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.js';
+
+/** Epoch ms with sub-ms resolution on the clock the gateway's Date.now() reads (as in the bench). */
+const origin = ((): number => {
+  const start = Date.now();
+  let edge = start;
+  while (edge === start) edge = Date.now();
+  return edge - performance.now();
+})();
+const now = (): number => origin + performance.now();
+
+type Pending = 'join' | 'resume' | 'hold' | 'pay' | 'release' | 'leave';
+
+interface FanConn {
+  fan: number;
+  fanId: string;
+  sock: Socket | undefined;
+  open: boolean;
+  buf: Buffer | undefined;
+  /** Closed on purpose (a drop the model asked for, or the end). */
+  dropping: boolean;
+  rid: number;
+  pending: Map<number, { kind: Pending; sentAt: number }>;
+  token: string | null;
+  number: number;
+  postStart: boolean;
+  grantId: string | null;
+  hold: WireHold | null;
+  paymentId: string | null;
+  checkoutUrl: string | null;
+  /** A payment whose outcome the fan is waiting to see (demo checkout). */
+  awaiting: 'approve' | 'decline' | null;
+}
+
+let init: WorkerInit;
+let demo: DemoPaymentProvider | undefined;
+const fans = new Map<number, FanConn>();
+const joinHist = new LatencyHistogram();
+const updateHist = new LatencyHistogram();
+const transport: Record<string, number> = {};
+const codes: Record<string, number> = {};
+const purchasedByFan: Record<string, number> = {};
+const purchasedByTier: Record<string, number> = {};
+const soldOutSeen = new Set<number>();
+let opened = 0;
+let openNow = 0;
+let peakOpen = 0;
+let addressIndex = 0;
+
+const send = (m: FromWorker): void => void process.send!(m);
+const count = (table: Record<string, number>, key: string): void => void (table[key] = (table[key] ?? 0) + 1);
+const HELLO = clientFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, client: 'sim-live' }));
+
+function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
+  let c = fans.get(fan);
+  if (c === undefined) {
+    c = {
+      fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, pending: new Map(), token: null, number: 0, postStart: false,
+      grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null,
+    };
+    fans.set(fan, c);
+  }
+  return c;
+}
+
+/** Sends a request now, or opens the socket first (hello, then the request). */
+function request(c: FanConn, kind: Pending, message: ClientMessage & { rid: number | null }): void {
+  const rid = ++c.rid;
+  c.pending.set(rid, { kind, sentAt: 0 });
+  const bytes = clientFrame(encodeMessage({ ...message, rid } as ClientMessage));
+  const write = (): void => {
+    c.pending.get(rid)!.sentAt = now();
+    c.sock!.write(bytes);
+  };
+  if (c.open) write();
+  else if (c.sock !== undefined) queued.set(c, [...(queued.get(c) ?? []), write]);
+  else {
+    queued.set(c, [write]);
+    open(c);
+  }
+}
+const queued = new Map<FanConn, Array<() => void>>();
+
+function open(c: FanConn): void {
+  const localAddress = init.localAddresses[addressIndex++ % init.localAddresses.length]!;
+  const sock = connect({ host: '127.0.0.1', port: init.port, localAddress, noDelay: true });
+  c.sock = sock;
+  c.open = false;
+  c.dropping = false;
+  c.buf = undefined;
+  let upgraded = false;
+  sock.on('connect', () => sock.write(upgradeRequest('127.0.0.1', init.port)));
+  sock.on('data', (chunk: Buffer) => {
+    if (c.sock !== sock) return;
+    let buf = c.buf === undefined ? chunk : Buffer.concat([c.buf, chunk]);
+    c.buf = undefined;
+    if (!upgraded) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        c.buf = buf;
+        return;
+      }
+      const status = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
+      if (!status.startsWith('HTTP/1.1 101')) {
+        count(transport, `upgrade refused ${status.slice(9, 12)}`);
+        lost(c, sock, 'CONNECT_FAILED');
+        return;
+      }
+      upgraded = true;
+      c.open = true;
+      opened++;
+      openNow++;
+      peakOpen = Math.max(peakOpen, openNow);
+      sock.write(HELLO);
+      for (const write of queued.get(c) ?? []) write();
+      queued.delete(c);
+      buf = buf.subarray(end + 4);
+    }
+    const recvAt = now();
+    const off = readFrames(buf, 0, (opcode, payload) => {
+      if (opcode === 2) {
+        let message: ServerMessage;
+        try {
+          message = decodeServerMessage(payload);
+        } catch {
+          count(transport, 'protocol: undecodable frame');
+          return true;
+        }
+        onMessage(c, message, recvAt);
+      } else if (opcode === 9) sock.write(controlFrame(0xa, Buffer.from(payload)));
+      else if (opcode === 8) {
+        if (!c.dropping) count(transport, `unexpected close ${payload.length >= 2 ? payload.readUInt16BE(0) : ''}`.trim());
+        c.dropping = true;
+        sock.destroy();
+        return false;
+      } else if (opcode === 1) count(transport, 'protocol: text frame');
+      return true;
+    });
+    if (off < buf.length && c.sock === sock) c.buf = Buffer.from(buf.subarray(off));
+  });
+  sock.on('error', (err: NodeJS.ErrnoException) => {
+    if (!c.dropping) count(transport, upgraded ? `socket ${err.code ?? 'error'}` : `connect ${err.code ?? 'error'}`);
+    lost(c, sock, upgraded ? 'CONNECTION_LOST' : 'CONNECT_FAILED');
+  });
+  sock.on('close', () => {
+    if (!c.dropping && upgraded) count(transport, 'unexpected close');
+    lost(c, sock, 'CONNECTION_LOST');
+  });
+}
+
+/** The socket is gone: requests in flight get a transport code; a close nobody asked for reconnects like a real client. */
+function lost(c: FanConn, sock: Socket, code: string): void {
+  if (c.sock !== sock) return;
+  const wasOpen = c.open;
+  const unexpected = !c.dropping;
+  if (wasOpen) openNow--;
+  c.sock = undefined;
+  c.open = false;
+  c.dropping = true;
+  sock.destroy();
+  queued.delete(c);
+  const pending = [...c.pending];
+  c.pending.clear();
+  // A drop the model asked for while a request was in flight: the fan went offline mid-request (no transport error).
+  for (const [, p] of pending) answer(c, p.kind, unexpected ? code : 'OFFLINE', undefined);
+  if (unexpected && wasOpen && !stopping && c.token !== null) setTimeout(() => resume(c), 500);
+}
+
+function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMessage | undefined): void {
+  if (code !== undefined) count(codes, code);
+  switch (kind) {
+    case 'join':
+      send({ type: 'joined', fan: c.fan, code, number: c.number, postStart: c.postStart });
+      return;
+    case 'resume': {
+      const restored = m?.t === 'joined' && m.restored;
+      send({ type: 'resumed', fan: c.fan, code, restored, number: c.number });
+      if (m?.t === 'joined') afterResume(c, m);
+      return;
+    }
+    case 'hold':
+      send({ type: 'held', fan: c.fan, code, quantity: c.hold?.quantity ?? 0 });
+      return;
+    case 'pay':
+      send({ type: 'payStarted', fan: c.fan, code });
+      return;
+    case 'release':
+      send({ type: 'released', fan: c.fan, code });
+      return;
+    case 'leave':
+      return;
+  }
+}
+
+function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
+  if ('rid' in m && m.rid !== null && c.pending.has(m.rid)) {
+    const p = c.pending.get(m.rid)!;
+    c.pending.delete(m.rid);
+    if (m.t === 'error') return answer(c, p.kind, m.code, m);
+    if (m.t === 'joined') {
+      c.token = m.queueToken;
+      c.number = m.number;
+      if (p.kind === 'join' || !m.restored) c.postStart = m.status !== 'preQueue';
+      if (p.kind === 'join') joinHist.recordMs(recvAt - p.sentAt);
+    } else if (m.t === 'held') c.hold = m.hold;
+    else if (m.t === 'paymentStarted') {
+      c.hold = m.hold;
+      c.paymentId = m.paymentId;
+      c.checkoutUrl = m.checkoutUrl;
+    }
+    return answer(c, p.kind, undefined, m);
+  }
+  switch (m.t) {
+    case 'queue':
+      updateHist.recordMs(Math.max(0, recvAt - m.serverTime));
+      return;
+    case 'numbered':
+      c.number = m.number;
+      return;
+    case 'admitted':
+      c.grantId = m.grantId;
+      send({ type: 'admitted', fan: c.fan, number: c.number, expiresAt: m.expiresAt, postStart: c.postStart });
+      return;
+    case 'soldOut':
+      if (!soldOutSeen.has(m.at)) {
+        soldOutSeen.add(m.at);
+        send({ type: 'soldOut', at: m.at });
+      }
+      return;
+    case 'purchased':
+      if (c.hold?.holdId === m.holdId) settledAs(c, 'purchased');
+      return;
+    case 'paymentFailed':
+      if (c.hold?.holdId === m.holdId) settledAs(c, 'held');
+      return;
+    case 'holdExpired':
+      if (c.hold?.holdId === m.holdId) settledAs(c, 'expired');
+      return;
+    case 'error':
+      // Errors without a request of ours: rate limits, session replaced, …
+      count(codes, m.code);
+      if (m.code === 'SESSION_REPLACED') c.dropping = true;
+      return;
+    default:
+      return;
+  }
+}
+
+/** A demo-checkout payment's outcome, as the fan saw it (a push, or its hold's status on resuming). */
+function settledAs(c: FanConn, status: WireHold['status']): void {
+  const decision = c.awaiting;
+  if (decision === null || status === 'paymentPending') return;
+  c.awaiting = null;
+  if (status === 'purchased') {
+    told(c);
+    send({ type: 'settled', fan: c.fan, kind: 'confirm', code: undefined });
+  } else if (status === 'held') send({ type: 'settled', fan: c.fan, kind: 'fail', code: decision === 'approve' ? 'PAYMENT_FAILED' : undefined });
+  else send({ type: 'settled', fan: c.fan, kind: decision === 'approve' ? 'confirm' : 'fail', code: status === 'expired' ? 'HOLD_EXPIRED' : 'HOLD_NOT_ACTIVE' });
+}
+
+function told(c: FanConn): void {
+  const hold = c.hold!;
+  purchasedByFan[c.fanId] = (purchasedByFan[c.fanId] ?? 0) + hold.quantity;
+  const tier = hold.tierId ?? 'seats';
+  purchasedByTier[tier] = (purchasedByTier[tier] ?? 0) + hold.quantity;
+}
+
+function afterResume(c: FanConn, m: Extract<ServerMessage, { t: 'joined' }>): void {
+  if (m.restored && m.grantId !== null && m.grantId !== c.grantId && m.grantExpiresAt !== null) {
+    c.grantId = m.grantId;
+    send({ type: 'admitted', fan: c.fan, number: c.number, expiresAt: m.grantExpiresAt, postStart: c.postStart });
+  }
+  const hold = c.hold === null ? undefined : m.holds.find((h) => h.holdId === c.hold!.holdId);
+  if (hold !== undefined) {
+    c.hold = hold;
+    settledAs(c, hold.status);
+  }
+}
+
+function resume(c: FanConn): void {
+  if (c.sock !== undefined || stopping) return;
+  request(c, 'resume', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null });
+}
+
+function post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: '127.0.0.1', port: init.port, path, method: 'POST', localAddress: init.localAddresses[0],
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers }, timeout: 30_000,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The payment side answers: a signed webhook (when the secret is known), else the fan's decision at the demo checkout. */
+async function settle(c: FanConn, decision: 'approve' | 'decline'): Promise<void> {
+  const hold = c.hold;
+  const kind = decision === 'approve' ? 'confirm' : 'fail';
+  if (hold === null || c.paymentId === null) {
+    send({ type: 'settled', fan: c.fan, kind, code: 'NO_PAYMENT' });
+    return;
+  }
+  try {
+    if (demo !== undefined) {
+      const { body, signature } = demo.webhookFor({ paymentId: c.paymentId, eventId: init.eventId, holdId: hold.holdId, amount: hold.amount, currency: hold.currency }, decision);
+      const res = await post('/webhooks/payments/demo', body, { [SIGNATURE_HEADER]: signature });
+      const parsed = JSON.parse(res.body) as { status?: string; code?: string; error?: { code: string } };
+      if (res.status !== 200) {
+        count(transport, `webhook HTTP ${res.status} ${parsed.code ?? ''}`.trim());
+        send({ type: 'settled', fan: c.fan, kind, code: parsed.code ?? `HTTP_${res.status}` });
+      } else if (parsed.status === 'refund') {
+        count(codes, parsed.error?.code ?? 'REFUND');
+        send({ type: 'settled', fan: c.fan, kind, code: parsed.error?.code ?? 'REFUND' });
+      } else {
+        if (parsed.status === 'confirmed') told(c);
+        send({ type: 'settled', fan: c.fan, kind, code: undefined });
+      }
+      return;
+    }
+    if (c.checkoutUrl === null) throw new Error('no checkout URL');
+    c.awaiting = decision;
+    const res = await post(c.checkoutUrl, JSON.stringify({ decision }), {});
+    if (res.status !== 202) {
+      c.awaiting = null;
+      count(transport, `checkout HTTP ${res.status}`);
+      send({ type: 'settled', fan: c.fan, kind, code: `HTTP_${res.status}` });
+    }
+    // The outcome arrives on the fan's socket (or with its holds when it resumes).
+  } catch (err) {
+    c.awaiting = null;
+    count(transport, `payment HTTP ${(err as Error).message}`);
+    send({ type: 'settled', fan: c.fan, kind, code: 'HTTP_ERROR' });
+  }
+}
+
+let stopping = false;
+
+process.on('message', (cmd: ToWorker) => {
+  switch (cmd.type) {
+    case 'init':
+      init = cmd;
+      if (cmd.webhookSecret !== undefined) {
+        // Only webhookFor() is used: it needs the webhook secret, not the checkout signer.
+        demo = new DemoPaymentProvider({ signer: undefined as never, webhookSecret: cmd.webhookSecret, webhookUrl: () => '', decision: 'approve', delayMs: 0 });
+      }
+      send({ type: 'ready' });
+      return;
+    case 'join': {
+      const c = fanOf(cmd.fan, cmd.fanId);
+      // A new place: with the token when the fan had one (a place lost comes back at the end of the line).
+      request(c, 'join', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null });
+      return;
+    }
+    case 'leave': {
+      const c = fanOf(cmd.fan);
+      if (c.open) request(c, 'leave', { t: 'leave', rid: null });
+      return;
+    }
+    case 'drop': {
+      const c = fanOf(cmd.fan);
+      if (c.sock !== undefined) {
+        c.dropping = true;
+        c.sock.destroy();
+      }
+      return;
+    }
+    case 'resume':
+      resume(fanOf(cmd.fan));
+      return;
+    case 'hold': {
+      const c = fanOf(cmd.fan);
+      request(c, 'hold', { t: 'hold', rid: null, grantId: c.grantId, request: cmd.request, key: `hold-${c.grantId}-${cmd.attempt}` });
+      return;
+    }
+    case 'pay': {
+      const c = fanOf(cmd.fan);
+      if (c.hold === null) return send({ type: 'payStarted', fan: c.fan, code: 'NO_HOLD' });
+      request(c, 'pay', { t: 'pay', rid: null, holdId: c.hold.holdId, key: `pay-${c.hold.holdId}-${cmd.attempt}` });
+      return;
+    }
+    case 'release': {
+      const c = fanOf(cmd.fan);
+      if (c.hold === null) return send({ type: 'released', fan: c.fan, code: 'NO_HOLD' });
+      request(c, 'release', { t: 'release', rid: null, holdId: c.hold.holdId, key: `release-${c.hold.holdId}` });
+      return;
+    }
+    case 'settle':
+      void settle(fanOf(cmd.fan), cmd.decision);
+      return;
+    case 'stop': {
+      stopping = true;
+      let unobserved = 0;
+      for (const c of fans.values()) {
+        if (c.awaiting !== null) unobserved++;
+        c.dropping = true;
+        c.sock?.destroy();
+      }
+      const stats: WorkerStats = {
+        type: 'stats', joinHist: joinHist.toData(), updateHist: updateHist.toData(), opened, peakOpen, transport, codes, purchasedByFan, purchasedByTier, unobserved,
+      };
+      send(stats);
+      return;
+    }
+  }
+});
+
+process.on('disconnect', () => process.exit(0));

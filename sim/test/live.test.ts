@@ -1,0 +1,99 @@
+/**
+ * Live mode end to end: a real gateway (engine process + one worker) on a
+ * free port of 127.0.0.1, and `npm run sim -- --live` with 2 load processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+const API_KEY = 'sim-live-test-key-0123456789';
+const children: ChildProcess[] = [];
+let port = 0;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port: p } = server.address() as { port: number };
+      server.close(() => resolve(p));
+    });
+  });
+}
+
+/** Kills a child's whole process group (the gateway forks its workers; the sim forks its load processes). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  const gateway = spawn(process.execPath, [
+    '--import', 'tsx', 'gateway/src/main.ts', '--port', String(port), '--host', '127.0.0.1', '--workers', '1', '--no-demo', '--demo-payment-delay', '20',
+    '--exempt-ip', '127.0.0.1', '--exempt-ip', '127.3.1.1', '--exempt-ip', '127.3.2.1',
+  ], { cwd: root, env: { ...process.env, BREAKWATER_API_KEY: API_KEY }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.push(gateway);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Breakwater is running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    gateway.stdout!.on('data', onData);
+    gateway.stderr!.on('data', onData);
+    gateway.once('exit', (code) => reject(new Error(`gateway exited (${code}):\n${out}`)));
+  });
+}, 25_000);
+
+afterAll(() => {
+  for (const child of children) killGroup(child);
+});
+
+function sim(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'sim/src/main.ts', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('npm run sim -- --live', () => {
+  it('runs a small on-sale over real WebSockets from 2 load processes with no errors and no oversell', async () => {
+    const { code, stdout, stderr } = await sim([
+      '--live', `http://127.0.0.1:${port}`, '--scenario', 'tiny', '--fans', '200', '--tickets', '50', '--time-scale', '30', '--procs', '2',
+      '--set', 'event.preQueueMinutes=0.5', '--set', 'event.closeAfterMinutes=3', '--json',
+    ], { BREAKWATER_API_KEY: API_KEY });
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    const report = JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
+    expect(report).toMatchObject({ driver: 'live', ok: true, fans: 200, seats: 50, oversold: 0, perFanLimitViolations: 0, unresolvedHolds: 0 });
+    expect(report.ticketsSold).toBeGreaterThan(0);
+    expect(report.ticketsSold).toBeLessThanOrEqual(50);
+    expect(report.fairness.outOfOrderAdmissions).toBe(0);
+    expect(report.live.errors.total).toBe(0);
+    expect(report.live.loadProcesses).toBe(2);
+    expect(report.live.joinLatencyMs.count).toBeGreaterThan(100);
+    expect(report.live.joinLatencyMs.p99).toBeGreaterThan(0);
+    expect(report.live.queueUpdateLatencyMs.count).toBeGreaterThan(0);
+    expect(report.live.connections.opened).toBeGreaterThanOrEqual(report.live.joinLatencyMs.count);
+    expect(report.live.ticketsToldPurchased).toBe(report.ticketsSold);
+    expect(report.live.finalEvent.phase).toBe('closed');
+  }, 40_000);
+
+  it('refuses any host but 127.0.0.1', async () => {
+    const { code, stderr } = await sim(['--live', 'http://example.com:8080', '--api-key', 'x']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('127.0.0.1');
+  });
+});
