@@ -15,6 +15,7 @@ import { connect, type Socket } from 'node:net';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ServerMessage } from '../src/protocol/index.js';
 import { LatencyHistogram } from './histogram.js';
 import { clientFrame, controlFrame, readFrames, upgradeRequest } from './ws-wire.js';
+import { wallNow } from './wall-clock.js';
 
 export type LoadCommand =
   | { type: 'connect'; port: number; count: number; localAddresses: string[]; concurrency: number; timeoutMs: number }
@@ -39,18 +40,7 @@ export type LoadReport =
   | { type: 'watched'; ticks: TickStat[]; open: number }
   | { type: 'closed' };
 
-/**
- * Epoch ms with sub-ms resolution, on the system clock the servers' Date.now() reads:
- * performance.timeOrigin alone can be off by a few ms, so the offset is taken at a
- * Date.now() millisecond edge (accurate to a few µs).
- */
-const origin = ((): number => {
-  const start = Date.now();
-  let edge = start;
-  while (edge === start) edge = Date.now();
-  return edge - performance.now();
-})();
-const now = (): number => origin + performance.now();
+const now = wallNow;
 
 const enum State { CONNECTING, UPGRADING, OPEN, CLOSED }
 

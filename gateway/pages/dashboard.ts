@@ -4,6 +4,7 @@
  * last five minutes as inline SVG line charts, plus every gateway process's
  * figures. Reconnects by itself.
  */
+import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 
 interface EventFigures {
   eventId: string; name: string; phase: string; nowServing: number; lastNumber: number; waiting: number; joined: number; admitted: number;
@@ -24,14 +25,7 @@ interface Sample { t: number; waiting: number; rate: number; rateLow: number; ho
 const WINDOW_MS = 5 * 60_000;
 const SVG = 'http://www.w3.org/2000/svg';
 
-const $ = <T extends HTMLElement = HTMLElement>(selector: string, root: ParentNode = document): T => {
-  const element = root.querySelector<T>(selector);
-  if (element === null) throw new Error(`missing ${selector}`);
-  return element;
-};
-
-const KEY_STORE = 'breakwater.apiKey';
-let key = new URLSearchParams(location.hash.slice(1)).get('key') ?? sessionStorage.getItem(KEY_STORE) ?? '';
+let key = initialApiKey();
 const history = new Map<string, Sample[]>();
 let previous: { at: number; workers: Map<string, WorkerFigures> } | null = null;
 let attempt = 0;
@@ -237,12 +231,11 @@ $<HTMLInputElement>('#api-key').value = key;
 $('#key-form').addEventListener('submit', (e) => {
   e.preventDefault();
   key = $<HTMLInputElement>('#api-key').value.trim();
-  sessionStorage.setItem(KEY_STORE, key);
+  rememberApiKey(key);
   attempt = 0;
   const old = socket;
   socket = null;
   old?.close();
   connect();
 });
-if (key !== '') sessionStorage.setItem(KEY_STORE, key);
 connect();

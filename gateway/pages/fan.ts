@@ -9,6 +9,7 @@ import {
   CLOSE_CODES, decodeServerMessage, encodeMessage, estimateWait, positionOf, PROTOCOL_VERSION, sha256Hex, solvePow,
   type ClientMessage, type HoldMessage, type ServerMessage, type WireHold,
 } from '../src/protocol/index.js';
+import { $ } from './lib/dom.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
 interface SeatInfo { id: string; label: string; category: string; rank: number; status: 'free' | 'held' | 'sold' }
@@ -21,11 +22,6 @@ interface PublicInfo {
   sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: SeatInfo[] }> }>;
 }
 
-const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => {
-  const element = document.querySelector<T>(selector);
-  if (element === null) throw new Error(`missing ${selector}`);
-  return element;
-};
 
 // ── Identity ──────────────────────────────────────────────────────────────
 const params = new URLSearchParams(location.search);

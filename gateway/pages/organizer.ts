@@ -5,6 +5,7 @@
  * rate, limits, proof of work). Talks to the organizer API with the key from
  * `#key=` or the key field.
  */
+import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 
 interface Issue { field: string; reason: string }
 interface ApiError { code: string; message: string; details?: { issues?: Issue[]; field?: string; reason?: string } }
@@ -23,15 +24,7 @@ interface EventDetails {
   queue: { rateLow: number; rateHigh: number };
 }
 
-const $ = <T extends HTMLElement = HTMLElement>(selector: string, root: ParentNode = document): T => {
-  const element = root.querySelector<T>(selector);
-  if (element === null) throw new Error(`missing ${selector}`);
-  return element;
-};
-
-const KEY_STORE = 'breakwater.apiKey';
-let apiKey = new URLSearchParams(location.hash.slice(1)).get('key') ?? sessionStorage.getItem(KEY_STORE) ?? '';
-if (apiKey !== '') sessionStorage.setItem(KEY_STORE, apiKey);
+let apiKey = initialApiKey();
 let events: EventDetails[] = [];
 let selected: string | null = null;
 let settingsDirty = false;
@@ -356,7 +349,7 @@ updateDashboardLink();
 $('#key-form').addEventListener('submit', (e) => {
   e.preventDefault();
   apiKey = $<HTMLInputElement>('#api-key').value.trim();
-  sessionStorage.setItem(KEY_STORE, apiKey);
+  rememberApiKey(apiKey);
   updateDashboardLink();
   message(null);
   void refresh();

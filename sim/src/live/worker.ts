@@ -15,15 +15,9 @@ import { DemoPaymentProvider } from '../../../gateway/src/payments/demo-provider
 import { SIGNATURE_HEADER } from '../../../gateway/src/payments/webhook-signature.js';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WireHold } from '../../../gateway/src/protocol/index.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.js';
+import { wallNow } from '../../../gateway/bench/wall-clock.js';
 
-/** Epoch ms with sub-ms resolution on the clock the gateway's Date.now() reads (as in the bench). */
-const origin = ((): number => {
-  const start = Date.now();
-  let edge = start;
-  while (edge === start) edge = Date.now();
-  return edge - performance.now();
-})();
-const now = (): number => origin + performance.now();
+const now = wallNow;
 
 type Pending = 'join' | 'resume' | 'hold' | 'pay' | 'release' | 'leave';
 
