@@ -57,6 +57,9 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
     return json(200, { ...status, rateLow: queue.rateLow, rateHigh: queue.rateHigh });
   }));
 
+  // The event's journal, for verifying a run (e.g. `npm run sim -- --live` runs the engine's invariant checks over it).
+  router.get('/api/events/:id/journal', authed(async (request) => json(200, { entries: await link.execute({ op: 'journal', eventId: request.params[0]! }) })));
+
   // Retunes a live sale: `config` is a patch of the engine configuration (e.g. admission rate), `settings` of the gateway settings.
   router.patch('/api/events/:id', authed(async (request) => {
     const eventId = request.params[0]!;

@@ -40,6 +40,17 @@ describe('events', () => {
     expect(status).toMatchObject({ status: 200, body: { eventId: config.id, phase: 'preQueue', waiting: 0, rateLow: 0, rateHigh: 0 } });
   });
 
+  it('reads an event\'s journal, with the API key only; an unknown event is EVENT_NOT_FOUND', async () => {
+    const eventId = await gw.createEvent();
+    expect((await gw.api('GET', `/api/events/${eventId}/journal`, undefined, 'nope')).status).toBe(401);
+    expect((await fetch(`${gw.httpUrl}/api/events/${eventId}/journal`)).status).toBe(401);
+    const journal = await gw.api('GET', `/api/events/${eventId}/journal`);
+    expect(journal.status).toBe(200);
+    expect(journal.body.entries[0]).toMatchObject({ type: 'created', at: expect.any(Number), config: { id: eventId } });
+    expect(journal.body.entries.length).toBeGreaterThan(1);
+    expect(await gw.api('GET', '/api/events/no-such-event/journal')).toMatchObject({ status: 404, body: { code: 'EVENT_NOT_FOUND' } });
+  });
+
   it('pauses, resumes and closes; a wrong phase is the engine\'s WRONG_PHASE', async () => {
     const eventId = await gw.createEvent();
     await gw.advance(60_000);

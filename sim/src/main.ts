@@ -16,7 +16,6 @@ async function live(opts: CliOptions): Promise<number> {
   try {
     parseLiveUrl(opts.live!);
     if (opts.apiKey === undefined) throw new Error('--live needs the organizer API key: BREAKWATER_API_KEY or --api-key');
-    if (opts.html !== undefined) throw new Error('--html is not available in live mode');
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
@@ -24,7 +23,9 @@ async function live(opts: CliOptions): Promise<number> {
   const log = opts.progress ? (line: string) => void process.stderr.write(`${line}\n`) : undefined;
   const run = await runLive(opts.scenario, { url: opts.live!, apiKey: opts.apiKey!, timeScale: opts.timeScale, procs: opts.procs, webhookSecret: opts.webhookSecret, log });
   const report = buildLiveReport(run, opts.live!);
+  if (opts.html !== undefined) writeFileSync(opts.html, renderHtml(report, run));
   process.stdout.write(`${formatReport(report)}\n${formatLive(report)}\n`);
+  if (opts.html !== undefined) process.stdout.write(`HTML report: ${opts.html}\n`);
   if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   return report.ok ? 0 : 1;
 }

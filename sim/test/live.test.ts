@@ -3,7 +3,10 @@
  * free port of 127.0.0.1, and `npm run sim -- --live` with 2 load processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -55,8 +58,11 @@ beforeAll(async () => {
   });
 }, 25_000);
 
+const tmp = mkdtempSync(join(tmpdir(), 'sim-live-'));
+
 afterAll(() => {
   for (const child of children) killGroup(child);
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 function sim(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -71,9 +77,10 @@ function sim(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 describe('npm run sim -- --live', () => {
   it('runs a small on-sale over real WebSockets from 2 load processes with no errors and no oversell', async () => {
+    const html = join(tmp, 'live.html');
     const { code, stdout, stderr } = await sim([
       '--live', `http://127.0.0.1:${port}`, '--scenario', 'tiny', '--fans', '200', '--tickets', '50', '--time-scale', '30', '--procs', '2',
-      '--set', 'event.preQueueMinutes=0.5', '--set', 'event.closeAfterMinutes=3', '--json',
+      '--set', 'event.preQueueMinutes=0.5', '--set', 'event.closeAfterMinutes=3', '--html', html, '--json',
     ], { BREAKWATER_API_KEY: API_KEY });
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     const report = JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
@@ -89,6 +96,11 @@ describe('npm run sim -- --live', () => {
     expect(report.live.connections.opened).toBeGreaterThanOrEqual(report.live.joinLatencyMs.count);
     expect(report.live.ticketsToldPurchased).toBe(report.ticketsSold);
     expect(report.live.finalEvent.phase).toBe('closed');
+    // The engine's invariants over the journal read back through GET /api/events/:id/journal.
+    expect(report.engineInvariants).toMatchObject({ checked: true, violations: 0 });
+    expect(report.journalEntries).toBeGreaterThan(0);
+    expect(existsSync(html)).toBe(true);
+    expect(readFileSync(html, 'utf8')).toContain('<svg');
   }, 40_000);
 
   it('refuses any host but 127.0.0.1', async () => {

@@ -172,6 +172,9 @@ export class EngineHost {
         if (sale.phase === 'draft') throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${sale.id}"`, { details: { eventId: sale.id } });
         return publicInfoOf(sale, this.settingsOf(sale.id));
       }
+      case 'journal':
+        // Unknown events are EVENT_NOT_FOUND, not an empty journal.
+        return this.engine.journal.read(this.engine.event(request.eventId).id);
       case 'updateSettings':
         return this.updateSettings(request.eventId, request.patch);
       case 'sync':

@@ -122,6 +122,8 @@ export type EngineRequest =
   | { op: 'listEvents' }
   | { op: 'getEvent'; eventId: string }
   | { op: 'publicInfo'; eventId: string }
+  /** An event's whole journal, oldest first (for verification: it grows with the crowd). */
+  | { op: 'journal'; eventId: string }
   | { op: 'updateSettings'; eventId: string; patch: unknown }
   | { op: 'sync' }
   | { op: 'reportMetrics'; metrics: WorkerMetrics };
@@ -137,6 +139,7 @@ export interface EngineResults {
   listEvents: EventDetails[];
   getEvent: EventDetails;
   publicInfo: PublicEventInfo;
+  journal: readonly JournalEntry[];
   updateSettings: EventSettings;
   sync: SyncState;
   reportMetrics: null;

@@ -3,15 +3,17 @@
  * clock compressed by --time-scale, carrying its commands to a running
  * gateway through real WebSocket clients in forked load processes
  * (worker.ts). The scenario's event is created through the organizer API;
- * what fans observe comes back through FanEvents, and the final state is
- * read from the organizer API.
+ * what fans observe comes back through FanEvents; the event's status is
+ * sampled about once a real second for the charts, and the final state and
+ * the journal (for the engine's invariant checks) are read from the
+ * organizer API.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
-import type { AdmissionPolicy, HoldRequest } from '../../../engine/src/index.js';
+import { checkInvariants, type AdmissionPolicy, type EventStatus, type HoldRequest, type JournalEntry } from '../../../engine/src/index.js';
 import type { Code, SaleCommands } from '../drivers/driver.js';
 import { generateArrivals } from '../model/arrivals.js';
 import { EventQueue } from '../model/event-queue.js';
@@ -19,6 +21,8 @@ import { Fan, FanTable, fanIdOf } from '../model/fan-table.js';
 import { FanModel } from '../model/fan-model.js';
 import { PaymentProvider } from '../model/payment-provider.js';
 import { Rng } from '../model/rng.js';
+import { Ledger } from '../report/ledger.js';
+import { Series } from '../report/series.js';
 import { eventConfigOf, saleTimes, venueOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
@@ -290,6 +294,25 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     }
     agendaControl.sort((a, b) => a.at - b.at);
     let progressAt = 0;
+    // The sale over time, for --html: the event's status about once a real second, at model time.
+    const series = new Series();
+    let lastSample = 0;
+    let sampling = false;
+    const sample = async () => {
+      sampling = true;
+      const t = modelNow();
+      try {
+        const st = await api('GET', `/api/events/${eventId}/status`) as EventStatus;
+        series.add({
+          t: (t - times.onSaleMs) / 1000, waiting: st.waiting, admitted: st.admitted, held: st.tickets.held, sold: st.tickets.sold, free: st.tickets.free,
+          payQueueSec: provider.queueMs(t) / 1000, payUtilisation: provider.utilisation(t),
+        });
+      } catch {
+        /* a missed sample */
+      } finally {
+        sampling = false;
+      }
+    };
     for (;;) {
       const nowModel = modelNow();
       for (;;) {
@@ -318,6 +341,10 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       if (realNow - lastPoll > 300) {
         lastPoll = realNow;
         void pollFree();
+      }
+      if (realNow - lastSample >= 1000 && !sampling) {
+        lastSample = realNow;
+        void sample();
       }
       if (realNow - progressAt > 2000) {
         progressAt = realNow;
@@ -350,6 +377,13 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     }
     const holdsSettledWithinSec = status.holds.active === 0 ? (Date.now() - settleStart) / 1000 : null;
     await sleep(300);
+    await sample();
+
+    // The engine's own invariants over the event's whole journal, and the report's books kept from it.
+    const { entries: journal } = await api('GET', `/api/events/${eventId}/journal`) as { entries: JournalEntry[] };
+    const engineViolations = checkInvariants(journal, { requireAllHoldsEnded: true });
+    const ledger = new Ledger();
+    ledger.apply(journal);
 
     const stats = await Promise.all(children.map((c) => new Promise<WorkerStats>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
@@ -376,7 +410,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const cpu = process.cpuUsage(cpuStart);
     return {
       scenario: s, venue, arrivals: arrivalCounts, onSaleMs: times.onSaleMs, closesMs: times.closesMs, simEndMs, counters: model.counters, seen: model.seen,
-      provider, errors, commands, live,
+      provider, errors, commands, live, series, ledger, engineViolations, journalEntries: journal.length,
       timings: { setupSec: 0, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 },
     };
   } finally {

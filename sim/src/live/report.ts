@@ -1,9 +1,10 @@
 /**
  * The report of a live run: the simulated mode's Report (same fields, from
- * what fans observed and the organizer API's final event state instead of
- * the engine's journal) plus `live`: latencies, connections and errors.
+ * what fans observed and the organizer API's final event state, and the
+ * engine's invariant checks over the journal read back through the API) plus
+ * `live`: latencies, connections and errors.
  */
-import type { Report } from '../report/build.js';
+import { engineInvariantsOf, saleMomentsOf, type Report } from '../report/build.js';
 import { fairness } from '../report/fairness.js';
 import { percentiles } from '../report/stats.js';
 import type { LiveRunOutput } from './driver.js';
@@ -69,6 +70,8 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
   if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
   if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
 
+  const engineInvariants = engineInvariantsOf(run.engineViolations, failures);
+
   const byCode = { ...run.errors };
   const transportCodes = Object.entries(byCode).filter(([c]) => TRANSPORT_CODES.has(c));
   const transportTotal = Object.values(transport).reduce((a, b) => a + b, 0) + transportCodes.reduce((a, [, n]) => a + n, 0);
@@ -93,8 +96,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     perFanLimitViolations: overLimit.length,
     unresolvedHolds: final.holds.active,
     fairness: { ...fair, kendallTau: round(fair.kendallTau, 6) },
-    soldOutAtSec: null,
-    allTakenAtSec: null,
+    ...saleMomentsOf(run.ledger, live.timeScale),
     fansToldSoldOutWithinSec: seen.soldOutEpisodes === 0 ? null : round(seen.toldSoldOutWithinMs / 1000),
     waitSec: percentiles(seen.waitSec.toArray()),
     waitFromStartSec: percentiles(seen.waitFromStartSec.toArray()),
@@ -108,7 +110,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     simEventsPerSec: Math.round(simEvents / Math.max(0.001, run.timings.simulateSec)),
     peakHeapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
     peakRssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
-    journalEntries: 0,
+    journalEntries: run.journalEntries,
     arrivals: run.arrivals,
     behaviour: { ...behaviour, fansWaitingWhenToldSoldOut: seen.fansWaitingWhenToldSoldOut },
     payments: {
@@ -128,7 +130,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
       gaTickets: run.venue.gaTickets, seats: run.venue.seats, soldByTier, seatsSold: soldByTier.seats ?? 0, ticketsExpired: 0,
       holdsReleased: final.holds.released, soldOutEpisodes: seen.soldOutEpisodes, reopened: 0,
     },
-    engineInvariants: { checked: false, violations: 0, byInvariant: {}, first: null },
+    engineInvariants,
     errors: byCode,
     timings: { setupSec: round(run.timings.setupSec, 2), simulateSec: round(run.timings.simulateSec, 2), checkSec: round(run.timings.checkSec, 2) },
     live: {

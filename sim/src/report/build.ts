@@ -1,4 +1,6 @@
+import type { InvariantViolation } from '../../../engine/src/index.js';
 import { fairness, type Fairness } from './fairness.js';
+import type { Ledger } from './ledger.js';
 import type { RunOutput } from './run-output.js';
 import { percentiles, type Percentiles } from './stats.js';
 
@@ -69,6 +71,23 @@ export const TIMING_FIELDS = ['wallSec', 'cpuSec', 'simEventsPerSec', 'peakHeapM
 
 const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** The report's `engineInvariants` from checkInvariants' violations (undefined: not checked); each broken invariant is added to `failures`. */
+export function engineInvariantsOf(violations: readonly InvariantViolation[] | undefined, failures: string[]): Report['engineInvariants'] {
+  const byInvariant: Record<string, number> = {};
+  for (const v of violations ?? []) byInvariant[v.invariant] = (byInvariant[v.invariant] ?? 0) + 1;
+  for (const [invariant, count] of Object.entries(byInvariant)) {
+    const first = violations!.find((v) => v.invariant === invariant)!;
+    failures.push(`engine invariant ${invariant}: ${count} violation(s), first: ${first.message}`);
+  }
+  return { checked: violations !== undefined, violations: violations?.length ?? 0, byInvariant, first: violations?.[0]?.message ?? null };
+}
+
+/** When the sale sold out and when every ticket was taken, in seconds from the start; `timeScale` turns journal (engine) time into model time. */
+export function saleMomentsOf(ledger: Ledger, timeScale = 1): Pick<Report, 'soldOutAtSec' | 'allTakenAtSec'> {
+  const fromStart = (at: number | undefined) => (at === undefined ? null : round(((at - ledger.config.onSaleAt) * timeScale) / 1000));
+  return { soldOutAtSec: fromStart(ledger.firstSoldOutAt), allTakenAtSec: fromStart(ledger.allTakenAt) };
+}
+
 export function buildReport(run: RunOutput): Report {
   const { scenario: s, ledger, counters, seen, provider } = run;
   const L = ledger.n;
@@ -89,12 +108,7 @@ export function buildReport(run: RunOutput): Report {
   }
   if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
   if (L.seatsHeldTwice > 0 || L.holdEndedTwice > 0) failures.push(`journal: seats held twice ${L.seatsHeldTwice}, holds ended twice ${L.holdEndedTwice} (${ledger.firstViolation})`);
-  const byInvariant: Record<string, number> = {};
-  for (const v of run.engineViolations ?? []) byInvariant[v.invariant] = (byInvariant[v.invariant] ?? 0) + 1;
-  for (const [invariant, count] of Object.entries(byInvariant)) {
-    const first = run.engineViolations!.find((v) => v.invariant === invariant)!;
-    failures.push(`engine invariant ${invariant}: ${count} violation(s), first: ${first.message}`);
-  }
+  const engineInvariants = engineInvariantsOf(run.engineViolations, failures);
   if (run.engineState !== undefined) {
     const e = run.engineState;
     if (e.ticketsSold !== L.ticketsSold) failures.push(`the engine counts ${e.ticketsSold} tickets sold, the journal ${L.ticketsSold}`);
@@ -127,8 +141,7 @@ export function buildReport(run: RunOutput): Report {
     perFanLimitViolations: L.perFanLimitViolations,
     unresolvedHolds: unresolved,
     fairness: { ...fair, kendallTau: round(fair.kendallTau, 6) },
-    soldOutAtSec: ledger.firstSoldOutAt === undefined ? null : round((ledger.firstSoldOutAt - ledger.config.onSaleAt) / 1000),
-    allTakenAtSec: ledger.allTakenAt === undefined ? null : round((ledger.allTakenAt - ledger.config.onSaleAt) / 1000),
+    ...saleMomentsOf(ledger),
     fansToldSoldOutWithinSec: seen.soldOutEpisodes === 0 ? null : round(seen.toldSoldOutWithinMs / 1000),
     waitSec: percentiles(seen.waitSec.toArray()),
     waitFromStartSec: percentiles(seen.waitFromStartSec.toArray()),
@@ -168,12 +181,7 @@ export function buildReport(run: RunOutput): Report {
       soldOutEpisodes: L.soldOutEntries,
       reopened: L.reopened,
     },
-    engineInvariants: {
-      checked: run.engineViolations !== undefined,
-      violations: run.engineViolations?.length ?? 0,
-      byInvariant,
-      first: run.engineViolations?.[0]?.message ?? null,
-    },
+    engineInvariants,
     errors: run.errors,
     timings: {
       setupSec: round(run.timings.setupSec, 2),

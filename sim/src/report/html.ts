@@ -17,7 +17,7 @@ function activeWindow(s: Record<SeriesName, number[]>): Record<SeriesName, numbe
 }
 
 /** A self-contained page: the summary, the checks, and inline SVG charts of the sale over time. */
-export function renderHtml(report: Report, output: RunOutput): string {
+export function renderHtml(report: Report, output: Pick<RunOutput, 'series' | 'seen'>): string {
   const s = activeWindow(output.series.thin(1200));
   const waits = histogram(output.seen.waitSec.toArray(), 40);
   const rows: Array<[string, string]> = [
