@@ -51,6 +51,19 @@ describe('events', () => {
     expect(await gw.api('GET', '/api/events/no-such-event/journal')).toMatchObject({ status: 404, body: { code: 'EVENT_NOT_FOUND' } });
   });
 
+  it('keeps the shuffle seed sealed in the journal until the on-sale time reveals it', async () => {
+    const eventId = await gw.createEvent();
+    const seedOf = async () => {
+      const { body } = await gw.api('GET', `/api/events/${eventId}/journal`);
+      return body.entries.find((e: { type: string }) => e.type === 'preQueueOpened').seed as string;
+    };
+    expect(await seedOf()).not.toMatch(/^[0-9a-f]{64}$/);
+    await gw.advance(60_000);
+    const { body: status } = await gw.api('GET', `/api/events/${eventId}`);
+    expect(await seedOf()).toBe(status.status.seed);
+    expect(status.status.seed).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('pauses, resumes and closes; a wrong phase is the engine\'s WRONG_PHASE', async () => {
     const eventId = await gw.createEvent();
     await gw.advance(60_000);

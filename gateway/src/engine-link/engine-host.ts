@@ -172,9 +172,12 @@ export class EngineHost {
         if (sale.phase === 'draft') throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${sale.id}"`, { details: { eventId: sale.id } });
         return publicInfoOf(sale, this.settingsOf(sale.id));
       }
-      case 'journal':
+      case 'journal': {
         // Unknown events are EVENT_NOT_FOUND, not an empty journal.
-        return this.engine.journal.read(this.engine.event(request.eventId).id);
+        const sale = this.engine.event(request.eventId);
+        const journal = this.engine.journal.read(sale.id);
+        return sale.status().seed === undefined ? journal.map(sealSeed) : journal;
+      }
       case 'updateSettings':
         return this.updateSettings(request.eventId, request.patch);
       case 'sync':
@@ -311,7 +314,7 @@ export class EngineHost {
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
       if (entry.type === 'saleStarted') this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
       if (LOCAL_ENTRY_TYPES.has(entry.type)) continue;
-      shared.push(entry);
+      shared.push(sealSeed(entry));
       if ('holdId' in entry && sale !== undefined) {
         const owner = sale.holds.get(entry.holdId)?.fanId;
         if (owner !== undefined) holdOwners[entry.holdId] = owner;
@@ -329,4 +332,12 @@ export class EngineHost {
       }
     }
   }
+}
+
+/**
+ * Until the start reveals it, the shuffle seed stays sealed even from the
+ * organizer: whoever knows it early could time a join to land at the front.
+ */
+function sealSeed(entry: JournalEntry): JournalEntry {
+  return entry.type === 'preQueueOpened' ? { ...entry, seed: '(sealed until the on-sale time)' } : entry;
 }
