@@ -22,6 +22,7 @@ export interface SyncJournal {
   eventIds(): string[];
 }
 
+/** Called synchronously after each command or tick; `entries` is reused afterwards, so copy what you keep. */
 export type EntryListener = (eventId: string, entries: readonly JournalEntry[]) => void;
 
 /**
@@ -35,7 +36,8 @@ export class Engine {
   readonly journal: SyncJournal;
   private readonly deps: SaleEventDeps;
   private readonly sales = new Map<string, SaleEvent>();
-  private readonly listeners = new Set<EntryListener>();
+  /** An array, not a Set: it is walked after every command, a Set iterator would be allocated each time. */
+  private listeners: EntryListener[] = [];
 
   constructor(options: EngineOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -53,8 +55,10 @@ export class Engine {
   }
 
   onEntries(listener: EntryListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   createEvent(input: unknown, options: { publish?: boolean } = {}): EventStatus {
@@ -98,10 +102,15 @@ export class Engine {
   }
 
   private flush(sale: SaleEvent): void {
-    const entries = sale.takeEntries();
+    const entries = sale.pendingEntries();
     if (entries.length === 0) return;
-    this.journal.append(sale.id, entries);
-    for (const listener of this.listeners) listener(sale.id, entries);
+    try {
+      this.journal.append(sale.id, entries);
+      const listeners = this.listeners;
+      for (let i = 0; i < listeners.length; i++) listeners[i]!(sale.id, entries);
+    } finally {
+      sale.clearEntries();
+    }
   }
 }
 

@@ -111,6 +111,16 @@ export class SaleEvent {
     return entries;
   }
 
+  /** The entries recorded since the last clear, without copying: valid until `clearEntries()`. */
+  pendingEntries(): readonly JournalEntry[] {
+    return this.newEntries;
+  }
+
+  clearEntries(): void {
+    // A fresh array: truncating with `length = 0` costs V8 more than allocating.
+    this.newEntries = [];
+  }
+
   // ── Fans ────────────────────────────────────────────────────────────────
 
   /** Takes a place in the queue; joining again returns the same place. */

@@ -15,12 +15,15 @@ export class FanIndex {
   private mask = (1 << 16) - 1;
   private hashOfSlot = new Int32Array(0);
   private size = 0;
+  /** A join looks a fan up, then inserts it: the second call reuses the hash. */
+  private lastKey: string | undefined;
+  private lastHash = 0;
 
   constructor(private readonly fanOfSlot: readonly string[]) {}
 
   /** The slot of a fan, or -1. */
   get(fanId: string): number {
-    const hash = hashOf(fanId);
+    const hash = this.hash(fanId);
     const table = this.table;
     for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
       const entry = table[i]!;
@@ -32,7 +35,7 @@ export class FanIndex {
 
   /** Points the fan at `slot` (a new slot, or a fan's new place after leaving). */
   set(fanId: string, slot: number): void {
-    const hash = hashOf(fanId);
+    const hash = this.hash(fanId);
     this.hashOfSlot = ensureCapacity(this.hashOfSlot, slot + 1);
     this.hashOfSlot[slot] = hash;
     const table = this.table;
@@ -49,6 +52,14 @@ export class FanIndex {
         return;
       }
     }
+  }
+
+  private hash(fanId: string): number {
+    if (fanId !== this.lastKey) {
+      this.lastKey = fanId;
+      this.lastHash = hashOf(fanId);
+    }
+    return this.lastHash;
   }
 
   private grow(): void {
