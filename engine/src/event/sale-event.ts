@@ -7,8 +7,9 @@ import { Inventory, type HoldRequest } from '../inventory/inventory.js';
 import type { JournalEntry } from '../journal/entries.js';
 import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
 import { FanStatus, WaitingRoom, type Place } from '../queue/waiting-room.js';
-import { sequenceId, sequenceOf } from '../util/sequence-id.js';
 import { admissionBudget, TokenBucket } from './admission.js';
+import { GrantBook, type Grant } from './grant-book.js';
+import { IdempotencyLedger } from './idempotency.js';
 import { checkConfigChange } from './config-change.js';
 import { holdView, type EventStatus, type GrantView, type HoldView, type JoinResult } from './views.js';
 
@@ -16,21 +17,6 @@ export interface SaleEventDeps {
   clock: Clock;
   /** Source of the shuffle seed: node:crypto's randomBytes in production, seeded in simulations. */
   randomBytes: (n: number) => Uint8Array;
-}
-
-interface Grant {
-  readonly id: string;
-  readonly fanId: string;
-  readonly expiresAt: number;
-  status: 'open' | 'used' | 'expired' | 'revoked';
-}
-
-interface IdempotentResult {
-  fanId: string;
-  fingerprint: string;
-  result: HoldView;
-  /** Another fan who happened to pick the same key. */
-  next: IdempotentResult | undefined;
 }
 
 /** Holds that may come back within this horizon count as inventory the queue can be admitted against. */
@@ -52,13 +38,8 @@ export class SaleEvent {
   private cachedPhase: Phase = 'draft';
   /** The next instant time can change the phase: commands before it skip the lifecycle checks. */
   private nextPhaseChangeAt = Infinity;
-  private readonly openGrants = new Map<string, Grant>();
-  /** Every grant ever issued, by its sequence number (grant `g17` is at 17). */
-  private readonly grantsBySequence: Grant[] = [];
-  private grantSequence = 0;
-  private readonly idempotency = new Map<string, IdempotentResult>();
-  /** The result `remember` stored last: what a command that just succeeded returns. */
-  private lastRemembered: HoldView | undefined;
+  private readonly grants = new GrantBook();
+  private readonly idempotency = new IdempotencyLedger();
   private seed: string | undefined;
   private commitment: string | undefined;
   private seedRevealed = false;
@@ -152,13 +133,13 @@ export class SaleEvent {
   /** Uses the fan's one-time admission grant to hold tickets for the payment window. */
   hold(fanId: string, grantId: string, request: HoldRequest, key: string): HoldView {
     const fingerprint = holdFingerprint(grantId, request);
-    const replay = this.replay(fanId, key, fingerprint);
-    if (replay !== undefined) return replay as HoldView;
+    const replay = this.idempotency.replay(fanId, key, fingerprint);
+    if (replay !== undefined) return replay;
     // Decided on the phase the event is due to be in; due changes are recorded only once the hold is sure.
     const phase = this.phaseAt(this.now());
     if (phase === 'soldOut') throw new BreakwaterError('SOLD_OUT');
     this.requirePhase('hold', phase, 'onSale', 'paused');
-    const grant = this.requireGrant(fanId, grantId);
+    const grant = this.grants.require(fanId, grantId, this.now());
     const quantity = request.kind === 'seats' ? request.seatIds.length : request.quantity;
     const current = this.holds.ticketsOf(fanId);
     if (current + quantity > this.config.maxTicketsPerFan) {
@@ -175,14 +156,14 @@ export class SaleEvent {
       expiresAt: at + this.config.paymentWindowMs,
     });
     this.afterInventoryChange();
-    return this.lastRemembered!;
+    return this.idempotency.lastResult!;
   }
 
   /** Extends a hold once by the event's extension, when the event allows it. */
   extendHold(fanId: string, holdId: string, key: string): HoldView {
     const fingerprint = `extend:${holdId}`;
-    const replay = this.replay(fanId, key, fingerprint);
-    if (replay !== undefined) return replay as HoldView;
+    const replay = this.idempotency.replay(fanId, key, fingerprint);
+    if (replay !== undefined) return replay;
     const hold = this.requireLiveHold(fanId, holdId, 'held');
     if (this.config.holdExtensionMs <= 0 || hold.extended) {
       throw new BreakwaterError('EXTENSION_NOT_ALLOWED', hold.extended ? 'this hold was already extended' : undefined);
@@ -194,8 +175,8 @@ export class SaleEvent {
   /** The fan starts paying: expiry pauses, up to the event's bound, until the payment side answers. */
   startPayment(fanId: string, holdId: string, paymentId: string, key: string): HoldView {
     const fingerprint = `pay:${holdId}:${paymentId}`;
-    const replay = this.replay(fanId, key, fingerprint);
-    if (replay !== undefined) return replay as HoldView;
+    const replay = this.idempotency.replay(fanId, key, fingerprint);
+    if (replay !== undefined) return replay;
     this.requireLiveHold(fanId, holdId, 'held');
     const at = this.now();
     this.record({ type: 'paymentStarted', at, holdId, key, paymentId, pendingUntil: at + this.config.paymentPendingMaxMs });
@@ -206,8 +187,8 @@ export class SaleEvent {
   /** The fan lets the tickets go before the window ends. */
   releaseHold(fanId: string, holdId: string, key: string): HoldView {
     const fingerprint = `release:${holdId}`;
-    const replay = this.replay(fanId, key, fingerprint);
-    if (replay !== undefined) return replay as HoldView;
+    const replay = this.idempotency.replay(fanId, key, fingerprint);
+    if (replay !== undefined) return replay;
     this.requireLiveHold(fanId, holdId, 'held');
     this.record({ type: 'released', at: this.now(), holdId, key });
     this.afterInventoryChange();
@@ -284,7 +265,7 @@ export class SaleEvent {
     const now = this.now();
     this.advancePhase(now);
     for (const hold of this.holds.due(now)) this.record({ type: 'expired', at: now, holdId: hold.id });
-    for (const grant of this.dueGrants(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.fanId, grantId: grant.id });
+    for (const grant of this.grants.due(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.fanId, grantId: grant.id });
     for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs)) {
       this.record({ type: 'left', at: now, fanId, reason: 'presenceLost' });
     }
@@ -337,7 +318,7 @@ export class SaleEvent {
       activeShoppers: this.activeShoppers,
       freeTickets: this.inventory.free,
       ticketsExpiringSoon: this.holds.ticketsExpiringBy(now + EXPIRY_LOOKAHEAD_MS),
-      openGrants: this.openGrants.size,
+      openGrants: this.grants.openCount,
       maxTicketsPerFan: this.config.maxTicketsPerFan,
     });
     if (k <= 0) return;
@@ -345,7 +326,7 @@ export class SaleEvent {
     if (fanIds.length === 0) return;
     this.rate.take(fanIds.length);
     this.paymentPace.take(fanIds.length);
-    this.record({ type: 'admitted', at: now, fanIds, firstGrant: this.grantSequence + 1, grantExpiresAt: now + this.config.grantTtlMs });
+    this.record({ type: 'admitted', at: now, fanIds, firstGrant: this.grants.nextSequence(), grantExpiresAt: now + this.config.grantTtlMs });
   }
 
   /** Sold out the moment nothing is free and no held hold can come back; reopened when something is. */
@@ -358,12 +339,6 @@ export class SaleEvent {
       this.record({ type: 'reopened', at });
       if (this.pausedWhenSoldOut) this.record({ type: 'paused', at });
     }
-  }
-
-  private dueGrants(now: number): Grant[] {
-    const due: Grant[] = [];
-    for (const grant of this.openGrants.values()) if (grant.expiresAt <= now) due.push(grant);
-    return due;
   }
 
   // ── Applying entries: the only place state changes ──────────────────────
@@ -431,8 +406,7 @@ export class SaleEvent {
         this.applyAdmitted(entry);
         break;
       case 'grantExpired':
-        this.openGrants.delete(entry.fanId);
-        this.grant(entry.grantId)!.status = 'expired';
+        this.grants.close(entry.grantId, 'expired');
         break;
       case 'held':
         this.applyHeld(entry);
@@ -442,7 +416,7 @@ export class SaleEvent {
         hold.expiresAt = entry.expiresAt;
         hold.extended = true;
         this.holds.reschedule(hold, 'held');
-        this.remember(hold.fanId, entry.key, `extend:${hold.id}`, holdView(hold));
+        this.idempotency.remember(hold.fanId, entry.key, `extend:${hold.id}`, holdView(hold));
         break;
       }
       case 'paymentStarted': {
@@ -451,7 +425,7 @@ export class SaleEvent {
         hold.pendingUntil = entry.pendingUntil;
         hold.remainingMs = hold.expiresAt - entry.at;
         this.holds.reschedule(hold, 'paymentPending');
-        this.remember(hold.fanId, entry.key, `pay:${hold.id}:${entry.paymentId}`, holdView(hold));
+        this.idempotency.remember(hold.fanId, entry.key, `pay:${hold.id}:${entry.paymentId}`, holdView(hold));
         break;
       }
       case 'paymentFailed': {
@@ -473,7 +447,7 @@ export class SaleEvent {
         const hold = this.holds.get(entry.holdId)!;
         this.holds.end(hold, entry.type, entry.at);
         this.inventory.release(hold.allocation);
-        if (entry.type === 'released') this.remember(hold.fanId, entry.key, `release:${hold.id}`, holdView(hold));
+        if (entry.type === 'released') this.idempotency.remember(hold.fanId, entry.key, `release:${hold.id}`, holdView(hold));
         break;
       }
       default:
@@ -483,38 +457,26 @@ export class SaleEvent {
 
   private applyAdmitted(entry: Extract<JournalEntry, { type: 'admitted' }>): void {
     entry.fanIds.forEach((fanId, i) => {
-      const grant: Grant = { id: sequenceId('g', entry.firstGrant + i), fanId, expiresAt: entry.grantExpiresAt, status: 'open' };
       this.room.admit(fanId);
-      this.openGrants.set(fanId, grant);
-      this.grantsBySequence[entry.firstGrant + i] = grant;
+      this.grants.issue(fanId, entry.firstGrant + i, entry.grantExpiresAt);
     });
-    this.grantSequence = entry.firstGrant + entry.fanIds.length - 1;
     this.admittedTotal += entry.fanIds.length;
   }
 
   private applyHeld(entry: Extract<JournalEntry, { type: 'held' }>): void {
-    const grant = this.grant(entry.grantId)!;
-    grant.status = 'used';
-    this.openGrants.delete(grant.fanId);
+    this.grants.close(entry.grantId, 'used');
     const hold: Hold = {
       id: entry.holdId, fanId: entry.fanId, allocation: entry.allocation, createdAt: entry.at,
       status: 'held', expiresAt: entry.expiresAt, extended: false,
     };
     this.holds.add(hold);
     this.inventory.hold(entry.allocation);
-    this.remember(entry.fanId, entry.key, entry.fingerprint, holdView(hold));
-  }
-
-  private grant(grantId: string): Grant | undefined {
-    const sequence = sequenceOf(grantId, 'g');
-    return sequence < 0 ? undefined : this.grantsBySequence[sequence];
+    this.idempotency.remember(entry.fanId, entry.key, entry.fingerprint, holdView(hold));
   }
 
   private revokeGrant(fanId: string): void {
-    const grant = this.openGrants.get(fanId);
-    if (grant === undefined) return;
-    grant.status = 'revoked';
-    this.openGrants.delete(fanId);
+    const grant = this.grants.openOf(fanId);
+    if (grant !== undefined) this.grants.close(grant.id, 'revoked');
   }
 
   private transition(event: LifecycleEvent): void {
@@ -566,22 +528,6 @@ export class SaleEvent {
     if (!this.room.isPresent(fanId)) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
   }
 
-  private requireGrant(fanId: string, grantId: string): Grant {
-    const grant = this.grant(grantId);
-    if (grant === undefined || grant.fanId !== fanId) {
-      throw new BreakwaterError('GRANT_INVALID', 'this admission grant is not yours', { details: { grantId } });
-    }
-    if (grant.status === 'expired' || (grant.status === 'open' && grant.expiresAt <= this.now())) {
-      throw new BreakwaterError('GRANT_EXPIRED', undefined, { details: { grantId, expiredAt: grant.expiresAt } });
-    }
-    if (grant.status !== 'open') {
-      throw new BreakwaterError('GRANT_INVALID', `this admission grant was ${grant.status === 'used' ? 'already used' : 'revoked'}`, {
-        details: { grantId, status: grant.status },
-      });
-    }
-    return grant;
-  }
-
   private requireHold(holdId: string): Hold {
     const hold = this.holds.get(holdId);
     if (hold === undefined) throw new BreakwaterError('HOLD_NOT_FOUND', undefined, { details: { holdId } });
@@ -604,33 +550,14 @@ export class SaleEvent {
     if (deadlineOf(hold) <= this.now()) throw expired(hold);
   }
 
-  /** The first result of an idempotent command, or undefined if the key is new. */
-  private replay(fanId: string, key: string, fingerprint: string): unknown {
-    let seen = this.idempotency.get(key);
-    while (seen !== undefined && seen.fanId !== fanId) seen = seen.next;
-    if (seen === undefined) return undefined;
-    if (seen.fingerprint !== fingerprint) {
-      throw new BreakwaterError('IDEMPOTENCY_KEY_REUSED', undefined, { details: { key } });
-    }
-    return seen.result;
-  }
-
-  /** Keeps the first result of a keyed command, frozen: every retry returns it exactly as it was. */
-  private remember(fanId: string, key: string, fingerprint: string, result: HoldView): void {
-    if (result.seatIds !== undefined) Object.freeze(result.seatIds);
-    // Keyed by the client's key alone (no concatenated string to build and hash); keys are per fan.
-    this.idempotency.set(key, { fanId, fingerprint, result: Object.freeze(result), next: this.idempotency.get(key) });
-    this.lastRemembered = result;
-  }
-
   // ── Reading ─────────────────────────────────────────────────────────────
 
   private get activeShoppers(): number {
-    return this.openGrants.size + this.holds.shoppers;
+    return this.grants.openCount + this.holds.shoppers;
   }
 
   private joinResult(fanId: string, place: Place): JoinResult {
-    const grant = place.status === FanStatus.ADMITTED ? this.openGrants.get(fanId) : undefined;
+    const grant = place.status === FanStatus.ADMITTED ? this.grants.openOf(fanId) : undefined;
     return {
       eventId: this.id,
       fanId,
@@ -663,7 +590,7 @@ export class SaleEvent {
       waiting: this.room.waiting,
       joined: this.room.joinedCount,
       admitted: this.admittedTotal,
-      openGrants: this.openGrants.size,
+      openGrants: this.grants.openCount,
       activeShoppers: this.activeShoppers,
       tickets: {
         free: this.inventory.free,
