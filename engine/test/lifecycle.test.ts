@@ -86,6 +86,17 @@ describe('pause and resume', () => {
     expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', fanIds: ['fan1', 'fan2'] });
   });
 
+  it('pauses at the on-sale instant, before the tick has started the sale', () => {
+    const d = concurrency2();
+    d.at(PRE_QUEUE_AT).joinMany(2);
+    d.clock.set(ON_SALE_AT);
+    d.exec({ type: 'pause' });
+    expect(d.phase).toBe('paused');
+    expect(d.typesSince(0).slice(-2)).toEqual(['saleStarted', 'paused']);
+    d.advance(SECOND);
+    expect(d.status().admitted).toBe(0);
+  });
+
   it('lets fans admitted before the pause hold and pay while paused', () => {
     const d = concurrency2();
     d.startSale();

@@ -235,15 +235,18 @@ export class SaleEvent {
   }
 
   pause(): void {
+    this.advancePhase(this.now());
     this.transitionOrThrow({ type: 'PAUSE' }, { type: 'paused', at: this.now() });
   }
 
   resume(): void {
+    this.advancePhase(this.now());
     this.transitionOrThrow({ type: 'RESUME' }, { type: 'resumed', at: this.now() });
     this.afterInventoryChange();
   }
 
   close(): void {
+    this.advancePhase(this.now());
     this.transitionOrThrow({ type: 'CLOSE' }, { type: 'closed', at: this.now() });
   }
 
