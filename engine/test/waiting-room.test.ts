@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shuffle, verifyShuffle } from '../src/fairness/shuffle.js';
-import { Driver, GRACE, ON_SALE_AT, PRE_QUEUE_AT, SECOND, SEED, gaConfig } from './fixtures.js';
+import { Driver, GRACE, HOUR, ON_SALE_AT, PRE_QUEUE_AT, SECOND, SEED, gaConfig } from './fixtures.js';
 
 /** Admission held back to `slots` fans at a time, so the queue stays put. */
 const withSlots = (slots: number) => new Driver(gaConfig({ admission: { mode: 'concurrency', maxActiveShoppers: slots } }));
@@ -141,6 +141,28 @@ describe('presence', () => {
     ]);
     d.rejects(() => d.leave('fan1'), 'NOT_IN_QUEUE');
     expect(d.join('fan1')).toMatchObject({ number: 4, position: 2, status: 'waiting' });
+  });
+
+  it('a fan gone exactly the grace period still has the place; one millisecond more and it is lost', () => {
+    const d = withSlots(1);
+    d.startSale();
+    d.join('first');
+    d.advance(SECOND); // `first` takes the only slot
+    d.join('fan1');
+    d.presence('fan1', false);
+    d.advance(GRACE);
+    expect(d.fanView('fan1').status).toBe('waiting');
+    d.advance(1);
+    expect(d.fanView('fan1').status).toBe('lost');
+  });
+
+  it('a disconnection at clock time 0 counts like any other', () => {
+    const d = new Driver(gaConfig({ preQueueOpensAt: 0, onSaleAt: 60 * SECOND, closesAt: HOUR }), { now: 0 });
+    d.join('fan1');
+    d.presence('fan1', false);
+    expect(d.journal.at(-1)).toEqual({ type: 'presence', at: 0, fanId: 'fan1', connected: false });
+    d.advance(GRACE + 1);
+    expect(d.fanView('fan1').status).toBe('lost');
   });
 
   it('a fan who reconnects within the grace period keeps the place', () => {

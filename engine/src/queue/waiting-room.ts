@@ -3,6 +3,9 @@ import { DeadlineHeap } from '../util/deadline-heap.js';
 import { FanIndex } from './fan-index.js';
 import { shuffledIndices } from '../fairness/shuffle.js';
 
+/** `disconnectedAt` of a connected fan: every instant, 0 included, can be a real disconnection time. */
+const CONNECTED = -1;
+
 /** Where a fan stands. Kept as one byte per fan. */
 export const FanStatus = {
   WAITING: 1,
@@ -133,16 +136,16 @@ export class WaitingRoom {
   setPresence(fanId: string, connected: boolean, now: number, graceMs: number): void {
     const slot = this.requireSlot(fanId);
     if (connected) {
-      this.disconnectedAt[slot] = 0;
-    } else if (this.disconnectedAt[slot] === 0) {
+      this.disconnectedAt[slot] = CONNECTED;
+    } else if (this.disconnectedAt[slot] === CONNECTED) {
       this.disconnectedAt[slot] = now;
-      this.presenceDeadlines.push(now + graceMs, slot);
+      this.presenceDeadlines.push(now + graceMs + 1, slot);
     }
   }
 
   isConnected(fanId: string): boolean {
     const slot = this.slotOf.get(fanId);
-    return slot >= 0 && this.disconnectedAt[slot] === 0;
+    return slot >= 0 && this.disconnectedAt[slot] === CONNECTED;
   }
 
   /** Waiting fans whose connection has been gone longer than the grace period. */
@@ -151,9 +154,9 @@ export class WaitingRoom {
     let slot: number | undefined;
     while ((slot = this.presenceDeadlines.popDue(now)) !== undefined) {
       const since = this.disconnectedAt[slot]!;
-      if (since === 0 || this.statusOfSlot[slot] !== FanStatus.WAITING) continue;
-      // The grace period may have been retuned since the fan dropped.
-      if (since + graceMs > now) this.presenceDeadlines.push(since + graceMs, slot);
+      if (since === CONNECTED || this.statusOfSlot[slot] !== FanStatus.WAITING) continue;
+      // Lost only when gone *longer* than the grace period, which may have been retuned since the fan dropped.
+      if (now - since <= graceMs) this.presenceDeadlines.push(since + graceMs + 1, slot);
       else lost.add(slot);
     }
     // In join order: the heap's order depends on its history, which a restored room does not share.
@@ -169,6 +172,8 @@ export class WaitingRoom {
   private grow(slots: number): void {
     this.numberOfSlot = ensureCapacity(this.numberOfSlot, slots);
     this.statusOfSlot = ensureCapacity(this.statusOfSlot, slots);
+    const before = this.disconnectedAt.length;
     this.disconnectedAt = ensureCapacity(this.disconnectedAt, slots);
+    this.disconnectedAt.fill(CONNECTED, before);
   }
 }
