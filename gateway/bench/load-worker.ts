@@ -14,7 +14,7 @@
 import { connect, type Socket } from 'node:net';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ServerMessage } from '../src/protocol/index.js';
 import { LatencyHistogram } from './histogram.js';
-import { clientFrame, controlFrame, readFrames, upgradeRequest } from './ws-wire.js';
+import { clientFrame, controlFrame, readFrames, readUpgradeResponse, upgradeRequest } from './ws-wire.js';
 import { wallNow } from './wall-clock.js';
 
 export type LoadCommand =
@@ -118,19 +118,18 @@ function onData(c: Client, chunk: Buffer): void {
   let buf = c.buf === undefined ? chunk : Buffer.concat([c.buf, chunk]);
   c.buf = undefined;
   if (c.state === State.UPGRADING) {
-    const end = buf.indexOf('\r\n\r\n');
-    if (end < 0) {
+    const answer = readUpgradeResponse(buf);
+    if ('incomplete' in answer) {
       c.buf = buf;
       return;
     }
-    const status = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
-    if (!status.startsWith('HTTP/1.1 101')) {
-      fail(c, `upgrade ${status.slice(9, 12)}`);
+    if ('refused' in answer) {
+      fail(c, `upgrade ${answer.refused}`);
       return;
     }
     c.state = State.OPEN;
     c.sock.write(HELLO);
-    buf = buf.subarray(end + 4);
+    buf = answer.rest;
   }
   let closed = false;
   const off = readFrames(buf, 0, (opcode, payload) => {

@@ -23,6 +23,19 @@ export function upgradeRequest(host: string, port: number, path = '/ws'): string
 }
 
 /**
+ * Reads the server's answer to the upgrade request: `incomplete` until the
+ * headers have all arrived, the HTTP status code if the server refused, or
+ * the bytes after the headers (the first frames) once upgraded.
+ */
+export function readUpgradeResponse(buf: Buffer): { incomplete: true } | { refused: string } | { rest: Buffer } {
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) return { incomplete: true };
+  const status = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
+  if (!status.startsWith('HTTP/1.1 101')) return { refused: status.slice(9, 12) };
+  return { rest: buf.subarray(end + 4) };
+}
+
+/**
  * Reads the complete frames in `buf` from `off`, calling `onFrame(opcode, payload)`
  * for each (stop by returning false). Returns the offset of the first unread byte.
  */

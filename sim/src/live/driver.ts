@@ -15,15 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
 import { checkInvariants, type AdmissionPolicy, type EventStatus, type HoldRequest, type JournalEntry } from '../../../engine/src/index.js';
 import type { Code, SaleCommands } from '../drivers/driver.js';
-import { generateArrivals } from '../model/arrivals.js';
-import { EventQueue } from '../model/event-queue.js';
-import { Fan, FanTable, fanIdOf } from '../model/fan-table.js';
+import { Fan, fanIdOf } from '../model/fan-table.js';
 import { FanModel } from '../model/fan-model.js';
-import { PaymentProvider } from '../model/payment-provider.js';
-import { Rng } from '../model/rng.js';
+import { setUpSale } from '../model/sale-setup.js';
 import { Ledger } from '../report/ledger.js';
 import { Series } from '../report/series.js';
-import { eventConfigOf, saleTimes, venueOf } from '../scenario/event-config.js';
+import { eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
 
@@ -97,13 +94,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     return parsed;
   };
 
-  const rng = new Rng(s.seed);
-  const times = saleTimes(s);
-  const venue = venueOf(s);
-  const arrivals = generateArrivals(s.fans, times.onSaleMs, s.arrivals, s.bots, rng.fork('arrivals'));
-  const fans = new FanTable(s.fans, arrivals.bot);
-  const agenda = new EventQueue();
-  const provider = new PaymentProvider(s.payments, rng.fork('payments'));
+  const { rng, times, venue, arrivals, fans, agenda, provider } = setUpSale(s);
   let cursor = 0;
   const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, () => cursor, times.onSaleMs, times.closesMs);
 

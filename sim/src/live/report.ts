@@ -4,7 +4,7 @@
  * engine's invariant checks over the journal read back through the API) plus
  * `live`: latencies, connections and errors.
  */
-import { engineInvariantsOf, saleMomentsOf, type Report } from '../report/build.js';
+import { engineInvariantsOf, paymentsOf, saleMomentsOf, type Report } from '../report/build.js';
 import { fairness } from '../report/fairness.js';
 import { percentiles } from '../report/stats.js';
 import type { LiveRunOutput } from './driver.js';
@@ -77,7 +77,6 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
   const transportTotal = Object.values(transport).reduce((a, b) => a + b, 0) + transportCodes.reduce((a, [, n]) => a + n, 0);
   if (transportTotal > 0) failures.push(`transport and protocol errors: ${JSON.stringify({ ...transport, ...Object.fromEntries(transportCodes) })}`);
 
-  const latency = provider.latencyPercentiles();
   const { ticketsBoughtAsTold: _t, unexpectedAdmissions: _u, ...behaviour } = counters;
   const simEvents = run.commands;
   return {
@@ -113,18 +112,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     journalEntries: run.journalEntries,
     arrivals: run.arrivals,
     behaviour: { ...behaviour, fansWaitingWhenToldSoldOut: seen.fansWaitingWhenToldSoldOut },
-    payments: {
-      capacityPerSec: provider.capacityPerSec,
-      submitted: provider.stats.submitted,
-      ok: provider.stats.ok,
-      declined: provider.stats.declined,
-      providerError: provider.stats.providerError,
-      timeout: provider.stats.timeout,
-      refunds: counters.refunds,
-      latencyMs: latency,
-      peakUtilisation: round(provider.stats.peakUtilisation, 2),
-      peakQueueSec: round(provider.stats.peakQueueMs / 1000, 1),
-    },
+    payments: paymentsOf(provider, counters),
     journalShape: { entries: 0, joined: final.joined, preQueueLeaves: 0, leftByFans: counters.leftImpatient + counters.leftSoldOut, lostPresence: counters.lost, admitted: final.admitted },
     inventory: {
       gaTickets: run.venue.gaTickets, seats: run.venue.seats, soldByTier, seatsSold: soldByTier.seats ?? 0, ticketsExpired: 0,

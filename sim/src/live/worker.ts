@@ -10,7 +10,7 @@
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
-import { clientFrame, controlFrame, readFrames, upgradeRequest } from '../../../gateway/bench/ws-wire.js';
+import { clientFrame, controlFrame, readFrames, readUpgradeResponse, upgradeRequest } from '../../../gateway/bench/ws-wire.js';
 import { DemoPaymentProvider } from '../../../gateway/src/payments/demo-provider.js';
 import { SIGNATURE_HEADER } from '../../../gateway/src/payments/webhook-signature.js';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WireHold } from '../../../gateway/src/protocol/index.js';
@@ -105,14 +105,13 @@ function open(c: FanConn): void {
     let buf = c.buf === undefined ? chunk : Buffer.concat([c.buf, chunk]);
     c.buf = undefined;
     if (!upgraded) {
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) {
+      const answer = readUpgradeResponse(buf);
+      if ('incomplete' in answer) {
         c.buf = buf;
         return;
       }
-      const status = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
-      if (!status.startsWith('HTTP/1.1 101')) {
-        count(transport, `upgrade refused ${status.slice(9, 12)}`);
+      if ('refused' in answer) {
+        count(transport, `upgrade refused ${answer.refused}`);
         lost(c, sock, 'CONNECT_FAILED');
         return;
       }
@@ -124,7 +123,7 @@ function open(c: FanConn): void {
       sock.write(HELLO);
       for (const write of queued.get(c) ?? []) write();
       queued.delete(c);
-      buf = buf.subarray(end + 4);
+      buf = answer.rest;
     }
     const recvAt = now();
     const off = readFrames(buf, 0, (opcode, payload) => {

@@ -1,5 +1,7 @@
 import type { InvariantViolation } from '../../../engine/src/index.js';
 import { fairness, type Fairness } from './fairness.js';
+import type { FanCounters } from '../model/fan-model.js';
+import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Ledger } from './ledger.js';
 import type { RunOutput } from './run-output.js';
 import { percentiles, type Percentiles } from './stats.js';
@@ -88,6 +90,22 @@ export function saleMomentsOf(ledger: Ledger, timeScale = 1): Pick<Report, 'sold
   return { soldOutAtSec: fromStart(ledger.firstSoldOutAt), allTakenAtSec: fromStart(ledger.allTakenAt) };
 }
 
+/** The payment provider's figures, as both drivers report them. */
+export function paymentsOf(provider: PaymentProvider, counters: FanCounters): Report['payments'] {
+  return {
+    capacityPerSec: provider.capacityPerSec,
+    submitted: provider.stats.submitted,
+    ok: provider.stats.ok,
+    declined: provider.stats.declined,
+    providerError: provider.stats.providerError,
+    timeout: provider.stats.timeout,
+    refunds: counters.refunds,
+    latencyMs: provider.latencyPercentiles(),
+    peakUtilisation: round(provider.stats.peakUtilisation, 2),
+    peakQueueSec: round(provider.stats.peakQueueMs / 1000, 1),
+  };
+}
+
 export function buildReport(run: RunOutput): Report {
   const { scenario: s, ledger, counters, seen, provider } = run;
   const L = ledger.n;
@@ -123,7 +141,6 @@ export function buildReport(run: RunOutput): Report {
   if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
   if (run.engineErrors.length > 0) failures.push(`the engine threw ${run.errors.ENGINE_ERROR ?? run.engineErrors.length} unexpected error(s): ${run.engineErrors[0]!.split('\n')[0]}`);
 
-  const latency = provider.latencyPercentiles();
   const { ticketsBoughtAsTold: _told, unexpectedAdmissions: _u, ...behaviour } = counters;
   return {
     scenario: s.name,
@@ -159,18 +176,7 @@ export function buildReport(run: RunOutput): Report {
     arrivals: run.arrivals,
     journalShape: { entries: L.entries, joined: L.joined, preQueueLeaves: L.preQueueLeaves, leftByFans: L.leftByFans, lostPresence: L.lostPresence, admitted: L.admitted },
     behaviour: { ...behaviour, fansWaitingWhenToldSoldOut: seen.fansWaitingWhenToldSoldOut },
-    payments: {
-      capacityPerSec: provider.capacityPerSec,
-      submitted: provider.stats.submitted,
-      ok: provider.stats.ok,
-      declined: provider.stats.declined,
-      providerError: provider.stats.providerError,
-      timeout: provider.stats.timeout,
-      refunds: counters.refunds,
-      latencyMs: latency,
-      peakUtilisation: round(provider.stats.peakUtilisation, 2),
-      peakQueueSec: round(provider.stats.peakQueueMs / 1000, 1),
-    },
+    payments: paymentsOf(provider, counters),
     inventory: {
       gaTickets: run.venue.gaTickets,
       seats: run.venue.seats,
