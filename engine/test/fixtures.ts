@@ -8,7 +8,7 @@
 import { expect } from 'vitest';
 import { SimulatedClock } from '../src/clock.js';
 import type { EventConfigInput, SectionConfig } from '../src/config/types.js';
-import { Engine } from '../src/engine.js';
+import { Engine, type SyncJournal } from '../src/engine.js';
 import { BreakwaterError, type ErrorCode } from '../src/errors.js';
 import type { SaleEvent } from '../src/event/sale-event.js';
 import type { EventStatus, HoldView, JoinResult } from '../src/event/views.js';
@@ -95,6 +95,8 @@ export interface DriverOptions {
   publish?: boolean;
   /** Clock time at creation (default T0). */
   now?: number;
+  /** The engine's journal (default: the memory store). */
+  journal?: SyncJournal;
 }
 
 /** One event on its own engine, driven step by step in simulated time. */
@@ -106,27 +108,23 @@ export class Driver {
 
   constructor(config: EventConfigInput = gaConfig(), options: DriverOptions = {}) {
     this.clock = new SimulatedClock(options.now ?? T0);
-    this.engine = new Engine({ clock: this.clock, randomBytes: deterministicBytes });
+    this.engine = new Engine({ clock: this.clock, randomBytes: deterministicBytes, journal: options.journal });
     this.eventId = config.id;
     this.engine.createEvent(config, { publish: options.publish ?? true });
   }
 
   /**
-   * A second driver on an engine restored from a copy of this one's journal
-   * (through JSON, as a store would keep it), on its own clock set to the
-   * same time, with the same idempotency-key counter: from here on, the same
-   * steps on both must record the same entries.
+   * A second driver on an engine restored from `journal` (by default a copy of
+   * this one's journal through JSON, as a store would keep it), on its own
+   * clock set to the same time, with the same idempotency-key counter: from
+   * here on, the same steps on both must record the same entries.
    */
-  restored(): Driver {
-    const store = new MemoryJournalStore();
-    for (const eventId of this.engine.journal.eventIds()) {
-      store.append(eventId, JSON.parse(JSON.stringify(this.engine.journal.read(eventId))) as JournalEntry[]);
-    }
+  restored(journal: SyncJournal = jsonCopyOf(this.engine.journal)): Driver {
     const clock = new SimulatedClock(this.clock.now());
     const copy = Object.create(Driver.prototype) as Driver;
     Object.assign(copy, {
       clock,
-      engine: Engine.restore(store, { clock, randomBytes: deterministicBytes }),
+      engine: Engine.restore(journal, { clock, randomBytes: deterministicBytes }),
       eventId: this.eventId,
       keys: this.keys,
     });
@@ -267,6 +265,12 @@ export class Driver {
     expect(this.snapshot()).toEqual(before);
     return err;
   }
+}
+
+function jsonCopyOf(journal: SyncJournal): MemoryJournalStore {
+  const store = new MemoryJournalStore();
+  for (const eventId of journal.eventIds()) store.append(eventId, JSON.parse(JSON.stringify(journal.read(eventId))) as JournalEntry[]);
+  return store;
 }
 
 /** The BreakwaterError `fn` throws; fails the test if it returns or throws anything else. */

@@ -12,16 +12,19 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../src/clock.js';
 import { MINUTE, seatId, type AdmissionPolicy, type EventConfig, type SectionConfig, type TierConfig } from '../src/config/types.js';
-import { Engine } from '../src/engine.js';
+import { Engine, type SyncJournal } from '../src/engine.js';
 import { BreakwaterError, isBreakwaterError, type ErrorCode } from '../src/errors.js';
 import { EXPIRY_LOOKAHEAD_MS, SaleEvent } from '../src/event/sale-event.js';
 import type { HoldView, JoinResult } from '../src/event/views.js';
 import { deadlineOf } from '../src/inventory/hold-book.js';
 import { checkInvariants } from '../src/invariants.js';
 import type { Allocation, JournalEntry } from '../src/journal/entries.js';
+import { DurableJournal } from '../stores/durable-journal.js';
+import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
 
 const EVENT = 'prop-ev';
 const T0 = Date.UTC(2030, 0, 1, 10);
@@ -32,6 +35,8 @@ const CATEGORIES = ['A', 'B', 'C'] as const; // "C" never exists in a venue
 const TIME_DRIVEN: ReadonlySet<JournalEntry['type']> = new Set(['preQueueOpened', 'saleStarted', 'closed']);
 
 const NUM_RUNS = Number(process.env.BREAKWATER_PROP_RUNS ?? 250);
+/** Runs whose journal goes through a real Redis (each costs a few round trips). */
+const REDIS_RUNS = Number(process.env.BREAKWATER_PROP_REDIS_RUNS ?? 50);
 const MAX_COMMANDS = 80;
 
 // ── Arbitrary events ─────────────────────────────────────────────────────
@@ -302,9 +307,9 @@ class Run {
   private readonly history: Cmd[] = [];
   readonly trace: string[] = [];
 
-  constructor(readonly scenario: Scenario) {
+  constructor(readonly scenario: Scenario, journal?: SyncJournal) {
     this.randomBytes = seededRandomBytes(scenario.seed);
-    this.engine = new Engine({ clock: this.clock, randomBytes: this.randomBytes });
+    this.engine = new Engine({ clock: this.clock, randomBytes: this.randomBytes, journal });
     this.engine.createEvent(scenario.config, { publish: scenario.publish });
     this.sale = this.engine.event(EVENT);
     this.checkStep(false, this.journal());
@@ -794,9 +799,29 @@ function runProgram(scenario: Scenario, program: readonly Op[]): void {
     for (const op of program) run.step(op);
     run.finish();
   } catch (error) {
-    const tail = run.trace.slice(-40).join('\n  ');
-    throw new Error(`${(error as Error).message}\nlast steps:\n  ${tail}`, { cause: error });
+    throw traced(run, error);
   }
+}
+
+/** The same, with the journal written through `journal`, made durable every few steps so it lands in many writes. */
+async function runProgramDurably(scenario: Scenario, program: readonly Op[], journal: DurableJournal): Promise<Run> {
+  const run = new Run(scenario, journal);
+  try {
+    for (const [k, op] of program.entries()) {
+      run.step(op);
+      if (k % 5 === 4) await journal.durable();
+    }
+    run.finish();
+  } catch (error) {
+    throw traced(run, error);
+  }
+  await journal.durable();
+  return run;
+}
+
+function traced(run: Run, error: unknown): Error {
+  const tail = run.trace.slice(-40).join('\n  ');
+  return new Error(`${(error as Error).message}\nlast steps:\n  ${tail}`, { cause: error });
 }
 
 // ── Regressions: found by this file, replayed first on every run ─────────
@@ -866,6 +891,30 @@ describe('engine invariants under random command programs', () => {
     fc.assert(
       fc.property(scenarioArb, programArb, (scenario, program) => runProgram(scenario, program)),
       { numRuns: NUM_RUNS, examples: [...REGRESSIONS, ...PHASE_REGRESSIONS] },
+    );
+  });
+});
+
+describe('engine invariants with the journal written to Redis', () => {
+  let fx: RedisFixture | undefined;
+  let redis: Redis;
+  beforeAll(async () => {
+    fx = await startRedis();
+    redis = fx.client();
+  });
+  afterAll(() => fx?.stop());
+
+  it('hold as in memory, and the journal read back by the next owner is the same and restores the same event', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, programArb, async (scenario, program) => {
+        const prefix = fx!.prefix();
+        const run = await runProgramDurably(scenario, program, new DurableJournal(await fx!.owner(redis, prefix)));
+        const { entries } = await (await fx!.owner(redis, prefix)).claim(EVENT);
+        expect(entries).toStrictEqual(run.journal());
+        const restored = SaleEvent.fromJournal(entries, { clock: run.clock, randomBytes: seededRandomBytes(scenario.seed) });
+        expect(restored.status()).toStrictEqual(run.sale.status());
+      }),
+      { numRuns: REDIS_RUNS },
     );
   });
 });

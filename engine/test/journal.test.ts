@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine.js';
 import { checkInvariants } from '../src/invariants.js';
-import type { JournalEntryType } from '../src/journal/entries.js';
+import type { JournalEntry, JournalEntryType } from '../src/journal/entries.js';
+import { DurableJournal } from '../stores/durable-journal.js';
+import { MemoryDurableStore, type DurableStore } from '../stores/durable-store.js';
 import {
   Driver, GRACE, GRANT_TTL, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, deterministicBytes, gaConfig, venue,
 } from './fixtures.js';
+import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
 
 const E = 'busy-night';
 /** 4 GA tickets, 4 seats of category A, 2 of B; 2 tickets a fan; 4 shoppers at a time. */
@@ -147,6 +151,14 @@ function fansOf(d: Driver): string[] {
   return [...new Set(d.journal.flatMap((e) => (e.type === 'joined' ? [e.fanId] : [])))];
 }
 
+/** The same status and the same view for every fan. */
+function expectSameSale(copy: Driver, original: Driver): void {
+  expect(copy.status()).toEqual(original.status());
+  for (const fanId of fansOf(original)) expect(copy.fanView(fanId), fanId).toEqual(original.fanView(fanId));
+}
+
+const stepNumbers = steps.map(([label], i) => [i + 1, label] as const);
+
 const ALL_TYPES: JournalEntryType[] = [
   'created', 'configUpdated', 'published', 'preQueueOpened', 'saleStarted', 'paused', 'resumed', 'soldOut', 'reopened', 'closed',
   'joined', 'left', 'presence', 'admitted', 'grantExpired', 'held', 'extended', 'paymentStarted', 'paymentFailed', 'purchased',
@@ -179,18 +191,88 @@ describe('restoring from the journal', () => {
     expect(restored.config).toEqual(d.sale.config);
   });
 
-  it.each(steps.map(([label], i) => [i + 1, label]))('restored after step %i (%s), it continues exactly like the original', (i) => {
+  it.each(stepNumbers)('restored after step %i (%s), it continues exactly like the original', (i) => {
     const original = run(new Driver(config()), 0, i);
     const copy = original.restored();
-    expect(copy.status()).toEqual(original.status());
-    for (const fanId of fansOf(original)) expect(copy.fanView(fanId), fanId).toEqual(original.fanView(fanId));
+    expectSameSale(copy, original);
 
     const mark = original.journal.length;
     run(original, i);
     run(copy, i);
     expect(copy.entriesSince(mark)).toEqual(original.entriesSince(mark));
-    expect(copy.status()).toEqual(original.status());
-    for (const fanId of fansOf(original)) expect(copy.fanView(fanId), fanId).toEqual(original.fanView(fanId));
+    expectSameSale(copy, original);
+  });
+});
+
+/** Where a DurableJournal writes, and how the next owner reads an event back from there after the first is gone. */
+interface Backend {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  open(): Promise<{ store: DurableStore; takeOver(eventId: string): Promise<{ store: DurableStore; entries: JournalEntry[] }> }>;
+}
+
+const memoryBackend: Backend = {
+  name: 'memory',
+  start: async () => undefined,
+  stop: async () => undefined,
+  async open() {
+    const store = new MemoryDurableStore();
+    return { store, takeOver: async (eventId) => ({ store, entries: await store.read(eventId) }) };
+  },
+};
+
+function redisBackend(): Backend {
+  let fx: RedisFixture | undefined;
+  let redis: Redis;
+  return {
+    name: 'redis',
+    async start() {
+      fx = await startRedis();
+      redis = fx.client();
+    },
+    stop: async () => fx?.stop(),
+    async open() {
+      const prefix = fx!.prefix();
+      return {
+        store: await fx!.owner(redis, prefix),
+        async takeOver(eventId) {
+          const store = await fx!.owner(redis, prefix);
+          expect(await store.partitionEvents()).toEqual([eventId]);
+          return { store, entries: (await store.claim(eventId)).entries };
+        },
+      };
+    },
+  };
+}
+
+describe.each([memoryBackend, redisBackend()])('restoring from the $name store', (backend) => {
+  beforeAll(() => backend.start());
+  afterAll(() => backend.stop());
+
+  it.each(stepNumbers)('written through the DurableJournal step by step up to step %i (%s), read back, it continues exactly like the original', async (i) => {
+    const { store, takeOver } = await backend.open();
+    const journal = new DurableJournal(store);
+    const original = new Driver(config(), { journal });
+    for (const [, step] of steps.slice(0, i)) {
+      step(original);
+      await journal.durable();
+    }
+    journal.close(); // the first owner is gone; the original goes on in memory only
+    const next = await takeOver(E);
+    expect(next.entries).toStrictEqual(original.journal);
+    const nextJournal = new DurableJournal(next.store);
+    nextJournal.load(E, next.entries);
+    const copy = original.restored(nextJournal);
+    expectSameSale(copy, original);
+
+    const mark = original.journal.length;
+    run(original, i);
+    run(copy, i);
+    expect(copy.entriesSince(mark)).toEqual(original.entriesSince(mark));
+    expectSameSale(copy, original);
+    await nextJournal.durable();
+    expect(await next.store.read(E)).toStrictEqual(original.journal);
   });
 });
 
