@@ -1,0 +1,296 @@
+/**
+ * The EngineLink of cluster mode: a gateway process reaches the engine shards
+ * over NATS. A request goes to the shard owning its event's partition (or to
+ * every partition, for listEvents and sync); broadcasts of every partition
+ * come to every gateway; the shards' per-partition stats and the gateways'
+ * metrics are merged here into one stats broadcast per second.
+ *
+ * Replies come to this link's own inbox subscription rather than through
+ * `nc.request`, so replies and broadcasts pass one queue in arrival order and
+ * keep the IPC link's rule (see `drain`).
+ */
+import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { BreakwaterError } from '../../../engine/src/index.js';
+import type {
+  BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, EventDetails, EventStats, ResultOf, SyncState, WorkerMetrics,
+} from '../engine-link/types.js';
+import { fromWireError } from '../engine-link/wire-error.js';
+import { BROADCASTS, METRICS_SUBJECT, partitionOfRequest, requestSubject } from './partitions.js';
+import { decodeBroadcast, decodeMetrics, decodeReply, encodeMetrics, encodeRequest, type WireReply } from './wire.js';
+
+export interface NatsEngineLinkOptions {
+  servers: string;
+  /** This gateway process's unique id: sent with each request, it names the sessions the process opens. */
+  owner: string;
+  partitions: number;
+  /** The overall bound of a request, retries included. */
+  requestTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+/** While a partition has no owner (a failover), requests retry this often, backing off. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 250;
+const STATS_MS = 1_000;
+/** A partition's or a gateway's figures not heard of for this long are dropped. */
+const STATS_TTL_MS = 5_000;
+const NO_OWNER = Symbol('noOwner');
+
+type Inbound = { kind: 'reply'; msg: Msg } | { kind: 'broadcast'; broadcast: EngineBroadcast };
+
+interface Pending {
+  resolve: (reply: WireReply | typeof NO_OWNER) => void;
+  reject: (error: BreakwaterError) => void;
+  timer: NodeJS.Timeout;
+}
+
+const unavailable = (reason: string, details: Record<string, unknown> = {}, message?: string): BreakwaterError =>
+  new BreakwaterError('ENGINE_UNAVAILABLE', message, { details: { reason, ...details } });
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class NatsEngineLink implements EngineLink {
+  private readonly inboxPrefix = createInbox();
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<BroadcastListener>();
+  private readonly partitionStats = new Map<number, { at: number; events: EventStats[]; heard: number }>();
+  private readonly workerMetrics = new Map<string, { metrics: WorkerMetrics; heard: number }>();
+  private readonly timeoutMs: number;
+  private readonly log: (message: string) => void;
+  private readonly statsTimer: NodeJS.Timeout;
+  private inbox: Inbound[] = [];
+  private inboxHead = 0;
+  /** A reply settled a request during this turn of the event loop. */
+  private replied = false;
+  private up = true;
+  private nextId = 1;
+
+  static async connect(options: NatsEngineLinkOptions): Promise<NatsEngineLink> {
+    const nc = await connect({
+      servers: options.servers,
+      name: `gateway ${options.owner}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      // A server gone silent (not closed) is noticed in seconds, not the default minutes.
+      pingInterval: 5_000,
+    });
+    return new NatsEngineLink(nc, options);
+  }
+
+  private constructor(private readonly nc: NatsConnection, private readonly options: NatsEngineLinkOptions) {
+    this.timeoutMs = options.requestTimeoutMs ?? 5_000;
+    this.log = options.log ?? ((message) => console.error(message));
+    // NATS callbacks run inside the client's parser: a throw there would stop the connection's reader.
+    nc.subscribe(`${this.inboxPrefix}.*`, { callback: (err, msg) => this.guard('reply', err, () => this.receive({ kind: 'reply', msg })) });
+    nc.subscribe(BROADCASTS, { callback: (err, msg) => this.guard('broadcast', err, () => this.onBroadcast(msg)) });
+    nc.subscribe(METRICS_SUBJECT, {
+      callback: (err, msg) => this.guard('metrics', err, () => {
+        const metrics = decodeMetrics(msg.data);
+        this.workerMetrics.set(metrics.worker, { metrics, heard: Date.now() });
+      }),
+    });
+    this.statsTimer = setInterval(() => this.receive({ kind: 'broadcast', broadcast: this.mergedStats() }), STATS_MS);
+    void this.watchStatus();
+  }
+
+  get connected(): boolean {
+    return this.up && !this.nc.isClosed();
+  }
+
+  execute<R extends EngineRequest>(request: R): Promise<ResultOf<R>> {
+    const target = partitionOfRequest(request, this.options.partitions);
+    if (target === 'none') {
+      // Metrics are of the moment: while disconnected they are dropped, not queued.
+      if (request.op === 'reportMetrics' && this.connected) this.nc.publish(METRICS_SUBJECT, encodeMetrics(request.metrics));
+      return Promise.resolve(null as ResultOf<R>);
+    }
+    const payload = encodeRequest({ owner: this.options.owner, request });
+    const deadline = Date.now() + this.timeoutMs;
+    if (target !== 'all') return this.ask(target, payload, deadline) as Promise<ResultOf<R>>;
+    const asks = Array.from({ length: this.options.partitions }, (_, partition) => this.ask(partition, payload, deadline));
+    return Promise.all(asks).then((results) => merge(request.op, results) as ResultOf<R>);
+  }
+
+  subscribe(listener: BroadcastListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.statsTimer);
+    this.up = false;
+    this.failPending(unavailable('closed'));
+    if (!this.nc.isClosed()) await this.nc.close();
+  }
+
+  // ── Requests ────────────────────────────────────────────────────────────
+
+  /**
+   * One partition's answer. No responders means nobody owns the partition
+   * yet (a failover): retried until the deadline. A timeout is not retried:
+   * the request may have run, and only the caller (with its idempotency key)
+   * may repeat it.
+   */
+  private async ask(partition: number, payload: Uint8Array, deadline: number): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      const reply = await this.send(partition, payload, deadline);
+      if (reply !== NO_OWNER) {
+        if (reply.ok) return reply.result;
+        throw fromWireError(reply.error);
+      }
+      const backoff = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt);
+      if (Date.now() + backoff >= deadline) throw unavailable('noOwner', { partition }, `no engine shard serves partition ${partition}; retry shortly`);
+      await sleep(backoff);
+    }
+  }
+
+  private send(partition: number, payload: Uint8Array, deadline: number): Promise<WireReply | typeof NO_OWNER> {
+    if (!this.connected) return Promise.reject(unavailable('disconnected'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(unavailable('timeout', { partition, timeoutMs: this.timeoutMs }, 'the engine shard did not answer in time'));
+      }, Math.max(0, deadline - Date.now()));
+      this.pending.set(id, { resolve, reject, timer });
+      try {
+        this.nc.publish(requestSubject(partition), payload, { reply: `${this.inboxPrefix}.${id}` });
+      } catch (err) {
+        // E.g. a request above the server's max_payload.
+        clearTimeout(timer);
+        this.pending.delete(id);
+        this.log(`cannot send a request to partition ${partition}: ${(err as Error).message}`);
+        reject(new BreakwaterError('INTERNAL_ERROR'));
+      }
+    });
+  }
+
+  /** Settles the request a reply answers; true when that lets the code awaiting it run. */
+  private settle(msg: Msg): boolean {
+    const id = Number(msg.subject.slice(this.inboxPrefix.length + 1));
+    const pending = this.pending.get(id);
+    if (pending === undefined) return false; // answered after its deadline
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    if (msg.headers?.code === 503) {
+      pending.resolve(NO_OWNER);
+      return false;
+    }
+    try {
+      pending.resolve(decodeReply(msg.data));
+    } catch (err) {
+      this.log(`undecodable engine reply: ${(err as Error).message}`);
+      pending.reject(new BreakwaterError('INTERNAL_ERROR'));
+    }
+    return true;
+  }
+
+  private failPending(error: BreakwaterError): void {
+    for (const [id, pending] of this.pending) {
+      this.pending.delete(id);
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') {
+        this.up = false;
+        // Replies to requests in flight are lost with the connection.
+        this.failPending(unavailable('disconnected'));
+        this.log('NATS disconnected: engine requests fail until it is back');
+      } else if (status.type === 'reconnect') {
+        this.up = true;
+        this.log('NATS reconnected');
+      }
+    }
+  }
+
+  // ── Broadcasts ──────────────────────────────────────────────────────────
+
+  private onBroadcast(msg: Msg): void {
+    const broadcast = decodeBroadcast(msg.data);
+    if (broadcast.type !== 'stats') return this.receive({ kind: 'broadcast', broadcast });
+    const partition = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
+    this.partitionStats.set(partition, { at: broadcast.at, events: broadcast.events, heard: Date.now() });
+  }
+
+  /** Every partition's latest events and every gateway's latest metrics, as one broadcast. */
+  private mergedStats(): EngineBroadcast {
+    const now = Date.now();
+    let at = 0;
+    const events: EventStats[] = [];
+    for (const [partition, stats] of this.partitionStats) {
+      if (now - stats.heard > STATS_TTL_MS) this.partitionStats.delete(partition);
+      else {
+        at = Math.max(at, stats.at);
+        events.push(...stats.events);
+      }
+    }
+    const workers: WorkerMetrics[] = [];
+    for (const [worker, { metrics, heard }] of this.workerMetrics) {
+      if (now - heard > STATS_TTL_MS) this.workerMetrics.delete(worker);
+      else workers.push(metrics);
+    }
+    events.sort((a, b) => compare(a.eventId, b.eventId));
+    // `at` is engine time (a shard's clock); with no shard heard of, the wall clock.
+    return { type: 'stats', at: at || now, events, workers };
+  }
+
+  private receive(item: Inbound): void {
+    this.inbox.push(item);
+    this.drain();
+  }
+
+  /**
+   * Replies and broadcasts are handled strictly in arrival order, with the
+   * IPC link's subtlety: once a reply settled a request, the code awaiting it
+   * must run before the next broadcast is delivered. A join's reply followed
+   * by the broadcast admitting that fan can arrive in one read; delivered at
+   * once, the admission would find no socket yet (the join's continuation
+   * binds it). So after a reply, the rest waits for the next turn.
+   */
+  private drain(): void {
+    while (this.inboxHead < this.inbox.length) {
+      const item = this.inbox[this.inboxHead]!;
+      if (item.kind === 'broadcast' && this.replied) return;
+      this.inboxHead++;
+      if (item.kind === 'broadcast') this.deliver(item.broadcast);
+      else if (this.settle(item.msg) && !this.replied) {
+        this.replied = true;
+        setImmediate(() => {
+          this.replied = false;
+          this.inbox = this.inbox.slice(this.inboxHead);
+          this.inboxHead = 0;
+          this.drain();
+        });
+      }
+    }
+    this.inbox = [];
+    this.inboxHead = 0;
+  }
+
+  private deliver(broadcast: EngineBroadcast): void {
+    for (const listener of this.listeners) this.guard('broadcast listener', null, () => listener(broadcast));
+  }
+
+  /** A failing callback is a bug to log, never a reason to stall the link. */
+  private guard(what: string, error: Error | null, run: () => void): void {
+    try {
+      if (error) throw error;
+      run();
+    } catch (err) {
+      this.log(`${what} failed: ${(err as Error)?.stack ?? String(err)}`);
+    }
+  }
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The answers of every partition to a scatter-gather request, as one. */
+function merge(op: EngineRequest['op'], results: unknown[]): unknown {
+  if (op === 'listEvents') return (results as EventDetails[][]).flat().sort((a, b) => compare(a.status.eventId, b.status.eventId));
+  const settings: SyncState['settings'] = {};
+  for (const state of results as SyncState[]) Object.assign(settings, state.settings);
+  return { settings } satisfies SyncState;
+}

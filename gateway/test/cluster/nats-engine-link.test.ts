@@ -1,0 +1,266 @@
+/**
+ * The NATS EngineLink against a real nats-server and real EngineHosts: two
+ * "shards" (one NATS connection each) serve two of four partitions each.
+ * Partition 4 of a five-partition link is served by nobody unless a test
+ * serves it: the place for failovers and hand-made replies.
+ */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BreakwaterError, SimulatedClock } from '../../../engine/src/index.js';
+import { startNatsServer, type LocalServer } from '../../src/cluster/local-servers.js';
+import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
+import { partitionOf, requestSubject, SHARD_QUEUE_GROUP } from '../../src/cluster/partitions.js';
+import { publishBroadcast, servePartition } from '../../src/cluster/shard-server.js';
+import { encodeReply } from '../../src/cluster/wire.js';
+import { EngineHost } from '../../src/engine-link/engine-host.js';
+import type { EngineBroadcast, EngineRequest, WorkerMetrics } from '../../src/engine-link/types.js';
+import { DEFAULT_EVENT_SETTINGS } from '../../src/event-settings.js';
+import { eventConfig } from '../helpers/test-gateway.js';
+
+const PARTITIONS = 4;
+const NOW = 1_000_000;
+const quiet = (): void => undefined;
+
+/** An event id that lands in `partition` of `partitions`. */
+function idIn(partition: number, partitions: number, prefix = 'ev'): string {
+  for (let i = 0; ; i++) if (partitionOf(`${prefix}${i}`, partitions) === partition) return `${prefix}${i}`;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - started;
+}
+
+function workerMetrics(worker: string): WorkerMetrics {
+  const histogram = { bounds: [1], counts: [0], sum: 0, count: 0 };
+  return {
+    worker, pid: 1, at: Date.now(), connections: 0, dashboardConnections: 0, messagesIn: 0, messagesOut: 0,
+    topicPublishes: 0, backpressureDrops: 0, rejected: {}, joinLatency: histogram, updateLatency: histogram,
+  };
+}
+
+let server: LocalServer;
+const shardConnections: NatsConnection[] = [];
+const hosts = new Map<number, EngineHost>();
+const links: NatsEngineLink[] = [];
+
+/** Serves `partition` on `nc` with a fresh EngineHost, the way a shard does. */
+function serveWithHost(nc: NatsConnection, partition: number): { host: EngineHost; stop(): Promise<void> } {
+  const host = new EngineHost({ clock: new SimulatedClock(NOW), log: quiet });
+  const unsubscribe = host.subscribe((broadcast) => publishBroadcast(nc, partition, broadcast));
+  const server = servePartition(nc, partition, async (request, owner) => host.handle(request, owner), quiet);
+  host.start();
+  return {
+    host,
+    async stop() {
+      host.stop();
+      unsubscribe();
+      await server.stop();
+    },
+  };
+}
+
+async function openLink(options: { partitions?: number; requestTimeoutMs?: number; owner?: string } = {}): Promise<NatsEngineLink> {
+  const link = await NatsEngineLink.connect({
+    servers: server.url, owner: options.owner ?? `gw-${links.length}`, partitions: options.partitions ?? PARTITIONS, log: quiet,
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+  });
+  links.push(link);
+  return link;
+}
+
+const shardNc = (): NatsConnection => shardConnections[0]!;
+const stops: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  for (const served of [[0, 1], [2, 3]]) {
+    const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    shardConnections.push(nc);
+    for (const partition of served) {
+      const { host, stop } = serveWithHost(nc, partition);
+      hosts.set(partition, host);
+      stops.push(stop);
+    }
+  }
+  await Promise.all(shardConnections.map((nc) => nc.flush()));
+});
+
+afterAll(async () => {
+  await Promise.all(links.map((link) => link.close()));
+  await Promise.all(stops.map((stop) => stop()));
+  await Promise.all(shardConnections.map((nc) => nc.close()));
+  await server?.stop();
+});
+
+describe('the NATS engine link', () => {
+  const eventIds = Array.from({ length: PARTITIONS }, (_, partition) => idIn(partition, PARTITIONS));
+
+  it('routes each request to the shard owning its event\'s partition', async () => {
+    const link = await openLink();
+    for (const eventId of eventIds) {
+      const details = await link.execute({ op: 'createEvent', config: eventConfig(NOW, { id: eventId }), publish: true, settings: {} });
+      expect(details.status.eventId).toBe(eventId);
+    }
+    // An engine command creating an event goes by its config's id.
+    const second = idIn(2, PARTITIONS, 'cmd');
+    await link.execute({ op: 'command', command: { type: 'createEvent', config: eventConfig(NOW, { id: second }) } });
+    for (const [partition, host] of hosts) {
+      const expected = partition === 2 ? [eventIds[2], second].sort() : [eventIds[partition]];
+      expect(host.engine.events().map((sale) => sale.id).sort()).toEqual(expected);
+    }
+    const opened = await link.execute({ op: 'openSession', eventId: eventIds[3]!, fanId: 'fan-1', resume: false });
+    expect(opened.join).toMatchObject({ eventId: eventIds[3], fanId: 'fan-1' });
+    expect(hosts.get(3)!.engine.event(eventIds[3]!).room.isPresent('fan-1')).toBe(true);
+  });
+
+  it('gathers listEvents and sync from every partition', async () => {
+    const link = await openLink();
+    await link.execute({ op: 'updateSettings', eventId: eventIds[1]!, patch: { powDifficulty: 3 } });
+    const listed = await link.execute({ op: 'listEvents' });
+    const all = [...eventIds, idIn(2, PARTITIONS, 'cmd')].sort();
+    expect(listed.map((details) => details.status.eventId)).toEqual(all);
+    const { settings } = await link.execute({ op: 'sync' });
+    expect(Object.keys(settings).sort()).toEqual(all);
+    expect(settings[eventIds[1]!]!.powDifficulty).toBe(3);
+    expect(settings[eventIds[0]!]!.powDifficulty).toBe(0);
+  });
+
+  it('rejects with the engine\'s error, code and details intact', async () => {
+    const link = await openLink();
+    await expect(link.execute({ op: 'getEvent', eventId: 'nope' })).rejects.toMatchObject({ code: 'EVENT_NOT_FOUND', details: { eventId: 'nope' } });
+    // No usable id: partition 0, whose engine refuses it as it would in one process.
+    const bad: EngineRequest = { op: 'createEvent', config: { name: 'no id' }, publish: false, settings: {} };
+    let expected: BreakwaterError | undefined;
+    try {
+      new EngineHost({ clock: new SimulatedClock(NOW), log: quiet }).handle(bad);
+    } catch (err) {
+      expected = err as BreakwaterError;
+    }
+    expect(expected).toBeInstanceOf(BreakwaterError);
+    const refused = await link.execute(bad).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(BreakwaterError);
+    expect(refused).toMatchObject({ code: expected!.code, message: expected!.message, details: expected!.details });
+  });
+
+  it('turns a reply above the server\'s max_payload into an error at once, not a timeout', async () => {
+    const link = await openLink({ partitions: 5 });
+    const huge = servePartition(shardNc(), 4, async () => 'x'.repeat(65 * 1024 * 1024), quiet);
+    await shardNc().flush();
+    const started = Date.now();
+    await expect(link.execute({ op: 'journal', eventId: idIn(4, 5) })).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await huge.stop();
+  });
+
+  it('passes broadcasts through, and lets the code awaiting a reply run before the broadcast right behind it', async () => {
+    const passing = await openLink();
+    const seen: EngineBroadcast[] = [];
+    passing.subscribe((broadcast) => {
+      if (broadcast.type === 'settings') seen.push(broadcast);
+    });
+    await passing.execute({ op: 'updateSettings', eventId: eventIds[0]!, patch: { powDifficulty: 2 } });
+    await until(() => seen.some((b) => b.type === 'settings' && b.eventId === eventIds[0]), 2_000, 'the settings broadcast');
+
+    // A hand-made shard for partition 4 of 5 sends each reply and a broadcast in one write.
+    const link = await openLink({ partitions: 5 });
+    const order: string[] = [];
+    link.subscribe((broadcast) => {
+      if (broadcast.type === 'settings' && broadcast.eventId === 'probe') order.push('broadcast');
+    });
+    const sub = shardNc().subscribe(requestSubject(4), {
+      queue: SHARD_QUEUE_GROUP,
+      callback: (_err, msg) => {
+        msg.respond(encodeReply({ ok: true, result: null }));
+        publishBroadcast(shardNc(), 4, { type: 'settings', eventId: 'probe', settings: DEFAULT_EVENT_SETTINGS });
+      },
+    });
+    await shardNc().flush();
+    const eventId = idIn(4, 5);
+    for (let round = 1; round <= 5; round++) {
+      await link.execute({ op: 'getEvent', eventId });
+      order.push('continuation');
+      await until(() => order.length === 2 * round, 2_000, 'the probe broadcast');
+    }
+    sub.unsubscribe();
+    expect(order).toEqual(Array.from({ length: 5 }, () => ['continuation', 'broadcast']).flat());
+  });
+
+  it('retries while a partition has no owner and gets the answer once one serves it', async () => {
+    const link = await openLink({ partitions: 5 });
+    const eventId = idIn(4, 5, 'late');
+    const started = Date.now();
+    const created = link.execute({ op: 'createEvent', config: eventConfig(NOW, { id: eventId }), publish: true, settings: {} });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const late = serveWithHost(shardNc(), 4);
+    try {
+      expect((await created).status.eventId).toBe(eventId);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+      expect(late.host.engine.events().map((sale) => sale.id)).toEqual([eventId]);
+    } finally {
+      await late.stop();
+    }
+  });
+
+  it('gives up with ENGINE_UNAVAILABLE (noOwner) when nobody serves the partition', async () => {
+    const link = await openLink({ partitions: 5, requestTimeoutMs: 1_000 });
+    const started = Date.now();
+    await expect(link.execute({ op: 'getEvent', eventId: idIn(4, 5) })).rejects.toMatchObject({
+      code: 'ENGINE_UNAVAILABLE', details: { reason: 'noOwner', partition: 4 },
+    });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(700);
+    expect(elapsed).toBeLessThan(3_000);
+  });
+
+  it('does not repeat a request that was delivered but not answered', async () => {
+    const link = await openLink({ partitions: 5, requestTimeoutMs: 800 });
+    let received = 0;
+    const sub = shardNc().subscribe(requestSubject(4), { queue: SHARD_QUEUE_GROUP, callback: () => void received++ });
+    await shardNc().flush();
+    await expect(link.execute({ op: 'getEvent', eventId: idIn(4, 5) })).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', details: { reason: 'timeout', partition: 4 } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    sub.unsubscribe();
+    expect(received).toBe(1);
+  });
+
+  it('merges the shards\' stats and the gateways\' metrics into one broadcast per second', async () => {
+    const link = await openLink({ owner: 'gw-a' });
+    const other = await openLink({ owner: 'gw-b' });
+    const stats: Array<Extract<EngineBroadcast, { type: 'stats' }>> = [];
+    link.subscribe((broadcast) => {
+      if (broadcast.type === 'stats') stats.push(broadcast);
+    });
+    await link.execute({ op: 'reportMetrics', metrics: workerMetrics('gw-a') });
+    await other.execute({ op: 'reportMetrics', metrics: workerMetrics('gw-b') });
+    await until(() => stats.length > 0, 3_000, 'a first stats broadcast');
+    const first = stats.length;
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    // Four partitions report every second each; the link still sends one merged broadcast a second.
+    const perSecond = ((stats.length - first) * 1000) / (Date.now() - started);
+    expect(perSecond).toBeGreaterThan(0.5);
+    expect(perSecond).toBeLessThan(1.5);
+    const last = stats.at(-1)!;
+    const ids = last.events.map((event) => event.eventId);
+    expect(ids).toEqual([...ids].sort());
+    for (const eventId of eventIds) expect(ids).toContain(eventId); // both shards' events
+    expect(last.workers.map((worker) => worker.worker).sort()).toEqual(['gw-a', 'gw-b']);
+  }, 15_000);
+
+  it('is not connected while the NATS server is down, and serves again once it is back', async () => {
+    const link = await openLink();
+    expect(link.connected).toBe(true);
+    await server.stop();
+    await until(() => !link.connected, 5_000, 'the link notices');
+    await expect(link.execute({ op: 'getEvent', eventId: eventIds[0]! })).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', details: { reason: 'disconnected' } });
+    await server.start();
+    await until(() => link.connected, 10_000, 'the link reconnects');
+    // The shards reconnect too; then requests go through again.
+    await until(() => link.execute({ op: 'getEvent', eventId: eventIds[0]! }).then(() => true, () => false), 10_000, 'a request answered');
+  }, 30_000);
+});
