@@ -37,7 +37,8 @@ const fanId = (() => {
 const storageKey = (what: string) => `breakwater.${what}.${eventId}.${fanId}`;
 
 // ── State ─────────────────────────────────────────────────────────────────
-type Connection = 'connecting' | 'open' | 'reconnecting' | 'proving' | 'stopped';
+/** `degraded`: connected, but the sale's servers behind the gateway are unreachable for a moment. */
+type Connection = 'connecting' | 'open' | 'reconnecting' | 'degraded' | 'proving' | 'stopped';
 const state = {
   info: null as PublicInfo | null,
   connection: 'connecting' as Connection,
@@ -154,6 +155,7 @@ function render(): void {
     connecting: 'Connecting…',
     open: null,
     reconnecting: 'Connection lost — reconnecting… your place is kept.',
+    degraded: 'The sale is reconnecting to its servers… your place, admission and seats are kept.',
     proving: 'Checking your browser (proof of work)… this takes a few seconds.',
     stopped: banner.textContent,
   };
@@ -420,6 +422,10 @@ function adoptHolds(holds: WireHold[]): void {
 }
 
 function onMessage(message: ServerMessage): void {
+  if (message.t === 'service') {
+    if (message.eventId === null || message.eventId === eventId) onService(message.available);
+    return;
+  }
   if ('eventId' in message && message.eventId !== eventId) return;
   switch (message.t) {
     case 'welcome':
@@ -427,7 +433,7 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'joined': {
       sessionStorage.setItem(storageKey('token'), message.queueToken);
-      const wasReconnecting = state.connection === 'reconnecting';
+      const wasReconnecting = state.connection === 'reconnecting' || state.connection === 'degraded';
       state.connection = 'open';
       attempt = 0;
       state.joined = true;
@@ -451,6 +457,7 @@ function onMessage(message: ServerMessage): void {
       break;
     }
     case 'queue':
+      if (state.connection === 'degraded') state.connection = 'open'; // the engine is evidently back
       state.phase = message.phase;
       state.nowServing = message.nowServing;
       state.waiting = message.waiting;
@@ -574,8 +581,26 @@ const ERROR_TEXT: Record<string, string> = {
   RATE_LIMITED: 'Slow down a little — too many requests.',
 };
 
+function onService(available: boolean): void {
+  if (!available) {
+    state.connection = 'degraded';
+    return;
+  }
+  state.connection = 'open';
+  // A join that failed meanwhile is tried again now.
+  if (!state.joined) join();
+}
+
 function onError(code: string, message: string, details: Record<string, unknown>): void {
   switch (code) {
+    case 'ENGINE_UNAVAILABLE':
+      // Nothing was done twice: a retry carries the same idempotency key. A join is simply tried again.
+      state.connection = 'degraded';
+      if (!state.joined) {
+        clearTimeout(reconnectTimer);
+        reconnectTimer = setTimeout(() => join(), 2000 + Math.random() * 2000);
+      }
+      return;
     case 'POW_REQUIRED':
     case 'POW_INVALID':
       void prove(String(details.challenge), Number(details.difficulty));

@@ -67,6 +67,13 @@ export interface GatewayOptions {
   demoEvent: boolean;
   demoPayments: DemoPaymentOptions;
   limits: GatewayLimits;
+  /** Cluster mode (flags or BREAKWATER_NATS_URL / BREAKWATER_REDIS_URL); `npm start` needs both or neither. */
+  natsUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Cluster mode: engine shard processes this machine runs. */
+  shards: number;
+  /** Cluster mode: how many partitions events are spread over; the same on every process of a cluster. */
+  partitions: number;
   /** Which secrets were generated rather than given (printed at start). */
   generated: Array<'apiKey' | 'signingSecret' | 'webhookSecret'>;
 }
@@ -76,6 +83,11 @@ export const USAGE = `Usage: npm start -- [options]
   --port <n>              port to listen on (default 8080, env PORT)
   --host <addr>           address to bind (default 0.0.0.0)
   --workers <n>           gateway processes on the one port (default: number of cores; 0 = single process)
+  --gateways <n>          the same as --workers
+  --nats <url>            cluster mode: NATS server(s) (env BREAKWATER_NATS_URL); needs --redis too
+  --redis <url>           cluster mode: Redis (env BREAKWATER_REDIS_URL); needs --nats too
+  --shards <n>            cluster mode: engine shard processes on this machine (default 1)
+  --partitions <n>        cluster mode: partitions events are spread over (default 16; the same everywhere)
   --no-demo               do not create the demo event
   --demo-payment <mode>   demo provider default: approve | decline (default approve)
   --demo-payment-delay <ms>  demo provider delay before its webhook (default 500)
@@ -85,7 +97,12 @@ export const USAGE = `Usage: npm start -- [options]
   --joins-per-ip <n>      joins per second per address (default ${DEFAULT_LIMITS.joinsPerIpPerSec})
   --help
 
-Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (generated when unset).`;
+Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (generated when unset),
+BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode).`;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.length === 0 ? undefined : value;
+}
 
 function positiveInt(value: string | undefined, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -101,6 +118,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       port: { type: 'string' },
       host: { type: 'string' },
       workers: { type: 'string' },
+      gateways: { type: 'string' },
+      nats: { type: 'string' },
+      redis: { type: 'string' },
+      shards: { type: 'string' },
+      partitions: { type: 'string' },
       'no-demo': { type: 'boolean' },
       'demo-payment': { type: 'string' },
       'demo-payment-delay': { type: 'string' },
@@ -122,10 +144,16 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     generated.push(field);
     return Signer.randomSecret();
   };
+  const natsUrl = values.nats ?? nonEmpty(env.BREAKWATER_NATS_URL);
+  const redisUrl = values.redis ?? nonEmpty(env.BREAKWATER_REDIS_URL);
   return {
     host: values.host ?? '0.0.0.0',
     port: positiveInt(values.port ?? env.PORT, '--port', 8080, 0),
-    workers: positiveInt(values.workers, '--workers', availableParallelism(), 0),
+    workers: positiveInt(values.workers ?? values.gateways, '--workers', availableParallelism(), 0),
+    natsUrl,
+    redisUrl,
+    shards: positiveInt(values.shards, '--shards', 1, 0),
+    partitions: positiveInt(values.partitions, '--partitions', 16),
     apiKey: secret('BREAKWATER_API_KEY', 'apiKey'),
     signingSecret: secret('BREAKWATER_SECRET', 'signingSecret'),
     webhookSecret: secret('BREAKWATER_WEBHOOK_SECRET', 'webhookSecret'),

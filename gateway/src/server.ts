@@ -138,8 +138,19 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   catalog.load(await link.execute({ op: 'sync' }));
   synced = true;
 
+  // Fans learn at once when the engine behind this gateway becomes unreachable and when it is back.
+  let engineReachable = link.connected;
+  const watchEngine = (): void => {
+    if (link.connected === engineReachable) return;
+    engineReachable = link.connected;
+    log(engineReachable ? 'engine reachable again' : 'engine unreachable: fans are told, requests fail with ENGINE_UNAVAILABLE');
+    const reason = engineReachable ? 'engine reachable' : 'engine unreachable';
+    for (const conn of open) sender.send(conn, { t: 'service', eventId: null, available: engineReachable, reason });
+  };
+
   const timers = [
     setInterval(() => {
+      watchEngine();
       link.execute({ op: 'reportMetrics', metrics: metrics.snapshot(serverId) }).catch(() => undefined);
     }, METRICS_REPORT_MS),
     setInterval(() => {

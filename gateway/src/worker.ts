@@ -1,49 +1,61 @@
 /**
- * A gateway worker process, forked by the engine process (cluster.ts). It
- * waits for its `init`, serves on the shared port (SO_REUSEPORT), and exits
- * when told to or when the engine process goes away.
+ * A gateway worker process, forked by its parent (gateway/src/workers.ts or,
+ * in cluster mode, gateway/src/cluster/supervisor.ts). It waits for its
+ * `init`, serves on the shared port (SO_REUSEPORT), and exits when told to or
+ * when the parent goes away. It reaches the engine over the fork channel, or
+ * in cluster mode over NATS (the fork channel then carries only control).
  */
+import { hostname } from 'node:os';
+import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import { IpcEngineLink, type ControlMessage } from './engine-link/ipc.js';
+import type { EngineLink } from './engine-link/types.js';
 import { startGatewayServer, type GatewayServer } from './server.js';
 import { StaticSite } from './static-site.js';
 
 if (process.send === undefined) {
-  console.error('gateway/src/worker.ts is started by the engine process (npm start), not directly.');
+  console.error('gateway/src/worker.ts is started by `npm start` or `npm run cluster`, not directly.');
   process.exit(1);
 }
 
 let server: GatewayServer | undefined;
+let engineLink: EngineLink | undefined;
 let stopping = false;
 
 async function stop(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await server?.close();
-  await link.close();
+  if (engineLink !== control) await engineLink?.close();
+  await control.close();
   // Let the close frames leave before the process does.
   setTimeout(() => process.exit(exitCode), 100).unref();
 }
 
-async function init(control: Extract<ControlMessage, { type: 'init' }>): Promise<void> {
+async function init(message: Extract<ControlMessage, { type: 'init' }>): Promise<void> {
+  // In cluster mode the id names this process's fan sessions on every shard: unique across machines and restarts.
+  const serverId = message.cluster === undefined ? message.serverId : `${hostname()}/${message.serverId}/${process.pid}`;
   try {
-    const site = await StaticSite.load(control.bundles);
-    server = await startGatewayServer({ link, options: control.options, serverId: control.serverId, site });
-    link.sendControl({ type: 'ready', worker: control.serverId, port: server.port });
+    const site = await StaticSite.load(message.bundles);
+    engineLink = message.cluster === undefined
+      ? control
+      : await NatsEngineLink.connect({ servers: message.cluster.natsUrl, owner: serverId, partitions: message.cluster.partitions });
+    server = await startGatewayServer({ link: engineLink, options: message.options, serverId, site });
+    control.sendControl({ type: 'ready', worker: message.serverId, port: server.port });
   } catch (err) {
-    link.sendControl({ type: 'failed', worker: control.serverId, message: (err as Error).message });
+    control.sendControl({ type: 'failed', worker: message.serverId, message: (err as Error).message });
     await stop(1);
   }
 }
 
-const link = new IpcEngineLink(process, {
-  onControl: (control) => {
-    if (control.type === 'init' && server === undefined) void init(control);
-    if (control.type === 'shutdown') void stop(0);
+const control = new IpcEngineLink(process, {
+  onControl: (message) => {
+    if (message.type === 'init' && server === undefined && engineLink === undefined) void init(message);
+    if (message.type === 'shutdown') void stop(0);
   },
 });
 
-process.on('disconnect', () => void stop(1)); // the engine process is gone
-process.on('SIGINT', () => undefined); // the engine process coordinates shutdown
+process.on('disconnect', () => void stop(1)); // the parent is gone
+process.on('SIGINT', () => undefined); // the parent coordinates shutdown
 process.on('SIGTERM', () => void stop(0));
 process.on('uncaughtException', (err) => {
   console.error(`gateway worker ${process.pid}: ${err.stack ?? String(err)}`);

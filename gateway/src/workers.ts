@@ -1,16 +1,20 @@
 /**
- * One machine, many processes: this (engine) process holds the in-memory
- * Engine and runs its tick loop; N forked gateway workers listen on the same
- * port (uWS sets SO_REUSEPORT on Linux, so the kernel spreads connections) and
- * reach the engine over their fork channel. A worker that dies is forked
- * again; its fans reconnect to the others and keep their places.
+ * One machine, many processes: N forked gateway workers listen on the same
+ * port (uWS sets SO_REUSEPORT on Linux, so the kernel spreads connections).
+ * In memory mode this (engine) process holds the Engine and its tick loop and
+ * the workers reach it over their fork channel; in cluster mode they reach the
+ * engine shards over NATS and the fork channel carries only process control.
+ * A worker that dies is forked again; its fans reconnect to the others and
+ * keep their places.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import type { EngineHost } from './engine-link/engine-host.js';
 import { InProcessEngineLink } from './engine-link/in-process.js';
-import { sendControl, serveEngineOverIpc, type ControlMessage } from './engine-link/ipc.js';
+import { listenForControl, sendControl, serveEngineOverIpc, type ClusterLinkOptions, type ControlMessage } from './engine-link/ipc.js';
 import { startGatewayServer, type GatewayServer, type ServerOptions } from './server.js';
 import { StaticSite } from './static-site.js';
 
@@ -23,7 +27,10 @@ const RESTART_DELAY_MS = 500;
 const MAX_RESTARTS_PER_MINUTE = 5;
 
 export interface ClusterOptions {
-  host: EngineHost;
+  /** Memory mode: the engine the workers reach over IPC. */
+  host?: EngineHost;
+  /** Cluster mode: the workers reach the engine shards over NATS. */
+  cluster?: ClusterLinkOptions;
   options: ServerOptions;
   workers: number;
   bundles: Record<string, string>;
@@ -56,7 +63,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
       const child = fork(WORKER_ENTRY, [], { serialization: 'advanced', execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       slot.child = child;
       const timer = setTimeout(() => reject(new Error(`worker ${serverId} did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-      slot.detach = serveEngineOverIpc(cluster.host, child, serverId, (control: ControlMessage) => {
+      const onControl = (control: ControlMessage): void => {
         if (control.type === 'ready') {
           clearTimeout(timer);
           resolve();
@@ -65,14 +72,15 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
           clearTimeout(timer);
           reject(new Error(`worker ${serverId}: ${control.message}`));
         }
-      });
-      sendControl(child, { type: 'init', serverId, options: cluster.options, bundles: cluster.bundles });
+      };
+      slot.detach = cluster.host === undefined ? listenForControl(child, onControl) : serveEngineOverIpc(cluster.host, child, serverId, onControl);
+      sendControl(child, { type: 'init', serverId, options: cluster.options, bundles: cluster.bundles, ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }) });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         slot.detach?.();
         slot.child = undefined;
         // Its fans' sockets are gone with it: they count as disconnected until they reconnect elsewhere.
-        cluster.host.dropOwner(serverId);
+        cluster.host?.dropOwner(serverId);
         if (stopping) return;
         log(`gateway worker ${serverId} exited (${signal ?? code}); its fans reconnect to the other workers`);
         restart(slot);
@@ -118,9 +126,11 @@ function stopWorker(slot: Slot): Promise<void> {
   });
 }
 
-/** `--workers 0`: the gateway runs in the engine process, over the in-process link. */
+/** `--workers 0`: the gateway runs in this process (over the in-process link, or NATS in cluster mode). */
 async function startSingleProcess(cluster: ClusterOptions): Promise<Cluster> {
-  const link = new InProcessEngineLink(cluster.host);
+  const link = cluster.host !== undefined
+    ? new InProcessEngineLink(cluster.host)
+    : await NatsEngineLink.connect({ servers: cluster.cluster!.natsUrl, partitions: cluster.cluster!.partitions, owner: `${hostname()}/w0/${process.pid}` });
   const server: GatewayServer = await startGatewayServer({ link, options: cluster.options, serverId: 'w0', site: await StaticSite.load(cluster.bundles) });
   return {
     port: server.port,

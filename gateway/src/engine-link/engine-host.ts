@@ -28,6 +28,8 @@ export interface EngineHostOptions {
   /** Figures that move nobody's position (the line's length, the rate) are republished at most this often. */
   queueRefreshMs?: number;
   log?: (message: string) => void;
+  /** The first session number (see Sessions): a shard taking events over starts above its predecessor's. */
+  firstSession?: number;
 }
 
 /** Journal entries that stay in the engine process: the bulk of a flash crowd, of use to nobody outside. */
@@ -45,10 +47,10 @@ export const LOCAL_OWNER = 'local';
 export class EngineHost {
   readonly engine: Engine;
   readonly clock: Clock;
-  private readonly options: Required<Omit<EngineHostOptions, 'engine' | 'clock'>>;
+  private readonly options: Required<Omit<EngineHostOptions, 'engine' | 'clock' | 'firstSession'>>;
   private readonly listeners = new Set<BroadcastListener>();
   private readonly settings = new Map<string, EventSettings>();
-  private readonly sessions = new Sessions();
+  private readonly sessions: Sessions;
   private readonly fanHolds = new FanHolds();
   private readonly rates = new AdmissionRate();
   private readonly lastQueue = new Map<string, QueueState>();
@@ -59,6 +61,7 @@ export class EngineHost {
   constructor(options: EngineHostOptions = {}) {
     this.clock = options.clock ?? options.engine?.clock ?? systemClock;
     this.engine = options.engine ?? new Engine({ clock: this.clock });
+    this.sessions = new Sessions(options.firstSession);
     this.options = {
       tickMs: options.tickMs ?? 250,
       statsMs: options.statsMs ?? 1000,
@@ -284,6 +287,11 @@ export class EngineHost {
     } catch {
       return undefined;
     }
+  }
+
+  /** Settings kept elsewhere (a durable store) for an event restored from its journal. */
+  restoreSettings(eventId: string, settings: EventSettings): void {
+    this.settings.set(eventId, settings);
   }
 
   settingsOf(eventId: string): EventSettings {

@@ -19,13 +19,19 @@ import { fromWireError, toWireError } from './wire-error.js';
 
 export type ControlMessage =
   /** Engine → worker, once: what to serve and how. */
-  | { type: 'init'; serverId: string; options: ServerOptions; bundles: Record<string, string> }
+  | { type: 'init'; serverId: string; options: ServerOptions; bundles: Record<string, string>; cluster?: ClusterLinkOptions }
   /** Worker → engine: listening. */
   | { type: 'ready'; worker: string; port: number }
   /** Worker → engine: could not start (the engine process stops retrying it). */
   | { type: 'failed'; worker: string; message: string }
   /** Engine → worker: close every socket and exit. */
   | { type: 'shutdown' };
+
+/** Cluster mode: the worker reaches the engine shards over NATS; the fork channel carries only process control. */
+export interface ClusterLinkOptions {
+  natsUrl: string;
+  partitions: number;
+}
 
 export type IpcMessage =
   | { k: 'req'; id: number; request: EngineRequest }
@@ -236,6 +242,14 @@ export function serveEngineOverIpc(host: EngineHost, child: ChildProcess, owner:
     channel.flush();
     channel.detach();
   };
+}
+
+/** Listens to a worker's process control only (cluster mode: its engine requests go over NATS). Returns a function that detaches. */
+export function listenForControl(child: ChildProcess, onControl: (control: ControlMessage) => void): () => void {
+  const channel = new BatchedChannel(child, (batch) => {
+    for (const message of batch) if (message.k === 'ctl') guarded(() => onControl(message.control));
+  });
+  return () => channel.detach();
 }
 
 /** Sends process control to a worker. */

@@ -19,8 +19,17 @@ interface Entry {
 }
 
 export class Sessions {
-  private next = 1;
+  private next: number;
   private readonly current = new Map<string, Entry>();
+
+  /**
+   * `first`: the first session number. A shard that takes an event over
+   * starts above every number its predecessor could have issued, so an old
+   * connection's late close can never be mistaken for a new one.
+   */
+  constructor(first = 1) {
+    this.next = first;
+  }
 
   /** Starts a session for the fan; returns it and the session it replaces, if any. */
   open(eventId: string, fanId: string, owner: string): { session: number; replaced: number | undefined } {
@@ -31,10 +40,16 @@ export class Sessions {
     return { session, replaced };
   }
 
-  /** Ends the session if it is still the fan's current one; true when it was. */
+  /**
+   * Ends the session if it is still the fan's current one; true when it was,
+   * or when the fan has no session here at all (opened before a takeover,
+   * which does not carry sessions over): its connection is gone either way.
+   */
   close(eventId: string, fanId: string, session: number): boolean {
     const key = keyOf(eventId, fanId);
-    if (this.current.get(key)?.session !== session) return false;
+    const current = this.current.get(key);
+    if (current === undefined) return true;
+    if (current.session !== session) return false;
     this.current.delete(key);
     return true;
   }

@@ -156,6 +156,8 @@ export type EngineBroadcast =
   | { type: 'settings'; eventId: string; settings: EventSettings }
   /** The fan resumed on another connection: whoever holds `session` closes it. */
   | { type: 'sessionReplaced'; eventId: string; fanId: string; session: number }
+  /** Cluster mode: a shard cannot make these events' changes durable (Redis unreachable), or can again. Sent at once, not after durability. */
+  | { type: 'service'; eventIds: string[]; available: boolean; reason: string }
   /** Every second: every event's figures and every worker's metrics. */
   | { type: 'stats'; at: number; events: EventStats[]; workers: WorkerMetrics[] };
 

@@ -32,6 +32,8 @@ export interface FanConnection {
   binding: Binding | undefined;
   /** The admission grant the gateway last told this fan about: `hold` uses it by default. */
   grant: { grantId: string; expiresAt: number } | undefined;
+  /** The grant this connection's last hold used: a retry of that hold (same key) replays its first result. */
+  spentGrantId: string | undefined;
   /** Set when the fan resumed on another connection: closing this one must not mark the fan gone. */
   replaced: boolean;
 }
@@ -45,7 +47,7 @@ const enum SendStatus {
 export function newConnection(id: number, ip: string, burst: number, now: number): FanConnection {
   return {
     id, ip, ws: undefined, closed: false, greeted: false, bucket: { tokens: burst, refilledAt: now }, refusedInARow: 0,
-    inFlight: 0, joining: false, binding: undefined, grant: undefined, replaced: false,
+    inFlight: 0, joining: false, binding: undefined, grant: undefined, spentGrantId: undefined, replaced: false,
   };
 }
 

@@ -53,6 +53,9 @@ export class EventRelay {
       case 'settings':
         this.deps.catalog.setSettings(broadcast.eventId, broadcast.settings);
         return;
+      case 'service':
+        for (const eventId of broadcast.eventIds) this.publish(eventId, { t: 'service', eventId, available: broadcast.available, reason: broadcast.reason });
+        return;
       case 'stats':
         return;
     }

@@ -166,6 +166,7 @@ export class FanHandlers {
     if (!conn.closed) conn.ws?.unsubscribe(queueTopic(binding.eventId));
     conn.binding = undefined;
     conn.grant = undefined;
+    conn.spentGrantId = undefined;
   }
 
   /** The connection closed: the fan counts as disconnected (unless it already resumed elsewhere). */
@@ -188,12 +189,15 @@ export class FanHandlers {
 
   private async hold(conn: FanConnection, message: HoldMessage): Promise<void> {
     const { eventId, fanId } = this.bindingOf(conn);
-    const grantId = message.grantId ?? conn.grant?.grantId;
+    const grantId = message.grantId ?? conn.grant?.grantId ?? conn.spentGrantId;
     if (grantId === undefined) {
       throw new BreakwaterError('GRANT_INVALID', 'this connection has no admission grant', { details: { grantId: null } });
     }
     const hold = await this.fanCommand({ type: 'hold', eventId, fanId, grantId, key: message.key, request: message.request });
-    if (conn.grant?.grantId === grantId) conn.grant = undefined;
+    if (conn.grant?.grantId === grantId) {
+      conn.grant = undefined;
+      conn.spentGrantId = grantId;
+    }
     this.deps.sender.send(conn, { t: 'held', rid: message.rid, eventId, hold: toWireHold(hold) });
   }
 

@@ -42,6 +42,7 @@ const REJECT_REASON: Partial<Record<string, RejectReason>> = {
   UNKNOWN_MESSAGE_TYPE: 'unknownType',
   MALFORMED_COMMAND: 'malformed',
   HELLO_REQUIRED: 'malformed',
+  ENGINE_UNAVAILABLE: 'engineUnavailable',
 };
 
 export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanSocketDeps): void {

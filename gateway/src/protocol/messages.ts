@@ -15,7 +15,7 @@ import { Packr } from 'msgpackr';
 import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -107,6 +107,12 @@ export interface PreQueueOpenedMessage { t: 'preQueueOpened'; eventId: string; a
 export interface SaleStartedMessage { t: 'saleStarted'; eventId: string; at: number; seed: string }
 export interface PhaseMessage { t: 'paused' | 'resumed' | 'soldOut' | 'reopened' | 'closed'; eventId: string; at: number }
 export interface PongMessage { t: 'pong'; rid: number | null; clientTime: number | null; serverTime: number }
+/**
+ * The engine behind this gateway is unreachable (NATS or Redis down) or back.
+ * Nothing is lost meanwhile: the place, the grant and the holds are kept.
+ * `eventId` null: every event served here.
+ */
+export interface ServiceMessage { t: 'service'; eventId: string | null; available: boolean; reason: string }
 export interface ErrorMessage {
   t: 'error'; rid: number | null;
   /** A code of the error registry (docs/errors.md), passed through unchanged. */
@@ -116,7 +122,7 @@ export interface ErrorMessage {
 export type ServerMessage =
   | WelcomeMessage | JoinedMessage | QueueMessage | NumberedMessage | AdmittedMessage | GrantExpiredMessage | HeldMessage
   | PaymentStartedMessage | PurchasedMessage | PaymentFailedMessage | HoldExpiredMessage | ReleasedMessage
-  | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ErrorMessage;
+  | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ServiceMessage | ErrorMessage;
 export type ServerMessageType = ServerMessage['t'];
 
 // ── The static structures ─────────────────────────────────────────────────
@@ -162,6 +168,7 @@ export const SERVER_FIELDS = {
   reopened: ['eventId', 'at'],
   closed: ['eventId', 'at'],
   pong: ['rid', 'clientTime', 'serverTime'],
+  service: ['eventId', 'available', 'reason'],
   error: ['rid', 'code', 'message', 'details'],
 } as const satisfies FieldsOf<ServerMessage>;
 

@@ -1,0 +1,31 @@
+/**
+ * `npm run cluster -- --gateways 2 --shards 2`: a whole cluster on this
+ * machine. With no NATS and Redis URLs it starts nats-server (JetStream) and
+ * redis-server (append-only file) on free ports itself, and stops them on
+ * exit. Takes every `npm start` option too.
+ */
+import { USAGE, parseOptions } from '../config.js';
+import { loadNativeUws } from '../native-uws.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from './local-servers.js';
+import { runCluster } from './run-cluster.js';
+
+async function main(): Promise<void> {
+  const parsed = parseOptions(['--shards', '2', '--gateways', '2', ...process.argv.slice(2)]);
+  if (parsed === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  loadNativeUws();
+  const options = parsed;
+  if (options.port === 0) options.port = await freePort(options.host);
+  const servers: LocalServer[] = [];
+  if (options.natsUrl === undefined) servers.push(await startNatsServer());
+  if (options.redisUrl === undefined) servers.push(await startRedisServer());
+  const urlOf = (name: LocalServer['name']) => servers.find((s) => s.name === name)?.url;
+  await runCluster(options, { natsUrl: options.natsUrl ?? urlOf('nats')!, redisUrl: options.redisUrl ?? urlOf('redis')! }, servers);
+}
+
+main().catch((err: unknown) => {
+  console.error((err as Error).stack ?? String(err));
+  process.exit(1);
+});

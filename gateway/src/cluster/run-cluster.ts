@@ -1,0 +1,141 @@
+/**
+ * This machine's part of a cluster: `--shards S` engine shard processes and
+ * `--workers N` gateway processes on one port, all talking over NATS, state
+ * in Redis. Every machine of a cluster runs the same with the same URLs and
+ * partition count; `npm run cluster` does it on one machine, starting
+ * nats-server and redis-server itself when no URLs are given.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
+import { banner, plural } from '../banner.js';
+import type { GatewayOptions } from '../config.js';
+import { DEMO_SETTINGS, demoEventConfig } from '../demo-event.js';
+import { buildPages } from '../pages.js';
+import { startCluster } from '../workers.js';
+import type { LocalServer } from './local-servers.js';
+import { NatsEngineLink } from './nats-engine-link.js';
+
+const SHARD_ENTRY = fileURLToPath(new URL('./shard-process.ts', import.meta.url));
+const RESTART_DELAY_MS = 500;
+const MAX_RESTARTS_PER_MINUTE = 5;
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface ClusterUrls {
+  natsUrl: string;
+  redisUrl: string;
+}
+
+export interface RunningCluster {
+  readonly port: number;
+  /** The shard processes, by slot (tests kill them). */
+  readonly shards: Array<ChildProcess | undefined>;
+  stop(): Promise<void>;
+}
+
+export async function startClusterMode(options: GatewayOptions, urls: ClusterUrls, log = (m: string) => console.error(m)): Promise<RunningCluster> {
+  const shards = superviseShards(options.shards, urls, options.partitions, log);
+  const bundles = await buildPages();
+  const gateways = await startCluster({ options, workers: options.workers, bundles, cluster: { natsUrl: urls.natsUrl, partitions: options.partitions }, log });
+  if (options.demoEvent) await createDemoEvent(urls.natsUrl, options.partitions, log);
+  return {
+    port: gateways.port,
+    get shards() {
+      return shards.children();
+    },
+    async stop() {
+      await gateways.stop();
+      await shards.stop();
+    },
+  };
+}
+
+/** `npm start` with URLs, `npm run cluster`: start, print where, stop on a signal (and stop the servers it started). */
+export async function runCluster(options: GatewayOptions, urls: ClusterUrls, servers: LocalServer[] = []): Promise<void> {
+  const cluster = await startClusterMode(options, urls);
+  const started = servers.map((s) => `${s.name} ${s.url} (started here, data in ${s.dir})`);
+  process.stdout.write(banner(options, cluster.port, `cluster mode: ${plural(options.shards, 'engine shard')}, ${options.workers} gateway process${options.workers === 1 ? '' : 'es'}`));
+  process.stdout.write(`  NATS  ${urls.natsUrl}\n  Redis ${urls.redisUrl}\n${started.map((line) => `  ${line}\n`).join('')}  Partitions: ${options.partitions}\n`);
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: handing partitions over, closing connections and stopping\n`);
+    await cluster.stop();
+    for (const server of servers) await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+interface ShardSupervisor {
+  children(): Array<ChildProcess | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Keeps `count` shard processes running; a crashed one is forked again (its partitions meanwhile move to the others). */
+function superviseShards(count: number, urls: ClusterUrls, partitions: number, log: (m: string) => void): ShardSupervisor {
+  const children: Array<ChildProcess | undefined> = new Array(count).fill(undefined);
+  const restarts: number[][] = children.map(() => []);
+  let stopping = false;
+  const spawnShard = (slot: number): void => {
+    const args = ['--nats', urls.natsUrl, '--redis', urls.redisUrl, '--partitions', String(partitions), '--id', `s${slot + 1}`];
+    const child = fork(SHARD_ENTRY, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children[slot] = child;
+    child.once('exit', (code, signal) => {
+      children[slot] = undefined;
+      if (stopping) return;
+      const now = Date.now();
+      restarts[slot] = [...restarts[slot]!.filter((at) => now - at < 60_000), now];
+      if (restarts[slot]!.length > MAX_RESTARTS_PER_MINUTE) {
+        log(`engine shard s${slot + 1} keeps crashing; not restarting it`);
+        return;
+      }
+      log(`engine shard s${slot + 1} exited (${signal ?? code}); the others take its partitions over, and it is started again`);
+      setTimeout(() => {
+        if (!stopping) spawnShard(slot);
+      }, RESTART_DELAY_MS);
+    });
+  };
+  for (let slot = 0; slot < count; slot++) spawnShard(slot);
+  return {
+    children: () => [...children],
+    async stop() {
+      stopping = true;
+      await Promise.all(children.map((child) => (child === undefined ? undefined : stopChild(child))));
+    },
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Creates the demo event once per cluster (it survives restarts in Redis), once the shards serve its partition. */
+async function createDemoEvent(natsUrl: string, partitions: number, log: (m: string) => void): Promise<void> {
+  const link = await NatsEngineLink.connect({ servers: natsUrl, owner: `launcher/${process.pid}`, partitions });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await link.execute({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
+        return;
+      } catch (err) {
+        if (isBreakwaterError(err) && err.code === 'EVENT_EXISTS') return;
+        const unavailable = isBreakwaterError(err) && err.code === 'ENGINE_UNAVAILABLE';
+        if (!unavailable || attempt >= 10) throw err instanceof BreakwaterError ? err : new Error(String(err));
+        log('waiting for the engine shards to take their partitions…');
+      }
+    }
+  } finally {
+    await link.close();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * One engine shard process: `tsx gateway/src/cluster/shard-process.ts --nats
+ * URL --redis URL [--partitions 16] [--id NAME]` (or BREAKWATER_NATS_URL /
+ * BREAKWATER_REDIS_URL). Forked by `npm start` / `npm run cluster` in cluster
+ * mode; runnable on its own on any machine that reaches NATS and Redis. On
+ * SIGTERM, or when its parent goes away, it hands its partitions over
+ * (finishing their writes) before it exits.
+ */
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { connect } from '@nats-io/transport-node';
+import { connectRedis } from './redis-connection.js';
+import { Shard } from './shard.js';
+
+const { values } = parseArgs({
+  options: { nats: { type: 'string' }, redis: { type: 'string' }, partitions: { type: 'string' }, id: { type: 'string' } },
+  strict: true,
+});
+const natsUrl = values.nats ?? process.env.BREAKWATER_NATS_URL;
+const redisUrl = values.redis ?? process.env.BREAKWATER_REDIS_URL;
+if (natsUrl === undefined || redisUrl === undefined) {
+  console.error('usage: shard-process.ts --nats <url> --redis <url> [--partitions 16] [--id name]');
+  process.exit(2);
+}
+const partitions = Number(values.partitions ?? 16);
+const shardId = `${hostname()}/${values.id ?? 'shard'}/${process.pid}`;
+const log = (message: string) => console.error(`[shard ${shardId}] ${message}`);
+
+const nc = await connect({ servers: natsUrl, name: shardId, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+const redis = await connectRedis(redisUrl, log);
+const shard = new Shard({ nc, redis, shardId, partitions, log });
+await shard.start();
+process.send?.({ type: 'shardReady', shardId });
+log(`started (${partitions} partitions)`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await shard.stop().catch((err: unknown) => log(`stop: ${(err as Error).message}`));
+  await nc.drain().catch(() => undefined);
+  redis.disconnect();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => undefined); // the parent coordinates shutdown
+process.on('disconnect', () => void stop());

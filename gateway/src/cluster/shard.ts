@@ -1,0 +1,237 @@
+/**
+ * An engine shard: for every partition whose lease it holds, an EngineHost
+ * restored from Redis, serving that partition's requests over NATS. Nothing
+ * leaves a partition — no reply, no broadcast — before the journal entries
+ * behind it are durable (one Redis round trip per batch, however many fans
+ * it carries). Events are fenced: once another shard claims a partition,
+ * every later write of this one is refused, so a shard that only thinks it
+ * still owns a partition can never fork an event's journal.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Redis } from 'ioredis';
+import { BreakwaterError, Engine, systemClock, type Clock } from '../../../engine/src/index.js';
+import { DurableJournal } from '../../../engine/stores/durable-journal.js';
+import { RedisJournalStore } from '../../../engine/stores/redis/redis-journal-store.js';
+import { EngineHost } from '../engine-link/engine-host.js';
+import type { EngineBroadcast, EngineRequest } from '../engine-link/types.js';
+import type { EventSettings } from '../event-settings.js';
+import { Outbox } from './outbox.js';
+import { PartitionLeases } from './partition-leases.js';
+import { publishBroadcast, servePartition, watchGateways } from './shard-server.js';
+
+export interface ShardOptions {
+  nc: NatsConnection;
+  redis: Redis;
+  shardId: string;
+  partitions: number;
+  clock?: Clock;
+  tickMs?: number;
+  statsMs?: number;
+  /** A gateway silent this long is gone: its fans count as disconnected (their grace period runs). */
+  gatewayTimeoutMs?: number;
+  leaseTtlMs?: number;
+  leaseRenewMs?: number;
+  redisPrefix?: string;
+  log?: (message: string) => void;
+}
+
+/** Requests that change nothing: served even while Redis is unreachable. */
+const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'journal', 'placesOf', 'sync', 'reportMetrics']);
+/** Session numbers of one epoch: a successor's start above every number its predecessor could issue. */
+const SESSIONS_PER_EPOCH = 2 ** 32;
+
+interface Partition {
+  index: number;
+  host: EngineHost;
+  journal: DurableJournal;
+  store: RedisJournalStore;
+  outbox: Outbox;
+  /** Broadcasts the host made during the current synchronous step. */
+  made: EngineBroadcast[];
+  stopServing: () => Promise<void>;
+  timers: NodeJS.Timeout[];
+  /** Redis was unreachable at the last tick (fans were told). */
+  stalled: boolean;
+}
+
+export class Shard {
+  private readonly partitions = new Map<number, Partition>();
+  private readonly gatewaysSeen = new Map<string, number>();
+  private readonly leases: PartitionLeases;
+  private readonly clock: Clock;
+  private readonly log: (message: string) => void;
+  private readonly options: Required<Pick<ShardOptions, 'tickMs' | 'statsMs' | 'gatewayTimeoutMs'>>;
+  private stopWatching: (() => void) | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly shard: ShardOptions) {
+    this.clock = shard.clock ?? systemClock;
+    this.log = shard.log ?? ((message) => console.error(`[${shard.shardId}] ${message}`));
+    this.options = { tickMs: shard.tickMs ?? 250, statsMs: shard.statsMs ?? 1000, gatewayTimeoutMs: shard.gatewayTimeoutMs ?? 5000 };
+    this.leases = new PartitionLeases({
+      nc: shard.nc,
+      shardId: shard.shardId,
+      partitions: shard.partitions,
+      // 4 s: a loaded 2-core machine can miss a 1 s renewal now and then without the partition moving.
+      ttlMs: shard.leaseTtlMs ?? 4000,
+      renewMs: shard.leaseRenewMs ?? 1000,
+      log: this.log,
+      acquired: (index) => this.take(index),
+      lost: (index) => this.drop(index, 'lease lost'),
+      release: (index) => this.handOver(index),
+    });
+  }
+
+  async start(): Promise<void> {
+    const watcher = watchGateways(this.shard.nc, (metrics) => this.gatewaysSeen.set(metrics.worker, Date.now()));
+    this.stopWatching = () => watcher.stop();
+    this.sweeper = setInterval(() => this.dropSilentGateways(), 1000);
+    await this.leases.start();
+  }
+
+  /** Hands every partition over (finishing its writes first) and stops. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.stopWatching?.();
+    await this.leases.stop();
+    for (const index of [...this.partitions.keys()]) this.drop(index, 'stopped');
+  }
+
+  owned(): number[] {
+    return [...this.partitions.keys()].sort((a, b) => a - b);
+  }
+
+  /** The host of a partition this shard serves (tests and benchmarks look inside). */
+  hostOf(index: number): EngineHost | undefined {
+    return this.partitions.get(index)?.host;
+  }
+
+  // ── Taking a partition over ─────────────────────────────────────────────
+
+  private async take(index: number): Promise<boolean> {
+    try {
+      const epoch = await RedisJournalStore.nextEpoch(this.shard.redis, index, this.shard.redisPrefix);
+      const store = new RedisJournalStore(this.shard.redis, { partition: index, epoch, ...(this.shard.redisPrefix === undefined ? {} : { prefix: this.shard.redisPrefix }) });
+      const journal = new DurableJournal(store, { onFenced: () => this.drop(index, 'fenced by a newer owner'), log: this.log });
+      const settings = new Map<string, EventSettings>();
+      for (const eventId of await store.partitionEvents()) {
+        const claimed = await store.claim(eventId);
+        if (claimed.entries.length > 0) journal.load(eventId, claimed.entries);
+        if (claimed.settings !== undefined) settings.set(eventId, claimed.settings as EventSettings);
+      }
+      const engine = Engine.restore(journal, { clock: this.clock });
+      const host = new EngineHost({ engine, clock: this.clock, firstSession: epoch * SESSIONS_PER_EPOCH, log: this.log });
+      for (const [eventId, eventSettings] of settings) host.restoreSettings(eventId, eventSettings);
+      const partition: Partition = {
+        index, host, journal, store, made: [], timers: [], stalled: false,
+        outbox: new Outbox(
+          (broadcast) => publishBroadcast(this.shard.nc, index, broadcast),
+          (err) => this.log(`partition ${index}: broadcast lost: ${(err as Error).message}`),
+        ),
+        stopServing: async () => undefined,
+      };
+      host.subscribe((broadcast) => partition.made.push(broadcast));
+      this.partitions.set(index, partition);
+      const server = servePartition(this.shard.nc, index, (request, owner) => this.handle(partition, request, owner), this.log);
+      partition.stopServing = () => server.stop();
+      partition.timers.push(setInterval(() => this.tick(partition), this.options.tickMs));
+      partition.timers.push(setInterval(() => this.step(partition, () => partition.host.publishStats()), this.options.statsMs));
+      // Gateways that started while nobody owned the partition learn its events' settings now.
+      this.step(partition, () => {
+        for (const sale of engine.events()) partition.made.push({ type: 'settings', eventId: sale.id, settings: host.settingsOf(sale.id) });
+      });
+      this.log(`serving partition ${index} (epoch ${epoch}, ${engine.events().length} events restored)`);
+      return true;
+    } catch (err) {
+      this.log(`cannot take partition ${index}: ${(err as Error).message}`);
+      this.drop(index, 'take failed');
+      return false;
+    }
+  }
+
+  private async handOver(index: number): Promise<void> {
+    const partition = this.partitions.get(index);
+    if (partition === undefined) return;
+    await partition.stopServing();
+    for (const timer of partition.timers) clearInterval(timer);
+    // What was decided is written before the next owner reads the journal.
+    await partition.journal.durable().catch(() => undefined);
+    await partition.outbox.send(Promise.resolve(), [], false).catch(() => undefined);
+    this.drop(index, 'handed over');
+  }
+
+  private drop(index: number, why: string): void {
+    const partition = this.partitions.get(index);
+    if (partition === undefined) return;
+    this.partitions.delete(index);
+    for (const timer of partition.timers) clearInterval(timer);
+    void partition.stopServing().catch(() => undefined);
+    partition.outbox.close(new BreakwaterError('ENGINE_UNAVAILABLE', 'the shard gave this partition up', { details: { reason: 'handOver' } }));
+    partition.journal.close();
+    this.log(`stopped serving partition ${index}: ${why}`);
+  }
+
+  // ── Serving ─────────────────────────────────────────────────────────────
+
+  private async handle(partition: Partition, request: EngineRequest, owner: string): Promise<unknown> {
+    if (!this.gatewaysSeen.has(owner)) this.gatewaysSeen.set(owner, Date.now());
+    if (partition.journal.stalled && !READ_ONLY.has(request.op)) {
+      throw new BreakwaterError('ENGINE_UNAVAILABLE', 'the event store is unreachable; retry shortly', { details: { reason: 'storage' } });
+    }
+    let result: unknown;
+    let error: unknown;
+    try {
+      result = partition.host.handle(request, owner);
+    } catch (err) {
+      error = err;
+    }
+    await this.release(partition, true);
+    if (error !== undefined) throw error;
+    return result;
+  }
+
+  /** Runs one synchronous step of the host and sends what it made once durable. */
+  private step(partition: Partition, run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.log(`partition ${partition.index}: ${(err as Error).stack ?? String(err)}`);
+    }
+    this.release(partition, false).catch(() => undefined);
+  }
+
+  private tick(partition: Partition): void {
+    const stalled = partition.journal.stalled;
+    if (stalled !== partition.stalled) {
+      partition.stalled = stalled;
+      // Straight out, not through the outbox: it is about the store being out of reach, so it cannot wait for it.
+      const eventIds = partition.host.engine.events().map((sale) => sale.id);
+      const reason = stalled ? 'event store unreachable' : 'event store reachable';
+      try {
+        publishBroadcast(this.shard.nc, partition.index, { type: 'service', eventIds, available: !stalled, reason });
+      } catch (err) {
+        this.log(`partition ${partition.index}: cannot tell gateways: ${(err as Error).message}`);
+      }
+      this.log(`partition ${partition.index}: ${reason}`);
+    }
+    // While Redis is unreachable time waits too: deadlines are absolute, the first tick after fires what fell due.
+    if (stalled) return;
+    this.step(partition, () => partition.host.tick());
+  }
+
+  private release(partition: Partition, replies: boolean): Promise<void> {
+    const made = partition.made;
+    partition.made = [];
+    const saves = made.flatMap((b) => (b.type === 'settings' ? [partition.store.saveSettings(b.eventId, b.settings)] : []));
+    return partition.outbox.send(Promise.all([partition.journal.durable(), ...saves]), made, replies);
+  }
+
+  private dropSilentGateways(): void {
+    const now = Date.now();
+    for (const [gateway, seen] of this.gatewaysSeen) {
+      if (now - seen < this.options.gatewayTimeoutMs) continue;
+      this.gatewaysSeen.delete(gateway);
+      for (const partition of this.partitions.values()) this.step(partition, () => partition.host.dropOwner(gateway));
+    }
+  }
+}
