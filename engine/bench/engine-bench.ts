@@ -26,15 +26,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { availableParallelism } from 'node:os';
+import type { JournalEntry, SaleEvent, SectionConfig } from '../src/index.js';
 import {
-  Engine,
-  SimulatedClock,
-  type EventConfigInput,
-  type HoldView,
-  type JournalEntry,
-  type SaleEvent,
-  type SectionConfig,
-} from '../src/index.js';
+  MINUTE, SECOND, baseConfig, check, holdAndConfirm, joinAndAdmit, lastAdmission, median, newEngine, seconds, startSale,
+} from './bench-helpers.js';
 
 // ── Parameters ────────────────────────────────────────────────────────────
 
@@ -55,12 +50,6 @@ const TARGETS = {
   holdConfirmPairsPerSec: { min: 200_000, unit: 'pairs/s' },
   heapBytesPerWaitingFan: { max: 200, unit: 'B/fan' },
 } as const;
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const T0 = Date.UTC(2026, 5, 1, 9, 0, 0);
-const PRE_QUEUE_OPENS = T0 + 30 * SECOND;
-const ON_SALE = T0 + MINUTE;
 
 // ── Command line ──────────────────────────────────────────────────────────
 
@@ -102,72 +91,9 @@ function fullGc(): void {
 
 // ── Helpers ───────────────────────────────────────────────────────────────
 
-/** Deterministic seed bytes, so every run shuffles (an empty pre-queue) the same way. */
-function seededRandomBytes(seed: number): (n: number) => Uint8Array {
-  let state = seed >>> 0;
-  return (n) => {
-    const bytes = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      bytes[i] = state >>> 24;
-    }
-    return bytes;
-  };
-}
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`bench sanity check failed: ${message}`);
-}
-
-function seconds(startMs: number): number {
-  return (performance.now() - startMs) / 1000;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const dec1 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const dec2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
-function newEngine(seed: number): { engine: Engine; clock: SimulatedClock } {
-  const clock = new SimulatedClock(T0);
-  return { engine: new Engine({ clock, randomBytes: seededRandomBytes(seed) }), clock };
-}
-
-function baseConfig(id: string, name: string): Omit<EventConfigInput, 'inventory'> {
-  return {
-    id,
-    name,
-    preQueueOpensAt: PRE_QUEUE_OPENS,
-    onSaleAt: ON_SALE,
-    closesAt: T0 + 12 * 60 * MINUTE,
-    paymentWindowMs: 10 * MINUTE,
-    grantTtlMs: 30 * MINUTE,
-    admission: { mode: 'auto' },
-  };
-}
-
-/** Publishes the event and moves the clock to its on-sale time: pre-queue opened (empty), sale started. */
-function startSale(engine: Engine, clock: SimulatedClock, config: EventConfigInput): void {
-  engine.execute({ type: 'createEvent', config });
-  engine.execute({ type: 'publish', eventId: config.id });
-  clock.set(ON_SALE);
-  engine.tick();
-  check(engine.event(config.id).phase === 'onSale', `${config.id} should be on sale, is ${engine.event(config.id).phase}`);
-}
-
-/** The fans and first grant number of the most recent admission. */
-function lastAdmission(journal: readonly JournalEntry[]): { fanIds: string[]; firstGrant: number } {
-  for (let i = journal.length - 1; i >= 0; i--) {
-    const entry = journal[i]!;
-    if (entry.type === 'admitted') return { fanIds: entry.fanIds, firstGrant: entry.firstGrant };
-  }
-  throw new Error('no admission in the journal');
-}
 
 // ── Baseline ──────────────────────────────────────────────────────────────
 
@@ -250,12 +176,7 @@ function gaScenario(via: Via, fans: number, seats: number, seed: number): GaResu
   const holdStart = performance.now();
   if (via === 'execute') {
     for (let i = 0; i < seats; i++) {
-      const fanId = fanIds[i]!;
-      const hold = engine.execute({
-        type: 'hold', eventId, fanId, grantId: `g${firstGrant + i}`, key: `hold-${fanId}`,
-        request: { kind: 'tickets', tierId: TIERS[i % TIERS.length], quantity: 1 },
-      }) as HoldView;
-      engine.execute({ type: 'confirmPurchase', eventId, holdId: hold.holdId, paymentId: `pay-${hold.holdId}` });
+      holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIERS[i % TIERS.length]!);
       if ((i & TICK_MASK) === TICK_MASK) clock.advance(1);
     }
   } else {
@@ -317,11 +238,7 @@ function bestAvailableScenario(seed: number, sections: SectionConfig[]): number 
     maxTicketsPerFan: BEST_QUANTITY,
     inventory: { sections },
   });
-  for (let i = 0; i < shoppers; i++) engine.execute({ type: 'join', eventId, fanId: `fan-${i}` });
-  clock.advance(SECOND);
-  engine.tick();
-  const { fanIds, firstGrant } = lastAdmission(engine.journal.read(eventId));
-  check(fanIds.length === shoppers, `expected ${shoppers} admitted, got ${fanIds.length}`);
+  const { fanIds, firstGrant } = joinAndAdmit(engine, clock, eventId, shoppers);
 
   const start = performance.now();
   for (let i = 0; i < shoppers; i++) {

@@ -5,6 +5,13 @@
  * figures from this shared, noisy machine can be read as ratios.
  *
  *   npm run bench:gateway [-- --fans N] [--workers N] [--load-procs N] [--join-rate N] [--ticks N] [--no-echo] [--json]
+ *                         [--cluster [--shards 2]]
+ *
+ * With --cluster the product runs in cluster mode instead, everything else
+ * identical: nats-server and redis-server started here on free ports
+ * (gateway/src/cluster/local-servers.ts), then `gateway/src/cluster/main.ts
+ * --nats URL --redis URL --gateways <workers> --shards <shards>` on the same
+ * shared port (memory, CPU and RSS then count the shards and both servers).
  *
  * Per target (the gateway, then the echo baseline):
  *   1. start it on a free port of 127.0.0.1 (the gateway: an event on sale,
@@ -18,6 +25,8 @@
  *      (the echo publishes as often); every client records when the `queue`
  *      frame carrying each new nowServing arrives. Fan-out of a tick = last
  *      arrival − the publishing worker's `serverTime` (the earliest over workers).
+ *      Admission latency: each fan admitted meanwhile records its `admitted`
+ *      frame's arrival − the engine's admission time (grant expiry − grant TTL).
  *
  * Clock: every process reads the same system clock — clients record
  * performance.now() plus an offset taken at a Date.now() millisecond edge (epoch ms,
@@ -37,10 +46,11 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from '../../engine/bench/bench-helpers.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../src/cluster/local-servers.js';
 import { LatencyHistogram } from './histogram.js';
 import type { LoadCommand, LoadReport, TickStat } from './load-worker.js';
 
@@ -51,6 +61,7 @@ const MAX_RUN_MS = 290_000;
 const PER_LOAD_PROC_MAX = 15_000;
 const PER_SERVER_PROC = 17_500;
 const PER_SOURCE_ADDRESS = 10_000;
+const GRANT_TTL_MS = 120_000;
 
 // ── Options ───────────────────────────────────────────────────────────────
 
@@ -63,12 +74,14 @@ const { values } = parseArgs({
     ticks: { type: 'string' },
     'no-echo': { type: 'boolean' },
     json: { type: 'boolean' },
+    cluster: { type: 'boolean' },
+    shards: { type: 'string' },
     help: { type: 'boolean' },
   },
   strict: true,
 });
 if (values.help === true) {
-  console.log('npm run bench:gateway -- [--fans 50000] [--workers 2] [--load-procs N] [--join-rate 10000] [--ticks 8] [--no-echo] [--json]');
+  console.log('npm run bench:gateway -- [--fans 50000] [--workers 2] [--load-procs N] [--join-rate 10000] [--ticks 8] [--no-echo] [--json] [--cluster [--shards 2]]');
   process.exit(0);
 }
 const int = (v: string | undefined, name: string, fallback: number, min = 1): number => {
@@ -85,6 +98,9 @@ const JOIN_RATE = int(values['join-rate'], 'join-rate', 10_000);
 const TICKS = int(values.ticks, 'ticks', 8);
 const JSON_OUT = values.json === true;
 const ECHO = values['no-echo'] !== true;
+const CLUSTER = values.cluster === true;
+const SHARDS = int(values.shards, 'shards', 2);
+const PRODUCT = CLUSTER ? 'cluster' : 'gateway';
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -133,17 +149,6 @@ function track<T extends ChildProcess>(child: T): T {
 // ── Helpers ───────────────────────────────────────────────────────────────
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function nextMessage<T>(child: ChildProcess, match: (m: T) => boolean, timeoutMs: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -220,11 +225,6 @@ function childPidsOf(ppid: number): number[] {
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-const median = (xs: number[]) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 // ── Load processes ────────────────────────────────────────────────────────
 
@@ -260,16 +260,34 @@ interface Target {
   cpuGroups(): Record<string, number[]>;
   /** Processes the server keeps beside its own (esbuild's service), not in the RSS sum. */
   helperPids(): number[];
+  /** The server's last log lines, shown when joins fail. */
+  logTail(): string[];
   beforeTicks(): Promise<number>;
   /** Moves nowServing TICKS times; resolves when done. */
   runTicks(): Promise<number>;
   stop(): Promise<void>;
 }
 
-async function startGateway(addresses: string[]): Promise<Target> {
-  const port = await freePort();
-  const apiKey = `bench-${randomBytes(12).toString('hex')}`;
-  const args = ['--import', 'tsx', join(ROOT, 'gateway/src/main.ts'), '--port', String(port), '--host', '127.0.0.1', '--workers', String(WORKERS), '--no-demo',
+/** The product's processes as started: the launcher (memory mode: the engine process) and, by role, its children and the servers. */
+interface Launched {
+  child: ChildProcess;
+  groups: Record<string, number[]>;
+  /** The launcher's node children: gateway workers and shards. */
+  nodeChildren: number[];
+  /** Processes the launcher keeps beside the product's own (esbuild's service). */
+  helperPids: number[];
+  stores: LocalServer[];
+  /** The last 40 lines the product logged. */
+  tail: string[];
+}
+
+/** Memory mode: `main.ts --workers N`. Cluster mode: nats-server + redis-server, then `cluster/main.ts --gateways N --shards S`. */
+async function launch(port: number, apiKey: string, addresses: string[]): Promise<Launched> {
+  const stores = CLUSTER ? [await startNatsServer(), await startRedisServer()] : [];
+  const mode = CLUSTER
+    ? [join(ROOT, 'gateway/src/cluster/main.ts'), '--nats', stores[0]!.url, '--redis', stores[1]!.url, '--gateways', String(WORKERS), '--shards', String(SHARDS)]
+    : [join(ROOT, 'gateway/src/main.ts'), '--workers', String(WORKERS)];
+  const args = ['--import', 'tsx', ...mode, '--port', String(port), '--host', '127.0.0.1', '--no-demo',
     '--exempt-ip', '127.0.0.1', ...addresses.flatMap((a) => ['--exempt-ip', a])];
   const child = track(spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, BREAKWATER_API_KEY: apiKey }, stdio: ['ignore', 'pipe', 'pipe'] }));
   const tail: string[] = [];
@@ -279,7 +297,7 @@ async function startGateway(addresses: string[]): Promise<Target> {
   };
   child.stderr!.on('data', keep);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 60 s:\n${tail.join('\n')}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${PRODUCT} did not start in 60 s:\n${tail.join('\n')}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       keep(chunk);
       if (chunk.toString().includes('Breakwater is running')) {
@@ -289,23 +307,38 @@ async function startGateway(addresses: string[]): Promise<Target> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited (${code}) at start:\n${tail.join('\n')}`));
+      reject(new Error(`${PRODUCT} exited (${code}) at start:\n${tail.join('\n')}`));
     });
   });
-  const enginePid = child.pid!;
-  const childPids = childPidsOf(enginePid);
+  const launcherPid = child.pid!;
+  const childPids = childPidsOf(launcherPid);
   for (const pid of childPids) extraPids.add(pid);
-  // The engine process's children: the gateway workers (node) and esbuild's service process (pages bundling), reported apart.
-  const comm = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      return '';
-    }
-  };
-  const workerPids = childPids.filter((pid) => comm(pid) === 'node');
-  const helperPids = childPids.filter((pid) => comm(pid) !== 'node');
+  // The launcher's children: gateway workers and shards (node) and esbuild's service process (pages bundling), reported apart.
+  const node = childPids.filter((pid) => procFile(pid, 'comm').trim() === 'node');
+  const shardPids = node.filter((pid) => procFile(pid, 'cmdline').includes('shard-process'));
+  const workerPids = node.filter((pid) => !shardPids.includes(pid));
   if (workerPids.length !== WORKERS) log(`warning: found ${workerPids.length} gateway workers, expected ${WORKERS}`);
+  if (CLUSTER && shardPids.length !== SHARDS) log(`warning: found ${shardPids.length} shards, expected ${SHARDS}`);
+  const storePids = childPidsOf(process.pid).filter((pid) => /^(redis|nats)-server/.test(procFile(pid, 'comm')));
+  const groups: Record<string, number[]> = CLUSTER
+    ? { launcher: [launcherPid], shards: shardPids, gateways: workerPids, 'redis+nats': storePids }
+    : { engine: [launcherPid], workers: workerPids };
+  return { child, groups, nodeChildren: node, helperPids: childPids.filter((pid) => !node.includes(pid)), stores, tail };
+}
+
+function procFile(pid: number, name: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${name}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function startGateway(addresses: string[]): Promise<Target> {
+  const port = await freePort();
+  const apiKey = `bench-${randomBytes(12).toString('hex')}`;
+  const { child, groups, nodeChildren, helperPids, stores, tail } = await launch(port, apiKey, addresses);
+  const productPids = Object.values(groups).flat();
 
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -313,23 +346,33 @@ async function startGateway(addresses: string[]): Promise<Target> {
       body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
     });
     const parsed = await response.json();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
+    if (!response.ok) throw Object.assign(new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`), { status: response.status });
     return parsed;
   };
 
   // An event on sale in a second, with plenty of tickets; admission paused once it is on sale.
-  const now = Date.now();
-  await api('POST', '/api/events', {
-    publish: true,
-    settings: {},
-    config: {
-      id: EVENT_ID, name: 'Gateway bench', preQueueOpensAt: now, onSaleAt: now + 1000, closesAt: now + 3_600_000,
-      inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5000, quantity: 1_000_000 }], sections: [] },
-      maxTicketsPerFan: 4, paymentWindowMs: 600_000, holdExtensionMs: 0, paymentPendingMaxMs: 900_000, presenceGraceMs: 120_000, grantTtlMs: 120_000,
-      // 1,000 fans/s: each 250 ms engine tick moves nowServing by ~250 while admission runs.
-      admission: { mode: 'rate', fansPerMinute: 60_000 },
-    },
-  });
+  // A cluster answers 503 until a shard serves the event's partition: retry for a while.
+  for (let attempt = 0; ; attempt++) {
+    const now = Date.now();
+    try {
+      await api('POST', '/api/events', {
+        publish: true,
+        settings: {},
+        config: {
+          id: EVENT_ID, name: 'Gateway bench', preQueueOpensAt: now, onSaleAt: now + 1000, closesAt: now + 3_600_000,
+          inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5000, quantity: 1_000_000 }], sections: [] },
+          maxTicketsPerFan: 4, paymentWindowMs: 600_000, holdExtensionMs: 0, paymentPendingMaxMs: 900_000, presenceGraceMs: 120_000, grantTtlMs: GRANT_TTL_MS,
+          // 1,000 fans/s: each 250 ms engine tick moves nowServing by ~250 while admission runs.
+          admission: { mode: 'rate', fansPerMinute: 60_000 },
+        },
+      });
+      break;
+    } catch (err) {
+      if ((err as { status?: number }).status !== 503 || attempt >= 60) throw err;
+      if (attempt === 0) log(`[${PRODUCT}] waiting for the event's partition to be served…`);
+      await sleep(500);
+    }
+  }
   for (let i = 0; ; i++) {
     const details = await api('GET', `/api/events/${EVENT_ID}`);
     if (details.status.phase === 'onSale') break;
@@ -339,11 +382,12 @@ async function startGateway(addresses: string[]): Promise<Target> {
   await api('POST', `/api/events/${EVENT_ID}/pause`);
 
   return {
-    name: 'gateway',
+    name: PRODUCT,
     port,
-    serverPids: () => [enginePid, ...workerPids],
-    cpuGroups: () => ({ engine: [enginePid], workers: workerPids }),
+    serverPids: () => productPids,
+    cpuGroups: () => groups,
     helperPids: () => helperPids,
+    logTail: () => [...tail],
     async beforeTicks() {
       const details = await api('GET', `/api/events/${EVENT_ID}`);
       return details.queue.nowServing as number;
@@ -356,31 +400,30 @@ async function startGateway(addresses: string[]): Promise<Target> {
       return at;
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        for (const pid of workerPids) {
+      const killChildren = () => {
+        for (const pid of nodeChildren) {
           try {
             process.kill(pid, 'SIGKILL');
           } catch {
             /* gone */
           }
         }
-      }, 15_000);
-      await exited;
-      clearTimeout(timer);
-      // Workers exit when the engine process does; make sure.
-      await sleep(300);
-      for (const pid of workerPids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-        extraPids.delete(pid);
+      };
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          killChildren();
+        }, 15_000);
+        await exited;
+        clearTimeout(timer);
       }
+      // Workers (and shards) exit when the launcher does; make sure.
+      await sleep(300);
+      killChildren();
+      for (const pid of nodeChildren) extraPids.delete(pid);
+      for (const store of stores) await store.stop();
     },
   };
 }
@@ -402,6 +445,7 @@ async function startEcho(): Promise<Target> {
     serverPids: () => procs.map((p) => p.pid!),
     cpuGroups: () => ({ echo: procs.map((p) => p.pid!) }),
     helperPids: () => [],
+    logTail: () => [],
     async beforeTicks() {
       return nowServing;
     },
@@ -443,6 +487,8 @@ interface Result {
   tickFanoutMs: number;
   tickFanoutMaxMs: number;
   firstTickAfterTriggerMs: number;
+  /** Engine admits a fan → the fan reads its `admitted` frame (empty for the echo, which admits nobody). */
+  admit: ReturnType<LatencyHistogram['summary']>;
   cpuMs: Record<string, Record<string, number>>;
 }
 
@@ -489,6 +535,7 @@ async function runTarget(target: Target, load: LoadProc[], phase: number): Promi
   const lastReply = Math.max(...joins.map((j) => j.lastReply));
   const joinsPerSec = joined / ((lastReply - firstSend) / 1000);
   log(`[${target.name}] ${joined} joined, ${Math.round(joinsPerSec)}/s, p99 ${round(hist.percentileMs(99), 2)} ms`);
+  if (Object.keys(joinErrors).length > 0) log(`[${target.name}] join errors ${JSON.stringify(joinErrors)}; its last log lines:\n${target.logTail().join('\n')}`);
 
   // Memory, once the joins' garbage had a moment.
   await sleep(2000);
@@ -499,7 +546,7 @@ async function runTarget(target: Target, load: LoadProc[], phase: number): Promi
 
   // Tick fan-out.
   const baseline = await target.beforeTicks();
-  load.forEach((l) => l.child.send({ type: 'watch', on: true } satisfies LoadCommand));
+  load.forEach((l) => l.child.send({ type: 'watch', on: true, grantTtlMs: GRANT_TTL_MS } satisfies LoadCommand));
   await sleep(200);
   mark = cpuMark();
   const triggerAt = await target.runTicks();
@@ -507,7 +554,9 @@ async function runTarget(target: Target, load: LoadProc[], phase: number): Promi
   cpu.ticks = cpuSince(mark);
   const watched = await Promise.all(load.map((l) => ask(l.child, { type: 'watch', on: false }, 'watched', 10_000)));
   const merged = new Map<string, TickStat>();
+  const admit = new LatencyHistogram();
   for (const w of watched) {
+    admit.add(w.admit);
     for (const t of w.ticks) {
       const key = `${t.nowServing}|${t.phase}`;
       const m = merged.get(key);
@@ -528,13 +577,14 @@ async function runTarget(target: Target, load: LoadProc[], phase: number): Promi
   const complete = ticks.filter((t) => t.reached >= joined);
   const firstTickAfterTriggerMs = ticks.length > 0 ? round(Math.max(...[...merged.values()].filter((t) => t.nowServing === ticks[0]!.nowServing && t.phase === 'onSale').map((t) => t.maxRecv)) - triggerAt, 1) : NaN;
   log(`[${target.name}] ${ticks.length} ticks seen, ${complete.length} reached all ${joined}; fan-out ${ticks.map((t) => t.fanoutMs).join(', ')} ms`);
+  if (admit.count > 0) log(`[${target.name}] ${admit.count} fans admitted; engine → fan p50 ${round(admit.percentileMs(50), 2)} ms, p99 ${round(admit.percentileMs(99), 2)} ms`);
 
   return {
     connections, connectFailed, connectSec: round(connectSec, 2), rssAfterConnectMB: round(rssAfterConnectMB), rssMB: round(rss), rssByProcessMB, helperRssMB, joined, joinErrors,
     joinsPerSec: Math.round(joinsPerSec), join: hist.summary(),
     ticks: ticks.map(({ minRecv: _, ...t }) => t), ticksComplete: complete.length,
     tickFanoutMs: round(median(complete.map((t) => t.fanoutMs)), 2), tickFanoutMaxMs: round(Math.max(...complete.map((t) => t.fanoutMs)), 2),
-    firstTickAfterTriggerMs, cpuMs: cpu,
+    firstTickAfterTriggerMs, admit: admit.summary(), cpuMs: cpu,
   };
 }
 
@@ -547,7 +597,7 @@ async function closeAll(load: LoadProc[]): Promise<void> {
 async function main(): Promise<void> {
   const started = Date.now();
   if (WORKERS !== REQUESTED_WORKERS) log(`note: --workers ${REQUESTED_WORKERS} raised to ${WORKERS}: ${FANS} fans at ≤ ${PER_SERVER_PROC} sockets per process (20,000-fd limit)`);
-  log(`gateway bench: ${FANS} fans, ${WORKERS} gateway workers, ${LOAD_PROCS} load processes, joins at ${JOIN_RATE}/s, ${TICKS} ticks${ECHO ? ', then the uWS echo baseline' : ''}`);
+  log(`gateway bench: ${FANS} fans, ${WORKERS} gateway workers${CLUSTER ? `, cluster mode with ${SHARDS} shards` : ''}, ${LOAD_PROCS} load processes, joins at ${JOIN_RATE}/s, ${TICKS} ticks${ECHO ? ', then the uWS echo baseline' : ''}`);
   const load = await startLoadProcs();
   const gatewayAddresses = load.flatMap((l, i) => sourceAddresses(1, i, l.share));
 
@@ -584,8 +634,9 @@ async function main(): Promise<void> {
   const line = (label: string, gv: string | number, ev?: string | number, r?: number | null) =>
     print(`  ${label.padEnd(34)}${String(gv).padStart(12)}${ev === undefined ? '' : String(ev).padStart(12)}${r === undefined || r === null ? '' : `${r.toFixed(2).padStart(9)}×`}`);
   print('');
-  print(`Gateway bench — ${FANS} fans, ${WORKERS} gateway workers (+ engine process), ${LOAD_PROCS} load processes, joins offered at ${JOIN_RATE}/s`);
-  print(`  ${''.padEnd(34)}${'gateway'.padStart(12)}${e ? 'uWS echo'.padStart(12) + 'ratio'.padStart(10) : ''}`);
+  const layout = CLUSTER ? `cluster mode: ${WORKERS} gateway processes + ${SHARDS} engine shards + NATS + Redis` : `${WORKERS} gateway workers (+ engine process)`;
+  print(`Gateway bench — ${FANS} fans, ${layout}, ${LOAD_PROCS} load processes, joins offered at ${JOIN_RATE}/s`);
+  print(`  ${''.padEnd(34)}${PRODUCT.padStart(12)}${e ? 'uWS echo'.padStart(12) + 'ratio'.padStart(10) : ''}`);
   line('connections open', g.connections, e?.connections);
   line('connect time (s)', g.connectSec, e?.connectSec, echoRatio?.connectSec);
   line('server RSS after connect (MB)', g.rssAfterConnectMB, e?.rssAfterConnectMB, ratio(g.rssAfterConnectMB, e?.rssAfterConnectMB));
@@ -600,8 +651,11 @@ async function main(): Promise<void> {
   line('tick fan-out median (ms)', g.tickFanoutMs, e?.tickFanoutMs, echoRatio?.tickFanout);
   line('tick fan-out worst (ms)', g.tickFanoutMaxMs, e?.tickFanoutMaxMs, ratio(g.tickFanoutMaxMs, e?.tickFanoutMaxMs));
   line('trigger → first tick at all (ms)', g.firstTickAfterTriggerMs, e?.firstTickAfterTriggerMs);
+  line('fans admitted while watched', g.admit.count);
+  line('engine admits → fan reads p50 (ms)', g.admit.p50);
+  line('engine admits → fan reads p99 (ms)', g.admit.p99);
   if (Object.keys(g.joinErrors).length > 0 || Object.keys(g.connectFailed).length > 0) print(`  gateway errors: connect ${JSON.stringify(g.connectFailed)} join ${JSON.stringify(g.joinErrors)}`);
-  print(`  CPU ms by phase (gateway): ${JSON.stringify(g.cpuMs)}`);
+  print(`  CPU ms by phase (${PRODUCT}): ${JSON.stringify(g.cpuMs)}`);
   if (e) print(`  CPU ms by phase (echo):    ${JSON.stringify(e.cpuMs)}`);
   const targets = {
     connections: g.connections >= FANS && FANS >= 50_000,
@@ -615,7 +669,8 @@ async function main(): Promise<void> {
   if (JSON_OUT) {
     process.stdout.write(`${JSON.stringify({
       connections: g.connections, gatewayRssMB: g.rssMB, joinsPerSec: g.joinsPerSec, joinP99Ms: g.join.p99, tickFanoutMs: g.tickFanoutMs, echoRatio,
-      fans: FANS, workers: WORKERS, loadProcs: LOAD_PROCS, joinRateOffered: JOIN_RATE,
+      fans: FANS, workers: WORKERS, mode: CLUSTER ? 'cluster' : 'memory', shards: CLUSTER ? SHARDS : null, loadProcs: LOAD_PROCS, joinRateOffered: JOIN_RATE,
+      admitted: g.admit.count, admitP50Ms: g.admit.p50, admitP99Ms: g.admit.p99,
       joinP50Ms: g.join.p50, joinP90Ms: g.join.p90, joinMaxMs: g.join.max, tickFanoutMaxMs: g.tickFanoutMaxMs, ticksComplete: g.ticksComplete,
       gatewayRssAfterConnectMB: g.rssAfterConnectMB, gateway: g, echo: e ?? null, targets,
     })}\n`);

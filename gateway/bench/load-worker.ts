@@ -7,7 +7,7 @@
  * and decoded with the shared protocol module (gateway/src/protocol).
  *
  * The parent drives it over IPC: connect → join (paced, open loop) → watch
- * queue broadcasts → close. Times are a Date.now()-calibrated
+ * queue broadcasts (and admissions) → close. Times are a Date.now()-calibrated
  * `performance.now()` (epoch ms, sub-ms), comparable with the servers'
  * `serverTime` (Date.now(), integer ms) on the same machine.
  */
@@ -20,7 +20,7 @@ import { wallNow } from './wall-clock.js';
 export type LoadCommand =
   | { type: 'connect'; port: number; count: number; localAddresses: string[]; concurrency: number; timeoutMs: number }
   | { type: 'join'; eventId: string; fanPrefix: string; ratePerSec: number; timeoutMs: number }
-  | { type: 'watch'; on: boolean }
+  | { type: 'watch'; on: boolean; /** The event's grant TTL: an `admitted` frame's expiry − it = when the engine admitted. */ grantTtlMs?: number }
   | { type: 'close' };
 
 export interface TickStat {
@@ -37,7 +37,7 @@ export type LoadReport =
   | { type: 'ready'; pid: number }
   | { type: 'connected'; open: number; failed: number; failures: Record<string, number>; elapsedMs: number }
   | { type: 'joined'; joined: number; errors: Record<string, number>; unanswered: number; firstSend: number; lastReply: number; hist: ReturnType<LatencyHistogram['toData']> }
-  | { type: 'watched'; ticks: TickStat[]; open: number }
+  | { type: 'watched'; ticks: TickStat[]; open: number; admit: ReturnType<LatencyHistogram['toData']> }
   | { type: 'closed' };
 
 const now = wallNow;
@@ -56,6 +56,8 @@ interface Client {
 const clients: Client[] = [];
 let watching = false;
 let ticks = new Map<string, TickStat>();
+let grantTtlMs: number | undefined;
+let admitHist = new LatencyHistogram();
 let onWelcome: (() => void) | undefined;
 let onConnectFailed: ((reason: string) => void) | undefined;
 let joinHist = new LatencyHistogram();
@@ -92,6 +94,10 @@ function onMessage(c: Client, message: ServerMessage, recvAt: number): void {
         c.joined = true; // answered, not joined
         onJoinReply?.();
       }
+      return;
+    case 'admitted':
+      // Engine clock (Date.now(), whole ms) at admission → this fan reading the frame.
+      if (watching && grantTtlMs !== undefined) admitHist.recordMs(Math.max(0, recvAt - (message.expiresAt - grantTtlMs)));
       return;
     case 'queue': {
       if (!watching) return;
@@ -262,10 +268,12 @@ process.on('message', (cmd: LoadCommand) => {
     case 'watch':
       if (cmd.on) {
         ticks = new Map();
+        admitHist = new LatencyHistogram();
+        grantTtlMs = cmd.grantTtlMs;
         watching = true;
       } else {
         watching = false;
-        send({ type: 'watched', ticks: [...ticks.values()], open: clients.filter((c) => c.state === State.OPEN).length });
+        send({ type: 'watched', ticks: [...ticks.values()], open: clients.filter((c) => c.state === State.OPEN).length, admit: admitHist.toData() });
       }
       return;
     case 'close':
