@@ -157,6 +157,15 @@ function expectSameSale(copy: Driver, original: Driver): void {
   for (const fanId of fansOf(original)) expect(copy.fanView(fanId), fanId).toEqual(original.fanView(fanId));
 }
 
+/** The rest of the scenario from step `i` on both records the same entries and ends in the same state. */
+function expectContinuesAlike(original: Driver, copy: Driver, i: number): void {
+  const mark = original.journal.length;
+  run(original, i);
+  run(copy, i);
+  expect(copy.entriesSince(mark)).toEqual(original.entriesSince(mark));
+  expectSameSale(copy, original);
+}
+
 const stepNumbers = steps.map(([label], i) => [i + 1, label] as const);
 
 const ALL_TYPES: JournalEntryType[] = [
@@ -196,11 +205,7 @@ describe('restoring from the journal', () => {
     const copy = original.restored();
     expectSameSale(copy, original);
 
-    const mark = original.journal.length;
-    run(original, i);
-    run(copy, i);
-    expect(copy.entriesSince(mark)).toEqual(original.entriesSince(mark));
-    expectSameSale(copy, original);
+    expectContinuesAlike(original, copy, i);
   });
 });
 
@@ -266,11 +271,7 @@ describe.each([memoryBackend, redisBackend()])('restoring from the $name store',
     const copy = original.restored(nextJournal);
     expectSameSale(copy, original);
 
-    const mark = original.journal.length;
-    run(original, i);
-    run(copy, i);
-    expect(copy.entriesSince(mark)).toEqual(original.entriesSince(mark));
-    expectSameSale(copy, original);
+    expectContinuesAlike(original, copy, i);
     await nextJournal.durable();
     expect(await next.store.read(E)).toStrictEqual(original.journal);
   });
