@@ -30,7 +30,6 @@ const nc = await connect({ servers: natsUrl, name: shardId, maxReconnectAttempts
 const redis = await connectRedis(redisUrl, log);
 const shard = new Shard({ nc, redis, shardId, partitions, log });
 await shard.start();
-process.send?.({ type: 'shardReady', shardId });
 log(`started (${partitions} partitions)`);
 
 let stopping = false;

@@ -97,15 +97,6 @@ export class Shard {
     for (const index of [...this.partitions.keys()]) this.drop(index, 'stopped');
   }
 
-  owned(): number[] {
-    return [...this.partitions.keys()].sort((a, b) => a - b);
-  }
-
-  /** The host of a partition this shard serves (tests and benchmarks look inside). */
-  hostOf(index: number): EngineHost | undefined {
-    return this.partitions.get(index)?.host;
-  }
-
   // ── Taking a partition over ─────────────────────────────────────────────
 
   private async take(index: number): Promise<boolean> {
