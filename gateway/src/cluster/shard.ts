@@ -35,8 +35,8 @@ export interface ShardOptions {
   log?: (message: string) => void;
 }
 
-/** Requests that change nothing: served even while Redis is unreachable. */
-const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'journal', 'placesOf', 'sync', 'reportMetrics']);
+/** Requests that write no journal entry: served even while Redis is unreachable. */
+const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'journal', 'placesOf', 'sync', 'reportMetrics', 'claimSessions']);
 /** Session numbers of one epoch: a successor's start above every number its predecessor could issue. */
 const SESSIONS_PER_EPOCH = 2 ** 32;
 
@@ -127,9 +127,11 @@ export class Shard {
       partition.stopServing = () => server.stop();
       partition.timers.push(setInterval(() => this.tick(partition), this.options.tickMs));
       partition.timers.push(setInterval(() => this.step(partition, () => partition.host.publishStats()), this.options.statsMs));
-      // Gateways that started while nobody owned the partition learn its events' settings now.
+      // Gateways that started while nobody owned the partition learn its events' settings now,
+      // and every gateway tells which of their fans it holds (sessions are not journaled).
       this.step(partition, () => {
         for (const sale of engine.events()) partition.made.push({ type: 'settings', eventId: sale.id, settings: host.settingsOf(sale.id) });
+        partition.made.push({ type: 'takenOver', eventIds: engine.events().map((sale) => sale.id) });
       });
       this.log(`serving partition ${index} (epoch ${epoch}, ${engine.events().length} events restored)`);
       return true;

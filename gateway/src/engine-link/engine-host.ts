@@ -155,6 +155,13 @@ export class EngineHost {
         this.sessions.close(request.eventId, request.fanId, request.session);
         this.engine.execute({ type: 'leave', eventId: request.eventId, fanId: request.fanId });
         return null;
+      case 'claimSessions': {
+        const sale = this.engine.event(request.eventId);
+        for (const { fanId, session } of request.sessions) {
+          if (sale.room.isPresent(fanId)) this.sessions.adopt(request.eventId, fanId, session, owner);
+        }
+        return null;
+      }
       case 'placesOf': {
         const sale = this.engine.event(request.eventId);
         const places: Record<string, number> = {};

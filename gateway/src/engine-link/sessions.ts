@@ -54,6 +54,15 @@ export class Sessions {
     return true;
   }
 
+  /**
+   * Takes over a session opened before a takeover (reported by the gateway
+   * that holds it), unless the fan already has a session here.
+   */
+  adopt(eventId: string, fanId: string, session: number, owner: string): void {
+    const key = keyOf(eventId, fanId);
+    if (!this.current.has(key)) this.current.set(key, { session, owner });
+  }
+
   /** Every current session of one gateway process. */
   ownedBy(owner: string): SessionRef[] {
     const owned: SessionRef[] = [];

@@ -115,6 +115,8 @@ export type EngineRequest =
   /** The connection closed: the fan counts as disconnected unless a newer session exists. */
   | { op: 'closeSession'; eventId: string; fanId: string; session: number }
   | { op: 'leave'; eventId: string; fanId: string; session: number }
+  /** Cluster mode, after a takeover: the sessions this gateway holds for the event, so the new owner knows whose fans they are. */
+  | { op: 'claimSessions'; eventId: string; sessions: Array<{ fanId: string; session: number }> }
   /** The place numbers of some fans (after the pre-queue shuffle): fan id → number, 0 for no place. */
   | { op: 'placesOf'; eventId: string; fanIds: string[] }
   | { op: 'fanCommand'; command: FanHoldCommand }
@@ -133,6 +135,7 @@ export interface EngineResults {
   openSession: SessionOpened;
   closeSession: null;
   leave: null;
+  claimSessions: null;
   placesOf: Record<string, number>;
   fanCommand: PricedHold;
   createEvent: EventDetails;
@@ -156,6 +159,8 @@ export type EngineBroadcast =
   | { type: 'settings'; eventId: string; settings: EventSettings }
   /** The fan resumed on another connection: whoever holds `session` closes it. */
   | { type: 'sessionReplaced'; eventId: string; fanId: string; session: number }
+  /** Cluster mode: a shard took these events over; gateways claim their fans' sessions on it (claimSessions). */
+  | { type: 'takenOver'; eventIds: string[] }
   /** Cluster mode: a shard cannot make these events' changes durable (Redis unreachable), or can again. Sent at once, not after durability. */
   | { type: 'service'; eventIds: string[]; available: boolean; reason: string }
   /** Every second: every event's figures and every worker's metrics. */

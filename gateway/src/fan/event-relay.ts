@@ -53,11 +53,27 @@ export class EventRelay {
       case 'settings':
         this.deps.catalog.setSettings(broadcast.eventId, broadcast.settings);
         return;
+      case 'takenOver':
+        for (const eventId of broadcast.eventIds) this.claimSessions(eventId);
+        return;
       case 'service':
         for (const eventId of broadcast.eventIds) this.publish(eventId, { t: 'service', eventId, available: broadcast.available, reason: broadcast.reason });
         return;
       case 'stats':
         return;
+    }
+  }
+
+  /** A new shard serves the event: it learns which of its fans are connected here, so it can tell when this process dies. */
+  private claimSessions(eventId: string): void {
+    const sessions: Array<{ fanId: string; session: number }> = [];
+    for (const conn of this.deps.directory.connectionsOf(eventId)) {
+      if (!conn.closed && conn.binding !== undefined) sessions.push({ fanId: conn.binding.fanId, session: conn.binding.session });
+    }
+    for (let i = 0; i < sessions.length; i += PLACES_BATCH) {
+      this.deps.link.execute({ op: 'claimSessions', eventId, sessions: sessions.slice(i, i + PLACES_BATCH) }).catch((err: unknown) => {
+        this.deps.log(`claiming ${eventId} sessions on its new shard failed: ${String(err)}`);
+      });
     }
   }
 
