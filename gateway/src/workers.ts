@@ -11,6 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RestartBudget, RESTART_DELAY_MS, stopChild } from './child-processes.js';
 import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import type { EngineHost } from './engine-link/engine-host.js';
 import { InProcessEngineLink } from './engine-link/in-process.js';
@@ -22,9 +23,6 @@ import { StaticSite } from './static-site.js';
 const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 3_000;
-const RESTART_DELAY_MS = 500;
-/** A worker slot that crashes this often within a minute is given up. */
-const MAX_RESTARTS_PER_MINUTE = 5;
 
 export interface ClusterOptions {
   /** Memory mode: the engine the workers reach over IPC. */
@@ -47,7 +45,7 @@ interface Slot {
   index: number;
   child: ChildProcess | undefined;
   detach: (() => void) | undefined;
-  restarts: number[];
+  restarts: RestartBudget;
 }
 
 export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
@@ -55,7 +53,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
   if (cluster.workers === 0) return startSingleProcess(cluster);
 
   let stopping = false;
-  const slots: Slot[] = Array.from({ length: cluster.workers }, (_, index) => ({ index, child: undefined, detach: undefined, restarts: [] }));
+  const slots: Slot[] = Array.from({ length: cluster.workers }, (_, index) => ({ index, child: undefined, detach: undefined, restarts: new RestartBudget() }));
 
   const spawn = (slot: Slot): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -88,9 +86,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
     });
 
   const restart = (slot: Slot): void => {
-    const now = Date.now();
-    slot.restarts = [...slot.restarts.filter((at) => now - at < 60_000), now];
-    if (slot.restarts.length > MAX_RESTARTS_PER_MINUTE) {
+    if (!slot.restarts.record()) {
       log(`gateway worker w${slot.index + 1} keeps crashing; not restarting it`);
       return;
     }
@@ -101,7 +97,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
 
   const stop = async (): Promise<void> => {
     stopping = true;
-    await Promise.all(slots.map((slot) => stopWorker(slot)));
+    await Promise.all(slots.map((slot) => stopChild(slot.child, (child) => sendControl(child, { type: 'shutdown' }), STOP_TIMEOUT_MS)));
   };
 
   try {
@@ -111,19 +107,6 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
     throw err;
   }
   return { port: cluster.options.port, workers: cluster.workers, stop };
-}
-
-function stopWorker(slot: Slot): Promise<void> {
-  const child = slot.child;
-  if (child === undefined || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    sendControl(child, { type: 'shutdown' });
-  });
 }
 
 /** `--workers 0`: the gateway runs in this process (over the in-process link, or NATS in cluster mode). */

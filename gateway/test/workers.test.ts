@@ -3,35 +3,18 @@
  * two gateway worker processes on one port (SO_REUSEPORT), fans on real
  * WebSockets. Time is the system clock here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/cluster/local-servers.js';
 import { FanClient } from './helpers/fan-client.js';
+import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 import { eventually } from './helpers/test-gateway.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const API_KEY = 'cluster-test-api-key-0123456789';
-let primary: ChildProcess;
+let primary: SpawnedProduct;
 let port: number;
-let output = '';
 const clients: FanClient[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address() as { port: number };
-      server.close(() => resolve(free));
-    });
-  });
-}
-
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const api = (method: string, path: string, body?: unknown) => primary.api(method, path, body);
 
 async function fan(): Promise<FanClient> {
   const client = await FanClient.connect(`ws://127.0.0.1:${port}/ws`);
@@ -51,23 +34,12 @@ async function fanOnAnotherWorker(serverId: string): Promise<FanClient> {
 
 beforeAll(async () => {
   port = await freePort();
-  primary = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts', '--workers', '2', '--host', '127.0.0.1', '--port', String(port), '--no-demo'], {
-    cwd: ROOT,
-    env: { ...process.env, BREAKWATER_API_KEY: API_KEY, BREAKWATER_SECRET: 'cluster-signing-secret-0123456789', BREAKWATER_WEBHOOK_SECRET: 'cluster-webhook-secret-0123' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  primary.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  primary.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await eventually(() => expect(output).toContain('Breakwater is running'), 30_000);
+  primary = await spawnProduct('gateway/src/main.ts', ['--workers', '2'], { port, apiKey: API_KEY });
 }, 40_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  if (primary.exitCode === null) {
-    const exited = new Promise((resolve) => primary.once('exit', resolve));
-    primary.kill('SIGTERM');
-    await exited;
-  }
+  await primary.stop();
 });
 
 describe('one engine process, two gateway workers on one port', () => {
@@ -92,7 +64,7 @@ describe('one engine process, two gateway workers on one port', () => {
     expect(resumed).toMatchObject({ number: joined.number, restored: true, grantId: admitted.grantId });
     const held = await second.request({ t: 'hold', grantId: null, request: { kind: 'tickets', tierId: 'ga', quantity: 1 }, key: 'h' });
     expect(held).toMatchObject({ t: 'held', hold: { status: 'held', amount: 2500 } });
-    expect(output).not.toMatch(/Error|exited/);
+    expect(primary.output).not.toMatch(/Error|exited/);
   });
 
   it('reports both workers in /metrics, whichever worker answers', async () => {
@@ -137,12 +109,12 @@ describe('one engine process, two gateway workers on one port', () => {
       expect(newPid).toBeDefined();
       expect(newPid).not.toBe(pid);
     }, 8000);
-    expect(output).toContain(`gateway worker ${victim.serverId} exited`);
+    expect(primary.output).toContain(`gateway worker ${victim.serverId} exited`);
   }, 20_000);
 
   it('stops every process on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
-    primary.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => primary.process.once('exit', (code) => resolve(code)));
+    primary.process.kill('SIGTERM');
     expect(await exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });

@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
 import { banner, plural } from '../banner.js';
+import { RestartBudget, RESTART_DELAY_MS, stopChild } from '../child-processes.js';
 import type { GatewayOptions } from '../config.js';
 import { DEMO_SETTINGS, demoEventConfig } from '../demo-event.js';
 import { buildPages } from '../pages.js';
@@ -17,8 +18,6 @@ import type { LocalServer } from './local-servers.js';
 import { NatsEngineLink } from './nats-engine-link.js';
 
 const SHARD_ENTRY = fileURLToPath(new URL('./shard-process.ts', import.meta.url));
-const RESTART_DELAY_MS = 500;
-const MAX_RESTARTS_PER_MINUTE = 5;
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface ClusterUrls {
@@ -77,7 +76,7 @@ interface ShardSupervisor {
 /** Keeps `count` shard processes running; a crashed one is forked again (its partitions meanwhile move to the others). */
 function superviseShards(count: number, urls: ClusterUrls, partitions: number, log: (m: string) => void): ShardSupervisor {
   const children: Array<ChildProcess | undefined> = new Array(count).fill(undefined);
-  const restarts: number[][] = children.map(() => []);
+  const budgets = children.map(() => new RestartBudget());
   let stopping = false;
   const spawnShard = (slot: number): void => {
     const args = ['--nats', urls.natsUrl, '--redis', urls.redisUrl, '--partitions', String(partitions), '--id', `s${slot + 1}`];
@@ -86,9 +85,7 @@ function superviseShards(count: number, urls: ClusterUrls, partitions: number, l
     child.once('exit', (code, signal) => {
       children[slot] = undefined;
       if (stopping) return;
-      const now = Date.now();
-      restarts[slot] = [...restarts[slot]!.filter((at) => now - at < 60_000), now];
-      if (restarts[slot]!.length > MAX_RESTARTS_PER_MINUTE) {
+      if (!budgets[slot]!.record()) {
         log(`engine shard s${slot + 1} keeps crashing; not restarting it`);
         return;
       }
@@ -103,21 +100,10 @@ function superviseShards(count: number, urls: ClusterUrls, partitions: number, l
     children: () => [...children],
     async stop() {
       stopping = true;
-      await Promise.all(children.map((child) => (child === undefined ? undefined : stopChild(child))));
+      // SIGTERM: the shard hands its partitions over, finishing their writes, before it exits.
+      await Promise.all(children.map((child) => stopChild(child, (c) => c.kill('SIGTERM'), STOP_TIMEOUT_MS)));
     },
   };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** Creates the demo event once per cluster (it survives restarts in Redis), once the shards serve its partition. */

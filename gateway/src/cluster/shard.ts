@@ -214,6 +214,7 @@ export class Shard {
 
   private release(partition: Partition, replies: boolean): Promise<void> {
     const made = partition.made;
+    if (made.length === 0) return partition.outbox.send(partition.journal.durable(), [], replies);
     partition.made = [];
     const saves = made.flatMap((b) => (b.type === 'settings' ? [partition.store.saveSettings(b.eventId, b.settings)] : []));
     return partition.outbox.send(Promise.all([partition.journal.durable(), ...saves]), made, replies);

@@ -8,17 +8,15 @@
  * fan was told about, every place a fan was told about, and no hold that
  * outlived its deadline by more than a few seconds.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants, type JournalEntry } from '../../../engine/src/index.js';
 import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { partitionOf } from '../../src/cluster/partitions.js';
 import type { ServiceMessage } from '../../src/protocol/messages.js';
 import { FanClient } from '../helpers/fan-client.js';
+import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
 import { eventually } from '../helpers/test-gateway.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const API_KEY = 'failover-api-key-0123456789';
 const PARTITIONS = 4;
 const EVENT = 'failover-night';
@@ -27,9 +25,8 @@ const EXPIRY_SLACK_MS = 6_000;
 
 let nats: LocalServer;
 let redis: LocalServer;
-let cluster: ChildProcess;
+let cluster: SpawnedProduct;
 let port: number;
-let output = '';
 
 interface Fan {
   fanId: string;
@@ -41,12 +38,7 @@ const fans = new Map<string, Fan>();
 /** Purchases the fans were told about (holdId). */
 const toldPurchased = new Set<string>();
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const api = (method: string, path: string, body?: unknown) => cluster.api(method, path, body);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,7 +90,7 @@ async function connectFan(fanId: string): Promise<Fan> {
 function ownerPid(): number | undefined {
   const partition = partitionOf(EVENT, PARTITIONS);
   let owner: number | undefined;
-  for (const line of output.split('\n')) {
+  for (const line of cluster.output.split('\n')) {
     const match = /\[shard [^\]]*\/(\d+)\] (serving|stopped serving) partition (\d+)\b/.exec(line);
     if (match === null || Number(match[3]) !== partition) continue;
     if (match[2] === 'serving') owner = Number(match[1]);
@@ -139,28 +131,15 @@ async function buy(fan: Fan, holdId: string, key: string): Promise<void> {
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   port = await freePort();
-  cluster = spawn(process.execPath, [
-    '--import', 'tsx', 'gateway/src/cluster/main.ts', '--gateways', '2', '--shards', '2', '--partitions', String(PARTITIONS),
-    '--nats', nats.url, '--redis', redis.url, '--host', '127.0.0.1', '--port', String(port), '--no-demo', '--exempt-ip', '127.0.0.1',
-    '--demo-payment-delay', '0',
-  ], {
-    cwd: ROOT,
-    env: { ...process.env, BREAKWATER_API_KEY: API_KEY, BREAKWATER_SECRET: 'failover-signing-secret-0123456789', BREAKWATER_WEBHOOK_SECRET: 'failover-webhook-secret-0123' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cluster.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  cluster.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await eventually(() => expect(output).toContain('Breakwater is running'), 60_000);
+  cluster = await spawnProduct('gateway/src/cluster/main.ts', [
+    '--gateways', '2', '--shards', '2', '--partitions', String(PARTITIONS), '--nats', nats.url, '--redis', redis.url,
+    '--exempt-ip', '127.0.0.1', '--demo-payment-delay', '0',
+  ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });
 }, 90_000);
 
 afterAll(async () => {
   for (const fan of fans.values()) await fan.client.close().catch(() => undefined);
-  if (cluster !== undefined && cluster.exitCode === null) {
-    const exited = new Promise((resolve) => cluster.once('exit', resolve));
-    cluster.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
-    if (cluster.exitCode === null) cluster.kill('SIGKILL');
-  }
+  await cluster?.stop();
   await Promise.all([nats?.stop(), redis?.stop()]);
 }, 30_000);
 
