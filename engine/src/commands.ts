@@ -64,30 +64,50 @@ function requireCount(value: unknown, field: string): number {
   return value as number;
 }
 
-export function parseHoldRequest(value: unknown): HoldRequest {
+/** Checks a hold request in place: the request itself, typed. */
+function checkHoldRequest(value: unknown): HoldRequest {
   if (!isObject(value)) throw malformed('request', 'must be an object');
   switch (value.kind) {
     case 'tickets':
-      return { kind: 'tickets', tierId: requireId(value.tierId, 'request.tierId'), quantity: requireCount(value.quantity, 'request.quantity') };
+      requireId(value.tierId, 'request.tierId');
+      requireCount(value.quantity, 'request.quantity');
+      break;
     case 'best':
-      return { kind: 'best', category: requireId(value.category, 'request.category'), quantity: requireCount(value.quantity, 'request.quantity') };
+      requireId(value.category, 'request.category');
+      requireCount(value.quantity, 'request.quantity');
+      break;
     case 'seats': {
       const { seatIds } = value;
       if (!Array.isArray(seatIds) || seatIds.length === 0 || seatIds.length > MAX_SEATS_PER_REQUEST) {
         throw malformed('request.seatIds', `must be a list of 1 to ${MAX_SEATS_PER_REQUEST} seat ids`);
       }
-      // Array.from, not map: map skips the holes of a sparse array, which would pass unchecked.
-      return { kind: 'seats', seatIds: Array.from(seatIds, (id, i) => requireId(id, `request.seatIds[${i}]`)) };
+      // An index loop: a hole in a sparse array reads as undefined and is refused.
+      for (let i = 0; i < seatIds.length; i++) requireId(seatIds[i], `request.seatIds[${i}]`);
+      break;
     }
     default:
       throw malformed('request.kind', 'must be "tickets", "seats" or "best"');
+  }
+  return value as HoldRequest;
+}
+
+/** A checked copy of a hold request with only its own fields (what a transport forwards). */
+export function parseHoldRequest(value: unknown): HoldRequest {
+  const request = checkHoldRequest(value);
+  switch (request.kind) {
+    case 'tickets':
+      return { kind: 'tickets', tierId: request.tierId, quantity: request.quantity };
+    case 'best':
+      return { kind: 'best', category: request.category, quantity: request.quantity };
+    case 'seats':
+      return { kind: 'seats', seatIds: [...request.seatIds] };
   }
 }
 
 /**
  * Checks the shape of an untrusted command; a malformed one changes nothing
- * anywhere. The command is checked in place (joins arrive a million a
- * second): only a hold's request is copied, since the engine keeps it.
+ * anywhere. The command is checked in place, its hold request included
+ * (commands arrive a million a second); the engine copies what it keeps.
  */
 export function parseCommand(input: unknown): Command {
   if (!isObject(input)) throw malformed('command', 'must be an object');
@@ -101,7 +121,8 @@ export function parseCommand(input: unknown): Command {
       if (typeof input.connected !== 'boolean') throw malformed('connected', 'must be true or false');
       break;
     case 'hold':
-      return { ...(input as Extract<Command, { type: 'hold' }>), request: parseHoldRequest(input.request) };
+      checkHoldRequest(input.request);
+      break;
     case 'failPayment':
       if (typeof input.reason !== 'string' || input.reason.length > 500) throw malformed('reason', 'must be a string of at most 500 characters');
       break;

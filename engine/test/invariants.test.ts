@@ -513,9 +513,9 @@ describe('a deliberately broken engine is caught', () => {
     expect(hunt(undefined)).toEqual({ failed: false, found: [] });
   });
 
-  it('skipping the per-fan limit (holds.ticketsOf → 0): perFanLimit', () => {
+  it('skipping the per-fan limit (accounts.ticketsOf → 0): perFanLimit', () => {
     const patch: Patch = (sale) => {
-      sale.holds.ticketsOf = () => 0;
+      sale.accounts.ticketsOf = () => 0;
     };
     // Directly: a fan holds, leaves, comes back, is admitted again and holds again.
     const live = liveSale(BROKEN_CONFIG);

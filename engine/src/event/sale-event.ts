@@ -9,7 +9,7 @@ import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase
 import { FanStatus, WaitingRoom, type Place } from '../queue/waiting-room.js';
 import { admissionBudget, TokenBucket } from './admission.js';
 import { GrantBook, type Grant } from './grant-book.js';
-import { IdempotencyLedger } from './idempotency.js';
+import { FanAccounts } from './fan-accounts.js';
 import { checkConfigChange } from './config-change.js';
 import { holdView, type EventStatus, type GrantView, type HoldView, type JoinResult } from './views.js';
 
@@ -38,8 +38,9 @@ export class SaleEvent {
   private cachedPhase: Phase = 'draft';
   /** The next instant time can change the phase: commands before it skip the lifecycle checks. */
   private nextPhaseChangeAt = Infinity;
+  /** Per admitted fan: open grant, holds, first results of keyed commands. */
+  readonly accounts = new FanAccounts();
   private readonly grants = new GrantBook();
-  private readonly idempotency = new IdempotencyLedger();
   private seed: string | undefined;
   private commitment: string | undefined;
   private seedRevealed = false;
@@ -133,7 +134,10 @@ export class SaleEvent {
   /** Uses the fan's one-time admission grant to hold tickets for the payment window. */
   hold(fanId: string, grantId: string, request: HoldRequest, key: string): HoldView {
     const fingerprint = holdFingerprint(grantId, request);
-    const replay = this.idempotency.replay(fanId, key, fingerprint);
+    // The grant's account when the grant is the fan's (no lookup by fan id); the fan's own otherwise.
+    const owner = this.grants.accountOf(grantId);
+    const account = owner !== undefined && owner.fanId === fanId ? owner : this.accounts.get(fanId);
+    const replay = account?.replay(key, fingerprint);
     if (replay !== undefined) return replay;
     // Decided on the phase the event is due to be in; due changes are recorded only once the hold is sure.
     const phase = this.phaseAt(this.now());
@@ -141,7 +145,7 @@ export class SaleEvent {
     this.requirePhase('hold', phase, 'onSale', 'paused');
     const grant = this.grants.require(fanId, grantId, this.now());
     const quantity = request.kind === 'seats' ? request.seatIds.length : request.quantity;
-    const current = this.holds.ticketsOf(fanId);
+    const current = this.accounts.ticketsOf(account);
     if (current + quantity > this.config.maxTicketsPerFan) {
       throw new BreakwaterError('LIMIT_EXCEEDED', `at most ${this.config.maxTicketsPerFan} tickets per fan`, {
         details: { limit: this.config.maxTicketsPerFan, current, requested: quantity },
@@ -156,13 +160,13 @@ export class SaleEvent {
       expiresAt: at + this.config.paymentWindowMs,
     });
     this.afterInventoryChange();
-    return this.idempotency.lastResult!;
+    return grant.account.latestResult!;
   }
 
   /** Extends a hold once by the event's extension, when the event allows it. */
   extendHold(fanId: string, holdId: string, key: string): HoldView {
     const fingerprint = `extend:${holdId}`;
-    const replay = this.idempotency.replay(fanId, key, fingerprint);
+    const replay = this.accounts.get(fanId)?.replay(key, fingerprint);
     if (replay !== undefined) return replay;
     const hold = this.requireLiveHold(fanId, holdId, 'held');
     if (this.config.holdExtensionMs <= 0 || hold.extended) {
@@ -175,7 +179,7 @@ export class SaleEvent {
   /** The fan starts paying: expiry pauses, up to the event's bound, until the payment side answers. */
   startPayment(fanId: string, holdId: string, paymentId: string, key: string): HoldView {
     const fingerprint = `pay:${holdId}:${paymentId}`;
-    const replay = this.idempotency.replay(fanId, key, fingerprint);
+    const replay = this.accounts.get(fanId)?.replay(key, fingerprint);
     if (replay !== undefined) return replay;
     this.requireLiveHold(fanId, holdId, 'held');
     const at = this.now();
@@ -187,7 +191,7 @@ export class SaleEvent {
   /** The fan lets the tickets go before the window ends. */
   releaseHold(fanId: string, holdId: string, key: string): HoldView {
     const fingerprint = `release:${holdId}`;
-    const replay = this.idempotency.replay(fanId, key, fingerprint);
+    const replay = this.accounts.get(fanId)?.replay(key, fingerprint);
     if (replay !== undefined) return replay;
     this.requireLiveHold(fanId, holdId, 'held');
     this.record({ type: 'released', at: this.now(), holdId, key });
@@ -268,7 +272,7 @@ export class SaleEvent {
     const now = this.now();
     this.advancePhase(now);
     for (const hold of this.holds.due(now)) this.record({ type: 'expired', at: now, holdId: hold.id });
-    for (const grant of this.grants.due(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.fanId, grantId: grant.id });
+    for (const grant of this.grants.due(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.account.fanId, grantId: grant.id });
     for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs)) {
       this.record({ type: 'left', at: now, fanId, reason: 'presenceLost' });
     }
@@ -419,7 +423,7 @@ export class SaleEvent {
         hold.expiresAt = entry.expiresAt;
         hold.extended = true;
         this.holds.reschedule(hold, 'held');
-        this.idempotency.remember(hold.fanId, entry.key, `extend:${hold.id}`, holdView(hold));
+        hold.account.remember(entry.key, `extend:${hold.id}`, holdView(hold));
         break;
       }
       case 'paymentStarted': {
@@ -428,7 +432,7 @@ export class SaleEvent {
         hold.pendingUntil = entry.pendingUntil;
         hold.remainingMs = hold.expiresAt - entry.at;
         this.holds.reschedule(hold, 'paymentPending');
-        this.idempotency.remember(hold.fanId, entry.key, `pay:${hold.id}:${entry.paymentId}`, holdView(hold));
+        hold.account.remember(entry.key, `pay:${hold.id}:${entry.paymentId}`, holdView(hold));
         break;
       }
       case 'paymentFailed': {
@@ -450,7 +454,7 @@ export class SaleEvent {
         const hold = this.holds.get(entry.holdId)!;
         this.holds.end(hold, entry.type, entry.at);
         this.inventory.release(hold.allocation);
-        if (entry.type === 'released') this.idempotency.remember(hold.fanId, entry.key, `release:${hold.id}`, holdView(hold));
+        if (entry.type === 'released') hold.account.remember(entry.key, `release:${hold.id}`, holdView(hold));
         break;
       }
       default:
@@ -461,24 +465,26 @@ export class SaleEvent {
   private applyAdmitted(entry: Extract<JournalEntry, { type: 'admitted' }>): void {
     entry.fanIds.forEach((fanId, i) => {
       this.room.admit(fanId);
-      this.grants.issue(fanId, entry.firstGrant + i, entry.grantExpiresAt);
+      this.grants.issue(this.accounts.open(fanId), entry.firstGrant + i, entry.grantExpiresAt);
     });
     this.admittedTotal += entry.fanIds.length;
   }
 
   private applyHeld(entry: Extract<JournalEntry, { type: 'held' }>): void {
-    this.grants.close(entry.grantId, 'used');
+    const { account } = this.grants.close(entry.grantId, 'used');
     const hold: Hold = {
-      id: entry.holdId, fanId: entry.fanId, allocation: entry.allocation, createdAt: entry.at,
+      id: entry.holdId, fanId: entry.fanId, account, allocation: entry.allocation, createdAt: entry.at,
       status: 'held', expiresAt: entry.expiresAt, extended: false,
+      // Every field from the start: one object shape for a hold's whole life.
+      paymentId: undefined, pendingUntil: undefined, remainingMs: undefined, endedAt: undefined,
     };
     this.holds.add(hold);
     this.inventory.hold(entry.allocation);
-    this.idempotency.remember(entry.fanId, entry.key, entry.fingerprint, holdView(hold));
+    account.remember(entry.key, entry.fingerprint, holdView(hold));
   }
 
   private revokeGrant(fanId: string): void {
-    const grant = this.grants.openOf(fanId);
+    const grant = this.accounts.get(fanId)?.openGrant;
     if (grant !== undefined) this.grants.close(grant.id, 'revoked');
   }
 
@@ -560,7 +566,7 @@ export class SaleEvent {
   }
 
   private joinResult(fanId: string, place: Place): JoinResult {
-    const grant = place.status === FanStatus.ADMITTED ? this.grants.openOf(fanId) : undefined;
+    const grant = place.status === FanStatus.ADMITTED ? this.accounts.get(fanId)?.openGrant : undefined;
     return {
       eventId: this.id,
       fanId,
@@ -577,7 +583,7 @@ export class SaleEvent {
   fanView(fanId: string): JoinResult & { holds: HoldView[] } {
     const place = this.room.place(fanId);
     if (place === undefined) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
-    const holds = this.holds.holdsOf(fanId).map(holdView);
+    const holds = (this.accounts.get(fanId)?.holds ?? []).map(holdView);
     return { ...this.joinResult(fanId, place), holds };
   }
 

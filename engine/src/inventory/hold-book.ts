@@ -1,12 +1,15 @@
 import { sequenceId, sequenceOf } from '../util/sequence-id.js';
 import type { Allocation } from '../journal/entries.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
+import type { FanAccount } from '../event/fan-accounts.js';
 
 export type HoldStatus = 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released';
 
 export interface Hold {
   readonly id: string;
   readonly fanId: string;
+  /** The fan's account: its tickets, open holds and hold list. */
+  readonly account: FanAccount;
   readonly allocation: Allocation;
   readonly createdAt: number;
   status: HoldStatus;
@@ -37,13 +40,6 @@ export function deadlineOf(hold: Hold): number {
   return hold.status === 'paymentPending' ? hold.pendingUntil! : hold.expiresAt;
 }
 
-interface FanTally {
-  /** Tickets held or bought: what the per-fan limit counts. */
-  tickets: number;
-  openHolds: number;
-  holds: Hold[];
-}
-
 /**
  * Every hold of an event, with what the admission and the per-fan limit need
  * kept as running counts rather than recomputed per request.
@@ -53,8 +49,6 @@ export class HoldBook {
   private readonly bySequence: Hold[] = [];
   private readonly active = new Set<Hold>();
   private readonly deadlines = new DeadlineHeap<Hold>();
-  /** One record per fan who ever held: one lookup serves both the limit and the shopper count. */
-  private readonly fans = new Map<string, FanTally>();
   /** Fans with at least one hold still open. */
   shoppers = 0;
   /** Holds in the `held` state: the ones that can still come back. */
@@ -74,11 +68,6 @@ export class HoldBook {
     return sequenceId('h', this.sequence + 1);
   }
 
-  /** Tickets a fan holds or has bought: what the per-fan limit counts. */
-  ticketsOf(fanId: string): number {
-    return this.fans.get(fanId)?.tickets ?? 0;
-  }
-
   get activeCount(): number {
     return this.active.size;
   }
@@ -87,21 +76,15 @@ export class HoldBook {
     return this.active.values();
   }
 
-  /** A fan's holds, oldest first. */
-  holdsOf(fanId: string): readonly Hold[] {
-    return this.fans.get(fanId)?.holds ?? [];
-  }
-
   add(hold: Hold): void {
     this.sequence++;
     this.bySequence[sequenceOf(hold.id, 'h')] = hold;
     this.active.add(hold);
     this.heldCount++;
-    let tally = this.fans.get(hold.fanId);
-    if (tally === undefined) this.fans.set(hold.fanId, (tally = { tickets: 0, openHolds: 0, holds: [] }));
-    tally.holds.push(hold);
-    tally.tickets += hold.allocation.quantity;
-    if (tally.openHolds++ === 0) this.shoppers++;
+    const account = hold.account;
+    account.holds = account.holds.length === 0 ? [hold] : [...account.holds, hold];
+    account.tickets += hold.allocation.quantity;
+    if (account.openHolds++ === 0) this.shoppers++;
     this.deadlines.push(hold.expiresAt, hold);
   }
 
@@ -119,14 +102,14 @@ export class HoldBook {
     hold.status = outcome;
     hold.endedAt = at;
     this.active.delete(hold);
-    const tally = this.fans.get(hold.fanId)!;
-    if (--tally.openHolds === 0) this.shoppers--;
+    const account = hold.account;
+    if (--account.openHolds === 0) this.shoppers--;
     if (outcome === 'purchased') {
       this.sold += hold.allocation.quantity;
     } else {
       if (outcome === 'expired') this.expired++;
       else this.released++;
-      tally.tickets -= hold.allocation.quantity;
+      account.tickets -= hold.allocation.quantity;
     }
   }
 
