@@ -271,6 +271,16 @@ describe('idempotency keys', () => {
     expect(d.hold('fan2', { kind: 'tickets', tierId: 'ga', quantity: 1 }, { key: 'same' })).toMatchObject({ holdId: 'h2', fanId: 'fan2' });
   });
 
+  it("another fan's grant id never reaches that fan's keys: the fan's own keys decide, then the grant is refused", () => {
+    const d = admitted(new Driver(), 2);
+    d.hold('fan1', { kind: 'tickets', tierId: 'ga', quantity: 1 }, { grantId: 'g1', key: 'k' });
+    d.hold('fan2', { kind: 'tickets', tierId: 'ga', quantity: 1 }, { grantId: 'g2', key: 'k' });
+    // fan1's retry under fan2's grant is other content for fan1's key; fan2 presenting fan1's grant is not a retry of fan1's hold.
+    d.rejects(() => d.hold('fan1', { kind: 'tickets', tierId: 'ga', quantity: 1 }, { grantId: 'g2', key: 'k' }), 'IDEMPOTENCY_KEY_REUSED');
+    d.rejects(() => d.hold('fan2', { kind: 'tickets', tierId: 'ga', quantity: 1 }, { grantId: 'g1', key: 'new' }), 'GRANT_INVALID');
+    expect(d.hold('fan2', { kind: 'tickets', tierId: 'ga', quantity: 1 }, { grantId: 'g2', key: 'k' })).toMatchObject({ holdId: 'h2', fanId: 'fan2' });
+  });
+
   it('a command that failed did not use up its key', () => {
     const d = admitted(new Driver(gaConfig({ quantity: 2 })));
     expect(errorOf(() => d.hold('fan1', { kind: 'tickets', tierId: 'ga', quantity: 3 }, { key: 'k' })).code).toBe('NOT_ENOUGH_INVENTORY');
