@@ -6,7 +6,7 @@ import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
 import { Inventory, type HoldRequest } from '../inventory/inventory.js';
 import type { JournalEntry } from '../journal/entries.js';
 import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
-import { FanStatus, WaitingRoom, type Place } from '../queue/waiting-room.js';
+import { FanStatus, WaitingRoom } from '../queue/waiting-room.js';
 import { admissionBudget, TokenBucket } from './admission.js';
 import { GrantBook, type Grant } from './grant-book.js';
 import { FanAccounts } from './fan-accounts.js';
@@ -108,15 +108,16 @@ export class SaleEvent {
   /** Takes a place in the queue; joining again returns the same place. */
   join(fanId: string): JoinResult {
     const now = this.now();
-    let place = this.room.place(fanId);
-    const present = place !== undefined && (place.status === FanStatus.WAITING || place.status === FanStatus.ADMITTED);
+    const room = this.room;
+    let slot = room.slotOfFan(fanId);
+    const present = slot >= 0 && room.isPresentAt(slot);
     if (!present) this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
     this.advancePhase(now);
     if (!present) {
       this.record({ type: 'joined', at: now, fanId });
-      place = this.room.newestPlace();
+      slot = room.joinedCount - 1;
     }
-    return this.joinResult(fanId, place!);
+    return this.joinResult(fanId, room.numberAt(slot), room.statusAt(slot));
   }
 
   /** Gives the place up. An unused admission goes back to the queue. */
@@ -565,14 +566,14 @@ export class SaleEvent {
     return this.grants.openCount + this.holds.shoppers;
   }
 
-  private joinResult(fanId: string, place: Place): JoinResult {
-    const grant = place.status === FanStatus.ADMITTED ? this.accounts.get(fanId)?.openGrant : undefined;
+  private joinResult(fanId: string, number: number, status: FanStatus): JoinResult {
+    const grant = status === FanStatus.ADMITTED ? this.accounts.get(fanId)?.openGrant : undefined;
     return {
       eventId: this.id,
       fanId,
-      number: place.number,
-      position: place.status === FanStatus.WAITING && place.number > 0 ? place.number - this.room.nowServing : 0,
-      status: STATUS_NAMES[place.status](place.number),
+      number,
+      position: status === FanStatus.WAITING && number > 0 ? number - this.room.nowServing : 0,
+      status: STATUS_NAMES[status](number),
       phase: this.phase,
       nowServing: this.room.nowServing,
       grant: grant === undefined ? undefined : grantView(grant),
@@ -584,7 +585,7 @@ export class SaleEvent {
     const place = this.room.place(fanId);
     if (place === undefined) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
     const holds = (this.accounts.get(fanId)?.holds ?? []).map(holdView);
-    return { ...this.joinResult(fanId, place), holds };
+    return { ...this.joinResult(fanId, place.number, place.status), holds };
   }
 
   status(): EventStatus {

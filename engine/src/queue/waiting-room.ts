@@ -55,18 +55,29 @@ export class WaitingRoom {
     return { number: this.numberOfSlot[slot]!, status: this.statusOfSlot[slot] as FanStatus };
   }
 
-  /** The place of the fan who joined last. */
-  newestPlace(): Place {
-    const slot = this.fanOfSlot.length - 1;
-    return { number: this.numberOfSlot[slot]!, status: this.statusOfSlot[slot] as FanStatus };
+  /** The fan's current slot, or -1: with numberAt / statusAt, a place read without allocating one. */
+  slotOfFan(fanId: string): number {
+    return this.slotOf.get(fanId);
+  }
+
+  numberAt(slot: number): number {
+    return this.numberOfSlot[slot]!;
+  }
+
+  statusAt(slot: number): FanStatus {
+    return this.statusOfSlot[slot] as FanStatus;
+  }
+
+  /** The slot holds a place or an admission. */
+  isPresentAt(slot: number): boolean {
+    const status = this.statusOfSlot[slot];
+    return status === FanStatus.WAITING || status === FanStatus.ADMITTED;
   }
 
   /** True while the fan holds a place or an admission: joining again returns the same place. */
   isPresent(fanId: string): boolean {
     const slot = this.slotOf.get(fanId);
-    if (slot < 0) return false;
-    const status = this.statusOfSlot[slot];
-    return status === FanStatus.WAITING || status === FanStatus.ADMITTED;
+    return slot >= 0 && this.isPresentAt(slot);
   }
 
   /** Adds a fan at the back: numbered now after the start, by the shuffle before it. */
