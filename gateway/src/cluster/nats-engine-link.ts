@@ -7,7 +7,10 @@
  *
  * Replies come to this link's own inbox subscription rather than through
  * `nc.request`, so replies and broadcasts pass one queue in arrival order and
- * keep the IPC link's rule (see `drain`).
+ * keep the IPC link's rule (see `drain`). Fan requests made in the same
+ * event-loop turn for the same partition go as one message (`BATCHED`): the
+ * shard runs them in order, makes them durable with one write and answers
+ * them in one reply.
  */
 import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { BreakwaterError } from '../../../engine/src/index.js';
@@ -16,7 +19,7 @@ import type {
 } from '../engine-link/types.js';
 import { fromWireError } from '../engine-link/wire-error.js';
 import { BROADCASTS, METRICS_SUBJECT, partitionOfRequest, requestSubject } from './partitions.js';
-import { decodeBroadcast, decodeMetrics, decodeReply, encodeMetrics, encodeRequest, type WireReply } from './wire.js';
+import { decodeBroadcast, decodeMetrics, decodeReplies, encodeMetrics, encodeRequests, type WireReply } from './wire.js';
 
 export interface NatsEngineLinkOptions {
   servers: string;
@@ -35,6 +38,10 @@ const STATS_MS = 1_000;
 /** A partition's or a gateway's figures not heard of for this long are dropped. */
 const STATS_TTL_MS = 5_000;
 const NO_OWNER = Symbol('noOwner');
+/** The fan hot path: small requests and replies, many per turn. Anything else (a journal read may be megabytes) goes alone. */
+const BATCHED = new Set<EngineRequest['op']>(['openSession', 'closeSession', 'leave', 'fanCommand']);
+/** Requests per message, at most: ~100 B each, their replies well under NATS' 1 MB max_payload. */
+const MAX_BATCH = 256;
 
 type Inbound = { kind: 'reply'; msg: Msg } | { kind: 'broadcast'; broadcast: EngineBroadcast };
 
@@ -42,6 +49,14 @@ interface Pending {
   resolve: (reply: WireReply | typeof NO_OWNER) => void;
   reject: (error: BreakwaterError) => void;
   timer: NodeJS.Timeout;
+  /** The message it went in (0 until sent). */
+  batch: number;
+}
+
+/** Requests waiting for the end of the turn to be sent, per partition. */
+interface Outgoing {
+  requests: EngineRequest[];
+  ids: number[];
 }
 
 const unavailable = (reason: string, details: Record<string, unknown> = {}, message?: string): BreakwaterError =>
@@ -51,6 +66,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class NatsEngineLink implements EngineLink {
   private readonly inboxPrefix = createInbox();
   private readonly pending = new Map<number, Pending>();
+  /** Messages sent and not answered: the ids of their requests, in order. */
+  private readonly batches = new Map<number, number[]>();
+  private outgoing = new Map<number, Outgoing>();
+  private flushScheduled = false;
+  private nextBatch = 1;
   private readonly listeners = new Set<BroadcastListener>();
   private readonly partitionStats = new Map<number, { at: number; events: EventStats[]; heard: number }>();
   private readonly workerMetrics = new Map<string, { metrics: WorkerMetrics; heard: number }>();
@@ -103,10 +123,9 @@ export class NatsEngineLink implements EngineLink {
       if (request.op === 'reportMetrics' && this.connected) this.nc.publish(METRICS_SUBJECT, encodeMetrics(request.metrics));
       return Promise.resolve(null as ResultOf<R>);
     }
-    const payload = encodeRequest({ owner: this.options.owner, request });
     const deadline = Date.now() + this.timeoutMs;
-    if (target !== 'all') return this.ask(target, payload, deadline) as Promise<ResultOf<R>>;
-    const asks = Array.from({ length: this.options.partitions }, (_, partition) => this.ask(partition, payload, deadline));
+    if (target !== 'all') return this.ask(target, request, deadline) as Promise<ResultOf<R>>;
+    const asks = Array.from({ length: this.options.partitions }, (_, partition) => this.ask(partition, request, deadline));
     return Promise.all(asks).then((results) => merge(request.op, results) as ResultOf<R>);
   }
 
@@ -130,9 +149,9 @@ export class NatsEngineLink implements EngineLink {
    * the request may have run, and only the caller (with its idempotency key)
    * may repeat it.
    */
-  private async ask(partition: number, payload: Uint8Array, deadline: number): Promise<unknown> {
+  private async ask(partition: number, request: EngineRequest, deadline: number): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
-      const reply = await this.send(partition, payload, deadline);
+      const reply = await this.send(partition, request, deadline);
       if (reply !== NO_OWNER) {
         if (reply.ok) return reply.result;
         throw fromWireError(reply.error);
@@ -143,53 +162,108 @@ export class NatsEngineLink implements EngineLink {
     }
   }
 
-  private send(partition: number, payload: Uint8Array, deadline: number): Promise<WireReply | typeof NO_OWNER> {
+  private send(partition: number, request: EngineRequest, deadline: number): Promise<WireReply | typeof NO_OWNER> {
     if (!this.connected) return Promise.reject(unavailable('disconnected'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
+        this.forget(id);
         reject(unavailable('timeout', { partition, timeoutMs: this.timeoutMs }, 'the engine shard did not answer in time'));
       }, Math.max(0, deadline - Date.now()));
-      this.pending.set(id, { resolve, reject, timer });
-      try {
-        this.nc.publish(requestSubject(partition), payload, { reply: `${this.inboxPrefix}.${id}` });
-      } catch (err) {
-        // E.g. a request above the server's max_payload.
-        clearTimeout(timer);
-        this.pending.delete(id);
-        this.log(`cannot send a request to partition ${partition}: ${(err as Error).message}`);
-        reject(new BreakwaterError('INTERNAL_ERROR'));
+      this.pending.set(id, { resolve, reject, timer, batch: 0 });
+      if (!BATCHED.has(request.op)) return this.publish(partition, [request], [id]);
+      let outgoing = this.outgoing.get(partition);
+      if (outgoing === undefined) this.outgoing.set(partition, (outgoing = { requests: [], ids: [] }));
+      outgoing.requests.push(request);
+      outgoing.ids.push(id);
+      if (outgoing.ids.length >= MAX_BATCH) {
+        this.outgoing.delete(partition);
+        this.publish(partition, outgoing.requests, outgoing.ids);
+      } else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
       }
     });
   }
 
-  /** Settles the request a reply answers; true when that lets the code awaiting it run. */
-  private settle(msg: Msg): boolean {
-    const id = Number(msg.subject.slice(this.inboxPrefix.length + 1));
+  /** Sends what this turn's requests left waiting. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const outgoing = this.outgoing;
+    this.outgoing = new Map();
+    for (const [partition, { requests, ids }] of outgoing) this.publish(partition, requests, ids);
+  }
+
+  private publish(partition: number, requests: EngineRequest[], ids: number[]): void {
+    const batch = this.nextBatch++;
+    try {
+      if (!this.connected) throw unavailable('disconnected');
+      this.nc.publish(requestSubject(partition), encodeRequests({ owner: this.options.owner, requests }), { reply: `${this.inboxPrefix}.${batch}` });
+    } catch (err) {
+      const error = err instanceof BreakwaterError ? err : new BreakwaterError('INTERNAL_ERROR');
+      // E.g. a request above the server's max_payload.
+      if (error.code === 'INTERNAL_ERROR') this.log(`cannot send a request to partition ${partition}: ${(err as Error).message}`);
+      for (const id of ids) this.take(id)?.reject(error);
+      return;
+    }
+    this.batches.set(batch, ids);
+    for (const id of ids) {
+      const pending = this.pending.get(id);
+      if (pending !== undefined) pending.batch = batch;
+    }
+  }
+
+  /** Removes a request that is settled now; undefined when it was already (answered after its deadline). */
+  private take(id: number): Pending | undefined {
     const pending = this.pending.get(id);
-    if (pending === undefined) return false; // answered after its deadline
+    if (pending === undefined) return undefined;
     this.pending.delete(id);
     clearTimeout(pending.timer);
+    return pending;
+  }
+
+  /** A request timed out: its message is forgotten once none of its requests waits any more. */
+  private forget(id: number): void {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    const ids = pending === undefined ? undefined : this.batches.get(pending.batch);
+    if (ids !== undefined && ids.every((other) => !this.pending.has(other))) this.batches.delete(pending!.batch);
+  }
+
+  /** Settles the requests a reply answers; true when that lets code awaiting them run. */
+  private settle(msg: Msg): boolean {
+    const batch = Number(msg.subject.slice(this.inboxPrefix.length + 1));
+    const ids = this.batches.get(batch);
+    if (ids === undefined) return false; // answered after every deadline
+    this.batches.delete(batch);
     if (msg.headers?.code === 503) {
-      pending.resolve(NO_OWNER);
+      for (const id of ids) this.take(id)?.resolve(NO_OWNER);
       return false;
     }
+    let replies: WireReply[];
     try {
-      pending.resolve(decodeReply(msg.data));
+      const decoded = decodeReplies(msg.data);
+      if (decoded.ok && decoded.replies.length !== ids.length) throw new Error(`${decoded.replies.length} replies for ${ids.length} requests`);
+      replies = decoded.ok ? decoded.replies : ids.map(() => decoded);
     } catch (err) {
       this.log(`undecodable engine reply: ${(err as Error).message}`);
-      pending.reject(new BreakwaterError('INTERNAL_ERROR'));
+      for (const id of ids) this.take(id)?.reject(new BreakwaterError('INTERNAL_ERROR'));
+      return true;
     }
-    return true;
+    let settled = false;
+    ids.forEach((id, i) => {
+      const pending = this.take(id);
+      if (pending === undefined) return;
+      pending.resolve(replies[i]!);
+      settled = true;
+    });
+    return settled;
   }
 
   private failPending(error: BreakwaterError): void {
-    for (const [id, pending] of this.pending) {
-      this.pending.delete(id);
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
+    this.batches.clear();
+    this.outgoing = new Map();
+    for (const id of [...this.pending.keys()]) this.take(id)!.reject(error);
   }
 
   private async watchStatus(): Promise<void> {

@@ -6,46 +6,66 @@
  */
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { isBreakwaterError } from '../../../engine/src/index.js';
-import type { EngineBroadcast, EngineRequest, WorkerMetrics } from '../engine-link/types.js';
+import type { EngineBroadcast, EngineRequest, WireError, WorkerMetrics } from '../engine-link/types.js';
 import { toWireError } from '../engine-link/wire-error.js';
 import { broadcastSubject, METRICS_SUBJECT, requestSubject, SHARD_QUEUE_GROUP } from './partitions.js';
-import { decodeMetrics, decodeRequest, encodeBroadcast, encodeReply, type WireReply } from './wire.js';
+import { decodeMetrics, decodeRequests, encodeBroadcast, encodeReplies, type WireReplies, type WireReply } from './wire.js';
 
 type Log = (message: string) => void;
 const defaultLog: Log = (message) => console.error(message);
 const describe = (err: unknown): string => (err as Error)?.stack ?? String(err);
 
+/** What one request came to: its result, or what it threw. */
+export type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
+/** Runs requests one after another, each one's failure its own. */
+export function runEach(requests: readonly EngineRequest[], run: (request: EngineRequest) => unknown): Outcome[] {
+  return requests.map((request): Outcome => {
+    try {
+      return { ok: true, result: run(request) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+}
+
 /**
- * Serves one partition's requests (in the shards' queue group). Requests are
- * handled concurrently: replies may leave in another order than requests came.
- * `stop()` drains the subscription: requests already delivered are still
- * handled, no new one is taken.
+ * Serves one partition's requests (in the shards' queue group). A message
+ * carries a batch of one gateway's requests; `handle` answers each, or
+ * rejects for the whole batch. Messages are handled concurrently: replies may
+ * leave in another order than requests came. `stop()` drains the
+ * subscription: requests already delivered are still handled, no new one is
+ * taken.
  */
 export function servePartition(
   nc: NatsConnection,
   partition: number,
-  handle: (request: EngineRequest, owner: string) => Promise<unknown>,
+  handle: (requests: EngineRequest[], owner: string) => Promise<Outcome[]>,
   log: Log = defaultLog,
 ): { stop(): Promise<void> } {
-  const respond = (msg: Msg, reply: WireReply): void => {
+  const wireError = (err: unknown): WireError => {
+    if (!isBreakwaterError(err)) log(`partition ${partition}: request failed: ${describe(err)}`);
+    return toWireError(err);
+  };
+  const respond = (msg: Msg, replies: WireReplies): void => {
     try {
-      msg.respond(encodeReply(reply));
+      msg.respond(encodeReplies(replies));
     } catch (err) {
       log(`partition ${partition}: cannot reply: ${describe(err)}`);
       // E.g. a result above the server's max_payload: the gateway learns now instead of timing out.
-      if (reply.ok) respond(msg, { ok: false, error: toWireError(err) });
+      if (replies.ok) respond(msg, { ok: false, error: toWireError(err) });
     }
   };
   const answer = async (msg: Msg): Promise<void> => {
-    let reply: WireReply;
+    let replies: WireReplies;
     try {
-      const { owner, request } = decodeRequest(msg.data);
-      reply = { ok: true, result: await handle(request, owner) };
+      const { owner, requests } = decodeRequests(msg.data);
+      const outcomes = await handle(requests, owner);
+      replies = { ok: true, replies: outcomes.map((o): WireReply => (o.ok ? o : { ok: false, error: wireError(o.error) })) };
     } catch (err) {
-      if (!isBreakwaterError(err)) log(`partition ${partition}: request failed: ${describe(err)}`);
-      reply = { ok: false, error: toWireError(err) };
+      replies = { ok: false, error: wireError(err) };
     }
-    respond(msg, reply);
+    respond(msg, replies);
   };
   const sub = nc.subscribe(requestSubject(partition), {
     queue: SHARD_QUEUE_GROUP,

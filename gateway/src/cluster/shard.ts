@@ -17,7 +17,7 @@ import type { EngineBroadcast, EngineRequest } from '../engine-link/types.js';
 import type { EventSettings } from '../event-settings.js';
 import { Outbox } from './outbox.js';
 import { PartitionLeases } from './partition-leases.js';
-import { publishBroadcast, servePartition, watchGateways } from './shard-server.js';
+import { publishBroadcast, runEach, servePartition, watchGateways, type Outcome } from './shard-server.js';
 
 export interface ShardOptions {
   nc: NatsConnection;
@@ -123,7 +123,7 @@ export class Shard {
       };
       host.subscribe((broadcast) => partition.made.push(broadcast));
       this.partitions.set(index, partition);
-      const server = servePartition(this.shard.nc, index, (request, owner) => this.handle(partition, request, owner), this.log);
+      const server = servePartition(this.shard.nc, index, (requests, owner) => this.handle(partition, requests, owner), this.log);
       partition.stopServing = () => server.stop();
       partition.timers.push(setInterval(() => this.tick(partition), this.options.tickMs));
       partition.timers.push(setInterval(() => this.step(partition, () => partition.host.publishStats()), this.options.statsMs));
@@ -166,21 +166,18 @@ export class Shard {
 
   // ── Serving ─────────────────────────────────────────────────────────────
 
-  private async handle(partition: Partition, request: EngineRequest, owner: string): Promise<unknown> {
+  /** A gateway's batch: each request runs in turn, then one durable write covers them all before any reply. */
+  private async handle(partition: Partition, requests: EngineRequest[], owner: string): Promise<Outcome[]> {
     if (!this.gatewaysSeen.has(owner)) this.gatewaysSeen.set(owner, Date.now());
-    if (partition.journal.stalled && !READ_ONLY.has(request.op)) {
-      throw new BreakwaterError('ENGINE_UNAVAILABLE', 'the event store is unreachable; retry shortly', { details: { reason: 'storage' } });
-    }
-    let result: unknown;
-    let error: unknown;
-    try {
-      result = partition.host.handle(request, owner);
-    } catch (err) {
-      error = err;
-    }
+    const stalled = partition.journal.stalled;
+    const outcomes = runEach(requests, (request) => {
+      if (stalled && !READ_ONLY.has(request.op)) {
+        throw new BreakwaterError('ENGINE_UNAVAILABLE', 'the event store is unreachable; retry shortly', { details: { reason: 'storage' } });
+      }
+      return partition.host.handle(request, owner);
+    });
     await this.release(partition, true);
-    if (error !== undefined) throw error;
-    return result;
+    return outcomes;
   }
 
   /** Runs one synchronous step of the host and sends what it made once durable. */

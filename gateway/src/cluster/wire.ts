@@ -8,19 +8,27 @@ import type { EngineBroadcast, EngineRequest, WireError, WorkerMetrics } from '.
 
 const packr = new Packr({ useRecords: false });
 
-/** A request, with the gateway process that sent it (the sessions it opens are that process's). */
-export interface WireRequest {
+/**
+ * Requests of one gateway process for one partition, sent in one message: the
+ * fan requests of an event-loop turn travel together (one NATS message, one
+ * durable write and one reply for all of them). `owner` is the process: the
+ * sessions the requests open are its.
+ */
+export interface WireRequests {
   owner: string;
-  request: EngineRequest;
+  requests: EngineRequest[];
 }
 
 export type WireReply = { ok: true; result: unknown } | { ok: false; error: WireError };
 
-export const encodeRequest = (request: WireRequest): Uint8Array => packr.pack(request);
-export const decodeRequest = (data: Uint8Array): WireRequest => packr.unpack(data) as WireRequest;
+/** One reply per request, in order; or one error for all (the batch could not be read, or its writes not made durable). */
+export type WireReplies = { ok: true; replies: WireReply[] } | { ok: false; error: WireError };
 
-export const encodeReply = (reply: WireReply): Uint8Array => packr.pack(reply);
-export const decodeReply = (data: Uint8Array): WireReply => packr.unpack(data) as WireReply;
+export const encodeRequests = (requests: WireRequests): Uint8Array => packr.pack(requests);
+export const decodeRequests = (data: Uint8Array): WireRequests => packr.unpack(data) as WireRequests;
+
+export const encodeReplies = (replies: WireReplies): Uint8Array => packr.pack(replies);
+export const decodeReplies = (data: Uint8Array): WireReplies => packr.unpack(data) as WireReplies;
 
 export const encodeBroadcast = (broadcast: EngineBroadcast): Uint8Array => packr.pack(broadcast);
 export const decodeBroadcast = (data: Uint8Array): EngineBroadcast => packr.unpack(data) as EngineBroadcast;

@@ -10,8 +10,8 @@ import { BreakwaterError, SimulatedClock } from '../../../engine/src/index.js';
 import { startNatsServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
 import { partitionOf, requestSubject, SHARD_QUEUE_GROUP } from '../../src/cluster/partitions.js';
-import { publishBroadcast, servePartition } from '../../src/cluster/shard-server.js';
-import { encodeReply } from '../../src/cluster/wire.js';
+import { publishBroadcast, runEach, servePartition } from '../../src/cluster/shard-server.js';
+import { encodeReplies } from '../../src/cluster/wire.js';
 import { EngineHost } from '../../src/engine-link/engine-host.js';
 import type { EngineBroadcast, EngineRequest, WorkerMetrics } from '../../src/engine-link/types.js';
 import { DEFAULT_EVENT_SETTINGS } from '../../src/event-settings.js';
@@ -52,7 +52,7 @@ const links: NatsEngineLink[] = [];
 function serveWithHost(nc: NatsConnection, partition: number): { host: EngineHost; stop(): Promise<void> } {
   const host = new EngineHost({ clock: new SimulatedClock(NOW), log: quiet });
   const unsubscribe = host.subscribe((broadcast) => publishBroadcast(nc, partition, broadcast));
-  const server = servePartition(nc, partition, async (request, owner) => host.handle(request, owner), quiet);
+  const server = servePartition(nc, partition, async (requests, owner) => runEach(requests, (request) => host.handle(request, owner)), quiet);
   host.start();
   return {
     host,
@@ -118,6 +118,29 @@ describe('the NATS engine link', () => {
     expect(hosts.get(3)!.engine.event(eventIds[3]!).room.isPresent('fan-1')).toBe(true);
   });
 
+  it("sends one turn's fan requests for a partition as one message, each answered with its own result or error", async () => {
+    const link = await openLink();
+    const eventId = eventIds[3]!;
+    let messages = 0;
+    const counter = shardNc().subscribe(requestSubject(3), { callback: () => void messages++ });
+    await shardNc().flush();
+    const fans = Array.from({ length: 300 }, (_, i) => `batch-${i}`);
+    const joins = fans.map((fanId) => link.execute({ op: 'openSession', eventId, fanId, resume: false }));
+    // A bad request in the middle of the batch fails alone.
+    const foreign = link.execute({
+      op: 'fanCommand',
+      command: { type: 'hold', eventId, fanId: fans[0]!, grantId: 'g999999', key: 'k', request: { kind: 'tickets', tierId: 'ga', quantity: 1 } },
+    }).catch((err: unknown) => err);
+    const opened = await Promise.all(joins);
+    expect(await foreign).toMatchObject({ code: 'WRONG_PHASE' }); // the event is in its pre-queue
+    expect(opened.map((o) => o.join.fanId)).toEqual(fans);
+    // Run in the order they were made: the pre-queue lists them so.
+    expect(hosts.get(3)!.engine.event(eventId).room.preQueueEntries().filter((fanId) => fanId.startsWith('batch-'))).toEqual(fans);
+    await shardNc().flush();
+    counter.unsubscribe();
+    expect(messages).toBe(2); // 256 + 45: at most MAX_BATCH per message
+  });
+
   it('gathers listEvents and sync from every partition', async () => {
     const link = await openLink();
     await link.execute({ op: 'updateSettings', eventId: eventIds[1]!, patch: { powDifficulty: 3 } });
@@ -149,7 +172,7 @@ describe('the NATS engine link', () => {
 
   it('turns a reply above the server\'s max_payload into an error at once, not a timeout', async () => {
     const link = await openLink({ partitions: 5 });
-    const huge = servePartition(shardNc(), 4, async () => 'x'.repeat(65 * 1024 * 1024), quiet);
+    const huge = servePartition(shardNc(), 4, async (requests) => runEach(requests, () => 'x'.repeat(65 * 1024 * 1024)), quiet);
     await shardNc().flush();
     const started = Date.now();
     await expect(link.execute({ op: 'journal', eventId: idIn(4, 5) })).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
@@ -175,7 +198,7 @@ describe('the NATS engine link', () => {
     const sub = shardNc().subscribe(requestSubject(4), {
       queue: SHARD_QUEUE_GROUP,
       callback: (_err, msg) => {
-        msg.respond(encodeReply({ ok: true, result: null }));
+        msg.respond(encodeReplies({ ok: true, replies: [{ ok: true, result: null }] }));
         publishBroadcast(shardNc(), 4, { type: 'settings', eventId: 'probe', settings: DEFAULT_EVENT_SETTINGS });
       },
     });
