@@ -26,8 +26,15 @@ describe('the journal blob codec', () => {
     expect(new Packr({ useRecords: false }).unpack(second)).toEqual([held(2), { type: 'joined', at: 3, fanId: 'f' }, purchased(2)]);
   });
 
-  it('still reads blobs written as plain maps', () => {
+  it('keeps every string exact, whatever its characters and length (strings are bundled at the end of the blob)', () => {
+    const names = ['', 'é', 'Zoë', '日本語のファン', '🎫 ticket', 'a\u0000b', 'x'.repeat(5_000), `${'ü'.repeat(70)}🎶`];
+    const entries = names.map((fanId, i) => ({ ...held(i), fanId, key: names[names.length - 1 - i]! }));
+    expect(decodeEntries(encodeEntries(entries))).toEqual(entries);
+  });
+
+  it('still reads blobs written as plain maps, and record blobs written without bundled strings', () => {
     const entries = [held(7), purchased(7)];
     expect(decodeEntries(new Packr({ useRecords: false }).pack(entries))).toEqual(entries);
+    expect(decodeEntries(new Packr({ useRecords: true }).pack(entries))).toEqual(entries);
   });
 });
