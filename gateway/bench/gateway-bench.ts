@@ -27,6 +27,10 @@
  *      arrival − the publishing worker's `serverTime` (the earliest over workers).
  *      Admission latency: each fan admitted meanwhile records its `admitted`
  *      frame's arrival − the engine's admission time (grant expiry − grant TTL).
+ *   6. floors: from the CPU each phase cost (servers + load processes), the
+ *      joins/s these cores can pay for and the fastest a tick could reach
+ *      every fan (capacityFloor), so a missed target reads as the machine's
+ *      limit or ours.
  *
  * Clock: every process reads the same system clock — clients record
  * performance.now() plus an offset taken at a Date.now() millisecond edge (epoch ms,
@@ -46,6 +50,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -588,6 +593,33 @@ async function runTarget(target: Target, load: LoadProc[], phase: number): Promi
   };
 }
 
+const CORES = availableParallelism();
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * What this machine allows at all, from the CPU the phases cost (servers and
+ * load generator share the cores): every join must be paid for by the cores,
+ * and a tick cannot reach every fan faster than its CPU spread over all of
+ * them. For the gateway the tick phase also holds the engine's ticks and
+ * admissions, so its floor is an upper estimate; the echo's is the bare
+ * socket work.
+ */
+function capacityFloor(r: Result): { joinCpuMs: number; maxJoinsPerSec: number; tickCpuMs: number; tickFloorMs: number; serverTickFloorMs: number } {
+  const sum = (phase: Record<string, number> | undefined, only?: (group: string) => boolean) =>
+    Object.entries(phase ?? {}).reduce((s, [group, ms]) => (only === undefined || only(group) ? s + ms : s), 0);
+  const joinCpuMs = sum(r.cpuMs.join) / Math.max(1, r.joined);
+  const ticks = Math.max(1, r.ticks.length);
+  const tickCpuMs = sum(r.cpuMs.ticks) / ticks;
+  const serverTickCpuMs = sum(r.cpuMs.ticks, (group) => group !== 'loadgen') / ticks;
+  return {
+    joinCpuMs: round(joinCpuMs, 3),
+    maxJoinsPerSec: Math.round((CORES * 1000) / joinCpuMs),
+    tickCpuMs: round(tickCpuMs),
+    tickFloorMs: round(tickCpuMs / CORES),
+    serverTickFloorMs: round(serverTickCpuMs / CORES),
+  };
+}
+
 async function closeAll(load: LoadProc[]): Promise<void> {
   await Promise.all(load.map((l) => ask(l.child, { type: 'close' }, 'closed', 30_000)));
 }
@@ -657,6 +689,11 @@ async function main(): Promise<void> {
   if (Object.keys(g.joinErrors).length > 0 || Object.keys(g.connectFailed).length > 0) print(`  gateway errors: connect ${JSON.stringify(g.connectFailed)} join ${JSON.stringify(g.joinErrors)}`);
   print(`  CPU ms by phase (${PRODUCT}): ${JSON.stringify(g.cpuMs)}`);
   if (e) print(`  CPU ms by phase (echo):    ${JSON.stringify(e.cpuMs)}`);
+  const floors = { [PRODUCT]: capacityFloor(g), ...(e ? { echo: capacityFloor(e) } : {}) };
+  for (const [name, f] of Object.entries(floors)) {
+    print(`  floor on ${CORES} cores (${name}): a join costs ${f.joinCpuMs} CPU-ms (servers + load generator) → at most ${fmt(f.maxJoinsPerSec)} joins/s; ` +
+      `a tick costs ${f.tickCpuMs} CPU-ms → no tick reaches every fan in under ${f.tickFloorMs} ms (the servers' part alone: ${f.serverTickFloorMs} ms)`);
+  }
   const targets = {
     connections: g.connections >= FANS && FANS >= 50_000,
     memory: g.rssMB < 1024,
@@ -672,7 +709,7 @@ async function main(): Promise<void> {
       fans: FANS, workers: WORKERS, mode: CLUSTER ? 'cluster' : 'memory', shards: CLUSTER ? SHARDS : null, loadProcs: LOAD_PROCS, joinRateOffered: JOIN_RATE,
       admitted: g.admit.count, admitP50Ms: g.admit.p50, admitP99Ms: g.admit.p99,
       joinP50Ms: g.join.p50, joinP90Ms: g.join.p90, joinMaxMs: g.join.max, tickFanoutMaxMs: g.tickFanoutMaxMs, ticksComplete: g.ticksComplete,
-      gatewayRssAfterConnectMB: g.rssAfterConnectMB, gateway: g, echo: e ?? null, targets,
+      gatewayRssAfterConnectMB: g.rssAfterConnectMB, cores: CORES, floors, gateway: g, echo: e ?? null, targets,
     })}\n`);
   }
   for (const l of load) l.child.disconnect();
