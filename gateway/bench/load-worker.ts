@@ -51,6 +51,8 @@ interface Client {
   welcomed: boolean;
   joinSentAt: number;
   joined: boolean;
+  /** The tick this client last counted: a refresh repeating it (staggered, or a heartbeat) is not a new arrival. */
+  lastTickKey: string | undefined;
 }
 
 const clients: Client[] = [];
@@ -102,6 +104,8 @@ function onMessage(c: Client, message: ServerMessage, recvAt: number): void {
     case 'queue': {
       if (!watching) return;
       const key = `${message.nowServing}|${message.phase}`;
+      if (c.lastTickKey === key) return;
+      c.lastTickKey = key;
       let t = ticks.get(key);
       if (t === undefined) {
         t = { nowServing: message.nowServing, phase: message.phase, count: 0, minServerTime: Infinity, maxServerTime: 0, minRecv: Infinity, maxRecv: 0 };
@@ -196,7 +200,7 @@ async function connectAll(cmd: Extract<LoadCommand, { type: 'connect' }>): Promi
         started_++;
         inFlight++;
         const sock = connect({ host: '127.0.0.1', port: cmd.port, localAddress, noDelay: true });
-        const c: Client = { sock, state: State.CONNECTING, buf: undefined, welcomed: false, joinSentAt: 0, joined: false };
+        const c: Client = { sock, state: State.CONNECTING, buf: undefined, welcomed: false, joinSentAt: 0, joined: false, lastTickKey: undefined };
         clients.push(c);
         sock.on('connect', () => {
           c.state = State.UPGRADING;

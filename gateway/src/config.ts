@@ -25,6 +25,13 @@ export interface GatewayLimits {
   httpRequestsPerIpPerSec: number;
   httpBurstPerIp: number;
   maxHttpBodyBytes: number;
+  /**
+   * From this many fans of one event on this process, a queue refresh that
+   * moves nobody (line length, rates, heartbeat) goes out in slices spread
+   * over refreshSpreadMs: one write to every socket at once stalls joins.
+   */
+  staggerRefreshFromFans: number;
+  refreshSpreadMs: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -41,6 +48,8 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   httpRequestsPerIpPerSec: 100,
   httpBurstPerIp: 200,
   maxHttpBodyBytes: 8 * 1024 * 1024,
+  staggerRefreshFromFans: 2_000,
+  refreshSpreadMs: 1_000,
 };
 
 export interface DemoPaymentOptions {

@@ -86,7 +86,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const providers = new Map<string, PaymentProvider>([demo, checkout, ...(start.providers ?? [])].map((p) => [p.name, p] as const));
 
   const handlers = new FanHandlers({ link, signer, catalog, directory, sender, metrics, payments: checkout, joinLimiter, isExempt, log });
-  const relay = new EventRelay({ app, link, catalog, directory, sender, handlers, metrics, maxBackpressureBytes: options.limits.maxBackpressureBytes, log });
+  const relay = new EventRelay({ app, link, catalog, directory, sender, handlers, metrics, maxBackpressureBytes: options.limits.maxBackpressureBytes,
+    staggerRefreshFromFans: options.limits.staggerRefreshFromFans, refreshSpreadMs: options.limits.refreshSpreadMs, log,
+  });
   const dashboard = new DashboardFeed(app, options.apiKey, metrics);
 
   registerFanSocket(app, '/ws', {
@@ -181,6 +183,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       listenSocket = undefined;
       for (const conn of [...open]) sender.close(conn, CLOSE_CODES.GOING_AWAY, 'server shutting down');
       unsubscribe();
+      relay.stop();
     },
   };
 }

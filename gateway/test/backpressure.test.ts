@@ -14,7 +14,7 @@ import { EventRelay } from '../src/fan/event-relay.js';
 import { FanDirectory } from '../src/fan/fan-directory.js';
 import type { FanHandlers } from '../src/fan/fan-handlers.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
-import { CLOSE_CODES, decodeServerMessage } from '../src/protocol/index.js';
+import { CLOSE_CODES, decodeServerMessage, REFRESH_SLICES } from '../src/protocol/index.js';
 
 const MAX_BACKPRESSURE = 64 * 1024;
 
@@ -38,11 +38,18 @@ function boundConnection(directory: FanDirectory, fanId: string, buffered: numbe
   return conn;
 }
 
-function relayWith(directory: FanDirectory, metrics: GatewayMetrics, subscribers: number) {
+/** A uWS app whose topics hold the directory's fans: the event's topic all of them, a slice topic those of its slice. */
+function relayWith(directory: FanDirectory, metrics: GatewayMetrics, limits: { staggerRefreshFromFans?: number; refreshSpreadMs?: number } = {}) {
   const published: Uint8Array[] = [];
+  const topics: string[] = [];
+  const subscribersOf = (topic: string) => {
+    const slice = topic.match(/\/queue\/(\d+)$/)?.[1];
+    return [...directory.connectionsOf('e')].filter((c) => slice === undefined || c.binding!.session % REFRESH_SLICES === Number(slice)).length;
+  };
   const app = {
-    numSubscribers: () => subscribers,
-    publish: (_topic: string, message: Uint8Array) => {
+    numSubscribers: subscribersOf,
+    publish: (topic: string, message: Uint8Array) => {
+      topics.push(topic);
       published.push(message);
       return true;
     },
@@ -51,8 +58,9 @@ function relayWith(directory: FanDirectory, metrics: GatewayMetrics, subscribers
   const relay = new EventRelay({
     app, link, catalog: new EventCatalog(link), directory, sender: new FanSender(metrics), handlers: { unbind: () => undefined } as unknown as FanHandlers,
     metrics, maxBackpressureBytes: MAX_BACKPRESSURE, log: () => undefined,
+    staggerRefreshFromFans: limits.staggerRefreshFromFans ?? 1_000, refreshSpreadMs: limits.refreshSpreadMs ?? 800,
   });
-  return { relay, published };
+  return { relay, published, topics };
 }
 
 describe('slow clients', () => {
@@ -62,7 +70,7 @@ describe('slow clients', () => {
     boundConnection(directory, 'f1', 0);
     boundConnection(directory, 'f2', MAX_BACKPRESSURE * 4);
     boundConnection(directory, 'f3', 100);
-    const { relay, published } = relayWith(directory, metrics, 3);
+    const { relay, published } = relayWith(directory, metrics);
     const state = { eventId: 'e', phase: 'onSale' as const, nowServing: 5, lastNumber: 9, waiting: 4, rateLow: 1, rateHigh: 2, onSaleAt: 0, at: 0 };
     relay.onBroadcast({ type: 'queue', states: [state], sentAt: Date.now() });
     expect(published).toHaveLength(1);
@@ -75,10 +83,90 @@ describe('slow clients', () => {
     const metrics = new GatewayMetrics();
     const slow = boundConnection(directory, 'f1', MAX_BACKPRESSURE * 4, 2);
     const socket = slow.ws!;
-    const { relay } = relayWith(directory, metrics, 1);
+    const { relay } = relayWith(directory, metrics);
     relay.onBroadcast({ type: 'entries', eventId: 'e', entries: [{ type: 'admitted', at: 1, fanIds: ['f1'], firstGrant: 1, grantExpiresAt: 9 }], holdOwners: {} });
     expect(socket.end).toHaveBeenCalledWith(CLOSE_CODES.BACKPRESSURE, expect.any(String));
     expect(slow.closed).toBe(true);
     expect(metrics.backpressureDrops).toBe(1);
+  });
+});
+
+describe('staggered queue refreshes', () => {
+  const base = { eventId: 'e', phase: 'onSale' as const, nowServing: 5, lastNumber: 40, waiting: 35, rateLow: 1, rateHigh: 2, onSaleAt: 0, at: 0 };
+
+  function crowdedRelay() {
+    vi.useFakeTimers();
+    const directory = new FanDirectory();
+    const metrics = new GatewayMetrics();
+    for (let i = 1; i <= 16; i++) boundConnection(directory, `f${i}`, 0);
+    const relayed = relayWith(directory, metrics, { staggerRefreshFromFans: 10, refreshSpreadMs: 800 });
+    const send = (change: Partial<typeof base>) => relayed.relay.onBroadcast({ type: 'queue', states: [{ ...base, ...change }], sentAt: Date.now() });
+    send({});
+    relayed.topics.length = 0;
+    relayed.published.length = 0;
+    metrics.messagesOut = 0;
+    return { ...relayed, metrics, send };
+  }
+
+  const sliceTopics = Array.from({ length: REFRESH_SLICES }, (_, slice) => `evt/e/queue/${slice}`);
+
+  it('a state that moves nobody reaches the slices one after another, each fan once', () => {
+    const { topics, published, metrics, send } = crowdedRelay();
+    try {
+      send({ waiting: 36, lastNumber: 41 });
+      expect(topics).toEqual(['evt/e/queue/0']);
+      vi.advanceTimersByTime(100 * (REFRESH_SLICES - 1));
+      expect(topics).toEqual(sliceTopics);
+      expect(published.map((frame) => decodeServerMessage(frame))).toEqual(Array(REFRESH_SLICES).fill(expect.objectContaining({ waiting: 36 })));
+      expect(metrics.messagesOut).toBe(16);
+      vi.advanceTimersByTime(10_000);
+      expect(topics).toHaveLength(REFRESH_SLICES);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a newer refresh replaces the state for the slices still to come, without starting over', () => {
+    const { topics, published, send } = crowdedRelay();
+    try {
+      send({ waiting: 36 });
+      vi.advanceTimersByTime(200);
+      send({ waiting: 37 });
+      vi.advanceTimersByTime(1_000);
+      expect(topics).toEqual(sliceTopics);
+      expect(published.map((frame) => (decodeServerMessage(frame) as { waiting: number }).waiting)).toEqual([36, 36, 36, 37, 37, 37, 37, 37]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a move goes to every fan at once and cancels the slices still to come', () => {
+    const { topics, published, send } = crowdedRelay();
+    try {
+      send({ waiting: 36 });
+      vi.advanceTimersByTime(100);
+      send({ nowServing: 6, waiting: 35 });
+      vi.advanceTimersByTime(1_000);
+      expect(topics).toEqual(['evt/e/queue/0', 'evt/e/queue/1', 'evt/e/queue']);
+      expect(decodeServerMessage(published[2]!)).toMatchObject({ nowServing: 6 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('below the threshold a refresh goes to the whole topic at once', () => {
+    vi.useFakeTimers();
+    try {
+      const directory = new FanDirectory();
+      const metrics = new GatewayMetrics();
+      for (let i = 1; i <= 16; i++) boundConnection(directory, `f${i}`, 0);
+      const { relay, topics } = relayWith(directory, metrics, { staggerRefreshFromFans: 17 });
+      relay.onBroadcast({ type: 'queue', states: [base], sentAt: Date.now() });
+      relay.onBroadcast({ type: 'queue', states: [{ ...base, waiting: 36 }], sentAt: Date.now() });
+      vi.advanceTimersByTime(1_000);
+      expect(topics).toEqual(['evt/e/queue', 'evt/e/queue']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -98,6 +98,29 @@ describe('queue updates', () => {
   });
 });
 
+describe('staggered refreshes on a real gateway', () => {
+  it('a refresh that moves nobody reaches every fan once, slice by slice', async () => {
+    const crowded = await startTestGateway({ limits: { joinsPerIpPerSec: 1000, joinBurstPerIp: 1000, staggerRefreshFromFans: 1, refreshSpreadMs: 80 } });
+    const fans: FanClient[] = [];
+    try {
+      const eventId = await crowded.createEvent();
+      for (let i = 0; i < 10; i++) fans.push(await FanClient.connect(crowded.wsUrl));
+      await crowded.advance(0);
+      await Promise.all(fans.map((c, i) => c.join(eventId, `slice-${i}`)));
+      // Pre-queue: the line grew, nobody moved; the refresh interval is 2 s.
+      await crowded.advance(2_000);
+      await eventually(() => {
+        for (const c of fans) expect(c.all('queue').at(-1)).toMatchObject({ eventId, waiting: 10 });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      for (const c of fans) expect(c.all('queue').filter((m) => m.waiting === 10)).toHaveLength(1);
+    } finally {
+      await Promise.all(fans.map((c) => c.close()));
+      await crowded.close();
+    }
+  });
+});
+
 describe('admission, holds and expiry', () => {
   it('admits the fan on its own socket, holds with the grant, extends, and tells it when the hold expires', async () => {
     const eventId = await onSaleEvent();

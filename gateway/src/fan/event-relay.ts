@@ -8,6 +8,13 @@
  * limit (uWS does that; we count the skips as drops). A skipped queue update
  * loses nothing: every update carries the whole state, and the next one
  * catches the fan up. Memory per socket stays bounded by maxBackpressure.
+ *
+ * A queue state that moves somebody (nowServing, phase, on-sale time) goes
+ * to every fan of the event at once. One that moves nobody — the line grew,
+ * the rates changed, a heartbeat — goes to REFRESH_SLICES slices of them one
+ * after another over refreshSpreadMs once this process holds many of the
+ * event's fans: a write to 15,000 sockets in one burst is ~100 ms of a core,
+ * and joins would wait behind every such burst.
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { BreakwaterError, type JournalEntry } from '../../../engine/src/index.js';
@@ -15,7 +22,8 @@ import type { EventCatalog } from '../event-catalog.js';
 import type { EngineBroadcast, EngineLink, QueueState } from '../engine-link/types.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
-import { encodeMessage, queueTopic, type ServerMessage } from '../protocol/messages.js';
+import { encodeMessage, queueTopic, REFRESH_SLICES, refreshSliceTopic, type ServerMessage } from '../protocol/messages.js';
+import type { FanConnection } from './connection.js';
 import type { FanSender } from './connection.js';
 import type { FanDirectory } from './fan-directory.js';
 import type { FanHandlers } from './fan-handlers.js';
@@ -30,14 +38,33 @@ export interface EventRelayDeps {
   handlers: FanHandlers;
   metrics: GatewayMetrics;
   maxBackpressureBytes: number;
+  staggerRefreshFromFans: number;
+  refreshSpreadMs: number;
   log: (message: string) => void;
+}
+
+/** A refresh on its way through an event's slices: later refreshes replace `state` for the slices still to come. */
+interface StaggeredRefresh {
+  state: QueueState;
+  nextSlice: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Fan ids per request when asking the engine for the numbers the shuffle drew. */
 const PLACES_BATCH = 5_000;
 
 export class EventRelay {
+  /** Per event, what the last published state said about positions: nowServing|phase|onSaleAt. */
+  private readonly lastMove = new Map<string, string>();
+  private readonly refreshing = new Map<string, StaggeredRefresh>();
+
   constructor(private readonly deps: EventRelayDeps) {}
+
+  /** Drops the refreshes still on their way (the server is closing). */
+  stop(): void {
+    for (const refresh of this.refreshing.values()) clearTimeout(refresh.timer);
+    this.refreshing.clear();
+  }
 
   onBroadcast(broadcast: EngineBroadcast): void {
     switch (broadcast.type) {
@@ -78,22 +105,53 @@ export class EventRelay {
   }
 
   private publishQueue(state: QueueState, sentAt: number): void {
-    const published = this.publish(state.eventId, {
-      t: 'queue', eventId: state.eventId, phase: state.phase, nowServing: state.nowServing, lastNumber: state.lastNumber, waiting: state.waiting,
-      rateLow: state.rateLow, rateHigh: state.rateHigh, onSaleAt: state.onSaleAt, serverTime: Date.now(),
-    });
-    if (published) this.deps.metrics.updateLatency.observe(Math.max(0, Date.now() - sentAt) / 1000);
+    const { eventId } = state;
+    const move = `${state.nowServing}|${state.phase}|${state.onSaleAt}`;
+    const moved = this.lastMove.get(eventId) !== move;
+    this.lastMove.set(eventId, move);
+    const pending = this.refreshing.get(eventId);
+    if (moved || this.deps.app.numSubscribers(queueTopic(eventId)) < this.deps.staggerRefreshFromFans) {
+      // The whole state goes to everyone: slices still waiting would only repeat it.
+      if (pending !== undefined) {
+        clearTimeout(pending.timer);
+        this.refreshing.delete(eventId);
+      }
+      if (this.publish(eventId, queueMessage(state))) this.deps.metrics.updateLatency.observe(Math.max(0, Date.now() - sentAt) / 1000);
+      return;
+    }
+    if (pending !== undefined) {
+      pending.state = state;
+      return;
+    }
+    this.deps.metrics.updateLatency.observe(Math.max(0, Date.now() - sentAt) / 1000);
+    this.refreshSlice(eventId, { state, nextSlice: 0, timer: undefined });
   }
 
-  /** One publish to every fan of the event connected here, skipping (and counting) the congested. False when nobody is here. */
-  private publish(eventId: string, message: ServerMessage): boolean {
+  private refreshSlice(eventId: string, refresh: StaggeredRefresh): void {
+    const slice = refresh.nextSlice++;
+    this.publish(eventId, queueMessage(refresh.state), slice);
+    if (refresh.nextSlice >= REFRESH_SLICES) {
+      this.refreshing.delete(eventId);
+      return;
+    }
+    refresh.timer = setTimeout(() => this.refreshSlice(eventId, refresh), this.deps.refreshSpreadMs / REFRESH_SLICES);
+    refresh.timer.unref();
+    this.refreshing.set(eventId, refresh);
+  }
+
+  /**
+   * One publish to every fan of the event connected here (or to one slice of
+   * them), skipping (and counting) the congested. False when nobody is here.
+   */
+  private publish(eventId: string, message: ServerMessage, slice?: number): boolean {
     const { app, directory, metrics, maxBackpressureBytes } = this.deps;
-    const topic = queueTopic(eventId);
+    const topic = slice === undefined ? queueTopic(eventId) : refreshSliceTopic(eventId, slice);
     const subscribers = app.numSubscribers(topic);
     if (subscribers === 0) return false;
+    const inTopic = (conn: FanConnection) => slice === undefined || (conn.binding?.session ?? -1) % REFRESH_SLICES === slice;
     let congested = 0;
     for (const conn of directory.connectionsOf(eventId)) {
-      if (!conn.closed && conn.ws !== undefined && conn.ws.getBufferedAmount() > maxBackpressureBytes) congested++;
+      if (!conn.closed && conn.ws !== undefined && inTopic(conn) && conn.ws.getBufferedAmount() > maxBackpressureBytes) congested++;
     }
     app.publish(topic, encodeMessage(message), true);
     metrics.topicPublishes++;
@@ -150,4 +208,12 @@ export class EventRelay {
     this.deps.sender.send(conn, { t: 'error', rid: null, code: error.code, message: error.message, details: error.details });
     this.deps.sender.close(conn, CLOSE_CODES.SESSION_REPLACED, 'session replaced');
   }
+}
+
+/** A queue frame stamped with the time it leaves this process. */
+function queueMessage(state: QueueState): ServerMessage {
+  return {
+    t: 'queue', eventId: state.eventId, phase: state.phase, nowServing: state.nowServing, lastNumber: state.lastNumber, waiting: state.waiting,
+    rateLow: state.rateLow, rateHigh: state.rateHigh, onSaleAt: state.onSaleAt, serverTime: Date.now(),
+  };
 }

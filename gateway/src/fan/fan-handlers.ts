@@ -15,7 +15,7 @@ import type { KeyedRateLimiter } from '../protection/token-bucket.js';
 import { powSatisfied } from '../protocol/pow.js';
 import { estimateWait } from '../protocol/queue-math.js';
 import {
-  queueTopic, type ClientMessage, type ExtendMessage, type HoldMessage, type JoinMessage, type PayMessage, type ReleaseMessage, type WireHold,
+  queueTopic, REFRESH_SLICES, refreshSliceTopic, type ClientMessage, type ExtendMessage, type HoldMessage, type JoinMessage, type PayMessage, type ReleaseMessage, type WireHold,
 } from '../protocol/messages.js';
 import { checkPowChallenge, issuePowChallenge, issueQueueToken, paymentIdFor, verifyQueueToken, type Signer } from '../tokens.js';
 import type { Binding, FanConnection, FanSender } from './connection.js';
@@ -156,6 +156,7 @@ export class FanHandlers {
     conn.grant = opened.join.grant === undefined ? undefined : { ...opened.join.grant };
     this.deps.directory.add(conn);
     conn.ws?.subscribe(queueTopic(binding.eventId));
+    conn.ws?.subscribe(refreshSliceTopic(binding.eventId, binding.session % REFRESH_SLICES));
   }
 
   /** Detaches the connection from its place (after leave, or when the place was lost); it may join again. */
@@ -163,7 +164,10 @@ export class FanHandlers {
     const binding = conn.binding;
     if (binding === undefined) return;
     this.deps.directory.remove(conn);
-    if (!conn.closed) conn.ws?.unsubscribe(queueTopic(binding.eventId));
+    if (!conn.closed) {
+      conn.ws?.unsubscribe(queueTopic(binding.eventId));
+      conn.ws?.unsubscribe(refreshSliceTopic(binding.eventId, binding.session % REFRESH_SLICES));
+    }
     conn.binding = undefined;
     conn.grant = undefined;
     conn.spentGrantId = undefined;

@@ -282,3 +282,11 @@ export function decodeServerMessage(frame: Uint8Array): ServerMessage {
 export function queueTopic(eventId: string): string {
   return `evt/${eventId}/queue`;
 }
+
+/** Slices of an event's fans that staggered queue refreshes go to one after another (gateway/src/fan/event-relay.ts). */
+export const REFRESH_SLICES = 8;
+
+/** The topic of one slice; a fan's slice is its session number modulo REFRESH_SLICES. */
+export function refreshSliceTopic(eventId: string, slice: number): string {
+  return `evt/${eventId}/queue/${slice}`;
+}
