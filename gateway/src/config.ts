@@ -49,7 +49,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   httpBurstPerIp: 200,
   maxHttpBodyBytes: 8 * 1024 * 1024,
   staggerRefreshFromFans: 2_000,
-  refreshSpreadMs: 1_000,
+  refreshSpreadMs: 1_500,
 };
 
 export interface DemoPaymentOptions {

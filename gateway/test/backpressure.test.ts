@@ -98,7 +98,7 @@ describe('staggered queue refreshes', () => {
     vi.useFakeTimers();
     const directory = new FanDirectory();
     const metrics = new GatewayMetrics();
-    for (let i = 1; i <= 16; i++) boundConnection(directory, `f${i}`, 0);
+    for (let i = 1; i <= 2 * REFRESH_SLICES; i++) boundConnection(directory, `f${i}`, 0);
     const relayed = relayWith(directory, metrics, { staggerRefreshFromFans: 10, refreshSpreadMs: 800 });
     const send = (change: Partial<typeof base>) => relayed.relay.onBroadcast({ type: 'queue', states: [{ ...base, ...change }], sentAt: Date.now() });
     send({});
@@ -108,6 +108,8 @@ describe('staggered queue refreshes', () => {
     return { ...relayed, metrics, send };
   }
 
+  /** Between two slices of a refresh: refreshSpreadMs (800 here) over the slices. */
+  const gap = 800 / REFRESH_SLICES;
   const sliceTopics = Array.from({ length: REFRESH_SLICES }, (_, slice) => `evt/e/queue/${slice}`);
 
   it('a state that moves nobody reaches the slices one after another, each fan once', () => {
@@ -115,10 +117,10 @@ describe('staggered queue refreshes', () => {
     try {
       send({ waiting: 36, lastNumber: 41 });
       expect(topics).toEqual(['evt/e/queue/0']);
-      vi.advanceTimersByTime(100 * (REFRESH_SLICES - 1));
+      vi.advanceTimersByTime(gap * (REFRESH_SLICES - 1));
       expect(topics).toEqual(sliceTopics);
       expect(published.map((frame) => decodeServerMessage(frame))).toEqual(Array(REFRESH_SLICES).fill(expect.objectContaining({ waiting: 36 })));
-      expect(metrics.messagesOut).toBe(16);
+      expect(metrics.messagesOut).toBe(2 * REFRESH_SLICES);
       vi.advanceTimersByTime(10_000);
       expect(topics).toHaveLength(REFRESH_SLICES);
     } finally {
@@ -130,11 +132,12 @@ describe('staggered queue refreshes', () => {
     const { topics, published, send } = crowdedRelay();
     try {
       send({ waiting: 36 });
-      vi.advanceTimersByTime(200);
+      vi.advanceTimersByTime(2 * gap);
       send({ waiting: 37 });
       vi.advanceTimersByTime(1_000);
       expect(topics).toEqual(sliceTopics);
-      expect(published.map((frame) => (decodeServerMessage(frame) as { waiting: number }).waiting)).toEqual([36, 36, 36, 37, 37, 37, 37, 37]);
+      const waiting = published.map((frame) => (decodeServerMessage(frame) as { waiting: number }).waiting);
+      expect(waiting).toEqual([36, 36, 36, ...Array(REFRESH_SLICES - 3).fill(37)]);
     } finally {
       vi.useRealTimers();
     }
@@ -144,7 +147,7 @@ describe('staggered queue refreshes', () => {
     const { topics, published, send } = crowdedRelay();
     try {
       send({ waiting: 36 });
-      vi.advanceTimersByTime(100);
+      vi.advanceTimersByTime(gap);
       send({ nowServing: 6, waiting: 35 });
       vi.advanceTimersByTime(1_000);
       expect(topics).toEqual(['evt/e/queue/0', 'evt/e/queue/1', 'evt/e/queue']);
@@ -159,8 +162,8 @@ describe('staggered queue refreshes', () => {
     try {
       const directory = new FanDirectory();
       const metrics = new GatewayMetrics();
-      for (let i = 1; i <= 16; i++) boundConnection(directory, `f${i}`, 0);
-      const { relay, topics } = relayWith(directory, metrics, { staggerRefreshFromFans: 17 });
+      for (let i = 1; i <= 2 * REFRESH_SLICES; i++) boundConnection(directory, `f${i}`, 0);
+      const { relay, topics } = relayWith(directory, metrics, { staggerRefreshFromFans: 2 * REFRESH_SLICES + 1 });
       relay.onBroadcast({ type: 'queue', states: [base], sentAt: Date.now() });
       relay.onBroadcast({ type: 'queue', states: [{ ...base, waiting: 36 }], sentAt: Date.now() });
       vi.advanceTimersByTime(1_000);

@@ -284,7 +284,7 @@ export function queueTopic(eventId: string): string {
 }
 
 /** Slices of an event's fans that staggered queue refreshes go to one after another (gateway/src/fan/event-relay.ts). */
-export const REFRESH_SLICES = 8;
+export const REFRESH_SLICES = 16;
 
 /** The topic of one slice; a fan's slice is its session number modulo REFRESH_SLICES. */
 export function refreshSliceTopic(eventId: string, slice: number): string {
