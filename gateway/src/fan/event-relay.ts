@@ -23,8 +23,7 @@ import type { EngineBroadcast, EngineLink, QueueState } from '../engine-link/typ
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { encodeMessage, queueTopic, REFRESH_SLICES, refreshSliceTopic, type ServerMessage } from '../protocol/messages.js';
-import type { FanConnection } from './connection.js';
-import type { FanSender } from './connection.js';
+import type { FanConnection, FanSender } from './connection.js';
 import type { FanDirectory } from './fan-directory.js';
 import type { FanHandlers } from './fan-handlers.js';
 import { noticesOf } from './fan-notices.js';
