@@ -103,7 +103,7 @@ export const USAGE = `Usage: npm start -- [options]
   --exempt-ip <addr>      exempt an address from per-address limits (repeatable)
   --trust-proxy           take the client address from X-Forwarded-For
   --max-conns-per-ip <n>  open WebSockets per address and process (default ${DEFAULT_LIMITS.maxConnectionsPerIp})
-  --joins-per-ip <n>      joins per second per address (default ${DEFAULT_LIMITS.joinsPerIpPerSec})
+  --joins-per-ip <n>      joins per second per address and process (default ${DEFAULT_LIMITS.joinsPerIpPerSec})
   --help
 
 Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (generated when unset),
