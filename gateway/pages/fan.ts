@@ -10,6 +10,7 @@ import {
   type ClientMessage, type HoldMessage, type ServerMessage, type WireHold,
 } from '../src/protocol/index.js';
 import { $ } from './lib/dom.js';
+import { clock, dateTime, duration, etaText, money } from './lib/format.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
 interface SeatInfo { id: string; label: string; category: string; rank: number; status: 'free' | 'held' | 'sold' }
@@ -74,42 +75,6 @@ const payKeys = new Map<string, string>();
 const serverNow = () => Date.now() + state.offset;
 
 // ── Formatting ────────────────────────────────────────────────────────────
-function money(amount: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount / 100);
-  } catch {
-    return `${(amount / 100).toFixed(2)} ${currency}`;
-  }
-}
-
-function clock(ms: number): string {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const days = Math.floor(total / 86_400);
-  const hours = Math.floor((total % 86_400) / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const mmss = `${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}`;
-  if (days > 0) return `${days} d ${hours} h ${minutes} min`;
-  return hours > 0 ? `${hours}:${mmss}` : mmss;
-}
-
-function duration(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
-
-function etaText(low: number, high: number): string {
-  if (high === 0) return 'any moment now';
-  const a = duration(low);
-  const b = duration(high);
-  return a === b ? `about ${a}` : `${a} – ${b}`;
-}
-
-function dateTime(at: number): string {
-  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
 function holdSummary(hold: WireHold): string {
   const what = hold.seatIds !== null && hold.seatIds.length > 0
     ? `${hold.quantity} seat${hold.quantity === 1 ? '' : 's'}: ${hold.seatIds.join(', ')}`

@@ -1,0 +1,40 @@
+/** How the pages write amounts, countdowns and waits: pure functions, unit-tested in gateway/test/page-format.test.ts. */
+
+/** `amount` in minor units (cents); an unknown currency code still shows the figure. */
+export function money(amount: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount / 100);
+  } catch {
+    return `${(amount / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+/** A countdown: `mm:ss`, `h:mm:ss`, or days, hours and minutes when it is that far off. Rounds up, never below 0. */
+export function clock(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const mmss = `${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}`;
+  if (days > 0) return `${days} d ${hours} h ${minutes} min`;
+  return hours > 0 ? `${hours}:${mmss}` : mmss;
+}
+
+export function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** The ETA range in seconds as the fan reads it; a range that rounds to one figure is said once. */
+export function etaText(low: number, high: number): string {
+  if (high === 0) return 'any moment now';
+  const a = duration(low);
+  const b = duration(high);
+  return a === b ? `about ${a}` : `${a} – ${b}`;
+}
+
+export function dateTime(at: number): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
