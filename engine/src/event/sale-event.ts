@@ -604,7 +604,7 @@ export class SaleEvent {
       activeShoppers: this.activeShoppers,
       tickets: {
         free: this.inventory.free,
-        held: [...this.holds.activeHolds()].reduce((sum, h) => sum + h.allocation.quantity, 0),
+        held: this.inventory.held,
         sold: this.holds.sold,
       },
       holds: {

@@ -25,6 +25,11 @@ export class Inventory {
     return this.tiers.free + this.seats.free;
   }
 
+  /** Tickets in holds (held or in payment). */
+  get held(): number {
+    return this.tiers.held + this.seats.held;
+  }
+
   /** Decides what a request would take, or throws why it cannot; changes nothing. */
   allocate(request: HoldRequest): Allocation {
     switch (request.kind) {

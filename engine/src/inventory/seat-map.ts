@@ -58,6 +58,7 @@ function boundSum(base: number, r: number, k: number): number {
 export class SeatMap {
   readonly total: number;
   private freeCount: number;
+  private heldCount = 0;
   private readonly ids: string[] = [];
   private readonly index = new Map<string, number>();
   private readonly state: Uint8Array;
@@ -175,6 +176,11 @@ export class SeatMap {
   /** Free seats overall. */
   get free(): number {
     return this.freeCount;
+  }
+
+  /** Seats in holds overall. */
+  get held(): number {
+    return this.heldCount;
   }
 
   /** Free seats in a category; 0 for an unknown category. */
@@ -370,6 +376,7 @@ export class SeatMap {
       seats.push(i);
     }
     const delta = from === FREE ? -1 : to === FREE ? 1 : 0;
+    this.heldCount += (to === HELD ? seats.length : 0) - (from === HELD ? seats.length : 0);
     for (const i of seats) {
       this.state[i] = to;
       if (delta === 0) continue;

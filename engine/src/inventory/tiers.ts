@@ -11,6 +11,7 @@ interface TierCount {
 export class GaTiers {
   private readonly tiers = new Map<string, TierCount>();
   free = 0;
+  held = 0;
 
   constructor(tiers: readonly TierConfig[]) {
     for (const config of tiers) {
@@ -39,6 +40,7 @@ export class GaTiers {
     tier.free -= quantity;
     tier.held += quantity;
     this.free -= quantity;
+    this.held += quantity;
   }
 
   sell(tierId: string, quantity: number): void {
@@ -46,6 +48,7 @@ export class GaTiers {
     if (tier.held < quantity) throw new Error(`tier ${tierId}: selling ${quantity} with ${tier.held} held`);
     tier.held -= quantity;
     tier.sold += quantity;
+    this.held -= quantity;
   }
 
   release(tierId: string, quantity: number): void {
@@ -54,6 +57,7 @@ export class GaTiers {
     tier.held -= quantity;
     tier.free += quantity;
     this.free += quantity;
+    this.held -= quantity;
   }
 
   /** A live capacity change: never below what is already held or sold. Returns the change in free tickets. */
