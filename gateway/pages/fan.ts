@@ -7,10 +7,10 @@
  */
 import {
   CLOSE_CODES, decodeServerMessage, encodeMessage, estimateWait, positionOf, PROTOCOL_VERSION, sha256Hex, solvePow,
-  type ClientMessage, type HoldMessage, type ServerMessage, type WireHold,
+  ticketOutlook, type ClientMessage, type HoldMessage, type ServerMessage, type TicketOutlook, type TicketSupply, type WireHold,
 } from '../src/protocol/index.js';
 import { $ } from './lib/dom.js';
-import { clock, dateTime, duration, etaText, money } from './lib/format.js';
+import { clock, dateTime, duration, etaText, money, outlookText } from './lib/format.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
 interface SeatInfo { id: string; label: string; category: string; rank: number; status: 'free' | 'held' | 'sold' }
@@ -53,6 +53,9 @@ const state = {
   waiting: 0,
   rateLow: 0,
   rateHigh: 0,
+  /** What is left to sell, from the last `queue` frame; until then the outlook `joined` gave. */
+  supply: null as TicketSupply | null,
+  joinedOutlook: null as TicketOutlook | null,
   firstPosition: Number(sessionStorage.getItem(storageKey('firstPosition')) ?? 0),
   commitment: null as string | null,
   seed: null as string | null,
@@ -188,6 +191,21 @@ function renderQueue(): void {
       ? 'No estimate until the line has been moving for a moment — we would rather show none than a wrong one.'
       : 'Estimated from how fast the line moved recently; keep this page open.';
   }
+  renderOutlook();
+}
+
+const OUTLOOK_STYLE: Record<TicketOutlook, string> = { likely: 'ok', close: 'warn', unlikely: 'bad' };
+
+/** Whether tickets should remain at the front: from the last `queue` frame, or the `joined` one before it. */
+function renderOutlook(): void {
+  const element = $('#outlook');
+  const outlook = state.phase !== 'onSale' && state.phase !== 'paused' ? null
+    : state.supply !== null ? ticketOutlook(state.number, state.nowServing, state.supply) : state.joinedOutlook;
+  element.hidden = outlook === null;
+  if (outlook === null) return;
+  element.className = `banner ${OUTLOOK_STYLE[outlook]}`;
+  element.dataset.outlook = outlook;
+  element.textContent = outlookText(outlook, state.supply);
 }
 
 function renderClocks(): void {
@@ -413,6 +431,7 @@ function onMessage(message: ServerMessage): void {
       state.number = message.number;
       state.phase = message.phase;
       state.nowServing = message.nowServing;
+      state.joinedOutlook = message.outlook;
       state.commitment = message.commitment ?? state.commitment;
       state.seed = message.seed ?? state.seed;
       state.grant = message.grantId !== null && message.grantExpiresAt !== null ? { grantId: message.grantId, expiresAt: message.grantExpiresAt } : null;
@@ -428,6 +447,7 @@ function onMessage(message: ServerMessage): void {
       state.waiting = message.waiting;
       state.rateLow = message.rateLow;
       state.rateHigh = message.rateHigh;
+      state.supply = message;
       state.onSaleAt = message.onSaleAt;
       state.offset = message.serverTime - Date.now();
       break;

@@ -17,6 +17,8 @@ import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 import { CLOSE_CODES, decodeServerMessage, REFRESH_SLICES } from '../src/protocol/index.js';
 
 const MAX_BACKPRESSURE = 64 * 1024;
+/** The ticket figures of a queue state; these tests are about who receives it, not what it says. */
+const NO_SUPPLY = { ticketsFree: 0, ticketsHeld: 0, openGrants: 0, ticketsPerFan: 0 };
 
 function fakeSocket(conn: FanConnection, buffered: number, sendStatus = 1): WebSocket<FanConnection> {
   return {
@@ -71,7 +73,7 @@ describe('slow clients', () => {
     boundConnection(directory, 'f2', MAX_BACKPRESSURE * 4);
     boundConnection(directory, 'f3', 100);
     const { relay, published } = relayWith(directory, metrics);
-    const state = { eventId: 'e', phase: 'onSale' as const, nowServing: 5, lastNumber: 9, waiting: 4, rateLow: 1, rateHigh: 2, onSaleAt: 0, at: 0 };
+    const state = { eventId: 'e', phase: 'onSale' as const, nowServing: 5, lastNumber: 9, waiting: 4, rateLow: 1, rateHigh: 2, onSaleAt: 0, ...NO_SUPPLY, at: 0 };
     relay.onBroadcast({ type: 'queue', states: [state], sentAt: Date.now() });
     expect(published).toHaveLength(1);
     expect(decodeServerMessage(published[0]!)).toMatchObject({ t: 'queue', eventId: 'e', nowServing: 5 });
@@ -92,7 +94,7 @@ describe('slow clients', () => {
 });
 
 describe('staggered queue refreshes', () => {
-  const base = { eventId: 'e', phase: 'onSale' as const, nowServing: 5, lastNumber: 40, waiting: 35, rateLow: 1, rateHigh: 2, onSaleAt: 0, at: 0 };
+  const base = { eventId: 'e', phase: 'onSale' as const, nowServing: 5, lastNumber: 40, waiting: 35, rateLow: 1, rateHigh: 2, onSaleAt: 0, ...NO_SUPPLY, at: 0 };
 
   function crowdedRelay() {
     vi.useFakeTimers();

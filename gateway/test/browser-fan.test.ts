@@ -77,6 +77,12 @@ describe('fan page (browser)', () => {
     expect(Number(await text('#now-serving'))).toBe(started.status.nowServing);
     expect(Number(await text('#position'))).toBe(number - started.status.nowServing);
     expect(await text('#eta')).toMatch(/not yet known|s|min|moment/);
+    // Hundreds of tickets for three fans: they will still be there, and the page says how many are left.
+    await expect.poll(() => page.locator('#outlook').getAttribute('data-outlook'), WAIT).toBe('likely');
+    const free = started.status.tickets.free as number;
+    const leadingFigure = (await text('#outlook')).match(/^[\d,.\s]+/)?.[0] ?? '';
+    expect(Number(leadingFigure.replace(/\D/g, ''))).toBe(free);
+    expect(await text('#outlook')).toMatch(/tickets left.*should still be there when you reach the front/);
     expect(await text('#seed')).toBe(started.status.seed);
     expect(await text('#seed-check')).toMatch(/matches the commitment/);
     expect(await page.locator('#prequeue').isHidden()).toBe(true);

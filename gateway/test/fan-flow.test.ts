@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { powSatisfied, solvePow } from '../src/protocol/index.js';
+import { powSatisfied, solvePow, ticketOutlook } from '../src/protocol/index.js';
 import { FanClient } from './helpers/fan-client.js';
 import { eventually, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
@@ -95,6 +95,30 @@ describe('queue updates', () => {
       expect(Math.max(0, joined[i]!.number - update.nowServing)).toBeLessThanOrEqual(joined[i]!.position);
     }
     expect(updates[0]!.rateHigh).toBeGreaterThan(0);
+  });
+
+  it('tells each fan whether tickets should remain when it reaches the front, from what is free, held and taken per fan', async () => {
+    const eventId = await onSaleEvent({
+      inventory: { tiers: [{ id: 'ga', name: 'GA', price: 1000, quantity: 20 }], sections: [] }, admission: { mode: 'rate', fansPerMinute: 60 },
+    });
+    const first = await fan();
+    await first.join(eventId, 'outlook-0');
+    await gw.advance(1000);
+    await first.next('admitted');
+    const held = await first.request({ t: 'hold', grantId: null, request: { kind: 'tickets', tierId: 'ga', quantity: 4 }, key: 'k' });
+    expect(held.t).toBe('held');
+    // 16 free, 4 held, 1 fan settled having taken 4: (4 + 4 × 20) / (1 + 20) = 4 a fan, so the free tickets serve 4 more
+    // fans (`likely` up to position 3.2) and the held ones 1 more (`unlikely` beyond 5 ÷ 0.8).
+    const line = await Promise.all(Array.from({ length: 7 }, () => fan()));
+    const outlooks = [];
+    for (const [i, c] of line.entries()) outlooks.push((await c.join(eventId, `outlook-${i + 1}`)).outlook);
+    expect(outlooks).toEqual(['likely', 'likely', 'likely', 'close', 'close', 'close', 'unlikely']);
+    await gw.advance(1000);
+    const update = await line[6]!.next('queue');
+    const { status } = gw.host.handle({ op: 'getEvent', eventId });
+    expect(update).toMatchObject({ ticketsFree: 16, ticketsHeld: 4, openGrants: status.openGrants });
+    expect(update.ticketsPerFan).toBe(Math.round(((4 + 4 * 20) / (status.admitted - status.openGrants + 20)) * 100) / 100);
+    expect(ticketOutlook(8, update.nowServing, update)).toBe('unlikely');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clock, duration, etaText, money } from '../pages/lib/format.js';
+import { clock, duration, etaText, money, outlookText } from '../pages/lib/format.js';
 
 describe('the pages\' formatting', () => {
   it('writes countdowns rounded up, with hours and days only when needed', () => {
@@ -25,5 +25,12 @@ describe('the pages\' formatting', () => {
     expect(money(12_345, 'EUR')).toMatch(/123[.,]45/);
     expect(money(12_345, 'EUR')).toMatch(/€|EUR/);
     expect(money(500, 'not a code')).toBe('5.00 not a code');
+  });
+
+  it('says the ticket outlook with the figures behind it, or without them before the first queue frame', () => {
+    const supply = { ticketsFree: 1_200, ticketsHeld: 300, openGrants: 10, ticketsPerFan: 2.345 };
+    expect(outlookText('close', supply)).toMatch(/^1.200 tickets left \(and 300 in payment windows\); fans take about 2.3 each\. It will be close/);
+    expect(outlookText('likely', { ...supply, ticketsHeld: 0 })).toMatch(/^1.200 tickets left; fans take about 2.3 each\. They should still be there/);
+    expect(outlookText('unlikely', null)).toMatch(/^They will most likely run out before your turn\./);
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import {
-  CLIENT_FIELDS, decodeFrame, encodeMessage, encodeValue, estimateWait, positionOf, PROTOCOL_VERSION, SERVER_FIELDS, STRUCTURES,
+  CLIENT_FIELDS, decodeFrame, encodeMessage, encodeValue, estimateWait, positionOf, PROTOCOL_VERSION, SERVER_FIELDS, STRUCTURES, ticketOutlook,
   type ServerMessage,
 } from '../src/protocol/index.js';
 import { parseClientMessage } from '../src/protocol/validate.js';
@@ -17,8 +17,10 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   {
     t: 'joined', rid: 3, eventId: 'e', fanId: 'f', queueToken: 'qt1.a.b', number: 12, position: 5, status: 'waiting', phase: 'onSale', nowServing: 7,
     etaLow: 3, etaHigh: 9, commitment: 'c', seed: 's', restored: true, grantId: null, grantExpiresAt: null, holds: [{ ...hold }, { ...hold, holdId: 'h2', seatIds: ['A-1-1'], tierId: null }],
+    outlook: 'close',
   },
-  { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6 },
+  { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6,
+    ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85 },
   { t: 'numbered', eventId: 'e', number: 77 },
   { t: 'admitted', eventId: 'e', grantId: 'g1', expiresAt: 9 },
   { t: 'grantExpired', eventId: 'e', grantId: 'g1' },
@@ -43,10 +45,10 @@ const SERVER_EXAMPLES: ServerMessage[] = [
 ];
 
 describe('the static msgpackr structures', () => {
-  it('are pinned for protocol version 2: changing them needs a new version', () => {
+  it('are pinned for protocol version 3: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 2, structures: 27, fingerprint: '11a393dc2ec08631' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 3, structures: 27, fingerprint: 'c5f7433ebe86ba29' });
   });
 
   it('has an example here of every server message, and each one survives a round trip', () => {
@@ -108,5 +110,24 @@ describe('queue math', () => {
     expect(estimateWait(200, { nowServing: 100, rateLow: 0, rateHigh: 0 })).toBeNull();
     expect(estimateWait(0, { nowServing: 100, rateLow: 5, rateHigh: 10 })).toBeNull();
     expect(estimateWait(50, { nowServing: 100, rateLow: 5, rateHigh: 10 })).toEqual({ low: 0, high: 0 });
+  });
+
+  it('tells whether tickets should remain at the front: free tickets cover the place with a margin, or even held ones coming back would not', () => {
+    // 1,000 free at 2 a fan serve 500 admissions, 100 of them already admitted: 400 places; with the 200 held back, 500.
+    const supply = { ticketsFree: 1_000, ticketsHeld: 200, openGrants: 100, ticketsPerFan: 2 };
+    const at = (position: number) => ticketOutlook(100 + position, 100, supply);
+    expect(at(1)).toBe('likely');
+    expect(at(320)).toBe('likely'); // 0.8 × 400
+    expect(at(321)).toBe('close');
+    expect(at(625)).toBe('close'); // 500 ÷ 0.8
+    expect(at(626)).toBe('unlikely');
+    expect(ticketOutlook(900, 100, { ...supply, ticketsFree: 0, ticketsHeld: 0 })).toBe('unlikely');
+  });
+
+  it('gives no outlook without a place in line or an estimate of tickets per fan', () => {
+    const supply = { ticketsFree: 1_000, ticketsHeld: 0, openGrants: 0, ticketsPerFan: 2 };
+    expect(ticketOutlook(0, 0, supply)).toBeNull(); // pre-queue: no number yet
+    expect(ticketOutlook(90, 100, supply)).toBeNull(); // admitted
+    expect(ticketOutlook(150, 100, { ...supply, ticketsPerFan: 0 })).toBeNull();
   });
 });

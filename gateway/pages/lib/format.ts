@@ -1,4 +1,5 @@
 /** How the pages write amounts, countdowns and waits: pure functions, unit-tested in gateway/test/page-format.test.ts. */
+import type { TicketOutlook, TicketSupply } from '../../src/protocol/index.js';
 
 /** `amount` in minor units (cents); an unknown currency code still shows the figure. */
 export function money(amount: number, currency: string): string {
@@ -37,4 +38,18 @@ export function etaText(low: number, high: number): string {
 
 export function dateTime(at: number): string {
   return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The outlook from `ticketOutlook`, said with the figures behind it when the page has them. */
+export function outlookText(outlook: TicketOutlook, supply: TicketSupply | null): string {
+  const left = supply === null ? ''
+    : `${supply.ticketsFree.toLocaleString()} tickets left${supply.ticketsHeld > 0 ? ` (and ${supply.ticketsHeld.toLocaleString()} in payment windows)` : ''}; fans take about ${supply.ticketsPerFan.toLocaleString(undefined, { maximumFractionDigits: 1 })} each. `;
+  switch (outlook) {
+    case 'likely':
+      return `${left}They should still be there when you reach the front.`;
+    case 'close':
+      return `${left}It will be close: it depends on what the fans ahead of you buy and on held tickets coming back.`;
+    case 'unlikely':
+      return `${left}They will most likely run out before your turn. Held tickets that come back go to the next fans in line, so staying costs you only time.`;
+  }
 }

@@ -2,7 +2,7 @@
  * Views of an event computed in the engine process, where the SaleEvent is:
  * prices of holds, the public event page, the queue state of a tick.
  */
-import { seatId, type Allocation, type HoldView, type SaleEvent } from '../../../engine/src/index.js';
+import { seatId, type Allocation, type EventStatus, type HoldView, type SaleEvent } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { PricedHold, PublicEventInfo, QueueState } from './types.js';
 
@@ -25,6 +25,7 @@ export function pricedHold(sale: SaleEvent, settings: EventSettings, view: HoldV
 }
 
 export function queueStateOf(sale: SaleEvent, rates: { rateLow: number; rateHigh: number }, at: number): QueueState {
+  const status = sale.status();
   return {
     eventId: sale.id,
     phase: sale.phase,
@@ -34,8 +35,30 @@ export function queueStateOf(sale: SaleEvent, rates: { rateLow: number; rateHigh
     rateLow: rates.rateLow,
     rateHigh: rates.rateHigh,
     onSaleAt: sale.config.onSaleAt,
+    ticketsFree: status.tickets.free,
+    ticketsHeld: status.tickets.held,
+    openGrants: status.openGrants,
+    ticketsPerFan: ticketsPerFanOf(status, sale.config.maxTicketsPerFan),
     at,
   };
+}
+
+/**
+ * How many admissions the per-fan limit counts for before any fan has
+ * bought: the first estimates lean on the most a fan may take, later ones
+ * on what admitted fans took.
+ */
+const PRIOR_ADMISSIONS = 20;
+
+/**
+ * Tickets an admitted fan takes on average: sold and held tickets over the
+ * admissions already used or lapsed (a grant that ran out took nothing),
+ * blended with the per-fan limit so the first figures are not noise.
+ */
+export function ticketsPerFanOf(status: Pick<EventStatus, 'admitted' | 'openGrants' | 'tickets'>, maxTicketsPerFan: number): number {
+  const settled = Math.max(0, status.admitted - status.openGrants);
+  const taken = status.tickets.sold + status.tickets.held;
+  return Math.round(((taken + maxTicketsPerFan * PRIOR_ADMISSIONS) / (settled + PRIOR_ADMISSIONS)) * 100) / 100;
 }
 
 /** True when a fan's position or what it may do changes: published on the very next tick. */
@@ -46,7 +69,8 @@ export function movesTheQueue(a: QueueState, b: QueueState): boolean {
 /** True when two states would tell a client anything different. */
 export function sameQueueFigures(a: QueueState, b: QueueState): boolean {
   return a.phase === b.phase && a.nowServing === b.nowServing && a.lastNumber === b.lastNumber && a.waiting === b.waiting
-    && a.rateLow === b.rateLow && a.rateHigh === b.rateHigh && a.onSaleAt === b.onSaleAt;
+    && a.rateLow === b.rateLow && a.rateHigh === b.rateHigh && a.onSaleAt === b.onSaleAt
+    && a.ticketsFree === b.ticketsFree && a.ticketsHeld === b.ticketsHeld && a.openGrants === b.openGrants && a.ticketsPerFan === b.ticketsPerFan;
 }
 
 export function publicInfoOf(sale: SaleEvent, settings: EventSettings): PublicEventInfo {

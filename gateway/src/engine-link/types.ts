@@ -23,6 +23,11 @@ export interface QueueState {
   rateLow: number;
   rateHigh: number;
   onSaleAt: number;
+  /** What is left to sell: see TicketSupply in the protocol's queue math. */
+  ticketsFree: number;
+  ticketsHeld: number;
+  openGrants: number;
+  ticketsPerFan: number;
   /** Engine time of the tick that produced it. */
   at: number;
 }

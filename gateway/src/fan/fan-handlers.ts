@@ -13,7 +13,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { KeyedRateLimiter } from '../protection/token-bucket.js';
 import { powSatisfied } from '../protocol/pow.js';
-import { estimateWait } from '../protocol/queue-math.js';
+import { estimateWait, ticketOutlook } from '../protocol/queue-math.js';
 import {
   queueTopic, REFRESH_SLICES, refreshSliceTopic, type ClientMessage, type ExtendMessage, type HoldMessage, type JoinMessage, type PayMessage, type ReleaseMessage, type WireHold,
 } from '../protocol/messages.js';
@@ -101,11 +101,12 @@ export class FanHandlers {
     if (join.status === 'left' || join.status === 'lost') throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
     this.bind(conn, { eventId, fanId, session: opened.session, number: join.number }, opened);
     const eta = join.status === 'waiting' ? estimateWait(join.number, queue) : null;
+    const outlook = join.status === 'waiting' ? ticketOutlook(join.number, queue.nowServing, queue) : null;
     this.deps.sender.send(conn, {
       t: 'joined', rid: message.rid, eventId, fanId,
       queueToken: issueQueueToken(this.deps.signer, { eventId, fanId, number: join.number, issuedAt: Date.now() }),
       number: join.number, position: join.position, status: join.status, phase: join.phase, nowServing: join.nowServing,
-      etaLow: eta?.low ?? null, etaHigh: eta?.high ?? null,
+      etaLow: eta?.low ?? null, etaHigh: eta?.high ?? null, outlook,
       commitment: opened.commitment, seed: opened.seed, restored: opened.restored,
       grantId: join.grant?.grantId ?? null, grantExpiresAt: join.grant?.expiresAt ?? null,
       holds: opened.holds.map(toWireHold),

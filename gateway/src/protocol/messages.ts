@@ -14,8 +14,9 @@ import { Packr } from 'msgpackr';
 // Type-only, and from files free of Node types, so the browser build and its type check stay clean.
 import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
+import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -73,6 +74,8 @@ export interface JoinedMessage {
   nowServing: number;
   /** Estimated wait in seconds (null when unknown: before the sale, or nobody admitted lately). */
   etaLow: number | null; etaHigh: number | null;
+  /** Whether tickets should remain when this place reaches the front (null: nothing to go on yet). */
+  outlook: TicketOutlook | null;
   commitment: string | null; seed: string | null;
   /** True when this join resumed an existing place (token presented and the place was still held). */
   restored: boolean;
@@ -85,6 +88,8 @@ export interface QueueMessage {
   /** Recent admissions per second, slow and fast estimate (0 when none lately). */
   rateLow: number; rateHigh: number;
   onSaleAt: number; serverTime: number;
+  /** What is left to sell, for `ticketOutlook`: free and held tickets, unused grants, tickets per admitted fan so far. */
+  ticketsFree: number; ticketsHeld: number; openGrants: number; ticketsPerFan: number;
 }
 /** At the on-sale time the pre-queue is shuffled: each pre-queue fan learns the number it drew. */
 export interface NumberedMessage { t: 'numbered'; eventId: string; number: number }
@@ -146,9 +151,12 @@ export const SERVER_FIELDS = {
   welcome: ['v', 'serverId', 'serverTime'],
   joined: [
     'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
-    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds',
+    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook',
   ],
-  queue: ['eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime'],
+  queue: [
+    'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',
+    'ticketsFree', 'ticketsHeld', 'openGrants', 'ticketsPerFan',
+  ],
   numbered: ['eventId', 'number'],
   admitted: ['eventId', 'grantId', 'expiresAt'],
   grantExpired: ['eventId', 'grantId'],

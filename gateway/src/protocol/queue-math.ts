@@ -34,3 +34,38 @@ export function estimateWait(number: number, figures: QueueFigures): WaitEstimat
   const slow = figures.rateLow > 0 ? figures.rateLow : figures.rateHigh;
   return { low: Math.ceil(position / figures.rateHigh), high: Math.ceil(position / slow) };
 }
+
+/** What is left to sell, as the `queue` broadcast carries it. */
+export interface TicketSupply {
+  /** Tickets neither held nor sold. */
+  ticketsFree: number;
+  /** Tickets in holds: they come back if their payment window ends unpaid. */
+  ticketsHeld: number;
+  /** Admitted fans who have not used their grant yet: they are served before anyone still in line. */
+  openGrants: number;
+  /** Tickets an admitted fan takes, on average so far (0: unknown). */
+  ticketsPerFan: number;
+}
+
+/** Whether tickets should still be there when a place reaches the front. */
+export type TicketOutlook = 'likely' | 'close' | 'unlikely';
+
+/** Below 1: the estimate of tickets per fan is a guess, so `likely` and `unlikely` need this margin. */
+const OUTLOOK_MARGIN = 0.8;
+
+/**
+ * Whether tickets should still be there when this place reaches the front:
+ * `likely` when the free tickets alone cover the fans before it with a
+ * margin, `unlikely` when even every held ticket coming back would not,
+ * `close` between. Null when there is nothing to go on (no number yet,
+ * already admitted, or no estimate of tickets per fan).
+ */
+export function ticketOutlook(number: number, nowServing: number, supply: TicketSupply): TicketOutlook | null {
+  const position = positionOf(number, nowServing);
+  if (position === 0 || supply.ticketsPerFan <= 0) return null;
+  const servedByFree = supply.ticketsFree / supply.ticketsPerFan - supply.openGrants;
+  const servedIfHeldReturn = (supply.ticketsFree + supply.ticketsHeld) / supply.ticketsPerFan - supply.openGrants;
+  if (position <= servedByFree * OUTLOOK_MARGIN) return 'likely';
+  if (position * OUTLOOK_MARGIN > servedIfHeldReturn) return 'unlikely';
+  return 'close';
+}
