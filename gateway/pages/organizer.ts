@@ -21,7 +21,7 @@ interface EventDetails {
     holds: { active: number; paymentPending: number; expired: number; released: number };
   };
   settings: { powDifficulty: number; currency: string };
-  queue: { rateLow: number; rateHigh: number };
+  queue: { rateLow: number; rateHigh: number; ticketsPerFan: number };
 }
 
 let apiKey = initialApiKey();
@@ -175,6 +175,7 @@ function renderDetail(): void {
     ['Admission rate', `${queue.rateLow.toFixed(1)}–${queue.rateHigh.toFixed(1)}/s`], ['Tickets free', String(status.tickets.free)],
     ['Tickets held', String(status.tickets.held)], ['Tickets sold', String(status.tickets.sold)], ['Holds active', String(status.holds.active)],
     ['Paying', String(status.holds.paymentPending)], ['Holds expired', String(status.holds.expired)],
+    ['Tickets per admitted fan', queue.ticketsPerFan.toFixed(2)],
     ['On sale', new Date(config.onSaleAt).toLocaleString()],
   ];
   $('#detail-figures').replaceChildren(...figures.map(([label, value]) => {

@@ -54,7 +54,7 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
 
   router.get('/api/events/:id/status', authed(async (request) => {
     const { status, queue } = await eventDetails(request.params[0]!);
-    return json(200, { ...status, rateLow: queue.rateLow, rateHigh: queue.rateHigh });
+    return json(200, { ...status, rateLow: queue.rateLow, rateHigh: queue.rateHigh, ticketsPerFan: queue.ticketsPerFan });
   }));
 
   // The event's journal, for verifying a run (e.g. `npm run sim -- --live` runs the engine's invariant checks over it).

@@ -38,6 +38,8 @@ describe('events', () => {
     expect(retuned).toMatchObject({ status: 200, body: { config: { admission: { fansPerMinute: 120 } }, settings: { powDifficulty: 12, categoryPrices: { A: 100 } } } });
     const status = await gw.api('GET', `/api/events/${config.id}/status`);
     expect(status).toMatchObject({ status: 200, body: { eventId: config.id, phase: 'preQueue', waiting: 0, rateLow: 0, rateHigh: 0 } });
+    // Nobody admitted yet: the estimate is the per-fan limit.
+    expect(status.body.ticketsPerFan).toBe(config.maxTicketsPerFan);
   });
 
   it('reads an event\'s journal, with the API key only; an unknown event is EVENT_NOT_FOUND', async () => {
