@@ -50,6 +50,8 @@ export interface GatewayServer {
   readonly port: number;
   readonly serverId: string;
   readonly metrics: GatewayMetrics;
+  /** The HTTP routes served, as registered (`:name` parameters, `/*` catch-alls). */
+  readonly routes: HttpRouter['routes'];
   /** Stops accepting, closes every socket (1001: reconnect elsewhere), detaches from the engine. */
   close(): Promise<void>;
 }
@@ -175,6 +177,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
     },
     serverId,
     metrics,
+    routes: router.routes,
     async close() {
       if (draining) return;
       draining = true;

@@ -49,6 +49,9 @@ interface ResponseState {
 const BODY_METHODS = new Set(['post', 'put', 'patch']);
 
 export class HttpRouter {
+  /** Every route registered, in order: the OpenAPI document is checked against it. */
+  readonly routes: Array<{ method: Method; pattern: string }> = [];
+
   constructor(private readonly app: TemplatedApp, private readonly options: RouterOptions) {}
 
   get(pattern: string, handler: Handler): this {
@@ -69,6 +72,7 @@ export class HttpRouter {
 
   route(method: Method, pattern: string, handler: Handler): this {
     const paramCount = pattern.split('/').filter((segment) => segment.startsWith(':')).length;
+    this.routes.push({ method, pattern });
     this.app[method](pattern, (res, req) => this.serve(res, req, paramCount, handler));
     return this;
   }
