@@ -28,10 +28,10 @@ export function queueStateOf(sale: SaleEvent, rates: { rateLow: number; rateHigh
   const status = sale.status();
   return {
     eventId: sale.id,
-    phase: sale.phase,
-    nowServing: sale.room.nowServing,
-    lastNumber: sale.room.lastNumber,
-    waiting: sale.room.waiting,
+    phase: status.phase,
+    nowServing: status.nowServing,
+    lastNumber: status.lastNumber,
+    waiting: status.waiting,
     rateLow: rates.rateLow,
     rateHigh: rates.rateHigh,
     onSaleAt: sale.config.onSaleAt,
