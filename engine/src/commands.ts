@@ -2,8 +2,21 @@ import { BreakwaterError } from './errors.js';
 import type { HoldRequest } from './inventory/inventory.js';
 
 /** Commands as they arrive from a transport (gateway, NATS): untrusted until parsed. */
+/**
+ * What a transport knows about a join beyond the fan id. The address feeds the
+ * door's budgets and is never journaled; `powBits` is the difficulty of the
+ * proof of work the gateway verified (0: none); `groups` come from a verified
+ * identity token; `accessCode` is what the fan typed for a coded presale.
+ */
+export interface JoinContext {
+  address?: string;
+  powBits?: number;
+  groups?: string[];
+  accessCode?: string;
+}
+
 export type Command =
-  | { type: 'join'; eventId: string; fanId: string }
+  | ({ type: 'join'; eventId: string; fanId: string } & JoinContext)
   | { type: 'leave'; eventId: string; fanId: string }
   | { type: 'presence'; eventId: string; fanId: string; connected: boolean }
   | { type: 'hold'; eventId: string; fanId: string; grantId: string; key: string; request: HoldRequest }
@@ -91,6 +104,32 @@ function checkHoldRequest(value: unknown): HoldRequest {
   return value as HoldRequest;
 }
 
+const MAX_GROUPS = 64;
+
+/** Checks the optional join context fields in place. */
+function checkJoinContext(input: Record<string, unknown>): void {
+  const { address, powBits, groups, accessCode } = input;
+  if (address !== undefined) requireId(address, 'address');
+  if (powBits !== undefined && (!Number.isInteger(powBits) || (powBits as number) < 0 || (powBits as number) > 64)) {
+    throw malformed('powBits', 'must be an integer from 0 to 64');
+  }
+  if (groups !== undefined) {
+    if (!Array.isArray(groups) || groups.length > MAX_GROUPS) throw malformed('groups', `must be a list of at most ${MAX_GROUPS} group names`);
+    for (let i = 0; i < groups.length; i++) requireId(groups[i], `groups[${i}]`);
+  }
+  if (accessCode !== undefined) requireId(accessCode, 'accessCode');
+}
+
+/** The join context fields of a checked join command, copied (what the engine keeps or passes on). */
+export function joinContextOf(command: JoinContext): JoinContext {
+  const context: JoinContext = {};
+  if (command.address !== undefined) context.address = command.address;
+  if (command.powBits !== undefined) context.powBits = command.powBits;
+  if (command.groups !== undefined) context.groups = [...command.groups];
+  if (command.accessCode !== undefined) context.accessCode = command.accessCode;
+  return context;
+}
+
 /** A checked copy of a hold request with only its own fields (what a transport forwards). */
 export function parseHoldRequest(value: unknown): HoldRequest {
   const request = checkHoldRequest(value);
@@ -117,6 +156,9 @@ export function parseCommand(input: unknown): Command {
   }
   for (const field of FIELDS[type as CommandType]) requireId(input[field], field);
   switch (type) {
+    case 'join':
+      checkJoinContext(input);
+      break;
     case 'presence':
       if (typeof input.connected !== 'boolean') throw malformed('connected', 'must be true or false');
       break;

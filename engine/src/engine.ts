@@ -1,6 +1,6 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
-import { parseCommand, type Command } from './commands.js';
+import { joinContextOf, parseCommand, type Command } from './commands.js';
 import { validateConfigUpdate, validateEventConfig } from './config/validate.js';
 import { BreakwaterError } from './errors.js';
 import { SaleEvent, type SaleEventDeps } from './event/sale-event.js';
@@ -117,7 +117,7 @@ export class Engine {
 function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>): unknown {
   switch (command.type) {
     case 'join':
-      return sale.join(command.fanId);
+      return sale.join(command.fanId, joinContextOf(command));
     case 'leave':
       return sale.leave(command.fanId);
     case 'presence':

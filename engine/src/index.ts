@@ -3,7 +3,7 @@ export { BreakwaterError, ERROR_CODES, isBreakwaterError, type ErrorCode } from 
 export type { EventConfig, EventConfigInput, AdmissionPolicy, InventoryConfig, TierConfig, SectionConfig, RowConfig, SeatConfig } from './config/types.js';
 export { CONFIG_DEFAULTS, seatId } from './config/types.js';
 export { validateEventConfig, validateConfigUpdate, type ConfigIssue } from './config/validate.js';
-export { parseCommand, parseHoldRequest, type Command, type CommandType } from './commands.js';
+export { joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
 export { Engine, type EngineOptions, type SyncJournal, type EntryListener } from './engine.js';
 export { SaleEvent, EXPIRY_LOOKAHEAD_MS, type SaleEventDeps } from './event/sale-event.js';
 export type { EventStatus, GrantView, HoldView, JoinResult } from './event/views.js';

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { EventConfig } from '../config/types.js';
+import type { JoinContext } from '../commands.js';
 import { BreakwaterError } from '../errors.js';
 import { commitmentOf, newSeed } from '../fairness/shuffle.js';
 import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
@@ -106,7 +107,7 @@ export class SaleEvent {
   // ── Fans ────────────────────────────────────────────────────────────────
 
   /** Takes a place in the queue; joining again returns the same place. */
-  join(fanId: string): JoinResult {
+  join(fanId: string, context: JoinContext = {}): JoinResult {
     const now = this.now();
     const room = this.room;
     let slot = room.slotOfFan(fanId);

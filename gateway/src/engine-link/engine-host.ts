@@ -5,7 +5,7 @@
  * per-event gateway settings, prices, the recent admission rate. Requests are
  * handled synchronously, one at a time, like engine commands.
  */
-import { BreakwaterError, Engine, holdView, systemClock, type Clock, type HoldView, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
+import { BreakwaterError, Engine, holdView, joinContextOf, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
@@ -146,7 +146,7 @@ export class EngineHost {
       case 'command':
         return this.engine.execute(request.command);
       case 'openSession':
-        return this.openSession(request.eventId, request.fanId, request.resume, owner);
+        return this.openSession(request.eventId, request.fanId, request.resume, owner, request.context);
       case 'closeSession':
         this.closeSession(request.eventId, request.fanId, request.session);
         return null;
@@ -208,13 +208,13 @@ export class EngineHost {
    * can never both create a place for one fan id, and only a verified token
    * (`resume`) may take an existing place over.
    */
-  private openSession(eventId: string, fanId: string, resume: boolean, owner: string): SessionOpened {
+  private openSession(eventId: string, fanId: string, resume: boolean, owner: string, context: JoinContext = {}): SessionOpened {
     const sale = this.engine.event(eventId);
     const present = sale.room.isPresent(fanId);
     if (present && !resume) {
       throw new BreakwaterError('FAN_ID_IN_USE', undefined, { details: { eventId, fanId } });
     }
-    const join = this.engine.execute({ type: 'join', eventId, fanId }) as JoinResult;
+    const join = this.engine.execute({ ...joinContextOf(context), type: 'join', eventId, fanId }) as JoinResult;
     if (present) this.engine.execute({ type: 'presence', eventId, fanId, connected: true });
     const { session, replaced } = this.sessions.open(eventId, fanId, owner);
     if (replaced !== undefined) this.broadcast({ type: 'sessionReplaced', eventId, fanId, session: replaced });

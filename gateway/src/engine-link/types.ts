@@ -8,7 +8,7 @@
  *
  * Everything here is plain data (structured-clone and msgpack safe).
  */
-import type { EventConfig, EventStatus, HoldView, JoinResult, JournalEntry, Phase } from '../../../engine/src/index.js';
+import type { EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 
@@ -116,7 +116,7 @@ export type EngineRequest =
   /** Any engine command (organizer or payment side), parsed by the engine. */
   | { op: 'command'; command: unknown }
   /** Joins or resumes a place and makes this connection the fan's current one. */
-  | { op: 'openSession'; eventId: string; fanId: string; resume: boolean }
+  | { op: 'openSession'; eventId: string; fanId: string; resume: boolean; context?: JoinContext }
   /** The connection closed: the fan counts as disconnected unless a newer session exists. */
   | { op: 'closeSession'; eventId: string; fanId: string; session: number }
   | { op: 'leave'; eventId: string; fanId: string; session: number }
