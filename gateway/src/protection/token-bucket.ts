@@ -1,6 +1,7 @@
 /**
  * Token buckets for rate limits: one inline (a connection's message budget
- * lives in its own state) and one keyed by client address, bounded in memory.
+ * lives in its own state) and one keyed by client address, bounded in memory
+ * (HTTP requests; the door's budgets are in door-budgets.ts).
  */
 
 export interface BucketState {
@@ -64,24 +65,5 @@ export class KeyedRateLimiter {
   private evictOldest(): void {
     const oldest = this.buckets.keys().next();
     if (!oldest.done) this.buckets.delete(oldest.value);
-  }
-}
-
-/** Open connections per address (the ceiling is checked at the upgrade, counted at open and close). */
-export class ConnectionCounter {
-  private readonly counts = new Map<string, number>();
-
-  opened(key: string): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-
-  closed(key: string): void {
-    const count = (this.counts.get(key) ?? 1) - 1;
-    if (count <= 0) this.counts.delete(key);
-    else this.counts.set(key, count);
-  }
-
-  of(key: string): number {
-    return this.counts.get(key) ?? 0;
   }
 }
