@@ -18,7 +18,7 @@ describe('dashboard (browser)', () => {
 
   beforeAll(async () => {
     // 127.0.0.1 is exempt; fans from 127.0.5.1 meet a connection budget of 2.
-    [gw, browser] = await Promise.all([startPageGateway({ maxConnectionsPerIp: 2 }), launchChromium()]);
+    [gw, browser] = await Promise.all([startPageGateway({ limits: { maxConnectionsPerIp: 2 } }), launchChromium()]);
   }, 60_000);
 
   afterAll(async () => {

@@ -25,9 +25,10 @@ export interface PageGateway extends TestGateway {
 
 let site: Promise<StaticSite> | undefined;
 
-export async function startPageGateway(limits: Partial<GatewayLimits> = {}): Promise<PageGateway> {
+/** 127.0.0.1 (the browser, the test's fans) is exempt from the door's budgets unless `exemptIps` says otherwise. */
+export async function startPageGateway(options: { limits?: Partial<GatewayLimits>; exemptIps?: string[] } = {}): Promise<PageGateway> {
   site ??= buildPages().then((bundles) => StaticSite.load(bundles));
-  const gateway = await startTestGateway({ site: await site, exemptIps: ['127.0.0.1'], limits });
+  const gateway = await startTestGateway({ site: await site, exemptIps: options.exemptIps ?? ['127.0.0.1'], limits: options.limits ?? {} });
   return { ...gateway, stats: () => gateway.host.publishStats() };
 }
 
