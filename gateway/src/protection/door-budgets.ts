@@ -108,9 +108,9 @@ export class DoorBudgets {
     this.unsubscribe = options.exchange?.subscribe((report) => this.hear(report));
   }
 
-  /** Starts sharing this process's counts every `shareEveryMs`. */
+  /** Starts sharing this process's counts (and forgetting what expired) every `shareEveryMs`. */
   start(): void {
-    if (this.options.exchange === undefined || this.timer !== undefined) return;
+    if (this.timer !== undefined) return;
     this.timer = setInterval(() => this.share(), this.options.shareEveryMs ?? 250);
     this.timer.unref();
   }
@@ -155,7 +155,7 @@ export class DoorBudgets {
     return undefined;
   }
 
-  /** Publishes this process's counts now (the timer does it every period). */
+  /** Forgets what expired and publishes this process's counts now (the timer does it every period). */
   share(): void {
     const now = this.now();
     this.remote.sweep(now);
@@ -174,8 +174,7 @@ export class DoorBudgets {
     const counts: DoorReport['counts'] = {};
     for (const budget of BUDGETS) {
       const from = Math.max(1, Math.floor(this.limitOf(budget) / (REPORT_SHARE * processes)));
-      let keys: Array<[string, number]> = [];
-      for (const [key, count] of this.localEntries(budget, now)) if (count >= from) keys.push([key, Math.ceil(count)]);
+      let keys = budget === 'joinsPerIp' || budget === 'joinsPerSubnet' ? this.joins[budget].atLeast(from, now) : this.connections[budget].atLeast(from);
       if (keys.length > this.maxReportedKeys) keys = keys.sort((a, b) => b[1] - a[1]).slice(0, this.maxReportedKeys);
       if (keys.length > 0) counts[budget] = keys;
     }
@@ -227,9 +226,5 @@ export class DoorBudgets {
       case 'joinsPerSubnet':
         return limits.joinBurstPerSubnet;
     }
-  }
-
-  private localEntries(budget: BudgetName, now: number): Iterable<[string, number]> {
-    return budget === 'joinsPerIp' || budget === 'joinsPerSubnet' ? this.joins[budget].entries(now) : this.connections[budget].entries();
   }
 }

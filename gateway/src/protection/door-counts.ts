@@ -22,8 +22,11 @@ export class OpenCounts {
     return this.counts.get(key) ?? 0;
   }
 
-  entries(): Iterable<[string, number]> {
-    return this.counts.entries();
+  /** The keys counted at least `min` (what a report carries). */
+  atLeast(min: number): Array<[string, number]> {
+    const keys: Array<[string, number]> = [];
+    for (const [key, count] of this.counts) if (count >= min) keys.push([key, count]);
+    return keys;
   }
 
   get size(): number {
@@ -40,42 +43,60 @@ interface Window {
 /**
  * Events per key over a sliding window, estimated from two fixed windows (the
  * previous one weighted by how much of it the sliding window still covers).
- * At most `maxKeys` keys: the one counted least recently is forgotten first,
- * so a spray of addresses cannot grow memory without bound.
+ * At most `maxKeys` keys, in two generations: new and touched keys go to the
+ * young one; when it holds half the keys, the old one is dropped whole and the
+ * young one becomes old. So a spray of addresses costs O(1) per event and
+ * cannot grow memory, and a key counted lately survives it.
  */
 export class WindowCounts {
-  private readonly windows = new Map<string, Window>();
+  private young = new Map<string, Window>();
+  private old = new Map<string, Window>();
 
   constructor(readonly windowMs: number, private readonly maxKeys: number) {}
 
   add(key: string, now: number): void {
     const index = Math.floor(now / this.windowMs);
-    const window = this.windows.get(key);
-    // Re-inserted, so the map's order is the order of last use.
-    if (window !== undefined) this.windows.delete(key);
-    else if (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value!);
-    const rolled = window === undefined ? { index, current: 0, previous: 0 } : roll(window, index);
-    rolled.current++;
-    this.windows.set(key, rolled);
+    let window = this.young.get(key);
+    if (window === undefined) {
+      window = this.old.get(key) ?? { index, current: 0, previous: 0 };
+      this.old.delete(key);
+      if (this.young.size >= this.maxKeys / 2) {
+        this.old = this.young;
+        this.young = new Map();
+      }
+      this.young.set(key, window);
+    }
+    Object.assign(window, roll(window, index));
+    window.current++;
   }
 
   of(key: string, now: number): number {
-    const window = this.windows.get(key);
+    const window = this.young.get(key) ?? this.old.get(key);
     return window === undefined ? 0 : this.estimate(window, now);
   }
 
-  *entries(now: number): Iterable<[string, number]> {
-    for (const [key, window] of this.windows) yield [key, this.estimate(window, now)];
+  /** The keys counted at least `min` now, rounded up (what a report carries). */
+  atLeast(min: number, now: number): Array<[string, number]> {
+    const keys: Array<[string, number]> = [];
+    for (const generation of [this.young, this.old]) {
+      for (const [key, window] of generation) {
+        // Most keys of a spray are far below `min`: skip them without estimating.
+        if (window.current + window.previous < min) continue;
+        const count = this.estimate(window, now);
+        if (count >= min) keys.push([key, Math.ceil(count)]);
+      }
+    }
+    return keys;
   }
 
   /** Drops keys whose windows have passed: they count zero. */
   sweep(now: number): void {
     const index = Math.floor(now / this.windowMs);
-    for (const [key, window] of this.windows) if (window.index < index - 1) this.windows.delete(key);
+    for (const generation of [this.young, this.old]) for (const [key, window] of generation) if (window.index < index - 1) generation.delete(key);
   }
 
   get size(): number {
-    return this.windows.size;
+    return this.young.size + this.old.size;
   }
 
   private estimate(window: Window, now: number): number {
