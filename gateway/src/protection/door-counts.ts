@@ -2,6 +2,7 @@
  * What the door counts per key (an address or a subnet): this process's own
  * counts, exact, and the other processes' as of their last report.
  */
+import { BoundedMap } from './bounded-map.js';
 import { BUDGETS, type BudgetName, type DoorReport } from './door-exchange.js';
 
 /** Open connections per key. Memory follows the open sockets: a key goes with its last connection. */
@@ -43,48 +44,40 @@ interface Window {
 /**
  * Events per key over a sliding window, estimated from two fixed windows (the
  * previous one weighted by how much of it the sliding window still covers).
- * At most `maxKeys` keys, in two generations: new and touched keys go to the
- * young one; when it holds half the keys, the old one is dropped whole and the
- * young one becomes old. So a spray of addresses costs O(1) per event and
- * cannot grow memory, and a key counted lately survives it.
+ * At most `maxKeys` keys (see BoundedMap), so a spray of addresses cannot
+ * grow memory, and a key counted lately survives it.
  */
 export class WindowCounts {
-  private young = new Map<string, Window>();
-  private old = new Map<string, Window>();
+  private readonly windows: BoundedMap<Window>;
 
-  constructor(readonly windowMs: number, private readonly maxKeys: number) {}
+  constructor(readonly windowMs: number, maxKeys: number) {
+    this.windows = new BoundedMap(maxKeys);
+  }
 
   add(key: string, now: number): void {
     const index = Math.floor(now / this.windowMs);
-    let window = this.young.get(key);
+    let window = this.windows.touch(key);
     if (window === undefined) {
-      window = this.old.get(key) ?? { index, current: 0, previous: 0 };
-      this.old.delete(key);
-      if (this.young.size >= this.maxKeys / 2) {
-        this.old = this.young;
-        this.young = new Map();
-      }
-      this.young.set(key, window);
+      window = { index, current: 0, previous: 0 };
+      this.windows.set(key, window);
     }
     Object.assign(window, roll(window, index));
     window.current++;
   }
 
   of(key: string, now: number): number {
-    const window = this.young.get(key) ?? this.old.get(key);
+    const window = this.windows.peek(key);
     return window === undefined ? 0 : this.estimate(window, now);
   }
 
   /** The keys counted at least `min` now, rounded up (what a report carries). */
   atLeast(min: number, now: number): Array<[string, number]> {
     const keys: Array<[string, number]> = [];
-    for (const generation of [this.young, this.old]) {
-      for (const [key, window] of generation) {
-        // Most keys of a spray are far below `min`: skip them without estimating.
-        if (window.current + window.previous < min) continue;
-        const count = this.estimate(window, now);
-        if (count >= min) keys.push([key, Math.ceil(count)]);
-      }
+    for (const [key, window] of this.windows.entries()) {
+      // Most keys of a spray are far below `min`: skip them without estimating.
+      if (window.current + window.previous < min) continue;
+      const count = this.estimate(window, now);
+      if (count >= min) keys.push([key, Math.ceil(count)]);
     }
     return keys;
   }
@@ -92,11 +85,11 @@ export class WindowCounts {
   /** Drops keys whose windows have passed: they count zero. */
   sweep(now: number): void {
     const index = Math.floor(now / this.windowMs);
-    for (const generation of [this.young, this.old]) for (const [key, window] of generation) if (window.index < index - 1) generation.delete(key);
+    this.windows.sweep((window) => window.index < index - 1);
   }
 
   get size(): number {
-    return this.young.size + this.old.size;
+    return this.windows.size;
   }
 
   private estimate(window: Window, now: number): number {
