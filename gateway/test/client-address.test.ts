@@ -53,11 +53,18 @@ describe('the client address behind trusted proxies', () => {
     expect(addressOf('2001:db8::1:443')).toBe('2001:db8::1:443'); // without brackets the last group is part of the address
   });
 
-  it('keeps IPv4-mapped spellings one key, and leaves other IPv6 addresses alone', () => {
+  it('gives every spelling of one address one key: IPv4-mapped IPv6 as IPv4, IPv6 in its short form', () => {
     expect(normalizeAddress('0000:0000:0000:0000:0000:ffff:cb00:7107')).toBe('203.0.113.7');
     expect(normalizeAddress('::ffff:cb00:7107')).toBe('203.0.113.7');
     expect(normalizeAddress('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(normalizeAddress('203.0.113.7')).toBe('203.0.113.7');
     expect(normalizeAddress('2001:DB8::FFFF:1')).toBe('2001:db8::ffff:1');
+    expect(normalizeAddress('2001:0db8:0000:0000:0000:0000:0000:0001')).toBe('2001:db8::1');
+    expect(normalizeAddress('2001:db8:0:0:1:0:0:1')).toBe('2001:db8::1:0:0:1');
+    expect(normalizeAddress('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1');
+    expect(normalizeAddress('0000:0000:0000:0000:0000:0000:0000:0001')).toBe('::1');
+    expect(normalizeAddress('fe80::')).toBe('fe80::');
+    expect(normalizeAddress('::')).toBe('::');
   });
 
   it('reads --trust-proxy N and BREAKWATER_TRUST_PROXY; nothing means no proxy', () => {

@@ -14,6 +14,7 @@
  */
 import { isIP } from 'node:net';
 import type { HttpRequest, HttpResponse, WebSocket } from 'uWebSockets.js';
+import { ipv6Groups } from '../../../engine/src/door/subnet.js';
 
 const decoder = new TextDecoder();
 
@@ -52,15 +53,32 @@ export function addressOf(entry: string): string | undefined {
   return isIP(text) === 0 ? undefined : normalizeAddress(text);
 }
 
-/** IPv4 clients on a dual-stack socket show up as ::ffff:a.b.c.d; one address, one key. */
+/**
+ * One address, one key, however it is spelled: IPv4 clients on a dual-stack
+ * socket (::ffff:a.b.c.d, uWS's zero-padded form) become a.b.c.d, and IPv6
+ * takes its canonical short form (RFC 5952: 2001:db8::1).
+ */
 export function normalizeAddress(address: string): string {
   const lower = address.toLowerCase();
-  if (lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4) return lower.slice(7);
-  const mapped = /^(?:0000:){5}ffff:([0-9a-f]{4}):([0-9a-f]{4})$/.exec(lower) ?? /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (mapped !== null) {
-    const hi = parseInt(mapped[1]!, 16);
-    const lo = parseInt(mapped[2]!, 16);
+  const groups = ipv6Groups(lower);
+  if (groups === undefined) return lower;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi, lo] = [groups[6]!, groups[7]!];
     return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   }
-  return lower;
+  return canonicalIpv6(groups);
+}
+
+/** The longest run of two or more zero groups (the first of equals) becomes `::`. */
+function canonicalIpv6(groups: number[]): string {
+  let best = { start: -1, length: 1 };
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.length) best = { start: i, length: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.start < 0) return hex.join(':');
+  return `${hex.slice(0, best.start).join(':')}::${hex.slice(best.start + best.length).join(':')}`;
 }

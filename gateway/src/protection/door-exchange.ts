@@ -5,7 +5,6 @@
  * (workers of `npm start --workers N`, relayed by the engine process) and a
  * NATS subject in cluster mode (nats-door-exchange.ts).
  */
-import type { ChildProcess } from 'node:child_process';
 import { BatchedChannel, type ForkEnd, type IpcMessage } from '../engine-link/ipc.js';
 
 /** The door's budgets; each name is also the `details.limit` of the RATE_LIMITED it causes. */
@@ -59,8 +58,8 @@ export class DoorRelay {
   private readonly channels = new Set<BatchedChannel>();
 
   /** Relays for one worker until the returned function is called (it exited). */
-  attach(child: ChildProcess | ForkEnd): () => void {
-    const channel: BatchedChannel = new BatchedChannel(child, (batch) => {
+  attach(worker: ForkEnd): () => void {
+    const channel: BatchedChannel = new BatchedChannel(worker, (batch) => {
       for (const message of batch) if (message.k === 'door') this.relay(channel, message);
     });
     this.channels.add(channel);
