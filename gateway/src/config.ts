@@ -117,7 +117,7 @@ export const USAGE = `Usage: npm start -- [options]
   --no-demo               do not create the demo event
   --demo-payment <mode>   demo provider default: approve | decline (default approve)
   --demo-payment-delay <ms>  demo provider delay before its webhook (default 500)
-  --exempt-ip <addr>      exempt an address from per-address limits (repeatable)
+  --exempt-ip <addr>      exempt an address from the per-address and per-subnet limits (repeatable)
   --trust-proxy <n>       n trusted proxies in front (env BREAKWATER_TRUST_PROXY; default 0 = none): the client is
                           the n-th X-Forwarded-For entry from the right; a shorter list or a bad entry: the socket peer
   --max-conns-per-ip <n>  open WebSockets per address, whole deployment (default ${DEFAULT_LIMITS.maxConnectionsPerIp})
