@@ -33,7 +33,7 @@ interface VerificationKey {
 }
 
 interface KeyRing {
-  secret: Uint8Array | undefined;
+  secret: CryptoKey | undefined;
   keys: VerificationKey[];
 }
 
@@ -93,7 +93,7 @@ export class IdentityVerifier {
   }
 
   /** The keys that may have signed a token of this algorithm and key id. */
-  private candidates(ring: KeyRing, alg: string, kid: string | undefined): Array<CryptoKey | Uint8Array> {
+  private candidates(ring: KeyRing, alg: string, kid: string | undefined): CryptoKey[] {
     if (alg === 'HS256') {
       if (ring.secret === undefined) throw refusal('IDENTITY_SIGNATURE', { reason: 'algorithm', alg });
       return [ring.secret];
@@ -131,7 +131,9 @@ export class IdentityVerifier {
 }
 
 async function importRing(identity: IdentitySettings): Promise<KeyRing> {
-  const secret = identity.hs256Secret === undefined ? undefined : new TextEncoder().encode(identity.hs256Secret);
+  // Imported once: jose would otherwise import raw secret bytes again on every verification.
+  const secret = identity.hs256Secret === undefined ? undefined
+    : await crypto.subtle.importKey('raw', new TextEncoder().encode(identity.hs256Secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const keys: VerificationKey[] = [];
   for (const jwk of identity.publicKeys?.keys ?? []) {
     // The settings check imported every key once already, so each has an algorithm and imports.
