@@ -3,11 +3,12 @@
  * token it says how to sign in (no fan-id box); the organizer's site hands the
  * identity token over in the fragment, which leaves the address bar at once
  * and is kept for reconnects; the place is the account's; a refused token
- * gets its own message.
+ * gets its own message. The organizer page sets it up, never showing the
+ * secret back.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshotPath, startPageGateway, type PageGateway } from './helpers/browser-harness.js';
+import { API_KEY, launchChromium, screenshotPath, startPageGateway, type PageGateway } from './helpers/browser-harness.js';
 import { HS256_SECRET, hs256Token } from './helpers/identity-tokens.js';
 
 const WAIT = { timeout: 10_000 };
@@ -77,4 +78,30 @@ describe('fan page, verified event (browser)', () => {
     expect(gw.host.engine.event(eventId).status().joined).toBe(0);
     await page.close();
   });
+
+  it('lets the organizer require sign-in from the organizer page, and never shows the secret back', async () => {
+    const eventId = await gw.createEvent({ name: 'Page-configured night' });
+    const page = await browser.newPage();
+    await page.goto(`${gw.httpUrl}/organizer#key=${encodeURIComponent(API_KEY)}`);
+    await page.locator(`#events tr[data-event="${eventId}"] a`).first().click();
+    const form = page.locator('#settings-form');
+    await form.waitFor({ state: 'visible', ...WAIT });
+    await form.locator('[name="identity.required"]').check();
+    await form.locator('[name="identity.hs256Secret"]').fill(HS256_SECRET);
+    await form.locator('[name="identity.loginUrl"]').fill(LOGIN);
+    await form.getByRole('button', { name: 'Apply changes' }).click();
+    await expect.poll(() => page.locator('#settings-result').textContent(), WAIT).toMatch(/Applied/);
+    expect((await gw.api('GET', `/api/events/${eventId}`)).body.settings.identity).toEqual({ required: true, hs256Secret: 'set', loginUrl: LOGIN });
+    await expect.poll(() => form.locator('[name="identity.hs256Secret"]').getAttribute('placeholder'), WAIT).toMatch(/set/);
+    expect(await form.locator('[name="identity.hs256Secret"]').inputValue()).toBe('');
+    expect(await page.content()).not.toContain(HS256_SECRET);
+    await page.screenshot({ path: screenshotPath('identity-3-organizer.png'), fullPage: true });
+
+    // Applying other changes keeps the secret (an empty field means "keep").
+    await form.locator('[name="identity.issuer"]').fill('https://tickets.example.com');
+    await form.getByRole('button', { name: 'Apply changes' }).click();
+    await expect.poll(async () => (await gw.api('GET', `/api/events/${eventId}`)).body.settings.identity.issuer, WAIT).toBe('https://tickets.example.com');
+    expect((await gw.api('GET', `/api/events/${eventId}`)).body.settings.identity.hs256Secret).toBe('set');
+    await page.close();
+  }, 30_000);
 });
