@@ -140,13 +140,16 @@ describe('verified joins', () => {
     expect(await client.join(hsEvent, 'x', { identity: await hs256Token(hsEvent, { iss, sub: 'carol' }) })).toMatchObject({ fanId: 'acct:carol' });
   });
 
-  it('without a token, a verified event says where to sign in; an account fan id cannot be typed in', async () => {
+  it('without a token, a verified event says where to sign in; an account fan id cannot be typed in anywhere', async () => {
     const client = await fan();
     const before = journalLength(hsEvent);
     expect(await joinRequest(client, hsEvent, {})).toMatchObject({ t: 'error', code: 'IDENTITY_REQUIRED', details: { loginUrl: 'https://tickets.example.com/login' } });
     const optional = await gw.createEvent({}, { identity: { required: false, hs256Secret: HS256_SECRET } } as never);
     expect(await joinRequest(client, optional, { fanId: 'acct:alice' })).toMatchObject({ t: 'error', code: 'IDENTITY_REQUIRED' });
     expect(journalLength(hsEvent)).toBe(before);
+    // An anonymous event keeps the account form free too, for the day it starts verifying.
+    const anonymous = await gw.createEvent();
+    expect(await joinRequest(client, anonymous, { fanId: 'acct#squatter' })).toMatchObject({ t: 'error', code: 'MALFORMED_COMMAND', details: { field: 'fanId', reason: 'reserved' } });
     // An event where identity is optional still takes anonymous fans.
     expect(await client.join(optional, 'anonymous-fan')).toMatchObject({ fanId: 'anonymous-fan' });
   });

@@ -165,6 +165,10 @@ export class FanHandlers {
       }
     }
     if (token !== null) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, proven: true, context: joinContext(undefined, accessCode) };
+    // Reserved everywhere, so an event that starts verifying identities later has nobody squatting on an account's place.
+    if (isAccountFanId(fanId)) {
+      throw new BreakwaterError('MALFORMED_COMMAND', 'fan ids starting "acct:" or "acct#" are reserved for verified accounts', { details: { field: 'fanId', reason: 'reserved' } });
+    }
     return { fanId, resume: false, proven: false, context: joinContext(undefined, accessCode) };
   }
 
