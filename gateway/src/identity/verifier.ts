@@ -41,7 +41,7 @@ function refusal(code: 'IDENTITY_EXPIRED' | 'IDENTITY_AUDIENCE' | 'IDENTITY_UNSI
   return new BreakwaterError(code, undefined, { details });
 }
 
-/** What a failed `jwtVerify` means, once the signature was the one tried. */
+/** What a failed `jwtVerify` means when the signature was not the problem (the claims or the token's form). */
 function refusalOf(err: unknown): BreakwaterError {
   if (err instanceof errors.JWTExpired) return refusal('IDENTITY_EXPIRED', { claim: err.claim });
   if (err instanceof errors.JWTClaimValidationFailed) {
@@ -63,7 +63,7 @@ function headerOf(token: string): { alg: string; kid: string | undefined } {
   }
   const { alg, kid } = header;
   if (typeof alg !== 'string') throw refusal('IDENTITY_INVALID', { reason: 'malformed' });
-  if (alg.toLowerCase() === 'none' || parts[2] === '') throw refusal('IDENTITY_UNSIGNED', { alg });
+  if (alg.toLowerCase() === 'none' || parts[2] === '') throw refusal('IDENTITY_UNSIGNED', { alg: alg.slice(0, 16) });
   return { alg, kid: typeof kid === 'string' ? kid : undefined };
 }
 
@@ -99,10 +99,10 @@ export class IdentityVerifier {
       return [ring.secret];
     }
     const ofAlg = ring.keys.filter((key) => key.alg === alg);
-    if (ofAlg.length === 0) throw refusal('IDENTITY_SIGNATURE', { reason: 'algorithm', alg });
+    if (ofAlg.length === 0) throw refusal('IDENTITY_SIGNATURE', { reason: 'algorithm', alg: alg.slice(0, 16) });
     // A token naming its key is checked with that key only; one without a kid with each key of its algorithm.
     const matching = kid === undefined ? ofAlg : ofAlg.filter((key) => key.kid === kid);
-    if (matching.length === 0) throw refusal('IDENTITY_SIGNATURE', { reason: 'unknownKey', kid });
+    if (matching.length === 0) throw refusal('IDENTITY_SIGNATURE', { reason: 'unknownKey', kid: kid!.slice(0, 128) });
     return matching.map((key) => key.key);
   }
 
@@ -125,6 +125,8 @@ export class IdentityVerifier {
     if (ring === undefined) {
       ring = importRing(identity);
       this.rings.set(identity, ring);
+      // A failed import is not kept: the next join tries again.
+      ring.catch(() => this.rings.delete(identity));
     }
     return ring;
   }
