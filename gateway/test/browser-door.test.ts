@@ -39,7 +39,7 @@ describe('fan page behind a busy address (browser)', () => {
     /** One join from a neighbour (leaving again at once): true when the budget refused it. */
     const neighbourJoin = async (): Promise<boolean> => {
       const neighbour = neighbours[++neighbourJoins % neighbours.length]!;
-      const reply = await neighbour.request({ t: 'join', eventId, fanId: `neighbour-${neighbourJoins}`, token: null, powChallenge: null, powNonce: null });
+      const reply = await neighbour.request({ t: 'join', eventId, fanId: `neighbour-${neighbourJoins}`, token: null, powChallenge: null, powNonce: null, accessCode: null, identity: null });
       if (reply.t === 'joined') {
         expect(await neighbour.request({ t: 'leave' })).toMatchObject({ t: 'left' });
         return false;

@@ -80,6 +80,8 @@ export interface PublicEventInfo {
   holdExtensionMs: number;
   currency: string;
   powDifficulty: number;
+  /** Null: anonymous fans. Else whether a verified identity is required, and where fans sign in. */
+  identity: { required: boolean; loginUrl: string | null } | null;
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
   categories: Array<{ category: string; price: number; free: number }>;
   /** Reserved seating; each seat's `status` is free, held or sold. */

@@ -5,7 +5,7 @@ import { Histogram } from './histogram.js';
 
 export type RejectReason =
   | 'badFrame' | 'tooBig' | 'unknownType' | 'malformed' | 'rateLimited' | 'floodClosed' | 'tooManyConnections'
-  | 'joinRateLimited' | 'protocolVersion' | 'unauthorized' | 'httpRateLimited' | 'powRequired' | 'tokenInvalid' | 'backpressureClosed'
+  | 'joinRateLimited' | 'protocolVersion' | 'unauthorized' | 'httpRateLimited' | 'powRequired' | 'tokenInvalid' | 'identityRefused' | 'backpressureClosed'
   /** The engine could not be reached (cluster mode: no shard serves the partition yet, NATS or Redis down). */
   | 'engineUnavailable';
 

@@ -115,7 +115,7 @@ export class DoorScenarios {
     const [first, second] = [...byProcess.values()].map((clients) => clients[0]!);
     let fan = 0;
     const joinAndLeave = async (client: FanClient): Promise<{ t: string; code?: string; details?: unknown }> => {
-      const reply = await client.request({ t: 'join', eventId, fanId: `door-fan-${++fan}`, token: null, powChallenge: null, powNonce: null });
+      const reply = await client.request({ t: 'join', eventId, fanId: `door-fan-${++fan}`, token: null, powChallenge: null, powNonce: null, accessCode: null, identity: null });
       if (reply.t === 'joined') expect(await client.request({ t: 'leave' })).toMatchObject({ t: 'left' });
       return reply as { t: string };
     };
