@@ -72,7 +72,7 @@ const server = await startGatewayServer({
   link, serverId: 'bench', log: () => undefined,
   options: {
     host: '127.0.0.1', port: 0, apiKey: 'bench-api-key-0123456789', signingSecret: 'bench-signing-secret-0123456789', webhookSecret: 'bench-webhook-secret-0123456789',
-    exemptIps: ['127.0.0.1'], trustProxy: false, demoPayments: { decision: 'approve', delayMs: 0 }, limits: { ...DEFAULT_LIMITS },
+    exemptIps: ['127.0.0.1'], trustProxy: 0, demoPayments: { decision: 'approve', delayMs: 0 }, limits: { ...DEFAULT_LIMITS },
   },
 });
 

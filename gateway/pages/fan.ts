@@ -707,6 +707,13 @@ function onError(code: string, message: string, details: Record<string, unknown>
       return;
     case 'ALREADY_JOINED':
       return;
+    case 'RATE_LIMITED':
+      // A join over the door's flood ceiling (a busy shared address) is tried again, not given up.
+      if (!state.joined && typeof details.retryAfterMs === 'number') {
+        clearTimeout(reconnectTimer);
+        reconnectTimer = setTimeout(() => join(), details.retryAfterMs + Math.random() * 1000);
+      }
+      break;
     case 'WRONG_PHASE':
       if (!state.joined) {
         state.connection = 'open';

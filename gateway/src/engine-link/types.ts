@@ -11,6 +11,7 @@
 import type { EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
+import type { DoorFigures } from '../protection/door-budgets.js';
 
 /** One event's queue as published once per tick. */
 export interface QueueState {
@@ -101,6 +102,8 @@ export interface WorkerMetrics {
   rejected: Record<string, number>;
   joinLatency: HistogramSnapshot;
   updateLatency: HistogramSnapshot;
+  /** The door's budgets as this process sees them. */
+  door: DoorFigures;
 }
 
 export interface EventStats extends EventStatus {

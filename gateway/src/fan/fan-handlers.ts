@@ -13,7 +13,7 @@ import { IdentityVerifier, type VerifiedIdentity } from '../identity/verifier.js
 import type { EngineLink, FanHoldCommand, PricedHold, SessionOpened } from '../engine-link/types.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { PaymentProvider } from '../payments/provider.js';
-import type { KeyedRateLimiter } from '../protection/token-bucket.js';
+import { refusalError, type DoorBudgets } from '../protection/door-budgets.js';
 import { isAccountFanId } from '../protocol/account.js';
 import { powSatisfied } from '../protocol/pow.js';
 import { estimateWait, ticketOutlook } from '../protocol/queue-math.js';
@@ -32,8 +32,8 @@ export interface FanHandlerDeps {
   sender: FanSender;
   metrics: GatewayMetrics;
   payments: PaymentProvider;
-  joinLimiter: KeyedRateLimiter;
-  isExempt: (ip: string) => boolean;
+  /** The deployment-wide join ceilings per address and subnet. */
+  door: DoorBudgets;
   log: (message: string) => void;
 }
 
@@ -133,12 +133,10 @@ export class FanHandlers {
   }
 
   private limitJoinRate(ip: string): void {
-    const { joinLimiter, isExempt, metrics } = this.deps;
-    if (isExempt(ip) || joinLimiter.take(ip, Date.now())) return;
-    metrics.reject('joinRateLimited');
-    throw new BreakwaterError('RATE_LIMITED', 'too many joins from this address', {
-      details: { limit: 'joinsPerIp', retryAfterMs: joinLimiter.retryAfterMs(ip) },
-    });
+    const refusal = this.deps.door.admitJoin(ip);
+    if (refusal === undefined) return;
+    this.deps.metrics.reject('joinRateLimited');
+    throw refusalError(refusal);
   }
 
   /**
