@@ -168,7 +168,9 @@ class QueueOrder {
     } else if (readyAt !== undefined) {
       this.ready.set(fanId, { readyAt, seq });
     } else {
-      if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      if (window !== undefined && !window.drawn && arrival >= windowEnds) {
+        this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      }
       const overdue = this.due(at);
       if (overdue.length > 0) this.fail('numberingOrder', `${fanId} numbered on arrival while ${overdue[0]}'s readyAt had come`);
       this.expected.set(fanId, true);
