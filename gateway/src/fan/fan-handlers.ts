@@ -6,7 +6,7 @@
  * fan's connection. Errors are thrown as registry errors; the socket layer
  * turns them into `error` frames.
  */
-import { BreakwaterError, type JoinContext } from '../../../engine/src/index.js';
+import { BreakwaterError, isBreakwaterError, type JoinContext } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';
 import { verifiesIdentities, type IdentitySettings } from '../identity/identity-settings.js';
 import { IdentityVerifier, type VerifiedIdentity } from '../identity/verifier.js';
@@ -50,8 +50,6 @@ interface Joiner {
   fanId: string;
   /** May take an existing place over (a queue token or a verified identity). */
   resume: boolean;
-  /** Already proved its work when it took the place (a queue token). */
-  proven: boolean;
   context: JoinContext;
 }
 
@@ -103,8 +101,7 @@ export class FanHandlers {
     let opened: SessionOpened;
     try {
       joiner = await this.joinerOf(message);
-      if (!joiner.proven) this.checkProofOfWork(eventId, joiner.fanId, message.powChallenge, message.powNonce);
-      opened = await this.deps.link.execute({ op: 'openSession', eventId, fanId: joiner.fanId, resume: joiner.resume, context: joiner.context });
+      opened = await this.openThroughDoor(conn, message, joiner);
     } finally {
       conn.joining = false;
     }
@@ -153,21 +150,21 @@ export class FanHandlers {
     if (verifiesIdentities(identity)) {
       if (message.identity !== null) {
         const verified = await this.verifyIdentity(message.identity, eventId, identity);
-        return { fanId: verified.fanId, resume: true, proven: false, context: joinContext(verified.groups, accessCode) };
+        return { fanId: verified.fanId, resume: true, context: joinContext(verified.groups, accessCode) };
       }
-      if (token !== null && isAccountFanId(fanId)) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, proven: true, context: joinContext(undefined, accessCode) };
+      if (token !== null && isAccountFanId(fanId)) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, context: joinContext(undefined, accessCode) };
       // An account's fan id is never anyone's to type in.
       if (identity.required || isAccountFanId(fanId)) {
         this.deps.metrics.reject('identityRefused');
         throw new BreakwaterError('IDENTITY_REQUIRED', undefined, { details: { loginUrl: identity.loginUrl ?? null } });
       }
     }
-    if (token !== null) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, proven: true, context: joinContext(undefined, accessCode) };
+    if (token !== null) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, context: joinContext(undefined, accessCode) };
     // Reserved everywhere, so an event that starts verifying identities later has nobody squatting on an account's place.
     if (isAccountFanId(fanId)) {
       throw new BreakwaterError('MALFORMED_COMMAND', 'fan ids starting "acct:" or "acct#" are reserved for verified accounts', { details: { field: 'fanId', reason: 'reserved' } });
     }
-    return { fanId, resume: false, proven: false, context: joinContext(undefined, accessCode) };
+    return { fanId, resume: false, context: joinContext(undefined, accessCode) };
   }
 
   private async verifyIdentity(token: string, eventId: string, identity: IdentitySettings): Promise<VerifiedIdentity> {
@@ -195,24 +192,40 @@ export class FanHandlers {
     }
   }
 
-  private checkProofOfWork(eventId: string, fanId: string, challenge: string | null, nonce: string | null): void {
-    const difficulty = this.deps.catalog.settingsOf(eventId).powDifficulty;
-    if (difficulty === 0) return;
-    const now = Date.now();
-    const fresh = () => issuePowChallenge(this.deps.signer, eventId, difficulty, now);
-    if (challenge === null || nonce === null) {
-      this.deps.metrics.reject('powRequired');
-      throw new BreakwaterError('POW_REQUIRED', undefined, { details: { ...fresh() } });
-    }
-    let issuedAt: number;
+  /**
+   * Opens the session, telling the engine's door the client address and the
+   * difficulty of the proof of work verified here (0 when none came, or it
+   * did not verify). The door decides whether that is enough for a new place;
+   * when it asks for more (POW_REQUIRED with its difficulty), the fan gets a
+   * fresh signed challenge at that difficulty, or POW_INVALID when the proof
+   * it sent was wrong. Resuming a place that is still there needs no proof.
+   */
+  private async openThroughDoor(conn: FanConnection, message: JoinMessage, joiner: Joiner): Promise<SessionOpened> {
+    const { eventId } = message;
+    const { fanId, resume } = joiner;
+    const proof = this.verifiedProof(eventId, fanId, message.powChallenge, message.powNonce);
     try {
-      issuedAt = checkPowChallenge(this.deps.signer, challenge, eventId, now);
+      const context = { ...joiner.context, address: conn.ip, powBits: proof.bits };
+      return await this.deps.link.execute({ op: 'openSession', eventId, fanId, resume, context });
     } catch (err) {
-      throw new BreakwaterError('POW_INVALID', undefined, { details: { ...(err as BreakwaterError).details, ...fresh() } });
+      if (!isBreakwaterError(err, 'POW_REQUIRED')) throw err;
+      this.deps.metrics.reject('powRequired');
+      const challenge = issuePowChallenge(this.deps.signer, eventId, Number(err.details.difficulty), Date.now());
+      if (proof.invalid !== undefined) throw new BreakwaterError('POW_INVALID', undefined, { details: { reason: proof.invalid, ...challenge } });
+      throw new BreakwaterError('POW_REQUIRED', undefined, { details: { ...challenge } });
     }
-    // A challenge issued before the organizer raised the difficulty no longer suffices.
-    if (issuedAt < difficulty) throw new BreakwaterError('POW_INVALID', undefined, { details: { reason: 'difficulty', ...fresh() } });
-    if (!powSatisfied(challenge, fanId, nonce, issuedAt)) throw new BreakwaterError('POW_INVALID', undefined, { details: { reason: 'nonce', ...fresh() } });
+  }
+
+  /** The difficulty of the fan's proof of work, or 0 with the reason it does not count. */
+  private verifiedProof(eventId: string, fanId: string, challenge: string | null, nonce: string | null): { bits: number; invalid?: string } {
+    if (challenge === null || nonce === null) return { bits: 0 };
+    let difficulty: number;
+    try {
+      difficulty = checkPowChallenge(this.deps.signer, challenge, eventId, Date.now());
+    } catch (err) {
+      return { bits: 0, invalid: String((err as BreakwaterError).details.reason) };
+    }
+    return powSatisfied(challenge, fanId, nonce, difficulty) ? { bits: difficulty } : { bits: 0, invalid: 'nonce' };
   }
 
   private bind(conn: FanConnection, binding: Binding, opened: SessionOpened): void {
