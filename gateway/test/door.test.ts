@@ -19,7 +19,7 @@ const clients: FanClient[] = [];
 beforeAll(async () => {
   port = await freePort();
   // The per-process limits are another layer (and would refuse these bursts from 127.0.0.1 first).
-  primary = await spawnProduct('gateway/src/main.ts', ['--workers', '2', '--joins-per-ip', '1000', '--max-conns-per-ip', '1000'], { port, apiKey: API_KEY });
+  primary = await spawnProduct('gateway/src/main.ts', ['--workers', '2', '--joins-per-ip', '1000', '--max-conns-per-ip', '1000', '--exempt-ip', '127.0.9.9'], { port, apiKey: API_KEY });
 }, 40_000);
 
 afterAll(async () => {
@@ -115,6 +115,17 @@ describe('the door behind two gateway workers', () => {
     expect((await other.join('door-slow', 'neighbour')).number).toBe(13);
     expect((await slow.next('numbered', 10_000)).number).toBe(14);
     expect(Date.now() - started).toBeGreaterThan(3_000);
+  }, 30_000);
+
+  it('gives an exempt address (a load test, a probe) no budget at the door either', async () => {
+    await createEvent('door-exempt', { startWindowMs: 0, joinsPerAddressPerMin: 2, joinsPerSubnetPerMin: 0, slowLaneMaxDelayMs: 60_000 });
+    const numbers: number[] = [];
+    for (let i = 1; i <= 6; i++) numbers.push((await (await fan('127.0.9.9')).join('door-exempt', `exempt${i}`)).number);
+    expect(numbers).toEqual([1, 2, 3, 4, 5, 6]);
+    // The same burst from an address that is not exempt goes to the slow lane after its budget.
+    expect((await (await fan('127.0.9.10')).join('door-exempt', 'plain1')).number).toBe(7);
+    expect((await (await fan('127.0.9.10')).join('door-exempt', 'plain2')).number).toBe(8);
+    expect(await (await fan('127.0.9.10')).join('door-exempt', 'plain3')).toMatchObject({ number: 0, status: 'preQueue' });
   }, 30_000);
 
   it('lets a present place resume with its queue token alone, but a place left must do the proof of work again', async () => {

@@ -205,7 +205,9 @@ export class FanHandlers {
     const { fanId, resume } = joiner;
     const proof = this.verifiedProof(eventId, fanId, message.powChallenge, message.powNonce);
     try {
-      const context = { ...joiner.context, address: conn.ip, powBits: proof.bits };
+      // An exempt address has no budget at the engine's door either (it still proves its work).
+      const address = this.deps.door.isExempt(conn.ip) ? undefined : conn.ip;
+      const context = { ...joiner.context, address, powBits: proof.bits };
       return await this.deps.link.execute({ op: 'openSession', eventId, fanId, resume, context });
     } catch (err) {
       if (!isBreakwaterError(err, 'POW_REQUIRED')) throw err;

@@ -122,6 +122,11 @@ export class DoorBudgets {
     this.unsubscribe = undefined;
   }
 
+  /** An exempt address (a load balancer's probe, a load test's own process) is neither counted nor refused anywhere. */
+  isExempt(ip: string): boolean {
+    return this.options.isExempt(ip);
+  }
+
   /** May a connection from `ip` open now? Counted only once it opens (`opened`). */
   admitConnection(ip: string): Refusal | undefined {
     if (this.options.isExempt(ip)) return undefined;
