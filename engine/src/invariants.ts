@@ -8,6 +8,8 @@ export type Invariant =
   | 'seatHeldTwice'
   | 'tierOversold'
   | 'perFanLimit'
+  | 'codeUses'
+  | 'codeTicketCap'
   | 'holdEndedTwice'
   | 'holdUnresolved'
   | 'admissionOrder'
@@ -47,6 +49,10 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   const preQueue: Array<string | undefined> = [];
   const preQueueIndex = new Map<string, number>();
   let started = false;
+  // Access codes: each code's uses and cap, the accounts bound to it, and the tickets its fans' holds take.
+  const codes = new Map<string, { uses: number; ticketCap: number; accounts: Set<string>; tickets: number }>();
+  const codeOfFan = new Map<string, string>();
+  const codeOfHold = new Map<string, string>();
 
   const seatsOf = (a: Allocation) => a.seatIds ?? [];
   for (const entry of journal) {
@@ -57,7 +63,25 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
           if (taken > capacityOf(tierId)) fail('tierOversold', `tier ${tierId}: capacity cut to ${capacityOf(tierId)} below ${taken} held or sold`);
         }
         break;
+      case 'codesAdded':
+        for (const code of entry.codes) {
+          if (codes.has(code)) fail('journalMalformed', `access code ${code} added twice`);
+          codes.set(code, { uses: entry.uses, ticketCap: entry.ticketCap, accounts: new Set(), tickets: 0 });
+        }
+        break;
+      case 'codeRedeemed': {
+        const code = codes.get(entry.code);
+        if (code === undefined) {
+          fail('journalMalformed', `${entry.fanId} redeemed unknown access code ${entry.code}`);
+          break;
+        }
+        code.accounts.add(entry.fanId);
+        codeOfFan.set(entry.fanId, entry.code);
+        if (code.accounts.size > code.uses) fail('codeUses', `access code ${entry.code} bound to ${code.accounts.size} accounts, ${code.uses} uses`);
+        break;
+      }
       case 'joined':
+        codeOfFan.delete(entry.fanId);
         if (started) expectedOrder.set(entry.fanId, true);
         else preQueueIndex.set(entry.fanId, preQueue.push(entry.fanId) - 1);
         break;
@@ -97,6 +121,13 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         const tickets = (ticketsOfFan.get(entry.fanId) ?? 0) + entry.allocation.quantity;
         ticketsOfFan.set(entry.fanId, tickets);
         if (tickets > config.maxTicketsPerFan) fail('perFanLimit', `${entry.fanId} has ${tickets} tickets, limit ${config.maxTicketsPerFan}`);
+        const codeId = codeOfFan.get(entry.fanId);
+        const code = codeId === undefined ? undefined : codes.get(codeId);
+        if (code !== undefined) {
+          codeOfHold.set(entry.holdId, codeId!);
+          code.tickets += entry.allocation.quantity;
+          if (code.tickets > code.ticketCap) fail('codeTicketCap', `access code ${codeId}: ${code.tickets} tickets, cap ${code.ticketCap}`);
+        }
         break;
       }
       case 'purchased':
@@ -117,6 +148,8 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
           ticketsOfFan.set(hold.fanId, ticketsOfFan.get(hold.fanId)! - hold.allocation.quantity);
           const tierId = hold.allocation.tierId;
           if (tierId !== undefined) takenByTier.set(tierId, takenByTier.get(tierId)! - hold.allocation.quantity);
+          const codeId = codeOfHold.get(entry.holdId);
+          if (codeId !== undefined) codes.get(codeId)!.tickets -= hold.allocation.quantity;
         }
         break;
       }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, MINUTE, type EventConfig } from '../src/config/types.js';
-import { validateConfigUpdate, validateEventConfig, type ConfigIssue } from '../src/config/validate.js';
+import { defaultPhases, validateConfigUpdate, validateEventConfig, type ConfigIssue } from '../src/config/validate.js';
 import { BreakwaterError, isBreakwaterError } from '../src/errors.js';
 
 const T0 = Date.UTC(2030, 5, 1, 9);
@@ -98,13 +98,14 @@ describe('validateEventConfig: valid configurations', () => {
       admission: { mode: 'auto' },
       presenceGraceMs: CONFIG_DEFAULTS.presenceGraceMs,
       grantTtlMs: CONFIG_DEFAULTS.grantTtlMs,
+      phases: defaultPhases(minimalConfig().preQueueOpensAt, minimalConfig().onSaleAt),
     });
     expect(config.admission).not.toBe(CONFIG_DEFAULTS.admission);
   });
 
   it('accepts reserved seating and keeps every field as given', () => {
     const input = reservedConfig();
-    expect(validateEventConfig(input)).toEqual(input);
+    expect(validateEventConfig(input)).toEqual({ ...input, phases: defaultPhases(input.preQueueOpensAt, input.onSaleAt) });
   });
 
   it('accepts seats only, with no tiers', () => {

@@ -1,3 +1,6 @@
+import { CodeBook } from '../access/code-book.js';
+import { generateCodes, parseCodesCsv, type GenerateCodes } from '../access/code-input.js';
+import { checkAccess } from '../access/phases.js';
 import type { Clock } from '../clock.js';
 import type { EventConfig } from '../config/types.js';
 import type { JoinContext } from '../commands.js';
@@ -42,6 +45,8 @@ export class SaleEvent {
   /** Per admitted fan: open grant, holds, first results of keyed commands. */
   readonly accounts = new FanAccounts();
   private readonly grants = new GrantBook();
+  /** Access codes for coded presale phases, and which fans and holds count against each. */
+  readonly codes = new CodeBook();
   private seed: string | undefined;
   private commitment: string | undefined;
   private seedRevealed = false;
@@ -112,11 +117,17 @@ export class SaleEvent {
     const room = this.room;
     let slot = room.slotOfFan(fanId);
     const present = slot >= 0 && room.isPresentAt(slot);
-    if (!present) this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
+    let code: string | undefined;
+    if (!present) {
+      this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
+      // Only a new place is checked: a fan in line from an earlier phase keeps the place.
+      code = checkAccess(this.config.phases, now, fanId, context, this.codes);
+    }
     this.advancePhase(now);
     if (!present) {
       this.record({ type: 'joined', at: now, fanId });
       slot = room.joinedCount - 1;
+      if (code !== undefined) this.record({ type: 'codeRedeemed', at: now, fanId, code });
     }
     return this.joinResult(fanId, room.numberAt(slot), room.statusAt(slot));
   }
@@ -153,6 +164,7 @@ export class SaleEvent {
         details: { limit: this.config.maxTicketsPerFan, current, requested: quantity },
       });
     }
+    this.codes.requireTicketRoom(fanId, quantity);
     const allocation = this.inventory.allocate(request);
     this.advancePhase(this.now());
     const at = this.now();
@@ -256,9 +268,29 @@ export class SaleEvent {
     this.transitionOrThrow({ type: 'CLOSE' }, { type: 'closed', at: this.now() });
   }
 
+  /** Draws new access codes with the event's random source; returns them (the only time they are all shown at once). */
+  generateCodes(request: GenerateCodes): { added: number; codes: string[] } {
+    this.requireOpenForCodes();
+    const batch = generateCodes(request, this.config.phases, this.codes, this.deps.randomBytes);
+    this.record({ type: 'codesAdded', at: this.now(), ...batch });
+    return { added: batch.codes.length, codes: batch.codes };
+  }
+
+  /** Adds the codes of a CSV upload: all of them, or none when a line is wrong. */
+  uploadCodes(csv: string): { added: number } {
+    this.requireOpenForCodes();
+    const batches = parseCodesCsv(csv, this.config.phases, this.codes);
+    for (const batch of batches) this.record({ type: 'codesAdded', at: this.now(), ...batch });
+    return { added: batches.reduce((sum, batch) => sum + batch.codes.length, 0) };
+  }
+
+  private requireOpenForCodes(): void {
+    this.requirePhase('add access codes', this.phaseAt(this.now()), 'draft', 'scheduled', 'preQueue', 'onSale', 'paused', 'soldOut');
+  }
+
   /** Retunes the sale: the new configuration must already be validated as a whole. */
   updateConfig(next: EventConfig): void {
-    checkConfigChange(this.config, next, this.phase, this.inventory);
+    checkConfigChange(this.config, next, this.phase, this.inventory, this.now());
     this.record({ type: 'configUpdated', at: this.now(), config: next });
     this.afterInventoryChange();
     this.tick();
@@ -403,6 +435,13 @@ export class SaleEvent {
         break;
       case 'joined':
         this.room.join(entry.fanId, this.phase !== 'preQueue');
+        this.codes.joined(entry.fanId);
+        break;
+      case 'codesAdded':
+        this.codes.add(entry);
+        break;
+      case 'codeRedeemed':
+        this.codes.redeem(entry.code, entry.fanId);
         break;
       case 'left':
         this.revokeGrant(entry.fanId);
@@ -456,6 +495,7 @@ export class SaleEvent {
         const hold = this.holds.get(entry.holdId)!;
         this.holds.end(hold, entry.type, entry.at);
         this.inventory.release(hold.allocation);
+        this.codes.freed(hold.id, hold.allocation.quantity);
         if (entry.type === 'released') hold.account.remember(entry.key, `release:${hold.id}`, holdView(hold));
         break;
       }
@@ -482,6 +522,7 @@ export class SaleEvent {
     };
     this.holds.add(hold);
     this.inventory.hold(entry.allocation);
+    this.codes.held(hold.id, entry.fanId, entry.allocation.quantity);
     account.remember(entry.key, entry.fingerprint, holdView(hold));
   }
 

@@ -1,3 +1,4 @@
+import type { CodeBatch } from '../access/code-book.js';
 import type { EventConfig } from '../config/types.js';
 
 /** What a hold covers: a quantity of one tier, or named seats. */
@@ -26,6 +27,10 @@ export type JournalEntry =
   | { type: 'closed'; at: number }
   | { type: 'joined'; at: number; fanId: string }
   | { type: 'left'; at: number; fanId: string; reason: 'left' | 'presenceLost' }
+  /** Access codes the organizer generated or uploaded (one entry per shared uses, cap and phase). */
+  | ({ type: 'codesAdded'; at: number } & CodeBatch)
+  /** The fan's new place (the `joined` just before) was taken with this code: binds the account to it if it is not yet. */
+  | { type: 'codeRedeemed'; at: number; fanId: string; code: string }
   | { type: 'presence'; at: number; fanId: string; connected: boolean }
   | { type: 'admitted'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }
   | { type: 'grantExpired'; at: number; fanId: string; grantId: string }
