@@ -34,8 +34,8 @@ export type Command =
 export type CommandType = Command['type'];
 
 const MAX_ID = 128;
-/** An upload of codes: about 100,000 lines. */
-export const MAX_CODES_CSV_BYTES = 4 * 1024 * 1024;
+/** An upload of codes (about 45,000 lines): the command fits one NATS message (1 MB) in cluster mode. */
+export const MAX_CODES_CSV_BYTES = 1_000_000;
 const MAX_SEATS_PER_REQUEST = 100;
 
 type Field = 'eventId' | 'fanId' | 'grantId' | 'holdId' | 'paymentId' | 'key';

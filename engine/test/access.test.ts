@@ -221,7 +221,7 @@ describe('codes from the organizer', () => {
 
   it.each([
     [{ count: 0, uses: 1, ticketCap: 1 }, 'count'],
-    [{ count: 100_001, uses: 1, ticketCap: 1 }, 'count'],
+    [{ count: 50_001, uses: 1, ticketCap: 1 }, 'count'],
     [{ count: 1, uses: 1.5, ticketCap: 1 }, 'uses'],
     [{ count: 1, uses: 1, ticketCap: 0 }, 'ticketCap'],
     [{ count: 1, uses: 1, ticketCap: 1, phaseId: 'public' }, 'phaseId'],

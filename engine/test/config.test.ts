@@ -98,14 +98,14 @@ describe('validateEventConfig: valid configurations', () => {
       admission: { mode: 'auto' },
       presenceGraceMs: CONFIG_DEFAULTS.presenceGraceMs,
       grantTtlMs: CONFIG_DEFAULTS.grantTtlMs,
-      phases: defaultPhases(minimalConfig().preQueueOpensAt, minimalConfig().onSaleAt),
+      phases: defaultPhases(minimalConfig().preQueueOpensAt as number, minimalConfig().onSaleAt as number),
     });
     expect(config.admission).not.toBe(CONFIG_DEFAULTS.admission);
   });
 
   it('accepts reserved seating and keeps every field as given', () => {
     const input = reservedConfig();
-    expect(validateEventConfig(input)).toEqual({ ...input, phases: defaultPhases(input.preQueueOpensAt, input.onSaleAt) });
+    expect(validateEventConfig(input)).toEqual({ ...input, phases: defaultPhases(input.preQueueOpensAt as number, input.onSaleAt as number) });
   });
 
   it('accepts seats only, with no tiers', () => {

@@ -1,8 +1,8 @@
 import { CodeBook } from '../access/code-book.js';
 import { generateCodes, parseCodesCsv, type GenerateCodes } from '../access/code-input.js';
-import { checkAccess } from '../access/phases.js';
+import { checkAccess, phaseIndexAt } from '../access/phases.js';
 import type { Clock } from '../clock.js';
-import type { EventConfig } from '../config/types.js';
+import type { EventConfig, SalePhase } from '../config/types.js';
 import type { JoinContext } from '../commands.js';
 import { BreakwaterError } from '../errors.js';
 import { commitmentOf, newSeed } from '../fairness/shuffle.js';
@@ -620,6 +620,11 @@ export class SaleEvent {
       nowServing: this.room.nowServing,
       grant: grant === undefined ? undefined : grantView(grant),
     };
+  }
+
+  /** The sale phase a join now is for (whose access rule a new place must pass); undefined before the first opens. */
+  salePhaseNow(): SalePhase | undefined {
+    return this.config.phases[phaseIndexAt(this.config.phases, this.now())];
   }
 
   /** A fan's own view: place, admission and holds. */

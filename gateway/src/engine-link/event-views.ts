@@ -89,6 +89,8 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings): PublicEv
     maxTicketsPerFan: config.maxTicketsPerFan,
     paymentWindowMs: config.paymentWindowMs,
     holdExtensionMs: config.holdExtensionMs,
+    phases: config.phases.map(({ id, name, preQueueOpensAt, onSaleAt, access }) => ({ id, name, preQueueOpensAt, onSaleAt, access: access.kind })),
+    currentPhaseId: sale.salePhaseNow()?.id ?? null,
     currency: settings.currency,
     powDifficulty: settings.powDifficulty,
     tiers: sale.inventory.tiers.counts().map(({ id, name, price, capacity, free }) => ({ id, name, price, capacity, free })),
