@@ -50,7 +50,7 @@ describe('phases in the event configuration', () => {
     expect(details.config.phases.map((p: { id: string }) => p.id)).toEqual(['fanclub', 'amex', 'public']);
     expect(details.config.onSaleAt).toBe(details.config.phases[0].onSaleAt);
 
-    const info = await (await fetch(`${gw.httpUrl}/api/public/events/${eventId}`)).json();
+    const info = (await (await fetch(`${gw.httpUrl}/api/public/events/${eventId}`)).json()) as { currentPhaseId: string; phases: unknown[] };
     expect(info.currentPhaseId).toBe('fanclub');
     expect(info.phases).toEqual(details.config.phases.map((p: { id: string; name: string; preQueueOpensAt: number; onSaleAt: number; access: { kind: string } }) => ({
       id: p.id, name: p.name, preQueueOpensAt: p.preQueueOpensAt, onSaleAt: p.onSaleAt, access: p.access.kind,
