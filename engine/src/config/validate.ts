@@ -1,6 +1,6 @@
 import { BreakwaterError } from '../errors.js';
-import { CONFIG_DEFAULTS, MINUTE, seatId } from './types.js';
-import type { AdmissionPolicy, EventConfig, InventoryConfig, PhaseAccess, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig } from './types.js';
+import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId } from './types.js';
+import type { AdmissionPolicy, DoorConfig, EventConfig, InventoryConfig, PhaseAccess, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig } from './types.js';
 
 /** One problem in an organizer's configuration; `field` is a path like "inventory.sections[2].rows[0].seats[3].rank". */
 export interface ConfigIssue { field: string; reason: string }
@@ -294,9 +294,33 @@ function withPhaseTimes(input: unknown): unknown {
   return filled;
 }
 
+// ---- The door ----
+
+const doorSetting = (key: keyof DoorConfig, min: number, max: number): Check<number> => optional(integer(min, max), () => DOOR_DEFAULTS[key]);
+
+function doorRules(c: Checker, door: Draft<DoorConfig>, field: string): void {
+  const { powFloor, powCeiling } = door;
+  if (powFloor !== undefined && powCeiling !== undefined && powCeiling < powFloor) {
+    c.fail(at(field, 'powCeiling'), `must be at least powFloor (${powFloor})`);
+  }
+}
+
+/** A partial door: every field left out takes its default. */
+const door = withRules(
+  shape<DoorConfig>({
+    startWindowMs: doorSetting('startWindowMs', 0, 10 * MINUTE),
+    joinsPerAddressPerMin: doorSetting('joinsPerAddressPerMin', 0, 1_000_000),
+    joinsPerSubnetPerMin: doorSetting('joinsPerSubnetPerMin', 0, 1_000_000),
+    slowLaneMaxDelayMs: doorSetting('slowLaneMaxDelayMs', 0, DAY),
+    powFloor: doorSetting('powFloor', 0, MAX_POW_DIFFICULTY),
+    powCeiling: doorSetting('powCeiling', 0, MAX_POW_DIFFICULTY),
+  }),
+  doorRules,
+);
+
 // ---- The whole configuration ----
 
-const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission'>, min: number, max: number): Check<number> =>
+const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door'>, min: number, max: number): Check<number> =>
   optional(integer(min, max), () => CONFIG_DEFAULTS[key]);
 
 function timeRules(c: Checker, config: Draft<EventConfig>, _field: string, raw: Obj): void {
@@ -334,6 +358,7 @@ const eventConfig = withRules(
     admission: optional(admission, () => ({ ...CONFIG_DEFAULTS.admission })),
     presenceGraceMs: setting('presenceGraceMs', 1_000, DAY),
     grantTtlMs: setting('grantTtlMs', 5_000, DAY),
+    door: optional(door, () => ({ ...DOOR_DEFAULTS })),
   }),
   timeRules,
 );
@@ -370,7 +395,8 @@ function mergePhases(current: EventConfig, changes: Obj): Obj {
 /**
  * Validates a partial update of a live sale against the current config and returns the new whole config.
  * Top-level fields in `patch` replace the current ones (`inventory`, `admission` and `phases` are replaced
- * as a whole, not merged); an `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
+ * as a whole, not merged; `door` is merged field by field, as a new config's door is with the defaults); an
+ * `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
  */
 export function validateConfigUpdate(current: EventConfig, patch: unknown): EventConfig {
   const c = new Checker();
@@ -380,7 +406,10 @@ export function validateConfigUpdate(current: EventConfig, patch: unknown): Even
   }
   const changes = Object.fromEntries(Object.entries(patch as Obj).filter(([, value]) => value !== undefined));
   if (Object.hasOwn(changes, 'id') && changes.id !== current.id) c.fail('id', 'cannot be changed on an existing event');
-  const config = eventConfig(c, withPhaseTimes(mergePhases(current, changes)), '');
+  const merged = mergePhases(current, changes);
+  const doorPatch = get(patch as Obj, 'door');
+  if (isObject(doorPatch)) merged.door = { ...current.door, ...doorPatch };
+  const config = eventConfig(c, withPhaseTimes(merged), '');
   c.throwIfAny('Invalid configuration update');
   return config as EventConfig;
 }
