@@ -164,6 +164,27 @@ const PRE_QUEUE = 'preQueue';
 const START_WINDOW = 'startWindow';
 
 /**
+ * A later sale phase's draw a place arriving at `arrival` belongs to: the
+ * latest phase opened by then, if not the first; its pre-queue
+ * (`phase:<id>`) before its start, its start window (`phase:<id>:window`) after.
+ */
+function laterPhaseDraw(config: EventConfig, arrival: number): string | undefined {
+  const opened = config.phases.filter((phase) => phase.preQueueOpensAt <= arrival);
+  const phase = opened.at(-1);
+  if (opened.length < 2 || phase === undefined) return undefined;
+  if (arrival < phase.onSaleAt) return `phase:${phase.id}`;
+  return arrival < phase.onSaleAt + config.door.startWindowMs ? `phase:${phase.id}:window` : undefined;
+}
+
+/** When a sealed draw may run: the start window's, or a later phase's pre-queue or window. */
+function drawDueAt(config: EventConfig, draw: string): number {
+  if (draw === START_WINDOW) return config.onSaleAt + config.door.startWindowMs;
+  const phase = config.phases.find((p) => draw === `phase:${p.id}` || draw === `phase:${p.id}:window`);
+  if (phase === undefined) return Infinity;
+  return draw.endsWith(':window') ? phase.onSaleAt + config.door.startWindowMs : phase.onSaleAt;
+}
+
+/**
  * The order places must be admitted in, rebuilt from the rules rather than
  * from the engine: a place arriving (effectively, at readyAt ?? at) before
  * the on-sale time waits for the pre-queue draw, one arriving in the start
@@ -190,7 +211,10 @@ class QueueOrder {
     const window = this.sealed.get(START_WINDOW);
     const windowEnds = config.onSaleAt + config.door.startWindowMs;
     let draw: string | undefined;
-    if (!this.started && arrival < config.onSaleAt) draw = PRE_QUEUE;
+    const phaseDraw = laterPhaseDraw(config, arrival);
+    const phaseSealed = phaseDraw === undefined ? undefined : this.sealed.get(phaseDraw);
+    if (phaseSealed !== undefined && !phaseSealed.drawn) draw = phaseDraw;
+    else if (!this.started && arrival < config.onSaleAt) draw = PRE_QUEUE;
     else if (window !== undefined && !window.drawn && arrival < windowEnds) draw = START_WINDOW;
     if (entry.draw !== draw) this.fail('numberingOrder', `${fanId} joined for draw ${String(entry.draw)}, the rules say ${String(draw)}`);
     const seq = ++this.seq;
@@ -202,6 +226,9 @@ class QueueOrder {
       this.ready.set(fanId, { readyAt, seq });
     } else {
       if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      for (const [name, sealed] of this.sealed) {
+        if (name !== START_WINDOW && !sealed.drawn && drawDueAt(config, name) <= at) this.fail('numberingOrder', `${fanId} numbered on arrival before the due draw ${name} ran`);
+      }
       const overdue = this.due(at);
       if (overdue.length > 0) this.fail('numberingOrder', `${fanId} numbered on arrival while ${overdue[0]}'s readyAt had come`);
       this.expected.set(fanId, true);
@@ -231,6 +258,8 @@ class QueueOrder {
     if (sealed.seed !== entry.seed) this.fail('numberingOrder', `draw ${entry.draw} ran with another seed than it sealed`);
     if (entry.draw === START_WINDOW && entry.at < config.onSaleAt + config.door.startWindowMs) {
       this.fail('numberingOrder', 'the start-window draw ran before the window closed');
+    } else if (entry.at < drawDueAt(config, entry.draw)) {
+      this.fail('numberingOrder', `draw ${entry.draw} ran before its instant`);
     }
     sealed.drawn = true;
     this.draw(entry.draw, entry.seed, entry.count);

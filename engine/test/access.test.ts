@@ -269,7 +269,88 @@ describe('codes from the organizer', () => {
   });
 });
 
-/** A presale from codes to purchases, one small step at a time. */
+describe('the draws of later phases', () => {
+  const WINDOW = 30 * SECOND;
+  const CARD_OPENS = ON_SALE_AT + 10 * MINUTE;
+  const CARD_STARTS = CARD_OPENS + 5 * MINUTE;
+  /** An open first phase, then an open second phase with a 5-minute pre-queue; a 30 s start window. */
+  function twoPhases(): Driver {
+    const phases: SalePhase[] = [
+      { id: 'first', name: 'First sale', preQueueOpensAt: PRE_QUEUE_AT, onSaleAt: ON_SALE_AT, access: { kind: 'open' } },
+      { id: 'second', name: 'Second sale', preQueueOpensAt: CARD_OPENS, onSaleAt: CARD_STARTS, access: { kind: 'open' } },
+    ];
+    return new Driver(gaConfig({ phases, quantity: 200, door: { startWindowMs: WINDOW }, admission: { mode: 'rate', fansPerMinute: 1 } }), { randomBytes: countingBytes() });
+  }
+  const drawOf = (d: Driver, name: string) => d.status().draws.find((draw) => draw.draw === name);
+
+  it('a later phase\'s pre-queue is sealed when it opens, drawn at its start and numbered after everyone before', () => {
+    const d = twoPhases().at(PRE_QUEUE_AT);
+    d.joinMany(3, 'early');
+    d.at(ON_SALE_AT + MINUTE);
+    d.joinMany(2, 'late');
+    expect(drawOf(d, 'phase:second')).toBeUndefined();
+
+    d.at(CARD_OPENS);
+    const sealed = d.journal.find((e) => e.type === 'drawSealed' && e.draw === 'phase:second');
+    expect(sealed).toMatchObject({ at: CARD_OPENS });
+    expect(drawOf(d, 'phase:second')).toMatchObject({ seed: undefined, drawsAt: CARD_STARTS, pending: 0 });
+    const joined = d.joinMany(20, 'second');
+    for (const fanId of joined) expect(d.fanView(fanId)).toMatchObject({ number: 0, status: 'preQueue', numberedAt: CARD_STARTS });
+    // A fan in line from the first phase keeps the number.
+    expect(d.join('late1')).toMatchObject({ number: 4 });
+
+    d.at(CARD_STARTS);
+    const drawn = d.journal.find((e) => e.type === 'drawn' && e.draw === 'phase:second');
+    expect(drawn).toMatchObject({ at: CARD_STARTS, count: 20, seed: sealed?.type === 'drawSealed' ? sealed.seed : 'no seal' });
+    const numbers = joined.map((fanId) => d.fanView(fanId).number);
+    expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 6 + i));
+    expect(numbers).not.toEqual([...numbers].sort((a, b) => a - b));
+    expect(drawOf(d, 'phase:second')).toMatchObject({ numbered: 20, pending: 0, seed: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('arrivals in a later phase\'s start window are drawn together when it closes, before anyone arriving after', () => {
+    const d = twoPhases().at(CARD_OPENS);
+    d.join('pre');
+    d.at(CARD_STARTS + SECOND);
+    const inWindow = d.joinMany(10, 'window');
+    for (const fanId of inWindow) expect(d.fanView(fanId)).toMatchObject({ number: 0, numberedAt: CARD_STARTS + WINDOW });
+    d.at(CARD_STARTS + WINDOW);
+    expect(d.join('after').number).toBe(12);
+    expect(inWindow.map((fanId) => d.fanView(fanId).number).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => 2 + i));
+    expect(d.journal.filter((e) => e.type === 'drawn').map((e) => e.type === 'drawn' && [e.draw, e.count])).toEqual([
+      ['startWindow', 0], ['phase:second', 1], ['phase:second:window', 10],
+    ]);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('a later phase must open after the previous phase\'s start window closes', () => {
+    const phases = [
+      { id: 'first', name: 'First', preQueueOpensAt: PRE_QUEUE_AT, onSaleAt: ON_SALE_AT, access: { kind: 'open' } },
+      { id: 'second', name: 'Second', preQueueOpensAt: ON_SALE_AT + 10 * SECOND, onSaleAt: ON_SALE_AT + MINUTE, access: { kind: 'open' } },
+    ];
+    expect(issuesOf(() => validateEventConfig({ ...gaConfig({ door: { startWindowMs: WINDOW } }), phases }))).toEqual([
+      { field: 'phases[1].preQueueOpensAt', reason: `must be at or after the previous phase's start window closes (its onSaleAt + door.startWindowMs = ${ON_SALE_AT + WINDOW})` },
+    ]);
+  });
+
+  it('the oracle refuses a later phase\'s join numbered outside its draw', () => {
+    const d = twoPhases().at(CARD_OPENS);
+    d.join('pre');
+    const forged = d.journal.map((e) => (e.type === 'joined' && e.fanId === 'pre' ? { type: 'joined' as const, at: e.at, fanId: e.fanId } : e));
+    expect(checkInvariants(forged)).toContainEqual({ invariant: 'numberingOrder', message: 'pre joined for draw undefined, the rules say phase:second' });
+  });
+});
+
+/** A presale from codes to purchases, one small step at a time; the coded presale has its own pre-queue and start window. */
+const RESTORE_WINDOW = 30 * SECOND;
+const AMEX_OPENS = CODES_AT - 5 * MINUTE;
+function restoreConfig(): EventConfigInput {
+  const phases = presalePhases();
+  phases[1] = { ...phases[1]!, preQueueOpensAt: AMEX_OPENS };
+  return presaleConfig({ phases, door: { startWindowMs: RESTORE_WINDOW } });
+}
+
 const steps: Array<[label: string, run: (d: Driver) => void]> = [
   ['the organizer uploads and generates codes', (d) => {
     upload(d, 'TEAM-1,2,3,amex\nSOLO-1,1,2');
@@ -280,15 +361,18 @@ const steps: Array<[label: string, run: (d: Driver) => void]> = [
     join(d, 'm1', { groups: ['fanclub'] });
     join(d, 'm2', { groups: ['vip'] });
   }],
-  ['the sale starts; the coded presale opens and two fans join with one code', (d) => {
+  ['the sale starts; the coded presale opens its pre-queue and two fans join it with one code', (d) => {
     d.startSale();
-    d.at(CODES_AT);
+    d.at(AMEX_OPENS);
     join(d, 'a', { accessCode: 'TEAM-1' });
     join(d, 'b', { accessCode: 'team1' });
+  }],
+  ['the coded presale starts: its pre-queue is drawn; c arrives in its start window', (d) => {
+    d.at(CODES_AT + SECOND);
     join(d, 'c', { accessCode: 'SOLO-1' });
   }],
-  ['a buys 2; b may hold only 1 more', (d) => {
-    d.advance(SECOND);
+  ['the window closes; a buys 2; b may hold only 1 more', (d) => {
+    d.at(CODES_AT + RESTORE_WINDOW + SECOND);
     d.buy('a', 2);
     d.holdTickets('b', 1);
   }],
@@ -299,9 +383,11 @@ const steps: Array<[label: string, run: (d: Driver) => void]> = [
   ['b releases: the code has room again', (d) => {
     d.release('b', d.fanView('b').holds[0]!.holdId);
   }],
-  ['the public sale: anyone joins', (d) => {
+  ['the public sale: anyone joins, in its start window and after', (d) => {
     d.at(PUBLIC_AT);
     join(d, 'p1');
+    d.at(PUBLIC_AT + RESTORE_WINDOW);
+    join(d, 'p2');
   }],
 ];
 
@@ -311,12 +397,15 @@ function run(d: Driver, from = 0, to = steps.length): Driver {
 }
 
 /** The engine's usual deterministic source: a restored copy draws what the original draws (at most 8 distinct codes). */
-const repeatable = () => new Driver(presaleConfig());
+const repeatable = () => new Driver(restoreConfig());
 
 describe('restoring a presale from the journal', () => {
   it('the whole presale keeps every invariant', () => {
     const d = run(repeatable());
     expect(checkInvariants(d.journal)).toEqual([]);
+    expect(d.journal.filter((e) => e.type === 'drawn').map((e) => e.type === 'drawn' && [e.draw, e.count])).toEqual([
+      ['startWindow', 0], ['phase:amex', 2], ['phase:amex:window', 1], ['phase:public:window', 1],
+    ]);
     expect(codes(d).slice(0, 2)).toEqual([
       { code: 'TEAM1', phaseId: 'amex', uses: 2, ticketCap: 3, accounts: ['a', 'b'], ticketsUsed: 2 },
       { code: 'SOLO1', phaseId: null, uses: 1, ticketCap: 2, accounts: ['c'], ticketsUsed: 0 },

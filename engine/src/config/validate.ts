@@ -337,6 +337,15 @@ function timeRules(c: Checker, config: Draft<EventConfig>, _field: string, raw: 
     c.fail('preQueueOpensAt', 'must be the first phase\'s preQueueOpensAt (or be left out)');
   }
   if (first?.onSaleAt !== undefined && onSale !== undefined && first.onSaleAt !== onSale) c.fail('onSaleAt', 'must be the first phase\'s onSaleAt (or be left out)');
+  // Each phase's start window closes before the next phase opens: a place is never both.
+  const window = config.door?.startWindowMs ?? 0;
+  list.forEach((phase, i) => {
+    const previous = list[i - 1]?.onSaleAt;
+    if (window === 0 || previous === undefined || phase?.preQueueOpensAt === undefined) return;
+    if (phase.preQueueOpensAt >= previous && phase.preQueueOpensAt < previous + window) {
+      c.fail(`phases[${i}].preQueueOpensAt`, `must be at or after the previous phase's start window closes (its onSaleAt + door.startWindowMs = ${previous + window})`);
+    }
+  });
   const lastStart = list[list.length - 1]?.onSaleAt;
   // Past the first phase's start only: closing before that is reported above.
   if (lastStart !== undefined && closes !== undefined && onSale !== undefined && closes > onSale && lastStart >= closes) c.fail('closesAt', 'must be after the last phase\'s onSaleAt');

@@ -1,5 +1,6 @@
 import { CodeBook } from '../access/code-book.js';
 import { generateCodes, parseCodesCsv, type GenerateCodes } from '../access/code-input.js';
+import { drawsOfPhase, phaseDrawDueAt, phaseDrawFor } from '../access/phase-draws.js';
 import { checkAccess, phaseIndexAt } from '../access/phases.js';
 import type { Clock } from '../clock.js';
 import type { EventConfig, SalePhase } from '../config/types.js';
@@ -64,6 +65,8 @@ export class SaleEvent {
   private seedRevealed = false;
   /** Draws sealed so far (besides the pre-queue's), in the order they were sealed. */
   private readonly draws = new Map<string, DrawState>();
+  /** When the next phase after the first opens and seals its draws (Infinity: none left). */
+  private phaseDrawsDueAt = Infinity;
   readonly door = new Door();
   private slowLaneJoins = 0;
   private readonly rate = new TokenBucket();
@@ -82,6 +85,7 @@ export class SaleEvent {
     this.config = config;
     this.inventory = new Inventory(config.inventory);
     this.actor = startSaleActor({ preQueueOpensAt: config.preQueueOpensAt, onSaleAt: config.onSaleAt });
+    this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
   }
 
   /** A new event in draft, from an already validated configuration. */
@@ -180,6 +184,10 @@ export class SaleEvent {
    * the window closes, otherwise at its arrival (now, or its `readyAt`).
    */
   private numberingOf(now: number, arrival: number): Numbering {
+    // A later phase's pre-queue or start window, once sealed (a slow-lane arrival in a phase not open yet is not).
+    const phaseDraw = phaseDrawFor(this.config.phases, arrival, this.config.door.startWindowMs);
+    const state = phaseDraw === undefined ? undefined : this.draws.get(phaseDraw);
+    if (state !== undefined && state.drawnAt === undefined) return { draw: phaseDraw! };
     if (this.phase === 'preQueue' && arrival < this.config.onSaleAt) return { draw: PRE_QUEUE_DRAW };
     const window = this.draws.get(START_WINDOW_DRAW);
     if (window !== undefined && window.drawnAt === undefined && arrival < this.drawDueAt(START_WINDOW_DRAW)) return { draw: START_WINDOW_DRAW };
@@ -194,7 +202,7 @@ export class SaleEvent {
       case START_WINDOW_DRAW:
         return this.config.onSaleAt + this.config.door.startWindowMs;
       default:
-        return Infinity;
+        return phaseDrawDueAt(this.config.phases, draw, this.config.door.startWindowMs) ?? Infinity;
     }
   }
 
@@ -398,6 +406,7 @@ export class SaleEvent {
    */
   private advancePhase(now: number): void {
     if (now >= this.nextPhaseChangeAt) this.advanceLifecycle(now);
+    if (now >= this.phaseDrawsDueAt) this.sealPhaseDraws(now);
     this.runDueDraws(now);
     if (now >= this.room.nextReadyAt && this.phase !== 'closed') {
       const fanIds = this.room.dueAt(now);
@@ -416,6 +425,23 @@ export class SaleEvent {
     if (canTransition(this.actor, { type: 'START_SALE', at: now })) {
       this.record({ type: 'saleStarted', at: now, seed: this.seed!, shuffled: this.room.preQueueEntries().length });
     }
+  }
+
+  /** The phases after the first whose pre-queue has opened seal their draws (after the sale started, by validation). */
+  private sealPhaseDraws(now: number): void {
+    if (this.phase === 'closed' || this.phase === 'draft') return;
+    for (const phase of this.config.phases.slice(1)) {
+      if (phase.preQueueOpensAt > now) break;
+      for (const draw of drawsOfPhase(phase, this.config.door.startWindowMs)) if (!this.draws.has(draw)) this.sealDraw(now, draw);
+    }
+  }
+
+  /** When the first phase after the first with a draw not sealed yet opens. */
+  private nextPhaseDrawsAt(): number {
+    for (const phase of this.config.phases.slice(1)) {
+      if (drawsOfPhase(phase, this.config.door.startWindowMs).some((draw) => !this.draws.has(draw))) return phase.preQueueOpensAt;
+    }
+    return Infinity;
   }
 
   /** Chooses a draw's seed and publishes its commitment (the seed stays in the journal until the draw). */
@@ -494,6 +520,7 @@ export class SaleEvent {
         else this.inventory.resizeTiers(entry.config.inventory.tiers);
         this.actor.send({ type: 'RESCHEDULE', schedule: { preQueueOpensAt: entry.config.preQueueOpensAt, onSaleAt: entry.config.onSaleAt } });
         this.nextPhaseChangeAt = this.phaseChangeDueAt();
+        this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
         break;
       case 'published':
         this.transition({ type: 'PUBLISH' });
@@ -534,6 +561,7 @@ export class SaleEvent {
         break;
       case 'drawSealed':
         this.draws.set(entry.draw, { commitment: entry.commitment, seed: entry.seed, drawnAt: undefined, count: undefined });
+        this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
         break;
       case 'drawn': {
         const state = this.draws.get(entry.draw)!;
