@@ -225,7 +225,9 @@ class QueueOrder {
     } else if (readyAt !== undefined) {
       this.ready.set(fanId, { readyAt, seq });
     } else {
-      if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      if (window !== undefined && !window.drawn && arrival >= windowEnds) {
+        this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      }
       for (const [name, sealed] of this.sealed) {
         if (name !== START_WINDOW && !sealed.drawn && drawDueAt(config, name) <= at) this.fail('numberingOrder', `${fanId} numbered on arrival before the due draw ${name} ran`);
       }
