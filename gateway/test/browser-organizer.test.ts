@@ -108,7 +108,7 @@ describe('organizer page (browser)', () => {
     await form.locator('[name="phase1.name"]').fill('Cardholder presale');
     await form.locator('[name="phase1.access"]').selectOption('code');
     // No groups for a groups phase, and a second phase that opens before the first starts: each issue beside its field.
-    const firstStart = await form.locator('[name="onSaleAt"]').inputValue();
+    const phase1Opens = await form.locator('[name="phase1.preQueueOpensAt"]').inputValue();
     const beforeIt = await form.locator('[name="preQueueOpensAt"]').inputValue();
     await form.locator('[name="phase1.preQueueOpensAt"]').fill(beforeIt);
     await page.getByRole('button', { name: 'Create event' }).click();
@@ -116,7 +116,7 @@ describe('organizer page (browser)', () => {
     expect(await form.locator('.field-error[data-for="phases[1].preQueueOpensAt"]').textContent()).toMatch(/previous phase's onSaleAt/);
 
     await form.locator('[name="phase0.groups"]').fill('fanclub, vip');
-    await form.locator('[name="phase1.preQueueOpensAt"]').fill(firstStart);
+    await form.locator('[name="phase1.preQueueOpensAt"]').fill(phase1Opens);
     await page.getByRole('button', { name: 'Remove the last phase' }).click();
     await page.getByRole('button', { name: 'Create event' }).click();
     await page.locator('#events tr[data-event="presale-night"]').waitFor(WAIT);
