@@ -21,12 +21,13 @@ export function phaseIndexAt(phases: readonly SalePhase[], now: number): number 
  */
 export function checkAccess(phases: readonly SalePhase[], now: number, fanId: string, context: JoinContext, codes: CodeBook): string | undefined {
   const phase = phases[phaseIndexAt(phases, now)];
-  switch (phase?.access.kind) {
-    case undefined:
+  if (phase === undefined) return undefined;
+  const { access } = phase;
+  switch (access.kind) {
     case 'open':
       return undefined;
     case 'groups':
-      requireGroup(phase as SalePhase & { access: { kind: 'groups' } }, context.groups);
+      requireGroup(phase, access.groups, context.groups);
       return undefined;
     case 'code':
       if (context.accessCode === undefined) {
@@ -37,13 +38,13 @@ export function checkAccess(phases: readonly SalePhase[], now: number, fanId: st
 }
 
 /** A `groups` phase: the fan's verified identity must carry one of its groups. */
-function requireGroup(phase: SalePhase & { access: { kind: 'groups' } }, groups: readonly string[] | undefined): void {
+function requireGroup(phase: SalePhase, allowed: readonly string[], groups: readonly string[] | undefined): void {
   if (groups === undefined) {
     throw new BreakwaterError('ACCESS_DENIED', `the ${phase.name} is for verified fans in a presale group: sign in first`, {
       details: { phaseId: phase.id, reason: 'identityRequired' },
     });
   }
-  if (!groups.some((group) => phase.access.groups.includes(group))) {
+  if (!groups.some((group) => allowed.includes(group))) {
     throw new BreakwaterError('ACCESS_DENIED', `the ${phase.name} is for fans in another presale group`, {
       details: { phaseId: phase.id, reason: 'notInGroup' },
     });
