@@ -125,6 +125,10 @@ export function setupPresales(deps: PresaleDeps) {
     const select = $<HTMLSelectElement>('#codes-generate [name="phaseId"]');
     const chosen = select.value;
     const options = [['', 'every coded phase'], ...phases.filter((p) => p.access.kind === 'code').map((p) => [p.id, p.name])];
+    // Rebuilt only when it changes: the list refreshes every 2 s, an organizer may be choosing.
+    const key = JSON.stringify(options);
+    if (select.dataset.options === key) return;
+    select.dataset.options = key;
     select.replaceChildren(...options.map(([value, label]) => {
       const option = text('option', label!) as HTMLOptionElement;
       option.value = value!;
