@@ -270,6 +270,7 @@ class QueueOrder {
   /** Slow-lane places whose readyAt came: exactly those, by readyAt then join order. */
   numbered(at: number, fanIds: readonly string[]): void {
     const window = this.sealed.get(START_WINDOW);
+    if (!this.started) this.fail('numberingOrder', `${fanIds.join(', ')} numbered before the pre-queue draw ran`);
     if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanIds.join(', ')} numbered before the start-window draw ran`);
     const due = this.due(at);
     if (due.join('\u0000') !== fanIds.join('\u0000')) this.fail('numberingOrder', `numbered ${fanIds.join(', ')} at ${at}; due were ${due.join(', ')}`);

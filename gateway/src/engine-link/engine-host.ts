@@ -288,7 +288,7 @@ export class EngineHost {
     const sale = this.engine.event(eventId);
     const settings = applySettingsPatch(this.settingsOf(eventId), patch);
     const floor = powDifficultyOf(patch);
-    if (floor !== undefined) {
+    if (floor !== undefined && floor !== sale.config.door.powFloor) {
       this.engine.execute({ type: 'updateEvent', eventId, patch: { door: { powFloor: floor, powCeiling: Math.max(floor, sale.config.door.powCeiling) } } });
     }
     this.settings.set(eventId, settings);
