@@ -123,10 +123,14 @@ describe('access codes', () => {
     gw.host.handle({ op: 'openSession', eventId, fanId: 'bo,b', resume: false, context: { accessCode: 'CLUB0001' } });
     await expect(Promise.resolve().then(() => gw.host.handle({ op: 'openSession', eventId, fanId: 'cy', resume: false, context: { accessCode: 'CLUB0001' } })))
       .rejects.toMatchObject({ code: 'ACCESS_CODE_INVALID', details: { reason: 'boundToOtherAccounts' } });
+    // Past the presale's start window: both are admitted, and ann holds 3 of the code's 4 tickets.
+    await gw.advance(60_000);
+    const grantId = gw.host.engine.event(eventId).fanView('ann').grant!.grantId;
+    gw.host.handle({ op: 'fanCommand', command: { type: 'hold', eventId, fanId: 'ann', grantId, key: 'k1', request: { kind: 'tickets', tierId: 'ga', quantity: 3 } } });
     const response = await fetch(`${gw.httpUrl}/api/events/${eventId}/codes/export`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(response.headers.get('x-codes-total')).toBe('2');
-    expect(await response.text()).toBe('code,uses,ticketCap,phase,ticketsUsed,accounts\nCLUB0001,2,4,amex,0,"ann bo,b"\nCLUB0002,1,6,,0,\n');
+    expect(await response.text()).toBe('code,uses,ticketCap,phase,ticketsUsed,accounts\nCLUB0001,2,4,amex,3,"ann bo,b"\nCLUB0002,1,6,,0,\n');
   });
 
   it('every code route wants the API key', async () => {
