@@ -23,7 +23,7 @@ export interface CodeView {
 }
 
 /** Why a code was refused (ACCESS_CODE_INVALID's `details.reason`). */
-export type CodeRefusal = 'unknown' | 'otherPhase' | 'boundToOtherAccounts' | 'usedUp';
+type CodeRefusal = 'unknown' | 'otherPhase' | 'boundToOtherAccounts' | 'usedUp';
 
 const ANY_PHASE = -1;
 /** Codes are compared without case, spaces or dashes: what a fan types from a printed card. */
@@ -36,10 +36,11 @@ export function normalizeCode(raw: string): string | undefined {
 }
 
 /**
- * The access codes of an event, as columns: a million codes cost a Map entry,
- * the code's string and six typed-array cells each (about 100 bytes), with no
- * object per code. Accounts beyond a code's first are rare (codes are mostly
- * single-use) and live in a side table.
+ * The access codes of an event, as columns, with no object per code: a code
+ * costs a Map entry, five typed-array cells and a slot for its first account
+ * (about 50 bytes, measured over a million), plus its string, which the
+ * journal's entry holds anyway (about 40 more). Accounts beyond a code's first
+ * are rare (codes are mostly single-use) and live in a side table.
  */
 export class CodeBook {
   private readonly indexOfCode = new Map<string, number>();

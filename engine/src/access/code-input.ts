@@ -6,11 +6,11 @@ import { normalizeCode, type CodeBatch, type CodeBook } from './code-book.js';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** 12 characters of 5 bits: 60 bits, so guessing one of a million codes takes about 2^40 tries. */
 export const GENERATED_CODE_LENGTH = 12;
-export const MAX_CODES_PER_EVENT = 1_000_000;
+const MAX_CODES_PER_EVENT = 1_000_000;
 /** Per request: the reply and the journal entry stay around 650 KB, under NATS's 1 MB message limit in cluster mode. */
-export const MAX_CODES_PER_REQUEST = 50_000;
-export const MAX_USES = 1_000_000;
-export const MAX_TICKET_CAP = 1_000_000;
+const MAX_CODES_PER_REQUEST = 50_000;
+const MAX_USES = 1_000_000;
+const MAX_TICKET_CAP = 1_000_000;
 /** Past this many, bad lines of an upload are only counted. */
 const MAX_LISTED_LINES = 100;
 

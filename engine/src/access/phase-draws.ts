@@ -14,8 +14,8 @@ import { phaseIndexAt } from './phases.js';
 const PREFIX = 'phase:';
 const WINDOW_SUFFIX = ':window';
 
-export const preQueueDrawOf = (phase: SalePhase): string => `${PREFIX}${phase.id}`;
-export const windowDrawOf = (phase: SalePhase): string => `${PREFIX}${phase.id}${WINDOW_SUFFIX}`;
+const preQueueDrawOf = (phase: SalePhase): string => `${PREFIX}${phase.id}`;
+const windowDrawOf = (phase: SalePhase): string => `${PREFIX}${phase.id}${WINDOW_SUFFIX}`;
 
 /** The draws a later phase seals: its pre-queue's if it has one, its start window's if the event has one. */
 export function drawsOfPhase(phase: SalePhase, startWindowMs: number): string[] {
