@@ -15,6 +15,7 @@ import { encodeReplies } from '../../src/cluster/wire.js';
 import { EngineHost } from '../../src/engine-link/engine-host.js';
 import type { EngineBroadcast, EngineRequest, WorkerMetrics } from '../../src/engine-link/types.js';
 import { DEFAULT_EVENT_SETTINGS } from '../../src/event-settings.js';
+import { NO_DOOR_FIGURES } from '../../src/protection/door-budgets.js';
 import { eventConfig } from '../helpers/test-gateway.js';
 
 const PARTITIONS = 4;
@@ -39,7 +40,7 @@ function workerMetrics(worker: string): WorkerMetrics {
   const histogram = { bounds: [1], counts: [0], sum: 0, count: 0 };
   return {
     worker, pid: 1, at: Date.now(), connections: 0, dashboardConnections: 0, messagesIn: 0, messagesOut: 0,
-    topicPublishes: 0, backpressureDrops: 0, rejected: {}, joinLatency: histogram, updateLatency: histogram,
+    topicPublishes: 0, backpressureDrops: 0, rejected: {}, joinLatency: histogram, updateLatency: histogram, door: NO_DOOR_FIGURES,
   };
 }
 
