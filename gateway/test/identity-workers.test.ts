@@ -40,6 +40,7 @@ async function createEvent(id: string, identity: unknown, extra: Record<string, 
     settings: { identity },
     config: {
       id, name: id, preQueueOpensAt: now, onSaleAt: now, closesAt: now + 3600_000, maxTicketsPerFan: 4,
+      door: { startWindowMs: 0 }, // admitted on arrival: these tests are about accounts, not the start-window draw
       inventory: { tiers: [{ id: 'ga', name: 'GA', price: 2500, quantity: 50 }] }, admission: { mode: 'rate', fansPerMinute: 600 }, ...extra,
     },
   });

@@ -210,8 +210,8 @@ describe('verified joins', () => {
       gw.host.engine.execute = execute;
     }
     expect(joins).toEqual([
-      { type: 'join', eventId: hsEvent, fanId: 'acct:fay', groups: ['fan-club'], accessCode: 'CODE-123' },
-      { type: 'join', eventId: expect.any(String), fanId: 'anon', accessCode: 'CODE-456' },
+      { type: 'join', eventId: hsEvent, fanId: 'acct:fay', groups: ['fan-club'], accessCode: 'CODE-123', address: '127.0.0.1', powBits: 0 },
+      { type: 'join', eventId: expect.any(String), fanId: 'anon', accessCode: 'CODE-456', address: '127.0.0.1', powBits: 0 },
     ]);
   });
 });
