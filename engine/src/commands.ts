@@ -25,6 +25,8 @@ export type Command =
   | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string }
   | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string }
   | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string }
+  | { type: 'generateCodes'; eventId: string; count: number; uses: number; ticketCap: number; phaseId?: string }
+  | { type: 'uploadCodes'; eventId: string; csv: string }
   | { type: 'createEvent'; config: unknown }
   | { type: 'updateEvent'; eventId: string; patch: unknown }
   | { type: 'publish' | 'pause' | 'resume' | 'close'; eventId: string };
@@ -32,6 +34,8 @@ export type Command =
 export type CommandType = Command['type'];
 
 const MAX_ID = 128;
+/** An upload of codes (about 45,000 lines): the command fits one NATS message (1 MB) in cluster mode. */
+export const MAX_CODES_CSV_BYTES = 1_000_000;
 const MAX_SEATS_PER_REQUEST = 100;
 
 type Field = 'eventId' | 'fanId' | 'grantId' | 'holdId' | 'paymentId' | 'key';
@@ -47,6 +51,8 @@ const FIELDS: Record<CommandType, readonly Field[]> = {
   releaseHold: ['eventId', 'fanId', 'holdId', 'key'],
   confirmPurchase: ['eventId', 'holdId', 'paymentId'],
   failPayment: ['eventId', 'holdId', 'paymentId'],
+  generateCodes: ['eventId'],
+  uploadCodes: ['eventId'],
   createEvent: [],
   updateEvent: ['eventId'],
   publish: ['eventId'],
@@ -164,6 +170,12 @@ export function parseCommand(input: unknown): Command {
       break;
     case 'hold':
       checkHoldRequest(input.request);
+      break;
+    case 'generateCodes':
+      if (input.phaseId !== undefined) requireId(input.phaseId, 'phaseId');
+      break;
+    case 'uploadCodes':
+      if (typeof input.csv !== 'string' || input.csv.length > MAX_CODES_CSV_BYTES) throw malformed('csv', `must be text of at most ${MAX_CODES_CSV_BYTES} characters`);
       break;
     case 'failPayment':
       if (typeof input.reason !== 'string' || input.reason.length > 500) throw malformed('reason', 'must be a string of at most 500 characters');

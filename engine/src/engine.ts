@@ -134,6 +134,10 @@ function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>
       return sale.confirmPurchase(command.holdId, command.paymentId);
     case 'failPayment':
       return sale.failPayment(command.holdId, command.paymentId, command.reason);
+    case 'generateCodes':
+      return sale.generateCodes(command);
+    case 'uploadCodes':
+      return sale.uploadCodes(command.csv);
     case 'updateEvent':
       return sale.updateConfig(validateConfigUpdate(sale.config, command.patch));
     case 'publish':

@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   NOT_IN_QUEUE: { status: 404, audience: 'fan', summary: 'This fan has no place in the queue (never joined, left, or lost it).' },
   GRANT_INVALID: { status: 403, audience: 'fan', summary: 'The admission grant is unknown, belongs to another fan, or was already used.' },
   GRANT_EXPIRED: { status: 410, audience: 'fan', summary: 'The admission grant expired before it was used.' },
-  LIMIT_EXCEEDED: { status: 409, audience: 'fan', summary: 'The request would take the fan over the per-fan ticket limit (`details.limit`, `details.current`).' },
+  LIMIT_EXCEEDED: { status: 409, audience: 'fan', summary: 'The request would take the fan over the per-fan ticket limit, or over the ticket cap of the access code the fan joined with (`details.scope`: `accessCode`); `details.limit`, `details.current`, `details.requested`.' },
   TIER_NOT_FOUND: { status: 404, audience: 'fan', summary: 'No general-admission tier has this id.' },
   CATEGORY_NOT_FOUND: { status: 404, audience: 'fan', summary: 'No reserved seat has this category.' },
   SEAT_NOT_FOUND: { status: 404, audience: 'fan', summary: 'A requested seat does not exist (`details.seatId`).' },
@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   HOLD_EXPIRED: { status: 410, audience: 'any', summary: 'The hold expired: its seats went back on sale. A payment arriving now must be refunded.' },
   EXTENSION_NOT_ALLOWED: { status: 409, audience: 'fan', summary: 'The event does not allow extensions, or this hold was already extended.' },
   PAYMENT_MISMATCH: { status: 409, audience: 'payment', summary: 'The payment id does not match the payment started for this hold.' },
+  ACCESS_DENIED: { status: 403, audience: 'fan', summary: 'The current sale phase (`details.phaseId`) is for fans in a presale group: `details.reason` is `identityRequired` (no verified identity came with the join) or `notInGroup` (the identity has none of the phase\'s groups).' },
+  ACCESS_CODE_REQUIRED: { status: 403, audience: 'fan', summary: 'The current sale phase (`details.phaseId`) needs an access code: join again with `accessCode`.' },
+  ACCESS_CODE_INVALID: { status: 403, audience: 'fan', summary: 'The access code cannot be used for this phase (`details.phaseId`); `details.reason` is `unknown`, `otherPhase` (it opens another phase), `boundToOtherAccounts` (every use is taken by other accounts) or `usedUp` (every ticket it allows is taken).' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, audience: 'any', summary: 'This idempotency key was already used with different content.' },
   // ── Gateway: transport, protection and payment-side errors (docs/protocol.md) ──
   BAD_FRAME: { status: 400, audience: 'fan', summary: 'The WebSocket frame is not a binary msgpack message of the protocol (text frame, bad msgpack, or not an object with a string `t`).' },

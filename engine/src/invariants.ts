@@ -8,6 +8,8 @@ export type Invariant =
   | 'seatHeldTwice'
   | 'tierOversold'
   | 'perFanLimit'
+  | 'codeUses'
+  | 'codeTicketCap'
   | 'holdEndedTwice'
   | 'holdUnresolved'
   | 'admissionOrder'
@@ -43,6 +45,10 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   const capacityOf = (tierId: string) => config.inventory.tiers.find((t) => t.id === tierId)?.quantity ?? 0;
   const ticketsOfFan = new Map<string, number>();
   const order = new QueueOrder(fail);
+  // Access codes: each code's uses and cap, the accounts bound to it, and the tickets its fans' holds take.
+  const codes = new Map<string, { uses: number; ticketCap: number; accounts: Set<string>; tickets: number }>();
+  const codeOfFan = new Map<string, string>();
+  const codeOfHold = new Map<string, string>();
 
   const seatsOf = (a: Allocation) => a.seatIds ?? [];
   for (const entry of journal) {
@@ -53,7 +59,25 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
           if (taken > capacityOf(tierId)) fail('tierOversold', `tier ${tierId}: capacity cut to ${capacityOf(tierId)} below ${taken} held or sold`);
         }
         break;
+      case 'codesAdded':
+        for (const code of entry.codes) {
+          if (codes.has(code)) fail('journalMalformed', `access code ${code} added twice`);
+          codes.set(code, { uses: entry.uses, ticketCap: entry.ticketCap, accounts: new Set(), tickets: 0 });
+        }
+        break;
+      case 'codeRedeemed': {
+        const code = codes.get(entry.code);
+        if (code === undefined) {
+          fail('journalMalformed', `${entry.fanId} redeemed unknown access code ${entry.code}`);
+          break;
+        }
+        code.accounts.add(entry.fanId);
+        codeOfFan.set(entry.fanId, entry.code);
+        if (code.accounts.size > code.uses) fail('codeUses', `access code ${entry.code} bound to ${code.accounts.size} accounts, ${code.uses} uses`);
+        break;
+      }
       case 'joined':
+        codeOfFan.delete(entry.fanId);
         order.joined(entry, config);
         break;
       case 'left':
@@ -93,6 +117,13 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         const tickets = (ticketsOfFan.get(entry.fanId) ?? 0) + entry.allocation.quantity;
         ticketsOfFan.set(entry.fanId, tickets);
         if (tickets > config.maxTicketsPerFan) fail('perFanLimit', `${entry.fanId} has ${tickets} tickets, limit ${config.maxTicketsPerFan}`);
+        const codeId = codeOfFan.get(entry.fanId);
+        const code = codeId === undefined ? undefined : codes.get(codeId);
+        if (code !== undefined) {
+          codeOfHold.set(entry.holdId, codeId!);
+          code.tickets += entry.allocation.quantity;
+          if (code.tickets > code.ticketCap) fail('codeTicketCap', `access code ${codeId}: ${code.tickets} tickets, cap ${code.ticketCap}`);
+        }
         break;
       }
       case 'purchased':
@@ -113,6 +144,8 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
           ticketsOfFan.set(hold.fanId, ticketsOfFan.get(hold.fanId)! - hold.allocation.quantity);
           const tierId = hold.allocation.tierId;
           if (tierId !== undefined) takenByTier.set(tierId, takenByTier.get(tierId)! - hold.allocation.quantity);
+          const codeId = codeOfHold.get(entry.holdId);
+          if (codeId !== undefined) codes.get(codeId)!.tickets -= hold.allocation.quantity;
         }
         break;
       }
@@ -129,6 +162,27 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
 
 const PRE_QUEUE = 'preQueue';
 const START_WINDOW = 'startWindow';
+
+/**
+ * A later sale phase's draw a place arriving at `arrival` belongs to: the
+ * latest phase opened by then, if not the first; its pre-queue
+ * (`phase:<id>`) before its start, its start window (`phase:<id>:window`) after.
+ */
+function laterPhaseDraw(config: EventConfig, arrival: number): string | undefined {
+  const opened = config.phases.filter((phase) => phase.preQueueOpensAt <= arrival);
+  const phase = opened.at(-1);
+  if (opened.length < 2 || phase === undefined) return undefined;
+  if (arrival < phase.onSaleAt) return `phase:${phase.id}`;
+  return arrival < phase.onSaleAt + config.door.startWindowMs ? `phase:${phase.id}:window` : undefined;
+}
+
+/** When a sealed draw may run: the start window's, or a later phase's pre-queue or window. */
+function drawDueAt(config: EventConfig, draw: string): number {
+  if (draw === START_WINDOW) return config.onSaleAt + config.door.startWindowMs;
+  const phase = config.phases.find((p) => draw === `phase:${p.id}` || draw === `phase:${p.id}:window`);
+  if (phase === undefined) return Infinity;
+  return draw.endsWith(':window') ? phase.onSaleAt + config.door.startWindowMs : phase.onSaleAt;
+}
 
 /**
  * The order places must be admitted in, rebuilt from the rules rather than
@@ -157,7 +211,10 @@ class QueueOrder {
     const window = this.sealed.get(START_WINDOW);
     const windowEnds = config.onSaleAt + config.door.startWindowMs;
     let draw: string | undefined;
-    if (!this.started && arrival < config.onSaleAt) draw = PRE_QUEUE;
+    const phaseDraw = laterPhaseDraw(config, arrival);
+    const phaseSealed = phaseDraw === undefined ? undefined : this.sealed.get(phaseDraw);
+    if (phaseSealed !== undefined && !phaseSealed.drawn) draw = phaseDraw;
+    else if (!this.started && arrival < config.onSaleAt) draw = PRE_QUEUE;
     else if (window !== undefined && !window.drawn && arrival < windowEnds) draw = START_WINDOW;
     if (entry.draw !== draw) this.fail('numberingOrder', `${fanId} joined for draw ${String(entry.draw)}, the rules say ${String(draw)}`);
     const seq = ++this.seq;
@@ -170,6 +227,9 @@ class QueueOrder {
     } else {
       if (window !== undefined && !window.drawn && arrival >= windowEnds) {
         this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      }
+      for (const [name, sealed] of this.sealed) {
+        if (name !== START_WINDOW && !sealed.drawn && drawDueAt(config, name) <= at) this.fail('numberingOrder', `${fanId} numbered on arrival before the due draw ${name} ran`);
       }
       const overdue = this.due(at);
       if (overdue.length > 0) this.fail('numberingOrder', `${fanId} numbered on arrival while ${overdue[0]}'s readyAt had come`);
@@ -200,6 +260,8 @@ class QueueOrder {
     if (sealed.seed !== entry.seed) this.fail('numberingOrder', `draw ${entry.draw} ran with another seed than it sealed`);
     if (entry.draw === START_WINDOW && entry.at < config.onSaleAt + config.door.startWindowMs) {
       this.fail('numberingOrder', 'the start-window draw ran before the window closed');
+    } else if (entry.at < drawDueAt(config, entry.draw)) {
+      this.fail('numberingOrder', `draw ${entry.draw} ran before its instant`);
     }
     sealed.drawn = true;
     this.draw(entry.draw, entry.seed, entry.count);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MINUTE, type EventConfig } from '../src/config/types.js';
-import { validateConfigUpdate, validateEventConfig, type ConfigIssue } from '../src/config/validate.js';
+import { defaultPhases, validateConfigUpdate, validateEventConfig, type ConfigIssue } from '../src/config/validate.js';
 import { BreakwaterError, isBreakwaterError } from '../src/errors.js';
 
 const T0 = Date.UTC(2030, 5, 1, 9);
@@ -99,6 +99,7 @@ describe('validateEventConfig: valid configurations', () => {
       admission: { mode: 'auto' },
       presenceGraceMs: CONFIG_DEFAULTS.presenceGraceMs,
       grantTtlMs: CONFIG_DEFAULTS.grantTtlMs,
+      phases: defaultPhases(minimalConfig().preQueueOpensAt as number, minimalConfig().onSaleAt as number),
       door: DOOR_DEFAULTS,
     });
     expect(config.admission).not.toBe(CONFIG_DEFAULTS.admission);
@@ -107,7 +108,7 @@ describe('validateEventConfig: valid configurations', () => {
 
   it('accepts reserved seating and keeps every field as given', () => {
     const input = reservedConfig();
-    expect(validateEventConfig(input)).toEqual(input);
+    expect(validateEventConfig(input)).toEqual({ ...input, phases: defaultPhases(input.preQueueOpensAt as number, input.onSaleAt as number) });
   });
 
   it('accepts seats only, with no tiers', () => {

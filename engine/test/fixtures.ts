@@ -5,6 +5,7 @@
  * Every fan command goes through `engine.execute`, i.e. through the same
  * untrusted-input path a transport uses.
  */
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { SimulatedClock } from '../src/clock.js';
 import type { EventConfigInput, SectionConfig } from '../src/config/types.js';
@@ -99,6 +100,18 @@ export interface DriverOptions {
   now?: number;
   /** The engine's journal (default: the memory store). */
   journal?: SyncJournal;
+  /** The engine's random source (default: deterministicBytes, which repeats itself on every call). */
+  randomBytes?: (n: number) => Uint8Array;
+}
+
+/** A random source that never repeats itself (a counter through SHA-256): for drawing many access codes. */
+export function countingBytes(): (n: number) => Uint8Array {
+  let counter = 0;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i += 32) out.set(createHash('sha256').update(String(counter++)).digest().subarray(0, Math.min(32, n - i)), i);
+    return out;
+  };
 }
 
 /** One event on its own engine, driven step by step in simulated time. */
@@ -107,10 +120,12 @@ export class Driver {
   readonly engine: Engine;
   readonly eventId: string;
   private keys = 0;
+  private readonly randomBytes: (n: number) => Uint8Array;
 
   constructor(config: EventConfigInput = gaConfig(), options: DriverOptions = {}) {
     this.clock = new SimulatedClock(options.now ?? T0);
-    this.engine = new Engine({ clock: this.clock, randomBytes: deterministicBytes, journal: options.journal });
+    this.randomBytes = options.randomBytes ?? deterministicBytes;
+    this.engine = new Engine({ clock: this.clock, randomBytes: this.randomBytes, journal: options.journal });
     this.eventId = config.id;
     this.engine.createEvent(config, { publish: options.publish ?? true });
   }
@@ -126,9 +141,10 @@ export class Driver {
     const copy = Object.create(Driver.prototype) as Driver;
     Object.assign(copy, {
       clock,
-      engine: Engine.restore(journal, { clock, randomBytes: deterministicBytes }),
+      engine: Engine.restore(journal, { clock, randomBytes: this.randomBytes }),
       eventId: this.eventId,
       keys: this.keys,
+      randomBytes: this.randomBytes,
     });
     return copy;
   }

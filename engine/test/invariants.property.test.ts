@@ -33,6 +33,10 @@ const FANS = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'] as const;
 const CATEGORIES = ['A', 'B', 'C'] as const; // "C" never exists in a venue
 /** Entries only time writes: a fan command fires those that are due before it is decided, and they stay if it fails. */
 const TIME_DRIVEN: ReadonlySet<JournalEntry['type']> = new Set(['preQueueOpened', 'drawSealed', 'saleStarted', 'drawn', 'numbered', 'closed']);
+/** Access codes every event starts with (uses, ticket cap), and what joins carry: none, those, an unknown one. */
+const CODES_CSV = 'CODE0,1,2\nCODE1,2,3\nCODE2,3,1\n';
+const JOIN_CODES = [undefined, 'CODE0', 'CODE1', 'code-2', 'NOPE'] as const;
+const JOIN_GROUPS = [undefined, ['club'], ['other', 'club'], ['other']] as const;
 /** Client addresses of joins: two on one /24, one on another, and none (an in-process caller). */
 const ADDRESSES = [undefined, '198.51.100.7', '198.51.100.8', '203.0.113.9'] as const;
 
@@ -124,6 +128,9 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       joinsPerSubnetPerMin: fc.integer({ min: 0, max: 6 }),
       slowLaneMaxDelayMs: fc.integer({ min: 0, max: 3 * MINUTE }),
     }),
+    // One open phase; one coded phase; or a fan-club presale (groups) then a coded phase with its own pre-queue.
+    phases: fc.constantFrom('open', 'open', 'coded', 'presale'),
+    laterPreQueueFor: fc.integer({ min: 0, max: 2 * MINUTE }),
     draft: fc.integer({ min: 0, max: 19 }),
     seed: fc.integer(),
   })
@@ -144,11 +151,31 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       presenceGraceMs: s.presenceGraceMs,
       grantTtlMs: s.grantTtlMs,
       door: s.door,
+      ...phasesOf(s.phases, T0 + s.preQueueIn, T0 + s.preQueueIn + s.preQueueFor, s.door.startWindowMs, s.laterPreQueueFor),
     },
     // One event in twenty starts as a draft and needs the program to publish it.
     publish: s.draft !== 0,
     seed: s.seed,
   }));
+
+function phasesOf(kind: string, opens: number, onSale: number, startWindowMs: number, laterPreQueueFor: number): Record<string, unknown> {
+  const first = { id: 'first', name: 'First', preQueueOpensAt: opens, onSaleAt: onSale };
+  switch (kind) {
+    case 'coded':
+      return { phases: [{ ...first, access: { kind: 'code' } }] };
+    case 'presale': {
+      const laterOpens = onSale + startWindowMs + MINUTE;
+      return {
+        phases: [
+          { ...first, access: { kind: 'groups', groups: ['club'] } },
+          { id: 'later', name: 'Later', preQueueOpensAt: laterOpens, onSaleAt: laterOpens + laterPreQueueFor, access: { kind: 'code' } },
+        ],
+      };
+    }
+    default:
+      return {};
+  }
+}
 
 // ── Arbitrary programs ───────────────────────────────────────────────────
 
@@ -174,7 +201,9 @@ type HoldRef = { live: boolean; index: number };
 
 type Op =
   /** `address`: an index into ADDRESSES (none when left out). */
-  | { t: 'join'; fan: number; address?: number }
+  | { t: 'join'; fan: number; address?: number; code?: number; groups?: number }
+  /** The organizer generates codes (for any coded phase). */
+  | { t: 'codes'; count: number; uses: number; ticketCap: number }
   | { t: 'leave'; fan: number }
   | { t: 'presence'; fan: number; connected: boolean }
   | { t: 'advance'; ms: number; thenTick: boolean }
@@ -230,7 +259,11 @@ const advanceArb = fc.oneof(
 );
 
 const opArbs = {
-  join: fc.record({ t: fc.constant('join' as const), fan: fanArb, address: fc.nat({ max: ADDRESSES.length - 1 }) }),
+  join: fc.record({
+    t: fc.constant('join' as const), fan: fanArb, address: fc.nat({ max: ADDRESSES.length - 1 }),
+    code: fc.nat({ max: JOIN_CODES.length - 1 }), groups: fc.nat({ max: JOIN_GROUPS.length - 1 }),
+  }),
+  codes: fc.record({ t: fc.constant('codes' as const), count: fc.integer({ min: 1, max: 3 }), uses: fc.integer({ min: 1, max: 2 }), ticketCap: fc.integer({ min: 1, max: 3 }) }),
   leave: fc.record({ t: fc.constant('leave' as const), fan: fanArb }),
   presence: fc.record({ t: fc.constant('presence' as const), fan: fanArb, connected: fc.boolean() }),
   advance: fc.record({ t: fc.constant('advance' as const), ms: advanceArb, thenTick: fc.constantFrom(true, true, false) }),
@@ -265,7 +298,7 @@ const opMix = (mix: Mix): fc.Arbitrary<Op> =>
 /** Everything, organizer and garbage included. */
 const chaoticOp = opMix({
   join: 12, leave: 2, presence: 3, advance: 12, tick: 5, hold: 18, shop: 8, extend: 3, startPayment: 5, confirm: 5, fail: 3, release: 3,
-  pauseResume: 3, close: 1, capacity: 2, retune: 2, retry: 5, rekey: 2, garbage: 1, restore: 1,
+  pauseResume: 3, close: 1, capacity: 2, retune: 2, retry: 5, rekey: 2, garbage: 1, restore: 1, codes: 1,
 });
 /** Mostly fans shopping and paying, so sales run to the end (and sell out) more often. */
 const shoppingOp = opMix({
@@ -324,6 +357,8 @@ class Run {
     this.engine.createEvent(scenario.config, { publish: scenario.publish });
     this.sale = this.engine.event(EVENT);
     this.checkStep(false, this.journal());
+    const upload = this.send({ type: 'uploadCodes', eventId: EVENT, csv: CODES_CSV });
+    expect(upload.ok ? 'ok' : upload.error.message, 'the codes upload').toBe('ok');
   }
 
   journal(): readonly JournalEntry[] {
@@ -469,6 +504,10 @@ class Run {
     same(status.tickets.held, shadow.heldTickets, 'status().tickets.held vs the journal');
     if (shadow.phase !== undefined) same(status.phase, shadow.phase, 'phase vs the journal');
     same(shadow.admittedWhilePaused, [], 'fans admitted while the organizer had paused the sale');
+    for (const code of this.sale.codes.list(0, 100)) {
+      ensure(code.accounts.length <= code.uses, `access code ${code.code} bound to ${code.accounts.length} accounts, ${code.uses} uses`);
+      ensure(code.ticketsUsed >= 0 && code.ticketsUsed <= code.ticketCap, `access code ${code.code}: ${code.ticketsUsed} tickets, cap ${code.ticketCap}`);
+    }
 
     const now = this.clock.now();
     if (afterTick) {
@@ -608,9 +647,17 @@ class Run {
     switch (op.t) {
       case 'join': {
         const address = ADDRESSES[op.address ?? 0];
-        this.send({ type: 'join', eventId: EVENT, fanId: FANS[op.fan]!, ...(address === undefined ? {} : { address }) });
+        const accessCode = JOIN_CODES[op.code ?? 0];
+        const groups = JOIN_GROUPS[op.groups ?? 0];
+        this.send({
+          type: 'join', eventId: EVENT, fanId: FANS[op.fan]!, ...(address === undefined ? {} : { address }),
+          ...(accessCode === undefined ? {} : { accessCode }), ...(groups === undefined ? {} : { groups: [...groups] }),
+        });
         return;
       }
+      case 'codes':
+        this.send({ type: 'generateCodes', eventId: EVENT, count: op.count, uses: op.uses, ticketCap: op.ticketCap });
+        return;
       case 'leave':
         this.send({ type: 'leave', eventId: EVENT, fanId: FANS[op.fan]! });
         return;
@@ -704,11 +751,13 @@ class Run {
       }
       case 'restore': {
         const before = this.sale.status();
+        const codes = this.sale.codes.list(0, 100);
         const fans = FANS.map((fanId) => (this.sale.room.place(fanId) === undefined ? undefined : this.sale.fanView(fanId)));
         this.engine = Engine.restore(this.engine.journal, { clock: this.clock, randomBytes: this.randomBytes });
         this.sale = this.engine.event(EVENT);
         this.trace.push('restore');
         same(this.sale.status(), before, 'status of the event rebuilt from its journal');
+        same(this.sale.codes.list(0, 100), codes, 'access codes rebuilt from the journal');
         same(FANS.map((fanId) => (this.sale.room.place(fanId) === undefined ? undefined : this.sale.fanView(fanId))), fans, 'fan views rebuilt from the journal');
         this.checkStep(false, []);
         return;

@@ -2,18 +2,20 @@
  * The organizer page: lists the events (refreshed every 2 s), creates one from
  * a form or a JSON editor (INVALID_CONFIG issues shown beside their fields),
  * publishes / pauses / resumes / closes, and retunes a live event (admission
- * rate, limits, proof of work). Talks to the organizer API with the key from
- * `#key=` or the key field.
+ * rate, limits, proof of work); presale phases and access codes come from
+ * lib/presales.ts. Talks to the organizer API with the key from `#key=` or the
+ * key field.
  */
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 import { fillIdentity, identityPatch, type IdentityView } from './lib/identity-fields.js';
+import { setupPresales, type SalePhase } from './lib/presales.js';
 
 interface Issue { field: string; reason: string }
 interface ApiError { code: string; message: string; details?: { issues?: Issue[]; field?: string; reason?: string } }
 interface EventDetails {
   config: {
     id: string; name: string; preQueueOpensAt: number; onSaleAt: number; closesAt: number; maxTicketsPerFan: number;
-    paymentWindowMs: number; holdExtensionMs: number;
+    paymentWindowMs: number; holdExtensionMs: number; phases?: SalePhase[];
     admission: { mode: string; fansPerMinute?: number; maxActiveShoppers?: number };
   };
   status: {
@@ -189,6 +191,7 @@ function renderDetail(): void {
     return div;
   }));
   $('#detail-commitment').textContent = status.commitment ?? '(not yet)';
+  presales.show(event);
   if (!settingsDirty) {
     const form = $<HTMLFormElement>('#settings-form');
     const set = (name: string, value: string) => ((form.elements.namedItem(name) as HTMLInputElement).value = value);
@@ -255,6 +258,7 @@ function createRequest(form: HTMLFormElement): { config: Record<string, unknown>
     maxTicketsPerFan: numberOf(form, 'maxTicketsPerFan'),
     paymentWindowMs: numberOf(form, 'paymentWindowMs'),
     admission: admissionOf(form),
+    phases: presales.phasesOf(form),
   };
   const settings: Record<string, unknown> = { currency: value(form, 'settings.currency') || undefined, powDifficulty: numberOf(form, 'settings.powDifficulty') };
   const drop = (object: Record<string, unknown>) => {
@@ -413,6 +417,8 @@ settingsForm.addEventListener('submit', (e) => {
     }
   })();
 });
+
+const presales = setupPresales({ api, showErrors, clearErrors, timeOf, localInput, apiKey: () => apiKey });
 
 resetCreateForm();
 void refresh();

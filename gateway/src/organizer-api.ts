@@ -9,6 +9,7 @@ import type { EventCatalog } from './event-catalog.js';
 import { applySettingsPatch } from './event-settings.js';
 import type { EngineLink } from './engine-link/types.js';
 import { json, jsonBody, type Handler, type HttpRouter, type RequestInfo } from './http/router.js';
+import { registerCodeRoutes } from './organizer-codes.js';
 import { applyPaymentOutcome } from './payments/payment-routes.js';
 
 type Body = Record<string, unknown>;
@@ -81,6 +82,8 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
       return json(200, await eventDetails(eventId));
     }));
   }
+
+  registerCodeRoutes(router, link, authed);
 
   // The organizer's own checkout backend confirms or fails payments here (instead of a provider webhook).
   router.post('/api/events/:id/payments/confirm', authed(async (request) => {

@@ -2,10 +2,16 @@
 export interface EventConfig {
   id: string;
   name: string;
-  /** When fans may start joining the pre-queue (shuffled at the on-sale time). */
+  /** When fans may start joining the pre-queue (shuffled at the on-sale time): the first phase's. */
   preQueueOpensAt: number;
-  /** When admission starts; fans joining from now on are first-come-first-served. */
+  /** When admission starts; fans joining from now on are first-come-first-served: the first phase's. */
   onSaleAt: number;
+  /**
+   * The sale phases in order (e.g. fan-club presale, then public), each with
+   * its own pre-queue, start and access rule. An event given none has one
+   * open phase on its own times.
+   */
+  phases: SalePhase[];
   /** When the sale ends for good. */
   closesAt: number;
   inventory: InventoryConfig;
@@ -25,6 +31,18 @@ export interface EventConfig {
   /** Who gets through the door, and when: the start-window draw, join budgets, the slow lane, proof of work. */
   door: DoorConfig;
 }
+
+/** One phase of a sale: who may take a new place from its pre-queue opening until the next phase's. */
+export interface SalePhase {
+  id: string;
+  name: string;
+  preQueueOpensAt: number;
+  onSaleAt: number;
+  access: PhaseAccess;
+}
+
+/** Open to all; to fans whose verified identity carries one of the groups; or to fans with an access code. */
+export type PhaseAccess = { kind: 'open' } | { kind: 'groups'; groups: string[] } | { kind: 'code' };
 
 /** The highest proof-of-work difficulty (leading zero bits) an event may ask for. */
 export const MAX_POW_DIFFICULTY = 28;
@@ -116,8 +134,8 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 /** What an organizer sends: everything with a default may be left out. */
-export type EventConfigInput = Omit<EventConfig, keyof typeof CONFIG_DEFAULTS | 'inventory'> &
-  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door'>>> & {
+export type EventConfigInput = Omit<EventConfig, keyof typeof CONFIG_DEFAULTS | 'inventory' | 'phases'> &
+  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door'> | 'phases'>> & {
     inventory: { tiers?: TierConfig[]; sections?: SectionConfig[] };
     /** Every field optional: the ones left out take their defaults. */
     door?: Partial<DoorConfig>;

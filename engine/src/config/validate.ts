@@ -1,6 +1,6 @@
 import { BreakwaterError } from '../errors.js';
 import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId } from './types.js';
-import type { AdmissionPolicy, DoorConfig, EventConfig, InventoryConfig, RowConfig, SeatConfig, SectionConfig, TierConfig } from './types.js';
+import type { AdmissionPolicy, DoorConfig, EventConfig, InventoryConfig, PhaseAccess, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig } from './types.js';
 
 /** One problem in an organizer's configuration; `field` is a path like "inventory.sections[2].rows[0].seats[3].rank". */
 export interface ConfigIssue { field: string; reason: string }
@@ -11,6 +11,8 @@ const MAX_ID_LENGTH = 64;
 const MAX_NAME_LENGTH = 200;
 const MAX_SEATS = 1_000_000;
 const MAX_TIERS = 1_000;
+const MAX_PHASES = 20;
+const MAX_GROUPS_PER_PHASE = 100;
 /** Past this many, issues are only counted (`details.unlistedIssues`), so the error stays a sane size. */
 const MAX_LISTED_ISSUES = 1_000;
 /** The field named when the whole value is wrong. */
@@ -239,6 +241,59 @@ const admission = withRules(
   admissionRules,
 ) as Check<AdmissionPolicy>;
 
+// ---- Sale phases ----
+
+const ACCESS_KINDS = ['open', 'groups', 'code'] as const;
+
+/** One shape per kind: only `groups` carries a list. */
+const access: Check<PhaseAccess> = (c, value, field) => {
+  if (!isObject(value)) return c.wrong(field, value, 'an object');
+  const kind = oneOf(ACCESS_KINDS)(c, get(value, 'kind'), at(field, 'kind'));
+  if (kind === undefined) return undefined;
+  if (kind !== 'groups') return shape<{ kind: 'open' | 'code' }>({ kind: oneOf([kind]) })(c, value, field);
+  const checked = shape<{ kind: 'groups'; groups: string[] }>({ kind: oneOf(['groups']), groups: list(identifier, MAX_GROUPS_PER_PHASE) })(c, value, field);
+  if (checked?.groups?.length === 0) c.fail(at(field, 'groups'), 'must name at least one group');
+  return checked;
+};
+
+const salePhase = shape<SalePhase>({ id: identifier, name: text(MAX_NAME_LENGTH), preQueueOpensAt: integer(0), onSaleAt: integer(0), access });
+
+/** Unique ids; each phase's pre-queue opens at or before its start, and at or after the previous phase's start. */
+function phaseRules(c: Checker, phases: Draft<SalePhase[]>, field: string): void {
+  if (phases.length === 0) c.fail(field, 'must list at least one phase (or be left out for one open phase)');
+  uniqueKeys(c, phases, field, 'id');
+  phases.forEach((phase, i) => {
+    if (phase === undefined) return;
+    const { preQueueOpensAt: opens, onSaleAt: onSale } = phase;
+    if (opens !== undefined && onSale !== undefined && onSale < opens) c.fail(at(index(field, i), 'onSaleAt'), 'must be at or after its preQueueOpensAt');
+    const previous = phases[i - 1]?.onSaleAt;
+    if (previous !== undefined && opens !== undefined && opens < previous) {
+      c.fail(at(index(field, i), 'preQueueOpensAt'), `must be at or after the previous phase's onSaleAt (${field}[${i - 1}].onSaleAt): phases come one after another`);
+    }
+  });
+}
+
+const phases = withRules(list(salePhase, MAX_PHASES), phaseRules);
+
+/** The one open phase of an event given no phases: its own times. */
+export function defaultPhases(preQueueOpensAt: number, onSaleAt: number): SalePhase[] {
+  return [{ id: 'public', name: 'Public sale', preQueueOpensAt, onSaleAt, access: { kind: 'open' } }];
+}
+
+/**
+ * With phases given, the event's own times are the first phase's: they may be
+ * left out (they are filled in), and if given they must agree.
+ */
+function withPhaseTimes(input: unknown): unknown {
+  if (!isObject(input)) return input;
+  const given = get(input, 'phases');
+  const first = Array.isArray(given) && isObject(given[0]) ? given[0] : undefined;
+  if (first === undefined) return input;
+  const filled: Obj = { ...input };
+  for (const key of ['preQueueOpensAt', 'onSaleAt']) if (get(input, key) === undefined) filled[key] = get(first, key);
+  return filled;
+}
+
 // ---- The door ----
 
 const doorSetting = (key: keyof DoorConfig, min: number, max: number): Check<number> => optional(integer(min, max), () => DOOR_DEFAULTS[key]);
@@ -268,10 +323,32 @@ const door = withRules(
 const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door'>, min: number, max: number): Check<number> =>
   optional(integer(min, max), () => CONFIG_DEFAULTS[key]);
 
-function timeRules(c: Checker, config: Draft<EventConfig>): void {
+function timeRules(c: Checker, config: Draft<EventConfig>, _field: string, raw: Obj): void {
   const { preQueueOpensAt: opens, onSaleAt: onSale, closesAt: closes } = config;
   if (opens !== undefined && onSale !== undefined && onSale < opens) c.fail('onSaleAt', 'must be at or after preQueueOpensAt');
   if (onSale !== undefined && closes !== undefined && closes <= onSale) c.fail('closesAt', 'must be after onSaleAt');
+  if (get(raw, 'phases') === undefined) {
+    if (opens !== undefined && onSale !== undefined) config.phases = defaultPhases(opens, onSale);
+    return;
+  }
+  const list = config.phases ?? [];
+  const first = list[0];
+  if (first?.preQueueOpensAt !== undefined && opens !== undefined && first.preQueueOpensAt !== opens) {
+    c.fail('preQueueOpensAt', 'must be the first phase\'s preQueueOpensAt (or be left out)');
+  }
+  if (first?.onSaleAt !== undefined && onSale !== undefined && first.onSaleAt !== onSale) c.fail('onSaleAt', 'must be the first phase\'s onSaleAt (or be left out)');
+  // Each phase's start window closes before the next phase opens: a place is never both.
+  const window = config.door?.startWindowMs ?? 0;
+  list.forEach((phase, i) => {
+    const previous = list[i - 1]?.onSaleAt;
+    if (window === 0 || previous === undefined || phase?.preQueueOpensAt === undefined) return;
+    if (phase.preQueueOpensAt >= previous && phase.preQueueOpensAt < previous + window) {
+      c.fail(`phases[${i}].preQueueOpensAt`, `must be at or after the previous phase's start window closes (its onSaleAt + door.startWindowMs = ${previous + window})`);
+    }
+  });
+  const lastStart = list[list.length - 1]?.onSaleAt;
+  // Past the first phase's start only: closing before that is reported above.
+  if (lastStart !== undefined && closes !== undefined && onSale !== undefined && closes > onSale && lastStart >= closes) c.fail('closesAt', 'must be after the last phase\'s onSaleAt');
 }
 
 const eventConfig = withRules(
@@ -281,6 +358,7 @@ const eventConfig = withRules(
     preQueueOpensAt: integer(0),
     onSaleAt: integer(0),
     closesAt: integer(0),
+    phases: optional(phases),
     inventory,
     paymentWindowMs: setting('paymentWindowMs', 10_000, DAY),
     holdExtensionMs: setting('holdExtensionMs', 0, DAY),
@@ -301,15 +379,33 @@ const eventConfig = withRules(
  */
 export function validateEventConfig(input: unknown): EventConfig {
   const c = new Checker();
-  const config = eventConfig(c, input, '');
+  const config = eventConfig(c, withPhaseTimes(input), '');
   c.throwIfAny('Invalid event configuration');
   return config as EventConfig;
 }
 
 /**
+ * New phases bring their own first times (the event's follow them); new event
+ * times without phases move the first phase with them, so an organizer who
+ * only reschedules the event keeps working as before.
+ */
+function mergePhases(current: EventConfig, changes: Obj): Obj {
+  const merged: Obj = { ...current, ...changes };
+  if (Object.hasOwn(changes, 'phases')) {
+    if (!Object.hasOwn(changes, 'preQueueOpensAt')) delete merged.preQueueOpensAt;
+    if (!Object.hasOwn(changes, 'onSaleAt')) delete merged.onSaleAt;
+  } else if (Object.hasOwn(changes, 'preQueueOpensAt') || Object.hasOwn(changes, 'onSaleAt')) {
+    const [first, ...rest] = current.phases;
+    merged.phases = [{ ...first, preQueueOpensAt: merged.preQueueOpensAt, onSaleAt: merged.onSaleAt }, ...rest];
+  }
+  return merged;
+}
+
+/**
  * Validates a partial update of a live sale against the current config and returns the new whole config.
- * Top-level fields in `patch` replace the current ones (`inventory` and `admission` are replaced as a whole,
- * not merged; `door` is merged field by field, as a new config's door is with the defaults); an `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
+ * Top-level fields in `patch` replace the current ones (`inventory`, `admission` and `phases` are replaced
+ * as a whole, not merged; `door` is merged field by field, as a new config's door is with the defaults); an
+ * `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
  */
 export function validateConfigUpdate(current: EventConfig, patch: unknown): EventConfig {
   const c = new Checker();
@@ -317,12 +413,12 @@ export function validateConfigUpdate(current: EventConfig, patch: unknown): Even
     c.wrong('', patch, 'an object');
     c.throwIfAny('Invalid configuration update');
   }
-  const changes = Object.entries(patch as Obj).filter(([, value]) => value !== undefined);
-  if (changes.some(([key, value]) => key === 'id' && value !== current.id)) c.fail('id', 'cannot be changed on an existing event');
-  const merged: Obj = { ...current, ...Object.fromEntries(changes) };
+  const changes = Object.fromEntries(Object.entries(patch as Obj).filter(([, value]) => value !== undefined));
+  if (Object.hasOwn(changes, 'id') && changes.id !== current.id) c.fail('id', 'cannot be changed on an existing event');
+  const merged = mergePhases(current, changes);
   const doorPatch = get(patch as Obj, 'door');
   if (isObject(doorPatch)) merged.door = { ...current.door, ...doorPatch };
-  const config = eventConfig(c, merged, '');
+  const config = eventConfig(c, withPhaseTimes(merged), '');
   c.throwIfAny('Invalid configuration update');
   return config as EventConfig;
 }

@@ -1,4 +1,4 @@
-import type { EventConfig } from '../config/types.js';
+import type { EventConfig, SalePhase } from '../config/types.js';
 import { BreakwaterError } from '../errors.js';
 import type { ConfigIssue } from '../config/validate.js';
 import type { Inventory } from '../inventory/inventory.js';
@@ -13,8 +13,9 @@ const STARTED: ReadonlySet<Phase> = new Set(['onSale', 'paused', 'soldOut', 'clo
  * held + sold) is fixed. The door's budgets, slow lane and proof-of-work
  * bounds may be retuned at any time: they apply to joins from then on.
  */
-export function checkConfigChange(current: EventConfig, next: EventConfig, phase: Phase, inventory: Inventory): void {
+export function checkConfigChange(current: EventConfig, next: EventConfig, phase: Phase, inventory: Inventory, now: number): void {
   const issues: ConfigIssue[] = [];
+  if (phase !== 'draft') issues.push(...phaseChangeIssues(current.phases, next.phases, now));
   if (phase === 'closed') issues.push({ field: '(root)', reason: 'the event is closed' });
   if (phase !== 'draft' && phase !== 'scheduled' && next.preQueueOpensAt !== current.preQueueOpensAt) {
     issues.push({ field: 'preQueueOpensAt', reason: 'cannot change once the pre-queue has opened' });
@@ -44,4 +45,38 @@ export function checkConfigChange(current: EventConfig, next: EventConfig, phase
   if (issues.length > 0) {
     throw new BreakwaterError('INVALID_CONFIG', 'This change is not allowed on the event now', { details: { issues } });
   }
+}
+
+/**
+ * A phase whose pre-queue has opened is history fans acted on: it stays, at its
+ * index, with its id, opening time and kind of access (its groups may change);
+ * once it started, its start stays too. A later phase added or moved must open
+ * later than now, or joins already checked against the phase before it would
+ * have been its. The first phase's times are the event's, checked above.
+ */
+function phaseChangeIssues(current: readonly SalePhase[], next: readonly SalePhase[], now: number): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  current.forEach((phase, i) => {
+    if (phase.preQueueOpensAt > now) return;
+    const field = `phases[${i}]`;
+    const replacement = next[i];
+    if (replacement === undefined || replacement.id !== phase.id) {
+      issues.push({ field, reason: `phase "${phase.id}" has opened: it cannot be removed, renamed or moved` });
+      return;
+    }
+    if (i > 0 && replacement.preQueueOpensAt !== phase.preQueueOpensAt) {
+      issues.push({ field: `${field}.preQueueOpensAt`, reason: 'cannot change once the phase\'s pre-queue has opened' });
+    }
+    if (i > 0 && phase.onSaleAt <= now && replacement.onSaleAt !== phase.onSaleAt) issues.push({ field: `${field}.onSaleAt`, reason: 'cannot change once the phase has started' });
+    if (replacement.access.kind !== phase.access.kind) issues.push({ field: `${field}.access.kind`, reason: 'cannot change once the phase\'s pre-queue has opened' });
+  });
+  next.forEach((phase, i) => {
+    const before = current[i];
+    const reported = before !== undefined && before.id === phase.id && before.preQueueOpensAt <= now;
+    const unchanged = before !== undefined && before.id === phase.id && before.preQueueOpensAt === phase.preQueueOpensAt;
+    if (i > 0 && !reported && !unchanged && phase.preQueueOpensAt <= now) {
+      issues.push({ field: `phases[${i}].preQueueOpensAt`, reason: 'a new or moved phase must open later than now' });
+    }
+  });
+  return issues;
 }

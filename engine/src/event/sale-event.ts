@@ -1,5 +1,9 @@
+import { CodeBook } from '../access/code-book.js';
+import { generateCodes, parseCodesCsv, type GenerateCodes } from '../access/code-input.js';
+import { drawsOfPhase, phaseDrawDueAt, phaseDrawFor } from '../access/phase-draws.js';
+import { checkAccess, phaseIndexAt } from '../access/phases.js';
 import type { Clock } from '../clock.js';
-import type { EventConfig } from '../config/types.js';
+import type { EventConfig, SalePhase } from '../config/types.js';
 import type { JoinContext } from '../commands.js';
 import { BreakwaterError } from '../errors.js';
 import { commitmentOf, newSeed } from '../fairness/shuffle.js';
@@ -54,11 +58,15 @@ export class SaleEvent {
   /** Per admitted fan: open grant, holds, first results of keyed commands. */
   readonly accounts = new FanAccounts();
   private readonly grants = new GrantBook();
+  /** Access codes for coded presale phases, and which fans and holds count against each. */
+  readonly codes = new CodeBook();
   private seed: string | undefined;
   private commitment: string | undefined;
   private seedRevealed = false;
   /** Draws sealed so far (besides the pre-queue's), in the order they were sealed. */
   private readonly draws = new Map<string, DrawState>();
+  /** When the next phase after the first opens and seals its draws (Infinity: none left). */
+  private phaseDrawsDueAt = Infinity;
   readonly door = new Door();
   private slowLaneJoins = 0;
   private readonly rate = new TokenBucket();
@@ -77,6 +85,7 @@ export class SaleEvent {
     this.config = config;
     this.inventory = new Inventory(config.inventory);
     this.actor = startSaleActor({ preQueueOpensAt: config.preQueueOpensAt, onSaleAt: config.onSaleAt });
+    this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
   }
 
   /** A new event in draft, from an already validated configuration. */
@@ -135,7 +144,12 @@ export class SaleEvent {
     const room = this.room;
     let slot = room.slotOfFan(fanId);
     const present = slot >= 0 && room.isPresentAt(slot);
-    if (!present) this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
+    let code: string | undefined;
+    if (!present) {
+      this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
+      // Only a new place is checked: a fan in line from an earlier phase keeps the place.
+      code = checkAccess(this.config.phases, now, fanId, context, this.codes);
+    }
     this.advancePhase(now);
     if (!present) {
       const readyAt = this.door.pass(this.config.door, context, now);
@@ -145,6 +159,7 @@ export class SaleEvent {
       if (readyAt > now) entry.readyAt = readyAt;
       this.record(entry);
       slot = room.slotOfFan(fanId);
+      if (code !== undefined) this.record({ type: 'codeRedeemed', at: now, fanId, code });
     }
     return this.joinResult(fanId, slot);
   }
@@ -169,6 +184,10 @@ export class SaleEvent {
    * the window closes, otherwise at its arrival (now, or its `readyAt`).
    */
   private numberingOf(now: number, arrival: number): Numbering {
+    // A later phase's pre-queue or start window, once sealed (a slow-lane arrival in a phase not open yet is not).
+    const phaseDraw = phaseDrawFor(this.config.phases, arrival, this.config.door.startWindowMs);
+    const state = phaseDraw === undefined ? undefined : this.draws.get(phaseDraw);
+    if (state !== undefined && state.drawnAt === undefined) return { draw: phaseDraw! };
     if (this.phase === 'preQueue' && arrival < this.config.onSaleAt) return { draw: PRE_QUEUE_DRAW };
     const window = this.draws.get(START_WINDOW_DRAW);
     if (window !== undefined && window.drawnAt === undefined && arrival < this.drawDueAt(START_WINDOW_DRAW)) return { draw: START_WINDOW_DRAW };
@@ -183,7 +202,7 @@ export class SaleEvent {
       case START_WINDOW_DRAW:
         return this.config.onSaleAt + this.config.door.startWindowMs;
       default:
-        return Infinity;
+        return phaseDrawDueAt(this.config.phases, draw, this.config.door.startWindowMs) ?? Infinity;
     }
   }
 
@@ -219,6 +238,7 @@ export class SaleEvent {
         details: { limit: this.config.maxTicketsPerFan, current, requested: quantity },
       });
     }
+    this.codes.requireTicketRoom(fanId, quantity);
     const allocation = this.inventory.allocate(request);
     this.advancePhase(this.now());
     const at = this.now();
@@ -322,9 +342,29 @@ export class SaleEvent {
     this.transitionOrThrow({ type: 'CLOSE' }, { type: 'closed', at: this.now() });
   }
 
+  /** Draws new access codes with the event's random source; returns them (the only time they are all shown at once). */
+  generateCodes(request: GenerateCodes): { added: number; codes: string[] } {
+    this.requireOpenForCodes();
+    const batch = generateCodes(request, this.config.phases, this.codes, this.deps.randomBytes);
+    this.record({ type: 'codesAdded', at: this.now(), ...batch });
+    return { added: batch.codes.length, codes: batch.codes };
+  }
+
+  /** Adds the codes of a CSV upload: all of them, or none when a line is wrong. */
+  uploadCodes(csv: string): { added: number } {
+    this.requireOpenForCodes();
+    const batches = parseCodesCsv(csv, this.config.phases, this.codes);
+    for (const batch of batches) this.record({ type: 'codesAdded', at: this.now(), ...batch });
+    return { added: batches.reduce((sum, batch) => sum + batch.codes.length, 0) };
+  }
+
+  private requireOpenForCodes(): void {
+    this.requirePhase('add access codes', this.phaseAt(this.now()), 'draft', 'scheduled', 'preQueue', 'onSale', 'paused', 'soldOut');
+  }
+
   /** Retunes the sale: the new configuration must already be validated as a whole. */
   updateConfig(next: EventConfig): void {
-    checkConfigChange(this.config, next, this.phase, this.inventory);
+    checkConfigChange(this.config, next, this.phase, this.inventory, this.now());
     this.record({ type: 'configUpdated', at: this.now(), config: next });
     this.afterInventoryChange();
     this.tick();
@@ -366,6 +406,7 @@ export class SaleEvent {
    */
   private advancePhase(now: number): void {
     if (now >= this.nextPhaseChangeAt) this.advanceLifecycle(now);
+    if (now >= this.phaseDrawsDueAt) this.sealPhaseDraws(now);
     this.runDueDraws(now);
     if (now >= this.room.nextReadyAt && this.slowLaneMayNumber()) {
       const fanIds = this.room.dueAt(now);
@@ -384,6 +425,23 @@ export class SaleEvent {
     if (canTransition(this.actor, { type: 'START_SALE', at: now })) {
       this.record({ type: 'saleStarted', at: now, seed: this.seed!, shuffled: this.room.preQueueEntries().length });
     }
+  }
+
+  /** The phases after the first whose pre-queue has opened seal their draws (after the sale started, by validation). */
+  private sealPhaseDraws(now: number): void {
+    if (this.phase === 'closed' || this.phase === 'draft') return;
+    for (const phase of this.config.phases.slice(1)) {
+      if (phase.preQueueOpensAt > now) break;
+      for (const draw of drawsOfPhase(phase, this.config.door.startWindowMs)) if (!this.draws.has(draw)) this.sealDraw(now, draw);
+    }
+  }
+
+  /** When the first phase after the first with a draw not sealed yet opens. */
+  private nextPhaseDrawsAt(): number {
+    for (const phase of this.config.phases.slice(1)) {
+      if (drawsOfPhase(phase, this.config.door.startWindowMs).some((draw) => !this.draws.has(draw))) return phase.preQueueOpensAt;
+    }
+    return Infinity;
   }
 
   /**
@@ -472,6 +530,7 @@ export class SaleEvent {
         else this.inventory.resizeTiers(entry.config.inventory.tiers);
         this.actor.send({ type: 'RESCHEDULE', schedule: { preQueueOpensAt: entry.config.preQueueOpensAt, onSaleAt: entry.config.onSaleAt } });
         this.nextPhaseChangeAt = this.phaseChangeDueAt();
+        this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
         break;
       case 'published':
         this.transition({ type: 'PUBLISH' });
@@ -508,9 +567,11 @@ export class SaleEvent {
         this.room.join(entry.fanId, entry.draw !== undefined ? { draw: entry.draw } : entry.readyAt !== undefined ? { readyAt: entry.readyAt } : undefined);
         if (entry.readyAt !== undefined) this.slowLaneJoins++;
         this.door.noteJoin(entry.at);
+        this.codes.joined(entry.fanId);
         break;
       case 'drawSealed':
         this.draws.set(entry.draw, { commitment: entry.commitment, seed: entry.seed, drawnAt: undefined, count: undefined });
+        this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
         break;
       case 'drawn': {
         const state = this.draws.get(entry.draw)!;
@@ -520,6 +581,12 @@ export class SaleEvent {
       }
       case 'numbered':
         this.room.numberInOrder(entry.fanIds);
+        break;
+      case 'codesAdded':
+        this.codes.add(entry);
+        break;
+      case 'codeRedeemed':
+        this.codes.redeem(entry.code, entry.fanId);
         break;
       case 'left':
         this.revokeGrant(entry.fanId);
@@ -573,6 +640,7 @@ export class SaleEvent {
         const hold = this.holds.get(entry.holdId)!;
         this.holds.end(hold, entry.type, entry.at);
         this.inventory.release(hold.allocation);
+        this.codes.freed(hold.id, hold.allocation.quantity);
         if (entry.type === 'released') hold.account.remember(entry.key, `release:${hold.id}`, holdView(hold));
         break;
       }
@@ -599,6 +667,7 @@ export class SaleEvent {
     };
     this.holds.add(hold);
     this.inventory.hold(entry.allocation);
+    this.codes.held(hold.id, entry.fanId, entry.allocation.quantity);
     account.remember(entry.key, entry.fingerprint, holdView(hold));
   }
 
@@ -700,6 +769,11 @@ export class SaleEvent {
       grant: grant === undefined ? undefined : grantView(grant),
       numberedAt: number === 0 && status === FanStatus.WAITING ? this.numberedAt(fanId) : undefined,
     };
+  }
+
+  /** The sale phase a join now is for (whose access rule a new place must pass); undefined before the first opens. */
+  salePhaseNow(): SalePhase | undefined {
+    return this.config.phases[phaseIndexAt(this.config.phases, this.now())];
   }
 
   /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt (not before the draws ahead of it). */

@@ -1,3 +1,4 @@
+import type { CodeBatch } from '../access/code-book.js';
 import type { EventConfig } from '../config/types.js';
 
 /** What a hold covers: a quantity of one tier, or named seats. */
@@ -37,6 +38,10 @@ export type JournalEntry =
   /** Places whose `readyAt` came are numbered, in this order (by readyAt, ties in join order). */
   | { type: 'numbered'; at: number; fanIds: string[] }
   | { type: 'left'; at: number; fanId: string; reason: 'left' | 'presenceLost' }
+  /** Access codes the organizer generated or uploaded (one entry per shared uses, cap and phase). */
+  | ({ type: 'codesAdded'; at: number } & CodeBatch)
+  /** The fan's new place (the `joined` just before) was taken with this code: binds the account to it if it is not yet. */
+  | { type: 'codeRedeemed'; at: number; fanId: string; code: string }
   | { type: 'presence'; at: number; fanId: string; connected: boolean }
   | { type: 'admitted'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }
   | { type: 'grantExpired'; at: number; fanId: string; grantId: string }

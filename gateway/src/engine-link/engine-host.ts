@@ -32,8 +32,8 @@ export interface EngineHostOptions {
   firstSession?: number;
 }
 
-/** Journal entries that stay in the engine process: the bulk of a flash crowd, of use to nobody outside. */
-const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence']);
+/** Journal entries that stay in the engine process: the bulk of a flash crowd (and of a million codes), of use to nobody outside. */
+const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence', 'codesAdded', 'codeRedeemed']);
 const FAN_COMMANDS = new Set<FanHoldCommand['type']>(['hold', 'extendHold', 'startPayment', 'releaseHold']);
 const WORKER_METRICS_TTL_MS = 5_000;
 interface Reveal {
@@ -181,6 +181,10 @@ export class EngineHost {
         // An unpublished event does not exist for fans.
         if (sale.phase === 'draft') throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${sale.id}"`, { details: { eventId: sale.id } });
         return publicInfoOf(sale, this.settingsOf(sale.id));
+      }
+      case 'codes': {
+        const { codes } = this.engine.event(request.eventId);
+        return { total: codes.size, offset: request.offset, codes: codes.list(request.offset, request.limit) };
       }
       case 'journal': {
         // Unknown events are EVENT_NOT_FOUND, not an empty journal.

@@ -90,6 +90,8 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings): PublicEv
     maxTicketsPerFan: config.maxTicketsPerFan,
     paymentWindowMs: config.paymentWindowMs,
     holdExtensionMs: config.holdExtensionMs,
+    phases: config.phases.map(({ id, name, preQueueOpensAt, onSaleAt, access }) => ({ id, name, preQueueOpensAt, onSaleAt, access: access.kind })),
+    currentPhaseId: sale.salePhaseNow()?.id ?? null,
     currency: settings.currency,
     powDifficulty: settings.powDifficulty,
     identity: verifiesIdentities(settings.identity) ? { required: settings.identity.required, loginUrl: settings.identity.loginUrl ?? null } : null,

@@ -8,7 +8,7 @@
  *
  * Everything here is plain data (structured-clone and msgpack safe).
  */
-import type { EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase } from '../../../engine/src/index.js';
+import type { CodeView, EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { DoorFigures } from '../protection/door-budgets.js';
@@ -78,6 +78,10 @@ export interface PublicEventInfo {
   maxTicketsPerFan: number;
   paymentWindowMs: number;
   holdExtensionMs: number;
+  /** The sale phases with their times and kind of access (never the codes or the groups). */
+  phases: Array<{ id: string; name: string; preQueueOpensAt: number; onSaleAt: number; access: PhaseAccess['kind'] }>;
+  /** The phase a join now is for (a new place must pass its access rule); null before the first pre-queue opens. */
+  currentPhaseId: string | null;
   currency: string;
   powDifficulty: number;
   /** Null: anonymous fans. Else whether a verified identity is required, and where fans sign in. */
@@ -112,6 +116,13 @@ export interface EventStats extends EventStatus {
   powDifficulty: number;
 }
 
+/** A page of an event's access codes with their redemption state, in the order they were added. */
+export interface CodePage {
+  total: number;
+  offset: number;
+  codes: CodeView[];
+}
+
 /** What a starting worker needs before it serves: every event's gateway settings. */
 export interface SyncState {
   settings: Record<string, EventSettings>;
@@ -134,6 +145,8 @@ export type EngineRequest =
   | { op: 'listEvents' }
   | { op: 'getEvent'; eventId: string }
   | { op: 'publicInfo'; eventId: string }
+  /** A page of the event's access codes (generating and uploading them are engine commands). */
+  | { op: 'codes'; eventId: string; offset: number; limit: number }
   /** An event's whole journal, oldest first (for verification: it grows with the crowd). */
   | { op: 'journal'; eventId: string }
   | { op: 'updateSettings'; eventId: string; patch: unknown }
@@ -152,6 +165,7 @@ export interface EngineResults {
   listEvents: EventDetails[];
   getEvent: EventDetails;
   publicInfo: PublicEventInfo;
+  codes: CodePage;
   journal: readonly JournalEntry[];
   updateSettings: EventSettings;
   sync: SyncState;
@@ -162,7 +176,7 @@ export type EngineOp = EngineRequest['op'];
 export type ResultOf<R extends EngineRequest> = EngineResults[R['op']];
 
 export type EngineBroadcast =
-  /** New journal entries of an event, except `created`, `joined` and `presence` (the bulk, which only the journal needs). */
+  /** New journal entries of an event, except `created`, `joined`, `presence` and the codes' (the bulk, which only the journal needs). */
   | { type: 'entries'; eventId: string; entries: JournalEntry[]; holdOwners: Record<string, string> }
   /** The queue states that changed this tick (or are due a heartbeat). */
   | { type: 'queue'; states: QueueState[]; /** Wall clock when sent, for the update latency. */ sentAt: number }

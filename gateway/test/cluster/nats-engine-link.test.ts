@@ -300,3 +300,27 @@ describe('the NATS engine link', () => {
     await until(() => link.execute({ op: 'getEvent', eventId: eventIds[0]! }).then(() => true, () => false), 10_000, 'a request answered');
   }, 30_000);
 });
+
+// Last: it adds an event, which the listings above do not expect.
+describe('the NATS engine link and access codes', () => {
+  it('carries access codes: generated and uploaded as engine commands, listed by the read-only codes op, redeemed by a join', async () => {
+    const link = await openLink();
+    const eventId = idIn(1, PARTITIONS, 'coded');
+    const config = eventConfig(NOW, { id: eventId });
+    const { preQueueOpensAt, onSaleAt } = config;
+    await link.execute({ op: 'createEvent', config: { ...config, phases: [{ id: 'presale', name: 'Presale', preQueueOpensAt, onSaleAt, access: { kind: 'code' } }] }, publish: true, settings: {} });
+    const generated = await link.execute({ op: 'command', command: { type: 'generateCodes', eventId, count: 2, uses: 1, ticketCap: 2 } }) as { codes: string[] };
+    await link.execute({ op: 'command', command: { type: 'uploadCodes', eventId, csv: 'CLUSTER-1,2,4,presale\n' } });
+    await link.execute({ op: 'openSession', eventId, fanId: 'coded-fan', resume: false, context: { accessCode: 'cluster-1' } });
+    await expect(link.execute({ op: 'openSession', eventId, fanId: 'no-code', resume: false })).rejects.toMatchObject({ code: 'ACCESS_CODE_REQUIRED' });
+    const page = await link.execute({ op: 'codes', eventId, offset: 1, limit: 5 });
+    expect(page).toEqual({
+      total: 3, offset: 1,
+      codes: [
+        { code: generated.codes[1], phaseId: null, uses: 1, ticketCap: 2, accounts: [], ticketsUsed: 0 },
+        { code: 'CLUSTER1', phaseId: 'presale', uses: 2, ticketCap: 4, accounts: ['coded-fan'], ticketsUsed: 0 },
+      ],
+    });
+    expect(hosts.get(1)!.engine.event(eventId).codes.size).toBe(3);
+  });
+});
