@@ -21,7 +21,7 @@ export function renderHtml(report: Report, output: Pick<RunOutput, 'series' | 's
   const s = activeWindow(output.series.thin(1200));
   const waits = histogram(output.seen.waitSec.toArray(), 40);
   const rows: Array<[string, string]> = [
-    ['fans (bots)', `${report.fans.toLocaleString('en-US')} (${report.bots.toLocaleString('en-US')})`],
+    ['fans (bots)', `${report.fans.toLocaleString('en-US')} (${report.bots.arrivals.toLocaleString('en-US')})`],
     ['tickets sold / on sale', `${report.ticketsSold.toLocaleString('en-US')} / ${report.seats.toLocaleString('en-US')}`],
     ['all tickets taken at', report.allTakenAtSec === null ? '–' : `${report.allTakenAtSec} s`],
     ['sold out at', report.soldOutAtSec === null ? '–' : `${report.soldOutAtSec} s`],

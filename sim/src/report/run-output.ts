@@ -1,5 +1,6 @@
 import type { InvariantViolation } from '../../../engine/src/index.js';
 import type { Arrivals } from '../model/arrivals.js';
+import type { DoorFigures } from '../model/doorway.js';
 import type { FanCounters, Observations } from '../model/fan-model.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Scenario } from '../scenario/types.js';
@@ -14,7 +15,7 @@ export interface RunOutput {
   journal: 'memory' | 'compact' | 'remote';
   scenario: Scenario;
   venue: Venue;
-  arrivals: Omit<Arrivals, 'at' | 'bot'>;
+  arrivals: Omit<Arrivals, 'at' | 'bot' | 'nat'>;
   onSaleMs: number;
   closesMs: number;
   simEndMs: number;
@@ -36,4 +37,6 @@ export interface RunOutput {
   ticks: number;
   timings: { setupSec: number; simulateSec: number; checkSec: number; wallSec: number; cpuSec: number };
   memory: MemoryPeak;
+  /** What the door did to bots and to fans behind the shared address. */
+  door: DoorFigures;
 }

@@ -1,5 +1,5 @@
 import type { EventConfigInput } from '../../../engine/src/index.js';
-import type { Scenario } from './types.js';
+import type { DoorSpec, Scenario } from './types.js';
 import { gaVenue, generateVenue, loadVenue, type Venue } from './venue.js';
 
 /** Simulated time starts here (any fixed instant: runs must not depend on the wall clock). */
@@ -22,6 +22,23 @@ export function venueOf(s: Scenario): Venue {
     case 'venueFile':
       return loadVenue(s.inventory.path);
   }
+}
+
+/** The engine's default start window, for the cohort of the fairness ratio when a scenario leaves it out. */
+export const DEFAULT_START_WINDOW_MS = 30_000;
+
+/** Today's door: no start-window draw, no budgets, no proof of work. */
+export const DOOR_OFF: DoorSpec = { startWindowMs: 0, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 0, powFloor: 0, powCeiling: 0 };
+
+/** The door the event gets: the scenario's patch over the engine's defaults, or none at all with the defences off. */
+export function doorOf(s: Scenario): DoorSpec {
+  if (s.defences !== 'on' && s.defences !== 'off') throw new Error(`defences is "on" or "off", not ${JSON.stringify(s.defences)}`);
+  return s.defences === 'off' ? DOOR_OFF : s.door;
+}
+
+/** The start window the scenario names, defences on or off: arrivals up to its end are the fairness ratio's cohort. */
+export function nominalStartWindowMs(s: Scenario): number {
+  return s.door.startWindowMs ?? DEFAULT_START_WINDOW_MS;
 }
 
 export function saleTimes(s: Scenario): SaleTimes {
@@ -50,5 +67,6 @@ export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfi
     presenceGraceMs: Math.round(e.presenceGraceSec * 1000),
     grantTtlMs: Math.round(e.grantTtlSec * 1000),
     admission: e.admission,
-  };
+    door: doorOf(s),
+  } as EventConfigInput;
 }

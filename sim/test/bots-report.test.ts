@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { Doorway } from '../src/model/doorway.js';
+import { BotFarm } from '../src/model/farm.js';
+import { Fan, FanTable } from '../src/model/fan-table.js';
+import { botReport, natReport } from '../src/report/bots.js';
+import { DEFAULT_SCENARIO } from '../src/scenario/defaults.js';
+
+const WINDOW_END = 30_000;
+
+/**
+ * Ten accounts try by the end of the start window (arrivals 0–9: bots 0 and
+ * 5, fans the rest) and two fans come later (10, 11). `admitted` lists who was
+ * admitted; `bought` who bought, and how many tickets.
+ */
+function outcome(admitted: number[], bought: Record<number, number>) {
+  const size = 12;
+  const bot = new Uint8Array(size);
+  bot[0] = bot[5] = 1;
+  const fans = new FanTable(size, bot, new Uint8Array(size));
+  const farm = new BotFarm({ ...DEFAULT_SCENARIO.bots, fraction: 0.2 }, 2, false);
+  const door = new Doorway(fans, farm, 2 ** 20, WINDOW_END, 60_000);
+  const arrivedAt = Int32Array.from({ length: size }, (_, f) => (f < 10 ? 1_000 * f : WINDOW_END + 1));
+  const placed = new Uint8Array(size).fill(1);
+  for (const f of admitted) fans.admittedOnce[f] = 1;
+  let fanTickets = 0;
+  let botTickets = 0;
+  for (const [f, n] of Object.entries(bought)) {
+    fans.state[Number(f)] = Fan.BOUGHT;
+    if (bot[Number(f)] === 1) botTickets += n;
+    else fanTickets += n;
+  }
+  for (let f = 0; f < size; f++) if (fans.bot[f] === 1) door.placeTaken(f);
+  const figures = door.figures(arrivedAt, placed, fanTickets, true);
+  return { figures, report: botReport(figures, 2, fanTickets + botTickets, botTickets) };
+}
+
+describe('the bots figures', () => {
+  it('a fair outcome: bots are admitted in proportion to their accounts, ratio 1', () => {
+    // 2 of the 10 early accounts are bots; 1 of the 5 early places admitted is a bot's. Late fan 10 admitted too: not in the cohort.
+    const { figures, report } = outcome([0, 1, 2, 3, 4, 10], { 0: 4, 1: 2, 2: 2, 3: 1, 4: 3, 10: 2 });
+    expect(figures.cohort).toEqual({ botAccounts: 2, fanAccounts: 8, botPlacesAdmitted: 1, fanPlacesAdmitted: 4 });
+    expect(report.fairnessRatio).toBe(1);
+    expect(report.identityShare).toBe(Math.round((2 / 12) * 1e4) / 1e4);
+    expect(report.ticketShare).toBe(Math.round((4 / 14) * 1e4) / 1e4);
+    expect(report.placesPerAccount).toBe(1);
+    // A bot account that buys the limit: 4 tickets against the fans' 10 in 5 purchases.
+    expect(report.ticketsPerBuyer).toBe(4);
+    expect(report.fanTicketsPerBuyer).toBe(2);
+    expect(report.outBuys).toBe(2);
+  });
+
+  it('an unfair outcome: both bots admitted with 3 of 8 fans, ratio 2', () => {
+    const { figures, report } = outcome([0, 5, 1, 2, 3], { 0: 4, 5: 4, 1: 2 });
+    expect(figures.cohort).toEqual({ botAccounts: 2, fanAccounts: 8, botPlacesAdmitted: 2, fanPlacesAdmitted: 3 });
+    expect(report.fairnessRatio).toBe(2);
+    expect(report.ticketShare).toBe(0.8);
+    expect(report.outBuys).toBe(2);
+  });
+
+  it('no bots, or nobody admitted: no ratio', () => {
+    const { report } = outcome([], {});
+    expect(report.fairnessRatio).toBeNull();
+    expect(report.ticketShare).toBeNull();
+    expect(report.outBuys).toBeNull();
+  });
+
+  it('places per account counts every place the engine made for the farm', () => {
+    const { figures } = outcome([], {});
+    // Two bot accounts, three places: one account got a second place.
+    const report = botReport({ ...figures, botPlaces: 3 }, 2, 0, 0);
+    expect(report.placesPerAccount).toBe(1.5);
+    expect(botReport({ ...figures, botPlaces: undefined }, 2, 0, 0).placesPerAccount).toBeNull();
+  });
+});
+
+describe('the NAT figures', () => {
+  it('counts the delayed joins and takes the p95 of the extra delay', () => {
+    const extra = Float64Array.from({ length: 100 }, (_, i) => (i < 60 ? 0 : i - 59)); // 0 × 60, then 1 … 40 s
+    const nat = natReport({ ...outcome([], {}).figures, nat: { fans: 120, placed: 100, extraDelaySec: extra } });
+    expect(nat).toEqual({ fans: 120, placed: 100, delayedJoins: 39, p95DelaySec: 35, maxDelaySec: 40 });
+  });
+
+  it('measures a NAT fan’s delay against fans on their own address who tried in the same second', () => {
+    const size = 4;
+    const nat = new Uint8Array(size);
+    nat[0] = nat[1] = 1;
+    const fans = new FanTable(size, new Uint8Array(size), nat);
+    const door = new Doorway(fans, new BotFarm(DEFAULT_SCENARIO.bots, 0, false), 2 ** 20, WINDOW_END, 60_000);
+    fans.joinedAt.set([10_100, 20_000, 10_500, 20_900]);
+    door.placed(2, 11_500); // own address, second 10: 1 s of proof of work
+    door.placed(3, 20_900); // own address, second 20: nothing
+    door.placed(0, 16_100); // NAT, second 10: 6 s, of which 5 s extra
+    door.placed(1, 20_000); // NAT, second 20: none
+    const figures = door.figures(Int32Array.from(fans.joinedAt), new Uint8Array(size).fill(1), 0, true);
+    expect(Array.from(figures.nat.extraDelaySec)).toEqual([5, 0]);
+    expect(figures.nat).toMatchObject({ fans: 2, placed: 2 });
+  });
+});
