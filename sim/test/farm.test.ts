@@ -7,6 +7,7 @@ import { FanTable, fanIdOf } from '../src/model/fan-table.js';
 import { DEFAULT_SCENARIO } from '../src/scenario/defaults.js';
 import type { BotSpec } from '../src/scenario/types.js';
 
+const TIMES = { onSaleMs: 0, drawEndsMs: 0, cohortEndsMs: 0, horizonMs: 60_000 };
 const spec = (patch: Partial<BotSpec>): BotSpec => ({ ...DEFAULT_SCENARIO.bots, fraction: 0.1, ...patch });
 
 /** A crowd of `size` arrivals; `bots` and `nat` list which arrivals are bots and which fans share the NAT address. */
@@ -64,7 +65,7 @@ describe('the bot farm', () => {
 describe('the doorway', () => {
   it('in an anonymous event, every bot arrival joins under its own fan id', () => {
     const fans = crowd(6, [1, 2, 4, 5]);
-    const door = new Doorway(fans, new BotFarm(spec({ accounts: 2 }), 4, false), 2 ** 20, 0, 60_000);
+    const door = new Doorway(fans, new BotFarm(spec({ accounts: 2 }), 4, false), 2 ** 20, TIMES);
     expect([0, 1, 2, 3, 4, 5].map((f) => door.identityOf(f))).toEqual([0, 1, 2, 3, 4, 5]);
     expect(door.attempt(4).fanId).toBe(fanIdOf(4));
     expect([1, 2, 4, 5].some((f) => door.isRepeat(f))).toBe(false);
@@ -73,7 +74,7 @@ describe('the doorway', () => {
   it('in a verified event, a bot account joins under one fan id however often it tries', () => {
     const fans = crowd(8, [1, 2, 4, 5, 6, 7]);
     // Bot ordinals 0..5 are arrivals 1, 2, 4, 5, 6, 7; accounts 0, 1, 0, 1, 0, 1.
-    const door = new Doorway(fans, new BotFarm(spec({ accounts: 2, addresses: 6, subnets: 6 }), 6, true), 2 ** 20, 0, 60_000);
+    const door = new Doorway(fans, new BotFarm(spec({ accounts: 2, addresses: 6, subnets: 6 }), 6, true), 2 ** 20, TIMES);
     expect([1, 2, 4, 5, 6, 7].map((f) => door.attempt(f).fanId)).toEqual([1, 2, 1, 2, 1, 2].map(fanIdOf));
     expect([1, 2, 4, 5, 6, 7].map((f) => door.isRepeat(f))).toEqual([false, false, true, true, true, true]);
     // ... from a different address each time.
@@ -83,7 +84,7 @@ describe('the doorway', () => {
 
   it('puts the NAT fans behind one address and every other fan on its own', () => {
     const fans = crowd(1_000, [], [10, 20, 30]);
-    const door = new Doorway(fans, new BotFarm(spec({}), 0, false), 2 ** 20, 0, 60_000);
+    const door = new Doorway(fans, new BotFarm(spec({}), 0, false), 2 ** 20, TIMES);
     expect([10, 20, 30].map((f) => door.attempt(f).address)).toEqual([NAT_ADDRESS, NAT_ADDRESS, NAT_ADDRESS]);
     const own = Array.from({ length: 1_000 }, (_, f) => f).filter((f) => fans.nat[f] === 0).map(ownAddressOf);
     expect(new Set(own).size).toBe(own.length);
@@ -93,7 +94,7 @@ describe('the doorway', () => {
 
   it('charges real fans their own device time and bots the farm’s compute', () => {
     const fans = crowd(4, [2, 3]);
-    const door = new Doorway(fans, new BotFarm(spec({ hashesPerSec: 2 ** 24 }), 2, false), 2 ** 20, 0, 60_000);
+    const door = new Doorway(fans, new BotFarm(spec({ hashesPerSec: 2 ** 24 }), 2, false), 2 ** 20, TIMES);
     expect(door.solve(0, 20, 5_000)).toBe(6_000);
     expect(door.solve(1, 20, 5_000)).toBe(6_000);
     expect(door.solve(2, 20, 5_000)).toBe(5_063);

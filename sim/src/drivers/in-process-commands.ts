@@ -172,8 +172,7 @@ export class InProcessCommands implements SaleCommands {
   }
 }
 
-/** The place's effective arrival in simulated time, when the engine says (the slow lane); undefined means now. */
+/** When the place is numbered, in simulated time: its draw's instant, its slow-lane readyAt, or (undefined) now. */
 function readyAtOf(result: JoinResult): number | undefined {
-  const readyAt = (result as JoinResult & { readyAt?: number }).readyAt;
-  return readyAt === undefined ? undefined : readyAt - EPOCH_MS;
+  return result.numberedAt === undefined ? undefined : result.numberedAt - EPOCH_MS;
 }

@@ -1,6 +1,6 @@
 import { checkInvariants, Engine, MemoryJournalStore, SimulatedClock, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
 import { FanModel } from '../model/fan-model.js';
-import { fanOf } from '../model/fan-table.js';
+import { fanIdOf, fanOf } from '../model/fan-table.js';
 import { Doorway } from '../model/doorway.js';
 import { setUpSale } from '../model/sale-setup.js';
 import { Ledger } from '../report/ledger.js';
@@ -8,7 +8,7 @@ import { MemoryPeak } from '../report/memory.js';
 import type { Progress } from '../report/progress.js';
 import type { RunOutput } from '../report/run-output.js';
 import { Series } from '../report/series.js';
-import { doorOf, EPOCH_MS, eventConfigOf, nominalStartWindowMs } from '../scenario/event-config.js';
+import { doorTimesOf, EPOCH_MS, eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import { CompactJournal } from './compact-journal.js';
 import { InProcessCommands } from './in-process-commands.js';
@@ -43,9 +43,8 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   const journalStore = options.journal === 'memory' ? new MemoryJournalStore() : new CompactJournal();
   const engine = new Engine({ clock, randomBytes: (n) => engineRng.bytes(n), journal: journalStore });
   const now = () => clock.now() - EPOCH_MS;
-  const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, times.onSaleMs + nominalStartWindowMs(s), times.hardEndMs);
-  const drawEndsMs = times.onSaleMs + (doorOf(s).startWindowMs ?? nominalStartWindowMs(s));
-  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, now, times.onSaleMs, times.closesMs, doorway, drawEndsMs);
+  const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, doorTimesOf(s, times));
+  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, now, times.onSaleMs, times.closesMs, doorway);
   const ledger = new Ledger();
   const broadcastMs = s.tickMs;
 
@@ -161,7 +160,10 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
     provider,
     series,
     engineViolations,
-    engineState: { ticketsSold: status.tickets.sold, activeHolds: status.holds.active, soldByTier, seatsSold, phase: status.phase },
+    engineState: {
+      ticketsSold: status.tickets.sold, activeHolds: status.holds.active, soldByTier, seatsSold, phase: status.phase,
+      slowLaneJoins: status.door.slowLaneJoins, powRefusals: status.door.powRefusals,
+    },
     errors: driver.errors,
     engineErrors: driver.engineErrors,
     journalEntries: journal.length,
@@ -169,7 +171,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
     ticks,
     timings: { setupSec, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: cpuSecondsSince(cpuStart) },
     memory,
-    door: model.doorFigures(arrivals.at, true),
+    door: model.doorFigures(arrivals.at, true, (fan) => sale.room.place(fanIdOf(fan))?.number ?? 0),
   };
 
   function finished(): boolean {

@@ -21,7 +21,7 @@ import { FanModel } from '../model/fan-model.js';
 import { setUpSale } from '../model/sale-setup.js';
 import { Ledger } from '../report/ledger.js';
 import { Series } from '../report/series.js';
-import { DOOR_OFF, eventConfigOf, nominalStartWindowMs } from '../scenario/event-config.js';
+import { DOOR_OFF, doorTimesOf, eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
 
@@ -98,8 +98,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
   const { rng, times, venue, arrivals, fans, farm, agenda, provider } = setUpSale(s);
   let cursor = 0;
   // Every fan joins from the load processes' few addresses: the door's budgets would measure the load generator, so it stays open.
-  const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, times.onSaleMs + nominalStartWindowMs(s), times.hardEndMs);
-  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, () => cursor, times.onSaleMs, times.closesMs, doorway, times.onSaleMs);
+  const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, { ...doorTimesOf(s, times), drawEndsMs: times.onSaleMs });
+  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, () => cursor, times.onSaleMs, times.closesMs, doorway);
 
   // The event, in real time: every duration divided by the scale, every rate multiplied.
   const eventId = `sim-${s.name.replace(/[^a-z0-9-]/gi, '')}-${randomBytes(4).toString('hex')}`;

@@ -93,6 +93,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     identity: s.identity,
     bots: botReport(run.door, run.arrivals.bots, final.tickets.sold, counters.botTickets),
     nat: natReport(run.door),
+    door: { slowLaneJoins: null, powRefusals: null },
     seats: capacity,
     ticketsSold: final.tickets.sold,
     oversold,

@@ -11,8 +11,13 @@ export interface DoorFigures {
   fanAccounts: number;
   /** Places created for the farm's fan ids (`joined` journal entries; undefined when the driver cannot see the journal). */
   botPlaces: number | undefined;
-  /** Accounts that first tried to join by the end of the start window, and how many of their places were admitted. */
-  cohort: { botAccounts: number; fanAccounts: number; botPlacesAdmitted: number; fanPlacesAdmitted: number };
+  /**
+   * Accounts that first tried to join by the end of the start window, how
+   * many of their places were admitted, and how many of the bots' places were
+   * among the cohort's first that-many queue numbers (null when the driver
+   * cannot read the numbers): what the draws alone would have given them.
+   */
+  cohort: { botAccounts: number; fanAccounts: number; botPlacesAdmitted: number; fanPlacesAdmitted: number; botPlacesInFirstNumbers: number | null };
   /** Accounts that bought, and the tickets they bought. */
   botBuyers: number;
   fanBuyers: number;
@@ -25,12 +30,25 @@ export interface DoorFigures {
   nat: { fans: number; placed: number; extraDelaySec: Float64Array };
 }
 
+/** The instants (ms of simulated time) the door's figures hang on. */
+export interface DoorTimes {
+  onSaleMs: number;
+  /** The start window's draw, as the event has it (the on-sale time when there is none). */
+  drawEndsMs: number;
+  /** The end of the start window the scenario names, defences on or off: who tried by then is the fairness ratio's cohort. */
+  cohortEndsMs: number;
+  /** Past every instant of the run. */
+  horizonMs: number;
+}
+
 /**
  * Where fans and bots meet the door: under which fan id and from which
  * address each arrival joins, how long the proof of work the door asks for
  * takes it (a fan's own browser; the farm's shared compute), and what the
- * door cost whom. A real fan's delay at the door is from its first try to
- * its place's effective arrival: proof of work plus the slow lane.
+ * door cost whom. What the door costs a real fan is how much later its place
+ * is numbered than it would have been, had it been let in at its first try:
+ * proof of work plus the slow lane, counted only where they change the place
+ * (a window arrival that is a second late but still in the window loses nothing).
  */
 export class Doorway {
   /** Bot arrivals numbered in arrival order (-1 for real fans). */
@@ -50,9 +68,7 @@ export class Doorway {
     private readonly fans: FanTable,
     readonly farm: BotFarm,
     private readonly fanHashesPerSec: number,
-    /** Where the start window ends (ms of simulated time): the cohort of the fairness ratio. */
-    readonly windowEndMs: number,
-    horizonMs: number,
+    readonly times: DoorTimes,
   ) {
     const bots = farm.arrivals;
     this.botOrdinal = new Int32Array(bots > 0 ? fans.size : 0).fill(-1);
@@ -64,7 +80,7 @@ export class Doorway {
       if (this.ownerFan[account] === -1) this.ownerFan[account] = fan;
       this.botOrdinal[fan] = ordinal++;
     }
-    const seconds = Math.ceil(horizonMs / 1000) + 1;
+    const seconds = Math.ceil(times.horizonMs / 1000) + 1;
     this.ownDelaySum = new Float64Array(seconds);
     this.ownDelayCount = new Uint32Array(seconds);
   }
@@ -94,12 +110,18 @@ export class Doorway {
     return now + fanSolveMs(bits, this.fanHashesPerSec);
   }
 
-  /** A real fan's first place: its delay at the door, from the first try to the place's effective arrival. */
-  placed(fan: number, readyAt: number): void {
+  /** When a place arriving at `at` is numbered with an open door: by the pre-queue draw, the start window's, or at once. */
+  numberedWithoutDoor(at: number): number {
+    const { onSaleMs, drawEndsMs } = this.times;
+    return at < onSaleMs ? onSaleMs : at < drawEndsMs ? drawEndsMs : at;
+  }
+
+  /** A real fan's first place, numbered at `numberedAt`: what the door cost it. */
+  placed(fan: number, numberedAt: number): void {
     const f = this.fans;
     if (f.bot[fan] === 1) return;
     const second = Math.floor(f.joinedAt[fan]! / 1000);
-    const delayMs = Math.max(0, readyAt - f.joinedAt[fan]!);
+    const delayMs = Math.max(0, numberedAt - this.numberedWithoutDoor(f.joinedAt[fan]!));
     if (f.nat[fan] === 1) {
       this.natSecond.push(second);
       this.natDelayMs.push(delayMs);
@@ -117,19 +139,22 @@ export class Doorway {
    * The figures at the end of the run. `arrivedAt` is each arrival's first
    * try; `placed[fan]` is 1 when the fan ever got a place; `fanTickets` are
    * what real fans bought. `sawJournal`: the driver reported every place.
+   * `numberOf` reads the queue number of a fan's (latest) place, 0 if it has none.
    */
-  figures(arrivedAt: Int32Array, placed: Uint8Array, fanTickets: number, sawJournal: boolean): DoorFigures {
+  figures(arrivedAt: Int32Array, placed: Uint8Array, fanTickets: number, sawJournal: boolean, numberOf?: (fan: number) => number): DoorFigures {
     const f = this.fans;
     const accountPlaced = new Uint8Array(this.farm.accounts);
     const accountInCohort = new Uint8Array(this.farm.accounts);
-    const cohort = { botAccounts: 0, fanAccounts: 0, botPlacesAdmitted: 0, fanPlacesAdmitted: 0 };
+    const cohort: DoorFigures['cohort'] = { botAccounts: 0, fanAccounts: 0, botPlacesAdmitted: 0, fanPlacesAdmitted: 0, botPlacesInFirstNumbers: null };
+    // The cohort's numbered places, as 2·number + bot: sorted, the first ones are the front of the cohort's queue.
+    const numbered = new GrowableF64();
     let fanAccounts = 0;
     let botBuyers = 0;
     let fanBuyers = 0;
     let natFans = 0;
     let natPlaced = 0;
     for (let fan = 0; fan < f.size; fan++) {
-      const early = arrivedAt[fan]! <= this.windowEndMs;
+      const early = arrivedAt[fan]! <= this.times.cohortEndsMs;
       const bought = f.state[fan] === Fan.BOUGHT;
       if (f.bot[fan] === 0) {
         if (placed[fan] === 1) fanAccounts++;
@@ -141,6 +166,8 @@ export class Doorway {
         if (early) {
           cohort.fanAccounts++;
           if (f.admittedOnce[fan] === 1) cohort.fanPlacesAdmitted++;
+          const number = numberOf?.(fan) ?? 0;
+          if (number > 0) numbered.push(2 * number);
         }
         continue;
       }
@@ -153,7 +180,18 @@ export class Doorway {
         accountInCohort[account] = 1;
         cohort.botAccounts++;
       }
-      if (early && owner === fan && f.admittedOnce[fan] === 1) cohort.botPlacesAdmitted++;
+      if (early && owner === fan) {
+        if (f.admittedOnce[fan] === 1) cohort.botPlacesAdmitted++;
+        const number = numberOf?.(fan) ?? 0;
+        if (number > 0) numbered.push(2 * number + 1);
+      }
+    }
+    if (numberOf !== undefined) {
+      const front = numbered.toArray().sort();
+      const admitted = Math.min(front.length, cohort.botPlacesAdmitted + cohort.fanPlacesAdmitted);
+      let bots = 0;
+      for (let i = 0; i < admitted; i++) bots += front[i]! % 2;
+      cohort.botPlacesInFirstNumbers = bots;
     }
     let botAccounts = 0;
     for (const p of accountPlaced) botAccounts += p;

@@ -28,8 +28,6 @@ export interface FanCounters {
   joinRefused: number;
   /** Joins the door refused for want of proof of work (each answered by a solve and a new try). */
   powRequired: number;
-  /** Joins placed later than they arrived: the slow lane. */
-  slowLaned: number;
   /** A verified farm's accounts trying again under the same fan id. */
   repeatJoins: number;
   leftImpatient: number;
@@ -79,7 +77,7 @@ export interface Observations {
 export class FanModel implements FanEvents {
   commands!: SaleCommands;
   readonly counters: FanCounters = {
-    joins: 0, rejoins: 0, joinRefused: 0, powRequired: 0, slowLaned: 0, repeatJoins: 0, leftImpatient: 0, leftSoldOut: 0, lost: 0, drops: 0, reconnects: 0,
+    joins: 0, rejoins: 0, joinRefused: 0, powRequired: 0, repeatJoins: 0, leftImpatient: 0, leftSoldOut: 0, lost: 0, drops: 0, reconnects: 0,
     neverReturned: 0, admitted: 0, botsAdmitted: 0, ignoredGrants: 0, grantsLapsedOffline: 0, holdRequests: 0,
     holdsPlaced: 0, gotNothing: 0, neverPaid: 0, paymentsStarted: 0, paymentsConfirmed: 0, paymentsFailed: 0,
     paymentTooLate: 0, refunds: 0, released: 0, ticketsBoughtAsTold: 0, botTickets: 0, unexpectedAdmissions: 0,
@@ -108,8 +106,6 @@ export class FanModel implements FanEvents {
     private readonly onSaleMs: number,
     private readonly closesMs: number,
     private readonly doorway: Doorway,
-    /** Places arriving before this are numbered by a draw (the pre-queue, the start window), the rest by arrival. */
-    private readonly drawEndsMs: number,
   ) {
     this.joins = new Uint8Array(fans.size);
     this.optionWeights = venue.options.map((o) => o.weight);
@@ -165,12 +161,13 @@ export class FanModel implements FanEvents {
     this.takePlace(fan, answer.readyAt ?? this.now());
   }
 
+  /** `readyAt`: when the place is numbered (its draw's instant, its slow-lane arrival, or now). */
   private takePlace(fan: number, readyAt: number): void {
     const f = this.fans;
     f.state[fan] = Fan.WAITING;
     f.readyAt[fan] = readyAt;
-    if (readyAt > this.now()) this.counters.slowLaned++;
-    f.joinSeq[fan] = readyAt >= this.drawEndsMs ? this.nextJoinSeq++ : -1;
+    // Places numbered up to the start window's draw are numbered by a draw; the rest by arrival.
+    f.joinSeq[fan] = readyAt > this.doorway.times.drawEndsMs ? this.nextJoinSeq++ : -1;
     const first = this.joins[fan] === 0;
     if (!first) {
       this.counters.rejoins++;
@@ -444,9 +441,12 @@ export class FanModel implements FanEvents {
     this.doorway.placeTaken(fan);
   }
 
-  /** The door's figures at the end of the run (`sawJournal`: the driver reported every place through onPlaceTaken). */
-  doorFigures(arrivedAt: Int32Array, sawJournal: boolean): DoorFigures {
-    return this.doorway.figures(arrivedAt, this.joins, this.counters.ticketsBoughtAsTold - this.counters.botTickets, sawJournal);
+  /**
+   * The door's figures at the end of the run (`sawJournal`: the driver
+   * reported every place through onPlaceTaken; `numberOf`: a fan's queue number, when the driver can read it).
+   */
+  doorFigures(arrivedAt: Int32Array, sawJournal: boolean, numberOf?: (fan: number) => number): DoorFigures {
+    return this.doorway.figures(arrivedAt, this.joins, this.counters.ticketsBoughtAsTold - this.counters.botTickets, sawJournal, numberOf);
   }
 
   onSoldOut(at: number, heardAt: number): void {

@@ -15,6 +15,12 @@ export interface BotReport {
   placesPerAccount: number | null;
   /** Among accounts that first tried by the end of the start window: bots' share of the places admitted ÷ their share of the accounts. */
   fairnessRatio: number | null;
+  /**
+   * The same ratio from the queue numbers alone: bots' share of the cohort's
+   * first (places admitted) numbers ÷ their share of the accounts. What the
+   * draws gave them; fairnessRatio above it is what never giving up adds.
+   */
+  drawRatio: number | null;
   cohort: DoorFigures['cohort'];
   /** Tickets per account that bought: bots, real fans, and how many times more a bot account buys. */
   ticketsPerBuyer: number | null;
@@ -47,6 +53,10 @@ export function botReport(door: DoorFigures, arrivals: number, ticketsSold: numb
   const c = door.cohort;
   const placeShare = ratio(c.botPlacesAdmitted, c.botPlacesAdmitted + c.fanPlacesAdmitted, 12);
   const accountShare = ratio(c.botAccounts, c.botAccounts + c.fanAccounts, 12);
+  const over = (share: number | null): number | null =>
+    share === null || accountShare === null || accountShare === 0 ? null : Math.round((share / accountShare) * 1000) / 1000;
+  const admitted = c.botPlacesAdmitted + c.fanPlacesAdmitted;
+  const drawShare = c.botPlacesInFirstNumbers === null ? null : ratio(c.botPlacesInFirstNumbers, admitted, 12);
   const perBot = ratio(botTickets, door.botBuyers, 3);
   const perFan = ratio(door.fanTickets, door.fanBuyers, 3);
   return {
@@ -55,7 +65,8 @@ export function botReport(door: DoorFigures, arrivals: number, ticketsSold: numb
     identityShare: ratio(door.botAccounts, door.botAccounts + door.fanAccounts),
     ticketShare: ratio(botTickets, ticketsSold),
     placesPerAccount: door.botPlaces === undefined ? null : ratio(door.botPlaces, door.botAccounts, 3),
-    fairnessRatio: placeShare === null || accountShare === null || accountShare === 0 ? null : Math.round((placeShare / accountShare) * 1000) / 1000,
+    fairnessRatio: over(placeShare),
+    drawRatio: over(drawShare),
     cohort: c,
     ticketsPerBuyer: perBot,
     fanTicketsPerBuyer: perFan,

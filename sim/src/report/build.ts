@@ -25,6 +25,8 @@ export interface Report {
   bots: BotReport;
   /** Real fans behind the shared (NAT) address. */
   nat: NatReport;
+  /** The engine's own door figures: joins it gave a later readyAt (the slow lane), joins it refused for proof of work (null: not seen). */
+  door: { slowLaneJoins: number | null; powRefusals: number | null };
   /** Tickets on sale: GA capacity plus reserved seats. */
   seats: number;
   ticketsSold: number;
@@ -162,6 +164,7 @@ export function buildReport(run: RunOutput): Report {
     identity: s.identity,
     bots: botReport(run.door, run.arrivals.bots, L.ticketsSold, counters.botTickets),
     nat: natReport(run.door),
+    door: { slowLaneJoins: run.engineState?.slowLaneJoins ?? null, powRefusals: run.engineState?.powRefusals ?? null },
     seats: run.venue.gaTickets + run.venue.seats,
     ticketsSold: L.ticketsSold,
     oversold,

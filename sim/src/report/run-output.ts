@@ -27,7 +27,7 @@ export interface RunOutput {
   /** From checkInvariants over the whole journal (undefined if the driver cannot read the journal). */
   engineViolations: InvariantViolation[] | undefined;
   /** The engine's own figures at the end, to compare with the ledger. */
-  engineState: { ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string } | undefined;
+  engineState: { ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string; slowLaneJoins: number; powRefusals: number } | undefined;
   /** Engine error codes fans and the payment side got, by code. */
   errors: Record<string, number>;
   /** Anything the engine threw that is not a BreakwaterError: a bug. */

@@ -32,10 +32,10 @@ export function formatReport(r: Report): string {
     '',
     `Door (defences ${r.defences}, ${r.identity} identities)`,
     `  bots: ${num(bots.accounts)} accounts with a place, ${share(bots.identityShare)} of accounts; ${share(bots.ticketShare)} of tickets; places per account ${bots.placesPerAccount ?? '–'}`,
-    `  fairness ratio ${bots.fairnessRatio ?? '–'} (bots' share of places admitted ÷ their share of accounts that tried by the end of the start window: ` +
+    `  fairness ratio ${bots.fairnessRatio ?? '–'}, from the queue numbers alone ${bots.drawRatio ?? '–'} (bots' share of places admitted ÷ their share of accounts that tried by the end of the start window: ` +
       `${num(bots.cohort.botAccounts)} bot and ${num(bots.cohort.fanAccounts)} fan accounts)`,
     `  tickets per buying account: bots ${bots.ticketsPerBuyer ?? '–'}, fans ${bots.fanTicketsPerBuyer ?? '–'} (a bot account out-buys a fan ${times(bots.outBuys)})`,
-    `  proofs of work: bots ${num(bots.powSolves)} (${bots.hashesSpent.toExponential(2)} hashes), fans ${num(bots.fanPowSolves)}; slow-laned joins ${num(b.slowLaned!)}`,
+    `  proofs of work: bots ${num(bots.powSolves)} (${bots.hashesSpent.toExponential(2)} hashes), fans ${num(bots.fanPowSolves)}; the engine refused ${r.door.powRefusals ?? '–'} joins for proof of work and slow-laned ${r.door.slowLaneJoins ?? '–'}`,
     `  behind the shared address: ${num(r.nat.placed)} of ${num(r.nat.fans)} fans got a place, ${num(r.nat.delayedJoins)} delayed; extra delay p95 ${secs(r.nat.p95DelaySec)}, max ${secs(r.nat.maxDelaySec)}`,
     '',
     'Payments',

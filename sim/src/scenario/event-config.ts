@@ -1,4 +1,5 @@
 import type { EventConfigInput } from '../../../engine/src/index.js';
+import type { DoorTimes } from '../model/doorway.js';
 import type { DoorSpec, Scenario } from './types.js';
 import { gaVenue, generateVenue, loadVenue, type Venue } from './venue.js';
 
@@ -36,9 +37,15 @@ export function doorOf(s: Scenario): DoorSpec {
   return s.defences === 'off' ? DOOR_OFF : s.door;
 }
 
-/** The start window the scenario names, defences on or off: arrivals up to its end are the fairness ratio's cohort. */
-export function nominalStartWindowMs(s: Scenario): number {
-  return s.door.startWindowMs ?? DEFAULT_START_WINDOW_MS;
+/** The instants the door's figures hang on: the start window's draw as the event has it, and the window the scenario names (the fairness ratio's cohort). */
+export function doorTimesOf(s: Scenario, times: SaleTimes): DoorTimes {
+  const named = s.door.startWindowMs ?? DEFAULT_START_WINDOW_MS;
+  return {
+    onSaleMs: times.onSaleMs,
+    drawEndsMs: times.onSaleMs + (doorOf(s).startWindowMs ?? named),
+    cohortEndsMs: times.onSaleMs + named,
+    horizonMs: times.hardEndMs,
+  };
 }
 
 export function saleTimes(s: Scenario): SaleTimes {
