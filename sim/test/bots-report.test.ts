@@ -88,8 +88,18 @@ describe('the bots figures', () => {
 describe('the NAT figures', () => {
   it('counts the delayed joins and takes the p95 of the extra delay', () => {
     const extra = Float64Array.from({ length: 100 }, (_, i) => (i < 60 ? 0 : i - 59)); // 0 × 60, then 1 … 40 s
-    const nat = natReport({ ...outcome([], {}).figures, nat: { fans: 120, placed: 100, extraDelaySec: extra } });
-    expect(nat).toEqual({ fans: 120, placed: 100, delayedJoins: 39, p95DelaySec: 35, maxDelaySec: 40 });
+    const { figures } = outcome([0, 1, 2, 3, 4], {});
+    const nat = natReport({ ...figures, nat: { fans: 120, placed: 100, extraDelaySec: extra, cohortFans: 2, cohortAdmitted: 1 } });
+    expect(nat).toEqual({ fans: 120, placed: 100, delayedJoins: 39, p95DelaySec: 35, maxDelaySec: 40, admittedRatio: 1 });
+  });
+
+  it('compares how often NAT fans of the cohort were admitted with the other real fans of the cohort', () => {
+    // 8 real fans in the cohort, 4 of them admitted; 4 of the 8 behind the NAT.
+    const { figures } = outcome([0, 1, 2, 3, 4], {});
+    const with_ = (cohortAdmitted: number) => natReport({ ...figures, nat: { fans: 4, placed: 4, extraDelaySec: new Float64Array(4), cohortFans: 4, cohortAdmitted } });
+    expect(with_(2).admittedRatio).toBe(1);
+    expect(with_(0).admittedRatio).toBe(0);
+    expect(with_(4).admittedRatio).toBe(2);
   });
 
   it('measures what the door cost a NAT fan against fans on their own address who tried in the same second', () => {

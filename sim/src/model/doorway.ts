@@ -26,8 +26,12 @@ export interface DoorFigures {
   fanSolves: number;
   botSolves: number;
   botHashes: number;
-  /** Real fans behind the shared address: how many tried, how many got a place, and each one's extra delay in seconds. */
-  nat: { fans: number; placed: number; extraDelaySec: Float64Array };
+  /**
+   * Real fans behind the shared address: how many tried, how many got a
+   * place, each one's extra delay in seconds, and of them the cohort's fans
+   * and how many of those were admitted.
+   */
+  nat: { fans: number; placed: number; extraDelaySec: Float64Array; cohortFans: number; cohortAdmitted: number };
 }
 
 /** The instants (ms of simulated time) the door's figures hang on. */
@@ -153,6 +157,8 @@ export class Doorway {
     let fanBuyers = 0;
     let natFans = 0;
     let natPlaced = 0;
+    let natCohort = 0;
+    let natCohortAdmitted = 0;
     for (let fan = 0; fan < f.size; fan++) {
       const early = arrivedAt[fan]! <= this.times.cohortEndsMs;
       const bought = f.state[fan] === Fan.BOUGHT;
@@ -166,6 +172,10 @@ export class Doorway {
         if (early) {
           cohort.fanAccounts++;
           if (f.admittedOnce[fan] === 1) cohort.fanPlacesAdmitted++;
+          if (f.nat[fan] === 1) {
+            natCohort++;
+            natCohortAdmitted += f.admittedOnce[fan]!;
+          }
           const number = numberOf?.(fan) ?? 0;
           if (number > 0) numbered.push(2 * number);
         }
@@ -215,7 +225,7 @@ export class Doorway {
       fanSolves: this.fanSolves,
       botSolves: this.farm.solves,
       botHashes: this.farm.hashesSpent,
-      nat: { fans: natFans, placed: natPlaced, extraDelaySec: extra },
+      nat: { fans: natFans, placed: natPlaced, extraDelaySec: extra, cohortFans: natCohort, cohortAdmitted: natCohortAdmitted },
     };
   }
 }

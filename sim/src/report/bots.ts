@@ -42,6 +42,13 @@ export interface NatReport {
   /** Extra delay (seconds), nearest-rank p95 and the maximum, over the fans that got a place. */
   p95DelaySec: number;
   maxDelaySec: number;
+  /**
+   * Among real fans who first tried by the end of the start window: the NAT
+   * fans' share of the places admitted ÷ their share of those fans. 1.0: the
+   * shared address cost them nothing; a slow lane that pushes a window
+   * arrival past the draw shows here more than in the delay.
+   */
+  admittedRatio: number | null;
 }
 
 /** A delay the door adds beyond this counts the join as delayed: smaller is the noise of the baseline. */
@@ -78,6 +85,9 @@ export function botReport(door: DoorFigures, arrivals: number, ticketsSold: numb
 }
 
 export function natReport(door: DoorFigures): NatReport {
+  const c = door.cohort;
+  const admittedShare = ratio(door.nat.cohortAdmitted, c.fanPlacesAdmitted, 12);
+  const fanShare = ratio(door.nat.cohortFans, c.fanAccounts, 12);
   const delays = Float64Array.from(door.nat.extraDelaySec).sort();
   let delayed = 0;
   for (const d of delays) if (d > DELAYED_JOIN_SEC) delayed++;
@@ -87,5 +97,6 @@ export function natReport(door: DoorFigures): NatReport {
     delayedJoins: delayed,
     p95DelaySec: nearestRank(delays, 0.95),
     maxDelaySec: nearestRank(delays, 1),
+    admittedRatio: admittedShare === null || fanShare === null || fanShare === 0 ? null : Math.round((admittedShare / fanShare) * 1000) / 1000,
   };
 }

@@ -36,7 +36,8 @@ export function formatReport(r: Report): string {
       `${num(bots.cohort.botAccounts)} bot and ${num(bots.cohort.fanAccounts)} fan accounts)`,
     `  tickets per buying account: bots ${bots.ticketsPerBuyer ?? '–'}, fans ${bots.fanTicketsPerBuyer ?? '–'} (a bot account out-buys a fan ${times(bots.outBuys)})`,
     `  proofs of work: bots ${num(bots.powSolves)} (${bots.hashesSpent.toExponential(2)} hashes), fans ${num(bots.fanPowSolves)}; the engine refused ${r.door.powRefusals ?? '–'} joins for proof of work and slow-laned ${r.door.slowLaneJoins ?? '–'}`,
-    `  behind the shared address: ${num(r.nat.placed)} of ${num(r.nat.fans)} fans got a place, ${num(r.nat.delayedJoins)} delayed; extra delay p95 ${secs(r.nat.p95DelaySec)}, max ${secs(r.nat.maxDelaySec)}`,
+    `  behind the shared address: ${num(r.nat.placed)} of ${num(r.nat.fans)} fans got a place, ${num(r.nat.delayedJoins)} delayed; extra delay p95 ${secs(r.nat.p95DelaySec)}, max ${secs(r.nat.maxDelaySec)};` +
+      ` their share of real fans admitted ÷ their share of real fans who tried by the end of the start window ${r.nat.admittedRatio ?? '–'}`,
     '',
     'Payments',
     `  provider ${num(p.capacityPerSec)}/s at the end: ${num(p.submitted)} sent, ${num(p.ok)} ok, ${num(p.declined)} declined, ${num(p.providerError)} provider errors, ${num(p.timeout)} timeouts, ${num(p.refunds)} refunds`,
