@@ -1,6 +1,6 @@
 import type { EventConfig } from './config/types.js';
 import { seatId } from './config/types.js';
-import { shuffle } from './fairness/shuffle.js';
+import { commitmentOf, shuffle } from './fairness/shuffle.js';
 import type { Allocation, JournalEntry } from './journal/entries.js';
 
 export type Invariant =
@@ -11,6 +11,7 @@ export type Invariant =
   | 'holdEndedTwice'
   | 'holdUnresolved'
   | 'admissionOrder'
+  | 'numberingOrder'
   | 'journalMalformed';
 
 export interface InvariantViolation {
@@ -41,12 +42,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   const takenByTier = new Map<string, number>();
   const capacityOf = (tierId: string) => config.inventory.tiers.find((t) => t.id === tierId)?.quantity ?? 0;
   const ticketsOfFan = new Map<string, number>();
-  // Fans waiting in the exact order they must be admitted: the first key is next.
-  const expectedOrder = new Map<string, true>();
-  // Pre-queue fans in join order; a fan who leaves becomes a hole (found by index, not by a scan).
-  const preQueue: Array<string | undefined> = [];
-  const preQueueIndex = new Map<string, number>();
-  let started = false;
+  const order = new QueueOrder(fail);
 
   const seatsOf = (a: Allocation) => a.seatIds ?? [];
   for (const entry of journal) {
@@ -58,28 +54,28 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         }
         break;
       case 'joined':
-        if (started) expectedOrder.set(entry.fanId, true);
-        else preQueueIndex.set(entry.fanId, preQueue.push(entry.fanId) - 1);
+        order.joined(entry, config);
         break;
       case 'left':
-        expectedOrder.delete(entry.fanId);
-        if (!started && preQueueIndex.has(entry.fanId)) {
-          preQueue[preQueueIndex.get(entry.fanId)!] = undefined;
-          preQueueIndex.delete(entry.fanId);
-        }
+        order.left(entry.fanId);
         break;
       case 'saleStarted':
-        started = true;
-        for (const fanId of shuffle(preQueue.filter((f) => f !== undefined), entry.seed)) expectedOrder.set(fanId, true);
+        order.started = true;
+        order.draw(PRE_QUEUE, entry.seed, entry.shuffled);
+        break;
+      case 'drawSealed':
+        if (commitmentOf(entry.seed) !== entry.commitment) fail('numberingOrder', `draw ${entry.draw}: the commitment is not SHA-256 of its seed`);
+        if (order.sealed.has(entry.draw)) fail('journalMalformed', `draw ${entry.draw} sealed twice`);
+        order.sealed.set(entry.draw, { seed: entry.seed, drawn: false });
+        break;
+      case 'drawn':
+        order.drawn(entry, config);
+        break;
+      case 'numbered':
+        order.numbered(entry.at, entry.fanIds);
         break;
       case 'admitted':
-        for (const fanId of entry.fanIds) {
-          const next = expectedOrder.keys().next();
-          if (next.done === true || next.value !== fanId) {
-            fail('admissionOrder', `${fanId} admitted while ${next.done === true ? 'nobody' : next.value} was next in line`);
-          }
-          expectedOrder.delete(fanId);
-        }
+        order.admitted(entry.fanIds);
         break;
       case 'held': {
         if (holds.has(entry.holdId)) fail('journalMalformed', `hold id ${entry.holdId} used twice`);
@@ -129,4 +125,110 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
     for (const [holdId, hold] of holds) if (!hold.ended) fail('holdUnresolved', `hold ${holdId} never ended`);
   }
   return violations;
+}
+
+const PRE_QUEUE = 'preQueue';
+const START_WINDOW = 'startWindow';
+
+/**
+ * The order places must be admitted in, rebuilt from the rules rather than
+ * from the engine: a place arriving (effectively, at readyAt ?? at) before
+ * the on-sale time waits for the pre-queue draw, one arriving in the start
+ * window for the window's draw, any other is numbered at its arrival, first
+ * come first served, ties in join order.
+ */
+class QueueOrder {
+  /** Numbered fans still waiting, in number order: the first key is next. */
+  private readonly expected = new Map<string, true>();
+  /** Per draw, its pending fans in join order. */
+  private readonly pending = new Map<string, Map<string, true>>();
+  /** Slow-lane fans waiting for their readyAt, with their join sequence. */
+  private readonly ready = new Map<string, { readyAt: number; seq: number }>();
+  readonly sealed = new Map<string, { seed: string; drawn: boolean }>();
+  started = false;
+  private seq = 0;
+
+  constructor(private readonly fail: (invariant: Invariant, message: string) => void) {}
+
+  joined(entry: Extract<JournalEntry, { type: 'joined' }>, config: EventConfig): void {
+    const { fanId, at, readyAt } = entry;
+    if (readyAt !== undefined && readyAt <= at) this.fail('journalMalformed', `${fanId} joined with a readyAt not after its arrival`);
+    const arrival = readyAt ?? at;
+    const window = this.sealed.get(START_WINDOW);
+    const windowEnds = config.onSaleAt + config.door.startWindowMs;
+    let draw: string | undefined;
+    if (!this.started && arrival < config.onSaleAt) draw = PRE_QUEUE;
+    else if (window !== undefined && !window.drawn && arrival < windowEnds) draw = START_WINDOW;
+    if (entry.draw !== draw) this.fail('numberingOrder', `${fanId} joined for draw ${String(entry.draw)}, the rules say ${String(draw)}`);
+    const seq = ++this.seq;
+    if (entry.draw !== undefined) {
+      let fans = this.pending.get(entry.draw);
+      if (fans === undefined) this.pending.set(entry.draw, (fans = new Map()));
+      fans.set(fanId, true);
+    } else if (readyAt !== undefined) {
+      this.ready.set(fanId, { readyAt, seq });
+    } else {
+      if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      const overdue = this.due(at);
+      if (overdue.length > 0) this.fail('numberingOrder', `${fanId} numbered on arrival while ${overdue[0]}'s readyAt had come`);
+      this.expected.set(fanId, true);
+    }
+  }
+
+  left(fanId: string): void {
+    this.expected.delete(fanId);
+    this.ready.delete(fanId);
+    for (const fans of this.pending.values()) fans.delete(fanId);
+  }
+
+  /** The draw numbers its pending fans in shuffled join order. */
+  draw(draw: string, seed: string, count: number): void {
+    const entries = [...(this.pending.get(draw)?.keys() ?? [])];
+    this.pending.delete(draw);
+    if (count !== entries.length) this.fail('numberingOrder', `draw ${draw} says ${count} places, ${entries.length} were pending`);
+    for (const fanId of shuffle(entries, seed)) this.expected.set(fanId, true);
+  }
+
+  drawn(entry: Extract<JournalEntry, { type: 'drawn' }>, config: EventConfig): void {
+    const sealed = this.sealed.get(entry.draw);
+    if (sealed === undefined || sealed.drawn) {
+      this.fail('numberingOrder', `draw ${entry.draw} ran ${sealed === undefined ? 'without being sealed' : 'twice'}`);
+      return;
+    }
+    if (sealed.seed !== entry.seed) this.fail('numberingOrder', `draw ${entry.draw} ran with another seed than it sealed`);
+    if (entry.draw === START_WINDOW && entry.at < config.onSaleAt + config.door.startWindowMs) {
+      this.fail('numberingOrder', 'the start-window draw ran before the window closed');
+    }
+    sealed.drawn = true;
+    this.draw(entry.draw, entry.seed, entry.count);
+  }
+
+  /** Slow-lane places whose readyAt came: exactly those, by readyAt then join order. */
+  numbered(at: number, fanIds: readonly string[]): void {
+    const window = this.sealed.get(START_WINDOW);
+    if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanIds.join(', ')} numbered before the start-window draw ran`);
+    const due = this.due(at);
+    if (due.join('\u0000') !== fanIds.join('\u0000')) this.fail('numberingOrder', `numbered ${fanIds.join(', ')} at ${at}; due were ${due.join(', ')}`);
+    for (const fanId of fanIds) {
+      this.ready.delete(fanId);
+      this.expected.set(fanId, true);
+    }
+  }
+
+  admitted(fanIds: readonly string[]): void {
+    for (const fanId of fanIds) {
+      const next = this.expected.keys().next();
+      if (next.done === true || next.value !== fanId) {
+        this.fail('admissionOrder', `${fanId} admitted while ${next.done === true ? 'nobody' : next.value} was next in line`);
+      }
+      this.expected.delete(fanId);
+    }
+  }
+
+  private due(at: number): string[] {
+    return [...this.ready]
+      .filter(([, r]) => r.readyAt <= at)
+      .sort(([, a], [, b]) => a.readyAt - b.readyAt || a.seq - b.seq)
+      .map(([fanId]) => fanId);
+  }
 }

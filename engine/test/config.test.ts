@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, MINUTE, type EventConfig } from '../src/config/types.js';
+import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MINUTE, type EventConfig } from '../src/config/types.js';
 import { validateConfigUpdate, validateEventConfig, type ConfigIssue } from '../src/config/validate.js';
 import { BreakwaterError, isBreakwaterError } from '../src/errors.js';
 
@@ -49,6 +49,7 @@ function reservedConfig(): Json {
     admission: { mode: 'rate', fansPerMinute: 500, maxActiveShoppers: 2_000, paymentCapacityPerSec: 40 },
     presenceGraceMs: 90_000,
     grantTtlMs: 3 * MINUTE,
+    door: { startWindowMs: 20_000, joinsPerAddressPerMin: 10, joinsPerSubnetPerMin: 100, slowLaneMaxDelayMs: 45_000, powFloor: 4, powCeiling: 12 },
   };
 }
 
@@ -98,8 +99,10 @@ describe('validateEventConfig: valid configurations', () => {
       admission: { mode: 'auto' },
       presenceGraceMs: CONFIG_DEFAULTS.presenceGraceMs,
       grantTtlMs: CONFIG_DEFAULTS.grantTtlMs,
+      door: DOOR_DEFAULTS,
     });
     expect(config.admission).not.toBe(CONFIG_DEFAULTS.admission);
+    expect(config.door).not.toBe(DOOR_DEFAULTS);
   });
 
   it('accepts reserved seating and keeps every field as given', () => {

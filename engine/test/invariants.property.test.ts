@@ -32,7 +32,9 @@ const SECOND = 1000;
 const FANS = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'] as const;
 const CATEGORIES = ['A', 'B', 'C'] as const; // "C" never exists in a venue
 /** Entries only time writes: a fan command fires those that are due before it is decided, and they stay if it fails. */
-const TIME_DRIVEN: ReadonlySet<JournalEntry['type']> = new Set(['preQueueOpened', 'saleStarted', 'closed']);
+const TIME_DRIVEN: ReadonlySet<JournalEntry['type']> = new Set(['preQueueOpened', 'drawSealed', 'saleStarted', 'drawn', 'numbered', 'closed']);
+/** Client addresses of joins: two on one /24, one on another, and none (an in-process caller). */
+const ADDRESSES = [undefined, '198.51.100.7', '198.51.100.8', '203.0.113.9'] as const;
 
 const NUM_RUNS = Number(process.env.BREAKWATER_PROP_RUNS ?? 250);
 /** Runs whose journal goes through a real Redis (each costs a few round trips). */
@@ -115,6 +117,13 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     admission: admissionArb,
     presenceGraceMs: fc.integer({ min: SECOND, max: 2 * MINUTE }),
     grantTtlMs: fc.integer({ min: 5 * SECOND, max: 3 * MINUTE }),
+    // Tight budgets, so a handful of fans reach the slow lane; the start window on or off.
+    door: fc.record({
+      startWindowMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 90 * SECOND })),
+      joinsPerAddressPerMin: fc.integer({ min: 0, max: 3 }),
+      joinsPerSubnetPerMin: fc.integer({ min: 0, max: 6 }),
+      slowLaneMaxDelayMs: fc.integer({ min: 0, max: 3 * MINUTE }),
+    }),
     draft: fc.integer({ min: 0, max: 19 }),
     seed: fc.integer(),
   })
@@ -134,6 +143,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       admission: s.admission,
       presenceGraceMs: s.presenceGraceMs,
       grantTtlMs: s.grantTtlMs,
+      door: s.door,
     },
     // One event in twenty starts as a draft and needs the program to publish it.
     publish: s.draft !== 0,
@@ -163,7 +173,8 @@ type Patch =
 type HoldRef = { live: boolean; index: number };
 
 type Op =
-  | { t: 'join'; fan: number }
+  /** `address`: an index into ADDRESSES (none when left out). */
+  | { t: 'join'; fan: number; address?: number }
   | { t: 'leave'; fan: number }
   | { t: 'presence'; fan: number; connected: boolean }
   | { t: 'advance'; ms: number; thenTick: boolean }
@@ -219,7 +230,7 @@ const advanceArb = fc.oneof(
 );
 
 const opArbs = {
-  join: fc.record({ t: fc.constant('join' as const), fan: fanArb }),
+  join: fc.record({ t: fc.constant('join' as const), fan: fanArb, address: fc.nat({ max: ADDRESSES.length - 1 }) }),
   leave: fc.record({ t: fc.constant('leave' as const), fan: fanArb }),
   presence: fc.record({ t: fc.constant('presence' as const), fan: fanArb, connected: fc.boolean() }),
   advance: fc.record({ t: fc.constant('advance' as const), ms: advanceArb, thenTick: fc.constantFrom(true, true, false) }),
@@ -595,9 +606,11 @@ class Run {
 
   step(op: Op): void {
     switch (op.t) {
-      case 'join':
-        this.send({ type: 'join', eventId: EVENT, fanId: FANS[op.fan]! });
+      case 'join': {
+        const address = ADDRESSES[op.address ?? 0];
+        this.send({ type: 'join', eventId: EVENT, fanId: FANS[op.fan]!, ...(address === undefined ? {} : { address }) });
         return;
+      }
       case 'leave':
         this.send({ type: 'leave', eventId: EVENT, fanId: FANS[op.fan]! });
         return;
@@ -843,6 +856,8 @@ function exampleScenario(overrides: Record<string, unknown>): Scenario {
       admission: { mode: 'auto' },
       presenceGraceMs: SECOND,
       grantTtlMs: 5 * SECOND,
+      // These regressions predate the start window; fans after the start are numbered on arrival.
+      door: { startWindowMs: 0 },
       ...overrides,
     },
     publish: true,

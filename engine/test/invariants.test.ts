@@ -46,6 +46,8 @@ function config(overrides: Record<string, unknown> = {}): EventConfig {
     maxTicketsPerFan: 2,
     paymentWindowMs: 5 * MINUTE,
     admission: { mode: 'auto' },
+    // The start window has tests of its own (door.test.ts): here fans after the start are numbered on arrival.
+    door: { startWindowMs: 0 },
     ...overrides,
   });
 }
@@ -60,6 +62,7 @@ class Journal {
   readonly entries: JournalEntry[] = [];
   private at = T0;
   private holds = 0;
+  private started = false;
 
   constructor(cfg: EventConfig = config()) {
     this.push({ type: 'created', at: this.at, config: cfg });
@@ -74,12 +77,18 @@ class Journal {
 
   /** Every fan already in the pre-queue is shuffled with SEED. */
   start(): this {
-    this.push({ type: 'saleStarted', at: this.at, seed: SEED, shuffled: 0 });
+    const shuffled = new Set<string>();
+    for (const e of this.entries) {
+      if (e.type === 'joined') shuffled.add(e.fanId);
+      if (e.type === 'left') shuffled.delete(e.fanId);
+    }
+    this.push({ type: 'saleStarted', at: this.at, seed: SEED, shuffled: shuffled.size });
+    this.started = true;
     return this;
   }
 
   join(...fanIds: string[]): this {
-    for (const fanId of fanIds) this.push({ type: 'joined', at: this.at, fanId });
+    for (const fanId of fanIds) this.push(this.started ? { type: 'joined', at: this.at, fanId } : { type: 'joined', at: this.at, fanId, draw: 'preQueue' });
     return this;
   }
 

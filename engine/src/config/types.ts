@@ -22,7 +22,43 @@ export interface EventConfig {
   presenceGraceMs: number;
   /** How long an admitted fan has to use the one-time admission grant. */
   grantTtlMs: number;
+  /** Who gets through the door, and when: the start-window draw, join budgets, the slow lane, proof of work. */
+  door: DoorConfig;
 }
+
+/** The highest proof-of-work difficulty (leading zero bits) an event may ask for. */
+export const MAX_POW_DIFFICULTY = 28;
+
+/**
+ * The event's door: what a join that creates a new place goes through
+ * (docs/architecture.md, "The door"). Budgets count joins per client address
+ * and per subnet (/24, /56); a join over budget is delayed (the slow lane),
+ * never refused. The proof of work asked of a join rises from the floor with
+ * its subnet's join rate and the event's load, up to the ceiling.
+ */
+export interface DoorConfig {
+  /** Arrivals in this long after the on-sale time are shuffled together at its end; 0 = first come, first served from the first millisecond. */
+  startWindowMs: number;
+  /** Joins per minute one address may make before its joins are delayed; 0 = no per-address budget. */
+  joinsPerAddressPerMin: number;
+  /** Joins per minute one subnet may make before its joins are delayed; 0 = no per-subnet budget. */
+  joinsPerSubnetPerMin: number;
+  /** The longest the slow lane delays a join. */
+  slowLaneMaxDelayMs: number;
+  /** Proof-of-work difficulty every new place needs (leading zero bits; 0 = none). */
+  powFloor: number;
+  /** The most the adaptive difficulty may rise to; at least powFloor, at most MAX_POW_DIFFICULTY. */
+  powCeiling: number;
+}
+
+export const DOOR_DEFAULTS: DoorConfig = {
+  startWindowMs: 30_000,
+  joinsPerAddressPerMin: 30,
+  joinsPerSubnetPerMin: 300,
+  slowLaneMaxDelayMs: 60_000,
+  powFloor: 0,
+  powCeiling: 0,
+};
 
 export interface InventoryConfig {
   tiers: TierConfig[];
@@ -76,12 +112,15 @@ export const CONFIG_DEFAULTS = {
   presenceGraceMs: MINUTE,
   grantTtlMs: 2 * MINUTE,
   admission: { mode: 'auto' } as AdmissionPolicy,
+  door: DOOR_DEFAULTS,
 } as const;
 
 /** What an organizer sends: everything with a default may be left out. */
 export type EventConfigInput = Omit<EventConfig, keyof typeof CONFIG_DEFAULTS | 'inventory'> &
-  Partial<Pick<EventConfig, keyof typeof CONFIG_DEFAULTS>> & {
+  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door'>>> & {
     inventory: { tiers?: TierConfig[]; sections?: SectionConfig[] };
+    /** Every field optional: the ones left out take their defaults. */
+    door?: Partial<DoorConfig>;
   };
 
 export function seatId(sectionId: string, rowId: string, label: string): string {

@@ -1,6 +1,6 @@
 import { BreakwaterError } from '../errors.js';
-import { CONFIG_DEFAULTS, MINUTE, seatId } from './types.js';
-import type { AdmissionPolicy, EventConfig, InventoryConfig, RowConfig, SeatConfig, SectionConfig, TierConfig } from './types.js';
+import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId } from './types.js';
+import type { AdmissionPolicy, DoorConfig, EventConfig, InventoryConfig, RowConfig, SeatConfig, SectionConfig, TierConfig } from './types.js';
 
 /** One problem in an organizer's configuration; `field` is a path like "inventory.sections[2].rows[0].seats[3].rank". */
 export interface ConfigIssue { field: string; reason: string }
@@ -239,9 +239,33 @@ const admission = withRules(
   admissionRules,
 ) as Check<AdmissionPolicy>;
 
+// ---- The door ----
+
+const doorSetting = (key: keyof DoorConfig, min: number, max: number): Check<number> => optional(integer(min, max), () => DOOR_DEFAULTS[key]);
+
+function doorRules(c: Checker, door: Draft<DoorConfig>, field: string): void {
+  const { powFloor, powCeiling } = door;
+  if (powFloor !== undefined && powCeiling !== undefined && powCeiling < powFloor) {
+    c.fail(at(field, 'powCeiling'), `must be at least powFloor (${powFloor})`);
+  }
+}
+
+/** A partial door: every field left out takes its default. */
+const door = withRules(
+  shape<DoorConfig>({
+    startWindowMs: doorSetting('startWindowMs', 0, 10 * MINUTE),
+    joinsPerAddressPerMin: doorSetting('joinsPerAddressPerMin', 0, 1_000_000),
+    joinsPerSubnetPerMin: doorSetting('joinsPerSubnetPerMin', 0, 1_000_000),
+    slowLaneMaxDelayMs: doorSetting('slowLaneMaxDelayMs', 0, DAY),
+    powFloor: doorSetting('powFloor', 0, MAX_POW_DIFFICULTY),
+    powCeiling: doorSetting('powCeiling', 0, MAX_POW_DIFFICULTY),
+  }),
+  doorRules,
+);
+
 // ---- The whole configuration ----
 
-const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission'>, min: number, max: number): Check<number> =>
+const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door'>, min: number, max: number): Check<number> =>
   optional(integer(min, max), () => CONFIG_DEFAULTS[key]);
 
 function timeRules(c: Checker, config: Draft<EventConfig>): void {
@@ -265,6 +289,7 @@ const eventConfig = withRules(
     admission: optional(admission, () => ({ ...CONFIG_DEFAULTS.admission })),
     presenceGraceMs: setting('presenceGraceMs', 1_000, DAY),
     grantTtlMs: setting('grantTtlMs', 5_000, DAY),
+    door: optional(door, () => ({ ...DOOR_DEFAULTS })),
   }),
   timeRules,
 );
@@ -284,7 +309,7 @@ export function validateEventConfig(input: unknown): EventConfig {
 /**
  * Validates a partial update of a live sale against the current config and returns the new whole config.
  * Top-level fields in `patch` replace the current ones (`inventory` and `admission` are replaced as a whole,
- * not merged); an `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
+ * not merged; `door` is merged field by field, as a new config's door is with the defaults); an `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
  */
 export function validateConfigUpdate(current: EventConfig, patch: unknown): EventConfig {
   const c = new Checker();
@@ -294,7 +319,10 @@ export function validateConfigUpdate(current: EventConfig, patch: unknown): Even
   }
   const changes = Object.entries(patch as Obj).filter(([, value]) => value !== undefined);
   if (changes.some(([key, value]) => key === 'id' && value !== current.id)) c.fail('id', 'cannot be changed on an existing event');
-  const config = eventConfig(c, { ...current, ...Object.fromEntries(changes) }, '');
+  const merged: Obj = { ...current, ...Object.fromEntries(changes) };
+  const doorPatch = get(patch as Obj, 'door');
+  if (isObject(doorPatch)) merged.door = { ...current.door, ...doorPatch };
+  const config = eventConfig(c, merged, '');
   c.throwIfAny('Invalid configuration update');
   return config as EventConfig;
 }

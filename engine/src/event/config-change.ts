@@ -8,8 +8,10 @@ const STARTED: ReadonlySet<Phase> = new Set(['onSale', 'paused', 'soldOut', 'clo
 
 /**
  * What may change on a live sale. Anything a fan was already told (the
- * pre-queue time once it opened, the on-sale time once it started) or anything
- * held or sold (seats, tier capacity below held + sold) is fixed.
+ * pre-queue time once it opened, the on-sale time and the start window once
+ * the sale started) or anything held or sold (seats, tier capacity below
+ * held + sold) is fixed. The door's budgets, slow lane and proof-of-work
+ * bounds may be retuned at any time: they apply to joins from then on.
  */
 export function checkConfigChange(current: EventConfig, next: EventConfig, phase: Phase, inventory: Inventory): void {
   const issues: ConfigIssue[] = [];
@@ -19,6 +21,9 @@ export function checkConfigChange(current: EventConfig, next: EventConfig, phase
   }
   if (STARTED.has(phase) && next.onSaleAt !== current.onSaleAt) {
     issues.push({ field: 'onSaleAt', reason: 'cannot change once the sale has started' });
+  }
+  if (STARTED.has(phase) && next.door.startWindowMs !== current.door.startWindowMs) {
+    issues.push({ field: 'door.startWindowMs', reason: 'cannot change once the sale has started' });
   }
   if (phase !== 'draft' && JSON.stringify(next.inventory.sections) !== JSON.stringify(current.inventory.sections)) {
     issues.push({ field: 'inventory.sections', reason: 'reserved seating cannot change once the event is published' });

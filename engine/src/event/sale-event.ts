@@ -7,12 +7,13 @@ import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
 import { Inventory, type HoldRequest } from '../inventory/inventory.js';
 import type { JournalEntry } from '../journal/entries.js';
 import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
-import { FanStatus, WaitingRoom } from '../queue/waiting-room.js';
+import { Door } from '../door/door.js';
+import { FanStatus, PRE_QUEUE_DRAW, WaitingRoom, type Numbering } from '../queue/waiting-room.js';
 import { admissionBudget, TokenBucket } from './admission.js';
 import { GrantBook, type Grant } from './grant-book.js';
 import { FanAccounts } from './fan-accounts.js';
 import { checkConfigChange } from './config-change.js';
-import { holdView, type EventStatus, type GrantView, type HoldView, type JoinResult } from './views.js';
+import { holdView, type DrawView, type EventStatus, type GrantView, type HoldView, type JoinResult } from './views.js';
 
 export interface SaleEventDeps {
   clock: Clock;
@@ -22,6 +23,17 @@ export interface SaleEventDeps {
 
 /** Holds that may come back within this horizon count as inventory the queue can be admitted against. */
 export const EXPIRY_LOOKAHEAD_MS = 15_000;
+
+/** The draw that numbers the arrivals of the start window (`door.startWindowMs` after the on-sale time). */
+export const START_WINDOW_DRAW = 'startWindow';
+
+/** A draw besides the pre-queue's: its sealed seed and, once run, when and how many it numbered. */
+interface DrawState {
+  commitment: string;
+  seed: string;
+  drawnAt: number | undefined;
+  count: number | undefined;
+}
 
 /**
  * One event's sale: the per-event actor. Commands are decided here (checked,
@@ -45,6 +57,10 @@ export class SaleEvent {
   private seed: string | undefined;
   private commitment: string | undefined;
   private seedRevealed = false;
+  /** Draws sealed so far (besides the pre-queue's), in the order they were sealed. */
+  private readonly draws = new Map<string, DrawState>();
+  readonly door = new Door();
+  private slowLaneJoins = 0;
   private readonly rate = new TokenBucket();
   private readonly paymentPace = new TokenBucket();
   private admittingSince: number | undefined;
@@ -106,7 +122,14 @@ export class SaleEvent {
 
   // ── Fans ────────────────────────────────────────────────────────────────
 
-  /** Takes a place in the queue; joining again returns the same place. */
+  /**
+   * Takes a place in the queue; joining again returns the same place and
+   * passes no door. A join that creates a place (a first join, or a fan whose
+   * place was left or lost) goes through the door: POW_REQUIRED (changing
+   * nothing) when its proof of work is short, a later `readyAt` when its
+   * address or subnet is over budget. The place is then numbered by the draw
+   * its effective arrival (readyAt) falls in, or at that arrival.
+   */
   join(fanId: string, context: JoinContext = {}): JoinResult {
     const now = this.now();
     const room = this.room;
@@ -115,10 +138,53 @@ export class SaleEvent {
     if (!present) this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
     this.advancePhase(now);
     if (!present) {
-      this.record({ type: 'joined', at: now, fanId });
-      slot = room.joinedCount - 1;
+      const readyAt = this.door.pass(this.config.door, context, now);
+      const numbering = this.numberingOf(now, readyAt);
+      const entry: JournalEntry = { type: 'joined', at: now, fanId };
+      if (numbering?.draw !== undefined) entry.draw = numbering.draw;
+      if (readyAt > now) entry.readyAt = readyAt;
+      this.record(entry);
+      slot = room.slotOfFan(fanId);
     }
-    return this.joinResult(fanId, room.numberAt(slot), room.statusAt(slot));
+    return this.joinResult(fanId, slot);
+  }
+
+  // ── Draws ──────────────────────────────────────────────────────────────
+  //
+  // A draw numbers together, by a verifiable shuffle, every place pending in
+  // it at an instant. To add one (e.g. a presale phase's pre-queue or start
+  // window): seal it with `sealDraw(now, name)` before anyone can arrive in
+  // it (its commitment is then public in `status().draws`), give its instant
+  // in `drawDueAt(name)`, and route arrivals to it in `numberingOf` by
+  // returning `{ draw: name }`. `runDueDraws` runs it (a `drawn` entry) by the
+  // first tick or command at or after its instant, before anything else that
+  // command decides. A place is otherwise numbered at once or, in the slow
+  // lane, at its readyAt (a `numbered` entry), first come first served by
+  // effective arrival. The pre-queue's own draw keeps its historical entries
+  // (`preQueueOpened` seals it, `saleStarted` runs it).
+
+  /**
+   * How a place arriving (effectively) at `arrival` is numbered: by the
+   * pre-queue draw before the on-sale time, by the start-window draw before
+   * the window closes, otherwise at its arrival (now, or its `readyAt`).
+   */
+  private numberingOf(now: number, arrival: number): Numbering {
+    if (this.phase === 'preQueue' && arrival < this.config.onSaleAt) return { draw: PRE_QUEUE_DRAW };
+    const window = this.draws.get(START_WINDOW_DRAW);
+    if (window !== undefined && window.drawnAt === undefined && arrival < this.drawDueAt(START_WINDOW_DRAW)) return { draw: START_WINDOW_DRAW };
+    return arrival > now ? { readyAt: arrival } : undefined;
+  }
+
+  /** When a sealed draw runs, under the configuration in force. */
+  private drawDueAt(draw: string): number {
+    switch (draw) {
+      case PRE_QUEUE_DRAW:
+        return this.config.onSaleAt;
+      case START_WINDOW_DRAW:
+        return this.config.onSaleAt + this.config.door.startWindowMs;
+      default:
+        return Infinity;
+    }
   }
 
   /** Gives the place up. An unused admission goes back to the queue. */
@@ -292,20 +358,47 @@ export class SaleEvent {
   }
 
   /**
-   * Phase changes that are due. Fan commands run this first too, so a fan
-   * joining a millisecond after the on-sale time is never shuffled into the
-   * pre-queue just because the tick has not come round yet.
+   * Phase changes, draws and slow-lane numbers that are due, in that order.
+   * Fan commands run this first too, so a fan joining a millisecond after the
+   * on-sale time is never shuffled into the pre-queue just because the tick
+   * has not come round yet, and a place whose readyAt came is numbered before
+   * anyone arriving after it.
    */
   private advancePhase(now: number): void {
-    if (now < this.nextPhaseChangeAt) return;
+    if (now >= this.nextPhaseChangeAt) this.advanceLifecycle(now);
+    this.runDueDraws(now);
+    if (now >= this.room.nextReadyAt && this.phase !== 'closed') {
+      const fanIds = this.room.dueAt(now);
+      if (fanIds.length > 0) this.record({ type: 'numbered', at: now, fanIds });
+    }
+    if (now >= this.config.closesAt && this.phase !== 'closed') this.record({ type: 'closed', at: now });
+  }
+
+  private advanceLifecycle(now: number): void {
     if (canTransition(this.actor, { type: 'OPEN_PRE_QUEUE', at: now })) {
       const seed = newSeed(this.deps.randomBytes);
       this.record({ type: 'preQueueOpened', at: now, commitment: commitmentOf(seed), seed });
+      // The window's order is sealed before anyone can arrive in it.
+      if (this.config.door.startWindowMs > 0) this.sealDraw(now, START_WINDOW_DRAW);
     }
     if (canTransition(this.actor, { type: 'START_SALE', at: now })) {
       this.record({ type: 'saleStarted', at: now, seed: this.seed!, shuffled: this.room.preQueueEntries().length });
     }
-    if (now >= this.config.closesAt && this.phase !== 'closed') this.record({ type: 'closed', at: now });
+  }
+
+  /** Chooses a draw's seed and publishes its commitment (the seed stays in the journal until the draw). */
+  private sealDraw(now: number, draw: string): void {
+    const seed = newSeed(this.deps.randomBytes);
+    this.record({ type: 'drawSealed', at: now, draw, commitment: commitmentOf(seed), seed });
+  }
+
+  /** Runs every sealed draw whose instant has come, once the sale has started. */
+  private runDueDraws(now: number): void {
+    if (this.draws.size === 0 || !this.seedRevealed) return;
+    for (const [draw, state] of this.draws) {
+      if (state.drawnAt !== undefined || now < this.drawDueAt(draw)) continue;
+      this.record({ type: 'drawn', at: now, draw, seed: state.seed, count: this.room.pendingIn(draw).length });
+    }
   }
 
   private admit(now: number): void {
@@ -380,7 +473,7 @@ export class SaleEvent {
         break;
       case 'saleStarted':
         this.seedRevealed = true;
-        this.room.numberPreQueue(entry.seed);
+        this.room.draw(PRE_QUEUE_DRAW, entry.seed);
         this.transition({ type: 'START_SALE', at: entry.at });
         break;
       case 'paused':
@@ -402,7 +495,21 @@ export class SaleEvent {
         this.transition({ type: 'CLOSE' });
         break;
       case 'joined':
-        this.room.join(entry.fanId, this.phase !== 'preQueue');
+        this.room.join(entry.fanId, entry.draw !== undefined ? { draw: entry.draw } : entry.readyAt !== undefined ? { readyAt: entry.readyAt } : undefined);
+        if (entry.readyAt !== undefined) this.slowLaneJoins++;
+        this.door.noteJoin(entry.at);
+        break;
+      case 'drawSealed':
+        this.draws.set(entry.draw, { commitment: entry.commitment, seed: entry.seed, drawnAt: undefined, count: undefined });
+        break;
+      case 'drawn': {
+        const state = this.draws.get(entry.draw)!;
+        state.drawnAt = entry.at;
+        state.count = this.room.draw(entry.draw, entry.seed);
+        break;
+      }
+      case 'numbered':
+        this.room.numberInOrder(entry.fanIds);
         break;
       case 'left':
         this.revokeGrant(entry.fanId);
@@ -567,7 +674,10 @@ export class SaleEvent {
     return this.grants.openCount + this.holds.shoppers;
   }
 
-  private joinResult(fanId: string, number: number, status: FanStatus): JoinResult {
+  private joinResult(fanId: string, slot: number): JoinResult {
+    const room = this.room;
+    const number = room.numberAt(slot);
+    const status = room.statusAt(slot);
     const grant = status === FanStatus.ADMITTED ? this.accounts.get(fanId)?.openGrant : undefined;
     return {
       eventId: this.id,
@@ -578,15 +688,22 @@ export class SaleEvent {
       phase: this.phase,
       nowServing: this.room.nowServing,
       grant: grant === undefined ? undefined : grantView(grant),
+      numberedAt: number === 0 && status === FanStatus.WAITING ? this.numberedAt(fanId) : undefined,
     };
+  }
+
+  /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt. */
+  private numberedAt(fanId: string): number | undefined {
+    const place = this.room.place(fanId)!;
+    return place.draw !== undefined ? this.drawDueAt(place.draw) : place.readyAt;
   }
 
   /** A fan's own view: place, admission and holds. */
   fanView(fanId: string): JoinResult & { holds: HoldView[] } {
-    const place = this.room.place(fanId);
-    if (place === undefined) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
+    const slot = this.room.slotOfFan(fanId);
+    if (slot < 0) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
     const holds = (this.accounts.get(fanId)?.holds ?? []).map(holdView);
-    return { ...this.joinResult(fanId, place.number, place.status), holds };
+    return { ...this.joinResult(fanId, slot), holds };
   }
 
   status(): EventStatus {
@@ -615,6 +732,19 @@ export class SaleEvent {
         released: this.holds.released,
       },
       soldOutAt: this.soldOutAt,
+      draws: [...this.draws].map(([draw, state]) => this.drawView(draw, state)),
+      door: { slowLaneJoins: this.slowLaneJoins, ...this.door.figures(this.config.door, this.now()) },
+    };
+  }
+
+  private drawView(draw: string, state: DrawState): DrawView {
+    return {
+      draw,
+      commitment: state.commitment,
+      seed: state.drawnAt === undefined ? undefined : state.seed,
+      drawsAt: state.drawnAt ?? this.drawDueAt(draw),
+      numbered: state.count,
+      pending: state.drawnAt === undefined ? this.room.pendingIn(draw).length : 0,
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { DoorFigures } from '../door/door.js';
 import type { Hold } from '../inventory/hold-book.js';
 import type { Phase } from '../lifecycle/sale-machine.js';
 
@@ -9,15 +10,24 @@ export interface GrantView {
 export interface JoinResult {
   eventId: string;
   fanId: string;
-  /** The place; 0 while in the pre-queue, until the shuffle at the on-sale time. */
+  /** The place; 0 until it is numbered (see `numberedAt`). */
   number: number;
   /** number − nowServing while waiting: fans that can still be ahead (some may have left). 0 once admitted. */
   position: number;
-  /** `left`: the fan gave the place up; `lost`: gone longer than the presence grace period. */
+  /**
+   * `preQueue`: waiting without a number yet (a draw or the slow lane; see `numberedAt`).
+   * `left`: the fan gave the place up; `lost`: gone longer than the presence grace period.
+   */
   status: 'preQueue' | 'waiting' | 'admitted' | 'left' | 'lost';
   phase: Phase;
   nowServing: number;
   grant: GrantView | undefined;
+  /**
+   * When an unnumbered place (`number` 0) gets its number: the instant of the
+   * draw it waits for (the pre-queue's at the on-sale time, the start
+   * window's at its end) or, in the slow lane, its readyAt. Undefined once numbered.
+   */
+  numberedAt: number | undefined;
 }
 
 export interface HoldView {
@@ -64,4 +74,26 @@ export interface EventStatus {
   tickets: { free: number; held: number; sold: number };
   holds: { active: number; paymentPending: number; expired: number; released: number };
   soldOutAt: number | undefined;
+  /** Draws besides the pre-queue's (the start window's first), in the order they were sealed. */
+  draws: DrawView[];
+  door: DoorStatus;
+}
+
+/** A draw: its commitment from when it was sealed, its seed once it has run. */
+export interface DrawView {
+  draw: string;
+  commitment: string;
+  seed: string | undefined;
+  /** When it runs (or ran). */
+  drawsAt: number;
+  /** Places it numbered, once it has run. */
+  numbered: number | undefined;
+  /** Places waiting for it now. */
+  pending: number;
+}
+
+/** What the door did: joins it delayed (journaled), refused (since the process started), and asks now. */
+export interface DoorStatus extends DoorFigures {
+  /** Joins over their address or subnet budget, given a later readyAt. */
+  slowLaneJoins: number;
 }

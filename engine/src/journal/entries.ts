@@ -24,7 +24,18 @@ export type JournalEntry =
   | { type: 'soldOut'; at: number }
   | { type: 'reopened'; at: number }
   | { type: 'closed'; at: number }
-  | { type: 'joined'; at: number; fanId: string }
+  /**
+   * A new place. `draw`: unnumbered until that draw runs; otherwise `readyAt`
+   * (only when later than `at`: the slow lane): unnumbered until then;
+   * otherwise numbered at once.
+   */
+  | { type: 'joined'; at: number; fanId: string; draw?: string; readyAt?: number }
+  /** A draw's seed is chosen and its commitment published; the seed stays sealed in the journal until the draw. */
+  | { type: 'drawSealed'; at: number; draw: string; commitment: string; seed: string }
+  /** The draw numbers the `count` places pending in it, in the order its seed dictates. */
+  | { type: 'drawn'; at: number; draw: string; seed: string; count: number }
+  /** Places whose `readyAt` came are numbered, in this order (by readyAt, ties in join order). */
+  | { type: 'numbered'; at: number; fanIds: string[] }
   | { type: 'left'; at: number; fanId: string; reason: 'left' | 'presenceLost' }
   | { type: 'presence'; at: number; fanId: string; connected: boolean }
   | { type: 'admitted'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }

@@ -54,6 +54,31 @@ export class FanIndex {
     }
   }
 
+  /** Forgets the fan (its slot is being freed). Backward-shift deletion keeps every probe chain unbroken. */
+  delete(fanId: string): void {
+    const hash = this.hash(fanId);
+    const table = this.table;
+    const mask = this.mask;
+    let i = hash & mask;
+    for (; ; i = (i + 1) & mask) {
+      const entry = table[i]!;
+      if (entry === EMPTY) return;
+      const slot = entry - 1;
+      if (this.hashOfSlot[slot] === hash && this.fanOfSlot[slot] === fanId) break;
+    }
+    table[i] = EMPTY;
+    this.size--;
+    // Move up every later entry of the run whose home is not between the hole and itself.
+    for (let j = (i + 1) & mask; table[j] !== EMPTY; j = (j + 1) & mask) {
+      const home = this.hashOfSlot[table[j]! - 1]! & mask;
+      const reachable = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (reachable) continue;
+      table[i] = table[j]!;
+      table[j] = EMPTY;
+      i = j;
+    }
+  }
+
   private hash(fanId: string): number {
     if (fanId !== this.lastKey) {
       this.lastKey = fanId;

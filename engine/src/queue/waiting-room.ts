@@ -5,8 +5,12 @@ import { shuffledIndices } from '../fairness/shuffle.js';
 
 /** `disconnectedAt` of a connected fan: every instant, 0 included, can be a real disconnection time. */
 const CONNECTED = -1;
+/** `readyAtOfSlot` of a place that does not wait for an instant. */
+const NOT_PENDING = -1;
+/** Freed places are recycled once there are at least this many, and at least as many as live ones. */
+const COMPACT_MIN_DEAD = 1024;
 
-/** Where a fan stands. Kept as one byte per fan. */
+/** Where a fan stands. Kept as one byte per fan; 0 marks a free slot. */
 export const FanStatus = {
   WAITING: 1,
   ADMITTED: 2,
@@ -14,18 +18,46 @@ export const FanStatus = {
   LOST: 4,
 } as const;
 export type FanStatus = (typeof FanStatus)[keyof typeof FanStatus];
+const FREE = 0;
+
+/** The draw that numbers the pre-queue at the on-sale time. */
+export const PRE_QUEUE_DRAW = 'preQueue';
+
+/**
+ * How a new place gets its number:
+ * - `undefined`: at once, behind every place numbered so far;
+ * - `{ draw }`: when the named draw runs (`WaitingRoom.draw`), shuffled with the
+ *   other places pending in it;
+ * - `{ readyAt }`: at that instant (`dueAt` / `numberInOrder`), first come first
+ *   served by `readyAt` among places pending the same way, ties in join order.
+ */
+export type Numbering = { draw: string; readyAt?: undefined } | { readyAt: number; draw?: undefined } | undefined;
 
 export interface Place {
-  /** 0 while in the pre-queue: numbers are drawn by the shuffle at the on-sale time. */
+  /** 0 while unnumbered: pending in a draw, or until its `readyAt`. */
   number: number;
   status: FanStatus;
+  /** The draw the unnumbered place waits for. */
+  draw?: string;
+  /** The instant the unnumbered place waits for. */
+  readyAt?: number;
 }
 
 /**
- * The queue of one event as columns indexed by a per-join slot, so a million
- * waiting fans cost a few typed-array cells each instead of an object each.
- * A place is a number; a fan's position is `number - nowServing`, which lets
- * every waiting fan be informed by one broadcast of `nowServing`.
+ * The queue of one event as columns indexed by a slot, so a million waiting
+ * fans cost a few typed-array cells each instead of an object each. A place
+ * is a number; a fan's position is `number - nowServing`, which lets every
+ * waiting fan be informed by one broadcast of `nowServing`.
+ *
+ * Numbers are handed out in one sequence. A place is numbered at once, by a
+ * draw (a verifiable shuffle of every place pending in it, at the instant the
+ * event runs it), or at an instant of its own (the slow lane). The event
+ * decides which and when; the room only keeps the order.
+ *
+ * Places of fans who left or lost them are recycled: once dead slots are at
+ * least `COMPACT_MIN_DEAD` and as many as the live ones, they are freed in one
+ * pass (the fan is forgotten: its view is NOT_IN_QUEUE instead of left/lost),
+ * so join-and-leave cycles cannot grow the room without bound.
  */
 export class WaitingRoom {
   private readonly fanOfSlot: string[] = [];
@@ -33,26 +65,50 @@ export class WaitingRoom {
   private numberOfSlot = new Int32Array(0);
   private statusOfSlot = new Uint8Array(0);
   private disconnectedAt = new Float64Array(0);
+  /** Join sequence of the place in the slot: what "join order" means once slots are recycled. */
+  private joinOrderOfSlot = new Float64Array(0);
+  private readyAtOfSlot = new Float64Array(0);
   private slotOfNumber = new Int32Array(0);
   private readonly presenceDeadlines = new DeadlineHeap<number>();
+  private readonly readyDeadlines = new DeadlineHeap<number>();
+  /** Slots pending in each draw, in join order (dead ones are skipped when drawn, dropped when compacted). */
+  private readonly pendingSlots = new Map<string, number[]>();
+  /** Per slot, 1 + the index in `drawNames` of the draw its place waits for; 0 for none. */
+  private drawOfSlot = new Int32Array(0);
+  private readonly drawNames: string[] = [];
+  /** Free slots, lowest last: a new place takes the lowest. */
+  private freeSlots: number[] = [];
+  private deadSlots = 0;
 
   /** Highest number handed out. */
   lastNumber = 0;
   /** Highest number admitted or passed over: fans up to here are no longer waiting. */
   nowServing = 0;
-  /** Fans waiting for admission (pre-queue included). */
+  /** Fans waiting for admission (unnumbered places included). */
   waiting = 0;
-  /** Slots that joined before the start, in join order. */
-  private preQueueSlots = 0;
+  /** Places ever taken (re-joins included). */
+  joinedCount = 0;
 
-  get joinedCount(): number {
+  /** Slots in use (live or not yet recycled): what the room's memory grows with. */
+  get slotsInUse(): number {
+    return this.fanOfSlot.length - this.freeSlots.length;
+  }
+
+  /** Slots allocated so far, free ones included. */
+  get slotCapacity(): number {
     return this.fanOfSlot.length;
   }
 
   place(fanId: string): Place | undefined {
     const slot = this.slotOf.get(fanId);
     if (slot < 0) return undefined;
-    return { number: this.numberOfSlot[slot]!, status: this.statusOfSlot[slot] as FanStatus };
+    const place: Place = { number: this.numberOfSlot[slot]!, status: this.statusOfSlot[slot] as FanStatus };
+    if (place.number === 0 && place.status === FanStatus.WAITING) {
+      const draw = this.drawOfSlot[slot]!;
+      if (draw !== 0) place.draw = this.drawNames[draw - 1]!;
+      else if (this.readyAtOfSlot[slot] !== NOT_PENDING) place.readyAt = this.readyAtOfSlot[slot]!;
+    }
+    return place;
   }
 
   /** The fan's current slot, or -1: with numberAt / statusAt, a place read without allocating one. */
@@ -80,35 +136,95 @@ export class WaitingRoom {
     return slot >= 0 && this.isPresentAt(slot);
   }
 
-  /** Adds a fan at the back: numbered now after the start, by the shuffle before it. */
-  join(fanId: string, numbered: boolean): void {
-    const slot = this.fanOfSlot.length;
-    this.grow(slot + 1);
-    this.fanOfSlot.push(fanId);
+  /** Adds a fan's place; returns its slot. See `Numbering` for when it is numbered. */
+  join(fanId: string, numbering?: Numbering): number {
+    const slot = this.takeSlot();
+    this.fanOfSlot[slot] = fanId;
     this.slotOf.set(fanId, slot);
     this.statusOfSlot[slot] = FanStatus.WAITING;
+    this.numberOfSlot[slot] = 0;
+    this.disconnectedAt[slot] = CONNECTED;
+    this.joinOrderOfSlot[slot] = ++this.joinedCount;
+    this.readyAtOfSlot[slot] = NOT_PENDING;
+    this.drawOfSlot[slot] = 0;
     this.waiting++;
-    if (numbered) this.assignNumber(slot);
-    else this.preQueueSlots = slot + 1;
+    if (numbering?.draw !== undefined) {
+      let slots = this.pendingSlots.get(numbering.draw);
+      if (slots === undefined) this.pendingSlots.set(numbering.draw, (slots = []));
+      slots.push(slot);
+      this.drawOfSlot[slot] = this.drawNumber(numbering.draw);
+    } else if (numbering?.readyAt !== undefined) {
+      this.readyAtOfSlot[slot] = numbering.readyAt;
+      this.readyDeadlines.push(numbering.readyAt, slot);
+    } else {
+      this.assignNumber(slot);
+    }
+    return slot;
   }
 
-  /** Pre-queue fans still waiting, in join order: the public input of the shuffle. */
+  /** Fans still waiting in the draw, in join order: the public input of its shuffle. */
+  pendingIn(draw: string): string[] {
+    return this.livePending(draw).map((slot) => this.fanOfSlot[slot]!);
+  }
+
+  /** Pre-queue fans still waiting, in join order. */
   preQueueEntries(): string[] {
-    const entries: string[] = [];
-    for (let slot = 0; slot < this.preQueueSlots; slot++) {
-      if (this.statusOfSlot[slot] === FanStatus.WAITING) entries.push(this.fanOfSlot[slot]!);
-    }
-    return entries;
+    return this.pendingIn(PRE_QUEUE_DRAW);
   }
 
-  /** Numbers the pre-queue in the order the seed dictates. */
-  numberPreQueue(seedHex: string): void {
-    const slots: number[] = [];
-    for (let slot = 0; slot < this.preQueueSlots; slot++) {
-      if (this.statusOfSlot[slot] === FanStatus.WAITING) slots.push(slot);
-    }
+  /** Numbers the places pending in the draw in the order the seed dictates; returns how many. */
+  draw(draw: string, seedHex: string): number {
+    const slots = this.livePending(draw);
+    this.pendingSlots.delete(draw);
+    for (const slot of slots) this.drawOfSlot[slot] = 0;
     const order = shuffledIndices(seedHex, slots.length);
     for (let i = 0; i < order.length; i++) this.assignNumber(slots[order[i]!]!);
+    return slots.length;
+  }
+
+  /**
+   * Waiting places whose `readyAt` has come, in the order they get their
+   * numbers: by `readyAt`, ties in join order. Read before the event records
+   * them; `numberInOrder` then numbers them.
+   */
+  dueAt(now: number): string[] {
+    const due: number[] = [];
+    let slot: number | undefined;
+    while ((slot = this.readyDeadlines.popDue(now)) !== undefined) {
+      // Lazy deletion: the place may have been numbered, left, or the slot recycled since.
+      if (this.statusOfSlot[slot] === FanStatus.WAITING && this.numberOfSlot[slot] === 0 && this.readyAtOfSlot[slot] !== NOT_PENDING && this.readyAtOfSlot[slot]! <= now) {
+        due.push(slot);
+      }
+    }
+    const unique = [...new Set(due)];
+    unique.sort((a, b) => this.readyAtOfSlot[a]! - this.readyAtOfSlot[b]! || this.joinOrderOfSlot[a]! - this.joinOrderOfSlot[b]!);
+    return unique.map((s) => this.fanOfSlot[s]!);
+  }
+
+  /** The earliest `readyAt` still pending (Infinity when none): when the event must next look. */
+  get nextReadyAt(): number {
+    return this.readyDeadlines.peekDeadline();
+  }
+
+  /** Numbers these fans' pending places, in this order. */
+  numberInOrder(fanIds: readonly string[]): void {
+    for (const fanId of fanIds) {
+      const slot = this.requireSlot(fanId);
+      if (this.numberOfSlot[slot] !== 0) throw new Error(`fan ${fanId} is already numbered`);
+      this.readyAtOfSlot[slot] = NOT_PENDING;
+      this.assignNumber(slot);
+    }
+  }
+
+  private livePending(draw: string): number[] {
+    const index = this.drawNumber(draw);
+    return (this.pendingSlots.get(draw) ?? []).filter((slot) => this.statusOfSlot[slot] === FanStatus.WAITING && this.drawOfSlot[slot] === index);
+  }
+
+  private drawNumber(draw: string): number {
+    let index = this.drawNames.indexOf(draw);
+    if (index < 0) index = this.drawNames.push(draw) - 1;
+    return index + 1;
   }
 
   private assignNumber(slot: number): void {
@@ -123,14 +239,15 @@ export class WaitingRoom {
     const fans: string[] = [];
     for (let n = this.nowServing + 1; n <= this.lastNumber && fans.length < k; n++) {
       const slot = this.slotOfNumber[n]!;
-      if (this.statusOfSlot[slot] === FanStatus.WAITING) fans.push(this.fanOfSlot[slot]!);
+      // A recycled slot may hold a newer place under another number.
+      if (this.numberOfSlot[slot] === n && this.statusOfSlot[slot] === FanStatus.WAITING) fans.push(this.fanOfSlot[slot]!);
     }
     return fans;
   }
 
   admit(fanId: string): void {
     const slot = this.requireSlot(fanId);
-    if (this.statusOfSlot[slot] !== FanStatus.WAITING) throw new Error(`fan ${fanId} is not waiting`);
+    if (this.statusOfSlot[slot] !== FanStatus.WAITING || this.numberOfSlot[slot] === 0) throw new Error(`fan ${fanId} is not waiting with a number`);
     this.statusOfSlot[slot] = FanStatus.ADMITTED;
     this.waiting--;
     const number = this.numberOfSlot[slot]!;
@@ -142,6 +259,9 @@ export class WaitingRoom {
     const slot = this.requireSlot(fanId);
     if (this.statusOfSlot[slot] === FanStatus.WAITING) this.waiting--;
     this.statusOfSlot[slot] = why === 'left' ? FanStatus.LEFT : FanStatus.LOST;
+    this.drawOfSlot[slot] = 0;
+    this.deadSlots++;
+    if (this.deadSlots >= COMPACT_MIN_DEAD && this.deadSlots >= this.slotsInUse - this.deadSlots) this.compact();
   }
 
   setPresence(fanId: string, connected: boolean, now: number, graceMs: number): void {
@@ -171,7 +291,7 @@ export class WaitingRoom {
       else lost.add(slot);
     }
     // In join order: the heap's order depends on its history, which a restored room does not share.
-    return [...lost].sort((a, b) => a - b).map((s) => this.fanOfSlot[s]!);
+    return [...lost].sort((a, b) => this.joinOrderOfSlot[a]! - this.joinOrderOfSlot[b]!).map((s) => this.fanOfSlot[s]!);
   }
 
   private requireSlot(fanId: string): number {
@@ -180,11 +300,40 @@ export class WaitingRoom {
     return slot;
   }
 
-  private grow(slots: number): void {
+  private takeSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    const slot = this.fanOfSlot.length;
+    this.fanOfSlot.push('');
+    const slots = slot + 1;
     this.numberOfSlot = ensureCapacity(this.numberOfSlot, slots);
     this.statusOfSlot = ensureCapacity(this.statusOfSlot, slots);
-    const before = this.disconnectedAt.length;
     this.disconnectedAt = ensureCapacity(this.disconnectedAt, slots);
-    this.disconnectedAt.fill(CONNECTED, before);
+    this.joinOrderOfSlot = ensureCapacity(this.joinOrderOfSlot, slots);
+    this.readyAtOfSlot = ensureCapacity(this.readyAtOfSlot, slots);
+    this.drawOfSlot = ensureCapacity(this.drawOfSlot, slots);
+    return slot;
+  }
+
+  /**
+   * Frees every slot of a fan who left or lost the place. Deterministic (driven
+   * by the entries applied), so a restored room recycles exactly the same slots.
+   */
+  private compact(): void {
+    for (let slot = this.fanOfSlot.length - 1; slot >= 0; slot--) {
+      const status = this.statusOfSlot[slot];
+      if (status !== FanStatus.LEFT && status !== FanStatus.LOST) continue;
+      const fanId = this.fanOfSlot[slot]!;
+      // A fan who joined again already points at a newer slot.
+      if (this.slotOf.get(fanId) === slot) this.slotOf.delete(fanId);
+      this.fanOfSlot[slot] = '';
+      this.statusOfSlot[slot] = FREE;
+      this.readyAtOfSlot[slot] = NOT_PENDING;
+      this.freeSlots.push(slot);
+    }
+    // Lowest slot last, so it is taken first.
+    this.freeSlots.sort((a, b) => b - a);
+    for (const draw of this.pendingSlots.keys()) this.pendingSlots.set(draw, this.livePending(draw));
+    this.deadSlots = 0;
   }
 }

@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import type { DoorConfig } from '../src/config/types.js';
+import { Door, LOAD_BASELINE_PER_MIN } from '../src/door/door.js';
+import { commitmentOf, shuffle, verifyShuffle } from '../src/fairness/shuffle.js';
+import { checkInvariants } from '../src/invariants.js';
+import type { JoinResult } from '../src/event/views.js';
+import { Driver, MINUTE, ON_SALE_AT, PRE_QUEUE_AT, SECOND, errorOf, gaConfig } from './fixtures.js';
+
+const WINDOW = 30 * SECOND;
+
+/** A sale whose queue stays put (one shopper at a time) with this door. */
+function sale(door: Partial<DoorConfig>): Driver {
+  return new Driver(gaConfig({ admission: { mode: 'concurrency', maxActiveShoppers: 1 }, door }));
+}
+
+/** Runs `fn`, expects POW_REQUIRED, and checks that the event did not change (the refusal count aside). */
+function refused(d: Driver, fn: () => unknown): Record<string, unknown> {
+  const without = () => ({ journal: d.journal.length, status: { ...d.status(), door: { ...d.status().door, powRefusals: 0 } } });
+  const before = without();
+  const refusals = d.status().door.powRefusals;
+  const err = errorOf(fn);
+  expect(err.code).toBe('POW_REQUIRED');
+  expect(without()).toEqual(before);
+  expect(d.status().door.powRefusals).toBe(refusals + 1);
+  return err.details;
+}
+
+function join(d: Driver, fanId: string, address?: string, powBits?: number): JoinResult {
+  return d.exec({ type: 'join', fanId, ...(address === undefined ? {} : { address }), ...(powBits === undefined ? {} : { powBits }) }) as JoinResult;
+}
+
+/** Waiting fans in number order (unnumbered ones left out). */
+function queueOrder(d: Driver, fans: readonly string[]): string[] {
+  return fans
+    .map((fanId) => ({ fanId, number: d.fanView(fanId).number }))
+    .filter((p) => p.number > 0)
+    .sort((a, b) => a.number - b.number)
+    .map((p) => p.fanId);
+}
+
+describe('the start-window draw', () => {
+  it('numbers the window arrivals by a committed draw after the pre-queue and before later arrivals', () => {
+    const d = sale({ startWindowMs: WINDOW });
+    d.at(PRE_QUEUE_AT);
+    const window = () => d.status().draws[0]!;
+    // Sealed when the pre-queue opens: the commitment is public, the seed is not.
+    expect(window()).toMatchObject({ draw: 'startWindow', seed: undefined, drawsAt: ON_SALE_AT + WINDOW, pending: 0 });
+    const commitment = window().commitment;
+    const early = d.joinMany(4, 'early');
+    d.startSale();
+    const preQueueOrder = shuffle(early, d.status().seed!);
+
+    const arrivals = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+    arrivals.forEach((fanId, i) => {
+      d.at(ON_SALE_AT + i * 5 * SECOND);
+      expect(d.join(fanId)).toMatchObject({ number: 0, status: 'preQueue', numberedAt: ON_SALE_AT + WINDOW });
+    });
+    d.leave('w4');
+    expect(window()).toMatchObject({ seed: undefined, pending: 5 });
+
+    d.at(ON_SALE_AT + WINDOW - 1);
+    expect(d.fanView('w1').number).toBe(0);
+    d.at(ON_SALE_AT + WINDOW);
+    const late = d.join('late').number;
+    const entries = arrivals.filter((f) => f !== 'w4');
+    const drawn = window();
+    expect(drawn).toMatchObject({ commitment, numbered: 5, pending: 0 });
+    expect(commitmentOf(drawn.seed!)).toBe(commitment);
+    const windowOrder = shuffle(entries, drawn.seed!);
+    expect(windowOrder).not.toEqual(entries); // the draw really reorders these five
+
+    expect(queueOrder(d, [...early, ...arrivals, 'late'])).toEqual([...preQueueOrder, ...windowOrder, 'late']);
+    expect(late).toBe(early.length + entries.length + 1);
+    // Anyone can check the window's published order against its commitment.
+    const published = [...entries].sort((a, b) => d.fanView(a).number - d.fanView(b).number);
+    expect(verifyShuffle({ commitment, seed: drawn.seed!, entries, order: published })).toEqual({ ok: true });
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('is drawn by the first command after the window closes, before that command is decided', () => {
+    const d = sale({ startWindowMs: WINDOW });
+    d.startSale();
+    d.join('a');
+    d.join('b');
+    d.clock.set(ON_SALE_AT + WINDOW + 5 * SECOND); // no tick since
+    expect(d.join('late').number).toBe(3);
+    expect(d.typesSince(d.journal.length - 2)).toEqual(['drawn', 'joined']);
+  });
+
+  it('with startWindowMs 0 numbers every arrival after the start at once, and seals no draw', () => {
+    const d = sale({ startWindowMs: 0 });
+    d.startSale();
+    expect(d.join('a').number).toBe(1);
+    expect(d.status().draws).toEqual([]);
+  });
+
+  it('cannot be retuned once the sale has started', () => {
+    const d = sale({ startWindowMs: WINDOW });
+    d.exec({ type: 'updateEvent', patch: { door: { startWindowMs: 10 * SECOND } } });
+    expect(d.sale.config.door).toMatchObject({ startWindowMs: 10 * SECOND, joinsPerAddressPerMin: 30 });
+    d.startSale();
+    const err = d.rejects(() => d.exec({ type: 'updateEvent', patch: { door: { startWindowMs: 0 } } }), 'INVALID_CONFIG');
+    expect(err.details.issues).toEqual([{ field: 'door.startWindowMs', reason: 'cannot change once the sale has started' }]);
+    // The rest of the door may be retuned live.
+    d.exec({ type: 'updateEvent', patch: { door: { powFloor: 2, powCeiling: 5 } } });
+    expect(d.sale.config.door).toMatchObject({ startWindowMs: 10 * SECOND, powFloor: 2, powCeiling: 5 });
+  });
+});
+
+describe('join budgets and the slow lane', () => {
+  it('delays the k-th join over an address budget by k budget intervals, behind joins within budget', () => {
+    // 2 joins a minute: one every 30 s, a burst of 2.
+    const d = sale({ startWindowMs: 0, joinsPerAddressPerMin: 2, joinsPerSubnetPerMin: 0 });
+    d.startSale(MINUTE);
+    const t = d.clock.now();
+    expect(join(d, 'a1', '198.51.100.7').number).toBe(1);
+    expect(join(d, 'a2', '198.51.100.7').number).toBe(2);
+    expect(join(d, 'a3', '198.51.100.7')).toMatchObject({ number: 0, status: 'preQueue', numberedAt: t + 30 * SECOND });
+    expect(join(d, 'a4', '198.51.100.7')).toMatchObject({ number: 0, numberedAt: t + 60 * SECOND });
+    expect(d.journal.at(-1)).toEqual({ type: 'joined', at: t, fanId: 'a4', readyAt: t + 60 * SECOND });
+    // Other addresses, and callers without one, are not held up.
+    d.advance(SECOND);
+    expect(join(d, 'b1', '198.51.100.8').number).toBe(3);
+    expect(join(d, 'local').number).toBe(4);
+    d.at(t + 30 * SECOND);
+    expect(d.fanView('a3').number).toBe(5);
+    expect(join(d, 'b2', '203.0.113.1').number).toBe(6);
+    d.at(t + 60 * SECOND);
+    expect(queueOrder(d, ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'local'])).toEqual(['a1', 'a2', 'b1', 'local', 'a3', 'b2', 'a4']);
+    expect(d.status().door.slowLaneJoins).toBe(2);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('shares one budget among the addresses of a subnet (/24)', () => {
+    const d = sale({ startWindowMs: 0, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 3 });
+    d.startSale(MINUTE);
+    const t = d.clock.now();
+    for (const [i, host] of [1, 2, 3, 4].entries()) join(d, `c${i}`, `192.0.2.${host}`);
+    expect(d.fanView('c3')).toMatchObject({ number: 0, numberedAt: t + 20 * SECOND });
+    expect(join(d, 'other', '192.0.3.1').number).toBe(4);
+  });
+
+  it('never delays a join by more than slowLaneMaxDelayMs, however far over budget', () => {
+    const d = sale({ startWindowMs: 0, joinsPerAddressPerMin: 1, slowLaneMaxDelayMs: 45 * SECOND });
+    d.startSale(MINUTE);
+    const t = d.clock.now();
+    const delays = Array.from({ length: 6 }, (_, i) => (join(d, `s${i}`, '198.51.100.9').numberedAt ?? t) - t);
+    expect(delays).toEqual([0, 45 * SECOND, 45 * SECOND, 45 * SECOND, 45 * SECOND, 45 * SECOND]);
+  });
+
+  it('a slow-lane join in the window or the pre-queue is drawn with them: the delay only counts when it crosses a draw', () => {
+    const d = sale({ startWindowMs: WINDOW, joinsPerAddressPerMin: 1 });
+    d.at(PRE_QUEUE_AT);
+    join(d, 'p1', '198.51.100.7');
+    expect(join(d, 'p2', '198.51.100.7')).toMatchObject({ number: 0, numberedAt: ON_SALE_AT });
+    d.at(ON_SALE_AT - 45 * SECOND);
+    join(d, 'p3', '198.51.100.7');
+    // Its readyAt (a minute on) falls in the start window: it waits for the window's draw.
+    expect(join(d, 'p4', '198.51.100.7')).toMatchObject({ numberedAt: ON_SALE_AT + WINDOW });
+    expect(d.journal.at(-1)).toMatchObject({ type: 'joined', draw: 'startWindow' });
+    d.at(ON_SALE_AT + WINDOW);
+    expect(queueOrder(d, ['p1', 'p2', 'p3'])).toEqual(shuffle(['p1', 'p2', 'p3'], d.status().seed!));
+    expect(d.fanView('p4').number).toBe(4);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('restores the slow lane and the window draw exactly from the journal', () => {
+    const d = sale({ startWindowMs: WINDOW, joinsPerAddressPerMin: 1 });
+    d.at(PRE_QUEUE_AT);
+    join(d, 'p1', '198.51.100.7');
+    d.startSale(SECOND);
+    join(d, 'w1', '198.51.100.8');
+    join(d, 'w2', '198.51.100.8');
+    d.at(ON_SALE_AT + WINDOW + SECOND);
+    join(d, 'l1', '198.51.100.9');
+    join(d, 'l2', '198.51.100.9');
+    join(d, 'l3', '198.51.100.9');
+    const fans = ['p1', 'w1', 'w2', 'l1', 'l2', 'l3'];
+    const copy = d.restored();
+    expect(copy.status()).toEqual(d.status());
+    for (const fanId of fans) expect(copy.fanView(fanId)).toEqual(d.fanView(fanId));
+    d.advance(3 * MINUTE);
+    copy.advance(3 * MINUTE);
+    for (const fanId of fans) expect(copy.fanView(fanId)).toEqual(d.fanView(fanId));
+    expect(copy.journal).toEqual(d.journal);
+  });
+});
+
+describe('the proof of work the door asks for', () => {
+  it('refuses a new place whose proof is below the floor, and changes nothing', () => {
+    const d = sale({ startWindowMs: 0, powFloor: 6, powCeiling: 6 });
+    d.startSale();
+    expect(refused(d, () => join(d, 'a', '198.51.100.7', 5))).toEqual({ difficulty: 6, provided: 5 });
+    refused(d, () => join(d, 'a'));
+    expect(join(d, 'a', '198.51.100.7', 6).number).toBe(1);
+    expect(join(d, 'b', undefined, 9).number).toBe(2);
+    expect(d.status().door).toMatchObject({ powRefusals: 2, difficultyNow: 6 });
+  });
+
+  it('lets a fan whose place is present resume it without proof, but a fan who left goes through the door again', () => {
+    const d = sale({ startWindowMs: 0, powFloor: 4, powCeiling: 4 });
+    d.startSale();
+    const first = join(d, 'a', '198.51.100.7', 4);
+    expect(join(d, 'a', '198.51.100.7', 0)).toEqual(first);
+    d.leave('a');
+    refused(d, () => join(d, 'a', '198.51.100.7', 0));
+    expect(join(d, 'a', '198.51.100.7', 4).number).toBe(first.number + 1);
+  });
+
+  it("rises a bit per doubling of a subnet's join rate over its budget, and falls back as it calms down", () => {
+    const d = sale({ startWindowMs: 0, joinsPerSubnetPerMin: 10, joinsPerAddressPerMin: 0, powFloor: 2, powCeiling: 5 });
+    d.startSale(MINUTE);
+    const required = (address: string) => d.sale.door.requiredBits(d.sale.config.door, address, d.clock.now());
+    let joins = 0;
+    const burst = (n: number) => {
+      for (let i = 0; i < n; i++) join(d, `bot${joins++}`, `192.0.2.${i % 200}`, 28);
+    };
+    expect(required('192.0.2.1')).toBe(2);
+    burst(10);
+    expect(required('192.0.2.1')).toBe(2); // at the budget: the floor
+    burst(1);
+    expect(required('192.0.2.1')).toBe(3); // over it
+    burst(10);
+    expect(required('192.0.2.1')).toBe(4); // over twice the budget
+    burst(60);
+    expect(required('192.0.2.1')).toBe(5); // the ceiling, not 6
+    expect(required('198.51.100.1')).toBe(2); // another subnet still needs only the floor
+    const err = errorOf(() => join(d, 'fan', '192.0.2.77', 4));
+    expect(err.details).toMatchObject({ difficulty: 5 });
+    // 81 joins decay to about 30 a minute later (3× the budget), to about 11 the minute after.
+    d.advance(MINUTE);
+    expect(required('192.0.2.1')).toBe(4);
+    d.advance(MINUTE);
+    expect(required('192.0.2.1')).toBe(3);
+    d.advance(5 * MINUTE);
+    expect(required('192.0.2.1')).toBe(2);
+  });
+
+  it("rises with the event's load above the baseline, rebuilt exactly by a restore", () => {
+    const door = new Door();
+    const config: DoorConfig = { startWindowMs: 0, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 0, slowLaneMaxDelayMs: 0, powFloor: 1, powCeiling: 10 };
+    const t = 1_000_000;
+    for (let i = 0; i < LOAD_BASELINE_PER_MIN; i++) door.noteJoin(t);
+    expect(door.requiredBits(config, undefined, t)).toBe(1);
+    for (let i = 0; i < LOAD_BASELINE_PER_MIN * 3; i++) door.noteJoin(t);
+    expect(door.requiredBits(config, '198.51.100.7', t)).toBe(3); // 4× the baseline: +2 bits
+    expect(door.figures(config, t)).toMatchObject({ difficultyNow: 3, recentJoinsPerMin: 4 * LOAD_BASELINE_PER_MIN });
+    expect(door.requiredBits(config, undefined, t + 3 * MINUTE)).toBe(1);
+  });
+
+  it('is bounded by powFloor ≤ powCeiling ≤ 28 in the configuration', () => {
+    const d = sale({});
+    const err = d.rejects(() => d.exec({ type: 'updateEvent', patch: { door: { powFloor: 8, powCeiling: 4 } } }), 'INVALID_CONFIG');
+    expect(err.details.issues).toEqual([{ field: 'door.powCeiling', reason: 'must be at least powFloor (8)' }]);
+    const high = d.rejects(() => d.exec({ type: 'updateEvent', patch: { door: { powCeiling: 29 } } }), 'INVALID_CONFIG');
+    expect(high.details.issues).toEqual([{ field: 'door.powCeiling', reason: 'must be an integer between 0 and 28, got 29' }]);
+  });
+});
+
+describe('compaction of left places', () => {
+  it('keeps the room bounded through many join-and-leave cycles, with fresh ids and with one id', () => {
+    const d = sale({ startWindowMs: 0 });
+    d.startSale();
+    const stay = d.joinMany(10, 'stay');
+    for (let i = 0; i < 20_000; i++) {
+      const fanId = i % 2 === 0 ? `bot-${i}` : 'again';
+      d.join(fanId);
+      d.leave(fanId);
+    }
+    const room = d.sale.room;
+    expect(room.joinedCount).toBe(20_010);
+    expect(room.slotCapacity).toBeLessThanOrEqual(2048 + 10);
+    expect(room.slotsInUse).toBeLessThanOrEqual(1024 + 1024 + 10);
+    // The places that stayed are untouched, and a recycled fan is simply unknown.
+    expect(queueOrder(d, stay)).toEqual(stay);
+    expect(d.fanView('stay10')).toMatchObject({ number: 10, status: 'waiting' });
+    expect(room.place('bot-0')).toBeUndefined();
+    expect(checkInvariants(d.journal)).toEqual([]);
+    // A restored room recycles the same slots: same views, same next numbers.
+    const copy = d.restored();
+    expect(copy.join('new').number).toBe(d.join('new').number);
+  });
+});
