@@ -1,3 +1,4 @@
+import { DOOR_DEFAULTS } from '../../../engine/src/config/types.js';
 import type { EventConfigInput } from '../../../engine/src/index.js';
 import type { DoorTimes } from '../model/doorway.js';
 import type { DoorSpec, Scenario } from './types.js';
@@ -25,9 +26,6 @@ export function venueOf(s: Scenario): Venue {
   }
 }
 
-/** The engine's default start window, for the cohort of the fairness ratio when a scenario leaves it out. */
-export const DEFAULT_START_WINDOW_MS = 30_000;
-
 /** Today's door: no start-window draw, no budgets, no proof of work. */
 export const DOOR_OFF: DoorSpec = { startWindowMs: 0, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 0, powFloor: 0, powCeiling: 0 };
 
@@ -39,7 +37,7 @@ export function doorOf(s: Scenario): DoorSpec {
 
 /** The instants the door's figures hang on: the start window's draw as the event has it, and the window the scenario names (the fairness ratio's cohort). */
 export function doorTimesOf(s: Scenario, times: SaleTimes): DoorTimes {
-  const named = s.door.startWindowMs ?? DEFAULT_START_WINDOW_MS;
+  const named = s.door.startWindowMs ?? DOOR_DEFAULTS.startWindowMs;
   return {
     onSaleMs: times.onSaleMs,
     drawEndsMs: times.onSaleMs + (doorOf(s).startWindowMs ?? named),
@@ -75,5 +73,5 @@ export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfi
     grantTtlMs: Math.round(e.grantTtlSec * 1000),
     admission: e.admission,
     door: doorOf(s),
-  } as EventConfigInput;
+  };
 }

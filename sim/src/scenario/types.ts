@@ -1,3 +1,4 @@
+import type { DoorConfig } from '../../../engine/src/config/types.js';
 import type { AdmissionPolicy } from '../../../engine/src/index.js';
 
 /** A distribution given by its median and log-normal shape (sigma); times in seconds. */
@@ -116,15 +117,8 @@ export interface CrowdDoorSpec {
   natFans: number;
 }
 
-/** The event's door, as the engine takes it (`EventConfig.door`); fields left out take the engine's defaults. */
-export interface DoorSpec {
-  startWindowMs?: number;
-  joinsPerAddressPerMin?: number;
-  joinsPerSubnetPerMin?: number;
-  slowLaneMaxDelayMs?: number;
-  powFloor?: number;
-  powCeiling?: number;
-}
+/** The event's door as the engine takes it (`EventConfig.door`): fields left out take the engine's defaults. */
+export type DoorSpec = Partial<DoorConfig>;
 
 export interface PaymentSpec {
   /** Payments per second the provider can process. */
