@@ -45,7 +45,7 @@ export function formatReport(r: Report): string {
     '',
     'Checks',
     `  oversold ${r.oversold}, per-fan limit violations ${r.perFanLimitViolations}, unresolved holds ${r.unresolvedHolds}`,
-    `  fairness after the start: ${num(r.fairness.admitted)} admitted, ${r.fairness.outOfOrderAdmissions} out of order, Kendall tau ${r.fairness.kendallTau}`,
+    `  fairness outside the draws (first come, first served): ${num(r.fairness.admitted)} admitted, ${r.fairness.outOfOrderAdmissions} out of order, Kendall tau ${r.fairness.kendallTau}`,
     `  engine invariants (checkInvariants over ${num(r.journalEntries)} journal entries): ${r.engineInvariants.checked ? (r.engineInvariants.violations === 0 ? 'all hold' : `${r.engineInvariants.violations} violations`) : 'not checked'}`,
     '',
     'Run',
