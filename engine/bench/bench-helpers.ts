@@ -54,6 +54,8 @@ export function baseConfig(id: string, name: string): Omit<EventConfigInput, 'in
     paymentWindowMs: 10 * MINUTE,
     grantTtlMs: 30 * MINUTE,
     admission: { mode: 'auto' },
+    // Joins here measure the queue itself, numbered on arrival, as before the start window existed.
+    door: { startWindowMs: 0 },
   };
 }
 

@@ -1,11 +1,13 @@
 /**
- * Verifies a published pre-queue shuffle.
+ * Verifies a published draw: the pre-queue's, or the start window's.
  *
  *   npm run verify-shuffle -- proof.json
  *
  * proof.json holds {"commitment", "seed", "entries", "order"}: the commitment
- * published when the pre-queue opened, the seed revealed at the on-sale time,
- * the pre-queue entries in join order and the order Breakwater used. The
+ * published when the pre-queue opened (the event status's `commitment`, or for
+ * the start window the `commitment` of its entry in `draws`), the seed revealed
+ * by the draw (at the on-sale time; for the window, when it closes), the
+ * entries it drew (fan ids in join order) and the order Breakwater used. The
  * algorithm is specified in engine/src/fairness/shuffle.ts.
  *
  * Exit codes: 0 verified, 1 not verified (or the file is unreadable or not a

@@ -34,7 +34,7 @@ export const ERROR_CODES = {
   ALREADY_JOINED: { status: 409, audience: 'fan', summary: 'This connection is already bound to another event or fan (`details.eventId`); open another connection.' },
   FAN_ID_IN_USE: { status: 409, audience: 'fan', summary: 'This fan id already has a place: present its queue token to resume it.' },
   TOKEN_INVALID: { status: 401, audience: 'fan', summary: 'The queue token is malformed, forged, expired or for another event.' },
-  POW_REQUIRED: { status: 403, audience: 'fan', summary: 'The event asks for a proof of work: solve `details.challenge` at `details.difficulty` and join again.' },
+  POW_REQUIRED: { status: 403, audience: 'fan', summary: 'The event\'s door asks this join for a proof of work of `details.difficulty` bits: solve `details.challenge` and join again.' },
   POW_INVALID: { status: 403, audience: 'fan', summary: 'The proof of work is wrong or its challenge expired; `details` carries a fresh challenge.' },
   SESSION_REPLACED: { status: 409, audience: 'fan', summary: 'The fan resumed the place on another connection; this one closes.' },
   RATE_LIMITED: { status: 429, audience: 'any', summary: 'Too many messages, joins or connections from this client (`details.retryAfterMs`).' },

@@ -168,7 +168,9 @@ class QueueOrder {
     } else if (readyAt !== undefined) {
       this.ready.set(fanId, { readyAt, seq });
     } else {
-      if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      if (window !== undefined && !window.drawn && arrival >= windowEnds) {
+        this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
+      }
       const overdue = this.due(at);
       if (overdue.length > 0) this.fail('numberingOrder', `${fanId} numbered on arrival while ${overdue[0]}'s readyAt had come`);
       this.expected.set(fanId, true);
@@ -206,6 +208,7 @@ class QueueOrder {
   /** Slow-lane places whose readyAt came: exactly those, by readyAt then join order. */
   numbered(at: number, fanIds: readonly string[]): void {
     const window = this.sealed.get(START_WINDOW);
+    if (!this.started) this.fail('numberingOrder', `${fanIds.join(', ')} numbered before the pre-queue draw ran`);
     if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanIds.join(', ')} numbered before the start-window draw ran`);
     const due = this.due(at);
     if (due.join('\u0000') !== fanIds.join('\u0000')) this.fail('numberingOrder', `numbered ${fanIds.join(', ')} at ${at}; due were ${due.join(', ')}`);

@@ -281,3 +281,20 @@ describe('compaction of left places', () => {
     expect(copy.join('new').number).toBe(d.join('new').number);
   });
 });
+
+describe('a slow-lane place whose draws moved later', () => {
+  it('is numbered after the pre-queue and window draws even when the on-sale time moved past its readyAt', () => {
+    const d = sale({ startWindowMs: 10 * SECOND, joinsPerAddressPerMin: 1, slowLaneMaxDelayMs: 10 * MINUTE });
+    d.at(ON_SALE_AT - 30 * SECOND);
+    join(d, 'p1', '198.51.100.7');
+    // Over budget: ready a minute on, after the window closes, so numbered at its readyAt.
+    expect(join(d, 'slow', '198.51.100.7')).toMatchObject({ numberedAt: ON_SALE_AT + 30 * SECOND });
+    d.exec({ type: 'updateEvent', patch: { onSaleAt: ON_SALE_AT + 5 * MINUTE } });
+    d.at(ON_SALE_AT + MINUTE); // past its readyAt, still before the (moved) on-sale time
+    expect(d.fanView('slow')).toMatchObject({ number: 0, numberedAt: ON_SALE_AT + 5 * MINUTE + 10 * SECOND });
+    join(d, 'p2', '198.51.100.8');
+    d.at(ON_SALE_AT + 5 * MINUTE + 10 * SECOND);
+    expect(d.fanView('slow').number).toBe(3);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+});

@@ -14,7 +14,7 @@ import { Engine } from '../src/engine.js';
 import { isBreakwaterError } from '../src/errors.js';
 import type { SaleEvent } from '../src/event/sale-event.js';
 import type { HoldView } from '../src/event/views.js';
-import { shuffle } from '../src/fairness/shuffle.js';
+import { commitmentOf, shuffle } from '../src/fairness/shuffle.js';
 import { deadlineOf } from '../src/inventory/hold-book.js';
 import type { HoldRequest } from '../src/inventory/inventory.js';
 import { checkInvariants, type InvariantViolation } from '../src/invariants.js';
@@ -270,6 +270,74 @@ describe('checkInvariants on hand-built journals', () => {
     const unshuffled = new Journal().join('p1', 'p2', 'p3', 'p4').leave('p2').join('p2').start();
     unshuffled.admit(...shuffle(['p1', 'p2', 'p3', 'p4'], SEED));
     expect(names(checkInvariants(unshuffled.entries))).not.toEqual([]);
+  });
+});
+
+// ── The start window and the slow lane ──────────────────────────────────
+
+describe('checkInvariants on the numbering rules', () => {
+  const WINDOW_SEED = '5b'.repeat(32);
+  const ON_SALE = T0 + MINUTE;
+  const WINDOW_ENDS = ON_SALE + 10 * SECOND;
+  const windowFans = ['w1', 'w2', 'w3', 'w4', 'w5'];
+  /** On sale with a 10 s start window, five fans in it; `after` entries follow. */
+  const journal = (...after: JournalEntry[]): JournalEntry[] => [
+    { type: 'created', at: T0, config: config({ door: { startWindowMs: 10 * SECOND } }) },
+    { type: 'published', at: T0 },
+    { type: 'preQueueOpened', at: T0, commitment: 'c'.repeat(64), seed: SEED },
+    { type: 'drawSealed', at: T0, draw: 'startWindow', commitment: commitmentOf(WINDOW_SEED), seed: WINDOW_SEED },
+    { type: 'saleStarted', at: ON_SALE, seed: SEED, shuffled: 0 },
+    ...windowFans.map((fanId, i): JournalEntry => ({ type: 'joined', at: ON_SALE + i * SECOND, fanId, draw: 'startWindow' })),
+    ...after,
+  ];
+  const drawn = (at = WINDOW_ENDS, seed = WINDOW_SEED): JournalEntry => ({ type: 'drawn', at, draw: 'startWindow', seed, count: windowFans.length });
+  const admit = (at: number, ...fanIds: string[]): JournalEntry => ({ type: 'admitted', at, fanIds, firstGrant: 1, grantExpiresAt: at + MINUTE });
+  const windowOrder = shuffle(windowFans, WINDOW_SEED);
+
+  it('passes the window drawn at its end and admitted in its shuffled order, before later arrivals', () => {
+    expect(windowOrder).not.toEqual(windowFans);
+    expect(checkInvariants(journal(drawn(), { type: 'joined', at: WINDOW_ENDS + 1, fanId: 'late' }, admit(WINDOW_ENDS + 2, ...windowOrder, 'late')))).toEqual([]);
+  });
+
+  it('catches a window drawn early, with another seed, or arrivals put in the wrong draw', () => {
+    expect(names(checkInvariants(journal(drawn(WINDOW_ENDS - 1))))).toEqual(['numberingOrder']);
+    expect(names(checkInvariants(journal(drawn(WINDOW_ENDS, SEED))))).toContain('numberingOrder');
+    // An arrival after the window numbered on arrival before the window was drawn.
+    expect(names(checkInvariants(journal({ type: 'joined', at: WINDOW_ENDS + 1, fanId: 'late' }, drawn(WINDOW_ENDS + 2))))).toEqual(['numberingOrder']);
+    // An arrival inside the window numbered on arrival.
+    expect(names(checkInvariants(journal({ type: 'joined', at: ON_SALE + 9 * SECOND, fanId: 'eager' })))).toEqual(['numberingOrder']);
+  });
+
+  it('catches a later arrival admitted ahead of the window, or the window out of its shuffled order', () => {
+    const late: JournalEntry = { type: 'joined', at: WINDOW_ENDS + 1, fanId: 'late' };
+    expect(names(checkInvariants(journal(drawn(), late, admit(WINDOW_ENDS + 2, 'late'))))).toEqual(['admissionOrder']);
+    expect(names(checkInvariants(journal(drawn(), admit(WINDOW_ENDS + 2, windowOrder[1]!))))).toEqual(['admissionOrder']);
+  });
+
+  it('passes slow-lane places numbered at their readyAt, by readyAt then join order, behind earlier arrivals', () => {
+    const t = WINDOW_ENDS + MINUTE;
+    const fair = journal(
+      drawn(),
+      { type: 'joined', at: t, fanId: 's1', readyAt: t + 20 * SECOND },
+      { type: 'joined', at: t + 1, fanId: 's2', readyAt: t + 10 * SECOND },
+      { type: 'joined', at: t + 2, fanId: 'quick' },
+      { type: 'numbered', at: t + 25 * SECOND, fanIds: ['s2', 's1'] },
+      { type: 'joined', at: t + 26 * SECOND, fanId: 'later' },
+      admit(t + 27 * SECOND, ...windowOrder, 'quick', 's2', 's1', 'later'),
+    );
+    expect(checkInvariants(fair)).toEqual([]);
+  });
+
+  it('catches slow-lane places numbered out of order, too early, or overtaken after their readyAt came', () => {
+    const t = WINDOW_ENDS + MINUTE;
+    const slow: JournalEntry[] = [
+      drawn(),
+      { type: 'joined', at: t, fanId: 's1', readyAt: t + 20 * SECOND },
+      { type: 'joined', at: t + 1, fanId: 's2', readyAt: t + 10 * SECOND },
+    ];
+    expect(names(checkInvariants(journal(...slow, { type: 'numbered', at: t + 25 * SECOND, fanIds: ['s1', 's2'] })))).toEqual(['numberingOrder']);
+    expect(names(checkInvariants(journal(...slow, { type: 'numbered', at: t + 15 * SECOND, fanIds: ['s2', 's1'] })))).toEqual(['numberingOrder']);
+    expect(names(checkInvariants(journal(...slow, { type: 'joined', at: t + 11 * SECOND, fanId: 'jumper' })))).toEqual(['numberingOrder']);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   verifyShuffle,
   type ShuffleProof,
 } from '../src/fairness/shuffle.js';
+import { Driver, ON_SALE_AT, SECOND, gaConfig } from './fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'engine', 'bin', 'verify-shuffle.ts');
@@ -338,6 +339,22 @@ describe('verify-shuffle CLI', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/FAILED: order differs from the shuffle at position 0/);
     expect(result.stdout).not.toMatch(/OK/);
+  });
+
+  it("verifies a live event's start-window draw from what the event publishes", () => {
+    const d = new Driver(gaConfig({ admission: { mode: 'concurrency', maxActiveShoppers: 1 }, door: { startWindowMs: 30 * SECOND } }));
+    d.startSale();
+    const entries = d.joinMany(20, 'w');
+    d.startSale(30 * SECOND);
+    const window = d.status().draws.find((draw) => draw.draw === 'startWindow')!;
+    const order = [...entries].sort((a, b) => d.fanView(a).number - d.fanView(b).number);
+    const file = join(dir, 'window.json');
+    writeFileSync(file, JSON.stringify({ commitment: window.commitment, seed: window.seed, entries, order }));
+    const result = run(file);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('OK: 20 entries, order verified');
+    expect(order).not.toEqual(entries);
+    expect(d.clock.now()).toBe(ON_SALE_AT + 30 * SECOND);
   });
 
   it('exits 1 for a file that is not JSON', () => {

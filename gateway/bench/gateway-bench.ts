@@ -369,6 +369,8 @@ async function startGateway(addresses: string[]): Promise<Target> {
           maxTicketsPerFan: 4, paymentWindowMs: 600_000, holdExtensionMs: 0, paymentPendingMaxMs: 900_000, presenceGraceMs: 120_000, grantTtlMs: GRANT_TTL_MS,
           // 1,000 fans/s: each 250 ms engine tick moves nowServing by ~250 while admission runs.
           admission: { mode: 'rate', fansPerMinute: 60_000 },
+          // The load generator is one address: without this the door would slow nearly every join.
+          door: { startWindowMs: 0, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 0 },
         },
       });
       break;

@@ -11,6 +11,8 @@ interface EventFigures {
   openGrants: number; activeShoppers: number; tickets: { free: number; held: number; sold: number };
   holds: { active: number; paymentPending: number; expired: number; released: number };
   rateLow: number; rateHigh: number; powDifficulty: number;
+  door?: { slowLaneJoins: number; powRefusals: number; difficultyNow: number; recentJoinsPerMin: number };
+  draws?: Array<{ draw: string; pending: number; numbered: number | undefined }>;
 }
 interface WorkerFigures {
   worker: string; pid: number; connections: number; dashboardConnections: number; messagesIn: number; messagesOut: number;
@@ -128,6 +130,10 @@ function renderEvents(snapshot: Snapshot): void {
     line.className = 'small muted';
     line.textContent = `${event.eventId} · serving ${number(event.nowServing)} of ${number(event.lastNumber)} · ${number(event.activeShoppers)} shopping · ` +
       `${number(event.tickets.free)} free · ${number(event.holds.expired)} holds expired${event.powDifficulty > 0 ? ` · PoW ${event.powDifficulty} bits` : ''}`;
+    const door = document.createElement('p');
+    door.className = 'small muted';
+    door.dataset.figure = 'door';
+    door.textContent = doorLine(event);
     const charts = document.createElement('div');
     charts.className = 'charts';
     charts.append(
@@ -142,7 +148,7 @@ function renderEvents(snapshot: Snapshot): void {
       ]),
       chart('Tickets sold', samples, [{ label: 'sold', color: '#b3261e', value: (s) => s.sold }]),
     );
-    card.append(head, line, charts);
+    card.append(head, line, door, charts);
     return card;
   }));
 }
@@ -239,3 +245,12 @@ $('#key-form').addEventListener('submit', (e) => {
   connect();
 });
 connect();
+
+/** The door's figures: joins delayed by the slow lane, proofs refused, the load, places waiting for a draw. */
+function doorLine(event: EventFigures): string {
+  const door = event.door;
+  if (door === undefined) return '';
+  const pending = (event.draws ?? []).filter((d) => d.numbered === undefined && d.pending > 0).map((d) => ` · ${number(d.pending)} waiting for the ${d.draw} draw`);
+  return `door: ${number(door.slowLaneJoins)} joins slowed · ${number(door.powRefusals)} proofs refused · ${number(door.recentJoinsPerMin)} joins/min` +
+    ` · PoW now ${door.difficultyNow} bits${pending.join('')}`;
+}

@@ -9,6 +9,7 @@ describe('journal entries → fan messages', () => {
     engine.createEvent({
       id: 'e', name: 'e', preQueueOpensAt: 0, onSaleAt: 0, closesAt: 3600_000,
       inventory: { tiers: [{ id: 'ga', name: 'GA', price: 1, quantity: 100 }] }, admission: { mode: 'rate', fansPerMinute: 600 },
+      door: { startWindowMs: 0 }, // numbered and admitted on arrival
     }, { publish: true });
     const admitted: Extract<JournalEntry, { type: 'admitted' }>[] = [];
     engine.onEntries((_, entries) => admitted.push(...entries.filter((e): e is Extract<JournalEntry, { type: 'admitted' }> => e.type === 'admitted')));

@@ -36,6 +36,11 @@ describe('events', () => {
       settings: { powDifficulty: 12, categoryPrices: { A: 100 } },
     });
     expect(retuned).toMatchObject({ status: 200, body: { config: { admission: { fansPerMinute: 120 } }, settings: { powDifficulty: 12, categoryPrices: { A: 100 } } } });
+    // settings.powDifficulty is an alias of the door's floor: one source of truth, the ceiling lifted to match.
+    const read = await gw.api('GET', `/api/events/${config.id}`);
+    expect(read.body).toMatchObject({ config: { door: { powFloor: 12, powCeiling: 12 } }, settings: { powDifficulty: 12 } });
+    const lowered = await gw.api('PATCH', `/api/events/${config.id}`, { config: { door: { powFloor: 3 } } });
+    expect(lowered.body).toMatchObject({ config: { door: { powFloor: 3, powCeiling: 12, startWindowMs: 0 } }, settings: { powDifficulty: 3 } });
     const status = await gw.api('GET', `/api/events/${config.id}/status`);
     expect(status).toMatchObject({ status: 200, body: { eventId: config.id, phase: 'preQueue', waiting: 0, rateLow: 0, rateHigh: 0 } });
     // Nobody admitted yet: the estimate is the per-fan limit.

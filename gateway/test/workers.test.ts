@@ -50,6 +50,7 @@ describe('one engine process, two gateway workers on one port', () => {
       config: {
         id: 'cluster-night', name: 'Cluster night', preQueueOpensAt: now, onSaleAt: now, closesAt: now + 3600_000,
         inventory: { tiers: [{ id: 'ga', name: 'GA', price: 2500, quantity: 50 }] }, admission: { mode: 'rate', fansPerMinute: 600 },
+        door: { startWindowMs: 0 }, // admitted at once, not after a start-window draw
       },
     });
     expect(created.status).toBe(201);
@@ -83,6 +84,7 @@ describe('one engine process, two gateway workers on one port', () => {
       config: {
         id: 'grace-night', name: 'Grace night', preQueueOpensAt: now, onSaleAt: now, closesAt: now + 3600_000, presenceGraceMs: 1500,
         inventory: { tiers: [{ id: 'ga', name: 'GA', price: 100, quantity: 50 }] }, admission: { mode: 'concurrency', maxActiveShoppers: 1 },
+        door: { startWindowMs: 0 },
       },
     });
     const blocker = await fan();

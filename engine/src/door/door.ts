@@ -1,6 +1,6 @@
 import type { DoorConfig } from '../config/types.js';
 import { BreakwaterError } from '../errors.js';
-import { PaceTable } from './pace-table.js';
+import { DecayingCount, PaceTable } from './pace-table.js';
 import { subnetOf } from './subnet.js';
 
 /**
@@ -13,7 +13,6 @@ import { subnetOf } from './subnet.js';
 export const LOAD_BASELINE_PER_MIN = 60_000;
 /** Addresses and subnets the door remembers per event (each table), at most. */
 export const MAX_TRACKED_KEYS = 50_000;
-const EVENT_KEY = '';
 
 /** What a transport tells the door about a join (see JoinContext). */
 export interface DoorRequest {
@@ -44,7 +43,7 @@ export interface DoorFigures {
 export class Door {
   private readonly addresses = new PaceTable(MAX_TRACKED_KEYS);
   private readonly subnets = new PaceTable(MAX_TRACKED_KEYS);
-  private readonly event = new PaceTable(1);
+  private readonly load = new DecayingCount();
   private refusals = 0;
 
   /**
@@ -58,7 +57,7 @@ export class Door {
    */
   requiredBits(door: DoorConfig, address: string | undefined, now: number): number {
     const subnetRate = address === undefined ? 0 : this.subnets.recentRate(subnetOf(address), now);
-    const extra = doublingsOver(subnetRate, door.joinsPerSubnetPerMin) + doublingsOver(this.event.recentRate(EVENT_KEY, now), LOAD_BASELINE_PER_MIN);
+    const extra = doublingsOver(subnetRate, door.joinsPerSubnetPerMin) + doublingsOver(this.load.read(now), LOAD_BASELINE_PER_MIN);
     return Math.max(door.powFloor, Math.min(door.powCeiling, door.powFloor + extra));
   }
 
@@ -91,14 +90,14 @@ export class Door {
    * restore; the address and subnet tables are not.
    */
   noteJoin(at: number): void {
-    this.event.charge(EVENT_KEY, at, 0, 0);
+    this.load.add(at);
   }
 
   figures(door: DoorConfig, now: number): DoorFigures {
     return {
       powRefusals: this.refusals,
       difficultyNow: this.requiredBits(door, undefined, now),
-      recentJoinsPerMin: Math.round(this.event.recentRate(EVENT_KEY, now)),
+      recentJoinsPerMin: Math.round(this.load.read(now)),
     };
   }
 }

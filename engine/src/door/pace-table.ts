@@ -81,3 +81,18 @@ export class PaceTable {
 function decayed(pace: Pace, now: number): number {
   return pace.recent * Math.exp(-Math.max(0, now - pace.recentAt) / RATE_WINDOW_MS);
 }
+
+/** A count with exponential decay (time constant RATE_WINDOW_MS): how many in about the last minute. */
+export class DecayingCount {
+  private value = 0;
+  private at = 0;
+
+  add(now: number): void {
+    this.value = now === this.at ? this.value + 1 : this.read(now) + 1;
+    this.at = now;
+  }
+
+  read(now: number): number {
+    return this.value * Math.exp(-Math.max(0, now - this.at) / RATE_WINDOW_MS);
+  }
+}

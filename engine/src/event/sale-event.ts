@@ -367,7 +367,7 @@ export class SaleEvent {
   private advancePhase(now: number): void {
     if (now >= this.nextPhaseChangeAt) this.advanceLifecycle(now);
     this.runDueDraws(now);
-    if (now >= this.room.nextReadyAt && this.phase !== 'closed') {
+    if (now >= this.room.nextReadyAt && this.slowLaneMayNumber()) {
       const fanIds = this.room.dueAt(now);
       if (fanIds.length > 0) this.record({ type: 'numbered', at: now, fanIds });
     }
@@ -384,6 +384,16 @@ export class SaleEvent {
     if (canTransition(this.actor, { type: 'START_SALE', at: now })) {
       this.record({ type: 'saleStarted', at: now, seed: this.seed!, shuffled: this.room.preQueueEntries().length });
     }
+  }
+
+  /**
+   * Slow-lane places are numbered only after the draws that come before them:
+   * the pre-queue's and the start window's (their instants may have moved
+   * later since the place joined, while the pre-queue was open).
+   */
+  private slowLaneMayNumber(): boolean {
+    if (!this.seedRevealed || this.phase === 'closed') return false;
+    return this.draws.get(START_WINDOW_DRAW)?.drawnAt !== undefined || !this.draws.has(START_WINDOW_DRAW);
   }
 
   /** Chooses a draw's seed and publishes its commitment (the seed stays in the journal until the draw). */
@@ -692,10 +702,14 @@ export class SaleEvent {
     };
   }
 
-  /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt. */
+  /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt (not before the draws ahead of it). */
   private numberedAt(fanId: string): number | undefined {
     const place = this.room.place(fanId)!;
-    return place.draw !== undefined ? this.drawDueAt(place.draw) : place.readyAt;
+    if (place.draw !== undefined) return this.drawDueAt(place.draw);
+    if (place.readyAt === undefined) return undefined;
+    const window = this.draws.get(START_WINDOW_DRAW);
+    const windowDrawsAt = window !== undefined && window.drawnAt === undefined ? this.drawDueAt(START_WINDOW_DRAW) : 0;
+    return Math.max(place.readyAt, this.seedRevealed ? 0 : this.config.onSaleAt, windowDrawsAt);
   }
 
   /** A fan's own view: place, admission and holds. */

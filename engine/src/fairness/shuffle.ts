@@ -1,5 +1,7 @@
 /**
- * Verifiable shuffle of the pre-queue.
+ * Verifiable shuffle of the pre-queue (and of the start window and any other
+ * draw, each with its own seed and commitment: the same protocol below, with
+ * "pre-queue" read as "the places pending in the draw").
  *
  * This header is the specification. Anyone holding the revealed seed and the
  * published list of pre-queue entries can recompute the order with it, in

@@ -120,11 +120,11 @@ export class EngineHost {
     const now = this.clock.now();
     // Workers stamp their reports with the wall clock, whatever clock the engine runs on.
     for (const [worker, metrics] of this.workers) if (Date.now() - metrics.at > WORKER_METRICS_TTL_MS) this.workers.delete(worker);
-    const events: EventStats[] = this.engine.events().map((sale) => ({
-      ...sale.status(),
-      ...this.rates.rates(sale.id, now),
-      powDifficulty: this.settingsOf(sale.id).powDifficulty,
-    }));
+    const events: EventStats[] = this.engine.events().map((sale) => {
+      const status = sale.status();
+      // What the door asks of a join from a quiet subnet now.
+      return { ...status, ...this.rates.rates(sale.id, now), powDifficulty: status.door.difficultyNow };
+    });
     this.broadcast({ type: 'stats', at: now, events, workers: [...this.workers.values()] });
   }
 
@@ -274,18 +274,22 @@ export class EngineHost {
   private createEvent(config: unknown, publish: boolean, settingsPatch: unknown): EventDetails {
     // Settings are checked first, so a bad patch creates nothing.
     const settings = applySettingsPatch(DEFAULT_EVENT_SETTINGS, settingsPatch ?? {});
-    const status = this.engine.createEvent(config, { publish });
+    const status = this.engine.createEvent(withPowFloor(config, powDifficultyOf(settingsPatch)), { publish });
     this.settings.set(status.eventId, settings);
-    this.broadcast({ type: 'settings', eventId: status.eventId, settings });
+    this.broadcast({ type: 'settings', eventId: status.eventId, settings: this.settingsOf(status.eventId) });
     return this.details(this.engine.event(status.eventId));
   }
 
   private updateSettings(eventId: string, patch: unknown): EventSettings {
-    this.engine.event(eventId);
+    const sale = this.engine.event(eventId);
     const settings = applySettingsPatch(this.settingsOf(eventId), patch);
+    const floor = powDifficultyOf(patch);
+    if (floor !== undefined) {
+      this.engine.execute({ type: 'updateEvent', eventId, patch: { door: { powFloor: floor, powCeiling: Math.max(floor, sale.config.door.powCeiling) } } });
+    }
     this.settings.set(eventId, settings);
-    this.broadcast({ type: 'settings', eventId, settings });
-    return settings;
+    this.broadcast({ type: 'settings', eventId, settings: this.settingsOf(eventId) });
+    return this.settingsOf(eventId);
   }
 
   private saleOrUndefined(eventId: string): SaleEvent | undefined {
@@ -301,8 +305,11 @@ export class EngineHost {
     this.settings.set(eventId, settings);
   }
 
+  /** The event's settings; `powDifficulty` is an alias of the door's proof-of-work floor (`config.door.powFloor`). */
   settingsOf(eventId: string): EventSettings {
-    return this.settings.get(eventId) ?? DEFAULT_EVENT_SETTINGS;
+    const settings = this.settings.get(eventId) ?? DEFAULT_EVENT_SETTINGS;
+    const sale = this.saleOrUndefined(eventId);
+    return sale === undefined ? settings : { ...settings, powDifficulty: sale.config.door.powFloor };
   }
 
   private details(sale: SaleEvent): EventDetails {
@@ -355,4 +362,23 @@ export class EngineHost {
  */
 function sealSeed(entry: JournalEntry): JournalEntry {
   return entry.type === 'preQueueOpened' ? { ...entry, seed: '(sealed until the on-sale time)' } : entry;
+}
+
+/** `settings.powDifficulty` of an already checked settings patch, if it sets one. */
+function powDifficultyOf(patch: unknown): number | undefined {
+  const value = typeof patch === 'object' && patch !== null ? (patch as Record<string, unknown>).powDifficulty : undefined;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * A new event's configuration with the `settings.powDifficulty` alias applied:
+ * the door's floor, its ceiling lifted to at least the floor.
+ */
+function withPowFloor(config: unknown, floor: number | undefined): unknown {
+  if (floor === undefined || typeof config !== 'object' || config === null || Array.isArray(config)) return config;
+  const input = config as Record<string, unknown>;
+  const door = typeof input.door === 'object' && input.door !== null && !Array.isArray(input.door) ? (input.door as Record<string, unknown>) : {};
+  if (input.door !== undefined && door !== input.door) return config; // not an object: validation will say so
+  const ceiling = typeof door.powCeiling === 'number' ? door.powCeiling : 0;
+  return { ...input, door: { ...door, powFloor: floor, powCeiling: Math.max(ceiling, floor) } };
 }

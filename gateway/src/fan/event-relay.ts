@@ -175,10 +175,14 @@ export class EventRelay {
       if (message.t === 'placeLost') handlers.unbind(conn);
     }
     if (entries.some((entry) => entry.type === 'configUpdated' || entry.type === 'saleStarted')) catalog.invalidate(eventId);
-    if (entries.some((entry) => entry.type === 'saleStarted')) void this.tellShuffledNumbers(eventId);
+    if (entries.some((entry) => entry.type === 'saleStarted' || entry.type === 'drawn' || entry.type === 'numbered')) void this.tellShuffledNumbers(eventId);
   }
 
-  /** At the on-sale time, each pre-queue fan connected here learns the number the shuffle drew for it. */
+  /**
+   * When a draw runs (the pre-queue's at the on-sale time, the start window's
+   * at its end) or slow-lane places reach their readyAt, each unnumbered fan
+   * connected here learns the number it got.
+   */
   private async tellShuffledNumbers(eventId: string): Promise<void> {
     const { directory, link, sender } = this.deps;
     const waiting = [...directory.connectionsOf(eventId)].filter((conn) => conn.binding?.number === 0);

@@ -6,7 +6,7 @@
  * fan's connection. Errors are thrown as registry errors; the socket layer
  * turns them into `error` frames.
  */
-import { BreakwaterError } from '../../../engine/src/index.js';
+import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';
 import type { EngineLink, FanHoldCommand, PricedHold, SessionOpened } from '../engine-link/types.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -79,15 +79,13 @@ export class FanHandlers {
     if (message.token !== null) {
       const claims = this.verifyToken(message.token, eventId);
       if (claims.fanId !== fanId) throw new BreakwaterError('TOKEN_INVALID', 'this queue token is for another fan', { details: { reason: 'fan' } });
-      // A fan with a genuine token already proved its work when it took the place.
+      // A genuine token may take its place over; whether that place is still there is the engine's to say.
       resume = true;
-    } else {
-      this.checkProofOfWork(eventId, fanId, message.powChallenge, message.powNonce);
     }
     conn.joining = true;
     let opened: SessionOpened;
     try {
-      opened = await this.deps.link.execute({ op: 'openSession', eventId, fanId, resume });
+      opened = await this.openThroughDoor(conn, message, resume);
     } finally {
       conn.joining = false;
     }
@@ -132,24 +130,38 @@ export class FanHandlers {
     }
   }
 
-  private checkProofOfWork(eventId: string, fanId: string, challenge: string | null, nonce: string | null): void {
-    const difficulty = this.deps.catalog.settingsOf(eventId).powDifficulty;
-    if (difficulty === 0) return;
-    const now = Date.now();
-    const fresh = () => issuePowChallenge(this.deps.signer, eventId, difficulty, now);
-    if (challenge === null || nonce === null) {
-      this.deps.metrics.reject('powRequired');
-      throw new BreakwaterError('POW_REQUIRED', undefined, { details: { ...fresh() } });
-    }
-    let issuedAt: number;
+  /**
+   * Opens the session, telling the engine's door the client address and the
+   * difficulty of the proof of work verified here (0 when none came, or it
+   * did not verify). The door decides whether that is enough for a new place;
+   * when it asks for more (POW_REQUIRED with its difficulty), the fan gets a
+   * fresh signed challenge at that difficulty, or POW_INVALID when the proof
+   * it sent was wrong. Resuming a place that is still there needs no proof.
+   */
+  private async openThroughDoor(conn: FanConnection, message: JoinMessage, resume: boolean): Promise<SessionOpened> {
+    const { eventId, fanId } = message;
+    const proof = this.verifiedProof(eventId, fanId, message.powChallenge, message.powNonce);
     try {
-      issuedAt = checkPowChallenge(this.deps.signer, challenge, eventId, now);
+      return await this.deps.link.execute({ op: 'openSession', eventId, fanId, resume, context: { address: conn.ip, powBits: proof.bits } });
     } catch (err) {
-      throw new BreakwaterError('POW_INVALID', undefined, { details: { ...(err as BreakwaterError).details, ...fresh() } });
+      if (!isBreakwaterError(err, 'POW_REQUIRED')) throw err;
+      this.deps.metrics.reject('powRequired');
+      const challenge = issuePowChallenge(this.deps.signer, eventId, Number(err.details.difficulty), Date.now());
+      if (proof.invalid !== undefined) throw new BreakwaterError('POW_INVALID', undefined, { details: { reason: proof.invalid, ...challenge } });
+      throw new BreakwaterError('POW_REQUIRED', undefined, { details: { ...challenge } });
     }
-    // A challenge issued before the organizer raised the difficulty no longer suffices.
-    if (issuedAt < difficulty) throw new BreakwaterError('POW_INVALID', undefined, { details: { reason: 'difficulty', ...fresh() } });
-    if (!powSatisfied(challenge, fanId, nonce, issuedAt)) throw new BreakwaterError('POW_INVALID', undefined, { details: { reason: 'nonce', ...fresh() } });
+  }
+
+  /** The difficulty of the fan's proof of work, or 0 with the reason it does not count. */
+  private verifiedProof(eventId: string, fanId: string, challenge: string | null, nonce: string | null): { bits: number; invalid?: string } {
+    if (challenge === null || nonce === null) return { bits: 0 };
+    let difficulty: number;
+    try {
+      difficulty = checkPowChallenge(this.deps.signer, challenge, eventId, Date.now());
+    } catch (err) {
+      return { bits: 0, invalid: String((err as BreakwaterError).details.reason) };
+    }
+    return powSatisfied(challenge, fanId, nonce, difficulty) ? { bits: difficulty } : { bits: 0, invalid: 'nonce' };
   }
 
   private bind(conn: FanConnection, binding: Binding, opened: SessionOpened): void {

@@ -26,6 +26,14 @@ function renderEvent(out: PrometheusText, e: EventStats): void {
   out.gauge('breakwater_event_sold_out', '1 while the event is sold out.', e.phase === 'soldOut' ? 1 : 0, l);
   out.gauge('breakwater_event_now_serving', 'Highest place number admitted or passed.', e.nowServing, l);
   out.gauge('breakwater_event_admission_rate', 'Admissions per second lately (fast estimate).', e.rateHigh, l);
+  // The door (engine): delayed joins, refused proofs, what a join from a quiet subnet must prove now, the load.
+  out.counter('breakwater_event_slow_lane_joins_total', 'Joins over their address or subnet budget, delayed by the slow lane.', e.door.slowLaneJoins, l);
+  out.counter('breakwater_event_pow_refusals_total', 'Joins refused for too little proof of work (since the engine process started).', e.door.powRefusals, l);
+  out.gauge('breakwater_event_pow_difficulty', 'Proof-of-work bits a join from a quiet subnet needs now (floor plus the load).', e.door.difficultyNow, l);
+  out.gauge('breakwater_event_recent_joins_per_minute', 'Joins in about the last minute (decayed), the load the difficulty follows.', e.door.recentJoinsPerMin, l);
+  for (const draw of e.draws) {
+    out.gauge('breakwater_event_draw_pending', 'Places waiting for a draw (the start window, presale phases).', draw.pending, { ...l, draw: draw.draw });
+  }
   for (const phase of PHASES) out.gauge('breakwater_event_phase', 'The current phase of the event (1 for the current one).', phase === e.phase ? 1 : 0, { ...l, phase });
 }
 

@@ -155,6 +155,7 @@ describe('a sale on 2 shards and 2 gateways over NATS and Redis', () => {
         inventory: { tiers: [{ id: 'ga', name: 'GA', price: 2500, quantity: 30 }] },
         maxTicketsPerFan: 2, paymentWindowMs: 15_000, holdExtensionMs: 5_000, presenceGraceMs: 60_000, grantTtlMs: 60_000,
         admission: { mode: 'concurrency', maxActiveShoppers: 40 },
+        door: { startWindowMs: 0 }, // this test is about failover: fans after the start are numbered on arrival
       },
     }), (r) => r.status === 503);
     expect(created.status, JSON.stringify(created.body)).toBe(201);

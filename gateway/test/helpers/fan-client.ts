@@ -29,9 +29,9 @@ export class FanClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  /** Connects; says hello unless told not to. */
-  static async connect(url: string, options: { hello?: boolean } = {}): Promise<FanClient> {
-    const ws = new WebSocket(url);
+  /** Connects (from `localAddress`, e.g. 127.0.0.2, when given); says hello unless told not to. */
+  static async connect(url: string, options: { hello?: boolean; localAddress?: string } = {}): Promise<FanClient> {
+    const ws = new WebSocket(url, options.localAddress === undefined ? {} : { localAddress: options.localAddress });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

@@ -45,6 +45,8 @@ export function eventConfig(now: number, overrides: Partial<EventConfigInput> = 
     presenceGraceMs: 30_000,
     grantTtlMs: 30_000,
     admission: { mode: 'rate', fansPerMinute: 6000 },
+    // Every test fan comes from 127.0.0.1 and most join after the start: tests of the door opt back in.
+    door: { startWindowMs: 0, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 0 },
     ...overrides,
   };
 }
