@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DoorConfig } from '../src/config/types.js';
 import { Door, LOAD_BASELINE_PER_MIN } from '../src/door/door.js';
+import { PaceTable } from '../src/door/pace-table.js';
 import { commitmentOf, shuffle, verifyShuffle } from '../src/fairness/shuffle.js';
 import { checkInvariants } from '../src/invariants.js';
 import type { JoinResult } from '../src/event/views.js';
@@ -296,5 +297,28 @@ describe('a slow-lane place whose draws moved later', () => {
     d.at(ON_SALE_AT + 5 * MINUTE + 10 * SECOND);
     expect(d.fanView('slow').number).toBe(3);
     expect(checkInvariants(d.journal)).toEqual([]);
+  });
+});
+
+describe('the pace tables', () => {
+  it('stay bounded under a spray of fresh addresses, forgetting idle keys first', () => {
+    const table = new PaceTable(1_000);
+    const t = 1_000_000;
+    // A key deep in debt (over budget), then a spray of one-off addresses a second apart.
+    for (let i = 0; i < 5; i++) table.charge('debtor', t, 1, MINUTE);
+    for (let i = 0; i < 20_000; i++) table.charge(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, t + i * SECOND, 30, MINUTE);
+    expect(table.size).toBeLessThanOrEqual(1_000);
+    // Only keys whose budget is full and whose rate has decayed are forgotten first; the spray's newest are kept.
+    expect(table.recentRate('10.0.78.31', t + 19_999 * SECOND)).toBeGreaterThan(0.9);
+  });
+
+  it('remember a key that is over budget while idle keys are there to forget', () => {
+    const table = new PaceTable(100);
+    const t = 1_000_000;
+    for (let i = 0; i < 90; i++) table.charge(`idle-${i}`, t, 30, MINUTE);
+    for (let i = 0; i < 5; i++) table.charge('debtor', t + 10 * MINUTE, 1, MINUTE);
+    for (let i = 0; i < 20; i++) table.charge(`new-${i}`, t + 10 * MINUTE, 30, MINUTE);
+    // The idle keys went; the debtor still waits its budget out.
+    expect(table.charge('debtor', t + 10 * MINUTE, 1, MINUTE)).toBe(t + 11 * MINUTE);
   });
 });

@@ -251,7 +251,7 @@ async function joinAll(cmd: Extract<LoadCommand, { type: 'join' }>): Promise<voi
           continue;
         }
         c.joinSentAt = now();
-        c.sock.write(clientFrame(encodeMessage({ t: 'join', rid: 1, eventId: cmd.eventId, fanId: `${cmd.fanPrefix}-${i}`, token: null, powChallenge: null, powNonce: null })));
+        c.sock.write(clientFrame(encodeMessage({ t: 'join', rid: 1, eventId: cmd.eventId, fanId: `${cmd.fanPrefix}-${i}`, token: null, powChallenge: null, powNonce: null, identity: null, accessCode: null })));
       }
       if (sent < targets.length) setTimeout(pace, 1);
     };

@@ -2,7 +2,8 @@
  * The dashboard: connects to /dashboard/ws?key=… (one JSON snapshot a second)
  * and draws, per event, queue length, admission rate, holds and sales over the
  * last five minutes as inline SVG line charts, plus every gateway process's
- * figures. Reconnects by itself.
+ * figures and the door's (connections and joins refused per budget, how the
+ * processes share their counts). Reconnects by itself.
  */
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 
@@ -18,6 +19,14 @@ interface WorkerFigures {
   worker: string; pid: number; connections: number; dashboardConnections: number; messagesIn: number; messagesOut: number;
   topicPublishes: number; backpressureDrops: number; rejected: Record<string, number>;
   joinMs: { p50: number | null; p95: number | null; p99: number | null };
+  door: DoorFigures;
+}
+/** The door's budgets as one process sees them (gateway/src/protection/door-budgets.ts). */
+interface DoorFigures {
+  refused: { connectionsPerIp: number; connectionsPerSubnet: number; joinsPerIp: number; joinsPerSubnet: number };
+  trackedKeys: { address: number; subnet: number };
+  peers: number;
+  shareAgeMs: number;
 }
 interface Snapshot { type: 'snapshot'; at: number; events: EventFigures[]; workers: WorkerFigures[] }
 
@@ -185,7 +194,29 @@ function renderWorkers(snapshot: Snapshot): void {
     ['Drops', number(sum((w) => w.backpressureDrops))], ['Events', String(snapshot.events.length)],
     ['Waiting (all events)', number(snapshot.events.reduce((t, e) => t + e.waiting, 0))],
   ];
-  $('#totals').replaceChildren(...totals.map(([label, value]) => {
+  renderFigures('#totals', totals);
+  previous = { at: Date.now(), workers: new Map(snapshot.workers.map((w) => [w.worker, w])) };
+}
+
+/** The door, deployment-wide: refusals summed over the processes; keys, sharing and staleness of the worst-off process. */
+function renderDoor(snapshot: Snapshot): void {
+  const doors = snapshot.workers.map((w) => w.door);
+  const sum = (f: (d: DoorFigures) => number) => doors.reduce((total, d) => total + f(d), 0);
+  const max = (f: (d: DoorFigures) => number) => doors.reduce((most, d) => Math.max(most, f(d)), 0);
+  const fewestPeers = doors.length === 0 ? 0 : Math.min(...doors.map((d) => d.peers));
+  renderFigures('#door', [
+    ['Connections refused · address', number(sum((d) => d.refused.connectionsPerIp))],
+    ['Connections refused · subnet', number(sum((d) => d.refused.connectionsPerSubnet))],
+    ['Joins refused · address', number(sum((d) => d.refused.joinsPerIp))],
+    ['Joins refused · subnet', number(sum((d) => d.refused.joinsPerSubnet))],
+    ['Keys tracked · address / subnet', `${number(max((d) => d.trackedKeys.address))} / ${number(max((d) => d.trackedKeys.subnet))}`],
+    ['Processes heard', `${fewestPeers} of ${Math.max(0, doors.length - 1)}`],
+    ['Counts shared within', `${number(max((d) => d.shareAgeMs))} ms`],
+  ]);
+}
+
+function renderFigures(selector: string, figures: Array<[string, string]>): void {
+  $(selector).replaceChildren(...figures.map(([label, value]) => {
     const div = document.createElement('div');
     div.dataset.figure = label;
     const dt = document.createElement('dt');
@@ -195,7 +226,6 @@ function renderWorkers(snapshot: Snapshot): void {
     div.append(dt, dd);
     return div;
   }));
-  previous = { at: Date.now(), workers: new Map(snapshot.workers.map((w) => [w.worker, w])) };
 }
 
 function connect(): void {
@@ -219,6 +249,7 @@ function connect(): void {
     record(snapshot);
     renderEvents(snapshot);
     renderWorkers(snapshot);
+    renderDoor(snapshot);
     $('#feed-at').textContent = `engine time ${new Date(snapshot.at).toLocaleTimeString()}`;
   };
   ws.onclose = () => {

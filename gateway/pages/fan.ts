@@ -2,11 +2,13 @@
  * The fan page: the waiting room, the queue, seat choice, the payment window
  * and the demo checkout, over one WebSocket speaking the shared protocol
  * module. It reconnects by itself with its queue token (jittered backoff) and
- * rebuilds its state from `joined`. No framework: one state object and one
- * `render()` that shows the section matching it.
+ * rebuilds its state from `joined`. In an event that verifies identities it
+ * takes the identity token the organizer's site hands over in the fragment
+ * (`#identity=<jwt>`, docs/identity.md). No framework: one state object and
+ * one `render()` that shows the section matching it.
  */
 import {
-  CLOSE_CODES, decodeServerMessage, encodeMessage, estimateWait, positionOf, PROTOCOL_VERSION, sha256Hex, solvePow,
+  accountFanId, CLOSE_CODES, decodeServerMessage, isAccountFanId, encodeMessage, estimateWait, positionOf, PROTOCOL_VERSION, sha256Hex, solvePow,
   ticketOutlook, type ClientMessage, type HoldMessage, type ServerMessage, type TicketOutlook, type TicketSupply, type WireHold,
 } from '../src/protocol/index.js';
 import { $ } from './lib/dom.js';
@@ -18,6 +20,7 @@ interface PublicInfo {
   eventId: string; name: string; phase: string; preQueueOpensAt: number; onSaleAt: number; closesAt: number;
   commitment: string | null; seed: string | null; maxTicketsPerFan: number; paymentWindowMs: number; holdExtensionMs: number;
   currency: string; powDifficulty: number;
+  identity: { required: boolean; loginUrl: string | null } | null;
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
   categories: Array<{ category: string; price: number; free: number }>;
   sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: SeatInfo[] }> }>;
@@ -27,8 +30,53 @@ interface PublicInfo {
 // ── Identity ──────────────────────────────────────────────────────────────
 const params = new URLSearchParams(location.search);
 const eventId = params.get('event') ?? 'demo';
+const IDENTITY_KEY = `breakwater.identity.${eventId}`;
+const ACCOUNT_KEY = `breakwater.account.${eventId}`;
+
+/** The organizer's site hands the identity token over in the fragment: kept for reconnects, out of the address bar at once. */
+function takeIdentityFromFragment(): void {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get('identity');
+  if (token === null) return;
+  sessionStorage.setItem(IDENTITY_KEY, token);
+  fragment.delete('identity');
+  const rest = fragment.toString();
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${rest === '' ? '' : `#${rest}`}`);
+}
+
+/** A JWT's claims, unverified: the page reads only `sub` (the fan id it proves work for) and `exp` (not to send a dead token). */
+function claimsOf(token: string | null): { sub?: unknown; exp?: unknown } | null {
+  try {
+    const binary = atob(token!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'));
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))) as { sub?: unknown; exp?: unknown };
+  } catch {
+    return null;
+  }
+}
+
+/** Set when the page dropped an expired token itself: a refusal then says "expired", not "sign in". */
+let identityExpired = false;
+
+/** The identity token to send, unless it has expired (then the queue token alone resumes a place). */
+function identityToken(): string | null {
+  const token = sessionStorage.getItem(IDENTITY_KEY);
+  const exp = claimsOf(token)?.exp;
+  if (token !== null && typeof exp === 'number' && exp * 1000 <= Date.now()) {
+    sessionStorage.removeItem(IDENTITY_KEY);
+    identityExpired = true;
+    return null;
+  }
+  return token;
+}
+
+takeIdentityFromFragment();
 const FAN_KEY = 'breakwater.fanId';
+/** A signed-in fan's id is the account's (the server derives the same); otherwise a random id kept in this browser. */
 const fanId = (() => {
+  const sub = claimsOf(sessionStorage.getItem(IDENTITY_KEY))?.sub;
+  if (typeof sub === 'string' && sub.length > 0) return accountFanId(sub);
+  const account = sessionStorage.getItem(ACCOUNT_KEY);
+  if (account !== null) return account;
   const stored = localStorage.getItem(FAN_KEY);
   if (stored !== null && stored.length > 0 && stored.length <= 128) return stored;
   const fresh = crypto.randomUUID();
@@ -67,6 +115,11 @@ const state = {
   purchased: null as { holdId: string; paymentId: string } | null,
   /** The place ended (grant or hold ran out, left): the fan may join again at the back. */
   ended: null as string | null,
+  /** Why the fan must sign in first, and where (a verified event without a usable identity token). */
+  signIn: null as { text: string; loginUrl: string | null } | null,
+  /** Why the presale asks for an access code (the code form shows while set). */
+  accessPrompt: null as string | null,
+  accessCode: null as string | null,
 };
 
 let ws: WebSocket | null = null;
@@ -113,6 +166,7 @@ const PHASE_NAMES: Record<string, string> = {
 function render(): void {
   const view = currentView();
   for (const id of ['prequeue', 'queue', 'shop', 'hold', 'checkout', 'done'] as const) $(`#${id}`).hidden = id !== view;
+  renderSignIn();
 
   const phase = $('#phase');
   phase.textContent = state.phase === null ? '' : (PHASE_NAMES[state.phase] ?? state.phase);
@@ -152,6 +206,19 @@ function render(): void {
   if (view === 'done' && state.purchased !== null) {
     $('#done-summary').textContent = `Payment confirmed${state.hold !== null ? ` for ${holdSummary(state.hold)}` : ''}. Order reference ${state.purchased.paymentId}. Enjoy the show!`;
   }
+}
+
+function renderSignIn(): void {
+  $('#signin').hidden = state.signIn === null;
+  $('#access').hidden = state.accessPrompt === null || state.joined;
+  $('#access-text').textContent = state.accessPrompt ?? '';
+  if (state.signIn === null) return;
+  $('#signin-text').textContent = state.signIn.text;
+  const link = $<HTMLAnchorElement>('#signin-link');
+  // Only a web address becomes a link (the server checks it too).
+  const url = state.signIn.loginUrl !== null && /^https?:\/\//i.test(state.signIn.loginUrl) ? state.signIn.loginUrl : null;
+  link.hidden = url === null;
+  if (url !== null) link.href = url;
 }
 
 function renderQueue(): void {
@@ -219,6 +286,10 @@ function renderInfo(): void {
   const info = state.info;
   if (info === null) return;
   document.title = `${info.name} — Breakwater waiting room`;
+  // A verified event has no fan id to choose: the place is the account's.
+  $('#fan-id-field').hidden = info.identity !== null;
+  $('#fan-id-note').hidden = info.identity !== null;
+  $('#account-note').hidden = info.identity === null;
   $('#event-name').textContent = info.name;
   $('#event-times').textContent = `On sale ${dateTime(info.onSaleAt)} · sale closes ${dateTime(info.closesAt)}`;
   const quantities = Array.from({ length: Math.max(1, Math.min(info.maxTicketsPerFan, 10)) }, (_, i) => i + 1);
@@ -321,7 +392,10 @@ function send(message: ClientMessage): boolean {
 }
 
 function join(pow: { challenge: string; nonce: string } | null = null): void {
-  send({ t: 'join', rid: ++rid, eventId, fanId, token: sessionStorage.getItem(storageKey('token')), powChallenge: pow?.challenge ?? null, powNonce: pow?.nonce ?? null });
+  send({
+    t: 'join', rid: ++rid, eventId, fanId, token: sessionStorage.getItem(storageKey('token')), powChallenge: pow?.challenge ?? null, powNonce: pow?.nonce ?? null,
+    identity: identityToken(), accessCode: state.accessCode,
+  });
 }
 
 function connect(): void {
@@ -416,6 +490,9 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'joined': {
       sessionStorage.setItem(storageKey('token'), message.queueToken);
+      if (isAccountFanId(message.fanId)) sessionStorage.setItem(ACCOUNT_KEY, message.fanId);
+      state.signIn = null;
+      state.accessPrompt = null;
       const wasReconnecting = state.connection === 'reconnecting' || state.connection === 'degraded';
       state.connection = 'open';
       attempt = 0;
@@ -562,6 +639,7 @@ const ERROR_TEXT: Record<string, string> = {
   HOLD_EXPIRED: 'Your payment window ran out.',
   EXTENSION_NOT_ALLOWED: 'This hold cannot be extended (again).',
   FAN_ID_IN_USE: 'This fan id is already in line in another browser. Use that browser, or change your fan id below.',
+  ACCESS_DENIED: 'This part of the sale is not open to your account. Check the presale you signed up for, or wait for the public sale.',
   EVENT_NOT_FOUND: 'There is no such event.',
   RATE_LIMITED: 'Slow down a little — too many requests.',
 };
@@ -576,8 +654,41 @@ function onService(available: boolean): void {
   if (!state.joined) join();
 }
 
+/** What each refused identity token means to a fan (docs/errors.md). */
+const IDENTITY_TEXT: Record<string, string> = {
+  IDENTITY_REQUIRED: 'This sale is for signed-in fans. Sign in at the organizer\'s site: it brings you back here to join the line.',
+  IDENTITY_EXPIRED: 'Your sign-in has expired. Sign in again to join the line.',
+  IDENTITY_AUDIENCE: 'Your sign-in was for another event. Sign in again from this event\'s page.',
+  IDENTITY_UNSIGNED: 'Your sign-in could not be checked (it was not signed). Sign in again.',
+  IDENTITY_SIGNATURE: 'Your sign-in could not be checked (its signature does not match). Sign in again.',
+  IDENTITY_INVALID: 'Your sign-in could not be read. Sign in again.',
+};
+
+function onIdentityError(code: string, details: Record<string, unknown>): void {
+  // A refused token is no use for reconnects either.
+  if (code !== 'IDENTITY_REQUIRED') sessionStorage.removeItem(IDENTITY_KEY);
+  // An expired sign-in still resumes a place with its queue token.
+  if (code === 'IDENTITY_EXPIRED' && sessionStorage.getItem(storageKey('token')) !== null) {
+    join();
+    return;
+  }
+  state.connection = 'open';
+  if (code === 'IDENTITY_REQUIRED' && identityExpired) code = 'IDENTITY_EXPIRED';
+  const loginUrl = typeof details.loginUrl === 'string' ? details.loginUrl : (state.info?.identity?.loginUrl ?? null);
+  state.signIn = { text: IDENTITY_TEXT[code]!, loginUrl };
+}
+
 function onError(code: string, message: string, details: Record<string, unknown>): void {
+  if (code in IDENTITY_TEXT) return onIdentityError(code, details);
   switch (code) {
+    case 'ACCESS_CODE_REQUIRED':
+    case 'ACCESS_CODE_INVALID':
+      state.connection = 'open';
+      state.accessPrompt = code === 'ACCESS_CODE_REQUIRED' ? 'This presale needs an access code. Enter the one you were sent.' : 'That access code is not valid for this sale. Check it and try again.';
+      return;
+    case 'ACCESS_DENIED':
+      state.connection = 'open';
+      break;
     case 'ENGINE_UNAVAILABLE':
       // Nothing was done twice: a retry carries the same idempotency key. A join is simply tried again.
       state.connection = 'degraded';
@@ -596,6 +707,13 @@ function onError(code: string, message: string, details: Record<string, unknown>
       return;
     case 'ALREADY_JOINED':
       return;
+    case 'RATE_LIMITED':
+      // A join over the door's flood ceiling (a busy shared address) is tried again, not given up.
+      if (!state.joined && typeof details.retryAfterMs === 'number') {
+        clearTimeout(reconnectTimer);
+        reconnectTimer = setTimeout(() => join(), details.retryAfterMs + Math.random() * 1000);
+      }
+      break;
     case 'WRONG_PHASE':
       if (!state.joined) {
         state.connection = 'open';
@@ -723,6 +841,22 @@ $('#identity').addEventListener('submit', (event) => {
   const url = new URL(location.href);
   url.searchParams.set('event', $<HTMLSelectElement>('#event-select').value || eventId);
   location.assign(url.toString());
+});
+// A token handed over to this page while it is open (a same-page link): start again with it.
+window.addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.slice(1)).has('identity')) {
+    takeIdentityFromFragment();
+    location.reload();
+  }
+});
+$('#access').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const code = $<HTMLInputElement>('#access-code').value.trim();
+  if (code.length === 0 || code.length > 128) return;
+  state.accessCode = code;
+  state.accessPrompt = null;
+  render();
+  join();
 });
 for (const tab of ['best', 'ga', 'map']) $(`#tab-${tab}`).addEventListener('click', () => selectTab(tab));
 $('#pane-best').addEventListener('submit', (event) => {

@@ -6,6 +6,7 @@
  * `#key=` or the key field.
  */
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
+import { fillIdentity, identityPatch, type IdentityView } from './lib/identity-fields.js';
 
 interface Issue { field: string; reason: string }
 interface ApiError { code: string; message: string; details?: { issues?: Issue[]; field?: string; reason?: string } }
@@ -20,7 +21,7 @@ interface EventDetails {
     openGrants: number; activeShoppers: number; tickets: { free: number; held: number; sold: number };
     holds: { active: number; paymentPending: number; expired: number; released: number };
   };
-  settings: { powDifficulty: number; currency: string };
+  settings: { powDifficulty: number; currency: string; identity: IdentityView | null };
   queue: { rateLow: number; rateHigh: number; ticketsPerFan: number };
 }
 
@@ -198,6 +199,7 @@ function renderDetail(): void {
     set('paymentWindowMs', String(config.paymentWindowMs / 1000));
     set('holdExtensionMs', String(config.holdExtensionMs / 1000));
     set('settings.powDifficulty', String(settings.powDifficulty));
+    fillIdentity(form, settings.identity);
   }
 }
 
@@ -394,7 +396,9 @@ settingsForm.addEventListener('submit', (e) => {
   };
   for (const key of Object.keys(config)) if (config[key] === undefined) delete config[key];
   const powDifficulty = numberOf(settingsForm, 'settings.powDifficulty');
-  const body = { config, settings: powDifficulty === undefined ? {} : { powDifficulty } };
+  const identity = identityPatch(settingsForm, events.find((e) => e.config.id === selected)?.settings.identity ?? null);
+  const settings = { ...(powDifficulty === undefined ? {} : { powDifficulty }), ...(identity === undefined ? {} : { identity }) };
+  const body = { config, settings };
   const eventId = selected;
   void (async () => {
     try {

@@ -13,9 +13,18 @@ export interface GatewayLimits {
   idleTimeoutS: number;
   /** Bytes buffered per socket before sends are dropped (topic publishes skip such a socket). */
   maxBackpressureBytes: number;
+  /**
+   * The door's budgets, counted across every gateway process of a deployment
+   * (gateway/src/protection/door-budgets.ts). They are flood ceilings, not
+   * fairness: an ordinary join over the engine's own budgets goes to its slow
+   * lane. Joins are counted over a sliding window of burst ÷ rate seconds.
+   */
   maxConnectionsPerIp: number;
+  maxConnectionsPerSubnet: number;
   joinsPerIpPerSec: number;
   joinBurstPerIp: number;
+  joinsPerSubnetPerSec: number;
+  joinBurstPerSubnet: number;
   messagesPerSec: number;
   messageBurst: number;
   /** Messages refused for rate beyond this many in a row close the connection (4029). */
@@ -38,9 +47,13 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxPayloadBytes: 16 * 1024,
   idleTimeoutS: 60,
   maxBackpressureBytes: 64 * 1024,
-  maxConnectionsPerIp: 200,
-  joinsPerIpPerSec: 10,
-  joinBurstPerIp: 50,
+  // A campus or carrier-grade NAT puts hundreds of real fans behind one address: room for them all.
+  maxConnectionsPerIp: 1_000,
+  maxConnectionsPerSubnet: 5_000,
+  joinsPerIpPerSec: 50,
+  joinBurstPerIp: 1_000,
+  joinsPerSubnetPerSec: 200,
+  joinBurstPerSubnet: 4_000,
   messagesPerSec: 20,
   messageBurst: 40,
   floodCloseAfter: 100,
@@ -71,8 +84,12 @@ export interface GatewayOptions {
   webhookSecret: string;
   /** Addresses exempt from the per-address limits (e.g. a load generator on 127.0.0.1). */
   exemptIps: string[];
-  /** Read the client address from X-Forwarded-For (only behind a trusted proxy). */
-  trustProxy: boolean;
+  /**
+   * How many trusted proxies stand in front (0: none, the socket peer is the
+   * client): the client address is then read from X-Forwarded-For, see
+   * gateway/src/http/client-address.ts.
+   */
+  trustProxy: number;
   demoEvent: boolean;
   demoPayments: DemoPaymentOptions;
   limits: GatewayLimits;
@@ -100,14 +117,19 @@ export const USAGE = `Usage: npm start -- [options]
   --no-demo               do not create the demo event
   --demo-payment <mode>   demo provider default: approve | decline (default approve)
   --demo-payment-delay <ms>  demo provider delay before its webhook (default 500)
-  --exempt-ip <addr>      exempt an address from per-address limits (repeatable)
-  --trust-proxy           take the client address from X-Forwarded-For
-  --max-conns-per-ip <n>  open WebSockets per address and process (default ${DEFAULT_LIMITS.maxConnectionsPerIp})
-  --joins-per-ip <n>      joins per second per address and process (default ${DEFAULT_LIMITS.joinsPerIpPerSec})
+  --exempt-ip <addr>      exempt an address from the per-address and per-subnet limits (repeatable)
+  --trust-proxy <n>       n trusted proxies in front (env BREAKWATER_TRUST_PROXY; default 0 = none): the client is
+                          the n-th X-Forwarded-For entry from the right; a shorter list or a bad entry: the socket peer
+  --max-conns-per-ip <n>  open WebSockets per address, whole deployment (default ${DEFAULT_LIMITS.maxConnectionsPerIp})
+  --max-conns-per-subnet <n>  open WebSockets per /24 or /56 (default ${DEFAULT_LIMITS.maxConnectionsPerSubnet})
+  --joins-per-ip <n>      joins per second per address, whole deployment (default ${DEFAULT_LIMITS.joinsPerIpPerSec})
+  --join-burst-per-ip <n>     joins at once per address (default ${DEFAULT_LIMITS.joinBurstPerIp})
+  --joins-per-subnet <n>      joins per second per /24 or /56 (default ${DEFAULT_LIMITS.joinsPerSubnetPerSec})
+  --join-burst-per-subnet <n> joins at once per /24 or /56 (default ${DEFAULT_LIMITS.joinBurstPerSubnet})
   --help
 
 Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (generated when unset),
-BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode).`;
+BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode), BREAKWATER_TRUST_PROXY.`;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.length === 0 ? undefined : value;
@@ -136,9 +158,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'demo-payment': { type: 'string' },
       'demo-payment-delay': { type: 'string' },
       'exempt-ip': { type: 'string', multiple: true },
-      'trust-proxy': { type: 'boolean' },
+      'trust-proxy': { type: 'string' },
       'max-conns-per-ip': { type: 'string' },
+      'max-conns-per-subnet': { type: 'string' },
       'joins-per-ip': { type: 'string' },
+      'join-burst-per-ip': { type: 'string' },
+      'joins-per-subnet': { type: 'string' },
+      'join-burst-per-subnet': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -167,13 +193,17 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     signingSecret: secret('BREAKWATER_SECRET', 'signingSecret'),
     webhookSecret: secret('BREAKWATER_WEBHOOK_SECRET', 'webhookSecret'),
     exemptIps: values['exempt-ip'] ?? [],
-    trustProxy: values['trust-proxy'] === true,
+    trustProxy: positiveInt(values['trust-proxy'] ?? nonEmpty(env.BREAKWATER_TRUST_PROXY), '--trust-proxy', 0, 0),
     demoEvent: values['no-demo'] !== true,
     demoPayments: { decision, delayMs: positiveInt(values['demo-payment-delay'], '--demo-payment-delay', 500, 0) },
     limits: {
       ...DEFAULT_LIMITS,
       maxConnectionsPerIp: positiveInt(values['max-conns-per-ip'], '--max-conns-per-ip', DEFAULT_LIMITS.maxConnectionsPerIp),
+      maxConnectionsPerSubnet: positiveInt(values['max-conns-per-subnet'], '--max-conns-per-subnet', DEFAULT_LIMITS.maxConnectionsPerSubnet),
       joinsPerIpPerSec: positiveInt(values['joins-per-ip'], '--joins-per-ip', DEFAULT_LIMITS.joinsPerIpPerSec),
+      joinBurstPerIp: positiveInt(values['join-burst-per-ip'], '--join-burst-per-ip', DEFAULT_LIMITS.joinBurstPerIp),
+      joinsPerSubnetPerSec: positiveInt(values['joins-per-subnet'], '--joins-per-subnet', DEFAULT_LIMITS.joinsPerSubnetPerSec),
+      joinBurstPerSubnet: positiveInt(values['join-burst-per-subnet'], '--join-burst-per-subnet', DEFAULT_LIMITS.joinBurstPerSubnet),
     },
     generated,
   };

@@ -32,7 +32,7 @@ export function dashboardSnapshot(stats: StatsBroadcast, self: WorkerMetrics): s
     workers: [...workers.values()].sort((a, b) => a.worker.localeCompare(b.worker)).map((w) => ({
       worker: w.worker, pid: w.pid, connections: w.connections, dashboardConnections: w.dashboardConnections,
       messagesIn: w.messagesIn, messagesOut: w.messagesOut, topicPublishes: w.topicPublishes, backpressureDrops: w.backpressureDrops,
-      rejected: w.rejected,
+      rejected: w.rejected, door: w.door,
       joinMs: { p50: ms(quantile(w.joinLatency, 0.5)), p95: ms(quantile(w.joinLatency, 0.95)), p99: ms(quantile(w.joinLatency, 0.99)) },
       updateMs: { p50: ms(quantile(w.updateLatency, 0.5)), p95: ms(quantile(w.updateLatency, 0.95)) },
     })),

@@ -1,10 +1,12 @@
 /**
  * Per-event settings the gateway needs and the engine's EventConfig does not
- * have: proof of work, currency, prices of reserved-seat categories. Kept by
+ * have: proof of work, currency, prices of reserved-seat categories, identity
+ * verification. Kept by
  * the engine process beside the engine (so every worker sees the same) and
  * changed through the organizer API.
  */
 import { BreakwaterError, type ConfigIssue } from '../../engine/src/index.js';
+import { applyIdentityPatch, identityForOrganizer, type IdentitySettings } from './identity/identity-settings.js';
 import { MAX_POW_DIFFICULTY } from './protocol/pow.js';
 
 export interface EventSettings {
@@ -14,11 +16,13 @@ export interface EventSettings {
   currency: string;
   /** Price of a reserved seat by category, in the currency's minor unit (GA tiers carry their own price). */
   categoryPrices: Record<string, number>;
+  /** Verified identities (docs/identity.md); null: anonymous fans only. */
+  identity: IdentitySettings | null;
 }
 
-export const DEFAULT_EVENT_SETTINGS: EventSettings = { powDifficulty: 0, currency: 'EUR', categoryPrices: {} };
+export const DEFAULT_EVENT_SETTINGS: EventSettings = { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null };
 
-const FIELDS = ['powDifficulty', 'currency', 'categoryPrices'];
+const FIELDS = ['powDifficulty', 'currency', 'categoryPrices', 'identity'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -32,7 +36,7 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
     issues.push({ field: 'settings', reason: 'must be an object' });
   } else {
     for (const key of Object.keys(patch)) if (!FIELDS.includes(key)) issues.push({ field: `settings.${key}`, reason: 'is not a known field' });
-    const { powDifficulty, currency, categoryPrices } = patch;
+    const { powDifficulty, currency, categoryPrices, identity } = patch;
     if (powDifficulty !== undefined) {
       if (!Number.isInteger(powDifficulty) || (powDifficulty as number) < 0 || (powDifficulty as number) > MAX_POW_DIFFICULTY) {
         issues.push({ field: 'settings.powDifficulty', reason: `must be an integer from 0 (off) to ${MAX_POW_DIFFICULTY}` });
@@ -51,9 +55,15 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
         }
       }
     }
+    if (identity !== undefined) next.identity = applyIdentityPatch(current.identity, identity, issues);
   }
   if (issues.length > 0) {
     throw new BreakwaterError('INVALID_CONFIG', `invalid settings: ${issues.map((i) => `${i.field} ${i.reason}`).join('; ')}`, { details: { issues } });
   }
   return next;
+}
+
+/** Settings as an API answer shows them: secrets only as "set". */
+export function settingsForOrganizer(settings: EventSettings): EventSettings {
+  return settings.identity?.hs256Secret === undefined ? settings : { ...settings, identity: identityForOrganizer(settings.identity) };
 }

@@ -23,7 +23,9 @@ import { registerOrganizerApi } from './organizer-api.js';
 import { DemoPaymentProvider } from './payments/demo-provider.js';
 import { registerPaymentRoutes } from './payments/payment-routes.js';
 import type { PaymentProvider } from './payments/provider.js';
-import { ConnectionCounter, KeyedRateLimiter } from './protection/token-bucket.js';
+import { DoorBudgets } from './protection/door-budgets.js';
+import type { DoorExchange } from './protection/door-exchange.js';
+import { KeyedRateLimiter } from './protection/token-bucket.js';
 import { CLOSE_CODES } from './protocol/close-codes.js';
 import { registerPublicApi } from './public-api.js';
 import type { StaticSite } from './static-site.js';
@@ -43,6 +45,8 @@ export interface StartServerOptions {
   providers?: PaymentProvider[];
   /** The provider that opens checkouts when a fan pays; the demo provider by default. */
   checkoutProvider?: PaymentProvider;
+  /** How this process shares its door counts with the deployment's other gateway processes; none when it is the only one. */
+  door?: DoorExchange;
   log?: (message: string) => void;
 }
 
@@ -64,14 +68,14 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const { link, options, serverId } = start;
   const log = start.log ?? ((message: string) => console.error(`[${serverId}] ${message}`));
   const app: TemplatedApp = uws.App();
-  const metrics = new GatewayMetrics();
+  const exempt = new Set(options.exemptIps);
+  const isExempt = (ip: string) => exempt.has(ip);
+  const door = new DoorBudgets({ limits: options.limits, isExempt, ...(start.door === undefined ? {} : { exchange: start.door }) });
+  const metrics = new GatewayMetrics(() => door.figures());
   const signer = new Signer(options.signingSecret);
   const catalog = new EventCatalog(link);
   const directory = new FanDirectory();
   const sender = new FanSender(metrics);
-  const exempt = new Set(options.exemptIps);
-  const isExempt = (ip: string) => exempt.has(ip);
-  const joinLimiter = new KeyedRateLimiter({ perSecond: options.limits.joinsPerIpPerSec, burst: options.limits.joinBurstPerIp });
   const httpLimiter = new KeyedRateLimiter({ perSecond: options.limits.httpRequestsPerIpPerSec, burst: options.limits.httpBurstPerIp });
   const open = new Set<FanConnection>();
   let port = options.port;
@@ -87,14 +91,14 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const checkout = start.checkoutProvider ?? demo;
   const providers = new Map<string, PaymentProvider>([demo, checkout, ...(start.providers ?? [])].map((p) => [p.name, p] as const));
 
-  const handlers = new FanHandlers({ link, signer, catalog, directory, sender, metrics, payments: checkout, joinLimiter, isExempt, log });
+  const handlers = new FanHandlers({ link, signer, catalog, directory, sender, metrics, payments: checkout, door, log });
   const relay = new EventRelay({ app, link, catalog, directory, sender, handlers, metrics, maxBackpressureBytes: options.limits.maxBackpressureBytes,
     staggerRefreshFromFans: options.limits.staggerRefreshFromFans, refreshSpreadMs: options.limits.refreshSpreadMs, log,
   });
   const dashboard = new DashboardFeed(app, options.apiKey, metrics);
 
   registerFanSocket(app, '/ws', {
-    limits: options.limits, serverId, trustProxy: options.trustProxy, isExempt, connectionsPerIp: new ConnectionCounter(),
+    limits: options.limits, serverId, trustProxy: options.trustProxy, door,
     handlers, sender, metrics, open, log,
   });
   dashboard.register('/dashboard/ws');
@@ -157,11 +161,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       watchEngine();
       link.execute({ op: 'reportMetrics', metrics: metrics.snapshot(serverId) }).catch(() => undefined);
     }, METRICS_REPORT_MS),
-    setInterval(() => {
-      joinLimiter.sweep(Date.now());
-      httpLimiter.sweep(Date.now());
-    }, LIMITER_SWEEP_MS),
+    setInterval(() => httpLimiter.sweep(Date.now()), LIMITER_SWEEP_MS),
   ];
+  door.start();
 
   listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(options.host, options.port, (socket) => {
@@ -182,6 +184,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       if (draining) return;
       draining = true;
       for (const timer of timers) clearInterval(timer);
+      door.stop();
       if (listenSocket !== undefined) uws.us_listen_socket_close(listenSocket);
       listenSocket = undefined;
       for (const conn of [...open]) sender.close(conn, CLOSE_CODES.GOING_AWAY, 'server shutting down');

@@ -6,9 +6,11 @@
  * in cluster mode over NATS (the fork channel then carries only control).
  */
 import { hostname } from 'node:os';
+import { NatsDoorExchange } from './cluster/nats-door-exchange.js';
 import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import { IpcEngineLink, type ControlMessage } from './engine-link/ipc.js';
 import type { EngineLink } from './engine-link/types.js';
+import { IpcDoorExchange, type DoorExchange } from './protection/door-exchange.js';
 import { startGatewayServer, type GatewayServer } from './server.js';
 import { StaticSite } from './static-site.js';
 
@@ -19,12 +21,14 @@ if (process.send === undefined) {
 
 let server: GatewayServer | undefined;
 let engineLink: EngineLink | undefined;
+let door: DoorExchange | undefined;
 let stopping = false;
 
 async function stop(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await server?.close();
+  await door?.close();
   if (engineLink !== control) await engineLink?.close();
   await control.close();
   // Let the close frames leave before the process does.
@@ -39,7 +43,9 @@ async function init(message: Extract<ControlMessage, { type: 'init' }>): Promise
     engineLink = message.cluster === undefined
       ? control
       : await NatsEngineLink.connect({ servers: message.cluster.natsUrl, owner: serverId, partitions: message.cluster.partitions });
-    server = await startGatewayServer({ link: engineLink, options: message.options, serverId, site });
+    // The door's counts: over NATS to every gateway of the cluster, or through the engine process to this machine's other workers.
+    door = message.cluster === undefined ? new IpcDoorExchange(process) : await NatsDoorExchange.connect(message.cluster.natsUrl, serverId);
+    server = await startGatewayServer({ link: engineLink, options: message.options, serverId, site, door });
     control.sendControl({ type: 'ready', worker: message.serverId, port: server.port });
   } catch (err) {
     control.sendControl({ type: 'failed', worker: message.serverId, message: (err as Error).message });

@@ -12,10 +12,12 @@ import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RestartBudget, RESTART_DELAY_MS, stopChild } from './child-processes.js';
+import { NatsDoorExchange } from './cluster/nats-door-exchange.js';
 import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import type { EngineHost } from './engine-link/engine-host.js';
 import { InProcessEngineLink } from './engine-link/in-process.js';
 import { listenForControl, sendControl, serveEngineOverIpc, type ClusterLinkOptions, type ControlMessage } from './engine-link/ipc.js';
+import { DoorRelay } from './protection/door-exchange.js';
 import { startGatewayServer, type GatewayServer, type ServerOptions } from './server.js';
 import { StaticSite } from './static-site.js';
 
@@ -45,6 +47,7 @@ interface Slot {
   index: number;
   child: ChildProcess | undefined;
   detach: (() => void) | undefined;
+  detachDoor: (() => void) | undefined;
   restarts: RestartBudget;
 }
 
@@ -53,7 +56,9 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
   if (cluster.workers === 0) return startSingleProcess(cluster);
 
   let stopping = false;
-  const slots: Slot[] = Array.from({ length: cluster.workers }, (_, index) => ({ index, child: undefined, detach: undefined, restarts: new RestartBudget() }));
+  const slots: Slot[] = Array.from({ length: cluster.workers }, (_, index) => ({ index, child: undefined, detach: undefined, detachDoor: undefined, restarts: new RestartBudget() }));
+  // Memory mode: the workers' door counts meet here (in cluster mode they meet on NATS).
+  const doorRelay = cluster.host === undefined ? undefined : new DoorRelay();
 
   const spawn = (slot: Slot): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -72,10 +77,12 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
         }
       };
       slot.detach = cluster.host === undefined ? listenForControl(child, onControl) : serveEngineOverIpc(cluster.host, child, serverId, onControl);
+      slot.detachDoor = doorRelay?.attach(child);
       sendControl(child, { type: 'init', serverId, options: cluster.options, bundles: cluster.bundles, ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }) });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         slot.detach?.();
+        slot.detachDoor?.();
         slot.child = undefined;
         // Its fans' sockets are gone with it: they count as disconnected until they reconnect elsewhere.
         cluster.host?.dropOwner(serverId);
@@ -109,17 +116,22 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
   return { port: cluster.options.port, workers: cluster.workers, stop };
 }
 
-/** `--workers 0`: the gateway runs in this process (over the in-process link, or NATS in cluster mode). */
+/** `--workers 0`: the gateway runs in this process (over the in-process link, or NATS in cluster mode, where it shares its door counts). */
 async function startSingleProcess(cluster: ClusterOptions): Promise<Cluster> {
+  const owner = `${hostname()}/w0/${process.pid}`;
   const link = cluster.host !== undefined
     ? new InProcessEngineLink(cluster.host)
-    : await NatsEngineLink.connect({ servers: cluster.cluster!.natsUrl, partitions: cluster.cluster!.partitions, owner: `${hostname()}/w0/${process.pid}` });
-  const server: GatewayServer = await startGatewayServer({ link, options: cluster.options, serverId: 'w0', site: await StaticSite.load(cluster.bundles) });
+    : await NatsEngineLink.connect({ servers: cluster.cluster!.natsUrl, partitions: cluster.cluster!.partitions, owner });
+  const door = cluster.cluster === undefined ? undefined : await NatsDoorExchange.connect(cluster.cluster.natsUrl, owner);
+  const server: GatewayServer = await startGatewayServer({
+    link, options: cluster.options, serverId: 'w0', site: await StaticSite.load(cluster.bundles), ...(door === undefined ? {} : { door }),
+  });
   return {
     port: server.port,
     workers: 0,
     async stop() {
       await server.close();
+      await door?.close();
       await link.close();
     },
   };

@@ -112,7 +112,7 @@ describe('floods and limits', () => {
     const results = [];
     for (let i = 0; i < 20; i++) {
       const c = await fan();
-      results.push(await c.request({ t: 'join', eventId, fanId: `burst-${i}`, token: null, powChallenge: null, powNonce: null }));
+      results.push(await c.request({ t: 'join', eventId, fanId: `burst-${i}`, token: null, powChallenge: null, powNonce: null, identity: null, accessCode: null }));
     }
     const limited = results.filter((r) => r.t === 'error' && r.code === 'RATE_LIMITED');
     expect(limited.length).toBeGreaterThan(0);

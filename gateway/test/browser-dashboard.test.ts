@@ -17,7 +17,8 @@ describe('dashboard (browser)', () => {
   const fans: FanClient[] = [];
 
   beforeAll(async () => {
-    [gw, browser] = await Promise.all([startPageGateway(), launchChromium()]);
+    // 127.0.0.1 is exempt; fans from 127.0.5.1 meet a connection budget of 2.
+    [gw, browser] = await Promise.all([startPageGateway({ limits: { maxConnectionsPerIp: 2 } }), launchChromium()]);
   }, 60_000);
 
   afterAll(async () => {
@@ -60,4 +61,20 @@ describe('dashboard (browser)', () => {
       clearInterval(timer);
     }
   }, 45_000);
+
+  it('shows the door: connections refused per key kind', async () => {
+    for (let i = 0; i < 2; i++) fans.push(await FanClient.connect(gw.wsUrl, { localAddress: '127.0.5.1' }));
+    await expect(FanClient.connect(gw.wsUrl, { localAddress: '127.0.5.1' })).rejects.toThrow(/429/);
+    const timer = setInterval(() => gw.stats(), 300);
+    try {
+      const door = page.locator('#door');
+      await expect.poll(() => door.locator('[data-figure="Connections refused · address"] dd').textContent(), WAIT).toBe('1');
+      expect(await door.locator('[data-figure="Connections refused · subnet"] dd').textContent()).toBe('0');
+      expect(await door.locator('[data-figure="Keys tracked · address / subnet"] dd').textContent()).toBe('1 / 1');
+      expect(await door.locator('[data-figure="Processes heard"] dd').textContent()).toBe('0 of 0');
+      await page.screenshot({ path: screenshotPath('dashboard-door.png'), fullPage: true });
+    } finally {
+      clearInterval(timer);
+    }
+  }, 30_000);
 });

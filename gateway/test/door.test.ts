@@ -58,7 +58,7 @@ async function createEvent(id: string, door: Record<string, number>): Promise<vo
 
 /** Joins the way the fan page does: without proof first, then solving the challenge the gateway answers with. */
 async function joinProving(client: FanClient, eventId: string, fanId: string, token?: string) {
-  const first = await client.request({ t: 'join', eventId, fanId, token: token ?? null, powChallenge: null, powNonce: null });
+  const first = await client.request({ t: 'join', eventId, fanId, token: token ?? null, powChallenge: null, powNonce: null, identity: null, accessCode: null });
   if (first.t === 'joined') return { asked: 0, joined: first };
   expect(first).toMatchObject({ t: 'error', code: 'POW_REQUIRED' });
   const { challenge, difficulty } = (first as unknown as { details: { challenge: string; difficulty: number } }).details;
@@ -69,7 +69,7 @@ async function joinProving(client: FanClient, eventId: string, fanId: string, to
 /** The difficulty a new join without proof is asked for now (a refusal changes nothing). */
 async function askedNow(eventId: string, fanId: string): Promise<number> {
   const client = await fan();
-  const reply = await client.request({ t: 'join', eventId, fanId, token: null, powChallenge: null, powNonce: null });
+  const reply = await client.request({ t: 'join', eventId, fanId, token: null, powChallenge: null, powNonce: null, identity: null, accessCode: null });
   await client.close();
   expect(reply).toMatchObject({ t: 'error', code: 'POW_REQUIRED' });
   return (reply as unknown as { details: { difficulty: number } }).details.difficulty;
@@ -129,7 +129,7 @@ describe('the door behind two gateway workers', () => {
     expect(resumed).toMatchObject({ number: joined.number, restored: true });
     expect(await second.request({ t: 'leave' })).toMatchObject({ t: 'left' });
 
-    const again = await second.request({ t: 'join', eventId: 'door-rejoin', fanId: 'rejoiner', token: joined.queueToken, powChallenge: null, powNonce: null });
+    const again = await second.request({ t: 'join', eventId: 'door-rejoin', fanId: 'rejoiner', token: joined.queueToken, powChallenge: null, powNonce: null, identity: null, accessCode: null });
     expect(again).toMatchObject({ t: 'error', code: 'POW_REQUIRED', details: { difficulty: 6 } });
     const third = await fanOnAnotherWorker(second.serverId);
     const rejoined = await joinProving(third, 'door-rejoin', 'rejoiner', joined.queueToken);

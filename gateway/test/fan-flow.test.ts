@@ -55,7 +55,7 @@ describe('joining the queue', () => {
     const a = await fan();
     await a.join(eventId, 'fan-dup');
     const thief = await fan();
-    const reply = await thief.request({ t: 'join', eventId, fanId: 'fan-dup', token: null, powChallenge: null, powNonce: null });
+    const reply = await thief.request({ t: 'join', eventId, fanId: 'fan-dup', token: null, powChallenge: null, powNonce: null, identity: null, accessCode: null });
     expect(reply).toMatchObject({ t: 'error', code: 'FAN_ID_IN_USE' });
   });
 
@@ -65,11 +65,11 @@ describe('joining the queue', () => {
     const a = await fan();
     const { queueToken } = await a.join(eventId, 'fan-tok');
     const b = await fan();
-    const wrongFan = await b.request({ t: 'join', eventId, fanId: 'someone-else', token: queueToken, powChallenge: null, powNonce: null });
+    const wrongFan = await b.request({ t: 'join', eventId, fanId: 'someone-else', token: queueToken, powChallenge: null, powNonce: null, identity: null, accessCode: null });
     expect(wrongFan).toMatchObject({ t: 'error', code: 'TOKEN_INVALID', details: { reason: 'fan' } });
-    const wrongEvent = await b.request({ t: 'join', eventId: other, fanId: 'fan-tok', token: queueToken, powChallenge: null, powNonce: null });
+    const wrongEvent = await b.request({ t: 'join', eventId: other, fanId: 'fan-tok', token: queueToken, powChallenge: null, powNonce: null, identity: null, accessCode: null });
     expect(wrongEvent).toMatchObject({ t: 'error', code: 'TOKEN_INVALID', details: { reason: 'event' } });
-    const forged = await b.request({ t: 'join', eventId, fanId: 'fan-tok', token: `${queueToken.slice(0, -4)}AAAA`, powChallenge: null, powNonce: null });
+    const forged = await b.request({ t: 'join', eventId, fanId: 'fan-tok', token: `${queueToken.slice(0, -4)}AAAA`, powChallenge: null, powNonce: null, identity: null, accessCode: null });
     expect(forged).toMatchObject({ t: 'error', code: 'TOKEN_INVALID', details: { reason: 'signature' } });
   });
 });
@@ -251,18 +251,18 @@ describe('proof of work', () => {
   it('asks for a proof of work when the organizer switched it on, and accepts a solved one', async () => {
     const eventId = await gw.createEvent({}, { powDifficulty: 10 });
     const asker = await fan();
-    const refused = await asker.request({ t: 'join', eventId, fanId: 'worker', token: null, powChallenge: null, powNonce: null });
+    const refused = await asker.request({ t: 'join', eventId, fanId: 'worker', token: null, powChallenge: null, powNonce: null, identity: null, accessCode: null });
     expect(refused).toMatchObject({ t: 'error', code: 'POW_REQUIRED', details: { difficulty: 10 } });
     if (refused.t !== 'error') throw new Error('unreachable');
     const challenge = refused.details.challenge as string;
     const nonce = solvePow(challenge, 'worker', 10)!;
     let wrongNonce = 0;
     while (powSatisfied(challenge, 'worker', String(wrongNonce), 10)) wrongNonce++;
-    const wrong = await asker.request({ t: 'join', eventId, fanId: 'worker', token: null, powChallenge: challenge, powNonce: String(wrongNonce) });
+    const wrong = await asker.request({ t: 'join', eventId, fanId: 'worker', token: null, powChallenge: challenge, powNonce: String(wrongNonce), identity: null, accessCode: null });
     expect(wrong).toMatchObject({ t: 'error', code: 'POW_INVALID', details: { reason: 'nonce', difficulty: 10 } });
     // The solution is bound to the fan id: it does not admit another one.
     if (!powSatisfied(challenge, 'freeloader', nonce, 10)) {
-      const other = await asker.request({ t: 'join', eventId, fanId: 'freeloader', token: null, powChallenge: challenge, powNonce: nonce });
+      const other = await asker.request({ t: 'join', eventId, fanId: 'freeloader', token: null, powChallenge: challenge, powNonce: nonce, identity: null, accessCode: null });
       expect(other).toMatchObject({ t: 'error', code: 'POW_INVALID' });
     }
     const joined = await asker.join(eventId, 'worker', { powChallenge: challenge, powNonce: nonce });

@@ -14,6 +14,8 @@ export const broadcastSubject = (partition: number): string => `bw.bc.${partitio
 export const BROADCASTS = 'bw.bc.*';
 /** Every gateway's WorkerMetrics, once a second. */
 export const METRICS_SUBJECT = 'bw.metrics';
+/** Every gateway's door counts, every ~250 ms (protection/door-exchange.ts). */
+export const DOOR_SUBJECT = 'bw.door';
 /** Every shard's `{ shardId, owned }`, once per lease renewal: how shards count each other. */
 export const SHARD_HEARTBEAT_SUBJECT = 'bw.shard.hb';
 /** A queue group, so a partition briefly subscribed by two shards (a hand-over) still runs each request once. */

@@ -5,6 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { EngineBroadcast, EngineRequest, WireError, WorkerMetrics } from '../engine-link/types.js';
+import type { DoorReport } from '../protection/door-exchange.js';
 
 const packr = new Packr({ useRecords: false });
 
@@ -35,3 +36,6 @@ export const decodeBroadcast = (data: Uint8Array): EngineBroadcast => packr.unpa
 
 export const encodeMetrics = (metrics: WorkerMetrics): Uint8Array => packr.pack(metrics);
 export const decodeMetrics = (data: Uint8Array): WorkerMetrics => packr.unpack(data) as WorkerMetrics;
+
+export const encodeDoorReport = (report: DoorReport): Uint8Array => packr.pack(report);
+export const decodeDoorReport = (data: Uint8Array): DoorReport => packr.unpack(data) as DoorReport;

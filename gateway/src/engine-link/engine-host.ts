@@ -6,7 +6,7 @@
  * handled synchronously, one at a time, like engine commands.
  */
 import { BreakwaterError, Engine, holdView, joinContextOf, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
-import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, type EventSettings } from '../event-settings.js';
+import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
 import { FanHolds } from './fan-holds.js';
@@ -284,7 +284,7 @@ export class EngineHost {
     const sale = this.engine.event(eventId);
     const settings = applySettingsPatch(this.settingsOf(eventId), patch);
     const floor = powDifficultyOf(patch);
-    if (floor !== undefined) {
+    if (floor !== undefined && floor !== sale.config.door.powFloor) {
       this.engine.execute({ type: 'updateEvent', eventId, patch: { door: { powFloor: floor, powCeiling: Math.max(floor, sale.config.door.powCeiling) } } });
     }
     this.settings.set(eventId, settings);
@@ -302,7 +302,8 @@ export class EngineHost {
 
   /** Settings kept elsewhere (a durable store) for an event restored from its journal. */
   restoreSettings(eventId: string, settings: EventSettings): void {
-    this.settings.set(eventId, settings);
+    // Settings saved before a field existed get its default.
+    this.settings.set(eventId, { ...DEFAULT_EVENT_SETTINGS, ...settings });
   }
 
   /** The event's settings; `powDifficulty` is an alias of the door's proof-of-work floor (`config.door.powFloor`). */
@@ -314,7 +315,7 @@ export class EngineHost {
 
   private details(sale: SaleEvent): EventDetails {
     const now = this.clock.now();
-    return { config: sale.config, status: sale.status(), settings: this.settingsOf(sale.id), queue: queueStateOf(sale, this.rates.rates(sale.id, now), now) };
+    return { config: sale.config, status: sale.status(), settings: settingsForOrganizer(this.settingsOf(sale.id)), queue: queueStateOf(sale, this.rates.rates(sale.id, now), now) };
   }
 
   private syncState(): SyncState {

@@ -4,6 +4,7 @@
  */
 import { seatId, type Allocation, type EventStatus, type HoldView, type SaleEvent } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
+import { verifiesIdentities } from '../identity/identity-settings.js';
 import type { PricedHold, PublicEventInfo, QueueState } from './types.js';
 
 /** What an allocation costs: the tier price per ticket, or each seat's category price. */
@@ -91,6 +92,7 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings): PublicEv
     holdExtensionMs: config.holdExtensionMs,
     currency: settings.currency,
     powDifficulty: settings.powDifficulty,
+    identity: verifiesIdentities(settings.identity) ? { required: settings.identity.required, loginUrl: settings.identity.loginUrl ?? null } : null,
     tiers: sale.inventory.tiers.counts().map(({ id, name, price, capacity, free }) => ({ id, name, price, capacity, free })),
     categories: seats.categories().map((category) => ({ category, price: settings.categoryPrices[category] ?? 0, free: seats.freeIn(category) })),
     sections: config.inventory.sections.map((section) => ({

@@ -9,9 +9,11 @@
  *   engine → worker   { k: 'res', id, ok: true, result } | { k: 'res', id, ok: false, error }
  *                     { k: 'bc', broadcast }
  *   either way        { k: 'ctl', control }   (process control: ready, shutdown)
+ *                     { k: 'door', report }   (door counts, relayed between workers: protection/door-exchange.ts)
  */
 import type { ChildProcess, Serializable } from 'node:child_process';
 import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
+import type { DoorReport } from '../protection/door-exchange.js';
 import type { ServerOptions } from '../server.js';
 import type { EngineHost } from './engine-host.js';
 import type { BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, ResultOf, WireError } from './types.js';
@@ -38,7 +40,8 @@ export type IpcMessage =
   | { k: 'res'; id: number; ok: true; result: unknown }
   | { k: 'res'; id: number; ok: false; error: WireError }
   | { k: 'bc'; broadcast: EngineBroadcast }
-  | { k: 'ctl'; control: ControlMessage };
+  | { k: 'ctl'; control: ControlMessage }
+  | { k: 'door'; report: DoorReport };
 
 /** Either end of a fork channel: the child's `process`, or the parent's ChildProcess. */
 export interface ForkEnd {

@@ -11,6 +11,7 @@
 import type { EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
+import type { DoorFigures } from '../protection/door-budgets.js';
 
 /** One event's queue as published once per tick. */
 export interface QueueState {
@@ -79,6 +80,8 @@ export interface PublicEventInfo {
   holdExtensionMs: number;
   currency: string;
   powDifficulty: number;
+  /** Null: anonymous fans. Else whether a verified identity is required, and where fans sign in. */
+  identity: { required: boolean; loginUrl: string | null } | null;
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
   categories: Array<{ category: string; price: number; free: number }>;
   /** Reserved seating; each seat's `status` is free, held or sold. */
@@ -99,6 +102,8 @@ export interface WorkerMetrics {
   rejected: Record<string, number>;
   joinLatency: HistogramSnapshot;
   updateLatency: HistogramSnapshot;
+  /** The door's budgets as this process sees them. */
+  door: DoorFigures;
 }
 
 export interface EventStats extends EventStatus {

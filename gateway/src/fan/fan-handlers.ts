@@ -6,12 +6,15 @@
  * fan's connection. Errors are thrown as registry errors; the socket layer
  * turns them into `error` frames.
  */
-import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
+import { BreakwaterError, isBreakwaterError, type JoinContext } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';
+import { verifiesIdentities, type IdentitySettings } from '../identity/identity-settings.js';
+import { IdentityVerifier, type VerifiedIdentity } from '../identity/verifier.js';
 import type { EngineLink, FanHoldCommand, PricedHold, SessionOpened } from '../engine-link/types.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { PaymentProvider } from '../payments/provider.js';
-import type { KeyedRateLimiter } from '../protection/token-bucket.js';
+import { refusalError, type DoorBudgets } from '../protection/door-budgets.js';
+import { isAccountFanId } from '../protocol/account.js';
 import { powSatisfied } from '../protocol/pow.js';
 import { estimateWait, ticketOutlook } from '../protocol/queue-math.js';
 import {
@@ -29,8 +32,8 @@ export interface FanHandlerDeps {
   sender: FanSender;
   metrics: GatewayMetrics;
   payments: PaymentProvider;
-  joinLimiter: KeyedRateLimiter;
-  isExempt: (ip: string) => boolean;
+  /** The deployment-wide join ceilings per address and subnet. */
+  door: DoorBudgets;
   log: (message: string) => void;
 }
 
@@ -42,7 +45,25 @@ export function toWireHold(hold: PricedHold): WireHold {
   };
 }
 
+/** Who a join is for, and what the engine is told about it. */
+interface Joiner {
+  fanId: string;
+  /** May take an existing place over (a queue token or a verified identity). */
+  resume: boolean;
+  context: JoinContext;
+}
+
+/** Only the fields that have a value: the engine link does not carry `undefined`. */
+function joinContext(groups: string[] | undefined, accessCode: string | undefined): JoinContext {
+  const context: JoinContext = {};
+  if (groups !== undefined) context.groups = groups;
+  if (accessCode !== undefined) context.accessCode = accessCode;
+  return context;
+}
+
 export class FanHandlers {
+  private readonly identities = new IdentityVerifier();
+
   constructor(private readonly deps: FanHandlerDeps) {}
 
   /** Handles one checked message (other than hello and ping, which the socket layer answers itself). */
@@ -70,25 +91,21 @@ export class FanHandlers {
 
   private async join(conn: FanConnection, message: JoinMessage): Promise<void> {
     const started = performance.now();
-    const { eventId, fanId } = message;
+    const { eventId } = message;
     if (conn.binding !== undefined || conn.joining) {
-      throw new BreakwaterError('ALREADY_JOINED', undefined, { details: { eventId: conn.binding?.eventId ?? eventId, fanId: conn.binding?.fanId ?? fanId } });
+      throw new BreakwaterError('ALREADY_JOINED', undefined, { details: { eventId: conn.binding?.eventId ?? eventId, fanId: conn.binding?.fanId ?? message.fanId } });
     }
     this.limitJoinRate(conn.ip);
-    let resume = false;
-    if (message.token !== null) {
-      const claims = this.verifyToken(message.token, eventId);
-      if (claims.fanId !== fanId) throw new BreakwaterError('TOKEN_INVALID', 'this queue token is for another fan', { details: { reason: 'fan' } });
-      // A genuine token may take its place over; whether that place is still there is the engine's to say.
-      resume = true;
-    }
     conn.joining = true;
+    let joiner: Joiner;
     let opened: SessionOpened;
     try {
-      opened = await this.openThroughDoor(conn, message, resume);
+      joiner = await this.joinerOf(message);
+      opened = await this.openThroughDoor(conn, message, joiner);
     } finally {
       conn.joining = false;
     }
+    const { fanId } = joiner;
     if (conn.closed) {
       // The fan left while we waited: the session we just opened has no socket.
       this.closeSession({ eventId, fanId, session: opened.session, number: opened.join.number });
@@ -113,12 +130,57 @@ export class FanHandlers {
   }
 
   private limitJoinRate(ip: string): void {
-    const { joinLimiter, isExempt, metrics } = this.deps;
-    if (isExempt(ip) || joinLimiter.take(ip, Date.now())) return;
-    metrics.reject('joinRateLimited');
-    throw new BreakwaterError('RATE_LIMITED', 'too many joins from this address', {
-      details: { limit: 'joinsPerIp', retryAfterMs: joinLimiter.retryAfterMs(ip) },
-    });
+    const refusal = this.deps.door.admitJoin(ip);
+    if (refusal === undefined) return;
+    this.deps.metrics.reject('joinRateLimited');
+    throw refusalError(refusal);
+  }
+
+  /**
+   * Who a join is for. In an event that verifies identities the place is the
+   * account's: the fan id comes from the identity token (which may take the
+   * account's place over from another tab or device), or from the queue token
+   * of a verified place (a reconnect after the identity token expired).
+   * Otherwise the client's fan id, taken over only with its queue token.
+   */
+  private async joinerOf(message: JoinMessage): Promise<Joiner> {
+    const { eventId, fanId, token } = message;
+    const accessCode = message.accessCode ?? undefined;
+    const identity = this.deps.catalog.settingsOf(eventId).identity;
+    if (verifiesIdentities(identity)) {
+      if (message.identity !== null) {
+        const verified = await this.verifyIdentity(message.identity, eventId, identity);
+        return { fanId: verified.fanId, resume: true, context: joinContext(verified.groups, accessCode) };
+      }
+      if (token !== null && isAccountFanId(fanId)) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, context: joinContext(undefined, accessCode) };
+      // An account's fan id is never anyone's to type in.
+      if (identity.required || isAccountFanId(fanId)) {
+        this.deps.metrics.reject('identityRefused');
+        throw new BreakwaterError('IDENTITY_REQUIRED', undefined, { details: { loginUrl: identity.loginUrl ?? null } });
+      }
+    }
+    if (token !== null) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, context: joinContext(undefined, accessCode) };
+    // Reserved everywhere, so an event that starts verifying identities later has nobody squatting on an account's place.
+    if (isAccountFanId(fanId)) {
+      throw new BreakwaterError('MALFORMED_COMMAND', 'fan ids starting "acct:" or "acct#" are reserved for verified accounts', { details: { field: 'fanId', reason: 'reserved' } });
+    }
+    return { fanId, resume: false, context: joinContext(undefined, accessCode) };
+  }
+
+  private async verifyIdentity(token: string, eventId: string, identity: IdentitySettings): Promise<VerifiedIdentity> {
+    try {
+      return await this.identities.verify(token, eventId, identity);
+    } catch (err) {
+      this.deps.metrics.reject('identityRefused');
+      throw err;
+    }
+  }
+
+  /** The fan id a queue token resumes; it must be the one the join names. */
+  private resumedFanId(token: string, eventId: string, fanId: string): string {
+    const claims = this.verifyToken(token, eventId);
+    if (claims.fanId !== fanId) throw new BreakwaterError('TOKEN_INVALID', 'this queue token is for another fan', { details: { reason: 'fan' } });
+    return fanId;
   }
 
   private verifyToken(token: string, eventId: string): ReturnType<typeof verifyQueueToken> {
@@ -138,11 +200,13 @@ export class FanHandlers {
    * fresh signed challenge at that difficulty, or POW_INVALID when the proof
    * it sent was wrong. Resuming a place that is still there needs no proof.
    */
-  private async openThroughDoor(conn: FanConnection, message: JoinMessage, resume: boolean): Promise<SessionOpened> {
-    const { eventId, fanId } = message;
+  private async openThroughDoor(conn: FanConnection, message: JoinMessage, joiner: Joiner): Promise<SessionOpened> {
+    const { eventId } = message;
+    const { fanId, resume } = joiner;
     const proof = this.verifiedProof(eventId, fanId, message.powChallenge, message.powNonce);
     try {
-      return await this.deps.link.execute({ op: 'openSession', eventId, fanId, resume, context: { address: conn.ip, powBits: proof.bits } });
+      const context = { ...joiner.context, address: conn.ip, powBits: proof.bits };
+      return await this.deps.link.execute({ op: 'openSession', eventId, fanId, resume, context });
     } catch (err) {
       if (!isBreakwaterError(err, 'POW_REQUIRED')) throw err;
       this.deps.metrics.reject('powRequired');

@@ -9,10 +9,10 @@ import type { TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import { BreakwaterError } from '../../../engine/src/index.js';
 import type { GatewayLimits } from '../config.js';
 import { asBreakwaterError } from '../engine-link/wire-error.js';
-import { remoteAddress } from '../http/client-address.js';
+import { forwardedForOf, remoteAddress } from '../http/client-address.js';
 import { statusLine } from '../http/status-text.js';
 import type { GatewayMetrics, RejectReason } from '../metrics/gateway-metrics.js';
-import type { ConnectionCounter } from '../protection/token-bucket.js';
+import { refusalError, type DoorBudgets } from '../protection/door-budgets.js';
 import { retryAfterMs, take } from '../protection/token-bucket.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { decodeFrame, PROTOCOL_VERSION, type ClientMessage } from '../protocol/messages.js';
@@ -23,9 +23,10 @@ import type { FanHandlers } from './fan-handlers.js';
 export interface FanSocketDeps {
   limits: GatewayLimits;
   serverId: string;
-  trustProxy: boolean;
-  isExempt: (ip: string) => boolean;
-  connectionsPerIp: ConnectionCounter;
+  /** Trusted proxies in front (0: none). */
+  trustProxy: number;
+  /** Connection budgets per address and subnet, deployment-wide. */
+  door: DoorBudgets;
   handlers: FanHandlers;
   sender: FanSender;
   metrics: GatewayMetrics;
@@ -127,12 +128,11 @@ export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanS
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      const ip = remoteAddress(res, req.getHeader('x-forwarded-for'), deps.trustProxy);
-      if (!deps.isExempt(ip) && deps.connectionsPerIp.of(ip) >= limits.maxConnectionsPerIp) {
+      const ip = remoteAddress(res, deps.trustProxy > 0 ? forwardedForOf(req) : '', deps.trustProxy);
+      const refusal = deps.door.admitConnection(ip);
+      if (refusal !== undefined) {
         metrics.reject('tooManyConnections');
-        const error = new BreakwaterError('RATE_LIMITED', 'too many connections from this address', {
-          details: { limit: 'connectionsPerIp', max: limits.maxConnectionsPerIp, retryAfterMs: 1000 },
-        });
+        const error = refusalError(refusal);
         res.cork(() => {
           res.writeStatus(statusLine(429)).writeHeader('content-type', 'application/json').end(JSON.stringify(error.toJSON()), true);
         });
@@ -144,7 +144,7 @@ export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanS
     open: (ws) => {
       const conn = ws.getUserData();
       conn.ws = ws;
-      deps.connectionsPerIp.opened(conn.ip);
+      deps.door.opened(conn.ip);
       deps.open.add(conn);
       metrics.connections++;
     },
@@ -182,7 +182,7 @@ export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanS
       conn.closed = true;
       conn.ws = undefined;
       deps.open.delete(conn);
-      deps.connectionsPerIp.closed(conn.ip);
+      deps.door.closed(conn.ip);
       metrics.connections--;
       const binding = conn.binding;
       if (binding === undefined) return;

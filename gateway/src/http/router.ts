@@ -31,7 +31,8 @@ export type Reply =
 export type Handler = (request: RequestInfo) => Reply | Promise<Reply>;
 
 export interface RouterOptions {
-  trustProxy: boolean;
+  /** Trusted proxies in front (0: none): see client-address.ts. */
+  trustProxy: number;
   maxBodyBytes: number;
   /** Runs before every handler (rate limits); throw a BreakwaterError to refuse. */
   admit?: (request: RequestInfo) => void;
@@ -81,7 +82,8 @@ export class HttpRouter {
     // Everything from `req` now: it is gone after the first await.
     const headers: Record<string, string> = {};
     req.forEach((key, value) => {
-      headers[key] = value;
+      // Every X-Forwarded-For line counts (see client-address.ts); for other headers the last one wins.
+      headers[key] = key === 'x-forwarded-for' && headers[key] !== undefined ? `${headers[key]},${value}` : value;
     });
     const method = req.getMethod();
     const info: RequestInfo = {

@@ -1,10 +1,11 @@
 /** The figures of one gateway process, reported every second to the engine process. */
 import type { WorkerMetrics } from '../engine-link/types.js';
+import { NO_DOOR_FIGURES, type DoorFigures } from '../protection/door-budgets.js';
 import { Histogram } from './histogram.js';
 
 export type RejectReason =
   | 'badFrame' | 'tooBig' | 'unknownType' | 'malformed' | 'rateLimited' | 'floodClosed' | 'tooManyConnections'
-  | 'joinRateLimited' | 'protocolVersion' | 'unauthorized' | 'httpRateLimited' | 'powRequired' | 'tokenInvalid' | 'backpressureClosed'
+  | 'joinRateLimited' | 'protocolVersion' | 'unauthorized' | 'httpRateLimited' | 'powRequired' | 'tokenInvalid' | 'identityRefused' | 'backpressureClosed'
   /** The engine could not be reached (cluster mode: no shard serves the partition yet, NATS or Redis down). */
   | 'engineUnavailable';
 
@@ -21,6 +22,9 @@ export class GatewayMetrics {
   readonly joinLatency = new Histogram();
   /** From the engine tick to the queue update being published to the sockets. */
   readonly updateLatency = new Histogram();
+
+  /** `door`: the door's own figures (its budgets count their refusals), read at each snapshot. */
+  constructor(private readonly door: () => DoorFigures = () => NO_DOOR_FIGURES) {}
 
   reject(reason: RejectReason): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
@@ -40,6 +44,7 @@ export class GatewayMetrics {
       rejected: Object.fromEntries(this.rejected),
       joinLatency: this.joinLatency.snapshot(),
       updateLatency: this.updateLatency.snapshot(),
+      door: this.door(),
     };
   }
 }

@@ -5,6 +5,7 @@
  */
 import { PHASES } from '../../../engine/src/index.js';
 import type { EngineBroadcast, EventStats, WorkerMetrics } from '../engine-link/types.js';
+import { BUDGETS, type BudgetName } from '../protection/door-exchange.js';
 import { PrometheusText } from './prometheus.js';
 
 export type StatsBroadcast = Extract<EngineBroadcast, { type: 'stats' }>;
@@ -49,8 +50,27 @@ function renderWorker(out: PrometheusText, w: WorkerMetrics): void {
   for (const [reason, count] of Object.entries(w.rejected)) {
     out.counter('breakwater_gateway_rejected_total', 'Frames, joins and connections refused, by reason.', count, { ...l, reason });
   }
+  renderDoor(out, w);
   out.histogram('breakwater_gateway_join_seconds', 'Join latency: join frame in to joined frame out.', w.joinLatency, l);
   out.histogram('breakwater_gateway_update_seconds', 'Queue update latency: engine tick to topic publish.', w.updateLatency, l);
+}
+
+const REFUSED_LABELS: Record<BudgetName, { what: string; key: string }> = {
+  connectionsPerIp: { what: 'connection', key: 'address' },
+  connectionsPerSubnet: { what: 'connection', key: 'subnet' },
+  joinsPerIp: { what: 'join', key: 'address' },
+  joinsPerSubnet: { what: 'join', key: 'subnet' },
+};
+
+function renderDoor(out: PrometheusText, w: WorkerMetrics): void {
+  const l = { worker: w.worker };
+  for (const budget of BUDGETS) {
+    out.counter('breakwater_door_refused_total', 'Connections and joins refused by the door, by what and by key kind.', w.door.refused[budget], { ...l, ...REFUSED_LABELS[budget] });
+  }
+  out.gauge('breakwater_door_tracked_keys', 'Keys the door holds counts for (this process\'s and the other processes\' reports).', w.door.trackedKeys.address, { ...l, key: 'address' });
+  out.gauge('breakwater_door_tracked_keys', 'Keys the door holds counts for (this process\'s and the other processes\' reports).', w.door.trackedKeys.subnet, { ...l, key: 'subnet' });
+  out.gauge('breakwater_door_peers', 'Other gateway processes whose door counts this process heard lately.', w.door.peers, l);
+  out.gauge('breakwater_door_share_age_seconds', 'Age of the oldest door report in use: how stale the other processes\' counts can be.', w.door.shareAgeMs / 1000, l);
 }
 
 export function renderMetrics(stats: StatsBroadcast | undefined, self: WorkerMetrics, engineConnected: boolean): string {

@@ -1,7 +1,9 @@
 /**
  * Token buckets for rate limits: one inline (a connection's message budget
- * lives in its own state) and one keyed by client address, bounded in memory.
+ * lives in its own state) and one keyed by client address, bounded in memory
+ * (HTTP requests; the door's budgets are in door-budgets.ts).
  */
+import { BoundedMap } from './bounded-map.js';
 
 export interface BucketState {
   tokens: number;
@@ -30,19 +32,20 @@ export function retryAfterMs(bucket: BucketState, rate: Rate): number {
 
 /**
  * Buckets per key (a client address). Idle buckets are forgotten once full
- * again, and the map never holds more than `maxKeys` (the oldest go first), so
- * a spray of addresses cannot grow memory without bound.
+ * again, and at most `maxKeys` are kept (see BoundedMap), so a spray of
+ * addresses cannot grow memory or slow down the limiter.
  */
 export class KeyedRateLimiter {
-  private readonly buckets = new Map<string, BucketState>();
+  private readonly buckets: BoundedMap<BucketState>;
 
-  constructor(readonly rate: Rate, private readonly maxKeys = 100_000) {}
+  constructor(readonly rate: Rate, maxKeys = 100_000) {
+    this.buckets = new BoundedMap(maxKeys);
+  }
 
   /** True when the key may act now; false when it is over its rate. */
   take(key: string, now: number): boolean {
-    let bucket = this.buckets.get(key);
+    let bucket = this.buckets.touch(key);
     if (bucket === undefined) {
-      if (this.buckets.size >= this.maxKeys) this.evictOldest();
       bucket = { tokens: this.rate.burst, refilledAt: now };
       this.buckets.set(key, bucket);
     }
@@ -50,38 +53,12 @@ export class KeyedRateLimiter {
   }
 
   retryAfterMs(key: string): number {
-    const bucket = this.buckets.get(key);
+    const bucket = this.buckets.peek(key);
     return bucket === undefined ? 0 : retryAfterMs(bucket, this.rate);
   }
 
   /** Drops buckets that have refilled completely: they carry no information. */
   sweep(now: number): void {
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.refilledAt) * this.rate.perSecond) / 1000 >= this.rate.burst) this.buckets.delete(key);
-    }
-  }
-
-  private evictOldest(): void {
-    const oldest = this.buckets.keys().next();
-    if (!oldest.done) this.buckets.delete(oldest.value);
-  }
-}
-
-/** Open connections per address (the ceiling is checked at the upgrade, counted at open and close). */
-export class ConnectionCounter {
-  private readonly counts = new Map<string, number>();
-
-  opened(key: string): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-
-  closed(key: string): void {
-    const count = (this.counts.get(key) ?? 1) - 1;
-    if (count <= 0) this.counts.delete(key);
-    else this.counts.set(key, count);
-  }
-
-  of(key: string): number {
-    return this.counts.get(key) ?? 0;
+    this.buckets.sweep((bucket) => bucket.tokens + ((now - bucket.refilledAt) * this.rate.perSecond) / 1000 >= this.rate.burst);
   }
 }

@@ -6,5 +6,6 @@
 export * from './messages.js';
 export * from './queue-math.js';
 export * from './pow.js';
+export * from './account.js';
 export { sha256Hex } from './sha256.js';
 export { CLOSE_CODES } from './close-codes.js';

@@ -16,7 +16,7 @@ import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -27,6 +27,10 @@ export interface JoinMessage {
   /** The queue token from an earlier `joined`: resumes that place. */
   token: string | null;
   powChallenge: string | null; powNonce: string | null;
+  /** The identity token (a JWT) the organizer's login signed: required by events that verify identities. */
+  identity: string | null;
+  /** An access code for a code-gated presale phase. */
+  accessCode: string | null;
 }
 export interface HoldMessage {
   t: 'hold'; rid: number | null;
@@ -137,7 +141,7 @@ type FieldsOf<M extends { t: string }> = { [K in M['t']]: readonly Exclude<keyof
 /** Fields of each client message, in wire order after `t`. */
 export const CLIENT_FIELDS = {
   hello: ['v', 'client'],
-  join: ['rid', 'eventId', 'fanId', 'token', 'powChallenge', 'powNonce'],
+  join: ['rid', 'eventId', 'fanId', 'token', 'powChallenge', 'powNonce', 'identity', 'accessCode'],
   hold: ['rid', 'grantId', 'request', 'key'],
   extend: ['rid', 'holdId', 'key'],
   pay: ['rid', 'holdId', 'key'],

@@ -8,6 +8,8 @@ import { CLIENT_FIELDS, type ClientMessage, type ClientMessageType } from './mes
 
 const MAX_ID = 128;
 const MAX_TOKEN = 1024;
+/** An RS256 JWT with a few groups is ~1 KB; room for long group lists, well within a frame. */
+const MAX_IDENTITY = 8192;
 const CLIENT_TYPES = Object.keys(CLIENT_FIELDS) as ClientMessageType[];
 
 type Rule = (value: unknown, field: string) => unknown;
@@ -42,6 +44,7 @@ const RULES: { [K in ClientMessageType]: Record<(typeof CLIENT_FIELDS)[K][number
   join: {
     rid: optional(integer), eventId: id, fanId: id, token: optional(text(MAX_TOKEN)),
     powChallenge: optional(text(MAX_TOKEN)), powNonce: optional(text(64)),
+    identity: optional(text(MAX_IDENTITY)), accessCode: optional(id),
   },
   hold: { rid: optional(integer), grantId: optional(id), request: holdRequest, key: id },
   extend: { rid: optional(integer), holdId: id, key: id },

@@ -76,7 +76,7 @@ async function connectFan(fanId: string): Promise<Fan> {
   watchPurchases(client);
   const previous = fans.get(fanId);
   const joined = await persist(
-    () => client.request({ t: 'join', eventId: EVENT, fanId, token: previous?.token ?? null, powChallenge: null, powNonce: null }, 10_000),
+    () => client.request({ t: 'join', eventId: EVENT, fanId, token: previous?.token ?? null, powChallenge: null, powNonce: null, identity: null, accessCode: null }, 10_000),
     unavailable,
   );
   expect(joined.t, JSON.stringify(joined)).toBe('joined');

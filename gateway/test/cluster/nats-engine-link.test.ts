@@ -15,6 +15,7 @@ import { encodeReplies } from '../../src/cluster/wire.js';
 import { EngineHost } from '../../src/engine-link/engine-host.js';
 import type { EngineBroadcast, EngineRequest, WorkerMetrics } from '../../src/engine-link/types.js';
 import { DEFAULT_EVENT_SETTINGS } from '../../src/event-settings.js';
+import { NO_DOOR_FIGURES } from '../../src/protection/door-budgets.js';
 import { eventConfig } from '../helpers/test-gateway.js';
 
 const PARTITIONS = 4;
@@ -39,7 +40,7 @@ function workerMetrics(worker: string): WorkerMetrics {
   const histogram = { bounds: [1], counts: [0], sum: 0, count: 0 };
   return {
     worker, pid: 1, at: Date.now(), connections: 0, dashboardConnections: 0, messagesIn: 0, messagesOut: 0,
-    topicPublishes: 0, backpressureDrops: 0, rejected: {}, joinLatency: histogram, updateLatency: histogram,
+    topicPublishes: 0, backpressureDrops: 0, rejected: {}, joinLatency: histogram, updateLatency: histogram, door: NO_DOOR_FIGURES,
   };
 }
 
@@ -116,6 +117,18 @@ describe('the NATS engine link', () => {
     const opened = await link.execute({ op: 'openSession', eventId: eventIds[3]!, fanId: 'fan-1', resume: false });
     expect(opened.join).toMatchObject({ eventId: eventIds[3], fanId: 'fan-1' });
     expect(hosts.get(3)!.engine.event(eventIds[3]!).room.isPresent('fan-1')).toBe(true);
+  });
+
+  it("carries a join's context to the engine's door, and the door's refusal back with its details", async () => {
+    const link = await openLink();
+    const eventId = eventIds[2]!;
+    await link.execute({ op: 'command', command: { type: 'updateEvent', eventId, patch: { door: { joinsPerAddressPerMin: 1, powFloor: 5, powCeiling: 5 } } } });
+    const short = await link.execute({ op: 'openSession', eventId, fanId: 'ctx-1', resume: false, context: { address: '198.51.100.7', powBits: 4 } }).catch((err: unknown) => err);
+    expect(short).toMatchObject({ code: 'POW_REQUIRED', details: { difficulty: 5, provided: 4 } });
+    await link.execute({ op: 'openSession', eventId, fanId: 'ctx-1', resume: false, context: { address: '198.51.100.7', powBits: 5 } });
+    // The address made it too: a second join from it is over its budget of one a minute.
+    await link.execute({ op: 'openSession', eventId, fanId: 'ctx-2', resume: false, context: { address: '198.51.100.7', powBits: 5 } });
+    expect(hosts.get(2)!.engine.journal.read(eventId).at(-1)).toMatchObject({ type: 'joined', fanId: 'ctx-2', readyAt: expect.any(Number) });
   });
 
   it("sends one turn's fan requests for a partition as one message, each answered with its own result or error", async () => {

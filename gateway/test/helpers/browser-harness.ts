@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { buildPages } from '../../src/pages.js';
 import { StaticSite } from '../../src/static-site.js';
+import type { GatewayLimits } from '../../src/config.js';
 import { API_KEY, startTestGateway, type TestGateway } from './test-gateway.js';
 
 export const CHROMIUM_PATH = process.env.BREAKWATER_CHROMIUM ?? '/usr/bin/chromium';
@@ -24,9 +25,10 @@ export interface PageGateway extends TestGateway {
 
 let site: Promise<StaticSite> | undefined;
 
-export async function startPageGateway(): Promise<PageGateway> {
+/** 127.0.0.1 (the browser, the test's fans) is exempt from the door's budgets unless `exemptIps` says otherwise. */
+export async function startPageGateway(options: { limits?: Partial<GatewayLimits>; exemptIps?: string[] } = {}): Promise<PageGateway> {
   site ??= buildPages().then((bundles) => StaticSite.load(bundles));
-  const gateway = await startTestGateway({ site: await site, exemptIps: ['127.0.0.1'] });
+  const gateway = await startTestGateway({ site: await site, exemptIps: options.exemptIps ?? ['127.0.0.1'], limits: options.limits ?? {} });
   return { ...gateway, stats: () => gateway.host.publishStats() };
 }
 

@@ -29,7 +29,7 @@ export class FanClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  /** Connects (from `localAddress`, e.g. 127.0.0.2, when given); says hello unless told not to. */
+  /** Connects (from `localAddress`, e.g. 127.0.5.1, to play another client address); says hello unless told not to. */
   static async connect(url: string, options: { hello?: boolean; localAddress?: string } = {}): Promise<FanClient> {
     const ws = new WebSocket(url, options.localAddress === undefined ? {} : { localAddress: options.localAddress });
     await new Promise<void>((resolve, reject) => {
@@ -93,8 +93,11 @@ export class FanClient {
   }
 
   /** Joins and returns the `joined` reply; throws with the error frame otherwise. */
-  async join(eventId: string, fanId: string, extra: { token?: string; powChallenge?: string; powNonce?: string } = {}): Promise<ByType<'joined'>> {
-    const reply = await this.request({ t: 'join', eventId, fanId, token: extra.token ?? null, powChallenge: extra.powChallenge ?? null, powNonce: extra.powNonce ?? null });
+  async join(eventId: string, fanId: string, extra: { token?: string; powChallenge?: string; powNonce?: string; identity?: string; accessCode?: string } = {}): Promise<ByType<'joined'>> {
+    const reply = await this.request({
+      t: 'join', eventId, fanId, token: extra.token ?? null, powChallenge: extra.powChallenge ?? null, powNonce: extra.powNonce ?? null,
+      identity: extra.identity ?? null, accessCode: extra.accessCode ?? null,
+    });
     if (reply.t !== 'joined') throw new Error(`join refused: ${JSON.stringify(reply)}`);
     return reply;
   }

@@ -59,6 +59,8 @@ export interface TestGatewayOptions {
   site?: StaticSite;
   /** Addresses free of the per-address limits. */
   exemptIps?: string[];
+  /** Trusted proxies in front (X-Forwarded-For); 0 by default. */
+  trustProxy?: number;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -71,7 +73,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...(options.site === undefined ? {} : { site: options.site }),
     log: () => undefined,
     options: {
-      host: '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: options.exemptIps ?? [], trustProxy: false,
+      host: '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: options.exemptIps ?? [], trustProxy: options.trustProxy ?? 0,
       demoPayments: { decision: options.decision ?? 'approve', delayMs: options.demoDelayMs ?? 0 },
       limits: { ...DEFAULT_LIMITS, ...options.limits },
     },

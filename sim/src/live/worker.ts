@@ -288,7 +288,7 @@ function afterResume(c: FanConn, m: Extract<ServerMessage, { t: 'joined' }>): vo
 
 function resume(c: FanConn): void {
   if (c.sock !== undefined || stopping) return;
-  request(c, 'resume', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null });
+  request(c, 'resume', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null });
 }
 
 function post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -363,7 +363,7 @@ process.on('message', (cmd: ToWorker) => {
     case 'join': {
       const c = fanOf(cmd.fan, cmd.fanId);
       // A new place: with the token when the fan had one (a place lost comes back at the end of the line).
-      request(c, 'join', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null });
+      request(c, 'join', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null });
       return;
     }
     case 'leave': {
