@@ -1,3 +1,4 @@
+import { doorOf } from '../scenario/event-config.js';
 import { loadScenario, setField, setTickets } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 
@@ -123,5 +124,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   const scenario = loadScenario(name);
   for (const edit of edits) edit(scenario);
+  checkDoorSettings(scenario);
   return { scenario, ...opts };
+}
+
+/** `defences` and `identity` are words the run only reads later: a typo must stop it here, as a bad option. */
+function checkDoorSettings(scenario: Scenario): void {
+  doorOf(scenario);
+  if (scenario.identity !== 'anonymous' && scenario.identity !== 'verified') throw new Error(`identity is "anonymous" or "verified", not ${JSON.stringify(scenario.identity)}`);
 }
