@@ -29,7 +29,7 @@ export function venueOf(s: Scenario): Venue {
 /** Today's door: no start-window draw, no budgets, no proof of work. */
 export const DOOR_OFF: DoorSpec = { startWindowMs: 0, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 0, powFloor: 0, powCeiling: 0 };
 
-/** The door the event gets: the scenario's patch over the engine's defaults, or none at all with the defences off. */
+/** The door the event gets: the scenario's patch over the engine's defaults, or with the defences off the open door of DOOR_OFF. */
 export function doorOf(s: Scenario): DoorSpec {
   if (s.defences !== 'on' && s.defences !== 'off') throw new Error(`defences is "on" or "off", not ${JSON.stringify(s.defences)}`);
   return s.defences === 'off' ? DOOR_OFF : s.door;
