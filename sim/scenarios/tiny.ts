@@ -20,6 +20,8 @@ export default defineScenario({
     grantTtlSec: 60,
     admission: { mode: 'auto', maxActiveShoppers: 80, paymentCapacityPerSec: 10 },
   },
+  // No start window: a draw would take in all 200 admissions, and the order check needs first-come-first-served arrivals (tiny-seats has a window).
+  door: { startWindowMs: 0 },
   arrivals: { preQueueFraction: 0.05, burstFraction: 0.4, burstTauSec: 10, tailTauSec: 120, tailEndSec: 600 },
   behaviour: {
     patience: { fraction: 0.3, medianSec: 120, sigma: 0.8 },

@@ -34,5 +34,7 @@ describe('npm run sim', () => {
     expect(sim('--scenario', 'nope').status).toBe(2);
     expect(sim('--set', 'event.nope=1').status).toBe(2);
     expect(sim('--fans', 'many').status).toBe(2);
+    expect(sim('--set', 'defences=maybe').status).toBe(2);
+    expect(sim('--set', 'identity=unknown').status).toBe(2);
   });
 });

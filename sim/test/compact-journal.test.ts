@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvariants, Engine, MemoryJournalStore, SimulatedClock, type SaleEvent } from '../../engine/src/index.js';
+import { checkInvariants, Engine, MemoryJournalStore, SimulatedClock, type JournalEntry, type SaleEvent } from '../../engine/src/index.js';
 import { withoutTimings } from '../src/report/build.js';
 import { simulate } from '../src/run.js';
 import { scenario } from './helpers.js';
@@ -9,7 +9,8 @@ describe('the compact journal store', () => {
     const copy = new MemoryJournalStore();
     let engine: Engine | undefined;
     let sale: SaleEvent | undefined;
-    simulate(scenario('tiny', { seed: 9 }), {
+    // With a start window and fans behind one address: joins numbered by either draw, and slow-lane joins.
+    simulate(scenario('tiny', { seed: 9, door: { startWindowMs: 5_000 }, crowd: { natFans: 300 } }), {
       journal: 'compact',
       onSale: (s, e) => {
         sale = s;
@@ -22,6 +23,11 @@ describe('the compact journal store', () => {
     const plain = copy.read('sim');
     expect(compact.length).toBe(plain.length);
     expect(compact.length).toBeGreaterThan(1000);
+    const joins = (test: (e: JournalEntry & { type: 'joined' }) => boolean) => compact.filter((e) => e.type === 'joined' && test(e)).length;
+    expect(joins((e) => e.draw === 'preQueue')).toBeGreaterThan(0);
+    expect(joins((e) => e.draw === 'startWindow')).toBeGreaterThan(0);
+    expect(joins((e) => e.readyAt !== undefined)).toBeGreaterThan(0);
+    expect(joins((e) => e.draw === undefined && e.readyAt === undefined)).toBeGreaterThan(0);
     expect([...compact]).toEqual(plain);
     expect(compact[0]).toEqual(plain[0]);
     expect(compact.slice(-3)).toEqual(plain.slice(-3));

@@ -1,3 +1,4 @@
+import { doorOf } from '../scenario/event-config.js';
 import { loadScenario, setField, setTickets } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 
@@ -23,7 +24,8 @@ export const USAGE = `Usage: npm run sim -- [options]
 Runs a flash on-sale against the engine in simulated time and checks every invariant.
 Exits 1 if any invariant or check fails, 2 on bad options.
 
-  --scenario NAME|FILE.json  arena (default), stadium, payment-brownout, flaky-mobile, bots, tiny, tiny-seats;
+  --scenario NAME|FILE.json  arena (default), stadium, payment-brownout, flaky-mobile, bots, scalpers,
+                             tiny, tiny-seats;
                              or a JSON patch over the defaults
   --list                     list the scenarios and exit
   --seed N                   seed of every random choice (same seed, same report)
@@ -122,5 +124,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   const scenario = loadScenario(name);
   for (const edit of edits) edit(scenario);
+  checkDoorSettings(scenario);
   return { scenario, ...opts };
+}
+
+/** `defences` and `identity` are words the run only reads later: a typo must stop it here, as a bad option. */
+function checkDoorSettings(scenario: Scenario): void {
+  doorOf(scenario);
+  if (scenario.identity !== 'anonymous' && scenario.identity !== 'verified') throw new Error(`identity is "anonymous" or "verified", not ${JSON.stringify(scenario.identity)}`);
 }

@@ -1,4 +1,6 @@
+import { START_WINDOW_DRAW } from '../../../engine/src/event/sale-event.js';
 import type { JournalEntry, SyncJournal } from '../../../engine/src/index.js';
+import { PRE_QUEUE_DRAW } from '../../../engine/src/queue/waiting-room.js';
 
 const OTHER = 0;
 const JOINED = 1;
@@ -6,6 +8,9 @@ const LEFT = 2;
 const LOST = 3;
 const ONLINE = 4;
 const OFFLINE = 5;
+/** Joins numbered by a draw: the pre-queue's, the start window's. */
+const JOINED_PRE_QUEUE = 6;
+const JOINED_WINDOW = 7;
 
 /**
  * A journal store for big simulations. The engine's MemoryJournalStore keeps
@@ -53,6 +58,8 @@ class Columns {
       // Only entries with exactly the fields we rebuild; anything richer is kept as it is.
       const fields = Object.keys(e).length;
       if (e.type === 'joined' && fields === 3) kind = JOINED;
+      else if (e.type === 'joined' && fields === 4 && e.draw === PRE_QUEUE_DRAW) kind = JOINED_PRE_QUEUE;
+      else if (e.type === 'joined' && fields === 4 && e.draw === START_WINDOW_DRAW) kind = JOINED_WINDOW;
       else if (e.type === 'left' && fields === 4) kind = e.reason === 'left' ? LEFT : LOST;
       else if (e.type === 'presence' && fields === 4) kind = e.connected ? ONLINE : OFFLINE;
     }
@@ -69,6 +76,10 @@ class Columns {
     switch (kind) {
       case JOINED:
         return { type: 'joined', at, fanId };
+      case JOINED_PRE_QUEUE:
+        return { type: 'joined', at, fanId, draw: PRE_QUEUE_DRAW };
+      case JOINED_WINDOW:
+        return { type: 'joined', at, fanId, draw: START_WINDOW_DRAW };
       case LEFT:
         return { type: 'left', at, fanId, reason: 'left' };
       case LOST:

@@ -8,7 +8,8 @@
  * both can share the model: in-process they simply arrive at once.
  */
 export interface SaleCommands {
-  join(fan: number): void;
+  /** The fan joins as `attempt.fanId` (a verified farm's account tries again under one id) from an address, with the proof of work it solved. */
+  join(fan: number, attempt: JoinAttempt): void;
   leave(fan: number): void;
   presence(fan: number, connected: boolean): void;
   /** Uses the fan's grant to hold `quantity` of option `option` (a tier or a seat category). */
@@ -22,11 +23,27 @@ export interface SaleCommands {
   available(option: number): number;
 }
 
+export interface JoinAttempt {
+  fanId: string;
+  address: string;
+  powBits: number;
+}
+
+/** What the door said about a join: the proof of work it asks for (POW_REQUIRED), or when the place counts as arriving. */
+export interface JoinAnswer {
+  /** Bits of proof of work the door requires, when it refused the join for want of them. */
+  difficulty?: number;
+  /** The place's effective arrival (ms of simulated time): later than the join when the slow lane delays it. */
+  readyAt?: number;
+}
+
 /** An error code (the engine's, or the transport's), or undefined for success. */
 export type Code = string | undefined;
 
 export interface FanEvents {
-  onJoin(fan: number, code: Code): void;
+  onJoin(fan: number, code: Code, answer?: JoinAnswer): void;
+  /** A place was created for the fan (a `joined` journal entry): how many places each account really got. */
+  onPlaceTaken(fan: number): void;
   onHold(fan: number, code: Code, hold: number, quantity: number): void;
   onPaymentStarted(fan: number, code: Code): void;
   onConfirm(fan: number, code: Code): void;

@@ -1,8 +1,9 @@
-import { isBreakwaterError, type Engine, type HoldRequest, type SaleEvent } from '../../../engine/src/index.js';
+import { isBreakwaterError, type Engine, type HoldRequest, type JoinResult, type SaleEvent } from '../../../engine/src/index.js';
 import type { FanModel } from '../model/fan-model.js';
 import { fanIdOf } from '../model/fan-table.js';
 import type { Venue } from '../scenario/venue.js';
-import type { Code, SaleCommands } from './driver.js';
+import { EPOCH_MS } from '../scenario/event-config.js';
+import type { Code, JoinAnswer, JoinAttempt, SaleCommands } from './driver.js';
 
 /** The fan and payment commands, carried to the SaleEvent (or through Engine.execute). */
 export class InProcessCommands implements SaleCommands {
@@ -37,17 +38,21 @@ export class InProcessCommands implements SaleCommands {
     }
   }
 
-  join(fan: number): void {
+  join(fan: number, attempt: JoinAttempt): void {
     this.commands++;
-    const fanId = fanIdOf(fan);
+    const { fanId, address, powBits } = attempt;
     let code: Code;
+    let answer: JoinAnswer = {};
     try {
-      if (this.viaExecute) this.engine.execute({ type: 'join', eventId: this.eventId, fanId });
-      else this.sale.join(fanId);
+      const result = this.viaExecute
+        ? (this.engine.execute({ type: 'join', eventId: this.eventId, fanId, address, powBits }) as JoinResult)
+        : this.sale.join(fanId, { address, powBits });
+      answer = { readyAt: readyAtOf(result) };
     } catch (err) {
       code = this.failure(err);
+      if (isBreakwaterError(err) && typeof err.details.difficulty === 'number') answer = { difficulty: err.details.difficulty };
     }
-    this.model.onJoin(fan, code);
+    this.model.onJoin(fan, code, answer);
   }
 
   leave(fan: number): void {
@@ -165,4 +170,9 @@ export class InProcessCommands implements SaleCommands {
     this.errors.ENGINE_ERROR = (this.errors.ENGINE_ERROR ?? 0) + 1;
     return 'ENGINE_ERROR';
   }
+}
+
+/** When the place is numbered, in simulated time: its draw's instant, its slow-lane readyAt, or (undefined) now. */
+function readyAtOf(result: JoinResult): number | undefined {
+  return result.numberedAt === undefined ? undefined : result.numberedAt - EPOCH_MS;
 }

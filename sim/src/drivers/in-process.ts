@@ -1,13 +1,14 @@
 import { checkInvariants, Engine, MemoryJournalStore, SimulatedClock, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
 import { FanModel } from '../model/fan-model.js';
-import { fanOf } from '../model/fan-table.js';
+import { fanIdOf, fanOf } from '../model/fan-table.js';
+import { Doorway } from '../model/doorway.js';
 import { setUpSale } from '../model/sale-setup.js';
 import { Ledger } from '../report/ledger.js';
 import { MemoryPeak } from '../report/memory.js';
 import type { Progress } from '../report/progress.js';
 import type { RunOutput } from '../report/run-output.js';
 import { Series } from '../report/series.js';
-import { EPOCH_MS, eventConfigOf } from '../scenario/event-config.js';
+import { doorTimesOf, EPOCH_MS, eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import { CompactJournal } from './compact-journal.js';
 import { InProcessCommands } from './in-process-commands.js';
@@ -36,13 +37,14 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   const wallStart = performance.now();
   const cpuStart = process.cpuUsage();
   const memory = new MemoryPeak();
-  const { rng, times, venue, arrivals, fans, agenda, provider } = setUpSale(s);
+  const { rng, times, venue, arrivals, fans, farm, agenda, provider } = setUpSale(s);
   const clock = new SimulatedClock(EPOCH_MS);
   const engineRng = rng.fork('engine');
   const journalStore = options.journal === 'memory' ? new MemoryJournalStore() : new CompactJournal();
   const engine = new Engine({ clock, randomBytes: (n) => engineRng.bytes(n), journal: journalStore });
   const now = () => clock.now() - EPOCH_MS;
-  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, now, times.onSaleMs, times.closesMs);
+  const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, doorTimesOf(s, times));
+  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, now, times.onSaleMs, times.closesMs, doorway);
   const ledger = new Ledger();
   const broadcastMs = s.tickMs;
 
@@ -59,7 +61,9 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   function notify(entries: readonly JournalEntry[]): void {
     const heardAt = now() + broadcastMs;
     for (const e of entries) {
-      if (e.type === 'admitted') {
+      if (e.type === 'joined') {
+        model.onPlaceTaken(fanOf(e.fanId));
+      } else if (e.type === 'admitted') {
         for (let i = 0; i < e.fanIds.length; i++) model.onAdmitted(fanOf(e.fanIds[i]!), e.firstGrant + i, e.at - EPOCH_MS, heardAt);
       } else if (e.type === 'left' && e.reason === 'presenceLost') {
         model.onLost(fanOf(e.fanId));
@@ -140,7 +144,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
       for (const seat of row.seats) if (sale.inventory.seats.status(`${section.id}-${row.id}-${seat.label}`) === 'sold') seatsSold++;
     }
   }
-  const { at: _at, bot: _bot, ...arrivalCounts } = arrivals;
+  const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;
   return {
     driver: 'in-process',
     journal: options.journal ?? 'compact',
@@ -156,7 +160,10 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
     provider,
     series,
     engineViolations,
-    engineState: { ticketsSold: status.tickets.sold, activeHolds: status.holds.active, soldByTier, seatsSold, phase: status.phase },
+    engineState: {
+      ticketsSold: status.tickets.sold, activeHolds: status.holds.active, soldByTier, seatsSold, phase: status.phase,
+      slowLaneJoins: status.door.slowLaneJoins, powRefusals: status.door.powRefusals,
+    },
     errors: driver.errors,
     engineErrors: driver.engineErrors,
     journalEntries: journal.length,
@@ -164,6 +171,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
     ticks,
     timings: { setupSec, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: cpuSecondsSince(cpuStart) },
     memory,
+    door: model.doorFigures(arrivals.at, true, (fan) => sale.room.place(fanIdOf(fan))?.number ?? 0),
   };
 
   function finished(): boolean {

@@ -15,12 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
 import { checkInvariants, type AdmissionPolicy, type EventStatus, type HoldRequest, type JournalEntry } from '../../../engine/src/index.js';
 import type { Code, SaleCommands } from '../drivers/driver.js';
-import { Fan, fanIdOf } from '../model/fan-table.js';
+import { Fan } from '../model/fan-table.js';
+import { Doorway } from '../model/doorway.js';
 import { FanModel } from '../model/fan-model.js';
 import { setUpSale } from '../model/sale-setup.js';
 import { Ledger } from '../report/ledger.js';
 import { Series } from '../report/series.js';
-import { eventConfigOf } from '../scenario/event-config.js';
+import { DOOR_OFF, doorTimesOf, eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
 
@@ -94,9 +95,11 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     return parsed;
   };
 
-  const { rng, times, venue, arrivals, fans, agenda, provider } = setUpSale(s);
+  const { rng, times, venue, arrivals, fans, farm, agenda, provider } = setUpSale(s);
   let cursor = 0;
-  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, () => cursor, times.onSaleMs, times.closesMs);
+  // Every fan joins from the load processes' few addresses: the door's budgets would measure the load generator, so it stays open.
+  const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, { ...doorTimesOf(s, times), drawEndsMs: times.onSaleMs });
+  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, () => cursor, times.onSaleMs, times.closesMs, doorway);
 
   // The event, in real time: every duration divided by the scale, every rate multiplied.
   const eventId = `sim-${s.name.replace(/[^a-z0-9-]/gi, '')}-${randomBytes(4).toString('hex')}`;
@@ -122,6 +125,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     presenceGraceMs: Math.max(1_000, real(config.presenceGraceMs ?? 60_000)),
     grantTtlMs: Math.max(5_000, real(config.grantTtlMs ?? 120_000)),
     admission: scaleAdmission(config.admission ?? { mode: 'auto' }),
+    door: DOOR_OFF,
   };
   await api('POST', '/api/events', { config: liveConfig, publish: true, settings: {} });
   log(`live: event ${eventId} created; pre-queue at +1.5 s, on sale at +${((liveConfig.onSaleAt - Date.now()) / 1000).toFixed(1)} s, closes at +${((liveConfig.closesAt - Date.now()) / 1000).toFixed(1)} s (time scale ×${scale})`);
@@ -168,14 +172,14 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const requests = venue.options.map((o) => (quantity: number): HoldRequest => (o.kind === 'tier' ? { kind: 'tickets', tierId: o.id, quantity } : { kind: 'best', category: o.id, quantity }));
     let commands = 0;
     const commandsImpl: SaleCommands = {
-      join(fan) {
+      join(fan, attempt) {
         commands++;
         if (freshPlace[fan] === 1) {
           freshPlace[fan] = 0;
           model.onJoin(fan, undefined);
           return;
         }
-        to(fan, { type: 'join', fan, fanId: fanIdOf(fan) });
+        to(fan, { type: 'join', fan, fanId: attempt.fanId });
       },
       leave(fan) {
         commands++;
@@ -397,11 +401,11 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       admissions: obs, admittedAfterLeaving, stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec,
       finalStatus: { phase: status.phase, tickets: status.tickets, holds: status.holds, admitted: status.admitted, joined: status.joined },
     };
-    const { at: _at, bot: _bot, ...arrivalCounts } = arrivals;
+    const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;
     const cpu = process.cpuUsage(cpuStart);
     return {
       scenario: s, venue, arrivals: arrivalCounts, onSaleMs: times.onSaleMs, closesMs: times.closesMs, simEndMs, counters: model.counters, seen: model.seen,
-      provider, errors, commands, live, series, ledger, engineViolations, journalEntries: journal.length,
+      provider, errors, commands, live, series, ledger, engineViolations, journalEntries: journal.length, door: model.doorFigures(arrivals.at, false),
       timings: { setupSec: 0, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 },
     };
   } finally {

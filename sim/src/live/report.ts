@@ -4,6 +4,7 @@
  * engine's invariant checks over the journal read back through the API) plus
  * `live`: latencies, connections and errors.
  */
+import { botReport, natReport } from '../report/bots.js';
 import { engineInvariantsOf, paymentsOf, saleMomentsOf, type Report } from '../report/build.js';
 import { fairness } from '../report/fairness.js';
 import { percentiles } from '../report/stats.js';
@@ -88,7 +89,11 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     ok: failures.length === 0,
     failures,
     fans: s.fans,
-    bots: run.arrivals.bots,
+    defences: s.defences,
+    identity: s.identity,
+    bots: botReport(run.door, run.arrivals.bots, final.tickets.sold, counters.botTickets),
+    nat: natReport(run.door),
+    door: { slowLaneJoins: null, powRefusals: null },
     seats: capacity,
     ticketsSold: final.tickets.sold,
     oversold,

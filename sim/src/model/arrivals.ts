@@ -6,6 +6,8 @@ export interface Arrivals {
   at: Int32Array;
   /** 1 for a bot identity. */
   bot: Uint8Array;
+  /** 1 for a real fan behind the shared (NAT) address. */
+  nat: Uint8Array;
   preQueue: number;
   burst: number;
   tail: number;
@@ -18,9 +20,11 @@ export interface Arrivals {
  * exponentially from the start, a long tail (a Poisson process whose rate
  * decays more slowly, conditioned on its count: given how many arrive, the
  * instants are independent draws from the rate's shape), and bots firing
- * within a few hundred milliseconds of the start.
+ * within a few hundred milliseconds of the start (or, as many as the farm
+ * sends there, spread over the pre-queue like the early fans). `natFans` real
+ * fans, drawn at random from the crowd, share one address.
  */
-export function generateArrivals(fans: number, onSaleMs: number, spec: ArrivalSpec, bots: BotSpec, rng: Rng): Arrivals {
+export function generateArrivals(fans: number, onSaleMs: number, spec: ArrivalSpec, bots: BotSpec, natFans: number, rng: Rng): Arrivals {
   const nBots = Math.round(fans * bots.fraction);
   const humans = fans - nBots;
   const preQueue = onSaleMs > 0 ? Math.round(humans * spec.preQueueFraction) : 0;
@@ -34,7 +38,9 @@ export function generateArrivals(fans: number, onSaleMs: number, spec: ArrivalSp
   for (let k = 0; k < preQueue; k++) keys[i++] = 2 * Math.floor(onSaleMs * Math.sqrt(rng.next()));
   for (let k = 0; k < burst; k++) keys[i++] = 2 * (onSaleMs + Math.floor(truncatedExp(rng, spec.burstTauSec * 1000, endMs)));
   for (let k = 0; k < tail; k++) keys[i++] = 2 * (onSaleMs + Math.floor(truncatedExp(rng, spec.tailTauSec * 1000, endMs)));
-  for (let k = 0; k < nBots; k++) keys[i++] = 2 * (onSaleMs + Math.floor(rng.next() * bots.joinWindowMs)) + 1;
+  const botsEarly = onSaleMs > 0 ? Math.round(nBots * bots.preQueueFraction) : 0;
+  for (let k = 0; k < botsEarly; k++) keys[i++] = 2 * Math.floor(onSaleMs * Math.sqrt(rng.next())) + 1;
+  for (let k = botsEarly; k < nBots; k++) keys[i++] = 2 * (onSaleMs + Math.floor(rng.next() * bots.joinWindowMs)) + 1;
   keys.sort();
   const bot = new Uint8Array(fans);
   for (let k = 0; k < fans; k++) {
@@ -42,7 +48,16 @@ export function generateArrivals(fans: number, onSaleMs: number, spec: ArrivalSp
     bot[k] = key & 1;
     keys[k] = key >> 1;
   }
-  return { at: keys, bot, preQueue, burst, tail, bots: nBots };
+  const nat = new Uint8Array(fans);
+  if (natFans > humans) throw new Error(`crowd.natFans (${natFans}) is more than the ${humans} real fans`);
+  for (let picked = 0; picked < natFans; ) {
+    const fan = rng.int(fans);
+    if (bot[fan] === 0 && nat[fan] === 0) {
+      nat[fan] = 1;
+      picked++;
+    }
+  }
+  return { at: keys, bot, nat, preQueue, burst, tail, bots: nBots };
 }
 
 /** Exponential with mean `tau`, conditioned on being below `end` (inverse CDF). */

@@ -1,7 +1,8 @@
-import type { Code, FanEvents, SaleCommands } from '../drivers/driver.js';
+import type { Code, FanEvents, JoinAnswer, SaleCommands } from '../drivers/driver.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Venue } from '../scenario/venue.js';
 import { GrowableF64 } from '../util/growable.js';
+import type { DoorFigures, Doorway } from './doorway.js';
 import type { EventQueue } from './event-queue.js';
 import { Fan, type FanTable, GONE, ONLINE } from './fan-table.js';
 import { PAY_REASONS, PayOutcome, type PaymentProvider } from './payment-provider.js';
@@ -17,12 +18,18 @@ export const Step = {
   PAY_DONE: 6,
   RELEASE: 7,
   SOLD_OUT_LEAVE: 8,
+  /** Try joining again, the proof of work solved. */
+  JOIN: 9,
 } as const;
 
 export interface FanCounters {
   joins: number;
   rejoins: number;
   joinRefused: number;
+  /** Joins the door refused for want of proof of work (each answered by a solve and a new try). */
+  powRequired: number;
+  /** A verified farm's accounts trying again under the same fan id. */
+  repeatJoins: number;
   leftImpatient: number;
   leftSoldOut: number;
   lost: number;
@@ -54,7 +61,7 @@ export interface Observations {
   waitSec: GrowableF64;
   /** max(join, start) → admission, seconds. */
   waitFromStartSec: GrowableF64;
-  /** Join sequence of each post-start arrival, in the order admitted. */
+  /** Order key (effective arrival, then join order) of each place outside the draws, in the order admitted. */
   admittedJoinSeq: GrowableF64;
   soldOutEpisodes: number;
   /** Longest time from a sell-out to the moment waiting fans heard of it. */
@@ -70,7 +77,7 @@ export interface Observations {
 export class FanModel implements FanEvents {
   commands!: SaleCommands;
   readonly counters: FanCounters = {
-    joins: 0, rejoins: 0, joinRefused: 0, leftImpatient: 0, leftSoldOut: 0, lost: 0, drops: 0, reconnects: 0,
+    joins: 0, rejoins: 0, joinRefused: 0, powRequired: 0, repeatJoins: 0, leftImpatient: 0, leftSoldOut: 0, lost: 0, drops: 0, reconnects: 0,
     neverReturned: 0, admitted: 0, botsAdmitted: 0, ignoredGrants: 0, grantsLapsedOffline: 0, holdRequests: 0,
     holdsPlaced: 0, gotNothing: 0, neverPaid: 0, paymentsStarted: 0, paymentsConfirmed: 0, paymentsFailed: 0,
     paymentTooLate: 0, refunds: 0, released: 0, ticketsBoughtAsTold: 0, botTickets: 0, unexpectedAdmissions: 0,
@@ -98,6 +105,7 @@ export class FanModel implements FanEvents {
     private readonly now: () => number,
     private readonly onSaleMs: number,
     private readonly closesMs: number,
+    private readonly doorway: Doorway,
   ) {
     this.joins = new Uint8Array(fans.size);
     this.optionWeights = venue.options.map((o) => o.weight);
@@ -109,25 +117,66 @@ export class FanModel implements FanEvents {
   /** A fan arrives (or comes back after losing the place) and joins the queue. */
   arrive(fan: number): void {
     const f = this.fans;
-    const now = this.now();
-    f.state[fan] = Fan.WAITING;
-    f.joinedAt[fan] = now;
-    f.joinSeq[fan] = now >= this.onSaleMs ? this.nextJoinSeq++ : -1;
-    this.commands.join(fan);
+    f.state[fan] = Fan.JOINING;
+    f.joinedAt[fan] = this.now();
+    f.powBits[fan] = 0;
+    this.commands.join(fan, this.doorway.attempt(fan));
   }
 
-  onJoin(fan: number, code: Code): void {
+  /** The proof of work is solved: the fan tries again with it. */
+  private joinAgain(fan: number): void {
     const f = this.fans;
+    if (f.state[fan] !== Fan.JOINING) return;
+    if (this.now() >= this.closesMs) {
+      f.state[fan] = Fan.LEFT;
+      this.counters.joinRefused++;
+      return;
+    }
+    this.commands.join(fan, this.doorway.attempt(fan));
+  }
+
+  onJoin(fan: number, code: Code, answer: JoinAnswer = {}): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.JOINING) return;
+    const repeat = this.doorway.isRepeat(fan);
+    if (code === 'POW_REQUIRED' && answer.difficulty !== undefined) {
+      this.counters.powRequired++;
+      // A verified account's repeat try leaves the solving to the account's own arrival.
+      if (repeat) f.state[fan] = Fan.DONE;
+      else this.agenda.push(this.doorway.solve(fan, answer.difficulty, this.now()), fan, Step.JOIN);
+      return;
+    }
     if (code !== undefined) {
       this.counters.joinRefused++;
       f.state[fan] = Fan.LEFT;
       return;
     }
+    if (repeat) {
+      // The account's one place (the engine answers a join under a taken id with the same place).
+      this.counters.repeatJoins++;
+      f.state[fan] = Fan.DONE;
+      this.onJoin(this.doorway.identityOf(fan), undefined, answer);
+      return;
+    }
+    this.takePlace(fan, answer.readyAt ?? this.now());
+  }
+
+  /** `readyAt`: when the place is numbered (its draw's instant, its slow-lane arrival, or now). */
+  private takePlace(fan: number, readyAt: number): void {
+    const f = this.fans;
+    f.state[fan] = Fan.WAITING;
+    f.readyAt[fan] = readyAt;
+    // Places numbered up to the start window's draw are numbered by a draw; the rest by arrival.
+    f.joinSeq[fan] = readyAt > this.doorway.times.drawEndsMs ? this.nextJoinSeq++ : -1;
     const first = this.joins[fan] === 0;
-    if (first) this.joins[fan] = 1;
-    if (first) this.counters.joins++;
-    else this.counters.rejoins++;
-    if (!first || f.bot[fan] === 1) return;
+    if (!first) {
+      this.counters.rejoins++;
+      return;
+    }
+    this.joins[fan] = 1;
+    this.counters.joins++;
+    this.doorway.placed(fan, readyAt);
+    if (f.bot[fan] === 1) return;
     const { patience, flaky } = this.s.behaviour;
     const now = this.now();
     if (this.rng.chance(patience.fraction)) {
@@ -159,6 +208,8 @@ export class FanModel implements FanEvents {
         return this.payDone(fan);
       case Step.RELEASE:
         return this.release(fan);
+      case Step.JOIN:
+        return this.joinAgain(fan);
     }
   }
 
@@ -224,7 +275,9 @@ export class FanModel implements FanEvents {
     const joined = f.joinedAt[fan]!;
     this.seen.waitSec.push((at - joined) / 1000);
     this.seen.waitFromStartSec.push((at - Math.max(joined, this.onSaleMs)) / 1000);
-    if (f.joinSeq[fan]! >= 0) this.seen.admittedJoinSeq.push(f.joinSeq[fan]!);
+    f.admittedOnce[fan] = 1;
+    // Effective arrival first, join order among equals: the order the engine numbers places outside the draws.
+    if (f.joinSeq[fan]! >= 0) this.seen.admittedJoinSeq.push(f.readyAt[fan]! * 2 ** 23 + f.joinSeq[fan]!);
     const bot = f.bot[fan] === 1;
     if (bot) this.counters.botsAdmitted++;
     else if (this.rng.chance(this.s.behaviour.ignoreGrantFraction)) {
@@ -382,6 +435,18 @@ export class FanModel implements FanEvents {
     if (this.fans.state[fan] !== Fan.WAITING) return;
     this.fans.state[fan] = Fan.LOST;
     this.counters.lost++;
+  }
+
+  onPlaceTaken(fan: number): void {
+    this.doorway.placeTaken(fan);
+  }
+
+  /**
+   * The door's figures at the end of the run (`sawJournal`: the driver
+   * reported every place through onPlaceTaken; `numberOf`: a fan's queue number, when the driver can read it).
+   */
+  doorFigures(arrivedAt: Int32Array, sawJournal: boolean, numberOf?: (fan: number) => number): DoorFigures {
+    return this.doorway.figures(arrivedAt, this.joins, this.counters.ticketsBoughtAsTold - this.counters.botTickets, sawJournal, numberOf);
   }
 
   onSoldOut(at: number, heardAt: number): void {

@@ -12,20 +12,30 @@ export const Fan = {
   LEFT: 7,
   /** Admitted but ended without tickets (grant unused or expired, hold lapsed, nothing left). */
   DONE: 8,
+  /** Joining: solving the proof of work the door asked for, then trying again. */
+  JOINING: 9,
 } as const;
 
 export const ONLINE = -1;
 export const GONE = 0x7fffffff;
 
 /**
- * Per-fan state of the simulation as typed-array columns: ~32 bytes a fan,
- * so five million fans cost ~160 MB and no object each.
+ * Per-fan state of the simulation as typed-array columns: ~42 bytes a fan,
+ * so five million fans cost ~210 MB and no object each.
  */
 export class FanTable {
   readonly state: Uint8Array;
   readonly bot: Uint8Array;
-  /** Latest join instant (ms of simulated time). */
+  /** 1 for a real fan behind the shared (NAT) address. */
+  readonly nat: Uint8Array;
+  /** Latest join instant (ms of simulated time): the first try, before any proof of work. */
   readonly joinedAt: Int32Array;
+  /** The latest place's effective arrival, as the engine took it (later than the join in the slow lane). */
+  readonly readyAt: Int32Array;
+  /** Proof-of-work bits solved for the next try. */
+  readonly powBits: Uint8Array;
+  /** 1 once the fan (for a bot: the place) has been admitted. */
+  readonly admittedOnce: Uint8Array;
   /** Order of the latest join among joins after the start; -1 for the pre-queue. */
   readonly joinSeq: Int32Array;
   /** ONLINE, the instant the fan comes back, or GONE. */
@@ -40,8 +50,12 @@ export class FanTable {
   /** How the fan's payment in flight will end (PayOutcome). */
   readonly payOutcome: Uint8Array;
 
-  constructor(readonly size: number, bot: Uint8Array) {
+  constructor(readonly size: number, bot: Uint8Array, nat: Uint8Array) {
     this.bot = bot;
+    this.nat = nat;
+    this.readyAt = new Int32Array(size);
+    this.powBits = new Uint8Array(size);
+    this.admittedOnce = new Uint8Array(size);
     this.state = new Uint8Array(size);
     this.joinedAt = new Int32Array(size);
     this.joinSeq = new Int32Array(size).fill(-1);

@@ -2,23 +2,25 @@ import { saleTimes, venueOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import { generateArrivals } from './arrivals.js';
 import { EventQueue } from './event-queue.js';
+import { BotFarm } from './farm.js';
 import { FanTable } from './fan-table.js';
 import { PaymentProvider } from './payment-provider.js';
 import { Rng } from './rng.js';
 
 /**
  * What every driver builds from a scenario before the sale runs: the sale's
- * times and venue, the arrivals, the fan table, the agenda and the payment
- * provider. The returned generator has forked `arrivals` and `payments`, in
+ * times and venue, the arrivals, the fan table, the bot farm, the agenda and
+ * the payment provider. The returned generator has forked `arrivals` and `payments`, in
  * that order, so drivers fork the rest after them and stay deterministic.
  */
 export function setUpSale(s: Scenario) {
   const rng = new Rng(s.seed);
   const times = saleTimes(s);
   const venue = venueOf(s);
-  const arrivals = generateArrivals(s.fans, times.onSaleMs, s.arrivals, s.bots, rng.fork('arrivals'));
-  const fans = new FanTable(s.fans, arrivals.bot);
+  const arrivals = generateArrivals(s.fans, times.onSaleMs, s.arrivals, s.bots, s.crowd.natFans, rng.fork('arrivals'));
+  const fans = new FanTable(s.fans, arrivals.bot, arrivals.nat);
+  const farm = new BotFarm(s.bots, arrivals.bots, s.identity === 'verified');
   const agenda = new EventQueue();
   const provider = new PaymentProvider(s.payments, rng.fork('payments'));
-  return { rng, times, venue, arrivals, fans, agenda, provider };
+  return { rng, times, venue, arrivals, fans, farm, agenda, provider };
 }

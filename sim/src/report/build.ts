@@ -1,4 +1,5 @@
 import type { InvariantViolation } from '../../../engine/src/index.js';
+import { botReport, natReport, type BotReport, type NatReport } from './bots.js';
 import { fairness, type Fairness } from './fairness.js';
 import type { FanCounters } from '../model/fan-model.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
@@ -17,7 +18,15 @@ export interface Report {
   /** Every invariant or figure that broke, in words; empty when the run is clean. */
   failures: string[];
   fans: number;
-  bots: number;
+  /** `on`: the scenario's door; `off`: no start-window draw, no budgets, no proof of work. */
+  defences: 'on' | 'off';
+  identity: 'anonymous' | 'verified';
+  /** What the bot farm got against real fans. */
+  bots: BotReport;
+  /** Real fans behind the shared (NAT) address. */
+  nat: NatReport;
+  /** The engine's own door figures: joins it gave a later readyAt (the slow lane), joins it refused for proof of work (null: not seen). */
+  door: { slowLaneJoins: number | null; powRefusals: number | null };
   /** Tickets on sale: GA capacity plus reserved seats. */
   seats: number;
   ticketsSold: number;
@@ -124,7 +133,7 @@ export function buildReport(run: RunOutput): Report {
   if (unresolved > 0 || (run.engineState?.activeHolds ?? 0) > 0) {
     failures.push(`unresolved holds at the end: ${unresolved} in the journal, ${run.engineState?.activeHolds ?? '?'} in the engine`);
   }
-  if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
+  if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of places outside the draws: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
   if (L.seatsHeldTwice > 0 || L.holdEndedTwice > 0) failures.push(`journal: seats held twice ${L.seatsHeldTwice}, holds ended twice ${L.holdEndedTwice} (${ledger.firstViolation})`);
   const engineInvariants = engineInvariantsOf(run.engineViolations, failures);
   if (run.engineState !== undefined) {
@@ -151,7 +160,11 @@ export function buildReport(run: RunOutput): Report {
     ok: failures.length === 0,
     failures,
     fans: s.fans,
-    bots: run.arrivals.bots,
+    defences: s.defences,
+    identity: s.identity,
+    bots: botReport(run.door, run.arrivals.bots, L.ticketsSold, counters.botTickets),
+    nat: natReport(run.door),
+    door: { slowLaneJoins: run.engineState?.slowLaneJoins ?? null, powRefusals: run.engineState?.powRefusals ?? null },
     seats: run.venue.gaTickets + run.venue.seats,
     ticketsSold: L.ticketsSold,
     oversold,

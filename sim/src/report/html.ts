@@ -21,7 +21,7 @@ export function renderHtml(report: Report, output: Pick<RunOutput, 'series' | 's
   const s = activeWindow(output.series.thin(1200));
   const waits = histogram(output.seen.waitSec.toArray(), 40);
   const rows: Array<[string, string]> = [
-    ['fans (bots)', `${report.fans.toLocaleString('en-US')} (${report.bots.toLocaleString('en-US')})`],
+    ['fans (bots)', `${report.fans.toLocaleString('en-US')} (${report.bots.arrivals.toLocaleString('en-US')})`],
     ['tickets sold / on sale', `${report.ticketsSold.toLocaleString('en-US')} / ${report.seats.toLocaleString('en-US')}`],
     ['all tickets taken at', report.allTakenAtSec === null ? '–' : `${report.allTakenAtSec} s`],
     ['sold out at', report.soldOutAtSec === null ? '–' : `${report.soldOutAtSec} s`],
@@ -31,7 +31,9 @@ export function renderHtml(report: Report, output: Pick<RunOutput, 'series' | 's
     ['oversold', String(report.oversold)],
     ['per-fan limit violations', String(report.perFanLimitViolations)],
     ['unresolved holds', String(report.unresolvedHolds)],
-    ['post-start admissions out of order (Kendall tau)', `${report.fairness.outOfOrderAdmissions} of ${report.fairness.admitted} (${report.fairness.kendallTau})`],
+    ['defences; bots: ticket share / fairness ratio', `${report.defences}; ${report.bots.ticketShare ?? '–'} / ${report.bots.fairnessRatio ?? '–'}`],
+    ['fans behind the shared address: placed / p95 extra delay', `${report.nat.placed} of ${report.nat.fans} / ${report.nat.p95DelaySec} s`],
+    ['admissions outside the draws out of order (Kendall tau)', `${report.fairness.outOfOrderAdmissions} of ${report.fairness.admitted} (${report.fairness.kendallTau})`],
     ['engine invariants', report.engineInvariants.violations === 0 ? 'all hold' : `${report.engineInvariants.violations} violations`],
     ['payments ok / declined / errors / timeouts', `${report.payments.ok} / ${report.payments.declined} / ${report.payments.providerError} / ${report.payments.timeout}`],
     ['wall time / peak heap', `${report.wallSec} s / ${report.peakHeapMB} MB`],

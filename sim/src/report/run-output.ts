@@ -1,5 +1,6 @@
 import type { InvariantViolation } from '../../../engine/src/index.js';
 import type { Arrivals } from '../model/arrivals.js';
+import type { DoorFigures } from '../model/doorway.js';
 import type { FanCounters, Observations } from '../model/fan-model.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Scenario } from '../scenario/types.js';
@@ -14,7 +15,7 @@ export interface RunOutput {
   journal: 'memory' | 'compact' | 'remote';
   scenario: Scenario;
   venue: Venue;
-  arrivals: Omit<Arrivals, 'at' | 'bot'>;
+  arrivals: Omit<Arrivals, 'at' | 'bot' | 'nat'>;
   onSaleMs: number;
   closesMs: number;
   simEndMs: number;
@@ -26,7 +27,7 @@ export interface RunOutput {
   /** From checkInvariants over the whole journal (undefined if the driver cannot read the journal). */
   engineViolations: InvariantViolation[] | undefined;
   /** The engine's own figures at the end, to compare with the ledger. */
-  engineState: { ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string } | undefined;
+  engineState: { ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string; slowLaneJoins: number; powRefusals: number } | undefined;
   /** Engine error codes fans and the payment side got, by code. */
   errors: Record<string, number>;
   /** Anything the engine threw that is not a BreakwaterError: a bug. */
@@ -36,4 +37,6 @@ export interface RunOutput {
   ticks: number;
   timings: { setupSec: number; simulateSec: number; checkSec: number; wallSec: number; cpuSec: number };
   memory: MemoryPeak;
+  /** What the door did to bots and to fans behind the shared address. */
+  door: DoorFigures;
 }

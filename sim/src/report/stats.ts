@@ -7,13 +7,14 @@ export interface Percentiles {
 /** Nearest-rank percentiles of the values (sorted in place), rounded to `digits`. */
 export function percentiles(values: Float64Array, digits = 1): Percentiles {
   values.sort();
+  return { p50: nearestRank(values, 0.5, digits), p90: nearestRank(values, 0.9, digits), p99: nearestRank(values, 0.99, digits) };
+}
+
+/** The `q` quantile of sorted values by nearest rank (0 for none), rounded to `digits`. */
+export function nearestRank(sorted: Float64Array, q: number, digits = 1): number {
+  if (sorted.length === 0) return 0;
   const f = 10 ** digits;
-  const at = (q: number): number => {
-    if (values.length === 0) return 0;
-    const rank = Math.max(0, Math.ceil(q * values.length) - 1);
-    return Math.round(values[rank]! * f) / f;
-  };
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+  return Math.round(sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]! * f) / f;
 }
 
 /** Counts per bucket of width `width` from 0; the last bucket takes everything above. */

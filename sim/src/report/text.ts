@@ -3,17 +3,20 @@ import type { Report } from './build.js';
 const num = (x: number): string => x.toLocaleString('en-US');
 const pct = (part: number, whole: number): string => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)}%`);
 const secs = (x: number | null): string => (x === null ? '–' : x < 120 ? `${x.toFixed(1)} s` : `${(x / 60).toFixed(1)} min`);
+const share = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
+const times = (x: number | null): string => (x === null ? '–' : `${x}×`);
 
 /** The readable summary of a run. */
 export function formatReport(r: Report): string {
   const b = r.behaviour;
   const p = r.payments;
+  const bots = r.bots;
   const lines = [
     `Breakwater simulation: ${r.scenario} (seed ${r.seed}, ${r.driver}, ${r.journal} journal)`,
     `  ${r.description}`,
     '',
     'Crowd',
-    `  fans ${num(r.fans)} (bots ${num(r.bots)}): pre-queue ${num(r.arrivals.preQueue)}, burst ${num(r.arrivals.burst)}, tail ${num(r.arrivals.tail)}`,
+    `  fans ${num(r.fans)} (bots ${num(bots.arrivals)}): pre-queue ${num(r.arrivals.preQueue)}, burst ${num(r.arrivals.burst)}, tail ${num(r.arrivals.tail)}`,
     `  gave up waiting ${num(b.leftImpatient!)}, left when told sold out ${num(b.leftSoldOut!)}, lost the place offline ${num(b.lost!)} (rejoined ${num(b.rejoins!)})`,
     `  connection drops ${num(b.drops!)}, reconnects ${num(b.reconnects!)}, never came back ${num(b.neverReturned!)}`,
     '',
@@ -27,13 +30,22 @@ export function formatReport(r: Report): string {
     `  holds ${num(b.holdsPlaced!)}: expired ${num(r.holdsExpired)} (${num(r.inventory.ticketsExpired)} tickets, ${num(r.readmittedFromExpiredHolds)} resold to other fans), released ${num(r.inventory.holdsReleased)}`,
     `  grants unused ${num(b.ignoredGrants! + b.grantsLapsedOffline!)}, fans who found nothing left ${num(b.gotNothing!)}`,
     '',
+    `Door (defences ${r.defences}, ${r.identity} identities)`,
+    `  bots: ${num(bots.accounts)} accounts with a place, ${share(bots.identityShare)} of accounts; ${share(bots.ticketShare)} of tickets; places per account ${bots.placesPerAccount ?? '–'}`,
+    `  fairness ratio ${bots.fairnessRatio ?? '–'}, from the queue numbers alone ${bots.drawRatio ?? '–'} (bots' share of places admitted ÷ their share of accounts that tried by the end of the start window: ` +
+      `${num(bots.cohort.botAccounts)} bot and ${num(bots.cohort.fanAccounts)} fan accounts)`,
+    `  tickets per buying account: bots ${bots.ticketsPerBuyer ?? '–'}, fans ${bots.fanTicketsPerBuyer ?? '–'} (a bot account out-buys a fan ${times(bots.outBuys)})`,
+    `  proofs of work: bots ${num(bots.powSolves)} (${bots.hashesSpent.toExponential(2)} hashes), fans ${num(bots.fanPowSolves)}; the engine refused ${r.door.powRefusals ?? '–'} joins for proof of work and slow-laned ${r.door.slowLaneJoins ?? '–'}`,
+    `  behind the shared address: ${num(r.nat.placed)} of ${num(r.nat.fans)} fans got a place, ${num(r.nat.delayedJoins)} delayed; extra delay p95 ${secs(r.nat.p95DelaySec)}, max ${secs(r.nat.maxDelaySec)};` +
+      ` their share of real fans admitted ÷ their share of real fans who tried by the end of the start window ${r.nat.admittedRatio ?? '–'}`,
+    '',
     'Payments',
     `  provider ${num(p.capacityPerSec)}/s at the end: ${num(p.submitted)} sent, ${num(p.ok)} ok, ${num(p.declined)} declined, ${num(p.providerError)} provider errors, ${num(p.timeout)} timeouts, ${num(p.refunds)} refunds`,
     `  latency p50 ${num(p.latencyMs.p50)} ms, p90 ${num(p.latencyMs.p90)} ms, p99 ${num(p.latencyMs.p99)} ms; peak utilisation ${p.peakUtilisation}, peak queue ${p.peakQueueSec} s`,
     '',
     'Checks',
     `  oversold ${r.oversold}, per-fan limit violations ${r.perFanLimitViolations}, unresolved holds ${r.unresolvedHolds}`,
-    `  fairness after the start: ${num(r.fairness.admitted)} admitted, ${r.fairness.outOfOrderAdmissions} out of order, Kendall tau ${r.fairness.kendallTau}`,
+    `  fairness outside the draws (first come, first served): ${num(r.fairness.admitted)} admitted, ${r.fairness.outOfOrderAdmissions} out of order, Kendall tau ${r.fairness.kendallTau}`,
     `  engine invariants (checkInvariants over ${num(r.journalEntries)} journal entries): ${r.engineInvariants.checked ? (r.engineInvariants.violations === 0 ? 'all hold' : `${r.engineInvariants.violations} violations`) : 'not checked'}`,
     '',
     'Run',

@@ -47,7 +47,11 @@ export const DEFAULT_SCENARIO: Scenario = {
     },
     retry: { fraction: 0.8, maxAttempts: 3, delay: { medianSec: 10, sigma: 0.5 } },
   },
-  bots: { fraction: 0, joinWindowMs: 500, reactMs: 150, askFor: 0 },
+  bots: { fraction: 0, accounts: 0, addresses: 0, subnets: 0, hashesPerSec: 2 ** 33, preQueueFraction: 0, joinWindowMs: 500, reactMs: 150, askFor: 0 },
+  crowd: { hashesPerSec: 2 ** 20, natFans: 0 },
+  identity: 'anonymous',
+  defences: 'on',
+  door: {},
   payments: {
     capacityPerSec: 80,
     latency: { medianMs: 1_500, sigma: 0.4 },

@@ -1,5 +1,7 @@
+import { DOOR_DEFAULTS } from '../../../engine/src/config/types.js';
 import type { EventConfigInput } from '../../../engine/src/index.js';
-import type { Scenario } from './types.js';
+import type { DoorTimes } from '../model/doorway.js';
+import type { DoorSpec, Scenario } from './types.js';
 import { gaVenue, generateVenue, loadVenue, type Venue } from './venue.js';
 
 /** Simulated time starts here (any fixed instant: runs must not depend on the wall clock). */
@@ -22,6 +24,26 @@ export function venueOf(s: Scenario): Venue {
     case 'venueFile':
       return loadVenue(s.inventory.path);
   }
+}
+
+/** Today's door: no start-window draw, no budgets, no proof of work. */
+export const DOOR_OFF: DoorSpec = { startWindowMs: 0, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 0, powFloor: 0, powCeiling: 0 };
+
+/** The door the event gets: the scenario's patch over the engine's defaults, or with the defences off the open door of DOOR_OFF. */
+export function doorOf(s: Scenario): DoorSpec {
+  if (s.defences !== 'on' && s.defences !== 'off') throw new Error(`defences is "on" or "off", not ${JSON.stringify(s.defences)}`);
+  return s.defences === 'off' ? DOOR_OFF : s.door;
+}
+
+/** The instants the door's figures hang on: the start window's draw as the event has it, and the window the scenario names (the fairness ratio's cohort). */
+export function doorTimesOf(s: Scenario, times: SaleTimes): DoorTimes {
+  const named = s.door.startWindowMs ?? DOOR_DEFAULTS.startWindowMs;
+  return {
+    onSaleMs: times.onSaleMs,
+    drawEndsMs: times.onSaleMs + (doorOf(s).startWindowMs ?? named),
+    cohortEndsMs: times.onSaleMs + named,
+    horizonMs: times.hardEndMs,
+  };
 }
 
 export function saleTimes(s: Scenario): SaleTimes {
@@ -50,5 +72,6 @@ export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfi
     presenceGraceMs: Math.round(e.presenceGraceSec * 1000),
     grantTtlMs: Math.round(e.grantTtlSec * 1000),
     admission: e.admission,
+    door: doorOf(s),
   };
 }

@@ -1,3 +1,4 @@
+import type { DoorConfig } from '../../../engine/src/config/types.js';
 import type { AdmissionPolicy } from '../../../engine/src/index.js';
 
 /** A distribution given by its median and log-normal shape (sigma); times in seconds. */
@@ -82,9 +83,24 @@ export interface FanSpec {
   retry: { fraction: number; maxAttempts: number; delay: LogNormalSpec };
 }
 
+/**
+ * The bot farm: the adversary. It holds `accounts` (bought or registered);
+ * in an anonymous event each account mints fan ids freely, in a verified one
+ * a fan id is an account and the farm cannot mint more, so its extra
+ * arrivals are the same accounts trying again from other addresses.
+ */
 export interface BotSpec {
-  /** Share of all identities that are bots. */
+  /** Share of all arrivals that come from the farm. */
   fraction: number;
+  /** Accounts the farm holds; 0 means one account per arrival. */
+  accounts: number;
+  /** Addresses the farm joins from (0: one per arrival), spread evenly over `subnets` /24s (0: one per address). */
+  addresses: number;
+  subnets: number;
+  /** The farm's proof-of-work compute, hashes per second across all its machines: a d-bit solve costs 2^d hashes. */
+  hashesPerSec: number;
+  /** Share of the farm's arrivals in the pre-queue (spread over it); the rest fire within `joinWindowMs` of the start. */
+  preQueueFraction: number;
   /** Bots join within this many milliseconds of the start. */
   joinWindowMs: number;
   /** Admission → hold, and hold → pay. */
@@ -92,6 +108,17 @@ export interface BotSpec {
   /** Tickets a bot asks for; 0 means the per-fan limit (asking for more probes the limit and is refused). */
   askFor: number;
 }
+
+/** Real fans' side of the door: their addresses and their devices' proof-of-work speed. */
+export interface CrowdDoorSpec {
+  /** Hashes per second a fan's browser manages on the proof of work (an assumption: see sim/README.md). */
+  hashesPerSec: number;
+  /** Real fans behind one shared address (a campus or carrier NAT); the others each have their own. */
+  natFans: number;
+}
+
+/** The event's door as the engine takes it (`EventConfig.door`): fields left out take the engine's defaults. */
+export type DoorSpec = Partial<DoorConfig>;
 
 export interface PaymentSpec {
   /** Payments per second the provider can process. */
@@ -138,6 +165,12 @@ export interface Scenario {
   arrivals: ArrivalSpec;
   behaviour: FanSpec;
   bots: BotSpec;
+  crowd: CrowdDoorSpec;
+  /** `verified`: a fan id is an account the organizer vouches for (one place each); `anonymous`: any string. */
+  identity: 'anonymous' | 'verified';
+  /** `off`: today's door (no start-window draw, no budgets, no proof of work); `on`: `door` over the engine's defaults. */
+  defences: 'on' | 'off';
+  door: DoorSpec;
   payments: PaymentSpec;
   configChanges: ConfigChangeSpec[];
   /** How often the host ticks the engine (the gateway: every few hundred ms). */

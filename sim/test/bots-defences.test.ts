@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { run, scenario } from './helpers.js';
+
+/** The bots scenario cut down to test size: 6,000 identities (600 bots at the start), 300 tickets, 300 fans behind one address. */
+const small = (defences: 'on' | 'off') =>
+  scenario('bots', {
+    seed: 5,
+    fans: 6_000,
+    inventory: { kind: 'ga', tiers: [{ id: 'ga', name: 'General admission', price: 5900, quantity: 300, weight: 1 }] },
+    event: { admission: { mode: 'auto', maxActiveShoppers: 100, paymentCapacityPerSec: 10 } },
+    crowd: { natFans: 300 },
+    defences,
+  });
+
+describe('the defences against a bot farm, at test size', () => {
+  it('with the defences off, bots that join at the start beat everyone after them; on, the start-window draw puts them level', () => {
+    const off = run(small('off')).report;
+    const on = run(small('on')).report;
+    expect(off.ok, off.failures.join('\n')).toBe(true);
+    expect(on.ok, on.failures.join('\n')).toBe(true);
+    expect(off.bots.fairnessRatio).toBeGreaterThan(2);
+    expect(on.bots.fairnessRatio).toBeLessThan(1.1);
+    expect(on.bots.ticketShare!).toBeLessThan(off.bots.ticketShare!);
+    // Anonymous event, one fan id per arrival: one place per identity either way.
+    expect(on.bots.placesPerAccount).toBe(1);
+    expect(on.bots.identityShare).toBeCloseTo(0.1, 2);
+    // Every fan behind the shared address got a place, some of them later than fans on their own.
+    expect(on.nat.placed).toBe(300);
+    expect(on.nat.delayedJoins).toBeGreaterThan(0);
+    expect(off.nat.delayedJoins).toBe(0);
+    expect(on.door.slowLaneJoins).toBeGreaterThan(0);
+    expect(off.door.slowLaneJoins).toBe(0);
+  });
+
+  it('a verified farm gets one place per account however often each account tries', () => {
+    const s = scenario('bots', {
+      seed: 5,
+      fans: 4_000,
+      identity: 'verified',
+      inventory: { kind: 'ga', tiers: [{ id: 'ga', name: 'General admission', price: 5900, quantity: 200, weight: 1 }] },
+      bots: { fraction: 0.2, accounts: 40, addresses: 200, subnets: 20 },
+      crowd: { natFans: 0 },
+    });
+    const { report } = run(s);
+    expect(report.ok, report.failures.join('\n')).toBe(true);
+    expect(report.bots.arrivals).toBe(800);
+    expect(report.bots.accounts).toBe(40);
+    expect(report.bots.placesPerAccount).toBe(1);
+    expect(report.behaviour.repeatJoins).toBeGreaterThan(0);
+  });
+});
