@@ -64,10 +64,10 @@ class Journal {
   private holds = 0;
   private started = false;
 
-  constructor(cfg: EventConfig = config()) {
+  constructor(private readonly cfg: EventConfig = config()) {
     this.push({ type: 'created', at: this.at, config: cfg });
     this.push({ type: 'published', at: this.at });
-    this.push({ type: 'preQueueOpened', at: this.at, commitment: 'c'.repeat(64), seed: SEED });
+    this.push({ type: 'preQueueOpened', at: this.at, commitment: commitmentOf(SEED), seed: SEED });
   }
 
   private push(entry: JournalEntry): void {
@@ -75,14 +75,16 @@ class Journal {
     this.at += SECOND;
   }
 
-  /** Every fan already in the pre-queue is shuffled with SEED. */
+  /** The sale starts (no start window): every fan already in the pre-queue is shuffled with SEED. */
   start(): this {
     const shuffled = new Set<string>();
     for (const e of this.entries) {
       if (e.type === 'joined') shuffled.add(e.fanId);
       if (e.type === 'left') shuffled.delete(e.fanId);
     }
-    this.push({ type: 'saleStarted', at: this.at, seed: SEED, shuffled: shuffled.size });
+    this.at = Math.max(this.at, this.cfg.onSaleAt);
+    this.push({ type: 'saleStarted', at: this.at });
+    this.push({ type: 'drawn', at: this.at, draw: 'preQueue', seed: SEED, count: shuffled.size });
     this.started = true;
     return this;
   }
@@ -276,32 +278,33 @@ describe('checkInvariants on hand-built journals', () => {
 // ── The start window and the slow lane ──────────────────────────────────
 
 describe('checkInvariants on the numbering rules', () => {
-  const WINDOW_SEED = '5b'.repeat(32);
+  const OTHER_SEED = '5b'.repeat(32);
   const ON_SALE = T0 + MINUTE;
   const WINDOW_ENDS = ON_SALE + 10 * SECOND;
-  const windowFans = ['w1', 'w2', 'w3', 'w4', 'w5'];
-  /** On sale with a 10 s start window, five fans in it; `after` entries follow. */
+  /** One pre-queue fan and five in the window: one cohort, one draw. */
+  const windowFans = ['p1', 'w1', 'w2', 'w3', 'w4', 'w5'];
+  /** On sale with a 10 s start window, a fan in the pre-queue and five in the window; `after` entries follow. */
   const journal = (...after: JournalEntry[]): JournalEntry[] => [
     { type: 'created', at: T0, config: config({ door: { startWindowMs: 10 * SECOND } }) },
     { type: 'published', at: T0 },
-    { type: 'preQueueOpened', at: T0, commitment: 'c'.repeat(64), seed: SEED },
-    { type: 'drawSealed', at: T0, draw: 'startWindow', commitment: commitmentOf(WINDOW_SEED), seed: WINDOW_SEED },
-    { type: 'saleStarted', at: ON_SALE, seed: SEED, shuffled: 0 },
-    ...windowFans.map((fanId, i): JournalEntry => ({ type: 'joined', at: ON_SALE + i * SECOND, fanId, draw: 'startWindow' })),
+    { type: 'preQueueOpened', at: T0, commitment: commitmentOf(SEED), seed: SEED },
+    { type: 'joined', at: T0 + SECOND, fanId: 'p1', draw: 'preQueue' },
+    { type: 'saleStarted', at: ON_SALE },
+    ...windowFans.slice(1).map((fanId, i): JournalEntry => ({ type: 'joined', at: ON_SALE + i * SECOND, fanId, draw: 'preQueue' })),
     ...after,
   ];
-  const drawn = (at = WINDOW_ENDS, seed = WINDOW_SEED): JournalEntry => ({ type: 'drawn', at, draw: 'startWindow', seed, count: windowFans.length });
+  const drawn = (at = WINDOW_ENDS, seed = SEED): JournalEntry => ({ type: 'drawn', at, draw: 'preQueue', seed, count: windowFans.length });
   const admit = (at: number, ...fanIds: string[]): JournalEntry => ({ type: 'admitted', at, fanIds, firstGrant: 1, grantExpiresAt: at + MINUTE });
-  const windowOrder = shuffle(windowFans, WINDOW_SEED);
+  const windowOrder = shuffle(windowFans, SEED);
 
-  it('passes the window drawn at its end and admitted in its shuffled order, before later arrivals', () => {
+  it('passes the pre-queue and the window drawn together at its end and admitted in their shuffled order, before later arrivals', () => {
     expect(windowOrder).not.toEqual(windowFans);
     expect(checkInvariants(journal(drawn(), { type: 'joined', at: WINDOW_ENDS + 1, fanId: 'late' }, admit(WINDOW_ENDS + 2, ...windowOrder, 'late')))).toEqual([]);
   });
 
   it('catches a window drawn early, with another seed, or arrivals put in the wrong draw', () => {
     expect(names(checkInvariants(journal(drawn(WINDOW_ENDS - 1))))).toEqual(['numberingOrder']);
-    expect(names(checkInvariants(journal(drawn(WINDOW_ENDS, SEED))))).toContain('numberingOrder');
+    expect(names(checkInvariants(journal(drawn(WINDOW_ENDS, OTHER_SEED))))).toContain('numberingOrder');
     // An arrival after the window numbered on arrival before the window was drawn.
     expect(names(checkInvariants(journal({ type: 'joined', at: WINDOW_ENDS + 1, fanId: 'late' }, drawn(WINDOW_ENDS + 2))))).toEqual(['numberingOrder']);
     // An arrival inside the window numbered on arrival.

@@ -219,7 +219,7 @@ describe('presence', () => {
     d.advance(GRACE + 1);
     expect(d.journal.at(-1)).toMatchObject({ type: 'left', fanId: 'fan2', reason: 'presenceLost' });
     d.startSale();
-    expect(d.journal.find((e) => e.type === 'saleStarted')).toMatchObject({ shuffled: 3 });
+    expect(d.journal.find((e) => e.type === 'drawn')).toMatchObject({ draw: 'preQueue', count: 3 });
     const order = shuffle(['fan1', 'fan3', 'fan4'], SEED);
     order.forEach((fanId, k) => expect(d.fanView(fanId).number).toBe(k + 1));
   });

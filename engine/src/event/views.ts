@@ -62,7 +62,7 @@ export interface EventStatus {
   phase: Phase;
   /** SHA-256 of the shuffle seed, published when the pre-queue opens. */
   commitment: string | undefined;
-  /** The seed itself, revealed at the on-sale time. */
+  /** The seed itself, revealed by the pre-queue draw (at the on-sale time + `door.startWindowMs`). */
   seed: string | undefined;
   nowServing: number;
   lastNumber: number;
@@ -74,7 +74,7 @@ export interface EventStatus {
   tickets: { free: number; held: number; sold: number };
   holds: { active: number; paymentPending: number; expired: number; released: number };
   soldOutAt: number | undefined;
-  /** Draws besides the pre-queue's (the start window's first), in the order they were sealed. */
+  /** Every sale phase's draw (the pre-queue's, `preQueue`, first), in the order they were sealed: who is pending until when. */
   draws: DrawView[];
   door: DoorStatus;
 }

@@ -5,7 +5,7 @@
  * per-event gateway settings, prices, the recent admission rate. Requests are
  * handled synchronously, one at a time, like engine commands.
  */
-import { BreakwaterError, Engine, holdView, joinContextOf, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
+import { BreakwaterError, Engine, holdView, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
@@ -337,9 +337,9 @@ export class EngineHost {
     for (const entry of entries) {
       this.fanHolds.observe(eventId, entry);
       if (entry.type === 'admitted') this.rates.record(eventId, entry.at, entry.fanIds.length);
-      // Never the seed of preQueueOpened: it stays sealed until the sale starts.
+      // Never the seed of preQueueOpened: it stays sealed until the pre-queue draw runs (the start window's end).
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
-      if (entry.type === 'saleStarted') this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
+      if (entry.type === 'drawn' && entry.draw === PRE_QUEUE_DRAW) this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
       if (LOCAL_ENTRY_TYPES.has(entry.type)) continue;
       shared.push(sealSeed(entry));
       if ('holdId' in entry && sale !== undefined) {
@@ -366,7 +366,7 @@ export class EngineHost {
  * organizer: whoever knows it early could time a join to land at the front.
  */
 function sealSeed(entry: JournalEntry): JournalEntry {
-  return entry.type === 'preQueueOpened' ? { ...entry, seed: '(sealed until the on-sale time)' } : entry;
+  return entry.type === 'preQueueOpened' ? { ...entry, seed: '(sealed until the pre-queue draw)' } : entry;
 }
 
 /** `settings.powDifficulty` of an already checked settings patch, if it sets one. */
