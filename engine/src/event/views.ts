@@ -24,8 +24,10 @@ export interface JoinResult {
   grant: GrantView | undefined;
   /**
    * When an unnumbered place (`number` 0) gets its number: the instant of the
-   * draw it waits for (the pre-queue's at the on-sale time, the start
-   * window's at its end) or, in the slow lane, its readyAt. Undefined once numbered.
+   * draw it waits for (its sale phase's pre-queue and start window, drawn
+   * together at the window's end: `phase` may already be `onSale`, yet
+   * nobody in the draw is numbered or admitted before) or, in the slow lane,
+   * its readyAt (never before the pre-queue draw). Undefined once numbered.
    */
   numberedAt: number | undefined;
 }
