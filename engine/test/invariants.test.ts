@@ -342,6 +342,34 @@ describe('checkInvariants on the numbering rules', () => {
     expect(names(checkInvariants(journal(...slow, { type: 'numbered', at: t + 15 * SECOND, fanIds: ['s2', 's1'] })))).toEqual(['numberingOrder']);
     expect(names(checkInvariants(journal(...slow, { type: 'joined', at: t + 11 * SECOND, fanId: 'jumper' })))).toEqual(['numberingOrder']);
   });
+
+  it('forgets a slow-lane place that left, even when the fan joins again with a later readyAt', () => {
+    const t = WINDOW_ENDS + MINUTE;
+    const rejoined = journal(
+      drawn(),
+      { type: 'joined', at: t, fanId: 's1', readyAt: t + 10 * SECOND },
+      { type: 'left', at: t + 1, fanId: 's1', reason: 'left' },
+      { type: 'joined', at: t + 2, fanId: 's1', readyAt: t + 30 * SECOND },
+      { type: 'joined', at: t + 15 * SECOND, fanId: 'quick' },
+      { type: 'numbered', at: t + 30 * SECOND, fanIds: ['s1'] },
+    );
+    expect(checkInvariants(rejoined)).toEqual([]);
+    // Had s1 stayed, its first place was due before quick arrived.
+    const stayed = rejoined.filter((e) => e.type !== 'left' && !(e.type === 'joined' && e.fanId === 's1' && e.at === t + 2));
+    expect(names(checkInvariants(stayed))).toContain('numberingOrder');
+  });
+
+  it('numbers many slow-lane places, joined in any order, by readyAt then join order', () => {
+    const t = WINDOW_ENDS + MINUTE;
+    const readyAts = Array.from({ length: 200 }, (_, i) => t + 1 + ((i * 7919) % 61) * SECOND);
+    const joins = readyAts.map((readyAt, i): JournalEntry => ({ type: 'joined', at: t, fanId: `s${i}`, readyAt }));
+    const byReadyAt = readyAts.map((readyAt, i) => ({ readyAt, i })).sort((a, b) => a.readyAt - b.readyAt || a.i - b.i).map(({ i }) => `s${i}`);
+    const at = t + 61 * SECOND;
+    expect(checkInvariants(journal(drawn(), ...joins, { type: 'numbered', at, fanIds: byReadyAt }))).toEqual([]);
+    const swapped = [...byReadyAt];
+    [swapped[100], swapped[101]] = [swapped[101]!, swapped[100]!];
+    expect(names(checkInvariants(journal(drawn(), ...joins, { type: 'numbered', at, fanIds: swapped })))).toEqual(['numberingOrder']);
+  });
 });
 
 // ── A real journal, tampered with ───────────────────────────────────────
