@@ -158,6 +158,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
 }
 
 const PRE_QUEUE = 'preQueue';
+const SEED = /^[0-9a-f]{64}$/i;
 
 /**
  * A later sale phase's draw a place arriving at `arrival` belongs to: the
@@ -194,15 +195,15 @@ class QueueOrder {
   private readonly ready = new Map<string, { readyAt: number; seq: number }>();
   /** The same places by (readyAt, seq); left or re-joined ones are skipped when they surface. */
   private readonly readyOrder = new ReadyHeap();
-  private readonly sealed = new Map<string, { seed: string; drawn: boolean }>();
+  private readonly sealed = new Map<string, { commitment: string; seed: string; drawn: boolean }>();
   private seq = 0;
 
   constructor(private readonly fail: (invariant: Invariant, message: string) => void) {}
 
+  /** A draw's commitment is published; its seed is checked against it when the draw reveals it (a journal shown before may hide it). */
   seal(draw: string, commitment: string, seed: string): void {
-    if (commitmentOf(seed) !== commitment) this.fail('numberingOrder', `draw ${draw}: the commitment is not SHA-256 of its seed`);
     if (this.sealed.has(draw)) this.fail('journalMalformed', `draw ${draw} sealed twice`);
-    this.sealed.set(draw, { seed, drawn: false });
+    this.sealed.set(draw, { commitment, seed, drawn: false });
   }
 
   joined(entry: Extract<JournalEntry, { type: 'joined' }>, config: EventConfig): void {
@@ -248,6 +249,11 @@ class QueueOrder {
       return;
     }
     if (sealed.seed !== entry.seed) this.fail('numberingOrder', `draw ${entry.draw} ran with another seed than it sealed`);
+    if (!SEED.test(entry.seed)) {
+      this.fail('journalMalformed', `draw ${entry.draw} revealed a malformed seed`);
+      return;
+    }
+    if (commitmentOf(entry.seed) !== sealed.commitment) this.fail('numberingOrder', `draw ${entry.draw}: the commitment is not SHA-256 of the seed it revealed`);
     if (entry.at < drawDueAt(config, entry.draw)) this.fail('numberingOrder', `draw ${entry.draw} ran before its instant (its start window's end)`);
     sealed.drawn = true;
     const entries = [...(this.pending.get(entry.draw)?.keys() ?? [])];

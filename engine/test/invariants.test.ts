@@ -311,6 +311,14 @@ describe('checkInvariants on the numbering rules', () => {
     expect(names(checkInvariants(journal({ type: 'joined', at: ON_SALE + 9 * SECOND, fanId: 'eager' })))).toEqual(['numberingOrder']);
   });
 
+  it('catches a draw whose revealed seed does not match the commitment published when the pre-queue opened', () => {
+    const forged = journal(drawn()).map((e) => (e.type === 'preQueueOpened' ? { ...e, commitment: commitmentOf(OTHER_SEED) } : e));
+    expect(checkInvariants(forged)).toEqual([{ invariant: 'numberingOrder', message: 'draw preQueue: the commitment is not SHA-256 of the seed it revealed' }]);
+    // A journal shown before the draw may hide the seed: nothing to check yet.
+    const hidden = journal().map((e) => (e.type === 'preQueueOpened' ? { ...e, seed: '(sealed until its draw)' } : e));
+    expect(checkInvariants(hidden)).toEqual([]);
+  });
+
   it('catches a later arrival admitted ahead of the window, or the window out of its shuffled order', () => {
     const late: JournalEntry = { type: 'joined', at: WINDOW_ENDS + 1, fanId: 'late' };
     expect(names(checkInvariants(journal(drawn(), late, admit(WINDOW_ENDS + 2, 'late'))))).toEqual(['admissionOrder']);
