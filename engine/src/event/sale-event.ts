@@ -390,10 +390,10 @@ export class SaleEvent {
 
   /**
    * Phase changes, draws and slow-lane numbers that are due, in that order.
-   * Fan commands run this first too, so a fan joining a millisecond after the
-   * on-sale time is never shuffled into the pre-queue just because the tick
-   * has not come round yet, and a place whose readyAt came is numbered before
-   * anyone arriving after it.
+   * Fan commands run this first too, so a fan joining a millisecond after a
+   * draw's instant is never shuffled into it just because the tick has not
+   * come round yet, and a place whose readyAt came is numbered before anyone
+   * arriving after it.
    */
   private advancePhase(now: number): void {
     if (now >= this.nextPhaseChangeAt) this.advanceLifecycle(now);

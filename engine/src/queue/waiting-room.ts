@@ -20,7 +20,7 @@ export const FanStatus = {
 export type FanStatus = (typeof FanStatus)[keyof typeof FanStatus];
 const FREE = 0;
 
-/** The draw that numbers the pre-queue at the on-sale time. */
+/** The draw that numbers the pre-queue and the start window together when the window closes. */
 export const PRE_QUEUE_DRAW = 'preQueue';
 
 /**
