@@ -455,7 +455,7 @@ export class SaleEvent {
     if (!this.saleStarted) return;
     for (const [draw, state] of this.draws) {
       if (state.drawnAt !== undefined || now < this.drawDueAt(draw)) continue;
-      this.record({ type: 'drawn', at: now, draw, seed: state.seed, count: this.room.pendingIn(draw).length });
+      this.record({ type: 'drawn', at: now, draw, seed: state.seed, count: this.room.pendingCount(draw) });
     }
   }
 
@@ -819,7 +819,7 @@ export class SaleEvent {
       seed: state.drawnAt === undefined ? undefined : state.seed,
       drawsAt: state.drawnAt ?? this.drawDueAt(draw),
       numbered: state.count,
-      pending: state.drawnAt === undefined ? this.room.pendingIn(draw).length : 0,
+      pending: state.drawnAt === undefined ? this.room.pendingCount(draw) : 0,
     };
   }
 }
