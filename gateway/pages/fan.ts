@@ -12,7 +12,7 @@ import {
   ticketOutlook, type ClientMessage, type HoldMessage, type ServerMessage, type TicketOutlook, type TicketSupply, type WireHold,
 } from '../src/protocol/index.js';
 import { $ } from './lib/dom.js';
-import { clock, dateTime, duration, etaText, money, outlookText, timeOfDay } from './lib/format.js';
+import { clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
 import { categoryColour, seatIndex, seatNames, type SeatPlace } from './lib/seats.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
@@ -183,7 +183,8 @@ function currentView(): View {
   if (state.hold !== null && state.hold.status === 'held') return 'hold';
   if (state.grant !== null) return 'shop';
   if (!state.placeKept) return state.settled || state.connection === 'stopped' ? 'none' : 'loading';
-  if (state.number === 0 && (state.phase === 'preQueue' || state.phase === 'scheduled' || state.onSaleAt > serverNow())) return 'prequeue';
+  // The server's phase decides, not this device's clock: a place in the start window is in line, not in the waiting room.
+  if (state.number === 0 && (state.phase === 'preQueue' || state.phase === 'scheduled')) return 'prequeue';
   return 'queue';
 }
 
@@ -222,7 +223,7 @@ function render(): void {
     $('#ended-title').textContent = state.ended.title;
     $('#ended-text').textContent = state.ended.text;
   }
-  if (view === 'prequeue') $('#prequeue-numbered').textContent = numberedAtText();
+  if (view === 'prequeue') $('#prequeue-numbered').textContent = numberedText();
 
   // Fairness card: the commitment before the start, the seed after.
   $('#fairness').hidden = state.commitment === null;
@@ -256,13 +257,7 @@ function renderConfirmation(purchased: { holdId: string; paymentId: string }): v
   $('#done-hold').textContent = purchased.holdId;
 }
 
-/** When an unnumbered place gets its number, with the time zone; empty once numbered or when unknown. */
-function numberedAtText(): string {
-  if (state.number > 0 || state.numberedAt === null) return '';
-  return state.numberedAt <= state.onSaleAt
-    ? `Your place is drawn at ${timeOfDay(state.numberedAt)}.`
-    : `Your place gets its number at ${timeOfDay(state.numberedAt)}.`;
-}
+const numberedText = () => numberedAtText(state.number, state.numberedAt, state.onSaleAt);
 
 function renderSignIn(): void {
   $('#signin').hidden = state.signIn === null;
@@ -284,7 +279,7 @@ function renderQueue(): void {
     localStorage.setItem(storageKey('firstPosition'), String(position));
   }
   $('#position').textContent = state.number > 0 ? position.toLocaleString() : '—';
-  $('#number').textContent = state.number > 0 ? String(state.number) : (numberedAtText() || 'drawn at the start');
+  $('#number').textContent = state.number > 0 ? String(state.number) : 'not given yet';
   $('#now-serving').textContent = state.nowServing.toLocaleString();
   $('#waiting').textContent = state.waiting.toLocaleString();
   const progress = $<HTMLProgressElement>('#progress');
@@ -308,7 +303,7 @@ function renderQueue(): void {
     line.textContent = 'The sale has closed.';
   } else if (state.number === 0) {
     etaElement.innerHTML = '<strong>—</strong>';
-    line.textContent = numberedAtText();
+    line.textContent = numberedText();
   } else {
     const strong = document.createElement('strong');
     strong.textContent = eta === null ? 'not yet known' : etaText(eta.low, eta.high);

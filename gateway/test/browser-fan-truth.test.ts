@@ -109,6 +109,21 @@ describe('fan page tells the truth (browser)', () => {
     expect(await page.evaluate('[window.breakwater.state.number, window.breakwater.state.numberedAt]')).toEqual([1, null]);
   }, 30_000);
 
+  it('says when a place that arrives in the start window gets its number, and shows the number when it comes', async () => {
+    const eventId = await eventOnSale({ door: { startWindowMs: 30_000, joinsPerAddressPerMin: 0, joinsPerSubnetPerMin: 0 } });
+    const { body } = await gw.api('GET', `/api/events/${eventId}`);
+    const { page } = await newPage(PARIS);
+    await page.goto(`${gw.httpUrl}/?event=${eventId}`);
+    await page.locator('#queue').waitFor({ state: 'visible', ...WAIT });
+    const windowEnds = timeOfDay((body.config.onSaleAt as number) + 30_000, { locale: 'en-GB', timeZone: 'Europe/Paris' });
+    await expect.poll(() => text(page, '#queue-state'), WAIT).toBe(`Your place gets its number at ${windowEnds}.`);
+    expect(await text(page, '#position')).toBe('—');
+    await page.screenshot({ path: screenshotPath('truth-2b-numbered-at.png'), fullPage: true });
+    await gw.advance(30_000);
+    await expect.poll(() => page.evaluate('window.breakwater.state.number'), WAIT).toBe(1);
+    await expect.poll(() => page.locator('body').innerText(), WAIT).not.toMatch(/gets its number/);
+  }, 30_000);
+
   it('notices a dead connection within 10 s, keeps the place shown as stale, and resumes it with the queue token', async () => {
     const eventId = await eventOnSale();
     const { page } = await newPage(PARIS);
@@ -192,6 +207,10 @@ describe('fan page tells the truth (browser)', () => {
     expect(await visibleCards(page)).toEqual(['ended']);
     expect(await page.locator('#notice').isHidden()).toBe(true);
     await page.screenshot({ path: screenshotPath('truth-6-released.png'), fullPage: true });
+    // Reloaded, the used-up place is still over: never "You're in line" at number 0.
+    await page.reload();
+    await page.locator('#ended').waitFor({ state: 'visible', ...WAIT });
+    expect(await visibleCards(page)).toEqual(['ended']);
 
     // ── Joining again: a new place, then a payment that fails and a window that runs out ──
     await page.getByRole('button', { name: 'Join the line again' }).click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clock, dateTime, duration, etaText, money, outlookText, timeOfDay } from '../pages/lib/format.js';
+import { clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from '../pages/lib/format.js';
 import { categoryColour, seatIndex, seatNames } from '../pages/lib/seats.js';
 
 describe('the pages\' formatting', () => {
@@ -40,6 +40,15 @@ describe('the pages\' formatting', () => {
     expect(timeOfDay(at, { locale: 'en-GB', timeZone: 'Europe/Paris' })).toBe('20:00:30 CET');
     expect(timeOfDay(at, { locale: 'en-GB', timeZone: 'UTC' })).toBe('19:00:30 UTC');
     expect(dateTime(at, { locale: 'en-GB', timeZone: 'Europe/Paris' })).toBe('7 Dec 2026, 20:00 CET');
+  });
+
+  it('says when an unnumbered place gets its number: drawn at the start, or later (start window, slow lane)', () => {
+    const paris = { locale: 'en-GB', timeZone: 'Europe/Paris' };
+    const onSaleAt = Date.UTC(2026, 11, 7, 19, 0, 0);
+    expect(numberedAtText(0, onSaleAt, onSaleAt, paris)).toBe('Your place is drawn at 20:00:00 CET.');
+    expect(numberedAtText(0, onSaleAt + 30_000, onSaleAt, paris)).toBe('Your place gets its number at 20:00:30 CET.');
+    expect(numberedAtText(0, null, onSaleAt, paris)).toBe('');
+    expect(numberedAtText(7, onSaleAt, onSaleAt, paris)).toBe('');
   });
 
   it('names seats by section, row and label from the venue, grouped, never as raw ids', () => {

@@ -64,3 +64,15 @@ export function outlookText(outlook: TicketOutlook, supply: TicketSupply | null)
       return `${left}They will most likely run out before your turn. Held tickets that come back go to the next fans in line, so staying costs you only time.`;
   }
 }
+
+/**
+ * When a place without a number gets one (`joined.numberedAt`): by the draw at
+ * the start (at or before the on-sale time) or later, by the start window's
+ * draw or the slow lane. Empty once numbered or when unknown.
+ */
+export function numberedAtText(number: number, numberedAt: number | null, onSaleAt: number, style: TimeStyle = {}): string {
+  if (number > 0 || numberedAt === null) return '';
+  return numberedAt <= onSaleAt
+    ? `Your place is drawn at ${timeOfDay(numberedAt, style)}.`
+    : `Your place gets its number at ${timeOfDay(numberedAt, style)}.`;
+}
