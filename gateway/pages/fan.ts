@@ -521,26 +521,30 @@ function onClosed(socket: WebSocket, code: number): void {
 }
 
 /**
- * The heartbeat's watch. The server sends a queue frame at least every 5 s
- * of its clock; a silent socket is pinged after 3 s and given up after 8 s
- * without any frame (a cut network often closes nothing), so a dead
- * connection is noticed within 10 s and the page reconnects with its token.
+ * The heartbeat's watch (every second). The server sends a queue frame at
+ * least every 5 s of its clock; a socket silent for 3 s is pinged, and one
+ * whose ping goes 5 s without any frame back is given up (a cut network often
+ * closes nothing), so a dead connection is noticed within 10 s and the page
+ * reconnects with its token. Only an unanswered ping condemns an open socket:
+ * a background tab whose timers the browser slowed is not mistaken for one.
  */
 const PING_AFTER_MS = 3000;
-const DEAD_AFTER_MS = 8000;
+const PONG_WITHIN_MS = 5000;
+const CONNECT_WITHIN_MS = 8000;
 
 function watchHeartbeat(): void {
   const socket = ws;
-  if (socket === null || socket.readyState === WebSocket.CLOSED) return;
-  const silent = Date.now() - lastFrameAt;
-  if (silent >= DEAD_AFTER_MS) {
+  if (socket === null || socket.readyState === WebSocket.CLOSED || Date.now() - lastFrameAt < PING_AFTER_MS) return;
+  const pingUnanswered = lastPingAt > lastFrameAt;
+  const dead = socket.readyState === WebSocket.CONNECTING
+    ? Date.now() - lastFrameAt >= CONNECT_WITHIN_MS
+    : pingUnanswered && Date.now() - lastPingAt >= PONG_WITHIN_MS;
+  if (dead) {
     socket.onclose = null;
     socket.onmessage = null;
     socket.close();
     onClosed(socket, 1006); // as the browser reports a connection lost without a close frame
-    return;
-  }
-  if (silent >= PING_AFTER_MS && socket.readyState === WebSocket.OPEN && Date.now() - lastPingAt >= PING_AFTER_MS) {
+  } else if (!pingUnanswered && socket.readyState === WebSocket.OPEN) {
     lastPingAt = Date.now();
     socket.send(encodeMessage({ t: 'ping', rid: ++rid, clientTime: Date.now() }));
   }
