@@ -155,11 +155,16 @@ const serverNow = () => Date.now() + state.offset;
 // ── Formatting ────────────────────────────────────────────────────────────
 let seatPlaces: Map<string, SeatPlace> = new Map();
 
-function holdSummary(hold: WireHold): string {
-  const what = hold.seatIds !== null && hold.seatIds.length > 0
-    ? `${hold.quantity} seat${hold.quantity === 1 ? '' : 's'}: ${seatNames(hold.seatIds, seatPlaces)}`
+/** What a hold is for, as the event names it: seats by section, row and label, or tickets of a tier. */
+function ticketsText(hold: WireHold): string {
+  return hold.seatIds !== null && hold.seatIds.length > 0
+    ? seatNames(hold.seatIds, seatPlaces)
     : `${hold.quantity} × ${state.info?.tiers.find((t) => t.id === hold.tierId)?.name ?? hold.tierId ?? 'ticket'}`;
-  return `${what} — ${money(hold.amount, hold.currency)}`;
+}
+
+function holdSummary(hold: WireHold): string {
+  const seats = hold.seatIds !== null && hold.seatIds.length > 0 ? `${hold.quantity} seat${hold.quantity === 1 ? '' : 's'}: ` : '';
+  return `${seats}${ticketsText(hold)} — ${money(hold.amount, hold.currency)}`;
 }
 
 // ── Notices ───────────────────────────────────────────────────────────────
@@ -249,9 +254,7 @@ function render(): void {
 function renderConfirmation(purchased: { holdId: string; paymentId: string }): void {
   const hold = state.hold;
   $('#done-event').textContent = state.info?.name ?? eventId;
-  $('#done-tickets').textContent = hold === null ? '—'
-    : hold.seatIds !== null && hold.seatIds.length > 0 ? seatNames(hold.seatIds, seatPlaces)
-      : `${hold.quantity} × ${state.info?.tiers.find((t) => t.id === hold.tierId)?.name ?? hold.tierId ?? 'ticket'}`;
+  $('#done-tickets').textContent = hold === null ? '—' : ticketsText(hold);
   $('#done-amount').textContent = hold === null ? '—' : money(hold.amount, hold.currency);
   $('#done-reference').textContent = purchased.paymentId === '' ? purchased.holdId : purchased.paymentId;
   $('#done-hold').textContent = purchased.holdId;
@@ -521,7 +524,7 @@ function onClosed(socket: WebSocket, code: number): void {
 }
 
 /**
- * The heartbeat's watch (every second). The server sends a queue frame at
+ * The heartbeat's watch (with the countdowns, four times a second). The server sends a queue frame at
  * least every 5 s of its clock; a socket silent for 3 s is pinged, and one
  * whose ping goes 5 s without any frame back is given up (a cut network often
  * closes nothing), so a dead connection is noticed within 10 s and the page
