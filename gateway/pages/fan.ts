@@ -226,7 +226,9 @@ function render(): void {
   if (view !== 'ended') $<HTMLButtonElement>('#rejoin').disabled = false;
   if (view === 'ended' && state.ended !== null) {
     $('#ended-title').textContent = state.ended.title;
-    $('#ended-text').textContent = state.ended.text;
+    // A closed sale has no line to join again.
+    $('#ended-text').textContent = state.phase === 'closed' ? `${state.ended.text} The sale has closed.` : state.ended.text;
+    $('#ended-next').hidden = state.phase === 'closed';
   }
   if (view === 'prequeue') $('#prequeue-numbered').textContent = numberedText();
 
@@ -240,7 +242,10 @@ function render(): void {
 
   renderClocks();
   if (view === 'queue') renderQueue();
+  // Each deadline also as a time of day with its zone, next to its countdown.
+  if (view === 'shop' && state.grant !== null) $('#grant-deadline').textContent = `(until ${timeOfDay(state.grant.expiresAt)})`;
   if (view === 'hold' && state.hold !== null) {
+    $('#hold-deadline').textContent = `(until ${timeOfDay(state.hold.expiresAt)})`;
     $('#hold-summary').textContent = holdSummary(state.hold);
     const extendable = (state.info?.holdExtensionMs ?? 0) > 0 && !state.hold.extended;
     $('#extend').hidden = !extendable;

@@ -187,6 +187,7 @@ describe('fan page tells the truth (browser)', () => {
     await page.goto(`${gw.httpUrl}/?event=${eventId}`);
     await admit(page);
 
+    expect(await text(page, '#grant-deadline')).toMatch(/^\(until \d\d:\d\d:\d\d CES?T\)$/);
     // ── The map: the event's own categories in the legend, seats by section, row and label ──
     await page.locator('#tab-map').click();
     const legend = await text(page, '#legend');
@@ -199,6 +200,7 @@ describe('fan page tells the truth (browser)', () => {
     await page.locator('#hold-seats').click();
     await page.locator('#hold').waitFor({ state: 'visible', ...WAIT });
     expect(await text(page, '#hold-summary')).toBe('2 seats: Parterre, row AA, seats 1, 2 — €240.00');
+    expect(await text(page, '#hold-deadline')).toMatch(/^\(until \d\d:\d\d:\d\d CES?T\)$/);
 
     // ── Released: one card, one next step ──
     await page.locator('#release').click();
