@@ -80,6 +80,8 @@ export interface JoinedMessage {
   etaLow: number | null; etaHigh: number | null;
   /** Whether tickets should remain when this place reaches the front (null: nothing to go on yet). */
   outlook: TicketOutlook | null;
+  /** When a place without a number (`number` 0) gets one: its draw's instant, or the slow lane's; null once numbered. */
+  numberedAt: number | null;
   commitment: string | null; seed: string | null;
   /** True when this join resumed an existing place (token presented and the place was still held). */
   restored: boolean;
@@ -155,7 +157,7 @@ export const SERVER_FIELDS = {
   welcome: ['v', 'serverId', 'serverTime'],
   joined: [
     'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
-    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook',
+    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook', 'numberedAt',
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',
