@@ -482,9 +482,18 @@ function join(pow: { challenge: string; nonce: string } | null = null): void {
   });
 }
 
+/** The socket index.html opened before this script arrived, taken once, while it is connecting or open. */
+function takeEarlySocket(): { socket: WebSocket; early: MessageEvent[] } | undefined {
+  const handover = window as unknown as { breakwaterEarlySocket?: { socket: WebSocket; early: MessageEvent[] } };
+  const early = handover.breakwaterEarlySocket;
+  delete handover.breakwaterEarlySocket;
+  return early !== undefined && early.socket.readyState <= WebSocket.OPEN ? early : undefined;
+}
+
 function connect(): void {
   clearTimeout(reconnectTimer);
-  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  const early = takeEarlySocket();
+  const socket = early?.socket ?? new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
   socket.binaryType = 'arraybuffer';
   ws = socket;
   lastFrameAt = Date.now();
@@ -505,6 +514,9 @@ function connect(): void {
     render();
   };
   socket.onclose = (close) => onClosed(socket, close.code);
+  // Frames the early socket got before this script ran, and its open if it already happened.
+  for (const frame of early?.early ?? []) socket.onmessage(frame);
+  if (socket.readyState === WebSocket.OPEN) socket.onopen(new Event('open'));
 }
 
 function onClosed(socket: WebSocket, code: number): void {
@@ -1058,6 +1070,7 @@ setInterval(() => {
 };
 
 render();
+// The join first: on a slow link it must not queue behind the event's details.
+connect();
 void loadEventList();
 void loadInfo();
-connect();
