@@ -274,8 +274,10 @@ function renderSignIn(): void {
   if (state.signIn === null) return;
   $('#signin-text').textContent = state.signIn.text;
   const link = $<HTMLAnchorElement>('#signin-link');
+  // The event's details may arrive after the refusal (the join goes first on a slow link).
+  const loginUrl = state.signIn.loginUrl ?? state.info?.identity?.loginUrl ?? null;
   // Only a web address becomes a link (the server checks it too).
-  const url = state.signIn.loginUrl !== null && /^https?:\/\//i.test(state.signIn.loginUrl) ? state.signIn.loginUrl : null;
+  const url = loginUrl !== null && /^https?:\/\//i.test(loginUrl) ? loginUrl : null;
   link.hidden = url === null;
   if (url !== null) link.href = url;
 }
@@ -833,7 +835,7 @@ function onIdentityError(code: string, details: Record<string, unknown>): void {
   }
   state.connection = 'open';
   if (code === 'IDENTITY_REQUIRED' && identityExpired) code = 'IDENTITY_EXPIRED';
-  const loginUrl = typeof details.loginUrl === 'string' ? details.loginUrl : (state.info?.identity?.loginUrl ?? null);
+  const loginUrl = typeof details.loginUrl === 'string' ? details.loginUrl : null;
   state.signIn = { text: IDENTITY_TEXT[code]!, loginUrl };
 }
 
