@@ -73,7 +73,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         waitlist.standby(entry, config);
         break;
       case 'waitlistEnded':
-        waitlist.ended(entry.waitlistUpTo);
+        waitlist.ended(entry.waitlistAfter, entry.waitlistUpTo);
         break;
       case 'called':
         waitlist.called(entry.fanIds);
@@ -197,8 +197,9 @@ class WaitlistRules {
     this.upTo = Infinity;
   }
 
-  ended(upTo: number): void {
+  ended(after: number, upTo: number): void {
     if (this.after === Infinity || this.upTo !== Infinity) this.fail('journalMalformed', 'a waitlist ended that was not open');
+    if (after !== this.after) this.fail('journalMalformed', `the waitlist ended after ${after}, it began after ${this.after}`);
     this.upTo = upTo;
   }
 

@@ -558,7 +558,7 @@ export class SaleEvent {
 
   private endWaitlist(reason: Extract<JournalEntry, { type: 'waitlistEnded' }>['reason']): void {
     if (this.waitlist?.upTo !== Infinity) return;
-    this.record({ type: 'waitlistEnded', at: this.now(), waitlistUpTo: this.room.lastNumber, reason });
+    this.record({ type: 'waitlistEnded', at: this.now(), waitlistAfter: this.waitlist.after, waitlistUpTo: this.room.lastNumber, reason });
   }
 
   // ── Applying entries: the only place state changes ──────────────────────
@@ -818,9 +818,15 @@ export class SaleEvent {
       nowServing: this.room.nowServing,
       grant: grant === undefined ? undefined : grantView(grant),
       numberedAt: number === 0 && status === FanStatus.WAITING ? this.numberedAt(fanId) : undefined,
-      waitlisted: status === FanStatus.WAITING && this.isWaitlisted(number) ? number - Math.max(this.waitlist!.after, room.nowServing) : undefined,
+      ...this.waitlistPlace(status, number),
       called: grant?.called ?? false,
     };
+  }
+
+  private waitlistPlace(status: FanStatus, number: number): Pick<JoinResult, 'waitlisted' | 'waitlistAfter'> {
+    if (status !== FanStatus.WAITING || !this.isWaitlisted(number)) return { waitlisted: undefined, waitlistAfter: undefined };
+    const after = this.waitlist!.after;
+    return { waitlisted: number - Math.max(after, this.room.nowServing), waitlistAfter: after };
   }
 
   /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt (not before the draws ahead of it). */

@@ -34,6 +34,8 @@ export interface JoinResult {
    * page: the place is kept and called if tickets come back.
    */
   waitlisted: number | undefined;
+  /** While waitlisted: places numbered above this are on the waitlist (its number is `number − max(waitlistAfter, nowServing)`). */
+  waitlistAfter: number | undefined;
   /** The open grant was a call from the waitlist (its expiresAt is the answer deadline). */
   called: boolean;
 }

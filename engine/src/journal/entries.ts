@@ -53,7 +53,7 @@ export type JournalEntry =
    * Tickets are free again (or the organizer turned the waitlist off): no new
    * place is waitlisted; the places numbered up to `waitlistUpTo` still on it are called in order.
    */
-  | { type: 'waitlistEnded'; at: number; waitlistUpTo: number; reason: 'ticketsAdded' | 'nobodyWaitlisted' | 'disabled' }
+  | { type: 'waitlistEnded'; at: number; waitlistAfter: number; waitlistUpTo: number; reason: 'ticketsAdded' | 'nobodyWaitlisted' | 'disabled' }
   | { type: 'held'; at: number; fanId: string; holdId: string; grantId: string; key: string; fingerprint: string; allocation: Allocation; expiresAt: number }
   | { type: 'extended'; at: number; holdId: string; key: string; expiresAt: number }
   | { type: 'paymentStarted'; at: number; holdId: string; key: string; paymentId: string; pendingUntil: number }

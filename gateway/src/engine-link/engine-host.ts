@@ -332,7 +332,7 @@ export class EngineHost {
     const sale = this.saleOrUndefined(eventId);
     for (const entry of entries) {
       this.fanHolds.observe(eventId, entry);
-      if (entry.type === 'admitted') this.rates.record(eventId, entry.at, entry.fanIds.length);
+      if (entry.type === 'admitted' || entry.type === 'called') this.rates.record(eventId, entry.at, entry.fanIds.length);
       // Never the seed of preQueueOpened: it stays sealed until the sale starts.
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
       if (entry.type === 'saleStarted') this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
