@@ -266,6 +266,16 @@ export class WaitingRoom {
     return count;
   }
 
+  /** Fans of the waiting places numbered in (after, upTo], in number order. */
+  waitingFansBetween(after: number, upTo: number): string[] {
+    const fans: string[] = [];
+    const last = Math.min(upTo, this.lastNumber);
+    for (let number = Math.max(after, this.nowServing) + 1; number <= last; number++) {
+      if (this.isWaitingNumber(number)) fans.push(this.fanOfSlot[this.slotOfNumber[number]!]!);
+    }
+    return fans;
+  }
+
   /** Whether any place numbered above `after` still waits (stops at the first). */
   anyWaitingAfter(after: number): boolean {
     for (let number = Math.max(after, this.nowServing) + 1; number <= this.lastNumber; number++) if (this.isWaitingNumber(number)) return true;
