@@ -36,9 +36,12 @@ describe('standby size', () => {
     const d = allTaken(10, { standbyMarginPercent: 0 });
     d.exec({ type: 'updateEvent', patch: { waitlist: { standbyMarginPercent: 100 } } });
     d.buy('fan1', 2); // 6 tickets can come back: 6 × 200% / 2 = 6 places, but the standby never grows
+    d.advance(SECOND); // the standby is decided again on the next tick
     d.buy('fan2', 2); // 4 can come back: 4 places, fan5…fan8, as before
+    d.advance(SECOND);
     expect(standbyEntries(d)).toHaveLength(1);
     d.buy('fan3', 2); // 2 can come back: 2 places (1 without the margin)
+    d.advance(SECOND);
     expect(standbyEntries(d).at(-1)).toMatchObject({ returnable: 2, standby: 2, waitlistAfter: 6 });
   });
 });
@@ -89,6 +92,7 @@ describe('returned tickets', () => {
     const d = allTaken(11, { standbyMarginPercent: 0 });
     for (const fanId of ['fan1', 'fan2', 'fan3']) d.buy(fanId, 2); // 2 tickets can come back: the standby shrinks to fan5
     d.holdTickets('fan4', 2);
+    d.advance(SECOND);
     d.advance(PAYMENT_WINDOW); // fan4's hold expires: the standby (fan5) is admitted
     d.advance(GRANT_TTL); // fan5 lets its grant lapse: fan6, first on the waitlist, is called
     expect(d.journal.at(-1)).toMatchObject({ type: 'called', fanIds: ['fan6'] });

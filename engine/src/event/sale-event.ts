@@ -370,7 +370,7 @@ export class SaleEvent {
     }
     this.afterInventoryChange();
     this.admit(now);
-    this.reviewWaitlist(now, true);
+    this.reviewWaitlist(now);
   }
 
   /** The phase `advancePhase(now)` would leave the event in, recording nothing: what a fan command is checked against. */
@@ -507,7 +507,6 @@ export class SaleEvent {
       this.record({ type: 'reopened', at });
       if (this.pausedWhenSoldOut) this.record({ type: 'paused', at });
     }
-    this.reviewWaitlist(at);
   }
 
   // ── Standby and waitlist ────────────────────────────────────────────────
@@ -529,13 +528,16 @@ export class SaleEvent {
   }
 
   /**
-   * The moment nothing is free to sell, the first S waiting places stand by and
-   * every later one (new joins too) is waitlisted; the standby shrinks (never
-   * grows: the waitlist is called instead) as fewer tickets can come back. The
-   * waitlist ends when, after a tick's admissions, tickets are still free and
-   * nobody is on it any more (not before: a returned ticket goes to the standby first).
+   * Once per tick, after admission (only admission promises the last free
+   * tickets): the moment nothing is free to sell, the first S waiting places
+   * stand by and every later one (new joins too) is waitlisted; the standby
+   * shrinks (never grows: the waitlist is called instead) as fewer tickets can
+   * come back. The waitlist ends when tickets are still free after the tick's
+   * admissions and nobody is on it any more (a returned ticket goes to the
+   * standby first). Deciding per tick rather than per purchase keeps the scan
+   * for the S-th place off the hold and payment paths.
    */
-  private reviewWaitlist(now: number, admitted = false): void {
+  private reviewWaitlist(now: number): void {
     if (this.phase !== 'onSale' && this.phase !== 'paused') return;
     const waitlist = this.waitlist;
     const open = waitlist?.upTo === Infinity;
@@ -544,7 +546,7 @@ export class SaleEvent {
       return;
     }
     if (this.unpromisedTickets() > 0) {
-      if (open && admitted && !this.room.anyWaitingAfter(waitlist!.after)) this.endWaitlist('nobodyWaitlisted');
+      if (open && !this.room.anyWaitingAfter(waitlist!.after)) this.endWaitlist('nobodyWaitlisted');
       return;
     }
     const returnable = this.inventory.held + this.inventory.free;
