@@ -32,6 +32,18 @@ describe('standby size', () => {
     expect(standbyEntries(d)).toEqual([expect.objectContaining({ standby: 4, waitlistAfter: 8 })]);
   });
 
+  it('a margin lowered live takes effect on the next tick, live and restored alike', () => {
+    const d = allTaken(12, { standbyMarginPercent: 100 }); // 8 × 200% / 2 = 8 places: fan5…fan12
+    expect(standbyEntries(d).at(-1)).toMatchObject({ standby: 8, waitlistAfter: 12 });
+    d.exec({ type: 'updateEvent', patch: { waitlist: { standbyMarginPercent: 0 } } });
+    const copy = d.restored();
+    const mark = d.journal.length;
+    d.advance(SECOND);
+    copy.advance(SECOND);
+    expect(standbyEntries(d).at(-1)).toMatchObject({ standby: 4, waitlistAfter: 8 });
+    expect(copy.entriesSince(mark)).toEqual(d.entriesSince(mark));
+  });
+
   it('the margin is retuned live: the next decision uses it', () => {
     const d = allTaken(10, { standbyMarginPercent: 0 });
     d.exec({ type: 'updateEvent', patch: { waitlist: { standbyMarginPercent: 100 } } });

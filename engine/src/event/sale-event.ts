@@ -83,8 +83,9 @@ export class SaleEvent {
   private waitlist: WaitlistState | undefined;
   /**
    * The returnable tickets the standby was last checked for: a cache (not
-   * state) sparing the check while they do not shrink. The S-th waiting place
-   * only moves later with time, so a restored event, checking again, decides the same.
+   * state) sparing the check while they do not shrink (reset by a config
+   * change). The S-th waiting place only moves later with time, so a
+   * restored event, checking again, decides the same.
    */
   private standbyCheckedFor = Infinity;
   private calledTotal = 0;
@@ -577,6 +578,8 @@ export class SaleEvent {
 
       case 'configUpdated':
         this.config = entry.config;
+        // The margin or the per-fan limit may have changed: the next tick decides the standby again.
+        this.standbyCheckedFor = Infinity;
         // Before publication nothing can be held, so the inventory is simply rebuilt.
         if (this.phase === 'draft') this.inventory = new Inventory(entry.config.inventory);
         else this.inventory.resizeTiers(entry.config.inventory.tiers);
