@@ -139,7 +139,17 @@ const state = {
   /** Why the presale asks for an access code (the code form shows while set). */
   accessPrompt: null as string | null,
   accessCode: null as string | null,
+  /** Standby and waitlist: places numbered above this are waitlisted (null: none); open while all is taken. */
+  waitlist: null as { after: number; upTo: number | null; open: boolean } | null,
 };
+
+/** The place's number on the waitlist while it is on it, else null. */
+function waitlistNumber(): number | null {
+  const w = state.waitlist;
+  if (w === null || state.grant !== null || state.number <= w.after || (w.upTo !== null && state.number > w.upTo)) return null;
+  const k = state.number - Math.max(w.after, state.nowServing);
+  return k > 0 ? k : null;
+}
 
 let ws: WebSocket | null = null;
 /** Local time of the last frame on the current socket, and of the last ping sent: the heartbeat's watch. */
@@ -299,10 +309,18 @@ function renderQueue(): void {
   const etaElement = $('#eta');
   const line = $('#queue-state');
   line.className = 'small';
+  const waitlisted = waitlistNumber();
   if (state.phase === 'soldOut') {
     etaElement.innerHTML = '<strong>—</strong>';
     line.className = 'banner bad';
-    line.textContent = 'Sold out. Stay in line: if held tickets come back, sales reopen automatically.';
+    line.textContent = 'Sold out: every ticket is sold and none can come back.';
+  } else if (waitlisted !== null) {
+    etaElement.innerHTML = '<strong>—</strong>';
+    line.className = 'banner warn';
+    line.dataset.waitlisted = String(waitlisted);
+    line.textContent = state.waitlist!.open
+      ? `All tickets are taken. You are number ${waitlisted.toLocaleString()} on the waitlist: you will be called if tickets come back. You may close this page — your place is kept.`
+      : `Tickets came back. You are number ${waitlisted.toLocaleString()} on the waitlist and will be called in turn. You may close this page — your place is kept.`;
   } else if (state.phase === 'paused') {
     etaElement.innerHTML = '<strong>—</strong>';
     line.className = 'banner warn';
@@ -659,6 +677,8 @@ function onMessage(message: ServerMessage): void {
       state.commitment = message.commitment ?? state.commitment;
       state.seed = message.seed ?? state.seed;
       state.grant = message.grantId !== null && message.grantExpiresAt !== null ? { grantId: message.grantId, expiresAt: message.grantExpiresAt } : null;
+      state.waitlist = message.waitlistAfter === null ? null : { after: message.waitlistAfter, upTo: null, open: true };
+      if (message.called) notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
       adoptHolds(message.holds);
       // Admitted, with the turn used and nothing held or bought (a reload after a release): the place is over.
       const over = message.status === 'admitted' && state.grant === null && state.hold === null && state.purchased === null;
@@ -685,6 +705,14 @@ function onMessage(message: ServerMessage): void {
     case 'admitted':
       state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
       notify(null);
+      void loadInfo();
+      break;
+    case 'waitlist':
+      state.waitlist = { after: message.waitlistAfter, upTo: message.waitlistUpTo, open: message.open };
+      break;
+    case 'called':
+      state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
+      notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
       void loadInfo();
       break;
     case 'grantExpired':
@@ -761,7 +789,7 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'soldOut':
       state.phase = 'soldOut';
-      if (state.hold === null && state.purchased === null) notify('Sold out — every ticket is sold or held right now.', 'bad');
+      if (state.hold === null && state.purchased === null) notify('Sold out — every ticket is sold.', 'bad');
       break;
     case 'reopened':
       state.phase = 'onSale';
