@@ -1,13 +1,13 @@
 export { SimulatedClock, systemClock, type Clock } from './clock.js';
 export { BreakwaterError, ERROR_CODES, isBreakwaterError, type ErrorCode } from './errors.js';
 export type { CodeView } from './access/code-book.js';
-export type { EventConfig, EventConfigInput, PhaseAccess, SalePhase, AdmissionPolicy, DoorConfig, InventoryConfig, TierConfig, SectionConfig, RowConfig, SeatConfig } from './config/types.js';
-export { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, seatId } from './config/types.js';
+export type { EventConfig, EventConfigInput, PhaseAccess, SalePhase, AdmissionPolicy, DoorConfig, InventoryConfig, TierConfig, SectionConfig, RowConfig, SeatConfig, WaitlistConfig } from './config/types.js';
+export { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, seatId, WAITLIST_DEFAULTS } from './config/types.js';
 export { validateEventConfig, validateConfigUpdate, type ConfigIssue } from './config/validate.js';
 export { MAX_CODES_CSV_BYTES, joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
 export { Engine, type EngineOptions, type SyncJournal, type EntryListener } from './engine.js';
 export { SaleEvent, EXPIRY_LOOKAHEAD_MS, type SaleEventDeps } from './event/sale-event.js';
-export type { DoorStatus, DrawView, EventStatus, GrantView, HoldView, JoinResult } from './event/views.js';
+export type { DoorStatus, DrawView, EventStatus, GrantView, HoldView, JoinResult, WaitlistStatus } from './event/views.js';
 export { LOAD_BASELINE_PER_MIN } from './door/door.js';
 export { PRE_QUEUE_DRAW } from './queue/waiting-room.js';
 export { holdView } from './event/views.js';

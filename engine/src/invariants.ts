@@ -14,6 +14,10 @@ export type Invariant =
   | 'holdUnresolved'
   | 'admissionOrder'
   | 'numberingOrder'
+  | 'waitlistOrder'
+  | 'calledTwice'
+  | 'standbySize'
+  | 'soldOutEarly'
   | 'journalMalformed';
 
 export interface InvariantViolation {
@@ -49,8 +53,12 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   const codes = new Map<string, { uses: number; ticketCap: number; accounts: Set<string>; tickets: number }>();
   const codeOfFan = new Map<string, string>();
   const codeOfHold = new Map<string, string>();
+  const waitlist = new WaitlistRules(fail, order);
+  // Fans whose grant (or call) is open, and holds not yet ended: what could still come back.
+  const openGrants = new Set<string>();
 
   const seatsOf = (a: Allocation) => a.seatIds ?? [];
+  let soldTickets = 0;
   for (const entry of journal) {
     switch (entry.type) {
       case 'configUpdated':
@@ -81,8 +89,32 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         order.joined(entry, config);
         break;
       case 'left':
+        if (entry.reason === 'presenceLost') waitlist.lost(entry.fanId);
+        openGrants.delete(entry.fanId);
         order.left(entry.fanId);
         break;
+      case 'standby':
+        waitlist.standby(entry, config);
+        break;
+      case 'waitlistEnded':
+        waitlist.ended(entry.waitlistAfter, entry.waitlistUpTo);
+        break;
+      case 'called':
+        waitlist.called(entry.fanIds);
+        order.admitted(entry.fanIds);
+        for (const fanId of entry.fanIds) openGrants.add(fanId);
+        break;
+      case 'grantExpired':
+        openGrants.delete(entry.fanId);
+        break;
+      case 'soldOut': {
+        const capacity = config.inventory.tiers.reduce((n, t) => n + t.quantity, 0) + countSeats(config);
+        const active = [...holds.values()].filter((h) => !h.ended).length;
+        if (soldTickets < capacity || active > 0 || openGrants.size > 0) {
+          fail('soldOutEarly', `sold out with ${capacity - soldTickets} tickets unsold, ${active} active holds, ${openGrants.size} open grants`);
+        }
+        break;
+      }
       case 'preQueueOpened':
         order.seal(PRE_QUEUE, entry.commitment, entry.seed);
         break;
@@ -96,9 +128,12 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         order.numbered(entry.at, entry.fanIds);
         break;
       case 'admitted':
+        waitlist.admitted(entry.fanIds);
         order.admitted(entry.fanIds);
+        for (const fanId of entry.fanIds) openGrants.add(fanId);
         break;
       case 'held': {
+        openGrants.delete(entry.fanId);
         if (holds.has(entry.holdId)) fail('journalMalformed', `hold id ${entry.holdId} used twice`);
         holds.set(entry.holdId, { fanId: entry.fanId, allocation: entry.allocation, ended: false });
         const tierId = entry.allocation.tierId;
@@ -132,6 +167,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
           break;
         }
         hold.ended = true;
+        if (entry.type === 'purchased') soldTickets += hold.allocation.quantity;
         for (const seat of seatsOf(hold.allocation)) {
           if (entry.type !== 'purchased') seatState.delete(seat);
           else if (seatState.get(seat) === 'sold') fail('seatSoldTwice', `seat ${seat} sold twice (hold ${entry.holdId})`);
@@ -155,6 +191,64 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
     for (const [holdId, hold] of holds) if (!hold.ended) fail('holdUnresolved', `hold ${holdId} never ended`);
   }
   return violations;
+}
+
+function countSeats(config: EventConfig): number {
+  return config.inventory.sections.reduce((n, s) => n + s.rows.reduce((m, r) => m + r.seats.length, 0), 0);
+}
+
+/**
+ * Standby and waitlist, from the rules: places numbered in (after, upTo] are
+ * waitlisted; they are called (never plainly admitted), only once nothing
+ * ahead of them waits (the admission order checks that), at most once per
+ * place, and never lose their place to the presence grace. The standby size
+ * follows the documented formula.
+ */
+class WaitlistRules {
+  private after = Infinity;
+  private upTo = Infinity;
+  private readonly calledPlaces = new Set<string>();
+
+  constructor(
+    private readonly fail: (invariant: Invariant, message: string) => void,
+    private readonly order: QueueOrder,
+  ) {}
+
+  private isWaitlisted(fanId: string): boolean {
+    const number = this.order.numberOf(fanId);
+    return number !== undefined && number > this.after && number <= this.upTo;
+  }
+
+  standby(entry: Extract<JournalEntry, { type: 'standby' }>, config: EventConfig): void {
+    const expected = Math.ceil((entry.returnable * (100 + config.waitlist.standbyMarginPercent)) / 100 / config.maxTicketsPerFan);
+    if (entry.standby !== expected) this.fail('standbySize', `standby of ${entry.standby} for ${entry.returnable} returnable tickets; the formula says ${expected}`);
+    if (this.upTo === Infinity && entry.waitlistAfter > this.after) this.fail('waitlistOrder', `the standby grew from ${this.after} to ${entry.waitlistAfter}`);
+    this.after = Math.min(this.after, entry.waitlistAfter);
+    this.upTo = Infinity;
+  }
+
+  ended(after: number, upTo: number): void {
+    if (this.after === Infinity || this.upTo !== Infinity) this.fail('journalMalformed', 'a waitlist ended that was not open');
+    if (after !== this.after) this.fail('journalMalformed', `the waitlist ended after ${after}, it began after ${this.after}`);
+    this.upTo = upTo;
+  }
+
+  called(fanIds: readonly string[]): void {
+    for (const fanId of fanIds) {
+      if (!this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} called though not waitlisted`);
+      const place = `${fanId}#${this.order.numberOf(fanId)}`;
+      if (this.calledPlaces.has(place)) this.fail('calledTwice', `${fanId} called twice for one place`);
+      this.calledPlaces.add(place);
+    }
+  }
+
+  admitted(fanIds: readonly string[]): void {
+    for (const fanId of fanIds) if (this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} admitted like a standby place though waitlisted`);
+  }
+
+  lost(fanId: string): void {
+    if (this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} lost a waitlisted place to the presence grace`);
+  }
 }
 
 const PRE_QUEUE = 'preQueue';
@@ -197,6 +291,18 @@ class QueueOrder {
   private readonly readyOrder = new ReadyHeap();
   private readonly sealed = new Map<string, { commitment: string; seed: string; drawn: boolean }>();
   private seq = 0;
+  /** Each fan's number, handed out in the order places are numbered (as the engine's one sequence does). */
+  private readonly numbers = new Map<string, number>();
+  private lastNumber = 0;
+
+  numberOf(fanId: string): number | undefined {
+    return this.numbers.get(fanId);
+  }
+
+  private number(fanId: string): void {
+    this.numbers.set(fanId, ++this.lastNumber);
+    this.expected.set(fanId, true);
+  }
 
   constructor(private readonly fail: (invariant: Invariant, message: string) => void) {}
 
@@ -231,12 +337,13 @@ class QueueOrder {
       }
       const overdue = this.firstDue(at);
       if (overdue !== undefined) this.fail('numberingOrder', `${fanId} numbered on arrival while ${overdue}'s readyAt had come`);
-      this.expected.set(fanId, true);
+      this.number(fanId);
     }
   }
 
   left(fanId: string): void {
     this.expected.delete(fanId);
+    this.numbers.delete(fanId);
     this.ready.delete(fanId);
     for (const fans of this.pending.values()) fans.delete(fanId);
   }
@@ -259,7 +366,7 @@ class QueueOrder {
     const entries = [...(this.pending.get(entry.draw)?.keys() ?? [])];
     this.pending.delete(entry.draw);
     if (entry.count !== entries.length) this.fail('numberingOrder', `draw ${entry.draw} says ${entry.count} places, ${entries.length} were pending`);
-    for (const fanId of shuffle(entries, entry.seed)) this.expected.set(fanId, true);
+    for (const fanId of shuffle(entries, entry.seed)) this.number(fanId);
   }
 
   /** Slow-lane places whose readyAt came: exactly those, by readyAt then join order. */
@@ -274,7 +381,7 @@ class QueueOrder {
     if (due.join('\u0000') !== fanIds.join('\u0000')) this.fail('numberingOrder', `numbered ${fanIds.join(', ')} at ${at}; due were ${due.join(', ')}`);
     for (const fanId of fanIds) {
       this.ready.delete(fanId);
-      this.expected.set(fanId, true);
+      this.number(fanId);
     }
   }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MINUTE, type EventConfig } from '../src/config/types.js';
+import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MINUTE, WAITLIST_DEFAULTS, type EventConfig } from '../src/config/types.js';
 import { defaultPhases, validateConfigUpdate, validateEventConfig, type ConfigIssue } from '../src/config/validate.js';
 import { BreakwaterError, isBreakwaterError } from '../src/errors.js';
 
@@ -50,6 +50,7 @@ function reservedConfig(): Json {
     presenceGraceMs: 90_000,
     grantTtlMs: 3 * MINUTE,
     door: { startWindowMs: 20_000, joinsPerAddressPerMin: 10, joinsPerSubnetPerMin: 100, slowLaneMaxDelayMs: 45_000, powFloor: 4, powCeiling: 12 },
+    waitlist: { enabled: true, standbyMarginPercent: 40, callAnswerMs: 15 * MINUTE },
   };
 }
 
@@ -101,9 +102,11 @@ describe('validateEventConfig: valid configurations', () => {
       grantTtlMs: CONFIG_DEFAULTS.grantTtlMs,
       phases: defaultPhases(minimalConfig().preQueueOpensAt as number, minimalConfig().onSaleAt as number),
       door: DOOR_DEFAULTS,
+      waitlist: { enabled: true, standbyMarginPercent: 25, callAnswerMs: 10 * MINUTE },
     });
     expect(config.admission).not.toBe(CONFIG_DEFAULTS.admission);
     expect(config.door).not.toBe(DOOR_DEFAULTS);
+    expect(config.waitlist).not.toBe(WAITLIST_DEFAULTS);
   });
 
   it('accepts reserved seating and keeps every field as given', () => {
@@ -229,8 +232,17 @@ const admissionViolations: Violation[] = [
   ['an unknown admission field', ['admission'], { mode: 'auto', maxShoppers: 5 }, 'admission.maxShoppers', /not a known field/],
 ];
 
+const waitlistViolations: Violation[] = [
+  ['waitlist not an object', ['waitlist'], true, 'waitlist', /must be an object/],
+  ['waitlist enabled a string', ['waitlist', 'enabled'], 'yes', 'waitlist.enabled', /must be true or false, got a string/],
+  ['standby margin negative', ['waitlist', 'standbyMarginPercent'], -1, 'waitlist.standbyMarginPercent', /between 0 and 1000/],
+  ['standby margin fractional', ['waitlist', 'standbyMarginPercent'], 12.5, 'waitlist.standbyMarginPercent', /between 0 and 1000/],
+  ['a call answered within less than 30 s', ['waitlist', 'callAnswerMs'], 29_999, 'waitlist.callAnswerMs', /between 30000 and 86400000/],
+  ['an unknown waitlist field', ['waitlist', 'margin'], 10, 'waitlist.margin', /not a known field/],
+];
+
 describe('validateEventConfig: each rule', () => {
-  it.each([...topLevelViolations, ...inventoryViolations, ...admissionViolations])('rejects %s', (_what, path, value, field, reason) => {
+  it.each([...topLevelViolations, ...inventoryViolations, ...admissionViolations, ...waitlistViolations])('rejects %s', (_what, path, value, field, reason) => {
     const issues = issuesOf(withValue(reservedConfig(), path, value));
     expect(issues).toEqual([{ field, reason: expect.stringMatching(reason) }]);
   });
@@ -398,6 +410,12 @@ describe('validateConfigUpdate', () => {
   it('accepts an empty patch, an unchanged id and ignores undefined fields', () => {
     expect(validateConfigUpdate(current, {})).toEqual(current);
     expect(validateConfigUpdate(current, { id: current.id, grantTtlMs: undefined })).toEqual(current);
+  });
+
+  it('merges a waitlist patch field by field, so the margin can be retuned live alone', () => {
+    const updated = validateConfigUpdate(current, { waitlist: { standbyMarginPercent: 60 } });
+    expect(updated.waitlist).toEqual({ ...current.waitlist, standbyMarginPercent: 60 });
+    expect(() => validateConfigUpdate(current, { waitlist: { callAnswerMs: 0 } })).toThrow(/waitlist.callAnswerMs/);
   });
 
   it('replaces inventory and admission as a whole rather than merging them', () => {

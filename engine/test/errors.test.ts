@@ -58,6 +58,7 @@ function soldOut(): Driver {
   d.at(hold.expiresAt - 15 * SECOND); // fan2 admitted against the hold about to expire
   d.startPayment('fan1', hold.holdId);
   d.confirm(hold.holdId);
+  d.advance(GRANT_TTL); // fan2's grant lapses: nothing can come back any more
   expect(d.phase).toBe('soldOut');
   return d;
 }

@@ -55,6 +55,13 @@ interface Scenario {
 
 const paymentCapacityArb = fc.constantFrom(0.05, 0.5, 2);
 /** All three modes, their optional bounds present or not. */
+/** Standby margins from none to double; calls answered within 30 s to 2 min, so lapses happen within a program. */
+const waitlistArb = fc.record({
+  enabled: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }),
+  standbyMarginPercent: fc.integer({ min: 0, max: 100 }),
+  callAnswerMs: fc.integer({ min: 30 * SECOND, max: 2 * MINUTE }),
+});
+
 const admissionArb: fc.Arbitrary<AdmissionPolicy> = fc.oneof(
   fc.record(
     {
@@ -131,6 +138,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     // One open phase; one coded phase; or a fan-club presale (groups) then a coded phase with its own pre-queue.
     phases: fc.constantFrom('open', 'open', 'coded', 'presale'),
     laterPreQueueFor: fc.integer({ min: 0, max: 2 * MINUTE }),
+    waitlist: waitlistArb,
     draft: fc.integer({ min: 0, max: 19 }),
     seed: fc.integer(),
   })
@@ -152,6 +160,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       grantTtlMs: s.grantTtlMs,
       door: s.door,
       ...phasesOf(s.phases, T0 + s.preQueueIn, T0 + s.preQueueIn + s.preQueueFor, s.door.startWindowMs, s.laterPreQueueFor),
+      waitlist: s.waitlist,
     },
     // One event in twenty starts as a draft and needs the program to publish it.
     publish: s.draft !== 0,
@@ -193,6 +202,7 @@ type Patch =
   | { field: 'presenceGraceMs'; value: number }
   | { field: 'grantTtlMs'; value: number }
   | { field: 'admission'; value: AdmissionPolicy }
+  | { field: 'waitlist'; value: { enabled: boolean; standbyMarginPercent: number; callAnswerMs: number } }
   | { field: 'closesIn'; value: number }
   | { field: 'onSaleShift'; value: number };
 
@@ -248,6 +258,7 @@ const patchArb: fc.Arbitrary<Patch> = fc.oneof(
   fc.record({ field: fc.constant('presenceGraceMs' as const), value: fc.integer({ min: SECOND, max: 2 * MINUTE }) }),
   fc.record({ field: fc.constant('grantTtlMs' as const), value: fc.integer({ min: 5 * SECOND, max: 3 * MINUTE }) }),
   fc.record({ field: fc.constant('admission' as const), value: admissionArb }),
+  fc.record({ field: fc.constant('waitlist' as const), value: waitlistArb }),
   fc.record({ field: fc.constant('closesIn' as const), value: fc.integer({ min: SECOND, max: 60 * MINUTE }) }),
   fc.record({ field: fc.constant('onSaleShift' as const), value: fc.integer({ min: -2 * MINUTE, max: 2 * MINUTE }) }),
 );
@@ -518,12 +529,12 @@ class Run {
         const grant = this.sale.room.place(fanId) === undefined ? undefined : this.sale.fanView(fanId).grant;
         if (grant !== undefined) ensure(grant.expiresAt > now, `${fanId}'s grant ${grant.grantId} is still open past ${grant.expiresAt - T0} right after a tick at ${now - T0}`);
       }
-      // Sold out exactly when nothing is free and no held hold can come back.
+      // Sold out exactly when nothing can come back: nothing free, no active hold, no open grant or call.
       const free = this.sale.inventory.free;
-      const held = this.sale.holds.heldCount;
-      if (status.phase === 'soldOut') ensure(free === 0, `soldOut with ${free} tickets free`);
+      const active = this.sale.holds.activeCount;
+      if (status.phase === 'soldOut') ensure(free === 0 && active === 0 && status.openGrants === 0, `soldOut with ${free} free, ${active} holds, ${status.openGrants} grants`);
       if (status.phase === 'onSale' || status.phase === 'paused') {
-        ensure(free > 0 || held > 0, `${status.phase} with nothing free and no held hold: should be soldOut`);
+        ensure(free > 0 || active > 0 || status.openGrants > 0, `${status.phase} with nothing that can come back: should be soldOut`);
       }
     }
     if (added.at(-1)?.type === 'admitted') {

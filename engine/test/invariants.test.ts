@@ -128,7 +128,15 @@ class Journal {
     this.push({ type: 'released', at: this.at, holdId, key: `r-${holdId}` });
     return this;
   }
+
+  /** Any other entry, at the next instant. */
+  add(entry: DistributiveOmit<JournalEntry, 'at'>): this {
+    this.push({ ...entry, at: this.at } as JournalEntry);
+    return this;
+  }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const tickets = (quantity: number): Allocation => ({ tierId: 'ga', quantity });
 const seats = (...seatIds: string[]): Allocation => ({ seatIds, quantity: seatIds.length });
@@ -276,6 +284,47 @@ describe('checkInvariants on hand-built journals', () => {
 });
 
 // ── The start window and the slow lane ──────────────────────────────────
+
+describe('checkInvariants on the waitlist rules', () => {
+  /** Six fans numbered 1…6; a and b admitted; 2 returnable tickets: c and d stand by, e and f are waitlisted. */
+  const waitlisted = () => new Journal().start().join('a', 'b', 'c', 'd', 'e', 'f').admit('a', 'b')
+    .add({ type: 'standby', returnable: 2, standby: 2, waitlistAfter: 4 });
+  const call = (...fanIds: string[]) => ({ type: 'called' as const, fanIds, firstGrant: 9, grantExpiresAt: T0 + 60 * MINUTE });
+
+  it('passes the standby admitted first, then the waitlist called in order', () => {
+    expect(checkInvariants(waitlisted().admit('c', 'd').add(call('e')).entries)).toEqual([]);
+  });
+
+  it('a standby place called is a waitlist violation', () => {
+    expect(names(checkInvariants(waitlisted().add(call('c')).entries))).toEqual(['waitlistOrder']);
+  });
+
+  it('a waitlisted place admitted like a standby one is a waitlist violation', () => {
+    expect(names(checkInvariants(waitlisted().admit('c', 'd', 'e').entries))).toEqual(['waitlistOrder']);
+  });
+
+  it('a call while a standby place still waits breaks the queue order', () => {
+    expect(names(checkInvariants(waitlisted().admit('c').add(call('e')).entries))).toEqual(['admissionOrder']);
+  });
+
+  it('a place called twice', () => {
+    expect(names(checkInvariants(waitlisted().admit('c', 'd').add(call('e')).add(call('e')).entries))).toContain('calledTwice');
+  });
+
+  it('a waitlisted place lost to the presence grace', () => {
+    const j = waitlisted().add({ type: 'left', fanId: 'f', reason: 'presenceLost' });
+    expect(names(checkInvariants(j.entries))).toEqual(['waitlistOrder']);
+  });
+
+  it('a standby size off the formula, and a standby that grows', () => {
+    expect(names(checkInvariants(waitlisted().add({ type: 'standby', returnable: 2, standby: 3, waitlistAfter: 4 }).entries))).toEqual(['standbySize']);
+    expect(names(checkInvariants(waitlisted().add({ type: 'standby', returnable: 2, standby: 2, waitlistAfter: 5 }).entries))).toEqual(['waitlistOrder']);
+  });
+
+  it('sold out while a grant is open or a ticket unsold', () => {
+    expect(names(checkInvariants(waitlisted().add({ type: 'soldOut' }).entries))).toEqual(['soldOutEarly']);
+  });
+});
 
 describe('checkInvariants on the numbering rules', () => {
   const OTHER_SEED = '5b'.repeat(32);
@@ -488,7 +537,8 @@ describe('checkInvariants on a real journal, tampered with', () => {
     const j = tampered((copy) => {
       (copy[0] as Extract<JournalEntry, { type: 'created' }>).config.maxTicketsPerFan = 1;
     });
-    expect(names(checkInvariants(j))).toEqual(['perFanLimit', 'perFanLimit']);
+    // The standby recorded for the real limit no longer fits the formula either.
+    expect(names(checkInvariants(j))).toEqual(['standbySize', 'perFanLimit', 'perFanLimit']);
   });
 
   it('a lost expiry leaves a hold unresolved', () => {

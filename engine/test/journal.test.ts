@@ -11,12 +11,13 @@ import {
 import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
 
 const E = 'busy-night';
-/** 4 GA tickets, 4 seats of category A, 2 of B; 2 tickets a fan; 4 shoppers at a time. */
+/** 4 GA tickets, 4 seats of category A, 2 of B; 2 tickets a fan; 4 shoppers at a time; no waitlist (the waitlist scenario below has one). */
 const config = () => gaConfig({
   id: E,
   inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 4 }], sections: [venue({ 1: 'AAAA', 2: 'BB' })] },
   maxTicketsPerFan: 2,
   admission: { mode: 'auto', maxActiveShoppers: 4 },
+  waitlist: { enabled: false },
 });
 
 /** The k-th fan of the shuffled pre-queue, as admitted at the on-sale time. */
@@ -104,23 +105,23 @@ const steps: Array<[label: string, run: (d: Driver) => void]> = [
     d.startPayment(pre(d, 3), 'h4');
     d.confirm('h4');
   }],
-  ['the second pays again: sold out', (d) => {
+  ['the second pays again: every ticket is taken, but that payment can still fail', (d) => {
     d.startPayment(pre(d, 1), 'h2', 'pay-h2-b');
-    expect(d.phase).toBe('soldOut');
+    expect(d.status().tickets.free).toBe(0);
+    expect(d.phase).toBe('onSale');
   }],
   ['retries of earlier commands return their first results', (d) => {
     expect(d.hold(pre(d, 0), { kind: 'tickets', tierId: 'ga', quantity: 2 }, { grantId: 'g1', key: 'first-hold' })).toMatchObject({ holdId: 'h1', status: 'held', extended: false });
     expect(d.confirm('h1')).toMatchObject({ holdId: 'h1', status: 'purchased' });
   }],
-  ['x1 and x2 join while sold out', (d) => {
+  ['x1 and x2 join while every ticket is taken', (d) => {
     d.join('x1');
     d.join('x2');
   }],
-  ['that payment fails too; the hold expires; the sale reopens for x1', (d) => {
+  ['that payment fails too; the hold expires; x1 is admitted', (d) => {
     d.advance(SECOND);
     d.failPayment('h2', 'pay-h2-b');
     d.at(expiryOf(d, pre(d, 1), 'h2'));
-    expect(d.phase).toBe('onSale');
     expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', fanIds: ['x1'] });
   }],
   ['x1 holds the 2 A seats', (d) => {
@@ -187,6 +188,67 @@ const doorSteps: Array<[label: string, run: (d: Driver) => void]> = [
   }],
 ];
 
+/** Standby and waitlist: 4 GA tickets, 2 a fan, no standby margin, a minute to answer a call. */
+const waitlistConfig = () => gaConfig({
+  id: 'waitlist-night',
+  quantity: 4,
+  maxTicketsPerFan: 2,
+  waitlist: { standbyMarginPercent: 0, callAnswerMs: MINUTE },
+});
+const waitlistSteps: Array<[label: string, run: (d: Driver) => void]> = [
+  ['six fans join; two are admitted for all 4 tickets: fan3 and fan4 stand by, fan5 and fan6 are waitlisted', (d) => {
+    d.startSale();
+    d.joinMany(6);
+    d.advance(SECOND);
+    expect(d.journal.at(-1)).toMatchObject({ type: 'standby', returnable: 4, standby: 2, waitlistAfter: 4 });
+    expect(d.fanView('fan5').waitlisted).toBe(1);
+  }],
+  ['fan1 buys 2, fan2 holds 2: only 2 tickets can come back, the standby shrinks to fan3', (d) => {
+    d.buy('fan1', 2);
+    d.holdTickets('fan2', 2);
+    d.advance(SECOND); // the standby is decided again on the next tick
+    expect(d.journal.findLast((e) => e.type === 'standby')).toMatchObject({ returnable: 2, standby: 1, waitlistAfter: 3 });
+  }],
+  ['fan6 closes the page and keeps its waitlisted place', (d) => {
+    d.presence('fan6', false);
+    d.advance(2 * GRACE);
+    expect(d.fanView('fan6').status).toBe('waiting');
+  }],
+  ["fan2's hold expires: the standby fan3 is admitted", (d) => {
+    d.advance(PAYMENT_WINDOW);
+    expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', fanIds: ['fan3'] });
+  }],
+  ["fan3's grant lapses: the standby ran dry, fan4 is called", (d) => {
+    d.advance(GRANT_TTL);
+    expect(d.journal.at(-1)).toMatchObject({ type: 'called', fanIds: ['fan4'] });
+    expect(d.fanView('fan4').called).toBe(true);
+  }],
+  ["fan4's call lapses unanswered: fan5 is called", (d) => {
+    d.advance(MINUTE);
+    expect(d.typesSince(d.journal.length - 2)).toEqual(['grantExpired', 'called']);
+  }],
+  ['fan5 buys the last 2: nothing can come back, sold out for good', (d) => {
+    d.buy('fan5', 2);
+    expect(d.phase).toBe('soldOut');
+  }],
+  ['x1 joins while sold out', (d) => {
+    d.join('x1');
+  }],
+  ['the organizer adds 2 tickets: the waitlist ends and fan6, still on it, is called', (d) => {
+    d.advance(SECOND);
+    d.exec({ type: 'updateEvent', patch: { inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 6 }] } } });
+    expect(d.typesSince(d.journal.length - 5).slice(0, 3)).toEqual(['configUpdated', 'waitlistEnded', 'reopened']);
+    expect(d.journal.find((e) => e.type === 'called' && e.fanIds[0] === 'fan6')).toBeDefined();
+  }],
+  ['fan6 buys them: sold out again', (d) => {
+    d.buy('fan6', 2);
+    expect(d.phase).toBe('soldOut');
+  }],
+  ['the organizer closes the sale', (d) => {
+    d.exec({ type: 'close' });
+  }],
+];
+
 function run(d: Driver, from = 0, to = steps.length, list = steps): Driver {
   for (const [, step] of list.slice(from, to)) step(d);
   return d;
@@ -216,7 +278,7 @@ const stepNumbers = steps.map(([label], i) => [i + 1, label] as const);
 const ALL_TYPES: JournalEntryType[] = [
   'created', 'configUpdated', 'published', 'preQueueOpened', 'saleStarted', 'paused', 'resumed', 'soldOut', 'reopened', 'closed',
   'joined', 'left', 'presence', 'admitted', 'grantExpired', 'held', 'extended', 'paymentStarted', 'paymentFailed', 'purchased',
-  'expired', 'released', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed',
+  'expired', 'released', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded',
 ];
 
 /** A coded presale, then a public phase: the access codes' entries and a later phase's draw sealed (access.test.ts restores a whole presale after every step). */
@@ -235,14 +297,16 @@ function presale(): Driver {
 }
 
 describe('the busy scenario', () => {
-  it('records every kind of journal entry (the door and presale scenarios the rest) and keeps every invariant', () => {
+  it('records every kind of journal entry (the door, presale and waitlist scenarios the rest) and keeps every invariant', () => {
     const d = run(new Driver(config()));
     const door = run(new Driver(doorConfig()), 0, doorSteps.length, doorSteps);
+    const waitlist = run(new Driver(waitlistConfig()), 0, waitlistSteps.length, waitlistSteps);
     const coded = presale();
-    expect(new Set([...d.journal, ...door.journal, ...coded.journal].map((e) => e.type))).toEqual(new Set(ALL_TYPES));
+    expect(new Set([...d.journal, ...door.journal, ...waitlist.journal, ...coded.journal].map((e) => e.type))).toEqual(new Set(ALL_TYPES));
     expect(checkInvariants(coded.journal)).toEqual([]);
     expect(coded.restored().sale.codes.list(0, 10)).toEqual([{ code: 'PRESALE1', phaseId: null, uses: 1, ticketCap: 2, accounts: ['coded'], ticketsUsed: 0 }]);
     expect(checkInvariants(door.journal)).toEqual([]);
+    expect(checkInvariants(waitlist.journal)).toEqual([]);
     expect(checkInvariants(d.journal)).toEqual([]);
     expect(checkInvariants(d.journal, { requireAllHoldsEnded: true })).toEqual([]);
     expect(d.status()).toMatchObject({
@@ -271,6 +335,14 @@ describe('restoring from the journal', () => {
     expectSameSale(copy, original);
 
     expectContinuesAlike(original, copy, i);
+  });
+
+  it.each(waitlistSteps.map(([label], i) => [i + 1, label] as const))('the waitlist scenario restored after step %i (%s) continues exactly like the original', (i) => {
+    const original = run(new Driver(waitlistConfig()), 0, i, waitlistSteps);
+    const copy = original.restored();
+    expectSameSale(copy, original);
+
+    expectContinuesAlike(original, copy, i, waitlistSteps);
   });
 
   // Joins after a restore meet full budgets (pacing is not journaled), so the door steps continue alike

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commitmentOf } from '../src/fairness/shuffle.js';
 import type { Phase } from '../src/lifecycle/sale-machine.js';
 import {
-  CLOSES_AT, Driver, HOUR, MINUTE, ON_SALE_AT, PRE_QUEUE_AT, SECOND, SEED, T0, gaConfig,
+  CLOSES_AT, Driver, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PRE_QUEUE_AT, SECOND, SEED, T0, gaConfig,
 } from './fixtures.js';
 
 describe('draft and scheduled', () => {
@@ -118,37 +118,60 @@ describe('pause and resume', () => {
   });
 });
 
-describe('sold out and reopened', () => {
-  it('sells out the moment the last held tickets go to payment, and reopens when that payment fails and the hold expires', () => {
+describe('all taken, then sold out for good', () => {
+  it('is not sold out while a payment in flight can still fail; sold out for good the moment nothing can come back', () => {
     const d = new Driver(gaConfig({ quantity: 4 }));
     d.startSale();
     d.joinMany(2);
-    d.advance(SECOND); // 4 tickets, limit 4: fan1 alone is admitted
+    d.advance(SECOND); // 4 tickets, limit 4: fan1 alone is admitted, fan2 stands by
+    const hold = d.holdTickets('fan1', 4);
+    d.advance(MINUTE);
+    d.startPayment('fan1', hold.holdId);
+    expect(d.phase).toBe('onSale');
+    expect(d.status().waitlist).toMatchObject({ state: 'open', standby: 1, waitlisted: 0 });
+
+    const mark = d.journal.length;
+    d.confirm(hold.holdId);
+    expect(d.typesSince(mark)).toEqual(['purchased', 'soldOut']);
+    expect(d.phase).toBe('soldOut');
+    expect(d.status().soldOutAt).toBe(d.clock.now());
+    expect(d.join('fan2')).toMatchObject({ phase: 'soldOut', status: 'waiting' });
+  });
+
+  it('is not sold out while an admitted fan may still hold: only once its grant lapses', () => {
+    const d = new Driver(gaConfig({ quantity: 4 }));
+    d.startSale();
+    d.joinMany(2);
+    d.advance(SECOND);
+    const hold = d.holdTickets('fan1', 4);
+    d.at(hold.expiresAt - 15 * SECOND); // fan2 admitted against the hold about to expire ...
+    expect(d.fanView('fan2').grant).toBeDefined();
+    d.startPayment('fan1', hold.holdId);
+    d.confirm(hold.holdId); // ... which is bought instead
+    expect(d.phase).toBe('onSale');
+
+    const mark = d.journal.length;
+    d.advance(GRANT_TTL);
+    expect(d.typesSince(mark)).toEqual(['grantExpired', 'soldOut']);
+  });
+
+  it('a failed payment and an expired hold go to the standby fan', () => {
+    const d = new Driver(gaConfig({ quantity: 4 }));
+    d.startSale();
+    d.joinMany(2);
+    d.advance(SECOND);
     const t1 = d.clock.now();
     const hold = d.holdTickets('fan1', 4);
-    expect(d.phase).toBe('onSale'); // the held hold can still come back
-
     d.advance(MINUTE);
-    const mark = d.journal.length;
     d.startPayment('fan1', hold.holdId);
-    expect(d.phase).toBe('soldOut');
-    expect(d.typesSince(mark)).toEqual(['paymentStarted', 'soldOut']);
-    expect(d.status().soldOutAt).toBe(t1 + MINUTE);
-    expect(d.join('fan2')).toMatchObject({ phase: 'soldOut', status: 'waiting', position: 1 });
-
     d.advance(MINUTE);
     // 4 of the 5 minutes were left when the payment started.
     expect(d.failPayment(hold.holdId)).toMatchObject({ status: 'held', expiresAt: t1 + 2 * MINUTE + 4 * MINUTE });
-    expect(d.phase).toBe('soldOut');
-
-    d.at(t1 + 6 * MINUTE - 1);
-    expect(d.phase).toBe('soldOut');
-    const reopenMark = d.journal.length;
+    const mark = d.journal.length;
     d.at(t1 + 6 * MINUTE);
-    expect(d.typesSince(reopenMark)).toEqual(['expired', 'reopened', 'admitted']);
+    expect(d.typesSince(mark)).toEqual(['expired', 'admitted']);
     expect(d.journal.at(-1)).toMatchObject({ fanIds: ['fan2'] });
     expect(d.phase).toBe('onSale');
-    expect(d.status().soldOutAt).toBeUndefined();
   });
 
   it('reopens when the organizer raises a tier capacity', () => {
@@ -161,10 +184,11 @@ describe('sold out and reopened', () => {
 
     const mark = d.journal.length;
     d.exec({ type: 'updateEvent', patch: { inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 6 }] } } });
-    expect(d.typesSince(mark)).toEqual(['configUpdated', 'reopened', 'admitted']);
-    expect(d.journal.at(-1)).toMatchObject({ fanIds: ['fan2'] });
+    expect(d.typesSince(mark).slice(0, 4)).toEqual(['configUpdated', 'waitlistEnded', 'reopened', 'admitted']);
+    expect(d.journal[mark + 3]).toMatchObject({ fanIds: ['fan2'] });
     expect(d.phase).toBe('onSale');
     expect(d.status().tickets).toEqual({ free: 2, held: 0, sold: 4 });
+    expect(d.status().soldOutAt).toBeUndefined();
   });
 
   it('a sale paused when it sold out is still paused when it reopens', () => {
@@ -175,18 +199,18 @@ describe('sold out and reopened', () => {
     const hold = d.holdTickets('fan1', 4);
     d.exec({ type: 'pause' });
     d.startPayment('fan1', hold.holdId);
+    d.confirm(hold.holdId);
     expect(d.phase).toBe('soldOut');
-    d.failPayment(hold.holdId);
 
     const mark = d.journal.length;
-    d.at(hold.expiresAt);
-    expect(d.typesSince(mark)).toEqual(['expired', 'reopened', 'paused']);
+    d.exec({ type: 'updateEvent', patch: { inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 6 }] } } });
+    expect(d.typesSince(mark)).toEqual(['configUpdated', 'waitlistEnded', 'reopened', 'paused']);
     expect(d.phase).toBe('paused');
     expect(d.status()).toMatchObject({ waiting: 1, openGrants: 0 });
 
     d.exec({ type: 'resume' });
     d.advance(SECOND);
-    expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', fanIds: ['fan2'] });
+    expect(d.journal.find((e) => e.type === 'admitted' && e.fanIds[0] === 'fan2')).toBeDefined();
   });
 });
 
@@ -274,6 +298,8 @@ describe('wrong phase', () => {
     // ... which is bought instead.
     d.startPayment('fan1', first.holdId);
     d.confirm(first.holdId);
+    // ... and its grant lapses: only then can nothing come back.
+    d.advance(GRANT_TTL);
     expect(d.phase).toBe('soldOut');
     d.rejects(() => d.hold('fan2', { kind: 'tickets', tierId: 'ga', quantity: 1 }, { grantId }), 'SOLD_OUT');
   });

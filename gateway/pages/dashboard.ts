@@ -7,6 +7,13 @@
  */
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 
+/** Standby and waitlist figures, once everything was first taken. */
+function waitlistLine(waitlist: EventFigures['waitlist']): string {
+  if (waitlist === undefined || waitlist.state === 'none') return '';
+  return ` · ${waitlist.state === 'open' ? 'all taken' : 'waitlist ended'}: ${number(waitlist.standby)} standing by, ` +
+    `${number(waitlist.waitlisted)} waitlisted, ${number(waitlist.called)} called (${number(waitlist.lapsedCalls)} lapsed)`;
+}
+
 interface EventFigures {
   eventId: string; name: string; phase: string; nowServing: number; lastNumber: number; waiting: number; joined: number; admitted: number;
   openGrants: number; activeShoppers: number; tickets: { free: number; held: number; sold: number };
@@ -14,6 +21,7 @@ interface EventFigures {
   rateLow: number; rateHigh: number; powDifficulty: number;
   door?: { slowLaneJoins: number; powRefusals: number; difficultyNow: number; recentJoinsPerMin: number };
   draws?: Array<{ draw: string; pending: number; numbered: number | undefined }>;
+  waitlist?: { state: string; standby: number; waitlisted: number; called: number; lapsedCalls: number };
 }
 interface WorkerFigures {
   worker: string; pid: number; connections: number; dashboardConnections: number; messagesIn: number; messagesOut: number;
@@ -138,7 +146,8 @@ function renderEvents(snapshot: Snapshot): void {
     const line = document.createElement('p');
     line.className = 'small muted';
     line.textContent = `${event.eventId} · serving ${number(event.nowServing)} of ${number(event.lastNumber)} · ${number(event.activeShoppers)} shopping · ` +
-      `${number(event.tickets.free)} free · ${number(event.holds.expired)} holds expired${event.powDifficulty > 0 ? ` · PoW ${event.powDifficulty} bits` : ''}`;
+      `${number(event.tickets.free)} free · ${number(event.holds.expired)} holds expired${event.powDifficulty > 0 ? ` · PoW ${event.powDifficulty} bits` : ''}` +
+      waitlistLine(event.waitlist);
     const door = document.createElement('p');
     door.className = 'small muted';
     door.dataset.figure = 'door';

@@ -12,7 +12,8 @@ import {
   ticketOutlook, type ClientMessage, type HoldMessage, type ServerMessage, type TicketOutlook, type TicketSupply, type WireHold,
 } from '../src/protocol/index.js';
 import { $ } from './lib/dom.js';
-import { clock, dateTime, duration, etaText, money, outlookText } from './lib/format.js';
+import { clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
+import { categoryColour, seatIndex, seatNames, type SeatPlace } from './lib/seats.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
 interface SeatInfo { id: string; label: string; category: string; rank: number; status: 'free' | 'held' | 'sold' }
@@ -75,7 +76,7 @@ const FAN_KEY = 'breakwater.fanId';
 const fanId = (() => {
   const sub = claimsOf(sessionStorage.getItem(IDENTITY_KEY))?.sub;
   if (typeof sub === 'string' && sub.length > 0) return accountFanId(sub);
-  const account = sessionStorage.getItem(ACCOUNT_KEY);
+  const account = localStorage.getItem(ACCOUNT_KEY);
   if (account !== null) return account;
   const stored = localStorage.getItem(FAN_KEY);
   if (stored !== null && stored.length > 0 && stored.length <= 128) return stored;
@@ -83,6 +84,11 @@ const fanId = (() => {
   localStorage.setItem(FAN_KEY, fresh);
   return fresh;
 })();
+/**
+ * Per event and fan. The queue token is in localStorage, shared by every tab
+ * of this browser: a second tab resumes the place (and the first is told the
+ * place moved), instead of being refused as another fan with the same id.
+ */
 const storageKey = (what: string) => `breakwater.${what}.${eventId}.${fanId}`;
 
 // ── State ─────────────────────────────────────────────────────────────────
@@ -93,7 +99,18 @@ const state = {
   connection: 'connecting' as Connection,
   /** Server wall clock minus ours, for countdowns. */
   offset: 0,
+  /** Joined on the current connection. */
   joined: false,
+  /** The page knows a place of this fan: shown (as stale) while the connection is being restored. */
+  placeKept: false,
+  /** Server time of the last frame: "as of" when the place is stale. */
+  lastHeardAt: 0,
+  /** Something answered the page's start (a place, a refusal, a prompt): the loading card goes. */
+  settled: false,
+  /** The place was resumed in another tab or device (close 4001): this tab shows only that. */
+  elsewhere: false,
+  /** When the unnumbered place gets its number (`joined.numberedAt`). */
+  numberedAt: null as number | null,
   phase: null as string | null,
   onSaleAt: 0,
   number: 0,
@@ -104,7 +121,7 @@ const state = {
   /** What is left to sell, from the last `queue` frame; until then the outlook `joined` gave. */
   supply: null as TicketSupply | null,
   joinedOutlook: null as TicketOutlook | null,
-  firstPosition: Number(sessionStorage.getItem(storageKey('firstPosition')) ?? 0),
+  firstPosition: Number(localStorage.getItem(storageKey('firstPosition')) ?? 0),
   commitment: null as string | null,
   seed: null as string | null,
   seedVerified: null as boolean | null,
@@ -113,16 +130,31 @@ const state = {
   payment: null as { paymentId: string; checkoutUrl: string | null } | null,
   checkout: 'idle' as 'idle' | 'loading' | 'ready' | 'processing',
   purchased: null as { holdId: string; paymentId: string } | null,
-  /** The place ended (grant or hold ran out, left): the fan may join again at the back. */
-  ended: null as string | null,
+  /** The place ended (the turn passed, the hold released or ran out): what happened, and the one next step is joining again. */
+  ended: null as { title: string; text: string } | null,
+  /** The reason of the last failed payment of the current hold: its running out then says why. */
+  paymentFailure: null as string | null,
   /** Why the fan must sign in first, and where (a verified event without a usable identity token). */
   signIn: null as { text: string; loginUrl: string | null } | null,
   /** Why the presale asks for an access code (the code form shows while set). */
   accessPrompt: null as string | null,
   accessCode: null as string | null,
+  /** Standby and waitlist: places numbered above this are waitlisted (null: none); open while all is taken. */
+  waitlist: null as { after: number; upTo: number | null; open: boolean } | null,
 };
 
+/** The place's number on the waitlist while it is on it, else null. */
+function waitlistNumber(): number | null {
+  const w = state.waitlist;
+  if (w === null || state.grant !== null || state.number <= w.after || (w.upTo !== null && state.number > w.upTo)) return null;
+  const k = state.number - Math.max(w.after, state.nowServing);
+  return k > 0 ? k : null;
+}
+
 let ws: WebSocket | null = null;
+/** Local time of the last frame on the current socket, and of the last ping sent: the heartbeat's watch. */
+let lastFrameAt = 0;
+let lastPingAt = 0;
 let rid = 0;
 let attempt = 0;
 let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -131,11 +163,18 @@ const payKeys = new Map<string, string>();
 const serverNow = () => Date.now() + state.offset;
 
 // ── Formatting ────────────────────────────────────────────────────────────
-function holdSummary(hold: WireHold): string {
-  const what = hold.seatIds !== null && hold.seatIds.length > 0
-    ? `${hold.quantity} seat${hold.quantity === 1 ? '' : 's'}: ${hold.seatIds.join(', ')}`
+let seatPlaces: Map<string, SeatPlace> = new Map();
+
+/** What a hold is for, as the event names it: seats by section, row and label, or tickets of a tier. */
+function ticketsText(hold: WireHold): string {
+  return hold.seatIds !== null && hold.seatIds.length > 0
+    ? seatNames(hold.seatIds, seatPlaces)
     : `${hold.quantity} × ${state.info?.tiers.find((t) => t.id === hold.tierId)?.name ?? hold.tierId ?? 'ticket'}`;
-  return `${what} — ${money(hold.amount, hold.currency)}`;
+}
+
+function holdSummary(hold: WireHold): string {
+  const seats = hold.seatIds !== null && hold.seatIds.length > 0 ? `${hold.quantity} seat${hold.quantity === 1 ? '' : 's'}: ` : '';
+  return `${seats}${ticketsText(hold)} — ${money(hold.amount, hold.currency)}`;
 }
 
 // ── Notices ───────────────────────────────────────────────────────────────
@@ -147,15 +186,20 @@ function notify(text: string | null, kind: 'info' | 'bad' | 'ok' | 'warn' = 'inf
 }
 
 // ── Rendering ─────────────────────────────────────────────────────────────
-type View = 'prequeue' | 'queue' | 'shop' | 'hold' | 'checkout' | 'done' | 'none';
+const VIEWS = ['loading', 'elsewhere', 'ended', 'prequeue', 'queue', 'shop', 'hold', 'checkout', 'done'] as const;
+type View = (typeof VIEWS)[number] | 'none';
 
+/** The one card the fan sees: each state of the place has exactly one. */
 function currentView(): View {
+  if (state.elsewhere) return 'elsewhere';
   if (state.purchased !== null) return 'done';
+  if (state.ended !== null) return 'ended';
   if (state.hold !== null && state.hold.status === 'paymentPending') return 'checkout';
   if (state.hold !== null && state.hold.status === 'held') return 'hold';
   if (state.grant !== null) return 'shop';
-  if (!state.joined) return 'none';
-  if (state.number === 0 && (state.phase === 'preQueue' || state.phase === 'scheduled' || state.onSaleAt > serverNow())) return 'prequeue';
+  if (!state.placeKept) return state.settled || state.connection === 'stopped' ? 'none' : 'loading';
+  // The server's phase decides, not this device's clock: a place in the start window is in line, not in the waiting room.
+  if (state.number === 0 && (state.phase === 'preQueue' || state.phase === 'scheduled')) return 'prequeue';
   return 'queue';
 }
 
@@ -165,7 +209,7 @@ const PHASE_NAMES: Record<string, string> = {
 
 function render(): void {
   const view = currentView();
-  for (const id of ['prequeue', 'queue', 'shop', 'hold', 'checkout', 'done'] as const) $(`#${id}`).hidden = id !== view;
+  for (const id of VIEWS) $(`#${id}`).hidden = id !== view;
   renderSignIn();
 
   const phase = $('#phase');
@@ -173,11 +217,15 @@ function render(): void {
   phase.className = `pill ${state.phase ?? ''}`;
 
   const banner = $('#connection');
+  // While the connection is being restored the place shown is the last one heard, greyed and dated.
+  const stale = state.placeKept && (state.connection === 'reconnecting' || state.connection === 'degraded');
+  $('main').classList.toggle('stale', stale);
+  const asOf = stale && state.lastHeardAt > 0 ? ` What you see is as of ${timeOfDay(state.lastHeardAt)}.` : '';
   const bannerText: Record<Connection, string | null> = {
-    connecting: 'Connecting…',
+    connecting: view === 'loading' ? null : 'Connecting…',
     open: null,
-    reconnecting: 'Connection lost — reconnecting… your place is kept.',
-    degraded: 'The sale is reconnecting to its servers… your place, admission and seats are kept.',
+    reconnecting: `Connection lost — reconnecting… your place is kept.${asOf}`,
+    degraded: `The sale is reconnecting to its servers… your place, admission and seats are kept.${asOf}`,
     proving: 'Checking your browser (proof of work)… this takes a few seconds.',
     stopped: banner.textContent,
   };
@@ -185,6 +233,14 @@ function render(): void {
   banner.hidden = text === null || text === '';
   if (text !== null) banner.textContent = text;
   banner.className = `banner ${state.connection === 'stopped' ? 'bad' : 'warn'}`;
+  if (view !== 'ended') $<HTMLButtonElement>('#rejoin').disabled = false;
+  if (view === 'ended' && state.ended !== null) {
+    $('#ended-title').textContent = state.ended.title;
+    // A closed sale has no line to join again.
+    $('#ended-text').textContent = state.phase === 'closed' ? `${state.ended.text} The sale has closed.` : state.ended.text;
+    $('#ended-next').hidden = state.phase === 'closed';
+  }
+  if (view === 'prequeue') $('#prequeue-numbered').textContent = numberedText();
 
   // Fairness card: the commitment before the start, the seed after.
   $('#fairness').hidden = state.commitment === null;
@@ -196,17 +252,30 @@ function render(): void {
 
   renderClocks();
   if (view === 'queue') renderQueue();
+  // Each deadline also as a time of day with its zone, next to its countdown.
+  if (view === 'shop' && state.grant !== null) $('#grant-deadline').textContent = `(until ${timeOfDay(state.grant.expiresAt)})`;
   if (view === 'hold' && state.hold !== null) {
+    $('#hold-deadline').textContent = `(until ${timeOfDay(state.hold.expiresAt)})`;
     $('#hold-summary').textContent = holdSummary(state.hold);
     const extendable = (state.info?.holdExtensionMs ?? 0) > 0 && !state.hold.extended;
     $('#extend').hidden = !extendable;
     $('#extend').textContent = `Need more time? Extend by ${duration(Math.round((state.info?.holdExtensionMs ?? 0) / 1000))}`;
   }
   if (view === 'checkout') renderCheckout();
-  if (view === 'done' && state.purchased !== null) {
-    $('#done-summary').textContent = `Payment confirmed${state.hold !== null ? ` for ${holdSummary(state.hold)}` : ''}. Order reference ${state.purchased.paymentId}. Enjoy the show!`;
-  }
+  if (view === 'done' && state.purchased !== null) renderConfirmation(state.purchased);
 }
+
+/** A confirmation to keep (and print): the event, what was bought, the amount and the order reference. */
+function renderConfirmation(purchased: { holdId: string; paymentId: string }): void {
+  const hold = state.hold;
+  $('#done-event').textContent = state.info?.name ?? eventId;
+  $('#done-tickets').textContent = hold === null ? '—' : ticketsText(hold);
+  $('#done-amount').textContent = hold === null ? '—' : money(hold.amount, hold.currency);
+  $('#done-reference').textContent = purchased.paymentId === '' ? purchased.holdId : purchased.paymentId;
+  $('#done-hold').textContent = purchased.holdId;
+}
+
+const numberedText = () => numberedAtText(state.number, state.numberedAt, state.onSaleAt);
 
 function renderSignIn(): void {
   $('#signin').hidden = state.signIn === null;
@@ -215,8 +284,10 @@ function renderSignIn(): void {
   if (state.signIn === null) return;
   $('#signin-text').textContent = state.signIn.text;
   const link = $<HTMLAnchorElement>('#signin-link');
+  // The event's details may arrive after the refusal (the join goes first on a slow link).
+  const loginUrl = state.signIn.loginUrl ?? state.info?.identity?.loginUrl ?? null;
   // Only a web address becomes a link (the server checks it too).
-  const url = state.signIn.loginUrl !== null && /^https?:\/\//i.test(state.signIn.loginUrl) ? state.signIn.loginUrl : null;
+  const url = loginUrl !== null && /^https?:\/\//i.test(loginUrl) ? loginUrl : null;
   link.hidden = url === null;
   if (url !== null) link.href = url;
 }
@@ -225,10 +296,10 @@ function renderQueue(): void {
   const position = positionOf(state.number, state.nowServing);
   if (state.number > 0 && position > state.firstPosition) {
     state.firstPosition = position;
-    sessionStorage.setItem(storageKey('firstPosition'), String(position));
+    localStorage.setItem(storageKey('firstPosition'), String(position));
   }
   $('#position').textContent = state.number > 0 ? position.toLocaleString() : '—';
-  $('#number').textContent = state.number > 0 ? String(state.number) : 'drawn at the start';
+  $('#number').textContent = state.number > 0 ? String(state.number) : 'not given yet';
   $('#now-serving').textContent = state.nowServing.toLocaleString();
   $('#waiting').textContent = state.waiting.toLocaleString();
   const progress = $<HTMLProgressElement>('#progress');
@@ -238,10 +309,18 @@ function renderQueue(): void {
   const etaElement = $('#eta');
   const line = $('#queue-state');
   line.className = 'small';
+  const waitlisted = waitlistNumber();
   if (state.phase === 'soldOut') {
     etaElement.innerHTML = '<strong>—</strong>';
     line.className = 'banner bad';
-    line.textContent = 'Sold out. Stay in line: if held tickets come back, sales reopen automatically.';
+    line.textContent = 'Sold out: every ticket is sold and none can come back.';
+  } else if (waitlisted !== null) {
+    etaElement.innerHTML = '<strong>—</strong>';
+    line.className = 'banner warn';
+    line.dataset.waitlisted = String(waitlisted);
+    line.textContent = state.waitlist!.open
+      ? `All tickets are taken. You are number ${waitlisted.toLocaleString()} on the waitlist: you will be called if tickets come back. You may close this page — your place is kept.`
+      : `Tickets came back. You are number ${waitlisted.toLocaleString()} on the waitlist and will be called in turn. You may close this page — your place is kept.`;
   } else if (state.phase === 'paused') {
     etaElement.innerHTML = '<strong>—</strong>';
     line.className = 'banner warn';
@@ -250,6 +329,9 @@ function renderQueue(): void {
     etaElement.innerHTML = '<strong>—</strong>';
     line.className = 'banner bad';
     line.textContent = 'The sale has closed.';
+  } else if (state.number === 0) {
+    etaElement.innerHTML = '<strong>—</strong>';
+    line.textContent = numberedText();
   } else {
     const strong = document.createElement('strong');
     strong.textContent = eta === null ? 'not yet known' : etaText(eta.low, eta.high);
@@ -292,6 +374,7 @@ function renderInfo(): void {
   $('#account-note').hidden = info.identity === null;
   $('#event-name').textContent = info.name;
   $('#event-times').textContent = `On sale ${dateTime(info.onSaleAt)} · sale closes ${dateTime(info.closesAt)}`;
+  seatPlaces = seatIndex(info);
   const quantities = Array.from({ length: Math.max(1, Math.min(info.maxTicketsPerFan, 10)) }, (_, i) => i + 1);
   const fill = (select: HTMLSelectElement, options: Array<[string, string, boolean?]>) => {
     const previous = select.value;
@@ -310,6 +393,25 @@ function renderInfo(): void {
   const selected = tabs.find(([name]) => $(`#tab-${name}`).getAttribute('aria-selected') === 'true');
   if (selected === undefined || !selected[1]) selectTab(tabs.find(([, available]) => available)?.[0] ?? 'best');
   renderSeatMap();
+  renderLegend();
+}
+
+/** The map's legend: the event's own categories with their prices and colours, then selected and taken. */
+function renderLegend(): void {
+  const info = state.info;
+  if (info === null) return;
+  const codes = info.categories.map((c) => c.category);
+  const entry = (text: string, swatch: string) => {
+    const span = document.createElement('span');
+    span.style.setProperty('--swatch', swatch);
+    span.textContent = text;
+    return span;
+  };
+  $('#legend').replaceChildren(
+    ...info.categories.map((c) => entry(`Category ${c.category} — ${money(c.price, info.currency)}`, categoryColour(codes, c.category))),
+    entry('Selected', 'var(--accent)'),
+    entry('Taken', '#e4e6e9'),
+  );
 }
 
 // ── Seat choice ───────────────────────────────────────────────────────────
@@ -347,11 +449,13 @@ function renderSeatMap(): void {
       const label = document.createElement('span');
       label.className = 'rowlabel';
       label.textContent = row.id;
+      label.title = `Row ${row.id}`;
       line.append(label);
       for (const seat of row.seats) {
         const button = document.createElement('button');
         button.type = 'button';
-        button.className = `seat cat${seat.category}`;
+        button.className = 'seat';
+        button.style.setProperty('--seat', categoryColour(info.categories.map((c) => c.category), seat.category));
         button.dataset.seat = seat.id;
         button.textContent = seat.label;
         const price = info.categories.find((c) => c.category === seat.category)?.price ?? 0;
@@ -378,7 +482,7 @@ function renderSelection(): void {
   $<HTMLButtonElement>('#hold-seats').disabled = selectedSeats.size === 0;
   $('#seat-selection').textContent = selectedSeats.size === 0
     ? `Choose up to ${info?.maxTicketsPerFan ?? 0} seats.`
-    : `${selectedSeats.size} selected: ${[...selectedSeats].join(', ')} — ${money(total, info?.currency ?? 'EUR')}`;
+    : `${selectedSeats.size} selected: ${seatNames([...selectedSeats], seatPlaces)} — ${money(total, info?.currency ?? 'EUR')}`;
 }
 
 // ── Socket ────────────────────────────────────────────────────────────────
@@ -393,22 +497,33 @@ function send(message: ClientMessage): boolean {
 
 function join(pow: { challenge: string; nonce: string } | null = null): void {
   send({
-    t: 'join', rid: ++rid, eventId, fanId, token: sessionStorage.getItem(storageKey('token')), powChallenge: pow?.challenge ?? null, powNonce: pow?.nonce ?? null,
+    t: 'join', rid: ++rid, eventId, fanId, token: localStorage.getItem(storageKey('token')), powChallenge: pow?.challenge ?? null, powNonce: pow?.nonce ?? null,
     identity: identityToken(), accessCode: state.accessCode,
   });
 }
 
+/** The socket index.html opened before this script arrived, taken once, while it is connecting or open. */
+function takeEarlySocket(): { socket: WebSocket; early: MessageEvent[] } | undefined {
+  const handover = window as unknown as { breakwaterEarlySocket?: { socket: WebSocket; early: MessageEvent[] } };
+  const early = handover.breakwaterEarlySocket;
+  delete handover.breakwaterEarlySocket;
+  return early !== undefined && early.socket.readyState <= WebSocket.OPEN ? early : undefined;
+}
+
 function connect(): void {
   clearTimeout(reconnectTimer);
-  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  const early = takeEarlySocket();
+  const socket = early?.socket ?? new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
   socket.binaryType = 'arraybuffer';
   ws = socket;
+  lastFrameAt = Date.now();
   socket.onopen = () => {
     socket.send(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, client: 'breakwater-fan-page' }));
     join();
   };
   socket.onmessage = (frame) => {
     if (!(frame.data instanceof ArrayBuffer)) return;
+    lastFrameAt = Date.now();
     let message: ServerMessage;
     try {
       message = decodeServerMessage(new Uint8Array(frame.data));
@@ -418,23 +533,70 @@ function connect(): void {
     onMessage(message);
     render();
   };
-  socket.onclose = (close) => {
-    if (ws !== socket) return;
-    ws = null;
-    state.joined = false;
-    if (close.code === CLOSE_CODES.SESSION_REPLACED) {
-      stop('This place is now open in another tab or device. Continue there (or reload this page to move it back here).');
-    } else if (close.code === CLOSE_CODES.PROTOCOL_VERSION) {
-      stop('This page is out of date. Please reload it.');
-    } else {
-      state.connection = 'reconnecting';
-      // Jittered, growing backoff: after a gateway restart everyone reconnects at once.
-      const base = Math.min(15_000, 1000 * 2 ** attempt) * (close.code === CLOSE_CODES.RATE_LIMITED ? 4 : 1);
-      attempt++;
-      reconnectTimer = setTimeout(connect, base + Math.random() * base);
-    }
-    render();
-  };
+  socket.onclose = (close) => onClosed(socket, close.code);
+  // Frames the early socket got before this script ran, and its open if it already happened.
+  for (const frame of early?.early ?? []) socket.onmessage(frame);
+  if (socket.readyState === WebSocket.OPEN) socket.onopen(new Event('open'));
+}
+
+function onClosed(socket: WebSocket, code: number): void {
+  if (ws !== socket) return;
+  ws = null;
+  state.joined = false;
+  if (code === CLOSE_CODES.SESSION_REPLACED) {
+    // Not reconnecting by itself: the two tabs would take the place from each other forever.
+    state.elsewhere = true;
+    state.connection = 'stopped';
+    $('#connection').textContent = '';
+  } else if (code === CLOSE_CODES.PROTOCOL_VERSION) {
+    stop('This page is out of date. Please reload it.');
+  } else {
+    state.connection = 'reconnecting';
+    // Jittered, growing backoff: after a gateway restart everyone reconnects at once.
+    const base = Math.min(15_000, 1000 * 2 ** attempt) * (code === CLOSE_CODES.RATE_LIMITED ? 4 : 1);
+    attempt++;
+    reconnectTimer = setTimeout(connect, base + Math.random() * base);
+  }
+  render();
+}
+
+/**
+ * The heartbeat's watch (with the countdowns, four times a second). The server sends a queue frame at
+ * least every 5 s of its clock; a socket silent for 3 s is pinged, and one
+ * whose ping goes 5 s without any frame back is given up (a cut network often
+ * closes nothing), so a dead connection is noticed within 10 s and the page
+ * reconnects with its token. Only an unanswered ping condemns an open socket:
+ * a background tab whose timers the browser slowed is not mistaken for one.
+ */
+const PING_AFTER_MS = 3000;
+const PONG_WITHIN_MS = 5000;
+const CONNECT_WITHIN_MS = 8000;
+
+function watchHeartbeat(): void {
+  const socket = ws;
+  if (socket === null || socket.readyState === WebSocket.CLOSED || Date.now() - lastFrameAt < PING_AFTER_MS) return;
+  const pingUnanswered = lastPingAt > lastFrameAt;
+  const dead = socket.readyState === WebSocket.CONNECTING
+    ? Date.now() - lastFrameAt >= CONNECT_WITHIN_MS
+    : pingUnanswered && Date.now() - lastPingAt >= PONG_WITHIN_MS;
+  if (dead) {
+    socket.onclose = null;
+    socket.onmessage = null;
+    socket.close();
+    onClosed(socket, 1006); // as the browser reports a connection lost without a close frame
+  } else if (!pingUnanswered && socket.readyState === WebSocket.OPEN) {
+    lastPingAt = Date.now();
+    socket.send(encodeMessage({ t: 'ping', rid: ++rid, clientTime: Date.now() }));
+  }
+}
+
+/** Back in this tab: resume the place with the queue token (the other tab is told it moved). */
+function takeBack(): void {
+  state.elsewhere = false;
+  state.connection = 'connecting';
+  attempt = 0;
+  render();
+  connect();
 }
 
 function stop(reason: string): void {
@@ -473,7 +635,7 @@ function adoptHolds(holds: WireHold[]): void {
   if (active.status === 'purchased') state.purchased = { holdId: active.holdId, paymentId: active.paymentId ?? '' };
   if (active.status === 'paymentPending') {
     // Same key, same payment: the reply carries the checkout URL again.
-    const key = sessionStorage.getItem(storageKey(`pay.${active.holdId}`));
+    const key = localStorage.getItem(storageKey(`pay.${active.holdId}`));
     if (key !== null) send({ t: 'pay', rid: ++rid, holdId: active.holdId, key });
   }
 }
@@ -484,23 +646,26 @@ function onMessage(message: ServerMessage): void {
     return;
   }
   if ('eventId' in message && message.eventId !== eventId) return;
+  state.lastHeardAt = serverNow();
   switch (message.t) {
     case 'welcome':
       state.offset = message.serverTime - Date.now();
       break;
     case 'joined': {
-      sessionStorage.setItem(storageKey('token'), message.queueToken);
-      if (isAccountFanId(message.fanId)) sessionStorage.setItem(ACCOUNT_KEY, message.fanId);
+      localStorage.setItem(storageKey('token'), message.queueToken);
+      if (isAccountFanId(message.fanId)) localStorage.setItem(ACCOUNT_KEY, message.fanId);
       state.signIn = null;
       state.accessPrompt = null;
       const wasReconnecting = state.connection === 'reconnecting' || state.connection === 'degraded';
       state.connection = 'open';
       attempt = 0;
       state.joined = true;
-      state.ended = null;
+      state.placeKept = true;
+      state.settled = true;
+      state.numberedAt = message.numberedAt;
       if (!message.restored) {
         state.firstPosition = 0;
-        sessionStorage.removeItem(storageKey('firstPosition'));
+        localStorage.removeItem(storageKey('firstPosition'));
         state.hold = null;
         state.purchased = null;
         state.payment = null;
@@ -512,7 +677,12 @@ function onMessage(message: ServerMessage): void {
       state.commitment = message.commitment ?? state.commitment;
       state.seed = message.seed ?? state.seed;
       state.grant = message.grantId !== null && message.grantExpiresAt !== null ? { grantId: message.grantId, expiresAt: message.grantExpiresAt } : null;
+      state.waitlist = message.waitlistAfter === null ? null : { after: message.waitlistAfter, upTo: null, open: true };
+      if (message.called) notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
       adoptHolds(message.holds);
+      // Admitted, with the turn used and nothing held or bought (a reload after a release): the place is over.
+      const over = message.status === 'admitted' && state.grant === null && state.hold === null && state.purchased === null;
+      state.ended = over ? (state.ended ?? { title: 'Your turn is over', text: 'You hold no tickets from it.' }) : null;
       void verifySeed().then(render);
       if (wasReconnecting) notify(message.restored ? 'Reconnected — your place was kept.' : 'Reconnected, but your place had expired: you have a new place at the back.', message.restored ? 'ok' : 'warn');
       break;
@@ -530,15 +700,24 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'numbered':
       state.number = message.number;
+      state.numberedAt = null;
       break;
     case 'admitted':
       state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
       notify(null);
       void loadInfo();
       break;
+    case 'waitlist':
+      state.waitlist = { after: message.waitlistAfter, upTo: message.waitlistUpTo, open: message.open };
+      break;
+    case 'called':
+      state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
+      notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
+      void loadInfo();
+      break;
     case 'grantExpired':
       state.grant = null;
-      endPlace('Your turn passed before you chose tickets.');
+      endPlace('Your turn passed', 'The time to choose tickets ran out before you held any.');
       break;
     case 'held':
       state.grant = null;
@@ -559,27 +738,39 @@ function onMessage(message: ServerMessage): void {
     case 'paymentFailed':
       state.payment = null;
       state.checkout = 'idle';
-      if (state.hold !== null) state.hold = { ...state.hold, status: 'held', expiresAt: message.expiresAt, paymentId: null, pendingUntil: null };
-      notify(`Payment failed (${message.reason}). Your tickets are still held — you can try again.`, 'bad');
+      state.paymentFailure = message.reason;
+      if (message.expiresAt <= serverNow()) {
+        // Failed with no time left to try again: the hold ends here (holdExpired confirms it).
+        state.hold = null;
+        endPlace('Your payment did not go through', `The bank said: ${message.reason}. The payment window has closed and the tickets went back on sale.`);
+      } else {
+        if (state.hold !== null) state.hold = { ...state.hold, status: 'held', expiresAt: message.expiresAt, paymentId: null, pendingUntil: null };
+        notify(`Payment failed (${message.reason}). Your tickets are still held — you can try again.`, 'bad');
+      }
       break;
     case 'holdExpired':
       state.hold = null;
       state.payment = null;
-      endPlace('Your payment window ran out and the tickets went back on sale.');
+      endPlace(
+        state.paymentFailure === null ? 'Your payment window ran out' : 'Your payment did not go through',
+        `${state.paymentFailure === null ? '' : `The bank said: ${state.paymentFailure}. `}The payment window has closed and the tickets went back on sale.`,
+      );
       break;
     case 'released':
       state.hold = null;
-      endPlace('You released your tickets.');
+      endPlace('You released your tickets', 'They went back on sale at once.');
       break;
     case 'placeLost':
       state.joined = false;
-      sessionStorage.removeItem(storageKey('token'));
+      state.placeKept = false;
+      localStorage.removeItem(storageKey('token'));
       notify('You were away too long and lost your place. Joining again at the back…', 'warn');
       join();
       break;
     case 'left':
-      sessionStorage.removeItem(storageKey('token'));
+      localStorage.removeItem(storageKey('token'));
       state.joined = false;
+      state.placeKept = false;
       join();
       break;
     case 'preQueueOpened':
@@ -598,7 +789,7 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'soldOut':
       state.phase = 'soldOut';
-      if (state.hold === null && state.purchased === null) notify('Sold out — every ticket is sold or held right now.', 'bad');
+      if (state.hold === null && state.purchased === null) notify('Sold out — every ticket is sold.', 'bad');
       break;
     case 'reopened':
       state.phase = 'onSale';
@@ -615,19 +806,17 @@ function onMessage(message: ServerMessage): void {
   }
 }
 
-function endPlace(reason: string): void {
-  state.ended = reason;
-  notify(`${reason} Join again to get a new place at the back of the line.`, 'warn');
-  const notice = $('#notice');
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.textContent = 'Join again';
-  button.style.marginLeft = '0.5rem';
-  button.onclick = () => {
-    notify(null);
-    send({ t: 'leave', rid: ++rid });
-  };
-  notice.append(button);
+/** The place is used up: one card says what happened, and its one button joins again at the back. */
+function endPlace(title: string, text: string): void {
+  state.ended = { title, text };
+  state.paymentFailure = null;
+  notify(null);
+}
+
+function joinAgain(): void {
+  // Leaving the used-up place first: the join that follows `left` takes a new one at the back.
+  if (!send({ t: 'leave', rid: ++rid })) return;
+  $<HTMLButtonElement>('#rejoin').disabled = true;
 }
 
 const ERROR_TEXT: Record<string, string> = {
@@ -638,7 +827,7 @@ const ERROR_TEXT: Record<string, string> = {
   GRANT_EXPIRED: 'Your turn passed before you chose tickets.',
   HOLD_EXPIRED: 'Your payment window ran out.',
   EXTENSION_NOT_ALLOWED: 'This hold cannot be extended (again).',
-  FAN_ID_IN_USE: 'This fan id is already in line in another browser. Use that browser, or change your fan id below.',
+  FAN_ID_IN_USE: 'This place in line is open in another browser. Continue there: this browser does not hold the key to that place.',
   ACCESS_DENIED: 'This part of the sale is not open to your account. Check the presale you signed up for, or wait for the public sale.',
   EVENT_NOT_FOUND: 'There is no such event.',
   RATE_LIMITED: 'Slow down a little — too many requests.',
@@ -668,17 +857,18 @@ function onIdentityError(code: string, details: Record<string, unknown>): void {
   // A refused token is no use for reconnects either.
   if (code !== 'IDENTITY_REQUIRED') sessionStorage.removeItem(IDENTITY_KEY);
   // An expired sign-in still resumes a place with its queue token.
-  if (code === 'IDENTITY_EXPIRED' && sessionStorage.getItem(storageKey('token')) !== null) {
+  if (code === 'IDENTITY_EXPIRED' && localStorage.getItem(storageKey('token')) !== null) {
     join();
     return;
   }
   state.connection = 'open';
   if (code === 'IDENTITY_REQUIRED' && identityExpired) code = 'IDENTITY_EXPIRED';
-  const loginUrl = typeof details.loginUrl === 'string' ? details.loginUrl : (state.info?.identity?.loginUrl ?? null);
+  const loginUrl = typeof details.loginUrl === 'string' ? details.loginUrl : null;
   state.signIn = { text: IDENTITY_TEXT[code]!, loginUrl };
 }
 
 function onError(code: string, message: string, details: Record<string, unknown>): void {
+  if (code !== 'POW_REQUIRED' && code !== 'POW_INVALID') state.settled = true;
   if (code in IDENTITY_TEXT) return onIdentityError(code, details);
   switch (code) {
     case 'ACCESS_CODE_REQUIRED':
@@ -702,10 +892,11 @@ function onError(code: string, message: string, details: Record<string, unknown>
       void prove(String(details.challenge), Number(details.difficulty));
       return;
     case 'TOKEN_INVALID':
-      sessionStorage.removeItem(storageKey('token'));
+      localStorage.removeItem(storageKey('token'));
       join();
       return;
     case 'ALREADY_JOINED':
+    case 'SESSION_REPLACED': // the close that follows (4001) says it
       return;
     case 'RATE_LIMITED':
       // A join over the door's flood ceiling (a busy shared address) is tried again, not given up.
@@ -743,7 +934,7 @@ function hold(request: HoldMessage['request']): void {
 function pay(): void {
   if (state.hold === null) return;
   const key = crypto.randomUUID();
-  sessionStorage.setItem(storageKey(`pay.${state.hold.holdId}`), key);
+  localStorage.setItem(storageKey(`pay.${state.hold.holdId}`), key);
   payKeys.set(state.hold.holdId, key);
   state.checkout = 'loading';
   send({ t: 'pay', rid: ++rid, holdId: state.hold.holdId, key });
@@ -888,10 +1079,14 @@ $('#release').addEventListener('click', () => {
   }
 });
 $('#approve').addEventListener('click', () => void decide('approve'));
+$('#rejoin').addEventListener('click', joinAgain);
+$('#take-back').addEventListener('click', takeBack);
+$('#print').addEventListener('click', () => print());
 $('#decline').addEventListener('click', () => void decide('decline'));
 
 // Countdowns tick locally between server messages.
 setInterval(() => {
+  watchHeartbeat();
   renderClocks();
   if (currentView() === 'prequeue' && state.onSaleAt <= serverNow()) render();
 }, 250);
@@ -905,6 +1100,7 @@ setInterval(() => {
 };
 
 render();
+// The join first: on a slow link it must not queue behind the event's details.
+connect();
 void loadEventList();
 void loadInfo();
-connect();

@@ -22,6 +22,7 @@ interface EventDetails {
     phase: string; commitment?: string; seed?: string; nowServing: number; lastNumber: number; waiting: number; joined: number; admitted: number;
     openGrants: number; activeShoppers: number; tickets: { free: number; held: number; sold: number };
     holds: { active: number; paymentPending: number; expired: number; released: number };
+    waitlist?: { state: string; standbySize: number; standby: number; waitlisted: number; called: number; lapsedCalls: number };
   };
   settings: { powDifficulty: number; currency: string; identity: IdentityView | null };
   queue: { rateLow: number; rateHigh: number; ticketsPerFan: number };
@@ -164,6 +165,15 @@ function select(eventId: string): void {
   $('#detail').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
 }
 
+/** Standby and waitlist figures, once everything was first taken. */
+function waitlistFigures(waitlist: EventDetails['status']['waitlist']): Array<[string, string]> {
+  if (waitlist === undefined || waitlist.state === 'none') return [];
+  return [
+    ['Waitlist', waitlist.state === 'open' ? 'open: all taken' : 'ended'], ['Standby', `${waitlist.standby} of ${waitlist.standbySize}`],
+    ['Waitlisted', waitlist.waitlisted.toLocaleString()], ['Called', String(waitlist.called)], ['Calls lapsed', String(waitlist.lapsedCalls)],
+  ];
+}
+
 function renderDetail(): void {
   const event = events.find((e) => e.config.id === selected);
   $('#detail').hidden = event === undefined;
@@ -179,6 +189,7 @@ function renderDetail(): void {
     ['Tickets held', String(status.tickets.held)], ['Tickets sold', String(status.tickets.sold)], ['Holds active', String(status.holds.active)],
     ['Paying', String(status.holds.paymentPending)], ['Holds expired', String(status.holds.expired)],
     ['Tickets per admitted fan', queue.ticketsPerFan.toFixed(2)],
+    ...waitlistFigures(status.waitlist),
     ['On sale', new Date(config.onSaleAt).toLocaleString()],
   ];
   $('#detail-figures').replaceChildren(...figures.map(([label, value]) => {

@@ -18,11 +18,42 @@ export interface EventSettings {
   categoryPrices: Record<string, number>;
   /** Verified identities (docs/identity.md); null: anonymous fans only. */
   identity: IdentitySettings | null;
+  /** Where the organizer hears of waitlisted, called and sold-out fans (docs/gateway.md, "Organizer webhook"); null: nowhere. */
+  notifyWebhook: NotifyWebhook | null;
 }
 
-export const DEFAULT_EVENT_SETTINGS: EventSettings = { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null };
+/** A signed organizer webhook: POSTs signed with `secret` like the payment webhooks. */
+export interface NotifyWebhook {
+  url: string;
+  secret: string;
+}
 
-const FIELDS = ['powDifficulty', 'currency', 'categoryPrices', 'identity'];
+export const DEFAULT_EVENT_SETTINGS: EventSettings = { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null, notifyWebhook: null };
+
+const FIELDS = ['powDifficulty', 'currency', 'categoryPrices', 'identity', 'notifyWebhook'];
+const MIN_SECRET_LENGTH = 16;
+
+/** `null` removes the webhook; otherwise an http(s) URL and a secret of at least 16 characters. */
+function notifyWebhookOf(value: unknown, issues: ConfigIssue[]): NotifyWebhook | null | undefined {
+  if (value === null) return null;
+  const field = 'settings.notifyWebhook';
+  if (!isObject(value)) {
+    issues.push({ field, reason: 'must be an object { url, secret } or null' });
+    return undefined;
+  }
+  const { url, secret } = value;
+  const before = issues.length;
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) issues.push({ field: `${field}.url`, reason: 'must be an http(s) URL' });
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) issues.push({ field: `${field}.secret`, reason: `must be a string of at least ${MIN_SECRET_LENGTH} characters` });
+  for (const key of Object.keys(value)) if (key !== 'url' && key !== 'secret') issues.push({ field: `${field}.${key}`, reason: 'is not a known field' });
+  return issues.length > before ? undefined : { url: url as string, secret: secret as string };
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -36,7 +67,7 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
     issues.push({ field: 'settings', reason: 'must be an object' });
   } else {
     for (const key of Object.keys(patch)) if (!FIELDS.includes(key)) issues.push({ field: `settings.${key}`, reason: 'is not a known field' });
-    const { powDifficulty, currency, categoryPrices, identity } = patch;
+    const { powDifficulty, currency, categoryPrices, identity, notifyWebhook } = patch;
     if (powDifficulty !== undefined) {
       if (!Number.isInteger(powDifficulty) || (powDifficulty as number) < 0 || (powDifficulty as number) > MAX_POW_DIFFICULTY) {
         issues.push({ field: 'settings.powDifficulty', reason: `must be an integer from 0 (off) to ${MAX_POW_DIFFICULTY}` });
@@ -56,6 +87,10 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
       }
     }
     if (identity !== undefined) next.identity = applyIdentityPatch(current.identity, identity, issues);
+    if (notifyWebhook !== undefined) {
+      const webhook = notifyWebhookOf(notifyWebhook, issues);
+      if (webhook !== undefined) next.notifyWebhook = webhook;
+    }
   }
   if (issues.length > 0) {
     throw new BreakwaterError('INVALID_CONFIG', `invalid settings: ${issues.map((i) => `${i.field} ${i.reason}`).join('; ')}`, { details: { issues } });
@@ -65,5 +100,6 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
 
 /** Settings as an API answer shows them: secrets only as "set". */
 export function settingsForOrganizer(settings: EventSettings): EventSettings {
-  return settings.identity?.hs256Secret === undefined ? settings : { ...settings, identity: identityForOrganizer(settings.identity) };
+  const shown = settings.identity?.hs256Secret === undefined ? settings : { ...settings, identity: identityForOrganizer(settings.identity) };
+  return settings.notifyWebhook === null ? shown : { ...shown, notifyWebhook: { url: settings.notifyWebhook.url, secret: 'set' } };
 }

@@ -15,6 +15,7 @@ import { DEMO_SETTINGS, demoEventConfig } from './demo-event.js';
 import { EngineHost } from './engine-link/engine-host.js';
 import { loadNativeUws } from './native-uws.js';
 import { buildPages } from './pages.js';
+import { StaticSite } from './static-site.js';
 import { startCluster } from './workers.js';
 
 async function main(): Promise<void> {
@@ -45,9 +46,9 @@ async function main(): Promise<void> {
 
   const host = new EngineHost();
   if (options.demoEvent) host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
-  const bundles = await buildPages();
+  const site = await StaticSite.load(await buildPages());
   host.start();
-  const cluster = await startCluster({ host, options, workers: options.workers, bundles });
+  const cluster = await startCluster({ host, options, workers: options.workers, site: site.files });
   const workers = cluster.workers === 0 ? 'gateway in this process too' : plural(cluster.workers, 'gateway worker');
   process.stdout.write(banner(options, cluster.port, `engine in this process (pid ${process.pid}), ${workers}`));
 

@@ -15,7 +15,7 @@ import { FanSender, type FanConnection } from './fan/connection.js';
 import { FanDirectory } from './fan/fan-directory.js';
 import { FanHandlers } from './fan/fan-handlers.js';
 import { registerFanSocket } from './fan/fan-socket.js';
-import { HttpRouter, json } from './http/router.js';
+import { HttpRouter, json, type Reply, type RequestInfo } from './http/router.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { renderMetrics, type StatsBroadcast } from './metrics/render.js';
 import { loadNativeUws } from './native-uws.js';
@@ -125,12 +125,14 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   router.get('/metrics', () => ({
     status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', text: renderMetrics(lastStats, metrics.snapshot(serverId), link.connected),
   }));
-  // Pages, then the registry's 404 for anything else.
-  router.get('/*', (request) => {
-    const file = start.site?.get(request.path);
-    if (file === undefined) throw new BreakwaterError('ROUTE_NOT_FOUND', undefined, { details: { method: 'GET', path: request.path.slice(0, 200) } });
-    return { status: 200, text: file.body, contentType: file.contentType, headers: { 'cache-control': 'no-cache' } };
-  });
+  // Pages (GET and HEAD), then the registry's 404 for anything else.
+  const page = (request: RequestInfo): Reply => {
+    const reply = start.site?.reply(request.path, request.headers);
+    if (reply === undefined) throw new BreakwaterError('ROUTE_NOT_FOUND', undefined, { details: { method: request.method.toUpperCase(), path: request.path.slice(0, 200) } });
+    return reply;
+  };
+  router.get('/*', page);
+  router.head('/*', page);
   router.any('/*', (request) => {
     throw new BreakwaterError('ROUTE_NOT_FOUND', undefined, { details: { method: request.method.toUpperCase(), path: request.path.slice(0, 200) } });
   });

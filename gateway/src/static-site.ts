@@ -1,18 +1,39 @@
 /**
  * The pages: files under gateway/public, plus the page bundles built from
- * gateway/pages at start-up (pages.ts), all held in memory. Only paths in the
- * map are served, so nothing outside gateway/public can be reached.
+ * gateway/pages at start-up (pages.ts), prepared once and held in memory.
+ * Every file but the HTML is served under a name carrying a hash of its
+ * bytes (`/assets/fan.3f2a1c9e04.js`, the HTML and the bundles' source-map
+ * comments rewritten to match) and cached for a year, so a returning fan
+ * downloads it once per release and a new release can never mix with a
+ * cached old one. The HTML keeps its name and is revalidated (ETag, 304).
+ * Text is precompressed with brotli and gzip at their best levels. Only paths
+ * in the map are served, so nothing outside gateway/public can be reached.
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import { chooseCoding, type Coding } from './http/accept-encoding.js';
+import type { Reply } from './http/router.js';
 
 export interface StaticFile {
-  body: Uint8Array;
   contentType: string;
+  /** The bytes as they are, and in each coding that makes them smaller. */
+  codings: { identity: Uint8Array } & Partial<Record<Coding, Uint8Array>>;
+  /** A strong validator of the bytes as they are, without quotes; a coding's ETag adds the coding's name. */
+  tag: string;
+  cacheControl: string;
 }
 
+/** URL path → file: what the parent process prepares once and hands to every gateway worker. */
+export type SiteFiles = ReadonlyMap<string, StaticFile>;
+
 export const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Cached, but asked again each time: an unchanged page costs a 304 and no body. */
+export const REVALIDATE = 'no-cache';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,22 +59,132 @@ export function contentTypeOf(path: string): string {
 }
 
 export class StaticSite {
-  constructor(private readonly files: ReadonlyMap<string, StaticFile>) {}
+  constructor(readonly files: SiteFiles) {}
 
-  /** Reads every file under `dir` and adds the bundles (URL path → JavaScript text). */
+  /** Reads every file under `dir`, adds the bundles (URL path → JavaScript text), names, rewrites and compresses them. */
   static async load(bundles: Readonly<Record<string, string>> = {}, dir = PUBLIC_DIR): Promise<StaticSite> {
+    const sources = new Map<string, Uint8Array>();
+    for (const path of await listFiles(dir)) sources.set(`/${relative(dir, path).split(sep).join('/')}`, await readFile(path));
+    for (const [url, text] of Object.entries(bundles)) sources.set(url, Buffer.from(text));
+    const named = nameByContent(sources);
     const files = new Map<string, StaticFile>();
-    for (const path of await listFiles(dir)) {
-      const url = `/${relative(dir, path).split(sep).join('/')}`;
-      files.set(url, { body: await readFile(path), contentType: contentTypeOf(path) });
-    }
-    for (const [url, text] of Object.entries(bundles)) files.set(url, { body: Buffer.from(text), contentType: contentTypeOf(url) });
+    await Promise.all([...named].map(async ([url, body]) => {
+      const isPage = url.endsWith('.html');
+      files.set(url, {
+        contentType: contentTypeOf(url),
+        codings: { identity: body, ...(await compress(url, body)) },
+        tag: sha256(body).slice(0, 32),
+        cacheControl: isPage ? REVALIDATE : IMMUTABLE,
+      });
+    }));
     return new StaticSite(files);
   }
 
   get(path: string): StaticFile | undefined {
     return this.files.get(PAGE_ROUTES[path] ?? path);
   }
+
+  /** The answer to a GET or HEAD of `path`, negotiated on Accept-Encoding and If-None-Match; undefined when there is no such file. */
+  reply(path: string, headers: Readonly<Record<string, string>>): Reply | undefined {
+    const file = this.get(path);
+    if (file === undefined) return undefined;
+    const available = (['br', 'gzip', 'identity'] as const).filter((coding) => file.codings[coding] !== undefined);
+    const coding = chooseCoding(headers['accept-encoding'], available);
+    const etag = coding === 'identity' ? `"${file.tag}"` : `"${file.tag}-${coding}"`;
+    const common: Record<string, string> = { 'cache-control': file.cacheControl, etag, ...(available.length > 1 ? { vary: 'Accept-Encoding' } : {}) };
+    if (matches(headers['if-none-match'], etag)) return { status: 304, text: '', contentType: file.contentType, headers: common };
+    return {
+      status: 200, text: file.codings[coding]!, contentType: file.contentType,
+      headers: coding === 'identity' ? common : { ...common, 'content-encoding': coding },
+    };
+  }
+}
+
+/** If-None-Match compares weakly (RFC 9110 §13.1.2): `W/` does not matter, `*` matches any. */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(',').some((candidate) => {
+    const tag = candidate.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `/assets/fan.js` → `/assets/fan.<hash>.js` (`fan.js.map` → `fan.<hash>.js.map`). */
+function hashedName(url: string, body: Uint8Array): string {
+  const slash = url.lastIndexOf('/');
+  const dot = url.indexOf('.', slash + 2);
+  const hash = sha256(body).slice(0, 10);
+  return dot < 0 ? `${url}.${hash}` : `${url.slice(0, dot)}.${hash}${url.slice(dot)}`;
+}
+
+/**
+ * Names every file but the HTML by its content, rewriting references first so
+ * that a file's name changes whenever anything it points to does: files that
+ * point to nothing (source maps, images), then scripts and styles (their
+ * `sourceMappingURL`), then the HTML (`src` and `href` attributes).
+ */
+function nameByContent(sources: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
+  const renamed = new Map<string, string>();
+  const result = new Map<string, Uint8Array>();
+  const stage = (url: string) => (url.endsWith('.html') ? 2 : /\.(js|css)$/.test(url) ? 1 : 0);
+  for (const current of [0, 1, 2]) {
+    for (const [url, source] of sources) {
+      if (stage(url) !== current) continue;
+      const body = current === 0 ? source : rewriteReferences(url, source, renamed);
+      if (current === 2) {
+        result.set(url, body);
+        continue;
+      }
+      const name = hashedName(url, body);
+      renamed.set(url, name);
+      result.set(name, body);
+    }
+  }
+  return result;
+}
+
+const REFERENCES = [/(\b(?:src|href)=")([^"]+)(")/g, /(sourceMappingURL=)(\S+?)(\s|\*\/|$)/g];
+
+/** Points the references in a text file at the renamed files (a reference relative to `url` keeps its form: the new file name). */
+function rewriteReferences(url: string, source: Uint8Array, renamed: ReadonlyMap<string, string>): Uint8Array {
+  const text = Buffer.from(source).toString('utf8');
+  let rewritten = text;
+  for (const pattern of REFERENCES) {
+    rewritten = rewritten.replace(pattern, (whole, before: string, reference: string, after: string) => {
+      if (/^[a-z]+:|^\/\/|[?#]/i.test(reference)) return whole;
+      const target = renamed.get(new URL(reference, `http://site${url}`).pathname);
+      if (target === undefined) return whole;
+      const replacement = reference.startsWith('/') ? target : target.slice(target.lastIndexOf('/') + 1);
+      return `${before}${replacement}${after}`;
+    });
+  }
+  return rewritten === text ? source : Buffer.from(rewritten);
+}
+
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg\+xml)/;
+
+/**
+ * Brotli at quality 11 and gzip at level 9, each kept only when smaller.
+ * Source maps get gzip only: only a developer's tools fetch them, and brotli's
+ * best level would add seconds to every start for them alone.
+ */
+async function compress(url: string, body: Uint8Array): Promise<Partial<Record<Coding, Uint8Array>>> {
+  if (!COMPRESSIBLE.test(contentTypeOf(url))) return {};
+  const isSourceMap = url.endsWith('.map');
+  const [br, gz] = await Promise.all([
+    isSourceMap ? undefined : promisify(brotliCompress)(body, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+    }),
+    promisify(gzip)(body, { level: constants.Z_BEST_COMPRESSION }),
+  ]);
+  return {
+    ...(br !== undefined && br.length < body.length ? { br } : {}),
+    ...(gz.length < body.length ? { gzip: gz } : {}),
+  };
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -39,7 +39,7 @@ async function init(message: Extract<ControlMessage, { type: 'init' }>): Promise
   // In cluster mode the id names this process's fan sessions on every shard: unique across machines and restarts.
   const serverId = message.cluster === undefined ? message.serverId : `${hostname()}/${message.serverId}/${process.pid}`;
   try {
-    const site = await StaticSite.load(message.bundles);
+    const site = new StaticSite(message.site);
     engineLink = message.cluster === undefined
       ? control
       : await NatsEngineLink.connect({ servers: message.cluster.natsUrl, owner: serverId, partitions: message.cluster.partitions });

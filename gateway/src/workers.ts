@@ -19,7 +19,7 @@ import { InProcessEngineLink } from './engine-link/in-process.js';
 import { listenForControl, sendControl, serveEngineOverIpc, type ClusterLinkOptions, type ControlMessage } from './engine-link/ipc.js';
 import { DoorRelay } from './protection/door-exchange.js';
 import { startGatewayServer, type GatewayServer, type ServerOptions } from './server.js';
-import { StaticSite } from './static-site.js';
+import { StaticSite, type SiteFiles } from './static-site.js';
 
 /** worker.ts when run by tsx (npm start), worker.js if ever compiled. */
 const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -33,7 +33,8 @@ export interface ClusterOptions {
   cluster?: ClusterLinkOptions;
   options: ServerOptions;
   workers: number;
-  bundles: Record<string, string>;
+  /** The pages, prepared once here (static-site.ts) and handed to every worker. */
+  site: SiteFiles;
   log?: (message: string) => void;
 }
 
@@ -78,7 +79,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
       };
       slot.detach = cluster.host === undefined ? listenForControl(child, onControl) : serveEngineOverIpc(cluster.host, child, serverId, onControl);
       slot.detachDoor = doorRelay?.attach(child);
-      sendControl(child, { type: 'init', serverId, options: cluster.options, bundles: cluster.bundles, ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }) });
+      sendControl(child, { type: 'init', serverId, options: cluster.options, site: cluster.site, ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }) });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         slot.detach?.();
@@ -124,7 +125,7 @@ async function startSingleProcess(cluster: ClusterOptions): Promise<Cluster> {
     : await NatsEngineLink.connect({ servers: cluster.cluster!.natsUrl, partitions: cluster.cluster!.partitions, owner });
   const door = cluster.cluster === undefined ? undefined : await NatsDoorExchange.connect(cluster.cluster.natsUrl, owner);
   const server: GatewayServer = await startGatewayServer({
-    link, options: cluster.options, serverId: 'w0', site: await StaticSite.load(cluster.bundles), ...(door === undefined ? {} : { door }),
+    link, options: cluster.options, serverId: 'w0', site: new StaticSite(cluster.site), ...(door === undefined ? {} : { door }),
   });
   return {
     port: server.port,

@@ -112,7 +112,7 @@ describe('fan page (browser)', () => {
 
     // ── Held: the payment window, extend, pay ──
     await page.locator('#hold').waitFor({ state: 'visible', ...WAIT });
-    await expect.poll(() => text('#hold-summary'), WAIT).toMatch(/2 seats: .*€\s?198\.00|2 seats: .*198\.00/);
+    await expect.poll(() => text('#hold-summary'), WAIT).toMatch(/^2 seats: Stalls (left|right), row 1, seats \d+, \d+ — .*198\.00/);
     expect(await text('#hold-countdown')).toMatch(/^\d\d:\d\d$|^\d+:\d\d:\d\d$/);
     expect(await page.locator('#extend').isVisible()).toBe(true);
     await page.screenshot({ path: screenshotPath('fan-4-held.png'), fullPage: true });
@@ -127,7 +127,12 @@ describe('fan page (browser)', () => {
 
     // ── Confirmation ──
     await page.getByText("You're going!").waitFor({ state: 'visible', ...WAIT });
-    expect(await text('#done-summary')).toMatch(/Payment confirmed/);
+    // A confirmation to keep: the event, the seats by name, the amount and the order reference.
+    expect(await text('#done-event')).toBe('Test night');
+    expect(await text('#done-tickets')).toMatch(/^Stalls (left|right), row 1, seats \d+, \d+$/);
+    expect(await text('#done-amount')).toMatch(/198\.00/);
+    expect(await text('#done-reference')).toMatch(/\S{6,}/);
+    expect(await text('#done-reference')).not.toBe(await text('#done-hold'));
     await page.screenshot({ path: screenshotPath('fan-6-confirmed.png'), fullPage: true });
     const { body: after } = await gw.api('GET', `/api/events/${eventId}`);
     expect(after.status.tickets.sold).toBe(2);

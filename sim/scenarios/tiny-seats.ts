@@ -26,8 +26,8 @@ export default defineScenario({
     grantTtlSec: 60,
     admission: { mode: 'auto', maxActiveShoppers: 60, paymentCapacityPerSec: 10 },
   },
-  // A 1-second start window: the draw runs (the pre-queue and the window together), and enough of the crowd is still numbered first come, first served for the order check.
-  door: { startWindowMs: 1_000 },
+  // A 2-second start window: the draw runs, and most of the crowd is still numbered first come, first served for the order check.
+  door: { startWindowMs: 2_000 },
   arrivals: { preQueueFraction: 0.05, burstFraction: 0.4, burstTauSec: 10, tailTauSec: 120, tailEndSec: 600 },
   behaviour: { patience: { fraction: 0.3, medianSec: 120, sigma: 0.8 }, flaky: { fraction: 0.2, dropAfterMeanSec: 60 } },
   payments: { capacityPerSec: 8, timeoutMs: 10_000 },

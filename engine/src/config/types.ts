@@ -30,6 +30,8 @@ export interface EventConfig {
   grantTtlMs: number;
   /** Who gets through the door, and when: the start-window draw, join budgets, the slow lane, proof of work. */
   door: DoorConfig;
+  /** Standby and waitlist once every ticket is taken (docs/architecture.md, "Standby and waitlist"). */
+  waitlist: WaitlistConfig;
 }
 
 /** One phase of a sale: who may take a new place from its pre-queue opening until the next phase's. */
@@ -43,6 +45,28 @@ export interface SalePhase {
 
 /** Open to all; to fans whose verified identity carries one of the groups; or to fans with an access code. */
 export type PhaseAccess = { kind: 'open' } | { kind: 'groups'; groups: string[] } | { kind: 'code' };
+
+/**
+ * What happens once nothing is free to sell: the first S waiting places stand
+ * by for tickets that may come back, S = ⌈R × (100 + standbyMarginPercent) / 100 / maxTicketsPerFan⌉
+ * with R the returnable tickets (held + free); every place beyond is told it is
+ * waitlisted, may close the page, and is called (a grant answered within
+ * callAnswerMs) if tickets come back once the standby has run dry.
+ */
+export interface WaitlistConfig {
+  /** false: no standby or waitlist, every fan waits in the live queue until sold out (final). */
+  enabled: boolean;
+  /** Extra standby places, in percent of the fans the returnable tickets serve, for standby fans who leave. */
+  standbyMarginPercent: number;
+  /** How long a called fan has to use its grant: long enough to come back to a closed page. */
+  callAnswerMs: number;
+}
+
+export const WAITLIST_DEFAULTS: WaitlistConfig = {
+  enabled: true,
+  standbyMarginPercent: 25,
+  callAnswerMs: 10 * 60_000,
+};
 
 /** The highest proof-of-work difficulty (leading zero bits) an event may ask for. */
 export const MAX_POW_DIFFICULTY = 28;
@@ -131,14 +155,17 @@ export const CONFIG_DEFAULTS = {
   grantTtlMs: 2 * MINUTE,
   admission: { mode: 'auto' } as AdmissionPolicy,
   door: DOOR_DEFAULTS,
+  waitlist: WAITLIST_DEFAULTS,
 } as const;
 
 /** What an organizer sends: everything with a default may be left out. */
 export type EventConfigInput = Omit<EventConfig, keyof typeof CONFIG_DEFAULTS | 'inventory' | 'phases'> &
-  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door'> | 'phases'>> & {
+  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door' | 'waitlist'> | 'phases'>> & {
     inventory: { tiers?: TierConfig[]; sections?: SectionConfig[] };
     /** Every field optional: the ones left out take their defaults. */
     door?: Partial<DoorConfig>;
+    /** Every field optional: the ones left out take their defaults. */
+    waitlist?: Partial<WaitlistConfig>;
   };
 
 export function seatId(sectionId: string, rowId: string, label: string): string {

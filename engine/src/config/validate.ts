@@ -1,6 +1,6 @@
 import { BreakwaterError } from '../errors.js';
-import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId } from './types.js';
-import type { AdmissionPolicy, DoorConfig, EventConfig, InventoryConfig, PhaseAccess, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig } from './types.js';
+import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId, WAITLIST_DEFAULTS } from './types.js';
+import type { AdmissionPolicy, DoorConfig, EventConfig, InventoryConfig, PhaseAccess, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig, WaitlistConfig } from './types.js';
 
 /** One problem in an organizer's configuration; `field` is a path like "inventory.sections[2].rows[0].seats[3].rank". */
 export interface ConfigIssue { field: string; reason: string }
@@ -318,9 +318,21 @@ const door = withRules(
   doorRules,
 );
 
+// ---- Standby and waitlist ----
+
+const boolean = (fallback: boolean): Check<boolean> =>
+  optional((c, value, field) => (typeof value === 'boolean' ? value : c.wrong(field, value, 'true or false')), () => fallback);
+
+/** A partial waitlist: every field left out takes its default. */
+const waitlist = shape<WaitlistConfig>({
+  enabled: boolean(WAITLIST_DEFAULTS.enabled),
+  standbyMarginPercent: optional(integer(0, 1_000), () => WAITLIST_DEFAULTS.standbyMarginPercent),
+  callAnswerMs: optional(integer(30_000, DAY), () => WAITLIST_DEFAULTS.callAnswerMs),
+});
+
 // ---- The whole configuration ----
 
-const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door'>, min: number, max: number): Check<number> =>
+const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door' | 'waitlist'>, min: number, max: number): Check<number> =>
   optional(integer(min, max), () => CONFIG_DEFAULTS[key]);
 
 function timeRules(c: Checker, config: Draft<EventConfig>, _field: string, raw: Obj): void {
@@ -368,6 +380,7 @@ const eventConfig = withRules(
     presenceGraceMs: setting('presenceGraceMs', 1_000, DAY),
     grantTtlMs: setting('grantTtlMs', 5_000, DAY),
     door: optional(door, () => ({ ...DOOR_DEFAULTS })),
+    waitlist: optional(waitlist, () => ({ ...WAITLIST_DEFAULTS })),
   }),
   timeRules,
 );
@@ -404,8 +417,8 @@ function mergePhases(current: EventConfig, changes: Obj): Obj {
 /**
  * Validates a partial update of a live sale against the current config and returns the new whole config.
  * Top-level fields in `patch` replace the current ones (`inventory`, `admission` and `phases` are replaced
- * as a whole, not merged; `door` is merged field by field, as a new config's door is with the defaults); an
- * `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
+ * as a whole, not merged; `door` and `waitlist` are merged field by field, as a new config's are with the
+ * defaults); an `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
  */
 export function validateConfigUpdate(current: EventConfig, patch: unknown): EventConfig {
   const c = new Checker();
@@ -418,6 +431,8 @@ export function validateConfigUpdate(current: EventConfig, patch: unknown): Even
   const merged = mergePhases(current, changes);
   const doorPatch = get(patch as Obj, 'door');
   if (isObject(doorPatch)) merged.door = { ...current.door, ...doorPatch };
+  const waitlistPatch = get(patch as Obj, 'waitlist');
+  if (isObject(waitlistPatch)) merged.waitlist = { ...current.waitlist, ...waitlistPatch };
   const config = eventConfig(c, withPhaseTimes(merged), '');
   c.throwIfAny('Invalid configuration update');
   return config as EventConfig;

@@ -7,6 +7,8 @@ export interface Grant {
   readonly id: string;
   readonly account: FanAccount;
   readonly expiresAt: number;
+  /** Issued by a call to a waitlisted fan (answered within the event's callAnswerMs). */
+  readonly called: boolean;
   status: 'open' | 'used' | 'expired' | 'revoked';
 }
 
@@ -25,9 +27,9 @@ export class GrantBook {
     return this.sequence + 1;
   }
 
-  issue(account: FanAccount, sequence: number, expiresAt: number): void {
+  issue(account: FanAccount, sequence: number, expiresAt: number, called = false): void {
     if (account.openGrant !== undefined) throw new Error(`fan ${account.fanId} already has grant ${account.openGrant.id}`);
-    const grant: Grant = { id: sequenceId('g', sequence), account, expiresAt, status: 'open' };
+    const grant: Grant = { id: sequenceId('g', sequence), account, expiresAt, called, status: 'open' };
     account.openGrant = grant;
     this.openCount++;
     this.bySequence[sequence] = grant;

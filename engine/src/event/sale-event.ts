@@ -17,7 +17,7 @@ import { admissionBudget, TokenBucket } from './admission.js';
 import { GrantBook, type Grant } from './grant-book.js';
 import { FanAccounts } from './fan-accounts.js';
 import { checkConfigChange } from './config-change.js';
-import { holdView, type DrawView, type EventStatus, type GrantView, type HoldView, type JoinResult } from './views.js';
+import { holdView, type DrawView, type EventStatus, type GrantView, type HoldView, type JoinResult, type WaitlistStatus } from './views.js';
 
 export interface SaleEventDeps {
   clock: Clock;
@@ -27,6 +27,18 @@ export interface SaleEventDeps {
 
 /** Holds that may come back within this horizon count as inventory the queue can be admitted against. */
 export const EXPIRY_LOOKAHEAD_MS = 15_000;
+
+/**
+ * The waitlist: places numbered in (after, upTo] are waitlisted; `upTo` is
+ * Infinity while nothing is free to sell (new places join it), the last
+ * number handed out once it ended. Places before `after` stand by.
+ */
+interface WaitlistState {
+  after: number;
+  upTo: number;
+  /** Standby places (S) last decided. */
+  standby: number;
+}
 
 /** A draw: its sealed seed and, once run, when and how many it numbered. */
 interface DrawState {
@@ -72,6 +84,16 @@ export class SaleEvent {
   private soldOutAt: number | undefined;
   /** The organizer had paused the sale when it sold out: reopening must not lift the pause. */
   private pausedWhenSoldOut = false;
+  private waitlist: WaitlistState | undefined;
+  /**
+   * The returnable tickets the standby was last checked for: a cache (not
+   * state) sparing the check while they do not shrink (reset by a config
+   * change). The S-th waiting place only moves later with time, so a
+   * restored event, checking again, decides the same.
+   */
+  private standbyCheckedFor = Infinity;
+  private calledTotal = 0;
+  private lapsedCalls = 0;
   private newEntries: JournalEntry[] = [];
 
   private constructor(
@@ -356,7 +378,9 @@ export class SaleEvent {
   /** Retunes the sale: the new configuration must already be validated as a whole. */
   updateConfig(next: EventConfig): void {
     checkConfigChange(this.config, next, this.phase, this.inventory, this.now());
+    const freeBefore = this.inventory.free;
     this.record({ type: 'configUpdated', at: this.now(), config: next });
+    if (this.inventory.free > freeBefore) this.endWaitlist('ticketsAdded');
     this.afterInventoryChange();
     this.tick();
   }
@@ -372,11 +396,13 @@ export class SaleEvent {
     this.advancePhase(now);
     for (const hold of this.holds.due(now)) this.record({ type: 'expired', at: now, holdId: hold.id });
     for (const grant of this.grants.due(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.account.fanId, grantId: grant.id });
-    for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs)) {
+    // Waitlisted fans were told they may close the page: they keep their places.
+    for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs, (number) => this.isWaitlisted(number))) {
       this.record({ type: 'left', at: now, fanId, reason: 'presenceLost' });
     }
     this.afterInventoryChange();
     this.admit(now);
+    this.reviewWaitlist(now);
   }
 
   /** The phase `advancePhase(now)` would leave the event in, recording nothing: what a fan command is checked against. */
@@ -483,22 +509,107 @@ export class SaleEvent {
     });
     if (k <= 0) return;
     const fanIds = this.room.nextWaiting(k);
-    if (fanIds.length === 0) return;
-    this.rate.take(fanIds.length);
-    this.paymentPace.take(fanIds.length);
-    this.record({ type: 'admitted', at: now, fanIds, firstGrant: this.grants.nextSequence(), grantExpiresAt: now + this.config.grantTtlMs });
+    let taken = 0;
+    // In queue order, runs of places admitted (standby or normal) and of waitlisted places called.
+    while (taken < fanIds.length) {
+      const calling = this.isWaitlisted(this.room.numberOf(fanIds[taken]!));
+      let end = taken + 1;
+      while (end < fanIds.length && this.isWaitlisted(this.room.numberOf(fanIds[end]!)) === calling) end++;
+      if (calling) end = Math.min(end, taken + this.callsAllowed());
+      if (end <= taken) break;
+      const run = fanIds.slice(taken, end);
+      const firstGrant = this.grants.nextSequence();
+      if (calling) this.record({ type: 'called', at: now, fanIds: run, firstGrant, grantExpiresAt: now + this.config.waitlist.callAnswerMs });
+      else this.record({ type: 'admitted', at: now, fanIds: run, firstGrant, grantExpiresAt: now + this.config.grantTtlMs });
+      taken = end;
+    }
+    this.rate.take(taken);
+    this.paymentPace.take(taken);
   }
 
-  /** Sold out the moment nothing is free and no held hold can come back; reopened when something is. */
+  /**
+   * While nothing is free to sell, a call is made only for tickets free now
+   * (not for holds about to expire): a fan who came back to a closed page
+   * must find a ticket. Once the waitlist ended, the admission budget alone decides.
+   */
+  private callsAllowed(): number {
+    if (this.waitlist?.upTo !== Infinity) return Infinity;
+    const unpromised = this.unpromisedTickets();
+    return unpromised <= 0 ? 0 : Math.ceil(unpromised / this.config.maxTicketsPerFan);
+  }
+
+  /** Free tickets beyond what the open grants (calls included) may take. */
+  private unpromisedTickets(): number {
+    return this.inventory.free - this.grants.openCount * this.config.maxTicketsPerFan;
+  }
+
+  /**
+   * Sold out, for good, the moment nothing can come back: no free ticket, no
+   * active hold, no open grant or call. Reopened only when the organizer adds tickets.
+   */
   private afterInventoryChange(): void {
     const at = this.deps.clock.now();
     // Plain phase checks on this hot path; `transition` still has the machine vet the change.
-    if (this.inventory.free === 0 && this.holds.heldCount === 0) {
+    if (this.inventory.free === 0 && this.holds.activeCount === 0 && this.grants.openCount === 0) {
       if (this.phase === 'onSale' || this.phase === 'paused') this.record({ type: 'soldOut', at });
     } else if (this.inventory.free > 0 && this.phase === 'soldOut') {
       this.record({ type: 'reopened', at });
       if (this.pausedWhenSoldOut) this.record({ type: 'paused', at });
     }
+  }
+
+  // ── Standby and waitlist ────────────────────────────────────────────────
+
+  /** A numbered place the waitlist holds (called, not admitted, when its turn comes). */
+  private isWaitlisted(number: number): boolean {
+    const waitlist = this.waitlist;
+    return waitlist !== undefined && number > waitlist.after && number <= waitlist.upTo;
+  }
+
+  /**
+   * S = ⌈R × (100 + margin%) / 100 / maxTicketsPerFan⌉, R the returnable
+   * tickets (held + free: every hold that could fail, every ticket an open
+   * grant could leave). Each standby fan is counted at the per-fan limit, the
+   * margin covers standby fans who leave (docs/architecture.md).
+   */
+  private standbySize(returnable: number): number {
+    return Math.ceil((returnable * (100 + this.config.waitlist.standbyMarginPercent)) / 100 / this.config.maxTicketsPerFan);
+  }
+
+  /**
+   * Once per tick, after admission (only admission promises the last free
+   * tickets): the moment nothing is free to sell, the first S waiting places
+   * stand by and every later one (new joins too) is waitlisted; the standby
+   * shrinks (never grows: the waitlist is called instead) as fewer tickets can
+   * come back. The waitlist ends when tickets are still free after the tick's
+   * admissions and nobody is on it any more (a returned ticket goes to the
+   * standby first). Deciding per tick rather than per purchase keeps the scan
+   * for the S-th place off the hold and payment paths.
+   */
+  private reviewWaitlist(now: number): void {
+    if (this.phase !== 'onSale' && this.phase !== 'paused') return;
+    const waitlist = this.waitlist;
+    const open = waitlist?.upTo === Infinity;
+    if (!this.config.waitlist.enabled) {
+      if (open) this.endWaitlist('disabled');
+      return;
+    }
+    if (this.unpromisedTickets() > 0) {
+      if (open && !this.room.anyWaitingAfter(waitlist!.after)) this.endWaitlist('nobodyWaitlisted');
+      return;
+    }
+    const returnable = this.inventory.held + this.inventory.free;
+    if (open && returnable >= this.standbyCheckedFor) return;
+    this.standbyCheckedFor = returnable;
+    const standby = this.standbySize(returnable);
+    const after = Math.min(this.room.numberOfNthWaiting(standby), waitlist?.after ?? Infinity);
+    if (open && after === waitlist!.after) return;
+    this.record({ type: 'standby', at: now, returnable, standby, waitlistAfter: after });
+  }
+
+  private endWaitlist(reason: Extract<JournalEntry, { type: 'waitlistEnded' }>['reason']): void {
+    if (this.waitlist?.upTo !== Infinity) return;
+    this.record({ type: 'waitlistEnded', at: this.now(), waitlistAfter: this.waitlist.after, waitlistUpTo: this.room.lastNumber, reason });
   }
 
   // ── Applying entries: the only place state changes ──────────────────────
@@ -515,6 +626,8 @@ export class SaleEvent {
 
       case 'configUpdated':
         this.config = entry.config;
+        // The margin or the per-fan limit may have changed: the next tick decides the standby again.
+        this.standbyCheckedFor = Infinity;
         // Before publication nothing can be held, so the inventory is simply rebuilt.
         if (this.phase === 'draft') this.inventory = new Inventory(entry.config.inventory);
         else this.inventory.resizeTiers(entry.config.inventory.tiers);
@@ -587,7 +700,18 @@ export class SaleEvent {
         this.applyAdmitted(entry);
         break;
       case 'grantExpired':
-        this.grants.close(entry.grantId, 'expired');
+        if (this.grants.close(entry.grantId, 'expired').called) this.lapsedCalls++;
+        break;
+      case 'standby':
+        this.waitlist = { after: entry.waitlistAfter, upTo: Infinity, standby: entry.standby };
+        break;
+      case 'called':
+        this.applyAdmitted(entry, true);
+        this.calledTotal += entry.fanIds.length;
+        break;
+      case 'waitlistEnded':
+        this.waitlist!.upTo = entry.waitlistUpTo;
+        this.standbyCheckedFor = Infinity;
         break;
       case 'held':
         this.applyHeld(entry);
@@ -637,10 +761,10 @@ export class SaleEvent {
     }
   }
 
-  private applyAdmitted(entry: Extract<JournalEntry, { type: 'admitted' }>): void {
+  private applyAdmitted(entry: Extract<JournalEntry, { type: 'admitted' | 'called' }>, called = false): void {
     entry.fanIds.forEach((fanId, i) => {
       this.room.admit(fanId);
-      this.grants.issue(this.accounts.open(fanId), entry.firstGrant + i, entry.grantExpiresAt);
+      this.grants.issue(this.accounts.open(fanId), entry.firstGrant + i, entry.grantExpiresAt, called);
     });
     this.admittedTotal += entry.fanIds.length;
   }
@@ -756,12 +880,20 @@ export class SaleEvent {
       nowServing: this.room.nowServing,
       grant: grant === undefined ? undefined : grantView(grant),
       numberedAt: number === 0 && status === FanStatus.WAITING ? this.numberedAt(fanId) : undefined,
+      ...this.waitlistPlace(status, number),
+      called: grant?.called ?? false,
     };
   }
 
   /** The sale phase a join now is for (whose access rule a new place must pass); undefined before the first opens. */
   salePhaseNow(): SalePhase | undefined {
     return this.config.phases[phaseIndexAt(this.config.phases, this.now())];
+  }
+
+  private waitlistPlace(status: FanStatus, number: number): Pick<JoinResult, 'waitlisted' | 'waitlistAfter'> {
+    if (status !== FanStatus.WAITING || !this.isWaitlisted(number)) return { waitlisted: undefined, waitlistAfter: undefined };
+    const after = this.waitlist!.after;
+    return { waitlisted: number - Math.max(after, this.room.nowServing), waitlistAfter: after };
   }
 
   /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt (not before the pre-queue draw). */
@@ -807,8 +939,23 @@ export class SaleEvent {
         released: this.holds.released,
       },
       soldOutAt: this.soldOutAt,
+      waitlist: this.waitlistStatus(),
       draws: [...this.draws].map(([draw, state]) => this.drawView(draw, state)),
       door: { slowLaneJoins: this.slowLaneJoins, ...this.door.figures(this.config.door, this.now()) },
+    };
+  }
+
+  private waitlistStatus(): WaitlistStatus {
+    const waitlist = this.waitlist;
+    return {
+      state: waitlist === undefined ? 'none' : waitlist.upTo === Infinity ? 'open' : 'ended',
+      standbySize: waitlist?.standby ?? 0,
+      standby: waitlist === undefined || waitlist.upTo !== Infinity ? 0 : this.room.waitingBetween(0, waitlist.after),
+      waitlisted: waitlist === undefined ? 0 : this.room.waitingBetween(waitlist.after, waitlist.upTo),
+      waitlistAfter: waitlist?.after,
+      waitlistUpTo: waitlist === undefined || waitlist.upTo === Infinity ? undefined : waitlist.upTo,
+      called: this.calledTotal,
+      lapsedCalls: this.lapsedCalls,
     };
   }
 

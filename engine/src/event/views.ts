@@ -30,6 +30,16 @@ export interface JoinResult {
    * its readyAt (never before the pre-queue draw). Undefined once numbered.
    */
   numberedAt: number | undefined;
+  /**
+   * While the place is waitlisted (nothing is free to sell and it is beyond
+   * the standby): its number on the waitlist, from 1. The fan may close the
+   * page: the place is kept and called if tickets come back.
+   */
+  waitlisted: number | undefined;
+  /** While waitlisted: places numbered above this are on the waitlist (its number is `number − max(waitlistAfter, nowServing)`). */
+  waitlistAfter: number | undefined;
+  /** The open grant was a call from the waitlist (its expiresAt is the answer deadline). */
+  called: boolean;
 }
 
 export interface HoldView {
@@ -75,10 +85,33 @@ export interface EventStatus {
   activeShoppers: number;
   tickets: { free: number; held: number; sold: number };
   holds: { active: number; paymentPending: number; expired: number; released: number };
+  /** Set once nothing can come back: sold out for good (unless the organizer adds tickets). */
   soldOutAt: number | undefined;
+  waitlist: WaitlistStatus;
   /** Every sale phase's draw (the pre-queue's, `preQueue`, first), in the order they were sealed: who is pending until when. */
   draws: DrawView[];
   door: DoorStatus;
+}
+
+/**
+ * Standby and waitlist (docs/architecture.md): `state` is `open` while
+ * nothing is free to sell, `ended` once tickets came back (those still on it
+ * are called in order), `none` before everything was first taken.
+ */
+export interface WaitlistStatus {
+  state: 'none' | 'open' | 'ended';
+  /** The standby size S last decided. */
+  standbySize: number;
+  /** Standby places still waiting. */
+  standby: number;
+  /** Waitlisted places still waiting. */
+  waitlisted: number;
+  /** Places numbered above this are waitlisted (up to `waitlistUpTo` once ended). */
+  waitlistAfter: number | undefined;
+  waitlistUpTo: number | undefined;
+  /** Waitlisted fans called so far, and calls that lapsed unanswered. */
+  called: number;
+  lapsedCalls: number;
 }
 
 /** A draw: its commitment from when it was sealed, its seed once it has run. */

@@ -46,6 +46,20 @@ export type JournalEntry =
   | { type: 'presence'; at: number; fanId: string; connected: boolean }
   | { type: 'admitted'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }
   | { type: 'grantExpired'; at: number; fanId: string; grantId: string }
+  /**
+   * Nothing is free to sell: the first `standby` waiting places (up to number
+   * `waitlistAfter`) stand by for the `returnable` tickets (held + free) that
+   * may come back; every place numbered above is waitlisted. Recorded again
+   * when the standby shrinks (fewer tickets can come back).
+   */
+  | { type: 'standby'; at: number; returnable: number; standby: number; waitlistAfter: number }
+  /** Waitlisted fans called in queue order: grants answered by `grantExpiresAt` (the event's callAnswerMs). */
+  | { type: 'called'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }
+  /**
+   * Tickets are free again (or the organizer turned the waitlist off): no new
+   * place is waitlisted; the places numbered up to `waitlistUpTo` still on it are called in order.
+   */
+  | { type: 'waitlistEnded'; at: number; waitlistAfter: number; waitlistUpTo: number; reason: 'ticketsAdded' | 'nobodyWaitlisted' | 'disabled' }
   | { type: 'held'; at: number; fanId: string; holdId: string; grantId: string; key: string; fingerprint: string; allocation: Allocation; expiresAt: number }
   | { type: 'extended'; at: number; holdId: string; key: string; expiresAt: number }
   | { type: 'paymentStarted'; at: number; holdId: string; key: string; paymentId: string; pendingUntil: number }

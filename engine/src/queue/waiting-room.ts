@@ -249,6 +249,55 @@ export class WaitingRoom {
     return fans;
   }
 
+  /**
+   * The number of the n-th waiting place after now-serving (now-serving for
+   * n = 0; the last number handed out when fewer than n places wait).
+   */
+  numberOfNthWaiting(n: number): number {
+    if (n <= 0) return this.nowServing;
+    let found = 0;
+    for (let number = this.nowServing + 1; number <= this.lastNumber; number++) {
+      if (this.isWaitingNumber(number) && ++found === n) return number;
+    }
+    return this.lastNumber;
+  }
+
+  /** Waiting places numbered in (after, upTo]. */
+  waitingBetween(after: number, upTo: number): number {
+    let count = 0;
+    const last = Math.min(upTo, this.lastNumber);
+    for (let number = Math.max(after, this.nowServing) + 1; number <= last; number++) if (this.isWaitingNumber(number)) count++;
+    return count;
+  }
+
+  /** Fans of the waiting places numbered in (after, upTo], in number order. */
+  waitingFansBetween(after: number, upTo: number): string[] {
+    const fans: string[] = [];
+    const last = Math.min(upTo, this.lastNumber);
+    for (let number = Math.max(after, this.nowServing) + 1; number <= last; number++) {
+      if (this.isWaitingNumber(number)) fans.push(this.fanOfSlot[this.slotOfNumber[number]!]!);
+    }
+    return fans;
+  }
+
+  /** Whether any place numbered above `after` still waits (stops at the first). */
+  anyWaitingAfter(after: number): boolean {
+    for (let number = Math.max(after, this.nowServing) + 1; number <= this.lastNumber; number++) if (this.isWaitingNumber(number)) return true;
+    return false;
+  }
+
+  /** The number of the fan's place, 0 when unnumbered or unknown. */
+  numberOf(fanId: string): number {
+    const slot = this.slotOf.get(fanId);
+    return slot < 0 ? 0 : this.numberOfSlot[slot]!;
+  }
+
+  private isWaitingNumber(number: number): boolean {
+    const slot = this.slotOfNumber[number]!;
+    // A recycled slot may hold a newer place under another number.
+    return this.numberOfSlot[slot] === number && this.statusOfSlot[slot] === FanStatus.WAITING;
+  }
+
   admit(fanId: string): void {
     const slot = this.requireSlot(fanId);
     if (this.statusOfSlot[slot] !== FanStatus.WAITING || this.numberOfSlot[slot] === 0) throw new Error(`fan ${fanId} is not waiting with a number`);
@@ -287,8 +336,11 @@ export class WaitingRoom {
     return slot >= 0 && this.disconnectedAt[slot] === CONNECTED;
   }
 
-  /** Waiting fans whose connection has been gone longer than the grace period. */
-  absentBeyondGrace(now: number, graceMs: number): string[] {
+  /**
+   * Waiting fans whose connection has been gone longer than the grace period.
+   * Places `exempt` says keep (waitlisted ones) are looked at again a grace period later.
+   */
+  absentBeyondGrace(now: number, graceMs: number, exempt: (number: number) => boolean = () => false): string[] {
     const lost = new Set<number>();
     let slot: number | undefined;
     while ((slot = this.presenceDeadlines.popDue(now)) !== undefined) {
@@ -296,6 +348,7 @@ export class WaitingRoom {
       if (since === CONNECTED || this.statusOfSlot[slot] !== FanStatus.WAITING) continue;
       // Lost only when gone *longer* than the grace period, which may have been retuned since the fan dropped.
       if (now - since <= graceMs) this.presenceDeadlines.push(since + graceMs + 1, slot);
+      else if (exempt(this.numberOfSlot[slot]!)) this.presenceDeadlines.push(now + graceMs + 1, slot);
       else lost.add(slot);
     }
     // In join order: the heap's order depends on its history, which a restored room does not share.

@@ -36,8 +36,19 @@ export function etaText(low: number, high: number): string {
   return a === b ? `about ${a}` : `${a} – ${b}`;
 }
 
-export function dateTime(at: number): string {
-  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** Where a time is written: the fan's own locale and zone unless a test pins them. */
+export interface TimeStyle { locale?: string; timeZone?: string }
+
+/** A date and time with its time zone ("7 Dec 2026, 20:00 CET"): a fan abroad must not guess whose 20:00 it is. */
+export function dateTime(at: number, style: TimeStyle = {}): string {
+  return new Date(at).toLocaleString(style.locale, {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short', timeZone: style.timeZone,
+  });
+}
+
+/** A time of day to the second, with its time zone ("20:00:30 CET"). */
+export function timeOfDay(at: number, style: TimeStyle = {}): string {
+  return new Date(at).toLocaleTimeString(style.locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short', timeZone: style.timeZone });
 }
 
 /** The outlook from `ticketOutlook`, said with the figures behind it when the page has them. */
@@ -52,4 +63,16 @@ export function outlookText(outlook: TicketOutlook, supply: TicketSupply | null)
     case 'unlikely':
       return `${left}They will most likely run out before your turn. Held tickets that come back go to the next fans in line, so staying costs you only time.`;
   }
+}
+
+/**
+ * When a place without a number gets one (`joined.numberedAt`): by the draw at
+ * the start (at or before the on-sale time) or later, by the start window's
+ * draw or the slow lane. Empty once numbered or when unknown.
+ */
+export function numberedAtText(number: number, numberedAt: number | null, onSaleAt: number, style: TimeStyle = {}): string {
+  if (number > 0 || numberedAt === null) return '';
+  return numberedAt <= onSaleAt
+    ? `Your place is drawn at ${timeOfDay(numberedAt, style)}.`
+    : `Your place gets its number at ${timeOfDay(numberedAt, style)}.`;
 }

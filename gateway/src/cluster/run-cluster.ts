@@ -13,6 +13,7 @@ import { RestartBudget, RESTART_DELAY_MS, stopChild } from '../child-processes.j
 import type { GatewayOptions } from '../config.js';
 import { DEMO_SETTINGS, demoEventConfig } from '../demo-event.js';
 import { buildPages } from '../pages.js';
+import { StaticSite } from '../static-site.js';
 import { startCluster } from '../workers.js';
 import type { LocalServer } from './local-servers.js';
 import { NatsEngineLink } from './nats-engine-link.js';
@@ -34,8 +35,8 @@ export interface RunningCluster {
 
 export async function startClusterMode(options: GatewayOptions, urls: ClusterUrls, log = (m: string) => console.error(m)): Promise<RunningCluster> {
   const shards = superviseShards(options.shards, urls, options.partitions, log);
-  const bundles = await buildPages();
-  const gateways = await startCluster({ options, workers: options.workers, bundles, cluster: { natsUrl: urls.natsUrl, partitions: options.partitions }, log });
+  const site = await StaticSite.load(await buildPages());
+  const gateways = await startCluster({ options, workers: options.workers, site: site.files, cluster: { natsUrl: urls.natsUrl, partitions: options.partitions }, log });
   if (options.demoEvent) await createDemoEvent(urls.natsUrl, options.partitions, log);
   return {
     port: gateways.port,

@@ -6,6 +6,7 @@
  * handled synchronously, one at a time, like engine commands.
  */
 import { BreakwaterError, Engine, holdView, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
+import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
@@ -34,6 +35,8 @@ export interface EngineHostOptions {
 
 /** Journal entries that stay in the engine process: the bulk of a flash crowd (and of a million codes), of use to nobody outside. */
 const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence', 'codesAdded', 'codeRedeemed']);
+/** Entries the organizer webhook may tell of (a join while all is taken is waitlisted). */
+const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'waitlistEnded', 'joined', 'called', 'soldOut']);
 const FAN_COMMANDS = new Set<FanHoldCommand['type']>(['hold', 'extendHold', 'startPayment', 'releaseHold']);
 const WORKER_METRICS_TTL_MS = 5_000;
 interface Reveal {
@@ -56,6 +59,8 @@ export class EngineHost {
   private readonly lastQueue = new Map<string, QueueState>();
   private readonly reveals = new Map<string, Reveal>();
   private readonly workers = new Map<string, WorkerMetrics>();
+  /** Per event, the waitlist boundary the organizer webhook already told. */
+  private readonly webhookAfter = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
 
   constructor(options: EngineHostOptions = {}) {
@@ -340,7 +345,7 @@ export class EngineHost {
     const sealed = !carriesSeed ? new Set<string>() : sale === undefined ? new Set([PRE_QUEUE_DRAW]) : sealedDraws(sale);
     for (const entry of entries) {
       this.fanHolds.observe(eventId, entry);
-      if (entry.type === 'admitted') this.rates.record(eventId, entry.at, entry.fanIds.length);
+      if (entry.type === 'admitted' || entry.type === 'called') this.rates.record(eventId, entry.at, entry.fanIds.length);
       // Never the seed of preQueueOpened: it stays sealed until the pre-queue draw runs (the start window's end).
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
       if (entry.type === 'drawn' && entry.draw === PRE_QUEUE_DRAW) this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
@@ -352,6 +357,15 @@ export class EngineHost {
       }
     }
     if (shared.length > 0) this.broadcast({ type: 'entries', eventId, entries: shared, holdOwners });
+    this.notifyOrganizer(sale, entries);
+  }
+
+  /** The organizer's webhook hears of waitlisted, called and sold-out fans; delivery never holds the engine up. */
+  private notifyOrganizer(sale: SaleEvent | undefined, entries: readonly JournalEntry[]): void {
+    const target = sale === undefined ? null : (this.settings.get(sale.id)?.notifyWebhook ?? null);
+    if (target === null || !entries.some((entry) => NOTIFYING_ENTRY_TYPES.has(entry.type))) return;
+    const deps = { fetch, now: () => Date.now(), log: this.options.log };
+    for (const hook of webhooksOf(sale!, entries, this.webhookAfter)) void deliverWebhook(target, hook, deps);
   }
 
   private broadcast(broadcast: EngineBroadcast): void {

@@ -15,13 +15,14 @@ import type { ChildProcess, Serializable } from 'node:child_process';
 import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
 import type { DoorReport } from '../protection/door-exchange.js';
 import type { ServerOptions } from '../server.js';
+import type { SiteFiles } from '../static-site.js';
 import type { EngineHost } from './engine-host.js';
 import type { BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, ResultOf, WireError } from './types.js';
 import { fromWireError, toWireError } from './wire-error.js';
 
 export type ControlMessage =
   /** Engine → worker, once: what to serve and how. */
-  | { type: 'init'; serverId: string; options: ServerOptions; bundles: Record<string, string>; cluster?: ClusterLinkOptions }
+  | { type: 'init'; serverId: string; options: ServerOptions; site: SiteFiles; cluster?: ClusterLinkOptions }
   /** Worker → engine: listening. */
   | { type: 'ready'; worker: string; port: number }
   /** Worker → engine: could not start (the engine process stops retrying it). */

@@ -168,7 +168,7 @@ export class EventRelay {
       }
       const conn = directory.get(eventId, fanId);
       if (conn === undefined) continue;
-      if (message.t === 'admitted') conn.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
+      if (message.t === 'admitted' || message.t === 'called') conn.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
       if (message.t === 'grantExpired' && conn.grant?.grantId === message.grantId) conn.grant = undefined;
       sender.send(conn, message);
       // A lost place frees the connection to join again.

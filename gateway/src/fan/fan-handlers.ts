@@ -121,10 +121,11 @@ export class FanHandlers {
       t: 'joined', rid: message.rid, eventId, fanId,
       queueToken: issueQueueToken(this.deps.signer, { eventId, fanId, number: join.number, issuedAt: Date.now() }),
       number: join.number, position: join.position, status: join.status, phase: join.phase, nowServing: join.nowServing,
-      etaLow: eta?.low ?? null, etaHigh: eta?.high ?? null, outlook,
+      etaLow: eta?.low ?? null, etaHigh: eta?.high ?? null, outlook, numberedAt: join.numberedAt ?? null,
       commitment: opened.commitment, seed: opened.seed, restored: opened.restored,
       grantId: join.grant?.grantId ?? null, grantExpiresAt: join.grant?.expiresAt ?? null,
       holds: opened.holds.map(toWireHold),
+      waitlisted: join.waitlisted ?? null, waitlistAfter: join.waitlistAfter ?? null, called: join.called,
     });
     this.deps.metrics.joinLatency.observe((performance.now() - started) / 1000);
   }

@@ -14,7 +14,7 @@ export interface Notice {
 }
 
 /**
- * The grant id of the i-th fan of an `admitted` entry. Mirrors the engine's
+ * The grant id of the i-th fan of an `admitted` (or `called`) entry. Mirrors the engine's
  * numbering (SaleEvent.applyAdmitted); gateway/test/fan-notices.test.ts checks
  * it against the engine's own fan view.
  */
@@ -36,6 +36,17 @@ export function noticesOf(eventId: string, entries: readonly JournalEntry[], hol
         entry.fanIds.forEach((fanId, i) => {
           toFan(fanId, { t: 'admitted', eventId, grantId: grantIdOf(entry.firstGrant, i), expiresAt: entry.grantExpiresAt });
         });
+        break;
+      case 'called':
+        entry.fanIds.forEach((fanId, i) => {
+          toFan(fanId, { t: 'called', eventId, grantId: grantIdOf(entry.firstGrant, i), expiresAt: entry.grantExpiresAt });
+        });
+        break;
+      case 'standby':
+        toEvent({ t: 'waitlist', eventId, at: entry.at, open: true, waitlistAfter: entry.waitlistAfter, waitlistUpTo: null });
+        break;
+      case 'waitlistEnded':
+        toEvent({ t: 'waitlist', eventId, at: entry.at, open: false, waitlistAfter: entry.waitlistAfter, waitlistUpTo: entry.waitlistUpTo });
         break;
       case 'grantExpired':
         toFan(entry.fanId, { t: 'grantExpired', eventId, grantId: entry.grantId });

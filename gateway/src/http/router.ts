@@ -39,7 +39,7 @@ export interface RouterOptions {
   log?: (message: string) => void;
 }
 
-type Method = 'get' | 'post' | 'patch' | 'put' | 'del' | 'any';
+type Method = 'get' | 'head' | 'post' | 'patch' | 'put' | 'del' | 'any';
 
 interface ResponseState {
   /** Aborted by the client, or answered: either way nothing may touch the response again. */
@@ -57,6 +57,10 @@ export class HttpRouter {
 
   get(pattern: string, handler: Handler): this {
     return this.route('get', pattern, handler);
+  }
+
+  head(pattern: string, handler: Handler): this {
+    return this.route('head', pattern, handler);
   }
 
   post(pattern: string, handler: Handler): this {
@@ -106,8 +110,8 @@ export class HttpRouter {
       return handler(info);
     };
     run().then(
-      (reply) => send(res, state, reply),
-      (err: unknown) => send(res, state, errorReply(asBreakwaterError(err, this.options.log))),
+      (reply) => send(res, state, reply, method),
+      (err: unknown) => send(res, state, errorReply(asBreakwaterError(err, this.options.log)), method),
     );
   }
 
@@ -159,7 +163,7 @@ export function errorReply(err: BreakwaterError): Reply {
   return { status: err.status, json: err.toJSON(), headers };
 }
 
-function send(res: HttpResponse, state: ResponseState, reply: Reply): void {
+function send(res: HttpResponse, state: ResponseState, reply: Reply, method: string): void {
   if (state.finished) return;
   state.finished = true;
   const isJson = 'json' in reply;
@@ -170,8 +174,15 @@ function send(res: HttpResponse, state: ResponseState, reply: Reply): void {
     res.writeHeader('x-content-type-options', 'nosniff');
     if (isJson) res.writeHeader('cache-control', 'no-store');
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.writeHeader(name, value);
+    // A 304 has no body and no length. A HEAD reports the length its GET would send, written by hand:
+    // uWS's endWithoutBody(length) leaves the connection expecting that body and breaks the next request on it.
+    if (reply.status === 304) res.endWithoutBody();
+    else if (method === 'head') {
+      res.writeHeader('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+      res.endWithoutBody();
+    }
     // Close when refusing a body we did not read, so the rest of it cannot be taken as a new request.
-    res.end(body, reply.status === 413);
+    else res.end(body, reply.status === 413);
   });
 }
 

@@ -24,7 +24,14 @@ function renderEvent(out: PrometheusText, e: EventStats): void {
   out.counter('breakwater_event_tickets_sold_total', 'Tickets sold.', e.tickets.sold, l);
   out.gauge('breakwater_event_tickets_free', 'Tickets nobody holds or has bought.', e.tickets.free, l);
   out.gauge('breakwater_event_tickets_held', 'Tickets in active holds.', e.tickets.held, l);
-  out.gauge('breakwater_event_sold_out', '1 while the event is sold out.', e.phase === 'soldOut' ? 1 : 0, l);
+  out.gauge('breakwater_event_sold_out', '1 while the event is sold out (final: nothing can come back).', e.phase === 'soldOut' ? 1 : 0, l);
+  // Standby and waitlist (docs/architecture.md): once nothing is free to sell.
+  out.gauge('breakwater_event_all_taken', '1 while nothing is free to sell and the waitlist is open.', e.waitlist.state === 'open' ? 1 : 0, l);
+  out.gauge('breakwater_event_standby_size', 'Standby places (S) last decided.', e.waitlist.standbySize, l);
+  out.gauge('breakwater_event_standby_waiting', 'Standby places still waiting.', e.waitlist.standby, l);
+  out.gauge('breakwater_event_waitlisted', 'Waitlisted places still waiting to be called.', e.waitlist.waitlisted, l);
+  out.counter('breakwater_event_calls_total', 'Waitlisted fans called.', e.waitlist.called, l);
+  out.counter('breakwater_event_calls_lapsed_total', 'Calls that lapsed unanswered.', e.waitlist.lapsedCalls, l);
   out.gauge('breakwater_event_now_serving', 'Highest place number admitted or passed.', e.nowServing, l);
   out.gauge('breakwater_event_admission_rate', 'Admissions per second lately (fast estimate).', e.rateHigh, l);
   // The door (engine): delayed joins, refused proofs, what a join from a quiet subnet must prove now, the load.

@@ -80,11 +80,19 @@ export interface JoinedMessage {
   etaLow: number | null; etaHigh: number | null;
   /** Whether tickets should remain when this place reaches the front (null: nothing to go on yet). */
   outlook: TicketOutlook | null;
+  /** When a place without a number (`number` 0) gets one: its draw's instant, or the slow lane's; null once numbered. */
+  numberedAt: number | null;
   commitment: string | null; seed: string | null;
   /** True when this join resumed an existing place (token presented and the place was still held). */
   restored: boolean;
   grantId: string | null; grantExpiresAt: number | null;
   holds: WireHold[];
+  /** The place's number on the waitlist (from 1) while waitlisted: the fan may close the page and will be called. */
+  waitlisted: number | null;
+  /** Places numbered above this are waitlisted (null: no waitlist): with `queue.nowServing`, the client keeps `waitlisted` current. */
+  waitlistAfter: number | null;
+  /** The open grant is a call from the waitlist: `grantExpiresAt` is the answer deadline. */
+  called: boolean;
 }
 /** One per event per tick on topic `evt/<eventId>/queue`: clients compute their own position. */
 export interface QueueMessage {
@@ -99,6 +107,16 @@ export interface QueueMessage {
 export interface NumberedMessage { t: 'numbered'; eventId: string; number: number }
 export interface AdmittedMessage { t: 'admitted'; eventId: string; grantId: string; expiresAt: number }
 export interface GrantExpiredMessage { t: 'grantExpired'; eventId: string; grantId: string }
+/**
+ * To every fan of the event, once: nothing is free to sell (`open` true) and a
+ * waiting place numbered above `waitlistAfter` is waitlisted, number
+ * `number − max(waitlistAfter, nowServing)` on it; it may close the page and
+ * will be called if tickets come back. `open` false: tickets came back, the
+ * places up to `waitlistUpTo` still on the waitlist are called in order, later ones queue normally.
+ */
+export interface WaitlistMessage { t: 'waitlist'; eventId: string; at: number; open: boolean; waitlistAfter: number; waitlistUpTo: number | null }
+/** To one waitlisted fan: tickets came back, this grant is yours until `expiresAt` (the answer deadline). */
+export interface CalledMessage { t: 'called'; eventId: string; grantId: string; expiresAt: number }
 export interface HeldMessage { t: 'held'; rid: number | null; eventId: string; hold: WireHold }
 export interface PaymentStartedMessage {
   t: 'paymentStarted'; rid: number | null; eventId: string; hold: WireHold;
@@ -129,7 +147,7 @@ export interface ErrorMessage {
 }
 
 export type ServerMessage =
-  | WelcomeMessage | JoinedMessage | QueueMessage | NumberedMessage | AdmittedMessage | GrantExpiredMessage | HeldMessage
+  | WelcomeMessage | JoinedMessage | QueueMessage | NumberedMessage | AdmittedMessage | GrantExpiredMessage | WaitlistMessage | CalledMessage | HeldMessage
   | PaymentStartedMessage | PurchasedMessage | PaymentFailedMessage | HoldExpiredMessage | ReleasedMessage
   | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ServiceMessage | ErrorMessage;
 export type ServerMessageType = ServerMessage['t'];
@@ -155,7 +173,7 @@ export const SERVER_FIELDS = {
   welcome: ['v', 'serverId', 'serverTime'],
   joined: [
     'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
-    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook',
+    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook', 'numberedAt', 'waitlisted', 'waitlistAfter', 'called',
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',
@@ -164,6 +182,8 @@ export const SERVER_FIELDS = {
   numbered: ['eventId', 'number'],
   admitted: ['eventId', 'grantId', 'expiresAt'],
   grantExpired: ['eventId', 'grantId'],
+  waitlist: ['eventId', 'at', 'open', 'waitlistAfter', 'waitlistUpTo'],
+  called: ['eventId', 'grantId', 'expiresAt'],
   held: ['rid', 'eventId', 'hold'],
   paymentStarted: ['rid', 'eventId', 'hold', 'paymentId', 'provider', 'checkoutUrl'],
   purchased: ['eventId', 'holdId', 'paymentId'],

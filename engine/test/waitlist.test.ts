@@ -1,0 +1,160 @@
+/**
+ * Standby and waitlist (docs/architecture.md, "Standby and waitlist"): once
+ * nothing is free to sell, the first S waiting places stand by for the
+ * tickets that may come back and every later place is waitlisted; returned
+ * tickets go to the standby first, then waitlisted fans are called in order.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkInvariants } from '../src/invariants.js';
+import { Driver, GRACE, GRANT_TTL, MINUTE, PAYMENT_WINDOW, SECOND, gaConfig } from './fixtures.js';
+
+/** 8 GA tickets, 2 a fan: four fans take them all. */
+function allTaken(fans = 10, waitlist: Record<string, unknown> = {}): Driver {
+  const d = new Driver(gaConfig({ quantity: 8, maxTicketsPerFan: 2, waitlist: { callAnswerMs: 5 * MINUTE, ...waitlist } }));
+  d.startSale();
+  d.joinMany(fans);
+  d.advance(SECOND);
+  return d;
+}
+
+const standbyEntries = (d: Driver) => d.journal.filter((e) => e.type === 'standby');
+
+describe('standby size', () => {
+  it('S = ceil(returnable × (100 + margin%) / 100 / per-fan limit): 8 tickets, 2 a fan, 25% → 5 places', () => {
+    const d = allTaken();
+    expect(d.journal.findLast((e) => e.type === 'admitted')).toMatchObject({ fanIds: ['fan1', 'fan2', 'fan3', 'fan4'] });
+    expect(standbyEntries(d)).toEqual([expect.objectContaining({ returnable: 8, standby: 5, waitlistAfter: 9 })]);
+    expect(d.status().waitlist).toMatchObject({ state: 'open', standbySize: 5, standby: 5, waitlisted: 1, waitlistAfter: 9 });
+  });
+
+  it('a margin of 0 keeps exactly the fans the returnable tickets serve at the per-fan limit', () => {
+    const d = allTaken(10, { standbyMarginPercent: 0 });
+    expect(standbyEntries(d)).toEqual([expect.objectContaining({ standby: 4, waitlistAfter: 8 })]);
+  });
+
+  it('a margin lowered live takes effect on the next tick, live and restored alike', () => {
+    const d = allTaken(12, { standbyMarginPercent: 100 }); // 8 × 200% / 2 = 8 places: fan5…fan12
+    expect(standbyEntries(d).at(-1)).toMatchObject({ standby: 8, waitlistAfter: 12 });
+    d.exec({ type: 'updateEvent', patch: { waitlist: { standbyMarginPercent: 0 } } });
+    const copy = d.restored();
+    const mark = d.journal.length;
+    d.advance(SECOND);
+    copy.advance(SECOND);
+    expect(standbyEntries(d).at(-1)).toMatchObject({ standby: 4, waitlistAfter: 8 });
+    expect(copy.entriesSince(mark)).toEqual(d.entriesSince(mark));
+  });
+
+  it('the margin is retuned live: the next decision uses it', () => {
+    const d = allTaken(10, { standbyMarginPercent: 0 });
+    d.exec({ type: 'updateEvent', patch: { waitlist: { standbyMarginPercent: 100 } } });
+    d.buy('fan1', 2); // 6 tickets can come back: 6 × 200% / 2 = 6 places, but the standby never grows
+    d.advance(SECOND); // the standby is decided again on the next tick
+    d.buy('fan2', 2); // 4 can come back: 4 places, fan5…fan8, as before
+    d.advance(SECOND);
+    expect(standbyEntries(d)).toHaveLength(1);
+    d.buy('fan3', 2); // 2 can come back: 2 places (1 without the margin)
+    d.advance(SECOND);
+    expect(standbyEntries(d).at(-1)).toMatchObject({ returnable: 2, standby: 2, waitlistAfter: 6 });
+  });
+});
+
+describe('telling the fans beyond S', () => {
+  it('every place beyond the standby is waitlisted at once, numbered from 1; new joins go straight to the waitlist', () => {
+    const d = allTaken(12, { standbyMarginPercent: 0 });
+    expect(d.fanView('fan8').waitlisted).toBeUndefined();
+    expect(d.fanView('fan9').waitlisted).toBe(1);
+    expect(d.fanView('fan12').waitlisted).toBe(4);
+    expect(d.join('late').waitlisted).toBe(5);
+  });
+
+  it('waitlisted fans may close the page: they keep the place past the presence grace, standby fans do not', () => {
+    const d = allTaken(10, { standbyMarginPercent: 0 });
+    for (const fanId of ['fan1', 'fan2', 'fan3', 'fan4']) d.holdTickets(fanId, 2); // nothing comes back for the payment window
+    d.presence('fan8', false); // standby
+    d.presence('fan9', false); // waitlisted
+    d.advance(GRACE + 2 * SECOND);
+    expect(d.fanView('fan8').status).toBe('lost');
+    expect(d.fanView('fan9')).toMatchObject({ status: 'waiting', waitlisted: expect.any(Number) });
+    d.advance(4 * GRACE);
+    expect(d.fanView('fan9').status).toBe('waiting');
+  });
+});
+
+describe('returned tickets', () => {
+  it('go to the standby places in order first, then waitlisted fans are called in order, only for tickets free now', () => {
+    const d = allTaken(10, { standbyMarginPercent: 0 });
+    // fan1…fan4 hold 2 each; every hold expires: 8 tickets back.
+    for (const fanId of ['fan1', 'fan2', 'fan3', 'fan4']) d.holdTickets(fanId, 2);
+    d.advance(PAYMENT_WINDOW);
+    expect(d.journal.filter((e) => e.type === 'admitted').at(-1)).toMatchObject({ fanIds: ['fan5', 'fan6', 'fan7', 'fan8'] });
+    expect(d.journal.some((e) => e.type === 'called')).toBe(false);
+    // The standby is dry; fan5's grant lapses: its 2 tickets go to the first waitlisted fan, as a call.
+    for (const fanId of ['fan6', 'fan7', 'fan8']) d.holdTickets(fanId, 2);
+    const mark = d.journal.length;
+    d.advance(GRANT_TTL);
+    expect(d.typesSince(mark)).toEqual(['grantExpired', 'called']);
+    const call = d.journal.at(-1)!;
+    expect(call).toMatchObject({ type: 'called', fanIds: ['fan9'], grantExpiresAt: d.clock.now() + 5 * MINUTE });
+    expect(d.fanView('fan9')).toMatchObject({ status: 'admitted', called: true, grant: { expiresAt: d.clock.now() + 5 * MINUTE } });
+    expect(d.fanView('fan10').waitlisted).toBe(1);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('an unanswered call lapses and the next waitlisted fan is called; the called fan can buy', () => {
+    const d = allTaken(11, { standbyMarginPercent: 0 });
+    for (const fanId of ['fan1', 'fan2', 'fan3']) d.buy(fanId, 2); // 2 tickets can come back: the standby shrinks to fan5
+    d.holdTickets('fan4', 2);
+    d.advance(SECOND);
+    d.advance(PAYMENT_WINDOW); // fan4's hold expires: the standby (fan5) is admitted
+    d.advance(GRANT_TTL); // fan5 lets its grant lapse: fan6, first on the waitlist, is called
+    expect(d.journal.at(-1)).toMatchObject({ type: 'called', fanIds: ['fan6'] });
+    d.advance(5 * MINUTE); // fan6 never answers
+    expect(d.typesSince(d.journal.length - 2)).toEqual(['grantExpired', 'called']);
+    expect(d.journal.at(-1)).toMatchObject({ fanIds: ['fan7'] });
+    expect(d.status().waitlist).toMatchObject({ called: 2, lapsedCalls: 1 });
+    d.buy('fan7', 2);
+    expect(d.phase).toBe('soldOut');
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+});
+
+describe('the end of the waitlist', () => {
+  it('sold out, final, the moment nothing can come back', () => {
+    const d = allTaken(10);
+    for (const fanId of ['fan1', 'fan2', 'fan3']) d.buy(fanId, 2);
+    expect(d.phase).toBe('onSale'); // fan4's grant could still leave 2 tickets
+    const mark = d.journal.length;
+    d.buy('fan4', 2);
+    expect(d.typesSince(mark).slice(-2)).toEqual(['purchased', 'soldOut']);
+  });
+
+  it('resumes as a normal queue when tickets are free and nobody is on the waitlist: new joins are numbered plainly', () => {
+    const d = allTaken(5, { standbyMarginPercent: 0 }); // fan5 stands by, nobody waitlisted
+    d.holdTickets('fan1', 2);
+    d.advance(PAYMENT_WINDOW); // 2 back: fan5 admitted; then fan2…fan4 let their grants lapse: 6 free, nobody waits
+    expect(d.journal.find((e) => e.type === 'waitlistEnded')).toMatchObject({ reason: 'nobodyWaitlisted' });
+    expect(d.status().waitlist.state).toBe('ended');
+    expect(d.join('late').waitlisted).toBeUndefined();
+    d.advance(SECOND);
+    expect(d.journal.findLast((e) => e.type === 'admitted')).toMatchObject({ fanIds: ['late'] });
+  });
+
+  it('when the organizer adds tickets the waitlist ends: those on it are called in order, later joins are admitted plainly', () => {
+    const d = allTaken(12, { standbyMarginPercent: 0 });
+    const mark = d.journal.length;
+    d.exec({ type: 'updateEvent', patch: { inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 100 }] } } });
+    expect(d.typesSince(mark).slice(0, 2)).toEqual(['configUpdated', 'waitlistEnded']);
+    expect(d.journal.find((e) => e.type === 'waitlistEnded')).toMatchObject({ reason: 'ticketsAdded', waitlistUpTo: 12 });
+    d.join('late');
+    d.advance(SECOND);
+    expect(d.journal.filter((e) => e.type === 'called').flatMap((e) => (e.type === 'called' ? e.fanIds : []))).toEqual(['fan9', 'fan10', 'fan11', 'fan12']);
+    expect(d.fanView('late')).toMatchObject({ status: 'admitted', called: false });
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('turned off, nobody new is waitlisted and no standby is kept', () => {
+    const d = allTaken(10, { enabled: false });
+    expect(standbyEntries(d)).toEqual([]);
+    expect(d.fanView('fan10').waitlisted).toBeUndefined();
+  });
+});
