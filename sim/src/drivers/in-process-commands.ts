@@ -1,4 +1,7 @@
 import { isBreakwaterError, type Engine, type HoldRequest, type JoinResult, type SaleEvent } from '../../../engine/src/index.js';
+import { ticketOutlook, type TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
+import { queueStateOf } from '../../../gateway/src/engine-link/event-views.js';
+import type { QueueState } from '../../../gateway/src/engine-link/types.js';
 import type { FanModel } from '../model/fan-model.js';
 import { fanIdOf } from '../model/fan-table.js';
 import type { Venue } from '../scenario/venue.js';
@@ -11,6 +14,8 @@ export class InProcessCommands implements SaleCommands {
   readonly engineErrors: string[] = [];
   commands = 0;
   private readonly requests: Array<(quantity: number) => HoldRequest>;
+  /** The queue state the gateway would broadcast, computed at most once per instant. */
+  private queue: QueueState | undefined;
 
   constructor(
     private readonly eventId: string,
@@ -159,6 +164,13 @@ export class InProcessCommands implements SaleCommands {
     const o = this.venue.options[option]!;
     const inventory = this.sale.inventory;
     return o.kind === 'tier' ? inventory.tiers.freeIn(o.id) : inventory.seats.freeIn(o.id);
+  }
+
+  /** As the gateway computes it for `joined`: from the queue state and the place's number. */
+  outlook(fan: number): TicketOutlook | null {
+    const now = this.engine.clock.now();
+    if (this.queue?.at !== now) this.queue = queueStateOf(this.sale, { rateLow: 0, rateHigh: 0 }, now);
+    return ticketOutlook(this.sale.room.numberOf(fanIdOf(fan)), this.queue.nowServing, this.queue);
   }
 
   private failure(err: unknown): string {

@@ -210,6 +210,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         to(fan, { type: 'settle', fan, decision: 'decline' });
       },
       available: (option) => free[option]!,
+      // The live worker does not carry the page's outlook back (yet): live fans never see one.
+      outlook: () => null,
     };
     model.commands = commandsImpl;
 
@@ -404,7 +406,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;
     const cpu = process.cpuUsage(cpuStart);
     return {
-      scenario: s, venue, arrivals: arrivalCounts, onSaleMs: times.onSaleMs, closesMs: times.closesMs, simEndMs, counters: model.counters, seen: model.seen,
+      scenario: s, venue, arrivals: arrivalCounts, onSaleMs: times.onSaleMs, closesMs: times.closesMs, simEndMs, counters: model.counters, seen: model.seen, fans,
       provider, errors, commands, live, series, ledger, engineViolations, journalEntries: journal.length, door: model.doorFigures(arrivals.at, false),
       timings: { setupSec: 0, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 },
     };

@@ -5,6 +5,7 @@ import type { FanCounters } from '../model/fan-model.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Ledger } from './ledger.js';
 import type { RunOutput } from './run-output.js';
+import { noTicketFigures, outlookFigures, type NoTicketFigures, type OutlookFigures } from './no-ticket.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 export interface Report {
@@ -40,6 +41,12 @@ export interface Report {
   /** When every ticket was first held or sold, from the start. */
   allTakenAtSec: number | null;
   fansToldSoldOutWithinSec: number | null;
+  /** Fans who ended without a ticket: when they were told, how long they waited (sim/README.md). */
+  noTicket: NoTicketFigures;
+  /** Fans called from the waitlist and the tickets they bought (the report's own ledger). */
+  waitlist: { called: number; ticketsSold: number };
+  /** The ticket outlook shown once a place had its number, against what happened. */
+  outlook: OutlookFigures;
   waitSec: Percentiles;
   waitFromStartSec: Percentiles;
   holdsExpired: number;
@@ -97,6 +104,17 @@ export function engineInvariantsOf(violations: readonly InvariantViolation[] | u
 export function saleMomentsOf(ledger: Ledger, timeScale = 1): Pick<Report, 'soldOutAtSec' | 'allTakenAtSec'> {
   const fromStart = (at: number | undefined) => (at === undefined ? null : round(((at - ledger.config.onSaleAt) * timeScale) / 1000));
   return { soldOutAtSec: fromStart(ledger.firstSoldOutAt), allTakenAtSec: fromStart(ledger.allTakenAt) };
+}
+
+/** What fans were told and how long they waited for nothing; `timeScale` turns journal (engine) time into model time. */
+export function crowdTruthOf(run: Pick<RunOutput, 'ledger' | 'fans' | 'onSaleMs' | 'simEndMs'>, timeScale = 1): Pick<Report, 'noTicket' | 'waitlist' | 'outlook'> {
+  const { ledger } = run;
+  const allTakenAt = ledger.allTakenAt === undefined ? undefined : run.onSaleMs + (ledger.allTakenAt - ledger.config.onSaleAt) * timeScale;
+  return {
+    noTicket: noTicketFigures(run.fans, allTakenAt, run.simEndMs),
+    waitlist: { called: ledger.n.called, ticketsSold: ledger.n.ticketsSoldToCalled },
+    outlook: outlookFigures(run.fans, allTakenAt),
+  };
 }
 
 /** The payment provider's figures, as both drivers report them. */
@@ -173,6 +191,7 @@ export function buildReport(run: RunOutput): Report {
     fairness: { ...fair, kendallTau: round(fair.kendallTau, 6) },
     ...saleMomentsOf(ledger),
     fansToldSoldOutWithinSec: seen.soldOutEpisodes === 0 ? null : round(seen.toldSoldOutWithinMs / 1000),
+    ...crowdTruthOf(run),
     waitSec: percentiles(seen.waitSec.toArray()),
     waitFromStartSec: percentiles(seen.waitFromStartSec.toArray()),
     holdsExpired: L.holdsExpired,

@@ -36,7 +36,11 @@ export class Ledger {
     holdsExpired: 0, ticketsExpired: 0, holdsReleased: 0, readmittedFromExpiredHolds: 0,
     seatsSoldTwice: 0, seatsHeldTwice: 0, unknownSeats: 0, perFanLimitViolations: 0, holdEndedTwice: 0,
     leftByFans: 0, lostPresence: 0, preQueueLeaves: 0, soldOutEntries: 0, reopened: 0,
+    /** Fans called from the waitlist, and the tickets those fans bought. */
+    called: 0, ticketsSoldToCalled: 0,
   };
+  /** Fans called from the waitlist (a called fan holds a grant like an admitted one). */
+  private readonly calledFans = new Set<number>();
   private started = false;
   firstSoldOutAt: number | undefined;
   /** The first moment every ticket was held or sold. */
@@ -74,6 +78,10 @@ export class Ledger {
         break;
       case 'admitted':
         n.admitted += e.fanIds.length;
+        break;
+      case 'called':
+        n.called += e.fanIds.length;
+        for (const fanId of e.fanIds) this.calledFans.add(fanOf(fanId));
         break;
       case 'soldOut':
         n.soldOutEntries++;
@@ -142,6 +150,7 @@ export class Ledger {
     if (how === 'purchased') {
       n.purchases++;
       n.ticketsSold += allocation.quantity;
+      if (this.calledFans.has(fan)) n.ticketsSoldToCalled += allocation.quantity;
       if (tierId !== undefined) {
         this.soldByTier.set(tierId, (this.soldByTier.get(tierId) ?? 0) + allocation.quantity);
         n.readmittedFromExpiredHolds += hold.recycled;

@@ -2,6 +2,7 @@ import type { InvariantViolation } from '../../../engine/src/index.js';
 import type { Arrivals } from '../model/arrivals.js';
 import type { DoorFigures } from '../model/doorway.js';
 import type { FanCounters, Observations } from '../model/fan-model.js';
+import type { FanTable } from '../model/fan-table.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Venue } from '../scenario/venue.js';
@@ -21,6 +22,8 @@ export interface RunOutput {
   simEndMs: number;
   counters: FanCounters;
   seen: Observations;
+  /** Every fan's story at the end (what it was shown, how long it waited). */
+  fans: FanTable;
   ledger: Ledger;
   provider: PaymentProvider;
   series: Series;
