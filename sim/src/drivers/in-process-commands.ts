@@ -1,7 +1,7 @@
 import { isBreakwaterError, type Engine, type HoldRequest, type JoinResult, type SaleEvent } from '../../../engine/src/index.js';
 import { ticketOutlook, type TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
-import { queueStateOf } from '../../../gateway/src/engine-link/event-views.js';
-import type { QueueState } from '../../../gateway/src/engine-link/types.js';
+import { ticketsPerFanOf } from '../../../gateway/src/engine-link/event-views.js';
+import type { Ledger } from '../report/ledger.js';
 import type { FanModel } from '../model/fan-model.js';
 import { fanIdOf } from '../model/fan-table.js';
 import type { Venue } from '../scenario/venue.js';
@@ -14,8 +14,6 @@ export class InProcessCommands implements SaleCommands {
   readonly engineErrors: string[] = [];
   commands = 0;
   private readonly requests: Array<(quantity: number) => HoldRequest>;
-  /** The queue state the gateway would broadcast, computed at most once per instant. */
-  private queue: QueueState | undefined;
 
   constructor(
     private readonly eventId: string,
@@ -24,6 +22,8 @@ export class InProcessCommands implements SaleCommands {
     private readonly venue: Venue,
     private readonly model: FanModel,
     private readonly viaExecute: boolean,
+    /** The report's books, as far as the journal was flushed: the supply the last queue broadcast carried. */
+    private readonly ledger: Ledger,
   ) {
     this.requests = venue.options.map((o) =>
       o.kind === 'tier'
@@ -166,11 +166,19 @@ export class InProcessCommands implements SaleCommands {
     return o.kind === 'tier' ? inventory.tiers.freeIn(o.id) : inventory.seats.freeIn(o.id);
   }
 
-  /** As the gateway computes it for `joined`: from the queue state and the place's number. */
+  /**
+   * As the gateway computes it for `joined`, from the place's number and the
+   * supply as of the last flushed tick (status() would count the waitlist, a
+   * walk over every waiting place, on each join).
+   */
   outlook(fan: number): TicketOutlook | null {
-    const now = this.engine.clock.now();
-    if (this.queue?.at !== now) this.queue = queueStateOf(this.sale, { rateLow: 0, rateHigh: 0 }, now);
-    return ticketOutlook(this.sale.room.numberOf(fanIdOf(fan)), this.queue.nowServing, this.queue);
+    const supply = this.ledger.supply();
+    return ticketOutlook(this.sale.room.numberOf(fanIdOf(fan)), this.sale.room.nowServing, {
+      ticketsFree: supply.tickets.free,
+      ticketsHeld: supply.tickets.held,
+      openGrants: supply.openGrants,
+      ticketsPerFan: ticketsPerFanOf(supply, this.sale.config.maxTicketsPerFan),
+    });
   }
 
   private failure(err: unknown): string {

@@ -60,7 +60,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   engine.createEvent(eventConfigOf(s, venue, EVENT_ID), { publish: true });
   const sale = engine.event(EVENT_ID);
   options.onSale?.(sale, engine);
-  const driver = new InProcessCommands(EVENT_ID, engine, sale, venue, model, options.viaExecute === true);
+  const driver = new InProcessCommands(EVENT_ID, engine, sale, venue, model, options.viaExecute === true, ledger);
   model.commands = driver;
 
   function notify(entries: readonly JournalEntry[]): void {
@@ -189,6 +189,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
     engineViolations,
     engineState: {
       ticketsSold: status.tickets.sold, activeHolds: status.holds.active, soldByTier, seatsSold, phase: status.phase,
+      admitted: status.admitted, openGrants: status.openGrants, ticketsHeld: status.tickets.held,
       slowLaneJoins: status.door.slowLaneJoins, powRefusals: status.door.powRefusals,
     },
     errors: driver.errors,

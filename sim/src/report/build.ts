@@ -161,6 +161,10 @@ export function buildReport(run: RunOutput): Report {
       if (e.soldByTier[tier] !== sold) failures.push(`tier ${tier}: the engine counts ${e.soldByTier[tier]} sold, the journal ${sold}`);
     }
     if (e.seatsSold !== seatsSold) failures.push(`the engine has ${e.seatsSold} seats sold, the journal ${seatsSold}`);
+    const supply = ledger.supply();
+    if (e.admitted !== supply.admitted || e.openGrants !== supply.openGrants || e.ticketsHeld !== supply.tickets.held) {
+      failures.push(`the engine counts ${e.admitted} admitted and called, ${e.openGrants} open grants, ${e.ticketsHeld} tickets held; the journal ${supply.admitted}, ${supply.openGrants}, ${supply.tickets.held}`);
+    }
   }
   if (counters.ticketsBoughtAsTold !== L.ticketsSold) {
     failures.push(`fans were told they bought ${counters.ticketsBoughtAsTold} tickets, the journal records ${L.ticketsSold}`);

@@ -41,6 +41,8 @@ export class Ledger {
   };
   /** Fans called from the waitlist (a called fan holds a grant like an admitted one). */
   private readonly calledFans = new Set<number>();
+  /** Fans holding a grant not yet used: admitted or called, until they hold, the grant lapses, or they leave. */
+  private readonly openGrantFans = new Set<number>();
   private started = false;
   firstSoldOutAt: number | undefined;
   /** The first moment every ticket was held or sold. */
@@ -72,16 +74,24 @@ export class Ledger {
         this.started = true;
         break;
       case 'left':
+        this.openGrantFans.delete(fanOf(e.fanId));
         if (e.reason === 'presenceLost') n.lostPresence++;
         else n.leftByFans++;
         if (!this.started) n.preQueueLeaves++;
         break;
       case 'admitted':
         n.admitted += e.fanIds.length;
+        for (const fanId of e.fanIds) this.openGrantFans.add(fanOf(fanId));
         break;
       case 'called':
         n.called += e.fanIds.length;
-        for (const fanId of e.fanIds) this.calledFans.add(fanOf(fanId));
+        for (const fanId of e.fanIds) {
+          this.calledFans.add(fanOf(fanId));
+          this.openGrantFans.add(fanOf(fanId));
+        }
+        break;
+      case 'grantExpired':
+        this.openGrantFans.delete(fanOf(e.fanId));
         break;
       case 'soldOut':
         n.soldOutEntries++;
@@ -91,6 +101,7 @@ export class Ledger {
         n.reopened++;
         break;
       case 'held':
+        this.openGrantFans.delete(fanOf(e.fanId));
         this.held(e.holdId, fanOf(e.fanId), e.allocation);
         if (this.allTakenAt === undefined && this.n.ticketsHeld + this.n.ticketsSold >= this.capacity) this.allTakenAt = e.at;
         break;
@@ -201,6 +212,16 @@ export class Ledger {
   /** Seats sold twice, seats that do not exist, and tickets beyond capacity. */
   oversold(): number {
     return this.n.seatsSoldTwice + this.n.unknownSeats + this.ticketsBeyondCapacity();
+  }
+
+  /** What is left to sell, as the gateway's queue state has it (status() figures, from these books). */
+  supply(): { admitted: number; openGrants: number; tickets: { free: number; held: number; sold: number } } {
+    const n = this.n;
+    return {
+      admitted: n.admitted + n.called,
+      openGrants: this.openGrantFans.size,
+      tickets: { free: this.capacity - n.ticketsHeld - n.ticketsSold, held: n.ticketsHeld, sold: n.ticketsSold },
+    };
   }
 
   unresolvedHolds(): number {

@@ -30,7 +30,11 @@ export interface RunOutput {
   /** From checkInvariants over the whole journal (undefined if the driver cannot read the journal). */
   engineViolations: InvariantViolation[] | undefined;
   /** The engine's own figures at the end, to compare with the ledger. */
-  engineState: { ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string; slowLaneJoins: number; powRefusals: number } | undefined;
+  engineState: {
+    ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string; slowLaneJoins: number; powRefusals: number;
+    /** Admitted and called fans, grants not yet used, tickets in holds: the supply the fans' outlook is computed from. */
+    admitted: number; openGrants: number; ticketsHeld: number;
+  } | undefined;
   /** Engine error codes fans and the payment side got, by code. */
   errors: Record<string, number>;
   /** Anything the engine threw that is not a BreakwaterError: a bug. */
