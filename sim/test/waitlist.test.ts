@@ -20,12 +20,12 @@ function waited(f: FanTable, fan: number, from: number, until: number, state: nu
 }
 
 describe('noTicket figures on hand-built fans', () => {
-  it('counts fans without a ticket, times their news from the moment all was taken, and sums their waits', () => {
+  it('counts fans without a ticket, times their news from the moment nothing was free, and sums their waits', () => {
     const f = table(6);
     waited(f, 0, 0, 30_000, Fan.BOUGHT); // bought: not counted
-    waited(f, 1, 0, 5_000, Fan.LEFT); // left before all was taken: waited 5 s, no news time
-    waited(f, 2, 0, 70_000, Fan.DONE); // told 10 s after all was taken (60 s)
-    waited(f, 3, 80_000, 90_000, Fan.DONE); // joined after all was taken: 10 s from its own start
+    waited(f, 1, 0, 5_000, Fan.LEFT); // left while tickets were free: waited 5 s, no news time
+    waited(f, 2, 0, 70_000, Fan.DONE); // told 10 s after nothing was free (60 s)
+    waited(f, 3, 80_000, 90_000, Fan.DONE); // joined after: 10 s from its own start
     waited(f, 4, 0, -1, Fan.WAITING); // never told: waits to the run's end (180 s)
     f.bot[5] = 1;
     waited(f, 5, 0, 100_000, Fan.DONE); // a bot: not a fan
@@ -37,7 +37,7 @@ describe('noTicket figures on hand-built fans', () => {
     expect(figures.fanMinutesWaited).toBe(Math.round(265 / 60));
   });
 
-  it('has no news times when every ticket was never taken', () => {
+  it('has no news times when something was always free', () => {
     const f = table(1);
     waited(f, 0, 0, 40_000, Fan.LEFT);
     expect(noTicketFigures(f, undefined, 100_000)).toEqual({ fans: 1, toldAfterAllTakenSec: { p50: 0, p95: 0 }, fanMinutesWaited: 1 });
@@ -52,7 +52,7 @@ describe('the outlook against the truth', () => {
     waited(f, 1, 0, 60_000, Fan.DONE); // got nothing: right
     waited(f, 2, 0, 40_000, Fan.BOUGHT); // bought: wrong
     waited(f, 3, 0, 10_000, Fan.BOUGHT);
-    f.admittedAt[3] = 10_000; // admitted before all was taken (50 s): right
+    f.admittedAt[3] = 10_000; // admitted before nothing was free (50 s): right
     waited(f, 4, 0, 70_000, Fan.DONE);
     f.admittedAt[4] = 70_000; // admitted after: wrong
     waited(f, 5, 0, 20_000, Fan.LEFT); // gave up while tickets remained: not judged
@@ -69,6 +69,7 @@ describe('the ledger on the waitlist', () => {
     const ledger = new Ledger();
     const entries = [
       { type: 'created', at: 0, config },
+      { type: 'saleStarted', at: 0, seed: '', shuffled: 0 },
       { type: 'admitted', at: 1, fanIds: ['f1'], firstGrant: 1 },
       { type: 'called', at: 2, fanIds: ['f2', 'f3'], firstGrant: 2, grantExpiresAt: 600_002 },
       { type: 'held', at: 3, holdId: 'h1', fanId: 'f1', allocation: { tierId: 'ga', quantity: 2 } },
@@ -80,6 +81,10 @@ describe('the ledger on the waitlist', () => {
     expect(ledger.n.called).toBe(2);
     expect(ledger.n.ticketsSoldToCalled).toBe(3);
     expect(ledger.n.ticketsSold).toBe(5);
+    // One open grant promises 4 of the 10 tickets; with the two calls 12: nothing is free from then.
+    expect(ledger.nothingFreeAt).toBe(2);
+    expect(ledger.allTakenAt).toBeUndefined();
+    expect(ledger.supply()).toEqual({ admitted: 3, openGrants: 1, tickets: { free: 5, held: 0, sold: 5 } });
   });
 });
 

@@ -40,6 +40,8 @@ export interface Report {
   soldOutAtSec: number | null;
   /** When every ticket was first held or sold, from the start. */
   allTakenAtSec: number | null;
+  /** When nothing was first free to sell (every ticket held, sold or promised to an open grant), from the start. */
+  nothingFreeAtSec: number | null;
   fansToldSoldOutWithinSec: number | null;
   /** Fans who ended without a ticket: when they were told, how long they waited (sim/README.md). */
   noTicket: NoTicketFigures;
@@ -101,19 +103,19 @@ export function engineInvariantsOf(violations: readonly InvariantViolation[] | u
 }
 
 /** When the sale sold out and when every ticket was taken, in seconds from the start; `timeScale` turns journal (engine) time into model time. */
-export function saleMomentsOf(ledger: Ledger, timeScale = 1): Pick<Report, 'soldOutAtSec' | 'allTakenAtSec'> {
+export function saleMomentsOf(ledger: Ledger, timeScale = 1): Pick<Report, 'soldOutAtSec' | 'allTakenAtSec' | 'nothingFreeAtSec'> {
   const fromStart = (at: number | undefined) => (at === undefined ? null : round(((at - ledger.config.onSaleAt) * timeScale) / 1000));
-  return { soldOutAtSec: fromStart(ledger.firstSoldOutAt), allTakenAtSec: fromStart(ledger.allTakenAt) };
+  return { soldOutAtSec: fromStart(ledger.firstSoldOutAt), allTakenAtSec: fromStart(ledger.allTakenAt), nothingFreeAtSec: fromStart(ledger.nothingFreeAt) };
 }
 
 /** What fans were told and how long they waited for nothing; `timeScale` turns journal (engine) time into model time. */
 export function crowdTruthOf(run: Pick<RunOutput, 'ledger' | 'fans' | 'onSaleMs' | 'simEndMs'>, timeScale = 1): Pick<Report, 'noTicket' | 'waitlist' | 'outlook'> {
   const { ledger } = run;
-  const allTakenAt = ledger.allTakenAt === undefined ? undefined : run.onSaleMs + (ledger.allTakenAt - ledger.config.onSaleAt) * timeScale;
+  const nothingFreeAt = ledger.nothingFreeAt === undefined ? undefined : run.onSaleMs + (ledger.nothingFreeAt - ledger.config.onSaleAt) * timeScale;
   return {
-    noTicket: noTicketFigures(run.fans, allTakenAt, run.simEndMs),
+    noTicket: noTicketFigures(run.fans, nothingFreeAt, run.simEndMs),
     waitlist: { called: ledger.n.called, ticketsSold: ledger.n.ticketsSoldToCalled },
-    outlook: outlookFigures(run.fans, allTakenAt),
+    outlook: outlookFigures(run.fans, nothingFreeAt),
   };
 }
 

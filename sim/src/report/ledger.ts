@@ -47,11 +47,22 @@ export class Ledger {
   firstSoldOutAt: number | undefined;
   /** The first moment every ticket was held or sold. */
   allTakenAt: number | undefined;
+  /**
+   * The first moment nothing was free to sell: every ticket held, sold or
+   * promised to an open grant (free ≤ open grants × the per-fan limit, as the engine decides the standby).
+   */
+  nothingFreeAt: number | undefined;
   private capacity = 0;
   firstViolation: string | undefined;
 
   apply(entries: readonly JournalEntry[]): void {
-    for (const e of entries) this.applyOne(e);
+    for (const e of entries) {
+      this.applyOne(e);
+      if (this.nothingFreeAt === undefined && this.started && this.capacity > 0) {
+        const free = this.capacity - this.n.ticketsHeld - this.n.ticketsSold;
+        if (free <= this.openGrantFans.size * this.config.maxTicketsPerFan) this.nothingFreeAt = e.at;
+      }
+    }
   }
 
   private applyOne(e: JournalEntry): void {

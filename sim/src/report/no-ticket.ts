@@ -5,7 +5,7 @@ import { nearestRank } from './stats.js';
 export interface NoTicketFigures {
   /** Real fans who took a place and bought nothing. */
   fans: number;
-  /** Seconds from max(all taken, the fan's last stretch in the live queue began) to the moment it ended: told waitlisted or sold out, admitted, left or lost (or the run's end). */
+  /** Seconds from max(nothing was free, the fan's last stretch in the live queue began) to the moment it ended: told waitlisted or sold out, admitted, left or lost (or the run's end). */
   toldAfterAllTakenSec: { p50: number; p95: number };
   /** Minutes those fans spent in the live queue (from the start or their place's arrival), every stretch. */
   fanMinutesWaited: number;
@@ -15,15 +15,15 @@ export interface NoTicketFigures {
 export interface OutlookFigures {
   /** Shown "unlikely"; of them, left on it; judged (the rest); share of those judged who got no ticket (null: none judged). */
   unlikely: { shown: number; leftOnIt: number; judged: number; right: number | null };
-  /** Shown "likely"; judged (admitted, or still in the queue when all was taken); share of those admitted before all was taken. */
+  /** Shown "likely"; judged (admitted, or still in the queue when nothing was free); share of those admitted before nothing was free. */
   likely: { shown: number; judged: number; right: number | null };
 }
 
 /**
- * `allTakenAt`: the first moment every ticket was held or sold (the report's
+ * `nothingFreeAt`: the first moment nothing was free to sell (the report's
  * own ledger), undefined if never; `endAt`: the run's end. Times in ms of simulated time.
  */
-export function noTicketFigures(f: FanTable, allTakenAt: number | undefined, endAt: number): NoTicketFigures {
+export function noTicketFigures(f: FanTable, nothingFreeAt: number | undefined, endAt: number): NoTicketFigures {
   let fans = 0;
   let waitedMs = 0;
   const told: number[] = [];
@@ -32,7 +32,7 @@ export function noTicketFigures(f: FanTable, allTakenAt: number | undefined, end
     fans++;
     const until = f.waitUntil[fan] === -1 ? endAt : f.waitUntil[fan]!;
     waitedMs += f.waitedMs[fan]! + (f.waitUntil[fan] === -1 ? Math.max(0, endAt - f.waitFrom[fan]!) : 0);
-    if (allTakenAt !== undefined && until > allTakenAt) told.push((until - Math.max(allTakenAt, f.waitFrom[fan]!)) / 1000);
+    if (nothingFreeAt !== undefined && until > nothingFreeAt) told.push((until - Math.max(nothingFreeAt, f.waitFrom[fan]!)) / 1000);
   }
   const sorted = Float64Array.from(told).sort();
   return {
@@ -42,10 +42,10 @@ export function noTicketFigures(f: FanTable, allTakenAt: number | undefined, end
   };
 }
 
-export function outlookFigures(f: FanTable, allTakenAt: number | undefined): OutlookFigures {
+export function outlookFigures(f: FanTable, nothingFreeAt: number | undefined): OutlookFigures {
   const unlikely = { shown: 0, leftOnIt: 0, judged: 0, right: 0 };
   const likely = { shown: 0, judged: 0, right: 0 };
-  const taken = allTakenAt ?? Infinity;
+  const taken = nothingFreeAt ?? Infinity;
   for (let fan = 0; fan < f.size; fan++) {
     const shown = f.outlook[fan];
     if (shown === Outlook.UNLIKELY) {
