@@ -1,13 +1,15 @@
 /**
- * Verifies a published draw: the pre-queue's, or the start window's.
+ * Verifies a published draw: a sale phase's pre-queue and start window,
+ * shuffled together when the window closes.
  *
  *   npm run verify-shuffle -- proof.json
  *
  * proof.json holds {"commitment", "seed", "entries", "order"}: the commitment
- * published when the pre-queue opened (the event status's `commitment`, or for
- * the start window the `commitment` of its entry in `draws`), the seed revealed
- * by the draw (at the on-sale time; for the window, when it closes), the
- * entries it drew (fan ids in join order) and the order Breakwater used. The
+ * published when the pre-queue opened (the event status's `commitment`, or the
+ * `commitment` of the draw's entry in `draws`: `preQueue` for the first phase,
+ * `phase:<id>` for a later one), the seed the draw revealed (at the on-sale
+ * time + `door.startWindowMs`), the entries it drew (fan ids in join order:
+ * the pre-queue's, then the window's) and the order Breakwater used. The
  * algorithm is specified in engine/src/fairness/shuffle.ts.
  *
  * Exit codes: 0 verified, 1 not verified (or the file is unreadable or not a

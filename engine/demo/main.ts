@@ -93,16 +93,21 @@ function* grantedFans(): Generator<string> {
 }
 
 const journal = engine.journal.read(eventId);
-const startIndex = journal.findIndex((e) => e.type === 'saleStarted');
+const drawIndex = journal.findIndex((e) => e.type === 'drawn' && e.draw === 'preQueue');
 const status = sale.status();
-// The public proof: the pre-queue entries in join order, and the seed revealed at the start.
-const entries = journal.slice(0, startIndex).flatMap((e) => (e.type === 'joined' ? [e.fanId] : []));
+// The public proof: the places of the pre-queue and the start window still waiting at the draw, in join order, and the seed it revealed.
+const pending = new Set<string>();
+for (const e of journal.slice(0, drawIndex)) {
+  if (e.type === 'joined' && e.draw === 'preQueue') pending.add(e.fanId);
+  if (e.type === 'left') pending.delete(e.fanId);
+}
+const entries = [...pending];
 const admittedPreQueue = journal.flatMap((e) => (e.type === 'admitted' ? e.fanIds : [])).slice(0, entries.length);
 const order = shuffle(entries, status.seed!);
 const verdict = verifyShuffle({ commitment: status.commitment!, seed: status.seed!, entries, order });
 const inOrder = admittedPreQueue.every((fanId, i) => order[i] === fanId);
-console.log(`\nShuffle: seed ${status.seed!.slice(0, 16)}… revealed at the start; commitment matches and order recomputes: ${verdict.ok ? 'yes' : 'NO'}`);
-console.log(`The first ${admittedPreQueue.length} admissions follow the recomputed pre-queue order: ${inOrder ? 'yes' : 'NO'}`);
+console.log(`\nShuffle: seed ${status.seed!.slice(0, 16)}… revealed when the start window closed; commitment matches and order recomputes: ${verdict.ok ? 'yes' : 'NO'}`);
+console.log(`The first ${admittedPreQueue.length} admissions follow the recomputed order of the pre-queue and the window: ${inOrder ? 'yes' : 'NO'}`);
 const violations = checkInvariants(journal);
 console.log(`Invariants (no oversell, per-fan limit, holds end once, admission order): ${violations.length === 0 ? 'all hold' : JSON.stringify(violations)}`);
 console.log(`Journal: ${journal.length} entries`);

@@ -6,7 +6,7 @@ export { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, seatId, WAITLIST_DE
 export { validateEventConfig, validateConfigUpdate, type ConfigIssue } from './config/validate.js';
 export { MAX_CODES_CSV_BYTES, joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
 export { Engine, type EngineOptions, type SyncJournal, type EntryListener } from './engine.js';
-export { SaleEvent, EXPIRY_LOOKAHEAD_MS, START_WINDOW_DRAW, type SaleEventDeps } from './event/sale-event.js';
+export { SaleEvent, EXPIRY_LOOKAHEAD_MS, type SaleEventDeps } from './event/sale-event.js';
 export type { DoorStatus, DrawView, EventStatus, GrantView, HoldView, JoinResult, WaitlistStatus } from './event/views.js';
 export { LOAD_BASELINE_PER_MIN } from './door/door.js';
 export { PRE_QUEUE_DRAW } from './queue/waiting-room.js';

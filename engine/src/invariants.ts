@@ -115,14 +115,11 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         }
         break;
       }
-      case 'saleStarted':
-        order.started = true;
-        order.draw(PRE_QUEUE, entry.seed, entry.shuffled);
+      case 'preQueueOpened':
+        order.seal(PRE_QUEUE, entry.commitment, entry.seed);
         break;
       case 'drawSealed':
-        if (commitmentOf(entry.seed) !== entry.commitment) fail('numberingOrder', `draw ${entry.draw}: the commitment is not SHA-256 of its seed`);
-        if (order.sealed.has(entry.draw)) fail('journalMalformed', `draw ${entry.draw} sealed twice`);
-        order.sealed.set(entry.draw, { seed: entry.seed, drawn: false });
+        order.seal(entry.draw, entry.commitment, entry.seed);
         break;
       case 'drawn':
         order.drawn(entry, config);
@@ -255,35 +252,33 @@ class WaitlistRules {
 }
 
 const PRE_QUEUE = 'preQueue';
-const START_WINDOW = 'startWindow';
+const SEED = /^[0-9a-f]{64}$/i;
 
 /**
  * A later sale phase's draw a place arriving at `arrival` belongs to: the
- * latest phase opened by then, if not the first; its pre-queue
- * (`phase:<id>`) before its start, its start window (`phase:<id>:window`) after.
+ * latest phase opened by then, if not the first, from its pre-queue's
+ * opening to its start window's end (`phase:<id>`).
  */
 function laterPhaseDraw(config: EventConfig, arrival: number): string | undefined {
   const opened = config.phases.filter((phase) => phase.preQueueOpensAt <= arrival);
   const phase = opened.at(-1);
   if (opened.length < 2 || phase === undefined) return undefined;
-  if (arrival < phase.onSaleAt) return `phase:${phase.id}`;
-  return arrival < phase.onSaleAt + config.door.startWindowMs ? `phase:${phase.id}:window` : undefined;
+  return arrival < phase.onSaleAt + config.door.startWindowMs ? `phase:${phase.id}` : undefined;
 }
 
-/** When a sealed draw may run: the start window's, or a later phase's pre-queue or window. */
+/** When a sealed draw may run: its phase's start window's end (the first phase's for the pre-queue draw). */
 function drawDueAt(config: EventConfig, draw: string): number {
-  if (draw === START_WINDOW) return config.onSaleAt + config.door.startWindowMs;
-  const phase = config.phases.find((p) => draw === `phase:${p.id}` || draw === `phase:${p.id}:window`);
-  if (phase === undefined) return Infinity;
-  return draw.endsWith(':window') ? phase.onSaleAt + config.door.startWindowMs : phase.onSaleAt;
+  if (draw === PRE_QUEUE) return config.onSaleAt + config.door.startWindowMs;
+  const phase = config.phases.find((p) => draw === `phase:${p.id}`);
+  return phase === undefined ? Infinity : phase.onSaleAt + config.door.startWindowMs;
 }
 
 /**
  * The order places must be admitted in, rebuilt from the rules rather than
  * from the engine: a place arriving (effectively, at readyAt ?? at) before
- * the on-sale time waits for the pre-queue draw, one arriving in the start
- * window for the window's draw, any other is numbered at its arrival, first
- * come first served, ties in join order.
+ * its phase's start window closes waits for that phase's one draw (the
+ * pre-queue and the window together), any other is numbered at its arrival,
+ * first come first served, ties in join order.
  */
 class QueueOrder {
   /** Numbered fans still waiting, in number order: the first key is next. */
@@ -292,8 +287,9 @@ class QueueOrder {
   private readonly pending = new Map<string, Map<string, true>>();
   /** Slow-lane fans waiting for their readyAt, with their join sequence. */
   private readonly ready = new Map<string, { readyAt: number; seq: number }>();
-  readonly sealed = new Map<string, { seed: string; drawn: boolean }>();
-  started = false;
+  /** The same places by (readyAt, seq); left or re-joined ones are skipped when they surface. */
+  private readonly readyOrder = new ReadyHeap();
+  private readonly sealed = new Map<string, { commitment: string; seed: string; drawn: boolean }>();
   private seq = 0;
   /** Each fan's number, handed out in the order places are numbered (as the engine's one sequence does). */
   private readonly numbers = new Map<string, number>();
@@ -310,18 +306,22 @@ class QueueOrder {
 
   constructor(private readonly fail: (invariant: Invariant, message: string) => void) {}
 
+  /** A draw's commitment is published; its seed is checked against it when the draw reveals it (a journal shown before may hide it). */
+  seal(draw: string, commitment: string, seed: string): void {
+    if (this.sealed.has(draw)) this.fail('journalMalformed', `draw ${draw} sealed twice`);
+    this.sealed.set(draw, { commitment, seed, drawn: false });
+  }
+
   joined(entry: Extract<JournalEntry, { type: 'joined' }>, config: EventConfig): void {
     const { fanId, at, readyAt } = entry;
     if (readyAt !== undefined && readyAt <= at) this.fail('journalMalformed', `${fanId} joined with a readyAt not after its arrival`);
     const arrival = readyAt ?? at;
-    const window = this.sealed.get(START_WINDOW);
-    const windowEnds = config.onSaleAt + config.door.startWindowMs;
     let draw: string | undefined;
     const phaseDraw = laterPhaseDraw(config, arrival);
     const phaseSealed = phaseDraw === undefined ? undefined : this.sealed.get(phaseDraw);
+    const first = this.sealed.get(PRE_QUEUE);
     if (phaseSealed !== undefined && !phaseSealed.drawn) draw = phaseDraw;
-    else if (!this.started && arrival < config.onSaleAt) draw = PRE_QUEUE;
-    else if (window !== undefined && !window.drawn && arrival < windowEnds) draw = START_WINDOW;
+    else if (first !== undefined && !first.drawn && arrival < drawDueAt(config, PRE_QUEUE)) draw = PRE_QUEUE;
     if (entry.draw !== draw) this.fail('numberingOrder', `${fanId} joined for draw ${String(entry.draw)}, the rules say ${String(draw)}`);
     const seq = ++this.seq;
     if (entry.draw !== undefined) {
@@ -330,15 +330,13 @@ class QueueOrder {
       fans.set(fanId, true);
     } else if (readyAt !== undefined) {
       this.ready.set(fanId, { readyAt, seq });
+      this.readyOrder.push(readyAt, seq, fanId);
     } else {
-      if (window !== undefined && !window.drawn && arrival >= windowEnds) {
-        this.fail('numberingOrder', `${fanId} numbered on arrival after the start window closed, before its draw ran`);
-      }
       for (const [name, sealed] of this.sealed) {
-        if (name !== START_WINDOW && !sealed.drawn && drawDueAt(config, name) <= at) this.fail('numberingOrder', `${fanId} numbered on arrival before the due draw ${name} ran`);
+        if (!sealed.drawn && drawDueAt(config, name) <= at) this.fail('numberingOrder', `${fanId} numbered on arrival before the due draw ${name} ran`);
       }
-      const overdue = this.due(at);
-      if (overdue.length > 0) this.fail('numberingOrder', `${fanId} numbered on arrival while ${overdue[0]}'s readyAt had come`);
+      const overdue = this.firstDue(at);
+      if (overdue !== undefined) this.fail('numberingOrder', `${fanId} numbered on arrival while ${overdue}'s readyAt had come`);
       this.number(fanId);
     }
   }
@@ -351,13 +349,6 @@ class QueueOrder {
   }
 
   /** The draw numbers its pending fans in shuffled join order. */
-  draw(draw: string, seed: string, count: number): void {
-    const entries = [...(this.pending.get(draw)?.keys() ?? [])];
-    this.pending.delete(draw);
-    if (count !== entries.length) this.fail('numberingOrder', `draw ${draw} says ${count} places, ${entries.length} were pending`);
-    for (const fanId of shuffle(entries, seed)) this.number(fanId);
-  }
-
   drawn(entry: Extract<JournalEntry, { type: 'drawn' }>, config: EventConfig): void {
     const sealed = this.sealed.get(entry.draw);
     if (sealed === undefined || sealed.drawn) {
@@ -365,21 +356,28 @@ class QueueOrder {
       return;
     }
     if (sealed.seed !== entry.seed) this.fail('numberingOrder', `draw ${entry.draw} ran with another seed than it sealed`);
-    if (entry.draw === START_WINDOW && entry.at < config.onSaleAt + config.door.startWindowMs) {
-      this.fail('numberingOrder', 'the start-window draw ran before the window closed');
-    } else if (entry.at < drawDueAt(config, entry.draw)) {
-      this.fail('numberingOrder', `draw ${entry.draw} ran before its instant`);
+    if (!SEED.test(entry.seed)) {
+      this.fail('journalMalformed', `draw ${entry.draw} revealed a malformed seed`);
+      return;
     }
+    if (commitmentOf(entry.seed) !== sealed.commitment) this.fail('numberingOrder', `draw ${entry.draw}: the commitment is not SHA-256 of the seed it revealed`);
+    if (entry.at < drawDueAt(config, entry.draw)) this.fail('numberingOrder', `draw ${entry.draw} ran before its instant (its start window's end)`);
     sealed.drawn = true;
-    this.draw(entry.draw, entry.seed, entry.count);
+    const entries = [...(this.pending.get(entry.draw)?.keys() ?? [])];
+    this.pending.delete(entry.draw);
+    if (entry.count !== entries.length) this.fail('numberingOrder', `draw ${entry.draw} says ${entry.count} places, ${entries.length} were pending`);
+    for (const fanId of shuffle(entries, entry.seed)) this.number(fanId);
   }
 
   /** Slow-lane places whose readyAt came: exactly those, by readyAt then join order. */
   numbered(at: number, fanIds: readonly string[]): void {
-    const window = this.sealed.get(START_WINDOW);
-    if (!this.started) this.fail('numberingOrder', `${fanIds.join(', ')} numbered before the pre-queue draw ran`);
-    if (window !== undefined && !window.drawn) this.fail('numberingOrder', `${fanIds.join(', ')} numbered before the start-window draw ran`);
-    const due = this.due(at);
+    if (this.sealed.get(PRE_QUEUE)?.drawn !== true) this.fail('numberingOrder', `${fanIds.join(', ')} numbered before the pre-queue draw ran`);
+    const due: string[] = [];
+    for (let fanId = this.firstDue(at); fanId !== undefined; fanId = this.firstDue(at)) {
+      due.push(fanId);
+      this.ready.delete(fanId);
+      this.readyOrder.pop();
+    }
     if (due.join('\u0000') !== fanIds.join('\u0000')) this.fail('numberingOrder', `numbered ${fanIds.join(', ')} at ${at}; due were ${due.join(', ')}`);
     for (const fanId of fanIds) {
       this.ready.delete(fanId);
@@ -397,10 +395,62 @@ class QueueOrder {
     }
   }
 
-  private due(at: number): string[] {
-    return [...this.ready]
-      .filter(([, r]) => r.readyAt <= at)
-      .sort(([, a], [, b]) => a.readyAt - b.readyAt || a.seq - b.seq)
-      .map(([fanId]) => fanId);
+  /** The first slow-lane place due by `at` (left at the heap's top), dropping places that left or joined again. */
+  private firstDue(at: number): string | undefined {
+    for (let top = this.readyOrder.peek(); top !== undefined; top = this.readyOrder.peek()) {
+      if (this.ready.get(top.fanId)?.seq !== top.seq) {
+        this.readyOrder.pop();
+        continue;
+      }
+      return top.readyAt <= at ? top.fanId : undefined;
+    }
+    return undefined;
   }
+}
+
+interface ReadyPlace {
+  readyAt: number;
+  seq: number;
+  fanId: string;
+}
+
+/** A binary min-heap of slow-lane places by readyAt, then join sequence: the oracle's own, shared with no engine code. */
+class ReadyHeap {
+  private readonly items: ReadyPlace[] = [];
+
+  push(readyAt: number, seq: number, fanId: string): void {
+    const items = this.items;
+    items.push({ readyAt, seq, fanId });
+    for (let i = items.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i]!, items[parent]!)) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  peek(): ReadyPlace | undefined {
+    return this.items[0];
+  }
+
+  pop(): void {
+    const items = this.items;
+    const last = items.pop();
+    if (last === undefined || items.length === 0) return;
+    items[0] = last;
+    for (let i = 0; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < items.length && before(items[left]!, items[least]!)) least = left;
+      if (right < items.length && before(items[right]!, items[least]!)) least = right;
+      if (least === i) break;
+      [items[i], items[least]] = [items[least]!, items[i]!];
+      i = least;
+    }
+  }
+}
+
+function before(a: ReadyPlace, b: ReadyPlace): boolean {
+  return a.readyAt < b.readyAt || (a.readyAt === b.readyAt && a.seq < b.seq);
 }

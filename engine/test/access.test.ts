@@ -9,6 +9,7 @@ import type { CodeView } from '../src/access/code-book.js';
 import type { EventConfigInput, SalePhase } from '../src/config/types.js';
 import { validateConfigUpdate, validateEventConfig } from '../src/config/validate.js';
 import { checkInvariants } from '../src/invariants.js';
+import { shuffle } from '../src/fairness/shuffle.js';
 import type { JournalEntry } from '../src/journal/entries.js';
 import type { JoinResult } from '../src/event/views.js';
 import { CLOSES_AT, Driver, MINUTE, ON_SALE_AT, PRE_QUEUE_AT, SECOND, countingBytes, errorOf, gaConfig } from './fixtures.js';
@@ -269,6 +270,9 @@ describe('codes from the organizer', () => {
   });
 });
 
+/** The fans in number order. */
+const queueOrderOf = (d: Driver, fans: readonly string[]) => [...fans].sort((a, b) => d.fanView(a).number - d.fanView(b).number);
+
 describe('the draws of later phases', () => {
   const WINDOW = 30 * SECOND;
   const CARD_OPENS = ON_SALE_AT + 10 * MINUTE;
@@ -283,7 +287,7 @@ describe('the draws of later phases', () => {
   }
   const drawOf = (d: Driver, name: string) => d.status().draws.find((draw) => draw.draw === name);
 
-  it('a later phase\'s pre-queue is sealed when it opens, drawn at its start and numbered after everyone before', () => {
+  it('a later phase\'s one draw is sealed when its pre-queue opens, run when its start window closes and numbered after everyone before', () => {
     const d = twoPhases().at(PRE_QUEUE_AT);
     d.joinMany(3, 'early');
     d.at(ON_SALE_AT + MINUTE);
@@ -293,15 +297,18 @@ describe('the draws of later phases', () => {
     d.at(CARD_OPENS);
     const sealed = d.journal.find((e) => e.type === 'drawSealed' && e.draw === 'phase:second');
     expect(sealed).toMatchObject({ at: CARD_OPENS });
-    expect(drawOf(d, 'phase:second')).toMatchObject({ seed: undefined, drawsAt: CARD_STARTS, pending: 0 });
+    expect(drawOf(d, 'phase:second')).toMatchObject({ seed: undefined, drawsAt: CARD_STARTS + WINDOW, pending: 0 });
     const joined = d.joinMany(20, 'second');
-    for (const fanId of joined) expect(d.fanView(fanId)).toMatchObject({ number: 0, status: 'preQueue', numberedAt: CARD_STARTS });
+    for (const fanId of joined) expect(d.fanView(fanId)).toMatchObject({ number: 0, status: 'preQueue', numberedAt: CARD_STARTS + WINDOW });
     // A fan in line from the first phase keeps the number.
     expect(d.join('late1')).toMatchObject({ number: 4 });
 
-    d.at(CARD_STARTS);
+    // The phase is on sale from its start, but its pre-queue waits for the window's end.
+    d.at(CARD_STARTS + WINDOW - 1);
+    expect(d.fanView('second1')).toMatchObject({ number: 0, numberedAt: CARD_STARTS + WINDOW });
+    d.at(CARD_STARTS + WINDOW);
     const drawn = d.journal.find((e) => e.type === 'drawn' && e.draw === 'phase:second');
-    expect(drawn).toMatchObject({ at: CARD_STARTS, count: 20, seed: sealed?.type === 'drawSealed' ? sealed.seed : 'no seal' });
+    expect(drawn).toMatchObject({ at: CARD_STARTS + WINDOW, count: 20, seed: sealed?.type === 'drawSealed' ? sealed.seed : 'no seal' });
     const numbers = joined.map((fanId) => d.fanView(fanId).number);
     expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 6 + i));
     expect(numbers).not.toEqual([...numbers].sort((a, b) => a - b));
@@ -309,7 +316,7 @@ describe('the draws of later phases', () => {
     expect(checkInvariants(d.journal)).toEqual([]);
   });
 
-  it('arrivals in a later phase\'s start window are drawn together when it closes, before anyone arriving after', () => {
+  it('a later phase\'s pre-queue and its start window\'s arrivals are drawn together when the window closes, before anyone arriving after', () => {
     const d = twoPhases().at(CARD_OPENS);
     d.join('pre');
     d.at(CARD_STARTS + SECOND);
@@ -317,9 +324,12 @@ describe('the draws of later phases', () => {
     for (const fanId of inWindow) expect(d.fanView(fanId)).toMatchObject({ number: 0, numberedAt: CARD_STARTS + WINDOW });
     d.at(CARD_STARTS + WINDOW);
     expect(d.join('after').number).toBe(12);
-    expect(inWindow.map((fanId) => d.fanView(fanId).number).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => 2 + i));
+    const cohort = ['pre', ...inWindow];
+    expect(cohort.map((fanId) => d.fanView(fanId).number).sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => 1 + i));
+    const drawn = d.journal.find((e) => e.type === 'drawn' && e.draw === 'phase:second');
+    expect(queueOrderOf(d, cohort)).toEqual(shuffle(cohort, drawn?.type === 'drawn' ? drawn.seed : 'no draw'));
     expect(d.journal.filter((e) => e.type === 'drawn').map((e) => e.type === 'drawn' && [e.draw, e.count])).toEqual([
-      ['startWindow', 0], ['phase:second', 1], ['phase:second:window', 10],
+      ['preQueue', 0], ['phase:second', 11],
     ]);
     expect(checkInvariants(d.journal)).toEqual([]);
   });
@@ -367,11 +377,11 @@ const steps: Array<[label: string, run: (d: Driver) => void]> = [
     join(d, 'a', { accessCode: 'TEAM-1' });
     join(d, 'b', { accessCode: 'team1' });
   }],
-  ['the coded presale starts: its pre-queue is drawn; c arrives in its start window', (d) => {
+  ['the coded presale starts (its pre-queue waits for its window to close); c arrives in its start window', (d) => {
     d.at(CODES_AT + SECOND);
     join(d, 'c', { accessCode: 'SOLO-1' });
   }],
-  ['the window closes; a buys 2; b may hold only 1 more', (d) => {
+  ['the window closes: a, b and c are drawn together; a buys 2; b may hold only 1 more', (d) => {
     d.at(CODES_AT + RESTORE_WINDOW + SECOND);
     d.buy('a', 2);
     d.holdTickets('b', 1);
@@ -404,7 +414,7 @@ describe('restoring a presale from the journal', () => {
     const d = run(repeatable());
     expect(checkInvariants(d.journal)).toEqual([]);
     expect(d.journal.filter((e) => e.type === 'drawn').map((e) => e.type === 'drawn' && [e.draw, e.count])).toEqual([
-      ['startWindow', 0], ['phase:amex', 2], ['phase:amex:window', 1], ['phase:public:window', 1],
+      ['preQueue', 2], ['phase:amex', 3], ['phase:public', 1],
     ]);
     expect(codes(d).slice(0, 2)).toEqual([
       { code: 'TEAM1', phaseId: 'amex', uses: 2, ticketCap: 3, accounts: ['a', 'b'], ticketsUsed: 2 },

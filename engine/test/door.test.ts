@@ -39,17 +39,20 @@ function queueOrder(d: Driver, fans: readonly string[]): string[] {
     .map((p) => p.fanId);
 }
 
-describe('the start-window draw', () => {
-  it('numbers the window arrivals by a committed draw after the pre-queue and before later arrivals', () => {
+describe('the draw of the pre-queue and the start window', () => {
+  it('numbers the pre-queue and the window arrivals together by one committed draw at the window\'s end, before later arrivals', () => {
     const d = sale({ startWindowMs: WINDOW });
     d.at(PRE_QUEUE_AT);
-    const window = () => d.status().draws[0]!;
+    const draw = () => d.status().draws[0]!;
     // Sealed when the pre-queue opens: the commitment is public, the seed is not.
-    expect(window()).toMatchObject({ draw: 'startWindow', seed: undefined, drawsAt: ON_SALE_AT + WINDOW, pending: 0 });
-    const commitment = window().commitment;
+    expect(draw()).toMatchObject({ draw: 'preQueue', seed: undefined, drawsAt: ON_SALE_AT + WINDOW, pending: 0 });
+    const commitment = draw().commitment;
+    expect(d.status().commitment).toBe(commitment);
     const early = d.joinMany(4, 'early');
+    expect(d.fanView('early1')).toMatchObject({ number: 0, status: 'preQueue', numberedAt: ON_SALE_AT + WINDOW });
     d.startSale();
-    const preQueueOrder = shuffle(early, d.status().seed!);
+    // On sale, but the pre-queue is not drawn yet: nobody is numbered or admitted, the seed stays sealed.
+    expect(d.status()).toMatchObject({ phase: 'onSale', seed: undefined, lastNumber: 0, admitted: 0 });
 
     const arrivals = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
     arrivals.forEach((fanId, i) => {
@@ -57,22 +60,27 @@ describe('the start-window draw', () => {
       expect(d.join(fanId)).toMatchObject({ number: 0, status: 'preQueue', numberedAt: ON_SALE_AT + WINDOW });
     });
     d.leave('w4');
-    expect(window()).toMatchObject({ seed: undefined, pending: 5 });
+    d.leave('early2');
+    expect(draw()).toMatchObject({ seed: undefined, pending: 8 });
 
     d.at(ON_SALE_AT + WINDOW - 1);
-    expect(d.fanView('w1').number).toBe(0);
+    expect(d.status()).toMatchObject({ lastNumber: 0, admitted: 0 });
     d.at(ON_SALE_AT + WINDOW);
+    // Admission starts at the draw, in the same tick.
+    expect(d.status().admitted).toBe(1);
     const late = d.join('late').number;
-    const entries = arrivals.filter((f) => f !== 'w4');
-    const drawn = window();
-    expect(drawn).toMatchObject({ commitment, numbered: 5, pending: 0 });
+    const entries = [...early, ...arrivals].filter((f) => f !== 'w4' && f !== 'early2');
+    const drawn = draw();
+    expect(drawn).toMatchObject({ commitment, numbered: 8, pending: 0 });
+    expect(d.status().seed).toBe(drawn.seed);
     expect(commitmentOf(drawn.seed!)).toBe(commitment);
-    const windowOrder = shuffle(entries, drawn.seed!);
-    expect(windowOrder).not.toEqual(entries); // the draw really reorders these five
+    const order = shuffle(entries, drawn.seed!);
+    // The one draw really mixes the cohorts: a window arrival is ahead of a pre-queue fan.
+    expect(order.slice(0, 3).some((fanId) => fanId.startsWith('w'))).toBe(true);
 
-    expect(queueOrder(d, [...early, ...arrivals, 'late'])).toEqual([...preQueueOrder, ...windowOrder, 'late']);
-    expect(late).toBe(early.length + entries.length + 1);
-    // Anyone can check the window's published order against its commitment.
+    expect(queueOrder(d, [...early, ...arrivals, 'late'])).toEqual([...order, 'late']);
+    expect(late).toBe(entries.length + 1);
+    // Anyone can check the published order against the commitment.
     const published = [...entries].sort((a, b) => d.fanView(a).number - d.fanView(b).number);
     expect(verifyShuffle({ commitment, seed: drawn.seed!, entries, order: published })).toEqual({ ok: true });
     expect(checkInvariants(d.journal)).toEqual([]);
@@ -88,11 +96,13 @@ describe('the start-window draw', () => {
     expect(d.typesSince(d.journal.length - 2)).toEqual(['drawn', 'joined']);
   });
 
-  it('with startWindowMs 0 numbers every arrival after the start at once, and seals no draw', () => {
+  it('with startWindowMs 0 draws the pre-queue at the on-sale time and numbers every later arrival at once', () => {
     const d = sale({ startWindowMs: 0 });
+    d.at(PRE_QUEUE_AT);
+    d.join('p');
     d.startSale();
-    expect(d.join('a').number).toBe(1);
-    expect(d.status().draws).toEqual([]);
+    expect(d.status().draws).toMatchObject([{ draw: 'preQueue', drawsAt: ON_SALE_AT, numbered: 1, pending: 0 }]);
+    expect(d.join('a').number).toBe(2);
   });
 
   it('cannot be retuned once the sale has started', () => {
@@ -153,15 +163,20 @@ describe('join budgets and the slow lane', () => {
     const d = sale({ startWindowMs: WINDOW, joinsPerAddressPerMin: 1 });
     d.at(PRE_QUEUE_AT);
     join(d, 'p1', '198.51.100.7');
-    expect(join(d, 'p2', '198.51.100.7')).toMatchObject({ number: 0, numberedAt: ON_SALE_AT });
+    expect(join(d, 'p2', '198.51.100.7')).toMatchObject({ number: 0, numberedAt: ON_SALE_AT + WINDOW });
     d.at(ON_SALE_AT - 45 * SECOND);
     join(d, 'p3', '198.51.100.7');
-    // Its readyAt (a minute on) falls in the start window: it waits for the window's draw.
+    // Its readyAt (a minute on) falls in the start window: drawn with the pre-queue all the same.
     expect(join(d, 'p4', '198.51.100.7')).toMatchObject({ numberedAt: ON_SALE_AT + WINDOW });
-    expect(d.journal.at(-1)).toMatchObject({ type: 'joined', draw: 'startWindow' });
+    expect(d.journal.at(-1)).toMatchObject({ type: 'joined', draw: 'preQueue' });
+    // Its readyAt (a minute on) is past the window: numbered then, after the draw.
+    d.at(ON_SALE_AT);
+    join(d, 'w1', '198.51.100.8');
+    expect(join(d, 'w2', '198.51.100.8')).toMatchObject({ numberedAt: ON_SALE_AT + MINUTE });
     d.at(ON_SALE_AT + WINDOW);
-    expect(queueOrder(d, ['p1', 'p2', 'p3'])).toEqual(shuffle(['p1', 'p2', 'p3'], d.status().seed!));
-    expect(d.fanView('p4').number).toBe(4);
+    expect(queueOrder(d, ['p1', 'p2', 'p3', 'p4', 'w1', 'w2'])).toEqual(shuffle(['p1', 'p2', 'p3', 'p4', 'w1'], d.status().seed!));
+    d.at(ON_SALE_AT + MINUTE);
+    expect(d.fanView('w2').number).toBe(6);
     expect(checkInvariants(d.journal)).toEqual([]);
   });
 

@@ -64,10 +64,10 @@ class Journal {
   private holds = 0;
   private started = false;
 
-  constructor(cfg: EventConfig = config()) {
+  constructor(private readonly cfg: EventConfig = config()) {
     this.push({ type: 'created', at: this.at, config: cfg });
     this.push({ type: 'published', at: this.at });
-    this.push({ type: 'preQueueOpened', at: this.at, commitment: 'c'.repeat(64), seed: SEED });
+    this.push({ type: 'preQueueOpened', at: this.at, commitment: commitmentOf(SEED), seed: SEED });
   }
 
   private push(entry: JournalEntry): void {
@@ -75,14 +75,16 @@ class Journal {
     this.at += SECOND;
   }
 
-  /** Every fan already in the pre-queue is shuffled with SEED. */
+  /** The sale starts (no start window): every fan already in the pre-queue is shuffled with SEED. */
   start(): this {
     const shuffled = new Set<string>();
     for (const e of this.entries) {
       if (e.type === 'joined') shuffled.add(e.fanId);
       if (e.type === 'left') shuffled.delete(e.fanId);
     }
-    this.push({ type: 'saleStarted', at: this.at, seed: SEED, shuffled: shuffled.size });
+    this.at = Math.max(this.at, this.cfg.onSaleAt);
+    this.push({ type: 'saleStarted', at: this.at });
+    this.push({ type: 'drawn', at: this.at, draw: 'preQueue', seed: SEED, count: shuffled.size });
     this.started = true;
     return this;
   }
@@ -325,36 +327,45 @@ describe('checkInvariants on the waitlist rules', () => {
 });
 
 describe('checkInvariants on the numbering rules', () => {
-  const WINDOW_SEED = '5b'.repeat(32);
+  const OTHER_SEED = '5b'.repeat(32);
   const ON_SALE = T0 + MINUTE;
   const WINDOW_ENDS = ON_SALE + 10 * SECOND;
-  const windowFans = ['w1', 'w2', 'w3', 'w4', 'w5'];
-  /** On sale with a 10 s start window, five fans in it; `after` entries follow. */
+  /** One pre-queue fan and five in the window: one cohort, one draw. */
+  const windowFans = ['p1', 'w1', 'w2', 'w3', 'w4', 'w5'];
+  /** On sale with a 10 s start window, a fan in the pre-queue and five in the window; `after` entries follow. */
   const journal = (...after: JournalEntry[]): JournalEntry[] => [
     { type: 'created', at: T0, config: config({ door: { startWindowMs: 10 * SECOND } }) },
     { type: 'published', at: T0 },
-    { type: 'preQueueOpened', at: T0, commitment: 'c'.repeat(64), seed: SEED },
-    { type: 'drawSealed', at: T0, draw: 'startWindow', commitment: commitmentOf(WINDOW_SEED), seed: WINDOW_SEED },
-    { type: 'saleStarted', at: ON_SALE, seed: SEED, shuffled: 0 },
-    ...windowFans.map((fanId, i): JournalEntry => ({ type: 'joined', at: ON_SALE + i * SECOND, fanId, draw: 'startWindow' })),
+    { type: 'preQueueOpened', at: T0, commitment: commitmentOf(SEED), seed: SEED },
+    { type: 'joined', at: T0 + SECOND, fanId: 'p1', draw: 'preQueue' },
+    { type: 'saleStarted', at: ON_SALE },
+    ...windowFans.slice(1).map((fanId, i): JournalEntry => ({ type: 'joined', at: ON_SALE + i * SECOND, fanId, draw: 'preQueue' })),
     ...after,
   ];
-  const drawn = (at = WINDOW_ENDS, seed = WINDOW_SEED): JournalEntry => ({ type: 'drawn', at, draw: 'startWindow', seed, count: windowFans.length });
+  const drawn = (at = WINDOW_ENDS, seed = SEED): JournalEntry => ({ type: 'drawn', at, draw: 'preQueue', seed, count: windowFans.length });
   const admit = (at: number, ...fanIds: string[]): JournalEntry => ({ type: 'admitted', at, fanIds, firstGrant: 1, grantExpiresAt: at + MINUTE });
-  const windowOrder = shuffle(windowFans, WINDOW_SEED);
+  const windowOrder = shuffle(windowFans, SEED);
 
-  it('passes the window drawn at its end and admitted in its shuffled order, before later arrivals', () => {
+  it('passes the pre-queue and the window drawn together at its end and admitted in their shuffled order, before later arrivals', () => {
     expect(windowOrder).not.toEqual(windowFans);
     expect(checkInvariants(journal(drawn(), { type: 'joined', at: WINDOW_ENDS + 1, fanId: 'late' }, admit(WINDOW_ENDS + 2, ...windowOrder, 'late')))).toEqual([]);
   });
 
   it('catches a window drawn early, with another seed, or arrivals put in the wrong draw', () => {
     expect(names(checkInvariants(journal(drawn(WINDOW_ENDS - 1))))).toEqual(['numberingOrder']);
-    expect(names(checkInvariants(journal(drawn(WINDOW_ENDS, SEED))))).toContain('numberingOrder');
+    expect(names(checkInvariants(journal(drawn(WINDOW_ENDS, OTHER_SEED))))).toContain('numberingOrder');
     // An arrival after the window numbered on arrival before the window was drawn.
     expect(names(checkInvariants(journal({ type: 'joined', at: WINDOW_ENDS + 1, fanId: 'late' }, drawn(WINDOW_ENDS + 2))))).toEqual(['numberingOrder']);
     // An arrival inside the window numbered on arrival.
     expect(names(checkInvariants(journal({ type: 'joined', at: ON_SALE + 9 * SECOND, fanId: 'eager' })))).toEqual(['numberingOrder']);
+  });
+
+  it('catches a draw whose revealed seed does not match the commitment published when the pre-queue opened', () => {
+    const forged = journal(drawn()).map((e) => (e.type === 'preQueueOpened' ? { ...e, commitment: commitmentOf(OTHER_SEED) } : e));
+    expect(checkInvariants(forged)).toEqual([{ invariant: 'numberingOrder', message: 'draw preQueue: the commitment is not SHA-256 of the seed it revealed' }]);
+    // A journal shown before the draw may hide the seed: nothing to check yet.
+    const hidden = journal().map((e) => (e.type === 'preQueueOpened' ? { ...e, seed: '(sealed until its draw)' } : e));
+    expect(checkInvariants(hidden)).toEqual([]);
   });
 
   it('catches a later arrival admitted ahead of the window, or the window out of its shuffled order', () => {
@@ -387,6 +398,34 @@ describe('checkInvariants on the numbering rules', () => {
     expect(names(checkInvariants(journal(...slow, { type: 'numbered', at: t + 25 * SECOND, fanIds: ['s1', 's2'] })))).toEqual(['numberingOrder']);
     expect(names(checkInvariants(journal(...slow, { type: 'numbered', at: t + 15 * SECOND, fanIds: ['s2', 's1'] })))).toEqual(['numberingOrder']);
     expect(names(checkInvariants(journal(...slow, { type: 'joined', at: t + 11 * SECOND, fanId: 'jumper' })))).toEqual(['numberingOrder']);
+  });
+
+  it('forgets a slow-lane place that left, even when the fan joins again with a later readyAt', () => {
+    const t = WINDOW_ENDS + MINUTE;
+    const rejoined = journal(
+      drawn(),
+      { type: 'joined', at: t, fanId: 's1', readyAt: t + 10 * SECOND },
+      { type: 'left', at: t + 1, fanId: 's1', reason: 'left' },
+      { type: 'joined', at: t + 2, fanId: 's1', readyAt: t + 30 * SECOND },
+      { type: 'joined', at: t + 15 * SECOND, fanId: 'quick' },
+      { type: 'numbered', at: t + 30 * SECOND, fanIds: ['s1'] },
+    );
+    expect(checkInvariants(rejoined)).toEqual([]);
+    // Had s1 stayed, its first place was due before quick arrived.
+    const stayed = rejoined.filter((e) => e.type !== 'left' && !(e.type === 'joined' && e.fanId === 's1' && e.at === t + 2));
+    expect(names(checkInvariants(stayed))).toContain('numberingOrder');
+  });
+
+  it('numbers many slow-lane places, joined in any order, by readyAt then join order', () => {
+    const t = WINDOW_ENDS + MINUTE;
+    const readyAts = Array.from({ length: 200 }, (_, i) => t + 1 + ((i * 7919) % 61) * SECOND);
+    const joins = readyAts.map((readyAt, i): JournalEntry => ({ type: 'joined', at: t, fanId: `s${i}`, readyAt }));
+    const byReadyAt = readyAts.map((readyAt, i) => ({ readyAt, i })).sort((a, b) => a.readyAt - b.readyAt || a.i - b.i).map(({ i }) => `s${i}`);
+    const at = t + 61 * SECOND;
+    expect(checkInvariants(journal(drawn(), ...joins, { type: 'numbered', at, fanIds: byReadyAt }))).toEqual([]);
+    const swapped = [...byReadyAt];
+    [swapped[100], swapped[101]] = [swapped[101]!, swapped[100]!];
+    expect(names(checkInvariants(journal(drawn(), ...joins, { type: 'numbered', at, fanIds: swapped })))).toEqual(['numberingOrder']);
   });
 });
 

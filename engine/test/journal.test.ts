@@ -6,7 +6,7 @@ import type { JournalEntry, JournalEntryType } from '../src/journal/entries.js';
 import { DurableJournal } from '../stores/durable-journal.js';
 import { MemoryDurableStore, type DurableStore } from '../stores/durable-store.js';
 import {
-  Driver, GRACE, GRANT_TTL, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, deterministicBytes, gaConfig, venue,
+  Driver, GRACE, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, deterministicBytes, gaConfig, venue,
 } from './fixtures.js';
 import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
 
@@ -162,14 +162,16 @@ const doorSteps: Array<[label: string, run: (d: Driver) => void]> = [
     for (const [i, fanId] of ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'].entries()) joinFrom(d, fanId, `203.0.113.${i % 2}`);
     expect(d.journal.at(-1)).toMatchObject({ type: 'joined', fanId: 'w6', readyAt: ON_SALE_AT + 30 * SECOND });
     expect(d.journal.at(-1)).not.toHaveProperty('draw');
+    // On sale, yet nobody is numbered or admitted before the draw.
+    expect(d.status()).toMatchObject({ lastNumber: 0, admitted: 0 });
   }],
   ['w2 leaves during the window', (d) => {
     d.advance(10 * SECOND);
     d.leave('w2');
   }],
-  ['the window closes: its draw, then w6 from the slow lane', (d) => {
+  ['the window closes: the one draw of the pre-queue and the window, then w6 from the slow lane, then the first admissions', (d) => {
     d.at(ON_SALE_AT + 30 * SECOND);
-    expect(d.typesSince(d.journal.length - 2)).toEqual(['drawn', 'numbered']);
+    expect(d.typesSince(d.journal.length - 3)).toEqual(['drawn', 'numbered', 'admitted']);
   }],
   ['a pre-queue fan leaves and joins again: a new place at the back', (d) => {
     d.leave('p3');
@@ -279,13 +281,18 @@ const ALL_TYPES: JournalEntryType[] = [
   'expired', 'released', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded',
 ];
 
-/** A coded presale: the access codes' entries (access.test.ts restores a whole presale after every step). */
+/** A coded presale, then a public phase: the access codes' entries and a later phase's draw sealed (access.test.ts restores a whole presale after every step). */
 function presale(): Driver {
-  const phases = [{ id: 'presale', name: 'Presale', preQueueOpensAt: PRE_QUEUE_AT, onSaleAt: ON_SALE_AT, access: { kind: 'code' as const } }];
+  const phases = [
+    { id: 'presale', name: 'Presale', preQueueOpensAt: PRE_QUEUE_AT, onSaleAt: ON_SALE_AT, access: { kind: 'code' as const } },
+    { id: 'public', name: 'Public', preQueueOpensAt: ON_SALE_AT + HOUR, onSaleAt: ON_SALE_AT + 2 * HOUR, access: { kind: 'open' as const } },
+  ];
   const d = new Driver(gaConfig({ id: 'presale-night', phases }));
   d.exec({ type: 'uploadCodes', csv: 'PRESALE-1,1,2\n' });
   d.at(PRE_QUEUE_AT);
   d.exec({ type: 'join', fanId: 'coded', accessCode: 'PRESALE-1' });
+  d.at(ON_SALE_AT + HOUR);
+  d.join('public-early');
   return d;
 }
 

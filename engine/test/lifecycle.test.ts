@@ -24,7 +24,7 @@ describe('draft and scheduled', () => {
 
     d.exec({ type: 'publish' });
     expect(d.phase).toBe('onSale');
-    expect(d.typesSince(1)).toEqual(['published', 'preQueueOpened', 'saleStarted']);
+    expect(d.typesSince(1)).toEqual(['published', 'preQueueOpened', 'saleStarted', 'drawn']);
   });
 });
 
@@ -44,7 +44,7 @@ describe('pre-queue and on-sale', () => {
     expect(d.join('fan1')).toMatchObject({ number: 0, position: 0, status: 'preQueue', phase: 'preQueue' });
   });
 
-  it('starts the sale at onSaleAt and reveals the seed behind the commitment', () => {
+  it('starts the sale at onSaleAt and, with no start window, draws the pre-queue then, revealing the seed behind the commitment', () => {
     const d = new Driver();
     d.at(PRE_QUEUE_AT);
     d.joinMany(3);
@@ -58,8 +58,11 @@ describe('pre-queue and on-sale', () => {
     const { seed, commitment } = d.status();
     expect(seed).toBe(SEED);
     expect(commitmentOf(seed!)).toBe(commitment);
-    expect(d.entriesSince(mark)[0]).toEqual({ type: 'saleStarted', at: ON_SALE_AT, seed: SEED, shuffled: 3 });
-    expect(d.typesSince(mark)).toEqual(['saleStarted', 'admitted']);
+    expect(d.entriesSince(mark).slice(0, 2)).toEqual([
+      { type: 'saleStarted', at: ON_SALE_AT },
+      { type: 'drawn', at: ON_SALE_AT, draw: 'preQueue', seed: SEED, count: 3 },
+    ]);
+    expect(d.typesSince(mark)).toEqual(['saleStarted', 'drawn', 'admitted']);
   });
 });
 
@@ -92,7 +95,7 @@ describe('pause and resume', () => {
     d.clock.set(ON_SALE_AT);
     d.exec({ type: 'pause' });
     expect(d.phase).toBe('paused');
-    expect(d.typesSince(0).slice(-2)).toEqual(['saleStarted', 'paused']);
+    expect(d.typesSince(0).slice(-3)).toEqual(['saleStarted', 'drawn', 'paused']);
     d.advance(SECOND);
     expect(d.status().admitted).toBe(0);
   });
@@ -309,7 +312,8 @@ describe('clock jumps', () => {
     expect(d.phase).toBe('onSale');
     expect(d.entriesSince(2)).toEqual([
       { type: 'preQueueOpened', at: ON_SALE_AT + 5 * MINUTE, commitment: commitmentOf(SEED), seed: SEED },
-      { type: 'saleStarted', at: ON_SALE_AT + 5 * MINUTE, seed: SEED, shuffled: 0 },
+      { type: 'saleStarted', at: ON_SALE_AT + 5 * MINUTE },
+      { type: 'drawn', at: ON_SALE_AT + 5 * MINUTE, draw: 'preQueue', seed: SEED, count: 0 },
     ]);
   });
 
@@ -317,7 +321,7 @@ describe('clock jumps', () => {
     const d = new Driver();
     d.at(CLOSES_AT + HOUR);
     expect(d.phase).toBe('closed');
-    expect(d.typesSince(2)).toEqual(['preQueueOpened', 'saleStarted', 'closed']);
+    expect(d.typesSince(2)).toEqual(['preQueueOpened', 'saleStarted', 'drawn', 'closed']);
   });
 
   it('a jump on sale past closesAt closes, then ends every hold and grant that came due', () => {
@@ -343,7 +347,7 @@ describe('clock jumps', () => {
     d.clock.set(ON_SALE_AT + 1);
     const mark = d.journal.length;
     expect(d.join('late')).toMatchObject({ number: 2, position: 2, status: 'waiting', phase: 'onSale' });
-    expect(d.typesSince(mark)).toEqual(['saleStarted', 'joined']);
+    expect(d.typesSince(mark)).toEqual(['saleStarted', 'drawn', 'joined']);
     expect(d.fanView('early').number).toBe(1);
   });
 
@@ -354,7 +358,7 @@ describe('clock jumps', () => {
     expect(err.details.phase).toBe('closed');
     expect(d.phase).toBe('scheduled');
     d.advance(0);
-    expect(d.typesSince(2)).toEqual(['preQueueOpened', 'saleStarted', 'closed']);
+    expect(d.typesSince(2)).toEqual(['preQueueOpened', 'saleStarted', 'drawn', 'closed']);
   });
 
   it('a hold refused right after the on-sale time does not record the start of the sale', () => {

@@ -14,7 +14,7 @@ import {
   verifyShuffle,
   type ShuffleProof,
 } from '../src/fairness/shuffle.js';
-import { Driver, ON_SALE_AT, SECOND, gaConfig } from './fixtures.js';
+import { Driver, ON_SALE_AT, PRE_QUEUE_AT, SECOND, gaConfig } from './fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'engine', 'bin', 'verify-shuffle.ts');
@@ -341,18 +341,21 @@ describe('verify-shuffle CLI', () => {
     expect(result.stdout).not.toMatch(/OK/);
   });
 
-  it("verifies a live event's start-window draw from what the event publishes", () => {
+  it("verifies a live event's draw of the pre-queue and the start window together from what the event publishes", () => {
     const d = new Driver(gaConfig({ admission: { mode: 'concurrency', maxActiveShoppers: 1 }, door: { startWindowMs: 30 * SECOND } }));
+    d.at(PRE_QUEUE_AT);
+    const early = d.joinMany(5, 'p');
     d.startSale();
-    const entries = d.joinMany(20, 'w');
+    const entries = [...early, ...d.joinMany(20, 'w')];
     d.startSale(30 * SECOND);
-    const window = d.status().draws.find((draw) => draw.draw === 'startWindow')!;
+    const window = d.status().draws.find((draw) => draw.draw === 'preQueue')!;
+    expect(d.status()).toMatchObject({ commitment: window.commitment, seed: window.seed });
     const order = [...entries].sort((a, b) => d.fanView(a).number - d.fanView(b).number);
     const file = join(dir, 'window.json');
     writeFileSync(file, JSON.stringify({ commitment: window.commitment, seed: window.seed, entries, order }));
     const result = run(file);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout.trim()).toBe('OK: 20 entries, order verified');
+    expect(result.stdout.trim()).toBe('OK: 25 entries, order verified');
     expect(order).not.toEqual(entries);
     expect(d.clock.now()).toBe(ON_SALE_AT + 30 * SECOND);
   });

@@ -11,15 +11,16 @@ function admissions(d: Driver): string[] {
 }
 
 describe('the pre-queue', () => {
-  it('is numbered at the on-sale time in the order of shuffle(preQueueEntries, seed)', () => {
+  it('is numbered at the on-sale time in the order of shuffle(pendingIn("preQueue"), seed)', () => {
     const d = withSlots(1);
     d.at(PRE_QUEUE_AT);
     const fans = d.joinMany(10);
     d.leave('fan3');
     for (const fanId of ['fan1', 'fan10']) expect(d.fanView(fanId)).toMatchObject({ number: 0, position: 0, status: 'preQueue' });
 
-    const entries = d.sale.room.preQueueEntries();
+    const entries = d.sale.room.pendingIn('preQueue');
     expect(entries).toEqual(fans.filter((f) => f !== 'fan3'));
+    expect(d.sale.room.pendingCount('preQueue')).toBe(9);
     d.startSale();
 
     const order = shuffle(entries, SEED);
@@ -219,7 +220,7 @@ describe('presence', () => {
     d.advance(GRACE + 1);
     expect(d.journal.at(-1)).toMatchObject({ type: 'left', fanId: 'fan2', reason: 'presenceLost' });
     d.startSale();
-    expect(d.journal.find((e) => e.type === 'saleStarted')).toMatchObject({ shuffled: 3 });
+    expect(d.journal.find((e) => e.type === 'drawn')).toMatchObject({ draw: 'preQueue', count: 3 });
     const order = shuffle(['fan1', 'fan3', 'fan4'], SEED);
     order.forEach((fanId, k) => expect(d.fanView(fanId).number).toBe(k + 1));
   });

@@ -85,6 +85,27 @@ describe('phases in the event configuration', () => {
   });
 });
 
+describe('a later phase\'s draw', () => {
+  it('keeps its seed sealed in the organizer journal until the draw reveals it', async () => {
+    const config = phasedConfig();
+    // The card presale gets a one-minute pre-queue: a draw of its own.
+    config.phases[1] = { ...config.phases[1]!, onSaleAt: config.phases[1]!.preQueueOpensAt + 60_000 };
+    expect((await gw.api('POST', '/api/events', { config, publish: true })).status).toBe(201);
+    const entryOf = async (type: string) => {
+      const { body } = await gw.api('GET', `/api/events/${config.id}/journal`);
+      return body.entries.find((e: { type: string; draw?: string }) => e.type === type && e.draw === 'phase:amex');
+    };
+    await gw.advance(600_000);
+    const sealed = await entryOf('drawSealed');
+    expect(sealed).toMatchObject({ type: 'drawSealed', draw: 'phase:amex' });
+    expect(sealed.seed).not.toMatch(/^[0-9a-f]{64}$/);
+    await gw.advance(60_000);
+    const drawn = await entryOf('drawn');
+    expect(drawn.seed).toMatch(/^[0-9a-f]{64}$/);
+    expect((await entryOf('drawSealed')).seed).toBe(drawn.seed);
+  });
+});
+
 describe('access codes', () => {
   it('generates codes for a coded phase and lists them with their redemption state', async () => {
     const eventId = await createPhased();

@@ -13,7 +13,7 @@ const small = (defences: 'on' | 'off') =>
   });
 
 describe('the defences against a bot farm, at test size', () => {
-  it('with the defences off, bots that join at the start beat everyone after them; on, the start-window draw puts them level', () => {
+  it('with the defences off, bots that join at the start beat everyone after them; on, the draw of the pre-queue and the start window puts them level', () => {
     const off = run(small('off')).report;
     const on = run(small('on')).report;
     expect(off.ok, off.failures.join('\n')).toBe(true);

@@ -107,16 +107,16 @@ describe('the NAT figures', () => {
     const nat = new Uint8Array(size);
     nat[0] = nat[1] = nat[4] = nat[5] = 1;
     const fans = new FanTable(size, new Uint8Array(size), nat);
-    // On sale at 5 s; the start window's draw at 8 s.
+    // On sale at 5 s; the draw of the pre-queue and the start window at 8 s.
     const door = new Doorway(fans, new BotFarm(DEFAULT_SCENARIO.bots, 0, false), 2 ** 20, { onSaleMs: 5_000, drawEndsMs: 8_000, cohortEndsMs: 8_000, horizonMs: 60_000 });
     fans.joinedAt.set([10_100, 20_000, 10_500, 20_900, 1_000, 4_000, 4_500]);
     door.placed(2, 11_500); // own address, second 10: 1 s of proof of work
     door.placed(3, 20_900); // own address, second 20: nothing
-    door.placed(6, 8_000); // own address, second 4: slow-laned out of the pre-queue into the window, 3 s later
+    door.placed(6, 8_000); // own address, second 4: slow-laned from the pre-queue into the window, still in the draw: nothing
     door.placed(0, 16_100); // NAT, second 10: 6 s, of which 5 s beyond the baseline
     door.placed(1, 20_000); // NAT, second 20: nothing
-    door.placed(4, 5_000); // NAT, in the pre-queue: numbered by its draw, nothing lost
-    door.placed(5, 12_000); // NAT, second 4: in the pre-queue, then the slow lane numbered it at 12 s: 7 s, 4 s beyond the baseline
+    door.placed(4, 8_000); // NAT, in the pre-queue: numbered by the draw, nothing lost
+    door.placed(5, 12_000); // NAT, second 4: the slow lane pushed it past the draw, numbered at 12 s: 4 s
     const figures = door.figures(Int32Array.from(fans.joinedAt), new Uint8Array(size).fill(1), 0, true);
     expect(Array.from(figures.nat.extraDelaySec)).toEqual([5, 0, 0, 4]);
     expect(figures.nat).toMatchObject({ fans: 4, placed: 4 });

@@ -2,7 +2,7 @@
 export interface EventConfig {
   id: string;
   name: string;
-  /** When fans may start joining the pre-queue (shuffled at the on-sale time): the first phase's. */
+  /** When fans may start joining the pre-queue (shuffled with the start window when it closes): the first phase's. */
   preQueueOpensAt: number;
   /** When admission starts; fans joining from now on are first-come-first-served: the first phase's. */
   onSaleAt: number;
@@ -79,7 +79,7 @@ export const MAX_POW_DIFFICULTY = 28;
  * its subnet's join rate and the event's load, up to the ceiling.
  */
 export interface DoorConfig {
-  /** Arrivals in this long after the on-sale time are shuffled together at its end; 0 = first come, first served from the first millisecond. */
+  /** Arrivals in this long after the on-sale time are shuffled together with the pre-queue at its end; 0 = the pre-queue is drawn at the on-sale time, then first come, first served. */
   startWindowMs: number;
   /** Joins per minute one address may make before its joins are delayed; 0 = no per-address budget. */
   joinsPerAddressPerMin: number;

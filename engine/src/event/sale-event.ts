@@ -28,9 +28,6 @@ export interface SaleEventDeps {
 /** Holds that may come back within this horizon count as inventory the queue can be admitted against. */
 export const EXPIRY_LOOKAHEAD_MS = 15_000;
 
-/** The draw that numbers the arrivals of the start window (`door.startWindowMs` after the on-sale time). */
-export const START_WINDOW_DRAW = 'startWindow';
-
 /**
  * The waitlist: places numbered in (after, upTo] are waitlisted; `upTo` is
  * Infinity while nothing is free to sell (new places join it), the last
@@ -43,7 +40,7 @@ interface WaitlistState {
   standby: number;
 }
 
-/** A draw besides the pre-queue's: its sealed seed and, once run, when and how many it numbered. */
+/** A draw: its sealed seed and, once run, when and how many it numbered. */
 interface DrawState {
   commitment: string;
   seed: string;
@@ -72,10 +69,9 @@ export class SaleEvent {
   private readonly grants = new GrantBook();
   /** Access codes for coded presale phases, and which fans and holds count against each. */
   readonly codes = new CodeBook();
-  private seed: string | undefined;
-  private commitment: string | undefined;
-  private seedRevealed = false;
-  /** Draws sealed so far (besides the pre-queue's), in the order they were sealed. */
+  /** The lifecycle passed START_SALE: on sale from here, though nobody is numbered before the pre-queue draw. */
+  private saleStarted = false;
+  /** Draws sealed so far, in the order they were sealed: the pre-queue's first. */
   private readonly draws = new Map<string, DrawState>();
   /** When the next phase after the first opens and seals its draws (Infinity: none left). */
   private phaseDrawsDueAt = Infinity;
@@ -189,43 +185,38 @@ export class SaleEvent {
   // ── Draws ──────────────────────────────────────────────────────────────
   //
   // A draw numbers together, by a verifiable shuffle, every place pending in
-  // it at an instant. To add one (e.g. a presale phase's pre-queue or start
-  // window): seal it with `sealDraw(now, name)` before anyone can arrive in
-  // it (its commitment is then public in `status().draws`), give its instant
-  // in `drawDueAt(name)`, and route arrivals to it in `numberingOf` by
-  // returning `{ draw: name }`. `runDueDraws` runs it (a `drawn` entry) by the
-  // first tick or command at or after its instant, before anything else that
-  // command decides. A place is otherwise numbered at once or, in the slow
-  // lane, at its readyAt (a `numbered` entry), first come first served by
-  // effective arrival. The pre-queue's own draw keeps its historical entries
-  // (`preQueueOpened` seals it, `saleStarted` runs it).
+  // it at an instant. Each sale phase has one: its pre-queue and its start
+  // window (`door.startWindowMs` after its on-sale time) are one cohort, so a
+  // place taken an hour early and one taken in the first seconds of the sale
+  // have the same chances. The draw is sealed when the phase's pre-queue
+  // opens, before anyone can arrive in it (its commitment is then public in
+  // `status().draws`; the first phase's is `preQueueOpened`), and runs (a
+  // `drawn` entry) at the window's end, by the first tick or command at or
+  // after that instant, before anything else that command decides. The phase
+  // is on sale from its on-sale time, but its arrivals are numbered, and so
+  // admitted, only then. Later arrivals are numbered at once or, in the slow
+  // lane, at their readyAt (a `numbered` entry), first come first served by
+  // effective arrival.
 
   /**
-   * How a place arriving (effectively) at `arrival` is numbered: by the
-   * pre-queue draw before the on-sale time, by the start-window draw before
-   * the window closes, otherwise at its arrival (now, or its `readyAt`).
+   * How a place arriving (effectively) at `arrival` is numbered: by its
+   * phase's draw before that draw's instant, otherwise at its arrival (now,
+   * or its `readyAt`).
    */
   private numberingOf(now: number, arrival: number): Numbering {
-    // A later phase's pre-queue or start window, once sealed (a slow-lane arrival in a phase not open yet is not).
+    // A later phase's draw, once sealed (a slow-lane arrival in a phase not open yet is not).
     const phaseDraw = phaseDrawFor(this.config.phases, arrival, this.config.door.startWindowMs);
     const state = phaseDraw === undefined ? undefined : this.draws.get(phaseDraw);
     if (state !== undefined && state.drawnAt === undefined) return { draw: phaseDraw! };
-    if (this.phase === 'preQueue' && arrival < this.config.onSaleAt) return { draw: PRE_QUEUE_DRAW };
-    const window = this.draws.get(START_WINDOW_DRAW);
-    if (window !== undefined && window.drawnAt === undefined && arrival < this.drawDueAt(START_WINDOW_DRAW)) return { draw: START_WINDOW_DRAW };
+    const first = this.draws.get(PRE_QUEUE_DRAW);
+    if (first !== undefined && first.drawnAt === undefined && arrival < this.drawDueAt(PRE_QUEUE_DRAW)) return { draw: PRE_QUEUE_DRAW };
     return arrival > now ? { readyAt: arrival } : undefined;
   }
 
-  /** When a sealed draw runs, under the configuration in force. */
+  /** When a sealed draw runs, under the configuration in force: its phase's start window's end. */
   private drawDueAt(draw: string): number {
-    switch (draw) {
-      case PRE_QUEUE_DRAW:
-        return this.config.onSaleAt;
-      case START_WINDOW_DRAW:
-        return this.config.onSaleAt + this.config.door.startWindowMs;
-      default:
-        return phaseDrawDueAt(this.config.phases, draw, this.config.door.startWindowMs) ?? Infinity;
-    }
+    if (draw === PRE_QUEUE_DRAW) return this.config.onSaleAt + this.config.door.startWindowMs;
+    return phaseDrawDueAt(this.config.phases, draw, this.config.door.startWindowMs) ?? Infinity;
   }
 
   /** Gives the place up. An unused admission goes back to the queue. */
@@ -425,10 +416,10 @@ export class SaleEvent {
 
   /**
    * Phase changes, draws and slow-lane numbers that are due, in that order.
-   * Fan commands run this first too, so a fan joining a millisecond after the
-   * on-sale time is never shuffled into the pre-queue just because the tick
-   * has not come round yet, and a place whose readyAt came is numbered before
-   * anyone arriving after it.
+   * Fan commands run this first too, so a fan joining a millisecond after a
+   * draw's instant is never shuffled into it just because the tick has not
+   * come round yet, and a place whose readyAt came is numbered before anyone
+   * arriving after it.
    */
   private advancePhase(now: number): void {
     if (now >= this.nextPhaseChangeAt) this.advanceLifecycle(now);
@@ -445,12 +436,8 @@ export class SaleEvent {
     if (canTransition(this.actor, { type: 'OPEN_PRE_QUEUE', at: now })) {
       const seed = newSeed(this.deps.randomBytes);
       this.record({ type: 'preQueueOpened', at: now, commitment: commitmentOf(seed), seed });
-      // The window's order is sealed before anyone can arrive in it.
-      if (this.config.door.startWindowMs > 0) this.sealDraw(now, START_WINDOW_DRAW);
     }
-    if (canTransition(this.actor, { type: 'START_SALE', at: now })) {
-      this.record({ type: 'saleStarted', at: now, seed: this.seed!, shuffled: this.room.preQueueEntries().length });
-    }
+    if (canTransition(this.actor, { type: 'START_SALE', at: now })) this.record({ type: 'saleStarted', at: now });
   }
 
   /** The phases after the first whose pre-queue has opened seal their draws (after the sale started, by validation). */
@@ -471,13 +458,16 @@ export class SaleEvent {
   }
 
   /**
-   * Slow-lane places are numbered only after the draws that come before them:
-   * the pre-queue's and the start window's (their instants may have moved
-   * later since the place joined, while the pre-queue was open).
+   * Slow-lane places are numbered only after the pre-queue draw, which comes
+   * before them (its instant may have moved later since the place joined,
+   * while the pre-queue was open).
    */
   private slowLaneMayNumber(): boolean {
-    if (!this.seedRevealed || this.phase === 'closed') return false;
-    return this.draws.get(START_WINDOW_DRAW)?.drawnAt !== undefined || !this.draws.has(START_WINDOW_DRAW);
+    return this.firstDrawRan && this.phase !== 'closed';
+  }
+
+  private get firstDrawRan(): boolean {
+    return this.draws.get(PRE_QUEUE_DRAW)?.drawnAt !== undefined;
   }
 
   /** Chooses a draw's seed and publishes its commitment (the seed stays in the journal until the draw). */
@@ -488,10 +478,10 @@ export class SaleEvent {
 
   /** Runs every sealed draw whose instant has come, once the sale has started. */
   private runDueDraws(now: number): void {
-    if (this.draws.size === 0 || !this.seedRevealed) return;
+    if (!this.saleStarted) return;
     for (const [draw, state] of this.draws) {
       if (state.drawnAt !== undefined || now < this.drawDueAt(draw)) continue;
-      this.record({ type: 'drawn', at: now, draw, seed: state.seed, count: this.room.pendingIn(draw).length });
+      this.record({ type: 'drawn', at: now, draw, seed: state.seed, count: this.room.pendingCount(draw) });
     }
   }
 
@@ -649,13 +639,11 @@ export class SaleEvent {
         this.transition({ type: 'PUBLISH' });
         break;
       case 'preQueueOpened':
-        this.seed = entry.seed;
-        this.commitment = entry.commitment;
+        this.draws.set(PRE_QUEUE_DRAW, { commitment: entry.commitment, seed: entry.seed, drawnAt: undefined, count: undefined });
         this.transition({ type: 'OPEN_PRE_QUEUE', at: entry.at });
         break;
       case 'saleStarted':
-        this.seedRevealed = true;
-        this.room.draw(PRE_QUEUE_DRAW, entry.seed);
+        this.saleStarted = true;
         this.transition({ type: 'START_SALE', at: entry.at });
         break;
       case 'paused':
@@ -908,14 +896,12 @@ export class SaleEvent {
     return { waitlisted: number - Math.max(after, this.room.nowServing), waitlistAfter: after };
   }
 
-  /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt (not before the draws ahead of it). */
+  /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt (not before the pre-queue draw). */
   private numberedAt(fanId: string): number | undefined {
     const place = this.room.place(fanId)!;
     if (place.draw !== undefined) return this.drawDueAt(place.draw);
     if (place.readyAt === undefined) return undefined;
-    const window = this.draws.get(START_WINDOW_DRAW);
-    const windowDrawsAt = window !== undefined && window.drawnAt === undefined ? this.drawDueAt(START_WINDOW_DRAW) : 0;
-    return Math.max(place.readyAt, this.seedRevealed ? 0 : this.config.onSaleAt, windowDrawsAt);
+    return Math.max(place.readyAt, this.firstDrawRan ? 0 : this.drawDueAt(PRE_QUEUE_DRAW));
   }
 
   /** A fan's own view: place, admission and holds. */
@@ -927,12 +913,13 @@ export class SaleEvent {
   }
 
   status(): EventStatus {
+    const first = this.draws.get(PRE_QUEUE_DRAW);
     return {
       eventId: this.id,
       name: this.config.name,
       phase: this.phase,
-      commitment: this.commitment,
-      seed: this.seedRevealed ? this.seed : undefined,
+      commitment: first?.commitment,
+      seed: first?.drawnAt === undefined ? undefined : first.seed,
       nowServing: this.room.nowServing,
       lastNumber: this.room.lastNumber,
       waiting: this.room.waiting,
@@ -979,7 +966,7 @@ export class SaleEvent {
       seed: state.drawnAt === undefined ? undefined : state.seed,
       drawsAt: state.drawnAt ?? this.drawDueAt(draw),
       numbered: state.count,
-      pending: state.drawnAt === undefined ? this.room.pendingIn(draw).length : 0,
+      pending: state.drawnAt === undefined ? this.room.pendingCount(draw) : 0,
     };
   }
 }

@@ -24,8 +24,10 @@ export interface JoinResult {
   grant: GrantView | undefined;
   /**
    * When an unnumbered place (`number` 0) gets its number: the instant of the
-   * draw it waits for (the pre-queue's at the on-sale time, the start
-   * window's at its end) or, in the slow lane, its readyAt. Undefined once numbered.
+   * draw it waits for (its sale phase's pre-queue and start window, drawn
+   * together at the window's end: `phase` may already be `onSale`, yet
+   * nobody in the draw is numbered or admitted before) or, in the slow lane,
+   * its readyAt (never before the pre-queue draw). Undefined once numbered.
    */
   numberedAt: number | undefined;
   /**
@@ -72,7 +74,7 @@ export interface EventStatus {
   phase: Phase;
   /** SHA-256 of the shuffle seed, published when the pre-queue opens. */
   commitment: string | undefined;
-  /** The seed itself, revealed at the on-sale time. */
+  /** The seed itself, revealed by the pre-queue draw (at the on-sale time + `door.startWindowMs`). */
   seed: string | undefined;
   nowServing: number;
   lastNumber: number;
@@ -86,7 +88,7 @@ export interface EventStatus {
   /** Set once nothing can come back: sold out for good (unless the organizer adds tickets). */
   soldOutAt: number | undefined;
   waitlist: WaitlistStatus;
-  /** Draws besides the pre-queue's (the start window's first), in the order they were sealed. */
+  /** Every sale phase's draw (the pre-queue's, `preQueue`, first), in the order they were sealed: who is pending until when. */
   draws: DrawView[];
   door: DoorStatus;
 }

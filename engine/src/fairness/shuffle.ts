@@ -13,8 +13,10 @@
  *   1. When the pre-queue opens, the engine draws a seed of 32 random bytes
  *      and publishes   commitment = SHA-256(seed)
  *      (the hash of the 32 raw bytes, not of their hex text).
- *   2. At the on-sale time it reveals the seed. The pre-queue entries
- *      e[0], e[1], …, e[n-1], in the order they joined, are put in the order
+ *   2. When the start window closes (the on-sale time + the window; at the
+ *      on-sale time without one) it reveals the seed. The entries of the
+ *      pre-queue and the window, e[0], e[1], …, e[n-1], in the order they
+ *      joined, are put in the order
  *      e[P[0]], e[P[1]], …, e[P[n-1]], where P is the permutation below:
  *      P[k] is the join index of the entry placed k-th.
  *   Hex: seed and commitment are written as 64 hexadecimal characters.

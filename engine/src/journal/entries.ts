@@ -19,7 +19,8 @@ export type JournalEntry =
   | { type: 'published'; at: number }
   /** The seed stays sealed in the journal; only the commitment is published until the start. */
   | { type: 'preQueueOpened'; at: number; commitment: string; seed: string }
-  | { type: 'saleStarted'; at: number; seed: string; shuffled: number }
+  /** On sale from here; the pre-queue is drawn (a `drawn` entry for `preQueue`) when the start window closes. */
+  | { type: 'saleStarted'; at: number }
   | { type: 'paused'; at: number }
   | { type: 'resumed'; at: number }
   | { type: 'soldOut'; at: number }

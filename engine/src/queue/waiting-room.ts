@@ -20,7 +20,7 @@ export const FanStatus = {
 export type FanStatus = (typeof FanStatus)[keyof typeof FanStatus];
 const FREE = 0;
 
-/** The draw that numbers the pre-queue at the on-sale time. */
+/** The draw that numbers the pre-queue and the start window together when the window closes. */
 export const PRE_QUEUE_DRAW = 'preQueue';
 
 /**
@@ -73,6 +73,8 @@ export class WaitingRoom {
   private readonly readyDeadlines = new DeadlineHeap<number>();
   /** Slots pending in each draw, in join order (dead ones are skipped when drawn, dropped when compacted). */
   private readonly pendingSlots = new Map<string, number[]>();
+  /** Live places pending in each draw: what status reads every tick, without walking the slots. */
+  private readonly pendingCounts = new Map<string, number>();
   /** Per slot, 1 + the index in `drawNames` of the draw its place waits for; 0 for none. */
   private drawOfSlot = new Int32Array(0);
   private readonly drawNames: string[] = [];
@@ -153,6 +155,7 @@ export class WaitingRoom {
       if (slots === undefined) this.pendingSlots.set(numbering.draw, (slots = []));
       slots.push(slot);
       this.drawOfSlot[slot] = this.drawNumber(numbering.draw);
+      this.pendingCounts.set(numbering.draw, (this.pendingCounts.get(numbering.draw) ?? 0) + 1);
     } else if (numbering?.readyAt !== undefined) {
       this.readyAtOfSlot[slot] = numbering.readyAt;
       this.readyDeadlines.push(numbering.readyAt, slot);
@@ -167,15 +170,16 @@ export class WaitingRoom {
     return this.livePending(draw).map((slot) => this.fanOfSlot[slot]!);
   }
 
-  /** Pre-queue fans still waiting, in join order. */
-  preQueueEntries(): string[] {
-    return this.pendingIn(PRE_QUEUE_DRAW);
+  /** How many places wait for the draw now. */
+  pendingCount(draw: string): number {
+    return this.pendingCounts.get(draw) ?? 0;
   }
 
   /** Numbers the places pending in the draw in the order the seed dictates; returns how many. */
   draw(draw: string, seedHex: string): number {
     const slots = this.livePending(draw);
     this.pendingSlots.delete(draw);
+    this.pendingCounts.delete(draw);
     for (const slot of slots) this.drawOfSlot[slot] = 0;
     const order = shuffledIndices(seedHex, slots.length);
     for (let i = 0; i < order.length; i++) this.assignNumber(slots[order[i]!]!);
@@ -306,7 +310,11 @@ export class WaitingRoom {
   /** The fan gives the place up (or loses it): the next fan inherits the admission. */
   remove(fanId: string, why: 'left' | 'lost'): void {
     const slot = this.requireSlot(fanId);
-    if (this.statusOfSlot[slot] === FanStatus.WAITING) this.waiting--;
+    if (this.statusOfSlot[slot] === FanStatus.WAITING) {
+      this.waiting--;
+      const draw = this.drawOfSlot[slot]!;
+      if (draw !== 0) this.pendingCounts.set(this.drawNames[draw - 1]!, this.pendingCounts.get(this.drawNames[draw - 1]!)! - 1);
+    }
     this.statusOfSlot[slot] = why === 'left' ? FanStatus.LEFT : FanStatus.LOST;
     this.drawOfSlot[slot] = 0;
     this.deadSlots++;

@@ -5,7 +5,7 @@
  * per-event gateway settings, prices, the recent admission rate. Requests are
  * handled synchronously, one at a time, like engine commands.
  */
-import { BreakwaterError, Engine, holdView, joinContextOf, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
+import { BreakwaterError, Engine, holdView, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
 import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
@@ -195,7 +195,8 @@ export class EngineHost {
         // Unknown events are EVENT_NOT_FOUND, not an empty journal.
         const sale = this.engine.event(request.eventId);
         const journal = this.engine.journal.read(sale.id);
-        return sale.status().seed === undefined ? journal.map(sealSeed) : journal;
+        const sealed = sealedDraws(sale);
+        return sealed.size === 0 ? journal : journal.map((entry) => sealSeed(entry, sealed));
       }
       case 'updateSettings':
         return this.updateSettings(request.eventId, request.patch);
@@ -339,14 +340,17 @@ export class EngineHost {
     const shared: JournalEntry[] = [];
     const holdOwners: Record<string, string> = {};
     const sale = this.saleOrUndefined(eventId);
+    // Only entries that carry a draw's seed need to know which are still sealed (status() counts pending places).
+    const carriesSeed = entries.some((entry) => entry.type === 'preQueueOpened' || entry.type === 'drawSealed');
+    const sealed = !carriesSeed ? new Set<string>() : sale === undefined ? new Set([PRE_QUEUE_DRAW]) : sealedDraws(sale);
     for (const entry of entries) {
       this.fanHolds.observe(eventId, entry);
       if (entry.type === 'admitted' || entry.type === 'called') this.rates.record(eventId, entry.at, entry.fanIds.length);
-      // Never the seed of preQueueOpened: it stays sealed until the sale starts.
+      // Never the seed of preQueueOpened: it stays sealed until the pre-queue draw runs (the start window's end).
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
-      if (entry.type === 'saleStarted') this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
+      if (entry.type === 'drawn' && entry.draw === PRE_QUEUE_DRAW) this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
       if (LOCAL_ENTRY_TYPES.has(entry.type)) continue;
-      shared.push(sealSeed(entry));
+      shared.push(sealSeed(entry, sealed));
       if ('holdId' in entry && sale !== undefined) {
         const owner = sale.holds.get(entry.holdId)?.fanId;
         if (owner !== undefined) holdOwners[entry.holdId] = owner;
@@ -376,11 +380,24 @@ export class EngineHost {
 }
 
 /**
- * Until the start reveals it, the shuffle seed stays sealed even from the
- * organizer: whoever knows it early could time a join to land at the front.
+ * Until its draw reveals it, a draw's seed stays sealed even from the
+ * organizer and the other gateways (a `drawn` entry brings it): whoever knows
+ * it early could time a join to land at the front.
  */
-function sealSeed(entry: JournalEntry): JournalEntry {
-  return entry.type === 'preQueueOpened' ? { ...entry, seed: '(sealed until the on-sale time)' } : entry;
+function sealSeed(entry: JournalEntry, sealed: ReadonlySet<string>): JournalEntry {
+  if (entry.type === 'preQueueOpened' && sealed.has(PRE_QUEUE_DRAW)) return { ...entry, seed: SEALED_SEED };
+  if (entry.type === 'drawSealed' && sealed.has(entry.draw)) return { ...entry, seed: SEALED_SEED };
+  return entry;
+}
+
+const SEALED_SEED = '(sealed until its draw)';
+
+/** The draws whose seed has not been revealed yet (the pre-queue's before it opens included). */
+function sealedDraws(sale: SaleEvent): Set<string> {
+  const { draws } = sale.status();
+  const sealed = new Set(draws.filter((draw) => draw.seed === undefined).map((draw) => draw.draw));
+  if (!draws.some((draw) => draw.draw === PRE_QUEUE_DRAW)) sealed.add(PRE_QUEUE_DRAW);
+  return sealed;
 }
 
 /** `settings.powDifficulty` of an already checked settings patch, if it sets one. */

@@ -4,7 +4,7 @@
  * its own connection (held, extended, payment started, released, left) are
  * answered by the reply to that request, so they are not repeated here.
  */
-import type { JournalEntry } from '../../../engine/src/index.js';
+import { PRE_QUEUE_DRAW, type JournalEntry } from '../../../engine/src/index.js';
 import type { ServerMessage } from '../protocol/messages.js';
 
 /** One message, for one fan (`fanId`) or for every fan of the event (`fanId` undefined), in journal order. */
@@ -68,8 +68,9 @@ export function noticesOf(eventId: string, entries: readonly JournalEntry[], hol
       case 'preQueueOpened':
         toEvent({ t: 'preQueueOpened', eventId, at: entry.at, commitment: entry.commitment });
         break;
-      case 'saleStarted':
-        toEvent({ t: 'saleStarted', eventId, at: entry.at, seed: entry.seed });
+      case 'drawn':
+        // The pre-queue draw (at the start window's end) reveals the seed; the sale itself started at onSaleAt.
+        if (entry.draw === PRE_QUEUE_DRAW) toEvent({ t: 'saleStarted', eventId, at: entry.at, seed: entry.seed });
         break;
       case 'paused':
       case 'resumed':

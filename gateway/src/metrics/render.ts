@@ -40,7 +40,7 @@ function renderEvent(out: PrometheusText, e: EventStats): void {
   out.gauge('breakwater_event_pow_difficulty', 'Proof-of-work bits a join from a quiet subnet needs now (floor plus the load).', e.door.difficultyNow, l);
   out.gauge('breakwater_event_recent_joins_per_minute', 'Joins in about the last minute (decayed), the load the difficulty follows.', e.door.recentJoinsPerMin, l);
   for (const draw of e.draws) {
-    out.gauge('breakwater_event_draw_pending', 'Places waiting for a draw (the start window, presale phases).', draw.pending, { ...l, draw: draw.draw });
+    out.gauge('breakwater_event_draw_pending', "Places waiting for a draw (a sale phase's pre-queue and start window: preQueue, phase:<id>).", draw.pending, { ...l, draw: draw.draw });
   }
   for (const phase of PHASES) out.gauge('breakwater_event_phase', 'The current phase of the event (1 for the current one).', phase === e.phase ? 1 : 0, { ...l, phase });
 }

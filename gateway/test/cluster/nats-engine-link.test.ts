@@ -148,7 +148,7 @@ describe('the NATS engine link', () => {
     expect(await foreign).toMatchObject({ code: 'WRONG_PHASE' }); // the event is in its pre-queue
     expect(opened.map((o) => o.join.fanId)).toEqual(fans);
     // Run in the order they were made: the pre-queue lists them so.
-    expect(hosts.get(3)!.engine.event(eventId).room.preQueueEntries().filter((fanId) => fanId.startsWith('batch-'))).toEqual(fans);
+    expect(hosts.get(3)!.engine.event(eventId).room.pendingIn('preQueue').filter((fanId) => fanId.startsWith('batch-'))).toEqual(fans);
     await shardNc().flush();
     counter.unsubscribe();
     expect(messages).toBe(2); // 256 + 45: at most MAX_BATCH per message

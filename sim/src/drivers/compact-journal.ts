@@ -1,4 +1,3 @@
-import { START_WINDOW_DRAW } from '../../../engine/src/event/sale-event.js';
 import type { JournalEntry, SyncJournal } from '../../../engine/src/index.js';
 import { PRE_QUEUE_DRAW } from '../../../engine/src/queue/waiting-room.js';
 
@@ -8,9 +7,8 @@ const LEFT = 2;
 const LOST = 3;
 const ONLINE = 4;
 const OFFLINE = 5;
-/** Joins numbered by a draw: the pre-queue's, the start window's. */
+/** Joins numbered by the pre-queue draw (the pre-queue and the start window together). */
 const JOINED_PRE_QUEUE = 6;
-const JOINED_WINDOW = 7;
 
 /**
  * A journal store for big simulations. The engine's MemoryJournalStore keeps
@@ -59,7 +57,6 @@ class Columns {
       const fields = Object.keys(e).length;
       if (e.type === 'joined' && fields === 3) kind = JOINED;
       else if (e.type === 'joined' && fields === 4 && e.draw === PRE_QUEUE_DRAW) kind = JOINED_PRE_QUEUE;
-      else if (e.type === 'joined' && fields === 4 && e.draw === START_WINDOW_DRAW) kind = JOINED_WINDOW;
       else if (e.type === 'left' && fields === 4) kind = e.reason === 'left' ? LEFT : LOST;
       else if (e.type === 'presence' && fields === 4) kind = e.connected ? ONLINE : OFFLINE;
     }
@@ -78,8 +75,6 @@ class Columns {
         return { type: 'joined', at, fanId };
       case JOINED_PRE_QUEUE:
         return { type: 'joined', at, fanId, draw: PRE_QUEUE_DRAW };
-      case JOINED_WINDOW:
-        return { type: 'joined', at, fanId, draw: START_WINDOW_DRAW };
       case LEFT:
         return { type: 'left', at, fanId, reason: 'left' };
       case LOST:

@@ -37,7 +37,7 @@ export interface DoorFigures {
 /** The instants (ms of simulated time) the door's figures hang on. */
 export interface DoorTimes {
   onSaleMs: number;
-  /** The start window's draw, as the event has it (the on-sale time when there is none). */
+  /** The draw of the pre-queue and the start window, as the event has it (the on-sale time when there is no window). */
   drawEndsMs: number;
   /** The end of the start window the scenario names, defences on or off: who tried by then is the fairness ratio's cohort. */
   cohortEndsMs: number;
@@ -114,10 +114,9 @@ export class Doorway {
     return now + fanSolveMs(bits, this.fanHashesPerSec);
   }
 
-  /** When a place arriving at `at` is numbered with an open door: by the pre-queue draw, the start window's, or at once. */
+  /** When a place arriving at `at` is numbered with an open door: by the draw of the pre-queue and the start window, or at once. */
   numberedWithoutDoor(at: number): number {
-    const { onSaleMs, drawEndsMs } = this.times;
-    return at < onSaleMs ? onSaleMs : at < drawEndsMs ? drawEndsMs : at;
+    return Math.max(at, this.times.drawEndsMs);
   }
 
   /** A real fan's first place, numbered at `numberedAt`: what the door cost it. */
