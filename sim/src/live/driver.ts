@@ -20,6 +20,7 @@ import { Doorway } from '../model/doorway.js';
 import { FanModel } from '../model/fan-model.js';
 import { setUpSale } from '../model/sale-setup.js';
 import { Ledger } from '../report/ledger.js';
+import type { TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
 import { Series } from '../report/series.js';
 import { DOOR_OFF, doorTimesOf, eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
@@ -171,6 +172,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const freshPlace = new Uint8Array(s.fans);
     const requests = venue.options.map((o) => (quantity: number): HoldRequest => (o.kind === 'tier' ? { kind: 'tickets', tierId: o.id, quantity } : { kind: 'best', category: o.id, quantity }));
     let commands = 0;
+    const outlooks = new Map<number, TicketOutlook | null>();
     const commandsImpl: SaleCommands = {
       join(fan, attempt) {
         commands++;
@@ -210,8 +212,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         to(fan, { type: 'settle', fan, decision: 'decline' });
       },
       available: (option) => free[option]!,
-      // The live worker does not carry the page's outlook back (yet): live fans never see one.
-      outlook: () => null,
+      // The outlook the gateway sent with `joined` (a place numbered later, at a draw, sees none: the worker does not compute one from queue frames).
+      outlook: (fan) => outlooks.get(fan) ?? null,
     };
     model.commands = commandsImpl;
 
@@ -233,6 +235,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       switch (m.type) {
         case 'joined':
           pending--;
+          outlooks.set(m.fan, m.outlook);
           return model.onJoin(m.fan, code(m.code));
         case 'resumed':
           code(m.code);

@@ -179,7 +179,7 @@ function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMe
   if (code !== undefined) count(codes, code);
   switch (kind) {
     case 'join':
-      send({ type: 'joined', fan: c.fan, code, number: c.number, postStart: c.postStart });
+      send({ type: 'joined', fan: c.fan, code, number: c.number, postStart: c.postStart, outlook: m?.t === 'joined' ? m.outlook : null });
       return;
     case 'resume': {
       const restored = m?.t === 'joined' && m.restored;
