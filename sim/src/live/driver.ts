@@ -254,6 +254,10 @@ export async function runLive(s: Scenario, options: LiveOptions) {
           }
           obs.push({ fan: m.fan, number: m.number, admittedAt: m.expiresAt - grantTtl, postStart: m.postStart });
           return model.onAdmitted(m.fan, 0, Math.min(cursor, modelAt(m.expiresAt - grantTtl)), cursor);
+        case 'waitlisted':
+          return model.onWaitlisted(m.fan, cursor);
+        case 'called':
+          return model.onCalled(m.fan, 0, cursor, modelAt(m.expiresAt));
         case 'soldOut':
           if (soldOutAts.has(m.at)) return;
           soldOutAts.add(m.at);

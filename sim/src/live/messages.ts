@@ -48,6 +48,8 @@ export type FromWorker =
   | { type: 'resumed'; fan: number; code: string | undefined; restored: boolean; number: number }
   | { type: 'admitted'; fan: number; number: number; expiresAt: number; postStart: boolean }
   | { type: 'soldOut'; at: number }
+  | { type: 'waitlisted'; fan: number }
+  | { type: 'called'; fan: number; expiresAt: number }
   | { type: 'held'; fan: number; code: string | undefined; quantity: number }
   | { type: 'payStarted'; fan: number; code: string | undefined }
   | { type: 'released'; fan: number; code: string | undefined }
