@@ -15,6 +15,10 @@ describe('the JSON report', () => {
     }
     expect(Object.keys(report.fairness)).toEqual(expect.arrayContaining(['outOfOrderAdmissions', 'kendallTau']));
     expect(Object.keys(report.waitSec).sort()).toEqual(['p50', 'p90', 'p99']);
+    expect(Object.keys(report.noTicket).sort()).toEqual(['fanMinutesWaited', 'fans', 'toldAfterAllTakenSec']);
+    expect(Object.keys(report.noTicket.toldAfterAllTakenSec).sort()).toEqual(['p50', 'p95']);
+    expect(Object.keys(report.waitlist).sort()).toEqual(['called', 'ticketsSold']);
+    expect(Object.keys(report.outlook).sort()).toEqual(['likely', 'unlikely']);
     expect(report.seats).toBe(360);
     expect(report.ticketsSold).toBeLessThanOrEqual(360);
     // Fans hear of the sell-out within two ticks: the flush at the next tick, then the broadcast.

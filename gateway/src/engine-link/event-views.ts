@@ -56,7 +56,7 @@ const PRIOR_ADMISSIONS = 20;
  * admissions already used or lapsed (a grant that ran out took nothing),
  * blended with the per-fan limit so the first figures are not noise.
  */
-function ticketsPerFanOf(status: Pick<EventStatus, 'admitted' | 'openGrants' | 'tickets'>, maxTicketsPerFan: number): number {
+export function ticketsPerFanOf(status: Pick<EventStatus, 'admitted' | 'openGrants' | 'tickets'>, maxTicketsPerFan: number): number {
   const settled = Math.max(0, status.admitted - status.openGrants);
   const taken = status.tickets.sold + status.tickets.held;
   return Math.round(((taken + maxTicketsPerFan * PRIOR_ADMISSIONS) / (settled + PRIOR_ADMISSIONS)) * 100) / 100;

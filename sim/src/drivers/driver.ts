@@ -1,3 +1,5 @@
+import type { TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
+
 /**
  * The seam between the fan model and a sale. The model decides what each fan
  * does and when; a driver carries the commands to a sale and brings back
@@ -21,6 +23,8 @@ export interface SaleCommands {
   fail(fan: number, hold: number, attempt: number, reason: string): void;
   /** Tickets free in an option now, as the fan's page shows it. */
   available(option: number): number;
+  /** The ticket outlook the fan's page shows now (gateway queue-math `ticketOutlook`), null with nothing to go on. */
+  outlook(fan: number): TicketOutlook | null;
 }
 
 export interface JoinAttempt {
@@ -53,6 +57,10 @@ export interface FanEvents {
   onAdmitted(fan: number, grant: number, at: number, heardAt: number): void;
   /** The engine dropped the fan for being away past the grace period. */
   onLost(fan: number): void;
-  /** The sale sold out at `at`; waiting fans hear of it at `heardAt`. */
+  /** The sale sold out (final: nothing can come back) at `at`; waiting and waitlisted fans hear of it at `heardAt`. */
   onSoldOut(at: number, heardAt: number): void;
+  /** All tickets are taken and the fan's place is beyond the standby: it hears it is waitlisted at `heardAt`. */
+  onWaitlisted(fan: number, heardAt: number): void;
+  /** The fan was called from the waitlist with a grant to answer by `answerBy`. */
+  onCalled(fan: number, grant: number, heardAt: number, answerBy: number): void;
 }

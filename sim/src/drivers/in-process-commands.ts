@@ -1,4 +1,7 @@
 import { isBreakwaterError, type Engine, type HoldRequest, type JoinResult, type SaleEvent } from '../../../engine/src/index.js';
+import { ticketOutlook, type TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
+import { ticketsPerFanOf } from '../../../gateway/src/engine-link/event-views.js';
+import type { Ledger } from '../report/ledger.js';
 import type { FanModel } from '../model/fan-model.js';
 import { fanIdOf } from '../model/fan-table.js';
 import type { Venue } from '../scenario/venue.js';
@@ -19,6 +22,8 @@ export class InProcessCommands implements SaleCommands {
     private readonly venue: Venue,
     private readonly model: FanModel,
     private readonly viaExecute: boolean,
+    /** The report's books, as far as the journal was flushed: the supply the last queue broadcast carried. */
+    private readonly ledger: Ledger,
   ) {
     this.requests = venue.options.map((o) =>
       o.kind === 'tier'
@@ -159,6 +164,21 @@ export class InProcessCommands implements SaleCommands {
     const o = this.venue.options[option]!;
     const inventory = this.sale.inventory;
     return o.kind === 'tier' ? inventory.tiers.freeIn(o.id) : inventory.seats.freeIn(o.id);
+  }
+
+  /**
+   * As the gateway computes it for `joined`, from the place's number and the
+   * supply as of the last flushed tick (status() would count the waitlist, a
+   * walk over every waiting place, on each join).
+   */
+  outlook(fan: number): TicketOutlook | null {
+    const supply = this.ledger.supply();
+    return ticketOutlook(this.sale.room.numberOf(fanIdOf(fan)), this.sale.room.nowServing, {
+      ticketsFree: supply.tickets.free,
+      ticketsHeld: supply.tickets.held,
+      openGrants: supply.openGrants,
+      ticketsPerFan: ticketsPerFanOf(supply, this.sale.config.maxTicketsPerFan),
+    });
   }
 
   private failure(err: unknown): string {

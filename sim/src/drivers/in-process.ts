@@ -48,6 +48,11 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   const ledger = new Ledger();
   const broadcastMs = s.tickMs;
 
+  // The waitlist's boundary as the gateway broadcasts it: places numbered above `waitlistAfter`
+  // are waitlisted while it is open; `toldThrough` is the last number already told.
+  let waitlistAfter = Infinity;
+  let toldThrough = 0;
+
   engine.onEntries((_id, entries) => {
     ledger.apply(entries);
     notify(entries);
@@ -55,7 +60,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   engine.createEvent(eventConfigOf(s, venue, EVENT_ID), { publish: true });
   const sale = engine.event(EVENT_ID);
   options.onSale?.(sale, engine);
-  const driver = new InProcessCommands(EVENT_ID, engine, sale, venue, model, options.viaExecute === true);
+  const driver = new InProcessCommands(EVENT_ID, engine, sale, venue, model, options.viaExecute === true, ledger);
   model.commands = driver;
 
   function notify(entries: readonly JournalEntry[]): void {
@@ -65,12 +70,33 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
         model.onPlaceTaken(fanOf(e.fanId));
       } else if (e.type === 'admitted') {
         for (let i = 0; i < e.fanIds.length; i++) model.onAdmitted(fanOf(e.fanIds[i]!), e.firstGrant + i, e.at - EPOCH_MS, heardAt);
+      } else if (e.type === 'called') {
+        for (let i = 0; i < e.fanIds.length; i++) model.onCalled(fanOf(e.fanIds[i]!), e.firstGrant + i, heardAt, e.grantExpiresAt - EPOCH_MS);
+      } else if (e.type === 'standby') {
+        // A new waitlist tells every place beyond its boundary; a shrunk standby, the places it gave up.
+        if (waitlistAfter === Infinity) toldThrough = e.waitlistAfter;
+        else if (e.waitlistAfter < waitlistAfter) tell(e.waitlistAfter, Math.min(waitlistAfter, toldThrough), heardAt);
+        waitlistAfter = e.waitlistAfter;
+      } else if (e.type === 'waitlistEnded') {
+        waitlistAfter = Infinity;
       } else if (e.type === 'left' && e.reason === 'presenceLost') {
         model.onLost(fanOf(e.fanId));
       } else if (e.type === 'soldOut') {
         model.onSoldOut(e.at - EPOCH_MS, heardAt);
       }
     }
+    tellWaitlisted(heardAt);
+  }
+
+  /** Places numbered beyond the boundary since the last broadcast hear they are waitlisted. */
+  function tellWaitlisted(heardAt: number): void {
+    if (waitlistAfter === Infinity || sale.room.lastNumber <= toldThrough) return;
+    tell(toldThrough, sale.room.lastNumber, heardAt);
+    toldThrough = sale.room.lastNumber;
+  }
+
+  function tell(after: number, upTo: number, heardAt: number): void {
+    for (const fanId of sale.room.waitingFansBetween(after, upTo)) model.onWaitlisted(fanOf(fanId), heardAt);
   }
 
   // Mid-sale changes: the provider's capacity, and the organizer retuning the event.
@@ -156,12 +182,14 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
     simEndMs: now(),
     counters: model.counters,
     seen: model.seen,
+    fans,
     ledger,
     provider,
     series,
     engineViolations,
     engineState: {
       ticketsSold: status.tickets.sold, activeHolds: status.holds.active, soldByTier, seatsSold, phase: status.phase,
+      admitted: status.admitted, openGrants: status.openGrants, ticketsHeld: status.tickets.held,
       slowLaneJoins: status.door.slowLaneJoins, powRefusals: status.door.powRefusals,
     },
     errors: driver.errors,

@@ -20,6 +20,7 @@ import { Doorway } from '../model/doorway.js';
 import { FanModel } from '../model/fan-model.js';
 import { setUpSale } from '../model/sale-setup.js';
 import { Ledger } from '../report/ledger.js';
+import type { TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
 import { Series } from '../report/series.js';
 import { DOOR_OFF, doorTimesOf, eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
@@ -171,6 +172,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const freshPlace = new Uint8Array(s.fans);
     const requests = venue.options.map((o) => (quantity: number): HoldRequest => (o.kind === 'tier' ? { kind: 'tickets', tierId: o.id, quantity } : { kind: 'best', category: o.id, quantity }));
     let commands = 0;
+    const outlooks = new Map<number, TicketOutlook | null>();
     const commandsImpl: SaleCommands = {
       join(fan, attempt) {
         commands++;
@@ -210,6 +212,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         to(fan, { type: 'settle', fan, decision: 'decline' });
       },
       available: (option) => free[option]!,
+      // The outlook the gateway sent with `joined` (a place numbered later, at a draw, sees none: the worker does not compute one from queue frames).
+      outlook: (fan) => outlooks.get(fan) ?? null,
     };
     model.commands = commandsImpl;
 
@@ -231,6 +235,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       switch (m.type) {
         case 'joined':
           pending--;
+          outlooks.set(m.fan, m.outlook);
           return model.onJoin(m.fan, code(m.code));
         case 'resumed':
           code(m.code);
@@ -249,6 +254,10 @@ export async function runLive(s: Scenario, options: LiveOptions) {
           }
           obs.push({ fan: m.fan, number: m.number, admittedAt: m.expiresAt - grantTtl, postStart: m.postStart });
           return model.onAdmitted(m.fan, 0, Math.min(cursor, modelAt(m.expiresAt - grantTtl)), cursor);
+        case 'waitlisted':
+          return model.onWaitlisted(m.fan, cursor);
+        case 'called':
+          return model.onCalled(m.fan, 0, cursor, modelAt(m.expiresAt));
         case 'soldOut':
           if (soldOutAts.has(m.at)) return;
           soldOutAts.add(m.at);
@@ -404,7 +413,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;
     const cpu = process.cpuUsage(cpuStart);
     return {
-      scenario: s, venue, arrivals: arrivalCounts, onSaleMs: times.onSaleMs, closesMs: times.closesMs, simEndMs, counters: model.counters, seen: model.seen,
+      scenario: s, venue, arrivals: arrivalCounts, onSaleMs: times.onSaleMs, closesMs: times.closesMs, simEndMs, counters: model.counters, seen: model.seen, fans,
       provider, errors, commands, live, series, ledger, engineViolations, journalEntries: journal.length, door: model.doorFigures(arrivals.at, false),
       timings: { setupSec: 0, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 },
     };

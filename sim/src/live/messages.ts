@@ -1,6 +1,7 @@
 /** IPC between the live coordinator (sim/src/live/driver.ts) and its load processes (worker.ts). */
 import type { HistogramData } from '../../../gateway/bench/histogram.js';
 import type { HoldRequest } from '../../../engine/src/index.js';
+import type { TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
 
 export interface WorkerInit {
   type: 'init';
@@ -43,10 +44,12 @@ export interface WorkerStats {
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'joined'; fan: number; code: string | undefined; number: number; postStart: boolean }
+  | { type: 'joined'; fan: number; code: string | undefined; number: number; postStart: boolean; outlook: TicketOutlook | null }
   | { type: 'resumed'; fan: number; code: string | undefined; restored: boolean; number: number }
   | { type: 'admitted'; fan: number; number: number; expiresAt: number; postStart: boolean }
   | { type: 'soldOut'; at: number }
+  | { type: 'waitlisted'; fan: number }
+  | { type: 'called'; fan: number; expiresAt: number }
   | { type: 'held'; fan: number; code: string | undefined; quantity: number }
   | { type: 'payStarted'; fan: number; code: string | undefined }
   | { type: 'released'; fan: number; code: string | undefined }

@@ -5,7 +5,7 @@
  * `live`: latencies, connections and errors.
  */
 import { botReport, natReport } from '../report/bots.js';
-import { engineInvariantsOf, paymentsOf, saleMomentsOf, type Report } from '../report/build.js';
+import { crowdTruthOf, engineInvariantsOf, paymentsOf, saleMomentsOf, type Report } from '../report/build.js';
 import { fairness } from '../report/fairness.js';
 import { percentiles } from '../report/stats.js';
 import type { LiveRunOutput } from './driver.js';
@@ -101,6 +101,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     unresolvedHolds: final.holds.active,
     fairness: { ...fair, kendallTau: round(fair.kendallTau, 6) },
     ...saleMomentsOf(run.ledger, live.timeScale),
+    ...crowdTruthOf(run, live.timeScale),
     fansToldSoldOutWithinSec: seen.soldOutEpisodes === 0 ? null : round(seen.toldSoldOutWithinMs / 1000),
     waitSec: percentiles(seen.waitSec.toArray()),
     waitFromStartSec: percentiles(seen.waitFromStartSec.toArray()),

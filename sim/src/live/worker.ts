@@ -40,6 +40,8 @@ interface FanConn {
   checkoutUrl: string | null;
   /** A payment whose outcome the fan is waiting to see (demo checkout). */
   awaiting: 'approve' | 'decline' | null;
+  /** Told it is on the waitlist (by `joined` or a `waitlist` broadcast). */
+  waitlisted: boolean;
 }
 
 let init: WorkerInit;
@@ -66,7 +68,7 @@ function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
   if (c === undefined) {
     c = {
       fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, pending: new Map(), token: null, number: 0, postStart: false,
-      grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null,
+      grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null, waitlisted: false,
     };
     fans.set(fan, c);
   }
@@ -175,11 +177,17 @@ function lost(c: FanConn, sock: Socket, code: string): void {
   if (unexpected && wasOpen && !stopping && c.token !== null) setTimeout(() => resume(c), 500);
 }
 
+function toldWaitlisted(c: FanConn): void {
+  if (c.waitlisted) return;
+  c.waitlisted = true;
+  send({ type: 'waitlisted', fan: c.fan });
+}
+
 function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMessage | undefined): void {
   if (code !== undefined) count(codes, code);
   switch (kind) {
     case 'join':
-      send({ type: 'joined', fan: c.fan, code, number: c.number, postStart: c.postStart });
+      send({ type: 'joined', fan: c.fan, code, number: c.number, postStart: c.postStart, outlook: m?.t === 'joined' ? m.outlook : null });
       return;
     case 'resume': {
       const restored = m?.t === 'joined' && m.restored;
@@ -217,7 +225,10 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       c.paymentId = m.paymentId;
       c.checkoutUrl = m.checkoutUrl;
     }
-    return answer(c, p.kind, undefined, m);
+    answer(c, p.kind, undefined, m);
+    // Straight onto the waitlist (or still on it after a resume): the fan hears it with its place.
+    if (m.t === 'joined' && m.waitlisted !== null) toldWaitlisted(c);
+    return;
   }
   switch (m.t) {
     case 'queue':
@@ -229,6 +240,13 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
     case 'admitted':
       c.grantId = m.grantId;
       send({ type: 'admitted', fan: c.fan, number: c.number, expiresAt: m.expiresAt, postStart: c.postStart });
+      return;
+    case 'waitlist':
+      if (m.open && c.number > m.waitlistAfter) toldWaitlisted(c);
+      return;
+    case 'called':
+      c.grantId = m.grantId;
+      send({ type: 'called', fan: c.fan, expiresAt: m.expiresAt });
       return;
     case 'soldOut':
       if (!soldOutSeen.has(m.at)) {

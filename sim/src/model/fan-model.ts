@@ -4,7 +4,7 @@ import type { Venue } from '../scenario/venue.js';
 import { GrowableF64 } from '../util/growable.js';
 import type { DoorFigures, Doorway } from './doorway.js';
 import type { EventQueue } from './event-queue.js';
-import { Fan, type FanTable, GONE, ONLINE } from './fan-table.js';
+import { Fan, type FanTable, GONE, ONLINE, Outlook } from './fan-table.js';
 import { PAY_REASONS, PayOutcome, type PaymentProvider } from './payment-provider.js';
 import type { Rng } from './rng.js';
 
@@ -20,6 +20,12 @@ export const Step = {
   SOLD_OUT_LEAVE: 8,
   /** Try joining again, the proof of work solved. */
   JOIN: 9,
+  /** The place has its number: the fan sees the ticket outlook. */
+  OUTLOOK: 10,
+  /** Told it is waitlisted, the fan closes the page. */
+  CLOSE_PAGE: 11,
+  /** Called from the waitlist, the fan is back on the page. */
+  ANSWER: 12,
 } as const;
 
 export interface FanCounters {
@@ -32,6 +38,8 @@ export interface FanCounters {
   repeatJoins: number;
   leftImpatient: number;
   leftSoldOut: number;
+  /** Left at once on being shown "unlikely". */
+  leftUnlikely: number;
   lost: number;
   drops: number;
   reconnects: number;
@@ -53,6 +61,11 @@ export interface FanCounters {
   ticketsBoughtAsTold: number;
   botTickets: number;
   unexpectedAdmissions: number;
+  /** Fans told they are waitlisted; called from it; back in time to answer; back too late or never. */
+  waitlisted: number;
+  called: number;
+  callsAnswered: number;
+  callsMissed: number;
 }
 
 /** What the model saw that the report needs: waits and the order of admissions. */
@@ -77,10 +90,11 @@ export interface Observations {
 export class FanModel implements FanEvents {
   commands!: SaleCommands;
   readonly counters: FanCounters = {
-    joins: 0, rejoins: 0, joinRefused: 0, powRequired: 0, repeatJoins: 0, leftImpatient: 0, leftSoldOut: 0, lost: 0, drops: 0, reconnects: 0,
+    joins: 0, rejoins: 0, joinRefused: 0, powRequired: 0, repeatJoins: 0, leftImpatient: 0, leftSoldOut: 0, leftUnlikely: 0, lost: 0, drops: 0, reconnects: 0,
     neverReturned: 0, admitted: 0, botsAdmitted: 0, ignoredGrants: 0, grantsLapsedOffline: 0, holdRequests: 0,
     holdsPlaced: 0, gotNothing: 0, neverPaid: 0, paymentsStarted: 0, paymentsConfirmed: 0, paymentsFailed: 0,
     paymentTooLate: 0, refunds: 0, released: 0, ticketsBoughtAsTold: 0, botTickets: 0, unexpectedAdmissions: 0,
+    waitlisted: 0, called: 0, callsAnswered: 0, callsMissed: 0,
   };
   readonly seen: Observations = {
     waitSec: new GrowableF64(), waitFromStartSec: new GrowableF64(), admittedJoinSeq: new GrowableF64(),
@@ -166,6 +180,8 @@ export class FanModel implements FanEvents {
     const f = this.fans;
     f.state[fan] = Fan.WAITING;
     f.readyAt[fan] = readyAt;
+    f.waitFrom[fan] = Math.max(readyAt, this.onSaleMs);
+    f.waitUntil[fan] = -1;
     // Places numbered up to the start window's draw are numbered by a draw; the rest by arrival.
     f.joinSeq[fan] = readyAt > this.doorway.times.drawEndsMs ? this.nextJoinSeq++ : -1;
     const first = this.joins[fan] === 0;
@@ -179,6 +195,10 @@ export class FanModel implements FanEvents {
     if (f.bot[fan] === 1) return;
     const { patience, flaky } = this.s.behaviour;
     const now = this.now();
+    // A place numbered later (a draw, the slow lane) shows its outlook once its number comes (the next tick).
+    if (readyAt <= now) this.seeOutlook(fan);
+    else this.agenda.push(readyAt + this.s.tickMs, fan, Step.OUTLOOK);
+    if (f.state[fan] !== Fan.WAITING) return;
     if (this.rng.chance(patience.fraction)) {
       const from = Math.max(now, this.onSaleMs);
       this.agenda.push(from + Math.round(1000 * this.rng.logNormal(patience.medianSec, patience.sigma)), fan, Step.PATIENCE);
@@ -210,15 +230,43 @@ export class FanModel implements FanEvents {
         return this.release(fan);
       case Step.JOIN:
         return this.joinAgain(fan);
+      case Step.OUTLOOK:
+        return this.seeOutlook(fan);
+      case Step.CLOSE_PAGE:
+        return this.closePage(fan);
+      case Step.ANSWER:
+        return this.answerCall(fan);
     }
   }
 
-  private leaveIfWaiting(fan: number, why: 'impatient' | 'soldOut'): void {
+  /** The first outlook the fan is shown: on "unlikely" a share leave at once. */
+  private seeOutlook(fan: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.WAITING || f.outlook[fan] !== Outlook.NONE) return;
+    const shown = this.commands.outlook(fan);
+    if (shown === null) return;
+    f.outlook[fan] = shown === 'likely' ? Outlook.LIKELY : shown === 'close' ? Outlook.CLOSE : Outlook.UNLIKELY;
+    if (shown !== 'unlikely' || !this.rng.chance(this.s.behaviour.unlikelyLeaveFraction)) return;
+    f.leftOnOutlook[fan] = 1;
+    this.leaveIfWaiting(fan, 'unlikely');
+  }
+
+  /** The live-queue stretch ends (admitted, told, left or lost): its time counts as waited. */
+  private endWait(fan: number, at: number): void {
+    const f = this.fans;
+    if (f.waitUntil[fan] !== -1 || f.waitFrom[fan]! < 0) return;
+    f.waitUntil[fan] = Math.max(at, f.waitFrom[fan]!);
+    f.waitedMs[fan]! += f.waitUntil[fan]! - f.waitFrom[fan]!;
+  }
+
+  private leaveIfWaiting(fan: number, why: 'impatient' | 'soldOut' | 'unlikely'): void {
     const f = this.fans;
     if (f.state[fan] !== Fan.WAITING || f.offlineUntil[fan] !== ONLINE || this.now() >= this.closesMs) return;
     f.state[fan] = Fan.LEFT;
     if (why === 'impatient') this.counters.leftImpatient++;
-    else this.counters.leftSoldOut++;
+    else if (why === 'soldOut') this.counters.leftSoldOut++;
+    else this.counters.leftUnlikely++;
+    this.endWait(fan, this.now());
     this.commands.leave(fan);
   }
 
@@ -268,16 +316,13 @@ export class FanModel implements FanEvents {
   onAdmitted(fan: number, grant: number, at: number, heardAt: number): void {
     const f = this.fans;
     if (f.state[fan] !== Fan.WAITING) this.counters.unexpectedAdmissions++;
-    f.state[fan] = Fan.ADMITTED;
-    f.grant[fan] = grant;
-    f.tries[fan] = 0;
     this.counters.admitted++;
     const joined = f.joinedAt[fan]!;
     this.seen.waitSec.push((at - joined) / 1000);
     this.seen.waitFromStartSec.push((at - Math.max(joined, this.onSaleMs)) / 1000);
-    f.admittedOnce[fan] = 1;
-    // Effective arrival first, join order among equals: the order the engine numbers places outside the draws.
-    if (f.joinSeq[fan]! >= 0) this.seen.admittedJoinSeq.push(f.readyAt[fan]! * 2 ** 23 + f.joinSeq[fan]!);
+    this.endWait(fan, at);
+    if (f.admittedAt[fan] === -1) f.admittedAt[fan] = at;
+    this.grantTo(fan, grant);
     const bot = f.bot[fan] === 1;
     if (bot) this.counters.botsAdmitted++;
     else if (this.rng.chance(this.s.behaviour.ignoreGrantFraction)) {
@@ -287,6 +332,70 @@ export class FanModel implements FanEvents {
     }
     const think = bot ? this.s.bots.reactMs : 1000 * this.rng.logNormal(this.s.behaviour.think.medianSec, this.s.behaviour.think.sigma);
     this.agenda.push(heardAt + Math.round(think), fan, Step.ACT);
+  }
+
+  /** The fan holds a grant (admitted or called), in the admission order the fairness check follows. */
+  private grantTo(fan: number, grant: number): void {
+    const f = this.fans;
+    f.state[fan] = Fan.ADMITTED;
+    f.grant[fan] = grant;
+    f.tries[fan] = 0;
+    f.admittedOnce[fan] = 1;
+    // Effective arrival first, join order among equals: the order the engine numbers places outside the draws.
+    if (f.joinSeq[fan]! >= 0) this.seen.admittedJoinSeq.push(f.readyAt[fan]! * 2 ** 23 + f.joinSeq[fan]!);
+  }
+
+  onWaitlisted(fan: number, heardAt: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.WAITING) return;
+    f.state[fan] = Fan.WAITLISTED;
+    this.counters.waitlisted++;
+    this.endWait(fan, heardAt);
+    // A bot keeps its page open; a fan reads the news and closes the page.
+    if (f.bot[fan] === 0) this.agenda.push(heardAt + Math.round(1000 * this.rng.logNormal(5, 0.8)), fan, Step.CLOSE_PAGE);
+  }
+
+  private closePage(fan: number): void {
+    const f = this.fans;
+    if (f.state[fan] === Fan.WAITLISTED && f.offlineUntil[fan] === ONLINE) this.commands.presence(fan, false);
+  }
+
+  onCalled(fan: number, grant: number, heardAt: number, answerBy: number): void {
+    const f = this.fans;
+    const st = f.state[fan]!;
+    if (st !== Fan.WAITING && st !== Fan.WAITLISTED) {
+      this.counters.unexpectedAdmissions++;
+      return;
+    }
+    this.counters.called++;
+    this.grantTo(fan, grant);
+    const bot = f.bot[fan] === 1;
+    if (st === Fan.WAITING || bot) {
+      // Still on the page: the call reads like an admission.
+      this.endWait(fan, heardAt);
+      const think = bot ? this.s.bots.reactMs : 1000 * this.rng.logNormal(this.s.behaviour.think.medianSec, this.s.behaviour.think.sigma);
+      this.agenda.push(heardAt + Math.round(think), fan, Step.ACT);
+      return;
+    }
+    const answer = this.s.behaviour.callAnswer;
+    const back = heardAt + Math.round(1000 * this.rng.logNormal(answer.medianSec, answer.sigma));
+    if (this.rng.chance(answer.neverFraction) || back > answerBy) {
+      // Never saw the call, or came back to find it lapsed: the engine calls the next.
+      f.state[fan] = Fan.DONE;
+      this.counters.callsMissed++;
+      return;
+    }
+    f.state[fan] = Fan.CALLED;
+    this.agenda.push(back, fan, Step.ANSWER);
+  }
+
+  private answerCall(fan: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.CALLED) return;
+    f.state[fan] = Fan.ADMITTED;
+    this.counters.callsAnswered++;
+    if (f.offlineUntil[fan] === ONLINE) this.commands.presence(fan, true);
+    this.agenda.push(this.now() + Math.round(1000 * this.rng.logNormal(this.s.behaviour.think.medianSec, this.s.behaviour.think.sigma)), fan, Step.ACT);
   }
 
   /** An admitted fan picks tickets: the preferred tier or category first, then the others. */
@@ -435,6 +544,7 @@ export class FanModel implements FanEvents {
     if (this.fans.state[fan] !== Fan.WAITING) return;
     this.fans.state[fan] = Fan.LOST;
     this.counters.lost++;
+    this.endWait(fan, this.now());
   }
 
   onPlaceTaken(fan: number): void {
@@ -453,13 +563,16 @@ export class FanModel implements FanEvents {
     const seen = this.seen;
     seen.toldSoldOutWithinMs = Math.max(seen.toldSoldOutWithinMs, heardAt - at);
     if (seen.soldOutEpisodes++ > 0) return;
-    // The first time fans hear it, some give up their place; the rest wait in case tickets come back.
+    // The first time fans hear it, waitlisted fans are done and some waiting fans give up their place;
+    // the rest keep it (it costs them nothing), but they know: their wait for a ticket ends here.
     const f = this.fans;
     const p = this.s.behaviour.soldOutLeaveFraction;
     let waiting = 0;
     for (let fan = 0; fan < f.size; fan++) {
+      if (f.state[fan] === Fan.WAITLISTED) f.state[fan] = Fan.DONE;
       if (f.state[fan] !== Fan.WAITING) continue;
       waiting++;
+      this.endWait(fan, heardAt);
       if (f.bot[fan] === 0 && this.rng.chance(p)) this.agenda.push(heardAt + Math.round(1000 * this.rng.logNormal(5, 0.8)), fan, Step.SOLD_OUT_LEAVE);
     }
     seen.fansWaitingWhenToldSoldOut = waiting;

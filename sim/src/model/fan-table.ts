@@ -14,14 +14,21 @@ export const Fan = {
   DONE: 8,
   /** Joining: solving the proof of work the door asked for, then trying again. */
   JOINING: 9,
+  /** Told all tickets are taken and it is on the waitlist: the page is closed until a call. */
+  WAITLISTED: 10,
+  /** Called from the waitlist: coming back to the page to answer. */
+  CALLED: 11,
 } as const;
+
+/** The ticket outlook a fan was shown once its place had a number (queue-math's `ticketOutlook`). */
+export const Outlook = { NONE: 0, LIKELY: 1, CLOSE: 2, UNLIKELY: 3 } as const;
 
 export const ONLINE = -1;
 export const GONE = 0x7fffffff;
 
 /**
- * Per-fan state of the simulation as typed-array columns: ~42 bytes a fan,
- * so five million fans cost ~210 MB and no object each.
+ * Per-fan state of the simulation as typed-array columns: ~60 bytes a fan,
+ * so five million fans cost ~300 MB and no object each.
  */
 export class FanTable {
   readonly state: Uint8Array;
@@ -49,6 +56,17 @@ export class FanTable {
   readonly tries: Uint8Array;
   /** How the fan's payment in flight will end (PayOutcome). */
   readonly payOutcome: Uint8Array;
+  /** Start of the latest stretch in the live queue (ms; max of the place's arrival and the start), -1 if none. */
+  readonly waitFrom: Int32Array;
+  /** End of that stretch (admitted, told waitlisted or sold out, left, lost), -1 while still waiting. */
+  readonly waitUntil: Int32Array;
+  /** Milliseconds spent in the live queue over every stretch that ended. */
+  readonly waitedMs: Int32Array;
+  /** First admission (not a call) instant, -1 if never. */
+  readonly admittedAt: Int32Array;
+  /** The first outlook shown (Outlook), and 1 in `leftOnOutlook` if the fan left because of it. */
+  readonly outlook: Uint8Array;
+  readonly leftOnOutlook: Uint8Array;
 
   constructor(readonly size: number, bot: Uint8Array, nat: Uint8Array) {
     this.bot = bot;
@@ -66,6 +84,12 @@ export class FanTable {
     this.holdQty = new Uint8Array(size);
     this.tries = new Uint8Array(size);
     this.payOutcome = new Uint8Array(size);
+    this.waitFrom = new Int32Array(size).fill(-1);
+    this.waitUntil = new Int32Array(size).fill(-1);
+    this.waitedMs = new Int32Array(size);
+    this.admittedAt = new Int32Array(size).fill(-1);
+    this.outlook = new Uint8Array(size);
+    this.leftOnOutlook = new Uint8Array(size);
   }
 }
 

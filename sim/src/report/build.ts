@@ -5,6 +5,7 @@ import type { FanCounters } from '../model/fan-model.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Ledger } from './ledger.js';
 import type { RunOutput } from './run-output.js';
+import { noTicketFigures, outlookFigures, type NoTicketFigures, type OutlookFigures } from './no-ticket.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 export interface Report {
@@ -39,7 +40,15 @@ export interface Report {
   soldOutAtSec: number | null;
   /** When every ticket was first held or sold, from the start. */
   allTakenAtSec: number | null;
+  /** When nothing was first free to sell (every ticket held, sold or promised to an open grant), from the start. */
+  nothingFreeAtSec: number | null;
   fansToldSoldOutWithinSec: number | null;
+  /** Fans who ended without a ticket: when they were told, how long they waited (sim/README.md). */
+  noTicket: NoTicketFigures;
+  /** Fans called from the waitlist and the tickets they bought (the report's own ledger). */
+  waitlist: { called: number; ticketsSold: number };
+  /** The ticket outlook shown once a place had its number, against what happened. */
+  outlook: OutlookFigures;
   waitSec: Percentiles;
   waitFromStartSec: Percentiles;
   holdsExpired: number;
@@ -94,9 +103,20 @@ export function engineInvariantsOf(violations: readonly InvariantViolation[] | u
 }
 
 /** When the sale sold out and when every ticket was taken, in seconds from the start; `timeScale` turns journal (engine) time into model time. */
-export function saleMomentsOf(ledger: Ledger, timeScale = 1): Pick<Report, 'soldOutAtSec' | 'allTakenAtSec'> {
+export function saleMomentsOf(ledger: Ledger, timeScale = 1): Pick<Report, 'soldOutAtSec' | 'allTakenAtSec' | 'nothingFreeAtSec'> {
   const fromStart = (at: number | undefined) => (at === undefined ? null : round(((at - ledger.config.onSaleAt) * timeScale) / 1000));
-  return { soldOutAtSec: fromStart(ledger.firstSoldOutAt), allTakenAtSec: fromStart(ledger.allTakenAt) };
+  return { soldOutAtSec: fromStart(ledger.firstSoldOutAt), allTakenAtSec: fromStart(ledger.allTakenAt), nothingFreeAtSec: fromStart(ledger.nothingFreeAt) };
+}
+
+/** What fans were told and how long they waited for nothing; `timeScale` turns journal (engine) time into model time. */
+export function crowdTruthOf(run: Pick<RunOutput, 'ledger' | 'fans' | 'onSaleMs' | 'simEndMs'>, timeScale = 1): Pick<Report, 'noTicket' | 'waitlist' | 'outlook'> {
+  const { ledger } = run;
+  const nothingFreeAt = ledger.nothingFreeAt === undefined ? undefined : run.onSaleMs + (ledger.nothingFreeAt - ledger.config.onSaleAt) * timeScale;
+  return {
+    noTicket: noTicketFigures(run.fans, nothingFreeAt, run.simEndMs),
+    waitlist: { called: ledger.n.called, ticketsSold: ledger.n.ticketsSoldToCalled },
+    outlook: outlookFigures(run.fans, nothingFreeAt),
+  };
 }
 
 /** The payment provider's figures, as both drivers report them. */
@@ -143,6 +163,10 @@ export function buildReport(run: RunOutput): Report {
       if (e.soldByTier[tier] !== sold) failures.push(`tier ${tier}: the engine counts ${e.soldByTier[tier]} sold, the journal ${sold}`);
     }
     if (e.seatsSold !== seatsSold) failures.push(`the engine has ${e.seatsSold} seats sold, the journal ${seatsSold}`);
+    const supply = ledger.supply();
+    if (e.admitted !== supply.admitted || e.openGrants !== supply.openGrants || e.ticketsHeld !== supply.tickets.held) {
+      failures.push(`the engine counts ${e.admitted} admitted and called, ${e.openGrants} open grants, ${e.ticketsHeld} tickets held; the journal ${supply.admitted}, ${supply.openGrants}, ${supply.tickets.held}`);
+    }
   }
   if (counters.ticketsBoughtAsTold !== L.ticketsSold) {
     failures.push(`fans were told they bought ${counters.ticketsBoughtAsTold} tickets, the journal records ${L.ticketsSold}`);
@@ -173,6 +197,7 @@ export function buildReport(run: RunOutput): Report {
     fairness: { ...fair, kendallTau: round(fair.kendallTau, 6) },
     ...saleMomentsOf(ledger),
     fansToldSoldOutWithinSec: seen.soldOutEpisodes === 0 ? null : round(seen.toldSoldOutWithinMs / 1000),
+    ...crowdTruthOf(run),
     waitSec: percentiles(seen.waitSec.toArray()),
     waitFromStartSec: percentiles(seen.waitFromStartSec.toArray()),
     holdsExpired: L.holdsExpired,

@@ -36,16 +36,33 @@ export class Ledger {
     holdsExpired: 0, ticketsExpired: 0, holdsReleased: 0, readmittedFromExpiredHolds: 0,
     seatsSoldTwice: 0, seatsHeldTwice: 0, unknownSeats: 0, perFanLimitViolations: 0, holdEndedTwice: 0,
     leftByFans: 0, lostPresence: 0, preQueueLeaves: 0, soldOutEntries: 0, reopened: 0,
+    /** Fans called from the waitlist, and the tickets those fans bought. */
+    called: 0, ticketsSoldToCalled: 0,
   };
+  /** Fans called from the waitlist (a called fan holds a grant like an admitted one). */
+  private readonly calledFans = new Set<number>();
+  /** Fans holding a grant not yet used: admitted or called, until they hold, the grant lapses, or they leave. */
+  private readonly openGrantFans = new Set<number>();
   private started = false;
   firstSoldOutAt: number | undefined;
   /** The first moment every ticket was held or sold. */
   allTakenAt: number | undefined;
+  /**
+   * The first moment nothing was free to sell: every ticket held, sold or
+   * promised to an open grant (free ≤ open grants × the per-fan limit, as the engine decides the standby).
+   */
+  nothingFreeAt: number | undefined;
   private capacity = 0;
   firstViolation: string | undefined;
 
   apply(entries: readonly JournalEntry[]): void {
-    for (const e of entries) this.applyOne(e);
+    for (const e of entries) {
+      this.applyOne(e);
+      if (this.nothingFreeAt === undefined && this.started && this.capacity > 0) {
+        const free = this.capacity - this.n.ticketsHeld - this.n.ticketsSold;
+        if (free <= this.openGrantFans.size * this.config.maxTicketsPerFan) this.nothingFreeAt = e.at;
+      }
+    }
   }
 
   private applyOne(e: JournalEntry): void {
@@ -68,12 +85,24 @@ export class Ledger {
         this.started = true;
         break;
       case 'left':
+        this.openGrantFans.delete(fanOf(e.fanId));
         if (e.reason === 'presenceLost') n.lostPresence++;
         else n.leftByFans++;
         if (!this.started) n.preQueueLeaves++;
         break;
       case 'admitted':
         n.admitted += e.fanIds.length;
+        for (const fanId of e.fanIds) this.openGrantFans.add(fanOf(fanId));
+        break;
+      case 'called':
+        n.called += e.fanIds.length;
+        for (const fanId of e.fanIds) {
+          this.calledFans.add(fanOf(fanId));
+          this.openGrantFans.add(fanOf(fanId));
+        }
+        break;
+      case 'grantExpired':
+        this.openGrantFans.delete(fanOf(e.fanId));
         break;
       case 'soldOut':
         n.soldOutEntries++;
@@ -83,6 +112,7 @@ export class Ledger {
         n.reopened++;
         break;
       case 'held':
+        this.openGrantFans.delete(fanOf(e.fanId));
         this.held(e.holdId, fanOf(e.fanId), e.allocation);
         if (this.allTakenAt === undefined && this.n.ticketsHeld + this.n.ticketsSold >= this.capacity) this.allTakenAt = e.at;
         break;
@@ -142,6 +172,7 @@ export class Ledger {
     if (how === 'purchased') {
       n.purchases++;
       n.ticketsSold += allocation.quantity;
+      if (this.calledFans.has(fan)) n.ticketsSoldToCalled += allocation.quantity;
       if (tierId !== undefined) {
         this.soldByTier.set(tierId, (this.soldByTier.get(tierId) ?? 0) + allocation.quantity);
         n.readmittedFromExpiredHolds += hold.recycled;
@@ -192,6 +223,16 @@ export class Ledger {
   /** Seats sold twice, seats that do not exist, and tickets beyond capacity. */
   oversold(): number {
     return this.n.seatsSoldTwice + this.n.unknownSeats + this.ticketsBeyondCapacity();
+  }
+
+  /** What is left to sell, as the gateway's queue state has it (status() figures, from these books). */
+  supply(): { admitted: number; openGrants: number; tickets: { free: number; held: number; sold: number } } {
+    const n = this.n;
+    return {
+      admitted: n.admitted + n.called,
+      openGrants: this.openGrantFans.size,
+      tickets: { free: this.capacity - n.ticketsHeld - n.ticketsSold, held: n.ticketsHeld, sold: n.ticketsSold },
+    };
   }
 
   unresolvedHolds(): number {

@@ -2,6 +2,7 @@ import type { InvariantViolation } from '../../../engine/src/index.js';
 import type { Arrivals } from '../model/arrivals.js';
 import type { DoorFigures } from '../model/doorway.js';
 import type { FanCounters, Observations } from '../model/fan-model.js';
+import type { FanTable } from '../model/fan-table.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Venue } from '../scenario/venue.js';
@@ -21,13 +22,19 @@ export interface RunOutput {
   simEndMs: number;
   counters: FanCounters;
   seen: Observations;
+  /** Every fan's story at the end (what it was shown, how long it waited). */
+  fans: FanTable;
   ledger: Ledger;
   provider: PaymentProvider;
   series: Series;
   /** From checkInvariants over the whole journal (undefined if the driver cannot read the journal). */
   engineViolations: InvariantViolation[] | undefined;
   /** The engine's own figures at the end, to compare with the ledger. */
-  engineState: { ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string; slowLaneJoins: number; powRefusals: number } | undefined;
+  engineState: {
+    ticketsSold: number; activeHolds: number; soldByTier: Record<string, number>; seatsSold: number; phase: string; slowLaneJoins: number; powRefusals: number;
+    /** Admitted and called fans, grants not yet used, tickets in holds: the supply the fans' outlook is computed from. */
+    admitted: number; openGrants: number; ticketsHeld: number;
+  } | undefined;
   /** Engine error codes fans and the payment side got, by code. */
   errors: Record<string, number>;
   /** Anything the engine threw that is not a BreakwaterError: a bug. */

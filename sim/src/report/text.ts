@@ -30,6 +30,11 @@ export function formatReport(r: Report): string {
     `  holds ${num(b.holdsPlaced!)}: expired ${num(r.holdsExpired)} (${num(r.inventory.ticketsExpired)} tickets, ${num(r.readmittedFromExpiredHolds)} resold to other fans), released ${num(r.inventory.holdsReleased)}`,
     `  grants unused ${num(b.ignoredGrants! + b.grantsLapsedOffline!)}, fans who found nothing left ${num(b.gotNothing!)}`,
     '',
+    'Told the truth',
+    `  no ticket ${num(r.noTicket.fans)} fans: told after nothing was free p50 ${secs(r.noTicket.toldAfterAllTakenSec.p50)}, p95 ${secs(r.noTicket.toldAfterAllTakenSec.p95)}; ${num(r.noTicket.fanMinutesWaited)} fan-minutes in line`,
+    `  waitlisted ${num(b.waitlisted!)}, called ${num(r.waitlist.called)} (answered ${num(b.callsAnswered!)}, missed ${num(b.callsMissed!)}), bought ${num(r.waitlist.ticketsSold)} tickets`,
+    `  outlook "unlikely" ${num(r.outlook.unlikely.shown)} (left on it ${num(r.outlook.unlikely.leftOnIt)}), right ${share(r.outlook.unlikely.right)}; "likely" ${num(r.outlook.likely.shown)}, right ${share(r.outlook.likely.right)}`,
+    '',
     `Door (defences ${r.defences}, ${r.identity} identities)`,
     `  bots: ${num(bots.accounts)} accounts with a place, ${share(bots.identityShare)} of accounts; ${share(bots.ticketShare)} of tickets; places per account ${bots.placesPerAccount ?? '–'}`,
     `  fairness ratio ${bots.fairnessRatio ?? '–'}, from the queue numbers alone ${bots.drawRatio ?? '–'} (bots' share of places admitted ÷ their share of accounts that tried by the end of the start window: ` +

@@ -1,3 +1,4 @@
+import { WAITLIST_DEFAULTS } from '../../../engine/src/index.js';
 import type { Scenario } from './types.js';
 
 /** Every field of a scenario; named scenarios override what differs. */
@@ -24,6 +25,7 @@ export const DEFAULT_SCENARIO: Scenario = {
     presenceGraceSec: 60,
     grantTtlSec: 120,
     admission: { mode: 'auto', maxActiveShoppers: 2_000, paymentCapacityPerSec: 50 },
+    waitlist: { ...WAITLIST_DEFAULTS },
   },
   arrivals: { preQueueFraction: 0.005, burstFraction: 0.6, burstTauSec: 20, tailTauSec: 300, tailEndSec: 1_800 },
   behaviour: {
@@ -36,6 +38,8 @@ export const DEFAULT_SCENARIO: Scenario = {
     acceptFewerFraction: 0.6,
     patience: { fraction: 0.3, medianSec: 15 * 60, sigma: 0.8 },
     soldOutLeaveFraction: 0.3,
+    unlikelyLeaveFraction: 0.5,
+    callAnswer: { medianSec: 120, sigma: 1, neverFraction: 0.1 },
     flaky: {
       fraction: 0.05,
       secondDropFraction: 0.3,

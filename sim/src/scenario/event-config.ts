@@ -72,6 +72,7 @@ export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfi
     presenceGraceMs: Math.round(e.presenceGraceSec * 1000),
     grantTtlMs: Math.round(e.grantTtlSec * 1000),
     admission: e.admission,
+    waitlist: e.waitlist,
     door: doorOf(s),
   };
 }

@@ -1,5 +1,5 @@
 import type { DoorConfig } from '../../../engine/src/config/types.js';
-import type { AdmissionPolicy } from '../../../engine/src/index.js';
+import type { AdmissionPolicy, WaitlistConfig } from '../../../engine/src/index.js';
 
 /** A distribution given by its median and log-normal shape (sigma); times in seconds. */
 export interface LogNormalSpec {
@@ -63,6 +63,14 @@ export interface FanSpec {
   patience: { fraction: number } & LogNormalSpec;
   /** Waiting fans told "sold out" who leave the queue (the rest keep their place in case tickets return). */
   soldOutLeaveFraction: number;
+  /** Fans shown "unlikely" (the ticket outlook) when their place gets its number who leave at once. */
+  unlikelyLeaveFraction: number;
+  /**
+   * Waitlisted fans close the page; when called they come back after a
+   * log-normal response time (noticing the notification, unlocking, opening
+   * the page), and some never do. Too late past the call's answer time, and the call is lost.
+   */
+  callAnswer: { neverFraction: number } & LogNormalSpec;
   /** Fans on flaky networks: they drop and reconnect. */
   flaky: {
     fraction: number;
@@ -152,6 +160,8 @@ export interface EventSpec {
   presenceGraceSec: number;
   grantTtlSec: number;
   admission: AdmissionPolicy;
+  /** Standby and waitlist once nothing is free to sell (`enabled: false`: the baseline, every fan waits until sold out). */
+  waitlist: WaitlistConfig;
 }
 
 export interface Scenario {
