@@ -1,5 +1,6 @@
 import { ensureCapacity } from '../util/growable.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
+import { FenwickCounts } from '../util/fenwick-counts.js';
 import { FanIndex } from './fan-index.js';
 import { shuffledIndices } from '../fairness/shuffle.js';
 
@@ -70,6 +71,8 @@ export class WaitingRoom {
   private readyAtOfSlot = new Float64Array(0);
   private slotOfNumber = new Int32Array(0);
   private readonly presenceDeadlines = new DeadlineHeap<number>();
+  /** The numbers of the places still waiting, counted by prefix: the waitlist's and the outlook's counts without a walk. */
+  private readonly waitingNumbers = new FenwickCounts();
   private readonly readyDeadlines = new DeadlineHeap<number>();
   /** Slots pending in each draw, in join order (dead ones are skipped when drawn, dropped when compacted). */
   private readonly pendingSlots = new Map<string, number[]>();
@@ -236,6 +239,7 @@ export class WaitingRoom {
     this.slotOfNumber = ensureCapacity(this.slotOfNumber, number + 1);
     this.slotOfNumber[number] = slot;
     this.numberOfSlot[slot] = number;
+    this.waitingNumbers.mark(number);
   }
 
   /** The next `k` waiting fans after now-serving, in number order, without changing anything. */
@@ -255,19 +259,13 @@ export class WaitingRoom {
    */
   numberOfNthWaiting(n: number): number {
     if (n <= 0) return this.nowServing;
-    let found = 0;
-    for (let number = this.nowServing + 1; number <= this.lastNumber; number++) {
-      if (this.isWaitingNumber(number) && ++found === n) return number;
-    }
-    return this.lastNumber;
+    const number = this.waitingNumbers.positionOfCount(this.waitingNumbers.prefix(this.nowServing) + n);
+    return number === undefined ? this.lastNumber : number;
   }
 
-  /** Waiting places numbered in (after, upTo]. */
+  /** Waiting places numbered in (after, upTo]: O(log n), read with every status. */
   waitingBetween(after: number, upTo: number): number {
-    let count = 0;
-    const last = Math.min(upTo, this.lastNumber);
-    for (let number = Math.max(after, this.nowServing) + 1; number <= last; number++) if (this.isWaitingNumber(number)) count++;
-    return count;
+    return this.waitingNumbers.between(Math.max(after, this.nowServing), Math.min(upTo, this.lastNumber));
   }
 
   /** Fans of the waiting places numbered in (after, upTo], in number order. */
@@ -282,8 +280,7 @@ export class WaitingRoom {
 
   /** Whether any place numbered above `after` still waits (stops at the first). */
   anyWaitingAfter(after: number): boolean {
-    for (let number = Math.max(after, this.nowServing) + 1; number <= this.lastNumber; number++) if (this.isWaitingNumber(number)) return true;
-    return false;
+    return this.waitingBetween(after, this.lastNumber) > 0;
   }
 
   /** The number of the fan's place, 0 when unnumbered or unknown. */
@@ -304,6 +301,7 @@ export class WaitingRoom {
     this.statusOfSlot[slot] = FanStatus.ADMITTED;
     this.waiting--;
     const number = this.numberOfSlot[slot]!;
+    this.waitingNumbers.unmark(number);
     if (number > this.nowServing) this.nowServing = number;
   }
 
@@ -312,6 +310,7 @@ export class WaitingRoom {
     const slot = this.requireSlot(fanId);
     if (this.statusOfSlot[slot] === FanStatus.WAITING) {
       this.waiting--;
+      this.waitingNumbers.unmark(this.numberOfSlot[slot]!);
       const draw = this.drawOfSlot[slot]!;
       if (draw !== 0) this.pendingCounts.set(this.drawNames[draw - 1]!, this.pendingCounts.get(this.drawNames[draw - 1]!)! - 1);
     }
