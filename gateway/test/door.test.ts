@@ -7,14 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/cluster/local-servers.js';
 import { solvePow } from '../src/protocol/index.js';
-import { FanClient } from './helpers/fan-client.js';
+import type { FanClient } from './helpers/fan-client.js';
+import { workerFans } from './helpers/worker-fans.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 import { eventually } from './helpers/test-gateway.js';
 
 const API_KEY = 'door-test-api-key-0123456789';
 let primary: SpawnedProduct;
 let port: number;
-const clients: FanClient[] = [];
 
 beforeAll(async () => {
   port = await freePort();
@@ -23,25 +23,11 @@ beforeAll(async () => {
 }, 40_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+  await closeAll();
   await primary.stop();
 });
 
-async function fan(localAddress?: string): Promise<FanClient> {
-  const client = await FanClient.connect(`ws://127.0.0.1:${port}/ws`, { localAddress });
-  clients.push(client);
-  return client;
-}
-
-/** A connection on a worker other than `serverId`. */
-async function fanOnAnotherWorker(serverId: string | undefined): Promise<FanClient> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const client = await fan();
-    if (client.serverId !== serverId) return client;
-    await client.close();
-  }
-  throw new Error('every connection landed on the same worker');
-}
+const { fan, fanOnAnotherWorker, closeAll } = workerFans(() => `ws://127.0.0.1:${port}/ws`);
 
 async function createEvent(id: string, door: Record<string, number>): Promise<void> {
   const now = Date.now();

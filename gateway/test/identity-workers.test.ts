@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/cluster/local-servers.js';
-import { FanClient } from './helpers/fan-client.js';
+import { workerFans } from './helpers/worker-fans.js';
 import { confusedToken, HS256_SECRET, hs256Token, keyToken, signingKey, unsignedToken, type SigningKey } from './helpers/identity-tokens.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 
@@ -15,23 +15,8 @@ const API_KEY = 'identity-workers-api-key-0123456789';
 let product: SpawnedProduct;
 let port: number;
 let edKey: SigningKey;
-const clients: FanClient[] = [];
 
-async function fan(): Promise<FanClient> {
-  const client = await FanClient.connect(`ws://127.0.0.1:${port}/ws`);
-  clients.push(client);
-  return client;
-}
-
-/** Connects until the kernel hands the connection to a worker other than `serverId`. */
-async function fanOnAnotherWorker(serverId: string): Promise<FanClient> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const client = await fan();
-    if (client.serverId !== serverId) return client;
-    await client.close();
-  }
-  throw new Error('every connection landed on the same worker: is SO_REUSEPORT spreading them?');
-}
+const { fan, fanOnAnotherWorker, closeAll } = workerFans(() => `ws://127.0.0.1:${port}/ws`);
 
 async function createEvent(id: string, identity: unknown, extra: Record<string, unknown> = {}): Promise<string> {
   const now = Date.now();
@@ -59,7 +44,7 @@ beforeAll(async () => {
 }, 40_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+  await closeAll();
   await product.stop();
 });
 

@@ -5,32 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/cluster/local-servers.js';
-import { FanClient } from './helpers/fan-client.js';
+import { workerFans } from './helpers/worker-fans.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 import { eventually } from './helpers/test-gateway.js';
 
 const API_KEY = 'cluster-test-api-key-0123456789';
 let primary: SpawnedProduct;
 let port: number;
-const clients: FanClient[] = [];
 
 const api = (method: string, path: string, body?: unknown) => primary.api(method, path, body);
 
-async function fan(): Promise<FanClient> {
-  const client = await FanClient.connect(`ws://127.0.0.1:${port}/ws`);
-  clients.push(client);
-  return client;
-}
-
-/** Connects until the kernel hands the connection to a worker other than `serverId`. */
-async function fanOnAnotherWorker(serverId: string): Promise<FanClient> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const client = await fan();
-    if (client.serverId !== serverId) return client;
-    await client.close();
-  }
-  throw new Error('every connection landed on the same worker: is SO_REUSEPORT spreading them?');
-}
+const { fan, fanOnAnotherWorker, closeAll } = workerFans(() => `ws://127.0.0.1:${port}/ws`);
 
 beforeAll(async () => {
   port = await freePort();
@@ -38,7 +23,7 @@ beforeAll(async () => {
 }, 40_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+  await closeAll();
   await primary.stop();
 });
 
