@@ -85,8 +85,12 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       }
       case 'joined':
+        waitlist.joined(entry.fanId);
         codeOfFan.delete(entry.fanId);
         order.joined(entry, config);
+        break;
+      case 'presence':
+        waitlist.presence(entry);
         break;
       case 'left':
         if (entry.reason === 'presenceLost') waitlist.lost(entry.fanId);
@@ -202,12 +206,17 @@ function countSeats(config: EventConfig): number {
  * waitlisted; they are called (never plainly admitted), only once nothing
  * ahead of them waits (the admission order checks that), at most once per
  * place, and never lose their place to the presence grace. The standby size
- * follows the documented formula.
+ * follows the documented formula. A place kept while its fan is away (a
+ * `presence` entry with `keptAway`) is never lost to the presence grace
+ * either, and is called, not admitted, if the fan is away at its turn.
  */
 class WaitlistRules {
   private after = Infinity;
   private upTo = Infinity;
   private readonly calledPlaces = new Set<string>();
+  /** Fans whose current place is kept while they are away; those of them away now. */
+  private readonly kept = new Set<string>();
+  private readonly away = new Set<string>();
 
   constructor(
     private readonly fail: (invariant: Invariant, message: string) => void,
@@ -217,6 +226,25 @@ class WaitlistRules {
   private isWaitlisted(fanId: string): boolean {
     const number = this.order.numberOf(fanId);
     return number !== undefined && number > this.after && number <= this.upTo;
+  }
+
+  private isKeptAndAway(fanId: string): boolean {
+    return this.kept.has(fanId) && this.away.has(fanId);
+  }
+
+  joined(fanId: string): void {
+    this.kept.delete(fanId);
+    this.away.delete(fanId);
+  }
+
+  presence(entry: Extract<JournalEntry, { type: 'presence' }>): void {
+    if (entry.keptAway === true) {
+      if (entry.connected) this.fail('journalMalformed', `${entry.fanId} kept away while connecting`);
+      if (!this.order.numberOf(entry.fanId)) this.fail('journalMalformed', `${entry.fanId} kept away without a number`);
+      this.kept.add(entry.fanId);
+    }
+    if (entry.connected) this.away.delete(entry.fanId);
+    else this.away.add(entry.fanId);
   }
 
   standby(entry: Extract<JournalEntry, { type: 'standby' }>, config: EventConfig): void {
@@ -235,7 +263,7 @@ class WaitlistRules {
 
   called(fanIds: readonly string[]): void {
     for (const fanId of fanIds) {
-      if (!this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} called though not waitlisted`);
+      if (!this.isWaitlisted(fanId) && !this.isKeptAndAway(fanId)) this.fail('waitlistOrder', `${fanId} called though neither waitlisted nor kept while away`);
       const place = `${fanId}#${this.order.numberOf(fanId)}`;
       if (this.calledPlaces.has(place)) this.fail('calledTwice', `${fanId} called twice for one place`);
       this.calledPlaces.add(place);
@@ -243,11 +271,15 @@ class WaitlistRules {
   }
 
   admitted(fanIds: readonly string[]): void {
-    for (const fanId of fanIds) if (this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} admitted like a standby place though waitlisted`);
+    for (const fanId of fanIds) {
+      if (this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} admitted like a standby place though waitlisted`);
+      else if (this.isKeptAndAway(fanId)) this.fail('waitlistOrder', `${fanId} admitted while away though its place was kept to be called`);
+    }
   }
 
   lost(fanId: string): void {
     if (this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} lost a waitlisted place to the presence grace`);
+    else if (this.kept.has(fanId)) this.fail('waitlistOrder', `${fanId} lost a place kept while away to the presence grace`);
   }
 }
 

@@ -158,3 +158,97 @@ describe('the end of the waitlist', () => {
     expect(d.fanView('fan10').waitlisted).toBeUndefined();
   });
 });
+
+describe('the away horizon: fans far back may close the page before anything is taken', () => {
+  /**
+   * 40 GA tickets, 2 a fan, 25 % margin: every ticket left could serve
+   * ⌈40 × 125 % / 2⌉ = 25 waiting places. Five shoppers at a time, each
+   * letting the grant lapse: five more fans every two minutes.
+   */
+  function slowSale(options: { waitlist?: Record<string, unknown> } = {}): Driver {
+    const d = new Driver(gaConfig({
+      quantity: 40, maxTicketsPerFan: 2, admission: { mode: 'auto', maxActiveShoppers: 5 },
+      waitlist: { callAnswerMs: 5 * MINUTE, ...options.waitlist },
+    }));
+    d.startSale();
+    d.joinMany(60);
+    d.advance(SECOND);
+    return d;
+  }
+
+  /** Every grant cycle, for `minutes`, a second at a time. */
+  function run(d: Driver, minutes: number): void {
+    for (let s = 0; s < minutes * 60; s++) d.advance(SECOND);
+  }
+
+  it('the horizon is the S-th waiting place for every ticket left (free or held), published in the status', () => {
+    const d = slowSale();
+    expect(d.status()).toMatchObject({ admitted: 5, nowServing: 5, awayAfter: 5 + 25 });
+    d.buy('fan1', 2); // 38 left: ⌈38 × 1.25 / 2⌉ = 24 places
+    expect(d.status().awayAfter).toBe(5 + 24);
+    d.leave('fan10'); // the horizon counts waiting places: one more number
+    expect(d.status().awayAfter).toBe(5 + 25);
+  });
+
+  it('a fan who goes beyond the horizon keeps the place however long it is away; one who goes inside it has the grace period', () => {
+    const d = slowSale();
+    const beyond = `fan${d.status().awayAfter! + 1}`;
+    const inside = `fan${d.status().awayAfter!}`;
+    d.presence(beyond, false);
+    d.presence(inside, false);
+    expect(d.journal.filter((e) => e.type === 'presence').map((e) => (e as { keptAway?: true }).keptAway)).toEqual([true, undefined]);
+    d.advance(GRACE + 2 * SECOND);
+    expect(d.fanView(inside).status).toBe('lost');
+    expect(d.fanView(beyond).status).toBe('waiting');
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('at its turn a place kept while away is called, with the time to answer; a fan who came back is admitted plainly', () => {
+    const d = slowSale();
+    const away = `fan${d.status().awayAfter! + 1}`;
+    const back = `fan${d.status().awayAfter! + 2}`;
+    d.presence(away, false);
+    d.presence(back, false);
+    d.presence(back, true);
+    const mark = d.journal.length;
+    run(d, 15); // five fans every two minutes: both turns come
+    const turns = d.entriesSince(mark).filter((e) => (e.type === 'called' || e.type === 'admitted') && (e.fanIds.includes(away) || e.fanIds.includes(back)));
+    expect(turns).toEqual([
+      expect.objectContaining({ type: 'called', fanIds: [away] }),
+      expect.objectContaining({ type: 'admitted', fanIds: expect.arrayContaining([back]) }),
+    ]);
+    expect(d.fanView(away)).toMatchObject({ status: 'admitted', called: true });
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('a restored event keeps the same places and calls the same fans', () => {
+    const d = slowSale();
+    for (let n = 20; n <= 40; n += 2) d.presence(`fan${n}`, false);
+    const copy = d.restored();
+    const mark = d.journal.length;
+    run(d, 15);
+    run(copy, 15);
+    expect(copy.entriesSince(mark)).toEqual(d.entriesSince(mark));
+    expect(d.entriesSince(mark).some((e) => e.type === 'called')).toBe(true);
+    expect(d.entriesSince(mark).some((e) => e.type === 'left')).toBe(true);
+  });
+
+  it('turned off with the waitlist: every absent fan has only the grace period', () => {
+    const d = slowSale({ waitlist: { enabled: false } });
+    expect(d.status().awayAfter).toBeUndefined();
+    d.presence('fan60', false);
+    d.advance(GRACE + 2 * SECOND);
+    expect(d.fanView('fan60').status).toBe('lost');
+  });
+
+  it('the checker catches a kept place lost to the grace, or admitted while its fan is away', () => {
+    const d = slowSale();
+    const away = `fan${d.status().awayAfter! + 1}`;
+    d.presence(away, false);
+    const journal = [...d.journal, { type: 'left' as const, at: d.clock.now(), fanId: away, reason: 'presenceLost' as const }];
+    expect(checkInvariants(journal).map((v) => v.message)).toEqual([`${away} lost a place kept while away to the presence grace`]);
+    run(d, 15);
+    const admittedInstead = d.journal.map((e) => (e.type === 'called' && e.fanIds.includes(away) ? { ...e, type: 'admitted' as const } : e));
+    expect(checkInvariants(admittedInstead).map((v) => v.message)).toContain(`${away} admitted while away though its place was kept to be called`);
+  });
+});

@@ -228,7 +228,10 @@ export class SaleEvent {
   /** The gateway reports a fan's connection coming and going. */
   setPresence(fanId: string, connected: boolean): void {
     this.requirePresent(fanId);
-    if (this.room.isConnected(fanId) !== connected) this.record({ type: 'presence', at: this.now(), fanId, connected });
+    if (this.room.isConnected(fanId) === connected) return;
+    const at = this.now();
+    if (!connected && this.mayBeAway(fanId)) this.record({ type: 'presence', at, fanId, connected, keptAway: true });
+    else this.record({ type: 'presence', at, fanId, connected });
   }
 
   /** Uses the fan's one-time admission grant to hold tickets for the payment window. */
@@ -396,7 +399,7 @@ export class SaleEvent {
     this.advancePhase(now);
     for (const hold of this.holds.due(now)) this.record({ type: 'expired', at: now, holdId: hold.id });
     for (const grant of this.grants.due(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.account.fanId, grantId: grant.id });
-    // Waitlisted fans were told they may close the page: they keep their places.
+    // Waitlisted fans, and fans who went while beyond the away horizon, were told they may close the page: they keep their places.
     for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs, (number) => this.isWaitlisted(number))) {
       this.record({ type: 'left', at: now, fanId, reason: 'presenceLost' });
     }
@@ -512,9 +515,9 @@ export class SaleEvent {
     let taken = 0;
     // In queue order, runs of places admitted (standby or normal) and of waitlisted places called.
     while (taken < fanIds.length) {
-      const calling = this.isWaitlisted(this.room.numberOf(fanIds[taken]!));
+      const calling = this.isCalledAtItsTurn(fanIds[taken]!);
       let end = taken + 1;
-      while (end < fanIds.length && this.isWaitlisted(this.room.numberOf(fanIds[end]!)) === calling) end++;
+      while (end < fanIds.length && this.isCalledAtItsTurn(fanIds[end]!) === calling) end++;
       if (calling) end = Math.min(end, taken + this.callsAllowed());
       if (end <= taken) break;
       const run = fanIds.slice(taken, end);
@@ -558,7 +561,35 @@ export class SaleEvent {
     }
   }
 
-  // ── Standby and waitlist ────────────────────────────────────────────────
+  // ── Standby, waitlist and the away horizon ──────────────────────────────
+
+  /** A waitlisted place, or one kept while its fan is still away: its turn is a call, with time to come back. */
+  private isCalledAtItsTurn(fanId: string): boolean {
+    return this.isWaitlisted(this.room.numberOf(fanId)) || this.room.isKeptAndAway(fanId);
+  }
+
+  /**
+   * The away horizon: places numbered above it are beyond what every ticket
+   * left (free or held) could serve with the standby's margin, the same
+   * S = ⌈(free + held) × (100 + margin%) / 100 / maxTicketsPerFan⌉ waiting
+   * places that become the standby once nothing is free. A fan there may
+   * close the page: the place is kept and called at its turn.
+   */
+  private awayHorizon(): number {
+    return this.room.numberOfNthWaiting(this.standbySize(this.inventory.free + this.inventory.held));
+  }
+
+  /** A numbered waiting place beyond the away horizon (see `EventStatus.awayAfter`). */
+  private mayBeAway(fanId: string): boolean {
+    const slot = this.room.slotOfFan(fanId);
+    if (this.room.statusAt(slot) !== FanStatus.WAITING || this.room.numberAt(slot) === 0) return false;
+    const after = this.awayAfter();
+    return after !== undefined && this.room.numberAt(slot) > after;
+  }
+
+  private awayAfter(): number | undefined {
+    return this.config.waitlist.enabled && (this.phase === 'onSale' || this.phase === 'paused') ? this.awayHorizon() : undefined;
+  }
 
   /** A numbered place the waitlist holds (called, not admitted, when its turn comes). */
   private isWaitlisted(number: number): boolean {
@@ -694,7 +725,7 @@ export class SaleEvent {
         this.room.remove(entry.fanId, entry.reason === 'left' ? 'left' : 'lost');
         break;
       case 'presence':
-        this.room.setPresence(entry.fanId, entry.connected, entry.at, this.config.presenceGraceMs);
+        this.room.setPresence(entry.fanId, entry.connected, entry.at, this.config.presenceGraceMs, entry.keptAway === true);
         break;
       case 'admitted':
         this.applyAdmitted(entry);
@@ -940,6 +971,7 @@ export class SaleEvent {
       },
       soldOutAt: this.soldOutAt,
       waitlist: this.waitlistStatus(),
+      awayAfter: this.awayAfter(),
       draws: [...this.draws].map(([draw, state]) => this.drawView(draw, state)),
       door: { slowLaneJoins: this.slowLaneJoins, ...this.door.figures(this.config.door, this.now()) },
     };

@@ -88,6 +88,12 @@ export interface EventStatus {
   /** Set once nothing can come back: sold out for good (unless the organizer adds tickets). */
   soldOutAt: number | undefined;
   waitlist: WaitlistStatus;
+  /**
+   * The away horizon, while on sale (or paused) with the waitlist enabled:
+   * a fan whose waiting place is numbered above it may close the page; the
+   * place is kept and called at its turn (docs/architecture.md).
+   */
+  awayAfter: number | undefined;
   /** Every sale phase's draw (the pre-queue's, `preQueue`, first), in the order they were sealed: who is pending until when. */
   draws: DrawView[];
   door: DoorStatus;

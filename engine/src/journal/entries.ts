@@ -43,7 +43,12 @@ export type JournalEntry =
   | ({ type: 'codesAdded'; at: number } & CodeBatch)
   /** The fan's new place (the `joined` just before) was taken with this code: binds the account to it if it is not yet. */
   | { type: 'codeRedeemed'; at: number; fanId: string; code: string }
-  | { type: 'presence'; at: number; fanId: string; connected: boolean }
+  /**
+   * A fan's connection came or went. `keptAway`: it went while the place was
+   * beyond the away horizon, so the place is kept however long the fan is
+   * away, and called (not admitted) if the fan is still away at its turn.
+   */
+  | { type: 'presence'; at: number; fanId: string; connected: boolean; keptAway?: true }
   | { type: 'admitted'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }
   | { type: 'grantExpired'; at: number; fanId: string; grantId: string }
   /**

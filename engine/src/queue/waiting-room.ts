@@ -69,6 +69,8 @@ export class WaitingRoom {
   /** Join sequence of the place in the slot: what "join order" means once slots are recycled. */
   private joinOrderOfSlot = new Float64Array(0);
   private readyAtOfSlot = new Float64Array(0);
+  /** 1 for a place kept while its fan is away (see `setPresence`): never lost to the presence grace. */
+  private keptAwayOfSlot = new Uint8Array(0);
   private slotOfNumber = new Int32Array(0);
   private readonly presenceDeadlines = new DeadlineHeap<number>();
   /** The numbers of the places still waiting, counted by prefix: the waitlist's and the outlook's counts without a walk. */
@@ -152,6 +154,7 @@ export class WaitingRoom {
     this.joinOrderOfSlot[slot] = ++this.joinedCount;
     this.readyAtOfSlot[slot] = NOT_PENDING;
     this.drawOfSlot[slot] = 0;
+    this.keptAwayOfSlot[slot] = 0;
     this.waiting++;
     if (numbering?.draw !== undefined) {
       let slots = this.pendingSlots.get(numbering.draw);
@@ -320,13 +323,19 @@ export class WaitingRoom {
     if (this.deadSlots >= COMPACT_MIN_DEAD && this.deadSlots >= this.slotsInUse - this.deadSlots) this.compact();
   }
 
-  setPresence(fanId: string, connected: boolean, now: number, graceMs: number): void {
+  /**
+   * A fan's connection comes or goes. A fan who goes has the grace period to
+   * come back, unless the place is `keptAway` (or was already): then it is
+   * kept however long the fan is away.
+   */
+  setPresence(fanId: string, connected: boolean, now: number, graceMs: number, keptAway = false): void {
     const slot = this.requireSlot(fanId);
+    if (keptAway) this.keptAwayOfSlot[slot] = 1;
     if (connected) {
       this.disconnectedAt[slot] = CONNECTED;
     } else if (this.disconnectedAt[slot] === CONNECTED) {
       this.disconnectedAt[slot] = now;
-      this.presenceDeadlines.push(now + graceMs + 1, slot);
+      if (this.keptAwayOfSlot[slot] === 0) this.presenceDeadlines.push(now + graceMs + 1, slot);
     }
   }
 
@@ -335,20 +344,26 @@ export class WaitingRoom {
     return slot >= 0 && this.disconnectedAt[slot] === CONNECTED;
   }
 
+  /** The place is kept while its fan is away, and the fan is away now: its turn is a call, not an admission. */
+  isKeptAndAway(fanId: string): boolean {
+    const slot = this.slotOf.get(fanId);
+    return slot >= 0 && this.keptAwayOfSlot[slot] === 1 && this.disconnectedAt[slot] !== CONNECTED;
+  }
+
   /**
    * Waiting fans whose connection has been gone longer than the grace period.
-   * Places `exempt` says keep (waitlisted ones) are looked at again a grace period later.
+   * Places `exempt` says keep (waitlisted ones: a place never leaves the
+   * waitlist) are dropped from the deadlines until the fan comes and goes again.
    */
   absentBeyondGrace(now: number, graceMs: number, exempt: (number: number) => boolean = () => false): string[] {
     const lost = new Set<number>();
     let slot: number | undefined;
     while ((slot = this.presenceDeadlines.popDue(now)) !== undefined) {
       const since = this.disconnectedAt[slot]!;
-      if (since === CONNECTED || this.statusOfSlot[slot] !== FanStatus.WAITING) continue;
+      if (since === CONNECTED || this.statusOfSlot[slot] !== FanStatus.WAITING || this.keptAwayOfSlot[slot] === 1) continue;
       // Lost only when gone *longer* than the grace period, which may have been retuned since the fan dropped.
       if (now - since <= graceMs) this.presenceDeadlines.push(since + graceMs + 1, slot);
-      else if (exempt(this.numberOfSlot[slot]!)) this.presenceDeadlines.push(now + graceMs + 1, slot);
-      else lost.add(slot);
+      else if (!exempt(this.numberOfSlot[slot]!)) lost.add(slot);
     }
     // In join order: the heap's order depends on its history, which a restored room does not share.
     return [...lost].sort((a, b) => this.joinOrderOfSlot[a]! - this.joinOrderOfSlot[b]!).map((s) => this.fanOfSlot[s]!);
@@ -372,6 +387,7 @@ export class WaitingRoom {
     this.joinOrderOfSlot = ensureCapacity(this.joinOrderOfSlot, slots);
     this.readyAtOfSlot = ensureCapacity(this.readyAtOfSlot, slots);
     this.drawOfSlot = ensureCapacity(this.drawOfSlot, slots);
+    this.keptAwayOfSlot = ensureCapacity(this.keptAwayOfSlot, slots);
     return slot;
   }
 
