@@ -11,6 +11,7 @@ export type { DoorStatus, DrawView, EventStatus, GrantView, HoldView, JoinResult
 export { LOAD_BASELINE_PER_MIN } from './door/door.js';
 export { PRE_QUEUE_DRAW } from './queue/waiting-room.js';
 export { holdView } from './event/views.js';
+export { ticketsPerFanOf } from './event/tickets-per-fan.js';
 export type { HoldRequest } from './inventory/inventory.js';
 export type { Hold, HoldStatus } from './inventory/hold-book.js';
 export type { JournalEntry, JournalEntryType, Allocation } from './journal/entries.js';

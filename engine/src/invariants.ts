@@ -92,8 +92,11 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
       case 'presence':
         waitlist.presence(entry);
         break;
+      case 'recalled':
+        waitlist.recalled(entry.fanIds, entry.answerBy);
+        break;
       case 'left':
-        if (entry.reason === 'presenceLost') waitlist.lost(entry.fanId);
+        if (entry.reason === 'presenceLost') waitlist.lost(entry.fanId, entry.at);
         openGrants.delete(entry.fanId);
         order.left(entry.fanId);
         break;
@@ -208,14 +211,15 @@ function countSeats(config: EventConfig): number {
  * place, and never lose their place to the presence grace. The standby size
  * follows the documented formula. A place kept while its fan is away (a
  * `presence` entry with `keptAway`) is never lost to the presence grace
- * either, and is called, not admitted, if the fan is away at its turn.
+ * either, is recalled only while its fan is away, and is called, not
+ * admitted, if the fan is away at its turn.
  */
 class WaitlistRules {
   private after = Infinity;
   private upTo = Infinity;
   private readonly calledPlaces = new Set<string>();
-  /** Fans whose current place is kept while they are away; those of them away now. */
-  private readonly kept = new Set<string>();
+  /** Fans whose current place is kept while they are away (until a recall's answer time, or Infinity); those away now. */
+  private readonly keptUntil = new Map<string, number>();
   private readonly away = new Set<string>();
 
   constructor(
@@ -229,11 +233,11 @@ class WaitlistRules {
   }
 
   private isKeptAndAway(fanId: string): boolean {
-    return this.kept.has(fanId) && this.away.has(fanId);
+    return this.keptUntil.has(fanId) && this.away.has(fanId);
   }
 
   joined(fanId: string): void {
-    this.kept.delete(fanId);
+    this.keptUntil.delete(fanId);
     this.away.delete(fanId);
   }
 
@@ -241,10 +245,22 @@ class WaitlistRules {
     if (entry.keptAway === true) {
       if (entry.connected) this.fail('journalMalformed', `${entry.fanId} kept away while connecting`);
       if (!this.order.numberOf(entry.fanId)) this.fail('journalMalformed', `${entry.fanId} kept away without a number`);
-      this.kept.add(entry.fanId);
+      this.keptUntil.set(entry.fanId, Infinity);
     }
-    if (entry.connected) this.away.delete(entry.fanId);
-    else this.away.add(entry.fanId);
+    if (entry.connected) {
+      this.away.delete(entry.fanId);
+      // Back after a recall: an ordinary place again.
+      if (this.keptUntil.get(entry.fanId) !== Infinity) this.keptUntil.delete(entry.fanId);
+    } else {
+      this.away.add(entry.fanId);
+    }
+  }
+
+  recalled(fanIds: readonly string[], answerBy: number): void {
+    for (const fanId of fanIds) {
+      if (this.keptUntil.get(fanId) !== Infinity || !this.away.has(fanId)) this.fail('waitlistOrder', `${fanId} recalled though not away from a kept place`);
+      this.keptUntil.set(fanId, answerBy);
+    }
   }
 
   standby(entry: Extract<JournalEntry, { type: 'standby' }>, config: EventConfig): void {
@@ -277,9 +293,9 @@ class WaitlistRules {
     }
   }
 
-  lost(fanId: string): void {
+  lost(fanId: string, at: number): void {
     if (this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} lost a waitlisted place to the presence grace`);
-    else if (this.kept.has(fanId)) this.fail('waitlistOrder', `${fanId} lost a place kept while away to the presence grace`);
+    else if (at <= (this.keptUntil.get(fanId) ?? 0)) this.fail('waitlistOrder', `${fanId} lost a place kept while away to the presence grace`);
   }
 }
 

@@ -121,7 +121,7 @@ describe('the draw of the pre-queue and the start window', () => {
 describe('join budgets and the slow lane', () => {
   it('delays the k-th join over an address budget by k budget intervals, behind joins within budget', () => {
     // 2 joins a minute: one every 30 s, a burst of 2.
-    const d = sale({ startWindowMs: 0, joinsPerAddressPerMin: 2, joinsPerSubnetPerMin: 0 });
+    const d = sale({ startWindowMs: 0, joinsPerAddressPerMin: 2, joinsPerSubnetPerMin: 0, slowLaneMaxDelayMs: 10 * MINUTE });
     d.startSale(MINUTE);
     const t = d.clock.now();
     expect(join(d, 'a1', '198.51.100.7').number).toBe(1);
@@ -160,7 +160,7 @@ describe('join budgets and the slow lane', () => {
   });
 
   it('a slow-lane join in the window or the pre-queue is drawn with them: the delay only counts when it crosses a draw', () => {
-    const d = sale({ startWindowMs: WINDOW, joinsPerAddressPerMin: 1 });
+    const d = sale({ startWindowMs: WINDOW, joinsPerAddressPerMin: 1, slowLaneMaxDelayMs: 10 * MINUTE });
     d.at(PRE_QUEUE_AT);
     join(d, 'p1', '198.51.100.7');
     expect(join(d, 'p2', '198.51.100.7')).toMatchObject({ number: 0, numberedAt: ON_SALE_AT + WINDOW });
@@ -181,7 +181,7 @@ describe('join budgets and the slow lane', () => {
   });
 
   it('restores the slow lane and the window draw exactly from the journal', () => {
-    const d = sale({ startWindowMs: WINDOW, joinsPerAddressPerMin: 1 });
+    const d = sale({ startWindowMs: WINDOW, joinsPerAddressPerMin: 1, slowLaneMaxDelayMs: 10 * MINUTE });
     d.at(PRE_QUEUE_AT);
     join(d, 'p1', '198.51.100.7');
     d.startSale(SECOND);

@@ -249,6 +249,48 @@ const waitlistSteps: Array<[label: string, run: (d: Driver) => void]> = [
   }],
 ];
 
+/**
+ * The away horizon: 20 GA tickets, 2 a fan, two shoppers at a time, a
+ * minute to answer: fans far back close the page and keep their places.
+ */
+const awayConfig = () => gaConfig({
+  id: 'away-night',
+  quantity: 20,
+  maxTicketsPerFan: 2,
+  admission: { mode: 'auto', maxActiveShoppers: 2 },
+  waitlist: { callAnswerMs: MINUTE },
+});
+const awaySteps: Array<[label: string, run: (d: Driver) => void]> = [
+  ['thirty fans join; two are admitted; places beyond the horizon may be away', (d) => {
+    d.startSale();
+    d.joinMany(30);
+    d.advance(SECOND);
+    expect(d.status().awayAfter).toBeLessThan(25);
+  }],
+  ['fan25, fan26 and fan27 close the page: kept', (d) => {
+    for (const fanId of ['fan25', 'fan26', 'fan27']) d.presence(fanId, false);
+    expect(d.journal.filter((e) => e.type === 'presence' && e.keptAway === true)).toHaveLength(3);
+  }],
+  ['fans ahead leave: the horizon reaches the kept places, their fans are recalled', (d) => {
+    for (let n = 3; n <= 20; n++) d.leave(`fan${n}`);
+    d.advance(SECOND);
+    expect(d.journal.findLast((e) => e.type === 'recalled')).toMatchObject({ fanIds: ['fan25', 'fan26', 'fan27'] });
+  }],
+  ['fan25 comes back; the shoppers let their grants lapse', (d) => {
+    d.presence('fan25', true);
+    d.advance(GRANT_TTL);
+    d.advance(GRANT_TTL);
+  }],
+  ['fan26 and fan27 never come back: lost after the answer time, unless called first', (d) => {
+    d.advance(MINUTE);
+    d.advance(SECOND);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  }],
+  ['the organizer closes the sale', (d) => {
+    d.exec({ type: 'close' });
+  }],
+];
+
 function run(d: Driver, from = 0, to = steps.length, list = steps): Driver {
   for (const [, step] of list.slice(from, to)) step(d);
   return d;
@@ -278,7 +320,7 @@ const stepNumbers = steps.map(([label], i) => [i + 1, label] as const);
 const ALL_TYPES: JournalEntryType[] = [
   'created', 'configUpdated', 'published', 'preQueueOpened', 'saleStarted', 'paused', 'resumed', 'soldOut', 'reopened', 'closed',
   'joined', 'left', 'presence', 'admitted', 'grantExpired', 'held', 'extended', 'paymentStarted', 'paymentFailed', 'purchased',
-  'expired', 'released', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded',
+  'expired', 'released', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded', 'recalled',
 ];
 
 /** A coded presale, then a public phase: the access codes' entries and a later phase's draw sealed (access.test.ts restores a whole presale after every step). */
@@ -301,8 +343,10 @@ describe('the busy scenario', () => {
     const d = run(new Driver(config()));
     const door = run(new Driver(doorConfig()), 0, doorSteps.length, doorSteps);
     const waitlist = run(new Driver(waitlistConfig()), 0, waitlistSteps.length, waitlistSteps);
+    const away = run(new Driver(awayConfig()), 0, awaySteps.length, awaySteps);
     const coded = presale();
-    expect(new Set([...d.journal, ...door.journal, ...waitlist.journal, ...coded.journal].map((e) => e.type))).toEqual(new Set(ALL_TYPES));
+    expect(new Set([...d.journal, ...door.journal, ...waitlist.journal, ...away.journal, ...coded.journal].map((e) => e.type))).toEqual(new Set(ALL_TYPES));
+    expect(checkInvariants(away.journal)).toEqual([]);
     expect(checkInvariants(coded.journal)).toEqual([]);
     expect(coded.restored().sale.codes.list(0, 10)).toEqual([{ code: 'PRESALE1', phaseId: null, uses: 1, ticketCap: 2, accounts: ['coded'], ticketsUsed: 0 }]);
     expect(checkInvariants(door.journal)).toEqual([]);
@@ -343,6 +387,14 @@ describe('restoring from the journal', () => {
     expectSameSale(copy, original);
 
     expectContinuesAlike(original, copy, i, waitlistSteps);
+  });
+
+  it.each(awaySteps.map(([label], i) => [i + 1, label] as const))('the away scenario restored after step %i (%s) continues exactly like the original', (i) => {
+    const original = run(new Driver(awayConfig()), 0, i, awaySteps);
+    const copy = original.restored();
+    expectSameSale(copy, original);
+
+    expectContinuesAlike(original, copy, i, awaySteps);
   });
 
   // Joins after a restore meet full budgets (pacing is not journaled), so the door steps continue alike

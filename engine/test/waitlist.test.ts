@@ -168,7 +168,7 @@ describe('the away horizon: fans far back may close the page before anything is 
   function slowSale(options: { waitlist?: Record<string, unknown> } = {}): Driver {
     const d = new Driver(gaConfig({
       quantity: 40, maxTicketsPerFan: 2, admission: { mode: 'auto', maxActiveShoppers: 5 },
-      waitlist: { callAnswerMs: 5 * MINUTE, ...options.waitlist },
+      waitlist: { callAnswerMs: 10 * MINUTE, ...options.waitlist },
     }));
     d.startSale();
     d.joinMany(60);
@@ -181,13 +181,14 @@ describe('the away horizon: fans far back may close the page before anything is 
     for (let s = 0; s < minutes * 60; s++) d.advance(SECOND);
   }
 
-  it('the horizon is the S-th waiting place for every ticket left (free or held), published in the status', () => {
+  it('the horizon is the waiting place every ticket left (free or held) could serve with the margin, published in the status', () => {
     const d = slowSale();
-    expect(d.status()).toMatchObject({ admitted: 5, nowServing: 5, awayAfter: 5 + 25 });
-    d.buy('fan1', 2); // 38 left: ⌈38 × 1.25 / 2⌉ = 24 places
-    expect(d.status().awayAfter).toBe(5 + 24);
+    // Tickets per fan 2 (no purchase yet: the per-fan limit), five open grants: ⌈(40 / 2 − 5) × 1.25⌉ = 19 places.
+    expect(d.status()).toMatchObject({ admitted: 5, nowServing: 5, awayAfter: 5 + 19 });
+    d.buy('fan1', 1); // 39 left, 4 open grants, (1 + 2 × 20) / 21 = 1.95 a fan: ⌈(39 / 1.95 − 4) × 1.25⌉ = 20 places
+    expect(d.status().awayAfter).toBe(5 + 20);
     d.leave('fan10'); // the horizon counts waiting places: one more number
-    expect(d.status().awayAfter).toBe(5 + 25);
+    expect(d.status().awayAfter).toBe(5 + 21);
   });
 
   it('a fan who goes beyond the horizon keeps the place however long it is away; one who goes inside it has the grace period', () => {
@@ -217,7 +218,6 @@ describe('the away horizon: fans far back may close the page before anything is 
       expect.objectContaining({ type: 'called', fanIds: [away] }),
       expect.objectContaining({ type: 'admitted', fanIds: expect.arrayContaining([back]) }),
     ]);
-    expect(d.fanView(away)).toMatchObject({ status: 'admitted', called: true });
     expect(checkInvariants(d.journal)).toEqual([]);
   });
 
@@ -250,5 +250,87 @@ describe('the away horizon: fans far back may close the page before anything is 
     run(d, 15);
     const admittedInstead = d.journal.map((e) => (e.type === 'called' && e.fanIds.includes(away) ? { ...e, type: 'admitted' as const } : e));
     expect(checkInvariants(admittedInstead).map((v) => v.message)).toContain(`${away} admitted while away though its place was kept to be called`);
+  });
+});
+
+describe('recalled before the turn', () => {
+  /** 40 tickets, 2 a fan, five shoppers at a time: fan26… beyond the horizon at the start. */
+  function sale(overrides: Record<string, unknown> = {}): Driver {
+    const d = new Driver(gaConfig({ quantity: 40, maxTicketsPerFan: 2, admission: { mode: 'auto', maxActiveShoppers: 5 }, waitlist: { callAnswerMs: 5 * MINUTE }, ...overrides }));
+    d.startSale();
+    d.joinMany(60);
+    d.advance(SECOND);
+    return d;
+  }
+  const recalls = (d: Driver, from = 0) => d.entriesSince(from).filter((e) => e.type === 'recalled').map((e) => (e as { fanIds: string[] }).fanIds);
+
+  it('a fan away from a kept place is told to come back once the free tickets could reach it, and only once', () => {
+    const d = sale();
+    const away = `fan${d.status().awayAfter! + 1}`;
+    d.presence(away, false);
+    expect(recalls(d)).toEqual([]);
+    // Fans ahead give their places up: the free tickets (30 beyond the open grants, 15 fans) now reach the away fan's place.
+    for (let n = 6; n <= 20; n++) d.leave(`fan${n}`);
+    d.advance(SECOND);
+    expect(recalls(d)).toEqual([[away]]);
+    d.advance(SECOND);
+    expect(recalls(d)).toEqual([[away]]);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('a recalled fan back before its turn is admitted plainly; one still away is called', () => {
+    const d = sale();
+    const [first, second] = [`fan${d.status().awayAfter! + 1}`, `fan${d.status().awayAfter! + 2}`];
+    d.presence(first, false);
+    d.presence(second, false);
+    for (let n = 6; n <= 20; n++) d.leave(`fan${n}`);
+    d.advance(SECOND);
+    expect(recalls(d)).toEqual([[first, second]]);
+    d.presence(first, true);
+    const mark = d.journal.length;
+    for (let s = 0; s < 15 * 60; s++) d.advance(SECOND);
+    const turns = d.entriesSince(mark).filter((e) => (e.type === 'called' || e.type === 'admitted') && (e.fanIds.includes(first) || e.fanIds.includes(second)));
+    expect(turns.map((e) => [e.type, (e as { fanIds: string[] }).fanIds.includes(first) ? first : second])).toEqual([['admitted', first], ['called', second]]);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('a restored event recalls the same fans', () => {
+    const d = sale();
+    for (let n = 30; n <= 40; n += 2) d.presence(`fan${n}`, false);
+    for (let n = 6; n <= 20; n++) d.leave(`fan${n}`);
+    const copy = d.restored();
+    const mark = d.journal.length;
+    for (let s = 0; s < 10 * 60; s++) {
+      d.advance(SECOND);
+      copy.advance(SECOND);
+    }
+    expect(copy.entriesSince(mark)).toEqual(d.entriesSince(mark));
+    expect(recalls(d, mark).flat().length).toBeGreaterThan(0);
+  });
+
+  it('a recalled fan not back by its answer time loses the place: the line does not wait for it', () => {
+    // The five shoppers hold tickets for a ten-minute payment window: nobody is admitted meanwhile.
+    const d = sale({ paymentWindowMs: 10 * MINUTE });
+    for (let n = 1; n <= 5; n++) d.holdTickets(`fan${n}`, 1);
+    const away = `fan${d.status().awayAfter! + 1}`;
+    d.presence(away, false);
+    for (let n = 6; n <= 20; n++) d.leave(`fan${n}`);
+    d.advance(SECOND);
+    const recall = d.journal.findLast((e) => e.type === 'recalled')!;
+    expect(recall).toMatchObject({ fanIds: [away], answerBy: d.clock.now() + 5 * MINUTE });
+    d.at((recall as { answerBy: number }).answerBy);
+    expect(d.fanView(away).status).toBe('waiting');
+    d.advance(SECOND);
+    expect(d.fanView(away).status).toBe('lost');
+    expect(checkInvariants(d.journal)).toEqual([]);
+    // Lost a second early, the checker objects.
+    const early = d.journal.map((e) => (e.type === 'left' && e.fanId === away ? { ...e, at: (recall as { answerBy: number }).answerBy } : e));
+    expect(checkInvariants(early).map((v) => v.message)).toEqual([`${away} lost a place kept while away to the presence grace`]);
+  });
+
+  it('the checker catches a recall of a fan who is not away from a kept place', () => {
+    const d = sale();
+    const journal = [...d.journal, { type: 'recalled' as const, at: d.clock.now(), fanIds: ['fan40'], answerBy: d.clock.now() + 5 * MINUTE }];
+    expect(checkInvariants(journal).map((v) => v.message)).toEqual(['fan40 recalled though not away from a kept place']);
   });
 });

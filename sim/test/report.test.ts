@@ -5,7 +5,7 @@ import { run, scenario } from './helpers.js';
 
 describe('the JSON report', () => {
   it('has every field', () => {
-    const { report } = run(scenario('tiny-seats', { seed: 5 }));
+    const { report } = run(scenario('tiny-seats', { seed: 4 }));
     for (const field of [
       'fans', 'seats', 'ticketsSold', 'oversold', 'perFanLimitViolations', 'unresolvedHolds', 'soldOutAtSec',
       'fansToldSoldOutWithinSec', 'holdsExpired', 'readmittedFromExpiredHolds', 'wallSec', 'simEventsPerSec', 'peakHeapMB',

@@ -97,7 +97,7 @@ export const DOOR_DEFAULTS: DoorConfig = {
   startWindowMs: 30_000,
   joinsPerAddressPerMin: 30,
   joinsPerSubnetPerMin: 300,
-  slowLaneMaxDelayMs: 60_000,
+  slowLaneMaxDelayMs: 45_000,
   powFloor: 0,
   powCeiling: 0,
 };

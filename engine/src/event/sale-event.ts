@@ -17,6 +17,7 @@ import { admissionBudget, TokenBucket } from './admission.js';
 import { GrantBook, type Grant } from './grant-book.js';
 import { FanAccounts } from './fan-accounts.js';
 import { checkConfigChange } from './config-change.js';
+import { ticketsPerFanOf } from './tickets-per-fan.js';
 import { holdView, type DrawView, type EventStatus, type GrantView, type HoldView, type JoinResult, type WaitlistStatus } from './views.js';
 
 export interface SaleEventDeps {
@@ -405,6 +406,7 @@ export class SaleEvent {
     }
     this.afterInventoryChange();
     this.admit(now);
+    this.recallNearTurns(now);
     this.reviewWaitlist(now);
   }
 
@@ -569,14 +571,36 @@ export class SaleEvent {
   }
 
   /**
-   * The away horizon: places numbered above it are beyond what every ticket
-   * left (free or held) could serve with the standby's margin, the same
-   * S = ⌈(free + held) × (100 + margin%) / 100 / maxTicketsPerFan⌉ waiting
-   * places that become the standby once nothing is free. A fan there may
-   * close the page: the place is kept and called at its turn.
+   * The away horizon: the waiting places beyond what every ticket left (free
+   * or held) could serve, at the tickets admitted fans take on average, after
+   * the open grants, with the standby's margin —
+   * ⌈((free + held) / ticketsPerFan − openGrants) × (100 + margin%) / 100⌉
+   * places, the ticket outlook's "unlikely" counted in waiting places. A fan
+   * there may close the page: the place is kept and called at its turn.
    */
   private awayHorizon(): number {
-    return this.room.numberOfNthWaiting(this.standbySize(this.inventory.free + this.inventory.held));
+    const { free, held } = this.inventory;
+    const served = Math.max(0, (free + held) / this.ticketsPerFan() - this.grants.openCount);
+    return this.room.numberOfNthWaiting(Math.ceil((served * (100 + this.config.waitlist.standbyMarginPercent)) / 100));
+  }
+
+  private ticketsPerFan(): number {
+    const { free, held } = this.inventory;
+    return ticketsPerFanOf({ admitted: this.admittedTotal, openGrants: this.grants.openCount, tickets: { free, held, sold: this.holds.sold } }, this.config.maxTicketsPerFan);
+  }
+
+  /**
+   * Fans away from kept places that the away horizon has come to cover (fans
+   * ahead left, or took fewer tickets than expected) may now be served: they
+   * are told to come back within `callAnswerMs`, so most are back before
+   * their turn instead of being called at it, and a place nobody comes back
+   * to does not hold the line up.
+   */
+  private recallNearTurns(now: number): void {
+    if (this.phase !== 'onSale' || !this.config.waitlist.enabled) return;
+    // Waitlisted places are called in their turn and never lost: nothing to recall there.
+    const fanIds = this.room.awayToRecallUpTo(Math.min(this.awayHorizon(), this.waitlist?.after ?? Infinity));
+    if (fanIds.length > 0) this.record({ type: 'recalled', at: now, fanIds, answerBy: now + this.config.waitlist.callAnswerMs });
   }
 
   /** A numbered waiting place beyond the away horizon (see `EventStatus.awayAfter`). */
@@ -587,7 +611,8 @@ export class SaleEvent {
     return after !== undefined && this.room.numberAt(slot) > after;
   }
 
-  private awayAfter(): number | undefined {
+  /** The away horizon now (see `EventStatus.awayAfter`), without building the whole status. */
+  awayAfter(): number | undefined {
     return this.config.waitlist.enabled && (this.phase === 'onSale' || this.phase === 'paused') ? this.awayHorizon() : undefined;
   }
 
@@ -735,6 +760,9 @@ export class SaleEvent {
         break;
       case 'standby':
         this.waitlist = { after: entry.waitlistAfter, upTo: Infinity, standby: entry.standby };
+        break;
+      case 'recalled':
+        this.room.recalled(entry.fanIds, entry.answerBy);
         break;
       case 'called':
         this.applyAdmitted(entry, true);

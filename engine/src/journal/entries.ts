@@ -49,6 +49,13 @@ export type JournalEntry =
    * away, and called (not admitted) if the fan is still away at its turn.
    */
   | { type: 'presence'; at: number; fanId: string; connected: boolean; keptAway?: true }
+  /**
+   * Fans away from places kept for them that the away horizon has come to
+   * cover (they may be served after all): told to come back by `answerBy`
+   * (`waitlist.callAnswerMs` on). One still away at its turn is called; one
+   * still away after `answerBy` loses the place.
+   */
+  | { type: 'recalled'; at: number; fanIds: string[]; answerBy: number }
   | { type: 'admitted'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }
   | { type: 'grantExpired'; at: number; fanId: string; grantId: string }
   /**

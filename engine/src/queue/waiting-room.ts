@@ -69,8 +69,14 @@ export class WaitingRoom {
   /** Join sequence of the place in the slot: what "join order" means once slots are recycled. */
   private joinOrderOfSlot = new Float64Array(0);
   private readyAtOfSlot = new Float64Array(0);
-  /** 1 for a place kept while its fan is away (see `setPresence`): never lost to the presence grace. */
-  private keptAwayOfSlot = new Uint8Array(0);
+  /**
+   * How long a place is kept while its fan is away: 0, the presence grace;
+   * Infinity, however long (see `setPresence`); an instant, until then (the
+   * fan was recalled, see `recalled`).
+   */
+  private keptUntilOfSlot = new Float64Array(0);
+  /** Numbers of the places kept while their fans are away now, not yet recalled: whom to tell to come back. */
+  private readonly awayNotRecalled = new FenwickCounts();
   private slotOfNumber = new Int32Array(0);
   private readonly presenceDeadlines = new DeadlineHeap<number>();
   /** The numbers of the places still waiting, counted by prefix: the waitlist's and the outlook's counts without a walk. */
@@ -154,7 +160,7 @@ export class WaitingRoom {
     this.joinOrderOfSlot[slot] = ++this.joinedCount;
     this.readyAtOfSlot[slot] = NOT_PENDING;
     this.drawOfSlot[slot] = 0;
-    this.keptAwayOfSlot[slot] = 0;
+    this.keptUntilOfSlot[slot] = 0;
     this.waiting++;
     if (numbering?.draw !== undefined) {
       let slots = this.pendingSlots.get(numbering.draw);
@@ -305,6 +311,7 @@ export class WaitingRoom {
     this.waiting--;
     const number = this.numberOfSlot[slot]!;
     this.waitingNumbers.unmark(number);
+    this.awayNotRecalled.unmark(number);
     if (number > this.nowServing) this.nowServing = number;
   }
 
@@ -314,6 +321,7 @@ export class WaitingRoom {
     if (this.statusOfSlot[slot] === FanStatus.WAITING) {
       this.waiting--;
       this.waitingNumbers.unmark(this.numberOfSlot[slot]!);
+      this.awayNotRecalled.unmark(this.numberOfSlot[slot]!);
       const draw = this.drawOfSlot[slot]!;
       if (draw !== 0) this.pendingCounts.set(this.drawNames[draw - 1]!, this.pendingCounts.get(this.drawNames[draw - 1]!)! - 1);
     }
@@ -330,12 +338,37 @@ export class WaitingRoom {
    */
   setPresence(fanId: string, connected: boolean, now: number, graceMs: number, keptAway = false): void {
     const slot = this.requireSlot(fanId);
-    if (keptAway) this.keptAwayOfSlot[slot] = 1;
+    if (keptAway) this.keptUntilOfSlot[slot] = Infinity;
+    const number = this.numberOfSlot[slot]!;
     if (connected) {
       this.disconnectedAt[slot] = CONNECTED;
+      this.awayNotRecalled.unmark(number);
+      // Back after a recall: an ordinary place again.
+      if (this.keptUntilOfSlot[slot] !== Infinity) this.keptUntilOfSlot[slot] = 0;
     } else if (this.disconnectedAt[slot] === CONNECTED) {
       this.disconnectedAt[slot] = now;
-      if (this.keptAwayOfSlot[slot] === 0) this.presenceDeadlines.push(now + graceMs + 1, slot);
+      if (this.keptUntilOfSlot[slot] !== Infinity) this.presenceDeadlines.push(now + graceMs + 1, slot);
+      else if (number > 0 && this.statusOfSlot[slot] === FanStatus.WAITING) this.awayNotRecalled.mark(number);
+    }
+  }
+
+  /** Fans away from places kept for them, numbered up to `upTo`, not yet recalled: in number order. */
+  awayToRecallUpTo(upTo: number): string[] {
+    const fans: string[] = [];
+    const last = this.awayNotRecalled.prefix(Math.min(upTo, this.lastNumber));
+    for (let count = this.awayNotRecalled.prefix(this.nowServing) + 1; count <= last; count++) {
+      fans.push(this.fanOfSlot[this.slotOfNumber[this.awayNotRecalled.positionOfCount(count)!]!]!);
+    }
+    return fans;
+  }
+
+  /** These fans were told to come back by `answerBy`: their places are kept until then, no longer. */
+  recalled(fanIds: readonly string[], answerBy: number): void {
+    for (const fanId of fanIds) {
+      const slot = this.requireSlot(fanId);
+      this.awayNotRecalled.unmark(this.numberOfSlot[slot]!);
+      this.keptUntilOfSlot[slot] = answerBy;
+      this.presenceDeadlines.push(answerBy + 1, slot);
     }
   }
 
@@ -347,7 +380,7 @@ export class WaitingRoom {
   /** The place is kept while its fan is away, and the fan is away now: its turn is a call, not an admission. */
   isKeptAndAway(fanId: string): boolean {
     const slot = this.slotOf.get(fanId);
-    return slot >= 0 && this.keptAwayOfSlot[slot] === 1 && this.disconnectedAt[slot] !== CONNECTED;
+    return slot >= 0 && this.keptUntilOfSlot[slot] !== 0 && this.disconnectedAt[slot] !== CONNECTED;
   }
 
   /**
@@ -360,9 +393,11 @@ export class WaitingRoom {
     let slot: number | undefined;
     while ((slot = this.presenceDeadlines.popDue(now)) !== undefined) {
       const since = this.disconnectedAt[slot]!;
-      if (since === CONNECTED || this.statusOfSlot[slot] !== FanStatus.WAITING || this.keptAwayOfSlot[slot] === 1) continue;
-      // Lost only when gone *longer* than the grace period, which may have been retuned since the fan dropped.
-      if (now - since <= graceMs) this.presenceDeadlines.push(since + graceMs + 1, slot);
+      const keptUntil = this.keptUntilOfSlot[slot]!;
+      if (since === CONNECTED || this.statusOfSlot[slot] !== FanStatus.WAITING || keptUntil === Infinity) continue;
+      // Lost only when gone *longer* than the grace period (which may have been retuned since the fan dropped) and past a recall's answer time.
+      const deadline = Math.max(since + graceMs, keptUntil);
+      if (now <= deadline) this.presenceDeadlines.push(deadline + 1, slot);
       else if (!exempt(this.numberOfSlot[slot]!)) lost.add(slot);
     }
     // In join order: the heap's order depends on its history, which a restored room does not share.
@@ -387,7 +422,7 @@ export class WaitingRoom {
     this.joinOrderOfSlot = ensureCapacity(this.joinOrderOfSlot, slots);
     this.readyAtOfSlot = ensureCapacity(this.readyAtOfSlot, slots);
     this.drawOfSlot = ensureCapacity(this.drawOfSlot, slots);
-    this.keptAwayOfSlot = ensureCapacity(this.keptAwayOfSlot, slots);
+    this.keptUntilOfSlot = ensureCapacity(this.keptUntilOfSlot, slots);
     return slot;
   }
 

@@ -2,7 +2,7 @@
  * Views of an event computed in the engine process, where the SaleEvent is:
  * prices of holds, the public event page, the queue state of a tick.
  */
-import { seatId, type Allocation, type EventStatus, type HoldView, type SaleEvent } from '../../../engine/src/index.js';
+import { seatId, ticketsPerFanOf, type Allocation, type EventStatus, type HoldView, type SaleEvent } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import { verifiesIdentities } from '../identity/identity-settings.js';
 import type { PricedHold, PublicEventInfo, QueueState } from './types.js';
@@ -42,24 +42,6 @@ export function queueStateOf(sale: SaleEvent, rates: { rateLow: number; rateHigh
     ticketsPerFan: ticketsPerFanOf(status, sale.config.maxTicketsPerFan),
     at,
   };
-}
-
-/**
- * How many admissions the per-fan limit counts for before any fan has
- * bought: the first estimates lean on the most a fan may take, later ones
- * on what admitted fans took.
- */
-const PRIOR_ADMISSIONS = 20;
-
-/**
- * Tickets an admitted fan takes on average: sold and held tickets over the
- * admissions already used or lapsed (a grant that ran out took nothing),
- * blended with the per-fan limit so the first figures are not noise.
- */
-export function ticketsPerFanOf(status: Pick<EventStatus, 'admitted' | 'openGrants' | 'tickets'>, maxTicketsPerFan: number): number {
-  const settled = Math.max(0, status.admitted - status.openGrants);
-  const taken = status.tickets.sold + status.tickets.held;
-  return Math.round(((taken + maxTicketsPerFan * PRIOR_ADMISSIONS) / (settled + PRIOR_ADMISSIONS)) * 100) / 100;
 }
 
 /** True when a fan's position or what it may do changes: published on the very next tick. */

@@ -25,6 +25,8 @@ export interface SaleCommands {
   available(option: number): number;
   /** The ticket outlook the fan's page shows now (gateway queue-math `ticketOutlook`), null with nothing to go on. */
   outlook(fan: number): TicketOutlook | null;
+  /** The fan's page says it may close the page and keep its place (a waiting place beyond the away horizon, `awayAfter`). */
+  mayCloseThePage(fan: number): boolean;
 }
 
 export interface JoinAttempt {

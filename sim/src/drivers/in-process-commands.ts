@@ -1,6 +1,6 @@
 import { isBreakwaterError, type Engine, type HoldRequest, type JoinResult, type SaleEvent } from '../../../engine/src/index.js';
 import { ticketOutlook, type TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
-import { ticketsPerFanOf } from '../../../gateway/src/engine-link/event-views.js';
+import { ticketsPerFanOf } from '../../../engine/src/index.js';
 import type { Ledger } from '../report/ledger.js';
 import type { FanModel } from '../model/fan-model.js';
 import { fanIdOf } from '../model/fan-table.js';
@@ -179,6 +179,12 @@ export class InProcessCommands implements SaleCommands {
       openGrants: supply.openGrants,
       ticketsPerFan: ticketsPerFanOf(supply, this.sale.config.maxTicketsPerFan),
     });
+  }
+
+  mayCloseThePage(fan: number): boolean {
+    const after = this.sale.awayAfter();
+    const number = this.sale.room.numberOf(fanIdOf(fan));
+    return after !== undefined && number > after && this.sale.room.isPresent(fanIdOf(fan));
   }
 
   private failure(err: unknown): string {

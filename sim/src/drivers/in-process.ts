@@ -72,6 +72,8 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
         for (let i = 0; i < e.fanIds.length; i++) model.onAdmitted(fanOf(e.fanIds[i]!), e.firstGrant + i, e.at - EPOCH_MS, heardAt);
       } else if (e.type === 'called') {
         for (let i = 0; i < e.fanIds.length; i++) model.onCalled(fanOf(e.fanIds[i]!), e.firstGrant + i, heardAt, e.grantExpiresAt - EPOCH_MS);
+      } else if (e.type === 'recalled') {
+        for (const fanId of e.fanIds) model.onRecalled(fanOf(fanId), heardAt);
       } else if (e.type === 'standby') {
         // A new waitlist tells every place beyond its boundary; a shrunk standby, the places it gave up.
         if (waitlistAfter === Infinity) toldThrough = e.waitlistAfter;

@@ -214,6 +214,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       available: (option) => free[option]!,
       // The outlook the gateway sent with `joined` (a place numbered later, at a draw, sees none: the worker does not compute one from queue frames).
       outlook: (fan) => outlooks.get(fan) ?? null,
+      // TODO(away horizon in the protocol): the gateway does not tell the page `awayAfter` yet.
+      mayCloseThePage: () => false,
     };
     model.commands = commandsImpl;
 

@@ -26,6 +26,8 @@ export const Step = {
   CLOSE_PAGE: 11,
   /** Called from the waitlist, the fan is back on the page. */
   ANSWER: 12,
+  /** Told its turn is near while away from a kept place, the fan is back in the queue. */
+  RETURN: 13,
 } as const;
 
 export interface FanCounters {
@@ -40,6 +42,11 @@ export interface FanCounters {
   leftSoldOut: number;
   /** Left at once on being shown "unlikely". */
   leftUnlikely: number;
+  /** Shown "unlikely" and told the place is kept while away: closed the page instead of leaving. */
+  awayOnUnlikely: number;
+  /** Of those, told their turn was near; back in the queue before their turn. */
+  recalled: number;
+  returned: number;
   lost: number;
   drops: number;
   reconnects: number;
@@ -90,7 +97,7 @@ export interface Observations {
 export class FanModel implements FanEvents {
   commands!: SaleCommands;
   readonly counters: FanCounters = {
-    joins: 0, rejoins: 0, joinRefused: 0, powRequired: 0, repeatJoins: 0, leftImpatient: 0, leftSoldOut: 0, leftUnlikely: 0, lost: 0, drops: 0, reconnects: 0,
+    joins: 0, rejoins: 0, joinRefused: 0, powRequired: 0, repeatJoins: 0, leftImpatient: 0, leftSoldOut: 0, leftUnlikely: 0, awayOnUnlikely: 0, recalled: 0, returned: 0, lost: 0, drops: 0, reconnects: 0,
     neverReturned: 0, admitted: 0, botsAdmitted: 0, ignoredGrants: 0, grantsLapsedOffline: 0, holdRequests: 0,
     holdsPlaced: 0, gotNothing: 0, neverPaid: 0, paymentsStarted: 0, paymentsConfirmed: 0, paymentsFailed: 0,
     paymentTooLate: 0, refunds: 0, released: 0, ticketsBoughtAsTold: 0, botTickets: 0, unexpectedAdmissions: 0,
@@ -236,10 +243,16 @@ export class FanModel implements FanEvents {
         return this.closePage(fan);
       case Step.ANSWER:
         return this.answerCall(fan);
+      case Step.RETURN:
+        return this.returnToQueue(fan);
     }
   }
 
-  /** The first outlook the fan is shown: on "unlikely" a share leave at once. */
+  /**
+   * The first outlook the fan is shown: on "unlikely" a share give up
+   * watching. Where the page says the place is kept while the fan is away,
+   * they close the page and answer if called; otherwise they leave.
+   */
   private seeOutlook(fan: number): void {
     const f = this.fans;
     if (f.state[fan] !== Fan.WAITING || f.outlook[fan] !== Outlook.NONE) return;
@@ -247,6 +260,13 @@ export class FanModel implements FanEvents {
     if (shown === null) return;
     f.outlook[fan] = shown === 'likely' ? Outlook.LIKELY : shown === 'close' ? Outlook.CLOSE : Outlook.UNLIKELY;
     if (shown !== 'unlikely' || !this.rng.chance(this.s.behaviour.unlikelyLeaveFraction)) return;
+    if (f.offlineUntil[fan] === ONLINE && this.now() < this.closesMs && this.commands.mayCloseThePage(fan)) {
+      f.state[fan] = Fan.AWAY;
+      this.counters.awayOnUnlikely++;
+      this.endWait(fan, this.now());
+      this.commands.presence(fan, false);
+      return;
+    }
     f.leftOnOutlook[fan] = 1;
     this.leaveIfWaiting(fan, 'unlikely');
   }
@@ -363,7 +383,7 @@ export class FanModel implements FanEvents {
   onCalled(fan: number, grant: number, heardAt: number, answerBy: number): void {
     const f = this.fans;
     const st = f.state[fan]!;
-    if (st !== Fan.WAITING && st !== Fan.WAITLISTED) {
+    if (st !== Fan.WAITING && st !== Fan.WAITLISTED && st !== Fan.AWAY) {
       this.counters.unexpectedAdmissions++;
       return;
     }
@@ -377,9 +397,9 @@ export class FanModel implements FanEvents {
       this.agenda.push(heardAt + Math.round(think), fan, Step.ACT);
       return;
     }
-    const answer = this.s.behaviour.callAnswer;
-    const back = heardAt + Math.round(1000 * this.rng.logNormal(answer.medianSec, answer.sigma));
-    if (this.rng.chance(answer.neverFraction) || back > answerBy) {
+    // A fan told to come back already decided when it would (or that it would not).
+    const back = f.backAt[fan] !== -1 ? Math.max(heardAt, f.backAt[fan]!) : this.timeToAnswer(heardAt);
+    if (back > answerBy) {
       // Never saw the call, or came back to find it lapsed: the engine calls the next.
       f.state[fan] = Fan.DONE;
       this.counters.callsMissed++;
@@ -387,6 +407,32 @@ export class FanModel implements FanEvents {
     }
     f.state[fan] = Fan.CALLED;
     this.agenda.push(back, fan, Step.ANSWER);
+  }
+
+  /** When a fan who closed the page is back after hearing at `heardAt` (GONE: never: it did not see it, or gave up). */
+  private timeToAnswer(heardAt: number): number {
+    const answer = this.s.behaviour.callAnswer;
+    if (this.rng.chance(answer.neverFraction)) return GONE;
+    return heardAt + Math.round(1000 * this.rng.logNormal(answer.medianSec, answer.sigma));
+  }
+
+  /** Away from a kept place, the fan hears its turn is near (push, e-mail): it comes back as it would to a call. */
+  onRecalled(fan: number, heardAt: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.AWAY || f.backAt[fan] !== -1) return;
+    this.counters.recalled++;
+    f.backAt[fan] = this.timeToAnswer(heardAt);
+    if (f.backAt[fan] !== GONE) this.agenda.push(f.backAt[fan]!, fan, Step.RETURN);
+  }
+
+  private returnToQueue(fan: number): void {
+    const f = this.fans;
+    if (f.state[fan] !== Fan.AWAY) return;
+    f.state[fan] = Fan.WAITING;
+    this.counters.returned++;
+    f.waitFrom[fan] = this.now();
+    f.waitUntil[fan] = -1;
+    if (f.offlineUntil[fan] === ONLINE) this.commands.presence(fan, true);
   }
 
   private answerCall(fan: number): void {
@@ -541,7 +587,7 @@ export class FanModel implements FanEvents {
   }
 
   onLost(fan: number): void {
-    if (this.fans.state[fan] !== Fan.WAITING) return;
+    if (this.fans.state[fan] !== Fan.WAITING && this.fans.state[fan] !== Fan.AWAY) return;
     this.fans.state[fan] = Fan.LOST;
     this.counters.lost++;
     this.endWait(fan, this.now());
@@ -569,7 +615,7 @@ export class FanModel implements FanEvents {
     const p = this.s.behaviour.soldOutLeaveFraction;
     let waiting = 0;
     for (let fan = 0; fan < f.size; fan++) {
-      if (f.state[fan] === Fan.WAITLISTED) f.state[fan] = Fan.DONE;
+      if (f.state[fan] === Fan.WAITLISTED || f.state[fan] === Fan.AWAY) f.state[fan] = Fan.DONE;
       if (f.state[fan] !== Fan.WAITING) continue;
       waiting++;
       this.endWait(fan, heardAt);

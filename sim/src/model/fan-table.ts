@@ -18,6 +18,8 @@ export const Fan = {
   WAITLISTED: 10,
   /** Called from the waitlist: coming back to the page to answer. */
   CALLED: 11,
+  /** Told "unlikely" with the place kept while away (beyond the away horizon): the page is closed until a call. */
+  AWAY: 12,
 } as const;
 
 /** The ticket outlook a fan was shown once its place had a number (queue-math's `ticketOutlook`). */
@@ -67,6 +69,8 @@ export class FanTable {
   /** The first outlook shown (Outlook), and 1 in `leftOnOutlook` if the fan left because of it. */
   readonly outlook: Uint8Array;
   readonly leftOnOutlook: Uint8Array;
+  /** For a fan away from a kept place and told to come back: when it is back (GONE: never), -1 if not told. */
+  readonly backAt: Int32Array;
 
   constructor(readonly size: number, bot: Uint8Array, nat: Uint8Array) {
     this.bot = bot;
@@ -90,6 +94,7 @@ export class FanTable {
     this.admittedAt = new Int32Array(size).fill(-1);
     this.outlook = new Uint8Array(size);
     this.leftOnOutlook = new Uint8Array(size);
+    this.backAt = new Int32Array(size).fill(-1);
   }
 }
 
