@@ -35,7 +35,7 @@ const DAY_SECONDS = 86_400;
 /** Pushes in flight at once: a sell-out tells every subscribed fan, and must not open a socket per fan at once. */
 const MAX_IN_FLIGHT = 32;
 
-export function fanPageUrl(eventId: string): string {
+function fanPageUrl(eventId: string): string {
   return `/?event=${encodeURIComponent(eventId)}`;
 }
 
@@ -47,7 +47,7 @@ function within(ms: number): string {
 }
 
 /** The pushes the organizer webhooks of one journal batch stand for, in their order. */
-export function pushesOf(eventName: string, hooks: readonly OrganizerWebhook[]): Push[] {
+function pushesOf(eventName: string, hooks: readonly OrganizerWebhook[]): Push[] {
   const pushes: Push[] = [];
   for (const hook of hooks) {
     const { eventId } = hook;

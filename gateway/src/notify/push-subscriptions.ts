@@ -91,7 +91,7 @@ export class PushSubscriptions {
     return this.byEvent.has(eventId);
   }
 
-  /** How many subscriptions the event holds (for tests and metrics). */
+  /** How many subscriptions the event holds. */
   count(eventId: string): number {
     let n = 0;
     for (const list of this.byEvent.get(eventId)?.values() ?? []) n += list.length;
