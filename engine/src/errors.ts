@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   IDENTITY_UNSIGNED: { status: 401, audience: 'fan', summary: 'The identity token is not signed (`alg: none` or an empty signature).' },
   IDENTITY_SIGNATURE: { status: 401, audience: 'fan', summary: 'The identity token\'s signature does not verify with any key of the event, or its algorithm or key id is not one the event accepts (`details.reason`).' },
   IDENTITY_INVALID: { status: 400, audience: 'fan', summary: 'The identity token is malformed or a claim is missing or wrong (`details.claim`, `details.reason`).' },
+  PUSH_SUBSCRIPTION_INVALID: { status: 400, audience: 'fan', summary: 'The Web Push subscription cannot be used (`details.reason`: `endpoint`, `p256dh`, `auth`, or `off` when this deployment sends no Web Push); nothing was stored.' },
   SESSION_REPLACED: { status: 409, audience: 'fan', summary: 'The fan resumed the place on another connection; this one closes.' },
   RATE_LIMITED: { status: 429, audience: 'any', summary: 'Too many messages, joins or connections from this client (`details.retryAfterMs`).' },
   UNAUTHORIZED: { status: 401, audience: 'organizer', summary: 'The API key is missing or wrong (`Authorization: Bearer <key>`).' },

@@ -11,6 +11,7 @@ import {
   accountFanId, CLOSE_CODES, decodeServerMessage, isAccountFanId, encodeMessage, estimateWait, positionOf, PROTOCOL_VERSION, sha256Hex, solvePow,
   ticketOutlook, type ClientMessage, type HoldMessage, type ServerMessage, type TicketOutlook, type TicketSupply, type WireHold,
 } from '../src/protocol/index.js';
+import { alertFan, alertPermission, askPermission, clearAlert, pageTitle, pushSubscription } from './lib/alerts.js';
 import { $ } from './lib/dom.js';
 import { clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
 import { categoryColour, seatIndex, seatNames, type SeatPlace } from './lib/seats.js';
@@ -21,6 +22,8 @@ interface PublicInfo {
   eventId: string; name: string; phase: string; preQueueOpensAt: number; onSaleAt: number; closesAt: number;
   commitment: string | null; seed: string | null; maxTicketsPerFan: number; paymentWindowMs: number; holdExtensionMs: number;
   currency: string; powDifficulty: number;
+  /** The deployment's VAPID public key for Web Push; null when it sends none. */
+  pushKey: string | null;
   identity: { required: boolean; loginUrl: string | null } | null;
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
   categories: Array<{ category: string; price: number; free: number }>;
@@ -141,6 +144,8 @@ const state = {
   accessCode: null as string | null,
   /** Standby and waitlist: places numbered above this are waitlisted (null: none); open while all is taken. */
   waitlist: null as { after: number; upTo: number | null; open: boolean } | null,
+  /** Web Push on this connection: not tried, being set up, kept by the server, or not possible in this browser. */
+  push: 'none' as 'none' | 'pending' | 'on' | 'unavailable',
 };
 
 /** The place's number on the waitlist while it is on it, else null. */
@@ -292,6 +297,51 @@ function renderSignIn(): void {
   if (url !== null) link.href = url;
 }
 
+function baseTitle(): string {
+  return state.info === null ? 'Breakwater — waiting room' : `${state.info.name} — Breakwater waiting room`;
+}
+
+/** Notifications: a button to turn them on (the only place permission is asked), or what they will do. */
+function renderAlerts(waitlisted: boolean): void {
+  const permission = alertPermission();
+  $('#alerts-enable').hidden = permission !== 'default';
+  const open = 'Keep this page open: its title changes when it is your turn.';
+  const text: Record<typeof permission, string> = {
+    default: waitlisted
+      ? 'Turn on notifications and this device tells you if tickets come back for you, even with this page closed.'
+      : 'Turn on notifications to be told when it is your turn, even while you are in another tab.',
+    granted: state.push === 'on'
+      ? 'Notifications are on: this device tells you when it is your turn, even with this page closed.'
+      : `Notifications are on while this page is open. ${open}`,
+    denied: `Notifications are blocked for this site. ${open}`,
+    unsupported: `This browser cannot notify you. ${open}`,
+  };
+  $('#alerts-text').textContent = text[permission];
+}
+
+/** Hands this browser's push subscription to the server, once per connection, when the fan has allowed notifications. */
+function offerPush(): void {
+  const key = state.info?.pushKey;
+  if (!state.joined || state.push !== 'none' || key === null || key === undefined || alertPermission() !== 'granted') return;
+  state.push = 'pending';
+  const socket = ws;
+  void pushSubscription(key).then((keys) => {
+    if (ws !== socket) {
+      state.push = 'none'; // the connection changed meanwhile: the next join offers it again
+      return;
+    }
+    if (keys === null) state.push = 'unavailable';
+    else send({ t: 'pushSubscribe', rid: ++rid, ...keys });
+    render();
+  });
+}
+
+async function enableAlerts(): Promise<void> {
+  await askPermission();
+  offerPush();
+  render();
+}
+
 function renderQueue(): void {
   const position = positionOf(state.number, state.nowServing);
   if (state.number > 0 && position > state.firstPosition) {
@@ -341,6 +391,7 @@ function renderQueue(): void {
       : 'Estimated from how fast the line moved recently; keep this page open.';
   }
   renderOutlook();
+  renderAlerts(waitlisted !== null);
 }
 
 const OUTLOOK_STYLE: Record<TicketOutlook, string> = { likely: 'ok', close: 'warn', unlikely: 'bad' };
@@ -367,7 +418,7 @@ function renderClocks(): void {
 function renderInfo(): void {
   const info = state.info;
   if (info === null) return;
-  document.title = `${info.name} — Breakwater waiting room`;
+  document.title = pageTitle(baseTitle());
   // A verified event has no fan id to choose: the place is the account's.
   $('#fan-id-field').hidden = info.identity !== null;
   $('#fan-id-note').hidden = info.identity !== null;
@@ -684,6 +735,8 @@ function onMessage(message: ServerMessage): void {
       const over = message.status === 'admitted' && state.grant === null && state.hold === null && state.purchased === null;
       state.ended = over ? (state.ended ?? { title: 'Your turn is over', text: 'You hold no tickets from it.' }) : null;
       void verifySeed().then(render);
+      state.push = 'none';
+      offerPush();
       if (wasReconnecting) notify(message.restored ? 'Reconnected — your place was kept.' : 'Reconnected, but your place had expired: you have a new place at the back.', message.restored ? 'ok' : 'warn');
       break;
     }
@@ -705,6 +758,7 @@ function onMessage(message: ServerMessage): void {
     case 'admitted':
       state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
       notify(null);
+      if (document.hidden) alertFan({ title: 'It is your turn', body: `Choose your tickets by ${timeOfDay(message.expiresAt)}.`, eventId }, baseTitle());
       void loadInfo();
       break;
     case 'waitlist':
@@ -713,14 +767,17 @@ function onMessage(message: ServerMessage): void {
     case 'called':
       state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
       notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
+      alertFan({ title: 'It is your turn', body: `Tickets came back for you: choose them by ${timeOfDay(message.expiresAt)}.`, eventId }, baseTitle());
       void loadInfo();
       break;
     case 'grantExpired':
       state.grant = null;
+      clearAlert(baseTitle());
       endPlace('Your turn passed', 'The time to choose tickets ran out before you held any.');
       break;
     case 'held':
       state.grant = null;
+      clearAlert(baseTitle());
       state.hold = message.hold;
       selectedSeats.clear();
       notify(null);
@@ -799,6 +856,9 @@ function onMessage(message: ServerMessage): void {
       state.phase = 'closed';
       break;
     case 'pong':
+      break;
+    case 'pushSubscribed':
+      state.push = 'on';
       break;
     case 'error':
       onError(message.code, message.message, message.details);
@@ -898,6 +958,10 @@ function onError(code: string, message: string, details: Record<string, unknown>
     case 'ALREADY_JOINED':
     case 'SESSION_REPLACED': // the close that follows (4001) says it
       return;
+    case 'PUSH_SUBSCRIPTION_INVALID':
+      // This browser's push service is not one the sale sends to: notifications stay on while the page is open.
+      state.push = 'unavailable';
+      return;
     case 'RATE_LIMITED':
       // A join over the door's flood ceiling (a busy shared address) is tried again, not given up.
       if (!state.joined && typeof details.retryAfterMs === 'number') {
@@ -995,6 +1059,7 @@ async function loadInfo(): Promise<void> {
       return;
     }
     state.info = (await response.json()) as PublicInfo;
+    offerPush();
     state.onSaleAt = state.onSaleAt || state.info.onSaleAt;
     state.phase ??= state.info.phase;
     state.commitment ??= state.info.commitment;
@@ -1080,6 +1145,7 @@ $('#release').addEventListener('click', () => {
 });
 $('#approve').addEventListener('click', () => void decide('approve'));
 $('#rejoin').addEventListener('click', joinAgain);
+$('#alerts-enable').addEventListener('click', () => void enableAlerts());
 $('#take-back').addEventListener('click', takeBack);
 $('#print').addEventListener('click', () => print());
 $('#decline').addEventListener('click', () => void decide('decline'));

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { webPushFromEnv, type WebPushSettings } from './notify/web-push-config.js';
 import { Signer } from './tokens.js';
 
 export interface GatewayLimits {
@@ -100,6 +101,13 @@ export interface GatewayOptions {
   shards: number;
   /** Cluster mode: how many partitions events are spread over; the same on every process of a cluster. */
   partitions: number;
+  /**
+   * Web Push to fans: the VAPID key pair (BREAKWATER_VAPID_PUBLIC_KEY /
+   * BREAKWATER_VAPID_PRIVATE_KEY; when unset, memory mode generates one per
+   * run and cluster mode's shards share one in Redis), its subject and the
+   * extra push origins allowed.
+   */
+  webPush: WebPushSettings;
   /** Which secrets were generated rather than given (printed at start). */
   generated: Array<'apiKey' | 'signingSecret' | 'webhookSecret'>;
 }
@@ -129,6 +137,8 @@ export const USAGE = `Usage: npm start -- [options]
   --help
 
 Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (generated when unset),
+BREAKWATER_VAPID_PUBLIC_KEY and BREAKWATER_VAPID_PRIVATE_KEY (Web Push; generated when unset), BREAKWATER_VAPID_SUBJECT
+(mailto: or https: contact for the push services), BREAKWATER_PUSH_ORIGINS (extra push service origins, comma-separated),
 BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode), BREAKWATER_TRUST_PROXY.`;
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -192,6 +202,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     apiKey: secret('BREAKWATER_API_KEY', 'apiKey'),
     signingSecret: secret('BREAKWATER_SECRET', 'signingSecret'),
     webhookSecret: secret('BREAKWATER_WEBHOOK_SECRET', 'webhookSecret'),
+    webPush: webPushFromEnv(env),
     exemptIps: values['exempt-ip'] ?? [],
     trustProxy: positiveInt(values['trust-proxy'] ?? nonEmpty(env.BREAKWATER_TRUST_PROXY), '--trust-proxy', 0, 0),
     demoEvent: values['no-demo'] !== true,

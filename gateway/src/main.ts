@@ -14,6 +14,7 @@ import { USAGE, parseOptions } from './config.js';
 import { DEMO_SETTINGS, demoEventConfig } from './demo-event.js';
 import { EngineHost } from './engine-link/engine-host.js';
 import { loadNativeUws } from './native-uws.js';
+import { generateVapidKeys } from './notify/web-push-config.js';
 import { buildPages } from './pages.js';
 import { StaticSite } from './static-site.js';
 import { startCluster } from './workers.js';
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
     return;
   }
 
-  const host = new EngineHost();
+  // Memory mode keeps nothing across runs, subscriptions included: keys made for this run are enough.
+  const host = new EngineHost({ webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
   if (options.demoEvent) host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
   const site = await StaticSite.load(await buildPages());
   host.start();

@@ -1,7 +1,9 @@
 /**
  * Builds the pages' TypeScript (every top-level gateway/pages/*.ts) into
  * browser bundles with esbuild, in memory, at start-up: `gateway/pages/fan.ts`
- * is served as `/assets/fan.js`. esbuild comes with tsx (already installed).
+ * is served as `/assets/fan.js`; the fan page's service worker
+ * (`gateway/pages/sw/sw.ts`) as `/sw.js`, where a service worker of scope /
+ * must live. esbuild comes with tsx (already installed).
  * The bundles import the protocol from gateway/src/protocol, so the browser
  * speaks exactly the protocol of the server it was built with.
  */
@@ -28,7 +30,20 @@ export async function buildPages(dir = PAGES_DIR): Promise<Record<string, string
     outdir: '/assets',
     logLevel: 'silent',
   });
+  // A classic script: module service workers are not in every browser yet.
+  const worker = await build({
+    entryPoints: [join(dir, 'sw', 'sw.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: 'linked',
+    write: false,
+    outfile: '/sw.js',
+    logLevel: 'silent',
+  });
   const bundles: Record<string, string> = {};
-  for (const file of result.outputFiles) bundles[file.path] = file.text;
+  for (const file of [...result.outputFiles, ...worker.outputFiles]) bundles[file.path] = file.text;
   return bundles;
 }

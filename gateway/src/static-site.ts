@@ -5,7 +5,9 @@
  * bytes (`/assets/fan.3f2a1c9e04.js`, the HTML and the bundles' source-map
  * comments rewritten to match) and cached for a year, so a returning fan
  * downloads it once per release and a new release can never mix with a
- * cached old one. The HTML keeps its name and is revalidated (ETag, 304).
+ * cached old one. The HTML and the service worker (/sw.js: a browser finds
+ * it at a fixed URL and checks it for updates itself) keep their names and
+ * are revalidated (ETag, 304).
  * Text is precompressed with brotli and gzip at their best levels. Only paths
  * in the map are served, so nothing outside gateway/public can be reached.
  */
@@ -47,6 +49,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** Files served under their own name and revalidated: the pages, and the service worker. */
+const STABLE_NAMES = /\.html$|^\/sw\.js$/;
+
 /** Friendly routes for the three pages. */
 const PAGE_ROUTES: Record<string, string> = {
   '/': '/index.html',
@@ -69,12 +74,11 @@ export class StaticSite {
     const named = nameByContent(sources);
     const files = new Map<string, StaticFile>();
     await Promise.all([...named].map(async ([url, body]) => {
-      const isPage = url.endsWith('.html');
       files.set(url, {
         contentType: contentTypeOf(url),
         codings: { identity: body, ...(await compress(url, body)) },
         tag: sha256(body).slice(0, 32),
-        cacheControl: isPage ? REVALIDATE : IMMUTABLE,
+        cacheControl: STABLE_NAMES.test(url) ? REVALIDATE : IMMUTABLE,
       });
     }));
     return new StaticSite(files);
@@ -135,7 +139,7 @@ function nameByContent(sources: ReadonlyMap<string, Uint8Array>): Map<string, Ui
     for (const [url, source] of sources) {
       if (stage(url) !== current) continue;
       const body = current === 0 ? source : rewriteReferences(url, source, renamed);
-      if (current === 2) {
+      if (STABLE_NAMES.test(url)) {
         result.set(url, body);
         continue;
       }

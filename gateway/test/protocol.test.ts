@@ -43,14 +43,15 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { t: 'closed', eventId: 'e', at: 7 },
   { t: 'pong', rid: 8, clientTime: 100, serverTime: 101 },
   { t: 'service', eventId: null, available: false, reason: 'engine unreachable' },
+  { t: 'pushSubscribed', rid: 10, eventId: 'e' },
   { t: 'error', rid: 9, code: 'SEAT_TAKEN', message: 'Seat A-1-1 is held.', details: { seatId: 'A-1-1', nested: { list: [1, 64, 127, 128] } } },
 ];
 
 describe('the static msgpackr structures', () => {
-  it('are pinned for protocol version 4: changing them needs a new version', () => {
+  it('are pinned for protocol version 5: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 4, structures: 28, fingerprint: 'cb1197715d341b6b' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 5, structures: 29, fingerprint: '748e9e1906703463' });
   });
 
   it('has an example here of every server message, and each one survives a round trip', () => {
@@ -83,7 +84,7 @@ describe('the static msgpackr structures', () => {
   });
 
   it('lists every client message with its fields', () => {
-    expect(Object.keys(CLIENT_FIELDS).sort()).toEqual(['extend', 'hello', 'hold', 'join', 'leave', 'pay', 'ping', 'release']);
+    expect(Object.keys(CLIENT_FIELDS).sort()).toEqual(['extend', 'hello', 'hold', 'join', 'leave', 'pay', 'ping', 'pushSubscribe', 'release']);
   });
 });
 

@@ -16,6 +16,8 @@ export interface EventKeys {
   meta: string;
   /** String: msgpack of the event's settings. */
   settings: string;
+  /** Hash: fan id → JSON of the fan's Web Push subscriptions (gateway/src/cluster/push-store.ts). */
+  push: string;
 }
 
 export interface PartitionKeys {
@@ -28,7 +30,7 @@ export interface PartitionKeys {
 export function eventKeys(prefix: string, eventId: string): EventKeys {
   if (!EVENT_ID.test(eventId)) throw new Error(`event id "${eventId}" cannot name a Redis key`);
   const tagged = `${checkedPrefix(prefix)}:{${eventId}}`;
-  return { journal: `${tagged}:journal`, meta: `${tagged}:meta`, settings: `${tagged}:settings` };
+  return { journal: `${tagged}:journal`, meta: `${tagged}:meta`, settings: `${tagged}:settings`, push: `${tagged}:push` };
 }
 
 export function partitionKeys(prefix: string, partition: number): PartitionKeys {

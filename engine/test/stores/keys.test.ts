@@ -12,11 +12,11 @@ describe('Redis keys', () => {
   it('every key of an event carries the tag {eventId}, every key of a partition {p<n>}', () => {
     for (const eventId of ['a', 'ev-1', 'Big_Night.2030']) {
       const keys = Object.values(eventKeys('bw', eventId));
-      expect(keys.map(hashTag)).toEqual([eventId, eventId, eventId]);
-      expect(new Set(keys).size).toBe(3);
+      expect(keys.map(hashTag)).toEqual([eventId, eventId, eventId, eventId]);
+      expect(new Set(keys).size).toBe(4);
     }
     expect(Object.values(partitionKeys('bw', 7)).map(hashTag)).toEqual(['p7', 'p7']);
-    expect(eventKeys('bw:staging', 'e1')).toEqual({ journal: 'bw:staging:{e1}:journal', meta: 'bw:staging:{e1}:meta', settings: 'bw:staging:{e1}:settings' });
+    expect(eventKeys('bw:staging', 'e1')).toEqual({ journal: 'bw:staging:{e1}:journal', meta: 'bw:staging:{e1}:meta', settings: 'bw:staging:{e1}:settings', push: 'bw:staging:{e1}:push' });
   });
 
   it('refuses names that would move the tag or break the layout', () => {

@@ -1,7 +1,8 @@
 /**
  * One engine shard process: `tsx gateway/src/cluster/shard-process.ts --nats
  * URL --redis URL [--partitions 16] [--id NAME]` (or BREAKWATER_NATS_URL /
- * BREAKWATER_REDIS_URL). Forked by `npm start` / `npm run cluster` in cluster
+ * BREAKWATER_REDIS_URL; Web Push from BREAKWATER_VAPID_* and
+ * BREAKWATER_PUSH_ORIGINS as for `npm start`). Forked by `npm start` / `npm run cluster` in cluster
  * mode; runnable on its own on any machine that reaches NATS and Redis. On
  * SIGTERM, or when its parent goes away, it hands its partitions over
  * (finishing their writes) before it exits.
@@ -9,6 +10,8 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
+import { webPushFromEnv } from '../notify/web-push-config.js';
+import { sharedVapidKeys } from './push-store.js';
 import { connectRedis } from './redis-connection.js';
 import { Shard } from './shard.js';
 
@@ -28,7 +31,10 @@ const log = (message: string) => console.error(`[shard ${shardId}] ${message}`);
 
 const nc = await connect({ servers: natsUrl, name: shardId, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
 const redis = await connectRedis(redisUrl, log);
-const shard = new Shard({ nc, redis, shardId, partitions, log });
+// Keys from the environment, or the one pair the whole cluster shares in Redis.
+const push = webPushFromEnv(process.env);
+const webPush = { ...push, keys: push.keys ?? (await sharedVapidKeys(redis)) };
+const shard = new Shard({ nc, redis, shardId, partitions, log, webPush });
 await shard.start();
 log(`started (${partitions} partitions)`);
 

@@ -15,8 +15,11 @@ import { RedisJournalStore } from '../../../engine/stores/redis/redis-journal-st
 import { EngineHost } from '../engine-link/engine-host.js';
 import type { EngineBroadcast, EngineRequest } from '../engine-link/types.js';
 import type { EventSettings } from '../event-settings.js';
+import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
+import type { WebPushConfig } from '../notify/web-push-config.js';
 import { Outbox } from './outbox.js';
 import { PartitionLeases } from './partition-leases.js';
+import { RedisPushStore } from './push-store.js';
 import { publishBroadcast, runEach, servePartition, watchGateways, type Outcome } from './shard-server.js';
 
 export interface ShardOptions {
@@ -32,6 +35,8 @@ export interface ShardOptions {
   leaseTtlMs?: number;
   leaseRenewMs?: number;
   redisPrefix?: string;
+  /** Web Push to fans, sent by whichever shard owns the event (subscriptions are kept in Redis for the next one). */
+  webPush?: WebPushConfig;
   log?: (message: string) => void;
 }
 
@@ -52,6 +57,8 @@ interface Partition {
   timers: NodeJS.Timeout[];
   /** Redis was unreachable at the last tick (fans were told). */
   stalled: boolean;
+  /** Writes of push subscriptions not yet waited for: the next reply or broadcast goes out after them. */
+  pushSaves: Array<Promise<void>>;
 }
 
 export class Shard {
@@ -104,17 +111,27 @@ export class Shard {
       const epoch = await RedisJournalStore.nextEpoch(this.shard.redis, index, this.shard.redisPrefix);
       const store = new RedisJournalStore(this.shard.redis, { partition: index, epoch, ...(this.shard.redisPrefix === undefined ? {} : { prefix: this.shard.redisPrefix }) });
       const journal = new DurableJournal(store, { onFenced: () => this.drop(index, 'fenced by a newer owner'), log: this.log });
+      const pushStore = new RedisPushStore(this.shard.redis, this.shard.redisPrefix);
       const settings = new Map<string, EventSettings>();
+      const subscriptions = new Map<string, Map<string, PushSubscriptionKeys[]>>();
       for (const eventId of await store.partitionEvents()) {
         const claimed = await store.claim(eventId);
         if (claimed.entries.length > 0) journal.load(eventId, claimed.entries);
         if (claimed.settings !== undefined) settings.set(eventId, claimed.settings as EventSettings);
+        if (this.shard.webPush !== undefined) subscriptions.set(eventId, await pushStore.load(eventId));
       }
       const engine = Engine.restore(journal, { clock: this.clock });
-      const host = new EngineHost({ engine, clock: this.clock, firstSession: epoch * SESSIONS_PER_EPOCH, log: this.log });
+      const host = new EngineHost({
+        engine, clock: this.clock, firstSession: epoch * SESSIONS_PER_EPOCH, log: this.log,
+        ...(this.shard.webPush === undefined ? {} : {
+          webPush: this.shard.webPush,
+          pushSubscriptionsChanged: (eventId, fanId, list) => partition.pushSaves.push(pushStore.save(eventId, fanId, list)),
+        }),
+      });
       for (const [eventId, eventSettings] of settings) host.restoreSettings(eventId, eventSettings);
+      for (const [eventId, fans] of subscriptions) for (const [fanId, list] of fans) host.restorePushSubscriptions(eventId, fanId, list);
       const partition: Partition = {
-        index, host, journal, store, made: [], timers: [], stalled: false,
+        index, host, journal, store, made: [], timers: [], stalled: false, pushSaves: [],
         outbox: new Outbox(
           (broadcast) => publishBroadcast(this.shard.nc, index, broadcast),
           (err) => this.log(`partition ${index}: broadcast lost: ${(err as Error).message}`),
@@ -211,10 +228,11 @@ export class Shard {
 
   private release(partition: Partition, replies: boolean): Promise<void> {
     const made = partition.made;
-    if (made.length === 0) return partition.outbox.send(partition.journal.durable(), [], replies);
+    const pushSaves = partition.pushSaves.splice(0);
+    if (made.length === 0 && pushSaves.length === 0) return partition.outbox.send(partition.journal.durable(), [], replies);
     partition.made = [];
     const saves = made.flatMap((b) => (b.type === 'settings' ? [partition.store.saveSettings(b.eventId, b.settings)] : []));
-    return partition.outbox.send(Promise.all([partition.journal.durable(), ...saves]), made, replies);
+    return partition.outbox.send(Promise.all([partition.journal.durable(), ...saves, ...pushSaves]), made, replies);
   }
 
   private dropSilentGateways(): void {

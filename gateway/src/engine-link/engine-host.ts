@@ -6,7 +6,10 @@
  * handled synchronously, one at a time, like engine commands.
  */
 import { BreakwaterError, Engine, holdView, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
+import { FanPush } from '../notify/fan-push.js';
 import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
+import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
+import type { WebPushConfig } from '../notify/web-push-config.js';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
@@ -31,11 +34,15 @@ export interface EngineHostOptions {
   log?: (message: string) => void;
   /** The first session number (see Sessions): a shard taking events over starts above its predecessor's. */
   firstSession?: number;
+  /** Web Push to fans (VAPID keys, allowed push services); none: fans are not offered it. */
+  webPush?: WebPushConfig;
+  /** A fan's push subscriptions changed: cluster mode keeps a durable copy for the next owner of the event. */
+  pushSubscriptionsChanged?: (eventId: string, fanId: string, subscriptions: PushSubscriptionKeys[]) => void;
 }
 
 /** Journal entries that stay in the engine process: the bulk of a flash crowd (and of a million codes), of use to nobody outside. */
 const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence', 'codesAdded', 'codeRedeemed']);
-/** Entries the organizer webhook may tell of (a join while all is taken is waitlisted). */
+/** Entries the organizer webhook and Web Push may tell of (a join while all is taken is waitlisted). */
 const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'waitlistEnded', 'joined', 'called', 'soldOut']);
 const FAN_COMMANDS = new Set<FanHoldCommand['type']>(['hold', 'extendHold', 'startPayment', 'releaseHold']);
 const WORKER_METRICS_TTL_MS = 5_000;
@@ -50,7 +57,7 @@ export const LOCAL_OWNER = 'local';
 export class EngineHost {
   readonly engine: Engine;
   readonly clock: Clock;
-  private readonly options: Required<Omit<EngineHostOptions, 'engine' | 'clock' | 'firstSession'>>;
+  private readonly options: Required<Omit<EngineHostOptions, 'engine' | 'clock' | 'firstSession' | 'webPush' | 'pushSubscriptionsChanged'>>;
   private readonly listeners = new Set<BroadcastListener>();
   private readonly settings = new Map<string, EventSettings>();
   private readonly sessions: Sessions;
@@ -59,7 +66,8 @@ export class EngineHost {
   private readonly lastQueue = new Map<string, QueueState>();
   private readonly reveals = new Map<string, Reveal>();
   private readonly workers = new Map<string, WorkerMetrics>();
-  /** Per event, the waitlist boundary the organizer webhook already told. */
+  private readonly push: FanPush | undefined;
+  /** Per event, the waitlist boundary the organizer webhook and Web Push already told. */
   private readonly webhookAfter = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
 
@@ -74,6 +82,11 @@ export class EngineHost {
       queueRefreshMs: options.queueRefreshMs ?? 2000,
       log: options.log ?? ((message) => console.error(message)),
     };
+    if (options.webPush !== undefined) {
+      this.push = new FanPush(options.webPush, {
+        fetch, log: this.options.log, ...(options.pushSubscriptionsChanged === undefined ? {} : { changed: options.pushSubscriptionsChanged }),
+      });
+    }
     this.engine.onEntries((eventId, entries) => this.onEntries(eventId, entries));
   }
 
@@ -175,6 +188,9 @@ export class EngineHost {
       }
       case 'fanCommand':
         return this.fanCommand(request.command);
+      case 'pushSubscribe':
+        this.pushSubscribe(request.eventId, request.fanId, request.subscription);
+        return null;
       case 'createEvent':
         return this.createEvent(request.config, request.publish, request.settings);
       case 'listEvents':
@@ -185,7 +201,7 @@ export class EngineHost {
         const sale = this.engine.event(request.eventId);
         // An unpublished event does not exist for fans.
         if (sale.phase === 'draft') throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${sale.id}"`, { details: { eventId: sale.id } });
-        return publicInfoOf(sale, this.settingsOf(sale.id));
+        return publicInfoOf(sale, this.settingsOf(sale.id), this.push?.config.keys.publicKey ?? null);
       }
       case 'codes': {
         const { codes } = this.engine.event(request.eventId);
@@ -267,6 +283,26 @@ export class EngineHost {
     const view = this.engine.execute(command) as HoldView;
     const sale = this.engine.event(command.eventId);
     return pricedHold(sale, this.settingsOf(sale.id), view);
+  }
+
+  /** Only a fan with a place is called, waitlisted or told of a sell-out: a subscription without one would never be used. */
+  private pushSubscribe(eventId: string, fanId: string, subscription: PushSubscriptionKeys): void {
+    if (this.push === undefined) {
+      throw new BreakwaterError('PUSH_SUBSCRIPTION_INVALID', 'this deployment sends no Web Push', { details: { reason: 'off' } });
+    }
+    const sale = this.engine.event(eventId);
+    if (!sale.room.isPresent(fanId)) throw new BreakwaterError('NOT_IN_QUEUE', undefined, { details: { fanId } });
+    this.push.subscribe(eventId, fanId, subscription);
+  }
+
+  /** Subscriptions kept elsewhere (a durable store) for an event restored from its journal. */
+  restorePushSubscriptions(eventId: string, fanId: string, subscriptions: PushSubscriptionKeys[]): void {
+    this.push?.subscriptions.set(eventId, fanId, subscriptions);
+  }
+
+  /** How many push subscriptions an event holds. */
+  pushSubscriptionCount(eventId: string): number {
+    return this.push?.subscriptions.count(eventId) ?? 0;
   }
 
   private holdsOf(sale: SaleEvent, fanId: string): PricedHold[] {
@@ -357,15 +393,23 @@ export class EngineHost {
       }
     }
     if (shared.length > 0) this.broadcast({ type: 'entries', eventId, entries: shared, holdOwners });
-    this.notifyOrganizer(sale, entries);
+    if (sale !== undefined) this.notifyFans(sale, entries);
   }
 
-  /** The organizer's webhook hears of waitlisted, called and sold-out fans; delivery never holds the engine up. */
-  private notifyOrganizer(sale: SaleEvent | undefined, entries: readonly JournalEntry[]): void {
-    const target = sale === undefined ? null : (this.settings.get(sale.id)?.notifyWebhook ?? null);
-    if (target === null || !entries.some((entry) => NOTIFYING_ENTRY_TYPES.has(entry.type))) return;
+  /**
+   * The organizer's webhook and the fans' push subscriptions hear of
+   * waitlisted, called and sold-out fans, once per deployment (here, from the
+   * journal entries); delivery never holds the engine up.
+   */
+  private notifyFans(sale: SaleEvent, entries: readonly JournalEntry[]): void {
+    const target = this.settings.get(sale.id)?.notifyWebhook ?? null;
+    const pushing = this.push?.subscriptions.has(sale.id) === true;
+    if ((target === null && !pushing) || !entries.some((entry) => NOTIFYING_ENTRY_TYPES.has(entry.type))) return;
+    const hooks = webhooksOf(sale, entries, this.webhookAfter);
+    if (pushing) this.push!.send(sale.config.name, hooks);
+    if (target === null) return;
     const deps = { fetch, now: () => Date.now(), log: this.options.log };
-    for (const hook of webhooksOf(sale!, entries, this.webhookAfter)) void deliverWebhook(target, hook, deps);
+    for (const hook of hooks) void deliverWebhook(target, hook, deps);
   }
 
   private broadcast(broadcast: EngineBroadcast): void {

@@ -56,7 +56,7 @@ export function sameQueueFigures(a: QueueState, b: QueueState): boolean {
     && a.ticketsFree === b.ticketsFree && a.ticketsHeld === b.ticketsHeld && a.openGrants === b.openGrants && a.ticketsPerFan === b.ticketsPerFan;
 }
 
-export function publicInfoOf(sale: SaleEvent, settings: EventSettings): PublicEventInfo {
+export function publicInfoOf(sale: SaleEvent, settings: EventSettings, pushKey: string | null): PublicEventInfo {
   const { config } = sale;
   const status = sale.status();
   const seats = sale.inventory.seats;
@@ -76,6 +76,7 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings): PublicEv
     currentPhaseId: sale.salePhaseNow()?.id ?? null,
     currency: settings.currency,
     powDifficulty: settings.powDifficulty,
+    pushKey,
     identity: verifiesIdentities(settings.identity) ? { required: settings.identity.required, loginUrl: settings.identity.loginUrl ?? null } : null,
     tiers: sale.inventory.tiers.counts().map(({ id, name, price, capacity, free }) => ({ id, name, price, capacity, free })),
     categories: seats.categories().map((category) => ({ category, price: settings.categoryPrices[category] ?? 0, free: seats.freeIn(category) })),

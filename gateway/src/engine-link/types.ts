@@ -11,6 +11,7 @@
 import type { CodeView, EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
+import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
 import type { DoorFigures } from '../protection/door-budgets.js';
 
 /** One event's queue as published once per tick. */
@@ -84,6 +85,8 @@ export interface PublicEventInfo {
   currentPhaseId: string | null;
   currency: string;
   powDifficulty: number;
+  /** The deployment's VAPID public key (base64url) for PushManager.subscribe; null when it sends no Web Push. */
+  pushKey: string | null;
   /** Null: anonymous fans. Else whether a verified identity is required, and where fans sign in. */
   identity: { required: boolean; loginUrl: string | null } | null;
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
@@ -141,6 +144,8 @@ export type EngineRequest =
   /** The place numbers of some fans (after the pre-queue shuffle): fan id → number, 0 for no place. */
   | { op: 'placesOf'; eventId: string; fanIds: string[] }
   | { op: 'fanCommand'; command: FanHoldCommand }
+  /** Keeps a Web Push subscription of a fan with a place, for the pushes of being waitlisted, called and sold out. */
+  | { op: 'pushSubscribe'; eventId: string; fanId: string; subscription: PushSubscriptionKeys }
   | { op: 'createEvent'; config: unknown; publish: boolean; settings: unknown }
   | { op: 'listEvents' }
   | { op: 'getEvent'; eventId: string }
@@ -161,6 +166,7 @@ export interface EngineResults {
   claimSessions: null;
   placesOf: Record<string, number>;
   fanCommand: PricedHold;
+  pushSubscribe: null;
   createEvent: EventDetails;
   listEvents: EventDetails[];
   getEvent: EventDetails;

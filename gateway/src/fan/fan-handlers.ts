@@ -18,7 +18,7 @@ import { isAccountFanId } from '../protocol/account.js';
 import { powSatisfied } from '../protocol/pow.js';
 import { estimateWait, ticketOutlook } from '../protocol/queue-math.js';
 import {
-  queueTopic, REFRESH_SLICES, refreshSliceTopic, type ClientMessage, type ExtendMessage, type HoldMessage, type JoinMessage, type PayMessage, type ReleaseMessage, type WireHold,
+  queueTopic, REFRESH_SLICES, refreshSliceTopic, type ClientMessage, type ExtendMessage, type HoldMessage, type JoinMessage, type PayMessage, type PushSubscribeMessage, type ReleaseMessage, type WireHold,
 } from '../protocol/messages.js';
 import { checkPowChallenge, issuePowChallenge, issueQueueToken, paymentIdFor, verifyQueueToken, type Signer } from '../tokens.js';
 import type { Binding, FanConnection, FanSender } from './connection.js';
@@ -81,6 +81,8 @@ export class FanHandlers {
         return this.release(conn, message);
       case 'leave':
         return this.leave(conn, message.rid);
+      case 'pushSubscribe':
+        return this.pushSubscribe(conn, message);
       case 'hello':
       case 'ping':
         return;
@@ -321,6 +323,14 @@ export class FanHandlers {
     const { eventId, fanId } = this.bindingOf(conn);
     await this.fanCommand({ type: 'releaseHold', eventId, fanId, holdId: message.holdId, key: message.key });
     this.deps.sender.send(conn, { t: 'released', rid: message.rid, eventId, holdId: message.holdId });
+  }
+
+  /** The subscription is kept for the fan bound to this connection, never one the client names. */
+  private async pushSubscribe(conn: FanConnection, message: PushSubscribeMessage): Promise<void> {
+    const { eventId, fanId } = this.bindingOf(conn);
+    const subscription = { endpoint: message.endpoint, p256dh: message.p256dh, auth: message.auth };
+    await this.deps.link.execute({ op: 'pushSubscribe', eventId, fanId, subscription });
+    this.deps.sender.send(conn, { t: 'pushSubscribed', rid: message.rid, eventId });
   }
 
   private async leave(conn: FanConnection, rid: number | null): Promise<void> {

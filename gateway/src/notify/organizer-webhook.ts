@@ -14,7 +14,8 @@ import { signWebhook } from '../payments/webhook-signature.js';
 
 export const WEBHOOK_BATCH = 1_000;
 export const WEBHOOK_TYPE_HEADER = 'breakwater-webhook-type';
-const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
+/** Waits between delivery attempts of a webhook or a push. */
+export const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 
 export type OrganizerWebhook =
   /** These fans are on the waitlist (number `waitlisted` on it when sent): they may close the page and will be called. */

@@ -16,7 +16,7 @@ import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -43,9 +43,15 @@ export interface PayMessage { t: 'pay'; rid: number | null; holdId: string; key:
 export interface ReleaseMessage { t: 'release'; rid: number | null; holdId: string; key: string }
 export interface LeaveMessage { t: 'leave'; rid: number | null }
 export interface PingMessage { t: 'ping'; rid: number | null; clientTime: number | null }
+/**
+ * A Web Push subscription of this connection's fan (PushSubscription.toJSON():
+ * `endpoint`, `keys.p256dh`, `keys.auth`), for being called, waitlisted or
+ * told of the sell-out while the page is closed. Answered by `pushSubscribed`.
+ */
+export interface PushSubscribeMessage { t: 'pushSubscribe'; rid: number | null; endpoint: string; p256dh: string; auth: string }
 
 export type ClientMessage =
-  | HelloMessage | JoinMessage | HoldMessage | ExtendMessage | PayMessage | ReleaseMessage | LeaveMessage | PingMessage;
+  | HelloMessage | JoinMessage | HoldMessage | ExtendMessage | PayMessage | ReleaseMessage | LeaveMessage | PingMessage | PushSubscribeMessage;
 export type ClientMessageType = ClientMessage['t'];
 
 // ── Messages the server sends ─────────────────────────────────────────────
@@ -133,6 +139,8 @@ export interface LeftMessage { t: 'left'; rid: number | null; eventId: string }
 export interface PreQueueOpenedMessage { t: 'preQueueOpened'; eventId: string; at: number; commitment: string }
 export interface SaleStartedMessage { t: 'saleStarted'; eventId: string; at: number; seed: string }
 export interface PhaseMessage { t: 'paused' | 'resumed' | 'soldOut' | 'reopened' | 'closed'; eventId: string; at: number }
+/** The push subscription is kept: this device is told when the fan is called, waitlisted or the sale sells out. */
+export interface PushSubscribedMessage { t: 'pushSubscribed'; rid: number | null; eventId: string }
 export interface PongMessage { t: 'pong'; rid: number | null; clientTime: number | null; serverTime: number }
 /**
  * The engine behind this gateway is unreachable (NATS or Redis down) or back.
@@ -149,7 +157,8 @@ export interface ErrorMessage {
 export type ServerMessage =
   | WelcomeMessage | JoinedMessage | QueueMessage | NumberedMessage | AdmittedMessage | GrantExpiredMessage | WaitlistMessage | CalledMessage | HeldMessage
   | PaymentStartedMessage | PurchasedMessage | PaymentFailedMessage | HoldExpiredMessage | ReleasedMessage
-  | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ServiceMessage | ErrorMessage;
+  | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ServiceMessage | ErrorMessage
+  | PushSubscribedMessage;
 export type ServerMessageType = ServerMessage['t'];
 
 // ── The static structures ─────────────────────────────────────────────────
@@ -166,6 +175,7 @@ export const CLIENT_FIELDS = {
   release: ['rid', 'holdId', 'key'],
   leave: ['rid'],
   ping: ['rid', 'clientTime'],
+  pushSubscribe: ['rid', 'endpoint', 'p256dh', 'auth'],
 } as const satisfies FieldsOf<ClientMessage>;
 
 /** Fields of each server message, in wire order after `t`. */
@@ -202,6 +212,7 @@ export const SERVER_FIELDS = {
   pong: ['rid', 'clientTime', 'serverTime'],
   service: ['eventId', 'available', 'reason'],
   error: ['rid', 'code', 'message', 'details'],
+  pushSubscribed: ['rid', 'eventId'],
 } as const satisfies FieldsOf<ServerMessage>;
 
 /** The fields of a hold nested in `joined.holds`, `held.hold` and `paymentStarted.hold`. */

@@ -10,6 +10,8 @@ const MAX_ID = 128;
 const MAX_TOKEN = 1024;
 /** An RS256 JWT with a few groups is ~1 KB; room for long group lists, well within a frame. */
 const MAX_IDENTITY = 8192;
+/** Browsers' push endpoints are a few hundred characters. */
+const MAX_PUSH_ENDPOINT = 1024;
 const CLIENT_TYPES = Object.keys(CLIENT_FIELDS) as ClientMessageType[];
 
 type Rule = (value: unknown, field: string) => unknown;
@@ -52,6 +54,8 @@ const RULES: { [K in ClientMessageType]: Record<(typeof CLIENT_FIELDS)[K][number
   release: { rid: optional(integer), holdId: id, key: id },
   leave: { rid: optional(integer) },
   ping: { rid: optional(integer), clientTime: optional(finite) },
+  // Lengths only here: the engine side checks the URL and the keys (PUSH_SUBSCRIPTION_INVALID).
+  pushSubscribe: { rid: optional(integer), endpoint: text(MAX_PUSH_ENDPOINT), p256dh: text(128), auth: text(64) },
 };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, type GatewayLimits } from '../../src/config.js';
 import { EngineHost } from '../../src/engine-link/engine-host.js';
 import { InProcessEngineLink } from '../../src/engine-link/in-process.js';
 import type { EventSettings } from '../../src/event-settings.js';
+import type { WebPushConfig } from '../../src/notify/web-push-config.js';
 import { startGatewayServer, type GatewayServer } from '../../src/server.js';
 import type { StaticSite } from '../../src/static-site.js';
 
@@ -61,11 +62,13 @@ export interface TestGatewayOptions {
   exemptIps?: string[];
   /** Trusted proxies in front (X-Forwarded-For); 0 by default. */
   trustProxy?: number;
+  /** Web Push to fans; none by default. */
+  webPush?: WebPushConfig;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const clock = new SimulatedClock(Math.floor(Date.now() / 1000) * 1000);
-  const host = new EngineHost({ clock, log: () => undefined });
+  const host = new EngineHost({ clock, log: () => undefined, ...(options.webPush === undefined ? {} : { webPush: options.webPush }) });
   const link = new InProcessEngineLink(host);
   const server = await startGatewayServer({
     link,
