@@ -85,7 +85,6 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       }
       case 'joined':
-        waitlist.joined(entry.fanId);
         codeOfFan.delete(entry.fanId);
         order.joined(entry, config);
         break;
@@ -97,6 +96,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       case 'left':
         if (entry.reason === 'presenceLost') waitlist.lost(entry.fanId, entry.at);
+        waitlist.placesEnded([entry.fanId]);
         openGrants.delete(entry.fanId);
         order.left(entry.fanId);
         break;
@@ -108,6 +108,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       case 'called':
         waitlist.called(entry.fanIds);
+        waitlist.placesEnded(entry.fanIds);
         order.admitted(entry.fanIds);
         for (const fanId of entry.fanIds) openGrants.add(fanId);
         break;
@@ -136,6 +137,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       case 'admitted':
         waitlist.admitted(entry.fanIds);
+        waitlist.placesEnded(entry.fanIds);
         order.admitted(entry.fanIds);
         for (const fanId of entry.fanIds) openGrants.add(fanId);
         break;
@@ -218,9 +220,13 @@ class WaitlistRules {
   private after = Infinity;
   private upTo = Infinity;
   private readonly calledPlaces = new Set<string>();
-  /** Fans whose current place is kept while they are away (until a recall's answer time, or Infinity); those away now. */
-  private readonly keptUntil = new Map<string, number>();
-  private readonly away = new Set<string>();
+  /**
+   * By place number (a kept place is numbered; typed arrays, as millions of
+   * fans may close the page): how long the place is kept while its fan is
+   * away (0: not kept; Infinity; a recall's answer time), and 1 while away.
+   */
+  private keptUntil = new Float64Array(1024);
+  private away = new Uint8Array(1024);
 
   constructor(
     private readonly fail: (invariant: Invariant, message: string) => void,
@@ -232,34 +238,54 @@ class WaitlistRules {
     return number !== undefined && number > this.after && number <= this.upTo;
   }
 
-  private isKeptAndAway(fanId: string): boolean {
-    return this.keptUntil.has(fanId) && this.away.has(fanId);
+  /** The fan's place number, 0 for none; the columns grown to hold it. */
+  private placeOf(fanId: string): number {
+    const number = this.order.numberOf(fanId) ?? 0;
+    if (number >= this.away.length) {
+      const size = Math.max(number + 1, this.away.length * 2);
+      const keptUntil = new Float64Array(size);
+      keptUntil.set(this.keptUntil);
+      const away = new Uint8Array(size);
+      away.set(this.away);
+      this.keptUntil = keptUntil;
+      this.away = away;
+    }
+    return number;
   }
 
-  joined(fanId: string): void {
-    this.keptUntil.delete(fanId);
-    this.away.delete(fanId);
+  private isKeptAndAway(fanId: string): boolean {
+    const number = this.placeOf(fanId);
+    return number > 0 && this.keptUntil[number] !== 0 && this.away[number] === 1;
   }
 
   presence(entry: Extract<JournalEntry, { type: 'presence' }>): void {
+    const number = this.placeOf(entry.fanId);
     if (entry.keptAway === true) {
       if (entry.connected) this.fail('journalMalformed', `${entry.fanId} kept away while connecting`);
-      if (!this.order.numberOf(entry.fanId)) this.fail('journalMalformed', `${entry.fanId} kept away without a number`);
-      this.keptUntil.set(entry.fanId, Infinity);
+      if (number === 0) this.fail('journalMalformed', `${entry.fanId} kept away without a number`);
+      this.keptUntil[number] = Infinity;
     }
-    if (entry.connected) {
-      this.away.delete(entry.fanId);
-      // Back after a recall: an ordinary place again.
-      if (this.keptUntil.get(entry.fanId) !== Infinity) this.keptUntil.delete(entry.fanId);
-    } else {
-      this.away.add(entry.fanId);
+    // An unnumbered place cannot be kept: nothing to track.
+    if (number === 0) return;
+    this.away[number] = entry.connected ? 0 : 1;
+    // Back after a recall: an ordinary place again.
+    if (entry.connected && this.keptUntil[number] !== Infinity) this.keptUntil[number] = 0;
+  }
+
+  /** The places stop waiting (admitted, called, left or lost): a later place of the same fan starts afresh. */
+  placesEnded(fanIds: readonly string[]): void {
+    for (const fanId of fanIds) {
+      const number = this.placeOf(fanId);
+      this.keptUntil[number] = 0;
+      this.away[number] = 0;
     }
   }
 
   recalled(fanIds: readonly string[], answerBy: number): void {
     for (const fanId of fanIds) {
-      if (this.keptUntil.get(fanId) !== Infinity || !this.away.has(fanId)) this.fail('waitlistOrder', `${fanId} recalled though not away from a kept place`);
-      this.keptUntil.set(fanId, answerBy);
+      const number = this.placeOf(fanId);
+      if (number === 0 || this.keptUntil[number] !== Infinity || this.away[number] !== 1) this.fail('waitlistOrder', `${fanId} recalled though not away from a kept place`);
+      else this.keptUntil[number] = answerBy;
     }
   }
 
@@ -295,7 +321,7 @@ class WaitlistRules {
 
   lost(fanId: string, at: number): void {
     if (this.isWaitlisted(fanId)) this.fail('waitlistOrder', `${fanId} lost a waitlisted place to the presence grace`);
-    else if (at <= (this.keptUntil.get(fanId) ?? 0)) this.fail('waitlistOrder', `${fanId} lost a place kept while away to the presence grace`);
+    else if (at <= this.keptUntil[this.placeOf(fanId)]!) this.fail('waitlistOrder', `${fanId} lost a place kept while away to the presence grace`);
   }
 }
 

@@ -29,6 +29,8 @@ describe('the compact journal store', () => {
     expect(joins((e) => e.draw === 'preQueue' && e.at >= sale!.config.onSaleAt)).toBeGreaterThan(0);
     expect(joins((e) => e.readyAt !== undefined)).toBeGreaterThan(0);
     expect(joins((e) => e.draw === undefined && e.readyAt === undefined)).toBeGreaterThan(0);
+    // Fans far back who close the page keep their places.
+    expect(compact.filter((e) => e.type === 'presence' && e.keptAway === true).length).toBeGreaterThan(0);
     expect([...compact]).toEqual(plain);
     expect(compact[0]).toEqual(plain[0]);
     expect(compact.slice(-3)).toEqual(plain.slice(-3));

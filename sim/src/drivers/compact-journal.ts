@@ -9,12 +9,14 @@ const ONLINE = 4;
 const OFFLINE = 5;
 /** Joins numbered by the pre-queue draw (the pre-queue and the start window together). */
 const JOINED_PRE_QUEUE = 6;
+/** A fan going away from a place kept while it is away (beyond the away horizon). */
+const OFFLINE_KEPT = 7;
 
 /**
  * A journal store for big simulations. The engine's MemoryJournalStore keeps
  * every entry as an object (~56 bytes for a `joined`, 8.2 M entries in the
  * stadium run); this store keeps the entries that come by the million —
- * joined, left, presence — as columns (kind byte, time offset, and the fan id
+ * joined, left, presence (kept away or not) — as columns (kind byte, time offset, and the fan id
  * string the engine already holds), ~13 bytes each, and everything else as
  * the objects themselves. `read` returns a read-only array view that builds
  * each entry when it is looked at, equal field for field to what was
@@ -59,6 +61,7 @@ class Columns {
       else if (e.type === 'joined' && fields === 4 && e.draw === PRE_QUEUE_DRAW) kind = JOINED_PRE_QUEUE;
       else if (e.type === 'left' && fields === 4) kind = e.reason === 'left' ? LEFT : LOST;
       else if (e.type === 'presence' && fields === 4) kind = e.connected ? ONLINE : OFFLINE;
+      else if (e.type === 'presence' && fields === 5 && e.keptAway === true && !e.connected) kind = OFFLINE_KEPT;
     }
     this.kind[i] = kind;
     this.at[i] = kind === OTHER ? 0 : offset;
@@ -81,6 +84,8 @@ class Columns {
         return { type: 'left', at, fanId, reason: 'presenceLost' };
       case ONLINE:
         return { type: 'presence', at, fanId, connected: true };
+      case OFFLINE_KEPT:
+        return { type: 'presence', at, fanId, connected: false, keptAway: true };
       default:
         return { type: 'presence', at, fanId, connected: false };
     }
