@@ -30,6 +30,8 @@ export interface QueueState {
   ticketsHeld: number;
   openGrants: number;
   ticketsPerFan: number;
+  /** The away horizon (EventStatus.awayAfter); null when there is none. */
+  awayAfter: number | null;
   /** Engine time of the tick that produced it. */
   at: number;
 }
