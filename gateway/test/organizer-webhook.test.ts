@@ -97,6 +97,8 @@ describe('the organizer webhook', () => {
 
   it('tells the organizer, signed, who closed the page far back and is recalled when the line reaches it, and by when', async () => {
     const sale = await farBackSale(gw, fan, 'far-', { notifyWebhook: { url: organizerUrl, secret: SECRET } });
+    // The fan page may say the organizer will tell its fans.
+    expect(await (await fetch(`${gw.httpUrl}/api/public/events/${sale.eventId}`)).json()).toMatchObject({ organizerNotifies: true, callAnswerMs: FAR_BACK_ANSWER_MS });
     const away = sale.awayAfter + 2;
     await closePage(gw, sale, away);
     await gw.advance(250);

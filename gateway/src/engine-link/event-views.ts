@@ -74,6 +74,8 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings, pushKey: 
     maxTicketsPerFan: config.maxTicketsPerFan,
     paymentWindowMs: config.paymentWindowMs,
     holdExtensionMs: config.holdExtensionMs,
+    callAnswerMs: config.waitlist.callAnswerMs,
+    organizerNotifies: settings.notifyWebhook !== null,
     phases: config.phases.map(({ id, name, preQueueOpensAt, onSaleAt, access }) => ({ id, name, preQueueOpensAt, onSaleAt, access: access.kind })),
     currentPhaseId: sale.salePhaseNow()?.id ?? null,
     currency: settings.currency,

@@ -81,6 +81,10 @@ export interface PublicEventInfo {
   maxTicketsPerFan: number;
   paymentWindowMs: number;
   holdExtensionMs: number;
+  /** How long a fan called from the waitlist, or recalled to a place kept while away, has to come back. */
+  callAnswerMs: number;
+  /** The organizer hears whom to tell of calls and recalls (its webhook is set): it may e-mail or text its fans. */
+  organizerNotifies: boolean;
   /** The sale phases with their times and kind of access (never the codes or the groups). */
   phases: Array<{ id: string; name: string; preQueueOpensAt: number; onSaleAt: number; access: PhaseAccess['kind'] }>;
   /** The phase a join now is for (a new place must pass its access rule); null before the first pre-queue opens. */

@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { EventSettings } from '../../src/event-settings.js';
+import type { QueueMessage } from '../../src/protocol/messages.js';
 import type { FanClient } from './fan-client.js';
 import { eventually, type TestGateway } from './test-gateway.js';
 
@@ -43,8 +44,8 @@ export async function farBackSale(gw: TestGateway, connect: () => Promise<FanCli
     fanIds.push(`${prefix}${n}`);
   }
   await gw.advance(250);
-  const queue = await fans[count - 1]!.next((m) => m.t === 'queue' && m.nowServing === 5);
-  if (queue.t !== 'queue' || queue.awayAfter === null) throw new Error(`no away horizon: ${JSON.stringify(queue)}`);
+  const queue = await fans[count - 1]!.next((m): m is QueueMessage => m.t === 'queue' && m.nowServing === 5);
+  if (queue.awayAfter === null) throw new Error(`no away horizon: ${JSON.stringify(queue)}`);
   return { eventId, fans, fanIds, awayAfter: queue.awayAfter };
 }
 
