@@ -57,7 +57,7 @@ describe('fan page far back in line (browser)', () => {
     return joined;
   }
 
-  const fanIdOf = (page: Page) => page.evaluate(() => localStorage.getItem('breakwater.fanId')) as Promise<string>;
+  const fanIdOf = (page: Page) => page.evaluate("localStorage.getItem('breakwater.fanId')") as Promise<string>;
 
   it('shows the far fan that it may close the page, not the near one; closed out there, the place outlasts the grace and the banner goes once tickets reach it', async () => {
     // 40 tickets, 2 a fan, five shoppers at a time: once five are admitted the tickets left reach number 24.
