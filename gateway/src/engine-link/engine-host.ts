@@ -285,7 +285,7 @@ export class EngineHost {
     return pricedHold(sale, this.settingsOf(sale.id), view);
   }
 
-  /** Only a fan with a place is called, waitlisted or told of a sell-out: a subscription without one would never be used. */
+  /** Only a fan with a place is called, recalled, waitlisted or told of a sell-out: a subscription without one would never be used. */
   private pushSubscribe(eventId: string, fanId: string, subscription: PushSubscriptionKeys): void {
     if (this.push === undefined) {
       throw new BreakwaterError('PUSH_SUBSCRIPTION_INVALID', 'this deployment sends no Web Push', { details: { reason: 'off' } });

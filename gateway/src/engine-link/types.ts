@@ -150,7 +150,7 @@ export type EngineRequest =
   /** The place numbers of some fans (after the pre-queue shuffle): fan id → number, 0 for no place. */
   | { op: 'placesOf'; eventId: string; fanIds: string[] }
   | { op: 'fanCommand'; command: FanHoldCommand }
-  /** Keeps a Web Push subscription of a fan with a place, for the pushes of being waitlisted, called and sold out. */
+  /** Keeps a Web Push subscription of a fan with a place, for the pushes of being waitlisted, recalled, called and sold out. */
   | { op: 'pushSubscribe'; eventId: string; fanId: string; subscription: PushSubscriptionKeys }
   | { op: 'createEvent'; config: unknown; publish: boolean; settings: unknown }
   | { op: 'listEvents' }

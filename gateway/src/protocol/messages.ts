@@ -45,8 +45,8 @@ export interface LeaveMessage { t: 'leave'; rid: number | null }
 export interface PingMessage { t: 'ping'; rid: number | null; clientTime: number | null }
 /**
  * A Web Push subscription of this connection's fan (PushSubscription.toJSON():
- * `endpoint`, `keys.p256dh`, `keys.auth`), for being called, waitlisted or
- * told of the sell-out while the page is closed. Answered by `pushSubscribed`.
+ * `endpoint`, `keys.p256dh`, `keys.auth`), for being called, recalled, waitlisted
+ * or told of the sell-out while the page is closed. Answered by `pushSubscribed`.
  */
 export interface PushSubscribeMessage { t: 'pushSubscribe'; rid: number | null; endpoint: string; p256dh: string; auth: string }
 
@@ -148,7 +148,7 @@ export interface LeftMessage { t: 'left'; rid: number | null; eventId: string }
 export interface PreQueueOpenedMessage { t: 'preQueueOpened'; eventId: string; at: number; commitment: string }
 export interface SaleStartedMessage { t: 'saleStarted'; eventId: string; at: number; seed: string }
 export interface PhaseMessage { t: 'paused' | 'resumed' | 'soldOut' | 'reopened' | 'closed'; eventId: string; at: number }
-/** The push subscription is kept: this device is told when the fan is called, waitlisted or the sale sells out. */
+/** The push subscription is kept: this device is told when the fan is called, recalled, waitlisted or the sale sells out. */
 export interface PushSubscribedMessage { t: 'pushSubscribed'; rid: number | null; eventId: string }
 export interface PongMessage { t: 'pong'; rid: number | null; clientTime: number | null; serverTime: number }
 /**
