@@ -33,7 +33,7 @@ const topics = new Set<string>();
 function publishQueue(eventId: string): void {
   app.publish(queueTopic(eventId), encodeMessage({
     t: 'queue', eventId, phase: 'onSale', nowServing, lastNumber, waiting: lastNumber - nowServing,
-    rateLow: 1000, rateHigh: 1000, onSaleAt: 0, serverTime: Date.now(), ticketsFree: 20_000, ticketsHeld: 1_500, openGrants: 400, ticketsPerFan: 2.4,
+    rateLow: 1000, rateHigh: 1000, onSaleAt: 0, serverTime: Date.now(), ticketsFree: 20_000, ticketsHeld: 1_500, openGrants: 400, ticketsPerFan: 2.4, awayAfter: null,
   }), true);
 }
 
@@ -72,7 +72,7 @@ app.ws<{ joined: boolean }>('/ws', {
       ws.send(encodeMessage({
         t: 'joined', rid: message.rid, eventId: message.eventId, fanId: message.fanId, queueToken: TOKEN, number, position: number,
         status: 'waiting', phase: 'paused', nowServing: 0, etaLow: null, etaHigh: null, commitment: 'c'.repeat(64), seed: 's'.repeat(64),
-        restored: false, grantId: null, grantExpiresAt: null, holds: [], outlook: null, numberedAt: null, waitlisted: null, waitlistAfter: null, called: false,
+        restored: false, grantId: null, grantExpiresAt: null, holds: [], outlook: null, numberedAt: null, waitlisted: null, waitlistAfter: null, called: false, awayAfter: null,
       }), true);
     }
   },

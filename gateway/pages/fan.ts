@@ -13,7 +13,7 @@ import {
 } from '../src/protocol/index.js';
 import { alertFan, alertPermission, askPermission, clearAlert, pageTitle, pushSubscription } from './lib/alerts.js';
 import { $ } from './lib/dom.js';
-import { clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
+import { awayText, clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
 import { categoryColour, seatIndex, seatNames, type SeatPlace } from './lib/seats.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
@@ -21,6 +21,10 @@ interface SeatInfo { id: string; label: string; category: string; rank: number; 
 interface PublicInfo {
   eventId: string; name: string; phase: string; preQueueOpensAt: number; onSaleAt: number; closesAt: number;
   commitment: string | null; seed: string | null; maxTicketsPerFan: number; paymentWindowMs: number; holdExtensionMs: number;
+  /** How long a fan called or recalled has to come back. */
+  callAnswerMs: number;
+  /** The organizer's webhook hears of calls and recalls: it may e-mail or text its fans. */
+  organizerNotifies: boolean;
   currency: string; powDifficulty: number;
   /** The deployment's VAPID public key for Web Push; null when it sends none. */
   pushKey: string | null;
@@ -142,11 +146,19 @@ const state = {
   /** Why the presale asks for an access code (the code form shows while set). */
   accessPrompt: null as string | null,
   accessCode: null as string | null,
+  /** The away horizon: a waiting place numbered above it may be left (the page closed) and is kept; null: none. */
+  awayAfter: null as number | null,
   /** Standby and waitlist: places numbered above this are waitlisted (null: none); open while all is taken. */
   waitlist: null as { after: number; upTo: number | null; open: boolean } | null,
   /** Web Push on this connection: not tried, being set up, kept by the server, or not possible in this browser. */
   push: 'none' as 'none' | 'pending' | 'on' | 'unavailable',
 };
+
+/** Waiting beyond the away horizon (and not waitlisted: that says it may close the page itself). */
+function beyondHorizon(): boolean {
+  return state.info !== null && state.awayAfter !== null && state.number > state.awayAfter && state.grant === null && waitlistNumber() === null
+    && (state.phase === 'onSale' || state.phase === 'paused');
+}
 
 /** The place's number on the waitlist while it is on it, else null. */
 function waitlistNumber(): number | null {
@@ -302,14 +314,16 @@ function baseTitle(): string {
 }
 
 /** Notifications: a button to turn them on (the only place permission is asked), or what they will do. */
-function renderAlerts(waitlisted: boolean): void {
+function renderAlerts(waitlisted: boolean, away: boolean): void {
   const permission = alertPermission();
   $('#alerts-enable').hidden = permission !== 'default';
   const open = 'Keep this page open: its title changes when it is your turn.';
   const text: Record<typeof permission, string> = {
     default: waitlisted
       ? 'Turn on notifications and this device tells you if tickets come back for you, even with this page closed.'
-      : 'Turn on notifications to be told when it is your turn, even while you are in another tab.',
+      : away
+        ? 'Turn on notifications and this device tells you if tickets may reach your place, even with this page closed.'
+        : 'Turn on notifications to be told when it is your turn, even while you are in another tab.',
     granted: state.push === 'on'
       ? 'Notifications are on: this device tells you when it is your turn, even with this page closed.'
       : `Notifications are on while this page is open. ${open}`,
@@ -391,7 +405,18 @@ function renderQueue(): void {
       : 'Estimated from how fast the line moved recently; keep this page open.';
   }
   renderOutlook();
-  renderAlerts(waitlisted !== null);
+  const away = beyondHorizon();
+  renderAway(away);
+  renderAlerts(waitlisted !== null, away);
+}
+
+/** Far back: the fan may close the page, and is told how it will hear if its turn may come. */
+function renderAway(away: boolean): void {
+  const element = $('#away');
+  element.hidden = !away;
+  if (!away) return;
+  const channels = { device: state.push === 'on', organizer: state.info!.organizerNotifies };
+  element.textContent = awayText(state.number, state.awayAfter!, state.info!.callAnswerMs, channels);
 }
 
 const OUTLOOK_STYLE: Record<TicketOutlook, string> = { likely: 'ok', close: 'warn', unlikely: 'bad' };
@@ -729,6 +754,7 @@ function onMessage(message: ServerMessage): void {
       state.seed = message.seed ?? state.seed;
       state.grant = message.grantId !== null && message.grantExpiresAt !== null ? { grantId: message.grantId, expiresAt: message.grantExpiresAt } : null;
       state.waitlist = message.waitlistAfter === null ? null : { after: message.waitlistAfter, upTo: null, open: true };
+      state.awayAfter = message.awayAfter;
       if (message.called) notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
       adoptHolds(message.holds);
       // Admitted, with the turn used and nothing held or bought (a reload after a release): the place is over.
@@ -748,6 +774,7 @@ function onMessage(message: ServerMessage): void {
       state.rateLow = message.rateLow;
       state.rateHigh = message.rateHigh;
       state.supply = message;
+      state.awayAfter = message.awayAfter;
       state.onSaleAt = message.onSaleAt;
       state.offset = message.serverTime - Date.now();
       break;

@@ -18,7 +18,7 @@ export interface EventSettings {
   categoryPrices: Record<string, number>;
   /** Verified identities (docs/identity.md); null: anonymous fans only. */
   identity: IdentitySettings | null;
-  /** Where the organizer hears of waitlisted, called and sold-out fans (docs/gateway.md, "Organizer webhook"); null: nowhere. */
+  /** Where the organizer hears of waitlisted, recalled, called and sold-out fans (docs/gateway.md, "Organizer webhook"); null: nowhere. */
   notifyWebhook: NotifyWebhook | null;
 }
 

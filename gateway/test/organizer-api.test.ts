@@ -112,7 +112,7 @@ describe('public endpoints', () => {
     expect(list.events.map((e) => e.eventId)).toContain(eventId);
     const info = await (await fetch(`${gw.httpUrl}/api/public/events/${eventId}`)).json();
     expect(info).toMatchObject({
-      eventId, tiers: [{ id: 'ga', free: 10, price: 100 }], categories: [{ category: 'A', price: 4200, free: 1 }],
+      eventId, callAnswerMs: 10 * 60_000, organizerNotifies: false, tiers: [{ id: 'ga', free: 10, price: 100 }], categories: [{ category: 'A', price: 4200, free: 1 }],
       sections: [{ id: 'S', rows: [{ id: '1', seats: [{ id: 'S-1-1', status: 'free' }] }] }],
     });
     const draft = await gw.api('POST', '/api/events', { config: eventConfig(gw.clock.now()) });

@@ -1,5 +1,5 @@
 /**
- * The organizer webhook (#17 point 2): fan.waitlisted, fan.called and
+ * The organizer webhook (#17 point 2): fan.waitlisted, fan.recalled, fan.called and
  * fan.soldOut reach a local HTTP endpoint standing in for the organizer's
  * systems, each signed like the payment webhooks.
  */
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer } from '../src/event-settings.js';
 import { verifyWebhookSignature } from '../src/payments/webhook-signature.js';
 import { FanClient } from './helpers/fan-client.js';
+import { closePage, FAR_BACK_ANSWER_MS, farBackSale, fansAheadLeave } from './helpers/far-back-sale.js';
 import { eventually, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 const SECRET = 'organizer-webhook-secret-0123';
@@ -92,6 +93,23 @@ describe('the organizer webhook', () => {
     await w2.next('soldOut');
     await eventually(() => expect(hooksOf('fan.soldOut')).toHaveLength(1));
     expect(hooksOf('fan.soldOut')[0]).toMatchObject({ verified: true, body: { type: 'fan.soldOut', eventId, fans: [{ fanId: 'hook-w2' }] } });
+  });
+
+  it('tells the organizer, signed, who closed the page far back and is recalled when the line reaches it, and by when', async () => {
+    const sale = await farBackSale(gw, fan, 'far-', { notifyWebhook: { url: organizerUrl, secret: SECRET } });
+    // The fan page may say the organizer will tell its fans.
+    expect(await (await fetch(`${gw.httpUrl}/api/public/events/${sale.eventId}`)).json()).toMatchObject({ organizerNotifies: true, callAnswerMs: FAR_BACK_ANSWER_MS });
+    const away = sale.awayAfter + 2;
+    await closePage(gw, sale, away);
+    await gw.advance(250);
+    expect(hooksOf('fan.recalled')).toEqual([]); // nothing tells of a place that stays out of reach
+    await fansAheadLeave(gw, sale);
+    const recalledAt = gw.clock.now();
+    await eventually(() => expect(hooksOf('fan.recalled')).toHaveLength(1));
+    expect(hooksOf('fan.recalled')[0]).toEqual({
+      type: 'fan.recalled', verified: true,
+      body: { type: 'fan.recalled', eventId: sale.eventId, at: recalledAt, fans: [{ fanId: sale.fanIds[away - 1], answerBy: recalledAt + FAR_BACK_ANSWER_MS }] },
+    });
   });
 
   it('is an http(s) URL with a secret of at least 16 characters, shown to the organizer without the secret', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from '../pages/lib/format.js';
+import { awayText, clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from '../pages/lib/format.js';
 import { categoryColour, seatIndex, seatNames } from '../pages/lib/seats.js';
 
 describe('the pages\' formatting', () => {
@@ -66,5 +66,18 @@ describe('the pages\' formatting', () => {
   it('colours each category of the event the same in the map and the legend, and tells categories apart', () => {
     expect(categoryColour(['VIP', 'Tribune'], 'Tribune')).toBe(categoryColour(['VIP', 'Tribune'], 'Tribune'));
     expect(categoryColour(['VIP', 'Tribune'], 'VIP')).not.toBe(categoryColour(['VIP', 'Tribune'], 'Tribune'));
+  });
+
+  it('tells a fan beyond the away horizon how it would hear that tickets may reach it, and how long it would have', () => {
+    const told = (device: boolean, organizer: boolean) => awayText(5_000, 1_200, 10 * 60_000, { device, organizer });
+    expect(told(true, false)).toBe(
+      'Tickets are unlikely to reach your place: every ticket left could serve the fans up to number 1,200, and yours is 5,000. '
+      + 'You may close this page — your place is kept however long you are away. '
+      + 'If tickets may reach it after all, this device notifies you; you then have 10 min to come back, or the place goes to the next fan.',
+    );
+    expect(told(true, true)).toContain('this device notifies you and the organizer may e-mail or text you;');
+    expect(told(false, true)).toContain('the organizer may e-mail or text you (turn on notifications to be told on this device too);');
+    // Nothing would tell it: the page does not pretend otherwise.
+    expect(told(false, false)).toContain('nothing can tell you with it closed if tickets may reach you after all');
   });
 });

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkedKeys, generateVapidKeys, isAllowedEndpoint, webPushFromEnv, type WebPushConfig } from '../src/notify/web-push-config.js';
 import { FanClient } from './helpers/fan-client.js';
+import { closePage, farBackSale, fansAheadLeave } from './helpers/far-back-sale.js';
 import { browserKeys, decryptPush, PushServiceStandIn, verifyVapid, type BrowserKeys } from './helpers/push-service.js';
 import { eventually, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
@@ -110,6 +111,23 @@ describe('Web Push', () => {
     await eventually(() => expect(pushService.to('/push/w2')).toHaveLength(2));
     expect(opened('/push/w2', w2Push.keys)[1]).toEqual({ type: 'soldOut', eventId, url, title: 'Push night: sold out', body: 'Every ticket is sold and none can come back.' });
     expect(pushService.to('/push/w1')).toHaveLength(2); // admitted, not waiting: not told of the sell-out
+  });
+
+  it('pushes a recall to a fan who closed the page far back, with the time to come back by', async () => {
+    const sale = await farBackSale(gw, fan, 'far-push-');
+    const away = sale.awayAfter + 2;
+    const awayPush = subscription('/push/far');
+    await subscribe(sale.fans[away - 1]!, awayPush);
+    await closePage(gw, sale, away);
+    await fansAheadLeave(gw, sale);
+    const answerBy = gw.clock.now() + 10 * 60_000;
+    await eventually(() => expect(pushService.to('/push/far')).toHaveLength(1));
+    const push = pushService.to('/push/far')[0]!;
+    expect(JSON.parse(decryptPush(push.body, awayPush.keys))).toEqual({
+      type: 'recalled', eventId: sale.eventId, url: `/?event=${sale.eventId}`, title: 'Far night: your turn may come',
+      body: `Your turn may come: come back by ${new Date(answerBy).toISOString().slice(11, 16)} UTC (within 10 minutes) to keep your place.`,
+    });
+    expect(push.headers).toMatchObject({ urgency: 'high', ttl: '600' });
   });
 
   it('drops a subscription its push service says is gone (410), and retries one that answers 503', async () => {

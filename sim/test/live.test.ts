@@ -96,6 +96,11 @@ describe('npm run sim -- --live', () => {
     expect(report.live.connections.opened).toBeGreaterThanOrEqual(report.live.joinLatencyMs.count);
     expect(report.live.ticketsToldPurchased).toBe(report.ticketsSold);
     expect(report.live.finalEvent.phase).toBe('closed');
+    // Fans shown 'unlikely' beyond the away horizon of the frames they saw closed the page instead of leaving; what fans with
+    // no socket hear comes by the organizer webhook, pointed at the driver's receiver, every post signed.
+    expect(report.behaviour.awayOnUnlikely).toBeGreaterThan(0);
+    expect(report.live.organizerWebhooks.refused).toBe(0);
+    expect(report.live.organizerWebhooks.received['fan.waitlisted']).toBeGreaterThan(0);
     // The engine's invariants over the journal read back through GET /api/events/:id/journal.
     expect(report.engineInvariants).toMatchObject({ checked: true, violations: 0 });
     expect(report.journalEntries).toBeGreaterThan(0);

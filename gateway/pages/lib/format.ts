@@ -76,3 +76,24 @@ export function numberedAtText(number: number, numberedAt: number | null, onSale
     ? `Your place is drawn at ${timeOfDay(numberedAt, style)}.`
     : `Your place gets its number at ${timeOfDay(numberedAt, style)}.`;
 }
+
+/** Who tells a fan with the page closed that its turn may come: this device (Web Push kept), the organizer (its webhook is set). */
+export interface RecallChannels { device: boolean; organizer: boolean }
+
+/**
+ * The banner of a place beyond the away horizon (`queue.awayAfter`): the fan
+ * may close the page, the place is kept, and how it will be told to come
+ * back, in how long — or, with no way to tell it, that it should not rely on it.
+ */
+export function awayText(number: number, awayAfter: number, answerMs: number, channels: RecallChannels): string {
+  const head = `Tickets are unlikely to reach your place: every ticket left could serve the fans up to number ${awayAfter.toLocaleString()}, and yours is ${number.toLocaleString()}.`;
+  const answer = `you then have ${duration(Math.round(answerMs / 1000))} to come back, or the place goes to the next fan`;
+  const told = channels.device && channels.organizer ? 'this device notifies you and the organizer may e-mail or text you'
+    : channels.device ? 'this device notifies you'
+    : channels.organizer ? 'the organizer may e-mail or text you (turn on notifications to be told on this device too)'
+    : null;
+  if (told === null) {
+    return `${head} You may close this page — your place is kept — but nothing can tell you with it closed if tickets may reach you after all: turn on notifications, or look back here. If they may, ${answer}.`;
+  }
+  return `${head} You may close this page — your place is kept however long you are away. If tickets may reach it after all, ${told}; ${answer}.`;
+}

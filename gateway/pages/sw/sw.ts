@@ -10,7 +10,7 @@ declare const self: ServiceWorkerGlobalScope;
 
 /** What the gateway pushes (PushPayload in fan-push.ts). */
 interface PushPayload {
-  type: 'called' | 'waitlisted' | 'soldOut';
+  type: 'called' | 'recalled' | 'waitlisted' | 'soldOut';
   eventId: string;
   title: string;
   body: string;
@@ -37,7 +37,7 @@ self.addEventListener('push', (event) => {
   event.waitUntil(self.registration.showNotification(payload.title, {
     body: payload.body,
     tag: `breakwater-${payload.eventId}`,
-    requireInteraction: payload.type === 'called',
+    requireInteraction: payload.type === 'called' || payload.type === 'recalled',
     data: { eventId: payload.eventId, url: payload.url },
   }));
 });

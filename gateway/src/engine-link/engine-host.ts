@@ -43,7 +43,7 @@ export interface EngineHostOptions {
 /** Journal entries that stay in the engine process: the bulk of a flash crowd (and of a million codes), of use to nobody outside. */
 const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence', 'codesAdded', 'codeRedeemed']);
 /** Entries the organizer webhook and Web Push may tell of (a join while all is taken is waitlisted). */
-const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'waitlistEnded', 'joined', 'called', 'soldOut']);
+const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'waitlistEnded', 'joined', 'recalled', 'called', 'soldOut']);
 const FAN_COMMANDS = new Set<FanHoldCommand['type']>(['hold', 'extendHold', 'startPayment', 'releaseHold']);
 const WORKER_METRICS_TTL_MS = 5_000;
 interface Reveal {
@@ -285,7 +285,7 @@ export class EngineHost {
     return pricedHold(sale, this.settingsOf(sale.id), view);
   }
 
-  /** Only a fan with a place is called, waitlisted or told of a sell-out: a subscription without one would never be used. */
+  /** Only a fan with a place is called, recalled, waitlisted or told of a sell-out: a subscription without one would never be used. */
   private pushSubscribe(eventId: string, fanId: string, subscription: PushSubscriptionKeys): void {
     if (this.push === undefined) {
       throw new BreakwaterError('PUSH_SUBSCRIPTION_INVALID', 'this deployment sends no Web Push', { details: { reason: 'off' } });
@@ -398,7 +398,7 @@ export class EngineHost {
 
   /**
    * The organizer's webhook and the fans' push subscriptions hear of
-   * waitlisted, called and sold-out fans, once per deployment (here, from the
+   * waitlisted, recalled, called and sold-out fans, once per deployment (here, from the
    * journal entries); delivery never holds the engine up.
    */
   private notifyFans(sale: SaleEvent, entries: readonly JournalEntry[]): void {

@@ -40,6 +40,7 @@ export function queueStateOf(sale: SaleEvent, rates: { rateLow: number; rateHigh
     ticketsHeld: status.tickets.held,
     openGrants: status.openGrants,
     ticketsPerFan: ticketsPerFanOf(status, sale.config.maxTicketsPerFan),
+    awayAfter: status.awayAfter ?? null,
     at,
   };
 }
@@ -53,7 +54,8 @@ export function movesTheQueue(a: QueueState, b: QueueState): boolean {
 export function sameQueueFigures(a: QueueState, b: QueueState): boolean {
   return a.phase === b.phase && a.nowServing === b.nowServing && a.lastNumber === b.lastNumber && a.waiting === b.waiting
     && a.rateLow === b.rateLow && a.rateHigh === b.rateHigh && a.onSaleAt === b.onSaleAt
-    && a.ticketsFree === b.ticketsFree && a.ticketsHeld === b.ticketsHeld && a.openGrants === b.openGrants && a.ticketsPerFan === b.ticketsPerFan;
+    && a.ticketsFree === b.ticketsFree && a.ticketsHeld === b.ticketsHeld && a.openGrants === b.openGrants && a.ticketsPerFan === b.ticketsPerFan
+    && a.awayAfter === b.awayAfter;
 }
 
 export function publicInfoOf(sale: SaleEvent, settings: EventSettings, pushKey: string | null): PublicEventInfo {
@@ -72,6 +74,8 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings, pushKey: 
     maxTicketsPerFan: config.maxTicketsPerFan,
     paymentWindowMs: config.paymentWindowMs,
     holdExtensionMs: config.holdExtensionMs,
+    callAnswerMs: config.waitlist.callAnswerMs,
+    organizerNotifies: settings.notifyWebhook !== null,
     phases: config.phases.map(({ id, name, preQueueOpensAt, onSaleAt, access }) => ({ id, name, preQueueOpensAt, onSaleAt, access: access.kind })),
     currentPhaseId: sale.salePhaseNow()?.id ?? null,
     currency: settings.currency,

@@ -30,6 +30,8 @@ export interface QueueState {
   ticketsHeld: number;
   openGrants: number;
   ticketsPerFan: number;
+  /** The away horizon (EventStatus.awayAfter); null when there is none. */
+  awayAfter: number | null;
   /** Engine time of the tick that produced it. */
   at: number;
 }
@@ -79,6 +81,10 @@ export interface PublicEventInfo {
   maxTicketsPerFan: number;
   paymentWindowMs: number;
   holdExtensionMs: number;
+  /** How long a fan called from the waitlist, or recalled to a place kept while away, has to come back. */
+  callAnswerMs: number;
+  /** The organizer hears whom to tell of calls and recalls (its webhook is set): it may e-mail or text its fans. */
+  organizerNotifies: boolean;
   /** The sale phases with their times and kind of access (never the codes or the groups). */
   phases: Array<{ id: string; name: string; preQueueOpensAt: number; onSaleAt: number; access: PhaseAccess['kind'] }>;
   /** The phase a join now is for (a new place must pass its access rule); null before the first pre-queue opens. */
@@ -144,7 +150,7 @@ export type EngineRequest =
   /** The place numbers of some fans (after the pre-queue shuffle): fan id → number, 0 for no place. */
   | { op: 'placesOf'; eventId: string; fanIds: string[] }
   | { op: 'fanCommand'; command: FanHoldCommand }
-  /** Keeps a Web Push subscription of a fan with a place, for the pushes of being waitlisted, called and sold out. */
+  /** Keeps a Web Push subscription of a fan with a place, for the pushes of being waitlisted, recalled, called and sold out. */
   | { op: 'pushSubscribe'; eventId: string; fanId: string; subscription: PushSubscriptionKeys }
   | { op: 'createEvent'; config: unknown; publish: boolean; settings: unknown }
   | { op: 'listEvents' }

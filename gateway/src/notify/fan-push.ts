@@ -1,6 +1,6 @@
 /**
  * Web Push to fans whose page is closed: `called` (your turn, answer within
- * X), `waitlisted` and `soldOut`, read from the same per-fan lists as the
+ * X), `recalled` (your turn may come, come back by HH:MM), `waitlisted` and `soldOut`, read from the same per-fan lists as the
  * organizer webhook (organizer-webhook.ts), so they are sent once per
  * deployment, from next to the engine. Each push is a small JSON payload
  * encrypted for the subscription (aes128gcm, RFC 8291) with a VAPID token
@@ -16,7 +16,7 @@ import type { WebPushConfig } from './web-push-config.js';
 
 /** What the service worker (gateway/pages/sw/sw.ts) gets: it shows `title` and `body`, and a click opens `url`. */
 export interface PushPayload {
-  type: 'called' | 'waitlisted' | 'soldOut';
+  type: 'called' | 'recalled' | 'waitlisted' | 'soldOut';
   eventId: string;
   title: string;
   body: string;
@@ -46,6 +46,11 @@ function within(ms: number): string {
   return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
 
+/** HH:MM UTC: the server does not know the device's time zone, so it names the one it uses. */
+function utcTimeOfDay(at: number): string {
+  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
+}
+
 /** The pushes the organizer webhooks of one journal batch stand for, in their order. */
 function pushesOf(eventName: string, hooks: readonly OrganizerWebhook[]): Push[] {
   const pushes: Push[] = [];
@@ -59,6 +64,18 @@ function pushesOf(eventName: string, hooks: readonly OrganizerWebhook[]): Push[]
           pushes.push({
             fanId: fan.fanId, urgency: 'high', ttlSeconds: Math.max(0, Math.floor(ms / 1000)),
             payload: { type: 'called', eventId, url, title: `${eventName}: it is your turn`, body: `Tickets came back for you. Answer within ${within(ms)}, or they go to the next fan.` },
+          });
+        }
+        break;
+      case 'fan.recalled':
+        for (const fan of hook.fans) {
+          const ms = fan.answerBy - hook.at;
+          pushes.push({
+            fanId: fan.fanId, urgency: 'high', ttlSeconds: Math.max(0, Math.floor(ms / 1000)),
+            payload: {
+              type: 'recalled', eventId, url, title: `${eventName}: your turn may come`,
+              body: `Your turn may come: come back by ${utcTimeOfDay(fan.answerBy)} (within ${within(ms)}) to keep your place.`,
+            },
           });
         }
         break;

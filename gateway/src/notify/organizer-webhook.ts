@@ -1,5 +1,5 @@
 /**
- * The organizer webhook: `fan.waitlisted`, `fan.called` and `fan.soldOut`,
+ * The organizer webhook: `fan.waitlisted`, `fan.recalled`, `fan.called` and `fan.soldOut`,
  * so an organizer can e-mail or text its fans from its own systems. Built in
  * the engine process from the journal entries (once per entry, whatever the
  * number of gateway processes), signed like the payment webhooks
@@ -20,6 +20,11 @@ export const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 export type OrganizerWebhook =
   /** These fans are on the waitlist (number `waitlisted` on it when sent): they may close the page and will be called. */
   | { type: 'fan.waitlisted'; eventId: string; at: number; fans: Array<{ fanId: string; waitlisted: number }> }
+  /**
+   * These fans closed the page far back (beyond the away horizon) and the
+   * horizon has come to them: they must come back by `answerBy` or lose the place.
+   */
+  | { type: 'fan.recalled'; eventId: string; at: number; fans: Array<{ fanId: string; answerBy: number }> }
   /** These fans are called: a grant they must use by `expiresAt`. */
   | { type: 'fan.called'; eventId: string; at: number; fans: Array<{ fanId: string; grantId: string; expiresAt: number }> }
   /** Sold out, final: these fans were still waiting. */
@@ -53,6 +58,10 @@ export function webhooksOf(sale: SaleEvent, entries: readonly JournalEntry[], no
           waitlisted.add(entry.fanId);
           waitlistedAt = entry.at;
         }
+        break;
+      case 'recalled':
+        batches(entry.fanIds.map((fanId) => ({ fanId, answerBy: entry.answerBy })))
+          .forEach((fans) => hooks.push({ type: 'fan.recalled', eventId, at: entry.at, fans }));
         break;
       case 'called':
         batches(entry.fanIds.map((fanId, i) => ({ fanId, grantId: grantIdOf(entry.firstGrant, i), expiresAt: entry.grantExpiresAt })))

@@ -16,7 +16,7 @@ import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -45,8 +45,8 @@ export interface LeaveMessage { t: 'leave'; rid: number | null }
 export interface PingMessage { t: 'ping'; rid: number | null; clientTime: number | null }
 /**
  * A Web Push subscription of this connection's fan (PushSubscription.toJSON():
- * `endpoint`, `keys.p256dh`, `keys.auth`), for being called, waitlisted or
- * told of the sell-out while the page is closed. Answered by `pushSubscribed`.
+ * `endpoint`, `keys.p256dh`, `keys.auth`), for being called, recalled, waitlisted
+ * or told of the sell-out while the page is closed. Answered by `pushSubscribed`.
  */
 export interface PushSubscribeMessage { t: 'pushSubscribe'; rid: number | null; endpoint: string; p256dh: string; auth: string }
 
@@ -99,6 +99,8 @@ export interface JoinedMessage {
   waitlistAfter: number | null;
   /** The open grant is a call from the waitlist: `grantExpiresAt` is the answer deadline. */
   called: boolean;
+  /** The away horizon (see `queue.awayAfter`) when this place was joined or resumed. */
+  awayAfter: number | null;
 }
 /** One per event per tick on topic `evt/<eventId>/queue`: clients compute their own position. */
 export interface QueueMessage {
@@ -108,6 +110,13 @@ export interface QueueMessage {
   onSaleAt: number; serverTime: number;
   /** What is left to sell, for `ticketOutlook`: free and held tickets, unused grants, tickets per admitted fan so far. */
   ticketsFree: number; ticketsHeld: number; openGrants: number; ticketsPerFan: number;
+  /**
+   * The away horizon: a waiting place numbered above it is beyond what every
+   * ticket left could serve, and its fan may close the page (the place is
+   * kept, and the fan recalled if the horizon reaches it). Null: no horizon
+   * (waitlist off, or not on sale).
+   */
+  awayAfter: number | null;
 }
 /** At the on-sale time the pre-queue is shuffled: each pre-queue fan learns the number it drew. */
 export interface NumberedMessage { t: 'numbered'; eventId: string; number: number }
@@ -139,7 +148,7 @@ export interface LeftMessage { t: 'left'; rid: number | null; eventId: string }
 export interface PreQueueOpenedMessage { t: 'preQueueOpened'; eventId: string; at: number; commitment: string }
 export interface SaleStartedMessage { t: 'saleStarted'; eventId: string; at: number; seed: string }
 export interface PhaseMessage { t: 'paused' | 'resumed' | 'soldOut' | 'reopened' | 'closed'; eventId: string; at: number }
-/** The push subscription is kept: this device is told when the fan is called, waitlisted or the sale sells out. */
+/** The push subscription is kept: this device is told when the fan is called, recalled, waitlisted or the sale sells out. */
 export interface PushSubscribedMessage { t: 'pushSubscribed'; rid: number | null; eventId: string }
 export interface PongMessage { t: 'pong'; rid: number | null; clientTime: number | null; serverTime: number }
 /**
@@ -184,10 +193,11 @@ export const SERVER_FIELDS = {
   joined: [
     'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
     'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook', 'numberedAt', 'waitlisted', 'waitlistAfter', 'called',
+    'awayAfter',
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',
-    'ticketsFree', 'ticketsHeld', 'openGrants', 'ticketsPerFan',
+    'ticketsFree', 'ticketsHeld', 'openGrants', 'ticketsPerFan', 'awayAfter',
   ],
   numbered: ['eventId', 'number'],
   admitted: ['eventId', 'grantId', 'expiresAt'],

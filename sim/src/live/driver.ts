@@ -25,6 +25,8 @@ import { Series } from '../report/series.js';
 import { DOOR_OFF, doorTimesOf, eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
+import type { OrganizerWebhook } from '../../../gateway/src/notify/organizer-webhook.js';
+import { startNotifyReceiver } from './notify-receiver.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const PER_PROC_MAX = 15_000;
@@ -70,6 +72,8 @@ export interface LiveObservations {
   stats: WorkerStats[];
   joinHist: LatencyHistogram;
   updateHist: LatencyHistogram;
+  /** Organizer webhooks heard by type (recalls and calls reach fans who closed the page), and posts refused. */
+  organizerWebhooks: { received: Record<string, number>; refused: number };
   finalStatus: { phase: string; tickets: { free: number; held: number; sold: number }; holds: { active: number; paymentPending: number; expired: number; released: number }; admitted: number; joined: number };
   eventId: string;
   timeScale: number;
@@ -128,7 +132,13 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     admission: scaleAdmission(config.admission ?? { mode: 'auto' }),
     door: DOOR_OFF,
   };
-  await api('POST', '/api/events', { config: liveConfig, publish: true, settings: {} });
+  // What a fan who closed the page hears (recalls, calls) comes by the organizer webhook, as an organizer's e-mail would.
+  let onOrganizerHook: (hook: OrganizerWebhook) => void = () => undefined;
+  const notifyReceiver = await startNotifyReceiver((hook) => onOrganizerHook(hook));
+  await api('POST', '/api/events', { config: liveConfig, publish: true, settings: { notifyWebhook: notifyReceiver.webhook } }).catch(async (err: unknown) => {
+    await notifyReceiver.close();
+    throw err;
+  });
   log(`live: event ${eventId} created; pre-queue at +1.5 s, on sale at +${((liveConfig.onSaleAt - Date.now()) / 1000).toFixed(1)} s, closes at +${((liveConfig.closesAt - Date.now()) / 1000).toFixed(1)} s (time scale ×${scale})`);
 
   // Load processes.
@@ -173,6 +183,11 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const requests = venue.options.map((o) => (quantity: number): HoldRequest => (o.kind === 'tier' ? { kind: 'tickets', tierId: o.id, quantity } : { kind: 'best', category: o.id, quantity }));
     let commands = 0;
     const outlooks = new Map<number, TicketOutlook | null>();
+    // The away horizon the fans' pages last showed, and each fan's number from `joined` (the only outlook live fans see is
+    // that frame's, so a place numbered later at a draw is never asked about): a fan numbered beyond it may close the page.
+    let awayAfter: number | null = null;
+    const numbers = new Int32Array(s.fans);
+    const fanOfId = new Map<string, number>();
     const commandsImpl: SaleCommands = {
       join(fan, attempt) {
         commands++;
@@ -181,6 +196,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
           model.onJoin(fan, undefined);
           return;
         }
+        fanOfId.set(attempt.fanId, fan);
         to(fan, { type: 'join', fan, fanId: attempt.fanId });
       },
       leave(fan) {
@@ -214,8 +230,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       available: (option) => free[option]!,
       // The outlook the gateway sent with `joined` (a place numbered later, at a draw, sees none: the worker does not compute one from queue frames).
       outlook: (fan) => outlooks.get(fan) ?? null,
-      // TODO(away horizon in the protocol): the gateway does not tell the page `awayAfter` yet.
-      mayCloseThePage: () => false,
+      // As the fan page decides it: the place's number beyond the horizon of the latest `joined` or `queue` frame.
+      mayCloseThePage: (fan) => awayAfter !== null && numbers[fan]! > awayAfter,
     };
     model.commands = commandsImpl;
 
@@ -231,6 +247,22 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const grantTtl = liveConfig.grantTtlMs;
     let pending = 0;
     let admittedAfterLeaving = 0;
+    // A call can reach a fan twice (its socket, and the webhook or a resumed `joined`): the model hears each call once.
+    const callHeardFor = new Map<number, number>();
+    const heardCall = (fan: number, expiresAt: number) => {
+      if (callHeardFor.get(fan) === expiresAt) return;
+      callHeardFor.set(fan, expiresAt);
+      model.onCalled(fan, 0, cursor, modelAt(expiresAt));
+    };
+    onOrganizerHook = (hook) => {
+      cursor = Math.max(cursor, modelNow());
+      for (const entry of hook.fans) {
+        const fan = fanOfId.get(entry.fanId);
+        if (fan === undefined) continue;
+        if (hook.type === 'fan.recalled') model.onRecalled(fan, cursor);
+        else if (hook.type === 'fan.called') heardCall(fan, (entry as { expiresAt: number }).expiresAt);
+      }
+    };
 
     const onWorker = (m: FromWorker) => {
       cursor = Math.max(cursor, modelNow());
@@ -238,8 +270,14 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         case 'joined':
           pending--;
           outlooks.set(m.fan, m.outlook);
+          numbers[m.fan] = m.number;
+          if (m.code === undefined) awayAfter = m.awayAfter;
           return model.onJoin(m.fan, code(m.code));
+        case 'awayAfter':
+          awayAfter = m.awayAfter;
+          return;
         case 'resumed':
+          numbers[m.fan] = m.number;
           code(m.code);
           if (m.code === undefined && !m.restored && fans.state[m.fan] === Fan.WAITING) {
             // Away past the grace: the token join took a new place at the back.
@@ -259,7 +297,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         case 'waitlisted':
           return model.onWaitlisted(m.fan, cursor);
         case 'called':
-          return model.onCalled(m.fan, 0, cursor, modelAt(m.expiresAt));
+          return heardCall(m.fan, m.expiresAt);
         case 'soldOut':
           if (soldOutAts.has(m.at)) return;
           soldOutAts.add(m.at);
@@ -409,7 +447,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     }
     const checkSec = (performance.now() - checkStart) / 1000;
     const live: LiveObservations = {
-      admissions: obs, admittedAfterLeaving, stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec,
+      admissions: obs, admittedAfterLeaving, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec,
       finalStatus: { phase: status.phase, tickets: status.tickets, holds: status.holds, admitted: status.admitted, joined: status.joined },
     };
     const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;
@@ -420,6 +458,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       timings: { setupSec: 0, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 },
     };
   } finally {
+    await notifyReceiver.close();
     for (const c of children) if (c.connected) c.disconnect();
     await sleep(100);
     kill();

@@ -44,7 +44,9 @@ export interface WorkerStats {
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'joined'; fan: number; code: string | undefined; number: number; postStart: boolean; outlook: TicketOutlook | null }
+  | { type: 'joined'; fan: number; code: string | undefined; number: number; postStart: boolean; outlook: TicketOutlook | null; awayAfter: number | null }
+  /** The away horizon changed in this process's `queue` frames: places numbered above it may close the page. */
+  | { type: 'awayAfter'; awayAfter: number | null }
   | { type: 'resumed'; fan: number; code: string | undefined; restored: boolean; number: number }
   | { type: 'admitted'; fan: number; number: number; expiresAt: number; postStart: boolean }
   | { type: 'soldOut'; at: number }

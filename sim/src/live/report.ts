@@ -23,6 +23,8 @@ export interface LiveReport extends Report {
     errors: { total: number; transport: Record<string, number>; byCode: Record<string, number> };
     ticketsToldPurchased: number;
     admittedAfterLeaving: number;
+    /** Organizer webhooks the driver's receiver heard (recalls and calls of fans who closed the page), and posts it refused. */
+    organizerWebhooks: LiveRunOutput['live']['organizerWebhooks'];
     paymentOutcomesUnobserved: number;
     holdsSettledWithinSec: number | null;
     finalEvent: LiveRunOutput['live']['finalStatus'];
@@ -70,6 +72,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
   const fair = fairness(Float64Array.from(post.map((a) => a.number)));
   if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
   if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
+  if (live.organizerWebhooks.refused > 0) failures.push(`${live.organizerWebhooks.refused} organizer webhooks refused (bad signature or body)`);
 
   const engineInvariants = engineInvariantsOf(run.engineViolations, failures);
 
@@ -135,6 +138,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
       errors: { total: transportTotal, transport, byCode },
       ticketsToldPurchased: told,
       admittedAfterLeaving: live.admittedAfterLeaving,
+      organizerWebhooks: live.organizerWebhooks,
       paymentOutcomesUnobserved: unobserved,
       holdsSettledWithinSec: live.holdsSettledWithinSec === null ? null : round(live.holdsSettledWithinSec, 2),
       finalEvent: final,
@@ -152,6 +156,7 @@ export function formatLive(r: LiveReport): string {
     `  queue update (server → fan) ${h(l.queueUpdateLatencyMs)}`,
     `  connections opened ${l.connections.opened}, peak open ${l.connections.peakOpen}; tickets fans were told they bought ${l.ticketsToldPurchased}; payment outcomes unseen ${l.paymentOutcomesUnobserved}`,
     `  errors: ${l.errors.total} transport/protocol ${JSON.stringify(l.errors.transport)}; gateway answers by code ${JSON.stringify(l.errors.byCode)}`,
+    `  organizer webhooks heard ${JSON.stringify(l.organizerWebhooks.received)}, refused ${l.organizerWebhooks.refused}`,
     `  final event: ${l.finalEvent.phase}, sold ${l.finalEvent.tickets.sold}, holds ${JSON.stringify(l.finalEvent.holds)}`,
   ].join('\n');
 }

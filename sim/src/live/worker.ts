@@ -54,6 +54,8 @@ const codes: Record<string, number> = {};
 const purchasedByFan: Record<string, number> = {};
 const purchasedByTier: Record<string, number> = {};
 const soldOutSeen = new Set<number>();
+/** The away horizon last reported to the coordinator. */
+let awayAfterSent: number | null = null;
 let opened = 0;
 let openNow = 0;
 let peakOpen = 0;
@@ -187,7 +189,10 @@ function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMe
   if (code !== undefined) count(codes, code);
   switch (kind) {
     case 'join':
-      send({ type: 'joined', fan: c.fan, code, number: c.number, postStart: c.postStart, outlook: m?.t === 'joined' ? m.outlook : null });
+      send({
+        type: 'joined', fan: c.fan, code, number: c.number, postStart: c.postStart,
+        outlook: m?.t === 'joined' ? m.outlook : null, awayAfter: m?.t === 'joined' ? m.awayAfter : null,
+      });
       return;
     case 'resume': {
       const restored = m?.t === 'joined' && m.restored;
@@ -233,6 +238,10 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
   switch (m.t) {
     case 'queue':
       updateHist.recordMs(Math.max(0, recvAt - m.serverTime));
+      if (m.awayAfter !== awayAfterSent) {
+        awayAfterSent = m.awayAfter;
+        send({ type: 'awayAfter', awayAfter: m.awayAfter });
+      }
       return;
     case 'numbered':
       c.number = m.number;
@@ -295,7 +304,9 @@ function told(c: FanConn): void {
 function afterResume(c: FanConn, m: Extract<ServerMessage, { t: 'joined' }>): void {
   if (m.restored && m.grantId !== null && m.grantId !== c.grantId && m.grantExpiresAt !== null) {
     c.grantId = m.grantId;
-    send({ type: 'admitted', fan: c.fan, number: c.number, expiresAt: m.grantExpiresAt, postStart: c.postStart });
+    // Called while the page was closed: the coordinator may have heard the call already (organizer webhook).
+    if (m.called) send({ type: 'called', fan: c.fan, expiresAt: m.grantExpiresAt });
+    else send({ type: 'admitted', fan: c.fan, number: c.number, expiresAt: m.grantExpiresAt, postStart: c.postStart });
   }
   const hold = c.hold === null ? undefined : m.holds.find((h) => h.holdId === c.hold!.holdId);
   if (hold !== undefined) {
