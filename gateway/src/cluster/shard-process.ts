@@ -2,13 +2,15 @@
  * One engine shard process: `tsx gateway/src/cluster/shard-process.ts --nats
  * URL --redis URL [--partitions 16] [--id NAME]` (or BREAKWATER_NATS_URL /
  * BREAKWATER_REDIS_URL). Forked by `npm start` / `npm run cluster` in cluster
- * mode; runnable on its own on any machine that reaches NATS and Redis. On
+ * mode; runnable on its own on any machine that reaches NATS and Redis,
+ * with the cluster's BREAKWATER_SECRET in its environment. On
  * SIGTERM, or when its parent goes away, it hands its partitions over
  * (finishing their writes) before it exits.
  */
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
+import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { connectRedis } from './redis-connection.js';
 import { Shard } from './shard.js';
 
@@ -22,13 +24,19 @@ if (natsUrl === undefined || redisUrl === undefined) {
   console.error('usage: shard-process.ts --nats <url> --redis <url> [--partitions 16] [--id name]');
   process.exit(2);
 }
+// Draw seeds are sealed under it: a shard with another secret could not open its predecessor's.
+const secret = process.env.BREAKWATER_SECRET;
+if (secret === undefined || secret.length === 0) {
+  console.error('shard-process.ts needs BREAKWATER_SECRET, the same on every process of the cluster');
+  process.exit(2);
+}
 const partitions = Number(values.partitions ?? 16);
 const shardId = `${hostname()}/${values.id ?? 'shard'}/${process.pid}`;
 const log = (message: string) => console.error(`[shard ${shardId}] ${message}`);
 
 const nc = await connect({ servers: natsUrl, name: shardId, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
 const redis = await connectRedis(redisUrl, log);
-const shard = new Shard({ nc, redis, shardId, partitions, log });
+const shard = new Shard({ nc, redis, seeds: aesSeedVault(secret), shardId, partitions, log });
 await shard.start();
 log(`started (${partitions} partitions)`);
 
