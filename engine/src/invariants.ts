@@ -320,6 +320,7 @@ class QueueOrder {
 
   beaconSupplied(draw: string, value: string): void {
     if (this.beacons.has(draw)) this.fail('journalMalformed', `draw ${draw}'s beacon supplied twice`);
+    if (!this.sealed.has(draw)) this.fail('journalMalformed', `draw ${draw}'s beacon supplied before it was sealed`);
     if (this.sealed.get(draw)?.drawn === true) this.fail('journalMalformed', `draw ${draw}'s beacon supplied after it ran`);
     this.beacons.set(draw, value);
   }

@@ -58,6 +58,8 @@ interface WaitlistState {
 interface DrawState {
   commitment: string;
   sealedSeed: string;
+  /** The beacon's value, once the organizer supplied it. */
+  beacon: string | undefined;
   drawnAt: number | undefined;
   count: number | undefined;
   run: DrawRun | undefined;
@@ -99,8 +101,6 @@ export class SaleEvent {
   private saleStarted = false;
   /** Draws sealed so far, in the order they were sealed: the pre-queue's first. */
   private readonly draws = new Map<string, DrawState>();
-  /** Beacon values supplied, by draw (possibly before the draw is sealed). */
-  private readonly beacons = new Map<string, string>();
   /** When the next phase after the first opens and seals its draws (Infinity: none left). */
   private phaseDrawsDueAt = Infinity;
   readonly door = new Door();
@@ -405,15 +405,13 @@ export class SaleEvent {
     if (!BEACON_HEX.test(value)) {
       throw new BreakwaterError('MALFORMED_COMMAND', 'value must be the beacon\'s value: 16 to 64 bytes in hexadecimal', { details: { field: 'value' } });
     }
-    const named = this.beaconOf(draw);
-    if (named === undefined) {
-      if (draw !== PRE_QUEUE_DRAW && phaseOfDraw(this.config.phases, draw) === undefined) throw drawNotFound(draw);
-      throw new BreakwaterError('BEACON_NOT_NAMED', undefined, { details: { draw } });
-    }
     this.advancePhase(this.now());
+    // Before its draw is sealed no entry has arrived: a value published then could be known to all in advance.
     const state = this.draws.get(draw);
-    if (state?.drawnAt !== undefined) throw new BreakwaterError('DRAW_ALREADY_RUN', undefined, { details: { draw, drawnAt: state.drawnAt } });
-    const supplied = this.beacons.get(draw);
+    if (state === undefined) throw drawNotFound(draw);
+    if (this.beaconOf(draw) === undefined) throw new BreakwaterError('BEACON_NOT_NAMED', undefined, { details: { draw } });
+    if (state.drawnAt !== undefined) throw new BreakwaterError('DRAW_ALREADY_RUN', undefined, { details: { draw, drawnAt: state.drawnAt } });
+    const supplied = state.beacon;
     if (supplied !== undefined) {
       if (supplied === value.toLowerCase()) return;
       throw new BreakwaterError('BEACON_ALREADY_SUPPLIED', undefined, { details: { draw, value: supplied } });
@@ -551,7 +549,7 @@ export class SaleEvent {
     if (!this.saleStarted) return;
     for (const [draw, state] of this.draws) {
       if (state.drawnAt !== undefined || now < this.drawDueAt(draw)) continue;
-      const beacon = this.beacons.get(draw);
+      const beacon = state.beacon;
       if (this.beaconOf(draw) !== undefined && beacon === undefined && now < this.drawDueAt(draw) + this.config.draw.beaconWaitMs) continue;
       this.dropAbsent(now);
       const seed = this.deps.seeds.open(state.sealedSeed);
@@ -759,7 +757,7 @@ export class SaleEvent {
         this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
         break;
       case 'beaconSupplied':
-        this.beacons.set(entry.draw, entry.value);
+        this.draws.get(entry.draw)!.beacon = entry.value;
         break;
       case 'drawn':
         this.applyDrawn(entry);
@@ -1088,7 +1086,7 @@ export class SaleEvent {
       draw,
       commitment: state.commitment,
       seed: state.run?.seed,
-      beacon: named === undefined ? undefined : { ...named, value: state.run === undefined ? (this.beacons.get(draw) ?? null) : (state.run.beacon ?? null) },
+      beacon: named === undefined ? undefined : { ...named, value: (state.run === undefined ? state.beacon : state.run.beacon) ?? null },
       drawsAt: state.drawnAt ?? this.drawDueAt(draw),
       numbered: state.count,
       pending: state.drawnAt === undefined ? this.room.pendingCount(draw) : 0,
@@ -1116,7 +1114,7 @@ function holdFingerprint(grantId: string, request: HoldRequest): string {
 }
 
 function sealedDraw(commitment: string, sealedSeed: string): DrawState {
-  return { commitment, sealedSeed, drawnAt: undefined, count: undefined, run: undefined };
+  return { commitment, sealedSeed, beacon: undefined, drawnAt: undefined, count: undefined, run: undefined };
 }
 
 function numberingOf(entry: Extract<JournalEntry, { type: 'joined' }>): Numbering {
