@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 /**
  * Presale phases and access codes through the organizer API and the public
  * event info, on a real gateway (the engine in process, simulated time).
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CODES_CSV_BYTES } from '../../engine/src/index.js';
 import { API_KEY, eventConfig, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
