@@ -7,9 +7,11 @@ import { SaleEvent, type SaleEventDeps, type SeedVault } from './event/sale-even
 import type { EventStatus } from './event/views.js';
 import type { JournalEntry } from './journal/entries.js';
 import { MemoryJournalStore } from './journal/store.js';
+import { pooledRandomBytes } from './util/random-pool.js';
 
 export interface EngineOptions {
   clock?: Clock;
+  /** The random source of seeds, receipts and codes: node:crypto's, pooled, by default. */
   randomBytes?: (n: number) => Uint8Array;
   /** Seals draw seeds in the journal: the host's, keyed by its deployment secret (engine/stores/seed-vault.ts). */
   seeds: SeedVault;
@@ -44,7 +46,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.clock = options.clock ?? systemClock;
     this.journal = options.journal ?? new MemoryJournalStore();
-    this.deps = { clock: this.clock, randomBytes: options.randomBytes ?? cryptoRandomBytes, seeds: options.seeds };
+    this.deps = { clock: this.clock, randomBytes: options.randomBytes ?? pooledRandomBytes(cryptoRandomBytes), seeds: options.seeds };
   }
 
   /** Rebuilds every event found in the journal. */

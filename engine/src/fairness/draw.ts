@@ -40,15 +40,19 @@ export function entriesDigest(entries: DrawEntries): Buffer {
   const count = entries.joinNumbers.length;
   if (entries.pseudonyms.length !== count * PSEUDONYM_BYTES) throw new Error(`${count} entries need ${count * PSEUDONYM_BYTES} pseudonym bytes, got ${entries.pseudonyms.length}`);
   const hash = createHash('sha256');
-  // Encoded a chunk at a time: a 5M-entry draw is 120 MB of entries.
+  const pseudonyms = Buffer.from(entries.pseudonyms.buffer, entries.pseudonyms.byteOffset, entries.pseudonyms.byteLength);
+  // Encoded a chunk at a time (a 5M-entry draw is 120 MB of entries), without an allocation per entry.
   const perChunk = 4096;
   const chunk = Buffer.alloc(perChunk * ENTRY_BYTES);
   for (let start = 0; start < count; start += perChunk) {
     const end = Math.min(count, start + perChunk);
     for (let i = start; i < end; i++) {
       const at = (i - start) * ENTRY_BYTES;
-      chunk.writeBigUInt64BE(BigInt(entries.joinNumbers[i]!), at);
-      chunk.set(entries.pseudonyms.subarray(i * PSEUDONYM_BYTES, (i + 1) * PSEUDONYM_BYTES), at + 8);
+      const joinNumber = entries.joinNumbers[i]!;
+      if (!Number.isSafeInteger(joinNumber) || joinNumber < 1) throw new Error(`join number ${joinNumber} is not a positive integer`);
+      chunk.writeUInt32BE(Math.floor(joinNumber / 2 ** 32), at);
+      chunk.writeUInt32BE(joinNumber >>> 0, at + 4);
+      pseudonyms.copy(chunk, at + 8, i * PSEUDONYM_BYTES, (i + 1) * PSEUDONYM_BYTES);
     }
     hash.update(chunk.subarray(0, (end - start) * ENTRY_BYTES));
   }
