@@ -3,6 +3,7 @@
  * the cluster bench (gateway/bench/durable-holds.ts): a GA event on sale in
  * simulated time, fans admitted, then pairs through `engine.execute`.
  */
+import { aesSeedVault } from '../stores/seed-vault.js';
 import { Engine, SimulatedClock, type EventConfigInput, type HoldView, type JournalEntry, type SyncJournal } from '../src/index.js';
 
 export const SECOND = 1000;
@@ -41,7 +42,7 @@ export function median(values: readonly number[]): number {
 /** An engine on a simulated clock at T0; the memory journal unless one is given. */
 export function newEngine(seed: number, journal?: SyncJournal): { engine: Engine; clock: SimulatedClock } {
   const clock = new SimulatedClock(T0);
-  return { engine: new Engine({ clock, randomBytes: seededRandomBytes(seed), ...(journal === undefined ? {} : { journal }) }), clock };
+  return { engine: new Engine({ clock, randomBytes: seededRandomBytes(seed), seeds: aesSeedVault('engine bench'), ...(journal === undefined ? {} : { journal }) }), clock };
 }
 
 export function baseConfig(id: string, name: string): Omit<EventConfigInput, 'inventory'> {

@@ -11,6 +11,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Engine, MemoryJournalStore, SaleEvent, systemClock, type JournalEntry } from '../src/index.js';
+import { aesSeedVault } from '../stores/seed-vault.js';
+
+const seeds = aesSeedVault(randomBytes(32).toString('hex'));
 
 const CODES = 1_000_000;
 const PER_REQUEST = 50_000;
@@ -25,7 +28,7 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const now = Date.now();
 const journal = new MemoryJournalStore();
-const engine = new Engine({ randomBytes, journal });
+const engine = new Engine({ randomBytes, seeds, journal });
 engine.createEvent({
   id: 'codes', name: 'A million codes', closesAt: now + 3600_000,
   inventory: { tiers: [{ id: 'ga', name: 'GA', price: 1, quantity: 10 }] },
@@ -42,7 +45,7 @@ const withJournal = heap() - before;
 const entries: JournalEntry[] = journal.read('codes').map((e) => (e.type === 'codesAdded' ? { ...e, codes: e.codes.map((c) => ` ${c}`.slice(1)) } : e));
 const beforeReplay = heap();
 started = performance.now();
-const rebuilt = SaleEvent.fromJournal(entries, { clock: systemClock, randomBytes });
+const rebuilt = SaleEvent.fromJournal(entries, { clock: systemClock, randomBytes, seeds });
 const replayMs = performance.now() - started;
 const bookOnly = heap() - beforeReplay;
 

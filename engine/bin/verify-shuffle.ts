@@ -1,30 +1,40 @@
 /**
- * Verifies a published draw: a sale phase's pre-queue and start window,
- * shuffled together when the window closes.
+ * Verifies a published draw: the file GET /api/public/events/{id}/draw
+ * returns (a later phase's: /draws/phase:<id>), as it is.
  *
  *   npm run verify-shuffle -- proof.json
+ *   npm run verify-shuffle -- proof.json --receipt <32 hex> --fan <fan id>
  *
- * proof.json holds {"commitment", "seed", "entries", "order"}: the commitment
- * published when the pre-queue opened (the event status's `commitment`, or the
- * `commitment` of the draw's entry in `draws`: `preQueue` for the first phase,
- * `phase:<id>` for a later one), the seed the draw revealed (at the on-sale
- * time + `door.startWindowMs`), the entries it drew (fan ids in join order:
- * the pre-queue's, then the window's) and the order Breakwater used. The
- * algorithm is specified in engine/src/fairness/shuffle.ts.
+ * Checks the commitment against the seed, the entries against their digest,
+ * and recomputes the order from the seed, the entries and the beacon value
+ * (docs/fairness.md is the specification). With the receipt a join gave a
+ * fan, and its fan id, it also prints that fan's place. The beacon's value
+ * itself is checked against its source (e.g. the drand round) by hand: this
+ * command never uses the network.
  *
  * Exit codes: 0 verified, 1 not verified (or the file is unreadable or not a
- * proof), 2 usage error.
+ * proof, or the receipt finds no entry), 2 usage error.
  */
 import { readFileSync } from 'node:fs';
-import { verifyShuffle, type ShuffleProof } from '../src/fairness/shuffle.js';
+import { parseArgs } from 'node:util';
+import { placeIn, verifyDrawProof, type DrawProof } from '../src/fairness/draw-proof.js';
+
+const USAGE = 'usage: npm run verify-shuffle -- proof.json [--receipt <32 hex characters> --fan <fan id>]\n';
 
 function main(argv: readonly string[]): number {
-  const args = argv[0] === '--' ? argv.slice(1) : argv;
-  if (args.length !== 1 || args[0] === '-h' || args[0] === '--help') {
-    process.stderr.write('usage: npm run verify-shuffle -- proof.json\n');
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv[0] === '--' ? argv.slice(1) : [...argv], options: { receipt: { type: 'string' }, fan: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const file = args[0]!;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1 || values.help === true || (values.receipt === undefined) !== (values.fan === undefined)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const file = positionals[0]!;
 
   let proof: unknown;
   try {
@@ -34,15 +44,30 @@ function main(argv: readonly string[]): number {
     return 1;
   }
 
-  // verifyShuffle checks the shape itself and reports a malformed proof as a failure.
-  const result = verifyShuffle(proof as ShuffleProof);
-  if (result.ok) {
-    process.stdout.write(`OK: ${(proof as ShuffleProof).entries.length} entries, order verified\n`);
-    return 0;
+  // verifyDrawProof checks the shape itself and reports a malformed proof as a failure.
+  const result = verifyDrawProof(proof);
+  if (!result.ok) {
+    const where = result.firstMismatchAt === undefined ? '' : ` (first mismatch at position ${result.firstMismatchAt})`;
+    process.stderr.write(`FAILED: ${result.reason}${where}\n`);
+    return 1;
   }
-  const where = result.firstMismatchAt === undefined ? '' : ` (first mismatch at position ${result.firstMismatchAt})`;
-  process.stderr.write(`FAILED: ${result.reason}${where}\n`);
-  return 1;
+  const draw = proof as DrawProof;
+  const beacon = draw.beacon === null ? 'no beacon' : draw.beacon.value === null ? `beacon ${draw.beacon.name} round ${draw.beacon.round} NOT supplied: drawn without it` : `beacon ${draw.beacon.name} round ${draw.beacon.round} = ${draw.beacon.value} (check it at its source)`;
+  process.stdout.write(`OK: ${result.count} entries, order verified (${beacon})\n`);
+  if (values.receipt === undefined) return 0;
+  let place;
+  try {
+    place = placeIn(draw, values.receipt, values.fan!);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (place === undefined) {
+    process.stderr.write('FAILED: no entry has the pseudonym of this receipt and fan id\n');
+    return 1;
+  }
+  process.stdout.write(`Your place: number ${place.number} (join number ${place.joinNumber})\n`);
+  return 0;
 }
 
 process.exitCode = main(process.argv.slice(2));

@@ -4,13 +4,14 @@
  * that expire and go to the next fans, and the sold-out moment.
  */
 import { randomBytes } from 'node:crypto';
-import { Engine, SimulatedClock, checkInvariants, shuffle, verifyShuffle, type HoldView, type JoinResult } from '../src/index.js';
+import { Engine, SimulatedClock, checkInvariants, placeIn, verifyDrawProof, type HoldView, type JoinResult } from '../src/index.js';
+import { aesSeedVault } from '../stores/seed-vault.js';
 
 const FANS = 20_000;
 const SECOND = 1000;
 const start = Date.UTC(2026, 0, 1, 10, 0, 0);
 const clock = new SimulatedClock(start);
-const engine = new Engine({ clock, randomBytes });
+const engine = new Engine({ clock, randomBytes, seeds: aesSeedVault(randomBytes(32).toString('hex')) });
 const eventId = 'demo-arena';
 engine.createEvent(
   {
@@ -34,7 +35,12 @@ let state = 42;
 const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 
 const preQueueFans = FANS * 0.6;
-for (let i = 0; i < preQueueFans; i++) engine.execute({ type: 'join', eventId, fanId: `fan-${i}` });
+/** What each pre-queue fan's page keeps: the receipt its join gave it. */
+const receipts = new Map<string, string>();
+for (let i = 0; i < preQueueFans; i++) {
+  const joined = engine.execute({ type: 'join', eventId, fanId: `fan-${i}` }) as JoinResult;
+  receipts.set(joined.fanId, joined.receipt!);
+}
 console.log(`${preQueueFans} fans in the pre-queue before the start`);
 
 const holds = new Map<string, { hold: HoldView; paysAt: number | null }>();
@@ -93,21 +99,14 @@ function* grantedFans(): Generator<string> {
 }
 
 const journal = engine.journal.read(eventId);
-const drawIndex = journal.findIndex((e) => e.type === 'drawn' && e.draw === 'preQueue');
-const status = sale.status();
-// The public proof: the places of the pre-queue and the start window still waiting at the draw, in join order, and the seed it revealed.
-const pending = new Set<string>();
-for (const e of journal.slice(0, drawIndex)) {
-  if (e.type === 'joined' && e.draw === 'preQueue') pending.add(e.fanId);
-  if (e.type === 'left') pending.delete(e.fanId);
-}
-const entries = [...pending];
-const admittedPreQueue = journal.flatMap((e) => (e.type === 'admitted' ? e.fanIds : [])).slice(0, entries.length);
-const order = shuffle(entries, status.seed!);
-const verdict = verifyShuffle({ commitment: status.commitment!, seed: status.seed!, entries, order });
-const inOrder = admittedPreQueue.every((fanId, i) => order[i] === fanId);
-console.log(`\nShuffle: seed ${status.seed!.slice(0, 16)}… revealed when the start window closed; commitment matches and order recomputes: ${verdict.ok ? 'yes' : 'NO'}`);
-console.log(`The first ${admittedPreQueue.length} admissions follow the recomputed order of the pre-queue and the window: ${inOrder ? 'yes' : 'NO'}`);
+// The public proof (GET /api/public/events/{id}/draw): pseudonyms, join numbers, seed, order. No fan id in it.
+const proof = sale.drawProof('preQueue');
+const verdict = verifyDrawProof(proof);
+// Each pre-queue fan finds its own place from its receipt alone, and it is the number the queue gave it.
+let found = 0;
+for (const [fanId, receipt] of receipts) if (placeIn(proof, receipt, fanId)?.number === sale.room.numberOf(fanId)) found++;
+console.log(`\nDraw: seed ${proof.seed.slice(0, 16)}… revealed when the start window closed; the proof of ${proof.entries.length} entries verifies: ${verdict.ok ? 'yes' : `NO (${verdict.reason})`}`);
+console.log(`Pre-queue fans who find their own number in the proof from their receipt: ${found} of ${receipts.size}`);
 const violations = checkInvariants(journal);
 console.log(`Invariants (no oversell, per-fan limit, holds end once, admission order): ${violations.length === 0 ? 'all hold' : JSON.stringify(violations)}`);
 console.log(`Journal: ${journal.length} entries`);

@@ -27,6 +27,7 @@ export type Command =
   | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string }
   | { type: 'generateCodes'; eventId: string; count: number; uses: number; ticketCap: number; phaseId?: string }
   | { type: 'uploadCodes'; eventId: string; csv: string }
+  | { type: 'supplyBeacon'; eventId: string; draw: string; value: string }
   | { type: 'createEvent'; config: unknown }
   | { type: 'updateEvent'; eventId: string; patch: unknown }
   | { type: 'publish' | 'pause' | 'resume' | 'close'; eventId: string };
@@ -53,6 +54,7 @@ const FIELDS: Record<CommandType, readonly Field[]> = {
   failPayment: ['eventId', 'holdId', 'paymentId'],
   generateCodes: ['eventId'],
   uploadCodes: ['eventId'],
+  supplyBeacon: ['eventId'],
   createEvent: [],
   updateEvent: ['eventId'],
   publish: ['eventId'],
@@ -176,6 +178,11 @@ export function parseCommand(input: unknown): Command {
       break;
     case 'uploadCodes':
       if (typeof input.csv !== 'string' || input.csv.length > MAX_CODES_CSV_BYTES) throw malformed('csv', `must be text of at most ${MAX_CODES_CSV_BYTES} characters`);
+      break;
+    case 'supplyBeacon':
+      // A phase's draw is "phase:" + its id.
+      if (typeof input.draw !== 'string' || input.draw.length === 0 || input.draw.length > MAX_ID + 6) throw malformed('draw', 'must be a draw name: preQueue or phase:<id>');
+      if (typeof input.value !== 'string' || input.value.length > 128) throw malformed('value', 'must be 16 to 64 bytes in hexadecimal');
       break;
     case 'failPayment':
       if (typeof input.reason !== 'string' || input.reason.length > 500) throw malformed('reason', 'must be a string of at most 500 characters');

@@ -3,14 +3,18 @@ import { systemClock, type Clock } from './clock.js';
 import { joinContextOf, parseCommand, type Command } from './commands.js';
 import { validateConfigUpdate, validateEventConfig } from './config/validate.js';
 import { BreakwaterError } from './errors.js';
-import { SaleEvent, type SaleEventDeps } from './event/sale-event.js';
+import { SaleEvent, type SaleEventDeps, type SeedVault } from './event/sale-event.js';
 import type { EventStatus } from './event/views.js';
 import type { JournalEntry } from './journal/entries.js';
 import { MemoryJournalStore } from './journal/store.js';
+import { pooledRandomBytes } from './util/random-pool.js';
 
 export interface EngineOptions {
   clock?: Clock;
+  /** The random source of seeds, receipts and codes: node:crypto's, pooled, by default. */
   randomBytes?: (n: number) => Uint8Array;
+  /** Seals draw seeds in the journal: the host's, keyed by its deployment secret (engine/stores/seed-vault.ts). */
+  seeds: SeedVault;
   /** The synchronous journal of this process; the memory store by default. */
   journal?: SyncJournal;
 }
@@ -39,14 +43,14 @@ export class Engine {
   /** An array, not a Set: it is walked after every command, a Set iterator would be allocated each time. */
   private listeners: EntryListener[] = [];
 
-  constructor(options: EngineOptions = {}) {
+  constructor(options: EngineOptions) {
     this.clock = options.clock ?? systemClock;
     this.journal = options.journal ?? new MemoryJournalStore();
-    this.deps = { clock: this.clock, randomBytes: options.randomBytes ?? cryptoRandomBytes };
+    this.deps = { clock: this.clock, randomBytes: options.randomBytes ?? pooledRandomBytes(cryptoRandomBytes), seeds: options.seeds };
   }
 
   /** Rebuilds every event found in the journal. */
-  static restore(journal: SyncJournal, options: Omit<EngineOptions, 'journal'> = {}): Engine {
+  static restore(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>): Engine {
     const engine = new Engine({ ...options, journal });
     for (const eventId of journal.eventIds()) {
       engine.sales.set(eventId, SaleEvent.fromJournal(journal.read(eventId), engine.deps));
@@ -138,6 +142,8 @@ function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>
       return sale.generateCodes(command);
     case 'uploadCodes':
       return sale.uploadCodes(command.csv);
+    case 'supplyBeacon':
+      return sale.supplyBeacon(command.draw, command.value);
     case 'updateEvent':
       return sale.updateConfig(validateConfigUpdate(sale.config, command.patch));
     case 'publish':

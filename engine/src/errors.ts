@@ -27,6 +27,11 @@ export const ERROR_CODES = {
   ACCESS_DENIED: { status: 403, audience: 'fan', summary: 'The current sale phase (`details.phaseId`) is for fans in a presale group: `details.reason` is `identityRequired` (no verified identity came with the join) or `notInGroup` (the identity has none of the phase\'s groups).' },
   ACCESS_CODE_REQUIRED: { status: 403, audience: 'fan', summary: 'The current sale phase (`details.phaseId`) needs an access code: join again with `accessCode`.' },
   ACCESS_CODE_INVALID: { status: 403, audience: 'fan', summary: 'The access code cannot be used for this phase (`details.phaseId`); `details.reason` is `unknown`, `otherPhase` (it opens another phase), `boundToOtherAccounts` (every use is taken by other accounts) or `usedUp` (every ticket it allows is taken).' },
+  DRAW_NOT_FOUND: { status: 404, audience: 'any', summary: 'The event has no draw of this name (`details.draw`): `preQueue`, or `phase:<id>` of a later sale phase once its pre-queue has opened.' },
+  DRAW_NOT_RUN: { status: 409, audience: 'any', summary: 'The draw has not run yet: its proof is published once it runs (`details.drawsAt`); until then only its `details.commitment` is public.' },
+  DRAW_ALREADY_RUN: { status: 409, audience: 'organizer', summary: 'The draw has already run (`details.drawnAt`): its beacon can no longer be supplied.' },
+  BEACON_NOT_NAMED: { status: 409, audience: 'organizer', summary: 'The event\'s configuration names no beacon for this draw (`draw.beacon` for `preQueue`, the phase\'s `beacon` for `phase:<id>`).' },
+  BEACON_ALREADY_SUPPLIED: { status: 409, audience: 'organizer', summary: 'Another value was already supplied for this draw\'s beacon (`details.value`); supplying the same value again is accepted.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, audience: 'any', summary: 'This idempotency key was already used with different content.' },
   // ── Gateway: transport, protection and payment-side errors (docs/protocol.md) ──
   BAD_FRAME: { status: 400, audience: 'fan', summary: 'The WebSocket frame is not a binary msgpack message of the protocol (text frame, bad msgpack, or not an object with a string `t`).' },

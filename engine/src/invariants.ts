@@ -1,6 +1,7 @@
 import type { EventConfig } from './config/types.js';
 import { seatId } from './config/types.js';
-import { commitmentOf, shuffle } from './fairness/shuffle.js';
+import { PSEUDONYM_BYTES, runDraw } from './fairness/draw.js';
+import { commitmentOf } from './fairness/shuffle.js';
 import type { Allocation, JournalEntry } from './journal/entries.js';
 
 export type Invariant =
@@ -124,10 +125,13 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       }
       case 'preQueueOpened':
-        order.seal(PRE_QUEUE, entry.commitment, entry.seed);
+        order.seal(PRE_QUEUE, entry.commitment);
         break;
       case 'drawSealed':
-        order.seal(entry.draw, entry.commitment, entry.seed);
+        order.seal(entry.draw, entry.commitment);
+        break;
+      case 'beaconSupplied':
+        order.beaconSupplied(entry.draw, entry.value);
         break;
       case 'drawn':
         order.drawn(entry, config);
@@ -327,6 +331,7 @@ class WaitlistRules {
 
 const PRE_QUEUE = 'preQueue';
 const SEED = /^[0-9a-f]{64}$/i;
+const PSEUDONYM = new RegExp(`^[0-9a-f]{${PSEUDONYM_BYTES * 2}}$`);
 
 /**
  * A later sale phase's draw a place arriving at `arrival` belongs to: the
@@ -357,13 +362,14 @@ function drawDueAt(config: EventConfig, draw: string): number {
 class QueueOrder {
   /** Numbered fans still waiting, in number order: the first key is next. */
   private readonly expected = new Map<string, true>();
-  /** Per draw, its pending fans in join order. */
-  private readonly pending = new Map<string, Map<string, true>>();
+  /** Per draw, its pending fans in join order, with their join numbers and pseudonyms. */
+  private readonly pending = new Map<string, Map<string, { seq: number; pseudonym: string }>>();
+  private readonly beacons = new Map<string, string>();
   /** Slow-lane fans waiting for their readyAt, with their join sequence. */
   private readonly ready = new Map<string, { readyAt: number; seq: number }>();
   /** The same places by (readyAt, seq); left or re-joined ones are skipped when they surface. */
   private readonly readyOrder = new ReadyHeap();
-  private readonly sealed = new Map<string, { commitment: string; seed: string; drawn: boolean }>();
+  private readonly sealed = new Map<string, { commitment: string; drawn: boolean }>();
   private seq = 0;
   /** Each fan's number, handed out in the order places are numbered (as the engine's one sequence does). */
   private readonly numbers = new Map<string, number>();
@@ -380,10 +386,17 @@ class QueueOrder {
 
   constructor(private readonly fail: (invariant: Invariant, message: string) => void) {}
 
-  /** A draw's commitment is published; its seed is checked against it when the draw reveals it (a journal shown before may hide it). */
-  seal(draw: string, commitment: string, seed: string): void {
+  /** A draw's commitment is published; the seed it reveals when it runs is checked against it. */
+  seal(draw: string, commitment: string): void {
     if (this.sealed.has(draw)) this.fail('journalMalformed', `draw ${draw} sealed twice`);
-    this.sealed.set(draw, { commitment, seed, drawn: false });
+    this.sealed.set(draw, { commitment, drawn: false });
+  }
+
+  beaconSupplied(draw: string, value: string): void {
+    if (this.beacons.has(draw)) this.fail('journalMalformed', `draw ${draw}'s beacon supplied twice`);
+    if (!this.sealed.has(draw)) this.fail('journalMalformed', `draw ${draw}'s beacon supplied before it was sealed`);
+    if (this.sealed.get(draw)?.drawn === true) this.fail('journalMalformed', `draw ${draw}'s beacon supplied after it ran`);
+    this.beacons.set(draw, value);
   }
 
   joined(entry: Extract<JournalEntry, { type: 'joined' }>, config: EventConfig): void {
@@ -401,7 +414,8 @@ class QueueOrder {
     if (entry.draw !== undefined) {
       let fans = this.pending.get(entry.draw);
       if (fans === undefined) this.pending.set(entry.draw, (fans = new Map()));
-      fans.set(fanId, true);
+      if (entry.pseudonym === undefined || !PSEUDONYM.test(entry.pseudonym)) this.fail('journalMalformed', `${fanId} joined draw ${entry.draw} without a pseudonym`);
+      fans.set(fanId, { seq, pseudonym: entry.pseudonym ?? '00'.repeat(PSEUDONYM_BYTES) });
     } else if (readyAt !== undefined) {
       this.ready.set(fanId, { readyAt, seq });
       this.readyOrder.push(readyAt, seq, fanId);
@@ -422,25 +436,26 @@ class QueueOrder {
     for (const fans of this.pending.values()) fans.delete(fanId);
   }
 
-  /** The draw numbers its pending fans in shuffled join order. */
+  /** The draw numbers its pending fans in the order its seed, their entries and its beacon dictate (docs/fairness.md). */
   drawn(entry: Extract<JournalEntry, { type: 'drawn' }>, config: EventConfig): void {
     const sealed = this.sealed.get(entry.draw);
     if (sealed === undefined || sealed.drawn) {
       this.fail('numberingOrder', `draw ${entry.draw} ran ${sealed === undefined ? 'without being sealed' : 'twice'}`);
       return;
     }
-    if (sealed.seed !== entry.seed) this.fail('numberingOrder', `draw ${entry.draw} ran with another seed than it sealed`);
     if (!SEED.test(entry.seed)) {
       this.fail('journalMalformed', `draw ${entry.draw} revealed a malformed seed`);
       return;
     }
     if (commitmentOf(entry.seed) !== sealed.commitment) this.fail('numberingOrder', `draw ${entry.draw}: the commitment is not SHA-256 of the seed it revealed`);
+    if (entry.beacon !== this.beacons.get(entry.draw)) this.fail('numberingOrder', `draw ${entry.draw} ran with beacon ${String(entry.beacon)}, the one supplied was ${String(this.beacons.get(entry.draw))}`);
     if (entry.at < drawDueAt(config, entry.draw)) this.fail('numberingOrder', `draw ${entry.draw} ran before its instant (its start window's end)`);
     sealed.drawn = true;
-    const entries = [...(this.pending.get(entry.draw)?.keys() ?? [])];
+    const fans = [...(this.pending.get(entry.draw) ?? [])];
     this.pending.delete(entry.draw);
-    if (entry.count !== entries.length) this.fail('numberingOrder', `draw ${entry.draw} says ${entry.count} places, ${entries.length} were pending`);
-    for (const fanId of shuffle(entries, entry.seed)) this.number(fanId);
+    if (entry.count !== fans.length) this.fail('numberingOrder', `draw ${entry.draw} says ${entry.count} places, ${fans.length} were pending`);
+    const entries = { joinNumbers: fans.map(([, f]) => f.seq), pseudonyms: Buffer.from(fans.map(([, f]) => f.pseudonym).join(''), 'hex') };
+    for (const index of runDraw(entry.seed, entries, entry.beacon).order) this.number(fans[index]![0]);
   }
 
   /** Slow-lane places whose readyAt came: exactly those, by readyAt then join order. */

@@ -51,6 +51,7 @@ function reservedConfig(): Json {
     grantTtlMs: 3 * MINUTE,
     door: { startWindowMs: 20_000, joinsPerAddressPerMin: 10, joinsPerSubnetPerMin: 100, slowLaneMaxDelayMs: 45_000, powFloor: 4, powCeiling: 12 },
     waitlist: { enabled: true, standbyMarginPercent: 40, callAnswerMs: 15 * MINUTE },
+    draw: { beacon: { name: 'drand quicknet', round: 12_345_678 }, beaconWaitMs: 90_000 },
   };
 }
 
@@ -103,6 +104,7 @@ describe('validateEventConfig: valid configurations', () => {
       phases: defaultPhases(minimalConfig().preQueueOpensAt as number, minimalConfig().onSaleAt as number),
       door: DOOR_DEFAULTS,
       waitlist: { enabled: true, standbyMarginPercent: 25, callAnswerMs: 10 * MINUTE },
+      draw: { beaconWaitMs: 60_000 },
     });
     expect(config.admission).not.toBe(CONFIG_DEFAULTS.admission);
     expect(config.door).not.toBe(DOOR_DEFAULTS);

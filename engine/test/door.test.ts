@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DoorConfig } from '../src/config/types.js';
 import { Door, LOAD_BASELINE_PER_MIN } from '../src/door/door.js';
 import { PaceTable } from '../src/door/pace-table.js';
-import { commitmentOf, shuffle, verifyShuffle } from '../src/fairness/shuffle.js';
+import { verifyDrawProof } from '../src/fairness/draw-proof.js';
+import { commitmentOf } from '../src/fairness/shuffle.js';
 import { checkInvariants } from '../src/invariants.js';
 import type { JoinResult } from '../src/event/views.js';
 import { Driver, MINUTE, ON_SALE_AT, PRE_QUEUE_AT, SECOND, errorOf, gaConfig } from './fixtures.js';
@@ -74,15 +75,16 @@ describe('the draw of the pre-queue and the start window', () => {
     expect(drawn).toMatchObject({ commitment, numbered: 8, pending: 0 });
     expect(d.status().seed).toBe(drawn.seed);
     expect(commitmentOf(drawn.seed!)).toBe(commitment);
-    const order = shuffle(entries, drawn.seed!);
+    const order = d.drawOrder(entries, drawn.seed!);
     // The one draw really mixes the cohorts: a window arrival is ahead of a pre-queue fan.
     expect(order.slice(0, 3).some((fanId) => fanId.startsWith('w'))).toBe(true);
 
     expect(queueOrder(d, [...early, ...arrivals, 'late'])).toEqual([...order, 'late']);
     expect(late).toBe(entries.length + 1);
-    // Anyone can check the published order against the commitment.
-    const published = [...entries].sort((a, b) => d.fanView(a).number - d.fanView(b).number);
-    expect(verifyShuffle({ commitment, seed: drawn.seed!, entries, order: published })).toEqual({ ok: true });
+    // Anyone can check the published proof against the commitment.
+    const proof = d.sale.drawProof('preQueue');
+    expect(proof).toMatchObject({ commitment, seed: drawn.seed, firstNumber: 1 });
+    expect(verifyDrawProof(proof)).toEqual({ ok: true, count: 8 });
     expect(checkInvariants(d.journal)).toEqual([]);
   });
 
@@ -174,7 +176,7 @@ describe('join budgets and the slow lane', () => {
     join(d, 'w1', '198.51.100.8');
     expect(join(d, 'w2', '198.51.100.8')).toMatchObject({ numberedAt: ON_SALE_AT + MINUTE });
     d.at(ON_SALE_AT + WINDOW);
-    expect(queueOrder(d, ['p1', 'p2', 'p3', 'p4', 'w1', 'w2'])).toEqual(shuffle(['p1', 'p2', 'p3', 'p4', 'w1'], d.status().seed!));
+    expect(queueOrder(d, ['p1', 'p2', 'p3', 'p4', 'w1', 'w2'])).toEqual(d.drawOrder(['p1', 'p2', 'p3', 'p4', 'w1'], d.status().seed!));
     d.at(ON_SALE_AT + MINUTE);
     expect(d.fanView('w2').number).toBe(6);
     expect(checkInvariants(d.journal)).toEqual([]);

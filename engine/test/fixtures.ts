@@ -16,6 +16,8 @@ import type { EventStatus, HoldView, JoinResult } from '../src/event/views.js';
 import type { HoldRequest } from '../src/inventory/inventory.js';
 import type { JournalEntry } from '../src/journal/entries.js';
 import { MemoryJournalStore } from '../src/journal/store.js';
+import { aesSeedVault } from '../stores/seed-vault.js';
+import { pseudonymOf, runDraw } from '../src/fairness/draw.js';
 
 export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;
@@ -38,6 +40,9 @@ export function deterministicBytes(n: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
 }
 export const SEED = Buffer.from(deterministicBytes(32)).toString('hex');
+
+/** The tests' deployment secret seals their draw seeds, as a host's does. */
+export const TEST_SEEDS = aesSeedVault('engine tests deployment secret');
 
 /** General admission: one tier "ga" of `quantity` tickets, every setting explicit. */
 export function gaConfig(overrides: Partial<EventConfigInput> & { quantity?: number } = {}): EventConfigInput {
@@ -114,6 +119,25 @@ export function countingBytes(): (n: number) => Uint8Array {
   };
 }
 
+/** The pseudonym of a test fan's place: the tests' receipts are all deterministicBytes(16). */
+export function testPseudonym(fanId: string): string {
+  return pseudonymOf(deterministicBytes(16), fanId).toString('hex');
+}
+
+/**
+ * The order a draw with `seed` (and `beacon`) puts these fans' places in,
+ * recomputed from their latest `joined` entries in `journal` (join numbers
+ * count every join, re-joins included) with the specification's functions.
+ */
+export function drawOrderOf(journal: readonly JournalEntry[], fanIds: readonly string[], seed: string, beacon?: string): string[] {
+  const joins = new Map<string, { joinNumber: number; pseudonym: string }>();
+  let joinNumber = 0;
+  for (const e of journal) if (e.type === 'joined') joins.set(e.fanId, { joinNumber: ++joinNumber, pseudonym: e.pseudonym ?? '' });
+  const places = fanIds.map((fanId) => ({ fanId, ...joins.get(fanId)! })).sort((a, b) => a.joinNumber - b.joinNumber);
+  const entries = { joinNumbers: places.map((p) => p.joinNumber), pseudonyms: Buffer.from(places.map((p) => p.pseudonym).join(''), 'hex') };
+  return Array.from(runDraw(seed, entries, beacon).order, (i) => places[i]!.fanId);
+}
+
 /** One event on its own engine, driven step by step in simulated time. */
 export class Driver {
   readonly clock: SimulatedClock;
@@ -125,7 +149,7 @@ export class Driver {
   constructor(config: EventConfigInput = gaConfig(), options: DriverOptions = {}) {
     this.clock = new SimulatedClock(options.now ?? T0);
     this.randomBytes = options.randomBytes ?? deterministicBytes;
-    this.engine = new Engine({ clock: this.clock, randomBytes: this.randomBytes, journal: options.journal });
+    this.engine = new Engine({ clock: this.clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS, journal: options.journal });
     this.eventId = config.id;
     this.engine.createEvent(config, { publish: options.publish ?? true });
   }
@@ -141,7 +165,7 @@ export class Driver {
     const copy = Object.create(Driver.prototype) as Driver;
     Object.assign(copy, {
       clock,
-      engine: Engine.restore(journal, { clock, randomBytes: this.randomBytes }),
+      engine: Engine.restore(journal, { clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS }),
       eventId: this.eventId,
       keys: this.keys,
       randomBytes: this.randomBytes,
@@ -163,6 +187,14 @@ export class Driver {
 
   get journal(): readonly JournalEntry[] {
     return this.engine.journal.read(this.eventId);
+  }
+
+  /**
+   * The order a draw with `seed` (and `beacon`) puts these fans' places in,
+   * recomputed from the journal (see drawOrderOf), not the engine's numbering.
+   */
+  drawOrder(fanIds: readonly string[], seed = SEED, beacon?: string): string[] {
+    return drawOrderOf(this.journal, fanIds, seed, beacon);
   }
 
   /** Journal entries recorded from index `from` on. */

@@ -24,6 +24,7 @@ import { deadlineOf } from '../src/inventory/hold-book.js';
 import { checkInvariants } from '../src/invariants.js';
 import type { Allocation, JournalEntry } from '../src/journal/entries.js';
 import { DurableJournal } from '../stores/durable-journal.js';
+import { TEST_SEEDS } from './fixtures.js';
 import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
 
 const EVENT = 'prop-ev';
@@ -364,7 +365,7 @@ class Run {
 
   constructor(readonly scenario: Scenario, journal?: SyncJournal) {
     this.randomBytes = seededRandomBytes(scenario.seed);
-    this.engine = new Engine({ clock: this.clock, randomBytes: this.randomBytes, journal });
+    this.engine = new Engine({ clock: this.clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS, journal });
     this.engine.createEvent(scenario.config, { publish: scenario.publish });
     this.sale = this.engine.event(EVENT);
     this.checkStep(false, this.journal());
@@ -764,7 +765,7 @@ class Run {
         const before = this.sale.status();
         const codes = this.sale.codes.list(0, 100);
         const fans = FANS.map((fanId) => (this.sale.room.place(fanId) === undefined ? undefined : this.sale.fanView(fanId)));
-        this.engine = Engine.restore(this.engine.journal, { clock: this.clock, randomBytes: this.randomBytes });
+        this.engine = Engine.restore(this.engine.journal, { clock: this.clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS });
         this.sale = this.engine.event(EVENT);
         this.trace.push('restore');
         same(this.sale.status(), before, 'status of the event rebuilt from its journal');
@@ -795,7 +796,7 @@ class Run {
     expect(checkInvariants(this.journal(), { requireAllHoldsEnded: true }), 'checkInvariants (all holds ended)').toEqual([]);
 
     // Replaying the journal rebuilds the same event.
-    const replayed = SaleEvent.fromJournal(this.journal(), { clock: this.clock, randomBytes: this.randomBytes });
+    const replayed = SaleEvent.fromJournal(this.journal(), { clock: this.clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS });
     expect(replayed.status(), 'status of the event rebuilt from its journal').toStrictEqual(this.sale.status());
     expect(replayed.inventory.tiers.counts()).toStrictEqual(this.sale.inventory.tiers.counts());
   }
@@ -986,7 +987,7 @@ describe('engine invariants with the journal written to Redis', () => {
         const run = await runProgramDurably(scenario, program, new DurableJournal(await fx!.owner(redis, prefix)));
         const { entries } = await (await fx!.owner(redis, prefix)).claim(EVENT);
         expect(entries).toStrictEqual(run.journal());
-        const restored = SaleEvent.fromJournal(entries, { clock: run.clock, randomBytes: seededRandomBytes(scenario.seed) });
+        const restored = SaleEvent.fromJournal(entries, { clock: run.clock, randomBytes: seededRandomBytes(scenario.seed), seeds: TEST_SEEDS });
         expect(restored.status()).toStrictEqual(run.sale.status());
       }),
       { numRuns: REDIS_RUNS },

@@ -6,7 +6,7 @@ import type { JournalEntry, JournalEntryType } from '../src/journal/entries.js';
 import { DurableJournal } from '../stores/durable-journal.js';
 import { MemoryDurableStore, type DurableStore } from '../stores/durable-store.js';
 import {
-  Driver, GRACE, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, deterministicBytes, gaConfig, venue,
+  Driver, GRACE, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, TEST_SEEDS, deterministicBytes, gaConfig, venue,
 } from './fixtures.js';
 import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
 
@@ -366,7 +366,7 @@ describe('the busy scenario', () => {
 describe('restoring from the journal', () => {
   it('Engine.restore(engine.journal) rebuilds the same status and the same view for every fan', () => {
     const d = run(new Driver(config()));
-    const restored = Engine.restore(d.engine.journal, { clock: d.clock, randomBytes: deterministicBytes }).event(E);
+    const restored = Engine.restore(d.engine.journal, { clock: d.clock, randomBytes: deterministicBytes, seeds: TEST_SEEDS }).event(E);
     expect(restored.status()).toEqual(d.status());
     expect(restored.phase).toBe('closed');
     for (const fanId of fansOf(d)) expect(restored.fanView(fanId), fanId).toEqual(d.fanView(fanId));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commitmentOf } from '../src/fairness/shuffle.js';
 import type { Phase } from '../src/lifecycle/sale-machine.js';
 import {
-  CLOSES_AT, Driver, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PRE_QUEUE_AT, SECOND, SEED, T0, gaConfig,
+  CLOSES_AT, Driver, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PRE_QUEUE_AT, SECOND, SEED, T0, TEST_SEEDS, gaConfig,
 } from './fixtures.js';
 
 describe('draft and scheduled', () => {
@@ -39,8 +39,11 @@ describe('pre-queue and on-sale', () => {
     expect(d.phase).toBe('preQueue');
     expect(d.status().commitment).toBe(commitmentOf(SEED));
     expect(d.status().seed).toBeUndefined();
-    // The seed is sealed in the journal, never in what fans and organizers see.
-    expect(d.journal.at(-1)).toEqual({ type: 'preQueueOpened', at: PRE_QUEUE_AT, commitment: commitmentOf(SEED), seed: SEED });
+    // The seed is in the journal only sealed by the host's vault: neither in hex nor in any other form of its bytes.
+    expect(d.journal.at(-1)).toEqual({ type: 'preQueueOpened', at: PRE_QUEUE_AT, commitment: commitmentOf(SEED), sealedSeed: TEST_SEEDS.seal(SEED) });
+    const written = JSON.stringify(d.journal);
+    for (const form of [SEED, SEED.toUpperCase(), Buffer.from(SEED, 'hex').toString('base64'), Buffer.from(SEED, 'hex').toString('base64url')]) expect(written).not.toContain(form);
+    expect(TEST_SEEDS.open(TEST_SEEDS.seal(SEED))).toBe(SEED);
     expect(d.join('fan1')).toMatchObject({ number: 0, position: 0, status: 'preQueue', phase: 'preQueue' });
   });
 
@@ -311,7 +314,7 @@ describe('clock jumps', () => {
     d.at(ON_SALE_AT + 5 * MINUTE);
     expect(d.phase).toBe('onSale');
     expect(d.entriesSince(2)).toEqual([
-      { type: 'preQueueOpened', at: ON_SALE_AT + 5 * MINUTE, commitment: commitmentOf(SEED), seed: SEED },
+      { type: 'preQueueOpened', at: ON_SALE_AT + 5 * MINUTE, commitment: commitmentOf(SEED), sealedSeed: TEST_SEEDS.seal(SEED) },
       { type: 'saleStarted', at: ON_SALE_AT + 5 * MINUTE },
       { type: 'drawn', at: ON_SALE_AT + 5 * MINUTE, draw: 'preQueue', seed: SEED, count: 0 },
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { shuffle, verifyShuffle } from '../src/fairness/shuffle.js';
-import { Driver, GRACE, HOUR, ON_SALE_AT, PRE_QUEUE_AT, SECOND, SEED, gaConfig } from './fixtures.js';
+import { verifyDrawProof } from '../src/fairness/draw-proof.js';
+import { Driver, GRACE, HOUR, ON_SALE_AT, PRE_QUEUE_AT, SECOND, gaConfig } from './fixtures.js';
 
 /** Admission held back to `slots` fans at a time, so the queue stays put. */
 const withSlots = (slots: number) => new Driver(gaConfig({ admission: { mode: 'concurrency', maxActiveShoppers: slots } }));
@@ -11,7 +11,7 @@ function admissions(d: Driver): string[] {
 }
 
 describe('the pre-queue', () => {
-  it('is numbered at the on-sale time in the order of shuffle(pendingIn("preQueue"), seed)', () => {
+  it('is numbered at the on-sale time in the order its draw gives pendingIn("preQueue")', () => {
     const d = withSlots(1);
     d.at(PRE_QUEUE_AT);
     const fans = d.joinMany(10);
@@ -23,16 +23,16 @@ describe('the pre-queue', () => {
     expect(d.sale.room.pendingCount('preQueue')).toBe(9);
     d.startSale();
 
-    const order = shuffle(entries, SEED);
+    const order = d.drawOrder(entries);
     expect(order).not.toEqual(entries); // the seed really reorders these ten
     order.forEach((fanId, k) => expect(d.fanView(fanId).number, fanId).toBe(k + 1));
     expect(d.status()).toMatchObject({ lastNumber: 9, nowServing: 1, admitted: 1, waiting: 8 });
     expect(admissions(d)).toEqual([order[0]]);
     expect(d.fanView(order[5]!)).toMatchObject({ number: 6, position: 5, status: 'waiting' });
 
-    // Anyone can check the published order against the commitment.
-    const published = [...entries].sort((a, b) => d.fanView(a).number - d.fanView(b).number);
-    expect(verifyShuffle({ commitment: d.status().commitment!, seed: d.status().seed!, entries, order: published })).toEqual({ ok: true });
+    // Anyone can check the published proof against the commitment.
+    expect(d.sale.drawProof('preQueue')).toMatchObject({ commitment: d.status().commitment, seed: d.status().seed });
+    expect(verifyDrawProof(d.sale.drawProof('preQueue'))).toEqual({ ok: true, count: 9 });
   });
 
   it('fans who join after the start are numbered on arrival behind the pre-queue and admitted first come, first served', () => {
@@ -45,7 +45,7 @@ describe('the pre-queue', () => {
     expect(d.join('late3').number).toBe(5);
     for (let s = 1; s <= 5; s++) d.advance(SECOND);
 
-    expect(admissions(d)).toEqual([...shuffle(['early1', 'early2'], SEED), 'late1', 'late2', 'late3']);
+    expect(admissions(d)).toEqual([...d.drawOrder(['early1', 'early2']), 'late1', 'late2', 'late3']);
   });
 });
 
@@ -221,7 +221,7 @@ describe('presence', () => {
     expect(d.journal.at(-1)).toMatchObject({ type: 'left', fanId: 'fan2', reason: 'presenceLost' });
     d.startSale();
     expect(d.journal.find((e) => e.type === 'drawn')).toMatchObject({ draw: 'preQueue', count: 3 });
-    const order = shuffle(['fan1', 'fan3', 'fan4'], SEED);
+    const order = d.drawOrder(['fan1', 'fan3', 'fan4']);
     order.forEach((fanId, k) => expect(d.fanView(fanId).number).toBe(k + 1));
   });
 

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { SimulatedClock } from '../../engine/src/index.js';
 import { DEFAULT_LIMITS } from '../src/config.js';
+import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from '../src/engine-link/engine-host.js';
 import { InProcessEngineLink } from '../src/engine-link/in-process.js';
 import type { IdentitySettings } from '../src/identity/identity-settings.js';
@@ -66,7 +67,7 @@ for (const kind of [...KINDS.slice(1), ...KINDS.slice(1)]) {
 
 // ── 2. Joins end to end ──
 const clock = new SimulatedClock(Date.now());
-const host = new EngineHost({ clock, log: () => undefined });
+const host = new EngineHost({ clock, seeds: aesSeedVault('bench-signing-secret-0123456789'), log: () => undefined });
 const link = new InProcessEngineLink(host);
 const server = await startGatewayServer({
   link, serverId: 'bench', log: () => undefined,

@@ -12,6 +12,7 @@ import { runCluster } from './cluster/run-cluster.js';
 import { freePort } from './cluster/local-servers.js';
 import { USAGE, parseOptions } from './config.js';
 import { DEMO_SETTINGS, demoEventConfig } from './demo-event.js';
+import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from './engine-link/engine-host.js';
 import { loadNativeUws } from './native-uws.js';
 import { generateVapidKeys } from './notify/web-push-config.js';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   }
 
   // Memory mode keeps nothing across runs, subscriptions included: keys made for this run are enough.
-  const host = new EngineHost({ webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
+  const host = new EngineHost({ seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
   if (options.demoEvent) host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
   const site = await StaticSite.load(await buildPages());
   host.start();

@@ -61,6 +61,15 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
   // The event's journal, for verifying a run (e.g. `npm run sim -- --live` runs the engine's invariant checks over it).
   router.get('/api/events/:id/journal', authed(async (request) => json(200, { entries: await link.execute({ op: 'journal', eventId: request.params[0]! }) })));
 
+  // The value of the beacon the event named for a draw, once its source published it (docs/fairness.md).
+  router.post('/api/events/:id/draws/:draw/beacon', authed(async (request) => {
+    const eventId = request.params[0]!;
+    const draw = request.params[1]!;
+    const value = requireString(objectBody(request), 'value', 128);
+    await link.execute({ op: 'command', command: { type: 'supplyBeacon', eventId, draw, value } });
+    return json(200, (await eventDetails(eventId)).status.draws.find((d) => d.draw === draw));
+  }));
+
   // Retunes a live sale: `config` is a patch of the engine configuration (e.g. admission rate), `settings` of the gateway settings.
   router.patch('/api/events/:id', authed(async (request) => {
     const eventId = request.params[0]!;

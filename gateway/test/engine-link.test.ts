@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../engine/src/index.js';
+import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from '../src/engine-link/engine-host.js';
 import { InProcessEngineLink } from '../src/engine-link/in-process.js';
 import { IpcEngineLink, type IpcMessage } from '../src/engine-link/ipc.js';
@@ -57,7 +58,7 @@ describe('the IPC link', () => {
 describe('sessions in the engine process', () => {
   function hostWithEvent(): { host: EngineHost; eventId: string; clock: SimulatedClock } {
     const clock = new SimulatedClock(1_000_000);
-    const host = new EngineHost({ clock, log: () => undefined });
+    const host = new EngineHost({ clock, seeds: aesSeedVault('engine link test'), log: () => undefined });
     const config = eventConfig(clock.now(), { presenceGraceMs: 5_000, admission: { mode: 'concurrency', maxActiveShoppers: 1 } });
     host.handle({ op: 'createEvent', config, publish: true, settings: {} });
     return { host, eventId: config.id, clock };

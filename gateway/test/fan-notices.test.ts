@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, SimulatedClock, type JournalEntry } from '../../engine/src/index.js';
+import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { grantIdOf, noticesOf } from '../src/fan/fan-notices.js';
 
 describe('journal entries → fan messages', () => {
   it('numbers grants exactly as the engine does', () => {
     const clock = new SimulatedClock(0);
-    const engine = new Engine({ clock });
+    const engine = new Engine({ clock, seeds: aesSeedVault('fan notices test') });
     engine.createEvent({
       id: 'e', name: 'e', preQueueOpensAt: 0, onSaleAt: 0, closesAt: 3600_000,
       inventory: { tiers: [{ id: 'ga', name: 'GA', price: 1, quantity: 100 }] }, admission: { mode: 'rate', fansPerMinute: 600 },

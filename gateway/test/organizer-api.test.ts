@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FanClient } from './helpers/fan-client.js';
@@ -58,17 +59,24 @@ describe('events', () => {
     expect(await gw.api('GET', '/api/events/no-such-event/journal')).toMatchObject({ status: 404, body: { code: 'EVENT_NOT_FOUND' } });
   });
 
-  it('keeps the shuffle seed sealed in the journal until the on-sale time reveals it', async () => {
+  it('keeps the draw\'s seed sealed in the journal until the draw reveals it, then publishes the draw\'s proof', async () => {
     const eventId = await gw.createEvent();
-    const seedOf = async () => {
-      const { body } = await gw.api('GET', `/api/events/${eventId}/journal`);
-      return body.entries.find((e: { type: string }) => e.type === 'preQueueOpened').seed as string;
-    };
-    expect(await seedOf()).not.toMatch(/^[0-9a-f]{64}$/);
+    const journal = async () => (await gw.api('GET', `/api/events/${eventId}/journal`)).body.entries as Array<Record<string, unknown>>;
+    const proof = () => fetch(`${gw.httpUrl}/api/public/events/${eventId}/draw`);
+    const opened = (await journal()).find((e) => e.type === 'preQueueOpened')!;
+    expect(opened).toMatchObject({ sealedSeed: expect.stringMatching(/^v1\./) });
+    expect(opened).not.toHaveProperty('seed');
+    const early = await proof();
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ code: 'DRAW_NOT_RUN', details: { commitment: opened.commitment } });
     await gw.advance(60_000);
     const { body: status } = await gw.api('GET', `/api/events/${eventId}`);
-    expect(await seedOf()).toBe(status.status.seed);
-    expect(status.status.seed).toMatch(/^[0-9a-f]{64}$/);
+    expect((await journal()).find((e) => e.type === 'drawn')).toMatchObject({ seed: status.status.seed });
+    expect(createHash('sha256').update(Buffer.from(status.status.seed, 'hex')).digest('hex')).toBe(opened.commitment);
+    const published = await proof();
+    expect(published.status).toBe(200);
+    expect(await published.json()).toMatchObject({ version: 2, eventId, draw: 'preQueue', commitment: opened.commitment, seed: status.status.seed });
+    expect((await fetch(`${gw.httpUrl}/api/public/events/${eventId}/draws/phase:none`)).status).toBe(404);
   });
 
   it('pauses, resumes and closes; a wrong phase is the engine\'s WRONG_PHASE', async () => {

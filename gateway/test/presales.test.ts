@@ -2,6 +2,7 @@
  * Presale phases and access codes through the organizer API and the public
  * event info, on a real gateway (the engine in process, simulated time).
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CODES_CSV_BYTES } from '../../engine/src/index.js';
 import { API_KEY, eventConfig, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
@@ -97,12 +98,15 @@ describe('a later phase\'s draw', () => {
     };
     await gw.advance(600_000);
     const sealed = await entryOf('drawSealed');
-    expect(sealed).toMatchObject({ type: 'drawSealed', draw: 'phase:amex' });
-    expect(sealed.seed).not.toMatch(/^[0-9a-f]{64}$/);
+    expect(sealed).toMatchObject({ type: 'drawSealed', draw: 'phase:amex', sealedSeed: expect.stringMatching(/^v1\./) });
+    expect(sealed).not.toHaveProperty('seed');
+    expect((await fetch(`${gw.httpUrl}/api/public/events/${config.id}/draws/phase:amex`)).status).toBe(409);
     await gw.advance(60_000);
     const drawn = await entryOf('drawn');
     expect(drawn.seed).toMatch(/^[0-9a-f]{64}$/);
-    expect((await entryOf('drawSealed')).seed).toBe(drawn.seed);
+    expect(createHash('sha256').update(Buffer.from(drawn.seed, 'hex')).digest('hex')).toBe(sealed.commitment);
+    const proof = await fetch(`${gw.httpUrl}/api/public/events/${config.id}/draws/phase:amex`);
+    expect(await proof.json()).toMatchObject({ draw: 'phase:amex', seed: drawn.seed, commitment: sealed.commitment });
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, SimulatedClock } from '../../engine/src/index.js';
+import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from '../src/engine-link/engine-host.js';
 import type { EngineBroadcast } from '../src/engine-link/types.js';
 import { eventConfig } from './helpers/test-gateway.js';
@@ -8,7 +9,7 @@ type QueueBroadcast = Extract<EngineBroadcast, { type: 'queue' }>;
 
 function hostWithEvent(): { clock: SimulatedClock; engine: Engine; host: EngineHost; queues: QueueBroadcast[]; eventId: string } {
   const clock = new SimulatedClock(Date.UTC(2030, 0, 1));
-  const engine = new Engine({ clock, randomBytes: (n) => new Uint8Array(n).fill(5) });
+  const engine = new Engine({ clock, randomBytes: (n) => new Uint8Array(n).fill(5), seeds: aesSeedVault('queue publishing test') });
   const host = new EngineHost({ engine, clock, log: () => undefined, queueRefreshMs: 2000, queueHeartbeatMs: 5000 });
   const config = eventConfig(clock.now(), { admission: { mode: 'rate', fansPerMinute: 60 } });
   engine.createEvent(config, { publish: true });

@@ -8,10 +8,9 @@ describe('the same seed gives the same report', () => {
     const b = run(scenario(name, { seed: 7 })).report;
     expect(a.ok, a.failures.join('\n')).toBe(true);
     expect(withoutTimings(b)).toEqual(withoutTimings(a));
-    // And the story actually happened: tickets sold, fans admitted in order, holds expired and resold.
+    // And the story actually happened: tickets sold, fans admitted, holds expired and resold.
     expect(a.ticketsSold).toBeGreaterThan(0);
-    // (Few admissions come after the start window: fans far back keep their places while away.)
-    expect(a.fairness.admitted).toBeGreaterThan(0);
+    expect(a.behaviour.admitted).toBeGreaterThan(10);
     expect(a.holdsExpired).toBeGreaterThan(0);
   });
 

@@ -19,10 +19,14 @@ export function drawsOfPhase(phase: SalePhase, startWindowMs: number): string[] 
   return phase.onSaleAt > phase.preQueueOpensAt || startWindowMs > 0 ? [drawOf(phase)] : [];
 }
 
+/** The later phase whose draw this is; undefined when `draw` is no phase's. */
+export function phaseOfDraw(phases: readonly SalePhase[], draw: string): SalePhase | undefined {
+  return draw.startsWith(PREFIX) ? phases.find((p) => drawOf(p) === draw) : undefined;
+}
+
 /** When a later phase's draw runs (its start window's end); undefined when `draw` is no phase's. */
 export function phaseDrawDueAt(phases: readonly SalePhase[], draw: string, startWindowMs: number): number | undefined {
-  if (!draw.startsWith(PREFIX)) return undefined;
-  const phase = phases.find((p) => drawOf(p) === draw);
+  const phase = phaseOfDraw(phases, draw);
   return phase === undefined ? undefined : phase.onSaleAt + startWindowMs;
 }
 

@@ -32,7 +32,32 @@ export interface EventConfig {
   door: DoorConfig;
   /** Standby and waitlist once every ticket is taken (docs/architecture.md, "Standby and waitlist"). */
   waitlist: WaitlistConfig;
+  /** The public beacon mixed into the pre-queue draw, and how long a draw waits for a named beacon (docs/fairness.md). */
+  draw: DrawConfig;
 }
+
+/**
+ * A public randomness value named before the draw's entries close (e.g. drand
+ * quicknet round 12,345,678), whose value the organizer supplies when it is
+ * published: nobody, the organizer included, can know the order before then.
+ */
+export interface BeaconName {
+  /** What publishes it, for people checking the proof (e.g. "drand quicknet"). */
+  name: string;
+  round: number;
+}
+
+export interface DrawConfig {
+  /** The pre-queue draw's beacon (a later phase names its own: `phases[i].beacon`). */
+  beacon?: BeaconName;
+  /**
+   * How long past its instant a draw whose beacon was named but not supplied
+   * waits for it; then it runs without one and its proof says so (value null).
+   */
+  beaconWaitMs: number;
+}
+
+export const DRAW_DEFAULTS: DrawConfig = { beaconWaitMs: 60_000 };
 
 /** One phase of a sale: who may take a new place from its pre-queue opening until the next phase's. */
 export interface SalePhase {
@@ -41,6 +66,8 @@ export interface SalePhase {
   preQueueOpensAt: number;
   onSaleAt: number;
   access: PhaseAccess;
+  /** A later phase's draw's beacon (the first phase's draw is the event's pre-queue draw: `draw.beacon`). */
+  beacon?: BeaconName;
 }
 
 /** Open to all; to fans whose verified identity carries one of the groups; or to fans with an access code. */
@@ -156,16 +183,19 @@ export const CONFIG_DEFAULTS = {
   admission: { mode: 'auto' } as AdmissionPolicy,
   door: DOOR_DEFAULTS,
   waitlist: WAITLIST_DEFAULTS,
+  draw: DRAW_DEFAULTS,
 } as const;
 
 /** What an organizer sends: everything with a default may be left out. */
 export type EventConfigInput = Omit<EventConfig, keyof typeof CONFIG_DEFAULTS | 'inventory' | 'phases'> &
-  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door' | 'waitlist'> | 'phases'>> & {
+  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door' | 'waitlist' | 'draw'> | 'phases'>> & {
     inventory: { tiers?: TierConfig[]; sections?: SectionConfig[] };
     /** Every field optional: the ones left out take their defaults. */
     door?: Partial<DoorConfig>;
     /** Every field optional: the ones left out take their defaults. */
     waitlist?: Partial<WaitlistConfig>;
+    /** Every field optional: the ones left out take their defaults. */
+    draw?: Partial<DrawConfig>;
   };
 
 export function seatId(sectionId: string, rowId: string, label: string): string {

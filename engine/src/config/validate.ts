@@ -1,6 +1,6 @@
 import { BreakwaterError } from '../errors.js';
-import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId, WAITLIST_DEFAULTS } from './types.js';
-import type { AdmissionPolicy, DoorConfig, EventConfig, InventoryConfig, PhaseAccess, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig, WaitlistConfig } from './types.js';
+import { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId, WAITLIST_DEFAULTS } from './types.js';
+import type { AdmissionPolicy, BeaconName, DoorConfig, DrawConfig, EventConfig, InventoryConfig, PhaseAccess, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig, WaitlistConfig } from './types.js';
 
 /** One problem in an organizer's configuration; `field` is a path like "inventory.sections[2].rows[0].seats[3].rank". */
 export interface ConfigIssue { field: string; reason: string }
@@ -256,12 +256,23 @@ const access: Check<PhaseAccess> = (c, value, field) => {
   return checked;
 };
 
-const salePhase = shape<SalePhase>({ id: identifier, name: text(MAX_NAME_LENGTH), preQueueOpensAt: integer(0), onSaleAt: integer(0), access });
+// ---- Draws ----
+
+const beaconName = shape<BeaconName>({ name: text(MAX_NAME_LENGTH), round: integer(1) });
+
+/** A partial draw: every field left out takes its default. */
+const draw = shape<DrawConfig>({
+  beacon: optional(beaconName),
+  beaconWaitMs: optional(integer(0, DAY), () => DRAW_DEFAULTS.beaconWaitMs),
+});
+
+const salePhase = shape<SalePhase>({ id: identifier, name: text(MAX_NAME_LENGTH), preQueueOpensAt: integer(0), onSaleAt: integer(0), access, beacon: optional(beaconName) });
 
 /** Unique ids; each phase's pre-queue opens at or before its start, and at or after the previous phase's start. */
 function phaseRules(c: Checker, phases: Draft<SalePhase[]>, field: string): void {
   if (phases.length === 0) c.fail(field, 'must list at least one phase (or be left out for one open phase)');
   uniqueKeys(c, phases, field, 'id');
+  if (phases[0]?.beacon !== undefined) c.fail(at(index(field, 0), 'beacon'), 'the first phase\'s draw is the event\'s pre-queue draw: name its beacon in draw.beacon');
   phases.forEach((phase, i) => {
     if (phase === undefined) return;
     const { preQueueOpensAt: opens, onSaleAt: onSale } = phase;
@@ -332,7 +343,7 @@ const waitlist = shape<WaitlistConfig>({
 
 // ---- The whole configuration ----
 
-const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door' | 'waitlist'>, min: number, max: number): Check<number> =>
+const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door' | 'waitlist' | 'draw'>, min: number, max: number): Check<number> =>
   optional(integer(min, max), () => CONFIG_DEFAULTS[key]);
 
 function timeRules(c: Checker, config: Draft<EventConfig>, _field: string, raw: Obj): void {
@@ -381,6 +392,7 @@ const eventConfig = withRules(
     grantTtlMs: setting('grantTtlMs', 5_000, DAY),
     door: optional(door, () => ({ ...DOOR_DEFAULTS })),
     waitlist: optional(waitlist, () => ({ ...WAITLIST_DEFAULTS })),
+    draw: optional(draw, () => ({ ...DRAW_DEFAULTS })),
   }),
   timeRules,
 );
@@ -417,7 +429,7 @@ function mergePhases(current: EventConfig, changes: Obj): Obj {
 /**
  * Validates a partial update of a live sale against the current config and returns the new whole config.
  * Top-level fields in `patch` replace the current ones (`inventory`, `admission` and `phases` are replaced
- * as a whole, not merged; `door` and `waitlist` are merged field by field, as a new config's are with the
+ * as a whole, not merged; `door`, `waitlist` and `draw` are merged field by field, as a new config's are with the
  * defaults); an `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
  */
 export function validateConfigUpdate(current: EventConfig, patch: unknown): EventConfig {
@@ -433,6 +445,8 @@ export function validateConfigUpdate(current: EventConfig, patch: unknown): Even
   if (isObject(doorPatch)) merged.door = { ...current.door, ...doorPatch };
   const waitlistPatch = get(patch as Obj, 'waitlist');
   if (isObject(waitlistPatch)) merged.waitlist = { ...current.waitlist, ...waitlistPatch };
+  const drawPatch = get(patch as Obj, 'draw');
+  if (isObject(drawPatch)) merged.draw = { ...current.draw, ...drawPatch };
   const config = eventConfig(c, withPhaseTimes(merged), '');
   c.throwIfAny('Invalid configuration update');
   return config as EventConfig;

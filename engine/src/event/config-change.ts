@@ -20,6 +20,10 @@ export function checkConfigChange(current: EventConfig, next: EventConfig, phase
   if (phase !== 'draft' && phase !== 'scheduled' && next.preQueueOpensAt !== current.preQueueOpensAt) {
     issues.push({ field: 'preQueueOpensAt', reason: 'cannot change once the pre-queue has opened' });
   }
+  // A beacon named after the entries began to arrive could be chosen to suit them.
+  if (phase !== 'draft' && phase !== 'scheduled' && JSON.stringify(next.draw.beacon) !== JSON.stringify(current.draw.beacon)) {
+    issues.push({ field: 'draw.beacon', reason: 'cannot change once the pre-queue has opened (its draw is sealed)' });
+  }
   if (STARTED.has(phase) && next.onSaleAt !== current.onSaleAt) {
     issues.push({ field: 'onSaleAt', reason: 'cannot change once the sale has started' });
   }
@@ -69,6 +73,7 @@ function phaseChangeIssues(current: readonly SalePhase[], next: readonly SalePha
     }
     if (i > 0 && phase.onSaleAt <= now && replacement.onSaleAt !== phase.onSaleAt) issues.push({ field: `${field}.onSaleAt`, reason: 'cannot change once the phase has started' });
     if (replacement.access.kind !== phase.access.kind) issues.push({ field: `${field}.access.kind`, reason: 'cannot change once the phase\'s pre-queue has opened' });
+    if (JSON.stringify(replacement.beacon) !== JSON.stringify(phase.beacon)) issues.push({ field: `${field}.beacon`, reason: 'cannot change once the phase\'s pre-queue has opened (its draw is sealed)' });
   });
   next.forEach((phase, i) => {
     const before = current[i];

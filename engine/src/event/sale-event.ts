@@ -1,11 +1,13 @@
 import { CodeBook } from '../access/code-book.js';
 import { generateCodes, parseCodesCsv, type GenerateCodes } from '../access/code-input.js';
-import { drawsOfPhase, phaseDrawDueAt, phaseDrawFor } from '../access/phase-draws.js';
+import { drawsOfPhase, phaseDrawDueAt, phaseDrawFor, phaseOfDraw } from '../access/phase-draws.js';
 import { checkAccess, phaseIndexAt } from '../access/phases.js';
 import type { Clock } from '../clock.js';
-import type { EventConfig, SalePhase } from '../config/types.js';
+import type { BeaconName, EventConfig, SalePhase } from '../config/types.js';
 import type { JoinContext } from '../commands.js';
 import { BreakwaterError } from '../errors.js';
+import { BEACON_HEX, DRAW_VERSION, pseudonymOf, RECEIPT_BYTES, runDraw } from '../fairness/draw.js';
+import type { DrawProof } from '../fairness/draw-proof.js';
 import { commitmentOf, newSeed } from '../fairness/shuffle.js';
 import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
 import { Inventory, type HoldRequest } from '../inventory/inventory.js';
@@ -22,8 +24,20 @@ import { holdView, type DrawView, type EventStatus, type GrantView, type HoldVie
 
 export interface SaleEventDeps {
   clock: Clock;
-  /** Source of the shuffle seed: node:crypto's randomBytes in production, seeded in simulations. */
+  /** Source of the seeds and receipts: node:crypto's randomBytes in production, seeded in simulations. */
   randomBytes: (n: number) => Uint8Array;
+  /** Keeps a draw's seed unreadable in the journal until the draw: the host's encryption under the deployment secret. */
+  seeds: SeedVault;
+}
+
+/**
+ * Seals a seed into an opaque text the journal carries, and opens it again.
+ * The host's (engine/stores/seed-vault.ts): the engine itself holds no key,
+ * and a replay never opens anything (the `drawn` entry carries the seed).
+ */
+export interface SeedVault {
+  seal(seedHex: string): string;
+  open(sealed: string): string;
 }
 
 /** Holds that may come back within this horizon count as inventory the queue can be admitted against. */
@@ -41,12 +55,26 @@ interface WaitlistState {
   standby: number;
 }
 
-/** A draw: its sealed seed and, once run, when and how many it numbered. */
+/** A draw: its sealed seed, its beacon's value once supplied and, once run, what it drew. */
 interface DrawState {
   commitment: string;
-  seed: string;
+  sealedSeed: string;
+  /** The beacon's value, once the organizer supplied it. */
+  beacon: string | undefined;
   drawnAt: number | undefined;
   count: number | undefined;
+  run: DrawRun | undefined;
+}
+
+/** What a draw drew, kept for its public proof: the entries in join order and P (see docs/fairness.md). */
+interface DrawRun {
+  seed: string;
+  beacon: string | undefined;
+  entriesDigest: string;
+  firstNumber: number;
+  joinNumbers: Float64Array;
+  pseudonyms: Uint8Array;
+  order: Uint32Array;
 }
 
 /**
@@ -164,6 +192,7 @@ export class SaleEvent {
     let slot = room.slotOfFan(fanId);
     const present = slot >= 0 && room.isPresentAt(slot);
     let code: string | undefined;
+    let receipt: string | undefined;
     if (!present) {
       this.requirePhase('join', this.phaseAt(now), 'preQueue', 'onSale', 'paused', 'soldOut');
       // Only a new place is checked: a fan in line from an earlier phase keeps the place.
@@ -174,13 +203,21 @@ export class SaleEvent {
       const readyAt = this.door.pass(this.config.door, context, now);
       const numbering = this.numberingOf(now, readyAt);
       const entry: JournalEntry = { type: 'joined', at: now, fanId };
-      if (numbering?.draw !== undefined) entry.draw = numbering.draw;
+      if (numbering?.draw !== undefined) {
+        // Only the pseudonym is journaled: the receipt goes to the fan alone.
+        const bytes = this.deps.randomBytes(RECEIPT_BYTES);
+        receipt = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+        entry.draw = numbering.draw;
+        entry.pseudonym = pseudonymOf(bytes, fanId).toString('hex');
+      }
       if (readyAt > now) entry.readyAt = readyAt;
       this.record(entry);
       slot = room.slotOfFan(fanId);
       if (code !== undefined) this.record({ type: 'codeRedeemed', at: now, fanId, code });
     }
-    return this.joinResult(fanId, slot);
+    const result = this.joinResult(fanId, slot);
+    if (receipt !== undefined) result.receipt = receipt;
+    return result;
   }
 
   // ── Draws ──────────────────────────────────────────────────────────────
@@ -204,7 +241,7 @@ export class SaleEvent {
    * phase's draw before that draw's instant, otherwise at its arrival (now,
    * or its `readyAt`).
    */
-  private numberingOf(now: number, arrival: number): Numbering {
+  private numberingOf(now: number, arrival: number): { draw: string } | { readyAt: number; draw?: undefined } | undefined {
     // A later phase's draw, once sealed (a slow-lane arrival in a phase not open yet is not).
     const phaseDraw = phaseDrawFor(this.config.phases, arrival, this.config.door.startWindowMs);
     const state = phaseDraw === undefined ? undefined : this.draws.get(phaseDraw);
@@ -218,6 +255,11 @@ export class SaleEvent {
   private drawDueAt(draw: string): number {
     if (draw === PRE_QUEUE_DRAW) return this.config.onSaleAt + this.config.door.startWindowMs;
     return phaseDrawDueAt(this.config.phases, draw, this.config.door.startWindowMs) ?? Infinity;
+  }
+
+  /** The beacon the configuration names for a draw, if any. */
+  private beaconOf(draw: string): BeaconName | undefined {
+    return draw === PRE_QUEUE_DRAW ? this.config.draw.beacon : phaseOfDraw(this.config.phases, draw)?.beacon;
   }
 
   /** Gives the place up. An unused admission goes back to the queue. */
@@ -359,6 +401,30 @@ export class SaleEvent {
     this.transitionOrThrow({ type: 'CLOSE' }, { type: 'closed', at: this.now() });
   }
 
+  /**
+   * The value of the beacon the event named for a draw, once published by its
+   * source. Supplying the same value again changes nothing.
+   */
+  supplyBeacon(draw: string, value: string): void {
+    if (!BEACON_HEX.test(value)) {
+      throw new BreakwaterError('MALFORMED_COMMAND', 'value must be the beacon\'s value: 16 to 64 bytes in hexadecimal', { details: { field: 'value' } });
+    }
+    this.advancePhase(this.now());
+    // Before its draw is sealed no entry has arrived: a value published then could be known to all in advance.
+    const state = this.draws.get(draw);
+    if (state === undefined) throw drawNotFound(draw);
+    if (this.beaconOf(draw) === undefined) throw new BreakwaterError('BEACON_NOT_NAMED', undefined, { details: { draw } });
+    if (state.drawnAt !== undefined) throw new BreakwaterError('DRAW_ALREADY_RUN', undefined, { details: { draw, drawnAt: state.drawnAt } });
+    const supplied = state.beacon;
+    if (supplied !== undefined) {
+      if (supplied === value.toLowerCase()) return;
+      throw new BreakwaterError('BEACON_ALREADY_SUPPLIED', undefined, { details: { draw, value: supplied } });
+    }
+    this.record({ type: 'beaconSupplied', at: this.now(), draw, value: value.toLowerCase() });
+    // A draw waiting past its instant for this value runs now.
+    this.runDueDraws(this.now());
+  }
+
   /** Draws new access codes with the event's random source; returns them (the only time they are all shown at once). */
   generateCodes(request: GenerateCodes): { added: number; codes: string[] } {
     this.requireOpenForCodes();
@@ -400,10 +466,7 @@ export class SaleEvent {
     this.advancePhase(now);
     for (const hold of this.holds.due(now)) this.record({ type: 'expired', at: now, holdId: hold.id });
     for (const grant of this.grants.due(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.account.fanId, grantId: grant.id });
-    // Waitlisted fans, and fans who went while beyond the away horizon, were told they may close the page: they keep their places.
-    for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs, (number) => this.isWaitlisted(number))) {
-      this.record({ type: 'left', at: now, fanId, reason: 'presenceLost' });
-    }
+    this.dropAbsent(now);
     this.afterInventoryChange();
     this.admit(now);
     this.recallNearTurns(now);
@@ -440,7 +503,7 @@ export class SaleEvent {
   private advanceLifecycle(now: number): void {
     if (canTransition(this.actor, { type: 'OPEN_PRE_QUEUE', at: now })) {
       const seed = newSeed(this.deps.randomBytes);
-      this.record({ type: 'preQueueOpened', at: now, commitment: commitmentOf(seed), seed });
+      this.record({ type: 'preQueueOpened', at: now, commitment: commitmentOf(seed), sealedSeed: this.deps.seeds.seal(seed) });
     }
     if (canTransition(this.actor, { type: 'START_SALE', at: now })) this.record({ type: 'saleStarted', at: now });
   }
@@ -475,18 +538,41 @@ export class SaleEvent {
     return this.draws.get(PRE_QUEUE_DRAW)?.drawnAt !== undefined;
   }
 
-  /** Chooses a draw's seed and publishes its commitment (the seed stays in the journal until the draw). */
+  /** Chooses a draw's seed and publishes its commitment; the journal carries the seed sealed by the host. */
   private sealDraw(now: number, draw: string): void {
     const seed = newSeed(this.deps.randomBytes);
-    this.record({ type: 'drawSealed', at: now, draw, commitment: commitmentOf(seed), seed });
+    this.record({ type: 'drawSealed', at: now, draw, commitment: commitmentOf(seed), sealedSeed: this.deps.seeds.seal(seed) });
   }
 
-  /** Runs every sealed draw whose instant has come, once the sale has started. */
+  /**
+   * Runs every sealed draw whose instant has come, once the sale has started;
+   * one whose beacon was named waits for its value up to `draw.beaconWaitMs`,
+   * then runs without it. Fans gone longer than the presence grace lose their
+   * places first: the entries are exactly the places still held at the draw.
+   */
   private runDueDraws(now: number): void {
     if (!this.saleStarted) return;
     for (const [draw, state] of this.draws) {
       if (state.drawnAt !== undefined || now < this.drawDueAt(draw)) continue;
-      this.record({ type: 'drawn', at: now, draw, seed: state.seed, count: this.room.pendingCount(draw) });
+      const beacon = state.beacon;
+      if (this.beaconOf(draw) !== undefined && beacon === undefined && now < this.drawDueAt(draw) + this.config.draw.beaconWaitMs) continue;
+      this.dropAbsent(now);
+      const seed = this.deps.seeds.open(state.sealedSeed);
+      if (commitmentOf(seed) !== state.commitment) throw new Error(`draw ${draw}: the sealed seed does not open to its commitment (another deployment secret?)`);
+      const entry: JournalEntry = { type: 'drawn', at: now, draw, seed, count: this.room.pendingCount(draw) };
+      if (beacon !== undefined) entry.beacon = beacon;
+      this.record(entry);
+    }
+  }
+
+  /**
+   * Fans gone longer than the grace period lose their places. Waitlisted fans,
+   * and fans who went while beyond the away horizon, were told they may close
+   * the page: they keep theirs.
+   */
+  private dropAbsent(now: number): void {
+    for (const fanId of this.room.absentBeyondGrace(now, this.config.presenceGraceMs, (number) => this.isWaitlisted(number))) {
+      this.record({ type: 'left', at: now, fanId, reason: 'presenceLost' });
     }
   }
 
@@ -695,7 +781,7 @@ export class SaleEvent {
         this.transition({ type: 'PUBLISH' });
         break;
       case 'preQueueOpened':
-        this.draws.set(PRE_QUEUE_DRAW, { commitment: entry.commitment, seed: entry.seed, drawnAt: undefined, count: undefined });
+        this.draws.set(PRE_QUEUE_DRAW, sealedDraw(entry.commitment, entry.sealedSeed));
         this.transition({ type: 'OPEN_PRE_QUEUE', at: entry.at });
         break;
       case 'saleStarted':
@@ -721,21 +807,21 @@ export class SaleEvent {
         this.transition({ type: 'CLOSE' });
         break;
       case 'joined':
-        this.room.join(entry.fanId, entry.draw !== undefined ? { draw: entry.draw } : entry.readyAt !== undefined ? { readyAt: entry.readyAt } : undefined);
+        this.room.join(entry.fanId, numberingOf(entry));
         if (entry.readyAt !== undefined) this.slowLaneJoins++;
         this.door.noteJoin(entry.at);
         this.codes.joined(entry.fanId);
         break;
       case 'drawSealed':
-        this.draws.set(entry.draw, { commitment: entry.commitment, seed: entry.seed, drawnAt: undefined, count: undefined });
+        this.draws.set(entry.draw, sealedDraw(entry.commitment, entry.sealedSeed));
         this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
         break;
-      case 'drawn': {
-        const state = this.draws.get(entry.draw)!;
-        state.drawnAt = entry.at;
-        state.count = this.room.draw(entry.draw, entry.seed);
+      case 'beaconSupplied':
+        this.draws.get(entry.draw)!.beacon = entry.value;
         break;
-      }
+      case 'drawn':
+        this.applyDrawn(entry);
+        break;
       case 'numbered':
         this.room.numberInOrder(entry.fanIds);
         break;
@@ -818,6 +904,20 @@ export class SaleEvent {
       default:
         throw new Error(`unknown journal entry ${(entry as { type: string }).type}`);
     }
+  }
+
+  private applyDrawn(entry: Extract<JournalEntry, { type: 'drawn' }>): void {
+    const state = this.draws.get(entry.draw)!;
+    const { slots, entries } = this.room.takeDraw(entry.draw);
+    const firstNumber = this.room.lastNumber + 1;
+    const { entriesDigest, order } = runDraw(entry.seed, entries, entry.beacon);
+    this.room.numberDrawn(slots, order);
+    state.drawnAt = entry.at;
+    state.count = slots.length;
+    state.run = {
+      seed: entry.seed, beacon: entry.beacon, entriesDigest: entriesDigest.toString('hex'), firstNumber,
+      joinNumbers: entries.joinNumbers as Float64Array, pseudonyms: entries.pseudonyms, order,
+    };
   }
 
   private applyAdmitted(entry: Extract<JournalEntry, { type: 'admitted' | 'called' }>, called = false): void {
@@ -941,6 +1041,7 @@ export class SaleEvent {
       numberedAt: number === 0 && status === FanStatus.WAITING ? this.numberedAt(fanId) : undefined,
       ...this.waitlistPlace(status, number),
       called: grant?.called ?? false,
+      receipt: undefined,
     };
   }
 
@@ -971,6 +1072,30 @@ export class SaleEvent {
     return { ...this.joinResult(fanId, slot), holds };
   }
 
+  /**
+   * The public proof of a draw that has run (docs/fairness.md, "The proof"):
+   * DRAW_NOT_FOUND for a draw never sealed, DRAW_NOT_RUN before it runs.
+   */
+  drawProof(draw: string): DrawProof {
+    const state = this.draws.get(draw);
+    if (state === undefined) throw drawNotFound(draw);
+    const run = state.run;
+    if (run === undefined) {
+      throw new BreakwaterError('DRAW_NOT_RUN', undefined, { details: { draw, drawsAt: this.drawDueAt(draw), commitment: state.commitment } });
+    }
+    const named = this.beaconOf(draw);
+    const entries = new Array<DrawProof['entries'][number]>(run.joinNumbers.length);
+    const hex = Buffer.from(run.pseudonyms.buffer, run.pseudonyms.byteOffset, run.pseudonyms.byteLength).toString('hex');
+    for (let i = 0; i < entries.length; i++) entries[i] = { pseudonym: hex.slice(i * 32, i * 32 + 32), joinNumber: run.joinNumbers[i]! };
+    const order = new Array<number>(run.order.length);
+    for (let k = 0; k < order.length; k++) order[k] = run.joinNumbers[run.order[k]!]!;
+    return {
+      version: DRAW_VERSION, eventId: this.id, draw, drawnAt: state.drawnAt!, commitment: state.commitment, seed: run.seed,
+      beacon: named === undefined ? null : { name: named.name, round: named.round, value: run.beacon ?? null },
+      entriesDigest: run.entriesDigest, firstNumber: run.firstNumber, entries, order,
+    };
+  }
+
   status(): EventStatus {
     const first = this.draws.get(PRE_QUEUE_DRAW);
     return {
@@ -978,7 +1103,7 @@ export class SaleEvent {
       name: this.config.name,
       phase: this.phase,
       commitment: first?.commitment,
-      seed: first?.drawnAt === undefined ? undefined : first.seed,
+      seed: first?.run?.seed,
       nowServing: this.room.nowServing,
       lastNumber: this.room.lastNumber,
       waiting: this.room.waiting,
@@ -1020,10 +1145,12 @@ export class SaleEvent {
   }
 
   private drawView(draw: string, state: DrawState): DrawView {
+    const named = this.beaconOf(draw);
     return {
       draw,
       commitment: state.commitment,
-      seed: state.drawnAt === undefined ? undefined : state.seed,
+      seed: state.run?.seed,
+      beacon: named === undefined ? undefined : { ...named, value: (state.run === undefined ? state.beacon : state.run.beacon) ?? null },
       drawsAt: state.drawnAt ?? this.drawDueAt(draw),
       numbered: state.count,
       pending: state.drawnAt === undefined ? this.room.pendingCount(draw) : 0,
@@ -1048,6 +1175,19 @@ function holdFingerprint(grantId: string, request: HoldRequest): string {
     case 'seats':
       return `hold:${grantId}:seats:${request.seatIds.join('\u0000')}`;
   }
+}
+
+function sealedDraw(commitment: string, sealedSeed: string): DrawState {
+  return { commitment, sealedSeed, beacon: undefined, drawnAt: undefined, count: undefined, run: undefined };
+}
+
+function numberingOf(entry: Extract<JournalEntry, { type: 'joined' }>): Numbering {
+  if (entry.draw !== undefined) return { draw: entry.draw, pseudonym: Buffer.from(entry.pseudonym!, 'hex') };
+  return entry.readyAt !== undefined ? { readyAt: entry.readyAt } : undefined;
+}
+
+function drawNotFound(draw: string): BreakwaterError {
+  return new BreakwaterError('DRAW_NOT_FOUND', undefined, { details: { draw } });
 }
 
 function grantView(grant: Grant): GrantView {

@@ -40,6 +40,13 @@ export interface JoinResult {
   waitlistAfter: number | undefined;
   /** The open grant was a call from the waitlist (its expiresAt is the answer deadline). */
   called: boolean;
+  /**
+   * Given once, by the join that puts a new place into a draw: 32 hex
+   * characters with which the fan (and nobody else) finds its pseudonym, so
+   * its place, in the draw's public proof (docs/fairness.md). Breakwater
+   * keeps no copy: the fan's page keeps it.
+   */
+  receipt: string | undefined;
 }
 
 export interface HoldView {
@@ -125,6 +132,8 @@ export interface DrawView {
   draw: string;
   commitment: string;
   seed: string | undefined;
+  /** The beacon named for it, with its value once supplied (null until then, and in a draw that ran without it). */
+  beacon: { name: string; round: number; value: string | null } | undefined;
   /** When it runs (or ran). */
   drawsAt: number;
   /** Places it numbered, once it has run. */

@@ -1,70 +1,10 @@
 /**
- * Verifiable shuffle of the pre-queue (and of the start window and any other
- * draw, each with its own seed and commitment: the same protocol below, with
- * "pre-queue" read as "the places pending in the draw").
- *
- * This header is the specification. Anyone holding the revealed seed and the
- * published list of pre-queue entries can recompute the order with it, in
- * any language, and compare it with the order Breakwater used.
- *
- * ── Breakwater pre-queue shuffle, version 1 ──────────────────────────────
- *
- * Protocol
- *   1. When the pre-queue opens, the engine draws a seed of 32 random bytes
- *      and publishes   commitment = SHA-256(seed)
- *      (the hash of the 32 raw bytes, not of their hex text).
- *   2. When the start window closes (the on-sale time + the window; at the
- *      on-sale time without one) it reveals the seed. The entries of the
- *      pre-queue and the window, e[0], e[1], …, e[n-1], in the order they
- *      joined, are put in the order
- *      e[P[0]], e[P[1]], …, e[P[n-1]], where P is the permutation below:
- *      P[k] is the join index of the entry placed k-th.
- *   Hex: seed and commitment are written as 64 hexadecimal characters.
- *   Breakwater writes lowercase; readers accept either case.
- *
- * Random words
- *   The ChaCha20 keystream of RFC 8439 (sections 2.3 and 2.4) with
- *     key           = the 32 seed bytes,
- *     nonce         = 12 zero bytes,
- *     initial block counter = 0,
- *   i.e. keystream blocks 0, 1, 2, … concatenated (equivalently: the
- *   ChaCha20 encryption of an all-zero plaintext). It is read as consecutive
- *   32-bit unsigned integers, each from 4 bytes in little-endian order:
- *     w[0] = bytes 0..3, w[1] = bytes 4..7, …
- *   Every word is consumed exactly once, in order, by the draws below.
- *   (The block counter is 32 bits, so the stream is 2^32 blocks = 2^36 words
- *   long; no shuffle of fewer than 2^32 entries comes anywhere near that,
- *   and an implementation must fail rather than wrap the counter.)
- *
- * Uniform draw in [0, m)   (1 ≤ m < 2^32)
- *     limit = 2^32 − (2^32 mod m)
- *     repeat  w = next word   until  w < limit      (rejection sampling)
- *     return  w mod m
- *   limit is the largest multiple of m not above 2^32, so the result is
- *   exactly uniform. Compute limit in 64-bit (or exact) arithmetic: 2^32
- *   itself does not fit in a uint32.
- *
- * Permutation (Durstenfeld's Fisher–Yates, from the last index down)
- *     P = [0, 1, …, n−1]
- *     for i = n−1 down to 1:
- *         j = draw(m = i + 1)          // uniform in [0, i]
- *         swap P[i] and P[j]           // also when j = i
- *   n = 0 and n = 1 consume no words and give the identity. n < 2^32.
- *
- * Test vectors (P for n = 10)
- *   seed       = 00 × 32
- *   commitment = 66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925
- *   P          = [6, 8, 2, 7, 9, 5, 1, 0, 3, 4]
- *
- *   seed       = 01 × 32
- *   commitment = 72cd6e8422c407fb6d098690f1130b7ded7ec2f7f5e1d30bd9d521f015363793
- *   P          = [7, 4, 8, 1, 9, 3, 6, 5, 0, 2]
- *
- *   seed       = 000102…1f (bytes 0 to 31)
- *   commitment = 630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd
- *   P          = [6, 1, 9, 7, 0, 2, 4, 5, 8, 3]
- *
- * ── End of specification ────────────────────────────────────────────────
+ * The permutation of a draw and the seed's commitment: docs/fairness.md
+ * ("Permutation", "Seed and commitment") is the specification. A Durstenfeld
+ * Fisher–Yates from the last index down, each swap's index a uniform draw by
+ * rejection sampling from the ChaCha20 keystream (RFC 8439, zero nonce,
+ * counter 0) keyed by the draw key (src/fairness/draw.ts), read as
+ * little-endian 32-bit words.
  *
  * Node.js note: crypto.createCipheriv('chacha20', key, iv) is OpenSSL's
  * EVP_chacha20, whose 16-byte iv is the last four words of the RFC 8439
@@ -91,16 +31,7 @@ const ZEROS = Buffer.alloc(CHUNK_BYTES);
 /** Counter 0 (4 bytes, little-endian) followed by the all-zero 12-byte nonce. */
 const CHACHA20_IV = Buffer.alloc(16);
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
-const SEED_HEX = /^[0-9a-fA-F]{64}$/;
-
-export interface ShuffleProof {
-  commitment: string;
-  seed: string;
-  entries: readonly string[];
-  order: readonly string[];
-}
-
-export type ShuffleVerification = { ok: true } | { ok: false; reason: string; firstMismatchAt?: number };
+const HEX_32_BYTES = /^[0-9a-fA-F]{64}$/;
 
 /** A fresh seed: 32 bytes from `randomBytes` (e.g. node:crypto's randomBytes) as 64 lowercase hex characters. */
 export function newSeed(randomBytes: (n: number) => Uint8Array): string {
@@ -113,15 +44,16 @@ export function newSeed(randomBytes: (n: number) => Uint8Array): string {
 
 /** The published commitment: SHA-256 of the 32 seed bytes, as 64 lowercase hex characters. */
 export function commitmentOf(seedHex: string): string {
-  return createHash('sha256').update(seedBytes(seedHex)).digest('hex');
+  return createHash('sha256').update(hexBytes(seedHex, 'seed')).digest('hex');
 }
 
 /**
  * Returns a permutation: result[i] = index into `count` entries of the entry
- * placed i-th. Deterministic for (seedHex, count).
+ * placed i-th. Deterministic for (keyHex, count): a draw's key is its seed,
+ * entries and beacon hashed together (src/fairness/draw.ts).
  */
-export function shuffledIndices(seedHex: string, count: number): Uint32Array {
-  const key = seedBytes(seedHex);
+export function shuffledIndices(keyHex: string, count: number): Uint32Array {
+  const key = hexBytes(keyHex, 'key');
   if (!Number.isSafeInteger(count) || count < 0 || count > MAX_COUNT) {
     throw new BreakwaterError('MALFORMED_COMMAND', `The shuffle count must be an integer from 0 to ${MAX_COUNT}.`, {
       details: { field: 'count', value: count },
@@ -156,82 +88,13 @@ export function shuffledIndices(seedHex: string, count: number): Uint32Array {
   return perm;
 }
 
-/** The entries in shuffled order (a new array; `entries` is not changed). */
-export function shuffle<T>(entries: readonly T[], seedHex: string): T[] {
-  const indices = shuffledIndices(seedHex, entries.length);
-  const out = new Array<T>(indices.length);
-  for (let k = 0; k < indices.length; k++) out[k] = entries[indices[k]!]!;
-  return out;
-}
-
-/**
- * Checks commitment matches seed and that `order` is exactly
- * shuffle(entries, seed). Returns {ok:true} or {ok:false, reason, firstMismatchAt?}.
- * Never throws: a malformed proof is reported as {ok:false}.
- */
-export function verifyShuffle(proof: ShuffleProof): ShuffleVerification {
-  const shapeProblem = checkShape(proof);
-  if (shapeProblem !== undefined) return { ok: false, reason: shapeProblem };
-  const { commitment, seed, entries, order } = proof;
-  if (!SEED_HEX.test(seed)) return { ok: false, reason: 'seed is not 64 hexadecimal characters (32 bytes)' };
-  if (!SEED_HEX.test(commitment)) return { ok: false, reason: 'commitment is not 64 hexadecimal characters (a SHA-256 hash)' };
-  const expectedCommitment = commitmentOf(seed);
-  if (commitment.toLowerCase() !== expectedCommitment) {
-    return {
-      ok: false,
-      reason: `commitment does not match the seed: SHA-256(seed) is ${expectedCommitment}, the proof says ${commitment.toLowerCase()}`,
-    };
-  }
-
-  const expected = shuffle(entries, seed);
-  const common = Math.min(expected.length, order.length);
-  let firstMismatch = -1;
-  for (let k = 0; k < common; k++) {
-    if (order[k] !== expected[k]) {
-      firstMismatch = k;
-      break;
-    }
-  }
-  if (order.length !== expected.length) {
-    return {
-      ok: false,
-      reason: `order has ${order.length} entries but the pre-queue has ${entries.length}`,
-      firstMismatchAt: firstMismatch === -1 ? common : firstMismatch,
-    };
-  }
-  if (firstMismatch !== -1) {
-    return {
-      ok: false,
-      reason: `order differs from the shuffle at position ${firstMismatch}: expected ${JSON.stringify(expected[firstMismatch])}, found ${JSON.stringify(order[firstMismatch])}`,
-      firstMismatchAt: firstMismatch,
-    };
-  }
-  return { ok: true };
-}
-
-function seedBytes(seedHex: string): Buffer {
-  if (typeof seedHex !== 'string' || !SEED_HEX.test(seedHex)) {
-    throw new BreakwaterError('MALFORMED_COMMAND', 'The shuffle seed must be 64 hexadecimal characters (32 bytes).', {
-      details: { field: 'seed' },
+function hexBytes(hex: string, field: 'seed' | 'key'): Buffer {
+  if (typeof hex !== 'string' || !HEX_32_BYTES.test(hex)) {
+    throw new BreakwaterError('MALFORMED_COMMAND', `The shuffle ${field} must be 64 hexadecimal characters (32 bytes).`, {
+      details: { field },
     });
   }
-  return Buffer.from(seedHex, 'hex');
-}
-
-function checkShape(proof: unknown): string | undefined {
-  if (typeof proof !== 'object' || proof === null || Array.isArray(proof)) return 'proof is not an object';
-  const p = proof as Record<string, unknown>;
-  for (const field of ['commitment', 'seed'] as const) {
-    if (typeof p[field] !== 'string') return `proof.${field} is not a string`;
-  }
-  for (const field of ['entries', 'order'] as const) {
-    const list = p[field];
-    if (!Array.isArray(list)) return `proof.${field} is not an array`;
-    for (let k = 0; k < list.length; k++) {
-      if (typeof list[k] !== 'string') return `proof.${field}[${k}] is not a string`;
-    }
-  }
-  return undefined;
+  return Buffer.from(hex, 'hex');
 }
 
 /** The ChaCha20 keystream for (key, zero nonce, counter 0) as little-endian uint32 words, a chunk at a time. */

@@ -17,8 +17,12 @@ export type JournalEntry =
   | { type: 'created'; at: number; config: EventConfig }
   | { type: 'configUpdated'; at: number; config: EventConfig }
   | { type: 'published'; at: number }
-  /** The seed stays sealed in the journal; only the commitment is published until the start. */
-  | { type: 'preQueueOpened'; at: number; commitment: string; seed: string }
+  /**
+   * The pre-queue draw's seed is chosen: only its commitment is readable; the
+   * seed is in `sealedSeed`, encrypted by the host's seed vault (the
+   * deployment secret), until the draw opens it.
+   */
+  | { type: 'preQueueOpened'; at: number; commitment: string; sealedSeed: string }
   /** On sale from here; the pre-queue is drawn (a `drawn` entry for `preQueue`) when the start window closes. */
   | { type: 'saleStarted'; at: number }
   | { type: 'paused'; at: number }
@@ -27,15 +31,21 @@ export type JournalEntry =
   | { type: 'reopened'; at: number }
   | { type: 'closed'; at: number }
   /**
-   * A new place. `draw`: unnumbered until that draw runs; otherwise `readyAt`
+   * A new place. `draw`: unnumbered until that draw runs, entered in it under
+   * `pseudonym` (32 hex characters, docs/fairness.md); otherwise `readyAt`
    * (only when later than `at`: the slow lane): unnumbered until then;
    * otherwise numbered at once.
    */
-  | { type: 'joined'; at: number; fanId: string; draw?: string; readyAt?: number }
-  /** A draw's seed is chosen and its commitment published; the seed stays sealed in the journal until the draw. */
-  | { type: 'drawSealed'; at: number; draw: string; commitment: string; seed: string }
-  /** The draw numbers the `count` places pending in it, in the order its seed dictates. */
-  | { type: 'drawn'; at: number; draw: string; seed: string; count: number }
+  | { type: 'joined'; at: number; fanId: string; draw?: string; pseudonym?: string; readyAt?: number }
+  /** A later phase's draw's seed is chosen, sealed like the pre-queue's (see `preQueueOpened`). */
+  | { type: 'drawSealed'; at: number; draw: string; commitment: string; sealedSeed: string }
+  /** The organizer supplied the value of the beacon the event named for the draw. */
+  | { type: 'beaconSupplied'; at: number; draw: string; value: string }
+  /**
+   * The draw numbers the `count` places pending in it, in the order its seed,
+   * their entries and `beacon` (absent: none named, or not supplied in time) dictate.
+   */
+  | { type: 'drawn'; at: number; draw: string; seed: string; beacon?: string; count: number }
   /** Places whose `readyAt` came are numbered, in this order (by readyAt, ties in join order). */
   | { type: 'numbered'; at: number; fanIds: string[] }
   | { type: 'left'; at: number; fanId: string; reason: 'left' | 'presenceLost' }

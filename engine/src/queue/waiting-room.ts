@@ -1,8 +1,9 @@
 import { ensureCapacity } from '../util/growable.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
 import { FenwickCounts } from '../util/fenwick-counts.js';
+import type { DrawEntries } from '../fairness/draw.js';
 import { FanIndex } from './fan-index.js';
-import { shuffledIndices } from '../fairness/shuffle.js';
+import { PendingDraw } from './pending-draw.js';
 
 /** `disconnectedAt` of a connected fan: every instant, 0 included, can be a real disconnection time. */
 const CONNECTED = -1;
@@ -27,12 +28,13 @@ export const PRE_QUEUE_DRAW = 'preQueue';
 /**
  * How a new place gets its number:
  * - `undefined`: at once, behind every place numbered so far;
- * - `{ draw }`: when the named draw runs (`WaitingRoom.draw`), shuffled with the
- *   other places pending in it;
+ * - `{ draw, pseudonym }`: when the named draw runs (`takeDraw`, then
+ *   `numberDrawn`), shuffled with the other places pending in it, entered
+ *   under its pseudonym;
  * - `{ readyAt }`: at that instant (`dueAt` / `numberInOrder`), first come first
  *   served by `readyAt` among places pending the same way, ties in join order.
  */
-export type Numbering = { draw: string; readyAt?: undefined } | { readyAt: number; draw?: undefined } | undefined;
+export type Numbering = { draw: string; pseudonym: Uint8Array; readyAt?: undefined } | { readyAt: number; draw?: undefined } | undefined;
 
 export interface Place {
   /** 0 while unnumbered: pending in a draw, or until its `readyAt`. */
@@ -83,7 +85,7 @@ export class WaitingRoom {
   private readonly waitingNumbers = new FenwickCounts();
   private readonly readyDeadlines = new DeadlineHeap<number>();
   /** Slots pending in each draw, in join order (dead ones are skipped when drawn, dropped when compacted). */
-  private readonly pendingSlots = new Map<string, number[]>();
+  private readonly pendingSlots = new Map<string, PendingDraw>();
   /** Live places pending in each draw: what status reads every tick, without walking the slots. */
   private readonly pendingCounts = new Map<string, number>();
   /** Per slot, 1 + the index in `drawNames` of the draw its place waits for; 0 for none. */
@@ -163,9 +165,9 @@ export class WaitingRoom {
     this.keptUntilOfSlot[slot] = 0;
     this.waiting++;
     if (numbering?.draw !== undefined) {
-      let slots = this.pendingSlots.get(numbering.draw);
-      if (slots === undefined) this.pendingSlots.set(numbering.draw, (slots = []));
-      slots.push(slot);
+      let pending = this.pendingSlots.get(numbering.draw);
+      if (pending === undefined) this.pendingSlots.set(numbering.draw, (pending = new PendingDraw()));
+      pending.push(slot, numbering.pseudonym);
       this.drawOfSlot[slot] = this.drawNumber(numbering.draw);
       this.pendingCounts.set(numbering.draw, (this.pendingCounts.get(numbering.draw) ?? 0) + 1);
     } else if (numbering?.readyAt !== undefined) {
@@ -177,9 +179,9 @@ export class WaitingRoom {
     return slot;
   }
 
-  /** Fans still waiting in the draw, in join order: the public input of its shuffle. */
+  /** Fans still waiting in the draw, in join order: the entries it would draw now. */
   pendingIn(draw: string): string[] {
-    return this.livePending(draw).map((slot) => this.fanOfSlot[slot]!);
+    return this.livePending(draw).slots.map((slot) => this.fanOfSlot[slot]!);
   }
 
   /** How many places wait for the draw now. */
@@ -187,15 +189,25 @@ export class WaitingRoom {
     return this.pendingCounts.get(draw) ?? 0;
   }
 
-  /** Numbers the places pending in the draw in the order the seed dictates; returns how many. */
-  draw(draw: string, seedHex: string): number {
-    const slots = this.livePending(draw);
+  /**
+   * Closes the draw: its places still waiting, in join order, and its entries
+   * (their join numbers and pseudonyms). `numberDrawn` then numbers them.
+   */
+  takeDraw(draw: string): { slots: number[]; entries: DrawEntries } {
+    const { slots, pseudonyms } = this.livePending(draw);
     this.pendingSlots.delete(draw);
     this.pendingCounts.delete(draw);
-    for (const slot of slots) this.drawOfSlot[slot] = 0;
-    const order = shuffledIndices(seedHex, slots.length);
-    for (let i = 0; i < order.length; i++) this.assignNumber(slots[order[i]!]!);
-    return slots.length;
+    const joinNumbers = new Float64Array(slots.length);
+    for (let i = 0; i < slots.length; i++) {
+      this.drawOfSlot[slots[i]!] = 0;
+      joinNumbers[i] = this.joinOrderOfSlot[slots[i]!]!;
+    }
+    return { slots, entries: { joinNumbers, pseudonyms } };
+  }
+
+  /** Numbers a taken draw's places: `order[k]` is the index in `slots` of the place numbered k-th. */
+  numberDrawn(slots: readonly number[], order: Uint32Array): void {
+    for (let k = 0; k < order.length; k++) this.assignNumber(slots[order[k]!]!);
   }
 
   /**
@@ -232,9 +244,11 @@ export class WaitingRoom {
     }
   }
 
-  private livePending(draw: string): number[] {
+  private livePending(draw: string): { slots: number[]; pseudonyms: Uint8Array } {
     const index = this.drawNumber(draw);
-    return (this.pendingSlots.get(draw) ?? []).filter((slot) => this.statusOfSlot[slot] === FanStatus.WAITING && this.drawOfSlot[slot] === index);
+    const pending = this.pendingSlots.get(draw);
+    if (pending === undefined) return { slots: [], pseudonyms: new Uint8Array(0) };
+    return pending.filter((slot) => this.statusOfSlot[slot] === FanStatus.WAITING && this.drawOfSlot[slot] === index);
   }
 
   private drawNumber(draw: string): number {
@@ -444,7 +458,7 @@ export class WaitingRoom {
     }
     // Lowest slot last, so it is taken first.
     this.freeSlots.sort((a, b) => b - a);
-    for (const draw of this.pendingSlots.keys()) this.pendingSlots.set(draw, this.livePending(draw));
+    for (const draw of this.pendingSlots.keys()) this.livePending(draw);
     this.deadSlots = 0;
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from '../../src/clock.js';
 import { Engine } from '../../src/engine.js';
 import { DurableJournal } from '../../stores/durable-journal.js';
-import { ON_SALE_AT, T0, deterministicBytes, gaConfig } from '../fixtures.js';
+import { ON_SALE_AT, T0, TEST_SEEDS, deterministicBytes, gaConfig } from '../fixtures.js';
 import { startRedis, type RedisFixture } from './redis-fixture.js';
 
 const E = 'outage-night';
@@ -21,7 +21,7 @@ describe('Redis killed (-9) while the engine writes', () => {
     const log = vi.fn();
     const journal = new DurableJournal(await fx.owner(redis, prefix), { retryMs: 20, log });
     const clock = new SimulatedClock(T0);
-    const engine = new Engine({ clock, randomBytes: deterministicBytes, journal });
+    const engine = new Engine({ clock, randomBytes: deterministicBytes, seeds: TEST_SEEDS, journal });
     engine.createEvent(gaConfig({ id: E }), { publish: true });
     clock.set(ON_SALE_AT);
 
@@ -64,7 +64,7 @@ describe('Redis killed (-9) while the engine writes', () => {
 
     const restoredJournal = new DurableJournal(next);
     restoredJournal.load(E, entries);
-    const restored = Engine.restore(restoredJournal, { clock, randomBytes: deterministicBytes }).event(E);
+    const restored = Engine.restore(restoredJournal, { clock, randomBytes: deterministicBytes, seeds: TEST_SEEDS }).event(E);
     expect(restored.status()).toEqual(engine.event(E).status());
     for (const fanId of ['fan1', `fan${marked}`, `fan${joins}`]) expect(restored.fanView(fanId), fanId).toEqual(engine.event(E).fanView(fanId));
   });

@@ -34,7 +34,7 @@ export interface RunningCluster {
 }
 
 export async function startClusterMode(options: GatewayOptions, urls: ClusterUrls, log = (m: string) => console.error(m)): Promise<RunningCluster> {
-  const shards = superviseShards(options.shards, urls, options.partitions, log);
+  const shards = superviseShards(options.shards, urls, options.partitions, options.signingSecret, log);
   const site = await StaticSite.load(await buildPages());
   const gateways = await startCluster({ options, workers: options.workers, site: site.files, cluster: { natsUrl: urls.natsUrl, partitions: options.partitions }, log });
   if (options.demoEvent) await createDemoEvent(urls.natsUrl, options.partitions, log);
@@ -75,13 +75,15 @@ interface ShardSupervisor {
 }
 
 /** Keeps `count` shard processes running; a crashed one is forked again (its partitions meanwhile move to the others). */
-function superviseShards(count: number, urls: ClusterUrls, partitions: number, log: (m: string) => void): ShardSupervisor {
+function superviseShards(count: number, urls: ClusterUrls, partitions: number, secret: string, log: (m: string) => void): ShardSupervisor {
   const children: Array<ChildProcess | undefined> = new Array(count).fill(undefined);
   const budgets = children.map(() => new RestartBudget());
   let stopping = false;
   const spawnShard = (slot: number): void => {
     const args = ['--nats', urls.natsUrl, '--redis', urls.redisUrl, '--partitions', String(partitions), '--id', `s${slot + 1}`];
-    const child = fork(SHARD_ENTRY, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The secret in the environment, not the arguments: `ps` shows arguments to everyone on the machine.
+    const env = { ...process.env, BREAKWATER_SECRET: secret };
+    const child = fork(SHARD_ENTRY, args, { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children[slot] = child;
     child.once('exit', (code, signal) => {
       children[slot] = undefined;

@@ -3,7 +3,8 @@
  * URL --redis URL [--partitions 16] [--id NAME]` (or BREAKWATER_NATS_URL /
  * BREAKWATER_REDIS_URL; Web Push from BREAKWATER_VAPID_* and
  * BREAKWATER_PUSH_ORIGINS as for `npm start`). Forked by `npm start` / `npm run cluster` in cluster
- * mode; runnable on its own on any machine that reaches NATS and Redis. On
+ * mode; runnable on its own on any machine that reaches NATS and Redis,
+ * with the cluster's BREAKWATER_SECRET in its environment. On
  * SIGTERM, or when its parent goes away, it hands its partitions over
  * (finishing their writes) before it exits.
  */
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { webPushFromEnv } from '../notify/web-push-config.js';
 import { sharedVapidKeys } from './push-store.js';
+import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { connectRedis } from './redis-connection.js';
 import { Shard } from './shard.js';
 
@@ -25,6 +27,12 @@ if (natsUrl === undefined || redisUrl === undefined) {
   console.error('usage: shard-process.ts --nats <url> --redis <url> [--partitions 16] [--id name]');
   process.exit(2);
 }
+// Draw seeds are sealed under it: a shard with another secret could not open its predecessor's.
+const secret = process.env.BREAKWATER_SECRET;
+if (secret === undefined || secret.length === 0) {
+  console.error('shard-process.ts needs BREAKWATER_SECRET, the same on every process of the cluster');
+  process.exit(2);
+}
 const partitions = Number(values.partitions ?? 16);
 const shardId = `${hostname()}/${values.id ?? 'shard'}/${process.pid}`;
 const log = (message: string) => console.error(`[shard ${shardId}] ${message}`);
@@ -34,7 +42,7 @@ const redis = await connectRedis(redisUrl, log);
 // Keys from the environment, or the one pair the whole cluster shares in Redis.
 const push = webPushFromEnv(process.env);
 const webPush = { ...push, keys: push.keys ?? (await sharedVapidKeys(redis)) };
-const shard = new Shard({ nc, redis, shardId, partitions, log, webPush });
+const shard = new Shard({ nc, redis, seeds: aesSeedVault(secret), shardId, partitions, log, webPush });
 await shard.start();
 log(`started (${partitions} partitions)`);
 

@@ -9,7 +9,7 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Redis } from 'ioredis';
-import { BreakwaterError, Engine, systemClock, type Clock } from '../../../engine/src/index.js';
+import { BreakwaterError, Engine, systemClock, type Clock, type SeedVault } from '../../../engine/src/index.js';
 import { DurableJournal } from '../../../engine/stores/durable-journal.js';
 import { RedisJournalStore } from '../../../engine/stores/redis/redis-journal-store.js';
 import { EngineHost } from '../engine-link/engine-host.js';
@@ -25,6 +25,8 @@ import { publishBroadcast, runEach, servePartition, watchGateways, type Outcome 
 export interface ShardOptions {
   nc: NatsConnection;
   redis: Redis;
+  /** Opens the draw seeds sealed by whichever shard sealed them: every shard holds the same deployment secret. */
+  seeds: SeedVault;
   shardId: string;
   partitions: number;
   clock?: Clock;
@@ -41,7 +43,7 @@ export interface ShardOptions {
 }
 
 /** Requests that write no journal entry: served even while Redis is unreachable. */
-const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'placesOf', 'sync', 'reportMetrics', 'claimSessions']);
+const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'drawProof', 'placesOf', 'sync', 'reportMetrics', 'claimSessions']);
 /** Session numbers of one epoch: a successor's start above every number its predecessor could issue. */
 const SESSIONS_PER_EPOCH = 2 ** 32;
 
@@ -120,7 +122,7 @@ export class Shard {
         if (claimed.settings !== undefined) settings.set(eventId, claimed.settings as EventSettings);
         if (this.shard.webPush !== undefined) subscriptions.set(eventId, await pushStore.load(eventId));
       }
-      const engine = Engine.restore(journal, { clock: this.clock });
+      const engine = Engine.restore(journal, { clock: this.clock, seeds: this.shard.seeds });
       const host = new EngineHost({
         engine, clock: this.clock, firstSession: epoch * SESSIONS_PER_EPOCH, log: this.log,
         ...(this.shard.webPush === undefined ? {} : {

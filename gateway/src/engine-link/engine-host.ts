@@ -5,7 +5,7 @@
  * per-event gateway settings, prices, the recent admission rate. Requests are
  * handled synchronously, one at a time, like engine commands.
  */
-import { BreakwaterError, Engine, holdView, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent } from '../../../engine/src/index.js';
+import { BreakwaterError, Engine, holdView, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
 import { FanPush } from '../notify/fan-push.js';
 import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -20,8 +20,10 @@ import type {
   ResultOf, SessionOpened, SyncState, WorkerMetrics,
 } from './types.js';
 
-export interface EngineHostOptions {
-  engine?: Engine;
+/** The host's engine: given, or a new one sealing its draw seeds with `seeds` (the deployment secret's vault). */
+export type EngineHostOptions = EngineHostSettings & ({ engine: Engine; seeds?: undefined } | { engine?: undefined; seeds: SeedVault });
+
+interface EngineHostSettings {
   clock?: Clock;
   /** How often time acts on every event. */
   tickMs?: number;
@@ -57,7 +59,7 @@ export const LOCAL_OWNER = 'local';
 export class EngineHost {
   readonly engine: Engine;
   readonly clock: Clock;
-  private readonly options: Required<Omit<EngineHostOptions, 'engine' | 'clock' | 'firstSession' | 'webPush' | 'pushSubscriptionsChanged'>>;
+  private readonly options: Required<Omit<EngineHostSettings, 'clock' | 'firstSession' | 'webPush' | 'pushSubscriptionsChanged'>>;
   private readonly listeners = new Set<BroadcastListener>();
   private readonly settings = new Map<string, EventSettings>();
   private readonly sessions: Sessions;
@@ -71,9 +73,9 @@ export class EngineHost {
   private readonly webhookAfter = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(options: EngineHostOptions = {}) {
+  constructor(options: EngineHostOptions) {
     this.clock = options.clock ?? options.engine?.clock ?? systemClock;
-    this.engine = options.engine ?? new Engine({ clock: this.clock });
+    this.engine = options.engine ?? new Engine({ clock: this.clock, seeds: options.seeds });
     this.sessions = new Sessions(options.firstSession);
     this.options = {
       tickMs: options.tickMs ?? 250,
@@ -207,13 +209,11 @@ export class EngineHost {
         const { codes } = this.engine.event(request.eventId);
         return { total: codes.size, offset: request.offset, codes: codes.list(request.offset, request.limit) };
       }
-      case 'journal': {
-        // Unknown events are EVENT_NOT_FOUND, not an empty journal.
-        const sale = this.engine.event(request.eventId);
-        const journal = this.engine.journal.read(sale.id);
-        const sealed = sealedDraws(sale);
-        return sealed.size === 0 ? journal : journal.map((entry) => sealSeed(entry, sealed));
-      }
+      case 'journal':
+        // Unknown events are EVENT_NOT_FOUND, not an empty journal. Seeds in it are sealed until their draws.
+        return this.engine.journal.read(this.engine.event(request.eventId).id);
+      case 'drawProof':
+        return this.drawProof(request.eventId, request.draw);
       case 'updateSettings':
         return this.updateSettings(request.eventId, request.patch);
       case 'sync':
@@ -315,6 +315,17 @@ export class EngineHost {
     return holds;
   }
 
+  /**
+   * A draw's public proof, once it has run. Published on a public endpoint,
+   * so it is not a command: reading it changes nothing, and unpublished
+   * events do not exist for the public.
+   */
+  private drawProof(eventId: string, draw: string): DrawProof {
+    const sale = this.engine.event(eventId);
+    if (sale.phase === 'draft') throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${sale.id}"`, { details: { eventId: sale.id } });
+    return sale.drawProof(draw);
+  }
+
   // ── Organizers ──────────────────────────────────────────────────────────
 
   private createEvent(config: unknown, publish: boolean, settingsPatch: unknown): EventDetails {
@@ -376,17 +387,14 @@ export class EngineHost {
     const shared: JournalEntry[] = [];
     const holdOwners: Record<string, string> = {};
     const sale = this.saleOrUndefined(eventId);
-    // Only entries that carry a draw's seed need to know which are still sealed (status() counts pending places).
-    const carriesSeed = entries.some((entry) => entry.type === 'preQueueOpened' || entry.type === 'drawSealed');
-    const sealed = !carriesSeed ? new Set<string>() : sale === undefined ? new Set([PRE_QUEUE_DRAW]) : sealedDraws(sale);
     for (const entry of entries) {
       this.fanHolds.observe(eventId, entry);
       if (entry.type === 'admitted' || entry.type === 'called') this.rates.record(eventId, entry.at, entry.fanIds.length);
-      // Never the seed of preQueueOpened: it stays sealed until the pre-queue draw runs (the start window's end).
+      // The seed of preQueueOpened is sealed: it is revealed by the pre-queue draw (the start window's end).
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
       if (entry.type === 'drawn' && entry.draw === PRE_QUEUE_DRAW) this.reveals.set(eventId, { commitment: this.reveals.get(eventId)?.commitment ?? null, seed: entry.seed });
       if (LOCAL_ENTRY_TYPES.has(entry.type)) continue;
-      shared.push(sealSeed(entry, sealed));
+      shared.push(entry);
       if ('holdId' in entry && sale !== undefined) {
         const owner = sale.holds.get(entry.holdId)?.fanId;
         if (owner !== undefined) holdOwners[entry.holdId] = owner;
@@ -421,27 +429,6 @@ export class EngineHost {
       }
     }
   }
-}
-
-/**
- * Until its draw reveals it, a draw's seed stays sealed even from the
- * organizer and the other gateways (a `drawn` entry brings it): whoever knows
- * it early could time a join to land at the front.
- */
-function sealSeed(entry: JournalEntry, sealed: ReadonlySet<string>): JournalEntry {
-  if (entry.type === 'preQueueOpened' && sealed.has(PRE_QUEUE_DRAW)) return { ...entry, seed: SEALED_SEED };
-  if (entry.type === 'drawSealed' && sealed.has(entry.draw)) return { ...entry, seed: SEALED_SEED };
-  return entry;
-}
-
-const SEALED_SEED = '(sealed until its draw)';
-
-/** The draws whose seed has not been revealed yet (the pre-queue's before it opens included). */
-function sealedDraws(sale: SaleEvent): Set<string> {
-  const { draws } = sale.status();
-  const sealed = new Set(draws.filter((draw) => draw.seed === undefined).map((draw) => draw.draw));
-  if (!draws.some((draw) => draw.draw === PRE_QUEUE_DRAW)) sealed.add(PRE_QUEUE_DRAW);
-  return sealed;
 }
 
 /** `settings.powDifficulty` of an already checked settings patch, if it sets one. */

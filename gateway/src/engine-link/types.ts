@@ -8,7 +8,7 @@
  *
  * Everything here is plain data (structured-clone and msgpack safe).
  */
-import type { CodeView, EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess } from '../../../engine/src/index.js';
+import type { CodeView, DrawProof, EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -160,6 +160,8 @@ export type EngineRequest =
   | { op: 'codes'; eventId: string; offset: number; limit: number }
   /** An event's whole journal, oldest first (for verification: it grows with the crowd). */
   | { op: 'journal'; eventId: string }
+  /** A draw's public proof (docs/fairness.md), once it has run: it grows with the draw. */
+  | { op: 'drawProof'; eventId: string; draw: string }
   | { op: 'updateSettings'; eventId: string; patch: unknown }
   | { op: 'sync' }
   | { op: 'reportMetrics'; metrics: WorkerMetrics };
@@ -179,6 +181,7 @@ export interface EngineResults {
   publicInfo: PublicEventInfo;
   codes: CodePage;
   journal: readonly JournalEntry[];
+  drawProof: DrawProof;
   updateSettings: EventSettings;
   sync: SyncState;
   reportMetrics: null;

@@ -127,7 +127,7 @@ export class FanHandlers {
       commitment: opened.commitment, seed: opened.seed, restored: opened.restored,
       grantId: join.grant?.grantId ?? null, grantExpiresAt: join.grant?.expiresAt ?? null,
       holds: opened.holds.map(toWireHold),
-      waitlisted: join.waitlisted ?? null, waitlistAfter: join.waitlistAfter ?? null, called: join.called,
+      waitlisted: join.waitlisted ?? null, waitlistAfter: join.waitlistAfter ?? null, called: join.called, receipt: join.receipt ?? null,
       awayAfter: queue.awayAfter,
     });
     this.deps.metrics.joinLatency.observe((performance.now() - started) / 1000);

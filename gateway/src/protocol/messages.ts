@@ -16,7 +16,7 @@ import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -101,6 +101,12 @@ export interface JoinedMessage {
   called: boolean;
   /** The away horizon (see `queue.awayAfter`) when this place was joined or resumed. */
   awayAfter: number | null;
+  /**
+   * Sent once, by the join that puts a new place into a draw (null otherwise):
+   * the page keeps it; with it, and only with it, the fan finds its place in
+   * the draw's public proof (docs/fairness.md).
+   */
+  receipt: string | null;
 }
 /** One per event per tick on topic `evt/<eventId>/queue`: clients compute their own position. */
 export interface QueueMessage {
@@ -192,8 +198,7 @@ export const SERVER_FIELDS = {
   welcome: ['v', 'serverId', 'serverTime'],
   joined: [
     'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
-    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook', 'numberedAt', 'waitlisted', 'waitlistAfter', 'called',
-    'awayAfter',
+    'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook', 'numberedAt', 'waitlisted', 'waitlistAfter', 'called', 'receipt', 'awayAfter',
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',

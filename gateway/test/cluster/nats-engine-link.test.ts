@@ -12,6 +12,7 @@ import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
 import { partitionOf, requestSubject, SHARD_QUEUE_GROUP } from '../../src/cluster/partitions.js';
 import { publishBroadcast, runEach, servePartition } from '../../src/cluster/shard-server.js';
 import { encodeReplies } from '../../src/cluster/wire.js';
+import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { EngineHost } from '../../src/engine-link/engine-host.js';
 import type { EngineBroadcast, EngineRequest, WorkerMetrics } from '../../src/engine-link/types.js';
 import { DEFAULT_EVENT_SETTINGS } from '../../src/event-settings.js';
@@ -51,7 +52,7 @@ const links: NatsEngineLink[] = [];
 
 /** Serves `partition` on `nc` with a fresh EngineHost, the way a shard does. */
 function serveWithHost(nc: NatsConnection, partition: number): { host: EngineHost; stop(): Promise<void> } {
-  const host = new EngineHost({ clock: new SimulatedClock(NOW), log: quiet });
+  const host = new EngineHost({ clock: new SimulatedClock(NOW), seeds: aesSeedVault('nats engine link test'), log: quiet });
   const unsubscribe = host.subscribe((broadcast) => publishBroadcast(nc, partition, broadcast));
   const server = servePartition(nc, partition, async (requests, owner) => runEach(requests, (request) => host.handle(request, owner)), quiet);
   host.start();
@@ -173,7 +174,7 @@ describe('the NATS engine link', () => {
     const bad: EngineRequest = { op: 'createEvent', config: { name: 'no id' }, publish: false, settings: {} };
     let expected: BreakwaterError | undefined;
     try {
-      new EngineHost({ clock: new SimulatedClock(NOW), log: quiet }).handle(bad);
+      new EngineHost({ clock: new SimulatedClock(NOW), seeds: aesSeedVault('nats engine link test'), log: quiet }).handle(bad);
     } catch (err) {
       expected = err as BreakwaterError;
     }

@@ -9,6 +9,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../../engine/src/index.js';
+import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
 import { RedisPushStore, sharedVapidKeys } from '../../src/cluster/push-store.js';
@@ -46,7 +47,7 @@ afterAll(async () => {
 async function startShard(id: string, clock: SimulatedClock, webPush: WebPushConfig): Promise<Shard> {
   const nc = await connect({ servers: nats.url, name: id });
   connections.push(nc);
-  const shard = new Shard({ nc, redis, shardId: id, partitions: 1, clock, webPush, leaseTtlMs: 1500, leaseRenewMs: 500, log: quiet });
+  const shard = new Shard({ nc, redis, seeds: aesSeedVault('push cluster test'), shardId: id, partitions: 1, clock, webPush, leaseTtlMs: 1500, leaseRenewMs: 500, log: quiet });
   shards.push(shard);
   await shard.start();
   return shard;

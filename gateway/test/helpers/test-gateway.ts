@@ -4,6 +4,7 @@
  */
 import { SimulatedClock, type EventConfigInput } from '../../../engine/src/index.js';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../../src/config.js';
+import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { EngineHost } from '../../src/engine-link/engine-host.js';
 import { InProcessEngineLink } from '../../src/engine-link/in-process.js';
 import type { EventSettings } from '../../src/event-settings.js';
@@ -68,7 +69,7 @@ export interface TestGatewayOptions {
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const clock = new SimulatedClock(Math.floor(Date.now() / 1000) * 1000);
-  const host = new EngineHost({ clock, log: () => undefined, ...(options.webPush === undefined ? {} : { webPush: options.webPush }) });
+  const host = new EngineHost({ clock, seeds: aesSeedVault(SIGNING_SECRET), log: () => undefined, ...(options.webPush === undefined ? {} : { webPush: options.webPush }) });
   const link = new InProcessEngineLink(host);
   const server = await startGatewayServer({
     link,

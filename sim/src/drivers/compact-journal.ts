@@ -7,17 +7,19 @@ const LEFT = 2;
 const LOST = 3;
 const ONLINE = 4;
 const OFFLINE = 5;
-/** Joins numbered by the pre-queue draw (the pre-queue and the start window together). */
+/** Joins numbered by the pre-queue draw (the pre-queue and the start window together), with their pseudonyms. */
 const JOINED_PRE_QUEUE = 6;
 /** A fan going away from a place kept while it is away (beyond the away horizon). */
 const OFFLINE_KEPT = 7;
+const PSEUDONYM_BYTES = 16;
 
 /**
  * A journal store for big simulations. The engine's MemoryJournalStore keeps
  * every entry as an object (~56 bytes for a `joined`, 8.2 M entries in the
  * stadium run); this store keeps the entries that come by the million —
- * joined, left, presence (kept away or not) — as columns (kind byte, time offset, and the fan id
- * string the engine already holds), ~13 bytes each, and everything else as
+ * joined, left, presence (kept away or not) — as columns (kind byte, time
+ * offset, and the fan id string the engine already holds; a pre-queue join's
+ * pseudonym as 16 bytes in a byte column), ~17 bytes each, and everything else as
  * the objects themselves. `read` returns a read-only array view that builds
  * each entry when it is looked at, equal field for field to what was
  * appended, so checkInvariants and Engine.restore read it like any journal.
@@ -43,6 +45,10 @@ export class CompactJournal implements SyncJournal {
 class Columns {
   private kind = new Uint8Array(1 << 16);
   private at = new Int32Array(1 << 16);
+  /** Per entry, where its pseudonym starts in `pseudonyms` (pre-queue joins only). */
+  private pseudonymAt = new Int32Array(1 << 16);
+  private pseudonyms = new Uint8Array(1 << 16);
+  private pseudonymBytes = 0;
   /** The fan id (columnar kinds) or the entry itself (OTHER). */
   private readonly ref: Array<string | JournalEntry> = [];
   private base = NaN;
@@ -58,11 +64,12 @@ class Columns {
       // Only entries with exactly the fields we rebuild; anything richer is kept as it is.
       const fields = Object.keys(e).length;
       if (e.type === 'joined' && fields === 3) kind = JOINED;
-      else if (e.type === 'joined' && fields === 4 && e.draw === PRE_QUEUE_DRAW) kind = JOINED_PRE_QUEUE;
+      else if (e.type === 'joined' && fields === 5 && e.draw === PRE_QUEUE_DRAW && e.pseudonym?.length === PSEUDONYM_BYTES * 2) kind = JOINED_PRE_QUEUE;
       else if (e.type === 'left' && fields === 4) kind = e.reason === 'left' ? LEFT : LOST;
       else if (e.type === 'presence' && fields === 4) kind = e.connected ? ONLINE : OFFLINE;
       else if (e.type === 'presence' && fields === 5 && e.keptAway === true && !e.connected) kind = OFFLINE_KEPT;
     }
+    if (kind === JOINED_PRE_QUEUE) this.pushPseudonym(i, (e as { pseudonym: string }).pseudonym);
     this.kind[i] = kind;
     this.at[i] = kind === OTHER ? 0 : offset;
     this.ref.push(kind === OTHER ? e : (e as { fanId: string }).fanId);
@@ -77,7 +84,7 @@ class Columns {
       case JOINED:
         return { type: 'joined', at, fanId };
       case JOINED_PRE_QUEUE:
-        return { type: 'joined', at, fanId, draw: PRE_QUEUE_DRAW };
+        return { type: 'joined', at, fanId, draw: PRE_QUEUE_DRAW, pseudonym: this.pseudonymOf(i) };
       case LEFT:
         return { type: 'left', at, fanId, reason: 'left' };
       case LOST:
@@ -118,12 +125,31 @@ class Columns {
     });
   }
 
+  private pushPseudonym(i: number, hex: string): void {
+    if (this.pseudonymBytes + PSEUDONYM_BYTES > this.pseudonyms.length) {
+      const grown = new Uint8Array(this.pseudonyms.length * 2);
+      grown.set(this.pseudonyms);
+      this.pseudonyms = grown;
+    }
+    this.pseudonyms.set(Buffer.from(hex, 'hex'), this.pseudonymBytes);
+    this.pseudonymAt[i] = this.pseudonymBytes;
+    this.pseudonymBytes += PSEUDONYM_BYTES;
+  }
+
+  private pseudonymOf(i: number): string {
+    const start = this.pseudonymAt[i]!;
+    return Buffer.from(this.pseudonyms.buffer, this.pseudonyms.byteOffset + start, PSEUDONYM_BYTES).toString('hex');
+  }
+
   private grow(): void {
     const kind = new Uint8Array(this.kind.length * 2);
     kind.set(this.kind);
     const at = new Int32Array(this.at.length * 2);
     at.set(this.at);
+    const pseudonymAt = new Int32Array(this.pseudonymAt.length * 2);
+    pseudonymAt.set(this.pseudonymAt);
     this.kind = kind;
     this.at = at;
+    this.pseudonymAt = pseudonymAt;
   }
 }

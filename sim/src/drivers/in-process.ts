@@ -12,6 +12,10 @@ import { doorTimesOf, EPOCH_MS, eventConfigOf } from '../scenario/event-config.j
 import type { Scenario } from '../scenario/types.js';
 import { CompactJournal } from './compact-journal.js';
 import { InProcessCommands } from './in-process-commands.js';
+import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
+
+/** The simulated deployment's secret: the simulator is the engine's host, and seals draw seeds as a real one does. */
+export const SIM_SEEDS = aesSeedVault('breakwater simulator');
 
 export interface InProcessOptions {
   progress?: Progress;
@@ -41,7 +45,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   const clock = new SimulatedClock(EPOCH_MS);
   const engineRng = rng.fork('engine');
   const journalStore = options.journal === 'memory' ? new MemoryJournalStore() : new CompactJournal();
-  const engine = new Engine({ clock, randomBytes: (n) => engineRng.bytes(n), journal: journalStore });
+  const engine = new Engine({ clock, randomBytes: (n) => engineRng.bytes(n), seeds: SIM_SEEDS, journal: journalStore });
   const now = () => clock.now() - EPOCH_MS;
   const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, doorTimesOf(s, times));
   const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, now, times.onSaleMs, times.closesMs, doorway);
