@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   ACCESS_CODE_INVALID: { status: 403, audience: 'fan', summary: 'The access code cannot be used for this phase (`details.phaseId`); `details.reason` is `unknown`, `otherPhase` (it opens another phase), `boundToOtherAccounts` (every use is taken by other accounts) or `usedUp` (every ticket it allows is taken).' },
   DRAW_NOT_FOUND: { status: 404, audience: 'any', summary: 'The event has no draw of this name (`details.draw`): `preQueue`, or `phase:<id>` of a later sale phase once its pre-queue has opened.' },
   DRAW_NOT_RUN: { status: 409, audience: 'any', summary: 'The draw has not run yet: its proof is published once it runs (`details.drawsAt`); until then only its `details.commitment` is public.' },
+  DRAW_ENTRY_NOT_FOUND: { status: 404, audience: 'any', summary: 'No entry of the draw (`details.draw`) carries this pseudonym (`details.pseudonym`): the fan was not in this draw, or computed its pseudonym from another receipt or fan id.' },
   DRAW_ALREADY_RUN: { status: 409, audience: 'organizer', summary: 'The draw has already run (`details.drawnAt`): its beacon can no longer be supplied.' },
   BEACON_NOT_NAMED: { status: 409, audience: 'organizer', summary: 'The event\'s configuration names no beacon for this draw (`draw.beacon` for `preQueue`, the phase\'s `beacon` for `phase:<id>`).' },
   BEACON_ALREADY_SUPPLIED: { status: 409, audience: 'organizer', summary: 'Another value was already supplied for this draw\'s beacon (`details.value`); supplying the same value again is accepted.' },

@@ -14,6 +14,8 @@ import {
 import { alertFan, alertPermission, askPermission, clearAlert, pageTitle, pushSubscription } from './lib/alerts.js';
 import { $ } from './lib/dom.js';
 import { awayText, clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
+import { checkOwnDraw, type OwnDrawCheck } from './lib/own-draw.js';
+import { renderOwnDraw } from './lib/own-draw-view.js';
 import { categoryColour, seatIndex, seatNames, type SeatPlace } from './lib/seats.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
@@ -29,6 +31,8 @@ interface PublicInfo {
   /** The deployment's VAPID public key for Web Push; null when it sends none. */
   pushKey: string | null;
   identity: { required: boolean; loginUrl: string | null } | null;
+  /** The sale phases: the first one's draw is `preQueue`, a later one's `phase:<id>`. */
+  phases: Array<{ id: string }>;
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
   categories: Array<{ category: string; price: number; free: number }>;
   sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: SeatInfo[] }> }>;
@@ -132,6 +136,8 @@ const state = {
   commitment: null as string | null,
   seed: null as string | null,
   seedVerified: null as boolean | null,
+  /** The place recomputed from the published draw, once numbered by one. */
+  drawCheck: null as OwnDrawCheck | null,
   grant: null as { grantId: string; expiresAt: number } | null,
   hold: null as WireHold | null,
   payment: null as { paymentId: string; checkoutUrl: string | null } | null,
@@ -266,6 +272,8 @@ function render(): void {
   $('#seed').textContent = state.seed ?? '';
   $('#seed-check').textContent = state.seedVerified === null ? '' : state.seedVerified ? '✓ matches the commitment' : '✗ does not match the commitment!';
   $('#seed-check').style.color = state.seedVerified === false ? 'var(--bad)' : 'var(--ok)';
+  const kept = JSON.parse(localStorage.getItem(storageKey('receipt')) ?? '{}') as { receipt?: string };
+  renderOwnDraw(state.drawCheck, eventId, fanId, kept.receipt ?? null);
 
   renderClocks();
   if (view === 'queue') renderQueue();
@@ -704,6 +712,33 @@ async function verifySeed(): Promise<void> {
   state.seedVerified = sha256Hex(bytes) === state.commitment.toLowerCase();
 }
 
+/**
+ * The receipt of a place in a draw, with the commitment shown when it was
+ * given (before the draw): only with it does this fan find its entry in the
+ * published draw. A new place without one is in no draw.
+ */
+function keepReceipt(message: Extract<ServerMessage, { t: 'joined' }>): void {
+  if (message.receipt !== null) {
+    localStorage.setItem(storageKey('receipt'), JSON.stringify({ receipt: message.receipt, commitment: message.commitment }));
+  } else if (!message.restored) {
+    localStorage.removeItem(storageKey('receipt'));
+  }
+  if (!message.restored) state.drawCheck = null;
+}
+
+/** Once numbered by a draw: the place recomputed from the published draw, once per place (again if it could not be fetched). */
+async function checkDraw(): Promise<void> {
+  const kept = localStorage.getItem(storageKey('receipt'));
+  if (kept === null || state.number === 0 || state.info === null) return;
+  if (state.drawCheck !== null && state.drawCheck.kind !== 'unavailable') return;
+  const { receipt, commitment } = JSON.parse(kept) as { receipt: string; commitment: string | null };
+  state.drawCheck = { kind: 'checking' };
+  render();
+  const draws = ['preQueue', ...state.info.phases.slice(1).map((phase) => `phase:${phase.id}`)];
+  state.drawCheck = await checkOwnDraw({ eventId, draws, receipt, fanId, queueNumber: state.number, commitmentSeen: commitment });
+  render();
+}
+
 function adoptHolds(holds: WireHold[]): void {
   const active = holds.find((h) => h.status === 'purchased') ?? holds.find((h) => h.status === 'paymentPending') ?? holds.find((h) => h.status === 'held');
   if (active === undefined) return;
@@ -729,6 +764,7 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'joined': {
       localStorage.setItem(storageKey('token'), message.queueToken);
+      keepReceipt(message);
       if (isAccountFanId(message.fanId)) localStorage.setItem(ACCOUNT_KEY, message.fanId);
       state.signIn = null;
       state.accessPrompt = null;
@@ -761,6 +797,7 @@ function onMessage(message: ServerMessage): void {
       const over = message.status === 'admitted' && state.grant === null && state.hold === null && state.purchased === null;
       state.ended = over ? (state.ended ?? { title: 'Your turn is over', text: 'You hold no tickets from it.' }) : null;
       void verifySeed().then(render);
+      void checkDraw();
       state.push = 'none';
       offerPush();
       if (wasReconnecting) notify(message.restored ? 'Reconnected — your place was kept.' : 'Reconnected, but your place had expired: you have a new place at the back.', message.restored ? 'ok' : 'warn');
@@ -781,6 +818,7 @@ function onMessage(message: ServerMessage): void {
     case 'numbered':
       state.number = message.number;
       state.numberedAt = null;
+      void checkDraw();
       break;
     case 'admitted':
       state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
@@ -1087,6 +1125,7 @@ async function loadInfo(): Promise<void> {
     }
     state.info = (await response.json()) as PublicInfo;
     offerPush();
+    void checkDraw();
     state.onSaleAt = state.onSaleAt || state.info.onSaleAt;
     state.phase ??= state.info.phase;
     state.commitment ??= state.info.commitment;

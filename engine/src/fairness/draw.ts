@@ -9,25 +9,14 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { BreakwaterError } from '../errors.js';
+import { drawKeyMaterial, encodeEntries, ENTRY_BYTES, PSEUDONYM_BYTES, RECEIPT_BYTES, type DrawEntries } from './draw-encoding.js';
 import { shuffledIndices } from './shuffle.js';
 
-export const DRAW_VERSION = 2;
-/** The receipt a fan gets when its place joins a draw. */
-export const RECEIPT_BYTES = 16;
-/** A pseudonym: the first 16 bytes of HMAC-SHA256(receipt, fan id). */
-export const PSEUDONYM_BYTES = 16;
-/** One entry in the digest: its join number (8 bytes, big-endian) and its pseudonym. */
-export const ENTRY_BYTES = 8 + PSEUDONYM_BYTES;
-const KEY_LABEL = Buffer.from('breakwater-draw-v2', 'ascii');
+export { DRAW_VERSION, ENTRY_BYTES, PSEUDONYM_BYTES, RECEIPT_BYTES, type DrawEntries } from './draw-encoding.js';
+
 const SEED_HEX = /^[0-9a-fA-F]{64}$/;
 /** A beacon value: 16 to 64 bytes in hex (a drand round's randomness is 32). */
 export const BEACON_HEX = /^(?:[0-9a-fA-F]{2}){16,64}$/;
-
-/** A draw's entries in join order, as columns: entry i is (joinNumbers[i], pseudonyms[16i .. 16i+16)). */
-export interface DrawEntries {
-  joinNumbers: ArrayLike<number>;
-  pseudonyms: Uint8Array;
-}
 
 /** The pseudonym a fan recognises itself by in a published draw: nobody without the receipt can link it to the fan. */
 export function pseudonymOf(receipt: Uint8Array, fanId: string): Buffer {
@@ -40,20 +29,12 @@ export function entriesDigest(entries: DrawEntries): Buffer {
   const count = entries.joinNumbers.length;
   if (entries.pseudonyms.length !== count * PSEUDONYM_BYTES) throw new Error(`${count} entries need ${count * PSEUDONYM_BYTES} pseudonym bytes, got ${entries.pseudonyms.length}`);
   const hash = createHash('sha256');
-  const pseudonyms = Buffer.from(entries.pseudonyms.buffer, entries.pseudonyms.byteOffset, entries.pseudonyms.byteLength);
   // Encoded a chunk at a time (a 5M-entry draw is 120 MB of entries), without an allocation per entry.
   const perChunk = 4096;
-  const chunk = Buffer.alloc(perChunk * ENTRY_BYTES);
+  const chunk = new Uint8Array(perChunk * ENTRY_BYTES);
   for (let start = 0; start < count; start += perChunk) {
     const end = Math.min(count, start + perChunk);
-    for (let i = start; i < end; i++) {
-      const at = (i - start) * ENTRY_BYTES;
-      const joinNumber = entries.joinNumbers[i]!;
-      if (!Number.isSafeInteger(joinNumber) || joinNumber < 1) throw new Error(`join number ${joinNumber} is not a positive integer`);
-      chunk.writeUInt32BE(Math.floor(joinNumber / 2 ** 32), at);
-      chunk.writeUInt32BE(joinNumber >>> 0, at + 4);
-      pseudonyms.copy(chunk, at + 8, i * PSEUDONYM_BYTES, (i + 1) * PSEUDONYM_BYTES);
-    }
+    encodeEntries(entries, start, end, chunk);
     hash.update(chunk.subarray(0, (end - start) * ENTRY_BYTES));
   }
   return hash.digest();
@@ -63,12 +44,8 @@ export function entriesDigest(entries: DrawEntries): Buffer {
 export function drawKey(seedHex: string, digest: Uint8Array, beaconHex?: string): Buffer {
   if (!SEED_HEX.test(seedHex)) throw malformed('seed', 'must be 64 hexadecimal characters (32 bytes)');
   if (beaconHex !== undefined && !BEACON_HEX.test(beaconHex)) throw malformed('beacon', 'must be 16 to 64 bytes in hexadecimal');
-  return createHash('sha256')
-    .update(KEY_LABEL)
-    .update(Buffer.from(seedHex, 'hex'))
-    .update(digest)
-    .update(beaconHex === undefined ? Buffer.alloc(0) : Buffer.from(beaconHex, 'hex'))
-    .digest();
+  const beacon = beaconHex === undefined ? Buffer.alloc(0) : Buffer.from(beaconHex, 'hex');
+  return createHash('sha256').update(drawKeyMaterial(Buffer.from(seedHex, 'hex'), digest, beacon)).digest();
 }
 
 /** A draw run: the digest of its entries and P, where P[k] is the index (in join order) of the entry placed k-th. */

@@ -14,12 +14,16 @@
  * engine/test/shuffle.test.ts (section 2.4.2 uses counter 1 and a non-zero
  * nonce, so it pins both fields).
  *
+ * The Fisher–Yates itself is src/fairness/fisher-yates.ts, shared with the
+ * fan page, which feeds it the plain-TypeScript ChaCha20 (chacha20.ts).
+ *
  * Speed: the keystream is produced in chunks of at most 64 KiB (encrypting
  * zeros), never 4·n bytes at once; the permutation is a Uint32Array.
  */
 import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import { endianness } from 'node:os';
 import { BreakwaterError } from '../errors.js';
+import { permutation, type WordSource } from './fisher-yates.js';
 
 const TWO_POW_32 = 4294967296;
 /** Largest supported count: every draw bound m = i + 1 must stay below 2^32. */
@@ -59,33 +63,7 @@ export function shuffledIndices(keyHex: string, count: number): Uint32Array {
       details: { field: 'count', value: count },
     });
   }
-  const perm = new Uint32Array(count);
-  for (let k = 0; k < count; k++) perm[k] = k;
-  if (count < 2) return perm;
-
-  const stream = new KeystreamWords(key, count - 1);
-  let words = stream.next();
-  let pos = 0;
-  for (let i = count - 1; i > 0; i--) {
-    const m = i + 1;
-    // The spec's test `w >= limit` with limit = 2^32 − (2^32 mod m), written
-    // with one modulo: w − (w mod m) = m·⌊w/m⌋ is at least limit = m·⌊2^32/m⌋
-    // exactly when it exceeds 2^32 − m. Same draws, same words consumed.
-    let w: number;
-    let j: number;
-    do {
-      if (pos === words.length) {
-        words = stream.next();
-        pos = 0;
-      }
-      w = words[pos++]!;
-      j = w % m;
-    } while (w - j > TWO_POW_32 - m);
-    const t = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = t;
-  }
-  return perm;
+  return permutation(new KeystreamWords(key, count - 1), count);
 }
 
 function hexBytes(hex: string, field: 'seed' | 'key'): Buffer {
@@ -98,7 +76,7 @@ function hexBytes(hex: string, field: 'seed' | 'key'): Buffer {
 }
 
 /** The ChaCha20 keystream for (key, zero nonce, counter 0) as little-endian uint32 words, a chunk at a time. */
-class KeystreamWords {
+class KeystreamWords implements WordSource {
   private readonly cipher: Cipher;
   private produced = 0;
   private nextChunkBytes: number;
