@@ -5,6 +5,11 @@
  * order, the checker catching each kind of violation, and restore after
  * every step.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { EventConfigInput, RegistrationConfig, SalePhase } from '../src/config/types.js';
 import { validateEventConfig } from '../src/config/validate.js';
@@ -216,6 +221,25 @@ describe('the registration draw', () => {
       else expect(place?.number).toBe(d.sale.registrationOf(fanId).rank);
     }
     expect(verifyDrawProof({ ...proof, order: [...proof.order].reverse() })).toMatchObject({ ok: false });
+  });
+
+  it('npm run verify-shuffle reads its proof as it is, and tells a fan its rank and outcome from its receipt', () => {
+    const { d, receipts } = drawn();
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'breakwater-registration-'));
+    try {
+      const file = join(dir, 'registration.json');
+      writeFileSync(file, JSON.stringify(d.sale.drawProof('registration')));
+      const order = drawOrderFromJournal(d.journal);
+      const run = (fanId: string) => spawnSync('npx', ['tsx', join(root, 'engine/bin/verify-shuffle.ts'), file, '--receipt', receipts.get(fanId)!, '--fan', fanId], { cwd: root, encoding: 'utf8' });
+      const invited = run(order[0]!);
+      expect(invited.status, invited.stderr).toBe(0);
+      expect(invited.stdout).toContain('OK: 24 entries, order verified (no beacon)');
+      expect(invited.stdout).toMatch(/^Your place: rank 1 of 24, invited by the draw \(registration number \d+\)$/m);
+      expect(run(order[12]!).stdout).toMatch(/^Your place: rank 13 of 24, waitlist position 3 at the draw/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('before it runs, the proof is refused with the commitment; sizing on the seats given, never more than the registrations', () => {
