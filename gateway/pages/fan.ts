@@ -14,6 +14,7 @@ import {
 import { alertFan, alertPermission, askPermission, clearAlert, pageTitle, pushSubscription } from './lib/alerts.js';
 import { $ } from './lib/dom.js';
 import { awayText, clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
+import { showRegistration, type RegistrationInfo } from './lib/registration.js';
 import { categoryColour, seatIndex, seatNames, type SeatPlace } from './lib/seats.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
@@ -29,6 +30,7 @@ interface PublicInfo {
   /** The deployment's VAPID public key for Web Push; null when it sends none. */
   pushKey: string | null;
   identity: { required: boolean; loginUrl: string | null } | null;
+  registration: RegistrationInfo | null;
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
   categories: Array<{ category: string; price: number; free: number }>;
   sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: SeatInfo[] }> }>;
@@ -1093,6 +1095,7 @@ async function loadInfo(): Promise<void> {
     state.seed ??= state.info.seed;
     renderInfo();
     render();
+    void showRegistration(eventId, state.info.registration, identityToken());
   } catch {
     // Offline for a moment: the socket's reconnect covers it; seats load on admission.
   }
