@@ -53,7 +53,10 @@ export function setupRegistration(deps: PresaleDeps) {
       }
     }
     $('#registration').hidden = coded.length === 0;
-    $<HTMLButtonElement>('#registration-submit').textContent = registration === undefined ? 'Open registration' : 'Change registration';
+    const submit = $<HTMLButtonElement>('#registration-submit');
+    submit.textContent = registration === undefined ? 'Open registration' : 'Change registration';
+    // Once drawn nothing of it changes: its invitations were made on it.
+    submit.disabled = status?.stage === 'drawn';
     $('#registration-stage').textContent = status === undefined ? 'none' : STAGES[status.stage];
     const draw = event.status.draws?.find((d) => d.draw === 'registration');
     const figures: Array<[string, string]> = status === undefined ? [] : [
