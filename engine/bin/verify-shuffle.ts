@@ -1,6 +1,7 @@
 /**
  * Verifies a published draw: the file GET /api/public/events/{id}/draw
- * returns (a later phase's: /draws/phase:<id>), as it is.
+ * returns (a later phase's: /draws/phase:<id>; the registration draw's:
+ * /draws/registration), as it is.
  *
  *   npm run verify-shuffle -- proof.json
  *   npm run verify-shuffle -- proof.json --receipt <32 hex> --fan <fan id>
@@ -66,7 +67,12 @@ function main(argv: readonly string[]): number {
     process.stderr.write('FAILED: no entry has the pseudonym of this receipt and fan id\n');
     return 1;
   }
-  process.stdout.write(`Your place: number ${place.number} (join number ${place.joinNumber})\n`);
+  if (draw.invitations === undefined) process.stdout.write(`Your place: number ${place.number} (join number ${place.joinNumber})\n`);
+  else {
+    // A registration draw: the place is a rank, and the first `invitations` ranks were invited.
+    const outcome = place.number <= draw.invitations ? 'invited by the draw' : `waitlist position ${place.number - draw.invitations} at the draw`;
+    process.stdout.write(`Your place: rank ${place.number} of ${result.count}, ${outcome} (registration number ${place.joinNumber})\n`);
+  }
   return 0;
 }
 

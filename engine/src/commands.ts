@@ -28,6 +28,10 @@ export type Command =
   | { type: 'generateCodes'; eventId: string; count: number; uses: number; ticketCap: number; phaseId?: string }
   | { type: 'uploadCodes'; eventId: string; csv: string }
   | { type: 'supplyBeacon'; eventId: string; draw: string; value: string }
+  /** A verified account (the transport vouches for the fan id) registers for the event's registration draw, or withdraws. */
+  | { type: 'register' | 'withdrawRegistration'; eventId: string; fanId: string }
+  | { type: 'inviteNext'; eventId: string; count: number }
+  | { type: 'closeRegistration'; eventId: string }
   | { type: 'createEvent'; config: unknown }
   | { type: 'updateEvent'; eventId: string; patch: unknown }
   | { type: 'publish' | 'pause' | 'resume' | 'close'; eventId: string };
@@ -55,6 +59,10 @@ const FIELDS: Record<CommandType, readonly Field[]> = {
   generateCodes: ['eventId'],
   uploadCodes: ['eventId'],
   supplyBeacon: ['eventId'],
+  register: ['eventId', 'fanId'],
+  withdrawRegistration: ['eventId', 'fanId'],
+  inviteNext: ['eventId'],
+  closeRegistration: ['eventId'],
   createEvent: [],
   updateEvent: ['eventId'],
   publish: ['eventId'],
@@ -183,6 +191,9 @@ export function parseCommand(input: unknown): Command {
       // A phase's draw is "phase:" + its id.
       if (typeof input.draw !== 'string' || input.draw.length === 0 || input.draw.length > MAX_ID + 6) throw malformed('draw', 'must be a draw name: preQueue or phase:<id>');
       if (typeof input.value !== 'string' || input.value.length > 128) throw malformed('value', 'must be 16 to 64 bytes in hexadecimal');
+      break;
+    case 'inviteNext':
+      if (!Number.isInteger(input.count) || (input.count as number) < 1) throw malformed('count', 'must be a whole number of at least 1');
       break;
     case 'failPayment':
       if (typeof input.reason !== 'string' || input.reason.length > 500) throw malformed('reason', 'must be a string of at most 500 characters');

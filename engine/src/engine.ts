@@ -144,6 +144,14 @@ function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>
       return sale.uploadCodes(command.csv);
     case 'supplyBeacon':
       return sale.supplyBeacon(command.draw, command.value);
+    case 'register':
+      return sale.register(command.fanId);
+    case 'withdrawRegistration':
+      return sale.withdrawRegistration(command.fanId);
+    case 'inviteNext':
+      return sale.inviteNext(command.count);
+    case 'closeRegistration':
+      return sale.closeRegistration();
     case 'updateEvent':
       return sale.updateConfig(validateConfigUpdate(sale.config, command.patch));
     case 'publish':

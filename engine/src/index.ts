@@ -1,7 +1,7 @@
 export { SimulatedClock, systemClock, type Clock } from './clock.js';
 export { BreakwaterError, ERROR_CODES, isBreakwaterError, type ErrorCode } from './errors.js';
 export type { CodeView } from './access/code-book.js';
-export type { BeaconName, DrawConfig, EventConfig, EventConfigInput, PhaseAccess, SalePhase, AdmissionPolicy, DoorConfig, InventoryConfig, TierConfig, SectionConfig, RowConfig, SeatConfig, WaitlistConfig } from './config/types.js';
+export type { BeaconName, DrawConfig, EventConfig, EventConfigInput, PhaseAccess, RegistrationConfig, SalePhase, AdmissionPolicy, DoorConfig, InventoryConfig, TierConfig, SectionConfig, RowConfig, SeatConfig, WaitlistConfig } from './config/types.js';
 export { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, seatId, WAITLIST_DEFAULTS } from './config/types.js';
 export { validateEventConfig, validateConfigUpdate, type ConfigIssue } from './config/validate.js';
 export { MAX_CODES_CSV_BYTES, joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
@@ -21,3 +21,4 @@ export { commitmentOf, shuffledIndices } from './fairness/shuffle.js';
 export { DRAW_VERSION, entriesDigest, pseudonymOf, runDraw, type DrawEntries } from './fairness/draw.js';
 export { placeIn, verifyDrawProof, type DrawProof, type DrawProofBeacon, type DrawProofEntry, type DrawVerification } from './fairness/draw-proof.js';
 export { checkInvariants, type InvariantViolation } from './invariants.js';
+export { invitationsFor, REGISTRATION_DRAW, type RegistrationStage, type RegistrationStatus, type RegistrationView } from './registration/registration-book.js';

@@ -3,6 +3,7 @@ import { seatId } from './config/types.js';
 import { PSEUDONYM_BYTES, runDraw } from './fairness/draw.js';
 import { commitmentOf } from './fairness/shuffle.js';
 import type { Allocation, JournalEntry } from './journal/entries.js';
+import { RegistrationRules, type RegistrationInvariant } from './invariants-registration.js';
 
 export type Invariant =
   | 'seatSoldTwice'
@@ -19,6 +20,7 @@ export type Invariant =
   | 'calledTwice'
   | 'standbySize'
   | 'soldOutEarly'
+  | RegistrationInvariant
   | 'journalMalformed';
 
 export interface InvariantViolation {
@@ -57,6 +59,9 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   const waitlist = new WaitlistRules(fail, order);
   // Fans whose grant (or call) is open, and holds not yet ended: what could still come back.
   const openGrants = new Set<string>();
+  const registration = new RegistrationRules(fail);
+  /** Tickets neither held nor sold: GA beyond what its tiers have taken, seats not held or sold. */
+  const freeTickets = () => config.inventory.tiers.reduce((n, t) => n + t.quantity - (takenByTier.get(t.id) ?? 0), 0) + countSeats(config) - seatState.size;
 
   const seatsOf = (a: Allocation) => a.seatIds ?? [];
   let soldTickets = 0;
@@ -69,10 +74,27 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         }
         break;
       case 'codesAdded':
-        for (const code of entry.codes) {
+        entry.codes.forEach((code, k) => {
           if (codes.has(code)) fail('journalMalformed', `access code ${code} added twice`);
-          codes.set(code, { uses: entry.uses, ticketCap: entry.ticketCap, accounts: new Set(), tickets: 0 });
-        }
+          const bound = entry.accounts?.[k];
+          codes.set(code, { uses: entry.uses, ticketCap: entry.ticketCap, accounts: new Set(bound === undefined ? [] : [bound]), tickets: 0 });
+        });
+        registration.codesAdded(entry, config);
+        break;
+      case 'registrationOpened':
+        registration.opened(entry, config);
+        break;
+      case 'registered':
+        registration.registered(entry, config);
+        break;
+      case 'registrationWithdrawn':
+        registration.withdrawn(entry, config);
+        break;
+      case 'registrationDrawn':
+        registration.drawnEntry(entry, config, freeTickets());
+        break;
+      case 'invitedNext':
+        registration.invitedNext(entry.count);
         break;
       case 'codeRedeemed': {
         const code = codes.get(entry.code);
@@ -131,7 +153,8 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         order.seal(entry.draw, entry.commitment);
         break;
       case 'beaconSupplied':
-        order.beaconSupplied(entry.draw, entry.value);
+        if (entry.draw === REGISTRATION) registration.beaconSupplied(entry.value);
+        else order.beaconSupplied(entry.draw, entry.value);
         break;
       case 'drawn':
         order.drawn(entry, config);
@@ -198,6 +221,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
     }
   }
 
+  registration.finish();
   const seats = new Set(config.inventory.sections.flatMap((s) => s.rows.flatMap((r) => r.seats.map((seat) => seatId(s.id, r.id, seat.label)))));
   for (const seat of seatState.keys()) if (!seats.has(seat)) fail('journalMalformed', `seat ${seat} does not exist`);
   if (options.requireAllHoldsEnded === true) {
@@ -330,6 +354,7 @@ class WaitlistRules {
 }
 
 const PRE_QUEUE = 'preQueue';
+const REGISTRATION = 'registration';
 const SEED = /^[0-9a-f]{64}$/i;
 const PSEUDONYM = new RegExp(`^[0-9a-f]{${PSEUDONYM_BYTES * 2}}$`);
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { placeIn, verifyDrawProof, type DrawProof } from '../src/fairness/draw-proof.js';
 import { drawKey, entriesDigest, pseudonymOf } from '../src/fairness/draw.js';
 import { commitmentOf, shuffledIndices } from '../src/fairness/shuffle.js';
+import { invitationsFor } from '../src/registration/registration-book.js';
 
 const doc = readFileSync(new URL('../../docs/fairness.md', import.meta.url), 'utf8');
 const vectors = (kind: string): unknown[] =>
@@ -60,8 +61,8 @@ const columns = (entries: readonly Entry[]) => ({ joinNumbers: entries.map((e) =
 
 describe('docs/fairness.md test vectors', () => {
   it('has vectors for every rule', () => {
-    for (const kind of ['commitment', 'pseudonym', 'entriesDigest', 'key', 'permutation']) expect(vectors(kind).length, kind).toBeGreaterThanOrEqual(2);
-    expect(vectors('draw').length).toBe(2);
+    for (const kind of ['commitment', 'pseudonym', 'entriesDigest', 'key', 'permutation', 'invitations']) expect(vectors(kind).length, kind).toBeGreaterThanOrEqual(2);
+    expect(vectors('draw').map((v) => (v as { proof: DrawProof }).proof.draw)).toEqual(['preQueue', 'phase:members', 'registration']);
   });
 
   it.each(vectors('commitment') as Array<{ seed: string; commitment: string }>)('commitment of seed $seed', ({ seed, commitment }) => {
@@ -102,4 +103,15 @@ describe('docs/fairness.md test vectors', () => {
       expect(placeIn(proof, receipt, fanId)?.number, fanId).toBe(number);
     }
   });
+
+  it.each(vectors('invitations') as Array<{ seats: number; buyerSharePercent: number; ticketsPerBuyer: number; registrations: number; invitations: number }>)(
+    'invitations for $seats tickets at $buyerSharePercent % × $ticketsPerBuyer',
+    ({ seats, buyerSharePercent, ticketsPerBuyer, registrations, invitations }) => {
+      expect(invitationsFor(seats, buyerSharePercent, ticketsPerBuyer, registrations)).toBe(invitations);
+      // The naive way: exact integers, the formula verbatim.
+      const b = BigInt(buyerSharePercent * ticketsPerBuyer);
+      const a = BigInt(seats) * 100n;
+      expect(Math.min(registrations, Number(a / b + (a % b === 0n ? 0n : 1n)))).toBe(invitations);
+    },
+  );
 });

@@ -106,17 +106,22 @@ export interface DriverOptions {
   /** The engine's journal (default: the memory store). */
   journal?: SyncJournal;
   /** The engine's random source (default: deterministicBytes, which repeats itself on every call). */
-  randomBytes?: (n: number) => Uint8Array;
+  randomBytes?: RandomSource;
 }
 
+/** A random source that can be copied where it stands: a restored driver draws what the original draws. */
+export type RandomSource = ((n: number) => Uint8Array) & { fork?: () => RandomSource };
+
 /** A random source that never repeats itself (a counter through SHA-256): for drawing many access codes. */
-export function countingBytes(): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
+export function countingBytes(start = 0): RandomSource {
+  let counter = start;
+  const source: RandomSource = (n) => {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i += 32) out.set(createHash('sha256').update(String(counter++)).digest().subarray(0, Math.min(32, n - i)), i);
     return out;
   };
+  source.fork = () => countingBytes(counter);
+  return source;
 }
 
 /** The pseudonym of a test fan's place: the tests' receipts are all deterministicBytes(16). */
@@ -144,7 +149,7 @@ export class Driver {
   readonly engine: Engine;
   readonly eventId: string;
   private keys = 0;
-  private readonly randomBytes: (n: number) => Uint8Array;
+  private readonly randomBytes: RandomSource;
 
   constructor(config: EventConfigInput = gaConfig(), options: DriverOptions = {}) {
     this.clock = new SimulatedClock(options.now ?? T0);
@@ -157,18 +162,19 @@ export class Driver {
   /**
    * A second driver on an engine restored from `journal` (by default a copy of
    * this one's journal through JSON, as a store would keep it), on its own
-   * clock set to the same time, with the same idempotency-key counter: from
+   * clock set to the same time, with the same idempotency-key counter and random source (a copy where it stands, when it can be copied): from
    * here on, the same steps on both must record the same entries.
    */
   restored(journal: SyncJournal = jsonCopyOf(this.engine.journal)): Driver {
     const clock = new SimulatedClock(this.clock.now());
+    const randomBytes = this.randomBytes.fork?.() ?? this.randomBytes;
     const copy = Object.create(Driver.prototype) as Driver;
     Object.assign(copy, {
       clock,
-      engine: Engine.restore(journal, { clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS }),
+      engine: Engine.restore(journal, { clock, randomBytes, seeds: TEST_SEEDS }),
       eventId: this.eventId,
       keys: this.keys,
-      randomBytes: this.randomBytes,
+      randomBytes,
     });
     return copy;
   }

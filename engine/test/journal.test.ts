@@ -6,7 +6,7 @@ import type { JournalEntry, JournalEntryType } from '../src/journal/entries.js';
 import { DurableJournal } from '../stores/durable-journal.js';
 import { MemoryDurableStore, type DurableStore } from '../stores/durable-store.js';
 import {
-  Driver, GRACE, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, TEST_SEEDS, deterministicBytes, gaConfig, venue,
+  Driver, GRACE, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, T0, TEST_SEEDS, countingBytes, deterministicBytes, gaConfig, venue,
 } from './fixtures.js';
 import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
 
@@ -291,6 +291,64 @@ const awaySteps: Array<[label: string, run: (d: Driver) => void]> = [
   }],
 ];
 
+/**
+ * Registration for a coded presale: 12 verified accounts register (one
+ * withdraws, one withdraws and comes back), the draw at the close invites
+ * ⌈6 tickets ÷ (40 % × 3)⌉ = 5, an invitee joins and buys, the organizer
+ * invites the next 3.
+ */
+const REGISTRATION_OPENS_AT = T0 + MINUTE;
+const REGISTRATION_CLOSES_AT = T0 + 5 * MINUTE;
+const registrationConfig = () => gaConfig({
+  id: 'verified-night',
+  quantity: 6,
+  phases: [
+    { id: 'presale', name: 'Verified fan presale', preQueueOpensAt: PRE_QUEUE_AT, onSaleAt: ON_SALE_AT, access: { kind: 'code' } },
+    { id: 'public', name: 'Public sale', preQueueOpensAt: ON_SALE_AT + HOUR, onSaleAt: ON_SALE_AT + HOUR, access: { kind: 'open' } },
+  ],
+  registration: {
+    opensAt: REGISTRATION_OPENS_AT, closesAt: REGISTRATION_CLOSES_AT, phaseId: 'presale', buyerSharePercent: 40, ticketsPerBuyer: 3,
+    beacon: { name: 'drand quicknet', round: 4_242 },
+  },
+});
+const registered = (d: Driver) => [...new Set(d.journal.flatMap((e) => (e.type === 'registered' ? [e.fanId] : [])))];
+const invitedFans = (d: Driver) => d.journal.flatMap((e) => (e.type === 'codesAdded' ? e.accounts ?? [] : []));
+const registrationSteps: Array<[label: string, run: (d: Driver) => void]> = [
+  ['registration opens; twelve accounts register', (d) => {
+    d.at(REGISTRATION_OPENS_AT);
+    for (let i = 1; i <= 12; i++) d.exec({ type: 'register', fanId: `acct:r${i}` });
+  }],
+  ['r3 withdraws and registers again; r5 withdraws', (d) => {
+    d.advance(MINUTE);
+    d.exec({ type: 'withdrawRegistration', fanId: 'acct:r3' });
+    d.exec({ type: 'register', fanId: 'acct:r3' });
+    d.exec({ type: 'withdrawRegistration', fanId: 'acct:r5' });
+  }],
+  ['registration closes: the draw waits for its beacon', (d) => {
+    d.at(REGISTRATION_CLOSES_AT + SECOND);
+    expect(d.status().registration?.stage).toBe('open');
+  }],
+  ['the beacon is supplied: the draw invites 5, each with a code', (d) => {
+    d.exec({ type: 'supplyBeacon', draw: 'registration', value: 'ab'.repeat(32) });
+    expect(d.status().registration).toMatchObject({ stage: 'drawn', invited: 5, waitlisted: 6 });
+  }],
+  ['the first invitee joins the presale with its code and buys', (d) => {
+    d.at(PRE_QUEUE_AT);
+    const invitee = invitedFans(d)[0]!;
+    d.exec({ type: 'join', fanId: invitee, accessCode: d.sale.registrationOf(invitee).code });
+    d.startSale();
+    d.buy(invitee, 2);
+  }],
+  ['the organizer invites the next 3', (d) => {
+    d.advance(MINUTE);
+    d.exec({ type: 'inviteNext', count: 3 });
+    expect(invitedFans(d)).toHaveLength(8);
+  }],
+  ['the organizer closes the sale', (d) => {
+    d.exec({ type: 'close' });
+  }],
+];
+
 function run(d: Driver, from = 0, to = steps.length, list = steps): Driver {
   for (const [, step] of list.slice(from, to)) step(d);
   return d;
@@ -300,10 +358,11 @@ function fansOf(d: Driver): string[] {
   return [...new Set(d.journal.flatMap((e) => (e.type === 'joined' ? [e.fanId] : [])))];
 }
 
-/** The same status and the same view for every fan. */
+/** The same status and the same view for every fan and every registered account. */
 function expectSameSale(copy: Driver, original: Driver): void {
   expect(copy.status()).toEqual(original.status());
   for (const fanId of fansOf(original)) expect(copy.fanView(fanId), fanId).toEqual(original.fanView(fanId));
+  for (const fanId of registered(original)) expect(copy.sale.registrationOf(fanId), fanId).toEqual(original.sale.registrationOf(fanId));
 }
 
 /** The rest of the scenario from step `i` on both records the same entries and ends in the same state. */
@@ -321,6 +380,7 @@ const ALL_TYPES: JournalEntryType[] = [
   'created', 'configUpdated', 'published', 'preQueueOpened', 'saleStarted', 'paused', 'resumed', 'soldOut', 'reopened', 'closed',
   'joined', 'left', 'presence', 'admitted', 'grantExpired', 'held', 'extended', 'paymentStarted', 'paymentFailed', 'purchased',
   'expired', 'released', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded', 'recalled',
+  'registrationOpened', 'registered', 'registrationWithdrawn', 'beaconSupplied', 'registrationDrawn', 'invitedNext',
 ];
 
 /** A coded presale, then a public phase: the access codes' entries and a later phase's draw sealed (access.test.ts restores a whole presale after every step). */
@@ -345,7 +405,9 @@ describe('the busy scenario', () => {
     const waitlist = run(new Driver(waitlistConfig()), 0, waitlistSteps.length, waitlistSteps);
     const away = run(new Driver(awayConfig()), 0, awaySteps.length, awaySteps);
     const coded = presale();
-    expect(new Set([...d.journal, ...door.journal, ...waitlist.journal, ...away.journal, ...coded.journal].map((e) => e.type))).toEqual(new Set(ALL_TYPES));
+    const registration = run(new Driver(registrationConfig(), { randomBytes: countingBytes() }), 0, registrationSteps.length, registrationSteps);
+    expect(new Set([...d.journal, ...door.journal, ...waitlist.journal, ...away.journal, ...coded.journal, ...registration.journal].map((e) => e.type))).toEqual(new Set(ALL_TYPES));
+    expect(checkInvariants(registration.journal)).toEqual([]);
     expect(checkInvariants(away.journal)).toEqual([]);
     expect(checkInvariants(coded.journal)).toEqual([]);
     expect(coded.restored().sale.codes.list(0, 10)).toEqual([{ code: 'PRESALE1', phaseId: null, uses: 1, ticketCap: 2, accounts: ['coded'], ticketsUsed: 0 }]);
@@ -395,6 +457,17 @@ describe('restoring from the journal', () => {
     expectSameSale(copy, original);
 
     expectContinuesAlike(original, copy, i, awaySteps);
+  });
+
+  it.each(registrationSteps.map(([label], i) => [i + 1, label] as const))('the registration scenario restored after step %i (%s) continues exactly like the original', (i) => {
+    const original = run(new Driver(registrationConfig(), { randomBytes: countingBytes() }), 0, i, registrationSteps);
+    expect(checkInvariants(original.journal)).toEqual([]);
+    const copy = original.restored();
+    expectSameSale(copy, original);
+    expect(copy.sale.codes.list(0, 100)).toEqual(original.sale.codes.list(0, 100));
+
+    expectContinuesAlike(original, copy, i, registrationSteps);
+    expect(copy.sale.codes.list(0, 100)).toEqual(original.sale.codes.list(0, 100));
   });
 
   // Joins after a restore meet full budgets (pacing is not journaled), so the door steps continue alike

@@ -16,6 +16,7 @@ import { $ } from './lib/dom.js';
 import { awayText, clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
 import { checkOwnDraw, type OwnDrawCheck } from './lib/own-draw.js';
 import { renderOwnDraw } from './lib/own-draw-view.js';
+import { showRegistration, type RegistrationInfo } from './lib/registration.js';
 import { categoryColour, seatIndex, seatNames, type SeatPlace } from './lib/seats.js';
 
 // ── Public event data (GET /api/public/events/:id) ────────────────────────
@@ -33,6 +34,7 @@ interface PublicInfo {
   identity: { required: boolean; loginUrl: string | null } | null;
   /** The sale phases: the first one's draw is `preQueue`, a later one's `phase:<id>`. */
   phases: Array<{ id: string }>;
+  registration: RegistrationInfo | null;
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
   categories: Array<{ category: string; price: number; free: number }>;
   sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: SeatInfo[] }> }>;
@@ -1132,6 +1134,7 @@ async function loadInfo(): Promise<void> {
     state.seed ??= state.info.seed;
     renderInfo();
     render();
+    void showRegistration(eventId, state.info.registration, identityToken());
   } catch {
     // Offline for a moment: the socket's reconnect covers it; seats load on admission.
   }

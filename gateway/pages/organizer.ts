@@ -3,19 +3,20 @@
  * a form or a JSON editor (INVALID_CONFIG issues shown beside their fields),
  * publishes / pauses / resumes / closes, and retunes a live event (admission
  * rate, limits, proof of work); presale phases and access codes come from
- * lib/presales.ts. Talks to the organizer API with the key from `#key=` or the
+ * lib/presales.ts, registration draws from lib/registration-panel.ts. Talks to the organizer API with the key from `#key=` or the
  * key field.
  */
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 import { fillIdentity, identityPatch, type IdentityView } from './lib/identity-fields.js';
 import { setupPresales, type SalePhase } from './lib/presales.js';
+import { setupRegistration, type RegistrationEvent } from './lib/registration-panel.js';
 
 interface Issue { field: string; reason: string }
 interface ApiError { code: string; message: string; details?: { issues?: Issue[]; field?: string; reason?: string } }
 interface EventDetails {
   config: {
     id: string; name: string; preQueueOpensAt: number; onSaleAt: number; closesAt: number; maxTicketsPerFan: number;
-    paymentWindowMs: number; holdExtensionMs: number; phases?: SalePhase[];
+    paymentWindowMs: number; holdExtensionMs: number; phases?: SalePhase[]; registration?: RegistrationEvent['config']['registration'];
     admission: { mode: string; fansPerMinute?: number; maxActiveShoppers?: number };
   };
   status: {
@@ -23,7 +24,7 @@ interface EventDetails {
     openGrants: number; activeShoppers: number; tickets: { free: number; held: number; sold: number };
     holds: { active: number; paymentPending: number; expired: number; released: number };
     waitlist?: { state: string; standbySize: number; standby: number; waitlisted: number; called: number; lapsedCalls: number };
-  };
+  } & RegistrationEvent['status'];
   settings: { powDifficulty: number; currency: string; identity: IdentityView | null };
   queue: { rateLow: number; rateHigh: number; ticketsPerFan: number };
 }
@@ -203,6 +204,7 @@ function renderDetail(): void {
   }));
   $('#detail-commitment').textContent = status.commitment ?? '(not yet)';
   presales.show(event);
+  registration.show(event);
   if (!settingsDirty) {
     const form = $<HTMLFormElement>('#settings-form');
     const set = (name: string, value: string) => ((form.elements.namedItem(name) as HTMLInputElement).value = value);
@@ -430,6 +432,7 @@ settingsForm.addEventListener('submit', (e) => {
 });
 
 const presales = setupPresales({ api, showErrors, clearErrors, timeOf, localInput, apiKey: () => apiKey });
+const registration = setupRegistration({ api, showErrors, clearErrors, timeOf, localInput, apiKey: () => apiKey });
 
 resetCreateForm();
 void refresh();

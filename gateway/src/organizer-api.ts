@@ -10,6 +10,7 @@ import { applySettingsPatch } from './event-settings.js';
 import type { EngineLink } from './engine-link/types.js';
 import { json, jsonBody, type Handler, type HttpRouter, type RequestInfo } from './http/router.js';
 import { registerCodeRoutes } from './organizer-codes.js';
+import { registerRegistrationRoutes } from './organizer-registration.js';
 import { applyPaymentOutcome } from './payments/payment-routes.js';
 
 type Body = Record<string, unknown>;
@@ -93,6 +94,7 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
   }
 
   registerCodeRoutes(router, link, authed);
+  registerRegistrationRoutes(router, link, authed);
 
   // The organizer's own checkout backend confirms or fails payments here (instead of a provider webhook).
   router.post('/api/events/:id/payments/confirm', authed(async (request) => {

@@ -29,6 +29,7 @@ import { KeyedRateLimiter } from './protection/token-bucket.js';
 import { CLOSE_CODES } from './protocol/close-codes.js';
 import { registerPublicApi } from './public-api.js';
 import { registerPublicDraws } from './public-draws.js';
+import { registerPublicRegistration } from './public-registration.js';
 import type { StaticSite } from './static-site.js';
 import { Signer } from './tokens.js';
 
@@ -117,6 +118,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   registerOrganizerApi(router, link, catalog, options.apiKey);
   registerPublicApi(router, link, catalog);
   registerPublicDraws(router, link);
+  registerPublicRegistration(router, link, catalog);
   registerPaymentRoutes(router, link, providers, demo);
 
   router.get('/healthz', () => json(200, { status: 'ok', server: serverId, pid: process.pid }));

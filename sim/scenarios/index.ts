@@ -3,6 +3,7 @@ import arena from './arena.js';
 import bots from './bots.js';
 import flakyMobile from './flaky-mobile.js';
 import paymentBrownout from './payment-brownout.js';
+import registration from './registration.js';
 import scalpers from './scalpers.js';
 import stadium from './stadium.js';
 import tinySeats from './tiny-seats.js';
@@ -10,5 +11,5 @@ import tiny from './tiny.js';
 
 /** Every named scenario, by the name `--scenario` takes. */
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
-  [arena, stadium, paymentBrownout, flakyMobile, bots, scalpers, tiny, tinySeats].map((s) => [s.name, s]),
+  [arena, stadium, paymentBrownout, flakyMobile, bots, scalpers, registration, tiny, tinySeats].map((s) => [s.name, s]),
 );

@@ -8,6 +8,11 @@ export interface CodeBatch {
   ticketCap: number;
   /** The phase the codes open; absent: every phase that asks for a code. */
   phaseId?: string;
+  /**
+   * The account each code is bound to from the start, in the codes' order
+   * (a registration draw's invitations): only that account may redeem it.
+   */
+  accounts?: string[];
 }
 
 /** One code as the organizer sees it. */
@@ -116,7 +121,10 @@ export class CodeBook {
       const code = batch.codes[k]!;
       this.codes.push(code);
       this.indexOfCode.set(code, i);
-      this.firstAccount.push(undefined);
+      const account = batch.accounts?.[k];
+      this.firstAccount.push(account);
+      // Bound from the start: the binding takes its use, so no other account can take it.
+      this.redeemedOf[i] = account === undefined ? 0 : 1;
       this.phaseOf[i] = phase;
       this.usesOf[i] = batch.uses;
       this.capOf[i] = batch.ticketCap;

@@ -8,7 +8,7 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const GENERATED_CODE_LENGTH = 12;
 const MAX_CODES_PER_EVENT = 1_000_000;
 /** Per request: the reply and the journal entry stay around 650 KB, under NATS's 1 MB message limit in cluster mode. */
-const MAX_CODES_PER_REQUEST = 50_000;
+export const MAX_CODES_PER_REQUEST = 50_000;
 const MAX_USES = 1_000_000;
 const MAX_TICKET_CAP = 1_000_000;
 /** Past this many, bad lines of an upload are only counted. */
@@ -54,6 +54,13 @@ export function generateCodes(request: GenerateCodes, phases: readonly SalePhase
     throw malformed('phaseId', 'must name a phase whose access is by code', { phaseId: request.phaseId });
   }
   requireRoom(book, count);
+  const batch: CodeBatch = { codes: freshCodes(count, book, randomBytes), uses, ticketCap };
+  if (request.phaseId !== undefined) batch.phaseId = request.phaseId;
+  return batch;
+}
+
+/** `count` codes the book does not have yet, drawn with the event's random source. */
+export function freshCodes(count: number, book: CodeBook, randomBytes: (n: number) => Uint8Array): string[] {
   const fresh = new Set<string>();
   for (let round = 0; fresh.size < count; round++) {
     if (round === 8) throw new Error('the random source keeps repeating itself');
@@ -65,9 +72,7 @@ export function generateCodes(request: GenerateCodes, phases: readonly SalePhase
       if (!book.has(code)) fresh.add(code);
     }
   }
-  const batch: CodeBatch = { codes: [...fresh], uses, ticketCap };
-  if (request.phaseId !== undefined) batch.phaseId = request.phaseId;
-  return batch;
+  return [...fresh];
 }
 
 interface BadLine { line: number; reason: string }

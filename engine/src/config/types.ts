@@ -34,6 +34,34 @@ export interface EventConfig {
   waitlist: WaitlistConfig;
   /** The public beacon mixed into the pre-queue draw, and how long a draw waits for a named beacon (docs/fairness.md). */
   draw: DrawConfig;
+  /** Registration for a coded presale, days ahead, and the draw that invites (docs/presales.md, "Registration"). */
+  registration?: RegistrationConfig;
+}
+
+/**
+ * Verified accounts register between `opensAt` and `closesAt`; at `closesAt`
+ * a draw (docs/fairness.md, the same construction as the queue's) ranks the
+ * registrations, and the first ⌈seats × 100 ÷ (buyerSharePercent ×
+ * ticketsPerBuyer)⌉ get an access code to the coded phase `phaseId`, bound to
+ * their account; the rest are a waitlist in draw order, invited later on the
+ * organizer's word.
+ */
+export interface RegistrationConfig {
+  opensAt: number;
+  /** Registrations and withdrawals end here, and the draw runs (after its beacon, when one is named). */
+  closesAt: number;
+  /** The sale phase the invitations open: its access is by code, and it opens after the draw. */
+  phaseId: string;
+  /** Percent of invitees expected to buy (Ticketmaster sized the Eras presale on 40). */
+  buyerSharePercent: number;
+  /** Tickets a buyer is expected to take (Eras: 3). */
+  ticketsPerBuyer: number;
+  /** Tickets the invitations are sized on; left out, the tickets free when the draw runs. */
+  seats?: number;
+  /** Tickets each invitation's code allows in all; left out, `maxTicketsPerFan`. */
+  ticketCap?: number;
+  /** A public beacon mixed into the registration draw (see DrawConfig.beacon). */
+  beacon?: BeaconName;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { BreakwaterError } from '../errors.js';
 import { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId, WAITLIST_DEFAULTS } from './types.js';
-import type { AdmissionPolicy, BeaconName, DoorConfig, DrawConfig, EventConfig, InventoryConfig, PhaseAccess, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig, WaitlistConfig } from './types.js';
+import type { AdmissionPolicy, BeaconName, DoorConfig, DrawConfig, EventConfig, InventoryConfig, PhaseAccess, RegistrationConfig, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig, WaitlistConfig } from './types.js';
 
 /** One problem in an organizer's configuration; `field` is a path like "inventory.sections[2].rows[0].seats[3].rank". */
 export interface ConfigIssue { field: string; reason: string }
@@ -341,6 +341,42 @@ const waitlist = shape<WaitlistConfig>({
   callAnswerMs: optional(integer(30_000, DAY), () => WAITLIST_DEFAULTS.callAnswerMs),
 });
 
+// ---- Registration ----
+
+const registration = shape<RegistrationConfig>({
+  opensAt: integer(0),
+  closesAt: integer(0),
+  phaseId: identifier,
+  buyerSharePercent: integer(1, 100),
+  ticketsPerBuyer: integer(1, 100),
+  seats: optional(integer(1, 100_000_000)),
+  ticketCap: optional(integer(1, 100)),
+  beacon: optional(beaconName),
+});
+
+/** Registration closes after it opens and before the coded phase it invites to opens its pre-queue. */
+function registrationRules(c: Checker, config: Draft<EventConfig>): void {
+  const r = config.registration;
+  if (r === undefined) return;
+  const field = 'registration';
+  if (r.opensAt !== undefined && r.closesAt !== undefined && r.closesAt <= r.opensAt) c.fail(at(field, 'closesAt'), 'must be after registration.opensAt');
+  if (r.phaseId === undefined) return;
+  const phase = (config.phases ?? []).find((p) => p?.id === r.phaseId);
+  if (phase === undefined) return void c.fail(at(field, 'phaseId'), `must name one of the event's phases, not "${r.phaseId}"`);
+  if (phase.access !== undefined && phase.access.kind !== 'code') c.fail(at(field, 'phaseId'), `must name a phase whose access is by code ("${r.phaseId}" is ${phase.access.kind})`);
+  if (phase.preQueueOpensAt !== undefined && r.closesAt !== undefined && r.closesAt > phase.preQueueOpensAt) {
+    c.fail(at(field, 'closesAt'), `must be at or before the invited phase's preQueueOpensAt (${phase.preQueueOpensAt}): invitations come before it opens`);
+  }
+  // A draw waiting for its beacon must still invite before the phase opens.
+  const wait = config.draw?.beaconWaitMs;
+  if (r.beacon !== undefined && wait !== undefined && phase.preQueueOpensAt !== undefined && r.closesAt !== undefined && r.closesAt <= phase.preQueueOpensAt
+    && r.closesAt + wait > phase.preQueueOpensAt) {
+    c.fail(at(field, 'closesAt'), `must be at least draw.beaconWaitMs (${wait}) before the invited phase's preQueueOpensAt when a beacon is named`);
+  }
+  const limit = config.maxTicketsPerFan;
+  if (r.ticketCap !== undefined && limit !== undefined && r.ticketCap > limit) c.fail(at(field, 'ticketCap'), `must be at most maxTicketsPerFan (${limit})`);
+}
+
 // ---- The whole configuration ----
 
 const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door' | 'waitlist' | 'draw'>, min: number, max: number): Check<number> =>
@@ -393,8 +429,12 @@ const eventConfig = withRules(
     door: optional(door, () => ({ ...DOOR_DEFAULTS })),
     waitlist: optional(waitlist, () => ({ ...WAITLIST_DEFAULTS })),
     draw: optional(draw, () => ({ ...DRAW_DEFAULTS })),
+    registration: optional(registration),
   }),
-  timeRules,
+  (c, config, field, raw) => {
+    timeRules(c, config, field, raw);
+    registrationRules(c, config);
+  },
 );
 
 /**
@@ -430,7 +470,7 @@ function mergePhases(current: EventConfig, changes: Obj): Obj {
  * Validates a partial update of a live sale against the current config and returns the new whole config.
  * Top-level fields in `patch` replace the current ones (`inventory`, `admission` and `phases` are replaced
  * as a whole, not merged; `door`, `waitlist` and `draw` are merged field by field, as a new config's are with the
- * defaults); an `undefined` field is ignored; `id` may not change. The merge is validated like a new config.
+ * defaults); an `undefined` field is ignored, `registration: null` removes it; `id` may not change. The merge is validated like a new config.
  */
 export function validateConfigUpdate(current: EventConfig, patch: unknown): EventConfig {
   const c = new Checker();
@@ -447,6 +487,8 @@ export function validateConfigUpdate(current: EventConfig, patch: unknown): Even
   if (isObject(waitlistPatch)) merged.waitlist = { ...current.waitlist, ...waitlistPatch };
   const drawPatch = get(patch as Obj, 'draw');
   if (isObject(drawPatch)) merged.draw = { ...current.draw, ...drawPatch };
+  // null takes the event's registration away (allowed until it opens: see config-change.ts).
+  if (get(patch as Obj, 'registration') === null) delete merged.registration;
   const config = eventConfig(c, withPhaseTimes(merged), '');
   c.throwIfAny('Invalid configuration update');
   return config as EventConfig;

@@ -1,8 +1,9 @@
-import type { EventConfig, SalePhase } from '../config/types.js';
+import type { EventConfig, RegistrationConfig, SalePhase } from '../config/types.js';
 import { BreakwaterError } from '../errors.js';
 import type { ConfigIssue } from '../config/validate.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { Phase } from '../lifecycle/sale-machine.js';
+import type { RegistrationStage } from '../registration/registration-book.js';
 
 const STARTED: ReadonlySet<Phase> = new Set(['onSale', 'paused', 'soldOut', 'closed']);
 
@@ -13,8 +14,8 @@ const STARTED: ReadonlySet<Phase> = new Set(['onSale', 'paused', 'soldOut', 'clo
  * held + sold) is fixed. The door's budgets, slow lane and proof-of-work
  * bounds may be retuned at any time: they apply to joins from then on.
  */
-export function checkConfigChange(current: EventConfig, next: EventConfig, phase: Phase, inventory: Inventory, now: number): void {
-  const issues: ConfigIssue[] = [];
+export function checkConfigChange(current: EventConfig, next: EventConfig, phase: Phase, inventory: Inventory, now: number, registration: RegistrationStage): void {
+  const issues: ConfigIssue[] = registrationChangeIssues(current.registration, next.registration, registration, now);
   if (phase !== 'draft') issues.push(...phaseChangeIssues(current.phases, next.phases, now));
   if (phase === 'closed') issues.push({ field: '(root)', reason: 'the event is closed' });
   if (phase !== 'draft' && phase !== 'scheduled' && next.preQueueOpensAt !== current.preQueueOpensAt) {
@@ -83,5 +84,24 @@ function phaseChangeIssues(current: readonly SalePhase[], next: readonly SalePha
       issues.push({ field: `phases[${i}].preQueueOpensAt`, reason: 'a new or moved phase must open later than now' });
     }
   });
+  return issues;
+}
+
+/**
+ * Registration, once open, keeps its opening, its phase and its beacon (its
+ * draw is sealed; accounts registered for that phase); its close may move,
+ * not before now (now: close it at once), and its sizing may change until the
+ * draw. Once drawn, nothing of it changes: its invitations were made on it.
+ */
+function registrationChangeIssues(current: RegistrationConfig | undefined, next: RegistrationConfig | undefined, stage: RegistrationStage, now: number): ConfigIssue[] {
+  if (stage === 'none' || current === undefined) return [];
+  const field = 'registration';
+  if (next === undefined) return [{ field, reason: 'cannot be removed once registration has opened' }];
+  if (stage === 'drawn') return JSON.stringify(next) === JSON.stringify(current) ? [] : [{ field, reason: 'cannot change once its draw has run' }];
+  const issues: ConfigIssue[] = [];
+  if (next.opensAt !== current.opensAt) issues.push({ field: `${field}.opensAt`, reason: 'cannot change once registration has opened' });
+  if (next.phaseId !== current.phaseId) issues.push({ field: `${field}.phaseId`, reason: 'cannot change once registration has opened' });
+  if (JSON.stringify(next.beacon) !== JSON.stringify(current.beacon)) issues.push({ field: `${field}.beacon`, reason: 'cannot change once registration has opened (its draw is sealed)' });
+  if (next.closesAt !== current.closesAt && next.closesAt < now) issues.push({ field: `${field}.closesAt`, reason: 'cannot move before now' });
   return issues;
 }

@@ -6,7 +6,8 @@ import type { Clock } from '../clock.js';
 import type { BeaconName, EventConfig, SalePhase } from '../config/types.js';
 import type { JoinContext } from '../commands.js';
 import { BreakwaterError } from '../errors.js';
-import { BEACON_HEX, DRAW_VERSION, pseudonymOf, RECEIPT_BYTES, runDraw } from '../fairness/draw.js';
+import { BEACON_HEX, pseudonymOf, RECEIPT_BYTES, runDraw } from '../fairness/draw.js';
+import { proofOfRun, type DrawRun } from '../fairness/draw-run.js';
 import type { DrawProof } from '../fairness/draw-proof.js';
 import { commitmentOf, newSeed } from '../fairness/shuffle.js';
 import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
@@ -20,6 +21,9 @@ import { GrantBook, type Grant } from './grant-book.js';
 import { FanAccounts } from './fan-accounts.js';
 import { checkConfigChange } from './config-change.js';
 import { ticketsPerFanOf } from './tickets-per-fan.js';
+import { validateConfigUpdate } from '../config/validate.js';
+import { REGISTRATION_DRAW, RegistrationBook, type RegistrationStatus, type RegistrationView } from '../registration/registration-book.js';
+import { advanceRegistration, inviteNext, register, registrationDueAt, viewOf, withdraw, type RegistrationContext } from '../registration/registration-desk.js';
 import { holdView, type DrawView, type EventStatus, type GrantView, type HoldView, type JoinResult, type WaitlistStatus } from './views.js';
 
 export interface SaleEventDeps {
@@ -66,17 +70,6 @@ interface DrawState {
   run: DrawRun | undefined;
 }
 
-/** What a draw drew, kept for its public proof: the entries in join order and P (see docs/fairness.md). */
-interface DrawRun {
-  seed: string;
-  beacon: string | undefined;
-  entriesDigest: string;
-  firstNumber: number;
-  joinNumbers: Float64Array;
-  pseudonyms: Uint8Array;
-  order: Uint32Array;
-}
-
 /**
  * One event's sale: the per-event actor. Commands are decided here (checked,
  * with every choice made: seats, ids, who is admitted) and turned into journal
@@ -98,6 +91,10 @@ export class SaleEvent {
   private readonly grants = new GrantBook();
   /** Access codes for coded presale phases, and which fans and holds count against each. */
   readonly codes = new CodeBook();
+  /** Registration for a coded presale and its draw (docs/presales.md). */
+  readonly registration = new RegistrationBook();
+  /** When time next moves registration on (its opening, its close and draw). */
+  private registrationDueAt = Infinity;
   /** The lifecycle passed START_SALE: on sale from here, though nobody is numbered before the pre-queue draw. */
   private saleStarted = false;
   /** Draws sealed so far, in the order they were sealed: the pre-queue's first. */
@@ -133,6 +130,7 @@ export class SaleEvent {
     this.inventory = new Inventory(config.inventory);
     this.actor = startSaleActor({ preQueueOpensAt: config.preQueueOpensAt, onSaleAt: config.onSaleAt });
     this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
+    this.registrationDueAt = registrationDueAt(config, this.registration);
   }
 
   /** A new event in draft, from an already validated configuration. */
@@ -410,6 +408,7 @@ export class SaleEvent {
       throw new BreakwaterError('MALFORMED_COMMAND', 'value must be the beacon\'s value: 16 to 64 bytes in hexadecimal', { details: { field: 'value' } });
     }
     this.advancePhase(this.now());
+    if (draw === REGISTRATION_DRAW) return this.supplyRegistrationBeacon(value.toLowerCase());
     // Before its draw is sealed no entry has arrived: a value published then could be known to all in advance.
     const state = this.draws.get(draw);
     if (state === undefined) throw drawNotFound(draw);
@@ -423,6 +422,77 @@ export class SaleEvent {
     this.record({ type: 'beaconSupplied', at: this.now(), draw, value: value.toLowerCase() });
     // A draw waiting past its instant for this value runs now.
     this.runDueDraws(this.now());
+  }
+
+  private supplyRegistrationBeacon(value: string): void {
+    const book = this.registration;
+    const draw = REGISTRATION_DRAW;
+    if (book.sealed === undefined) throw drawNotFound(draw);
+    if (this.config.registration?.beacon === undefined) throw new BreakwaterError('BEACON_NOT_NAMED', undefined, { details: { draw } });
+    if (book.drawnAt !== undefined) throw new BreakwaterError('DRAW_ALREADY_RUN', undefined, { details: { draw, drawnAt: book.drawnAt } });
+    const supplied = book.sealed.beacon;
+    if (supplied !== undefined) {
+      if (supplied === value) return;
+      throw new BreakwaterError('BEACON_ALREADY_SUPPLIED', undefined, { details: { draw, value: supplied } });
+    }
+    this.record({ type: 'beaconSupplied', at: this.now(), draw, value });
+    advanceRegistration(this.registrationContext(), this.now());
+  }
+
+  // ── Registration ────────────────────────────────────────────────────────
+  //
+  // A verified account (the transport vouches for the fan id) registers while
+  // registration is open; at its close a draw of the same construction as the
+  // queue's ranks the registrations, the first ones get a code to the coded
+  // phase bound to their account, and the rest wait in rank order for the
+  // organizer to invite the next (registration/registration-desk.ts).
+
+  register(fanId: string): RegistrationView {
+    this.advancePhase(this.now());
+    return register(this.registrationContext(), fanId, this.now());
+  }
+
+  withdrawRegistration(fanId: string): RegistrationView {
+    this.advancePhase(this.now());
+    return withdraw(this.registrationContext(), fanId, this.now());
+  }
+
+  /** The organizer invites the next `count` accounts of the registration waitlist, in draw order. */
+  inviteNext(count: number): { invited: number; invitedUpTo: number; waitlisted: number } {
+    this.advancePhase(this.now());
+    return inviteNext(this.registrationContext(), count, this.now());
+  }
+
+  /** The organizer closes registration now: its close moves to now (a configuration change) and its draw runs. */
+  closeRegistration(): RegistrationStatus {
+    const now = this.now();
+    this.advancePhase(now);
+    const r = this.config.registration;
+    if (r === undefined || this.registration.stage !== 'open') {
+      throw new BreakwaterError('REGISTRATION_NOT_OPEN', undefined, { details: { opensAt: r?.opensAt ?? null, closesAt: r?.closesAt ?? null } });
+    }
+    if (now < r.closesAt) this.updateConfig(validateConfigUpdate(this.config, { registration: { ...r, closesAt: now } }));
+    return this.registrationStatus()!;
+  }
+
+  /** What an account sees of its registration. */
+  registrationOf(fanId: string): RegistrationView {
+    return viewOf(this.registrationContext(), fanId);
+  }
+
+  private registrationStatus(): RegistrationStatus | undefined {
+    const r = this.config.registration;
+    return r === undefined ? undefined : this.registration.status(r.opensAt, r.closesAt, r.phaseId);
+  }
+
+  private registrationContext(): RegistrationContext {
+    const sale = this;
+    return {
+      eventId: this.id, config: this.config, phase: this.phase, book: this.registration, codes: this.codes,
+      freeTickets: this.inventory.free, seeds: this.deps.seeds,
+      randomBytes: (n) => this.deps.randomBytes(n),
+      record: (entry) => sale.record(entry),
+    };
   }
 
   /** Draws new access codes with the event's random source; returns them (the only time they are all shown at once). */
@@ -447,7 +517,7 @@ export class SaleEvent {
 
   /** Retunes the sale: the new configuration must already be validated as a whole. */
   updateConfig(next: EventConfig): void {
-    checkConfigChange(this.config, next, this.phase, this.inventory, this.now());
+    checkConfigChange(this.config, next, this.phase, this.inventory, this.now(), this.registration.stage);
     const freeBefore = this.inventory.free;
     this.record({ type: 'configUpdated', at: this.now(), config: next });
     if (this.inventory.free > freeBefore) this.endWaitlist('ticketsAdded');
@@ -492,6 +562,7 @@ export class SaleEvent {
   private advancePhase(now: number): void {
     if (now >= this.nextPhaseChangeAt) this.advanceLifecycle(now);
     if (now >= this.phaseDrawsDueAt) this.sealPhaseDraws(now);
+    if (now >= this.registrationDueAt) advanceRegistration(this.registrationContext(), now);
     this.runDueDraws(now);
     if (now >= this.room.nextReadyAt && this.slowLaneMayNumber()) {
       const fanIds = this.room.dueAt(now);
@@ -776,6 +847,7 @@ export class SaleEvent {
         this.actor.send({ type: 'RESCHEDULE', schedule: { preQueueOpensAt: entry.config.preQueueOpensAt, onSaleAt: entry.config.onSaleAt } });
         this.nextPhaseChangeAt = this.phaseChangeDueAt();
         this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
+        this.registrationDueAt = registrationDueAt(entry.config, this.registration);
         break;
       case 'published':
         this.transition({ type: 'PUBLISH' });
@@ -817,7 +889,25 @@ export class SaleEvent {
         this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
         break;
       case 'beaconSupplied':
-        this.draws.get(entry.draw)!.beacon = entry.value;
+        if (entry.draw === REGISTRATION_DRAW) this.registration.beaconSupplied(entry.value);
+        else this.draws.get(entry.draw)!.beacon = entry.value;
+        break;
+      case 'registrationOpened':
+        this.registration.opened(entry.commitment, entry.sealedSeed);
+        this.registrationDueAt = registrationDueAt(this.config, this.registration);
+        break;
+      case 'registered':
+        this.registration.registered(entry.fanId, entry.pseudonym);
+        break;
+      case 'registrationWithdrawn':
+        this.registration.withdrawn(entry.fanId);
+        break;
+      case 'registrationDrawn':
+        this.registration.drawn(entry.at, entry.seed, entry.beacon, entry.seats, entry.invitations);
+        this.registrationDueAt = Infinity;
+        break;
+      case 'invitedNext':
+        this.registration.invitedNext(entry.count);
         break;
       case 'drawn':
         this.applyDrawn(entry);
@@ -827,9 +917,11 @@ export class SaleEvent {
         break;
       case 'codesAdded':
         this.codes.add(entry);
+        entry.accounts?.forEach((fanId, k) => this.registration.codeIssued(fanId, entry.codes[k]!));
         break;
       case 'codeRedeemed':
         this.codes.redeem(entry.code, entry.fanId);
+        this.registration.redeemed(entry.fanId, entry.code);
         break;
       case 'left':
         this.revokeGrant(entry.fanId);
@@ -1077,23 +1169,26 @@ export class SaleEvent {
    * DRAW_NOT_FOUND for a draw never sealed, DRAW_NOT_RUN before it runs.
    */
   drawProof(draw: string): DrawProof {
+    if (draw === REGISTRATION_DRAW) return this.registrationProof();
     const state = this.draws.get(draw);
     if (state === undefined) throw drawNotFound(draw);
     const run = state.run;
     if (run === undefined) {
       throw new BreakwaterError('DRAW_NOT_RUN', undefined, { details: { draw, drawsAt: this.drawDueAt(draw), commitment: state.commitment } });
     }
-    const named = this.beaconOf(draw);
-    const entries = new Array<DrawProof['entries'][number]>(run.joinNumbers.length);
-    const hex = Buffer.from(run.pseudonyms.buffer, run.pseudonyms.byteOffset, run.pseudonyms.byteLength).toString('hex');
-    for (let i = 0; i < entries.length; i++) entries[i] = { pseudonym: hex.slice(i * 32, i * 32 + 32), joinNumber: run.joinNumbers[i]! };
-    const order = new Array<number>(run.order.length);
-    for (let k = 0; k < order.length; k++) order[k] = run.joinNumbers[run.order[k]!]!;
-    return {
-      version: DRAW_VERSION, eventId: this.id, draw, drawnAt: state.drawnAt!, commitment: state.commitment, seed: run.seed,
-      beacon: named === undefined ? null : { name: named.name, round: named.round, value: run.beacon ?? null },
-      entriesDigest: run.entriesDigest, firstNumber: run.firstNumber, entries, order,
-    };
+    return proofOfRun({ eventId: this.id, draw, drawnAt: state.drawnAt!, commitment: state.commitment, beacon: this.beaconOf(draw) }, run);
+  }
+
+  /** The registration draw's proof: the same as a queue draw's, with the invitations it made. */
+  private registrationProof(): DrawProof {
+    const book = this.registration;
+    const draw = REGISTRATION_DRAW;
+    if (book.sealed === undefined) throw drawNotFound(draw);
+    if (book.run === undefined) {
+      throw new BreakwaterError('DRAW_NOT_RUN', undefined, { details: { draw, drawsAt: this.config.registration!.closesAt, commitment: book.sealed.commitment } });
+    }
+    const proof = proofOfRun({ eventId: this.id, draw, drawnAt: book.drawnAt!, commitment: book.sealed.commitment, beacon: this.config.registration!.beacon }, book.run);
+    return { ...proof, invitations: book.invitations! };
   }
 
   status(): EventStatus {
@@ -1125,7 +1220,8 @@ export class SaleEvent {
       soldOutAt: this.soldOutAt,
       waitlist: this.waitlistStatus(),
       awayAfter: this.awayAfter(),
-      draws: [...this.draws].map(([draw, state]) => this.drawView(draw, state)),
+      draws: [...this.draws].map(([draw, state]) => this.drawView(draw, state)).concat(this.registrationDrawView() ?? []),
+      registration: this.registrationStatus(),
       door: { slowLaneJoins: this.slowLaneJoins, ...this.door.figures(this.config.door, this.now()) },
     };
   }
@@ -1141,6 +1237,22 @@ export class SaleEvent {
       waitlistUpTo: waitlist === undefined || waitlist.upTo === Infinity ? undefined : waitlist.upTo,
       called: this.calledTotal,
       lapsedCalls: this.lapsedCalls,
+    };
+  }
+
+  private registrationDrawView(): DrawView | undefined {
+    const book = this.registration;
+    const r = this.config.registration;
+    if (book.sealed === undefined || r === undefined) return undefined;
+    const beacon = book.run === undefined ? book.sealed.beacon : book.run.beacon;
+    return {
+      draw: REGISTRATION_DRAW,
+      commitment: book.sealed.commitment,
+      seed: book.run?.seed,
+      beacon: r.beacon === undefined ? undefined : { ...r.beacon, value: beacon ?? null },
+      drawsAt: book.drawnAt ?? r.closesAt,
+      numbered: book.run?.order.length,
+      pending: book.run === undefined ? book.held : 0,
     };
   }
 

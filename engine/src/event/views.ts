@@ -1,6 +1,7 @@
 import type { DoorFigures } from '../door/door.js';
 import type { Hold } from '../inventory/hold-book.js';
 import type { Phase } from '../lifecycle/sale-machine.js';
+import type { RegistrationStatus } from '../registration/registration-book.js';
 
 export interface GrantView {
   grantId: string;
@@ -101,8 +102,10 @@ export interface EventStatus {
    * place is kept and called at its turn (docs/architecture.md).
    */
   awayAfter: number | undefined;
-  /** Every sale phase's draw (the pre-queue's, `preQueue`, first), in the order they were sealed: who is pending until when. */
+  /** Every sale phase's draw (the pre-queue's, `preQueue`, first), in the order they were sealed, then the registration draw once sealed: who is pending until when. */
   draws: DrawView[];
+  /** Registration for a coded presale and its draw; undefined when the event has none. */
+  registration: RegistrationStatus | undefined;
   door: DoorStatus;
 }
 

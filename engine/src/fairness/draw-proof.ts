@@ -37,6 +37,8 @@ export interface DrawProof {
   entries: DrawProofEntry[];
   /** The join numbers of the entries in drawn order. */
   order: number[];
+  /** A registration draw's: the places from 1 to this were invited by the draw (their join numbers are registration numbers). */
+  invitations?: number;
 }
 
 export type DrawVerification = { ok: true; count: number } | { ok: false; reason: string; firstMismatchAt?: number };

@@ -39,6 +39,27 @@ export type JournalEntry =
   | { type: 'joined'; at: number; fanId: string; draw?: string; pseudonym?: string; readyAt?: number }
   /** A later phase's draw's seed is chosen, sealed like the pre-queue's (see `preQueueOpened`). */
   | { type: 'drawSealed'; at: number; draw: string; commitment: string; sealedSeed: string }
+  /**
+   * Registration opens: the registration draw's seed is chosen, sealed like
+   * the pre-queue's (see `preQueueOpened`).
+   */
+  | { type: 'registrationOpened'; at: number; commitment: string; sealedSeed: string }
+  /**
+   * A verified account registered, under `pseudonym` (HMAC of the receipt it
+   * alone was given, docs/fairness.md). Its registration number is the count
+   * of `registered` entries so far.
+   */
+  | { type: 'registered'; at: number; fanId: string; pseudonym: string }
+  | { type: 'registrationWithdrawn'; at: number; fanId: string }
+  /**
+   * The registration draw ranked the `count` registrations held, in the order
+   * its seed, their entries and `beacon` dictate; the first `invitations`
+   * (sized on `seats` tickets) are invited: the `codesAdded` entries that
+   * follow bind one code to each, in rank order.
+   */
+  | { type: 'registrationDrawn'; at: number; seed: string; beacon?: string; count: number; seats: number; invitations: number }
+  /** The organizer invites the next `count` on the registration waitlist, in rank order; their codes follow (`codesAdded`). */
+  | { type: 'invitedNext'; at: number; count: number }
   /** The organizer supplied the value of the beacon the event named for the draw. */
   | { type: 'beaconSupplied'; at: number; draw: string; value: string }
   /**
@@ -49,7 +70,7 @@ export type JournalEntry =
   /** Places whose `readyAt` came are numbered, in this order (by readyAt, ties in join order). */
   | { type: 'numbered'; at: number; fanIds: string[] }
   | { type: 'left'; at: number; fanId: string; reason: 'left' | 'presenceLost' }
-  /** Access codes the organizer generated or uploaded (one entry per shared uses, cap and phase). */
+  /** Access codes the organizer generated or uploaded (one entry per shared uses, cap and phase), or a registration draw's invitations (`accounts`). */
   | ({ type: 'codesAdded'; at: number } & CodeBatch)
   /** The fan's new place (the `joined` just before) was taken with this code: binds the account to it if it is not yet. */
   | { type: 'codeRedeemed'; at: number; fanId: string; code: string }

@@ -43,9 +43,9 @@ interface EngineHostSettings {
 }
 
 /** Journal entries that stay in the engine process: the bulk of a flash crowd (and of a million codes), of use to nobody outside. */
-const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence', 'codesAdded', 'codeRedeemed']);
-/** Entries the organizer webhook and Web Push may tell of (a join while all is taken is waitlisted). */
-const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'waitlistEnded', 'joined', 'recalled', 'called', 'soldOut']);
+const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence', 'codesAdded', 'codeRedeemed', 'registered', 'registrationWithdrawn']);
+/** Entries the organizer webhook and Web Push may tell of (a join while all is taken is waitlisted; invitations are codes bound to accounts). */
+const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'waitlistEnded', 'joined', 'recalled', 'called', 'soldOut', 'registrationDrawn', 'codesAdded']);
 const FAN_COMMANDS = new Set<FanHoldCommand['type']>(['hold', 'extendHold', 'startPayment', 'releaseHold']);
 const WORKER_METRICS_TTL_MS = 5_000;
 interface Reveal {
@@ -200,9 +200,7 @@ export class EngineHost {
       case 'getEvent':
         return this.details(this.engine.event(request.eventId));
       case 'publicInfo': {
-        const sale = this.engine.event(request.eventId);
-        // An unpublished event does not exist for fans.
-        if (sale.phase === 'draft') throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${sale.id}"`, { details: { eventId: sale.id } });
+        const sale = this.publishedEvent(request.eventId);
         return publicInfoOf(sale, this.settingsOf(sale.id), this.push?.config.keys.publicKey ?? null);
       }
       case 'codes': {
@@ -214,6 +212,8 @@ export class EngineHost {
         return this.engine.journal.read(this.engine.event(request.eventId).id);
       case 'drawProof':
         return this.drawProof(request.eventId, request.draw);
+      case 'registrationOf':
+        return this.publishedEvent(request.eventId).registrationOf(request.fanId);
       case 'updateSettings':
         return this.updateSettings(request.eventId, request.patch);
       case 'sync':
@@ -321,9 +321,14 @@ export class EngineHost {
    * events do not exist for the public.
    */
   private drawProof(eventId: string, draw: string): DrawProof {
+    return this.publishedEvent(eventId).drawProof(draw);
+  }
+
+  /** An event the public may see: unpublished events do not exist for fans. */
+  private publishedEvent(eventId: string): SaleEvent {
     const sale = this.engine.event(eventId);
     if (sale.phase === 'draft') throw new BreakwaterError('EVENT_NOT_FOUND', `no event "${sale.id}"`, { details: { eventId: sale.id } });
-    return sale.drawProof(draw);
+    return sale;
   }
 
   // ── Organizers ──────────────────────────────────────────────────────────

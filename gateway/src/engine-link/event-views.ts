@@ -78,6 +78,7 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings, pushKey: 
     organizerNotifies: settings.notifyWebhook !== null,
     phases: config.phases.map(({ id, name, preQueueOpensAt, onSaleAt, access }) => ({ id, name, preQueueOpensAt, onSaleAt, access: access.kind })),
     currentPhaseId: sale.salePhaseNow()?.id ?? null,
+    registration: registrationInfoOf(sale),
     currency: settings.currency,
     powDifficulty: settings.powDifficulty,
     pushKey,
@@ -96,4 +97,12 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings, pushKey: 
       })),
     })),
   };
+}
+
+/** What fans may know of an event's registration: times, its phase, its stage and its draw's commitment. */
+function registrationInfoOf(sale: SaleEvent): PublicEventInfo['registration'] {
+  const r = sale.config.registration;
+  if (r === undefined) return null;
+  const book = sale.registration;
+  return { opensAt: r.opensAt, closesAt: r.closesAt, phaseId: r.phaseId, stage: book.stage, commitment: book.sealed?.commitment ?? null };
 }

@@ -8,7 +8,7 @@
  *
  * Everything here is plain data (structured-clone and msgpack safe).
  */
-import type { CodeView, DrawProof, EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess } from '../../../engine/src/index.js';
+import type { CodeView, DrawProof, EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess, RegistrationStage, RegistrationView } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -89,6 +89,8 @@ export interface PublicEventInfo {
   phases: Array<{ id: string; name: string; preQueueOpensAt: number; onSaleAt: number; access: PhaseAccess['kind'] }>;
   /** The phase a join now is for (a new place must pass its access rule); null before the first pre-queue opens. */
   currentPhaseId: string | null;
+  /** Registration for a coded presale (docs/presales.md): its times, the phase it invites to, its stage and its draw's commitment; null when none. */
+  registration: { opensAt: number; closesAt: number; phaseId: string; stage: RegistrationStage; commitment: string | null } | null;
   currency: string;
   powDifficulty: number;
   /** The deployment's VAPID public key (base64url) for PushManager.subscribe; null when it sends no Web Push. */
@@ -162,6 +164,8 @@ export type EngineRequest =
   | { op: 'journal'; eventId: string }
   /** A draw's public proof (docs/fairness.md), once it has run: it grows with the draw. */
   | { op: 'drawProof'; eventId: string; draw: string }
+  /** What a verified account sees of its registration (registering and withdrawing are engine commands). */
+  | { op: 'registrationOf'; eventId: string; fanId: string }
   | { op: 'updateSettings'; eventId: string; patch: unknown }
   | { op: 'sync' }
   | { op: 'reportMetrics'; metrics: WorkerMetrics };
@@ -182,6 +186,7 @@ export interface EngineResults {
   codes: CodePage;
   journal: readonly JournalEntry[];
   drawProof: DrawProof;
+  registrationOf: RegistrationView;
   updateSettings: EventSettings;
   sync: SyncState;
   reportMetrics: null;

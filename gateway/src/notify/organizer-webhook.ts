@@ -1,6 +1,8 @@
 /**
- * The organizer webhook: `fan.waitlisted`, `fan.recalled`, `fan.called` and `fan.soldOut`,
- * so an organizer can e-mail or text its fans from its own systems. Built in
+ * The organizer webhook: `fan.waitlisted`, `fan.recalled`, `fan.called` and
+ * `fan.soldOut`, and for registration draws `fan.invited` (with the access
+ * code) and `fan.notInvited` (with the waitlist position), so an organizer
+ * can e-mail or text its fans from its own systems. Built in
  * the engine process from the journal entries (once per entry, whatever the
  * number of gateway processes), signed like the payment webhooks
  * (Breakwater-Signature: t=…,v1=HMAC-SHA256(secret, "t.body")), delivered at
@@ -28,7 +30,19 @@ export type OrganizerWebhook =
   /** These fans are called: a grant they must use by `expiresAt`. */
   | { type: 'fan.called'; eventId: string; at: number; fans: Array<{ fanId: string; grantId: string; expiresAt: number }> }
   /** Sold out, final: these fans were still waiting. */
-  | { type: 'fan.soldOut'; eventId: string; at: number; fans: Array<{ fanId: string }> };
+  | { type: 'fan.soldOut'; eventId: string; at: number; fans: Array<{ fanId: string }> }
+  /**
+   * The registration draw (or the organizer's "invite the next N") invited
+   * these accounts: each has an access code bound to it for phase `phaseId`,
+   * and its rank in the draw.
+   */
+  | { type: 'fan.invited'; eventId: string; at: number; phaseId: string; fans: Array<{ fanId: string; code: string; rank: number }> }
+  /**
+   * The registration draw did not invite these accounts: they wait at
+   * `waitlistPosition` (from 1, at the draw) and are invited in that order
+   * if invitees do not use their codes.
+   */
+  | { type: 'fan.notInvited'; eventId: string; at: number; fans: Array<{ fanId: string; rank: number; waitlistPosition: number }> };
 
 /**
  * What the organizer hears of these entries, read against the event's state
@@ -71,6 +85,20 @@ export function webhooksOf(sale: SaleEvent, entries: readonly JournalEntry[], no
         batches(sale.room.waitingFansBetween(0, Infinity).map((fanId) => ({ fanId })))
           .forEach((fans) => hooks.push({ type: 'fan.soldOut', eventId, at: entry.at, fans }));
         break;
+      case 'codesAdded': {
+        // Codes bound to accounts are invitations: the draw's, or the organizer's next N.
+        const { accounts, phaseId } = entry;
+        if (accounts === undefined || phaseId === undefined) break;
+        batches(accounts.map((fanId, k) => ({ fanId, code: entry.codes[k]!, rank: sale.registrationOf(fanId).rank! })))
+          .forEach((fans) => hooks.push({ type: 'fan.invited', eventId, at: entry.at, phaseId, fans }));
+        break;
+      }
+      case 'registrationDrawn': {
+        const waiting = sale.registration.fansAtRanks(entry.invitations, entry.count)
+          .map((fanId, k) => ({ fanId, rank: entry.invitations + k + 1, waitlistPosition: k + 1 }));
+        batches(waiting).forEach((fans) => hooks.push({ type: 'fan.notInvited', eventId, at: entry.at, fans }));
+        break;
+      }
       default:
         break;
     }

@@ -24,6 +24,8 @@ export class InProcessCommands implements SaleCommands {
     private readonly viaExecute: boolean,
     /** The report's books, as far as the journal was flushed: the supply the last queue broadcast carried. */
     private readonly ledger: Ledger,
+    /** The access code a fan joins with (an invitation to the presale), if any. */
+    private readonly accessCodeOf: (fanId: string) => string | undefined = () => undefined,
   ) {
     this.requests = venue.options.map((o) =>
       o.kind === 'tier'
@@ -46,12 +48,14 @@ export class InProcessCommands implements SaleCommands {
   join(fan: number, attempt: JoinAttempt): void {
     this.commands++;
     const { fanId, address, powBits } = attempt;
+    const accessCode = this.accessCodeOf(fanId);
+    const context = accessCode === undefined ? { address, powBits } : { address, powBits, accessCode };
     let code: Code;
     let answer: JoinAnswer = {};
     try {
       const result = this.viaExecute
-        ? (this.engine.execute({ type: 'join', eventId: this.eventId, fanId, address, powBits }) as JoinResult)
-        : this.sale.join(fanId, { address, powBits });
+        ? (this.engine.execute({ type: 'join', eventId: this.eventId, fanId, ...context }) as JoinResult)
+        : this.sale.join(fanId, context);
       answer = { readyAt: readyAtOf(result) };
     } catch (err) {
       code = this.failure(err);

@@ -8,10 +8,11 @@ import { MemoryPeak } from '../report/memory.js';
 import type { Progress } from '../report/progress.js';
 import type { RunOutput } from '../report/run-output.js';
 import { Series } from '../report/series.js';
-import { doorTimesOf, EPOCH_MS, eventConfigOf } from '../scenario/event-config.js';
+import { doorTimesOf, EPOCH_MS, eventConfigOf, registrationTimes } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import { CompactJournal } from './compact-journal.js';
 import { InProcessCommands } from './in-process-commands.js';
+import { RegistrationStage } from './registration-stage.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 
 /** The simulated deployment's secret: the simulator is the engine's host, and seals draw seeds as a real one does. */
@@ -42,7 +43,8 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   const cpuStart = process.cpuUsage();
   const memory = new MemoryPeak();
   const { rng, times, venue, arrivals, fans, farm, agenda, provider } = setUpSale(s);
-  const clock = new SimulatedClock(EPOCH_MS);
+  // With registration the event exists, published, from the day registration opens.
+  const clock = new SimulatedClock(EPOCH_MS + Math.min(0, registrationTimes(s)?.opensMs ?? 0));
   const engineRng = rng.fork('engine');
   const journalStore = options.journal === 'memory' ? new MemoryJournalStore() : new CompactJournal();
   const engine = new Engine({ clock, randomBytes: (n) => engineRng.bytes(n), seeds: SIM_SEEDS, journal: journalStore });
@@ -51,6 +53,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
   const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, now, times.onSaleMs, times.closesMs, doorway);
   const ledger = new Ledger();
   const broadcastMs = s.tickMs;
+  const registration = s.registration.enabled ? new RegistrationStage(s, fans, doorway, rng.fork('registration')) : undefined;
 
   // The waitlist's boundary as the gateway broadcasts it: places numbered above `waitlistAfter`
   // are waitlisted while it is open; `toldThrough` is the last number already told.
@@ -59,13 +62,17 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
 
   engine.onEntries((_id, entries) => {
     ledger.apply(entries);
+    registration?.observe(entries);
     notify(entries);
   });
   engine.createEvent(eventConfigOf(s, venue, EVENT_ID), { publish: true });
   const sale = engine.event(EVENT_ID);
   options.onSale?.(sale, engine);
-  const driver = new InProcessCommands(EVENT_ID, engine, sale, venue, model, options.viaExecute === true, ledger);
+  // An invitee types the code bound to its account.
+  const accessCodeOf = registration === undefined ? undefined : (fanId: string) => sale.registrationOf(fanId).code ?? undefined;
+  const driver = new InProcessCommands(EVENT_ID, engine, sale, venue, model, options.viaExecute === true, ledger, accessCodeOf);
   model.commands = driver;
+  registration?.registerAll(clock, engine, sale, (fanId) => driver.execute({ type: 'register', eventId: EVENT_ID, fanId }));
 
   function notify(entries: readonly JournalEntry[]): void {
     const heardAt = now() + broadcastMs;
@@ -112,6 +119,10 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
       at: times.onSaleMs + c.atSec * 1000,
       run: () => driver.execute({ type: 'updateEvent', eventId: EVENT_ID, patch: { admission: c.admission } }),
     })),
+    ...(registration === undefined || s.registration.inviteNextAfterSec <= 0 ? [] : [{
+      at: times.onSaleMs + s.registration.inviteNextAfterSec * 1000,
+      run: () => registration.inviteNext(sale, agenda, now(), (count) => driver.execute({ type: 'inviteNext', eventId: EVENT_ID, count })),
+    }]),
   ].sort((a, b) => a.at - b.at);
 
   const series = new Series();
@@ -154,7 +165,11 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
       const step = agenda.topStep();
       agenda.pop();
       model.step(fan, step);
-    } else model.arrive(ai++);
+    } else {
+      const fan = ai++;
+      // With registration only invitees come to the presale.
+      if (registration === undefined || registration.comes(fan)) model.arrive(fan);
+    }
     if ((++loops & 0xffff) === 0 && options.progress !== undefined) progress();
   }
   options.progress?.done();
@@ -206,6 +221,7 @@ export function runInProcess(s: Scenario, options: InProcessOptions = {}): RunOu
     timings: { setupSec, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: cpuSecondsSince(cpuStart) },
     memory,
     door: model.doorFigures(arrivals.at, true, (fan) => sale.room.place(fanIdOf(fan))?.number ?? 0),
+    registration: registration?.report(sale, status.tickets.sold),
   };
 
   function finished(): boolean {

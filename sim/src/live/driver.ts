@@ -100,6 +100,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     return parsed;
   };
 
+  // Registering days ahead has no live counterpart here: the registration draw is simulated in-process.
+  if (s.registration.enabled) throw new Error(`scenario ${s.name}: registration runs in-process only (drop --live, or --set registration.enabled=false)`);
   const { rng, times, venue, arrivals, fans, farm, agenda, provider } = setUpSale(s);
   let cursor = 0;
   // Every fan joins from the load processes' few addresses: the door's budgets would measure the load generator, so it stays open.

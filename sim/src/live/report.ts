@@ -96,6 +96,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     identity: s.identity,
     bots: botReport(run.door, run.arrivals.bots, final.tickets.sold, counters.botTickets),
     nat: natReport(run.door),
+    registration: null,
     door: { slowLaneJoins: null, powRefusals: null },
     seats: capacity,
     ticketsSold: final.tickets.sold,

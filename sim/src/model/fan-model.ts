@@ -28,6 +28,8 @@ export const Step = {
   ANSWER: 12,
   /** Told its turn is near while away from a kept place, the fan is back in the queue. */
   RETURN: 13,
+  /** Invited late (registration's waitlist), the fan arrives. */
+  ARRIVE: 14,
 } as const;
 
 export interface FanCounters {
@@ -245,6 +247,8 @@ export class FanModel implements FanEvents {
         return this.answerCall(fan);
       case Step.RETURN:
         return this.returnToQueue(fan);
+      case Step.ARRIVE:
+        return this.arrive(fan);
     }
   }
 

@@ -2,6 +2,7 @@ import type { InvariantViolation } from '../../../engine/src/index.js';
 import { botReport, natReport, type BotReport, type NatReport } from './bots.js';
 import { fairness, type Fairness } from './fairness.js';
 import type { FanCounters } from '../model/fan-model.js';
+import { registrationFailures, type RegistrationReport } from '../drivers/registration-stage.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Ledger } from './ledger.js';
 import type { RunOutput } from './run-output.js';
@@ -26,6 +27,8 @@ export interface Report {
   bots: BotReport;
   /** Real fans behind the shared (NAT) address. */
   nat: NatReport;
+  /** Registration before the presale and its draw (null without one): who registered, who was invited, who bought, how the draw treated the farm. */
+  registration: RegistrationReport | null;
   /** The engine's own door figures: joins it gave a later readyAt (the slow lane), joins it refused for proof of work (null: not seen). */
   door: { slowLaneJoins: number | null; powRefusals: number | null };
   /** Tickets on sale: GA capacity plus reserved seats. */
@@ -172,6 +175,7 @@ export function buildReport(run: RunOutput): Report {
     failures.push(`fans were told they bought ${counters.ticketsBoughtAsTold} tickets, the journal records ${L.ticketsSold}`);
   }
   if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
+  if (run.registration !== undefined) failures.push(...registrationFailures(run.registration));
   if (run.engineErrors.length > 0) failures.push(`the engine threw ${run.errors.ENGINE_ERROR ?? run.engineErrors.length} unexpected error(s): ${run.engineErrors[0]!.split('\n')[0]}`);
 
   const { ticketsBoughtAsTold: _told, unexpectedAdmissions: _u, ...behaviour } = counters;
@@ -188,6 +192,7 @@ export function buildReport(run: RunOutput): Report {
     identity: s.identity,
     bots: botReport(run.door, run.arrivals.bots, L.ticketsSold, counters.botTickets),
     nat: natReport(run.door),
+    registration: run.registration ?? null,
     door: { slowLaneJoins: run.engineState?.slowLaneJoins ?? null, powRefusals: run.engineState?.powRefusals ?? null },
     seats: run.venue.gaTickets + run.venue.seats,
     ticketsSold: L.ticketsSold,

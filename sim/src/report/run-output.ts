@@ -6,6 +6,7 @@ import type { FanTable } from '../model/fan-table.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Venue } from '../scenario/venue.js';
+import type { RegistrationReport } from '../drivers/registration-stage.js';
 import type { Ledger } from './ledger.js';
 import type { MemoryPeak } from './memory.js';
 import type { Series } from './series.js';
@@ -46,4 +47,6 @@ export interface RunOutput {
   memory: MemoryPeak;
   /** What the door did to bots and to fans behind the shared address. */
   door: DoorFigures;
+  /** Registration and its draw, when the scenario has one (in-process only). */
+  registration?: RegistrationReport;
 }

@@ -35,6 +35,7 @@ export function formatReport(r: Report): string {
     `  waitlisted ${num(b.waitlisted!)}, called ${num(r.waitlist.called)} (answered ${num(b.callsAnswered!)}, missed ${num(b.callsMissed!)}), bought ${num(r.waitlist.ticketsSold)} tickets`,
     `  outlook "unlikely" ${num(r.outlook.unlikely.shown)} (left on it ${num(r.outlook.unlikely.leftOnIt)}), right ${share(r.outlook.unlikely.right)}; "likely" ${num(r.outlook.likely.shown)}, right ${share(r.outlook.likely.right)}`,
     '',
+    ...registrationLines(r),
     `Door (defences ${r.defences}, ${r.identity} identities)`,
     `  bots: ${num(bots.accounts)} accounts with a place, ${share(bots.identityShare)} of accounts; ${share(bots.ticketShare)} of tickets; places per account ${bots.placesPerAccount ?? '–'}`,
     `  fairness ratio ${bots.fairnessRatio ?? '–'}, from the queue numbers alone ${bots.drawRatio ?? '–'} (bots' share of places admitted ÷ their share of accounts that tried by the end of the start window: ` +
@@ -60,4 +61,17 @@ export function formatReport(r: Report): string {
     r.ok ? 'OK: every invariant holds.' : `FAILED:\n${r.failures.map((f) => `  - ${f}`).join('\n')}`,
   ];
   return lines.join('\n');
+}
+
+/** The registration before the presale and its draw, when the scenario has one. */
+function registrationLines(r: Report): string[] {
+  const g = r.registration;
+  if (g === null) return [];
+  return [
+    'Registration',
+    `  registered ${num(g.registered)} accounts (${num(g.fanAccounts)} fans, ${num(g.botAccounts)} the farm's); the draw invited ${num(g.invitations)} = ⌈${num(g.seats)} tickets ÷ (share × tickets per buyer)⌉: ${num(g.invitedFans)} fans, ${num(g.invitedBots)} bots`,
+    `  the farm's invitations ÷ its share of the registrations ${g.botInvitationRatio ?? '–'} (a fair draw gives it ${g.botInvitationsExpected} ± ${g.botInvitationsSd})`,
+    `  invitees who joined ${num(g.inviteesJoined)}, who bought ${num(g.inviteesBought)} (invited later from the waitlist: ${num(g.invitedNext)}, of whom bought ${num(g.lateInviteesBought)}); tickets sold in the presale ${num(g.ticketsSoldInPresale)}`,
+    '',
+  ];
 }

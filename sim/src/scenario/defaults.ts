@@ -65,6 +65,10 @@ export const DEFAULT_SCENARIO: Scenario = {
     capacityChanges: [],
   },
   configChanges: [],
+  registration: {
+    enabled: false, opensDaysBefore: 7, closesDaysBefore: 2, buyerSharePercent: 40, ticketsPerBuyer: 3,
+    showUpFraction: 0.85, inviteNextAfterSec: 0, lateArrival: { medianSec: 1_800, sigma: 0.8 },
+  },
   tickMs: 250,
   sampleMs: 1_000,
 };

@@ -54,10 +54,31 @@ export function saleTimes(s: Scenario): SaleTimes {
   return { onSaleMs, closesMs, hardEndMs };
 }
 
+const DAY_MS = 86_400_000;
+
+/** The phase registration invites to: the whole sale, by access code. */
+export const PRESALE_PHASE = 'presale';
+
+/** Registration's times, ms of simulated time (negative: days before the waiting room opens); undefined without registration. */
+export function registrationTimes(s: Scenario): { opensMs: number; closesMs: number } | undefined {
+  const r = s.registration;
+  if (!r.enabled) return undefined;
+  return { opensMs: -Math.round(r.opensDaysBefore * DAY_MS), closesMs: -Math.round(r.closesDaysBefore * DAY_MS) };
+}
+
 /** The organizer's event configuration for the scenario, as the engine takes it. */
 export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfigInput {
   const t = saleTimes(s);
   const e = s.event;
+  const registration = registrationTimes(s);
+  // With registration the sale is one coded phase: only invitees take a place.
+  const presale = registration === undefined ? {} : {
+    phases: [{ id: PRESALE_PHASE, name: 'Verified fan presale', preQueueOpensAt: EPOCH_MS, onSaleAt: EPOCH_MS + t.onSaleMs, access: { kind: 'code' as const } }],
+    registration: {
+      opensAt: EPOCH_MS + registration.opensMs, closesAt: EPOCH_MS + registration.closesMs, phaseId: PRESALE_PHASE,
+      buyerSharePercent: s.registration.buyerSharePercent, ticketsPerBuyer: s.registration.ticketsPerBuyer,
+    },
+  };
   return {
     id,
     name: `Simulated on-sale: ${s.name}`,
@@ -74,5 +95,6 @@ export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfi
     admission: e.admission,
     waitlist: e.waitlist,
     door: doorOf(s),
+    ...presale,
   };
 }

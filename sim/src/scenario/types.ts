@@ -143,6 +143,29 @@ export interface PaymentSpec {
   capacityChanges: Array<{ atSec: number; capacityPerSec: number }>;
 }
 
+/**
+ * Registration for the presale, Ticketmaster Verified Fan style
+ * (docs/presales.md, "Registration"): every account registers days ahead;
+ * the draw invites ⌈tickets ÷ (share × tickets per buyer)⌉; only invitees
+ * come to the presale (the sale is one coded phase), some of them never;
+ * later the organizer invites as many from the waitlist as invitees who had
+ * not come, who then arrive as the organizer's e-mail reaches them.
+ */
+export interface RegistrationSpec {
+  enabled: boolean;
+  /** Days before the presale's waiting room opens that registration opens, and closes (the draw). */
+  opensDaysBefore: number;
+  closesDaysBefore: number;
+  buyerSharePercent: number;
+  ticketsPerBuyer: number;
+  /** Real invitees who come to the presale; the rest never use their codes (the farm's always come). */
+  showUpFraction: number;
+  /** This long after the start the organizer invites as many from the waitlist as invitees who have not joined (0: never). */
+  inviteNextAfterSec: number;
+  /** How long an account invited later takes to arrive (reading the organizer's e-mail). */
+  lateArrival: LogNormalSpec;
+}
+
 /** The organizer retunes the live event (e.g. the declared payment capacity after a brownout). */
 export interface ConfigChangeSpec {
   atSec: number;
@@ -183,6 +206,7 @@ export interface Scenario {
   door: DoorSpec;
   payments: PaymentSpec;
   configChanges: ConfigChangeSpec[];
+  registration: RegistrationSpec;
   /** How often the host ticks the engine (the gateway: every few hundred ms). */
   tickMs: number;
   /** Time-series resolution for the report. */
