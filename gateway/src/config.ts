@@ -34,7 +34,12 @@ export interface GatewayLimits {
   maxInFlightPerConnection: number;
   httpRequestsPerIpPerSec: number;
   httpBurstPerIp: number;
+  /** HTTP requests one address (an IPv6 client's /64) may have open at once on one gateway process. */
+  maxOpenHttpRequestsPerIp: number;
+  /** The largest body of an organizer request, read only once its API key checks. */
   maxHttpBodyBytes: number;
+  /** How long a request body may take to arrive once its headers have. */
+  httpBodyTimeoutMs: number;
   /**
    * From this many fans of one event on this process, a queue refresh that
    * moves nobody (line length, rates, heartbeat) goes out in slices spread
@@ -61,7 +66,10 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxInFlightPerConnection: 4,
   httpRequestsPerIpPerSec: 100,
   httpBurstPerIp: 200,
+  // A page load is a handful of requests; a whole NAT of fans rarely has more than a few open at one instant.
+  maxOpenHttpRequestsPerIp: 64,
   maxHttpBodyBytes: 8 * 1024 * 1024,
+  httpBodyTimeoutMs: 30_000,
   staggerRefreshFromFans: 2_000,
   refreshSpreadMs: 1_500,
 };

@@ -6,6 +6,7 @@
  */
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { BreakwaterError } from '../../engine/src/index.js';
+import { addressKeyOf } from '../../engine/src/door/subnet.js';
 import type { GatewayOptions } from './config.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { EventCatalog } from './event-catalog.js';
@@ -29,6 +30,7 @@ import { KeyedRateLimiter } from './protection/token-bucket.js';
 import { CLOSE_CODES } from './protocol/close-codes.js';
 import { registerPublicApi } from './public-api.js';
 import type { StaticSite } from './static-site.js';
+import { throttledLog } from './throttled-log.js';
 import { Signer } from './tokens.js';
 
 export type ServerOptions = Pick<
@@ -66,12 +68,12 @@ const LIMITER_SWEEP_MS = 30_000;
 export async function startGatewayServer(start: StartServerOptions): Promise<GatewayServer> {
   const uws = loadNativeUws();
   const { link, options, serverId } = start;
-  const log = start.log ?? ((message: string) => console.error(`[${serverId}] ${message}`));
+  const log = throttledLog(start.log ?? ((message: string) => console.error(`[${serverId}] ${message}`)));
   const app: TemplatedApp = uws.App();
   const exempt = new Set(options.exemptIps);
   const isExempt = (ip: string) => exempt.has(ip);
   const door = new DoorBudgets({ limits: options.limits, isExempt, ...(start.door === undefined ? {} : { exchange: start.door }) });
-  const metrics = new GatewayMetrics(() => door.figures());
+  const metrics = new GatewayMetrics(() => door.figures(), () => log.suppressed);
   const signer = new Signer(options.signingSecret);
   const catalog = new EventCatalog(link);
   const directory = new FanDirectory();
@@ -105,15 +107,19 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
 
   const router = new HttpRouter(app, {
     trustProxy: options.trustProxy,
-    maxBodyBytes: options.limits.maxHttpBodyBytes,
+    maxOpenPerAddress: options.limits.maxOpenHttpRequestsPerIp,
+    bodyTimeoutMs: options.limits.httpBodyTimeoutMs,
+    isExempt,
+    onFault: (fault) => metrics.httpFault(fault),
     log,
     admit: (request) => {
-      if (isExempt(request.ip) || httpLimiter.take(request.ip, Date.now())) return;
+      const key = addressKeyOf(request.ip);
+      if (isExempt(request.ip) || httpLimiter.take(key, Date.now())) return;
       metrics.reject('httpRateLimited');
-      throw new BreakwaterError('RATE_LIMITED', 'too many requests from this address', { details: { limit: 'httpPerIp', retryAfterMs: httpLimiter.retryAfterMs(request.ip) } });
+      throw new BreakwaterError('RATE_LIMITED', 'too many requests from this address', { details: { limit: 'httpPerIp', retryAfterMs: httpLimiter.retryAfterMs(key) } });
     },
   });
-  registerOrganizerApi(router, link, catalog, options.apiKey);
+  registerOrganizerApi(router, link, catalog, options.apiKey, options.limits.maxHttpBodyBytes);
   registerPublicApi(router, link, catalog);
   registerPaymentRoutes(router, link, providers, demo);
 

@@ -18,6 +18,7 @@ import type { ServerOptions } from '../server.js';
 import type { SiteFiles } from '../static-site.js';
 import type { EngineHost } from './engine-host.js';
 import type { BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, ResultOf, WireError } from './types.js';
+import { checkWireRequest } from './wire-bounds.js';
 import { fromWireError, toWireError } from './wire-error.js';
 
 export type ControlMessage =
@@ -91,7 +92,13 @@ export class BatchedChannel {
     const batch = this.queue;
     this.queue = [];
     // A closed channel drops the batch: the other side is gone and its requests time out.
-    if (this.connected) this.end.send?.(batch as unknown as Serializable, () => undefined);
+    if (!this.connected) return;
+    try {
+      this.end.send?.(batch as unknown as Serializable, () => undefined);
+    } catch (err) {
+      // Requests are bounded before they are posted (wire-bounds.ts), so this is a bug: the batch is lost and its requests time out.
+      console.error(`engine link could not send a batch of ${batch.length}: ${(err as Error)?.stack ?? String(err)}`);
+    }
   }
 
   detach(): void {
@@ -142,6 +149,11 @@ export class IpcEngineLink implements EngineLink {
   execute<R extends EngineRequest>(request: R): Promise<ResultOf<R>> {
     if (!this.channel.connected) return Promise.reject(new BreakwaterError('ENGINE_UNAVAILABLE', undefined, { details: { reason: 'disconnected' } }));
     if (this.pending.size >= this.maxInFlight) return Promise.reject(new BreakwaterError('OVERLOADED', undefined, { details: { inFlight: this.pending.size } }));
+    try {
+      checkWireRequest(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const id = this.nextId++;
     return new Promise<ResultOf<R>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject, deadline: Date.now() + this.timeoutMs });
