@@ -10,6 +10,7 @@ import { addressKeyOf } from '../../engine/src/door/subnet.js';
 import type { GatewayOptions } from './config.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { EventCatalog } from './event-catalog.js';
+import type { WorkerDown } from './engine-link/ipc.js';
 import type { EngineBroadcast, EngineLink } from './engine-link/types.js';
 import { EventRelay } from './fan/event-relay.js';
 import { FanSender, type FanConnection } from './fan/connection.js';
@@ -58,6 +59,8 @@ export interface GatewayServer {
   readonly metrics: GatewayMetrics;
   /** The HTTP routes served, as registered (`:name` parameters, `/*` catch-alls). */
   readonly routes: HttpRouter['routes'];
+  /** The other workers of this machine that are not serving, as the supervisor last said (shown on /readyz). */
+  noteWorkersDown(down: WorkerDown[]): void;
   /** Stops accepting, closes every socket (1001: reconnect elsewhere), detaches from the engine. */
   close(): Promise<void>;
 }
@@ -85,6 +88,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   let draining = false;
   let synced = false;
   let lastStats: StatsBroadcast | undefined;
+  let workersDown: WorkerDown[] = [];
 
   const demo = new DemoPaymentProvider({
     signer, webhookSecret: options.webhookSecret, decision: options.demoPayments.decision, delayMs: options.demoPayments.delayMs, log,
@@ -126,7 +130,10 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   router.get('/healthz', () => json(200, { status: 'ok', server: serverId, pid: process.pid }));
   router.get('/readyz', () => {
     const reasons = [...(draining ? ['draining'] : []), ...(link.connected ? [] : ['engine unreachable']), ...(synced ? [] : ['not synced'])];
-    return json(reasons.length === 0 ? 200 : 503, { status: reasons.length === 0 ? 'ready' : 'not ready', server: serverId, reasons });
+    // Other workers down leave this one ready (the kernel sends their connections here), but an operator must see it.
+    return json(reasons.length === 0 ? 200 : 503, {
+      status: reasons.length === 0 ? 'ready' : 'not ready', server: serverId, reasons, ...(workersDown.length === 0 ? {} : { workersDown }),
+    });
   });
   router.get('/metrics', () => ({
     status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', text: renderMetrics(lastStats, metrics.snapshot(serverId), link.connected),
@@ -188,6 +195,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
     serverId,
     metrics,
     routes: router.routes,
+    noteWorkersDown(down) {
+      workersDown = down;
+    },
     async close() {
       if (draining) return;
       draining = true;

@@ -29,7 +29,18 @@ export type ControlMessage =
   /** Worker → engine: could not start (the engine process stops retrying it). */
   | { type: 'failed'; worker: string; message: string }
   /** Engine → worker: close every socket and exit. */
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  /** Engine → worker, whenever it changes: the workers of this machine that are not serving (for /readyz). */
+  | { type: 'workersDown'; down: WorkerDown[] };
+
+/** A worker of this machine that is not serving: crashed and waiting to be forked again, or starting. */
+export interface WorkerDown {
+  worker: string;
+  /** Crashes in a row: more than one means it crashes again as soon as it serves. */
+  crashesInARow: number;
+  /** When it is forked again (ms since the epoch); null while it starts. */
+  restartAt: number | null;
+}
 
 /** Cluster mode: the worker reaches the engine shards over NATS; the fork channel carries only process control. */
 export interface ClusterLinkOptions {
