@@ -15,6 +15,7 @@ import type { ChildProcess, Serializable } from 'node:child_process';
 import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
 import type { DoorReport } from '../protection/door-exchange.js';
 import type { ServerOptions } from '../server.js';
+import { throttledLog } from '../throttled-log.js';
 import type { SiteFiles } from '../static-site.js';
 import type { EngineHost } from './engine-host.js';
 import type { BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, ResultOf, WireError } from './types.js';
@@ -64,12 +65,15 @@ export interface ForkEnd {
   readonly connected?: boolean;
 }
 
+/** Bugs the link meets: logged, at a rate no input can turn into a flood. */
+const logFailure = throttledLog((message) => console.error(message));
+
 /** A failing listener is a bug to log, never a reason to stall the link. */
 function guarded(run: () => void): void {
   try {
     run();
   } catch (err) {
-    console.error(`engine link listener failed: ${(err as Error)?.stack ?? String(err)}`);
+    logFailure(`engine link listener failed: ${(err as Error)?.stack ?? String(err)}`);
   }
 }
 
@@ -108,7 +112,7 @@ export class BatchedChannel {
       this.end.send?.(batch as unknown as Serializable, () => undefined);
     } catch (err) {
       // Requests are bounded before they are posted (wire-bounds.ts), so this is a bug: the batch is lost and its requests time out.
-      console.error(`engine link could not send a batch of ${batch.length}: ${(err as Error)?.stack ?? String(err)}`);
+      logFailure(`engine link could not send a batch of ${batch.length}: ${(err as Error)?.stack ?? String(err)}`);
     }
   }
 
@@ -258,7 +262,7 @@ export function serveEngineOverIpc(host: EngineHost, child: ChildProcess, owner:
       try {
         channel.post({ k: 'res', id: message.id, ok: true, result: host.handle(message.request, owner) });
       } catch (err) {
-        if (!isBreakwaterError(err)) console.error(`engine request ${message.request.op} failed: ${(err as Error)?.stack ?? String(err)}`);
+        if (!isBreakwaterError(err)) logFailure(`engine request ${message.request.op} failed: ${(err as Error)?.stack ?? String(err)}`);
         channel.post({ k: 'res', id: message.id, ok: false, error: toWireError(err) });
       }
     }

@@ -133,11 +133,6 @@ export class HttpRouter {
     return this;
   }
 
-  /** Open requests of one address key (tests and metrics). */
-  openRequestsOf(ip: string): number {
-    return this.open.get(addressKeyOf(ip)) ?? 0;
-  }
-
   private serve(res: HttpResponse, req: HttpRequest, route: Route): void {
     // Everything from `req` now: it is gone after the first await.
     const headers: Record<string, string> = {};
@@ -235,7 +230,8 @@ export class HttpRouter {
     const announced = contentLength === undefined ? undefined : Number(contentLength);
     if (announced !== undefined && announced > limit) return Promise.reject(tooLarge());
     return new Promise((resolve, reject) => {
-      let body: Buffer = Buffer.alloc(announced ?? 0);
+      // Not zero-filled: pages are only touched as bytes arrive, and only the bytes written are handed on.
+      let body: Buffer = Buffer.allocUnsafeSlow(announced ?? 0);
       let size = 0;
       let done = false;
       const finish = (error?: Error) => {
@@ -266,7 +262,7 @@ export class HttpRouter {
 
 /** A larger buffer holding the first bytes of `body`: at least `needed`, doubling, never past `limit`. */
 function grow(body: Buffer, needed: number, limit: number): Buffer {
-  const larger = Buffer.alloc(Math.min(limit, Math.max(needed, body.length * 2, 16 * 1024)));
+  const larger = Buffer.allocUnsafeSlow(Math.min(limit, Math.max(needed, body.length * 2, 16 * 1024)));
   larger.set(body);
   return larger;
 }
