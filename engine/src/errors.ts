@@ -57,7 +57,7 @@ export const ERROR_CODES = {
   PAYMENT_SESSION_INVALID: { status: 404, audience: 'fan', summary: 'The checkout session is unknown, forged or expired.' },
   PAYMENT_PROVIDER_ERROR: { status: 502, audience: 'fan', summary: 'The payment provider could not open a checkout; the hold keeps its window.' },
   ENGINE_UNAVAILABLE: { status: 503, audience: 'any', summary: 'The engine process did not answer in time or is restarting; retry shortly.' },
-  OVERLOADED: { status: 503, audience: 'any', summary: 'This gateway process has too many requests in flight; retry shortly.' },
+  OVERLOADED: { status: 503, audience: 'any', summary: 'This gateway process has too many requests in flight, or holds as many request bodies as it may (`details.limit`); retry shortly.' },
   INTERNAL_ERROR: { status: 500, audience: 'any', summary: 'An unexpected server error; nothing is known to have changed. Retry, and report it if it persists.' },
 } as const satisfies Record<string, { status: number; audience: 'fan' | 'organizer' | 'payment' | 'any'; summary: string }>;
 

@@ -40,6 +40,8 @@ export interface GatewayLimits {
   maxHttpBodyBytes: number;
   /** How long a request body may take to arrive once its headers have. */
   httpBodyTimeoutMs: number;
+  /** Bytes of request bodies one gateway process may hold at once (organizers' uploads that stall cannot take more). */
+  maxBufferedHttpBodyBytes: number;
   /**
    * From this many fans of one event on this process, a queue refresh that
    * moves nobody (line length, rates, heartbeat) goes out in slices spread
@@ -70,6 +72,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxOpenHttpRequestsPerIp: 64,
   maxHttpBodyBytes: 8 * 1024 * 1024,
   httpBodyTimeoutMs: 30_000,
+  maxBufferedHttpBodyBytes: 64 * 1024 * 1024,
   staggerRefreshFromFans: 2_000,
   refreshSpreadMs: 1_500,
 };

@@ -113,6 +113,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
     trustProxy: options.trustProxy,
     maxOpenPerAddress: options.limits.maxOpenHttpRequestsPerIp,
     bodyTimeoutMs: options.limits.httpBodyTimeoutMs,
+    maxBufferedBodyBytes: options.limits.maxBufferedHttpBodyBytes,
     isExempt,
     onFault: (fault) => metrics.httpFault(fault),
     log,

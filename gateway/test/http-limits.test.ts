@@ -11,12 +11,15 @@ import { API_KEY, eventually, startTestGateway, type TestGateway } from './helpe
 
 const BODY_TIMEOUT_MS = 400;
 const MAX_OPEN = 4;
+const MAX_BUFFERED = 300 * 1024;
 let gw: TestGateway;
 let port: number;
 const organizer = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
 
 beforeAll(async () => {
-  gw = await startTestGateway({ limits: { httpBodyTimeoutMs: BODY_TIMEOUT_MS, maxOpenHttpRequestsPerIp: MAX_OPEN, maxHttpBodyBytes: 256 * 1024 }, trustProxy: 1 });
+  gw = await startTestGateway({
+    limits: { httpBodyTimeoutMs: BODY_TIMEOUT_MS, maxOpenHttpRequestsPerIp: MAX_OPEN, maxHttpBodyBytes: 256 * 1024, maxBufferedHttpBodyBytes: MAX_BUFFERED }, trustProxy: 1,
+  });
   port = gw.server.port;
 });
 
@@ -89,6 +92,21 @@ describe('bodies', () => {
     await rawRequest(port, { head: head('POST', '/api/events', { ...organizer, 'content-length': String(body.length) }), body, stallAfter: 100, holdMs: 50 });
     await eventually(() => expect(faults().aborted).toBe(before + 1));
     expect(gw.server.metrics.snapshot('test').logLinesSuppressed).toBe(0);
+  });
+
+  it('holds at most so many body bytes at once in a process, even for organizers: beyond, OVERLOADED until some are done', async () => {
+    const body = new Uint8Array(200 * 1024);
+    const upload = (address: string, holdMs: number) => rawRequest(port, {
+      head: head('POST', '/api/events', { ...organizer, 'x-forwarded-for': address, 'content-length': String(body.length) }), body, stallAfter: 100, holdMs,
+    });
+    const first = upload('10.0.0.1', 800);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await upload('10.0.0.2', 2000);
+    expect(second.statuses).toEqual([503]);
+    expect(second.text).toContain(`"code":"OVERLOADED"`);
+    expect(second.text).toContain(`"details":{"limit":"bufferedBodies","maxBytes":${MAX_BUFFERED}}`);
+    await first;
+    await eventually(async () => expect((await gw.api('POST', '/api/events', { config: {} })).status).toBe(400));
   });
 
   it('reads a chunked body', async () => {

@@ -56,6 +56,8 @@ export interface RouterOptions {
   maxOpenPerAddress: number;
   /** How long a body may take to arrive once the headers have. */
   bodyTimeoutMs: number;
+  /** Bytes of bodies this process may hold at once, all requests together (a body counts its announced length or its route's limit). */
+  maxBufferedBodyBytes: number;
   /** Addresses free of the per-address limits. */
   isExempt?: (ip: string) => boolean;
   /** Runs before every handler (rate limits); throw a BreakwaterError to refuse. */
@@ -91,6 +93,8 @@ export class HttpRouter {
   readonly routes: Array<{ method: Method; pattern: string }> = [];
   /** Open requests per address key, for the per-address limit. */
   private readonly open = new Map<string, number>();
+  /** Bytes reserved by the bodies being read now. */
+  private buffered = 0;
 
   constructor(private readonly app: TemplatedApp, private readonly options: RouterOptions) {}
 
@@ -229,13 +233,22 @@ export class HttpRouter {
     };
     const announced = contentLength === undefined ? undefined : Number(contentLength);
     if (announced !== undefined && announced > limit) return Promise.reject(tooLarge());
+    const reserved = announced ?? limit;
+    if (this.buffered + reserved > this.options.maxBufferedBodyBytes) {
+      return Promise.reject(new BreakwaterError('OVERLOADED', 'this gateway process holds as many request bodies as it may; retry shortly', {
+        details: { limit: 'bufferedBodies', maxBytes: this.options.maxBufferedBodyBytes },
+      }));
+    }
+    this.buffered += reserved;
     return new Promise((resolve, reject) => {
       // Not zero-filled: pages are only touched as bytes arrive, and only the bytes written are handed on.
       let body: Buffer = Buffer.allocUnsafeSlow(announced ?? 0);
       let size = 0;
       let done = false;
       const finish = (error?: Error) => {
+        if (done) return;
         done = true;
+        this.buffered -= reserved;
         clearTimeout(timer);
         if (error === undefined) {
           state.drained = true;
