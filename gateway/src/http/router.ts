@@ -169,6 +169,7 @@ export class HttpRouter {
       // Answered on the next turn, never now: while this request is unanswered uWS runs nothing that follows it on the
       // connection (the bytes a second Content-Length hides), and the answer closes the connection.
       const refusal = errorReply(new BreakwaterError('MALFORMED_REQUEST', undefined, { details: { reason: framing } }));
+      state.drained = false; // whatever the method: where this request ends is unknown, so the connection must close
       setImmediate(() => send(res, state, refusal, method, this.options.log));
       return;
     }
