@@ -60,12 +60,14 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, audience: 'any', summary: 'Too many messages, joins or connections from this client (`details.retryAfterMs`).' },
   UNAUTHORIZED: { status: 401, audience: 'organizer', summary: 'The API key is missing or wrong (`Authorization: Bearer <key>`).' },
   ROUTE_NOT_FOUND: { status: 404, audience: 'any', summary: 'No endpoint has this method and path.' },
+  MALFORMED_REQUEST: { status: 400, audience: 'any', summary: 'The HTTP request is ambiguous: more than one Content-Length, one that is not a number, or Content-Length with Transfer-Encoding (`details.reason`); it is not routed and the connection closes.' },
+  REQUEST_TIMEOUT: { status: 408, audience: 'any', summary: 'The request body did not arrive within `details.limitMs`; the connection closes.' },
   PAYLOAD_TOO_LARGE: { status: 413, audience: 'any', summary: 'The request body or WebSocket frame is larger than the limit (`details.limit` bytes).' },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, audience: 'payment', summary: 'The payment webhook signature is missing, wrong or too old.' },
   PAYMENT_SESSION_INVALID: { status: 404, audience: 'fan', summary: 'The checkout session is unknown, forged or expired.' },
   PAYMENT_PROVIDER_ERROR: { status: 502, audience: 'fan', summary: 'The payment provider could not open a checkout; the hold keeps its window.' },
   ENGINE_UNAVAILABLE: { status: 503, audience: 'any', summary: 'The engine process did not answer in time or is restarting; retry shortly.' },
-  OVERLOADED: { status: 503, audience: 'any', summary: 'This gateway process has too many requests in flight; retry shortly.' },
+  OVERLOADED: { status: 503, audience: 'any', summary: 'This gateway process has too many requests in flight, or holds as many request bodies as it may (`details.limit`); retry shortly.' },
   INTERNAL_ERROR: { status: 500, audience: 'any', summary: 'An unexpected server error; nothing is known to have changed. Retry, and report it if it persists.' },
 } as const satisfies Record<string, { status: number; audience: 'fan' | 'organizer' | 'payment' | 'any'; summary: string }>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipv6Groups, subnetOf } from '../src/door/subnet.js';
+import { addressKeyOf, ipv6Groups, subnetOf } from '../src/door/subnet.js';
 
 describe('subnetOf', () => {
   it('keys an IPv4 address by its /24', () => {
@@ -19,6 +19,16 @@ describe('subnetOf', () => {
   it('keeps anything that is not an address as its own key', () => {
     expect(subnetOf('not-an-address')).toBe('not-an-address');
     expect(subnetOf('1:2:3:4:5:6:7:8:9')).toBe('1:2:3:4:5:6:7:8:9');
+  });
+});
+
+describe('addressKeyOf', () => {
+  it('keys an IPv4 address by itself and an IPv6 address by its /64', () => {
+    expect(addressKeyOf('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKeyOf('2001:db8:0:ab12::1')).toBe('2001:db8:0:ab12::/64');
+    expect(addressKeyOf('2001:db8:0:ab12:ffff:1:2:3')).toBe(addressKeyOf('2001:db8:0:ab12::1'));
+    expect(addressKeyOf('2001:db8:0:ab13::1')).not.toBe(addressKeyOf('2001:db8:0:ab12::1'));
+    expect(addressKeyOf('not-an-address')).toBe('not-an-address');
   });
 });
 

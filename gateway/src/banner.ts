@@ -3,7 +3,8 @@ import type { GatewayOptions } from './config.js';
 import { DEMO_EVENT_ID } from './demo-event.js';
 
 export function banner(options: GatewayOptions, port: number, layout: string): string {
-  const base = `http://${options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host}:${port}`;
+  const host = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host.includes(':') ? `[${options.host}]` : options.host;
+  const base = `http://${host}:${port}`;
   const key = encodeURIComponent(options.apiKey);
   const lines = [
     '',

@@ -1,22 +1,38 @@
 /**
  * What every supervisor here does with its children — gateway workers
  * (workers.ts) and engine shards (cluster/run-cluster.ts): restart a crashed
- * one after a pause, give a slot up when it keeps crashing, and stop a child
- * politely before killing it.
+ * one after a pause that grows while it keeps crashing, and stop a child
+ * politely before killing it. A slot is never given up: a child that crashes
+ * on some input must not leave the port (or the partitions) without a server
+ * once the input stops coming.
  */
 import type { ChildProcess } from 'node:child_process';
 
 export const RESTART_DELAY_MS = 500;
-/** A slot whose child crashes this often within a minute is given up. */
-const MAX_RESTARTS_PER_MINUTE = 5;
+export const MAX_RESTART_DELAY_MS = 30_000;
+/** A child that stayed up this long is healthy again: its next crash starts the pauses over. */
+const HEALTHY_AFTER_MS = 60_000;
 
-/** The crashes of one slot in the last minute; `record` says whether it may be restarted once more. */
-export class RestartBudget {
-  private crashes: number[] = [];
+/** The crashes of one slot in a row: each one doubles the pause before the restart, up to MAX_RESTART_DELAY_MS. */
+export class RestartBackoff {
+  private streak = 0;
+  private lastCrash = -Infinity;
 
-  record(now = Date.now()): boolean {
-    this.crashes = [...this.crashes.filter((at) => now - at < 60_000), now];
-    return this.crashes.length <= MAX_RESTARTS_PER_MINUTE;
+  /** Records a crash; returns the pause before restarting. */
+  crashed(now = Date.now()): number {
+    if (now - this.lastCrash > this.delayMs() + HEALTHY_AFTER_MS) this.streak = 0;
+    this.streak++;
+    this.lastCrash = now;
+    return this.delayMs();
+  }
+
+  /** Crashes in a row: more than one means the slot is crash-looping. */
+  get crashesInARow(): number {
+    return this.streak;
+  }
+
+  private delayMs(): number {
+    return this.streak === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (this.streak - 1));
   }
 }
 

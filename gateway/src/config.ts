@@ -34,7 +34,14 @@ export interface GatewayLimits {
   maxInFlightPerConnection: number;
   httpRequestsPerIpPerSec: number;
   httpBurstPerIp: number;
+  /** HTTP requests one address (an IPv6 client's /64) may have open at once on one gateway process. */
+  maxOpenHttpRequestsPerIp: number;
+  /** The largest body of an organizer request, read only once its API key checks. */
   maxHttpBodyBytes: number;
+  /** How long a request body may take to arrive once its headers have. */
+  httpBodyTimeoutMs: number;
+  /** Bytes of request bodies one gateway process may hold at once (organizers' uploads that stall cannot take more). */
+  maxBufferedHttpBodyBytes: number;
   /**
    * From this many fans of one event on this process, a queue refresh that
    * moves nobody (line length, rates, heartbeat) goes out in slices spread
@@ -61,7 +68,11 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxInFlightPerConnection: 4,
   httpRequestsPerIpPerSec: 100,
   httpBurstPerIp: 200,
+  // A page load is a handful of requests; a whole NAT of fans rarely has more than a few open at one instant.
+  maxOpenHttpRequestsPerIp: 64,
   maxHttpBodyBytes: 8 * 1024 * 1024,
+  httpBodyTimeoutMs: 30_000,
+  maxBufferedHttpBodyBytes: 64 * 1024 * 1024,
   staggerRefreshFromFans: 2_000,
   refreshSpreadMs: 1_500,
 };
@@ -115,7 +126,7 @@ export interface GatewayOptions {
 export const USAGE = `Usage: npm start -- [options]
 
   --port <n>              port to listen on (default 8080, env PORT)
-  --host <addr>           address to bind (default 0.0.0.0)
+  --host <addr>           address to bind (default 0.0.0.0; :: for IPv6 and IPv4, ::1 for IPv6 loopback)
   --workers <n>           gateway processes on the one port (default: number of cores; 0 = single process)
   --gateways <n>          the same as --workers
   --nats <url>            cluster mode: NATS server(s) (env BREAKWATER_NATS_URL); needs --redis too
@@ -136,10 +147,13 @@ export const USAGE = `Usage: npm start -- [options]
   --join-burst-per-subnet <n> joins at once per /24 or /56 (default ${DEFAULT_LIMITS.joinBurstPerSubnet})
   --help
 
-Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (generated when unset),
+Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (at least 16 bytes; generated when unset),
 BREAKWATER_VAPID_PUBLIC_KEY and BREAKWATER_VAPID_PRIVATE_KEY (Web Push; generated when unset), BREAKWATER_VAPID_SUBJECT
 (mailto: or https: contact for the push services), BREAKWATER_PUSH_ORIGINS (extra push service origins, comma-separated),
 BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode), BREAKWATER_TRUST_PROXY.`;
+
+/** The shortest API key or secret accepted from the environment. */
+export const MIN_SECRET_BYTES = 16;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.length === 0 ? undefined : value;
@@ -185,7 +199,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const generated: GatewayOptions['generated'] = [];
   const secret = (name: string, field: GatewayOptions['generated'][number]): string => {
     const given = env[name];
-    if (given !== undefined && given.length > 0) return given;
+    if (given !== undefined && given.length > 0) {
+      // A short key or secret can be guessed or brute-forced offline (the webhook HMAC, the signed tokens).
+      if (Buffer.byteLength(given) < MIN_SECRET_BYTES) throw new Error(`${name} must be at least ${MIN_SECRET_BYTES} bytes (it is ${Buffer.byteLength(given)}); unset it to have one generated`);
+      return given;
+    }
     generated.push(field);
     return Signer.randomSecret();
   };

@@ -21,7 +21,14 @@ import { StaticSite } from './static-site.js';
 import { startCluster } from './workers.js';
 
 async function main(): Promise<void> {
-  const parsed = parseOptions(process.argv.slice(2));
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 2;
+    return;
+  }
   if (parsed === 'help') {
     console.log(USAGE);
     return;

@@ -8,7 +8,7 @@ import { requireBearer } from './auth.js';
 import type { EventCatalog } from './event-catalog.js';
 import { applySettingsPatch } from './event-settings.js';
 import type { EngineLink } from './engine-link/types.js';
-import { json, jsonBody, type Handler, type HttpRouter, type RequestInfo } from './http/router.js';
+import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 import { registerCodeRoutes } from './organizer-codes.js';
 import { registerRegistrationRoutes } from './organizer-registration.js';
 import { applyPaymentOutcome } from './payments/payment-routes.js';
@@ -33,16 +33,18 @@ function requireString(body: Body, field: string, max = 500): string {
 
 const LIFECYCLE_ACTIONS = ['publish', 'pause', 'resume', 'close'] as const;
 
-export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, apiKey: string): void {
-  const authed = (handler: Handler): Handler => (request) => {
-    requireBearer(request.headers.authorization, apiKey);
-    return handler(request);
-  };
+/**
+ * `maxBodyBytes`: the largest body an organizer may send (an event with its
+ * seat map, an upload of access codes). The key is checked before any of it
+ * is read, so only an organizer can make the gateway hold that much.
+ */
+export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, apiKey: string, maxBodyBytes: number): void {
+  const organizer: RouteOptions = { authorize: (request) => requireBearer(request.headers.authorization, apiKey), maxBodyBytes };
   const eventDetails = (eventId: string) => link.execute({ op: 'getEvent', eventId });
 
-  router.get('/api/events', authed(async () => json(200, { events: await link.execute({ op: 'listEvents' }) })));
+  router.get('/api/events', async () => json(200, { events: await link.execute({ op: 'listEvents' }) }), organizer);
 
-  router.post('/api/events', authed(async (request) => {
+  router.post('/api/events', async (request) => {
     const body = objectBody(request);
     if (body.config === undefined) throw new BreakwaterError('MALFORMED_COMMAND', 'config is required', { details: { field: 'config', reason: 'is required' } });
     if (body.publish !== undefined && typeof body.publish !== 'boolean') {
@@ -50,29 +52,29 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
     }
     const details = await link.execute({ op: 'createEvent', config: body.config, publish: body.publish === true, settings: body.settings ?? {} });
     return json(201, details);
-  }));
+  }, organizer);
 
-  router.get('/api/events/:id', authed(async (request) => json(200, await eventDetails(request.params[0]!))));
+  router.get('/api/events/:id', async (request) => json(200, await eventDetails(request.params[0]!)), organizer);
 
-  router.get('/api/events/:id/status', authed(async (request) => {
+  router.get('/api/events/:id/status', async (request) => {
     const { status, queue } = await eventDetails(request.params[0]!);
     return json(200, { ...status, rateLow: queue.rateLow, rateHigh: queue.rateHigh, ticketsPerFan: queue.ticketsPerFan });
-  }));
+  }, organizer);
 
   // The event's journal, for verifying a run (e.g. `npm run sim -- --live` runs the engine's invariant checks over it).
-  router.get('/api/events/:id/journal', authed(async (request) => json(200, { entries: await link.execute({ op: 'journal', eventId: request.params[0]! }) })));
+  router.get('/api/events/:id/journal', async (request) => json(200, { entries: await link.execute({ op: 'journal', eventId: request.params[0]! }) }), organizer);
 
   // The value of the beacon the event named for a draw, once its source published it (docs/fairness.md).
-  router.post('/api/events/:id/draws/:draw/beacon', authed(async (request) => {
+  router.post('/api/events/:id/draws/:draw/beacon', async (request) => {
     const eventId = request.params[0]!;
     const draw = request.params[1]!;
     const value = requireString(objectBody(request), 'value', 128);
     await link.execute({ op: 'command', command: { type: 'supplyBeacon', eventId, draw, value } });
     return json(200, (await eventDetails(eventId)).status.draws.find((d) => d.draw === draw));
-  }));
+  }, organizer);
 
   // Retunes a live sale: `config` is a patch of the engine configuration (e.g. admission rate), `settings` of the gateway settings.
-  router.patch('/api/events/:id', authed(async (request) => {
+  router.patch('/api/events/:id', async (request) => {
     const eventId = request.params[0]!;
     const body = objectBody(request);
     for (const key of Object.keys(body)) {
@@ -83,34 +85,34 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
     if (body.config !== undefined) await link.execute({ op: 'command', command: { type: 'updateEvent', eventId, patch: body.config } });
     if (body.settings !== undefined) await link.execute({ op: 'updateSettings', eventId, patch: body.settings });
     return json(200, await eventDetails(eventId));
-  }));
+  }, organizer);
 
   for (const action of LIFECYCLE_ACTIONS) {
-    router.post(`/api/events/:id/${action}`, authed(async (request) => {
+    router.post(`/api/events/:id/${action}`, async (request) => {
       const eventId = request.params[0]!;
       await link.execute({ op: 'command', command: { type: action, eventId } });
       return json(200, await eventDetails(eventId));
-    }));
+    }, organizer);
   }
 
-  registerCodeRoutes(router, link, authed);
-  registerRegistrationRoutes(router, link, authed);
+  registerCodeRoutes(router, link, organizer);
+  registerRegistrationRoutes(router, link, organizer);
 
   // The organizer's own checkout backend confirms or fails payments here (instead of a provider webhook).
-  router.post('/api/events/:id/payments/confirm', authed(async (request) => {
+  router.post('/api/events/:id/payments/confirm', async (request) => {
     const body = objectBody(request);
     const hold = await applyPaymentOutcome(link, {
       eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128), outcome: 'succeeded', reason: '',
     });
     return json(200, { hold });
-  }));
+  }, organizer);
 
-  router.post('/api/events/:id/payments/fail', authed(async (request) => {
+  router.post('/api/events/:id/payments/fail', async (request) => {
     const body = objectBody(request);
     const reason = body.reason === undefined ? 'payment failed' : requireString(body, 'reason');
     const hold = await applyPaymentOutcome(link, {
       eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128), outcome: 'failed', reason,
     });
     return json(200, { hold });
-  }));
+  }, organizer);
 }

@@ -6,7 +6,7 @@
  */
 import { BreakwaterError, MAX_CODES_CSV_BYTES, type CodeView } from '../../engine/src/index.js';
 import type { EngineLink } from './engine-link/types.js';
-import { json, jsonBody, type Handler, type HttpRouter, type RequestInfo } from './http/router.js';
+import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 
 /** Codes per page of the JSON list. */
 const MAX_LIST_PAGE = 1_000;
@@ -42,19 +42,19 @@ export function codesCsv(codes: readonly CodeView[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function registerCodeRoutes(router: HttpRouter, link: EngineLink, authed: (handler: Handler) => Handler): void {
+export function registerCodeRoutes(router: HttpRouter, link: EngineLink, organizer: RouteOptions): void {
   const command = (eventId: string, body: Record<string, unknown>) => link.execute({ op: 'command', command: { ...body, eventId } });
 
-  router.post('/api/events/:id/codes/generate', authed(async (request) => {
+  router.post('/api/events/:id/codes/generate', async (request) => {
     const body = jsonBody(request);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw malformed('body', 'must be a JSON object');
     const { count, uses, ticketCap, phaseId } = body as Record<string, unknown>;
     // Only the fields the command has (msgpack would turn an absent phase into null).
     const fields = phaseId === undefined ? { count, uses, ticketCap } : { count, uses, ticketCap, phaseId };
     return json(201, await command(request.params[0]!, { type: 'generateCodes', ...fields }));
-  }));
+  }, organizer);
 
-  router.post('/api/events/:id/codes', authed(async (request) => {
+  router.post('/api/events/:id/codes', async (request) => {
     const type = request.headers['content-type'] ?? '';
     if (!/^text\/(csv|plain)\b/i.test(type)) throw malformed('content-type', 'must be text/csv');
     if (request.body.byteLength > MAX_CODES_CSV_BYTES) {
@@ -69,13 +69,13 @@ export function registerCodeRoutes(router: HttpRouter, link: EngineLink, authed:
       throw malformed('csv', 'must be UTF-8 text');
     }
     return json(201, await command(request.params[0]!, { type: 'uploadCodes', csv }));
-  }));
+  }, organizer);
 
-  router.get('/api/events/:id/codes', authed(async (request) => {
+  router.get('/api/events/:id/codes', async (request) => {
     return json(200, await link.execute({ op: 'codes', eventId: request.params[0]!, ...page(request, 100, MAX_LIST_PAGE) }));
-  }));
+  }, organizer);
 
-  router.get('/api/events/:id/codes/export', authed(async (request) => {
+  router.get('/api/events/:id/codes/export', async (request) => {
     const result = await link.execute({ op: 'codes', eventId: request.params[0]!, ...page(request, MAX_EXPORT_PAGE, MAX_EXPORT_PAGE) });
     return {
       status: 200,
@@ -83,5 +83,5 @@ export function registerCodeRoutes(router: HttpRouter, link: EngineLink, authed:
       contentType: 'text/csv; charset=utf-8',
       headers: { 'x-codes-total': String(result.total), 'content-disposition': `attachment; filename="${request.params[0]}-codes.csv"` },
     };
-  }));
+  }, organizer);
 }

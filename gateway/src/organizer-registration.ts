@@ -7,9 +7,9 @@
  */
 import { BreakwaterError, REGISTRATION_DRAW } from '../../engine/src/index.js';
 import type { EngineLink } from './engine-link/types.js';
-import { json, jsonBody, type Handler, type HttpRouter } from './http/router.js';
+import { json, jsonBody, type HttpRouter, type RouteOptions } from './http/router.js';
 
-export function registerRegistrationRoutes(router: HttpRouter, link: EngineLink, authed: (handler: Handler) => Handler): void {
+export function registerRegistrationRoutes(router: HttpRouter, link: EngineLink, organizer: RouteOptions): void {
   /** The registration's configuration, its figures, its draw and where its proof is published. */
   const registrationOf = async (eventId: string) => {
     const { config, status } = await link.execute({ op: 'getEvent', eventId });
@@ -22,25 +22,25 @@ export function registerRegistrationRoutes(router: HttpRouter, link: EngineLink,
   };
   const command = (eventId: string, body: Record<string, unknown>) => link.execute({ op: 'command', command: { ...body, eventId } });
 
-  router.get('/api/events/:id/registration', authed(async (request) => json(200, await registrationOf(request.params[0]!))));
+  router.get('/api/events/:id/registration', async (request) => json(200, await registrationOf(request.params[0]!)), organizer);
 
   // The whole registration (a configuration change: checked like one, refused once its draw ran).
-  router.route('put', '/api/events/:id/registration', authed(async (request) => {
+  router.route('put', '/api/events/:id/registration', async (request) => {
     const eventId = request.params[0]!;
     await command(eventId, { type: 'updateEvent', patch: { registration: objectBody(jsonBody(request)) } });
     return json(200, await registrationOf(eventId));
-  }));
+  }, organizer);
 
-  router.post('/api/events/:id/registration/close', authed(async (request) => {
+  router.post('/api/events/:id/registration/close', async (request) => {
     const eventId = request.params[0]!;
     await command(eventId, { type: 'closeRegistration' });
     return json(200, await registrationOf(eventId));
-  }));
+  }, organizer);
 
-  router.post('/api/events/:id/registration/invite-next', authed(async (request) => {
+  router.post('/api/events/:id/registration/invite-next', async (request) => {
     const { count } = objectBody(jsonBody(request));
     return json(200, await command(request.params[0]!, { type: 'inviteNext', count }));
-  }));
+  }, organizer);
 }
 
 function objectBody(body: unknown): Record<string, unknown> {

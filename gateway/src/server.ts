@@ -6,9 +6,11 @@
  */
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { BreakwaterError } from '../../engine/src/index.js';
+import { addressKeyOf } from '../../engine/src/door/subnet.js';
 import type { GatewayOptions } from './config.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { EventCatalog } from './event-catalog.js';
+import type { WorkerDown } from './engine-link/ipc.js';
 import type { EngineBroadcast, EngineLink } from './engine-link/types.js';
 import { EventRelay } from './fan/event-relay.js';
 import { FanSender, type FanConnection } from './fan/connection.js';
@@ -31,6 +33,7 @@ import { registerPublicApi } from './public-api.js';
 import { registerPublicDraws } from './public-draws.js';
 import { registerPublicRegistration } from './public-registration.js';
 import type { StaticSite } from './static-site.js';
+import { throttledLog } from './throttled-log.js';
 import { Signer } from './tokens.js';
 
 export type ServerOptions = Pick<
@@ -58,6 +61,8 @@ export interface GatewayServer {
   readonly metrics: GatewayMetrics;
   /** The HTTP routes served, as registered (`:name` parameters, `/*` catch-alls). */
   readonly routes: HttpRouter['routes'];
+  /** The other workers of this machine that are not serving, as the supervisor last said (shown on /readyz). */
+  noteWorkersDown(down: WorkerDown[]): void;
   /** Stops accepting, closes every socket (1001: reconnect elsewhere), detaches from the engine. */
   close(): Promise<void>;
 }
@@ -68,12 +73,12 @@ const LIMITER_SWEEP_MS = 30_000;
 export async function startGatewayServer(start: StartServerOptions): Promise<GatewayServer> {
   const uws = loadNativeUws();
   const { link, options, serverId } = start;
-  const log = start.log ?? ((message: string) => console.error(`[${serverId}] ${message}`));
+  const log = throttledLog(start.log ?? ((message: string) => console.error(`[${serverId}] ${message}`)));
   const app: TemplatedApp = uws.App();
   const exempt = new Set(options.exemptIps);
   const isExempt = (ip: string) => exempt.has(ip);
   const door = new DoorBudgets({ limits: options.limits, isExempt, ...(start.door === undefined ? {} : { exchange: start.door }) });
-  const metrics = new GatewayMetrics(() => door.figures());
+  const metrics = new GatewayMetrics(() => door.figures(), () => log.suppressed);
   const signer = new Signer(options.signingSecret);
   const catalog = new EventCatalog(link);
   const directory = new FanDirectory();
@@ -85,6 +90,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   let draining = false;
   let synced = false;
   let lastStats: StatsBroadcast | undefined;
+  let workersDown: WorkerDown[] = [];
 
   const demo = new DemoPaymentProvider({
     signer, webhookSecret: options.webhookSecret, decision: options.demoPayments.decision, delayMs: options.demoPayments.delayMs, log,
@@ -107,15 +113,20 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
 
   const router = new HttpRouter(app, {
     trustProxy: options.trustProxy,
-    maxBodyBytes: options.limits.maxHttpBodyBytes,
+    maxOpenPerAddress: options.limits.maxOpenHttpRequestsPerIp,
+    bodyTimeoutMs: options.limits.httpBodyTimeoutMs,
+    maxBufferedBodyBytes: options.limits.maxBufferedHttpBodyBytes,
+    isExempt,
+    onFault: (fault) => metrics.httpFault(fault),
     log,
     admit: (request) => {
-      if (isExempt(request.ip) || httpLimiter.take(request.ip, Date.now())) return;
+      const key = addressKeyOf(request.ip);
+      if (isExempt(request.ip) || httpLimiter.take(key, Date.now())) return;
       metrics.reject('httpRateLimited');
-      throw new BreakwaterError('RATE_LIMITED', 'too many requests from this address', { details: { limit: 'httpPerIp', retryAfterMs: httpLimiter.retryAfterMs(request.ip) } });
+      throw new BreakwaterError('RATE_LIMITED', 'too many requests from this address', { details: { limit: 'httpPerIp', retryAfterMs: httpLimiter.retryAfterMs(key) } });
     },
   });
-  registerOrganizerApi(router, link, catalog, options.apiKey);
+  registerOrganizerApi(router, link, catalog, options.apiKey, options.limits.maxHttpBodyBytes);
   registerPublicApi(router, link, catalog);
   registerPublicDraws(router, link);
   registerPublicRegistration(router, link, catalog);
@@ -124,7 +135,10 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   router.get('/healthz', () => json(200, { status: 'ok', server: serverId, pid: process.pid }));
   router.get('/readyz', () => {
     const reasons = [...(draining ? ['draining'] : []), ...(link.connected ? [] : ['engine unreachable']), ...(synced ? [] : ['not synced'])];
-    return json(reasons.length === 0 ? 200 : 503, { status: reasons.length === 0 ? 'ready' : 'not ready', server: serverId, reasons });
+    // Other workers down leave this one ready (the kernel sends their connections here), but an operator must see it.
+    return json(reasons.length === 0 ? 200 : 503, {
+      status: reasons.length === 0 ? 'ready' : 'not ready', server: serverId, reasons, ...(workersDown.length === 0 ? {} : { workersDown }),
+    });
   });
   router.get('/metrics', () => ({
     status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', text: renderMetrics(lastStats, metrics.snapshot(serverId), link.connected),
@@ -186,6 +200,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
     serverId,
     metrics,
     routes: router.routes,
+    noteWorkersDown(down) {
+      workersDown = down;
+    },
     async close() {
       if (draining) return;
       draining = true;

@@ -10,6 +10,8 @@
  * are revalidated (ETag, 304).
  * Text is precompressed with brotli and gzip at their best levels. Only paths
  * in the map are served, so nothing outside gateway/public can be reached.
+ * Every file goes out with the security headers of security-headers.ts, each
+ * page with its Content-Security-Policy.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -19,6 +21,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { chooseCoding, type Coding } from './http/accept-encoding.js';
 import type { Reply } from './http/router.js';
+import { contentSecurityPolicy, PAGE_HEADERS } from './security-headers.js';
 
 export interface StaticFile {
   contentType: string;
@@ -27,6 +30,8 @@ export interface StaticFile {
   /** A strong validator of the bytes as they are, without quotes; a coding's ETag adds the coding's name. */
   tag: string;
   cacheControl: string;
+  /** HTML: the page's Content-Security-Policy (security-headers.ts). */
+  contentSecurityPolicy?: string;
 }
 
 /** URL path → file: what the parent process prepares once and hands to every gateway worker. */
@@ -79,6 +84,7 @@ export class StaticSite {
         codings: { identity: body, ...(await compress(url, body)) },
         tag: sha256(body).slice(0, 32),
         cacheControl: STABLE_NAMES.test(url) ? REVALIDATE : IMMUTABLE,
+        ...(url.endsWith('.html') ? { contentSecurityPolicy: contentSecurityPolicy(Buffer.from(body).toString('utf8')) } : {}),
       });
     }));
     return new StaticSite(files);
@@ -95,7 +101,10 @@ export class StaticSite {
     const available = (['br', 'gzip', 'identity'] as const).filter((coding) => file.codings[coding] !== undefined);
     const coding = chooseCoding(headers['accept-encoding'], available);
     const etag = coding === 'identity' ? `"${file.tag}"` : `"${file.tag}-${coding}"`;
-    const common: Record<string, string> = { 'cache-control': file.cacheControl, etag, ...(available.length > 1 ? { vary: 'Accept-Encoding' } : {}) };
+    const common: Record<string, string> = {
+      'cache-control': file.cacheControl, etag, ...(available.length > 1 ? { vary: 'Accept-Encoding' } : {}), ...PAGE_HEADERS,
+      ...(file.contentSecurityPolicy === undefined ? {} : { 'content-security-policy': file.contentSecurityPolicy }),
+    };
     if (matches(headers['if-none-match'], etag)) return { status: 304, text: '', contentType: file.contentType, headers: common };
     return {
       status: 200, text: file.codings[coding]!, contentType: file.contentType,

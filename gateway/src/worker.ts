@@ -57,6 +57,7 @@ const control = new IpcEngineLink(process, {
   onControl: (message) => {
     if (message.type === 'init' && server === undefined && engineLink === undefined) void init(message);
     if (message.type === 'shutdown') void stop(0);
+    if (message.type === 'workersDown') server?.noteWorkersDown(message.down);
   },
 });
 

@@ -11,12 +11,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RestartBudget, RESTART_DELAY_MS, stopChild } from './child-processes.js';
+import { RestartBackoff, stopChild } from './child-processes.js';
 import { NatsDoorExchange } from './cluster/nats-door-exchange.js';
 import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import type { EngineHost } from './engine-link/engine-host.js';
 import { InProcessEngineLink } from './engine-link/in-process.js';
-import { listenForControl, sendControl, serveEngineOverIpc, type ClusterLinkOptions, type ControlMessage } from './engine-link/ipc.js';
+import { listenForControl, sendControl, serveEngineOverIpc, type ClusterLinkOptions, type ControlMessage, type WorkerDown } from './engine-link/ipc.js';
 import { DoorRelay } from './protection/door-exchange.js';
 import { startGatewayServer, type GatewayServer, type ServerOptions } from './server.js';
 import { StaticSite, type SiteFiles } from './static-site.js';
@@ -49,7 +49,11 @@ interface Slot {
   child: ChildProcess | undefined;
   detach: (() => void) | undefined;
   detachDoor: (() => void) | undefined;
-  restarts: RestartBudget;
+  backoff: RestartBackoff;
+  /** Serving (it said ready, and has not exited since). */
+  ready: boolean;
+  /** When a crashed worker is forked again. */
+  restartAt: number | undefined;
 }
 
 export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
@@ -57,7 +61,17 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
   if (cluster.workers === 0) return startSingleProcess(cluster);
 
   let stopping = false;
-  const slots: Slot[] = Array.from({ length: cluster.workers }, (_, index) => ({ index, child: undefined, detach: undefined, detachDoor: undefined, restarts: new RestartBudget() }));
+  const slots: Slot[] = Array.from({ length: cluster.workers }, (_, index) => ({
+    index, child: undefined, detach: undefined, detachDoor: undefined, backoff: new RestartBackoff(), ready: false, restartAt: undefined,
+  }));
+
+  /** Tells every serving worker which of the others are down, for its /readyz. */
+  const announceDown = (): void => {
+    const down: WorkerDown[] = slots
+      .filter((slot) => !slot.ready)
+      .map((slot) => ({ worker: `w${slot.index + 1}`, crashesInARow: slot.backoff.crashesInARow, restartAt: slot.restartAt ?? null }));
+    for (const slot of slots) if (slot.ready && slot.child !== undefined) sendControl(slot.child, { type: 'workersDown', down });
+  };
   // Memory mode: the workers' door counts meet here (in cluster mode they meet on NATS).
   const doorRelay = cluster.host === undefined ? undefined : new DoorRelay();
 
@@ -70,6 +84,9 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
       const onControl = (control: ControlMessage): void => {
         if (control.type === 'ready') {
           clearTimeout(timer);
+          slot.ready = true;
+          slot.restartAt = undefined;
+          announceDown();
           resolve();
         }
         if (control.type === 'failed') {
@@ -85,6 +102,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
         slot.detach?.();
         slot.detachDoor?.();
         slot.child = undefined;
+        slot.ready = false;
         // Its fans' sockets are gone with it: they count as disconnected until they reconnect elsewhere.
         cluster.host?.dropOwner(serverId);
         if (stopping) return;
@@ -93,14 +111,15 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
       });
     });
 
+  // Never given up: with every worker down the port would serve nobody, while the engine runs on.
   const restart = (slot: Slot): void => {
-    if (!slot.restarts.record()) {
-      log(`gateway worker w${slot.index + 1} keeps crashing; not restarting it`);
-      return;
-    }
+    const delayMs = slot.backoff.crashed();
+    slot.restartAt = Date.now() + delayMs;
+    if (slot.backoff.crashesInARow > 1) log(`gateway worker w${slot.index + 1} crashed ${slot.backoff.crashesInARow} times in a row; restarting it in ${delayMs} ms`);
+    announceDown();
     setTimeout(() => {
       if (!stopping) spawn(slot).catch((err: unknown) => log(String(err)));
-    }, RESTART_DELAY_MS);
+    }, delayMs);
   };
 
   const stop = async (): Promise<void> => {

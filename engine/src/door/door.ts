@@ -1,7 +1,7 @@
 import type { DoorConfig } from '../config/types.js';
 import { BreakwaterError } from '../errors.js';
 import { DecayingCount, PaceTable } from './pace-table.js';
-import { subnetOf } from './subnet.js';
+import { addressKeyOf, subnetOf } from './subnet.js';
 
 /**
  * The event's load at which the proof of work starts rising for everyone:
@@ -79,7 +79,7 @@ export class Door {
     }
     if (request.address === undefined) return now;
     const { address } = request;
-    const byAddress = this.addresses.charge(address, now, door.joinsPerAddressPerMin, door.slowLaneMaxDelayMs);
+    const byAddress = this.addresses.charge(addressKeyOf(address), now, door.joinsPerAddressPerMin, door.slowLaneMaxDelayMs);
     const bySubnet = this.subnets.charge(subnetOf(address), now, door.joinsPerSubnetPerMin, door.slowLaneMaxDelayMs);
     return Math.max(byAddress, bySubnet);
   }

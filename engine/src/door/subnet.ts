@@ -1,7 +1,10 @@
 /**
- * The subnet a client address belongs to, as the door counts it: the /24 of
- * an IPv4 address, the /56 of an IPv6 address (what one home or campus line
- * is usually given). Anything that is not an address counts as its own subnet.
+ * The keys the door counts a client address under. Its subnet: the /24 of an
+ * IPv4 address, the /56 of an IPv6 address (what one home or campus line is
+ * usually given). The address itself: an IPv4 address, or the /64 of an IPv6
+ * address, since one IPv6 host is given a whole /64 and can take a fresh
+ * address from it for every request. Anything that is not an address counts
+ * as its own key.
  */
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -15,6 +18,13 @@ export function subnetOf(address: string): string {
   // 56 bits: three whole groups and the high byte of the fourth.
   const fourth = (groups[3]! & 0xff00).toString(16);
   return `${groups.slice(0, 3).map((g) => g.toString(16)).join(':')}:${fourth}::/56`;
+}
+
+/** The key of the address as one client, e.g. `203.0.113.7` or `2001:db8:0:ab12::/64`. */
+export function addressKeyOf(address: string): string {
+  const groups = ipv6Groups(address);
+  if (groups === undefined) return address;
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of an IPv6 address in text form, or undefined when it is not one. */

@@ -10,7 +10,14 @@ import { freePort, startNatsServer, startRedisServer, type LocalServer } from '.
 import { runCluster } from './run-cluster.js';
 
 async function main(): Promise<void> {
-  const parsed = parseOptions(['--shards', '2', '--gateways', '2', ...process.argv.slice(2)]);
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(['--shards', '2', '--gateways', '2', ...process.argv.slice(2)]);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 2;
+    return;
+  }
   if (parsed === 'help') {
     console.log(USAGE);
     return;

@@ -20,6 +20,7 @@ import type {
 import { fromWireError } from '../engine-link/wire-error.js';
 import { BROADCASTS, METRICS_SUBJECT, partitionOfRequest, requestSubject } from './partitions.js';
 import { decodeBroadcast, decodeMetrics, decodeReplies, encodeMetrics, encodeRequests, type WireReply } from './wire.js';
+import { checkWireRequest } from '../engine-link/wire-bounds.js';
 
 export interface NatsEngineLinkOptions {
   servers: string;
@@ -117,6 +118,11 @@ export class NatsEngineLink implements EngineLink {
   }
 
   execute<R extends EngineRequest>(request: R): Promise<ResultOf<R>> {
+    try {
+      checkWireRequest(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const target = partitionOfRequest(request, this.options.partitions);
     if (target === 'none') {
       // Metrics are of the moment: while disconnected they are dropped, not queued.

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
 import { banner, plural } from '../banner.js';
-import { RestartBudget, RESTART_DELAY_MS, stopChild } from '../child-processes.js';
+import { RestartBackoff, stopChild } from '../child-processes.js';
 import type { GatewayOptions } from '../config.js';
 import { DEMO_SETTINGS, demoEventConfig } from '../demo-event.js';
 import { buildPages } from '../pages.js';
@@ -77,7 +77,7 @@ interface ShardSupervisor {
 /** Keeps `count` shard processes running; a crashed one is forked again (its partitions meanwhile move to the others). */
 function superviseShards(count: number, urls: ClusterUrls, partitions: number, secret: string, log: (m: string) => void): ShardSupervisor {
   const children: Array<ChildProcess | undefined> = new Array(count).fill(undefined);
-  const budgets = children.map(() => new RestartBudget());
+  const backoffs = children.map(() => new RestartBackoff());
   let stopping = false;
   const spawnShard = (slot: number): void => {
     const args = ['--nats', urls.natsUrl, '--redis', urls.redisUrl, '--partitions', String(partitions), '--id', `s${slot + 1}`];
@@ -88,14 +88,13 @@ function superviseShards(count: number, urls: ClusterUrls, partitions: number, s
     child.once('exit', (code, signal) => {
       children[slot] = undefined;
       if (stopping) return;
-      if (!budgets[slot]!.record()) {
-        log(`engine shard s${slot + 1} keeps crashing; not restarting it`);
-        return;
-      }
-      log(`engine shard s${slot + 1} exited (${signal ?? code}); the others take its partitions over, and it is started again`);
+      const backoff = backoffs[slot]!;
+      const delayMs = backoff.crashed();
+      const looping = backoff.crashesInARow > 1 ? ` (${backoff.crashesInARow} crashes in a row)` : '';
+      log(`engine shard s${slot + 1} exited (${signal ?? code})${looping}; the others take its partitions over, and it is started again in ${delayMs} ms`);
       setTimeout(() => {
         if (!stopping) spawnShard(slot);
-      }, RESTART_DELAY_MS);
+      }, delayMs);
     });
   };
   for (let slot = 0; slot < count; slot++) spawnShard(slot);

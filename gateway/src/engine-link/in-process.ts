@@ -6,6 +6,7 @@
  */
 import { isBreakwaterError } from '../../../engine/src/index.js';
 import type { EngineHost } from './engine-host.js';
+import { checkWireRequest } from './wire-bounds.js';
 import { asBreakwaterError } from './wire-error.js';
 import type { BroadcastListener, EngineLink, EngineRequest, ResultOf } from './types.js';
 
@@ -35,6 +36,7 @@ export class InProcessEngineLink implements EngineLink {
 
   execute<R extends EngineRequest>(request: R): Promise<ResultOf<R>> {
     try {
+      checkWireRequest(request);
       return Promise.resolve(structuredClone(this.host.handle(structuredClone(request))));
     } catch (err) {
       return Promise.reject(isBreakwaterError(err) ? err : asBreakwaterError(err));

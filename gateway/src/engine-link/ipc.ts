@@ -15,9 +15,11 @@ import type { ChildProcess, Serializable } from 'node:child_process';
 import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
 import type { DoorReport } from '../protection/door-exchange.js';
 import type { ServerOptions } from '../server.js';
+import { throttledLog } from '../throttled-log.js';
 import type { SiteFiles } from '../static-site.js';
 import type { EngineHost } from './engine-host.js';
 import type { BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, ResultOf, WireError } from './types.js';
+import { checkWireRequest } from './wire-bounds.js';
 import { fromWireError, toWireError } from './wire-error.js';
 
 export type ControlMessage =
@@ -28,7 +30,18 @@ export type ControlMessage =
   /** Worker → engine: could not start (the engine process stops retrying it). */
   | { type: 'failed'; worker: string; message: string }
   /** Engine → worker: close every socket and exit. */
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  /** Engine → worker, whenever it changes: the workers of this machine that are not serving (for /readyz). */
+  | { type: 'workersDown'; down: WorkerDown[] };
+
+/** A worker of this machine that is not serving: crashed and waiting to be forked again, or starting. */
+export interface WorkerDown {
+  worker: string;
+  /** Crashes in a row: more than one means it crashes again as soon as it serves. */
+  crashesInARow: number;
+  /** When it is forked again (ms since the epoch); null while it starts. */
+  restartAt: number | null;
+}
 
 /** Cluster mode: the worker reaches the engine shards over NATS; the fork channel carries only process control. */
 export interface ClusterLinkOptions {
@@ -52,12 +65,15 @@ export interface ForkEnd {
   readonly connected?: boolean;
 }
 
+/** Bugs the link meets: logged, at a rate no input can turn into a flood. */
+const logFailure = throttledLog((message) => console.error(message));
+
 /** A failing listener is a bug to log, never a reason to stall the link. */
 function guarded(run: () => void): void {
   try {
     run();
   } catch (err) {
-    console.error(`engine link listener failed: ${(err as Error)?.stack ?? String(err)}`);
+    logFailure(`engine link listener failed: ${(err as Error)?.stack ?? String(err)}`);
   }
 }
 
@@ -91,7 +107,13 @@ export class BatchedChannel {
     const batch = this.queue;
     this.queue = [];
     // A closed channel drops the batch: the other side is gone and its requests time out.
-    if (this.connected) this.end.send?.(batch as unknown as Serializable, () => undefined);
+    if (!this.connected) return;
+    try {
+      this.end.send?.(batch as unknown as Serializable, () => undefined);
+    } catch (err) {
+      // Requests are bounded before they are posted (wire-bounds.ts), so this is a bug: the batch is lost and its requests time out.
+      logFailure(`engine link could not send a batch of ${batch.length}: ${(err as Error)?.stack ?? String(err)}`);
+    }
   }
 
   detach(): void {
@@ -142,6 +164,11 @@ export class IpcEngineLink implements EngineLink {
   execute<R extends EngineRequest>(request: R): Promise<ResultOf<R>> {
     if (!this.channel.connected) return Promise.reject(new BreakwaterError('ENGINE_UNAVAILABLE', undefined, { details: { reason: 'disconnected' } }));
     if (this.pending.size >= this.maxInFlight) return Promise.reject(new BreakwaterError('OVERLOADED', undefined, { details: { inFlight: this.pending.size } }));
+    try {
+      checkWireRequest(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const id = this.nextId++;
     return new Promise<ResultOf<R>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject, deadline: Date.now() + this.timeoutMs });
@@ -235,7 +262,7 @@ export function serveEngineOverIpc(host: EngineHost, child: ChildProcess, owner:
       try {
         channel.post({ k: 'res', id: message.id, ok: true, result: host.handle(message.request, owner) });
       } catch (err) {
-        if (!isBreakwaterError(err)) console.error(`engine request ${message.request.op} failed: ${(err as Error)?.stack ?? String(err)}`);
+        if (!isBreakwaterError(err)) logFailure(`engine request ${message.request.op} failed: ${(err as Error)?.stack ?? String(err)}`);
         channel.post({ k: 'res', id: message.id, ok: false, error: toWireError(err) });
       }
     }

@@ -115,6 +115,10 @@ export interface WorkerMetrics {
   topicPublishes: number;
   backpressureDrops: number;
   rejected: Record<string, number>;
+  /** HTTP requests the client broke off or made unusable, by kind (http/router.ts HttpFault). */
+  httpFaults: Record<string, number>;
+  /** Log lines left out because the log was over its rate (throttled-log.ts). */
+  logLinesSuppressed: number;
   joinLatency: HistogramSnapshot;
   updateLatency: HistogramSnapshot;
   /** The door's budgets as this process sees them. */

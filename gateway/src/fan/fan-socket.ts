@@ -114,6 +114,34 @@ export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanS
       .finally(() => conn.inFlight--);
   };
 
+  /** One frame: decoded, checked, dispatched. */
+  const receive = (conn: FanConnection, data: ArrayBuffer, isBinary: boolean): void => {
+    metrics.messagesIn++;
+    if (conn.closed || !admitMessage(conn)) return;
+    if (data.byteLength > limits.maxPayloadBytes) {
+      metrics.reject('tooBig');
+      sendError(conn, null, new BreakwaterError('PAYLOAD_TOO_LARGE', `frames are limited to ${limits.maxPayloadBytes} bytes`, {
+        details: { limit: limits.maxPayloadBytes, size: data.byteLength },
+      }));
+      return sender.close(conn, CLOSE_CODES.TOO_BIG, 'message too big');
+    }
+    if (!isBinary) return refuse(conn, null, new BreakwaterError('BAD_FRAME', 'frames must be binary msgpack', { details: { reason: 'text' } }));
+    let value: unknown;
+    try {
+      // Decoded before this callback returns: uWS neuters `data` afterwards.
+      value = decodeFrame(Buffer.from(data));
+    } catch {
+      return refuse(conn, null, new BreakwaterError('BAD_FRAME', 'the frame is not one msgpack value', { details: { reason: 'msgpack' } }));
+    }
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(value);
+    } catch (err) {
+      return refuse(conn, requestIdOf(value), err);
+    }
+    dispatch(conn, message);
+  };
+
   const behavior: WebSocketBehavior<FanConnection> = {
     // uWS drops a frame past its limit by cutting the connection, with no close frame. So it gets a
     // hard ceiling above ours: frames between the two get a proper error frame and close code 1009.
@@ -151,30 +179,12 @@ export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanS
 
     message: (ws, data, isBinary) => {
       const conn = ws.getUserData();
-      metrics.messagesIn++;
-      if (conn.closed || !admitMessage(conn)) return;
-      if (data.byteLength > limits.maxPayloadBytes) {
-        metrics.reject('tooBig');
-        sendError(conn, null, new BreakwaterError('PAYLOAD_TOO_LARGE', `frames are limited to ${limits.maxPayloadBytes} bytes`, {
-          details: { limit: limits.maxPayloadBytes, size: data.byteLength },
-        }));
-        return sender.close(conn, CLOSE_CODES.TOO_BIG, 'message too big');
-      }
-      if (!isBinary) return refuse(conn, null, new BreakwaterError('BAD_FRAME', 'frames must be binary msgpack', { details: { reason: 'text' } }));
-      let value: unknown;
+      // A bug met by one frame answers that frame with INTERNAL_ERROR; thrown into uWS it would end the process.
       try {
-        // Decoded before this callback returns: uWS neuters `data` afterwards.
-        value = decodeFrame(Buffer.from(data));
-      } catch {
-        return refuse(conn, null, new BreakwaterError('BAD_FRAME', 'the frame is not one msgpack value', { details: { reason: 'msgpack' } }));
-      }
-      let message: ClientMessage;
-      try {
-        message = parseClientMessage(value);
+        receive(conn, data, isBinary);
       } catch (err) {
-        return refuse(conn, requestIdOf(value), err);
+        refuse(conn, null, err);
       }
-      dispatch(conn, message);
     },
 
     close: (ws) => {

@@ -57,6 +57,10 @@ function renderWorker(out: PrometheusText, w: WorkerMetrics): void {
   for (const [reason, count] of Object.entries(w.rejected)) {
     out.counter('breakwater_gateway_rejected_total', 'Frames, joins and connections refused, by reason.', count, { ...l, reason });
   }
+  for (const [fault, count] of Object.entries(w.httpFaults)) {
+    out.counter('breakwater_gateway_http_faults_total', 'HTTP requests the client broke off or made unusable (counted, not logged), by fault.', count, { ...l, fault });
+  }
+  out.counter('breakwater_gateway_log_lines_suppressed_total', 'Log lines left out because the process logged more than its rate.', w.logLinesSuppressed, l);
   renderDoor(out, w);
   out.histogram('breakwater_gateway_join_seconds', 'Join latency: join frame in to joined frame out.', w.joinLatency, l);
   out.histogram('breakwater_gateway_update_seconds', 'Queue update latency: engine tick to topic publish.', w.updateLatency, l);

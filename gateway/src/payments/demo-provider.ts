@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BreakwaterError } from '../../../engine/src/index.js';
+import { parseJsonBody } from '../http/json-body.js';
 import type { Signer } from '../tokens.js';
 import type { Checkout, CheckoutRequest, PaymentOutcome, PaymentProvider } from './provider.js';
 import { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './webhook-signature.js';
@@ -50,6 +51,7 @@ const DELIVERY_ATTEMPTS = 4;
 
 export class DemoPaymentProvider implements PaymentProvider {
   readonly name = 'demo';
+  readonly signatureHeader = SIGNATURE_HEADER;
 
   constructor(private readonly options: DemoProviderOptions) {}
 
@@ -101,12 +103,7 @@ export class DemoPaymentProvider implements PaymentProvider {
 
   parseWebhook(rawBody: Uint8Array, headers: Readonly<Record<string, string>>, now: number): PaymentOutcome {
     verifyWebhookSignature(this.options.webhookSecret, headers[SIGNATURE_HEADER], rawBody, now);
-    let body: PaymentWebhookBody;
-    try {
-      body = JSON.parse(Buffer.from(rawBody).toString('utf8')) as PaymentWebhookBody;
-    } catch {
-      throw new BreakwaterError('MALFORMED_COMMAND', 'the webhook body is not JSON', { details: { field: 'body', reason: 'must be JSON' } });
-    }
+    const body = parseJsonBody(rawBody) as PaymentWebhookBody;
     const data = body?.data;
     const ids = [data?.eventId, data?.holdId, data?.paymentId];
     if ((body.type !== 'payment.succeeded' && body.type !== 'payment.failed') || ids.some((id) => typeof id !== 'string' || id.length === 0)) {

@@ -5,7 +5,7 @@
  */
 import { BreakwaterError, isBreakwaterError, type ErrorCode } from '../../../engine/src/index.js';
 import type { EngineLink } from '../engine-link/types.js';
-import { json, jsonBody, type HttpRouter, type Reply } from '../http/router.js';
+import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { DemoPaymentProvider } from './demo-provider.js';
 import type { PaymentOutcome, PaymentProvider } from './provider.js';
 
@@ -14,6 +14,10 @@ import type { PaymentOutcome, PaymentProvider } from './provider.js';
  * (or never existed). The notification was received, so the provider must
  * not retry; the money must go back.
  */
+/** A provider's notification is a few hundred bytes; a checkout's decision a few dozen. */
+export const WEBHOOK_BODY_BYTES = 64 * 1024;
+export const CHECKOUT_BODY_BYTES = 1024;
+
 const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE', 'HOLD_NOT_FOUND', 'PAYMENT_MISMATCH', 'EVENT_NOT_FOUND']);
 
 /** Applies a verified outcome to the engine. */
@@ -26,10 +30,23 @@ export async function applyPaymentOutcome(link: EngineLink, outcome: Pick<Paymen
 }
 
 export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, providers: ReadonlyMap<string, PaymentProvider>, demo: DemoPaymentProvider): void {
-  router.post('/webhooks/payments/:provider', async (request): Promise<Reply> => {
+  const providerOf = (request: RequestInfo): PaymentProvider => {
     const provider = providers.get(request.params[0]!);
     if (provider === undefined) throw new BreakwaterError('ROUTE_NOT_FOUND', 'no payment provider by that name', { details: { provider: request.params[0] } });
-    const outcome = provider.parseWebhook(request.body, request.headers, Date.now());
+    return provider;
+  };
+  // A webhook for no provider, or without its signature header, is refused before its body is read: it could only fail.
+  const signed: RouteOptions = {
+    maxBodyBytes: WEBHOOK_BODY_BYTES,
+    authorize: (request) => {
+      if ((request.headers[providerOf(request).signatureHeader] ?? '') === '') {
+        throw new BreakwaterError('WEBHOOK_SIGNATURE_INVALID', undefined, { details: { reason: 'missing' } });
+      }
+    },
+  };
+
+  router.post('/webhooks/payments/:provider', async (request): Promise<Reply> => {
+    const outcome = providerOf(request).parseWebhook(request.body, request.headers, Date.now());
     try {
       const hold = await applyPaymentOutcome(link, outcome);
       return json(200, { status: outcome.outcome === 'succeeded' ? 'confirmed' : 'failed', hold });
@@ -37,7 +54,7 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, prov
       if (isBreakwaterError(err) && REFUND.has(err.code)) return json(200, { status: 'refund', error: err.toJSON() });
       throw err; // e.g. ENGINE_UNAVAILABLE (503): the provider retries later
     }
-  });
+  }, signed);
 
   router.get('/pay/demo/:session', (request) => {
     const session = demo.readSession(request.params[0]!);
@@ -53,5 +70,5 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, prov
     }
     const scheduled = demo.complete(session, decision);
     return json(202, { status: 'processing', paymentId: session.paymentId, ...scheduled });
-  });
+  }, { maxBodyBytes: CHECKOUT_BODY_BYTES });
 }

@@ -35,6 +35,8 @@ export interface PaymentOutcome {
 
 export interface PaymentProvider {
   readonly name: string;
+  /** The header its webhooks carry their signature in (lowercase): one without it is refused before its body is read. */
+  readonly signatureHeader: string;
   createCheckout(request: CheckoutRequest): Promise<Checkout>;
   /**
    * Verifies a webhook's signature over the raw body and reads it; throws

@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BreakwaterError } from '../../../engine/src/index.js';
-import { subnetOf } from '../../../engine/src/door/subnet.js';
+import { addressKeyOf, subnetOf } from '../../../engine/src/door/subnet.js';
 import type { GatewayLimits } from '../config.js';
 import { OpenCounts, RemoteCounts, WindowCounts } from './door-counts.js';
 import { BUDGETS, type BudgetName, type DoorExchange, type DoorReport } from './door-exchange.js';
@@ -131,19 +131,20 @@ export class DoorBudgets {
   admitConnection(ip: string): Refusal | undefined {
     if (this.options.isExempt(ip)) return undefined;
     const now = this.now();
-    return this.over('connectionsPerIp', ip, this.connections.connectionsPerIp.of(ip), now)
+    const key = addressKeyOf(ip);
+    return this.over('connectionsPerIp', key, this.connections.connectionsPerIp.of(key), now)
       ?? this.over('connectionsPerSubnet', subnetOf(ip), this.connections.connectionsPerSubnet.of(subnetOf(ip)), now);
   }
 
   opened(ip: string): void {
     if (this.options.isExempt(ip)) return;
-    this.connections.connectionsPerIp.add(ip);
+    this.connections.connectionsPerIp.add(addressKeyOf(ip));
     this.connections.connectionsPerSubnet.add(subnetOf(ip));
   }
 
   closed(ip: string): void {
     if (this.options.isExempt(ip)) return;
-    this.connections.connectionsPerIp.remove(ip);
+    this.connections.connectionsPerIp.remove(addressKeyOf(ip));
     this.connections.connectionsPerSubnet.remove(subnetOf(ip));
   }
 
@@ -151,11 +152,11 @@ export class DoorBudgets {
   admitJoin(ip: string): Refusal | undefined {
     if (this.options.isExempt(ip)) return undefined;
     const now = this.now();
-    const subnet = subnetOf(ip);
-    const refusal = this.over('joinsPerIp', ip, this.joins.joinsPerIp.of(ip, now), now)
+    const [key, subnet] = [addressKeyOf(ip), subnetOf(ip)];
+    const refusal = this.over('joinsPerIp', key, this.joins.joinsPerIp.of(key, now), now)
       ?? this.over('joinsPerSubnet', subnet, this.joins.joinsPerSubnet.of(subnet, now), now);
     if (refusal !== undefined) return refusal;
-    this.joins.joinsPerIp.add(ip, now);
+    this.joins.joinsPerIp.add(key, now);
     this.joins.joinsPerSubnet.add(subnet, now);
     return undefined;
   }

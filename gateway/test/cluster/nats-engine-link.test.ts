@@ -41,7 +41,7 @@ function workerMetrics(worker: string): WorkerMetrics {
   const histogram = { bounds: [1], counts: [0], sum: 0, count: 0 };
   return {
     worker, pid: 1, at: Date.now(), connections: 0, dashboardConnections: 0, messagesIn: 0, messagesOut: 0,
-    topicPublishes: 0, backpressureDrops: 0, rejected: {}, joinLatency: histogram, updateLatency: histogram, door: NO_DOOR_FIGURES,
+    topicPublishes: 0, backpressureDrops: 0, rejected: {}, httpFaults: {}, logLinesSuppressed: 0, joinLatency: histogram, updateLatency: histogram, door: NO_DOOR_FIGURES,
   };
 }
 

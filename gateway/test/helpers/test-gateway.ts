@@ -65,6 +65,8 @@ export interface TestGatewayOptions {
   trustProxy?: number;
   /** Web Push to fans; none by default. */
   webPush?: WebPushConfig;
+  /** The address to listen on: 127.0.0.1 by default. */
+  host?: string;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -77,12 +79,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...(options.site === undefined ? {} : { site: options.site }),
     log: () => undefined,
     options: {
-      host: '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: options.exemptIps ?? [], trustProxy: options.trustProxy ?? 0,
+      host: options.host ?? '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: options.exemptIps ?? [], trustProxy: options.trustProxy ?? 0,
       demoPayments: { decision: options.decision ?? 'approve', delayMs: options.demoDelayMs ?? 0 },
       limits: { ...DEFAULT_LIMITS, ...options.limits },
     },
   });
-  const httpUrl = `http://127.0.0.1:${server.port}`;
+  const hostInUrl = options.host?.includes(':') === true ? `[${options.host}]` : options.host ?? '127.0.0.1';
+  const httpUrl = `http://${hostInUrl}:${server.port}`;
   const api: TestGateway['api'] = async (method, path, body, key = API_KEY) => {
     const response = await fetch(`${httpUrl}${path}`, {
       method,
@@ -94,7 +97,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   };
   return {
     clock, host, server, httpUrl, api,
-    wsUrl: `ws://127.0.0.1:${server.port}/ws`,
+    wsUrl: `ws://${hostInUrl}:${server.port}/ws`,
     async advance(ms) {
       clock.advance(ms);
       host.tick();
