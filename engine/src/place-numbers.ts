@@ -8,13 +8,13 @@ const GONE = 3;
  * The invariant checker's record of the numbers it hands out, by number: the
  * fan of each, whether its place still waits, and each fan's latest number
  * (an open-addressing table of numbers over a hash of the fan id). Millions
- * of places cost ~20 bytes a number (the fan id is the journal's string),
- * where a Map per question costs ~30-60 bytes a fan each. The oracle's own structure, shared
+ * of places cost ~20 bytes a number besides the fan id, where a Map per
+ * question costs ~30-60 bytes a fan each. The oracle's own structure, shared
  * with no engine code.
  */
 export class PlaceNumbers {
   /** Highest number handed out. */
-  lastNumber = 0;
+  private lastNumber = 0;
   private fanOfNumber: string[] = [''];
   private hashOfNumber = new Int32Array(1024);
   private stateOfNumber = new Uint8Array(1024);
