@@ -4,6 +4,7 @@ import { PSEUDONYM_BYTES, runDraw } from './fairness/draw.js';
 import { commitmentOf } from './fairness/shuffle.js';
 import type { Allocation, JournalEntry } from './journal/entries.js';
 import { RegistrationRules, type RegistrationInvariant } from './invariants-registration.js';
+import { PlaceNumbers } from './place-numbers.js';
 
 export type Invariant =
   | 'seatSoldTwice'
@@ -270,7 +271,7 @@ class WaitlistRules {
   private placeOf(fanId: string): number {
     const number = this.order.numberOf(fanId) ?? 0;
     if (number >= this.away.length) {
-      const size = Math.max(number + 1, this.away.length * 2);
+      const size = Math.max(number + 1, Math.floor(this.away.length * 1.5));
       const keptUntil = new Float64Array(size);
       keptUntil.set(this.keptUntil);
       const away = new Uint8Array(size);
@@ -385,8 +386,6 @@ function drawDueAt(config: EventConfig, draw: string): number {
  * first come first served, ties in join order.
  */
 class QueueOrder {
-  /** Numbered fans still waiting, in number order: the first key is next. */
-  private readonly expected = new Map<string, true>();
   /** Per draw, its pending fans in join order, with their join numbers and pseudonyms. */
   private readonly pending = new Map<string, Map<string, { seq: number; pseudonym: string }>>();
   private readonly beacons = new Map<string, string>();
@@ -396,17 +395,16 @@ class QueueOrder {
   private readonly readyOrder = new ReadyHeap();
   private readonly sealed = new Map<string, { commitment: string; drawn: boolean }>();
   private seq = 0;
-  /** Each fan's number, handed out in the order places are numbered (as the engine's one sequence does). */
-  private readonly numbers = new Map<string, number>();
-  private lastNumber = 0;
+  /** Each fan's number, handed out in the order places are numbered (as the engine's one sequence does), and which still wait. */
+  private readonly numbers = new PlaceNumbers();
 
   numberOf(fanId: string): number | undefined {
-    return this.numbers.get(fanId);
+    return this.numbers.numberOf(fanId);
   }
 
   private number(fanId: string): void {
-    this.numbers.set(fanId, ++this.lastNumber);
-    this.expected.set(fanId, true);
+    if (this.numbers.waits(fanId)) this.fail('journalMalformed', `${fanId} numbered again while its place waits`);
+    this.numbers.add(fanId);
   }
 
   constructor(private readonly fail: (invariant: Invariant, message: string) => void) {}
@@ -455,8 +453,7 @@ class QueueOrder {
   }
 
   left(fanId: string): void {
-    this.expected.delete(fanId);
-    this.numbers.delete(fanId);
+    this.numbers.gone(fanId);
     this.ready.delete(fanId);
     for (const fans of this.pending.values()) fans.delete(fanId);
   }
@@ -501,11 +498,9 @@ class QueueOrder {
 
   admitted(fanIds: readonly string[]): void {
     for (const fanId of fanIds) {
-      const next = this.expected.keys().next();
-      if (next.done === true || next.value !== fanId) {
-        this.fail('admissionOrder', `${fanId} admitted while ${next.done === true ? 'nobody' : next.value} was next in line`);
-      }
-      this.expected.delete(fanId);
+      const next = this.numbers.nextInLine();
+      if (next !== fanId) this.fail('admissionOrder', `${fanId} admitted while ${next ?? 'nobody'} was next in line`);
+      this.numbers.served(fanId);
     }
   }
 

@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DoorConfig } from '../src/config/types.js';
 import { Door, LOAD_BASELINE_PER_MIN } from '../src/door/door.js';
-import { PaceTable } from '../src/door/pace-table.js';
+import { PaceTable, RATE_WINDOW_MS } from '../src/door/pace-table.js';
 import { verifyDrawProof } from '../src/fairness/draw-proof.js';
 import { commitmentOf } from '../src/fairness/shuffle.js';
 import { checkInvariants } from '../src/invariants.js';
@@ -329,6 +330,31 @@ describe('the pace tables', () => {
     expect(table.recentRate('10.0.78.31', t + 19_999 * SECOND)).toBeGreaterThan(0.9);
   });
 
+  it('charge, rate and forget exactly as a Map of paces in insertion order does', () => {
+    const op = fc.record({
+      key: fc.integer({ min: 0, max: 20 }),
+      times: fc.integer({ min: 1, max: 8 }),
+      stepMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5 * SECOND }), fc.integer({ min: 1, max: 6 * MINUTE })),
+      perMinute: fc.constantFrom(0, 1, 6, 30, 600),
+      maxDelayMs: fc.constantFrom(0, MINUTE, 15 * MINUTE),
+      rateOf: fc.integer({ min: 0, max: 20 }),
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 300 }), (maxKeys, ops) => {
+        const table = new PaceTable(maxKeys);
+        const model = new MapPaces(maxKeys);
+        let now = 1_000_000;
+        for (const { key, times, stepMs, perMinute, maxDelayMs, rateOf } of ops) {
+          now += stepMs;
+          for (let i = 0; i < times; i++) expect(table.charge(`k${key}`, now, perMinute, maxDelayMs)).toBe(model.charge(`k${key}`, now, perMinute, maxDelayMs));
+          expect(table.recentRate(`k${rateOf}`, now)).toBe(model.recentRate(`k${rateOf}`, now));
+          expect(table.size).toBe(model.size);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('remember a key that is over budget while idle keys are there to forget', () => {
     const table = new PaceTable(100);
     const t = 1_000_000;
@@ -339,3 +365,49 @@ describe('the pace tables', () => {
     expect(table.charge('debtor', t + 10 * MINUTE, 1, MINUTE)).toBe(t + 11 * MINUTE);
   });
 });
+
+/** The pace table as it was first written (a Map of objects, oldest key first): the reference the columns must match. */
+class MapPaces {
+  private readonly paces = new Map<string, { tat: number; recent: number; recentAt: number }>();
+
+  constructor(private readonly maxKeys: number) {}
+
+  get size(): number {
+    return this.paces.size;
+  }
+
+  charge(key: string, now: number, perMinute: number, maxDelayMs: number): number {
+    let pace = this.paces.get(key);
+    if (pace === undefined) {
+      if (this.paces.size >= this.maxKeys) this.forget(now);
+      pace = { tat: now, recent: 0, recentAt: now };
+      this.paces.set(key, pace);
+    }
+    pace.recent = decayed(pace, now) + 1;
+    pace.recentAt = now;
+    if (perMinute <= 0) return now;
+    const interval = MINUTE / perMinute;
+    const tolerance = MINUTE - interval;
+    const tat = Math.max(pace.tat, now);
+    pace.tat = Math.min(tat + interval, now + maxDelayMs + tolerance + interval);
+    return Math.min(Math.max(now, tat - tolerance), now + maxDelayMs);
+  }
+
+  recentRate(key: string, now: number): number {
+    const pace = this.paces.get(key);
+    return pace === undefined ? 0 : decayed(pace, now);
+  }
+
+  private forget(now: number): void {
+    for (const [key, pace] of this.paces) if (pace.tat <= now && decayed(pace, now) < 0.05) this.paces.delete(key);
+    let excess = this.paces.size - Math.floor(this.maxKeys * 0.9);
+    for (const key of this.paces.keys()) {
+      if (excess-- <= 0) break;
+      this.paces.delete(key);
+    }
+  }
+}
+
+function decayed(pace: { recent: number; recentAt: number }, now: number): number {
+  return pace.recent * Math.exp(-Math.max(0, now - pace.recentAt) / RATE_WINDOW_MS);
+}

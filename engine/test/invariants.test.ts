@@ -255,6 +255,13 @@ describe('checkInvariants on hand-built journals', () => {
     expect(names(checkInvariants(new Journal().start().join('a').admit('a').admit('a').entries))).toEqual(['admissionOrder']);
   });
 
+  it('catches a fan numbered again while its numbered place still waits', () => {
+    const j = new Journal().start().join('a', 'b').join('a');
+    expect(names(checkInvariants(j.entries))).toEqual(['journalMalformed']);
+    // Again after leaving is a new place, behind the others.
+    expect(checkInvariants(new Journal().start().join('a', 'b').leave('a').join('a').admit('b', 'a').entries)).toEqual([]);
+  });
+
   it('catches an admission before the sale starts', () => {
     expect(names(checkInvariants(new Journal().join('a').admit('a').entries))).toEqual(['admissionOrder']);
   });

@@ -26,7 +26,7 @@ interface Run {
 
 function runOnce(scenario: string): Run {
   const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'sim/src/main.ts', '--scenario', scenario, '--json', '--no-progress'], {
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'sim/src/main.ts', '--scenario', scenario, '--json', '--no-progress'], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, Engine, MemoryJournalStore, SimulatedClock, type JournalEntry, type SaleEvent } from '../../engine/src/index.js';
+import { CompactJournal } from '../src/drivers/compact-journal.js';
+import { fanIdOf } from '../src/model/fan-table.js';
 import { withoutTimings } from '../src/report/build.js';
 import { simulate } from '../src/run.js';
 import { scenario } from './helpers.js';
@@ -38,6 +40,21 @@ describe('the compact journal store', () => {
     expect(checkInvariants(compact, { requireAllHoldsEnded: true })).toEqual([]);
     const restored = Engine.restore(engine!.journal, { clock: new SimulatedClock(engine!.clock.now()), seeds: SIM_SEEDS });
     expect(restored.event('sim').status()).toEqual(sale!.status());
+  });
+
+  it('keeps fans whose ids the simulator does not spell as they are, and grows past its first columns', () => {
+    const store = new CompactJournal();
+    const T = 1_900_000_000_000;
+    const odd = ['alice', 'f00', 'f+1', 'fNaN', `f${(2 ** 40).toString(36)}`, 'F1', 'f-1'];
+    const fanIds = [...odd, ...Array.from({ length: 30_000 }, (_, fan) => fanIdOf(fan))];
+    const entries: JournalEntry[] = fanIds.flatMap((fanId, i): JournalEntry[] => [
+      { type: 'joined', at: T + i, fanId },
+      { type: 'presence', at: T + i, fanId, connected: false, keptAway: true },
+      { type: 'left', at: T + i + 1, fanId, reason: 'presenceLost' },
+    ]);
+    store.append('e', entries);
+    expect(entries.length).toBeGreaterThan(1 << 16);
+    expect([...store.read('e')]).toEqual(entries);
   });
 
   it('gives the same report as the engine’s memory store', () => {

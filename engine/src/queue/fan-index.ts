@@ -1,4 +1,5 @@
 import { ensureCapacity } from '../util/growable.js';
+import { hashOf } from '../util/string-hash.js';
 
 const EMPTY = 0;
 
@@ -98,13 +99,4 @@ export class FanIndex {
       this.table[i] = entry;
     }
   }
-}
-
-/** FNV-1a over UTF-16 code units, then a final mix so linear probing sees well-spread low bits. */
-function hashOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  return h ^ (h >>> 13);
 }

@@ -1,3 +1,5 @@
+import { grownLength } from './growable.js';
+
 /**
  * Which positions of a growing line are marked, counted by prefix in
  * O(log n) (a Fenwick tree over one byte of mark per position): "how many
@@ -48,11 +50,10 @@ export class FenwickCounts {
     return position + 1 < this.tree.length && remaining <= (this.marks[position + 1] ?? 0) ? position + 1 : undefined;
   }
 
-  /** Doubles until `position` fits and rebuilds the tree from the marks in O(n). */
+  /** Grows until `position` fits and rebuilds the tree from the marks in O(n). */
   private grow(position: number): void {
     if (position < this.tree.length) return;
-    let size = this.tree.length;
-    while (size <= position) size *= 2;
+    const size = grownLength(this.tree.length, position + 1);
     const marks = new Uint8Array(size);
     marks.set(this.marks);
     const tree = new Int32Array(size);

@@ -40,7 +40,7 @@ Exits 1 if any invariant or check fails, 2 on bad options.
                              or --set 'event.admission={"mode":"auto","maxActiveShoppers":500}'
   --via-execute              send fan commands through Engine.execute (untrusted-input path)
   --journal memory|compact   the engine's MemoryJournalStore (an object per entry), or the simulator's
-                             columnar store (default; ~13 bytes per join/leave/presence entry)
+                             columnar store (default; 9 bytes per join/leave/presence entry)
   --json                     print the report as one JSON object on the last line
   --html FILE                write a self-contained HTML report with charts
   --no-progress              no progress bar (it is drawn on stderr only on a terminal anyway)

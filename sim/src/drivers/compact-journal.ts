@@ -1,5 +1,7 @@
 import type { JournalEntry, SyncJournal } from '../../../engine/src/index.js';
 import { PRE_QUEUE_DRAW } from '../../../engine/src/queue/waiting-room.js';
+import { ensureCapacity, grownLength } from '../../../engine/src/util/growable.js';
+import { fanIdOf, fanOf } from '../model/fan-table.js';
 
 const OTHER = 0;
 const JOINED = 1;
@@ -17,12 +19,14 @@ const PSEUDONYM_BYTES = 16;
  * A journal store for big simulations. The engine's MemoryJournalStore keeps
  * every entry as an object (~56 bytes for a `joined`, 8.2 M entries in the
  * stadium run); this store keeps the entries that come by the million —
- * joined, left, presence (kept away or not) — as columns (kind byte, time
- * offset, and the fan id string the engine already holds; a pre-queue join's
- * pseudonym as 16 bytes in a byte column), ~17 bytes each, and everything else as
- * the objects themselves. `read` returns a read-only array view that builds
- * each entry when it is looked at, equal field for field to what was
- * appended, so checkInvariants and Engine.restore read it like any journal.
+ * joined, left, presence (kept away or not) of fans with the simulator's ids
+ * (`fanIdOf`) — as columns (kind byte, time offset, fan number, where its
+ * pseudonym starts: 13 bytes each, and 16 more for a pre-queue join's
+ * pseudonym; no string: a fan's id is spelled anew for each presence command,
+ * and those copies would outlive the command here), and everything else as the objects
+ * themselves. `read` returns a read-only array view that builds each entry
+ * when it is looked at, equal field for field to what was appended, so
+ * checkInvariants and Engine.restore read it like any journal.
  */
 export class CompactJournal implements SyncJournal {
   private readonly journals = new Map<string, Columns>();
@@ -44,13 +48,16 @@ export class CompactJournal implements SyncJournal {
 
 class Columns {
   private kind = new Uint8Array(1 << 16);
+  /** The time offset from the first entry (columnar kinds), or the index in `others` (OTHER). */
   private at = new Int32Array(1 << 16);
+  /** The fan's number, `fanOf` its id (columnar kinds). */
+  private fan = new Int32Array(1 << 16);
+  /** The entries kept as they are. */
+  private readonly others: JournalEntry[] = [];
   /** Per entry, where its pseudonym starts in `pseudonyms` (pre-queue joins only). */
   private pseudonymAt = new Int32Array(1 << 16);
   private pseudonyms = new Uint8Array(1 << 16);
   private pseudonymBytes = 0;
-  /** The fan id (columnar kinds) or the entry itself (OTHER). */
-  private readonly ref: Array<string | JournalEntry> = [];
   private base = NaN;
   length = 0;
 
@@ -59,27 +66,25 @@ class Columns {
     const i = this.length++;
     if (Number.isNaN(this.base)) this.base = e.at;
     const offset = e.at - this.base;
-    let kind = OTHER;
-    if (Number.isInteger(offset) && offset >= -0x80000000 && offset <= 0x7fffffff) {
-      // Only entries with exactly the fields we rebuild; anything richer is kept as it is.
-      const fields = Object.keys(e).length;
-      if (e.type === 'joined' && fields === 3) kind = JOINED;
-      else if (e.type === 'joined' && fields === 5 && e.draw === PRE_QUEUE_DRAW && e.pseudonym?.length === PSEUDONYM_BYTES * 2) kind = JOINED_PRE_QUEUE;
-      else if (e.type === 'left' && fields === 4) kind = e.reason === 'left' ? LEFT : LOST;
-      else if (e.type === 'presence' && fields === 4) kind = e.connected ? ONLINE : OFFLINE;
-      else if (e.type === 'presence' && fields === 5 && e.keptAway === true && !e.connected) kind = OFFLINE_KEPT;
+    const kind = Number.isInteger(offset) && offset >= -0x80000000 && offset <= 0x7fffffff ? columnarKind(e) : OTHER;
+    const fan = kind === OTHER ? undefined : simulatorFanOf((e as { fanId: string }).fanId);
+    if (fan === undefined) {
+      this.kind[i] = OTHER;
+      this.at[i] = this.others.length;
+      this.others.push(e);
+    } else {
+      this.kind[i] = kind;
+      this.at[i] = offset;
+      this.fan[i] = fan;
+      if (kind === JOINED_PRE_QUEUE) this.pushPseudonym(i, (e as { pseudonym: string }).pseudonym);
     }
-    if (kind === JOINED_PRE_QUEUE) this.pushPseudonym(i, (e as { pseudonym: string }).pseudonym);
-    this.kind[i] = kind;
-    this.at[i] = kind === OTHER ? 0 : offset;
-    this.ref.push(kind === OTHER ? e : (e as { fanId: string }).fanId);
   }
 
   entry(i: number): JournalEntry {
     const kind = this.kind[i]!;
-    if (kind === OTHER) return this.ref[i] as JournalEntry;
+    if (kind === OTHER) return this.others[this.at[i]!]!;
     const at = this.base + this.at[i]!;
-    const fanId = this.ref[i] as string;
+    const fanId = fanIdOf(this.fan[i]!);
     switch (kind) {
       case JOINED:
         return { type: 'joined', at, fanId };
@@ -126,11 +131,7 @@ class Columns {
   }
 
   private pushPseudonym(i: number, hex: string): void {
-    if (this.pseudonymBytes + PSEUDONYM_BYTES > this.pseudonyms.length) {
-      const grown = new Uint8Array(this.pseudonyms.length * 2);
-      grown.set(this.pseudonyms);
-      this.pseudonyms = grown;
-    }
+    this.pseudonyms = ensureCapacity(this.pseudonyms, this.pseudonymBytes + PSEUDONYM_BYTES);
     this.pseudonyms.set(Buffer.from(hex, 'hex'), this.pseudonymBytes);
     this.pseudonymAt[i] = this.pseudonymBytes;
     this.pseudonymBytes += PSEUDONYM_BYTES;
@@ -142,14 +143,27 @@ class Columns {
   }
 
   private grow(): void {
-    const kind = new Uint8Array(this.kind.length * 2);
-    kind.set(this.kind);
-    const at = new Int32Array(this.at.length * 2);
-    at.set(this.at);
-    const pseudonymAt = new Int32Array(this.pseudonymAt.length * 2);
-    pseudonymAt.set(this.pseudonymAt);
-    this.kind = kind;
-    this.at = at;
-    this.pseudonymAt = pseudonymAt;
+    const length = grownLength(this.kind.length, this.length + 1);
+    this.kind = ensureCapacity(this.kind, length);
+    this.at = ensureCapacity(this.at, length);
+    this.fan = ensureCapacity(this.fan, length);
+    this.pseudonymAt = ensureCapacity(this.pseudonymAt, length);
   }
+}
+
+/** The column kind of an entry with exactly the fields it rebuilds; anything richer is kept as it is (OTHER). */
+function columnarKind(e: JournalEntry): number {
+  const fields = Object.keys(e).length;
+  if (e.type === 'joined' && fields === 3) return JOINED;
+  if (e.type === 'joined' && fields === 5 && e.draw === PRE_QUEUE_DRAW && e.pseudonym?.length === PSEUDONYM_BYTES * 2) return JOINED_PRE_QUEUE;
+  if (e.type === 'left' && fields === 4) return e.reason === 'left' ? LEFT : LOST;
+  if (e.type === 'presence' && fields === 4) return e.connected ? ONLINE : OFFLINE;
+  if (e.type === 'presence' && fields === 5 && e.keptAway === true && !e.connected) return OFFLINE_KEPT;
+  return OTHER;
+}
+
+/** The fan's number if the id is one the simulator hands out (spelled exactly as `fanIdOf` does), else undefined. */
+function simulatorFanOf(fanId: string): number | undefined {
+  const fan = fanOf(fanId);
+  return fan === (fan | 0) && fanIdOf(fan) === fanId ? fan : undefined;
 }

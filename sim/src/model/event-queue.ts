@@ -1,3 +1,5 @@
+import { ensureCapacity, grownLength } from '../../../engine/src/util/growable.js';
+
 /**
  * The simulator's agenda: (time, fan, step) entries in a 4-ary min-heap kept
  * in two typed arrays (time; fan and step packed in one int), so millions of
@@ -75,11 +77,8 @@ export class EventQueue {
   }
 
   private grow(): void {
-    const time = new Float64Array(this.time.length * 2);
-    time.set(this.time);
-    const item = new Int32Array(this.item.length * 2);
-    item.set(this.item);
-    this.time = time;
-    this.item = item;
+    const length = grownLength(this.time.length, this.n + 1);
+    this.time = ensureCapacity(this.time, length);
+    this.item = ensureCapacity(this.item, length);
   }
 }
