@@ -10,12 +10,14 @@ import { BreakwaterError } from '../../engine/src/index.js';
 import type { RegistrationView } from '../../engine/src/index.js';
 import type { EventCatalog } from './event-catalog.js';
 import type { EngineLink } from './engine-link/types.js';
-import { json, jsonBody, type HttpRouter, type RequestInfo } from './http/router.js';
+import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 import { verifiesIdentities } from './identity/identity-settings.js';
 import { IdentityVerifier } from './identity/verifier.js';
 
 /** A JWT is three base64url parts: longer than this is not one the organizer's login signed. */
 const MAX_TOKEN = 8_192;
+/** The body is `{"identity": "<token>"}`: room for the longest token and nothing more. */
+const TOKEN_BODY: RouteOptions = { maxBodyBytes: MAX_TOKEN + 1_024 };
 
 export function registerPublicRegistration(router: HttpRouter, link: EngineLink, catalog: EventCatalog): void {
   const verifier = new IdentityVerifier();
@@ -38,7 +40,7 @@ export function registerPublicRegistration(router: HttpRouter, link: EngineLink,
     const view = await command('register', eventId, await accountOf(eventId, tokenInBody(request)));
     // A new registration carries its receipt; registering again answers the same registration.
     return json(view.receipt === undefined ? 200 : 201, view);
-  });
+  }, TOKEN_BODY);
 
   router.get('/api/public/events/:id/registration', async (request) => {
     const eventId = request.params[0]!;
@@ -48,7 +50,7 @@ export function registerPublicRegistration(router: HttpRouter, link: EngineLink,
   router.post('/api/public/events/:id/registration/withdraw', async (request) => {
     const eventId = request.params[0]!;
     return json(200, await command('withdrawRegistration', eventId, await accountOf(eventId, tokenInBody(request))));
-  });
+  }, TOKEN_BODY);
 }
 
 /** `{"identity": "<token>"}`. */

@@ -62,7 +62,12 @@ describe('the product under attack', () => {
       localAddress: `127.9.0.${i + 1}`,
     })));
     // Answered from the headers, long before the body could have arrived; the connection is closed under it.
-    for (const response of responses) expect(response).toMatchObject({ statuses: [401], closedByServer: true });
+    // (A client still sending when the close comes may get a reset instead of the 401: TCP drops what it had not read.)
+    for (const response of responses) {
+      expect(response.closedByServer).toBe(true);
+      expect(response.statuses.filter((status) => status !== 401)).toEqual([]);
+    }
+    expect(responses.filter((response) => response.statuses.includes(401)).length).toBeGreaterThan(0);
     await eventually(() => expect(total(product.rss()) - baseline).toBeLessThan(RSS_BOUND_BYTES), 10_000);
     expect(product.output()).not.toMatch(/request aborted|unexpected error/);
     await crowd.check();
