@@ -15,7 +15,9 @@ describe('the JSON report', () => {
     }
     expect(Object.keys(report.fairness)).toEqual(expect.arrayContaining(['outOfOrderAdmissions', 'kendallTau']));
     expect(Object.keys(report.waitSec).sort()).toEqual(['p50', 'p90', 'p99']);
-    expect(Object.keys(report.noTicket).sort()).toEqual(['fanMinutesWaited', 'fans', 'toldAfterAllTakenSec']);
+    expect(Object.keys(report.noTicket).sort()).toEqual(['fanMinutesAfterMayClose', 'fanMinutesWaited', 'fans', 'toldAfterAllTakenSec']);
+    expect(report.noTicket.fanMinutesAfterMayClose).toBeGreaterThan(0);
+    expect(report.noTicket.fanMinutesAfterMayClose).toBeLessThanOrEqual(report.noTicket.fanMinutesWaited);
     expect(Object.keys(report.noTicket.toldAfterAllTakenSec).sort()).toEqual(['p50', 'p95']);
     expect(Object.keys(report.waitlist).sort()).toEqual(['called', 'ticketsSold']);
     expect(Object.keys(report.outlook).sort()).toEqual(['likely', 'unlikely']);

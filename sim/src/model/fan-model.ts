@@ -263,8 +263,10 @@ export class FanModel implements FanEvents {
     const shown = this.commands.outlook(fan);
     if (shown === null) return;
     f.outlook[fan] = shown === 'likely' ? Outlook.LIKELY : shown === 'close' ? Outlook.CLOSE : Outlook.UNLIKELY;
+    const mayClose = this.commands.mayCloseThePage(fan);
+    if (mayClose) f.mayCloseFrom[fan] = this.now();
     if (shown !== 'unlikely' || !this.rng.chance(this.s.behaviour.unlikelyLeaveFraction)) return;
-    if (f.offlineUntil[fan] === ONLINE && this.now() < this.closesMs && this.commands.mayCloseThePage(fan)) {
+    if (f.offlineUntil[fan] === ONLINE && this.now() < this.closesMs && mayClose) {
       f.state[fan] = Fan.AWAY;
       this.counters.awayOnUnlikely++;
       this.endWait(fan, this.now());
@@ -281,6 +283,7 @@ export class FanModel implements FanEvents {
     if (f.waitUntil[fan] !== -1 || f.waitFrom[fan]! < 0) return;
     f.waitUntil[fan] = Math.max(at, f.waitFrom[fan]!);
     f.waitedMs[fan]! += f.waitUntil[fan]! - f.waitFrom[fan]!;
+    if (f.mayCloseFrom[fan]! >= 0) f.waitedMayCloseMs[fan]! += Math.max(0, f.waitUntil[fan]! - Math.max(f.waitFrom[fan]!, f.mayCloseFrom[fan]!));
   }
 
   private leaveIfWaiting(fan: number, why: 'impatient' | 'soldOut' | 'unlikely'): void {
@@ -434,6 +437,8 @@ export class FanModel implements FanEvents {
     if (f.state[fan] !== Fan.AWAY) return;
     f.state[fan] = Fan.WAITING;
     this.counters.returned++;
+    // Recalled: the page no longer says it may be closed.
+    f.mayCloseFrom[fan] = -1;
     f.waitFrom[fan] = this.now();
     f.waitUntil[fan] = -1;
     if (f.offlineUntil[fan] === ONLINE) this.commands.presence(fan, true);

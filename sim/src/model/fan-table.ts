@@ -71,6 +71,10 @@ export class FanTable {
   readonly leftOnOutlook: Uint8Array;
   /** For a fan away from a kept place and told to come back: when it is back (GONE: never), -1 if not told. */
   readonly backAt: Int32Array;
+  /** When the fan's page first said it may close the page and keep its place (-1: never, or since recalled). */
+  readonly mayCloseFrom: Int32Array;
+  /** Of `waitedMs`, the milliseconds waited in line after the page said so. */
+  readonly waitedMayCloseMs: Int32Array;
 
   constructor(readonly size: number, bot: Uint8Array, nat: Uint8Array) {
     this.bot = bot;
@@ -95,6 +99,8 @@ export class FanTable {
     this.outlook = new Uint8Array(size);
     this.leftOnOutlook = new Uint8Array(size);
     this.backAt = new Int32Array(size).fill(-1);
+    this.mayCloseFrom = new Int32Array(size).fill(-1);
+    this.waitedMayCloseMs = new Int32Array(size);
   }
 }
 

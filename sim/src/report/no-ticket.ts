@@ -9,6 +9,8 @@ export interface NoTicketFigures {
   toldAfterAllTakenSec: { p50: number; p95: number };
   /** Minutes those fans spent in the live queue (from the start or their place's arrival), every stretch. */
   fanMinutesWaited: number;
+  /** Of those minutes, the ones spent after the fan's page said it may close the page and keep its place (the away horizon). */
+  fanMinutesAfterMayClose: number;
 }
 
 /** The ticket outlook against what happened (sim/README.md). */
@@ -26,12 +28,14 @@ export interface OutlookFigures {
 export function noTicketFigures(f: FanTable, nothingFreeAt: number | undefined, endAt: number): NoTicketFigures {
   let fans = 0;
   let waitedMs = 0;
+  let afterMayCloseMs = 0;
   const told: number[] = [];
   for (let fan = 0; fan < f.size; fan++) {
     if (f.bot[fan] === 1 || f.waitFrom[fan]! < 0 || f.state[fan] === Fan.BOUGHT) continue;
     fans++;
     const until = f.waitUntil[fan] === -1 ? endAt : f.waitUntil[fan]!;
     waitedMs += f.waitedMs[fan]! + (f.waitUntil[fan] === -1 ? Math.max(0, endAt - f.waitFrom[fan]!) : 0);
+    afterMayCloseMs += f.waitedMayCloseMs[fan]! + (f.waitUntil[fan] === -1 && f.mayCloseFrom[fan]! >= 0 ? Math.max(0, endAt - Math.max(f.waitFrom[fan]!, f.mayCloseFrom[fan]!)) : 0);
     if (nothingFreeAt !== undefined && until > nothingFreeAt) told.push((until - Math.max(nothingFreeAt, f.waitFrom[fan]!)) / 1000);
   }
   const sorted = Float64Array.from(told).sort();
@@ -39,6 +43,7 @@ export function noTicketFigures(f: FanTable, nothingFreeAt: number | undefined, 
     fans,
     toldAfterAllTakenSec: { p50: nearestRank(sorted, 0.5), p95: nearestRank(sorted, 0.95) },
     fanMinutesWaited: Math.round(waitedMs / 60_000),
+    fanMinutesAfterMayClose: Math.round(afterMayCloseMs / 60_000),
   };
 }
 

@@ -31,7 +31,7 @@ export function formatReport(r: Report): string {
     `  grants unused ${num(b.ignoredGrants! + b.grantsLapsedOffline!)}, fans who found nothing left ${num(b.gotNothing!)}`,
     '',
     'Told the truth',
-    `  no ticket ${num(r.noTicket.fans)} fans: told after nothing was free p50 ${secs(r.noTicket.toldAfterAllTakenSec.p50)}, p95 ${secs(r.noTicket.toldAfterAllTakenSec.p95)}; ${num(r.noTicket.fanMinutesWaited)} fan-minutes in line`,
+    `  no ticket ${num(r.noTicket.fans)} fans: told after nothing was free p50 ${secs(r.noTicket.toldAfterAllTakenSec.p50)}, p95 ${secs(r.noTicket.toldAfterAllTakenSec.p95)}; ${num(r.noTicket.fanMinutesWaited)} fan-minutes in line (${num(r.noTicket.fanMinutesAfterMayClose)} after the page said they may close it)`,
     `  waitlisted ${num(b.waitlisted!)}, called ${num(r.waitlist.called)} (answered ${num(b.callsAnswered!)}, missed ${num(b.callsMissed!)}), bought ${num(r.waitlist.ticketsSold)} tickets`,
     `  outlook "unlikely" ${num(r.outlook.unlikely.shown)} (left on it ${num(r.outlook.unlikely.leftOnIt)}), right ${share(r.outlook.unlikely.right)}; "likely" ${num(r.outlook.likely.shown)}, right ${share(r.outlook.likely.right)}`,
     '',
