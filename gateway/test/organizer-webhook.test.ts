@@ -3,50 +3,28 @@
  * fan.soldOut reach a local HTTP endpoint standing in for the organizer's
  * systems, each signed like the payment webhooks.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer } from '../src/event-settings.js';
-import { verifyWebhookSignature } from '../src/payments/webhook-signature.js';
 import { FanClient } from './helpers/fan-client.js';
 import { closePage, FAR_BACK_ANSWER_MS, farBackSale, fansAheadLeave } from './helpers/far-back-sale.js';
+import { OrganizerReceiver } from './helpers/organizer-receiver.js';
 import { eventually, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 const SECRET = 'organizer-webhook-secret-0123';
 
-interface Received { type: string | undefined; body: any; verified: boolean }
-
 let gw: TestGateway;
-let organizer: Server;
-let organizerUrl: string;
-const received: Received[] = [];
+let organizer: OrganizerReceiver;
 const clients: FanClient[] = [];
 
 beforeAll(async () => {
-  organizer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      let verified = true;
-      try {
-        verifyWebhookSignature(SECRET, req.headers['breakwater-signature'] as string | undefined, raw, Date.now());
-      } catch {
-        verified = false;
-      }
-      received.push({ type: req.headers['breakwater-webhook-type'] as string | undefined, body: JSON.parse(raw.toString('utf8')), verified });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => organizer.listen(0, '127.0.0.1', resolve));
-  organizerUrl = `http://127.0.0.1:${(organizer.address() as AddressInfo).port}/hooks`;
+  organizer = await new OrganizerReceiver(SECRET).start();
   gw = await startTestGateway({ limits: { joinsPerIpPerSec: 1000, joinBurstPerIp: 1000 } });
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await gw.close();
-  await new Promise((resolve) => organizer.close(resolve));
+  await organizer.close();
 });
 
 async function fan(): Promise<FanClient> {
@@ -55,7 +33,7 @@ async function fan(): Promise<FanClient> {
   return client;
 }
 
-const hooksOf = (type: string) => received.filter((r) => r.type === type);
+const hooksOf = (type: string) => organizer.received.filter((r) => r.type === type);
 
 describe('the organizer webhook', () => {
   it('tells the organizer, signed, who is waitlisted, who is called, and who was still waiting at the final sell-out', async () => {
@@ -63,7 +41,7 @@ describe('the organizer webhook', () => {
       inventory: { tiers: [{ id: 'ga', name: 'GA', price: 1000, quantity: 2 }], sections: [] },
       maxTicketsPerFan: 2,
       waitlist: { standbyMarginPercent: 0 },
-    }, { notifyWebhook: { url: organizerUrl, secret: SECRET } });
+    }, { notifyWebhook: { url: organizer.url, secret: SECRET } });
     await gw.advance(60_000);
     const [first, standby, w1, w2] = await Promise.all([fan(), fan(), fan(), fan()]);
     await first.join(eventId, 'hook-first');
@@ -96,7 +74,7 @@ describe('the organizer webhook', () => {
   });
 
   it('tells the organizer, signed, who closed the page far back and is recalled when the line reaches it, and by when', async () => {
-    const sale = await farBackSale(gw, fan, 'far-', { notifyWebhook: { url: organizerUrl, secret: SECRET } });
+    const sale = await farBackSale(gw, fan, 'far-', { notifyWebhook: { url: organizer.url, secret: SECRET } });
     // The fan page may say the organizer will tell its fans.
     expect(await (await fetch(`${gw.httpUrl}/api/public/events/${sale.eventId}`)).json()).toMatchObject({ organizerNotifies: true, callAnswerMs: FAR_BACK_ANSWER_MS });
     const away = sale.awayAfter + 2;

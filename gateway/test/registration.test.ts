@@ -6,48 +6,26 @@
  * fan.notInvited (with waitlist positions); the public proof verifies and
  * every fan finds its rank from its receipt; the organizer invites the next.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeIn, verifyDrawProof, type DrawProof } from '../../engine/src/index.js';
-import { verifyWebhookSignature } from '../src/payments/webhook-signature.js';
 import { HS256_SECRET, hs256Token } from './helpers/identity-tokens.js';
+import { OrganizerReceiver } from './helpers/organizer-receiver.js';
 import { eventConfig, eventually, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 const SECRET = 'organizer-webhook-secret-0123';
 const MINUTE = 60_000;
 
-interface Received { type: string | undefined; body: any; verified: boolean }
-
 let gw: TestGateway;
-let organizer: Server;
-let organizerUrl: string;
-const received: Received[] = [];
+let organizer: OrganizerReceiver;
 
 beforeAll(async () => {
-  organizer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      let verified = true;
-      try {
-        verifyWebhookSignature(SECRET, req.headers['breakwater-signature'] as string | undefined, raw, Date.now());
-      } catch {
-        verified = false;
-      }
-      received.push({ type: req.headers['breakwater-webhook-type'] as string | undefined, body: JSON.parse(raw.toString('utf8')), verified });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => organizer.listen(0, '127.0.0.1', resolve));
-  organizerUrl = `http://127.0.0.1:${(organizer.address() as AddressInfo).port}/hooks`;
+  organizer = await new OrganizerReceiver(SECRET).start();
   gw = await startTestGateway();
 });
 
 afterAll(async () => {
   await gw.close();
-  await new Promise((resolve) => organizer.close(resolve));
+  await organizer.close();
 });
 
 /** 12 tickets; a coded presale at +30 min, the public sale at +40 min; accounts verified with HS256; the organizer's webhook set. */
@@ -58,7 +36,7 @@ async function createEvent(): Promise<string> {
     { id: 'presale', name: 'Verified fan presale', preQueueOpensAt: now + 30 * MINUTE, onSaleAt: now + 31 * MINUTE, access: { kind: 'code' } },
     { id: 'public', name: 'Public sale', preQueueOpensAt: now + 40 * MINUTE, onSaleAt: now + 41 * MINUTE, access: { kind: 'open' } },
   ];
-  const settings = { identity: { required: true, hs256Secret: HS256_SECRET }, notifyWebhook: { url: organizerUrl, secret: SECRET } };
+  const settings = { identity: { required: true, hs256Secret: HS256_SECRET }, notifyWebhook: { url: organizer.url, secret: SECRET } };
   const created = await gw.api('POST', '/api/events', { config: { ...config, phases }, publish: true, settings });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return config.id;
@@ -76,7 +54,7 @@ async function fanGet(path: string, token?: string): Promise<{ status: number; b
   return { status: response.status, body: await response.json() };
 }
 
-const hooksOf = (type: string, eventId: string) => received.filter((r) => r.type === type && r.body.eventId === eventId);
+const hooksOf = (type: string, eventId: string) => organizer.received.filter((r) => r.type === type && r.body.eventId === eventId);
 
 describe('registration on the organizer API and the public API', () => {
   it('opens, takes verified registrations, draws at the close, tells the organizer, and publishes a proof every fan checks', async () => {
