@@ -6,6 +6,7 @@
  * processes share their counts). Reconnects by itself.
  */
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
+import { figureItems } from './lib/figures.js';
 
 /** Standby and waitlist figures, once everything was first taken. */
 function waitlistLine(waitlist: EventFigures['waitlist']): string {
@@ -225,16 +226,7 @@ function renderDoor(snapshot: Snapshot): void {
 }
 
 function renderFigures(selector: string, figures: Array<[string, string]>): void {
-  $(selector).replaceChildren(...figures.map(([label, value]) => {
-    const div = document.createElement('div');
-    div.dataset.figure = label;
-    const dt = document.createElement('dt');
-    dt.textContent = label;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    div.append(dt, dd);
-    return div;
-  }));
+  $(selector).replaceChildren(...figureItems(figures));
 }
 
 function connect(): void {

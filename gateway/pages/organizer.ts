@@ -10,6 +10,7 @@ import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 import { fillIdentity, identityPatch, type IdentityView } from './lib/identity-fields.js';
 import { setupPresales, type SalePhase } from './lib/presales.js';
 import { setupRegistration, type RegistrationEvent } from './lib/registration-panel.js';
+import { figureItems } from './lib/figures.js';
 
 interface Issue { field: string; reason: string }
 interface ApiError { code: string; message: string; details?: { issues?: Issue[]; field?: string; reason?: string } }
@@ -193,15 +194,7 @@ function renderDetail(): void {
     ...waitlistFigures(status.waitlist),
     ['On sale', new Date(config.onSaleAt).toLocaleString()],
   ];
-  $('#detail-figures').replaceChildren(...figures.map(([label, value]) => {
-    const div = document.createElement('div');
-    const dt = document.createElement('dt');
-    dt.textContent = label;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    div.append(dt, dd);
-    return div;
-  }));
+  $('#detail-figures').replaceChildren(...figureItems(figures));
   $('#detail-commitment').textContent = status.commitment ?? '(not yet)';
   presales.show(event);
   registration.show(event);

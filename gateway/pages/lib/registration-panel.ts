@@ -7,6 +7,7 @@
  */
 import { $ } from './dom.js';
 import type { PresaleDeps, SalePhase } from './presales.js';
+import { figureItems } from './figures.js';
 
 interface RegistrationConfig { opensAt: number; closesAt: number; phaseId: string; buyerSharePercent: number; ticketsPerBuyer: number; seats?: number }
 interface RegistrationStatus {
@@ -64,15 +65,7 @@ export function setupRegistration(deps: PresaleDeps) {
       ['Sized on', status.seats === null ? '—' : `${status.seats.toLocaleString()} tickets`],
       ['Invited', status.invited.toLocaleString()], ['On the waitlist', status.waitlisted.toLocaleString()], ['Joined with their code', status.joined.toLocaleString()],
     ];
-    $('#registration-figures').replaceChildren(...figures.map(([label, value]) => {
-      const div = document.createElement('div');
-      const dt = document.createElement('dt');
-      dt.textContent = label;
-      const dd = document.createElement('dd');
-      dd.textContent = value;
-      div.append(dt, dd);
-      return div;
-    }));
+    $('#registration-figures').replaceChildren(...figureItems(figures));
     $('#registration-draw').textContent = draw === undefined ? '' : `Commitment ${draw.commitment}${draw.seed === undefined ? ` · draws at ${new Date(draw.drawsAt).toLocaleString()}` : ` · seed ${draw.seed}`}`;
     const proof = $<HTMLAnchorElement>('#registration-proof');
     proof.hidden = status?.stage !== 'drawn';
