@@ -364,12 +364,19 @@ async function settle(c: FanConn, decision: 'approve' | 'decline'): Promise<void
     if (c.checkoutUrl === null) throw new Error('no checkout URL');
     c.awaiting = decision;
     const res = await post(c.checkoutUrl, JSON.stringify({ decision }), {});
-    if (res.status !== 202) {
+    const parsed = JSON.parse(res.body) as { status?: string; code?: string; error?: { code: string } };
+    if (res.status !== 200) {
       c.awaiting = null;
-      count(transport, `checkout HTTP ${res.status}`);
-      send({ type: 'settled', fan: c.fan, kind, code: `HTTP_${res.status}` });
+      count(transport, `checkout HTTP ${res.status} ${parsed.code ?? ''}`.trim());
+      send({ type: 'settled', fan: c.fan, kind, code: parsed.code ?? `HTTP_${res.status}` });
+    } else if (parsed.status === 'refund') {
+      c.awaiting = null;
+      count(codes, parsed.error?.code ?? 'REFUND');
+      send({ type: 'settled', fan: c.fan, kind, code: parsed.error?.code ?? 'REFUND' });
+    } else {
+      // The checkout answers once the engine recorded the outcome; the socket may have told the fan first.
+      settledAs(c, parsed.status === 'confirmed' ? 'purchased' : 'held');
     }
-    // The outcome arrives on the fan's socket (or with its holds when it resumes).
   } catch (err) {
     c.awaiting = null;
     count(transport, `payment HTTP ${(err as Error).message}`);
@@ -385,7 +392,7 @@ process.on('message', (cmd: ToWorker) => {
       init = cmd;
       if (cmd.webhookSecret !== undefined) {
         // Only webhookFor() is used: it needs the webhook secret, not the checkout signer.
-        demo = new DemoPaymentProvider({ signer: undefined as never, webhookSecret: cmd.webhookSecret, webhookUrl: () => '', decision: 'approve', delayMs: 0 });
+        demo = new DemoPaymentProvider({ signer: undefined as never, webhookSecret: cmd.webhookSecret, decision: 'approve', delayMs: 0 });
       }
       send({ type: 'ready' });
       return;
