@@ -11,6 +11,13 @@
  * event-loop turn for the same partition go as one message (`BATCHED`): the
  * shard runs them in order, makes them durable with one write and answers
  * them in one reply.
+ *
+ * Core NATS delivers at most once: broadcasts published while this process
+ * was cut off are gone. So the link tells the gateway when it may have missed
+ * some — after every reconnect, and when an event's `entries` broadcasts skip
+ * a number (`seq`) or come from a new engine host — with a `resync`
+ * broadcast of its own, and the gateway catches its fans up from the owning
+ * shard (fan/fan-resync.ts).
  */
 import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { BreakwaterError } from '../../../engine/src/index.js';
@@ -74,6 +81,8 @@ export class NatsEngineLink implements EngineLink {
   private readonly listeners = new Set<BroadcastListener>();
   private readonly partitionStats = new Map<number, { at: number; events: EventStats[]; heard: number }>();
   private readonly workerMetrics = new Map<string, { metrics: WorkerMetrics; heard: number }>();
+  /** Per event, the engine host its entries came from last and their seq. */
+  private readonly entriesSeen = new Map<string, { origin: string; seq: number }>();
   private readonly timeoutMs: number;
   private readonly log: (message: string) => void;
   private readonly statsTimer: NodeJS.Timeout;
@@ -275,7 +284,10 @@ export class NatsEngineLink implements EngineLink {
         this.log('NATS disconnected: engine requests fail until it is back');
       } else if (status.type === 'reconnect') {
         this.up = true;
-        this.log('NATS reconnected');
+        this.log('NATS reconnected: catching fans up on what they may have missed');
+        // The catch-up covers every event: sequences start afresh, so the first broadcasts after it are no gap.
+        this.entriesSeen.clear();
+        this.receive({ kind: 'broadcast', broadcast: { type: 'resync', eventIds: null, reason: 'reconnected' } });
       }
     }
   }
@@ -284,9 +296,21 @@ export class NatsEngineLink implements EngineLink {
 
   private onBroadcast(msg: Msg): void {
     const broadcast = decodeBroadcast(msg.data);
+    if (broadcast.type === 'entries') return this.receiveEntries(broadcast);
     if (broadcast.type !== 'stats') return this.receive({ kind: 'broadcast', broadcast });
     const partition = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
     this.partitionStats.set(partition, { at: broadcast.at, events: broadcast.events, heard: Date.now() });
+  }
+
+  /** Delivers an event's entries; a skipped seq or a new origin (a takeover whose `takenOver` may be lost too) asks for a resync after them. */
+  private receiveEntries(broadcast: Extract<EngineBroadcast, { type: 'entries' }>): void {
+    const { eventId, origin, seq } = broadcast;
+    const seen = this.entriesSeen.get(eventId);
+    this.entriesSeen.set(eventId, { origin, seq });
+    this.receive({ kind: 'broadcast', broadcast });
+    if (seen === undefined || (seen.origin === origin && seen.seq + 1 === seq)) return;
+    const reason = seen.origin === origin ? `entries ${seen.seq + 1}..${seq - 1} missed` : 'new engine host';
+    this.receive({ kind: 'broadcast', broadcast: { type: 'resync', eventIds: [eventId], reason } });
   }
 
   /** Every partition's latest events and every gateway's latest metrics, as one broadcast. */

@@ -43,7 +43,7 @@ export interface ShardOptions {
 }
 
 /** Requests that write no journal entry: served even while Redis is unreachable. */
-const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'drawProof', 'placesOf', 'sync', 'reportMetrics', 'claimSessions']);
+const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'drawProof', 'placesOf', 'fanViews', 'sync', 'reportMetrics']);
 /** Session numbers of one epoch: a successor's start above every number its predecessor could issue. */
 const SESSIONS_PER_EPOCH = 2 ** 32;
 
@@ -72,6 +72,7 @@ export class Shard {
   private readonly options: Required<Pick<ShardOptions, 'tickMs' | 'statsMs' | 'gatewayTimeoutMs'>>;
   private stopWatching: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  private natsDown = false;
 
   constructor(private readonly shard: ShardOptions) {
     this.clock = shard.clock ?? systemClock;
@@ -94,6 +95,7 @@ export class Shard {
   async start(): Promise<void> {
     const watcher = watchGateways(this.shard.nc, (metrics) => this.gatewaysSeen.set(metrics.worker, Date.now()));
     this.stopWatching = () => watcher.stop();
+    void this.watchNats();
     this.sweeper = setInterval(() => this.dropSilentGateways(), 1000);
     await this.leases.start();
   }
@@ -237,7 +239,25 @@ export class Shard {
     return partition.outbox.send(Promise.all([partition.journal.durable(), ...saves, ...pushSaves]), made, replies);
   }
 
+  /**
+   * While this shard is cut off from NATS it hears no gateway: that says
+   * nothing about them. Their silence counts from the reconnect, not from
+   * before, so an outage longer than gatewayTimeoutMs does not mark every
+   * connected fan gone.
+   */
+  private async watchNats(): Promise<void> {
+    for await (const status of this.shard.nc.status()) {
+      if (status.type === 'disconnect') this.natsDown = true;
+      else if (status.type === 'reconnect') {
+        this.natsDown = false;
+        const now = Date.now();
+        for (const gateway of this.gatewaysSeen.keys()) this.gatewaysSeen.set(gateway, now);
+      }
+    }
+  }
+
   private dropSilentGateways(): void {
+    if (this.natsDown) return;
     const now = Date.now();
     for (const [gateway, seen] of this.gatewaysSeen) {
       if (now - seen < this.options.gatewayTimeoutMs) continue;
