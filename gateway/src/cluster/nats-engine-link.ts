@@ -1,7 +1,8 @@
 /**
  * The EngineLink of cluster mode: a gateway process reaches the engine shards
- * over NATS. A request goes to the shard owning its event's partition (or to
- * every partition, for listEvents and sync); broadcasts of every partition
+ * over NATS. A request goes to the shard owning its event's partition, as
+ * the lease bucket names it (partition-owners.ts), or to every partition's
+ * owner for listEvents and sync; broadcasts of every partition
  * come to every gateway; the shards' per-partition stats and the gateways'
  * metrics are merged here into one stats broadcast per second.
  *
@@ -25,6 +26,7 @@ import type {
   BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, EventDetails, EventStats, ResultOf, SyncState, WorkerMetrics,
 } from '../engine-link/types.js';
 import { fromWireError } from '../engine-link/wire-error.js';
+import { PartitionOwners } from './partition-owners.js';
 import { BROADCASTS, METRICS_SUBJECT, partitionOfRequest, requestSubject } from './partitions.js';
 import { decodeBroadcast, decodeMetrics, decodeReplies, encodeMetrics, encodeRequests, type WireReply } from './wire.js';
 
@@ -38,7 +40,7 @@ export interface NatsEngineLinkOptions {
   log?: (message: string) => void;
 }
 
-/** While a partition has no owner (a failover), requests retry this often, backing off. */
+/** While a partition has no owner (a failover, or its lease not heard of yet), requests retry this often, backing off. */
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 250;
 const STATS_MS = 1_000;
@@ -86,6 +88,7 @@ export class NatsEngineLink implements EngineLink {
   private readonly timeoutMs: number;
   private readonly log: (message: string) => void;
   private readonly statsTimer: NodeJS.Timeout;
+  private readonly owners: PartitionOwners;
   private inbox: Inbound[] = [];
   private inboxHead = 0;
   /** A reply settled a request during this turn of the event loop. */
@@ -118,6 +121,7 @@ export class NatsEngineLink implements EngineLink {
       }),
     });
     this.statsTimer = setInterval(() => this.receive({ kind: 'broadcast', broadcast: this.mergedStats() }), STATS_MS);
+    this.owners = new PartitionOwners(nc, this.log);
     void this.watchStatus();
   }
 
@@ -145,6 +149,7 @@ export class NatsEngineLink implements EngineLink {
 
   async close(): Promise<void> {
     clearInterval(this.statsTimer);
+    this.owners.stop();
     this.up = false;
     this.failPending(unavailable('closed'));
     if (!this.nc.isClosed()) await this.nc.close();
@@ -204,10 +209,15 @@ export class NatsEngineLink implements EngineLink {
   }
 
   private publish(partition: number, requests: EngineRequest[], ids: number[]): void {
+    const owner = this.owners.ownerOf(partition);
+    if (owner === undefined) {
+      for (const id of ids) this.take(id)?.resolve(NO_OWNER);
+      return;
+    }
     const batch = this.nextBatch++;
     try {
       if (!this.connected) throw unavailable('disconnected');
-      this.nc.publish(requestSubject(partition), encodeRequests({ owner: this.options.owner, requests }), { reply: `${this.inboxPrefix}.${batch}` });
+      this.nc.publish(requestSubject(partition, owner), encodeRequests({ owner: this.options.owner, requests }), { reply: `${this.inboxPrefix}.${batch}` });
     } catch (err) {
       const error = err instanceof BreakwaterError ? err : new BreakwaterError('INTERNAL_ERROR');
       // E.g. a request above the server's max_payload.

@@ -87,7 +87,7 @@ export class Shard {
       renewMs: shard.leaseRenewMs ?? 1000,
       log: this.log,
       acquired: (index) => this.take(index),
-      lost: (index) => this.drop(index, 'lease lost'),
+      lost: (index) => this.drop(index, 'lease lost', { lastTry: true }),
       release: (index) => this.handOver(index),
     });
   }
@@ -114,7 +114,14 @@ export class Shard {
     try {
       const epoch = await RedisJournalStore.nextEpoch(this.shard.redis, index, this.shard.redisPrefix);
       const store = new RedisJournalStore(this.shard.redis, { partition: index, epoch, ...(this.shard.redisPrefix === undefined ? {} : { prefix: this.shard.redisPrefix }) });
-      const journal = new DurableJournal(store, { onFenced: () => this.drop(index, 'fenced by a newer owner'), log: this.log });
+      const journal = new DurableJournal(store, {
+        onFenced: () => {
+          // Logged even when the lease was given up first: the fence refused a write this shard still tried.
+          this.log(`partition ${index}: a write was refused: fenced by a newer owner (this shard's epoch ${epoch})`);
+          this.drop(index, 'fenced by a newer owner');
+        },
+        log: this.log,
+      });
       const pushStore = new RedisPushStore(this.shard.redis, this.shard.redisPrefix);
       const settings = new Map<string, EventSettings>();
       const subscriptions = new Map<string, Map<string, PushSubscriptionKeys[]>>();
@@ -144,7 +151,7 @@ export class Shard {
       };
       host.subscribe((broadcast) => partition.made.push(broadcast));
       this.partitions.set(index, partition);
-      const server = servePartition(this.shard.nc, index, (requests, owner) => this.handle(partition, requests, owner), this.log);
+      const server = servePartition(this.shard.nc, index, this.shard.shardId, (requests, owner) => this.handle(partition, requests, owner), this.log);
       partition.stopServing = () => server.stop();
       partition.timers.push(setInterval(() => this.tick(partition), this.options.tickMs));
       partition.timers.push(setInterval(() => this.step(partition, () => partition.host.publishStats()), this.options.statsMs));
@@ -174,14 +181,21 @@ export class Shard {
     this.drop(index, 'handed over');
   }
 
-  private drop(index: number, why: string): void {
+  /**
+   * Stops serving at once: nothing more is told about the partition.
+   * `lastTry`: its pending journal batch is still offered to Redis (a shard
+   * waking from a freeze), where it lands if nobody claimed the events yet,
+   * and is refused by the epoch fence otherwise.
+   */
+  private drop(index: number, why: string, { lastTry = false } = {}): void {
     const partition = this.partitions.get(index);
     if (partition === undefined) return;
     this.partitions.delete(index);
     for (const timer of partition.timers) clearInterval(timer);
     void partition.stopServing().catch(() => undefined);
     partition.outbox.close(new BreakwaterError('ENGINE_UNAVAILABLE', 'the shard gave this partition up', { details: { reason: 'handOver' } }));
-    partition.journal.close();
+    if (lastTry) void partition.journal.closeAfterLastTry();
+    else partition.journal.close();
     this.log(`stopped serving partition ${index}: ${why}`);
   }
 
