@@ -22,6 +22,8 @@ import type { WorkerStats } from './messages.js';
 export interface TransitCheck {
   toldButMissing: number;
   happenedButUntold: number;
+  /** Of the told but missing: purchases (a checkout or webhook answered "confirmed" whose purchase the journal lacks). */
+  approvedPaymentsLost: number;
   /** A few of each, `fanId: what`, for the report. */
   examples: string[];
 }
@@ -71,7 +73,7 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
         break;
     }
   }
-  const check: TransitCheck = { toldButMissing: 0, happenedButUntold: 0, examples: [] };
+  const check: TransitCheck = { toldButMissing: 0, happenedButUntold: 0, approvedPaymentsLost: 0, examples: [] };
   const note = (kind: 'toldButMissing' | 'happenedButUntold', what: string): void => {
     check[kind]++;
     if (check.examples.length < EXAMPLES) check.examples.push(`${kind} ${what}`);
@@ -79,7 +81,11 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
   const byFan = new Map(records.map((record) => [record.fanId, record]));
   for (const record of records) {
     for (const grantId of record.grants) if (grants.get(grantId)?.fanId !== record.fanId) note('toldButMissing', `${record.fanId}: grant ${grantId}`);
-    for (const holdId of record.purchases) if (!purchased.has(holdId)) note('toldButMissing', `${record.fanId}: purchase of ${holdId}`);
+    for (const holdId of record.purchases) {
+      if (purchased.has(holdId)) continue;
+      check.approvedPaymentsLost++;
+      note('toldButMissing', `${record.fanId}: purchase of ${holdId}`);
+    }
   }
   for (const [grantId, grant] of grants) {
     const record = byFan.get(grant.fanId);
