@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       });
       void Promise.all([write, read]).then(
         () => void (probe.ok = true),
-        (err: unknown) => void (probe.code = isBreakwaterError(err) ? err.code : ((err as { code?: string }).code ?? 'CONNECTION_LOST')),
+        (err: unknown) => void (probe.code = isBreakwaterError(err) ? err.code : (err as Error).name === 'TimeoutError' ? 'TIMEOUT' : ((err as { code?: string }).code ?? 'CONNECTION_LOST')),
       );
       await sleep(PROBE_MS);
     }
