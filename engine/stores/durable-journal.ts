@@ -44,6 +44,7 @@ export class DurableJournal implements SyncJournal {
   private stopped: Error | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  private lastTry = false;
   private readonly retryMs: number;
 
   constructor(private readonly store: DurableStore, private readonly options: DurableJournalOptions = {}) {
@@ -112,6 +113,22 @@ export class DurableJournal implements SyncJournal {
     this.stop(new Error('the durable journal was closed'));
   }
 
+  /**
+   * Closes after one immediate last try at what is pending (not waiting for
+   * the retry timer, and not retrying a failure). An owner that lost its
+   * lease still offers what it decided: it lands if nobody claimed the
+   * events since (the next owner reads it), or the fence refuses it
+   * (`onFenced`). Resolves once settled.
+   */
+  async closeAfterLastTry(): Promise<void> {
+    if (this.stopped !== undefined) return;
+    this.lastTry = true;
+    this.flush();
+    this.wake?.();
+    await this.durable().catch(() => undefined);
+    this.close();
+  }
+
   private flush(): void {
     if (this.inFlight !== undefined || this.stopped !== undefined || this.queuedEntries === 0) return;
     const write: Write = {
@@ -137,6 +154,10 @@ export class DurableJournal implements SyncJournal {
         if (err instanceof FencedError) {
           this.stop(err);
           this.options.onFenced?.(err);
+          return;
+        }
+        if (this.lastTry) {
+          this.stop(err as Error);
           return;
         }
         if (!this.failing) this.options.log?.(`journal write of ${write.entries} entries failed, retrying: ${(err as Error).message}`);

@@ -823,6 +823,8 @@ function onMessage(message: ServerMessage): void {
       void checkDraw();
       break;
     case 'admitted':
+      // Per-fan messages may come twice (a catch-up after an outage crossing the broadcast): each is taken once.
+      if (state.grant?.grantId === message.grantId) break;
       state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
       notify(null);
       if (document.hidden) alertFan({ title: 'It is your turn', body: `Choose your tickets by ${timeOfDay(message.expiresAt)}.`, eventId }, baseTitle());
@@ -832,12 +834,14 @@ function onMessage(message: ServerMessage): void {
       state.waitlist = { after: message.waitlistAfter, upTo: message.waitlistUpTo, open: message.open };
       break;
     case 'called':
+      if (state.grant?.grantId === message.grantId) break;
       state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
       notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
       alertFan({ title: 'It is your turn', body: `Tickets came back for you: choose them by ${timeOfDay(message.expiresAt)}.`, eventId }, baseTitle());
       void loadInfo();
       break;
     case 'grantExpired':
+      if (state.grant !== null && state.grant.grantId !== message.grantId) break;
       state.grant = null;
       clearAlert(baseTitle());
       endPlace('Your turn passed', 'The time to choose tickets ran out before you held any.');
@@ -855,11 +859,13 @@ function onMessage(message: ServerMessage): void {
       void openCheckout();
       break;
     case 'purchased':
+      if (state.purchased?.holdId === message.holdId) break;
       state.purchased = { holdId: message.holdId, paymentId: message.paymentId };
-      if (state.hold !== null) state.hold = { ...state.hold, status: 'purchased' };
+      if (state.hold?.holdId === message.holdId) state.hold = { ...state.hold, status: 'purchased' };
       notify(null);
       break;
     case 'paymentFailed':
+      if (state.hold?.holdId !== message.holdId) break;
       state.payment = null;
       state.checkout = 'idle';
       state.paymentFailure = message.reason;
@@ -873,6 +879,7 @@ function onMessage(message: ServerMessage): void {
       }
       break;
     case 'holdExpired':
+      if (state.hold?.holdId !== message.holdId) break;
       state.hold = null;
       state.payment = null;
       endPlace(
@@ -881,6 +888,7 @@ function onMessage(message: ServerMessage): void {
       );
       break;
     case 'released':
+      if (state.hold?.holdId !== message.holdId) break;
       state.hold = null;
       endPlace('You released your tickets', 'They went back on sale at once.');
       break;

@@ -135,7 +135,7 @@ export const USAGE = `Usage: npm start -- [options]
   --partitions <n>        cluster mode: partitions events are spread over (default 16; the same everywhere)
   --no-demo               do not create the demo event
   --demo-payment <mode>   demo provider default: approve | decline (default approve)
-  --demo-payment-delay <ms>  demo provider delay before its webhook (default 500)
+  --demo-payment-delay <ms>  how long the demo checkout takes to answer (default 500)
   --exempt-ip <addr>      exempt an address from the per-address and per-subnet limits (repeatable)
   --trust-proxy <n>       n trusted proxies in front (env BREAKWATER_TRUST_PROXY; default 0 = none): the client is
                           the n-th X-Forwarded-For entry from the right; a shorter list or a bad entry: the socket peer

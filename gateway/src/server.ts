@@ -93,8 +93,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   let workersDown: WorkerDown[] = [];
 
   const demo = new DemoPaymentProvider({
-    signer, webhookSecret: options.webhookSecret, decision: options.demoPayments.decision, delayMs: options.demoPayments.delayMs, log,
-    webhookUrl: () => `http://${webhookHost(options.host)}:${port}/webhooks/payments/demo`,
+    signer, webhookSecret: options.webhookSecret, decision: options.demoPayments.decision, delayMs: options.demoPayments.delayMs,
   });
   const checkout = start.checkoutProvider ?? demo;
   const providers = new Map<string, PaymentProvider>([demo, checkout, ...(start.providers ?? [])].map((p) => [p.name, p] as const));
@@ -215,10 +214,4 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       relay.stop();
     },
   };
-}
-
-/** Where the demo provider reaches this server: loopback when bound to every interface. */
-function webhookHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }

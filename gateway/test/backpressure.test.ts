@@ -86,7 +86,7 @@ describe('slow clients', () => {
     const slow = boundConnection(directory, 'f1', MAX_BACKPRESSURE * 4, 2);
     const socket = slow.ws!;
     const { relay } = relayWith(directory, metrics);
-    relay.onBroadcast({ type: 'entries', eventId: 'e', entries: [{ type: 'admitted', at: 1, fanIds: ['f1'], firstGrant: 1, grantExpiresAt: 9 }], holdOwners: {} });
+    relay.onBroadcast({ type: 'entries', eventId: 'e', entries: [{ type: 'admitted', at: 1, fanIds: ['f1'], firstGrant: 1, grantExpiresAt: 9 }], holdOwners: {}, origin: 'host', seq: 1 });
     expect(socket.end).toHaveBeenCalledWith(CLOSE_CODES.BACKPRESSURE, expect.any(String));
     expect(slow.closed).toBe(true);
     expect(metrics.backpressureDrops).toBe(1);

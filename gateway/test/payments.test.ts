@@ -60,18 +60,27 @@ describe('starting a payment', () => {
 });
 
 describe('confirming a purchase', () => {
-  it('the demo checkout approves, its signed webhook confirms, and the fan is told', async () => {
-    const { client, started } = await fanPaying('demo-buyer');
+  it('the demo checkout approves only once the engine recorded the purchase, and the fan is told', async () => {
+    const { client, eventId, started } = await fanPaying('demo-buyer');
     const session = await (await fetch(`${gw.httpUrl}${started.checkoutUrl}`)).json();
     expect(session).toMatchObject({ provider: 'demo', paymentId: started.paymentId, amount: 5000, currency: 'EUR' });
     const response = await fetch(`${gw.httpUrl}${started.checkoutUrl}`, { method: 'POST', body: JSON.stringify({ decision: 'approve' }) });
-    expect(response.status).toBe(202);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'confirmed', paymentId: started.paymentId, decision: 'approve', hold: { status: 'purchased' } });
+    // Nothing is left in the gateway's hands: the journal holds the purchase the moment the checkout says so.
+    const purchased = gw.host.engine.journal.read(eventId).filter((entry) => entry.type === 'purchased');
+    expect(purchased).toMatchObject([{ holdId: started.hold.holdId, paymentId: started.paymentId }]);
     expect(await client.next('purchased')).toMatchObject({ holdId: started.hold.holdId, paymentId: started.paymentId });
+    // Deciding again (a page that did not hear the answer) is the same purchase.
+    const again = await fetch(`${gw.httpUrl}${started.checkoutUrl}`, { method: 'POST', body: JSON.stringify({ decision: 'approve' }) });
+    expect(await again.json()).toMatchObject({ status: 'confirmed', hold: { status: 'purchased' } });
+    expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(1);
   });
 
   it('a declined demo payment gives the hold back with its window', async () => {
     const { client, started } = await fanPaying('demo-decliner');
-    await fetch(`${gw.httpUrl}${started.checkoutUrl}`, { method: 'POST', body: JSON.stringify({ decision: 'decline' }) });
+    const response = await fetch(`${gw.httpUrl}${started.checkoutUrl}`, { method: 'POST', body: JSON.stringify({ decision: 'decline' }) });
+    expect(await response.json()).toMatchObject({ status: 'failed', decision: 'decline', hold: { status: 'held' } });
     const failed = await client.next('paymentFailed');
     expect(failed).toMatchObject({ holdId: started.hold.holdId, paymentId: started.paymentId, reason: 'card declined (demo)' });
   });

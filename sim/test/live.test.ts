@@ -89,6 +89,9 @@ describe('npm run sim -- --live', () => {
     expect(report.ticketsSold).toBeLessThanOrEqual(50);
     expect(report.fairness.outOfOrderAdmissions).toBe(0);
     expect(report.live.errors.total).toBe(0);
+    expect(report.live.errors.gaveUp).toEqual({});
+    // Every fan's outcomes, told against the journal.
+    expect(report.live.transit).toMatchObject({ toldButMissing: 0, happenedButUntold: 0 });
     expect(report.live.loadProcesses).toBe(2);
     expect(report.live.joinLatencyMs.count).toBeGreaterThan(100);
     expect(report.live.joinLatencyMs.p99).toBeGreaterThan(0);

@@ -216,4 +216,41 @@ describe('DurableJournal: failures', () => {
     held.open();
     await expect(waiting).rejects.toThrow(/closed/);
   });
+
+  it('closeAfterLastTry() tries a batch sleeping before its retry at once: refused by the fence, it says so', async () => {
+    const store = new SpyStore();
+    const fenced = new FencedError('a');
+    store.failures.push(new Error('down'), fenced);
+    const onFenced = vi.fn();
+    // A retry an hour away: only the last try can write before that.
+    const journal = new DurableJournal(store, { retryMs: 3_600_000, onFenced });
+    journal.append('a', [joined('1')]);
+    const waiting = journal.durable();
+    await vi.waitFor(() => expect(journal.stalled).toBe(true));
+    await journal.closeAfterLastTry();
+    expect(store.calls).toHaveLength(2);
+    expect(onFenced).toHaveBeenCalledExactlyOnceWith(fenced);
+    await expect(waiting).rejects.toBe(fenced);
+  });
+
+  it('closeAfterLastTry() lands what is pending when the store takes it, then closes; a failure is not retried', async () => {
+    const store = new SpyStore();
+    const journal = new DurableJournal(store);
+    journal.append('a', [joined('1')]);
+    const landed = journal.durable();
+    await journal.closeAfterLastTry();
+    await landed;
+    expect(await store.read('a')).toEqual([joined('1')]);
+    await expect(journal.durable()).rejects.toThrow(/closed/);
+
+    const failing = new SpyStore();
+    failing.failures.push(new Error('down'), new Error('down'));
+    const other = new DurableJournal(failing, { retryMs: 1 });
+    other.append('a', [joined('1')]);
+    const waiting = other.durable();
+    await other.closeAfterLastTry();
+    await expect(waiting).rejects.toThrow(/down/);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(failing.calls).toHaveLength(1);
+  });
 });

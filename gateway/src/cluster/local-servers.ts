@@ -25,6 +25,8 @@ export interface LocalServer {
   /** Starts it again on the same port with the same data. */
   start(): Promise<void>;
   readonly running: boolean;
+  /** The process running now (a restart runs another). */
+  readonly pid: number | undefined;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -110,6 +112,9 @@ async function managed(name: 'redis' | 'nats', command: string, args: string[], 
     kill: () => signal('SIGKILL'),
     get running() {
       return child !== undefined;
+    },
+    get pid() {
+      return child?.pid;
     },
   };
 }

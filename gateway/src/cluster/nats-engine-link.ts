@@ -1,7 +1,8 @@
 /**
  * The EngineLink of cluster mode: a gateway process reaches the engine shards
- * over NATS. A request goes to the shard owning its event's partition (or to
- * every partition, for listEvents and sync); broadcasts of every partition
+ * over NATS. A request goes to the shard owning its event's partition, as
+ * the lease bucket names it (partition-owners.ts), or to every partition's
+ * owner for listEvents and sync; broadcasts of every partition
  * come to every gateway; the shards' per-partition stats and the gateways'
  * metrics are merged here into one stats broadcast per second.
  *
@@ -11,6 +12,13 @@
  * event-loop turn for the same partition go as one message (`BATCHED`): the
  * shard runs them in order, makes them durable with one write and answers
  * them in one reply.
+ *
+ * Core NATS delivers at most once: broadcasts published while this process
+ * was cut off are gone. So the link tells the gateway when it may have missed
+ * some — after every reconnect, and when an event's `entries` broadcasts skip
+ * a number (`seq`) or come from a new engine host — with a `resync`
+ * broadcast of its own, and the gateway catches its fans up from the owning
+ * shard (fan/fan-resync.ts).
  */
 import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { BreakwaterError } from '../../../engine/src/index.js';
@@ -18,6 +26,7 @@ import type {
   BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, EventDetails, EventStats, ResultOf, SyncState, WorkerMetrics,
 } from '../engine-link/types.js';
 import { fromWireError } from '../engine-link/wire-error.js';
+import { PartitionOwners } from './partition-owners.js';
 import { BROADCASTS, METRICS_SUBJECT, partitionOfRequest, requestSubject } from './partitions.js';
 import { decodeBroadcast, decodeMetrics, decodeReplies, encodeMetrics, encodeRequests, type WireReply } from './wire.js';
 import { checkWireRequest } from '../engine-link/wire-bounds.js';
@@ -32,7 +41,7 @@ export interface NatsEngineLinkOptions {
   log?: (message: string) => void;
 }
 
-/** While a partition has no owner (a failover), requests retry this often, backing off. */
+/** While a partition has no owner (a failover, or its lease not heard of yet), requests retry this often, backing off. */
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 250;
 const STATS_MS = 1_000;
@@ -75,9 +84,12 @@ export class NatsEngineLink implements EngineLink {
   private readonly listeners = new Set<BroadcastListener>();
   private readonly partitionStats = new Map<number, { at: number; events: EventStats[]; heard: number }>();
   private readonly workerMetrics = new Map<string, { metrics: WorkerMetrics; heard: number }>();
+  /** Per event, the engine host its entries came from last and their seq. */
+  private readonly entriesSeen = new Map<string, { origin: string; seq: number }>();
   private readonly timeoutMs: number;
   private readonly log: (message: string) => void;
   private readonly statsTimer: NodeJS.Timeout;
+  private readonly owners: PartitionOwners;
   private inbox: Inbound[] = [];
   private inboxHead = 0;
   /** A reply settled a request during this turn of the event loop. */
@@ -110,6 +122,7 @@ export class NatsEngineLink implements EngineLink {
       }),
     });
     this.statsTimer = setInterval(() => this.receive({ kind: 'broadcast', broadcast: this.mergedStats() }), STATS_MS);
+    this.owners = new PartitionOwners(nc, this.log);
     void this.watchStatus();
   }
 
@@ -142,6 +155,7 @@ export class NatsEngineLink implements EngineLink {
 
   async close(): Promise<void> {
     clearInterval(this.statsTimer);
+    this.owners.stop();
     this.up = false;
     this.failPending(unavailable('closed'));
     if (!this.nc.isClosed()) await this.nc.close();
@@ -201,10 +215,15 @@ export class NatsEngineLink implements EngineLink {
   }
 
   private publish(partition: number, requests: EngineRequest[], ids: number[]): void {
+    const owner = this.owners.ownerOf(partition);
+    if (owner === undefined) {
+      for (const id of ids) this.take(id)?.resolve(NO_OWNER);
+      return;
+    }
     const batch = this.nextBatch++;
     try {
       if (!this.connected) throw unavailable('disconnected');
-      this.nc.publish(requestSubject(partition), encodeRequests({ owner: this.options.owner, requests }), { reply: `${this.inboxPrefix}.${batch}` });
+      this.nc.publish(requestSubject(partition, owner), encodeRequests({ owner: this.options.owner, requests }), { reply: `${this.inboxPrefix}.${batch}` });
     } catch (err) {
       const error = err instanceof BreakwaterError ? err : new BreakwaterError('INTERNAL_ERROR');
       // E.g. a request above the server's max_payload.
@@ -281,7 +300,10 @@ export class NatsEngineLink implements EngineLink {
         this.log('NATS disconnected: engine requests fail until it is back');
       } else if (status.type === 'reconnect') {
         this.up = true;
-        this.log('NATS reconnected');
+        this.log('NATS reconnected: catching fans up on what they may have missed');
+        // The catch-up covers every event: sequences start afresh, so the first broadcasts after it are no gap.
+        this.entriesSeen.clear();
+        this.receive({ kind: 'broadcast', broadcast: { type: 'resync', eventIds: null, reason: 'reconnected' } });
       }
     }
   }
@@ -290,9 +312,21 @@ export class NatsEngineLink implements EngineLink {
 
   private onBroadcast(msg: Msg): void {
     const broadcast = decodeBroadcast(msg.data);
+    if (broadcast.type === 'entries') return this.receiveEntries(broadcast);
     if (broadcast.type !== 'stats') return this.receive({ kind: 'broadcast', broadcast });
     const partition = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
     this.partitionStats.set(partition, { at: broadcast.at, events: broadcast.events, heard: Date.now() });
+  }
+
+  /** Delivers an event's entries; a skipped seq or a new origin (a takeover whose `takenOver` may be lost too) asks for a resync after them. */
+  private receiveEntries(broadcast: Extract<EngineBroadcast, { type: 'entries' }>): void {
+    const { eventId, origin, seq } = broadcast;
+    const seen = this.entriesSeen.get(eventId);
+    this.entriesSeen.set(eventId, { origin, seq });
+    this.receive({ kind: 'broadcast', broadcast });
+    if (seen === undefined || (seen.origin === origin && seen.seq + 1 === seq)) return;
+    const reason = seen.origin === origin ? `entries ${seen.seq + 1}..${seq - 1} missed` : 'new engine host';
+    this.receive({ kind: 'broadcast', broadcast: { type: 'resync', eventIds: [eventId], reason } });
   }
 
   /** Every partition's latest events and every gateway's latest metrics, as one broadcast. */

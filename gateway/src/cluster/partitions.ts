@@ -7,8 +7,12 @@
  */
 import type { EngineRequest } from '../engine-link/types.js';
 
-/** Requests for a partition: served by its owner (one member of the queue group). */
-export const requestSubject = (partition: number): string => `bw.req.${partition}`;
+/**
+ * Requests for a partition, addressed to the shard that owns it (its id as
+ * the lease bucket holds it; partition-owners.ts): a former owner still
+ * subscribed — frozen, cut off — hears none of them.
+ */
+export const requestSubject = (partition: number, owner: string): string => `bw.req.${partition}.${subjectToken(owner)}`;
 /** What a partition's owner broadcasts to every gateway. */
 export const broadcastSubject = (partition: number): string => `bw.bc.${partition}`;
 export const BROADCASTS = 'bw.bc.*';
@@ -18,8 +22,13 @@ export const METRICS_SUBJECT = 'bw.metrics';
 export const DOOR_SUBJECT = 'bw.door';
 /** Every shard's `{ shardId, owned }`, once per lease renewal: how shards count each other. */
 export const SHARD_HEARTBEAT_SUBJECT = 'bw.shard.hb';
-/** A queue group, so a partition briefly subscribed by two shards (a hand-over) still runs each request once. */
+/** A queue group, so a partition a shard subscribes twice (a hand-over and a retake in quick succession) still runs each request once. */
 export const SHARD_QUEUE_GROUP = 'bw.shards';
+
+/** A shard id as one subject token: host names have dots, and NATS tokens cannot. */
+function subjectToken(id: string): string {
+  return id.replace(/[.*>\s]/g, '_');
+}
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;

@@ -30,7 +30,7 @@ export function runEach(requests: readonly EngineRequest[], run: (request: Engin
 }
 
 /**
- * Serves one partition's requests (in the shards' queue group). A message
+ * Serves one partition's requests, those addressed to this shard (`shardId`). A message
  * carries a batch of one gateway's requests; `handle` answers each, or
  * rejects for the whole batch. Messages are handled concurrently: replies may
  * leave in another order than requests came. `stop()` drains the
@@ -40,6 +40,7 @@ export function runEach(requests: readonly EngineRequest[], run: (request: Engin
 export function servePartition(
   nc: NatsConnection,
   partition: number,
+  shardId: string,
   handle: (requests: EngineRequest[], owner: string) => Promise<Outcome[]>,
   log: Log = defaultLog,
 ): { stop(): Promise<void> } {
@@ -67,7 +68,7 @@ export function servePartition(
     }
     respond(msg, replies);
   };
-  const sub = nc.subscribe(requestSubject(partition), {
+  const sub = nc.subscribe(requestSubject(partition, shardId), {
     queue: SHARD_QUEUE_GROUP,
     callback: (err, msg) => {
       if (err) log(`partition ${partition}: subscription failed: ${err.message}`);

@@ -43,7 +43,7 @@ export interface ShardOptions {
 }
 
 /** Requests that write no journal entry: served even while Redis is unreachable. */
-const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'drawProof', 'registrationOf', 'placesOf', 'sync', 'reportMetrics', 'claimSessions']);
+const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'drawProof', 'registrationOf', 'placesOf', 'fanViews', 'sync', 'reportMetrics']);
 /** Session numbers of one epoch: a successor's start above every number its predecessor could issue. */
 const SESSIONS_PER_EPOCH = 2 ** 32;
 
@@ -72,6 +72,7 @@ export class Shard {
   private readonly options: Required<Pick<ShardOptions, 'tickMs' | 'statsMs' | 'gatewayTimeoutMs'>>;
   private stopWatching: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  private natsDown = false;
 
   constructor(private readonly shard: ShardOptions) {
     this.clock = shard.clock ?? systemClock;
@@ -86,7 +87,7 @@ export class Shard {
       renewMs: shard.leaseRenewMs ?? 1000,
       log: this.log,
       acquired: (index) => this.take(index),
-      lost: (index) => this.drop(index, 'lease lost'),
+      lost: (index) => this.drop(index, 'lease lost', { lastTry: true }),
       release: (index) => this.handOver(index),
     });
   }
@@ -94,6 +95,7 @@ export class Shard {
   async start(): Promise<void> {
     const watcher = watchGateways(this.shard.nc, (metrics) => this.gatewaysSeen.set(metrics.worker, Date.now()));
     this.stopWatching = () => watcher.stop();
+    void this.watchNats();
     this.sweeper = setInterval(() => this.dropSilentGateways(), 1000);
     await this.leases.start();
   }
@@ -112,7 +114,14 @@ export class Shard {
     try {
       const epoch = await RedisJournalStore.nextEpoch(this.shard.redis, index, this.shard.redisPrefix);
       const store = new RedisJournalStore(this.shard.redis, { partition: index, epoch, ...(this.shard.redisPrefix === undefined ? {} : { prefix: this.shard.redisPrefix }) });
-      const journal = new DurableJournal(store, { onFenced: () => this.drop(index, 'fenced by a newer owner'), log: this.log });
+      const journal = new DurableJournal(store, {
+        onFenced: () => {
+          // Logged even when the lease was given up first: the fence refused a write this shard still tried.
+          this.log(`partition ${index}: a write was refused: fenced by a newer owner (this shard's epoch ${epoch})`);
+          this.drop(index, 'fenced by a newer owner');
+        },
+        log: this.log,
+      });
       const pushStore = new RedisPushStore(this.shard.redis, this.shard.redisPrefix);
       const settings = new Map<string, EventSettings>();
       const subscriptions = new Map<string, Map<string, PushSubscriptionKeys[]>>();
@@ -142,7 +151,7 @@ export class Shard {
       };
       host.subscribe((broadcast) => partition.made.push(broadcast));
       this.partitions.set(index, partition);
-      const server = servePartition(this.shard.nc, index, (requests, owner) => this.handle(partition, requests, owner), this.log);
+      const server = servePartition(this.shard.nc, index, this.shard.shardId, (requests, owner) => this.handle(partition, requests, owner), this.log);
       partition.stopServing = () => server.stop();
       partition.timers.push(setInterval(() => this.tick(partition), this.options.tickMs));
       partition.timers.push(setInterval(() => this.step(partition, () => partition.host.publishStats()), this.options.statsMs));
@@ -172,14 +181,21 @@ export class Shard {
     this.drop(index, 'handed over');
   }
 
-  private drop(index: number, why: string): void {
+  /**
+   * Stops serving at once: nothing more is told about the partition.
+   * `lastTry`: its pending journal batch is still offered to Redis (a shard
+   * waking from a freeze), where it lands if nobody claimed the events yet,
+   * and is refused by the epoch fence otherwise.
+   */
+  private drop(index: number, why: string, { lastTry = false } = {}): void {
     const partition = this.partitions.get(index);
     if (partition === undefined) return;
     this.partitions.delete(index);
     for (const timer of partition.timers) clearInterval(timer);
     void partition.stopServing().catch(() => undefined);
     partition.outbox.close(new BreakwaterError('ENGINE_UNAVAILABLE', 'the shard gave this partition up', { details: { reason: 'handOver' } }));
-    partition.journal.close();
+    if (lastTry) void partition.journal.closeAfterLastTry();
+    else partition.journal.close();
     this.log(`stopped serving partition ${index}: ${why}`);
   }
 
@@ -237,7 +253,25 @@ export class Shard {
     return partition.outbox.send(Promise.all([partition.journal.durable(), ...saves, ...pushSaves]), made, replies);
   }
 
+  /**
+   * While this shard is cut off from NATS it hears no gateway: that says
+   * nothing about them. Their silence counts from the reconnect, not from
+   * before, so an outage longer than gatewayTimeoutMs does not mark every
+   * connected fan gone.
+   */
+  private async watchNats(): Promise<void> {
+    for await (const status of this.shard.nc.status()) {
+      if (status.type === 'disconnect') this.natsDown = true;
+      else if (status.type === 'reconnect') {
+        this.natsDown = false;
+        const now = Date.now();
+        for (const gateway of this.gatewaysSeen.keys()) this.gatewaysSeen.set(gateway, now);
+      }
+    }
+  }
+
   private dropSilentGateways(): void {
+    if (this.natsDown) return;
     const now = Date.now();
     for (const [gateway, seen] of this.gatewaysSeen) {
       if (now - seen < this.options.gatewayTimeoutMs) continue;

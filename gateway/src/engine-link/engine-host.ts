@@ -5,7 +5,8 @@
  * per-event gateway settings, prices, the recent admission rate. Requests are
  * handled synchronously, one at a time, like engine commands.
  */
-import { BreakwaterError, Engine, holdView, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
+import { randomUUID } from 'node:crypto';
+import { BreakwaterError, Engine, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
 import { FanPush } from '../notify/fan-push.js';
 import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -13,10 +14,9 @@ import type { WebPushConfig } from '../notify/web-push-config.js';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
-import { FanHolds } from './fan-holds.js';
 import { Sessions } from './sessions.js';
 import type {
-  BroadcastListener, EngineBroadcast, EngineRequest, EventDetails, EventStats, FanHoldCommand, PricedHold, QueueState,
+  BroadcastListener, EngineBroadcast, EngineRequest, EventDetails, EventStats, FanHoldCommand, FanView, PricedHold, QueueState,
   ResultOf, SessionOpened, SyncState, WorkerMetrics,
 } from './types.js';
 
@@ -63,7 +63,10 @@ export class EngineHost {
   private readonly listeners = new Set<BroadcastListener>();
   private readonly settings = new Map<string, EventSettings>();
   private readonly sessions: Sessions;
-  private readonly fanHolds = new FanHolds();
+  /** Names this host in its entries broadcasts: a takeover starts a new origin, whose seq restarts at 1. */
+  private readonly origin = randomUUID();
+  /** Per event, the seq of its last entries broadcast. */
+  private readonly entriesSeq = new Map<string, number>();
   private readonly rates = new AdmissionRate();
   private readonly lastQueue = new Map<string, QueueState>();
   private readonly reveals = new Map<string, Reveal>();
@@ -175,13 +178,11 @@ export class EngineHost {
         this.sessions.close(request.eventId, request.fanId, request.session);
         this.engine.execute({ type: 'leave', eventId: request.eventId, fanId: request.fanId });
         return null;
-      case 'claimSessions': {
-        const sale = this.engine.event(request.eventId);
-        for (const { fanId, session } of request.sessions) {
-          if (sale.room.isPresent(fanId)) this.sessions.adopt(request.eventId, fanId, session, owner);
-        }
+      case 'claimSessions':
+        this.claimSessions(request.eventId, request.sessions, owner);
         return null;
-      }
+      case 'fanViews':
+        return this.fanViews(request.eventId, request.fanIds);
       case 'placesOf': {
         const sale = this.engine.event(request.eventId);
         const places: Record<string, number> = {};
@@ -269,6 +270,41 @@ export class EngineHost {
     return reveal;
   }
 
+  /**
+   * A gateway names the sessions it holds (after a takeover, or its own
+   * reconnect): they are its, and a fan marked gone meanwhile (its gateway
+   * seemed silent) is connected again, so no grace period runs out on a fan
+   * whose socket never closed.
+   */
+  private claimSessions(eventId: string, sessions: ReadonlyArray<{ fanId: string; session: number }>, owner: string): void {
+    const sale = this.engine.event(eventId);
+    for (const { fanId, session } of sessions) {
+      if (!sale.room.isPresent(fanId)) continue;
+      this.sessions.adopt(eventId, fanId, session, owner);
+      if (this.sessions.isCurrent(eventId, fanId, session) && !sale.room.isConnected(fanId)) {
+        this.engine.execute({ type: 'presence', eventId, fanId, connected: true });
+      }
+    }
+  }
+
+  private fanViews(eventId: string, fanIds: readonly string[]): Record<string, FanView | null> {
+    const sale = this.engine.event(eventId);
+    const settings = this.settingsOf(eventId);
+    const views: Record<string, FanView | null> = {};
+    for (const fanId of fanIds) {
+      if (sale.room.slotOfFan(fanId) < 0) {
+        views[fanId] = null;
+        continue;
+      }
+      const view = sale.fanView(fanId);
+      views[fanId] = {
+        status: view.status, number: view.number, grant: view.grant ?? null, called: view.called,
+        holds: view.holds.map((hold) => pricedHold(sale, settings, hold)),
+      };
+    }
+    return views;
+  }
+
   private closeSession(eventId: string, fanId: string, session: number): void {
     if (!this.sessions.close(eventId, fanId, session)) return;
     const sale = this.saleOrUndefined(eventId);
@@ -305,14 +341,10 @@ export class EngineHost {
     return this.push?.subscriptions.count(eventId) ?? 0;
   }
 
+  /** From the engine's own account of the fan, so a host that restored the event from its journal knows them too. */
   private holdsOf(sale: SaleEvent, fanId: string): PricedHold[] {
     const settings = this.settingsOf(sale.id);
-    const holds: PricedHold[] = [];
-    for (const holdId of this.fanHolds.of(sale.id, fanId)) {
-      const hold = sale.holds.get(holdId);
-      if (hold !== undefined) holds.push(pricedHold(sale, settings, holdView(hold)));
-    }
-    return holds;
+    return sale.fanView(fanId).holds.map((hold) => pricedHold(sale, settings, hold));
   }
 
   /**
@@ -393,7 +425,6 @@ export class EngineHost {
     const holdOwners: Record<string, string> = {};
     const sale = this.saleOrUndefined(eventId);
     for (const entry of entries) {
-      this.fanHolds.observe(eventId, entry);
       if (entry.type === 'admitted' || entry.type === 'called') this.rates.record(eventId, entry.at, entry.fanIds.length);
       // The seed of preQueueOpened is sealed: it is revealed by the pre-queue draw (the start window's end).
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
@@ -405,7 +436,11 @@ export class EngineHost {
         if (owner !== undefined) holdOwners[entry.holdId] = owner;
       }
     }
-    if (shared.length > 0) this.broadcast({ type: 'entries', eventId, entries: shared, holdOwners });
+    if (shared.length > 0) {
+      const seq = (this.entriesSeq.get(eventId) ?? 0) + 1;
+      this.entriesSeq.set(eventId, seq);
+      this.broadcast({ type: 'entries', eventId, entries: shared, holdOwners, origin: this.origin, seq });
+    }
     if (sale !== undefined) this.notifyFans(sale, entries);
   }
 

@@ -63,6 +63,10 @@ export class Sessions {
     if (!this.current.has(key)) this.current.set(key, { session, owner });
   }
 
+  isCurrent(eventId: string, fanId: string, session: number): boolean {
+    return this.current.get(keyOf(eventId, fanId))?.session === session;
+  }
+
   /** Every current session of one gateway process. */
   ownedBy(owner: string): SessionRef[] {
     const owned: SessionRef[] = [];

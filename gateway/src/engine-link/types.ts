@@ -8,7 +8,7 @@
  *
  * Everything here is plain data (structured-clone and msgpack safe).
  */
-import type { CodeView, DrawProof, EventConfig, EventStatus, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess, RegistrationStage, RegistrationView } from '../../../engine/src/index.js';
+import type { CodeView, DrawProof, EventConfig, EventStatus, GrantView, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess, RegistrationStage, RegistrationView } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -52,6 +52,20 @@ export interface SessionOpened {
   commitment: string | null;
   seed: string | null;
   queue: QueueState;
+}
+
+/**
+ * A connected fan's state as the journal has it, for a gateway catching its
+ * fans up after it may have missed broadcasts (fan/fan-resync.ts).
+ */
+export interface FanView {
+  status: JoinResult['status'];
+  number: number;
+  grant: GrantView | null;
+  /** The open grant is a call from the waitlist. */
+  called: boolean;
+  /** Every hold of the fan, oldest first, whatever its state. */
+  holds: PricedHold[];
 }
 
 /** The fan commands the gateway forwards with the fan id bound to the connection. */
@@ -153,6 +167,8 @@ export type EngineRequest =
   | { op: 'leave'; eventId: string; fanId: string; session: number }
   /** Cluster mode, after a takeover: the sessions this gateway holds for the event, so the new owner knows whose fans they are. */
   | { op: 'claimSessions'; eventId: string; sessions: Array<{ fanId: string; session: number }> }
+  /** The states of some fans connected to the asking gateway: fan id → view, null for no place. */
+  | { op: 'fanViews'; eventId: string; fanIds: string[] }
   /** The place numbers of some fans (after the pre-queue shuffle): fan id → number, 0 for no place. */
   | { op: 'placesOf'; eventId: string; fanIds: string[] }
   | { op: 'fanCommand'; command: FanHoldCommand }
@@ -180,6 +196,7 @@ export interface EngineResults {
   closeSession: null;
   leave: null;
   claimSessions: null;
+  fanViews: Record<string, FanView | null>;
   placesOf: Record<string, number>;
   fanCommand: PricedHold;
   pushSubscribe: null;
@@ -200,8 +217,11 @@ export type EngineOp = EngineRequest['op'];
 export type ResultOf<R extends EngineRequest> = EngineResults[R['op']];
 
 export type EngineBroadcast =
-  /** New journal entries of an event, except `created`, `joined`, `presence` and the codes' (the bulk, which only the journal needs). */
-  | { type: 'entries'; eventId: string; entries: JournalEntry[]; holdOwners: Record<string, string> }
+  /**
+   * New journal entries of an event, except `created`, `joined`, `presence` and the codes' (the bulk, which only the journal needs).
+   * `seq` counts the event's entries broadcasts from one engine host (`origin`, new at every takeover) from 1: a gap means some were lost.
+   */
+  | { type: 'entries'; eventId: string; entries: JournalEntry[]; holdOwners: Record<string, string>; origin: string; seq: number }
   /** The queue states that changed this tick (or are due a heartbeat). */
   | { type: 'queue'; states: QueueState[]; /** Wall clock when sent, for the update latency. */ sentAt: number }
   | { type: 'settings'; eventId: string; settings: EventSettings }
@@ -211,6 +231,11 @@ export type EngineBroadcast =
   | { type: 'takenOver'; eventIds: string[] }
   /** Cluster mode: a shard cannot make these events' changes durable (Redis unreachable), or can again. Sent at once, not after durability. */
   | { type: 'service'; eventIds: string[]; available: boolean; reason: string }
+  /**
+   * From the link itself, not an engine: broadcasts of these events (null: of every event) may have been lost
+   * (a reconnect, a gap in `entries.seq`); the gateway catches its fans up (fanViews) and reclaims their sessions.
+   */
+  | { type: 'resync'; eventIds: string[] | null; reason: string }
   /** Every second: every event's figures and every worker's metrics. */
   | { type: 'stats'; at: number; events: EventStats[]; workers: WorkerMetrics[] };
 

@@ -4,7 +4,7 @@
  * after awaits, so every send goes through `FanSender`, which checks `closed`.
  */
 import type { WebSocket } from 'uWebSockets.js';
-import { encodeMessage, type ServerMessage } from '../protocol/messages.js';
+import { encodeMessage, type ServerMessage, type WireHold } from '../protocol/messages.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import type { BucketState } from '../protection/token-bucket.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -36,6 +36,8 @@ export interface FanConnection {
   spentGrantId: string | undefined;
   /** Set when the fan resumed on another connection: closing this one must not mark the fan gone. */
   replaced: boolean;
+  /** What this fan was told of each of its holds (by FanSender): a catch-up sends only what changed since. */
+  holdsTold: Map<string, WireHold['status']> | undefined;
 }
 
 const enum SendStatus {
@@ -47,7 +49,7 @@ const enum SendStatus {
 export function newConnection(id: number, ip: string, burst: number, now: number): FanConnection {
   return {
     id, ip, ws: undefined, closed: false, greeted: false, bucket: { tokens: burst, refilledAt: now }, refusedInARow: 0,
-    inFlight: 0, joining: false, binding: undefined, grant: undefined, spentGrantId: undefined, replaced: false,
+    inFlight: 0, joining: false, binding: undefined, grant: undefined, spentGrantId: undefined, replaced: false, holdsTold: undefined,
   };
 }
 
@@ -70,6 +72,7 @@ export class FanSender {
       return false;
     }
     this.metrics.messagesOut++;
+    noteHoldsTold(conn, message);
     return true;
   }
 
@@ -77,5 +80,28 @@ export class FanSender {
     if (conn.closed || conn.ws === undefined) return;
     // end() runs the close handler synchronously, which marks the connection closed.
     conn.ws.end(code, reason.slice(0, 120));
+  }
+}
+
+/** The state of a hold a message tells its fan, if it tells one. */
+function noteHoldsTold(conn: FanConnection, message: ServerMessage): void {
+  const note = (holdId: string, status: WireHold['status']): void => void (conn.holdsTold ??= new Map()).set(holdId, status);
+  switch (message.t) {
+    case 'joined':
+      for (const hold of message.holds) note(hold.holdId, hold.status);
+      return;
+    case 'held':
+    case 'paymentStarted':
+      return note(message.hold.holdId, message.hold.status);
+    case 'purchased':
+      return note(message.holdId, 'purchased');
+    case 'holdExpired':
+      return note(message.holdId, 'expired');
+    case 'paymentFailed':
+      return note(message.holdId, 'held');
+    case 'released':
+      return note(message.holdId, 'released');
+    default:
+      return;
   }
 }

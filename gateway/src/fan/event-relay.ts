@@ -27,6 +27,7 @@ import type { FanConnection, FanSender } from './connection.js';
 import type { FanDirectory } from './fan-directory.js';
 import type { FanHandlers } from './fan-handlers.js';
 import { noticesOf } from './fan-notices.js';
+import { FanResync } from './fan-resync.js';
 
 export interface EventRelayDeps {
   app: TemplatedApp;
@@ -56,13 +57,18 @@ export class EventRelay {
   /** Per event, what the last published state said about positions: nowServing|phase|onSaleAt. */
   private readonly lastMove = new Map<string, string>();
   private readonly refreshing = new Map<string, StaggeredRefresh>();
+  private readonly resync: FanResync;
 
-  constructor(private readonly deps: EventRelayDeps) {}
+  constructor(private readonly deps: EventRelayDeps) {
+    const { link, directory, sender, handlers, log } = deps;
+    this.resync = new FanResync({ link, directory, sender, unbind: (conn) => handlers.unbind(conn), log });
+  }
 
-  /** Drops the refreshes still on their way (the server is closing). */
+  /** Drops the refreshes and catch-ups still on their way (the server is closing). */
   stop(): void {
     for (const refresh of this.refreshing.values()) clearTimeout(refresh.timer);
     this.refreshing.clear();
+    this.resync.stop();
   }
 
   onBroadcast(broadcast: EngineBroadcast): void {
@@ -80,26 +86,17 @@ export class EventRelay {
         this.deps.catalog.setSettings(broadcast.eventId, broadcast.settings);
         return;
       case 'takenOver':
-        for (const eventId of broadcast.eventIds) this.claimSessions(eventId);
+        // The new owner learns whose fans these are; whatever the old one decided but never said, the fans learn now.
+        this.resync.request(broadcast.eventIds, 'taken over');
+        return;
+      case 'resync':
+        this.resync.request(broadcast.eventIds, broadcast.reason);
         return;
       case 'service':
         for (const eventId of broadcast.eventIds) this.publish(eventId, { t: 'service', eventId, available: broadcast.available, reason: broadcast.reason });
         return;
       case 'stats':
         return;
-    }
-  }
-
-  /** A new shard serves the event: it learns which of its fans are connected here, so it can tell when this process dies. */
-  private claimSessions(eventId: string): void {
-    const sessions: Array<{ fanId: string; session: number }> = [];
-    for (const conn of this.deps.directory.connectionsOf(eventId)) {
-      if (!conn.closed && conn.binding !== undefined) sessions.push({ fanId: conn.binding.fanId, session: conn.binding.session });
-    }
-    for (let i = 0; i < sessions.length; i += PLACES_BATCH) {
-      this.deps.link.execute({ op: 'claimSessions', eventId, sessions: sessions.slice(i, i + PLACES_BATCH) }).catch((err: unknown) => {
-        this.deps.log(`claiming ${eventId} sessions on its new shard failed: ${String(err)}`);
-      });
     }
   }
 

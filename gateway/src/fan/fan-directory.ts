@@ -36,6 +36,11 @@ export class FanDirectory {
     return this.bySession.get(session);
   }
 
+  /** The events with fans connected here. */
+  events(): string[] {
+    return [...this.byEvent.keys()];
+  }
+
   connectionsOf(eventId: string): IterableIterator<FanConnection> | [] {
     return this.byEvent.get(eventId)?.values() ?? [];
   }

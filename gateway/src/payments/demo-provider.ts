@@ -7,9 +7,14 @@
  *    any worker can serve it, and a fan cannot forge one for another hold.
  * 2. The fan's page GETs the session (what is being paid) and POSTs a
  *    decision (approve / decline) to it.
- * 3. After the configured delay the provider sends its webhook, signed with
- *    the webhook secret, over HTTP to the gateway's webhook endpoint — the
- *    same path a real provider's notification takes.
+ * 3. The checkout answers after the configured delay (the provider's
+ *    processing), and only once the engine has recorded the outcome
+ *    (payment-routes.ts): an approval the fan was shown lives in the journal,
+ *    never in one gateway's memory, so a gateway killed meanwhile loses
+ *    nothing the fan was told; the fan's page simply decides again.
+ *
+ * `webhookFor` signs the webhook a real provider would send for an outcome,
+ * for tests and for `sim/`, which exercise the webhook endpoint with it.
  */
 import { randomBytes } from 'node:crypto';
 import { BreakwaterError } from '../../../engine/src/index.js';
@@ -39,15 +44,13 @@ export interface PaymentWebhookBody {
 export interface DemoProviderOptions {
   signer: Signer;
   webhookSecret: string;
-  /** Where this provider delivers its webhooks (the gateway's own endpoint). */
-  webhookUrl: () => string;
   decision: 'approve' | 'decline';
+  /** How long the checkout takes to answer a decision: the provider's processing time. */
   delayMs: number;
-  log?: (message: string) => void;
 }
 
 const SESSION_TTL_MS = 30 * 60_000;
-const DELIVERY_ATTEMPTS = 4;
+const DECLINED = 'card declined (demo)';
 
 export class DemoPaymentProvider implements PaymentProvider {
   readonly name = 'demo';
@@ -79,11 +82,13 @@ export class DemoPaymentProvider implements PaymentProvider {
     };
   }
 
-  /** The fan decided at the checkout: the webhook follows after the delay. Returns when it will be sent. */
-  complete(session: DemoCheckoutSession, decision: 'approve' | 'decline' = this.options.decision): { decision: 'approve' | 'decline'; delayMs: number } {
-    const delayMs = this.options.delayMs;
-    setTimeout(() => void this.deliver(session, decision), delayMs).unref();
-    return { decision, delayMs };
+  /** What the fan's decision at the checkout comes to, once the provider's processing time has passed. */
+  async decide(session: DemoCheckoutSession, decision: 'approve' | 'decline' = this.options.decision): Promise<Pick<PaymentOutcome, 'eventId' | 'holdId' | 'paymentId' | 'outcome' | 'reason'>> {
+    if (this.options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
+    const { eventId, holdId, paymentId } = session;
+    return decision === 'approve'
+      ? { eventId, holdId, paymentId, outcome: 'succeeded', reason: '' }
+      : { eventId, holdId, paymentId, outcome: 'failed', reason: DECLINED };
   }
 
   /** The signed webhook for an outcome (exported for tests and for `sim/`). */
@@ -94,7 +99,7 @@ export class DemoPaymentProvider implements PaymentProvider {
       created: Math.floor(now / 1000),
       data: {
         paymentId: session.paymentId, eventId: session.eventId, holdId: session.holdId, amount: session.amount, currency: session.currency,
-        ...(decision === 'decline' ? { reason: 'card declined (demo)' } : {}),
+        ...(decision === 'decline' ? { reason: DECLINED } : {}),
       },
     };
     const text = JSON.stringify(body);
@@ -117,24 +122,5 @@ export class DemoPaymentProvider implements PaymentProvider {
       outcome: body.type === 'payment.succeeded' ? 'succeeded' : 'failed',
       reason: typeof data.reason === 'string' ? data.reason.slice(0, 500) : 'payment failed',
     };
-  }
-
-  /** Sends the webhook like a provider would: retried with backoff until it is acknowledged. */
-  private async deliver(session: DemoCheckoutSession, decision: 'approve' | 'decline'): Promise<void> {
-    for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
-      const { body, signature } = this.webhookFor(session, decision);
-      try {
-        const response = await fetch(this.options.webhookUrl(), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
-          body,
-          signal: AbortSignal.timeout(5000),
-        });
-        if (response.status < 500) return;
-      } catch (err) {
-        if (attempt === DELIVERY_ATTEMPTS) this.options.log?.(`demo provider: webhook for ${session.paymentId} not delivered: ${String(err)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt).unref());
-    }
   }
 }

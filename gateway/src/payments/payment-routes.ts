@@ -1,7 +1,10 @@
 /**
  * The payment side's HTTP endpoints: provider webhooks (signature verified,
  * idempotent on the payment id because the engine's confirmPurchase is) and
- * the demo provider's checkout.
+ * the demo provider's checkout. Both answer only after the engine recorded
+ * the outcome (in cluster mode: made it durable), so a 2xx never stands for
+ * an approval a crash could lose; a 503 asks the provider or the fan to try
+ * again, which the payment id makes safe.
  */
 import { BreakwaterError, isBreakwaterError, type ErrorCode } from '../../../engine/src/index.js';
 import type { EngineLink } from '../engine-link/types.js';
@@ -46,14 +49,7 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, prov
   };
 
   router.post('/webhooks/payments/:provider', async (request): Promise<Reply> => {
-    const outcome = providerOf(request).parseWebhook(request.body, request.headers, Date.now());
-    try {
-      const hold = await applyPaymentOutcome(link, outcome);
-      return json(200, { status: outcome.outcome === 'succeeded' ? 'confirmed' : 'failed', hold });
-    } catch (err) {
-      if (isBreakwaterError(err) && REFUND.has(err.code)) return json(200, { status: 'refund', error: err.toJSON() });
-      throw err; // e.g. ENGINE_UNAVAILABLE (503): the provider retries later
-    }
+    return recordOutcome(link, providerOf(request).parseWebhook(request.body, request.headers, Date.now()), {});
   }, signed);
 
   router.get('/pay/demo/:session', (request) => {
@@ -61,14 +57,25 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, prov
     return json(200, { provider: demo.name, ...session, ...demo.defaults, decisions: ['approve', 'decline'] });
   });
 
-  router.post('/pay/demo/:session', (request) => {
+  router.post('/pay/demo/:session', async (request): Promise<Reply> => {
     const session = demo.readSession(request.params[0]!);
     const body = jsonBody(request) as { decision?: unknown };
     const decision = body.decision === undefined ? undefined : body.decision;
     if (decision !== undefined && decision !== 'approve' && decision !== 'decline') {
       throw new BreakwaterError('MALFORMED_COMMAND', 'decision must be "approve" or "decline"', { details: { field: 'decision', reason: 'approve or decline' } });
     }
-    const scheduled = demo.complete(session, decision);
-    return json(202, { status: 'processing', paymentId: session.paymentId, ...scheduled });
+    const outcome = await demo.decide(session, decision);
+    return recordOutcome(link, outcome, { paymentId: session.paymentId, decision: outcome.outcome === 'succeeded' ? 'approve' : 'decline' });
   }, { maxBodyBytes: CHECKOUT_BODY_BYTES });
+}
+
+/** The engine records the outcome, then the answer says what became of the hold. */
+async function recordOutcome(link: EngineLink, outcome: Pick<PaymentOutcome, 'eventId' | 'holdId' | 'paymentId' | 'outcome' | 'reason'>, extra: Record<string, unknown>): Promise<Reply> {
+  try {
+    const hold = await applyPaymentOutcome(link, outcome);
+    return json(200, { status: outcome.outcome === 'succeeded' ? 'confirmed' : 'failed', ...extra, hold });
+  } catch (err) {
+    if (isBreakwaterError(err) && REFUND.has(err.code)) return json(200, { status: 'refund', ...extra, error: err.toJSON() });
+    throw err; // e.g. ENGINE_UNAVAILABLE (503): retried later with the same payment id
+  }
 }

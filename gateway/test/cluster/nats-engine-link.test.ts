@@ -1,14 +1,18 @@
 /**
  * The NATS EngineLink against a real nats-server and real EngineHosts: two
- * "shards" (one NATS connection each) serve two of four partitions each.
+ * "shards" (one NATS connection each) serve two of four partitions each,
+ * their ownership written in the lease bucket the way shards write it.
  * Partition 4 of a five-partition link is served by nobody unless a test
  * serves it: the place for failovers and hand-made replies.
  */
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BreakwaterError, SimulatedClock } from '../../../engine/src/index.js';
 import { startNatsServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
+import { LEASE_BUCKET } from '../../src/cluster/partition-leases.js';
 import { partitionOf, requestSubject, SHARD_QUEUE_GROUP } from '../../src/cluster/partitions.js';
 import { publishBroadcast, runEach, servePartition } from '../../src/cluster/shard-server.js';
 import { encodeReplies } from '../../src/cluster/wire.js';
@@ -50,11 +54,20 @@ const shardConnections: NatsConnection[] = [];
 const hosts = new Map<number, EngineHost>();
 const links: NatsEngineLink[] = [];
 
+let leases: KV;
+/** Who serves partition 4 when a test serves it by hand. */
+const HAND = 'hand.made';
+
+/** Names the partition's owner in the lease bucket, as a shard taking it does; the links learn it from there. */
+async function lease(partition: number, owner: string): Promise<void> {
+  await leases.put(`p${partition}`, owner);
+}
+
 /** Serves `partition` on `nc` with a fresh EngineHost, the way a shard does. */
-function serveWithHost(nc: NatsConnection, partition: number): { host: EngineHost; stop(): Promise<void> } {
+function serveWithHost(nc: NatsConnection, partition: number, owner: string): { host: EngineHost; stop(): Promise<void> } {
   const host = new EngineHost({ clock: new SimulatedClock(NOW), seeds: aesSeedVault('nats engine link test'), log: quiet });
   const unsubscribe = host.subscribe((broadcast) => publishBroadcast(nc, partition, broadcast));
-  const server = servePartition(nc, partition, async (requests, owner) => runEach(requests, (request) => host.handle(request, owner)), quiet);
+  const server = servePartition(nc, partition, owner, async (requests, gateway) => runEach(requests, (request) => host.handle(request, gateway)), quiet);
   host.start();
   return {
     host,
@@ -80,11 +93,13 @@ const stops: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
-  for (const served of [[0, 1], [2, 3]]) {
+  for (const [shard, served] of [['shard-a', [0, 1]], ['shard-b', [2, 3]]] as const) {
     const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     shardConnections.push(nc);
+    leases ??= await new Kvm(jetstream(nc)).create(LEASE_BUCKET, { history: 1 });
     for (const partition of served) {
-      const { host, stop } = serveWithHost(nc, partition);
+      const { host, stop } = serveWithHost(nc, partition, shard);
+      await lease(partition, shard);
       hosts.set(partition, host);
       stops.push(stop);
     }
@@ -136,7 +151,7 @@ describe('the NATS engine link', () => {
     const link = await openLink();
     const eventId = eventIds[3]!;
     let messages = 0;
-    const counter = shardNc().subscribe(requestSubject(3), { callback: () => void messages++ });
+    const counter = shardNc().subscribe(requestSubject(3, 'shard-b'), { callback: () => void messages++ });
     await shardNc().flush();
     const fans = Array.from({ length: 300 }, (_, i) => `batch-${i}`);
     const joins = fans.map((fanId) => link.execute({ op: 'openSession', eventId, fanId, resume: false }));
@@ -186,7 +201,8 @@ describe('the NATS engine link', () => {
 
   it('turns a reply above the server\'s max_payload into an error at once, not a timeout', async () => {
     const link = await openLink({ partitions: 5 });
-    const huge = servePartition(shardNc(), 4, async (requests) => runEach(requests, () => 'x'.repeat(65 * 1024 * 1024)), quiet);
+    const huge = servePartition(shardNc(), 4, HAND, async (requests) => runEach(requests, () => 'x'.repeat(65 * 1024 * 1024)), quiet);
+    await lease(4, HAND);
     await shardNc().flush();
     const started = Date.now();
     await expect(link.execute({ op: 'journal', eventId: idIn(4, 5) })).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
@@ -209,7 +225,8 @@ describe('the NATS engine link', () => {
     link.subscribe((broadcast) => {
       if (broadcast.type === 'settings' && broadcast.eventId === 'probe') order.push('broadcast');
     });
-    const sub = shardNc().subscribe(requestSubject(4), {
+    await lease(4, HAND);
+    const sub = shardNc().subscribe(requestSubject(4, HAND), {
       queue: SHARD_QUEUE_GROUP,
       callback: (_err, msg) => {
         msg.respond(encodeReplies({ ok: true, replies: [{ ok: true, result: null }] }));
@@ -228,12 +245,14 @@ describe('the NATS engine link', () => {
   });
 
   it('retries while a partition has no owner and gets the answer once one serves it', async () => {
+    await leases.delete('p4');
     const link = await openLink({ partitions: 5 });
     const eventId = idIn(4, 5, 'late');
     const started = Date.now();
     const created = link.execute({ op: 'createEvent', config: eventConfig(NOW, { id: eventId }), publish: true, settings: {} });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const late = serveWithHost(shardNc(), 4);
+    const late = serveWithHost(shardNc(), 4, 'late-shard');
+    await lease(4, 'late-shard');
     try {
       expect((await created).status.eventId).toBe(eventId);
       expect(Date.now() - started).toBeGreaterThanOrEqual(500);
@@ -244,6 +263,7 @@ describe('the NATS engine link', () => {
   });
 
   it('gives up with ENGINE_UNAVAILABLE (noOwner) when nobody serves the partition', async () => {
+    await leases.delete('p4');
     const link = await openLink({ partitions: 5, requestTimeoutMs: 1_000 });
     const started = Date.now();
     await expect(link.execute({ op: 'getEvent', eventId: idIn(4, 5) })).rejects.toMatchObject({
@@ -254,10 +274,32 @@ describe('the NATS engine link', () => {
     expect(elapsed).toBeLessThan(3_000);
   });
 
+  it('addresses the owner the lease bucket names: a former owner still subscribed gets nothing new', async () => {
+    const link = await openLink({ partitions: 5, requestTimeoutMs: 3_000 });
+    let toFormer = 0;
+    // The former owner: frozen, its subscription still there, never answering.
+    const former = shardNc().subscribe(requestSubject(4, 'former'), { queue: SHARD_QUEUE_GROUP, callback: () => void toFormer++ });
+    const current = shardNc().subscribe(requestSubject(4, 'current'), {
+      queue: SHARD_QUEUE_GROUP,
+      callback: (_err, msg) => void msg.respond(encodeReplies({ ok: true, replies: [{ ok: true, result: 'from current' }] })),
+    });
+    await shardNc().flush();
+    await lease(4, 'former');
+    await lease(4, 'current'); // the takeover: the new owner's lease
+    await until(() => link.execute({ op: 'getEvent', eventId: idIn(4, 5) }).then(() => true, () => false), 10_000, 'the link hears the new owner');
+    toFormer = 0;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => link.execute({ op: 'getEvent', eventId: idIn(4, 5) })));
+    former.unsubscribe();
+    current.unsubscribe();
+    expect(answers).toEqual(Array.from({ length: 20 }, () => 'from current'));
+    expect(toFormer).toBe(0);
+  });
+
   it('does not repeat a request that was delivered but not answered', async () => {
     const link = await openLink({ partitions: 5, requestTimeoutMs: 800 });
     let received = 0;
-    const sub = shardNc().subscribe(requestSubject(4), { queue: SHARD_QUEUE_GROUP, callback: () => void received++ });
+    await lease(4, HAND);
+    const sub = shardNc().subscribe(requestSubject(4, HAND), { queue: SHARD_QUEUE_GROUP, callback: () => void received++ });
     await shardNc().flush();
     await expect(link.execute({ op: 'getEvent', eventId: idIn(4, 5) })).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', details: { reason: 'timeout', partition: 4 } });
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -27,6 +27,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
 import type { OrganizerWebhook } from '../../../gateway/src/notify/organizer-webhook.js';
 import { startNotifyReceiver } from './notify-receiver.js';
+import { checkTransit, type TransitCheck } from './transit.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const PER_PROC_MAX = 15_000;
@@ -80,6 +81,8 @@ export interface LiveObservations {
   procs: number;
   realSec: number;
   holdsSettledWithinSec: number | null;
+  /** What fans were told against the journal. */
+  transit: TransitCheck;
 }
 
 export async function runLive(s: Scenario, options: LiveOptions) {
@@ -447,9 +450,10 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       joinHist.add(st.joinHist);
       updateHist.add(st.updateHist);
     }
+    const transit = checkTransit(journal, stats.flatMap((st) => st.told), Math.min(...stats.map((st) => st.endedAt)));
     const checkSec = (performance.now() - checkStart) / 1000;
     const live: LiveObservations = {
-      admissions: obs, admittedAfterLeaving, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec,
+      admissions: obs, admittedAfterLeaving, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec, transit,
       finalStatus: { phase: status.phase, tickets: status.tickets, holds: status.holds, admitted: status.admitted, joined: status.joined },
     };
     const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;

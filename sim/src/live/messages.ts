@@ -40,6 +40,13 @@ export interface WorkerStats {
   purchasedByTier: Record<string, number>;
   /** Payments settled whose outcome the fan never saw (offline for good). */
   unobserved: number;
+  /** Requests retried with the same message after a retryable answer, and requests given up after every retry, by code. */
+  retried: Record<string, number>;
+  gaveUp: Record<string, number>;
+  /** Per fan with a place: the grants and purchased holds it was told of, and when its socket was gone ([from, to] wall-clock ms). */
+  told: Array<{ fanId: string; grants: string[]; purchases: string[]; offline: Array<[number, number]> }>;
+  /** Wall clock of this report: the end of every fan's record. */
+  endedAt: number;
 }
 
 export type FromWorker =

@@ -20,7 +20,13 @@ export interface LiveReport extends Report {
     joinLatencyMs: ReturnType<import('../../../gateway/bench/histogram.js').LatencyHistogram['summary']>;
     queueUpdateLatencyMs: ReturnType<import('../../../gateway/bench/histogram.js').LatencyHistogram['summary']>;
     connections: { opened: number; peakOpen: number };
-    errors: { total: number; transport: Record<string, number>; byCode: Record<string, number> };
+    /**
+     * `transport`: socket and HTTP failures as they happened; `retried`: requests sent again with the same key
+     * after a retryable answer; `gaveUp`: requests a fan gave up on after every retry (by the last code).
+     */
+    errors: { total: number; transport: Record<string, number>; byCode: Record<string, number>; retried: Record<string, number>; gaveUp: Record<string, number> };
+    /** What fans were told against the journal: both counts must be 0. */
+    transit: LiveRunOutput['live']['transit'];
     ticketsToldPurchased: number;
     admittedAfterLeaving: number;
     /** Organizer webhooks the driver's receiver heard (recalls and calls of fans who closed the page), and posts it refused. */
@@ -47,6 +53,8 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
   const purchasedByFan: Record<string, number> = {};
   const soldByTier: Record<string, number> = {};
   const transport: Record<string, number> = {};
+  const retried: Record<string, number> = {};
+  const gaveUp: Record<string, number> = {};
   let unobserved = 0;
   let opened = 0;
   let peakOpen = 0;
@@ -54,6 +62,8 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     for (const [fan, n] of Object.entries(st.purchasedByFan)) purchasedByFan[fan] = (purchasedByFan[fan] ?? 0) + n;
     for (const [tier, n] of Object.entries(st.purchasedByTier)) soldByTier[tier] = (soldByTier[tier] ?? 0) + n;
     for (const [k, n] of Object.entries(st.transport)) transport[k] = (transport[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(st.retried)) retried[k] = (retried[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(st.gaveUp)) gaveUp[k] = (gaveUp[k] ?? 0) + n;
     unobserved += st.unobserved;
     opened += st.opened;
     peakOpen += st.peakOpen;
@@ -80,6 +90,10 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
   const transportCodes = Object.entries(byCode).filter(([c]) => TRANSPORT_CODES.has(c));
   const transportTotal = Object.values(transport).reduce((a, b) => a + b, 0) + transportCodes.reduce((a, [, n]) => a + n, 0);
   if (transportTotal > 0) failures.push(`transport and protocol errors: ${JSON.stringify({ ...transport, ...Object.fromEntries(transportCodes) })}`);
+  if (Object.keys(gaveUp).length > 0) failures.push(`fans gave up after every retry: ${JSON.stringify(gaveUp)}`);
+  const { transit } = live;
+  if (transit.toldButMissing > 0) failures.push(`${transit.toldButMissing} outcomes fans were told of are not in the journal: ${transit.examples.join('; ')}`);
+  if (transit.happenedButUntold > 0) failures.push(`${transit.happenedButUntold} outcomes in the journal never reached their connected fan: ${transit.examples.join('; ')}`);
 
   const { ticketsBoughtAsTold: _t, unexpectedAdmissions: _u, ...behaviour } = counters;
   const simEvents = run.commands;
@@ -136,7 +150,8 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
       joinLatencyMs: live.joinHist.summary(),
       queueUpdateLatencyMs: live.updateHist.summary(),
       connections: { opened, peakOpen },
-      errors: { total: transportTotal, transport, byCode },
+      errors: { total: transportTotal, transport, byCode, retried, gaveUp },
+      transit,
       ticketsToldPurchased: told,
       admittedAfterLeaving: live.admittedAfterLeaving,
       organizerWebhooks: live.organizerWebhooks,
@@ -157,6 +172,8 @@ export function formatLive(r: LiveReport): string {
     `  queue update (server → fan) ${h(l.queueUpdateLatencyMs)}`,
     `  connections opened ${l.connections.opened}, peak open ${l.connections.peakOpen}; tickets fans were told they bought ${l.ticketsToldPurchased}; payment outcomes unseen ${l.paymentOutcomesUnobserved}`,
     `  errors: ${l.errors.total} transport/protocol ${JSON.stringify(l.errors.transport)}; gateway answers by code ${JSON.stringify(l.errors.byCode)}`,
+    `  retried with the same key ${JSON.stringify(l.errors.retried)}; fans gave up after retries ${JSON.stringify(l.errors.gaveUp)}`,
+    `  told but missing from the journal ${l.transit.toldButMissing}; in the journal but never told ${l.transit.happenedButUntold}`,
     `  organizer webhooks heard ${JSON.stringify(l.organizerWebhooks.received)}, refused ${l.organizerWebhooks.refused}`,
     `  final event: ${l.finalEvent.phase}, sold ${l.finalEvent.tickets.sold}, holds ${JSON.stringify(l.finalEvent.holds)}`,
   ].join('\n');

@@ -30,7 +30,7 @@ interface FanConn {
   /** Closed on purpose (a drop the model asked for, or the end). */
   dropping: boolean;
   rid: number;
-  pending: Map<number, { kind: Pending; sentAt: number }>;
+  pending: Map<number, { kind: Pending; sentAt: number; message: ClientMessage & { rid: number | null }; attempt: number }>;
   token: string | null;
   number: number;
   postStart: boolean;
@@ -42,7 +42,21 @@ interface FanConn {
   awaiting: 'approve' | 'decline' | null;
   /** Told it is on the waitlist (by `joined` or a `waitlist` broadcast). */
   waitlisted: boolean;
+  /** A resume (token join) is on its way: other requests wait for its answer, or they would reach an unbound socket. */
+  resuming: boolean;
+  afterResume: Array<() => void>;
+  /** What the fan was told, for the coordinator's check against the journal: grants and purchased holds. */
+  toldGrants: Set<string>;
+  toldPurchases: Set<string>;
+  /** When the fan's socket was gone, [from, to] wall-clock ms; `to` 0 while it still is. */
+  offline: Array<[number, number]>;
 }
+
+/** Answers a real client retries with the same message (and so the same idempotency key), backing off. */
+const RETRYABLE = new Set(['ENGINE_UNAVAILABLE', 'OVERLOADED', 'CONNECTION_LOST', 'CONNECT_FAILED']);
+const RETRY_ATTEMPTS = 8;
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 4_000;
 
 let init: WorkerInit;
 let demo: DemoPaymentProvider | undefined;
@@ -51,6 +65,9 @@ const joinHist = new LatencyHistogram();
 const updateHist = new LatencyHistogram();
 const transport: Record<string, number> = {};
 const codes: Record<string, number> = {};
+/** Requests retried after a retryable answer, and requests given up after every retry, by code. */
+const retried: Record<string, number> = {};
+const gaveUp: Record<string, number> = {};
 const purchasedByFan: Record<string, number> = {};
 const purchasedByTier: Record<string, number> = {};
 const soldOutSeen = new Set<number>();
@@ -70,17 +87,27 @@ function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
   if (c === undefined) {
     c = {
       fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, pending: new Map(), token: null, number: 0, postStart: false,
-      grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null, waitlisted: false,
+      grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null, waitlisted: false, resuming: false, afterResume: [],
+      toldGrants: new Set(), toldPurchases: new Set(), offline: [],
     };
     fans.set(fan, c);
   }
   return c;
 }
 
-/** Sends a request now, or opens the socket first (hello, then the request). */
-function request(c: FanConn, kind: Pending, message: ClientMessage & { rid: number | null }): void {
+/**
+ * Sends a request now, or opens the socket first (hello, then the request).
+ * A fan with a place whose socket is gone resumes it first (token join) and
+ * sends the request once that is answered, as the fan page does.
+ */
+function request(c: FanConn, kind: Pending, message: ClientMessage & { rid: number | null }, attempt = 1): void {
+  if (kind !== 'join' && kind !== 'resume' && (c.resuming || (c.sock === undefined && c.token !== null))) {
+    c.afterResume.push(() => request(c, kind, message, attempt));
+    resume(c);
+    return;
+  }
   const rid = ++c.rid;
-  c.pending.set(rid, { kind, sentAt: 0 });
+  c.pending.set(rid, { kind, sentAt: 0, message, attempt });
   const bytes = clientFrame(encodeMessage({ ...message, rid } as ClientMessage));
   const write = (): void => {
     c.pending.get(rid)!.sentAt = now();
@@ -172,11 +199,37 @@ function lost(c: FanConn, sock: Socket, code: string): void {
   c.dropping = true;
   sock.destroy();
   queued.delete(c);
+  if (c.offline.at(-1)?.[1] !== 0) c.offline.push([now(), 0]);
   const pending = [...c.pending];
   c.pending.clear();
   // A drop the model asked for while a request was in flight: the fan went offline mid-request (no transport error).
-  for (const [, p] of pending) answer(c, p.kind, unexpected ? code : 'OFFLINE', undefined);
+  for (const [, p] of pending) failed(c, p, unexpected ? code : 'OFFLINE', undefined);
   if (unexpected && wasOpen && !stopping && c.token !== null) setTimeout(() => resume(c), 500);
+}
+
+/**
+ * A request was answered with an error: retried with the same message (the
+ * same idempotency key) after a backoff when a real client would, else
+ * reported to the coordinator (a code given up on after every retry counts apart).
+ */
+function failed(c: FanConn, p: { kind: Pending; message: ClientMessage & { rid: number | null }; attempt: number }, code: string, m: ServerMessage | undefined): void {
+  if (RETRYABLE.has(code) && !stopping) {
+    if (p.attempt < RETRY_ATTEMPTS) {
+      count(retried, code);
+      const backoff = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (p.attempt - 1)) * (0.5 + Math.random() / 2);
+      setTimeout(() => (p.kind === 'resume' ? resume(c, p.attempt + 1) : request(c, p.kind, p.message, p.attempt + 1)), backoff);
+      return;
+    }
+    count(gaveUp, code);
+  }
+  if (p.kind === 'resume') resumed(c);
+  answer(c, p.kind, code, m);
+}
+
+/** The resume was answered (or given up on): what waited for it goes now. */
+function resumed(c: FanConn): void {
+  c.resuming = false;
+  for (const run of c.afterResume.splice(0)) run();
 }
 
 function toldWaitlisted(c: FanConn): void {
@@ -218,8 +271,12 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
   if ('rid' in m && m.rid !== null && c.pending.has(m.rid)) {
     const p = c.pending.get(m.rid)!;
     c.pending.delete(m.rid);
-    if (m.t === 'error') return answer(c, p.kind, m.code, m);
+    if (m.t === 'error') return failed(c, p, m.code, m);
     if (m.t === 'joined') {
+      const gone = c.offline.at(-1);
+      if (gone !== undefined && gone[1] === 0) gone[1] = recvAt;
+      if (m.grantId !== null) c.toldGrants.add(m.grantId);
+      for (const hold of m.holds) if (hold.status === 'purchased') c.toldPurchases.add(hold.holdId);
       c.token = m.queueToken;
       c.number = m.number;
       if (p.kind === 'join' || !m.restored) c.postStart = m.status !== 'preQueue';
@@ -231,6 +288,7 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       c.checkoutUrl = m.checkoutUrl;
     }
     answer(c, p.kind, undefined, m);
+    if (p.kind === 'resume') resumed(c);
     // Straight onto the waitlist (or still on it after a resume): the fan hears it with its place.
     if (m.t === 'joined' && m.waitlisted !== null) toldWaitlisted(c);
     return;
@@ -247,6 +305,9 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       c.number = m.number;
       return;
     case 'admitted':
+      // Told twice (a catch-up crossing the broadcast): the model hears it once.
+      if (c.toldGrants.has(m.grantId)) return;
+      c.toldGrants.add(m.grantId);
       c.grantId = m.grantId;
       send({ type: 'admitted', fan: c.fan, number: c.number, expiresAt: m.expiresAt, postStart: c.postStart });
       return;
@@ -254,6 +315,8 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       if (m.open && c.number > m.waitlistAfter) toldWaitlisted(c);
       return;
     case 'called':
+      if (c.toldGrants.has(m.grantId)) return;
+      c.toldGrants.add(m.grantId);
       c.grantId = m.grantId;
       send({ type: 'called', fan: c.fan, expiresAt: m.expiresAt });
       return;
@@ -264,6 +327,7 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       }
       return;
     case 'purchased':
+      c.toldPurchases.add(m.holdId);
       if (c.hold?.holdId === m.holdId) settledAs(c, 'purchased');
       return;
     case 'paymentFailed':
@@ -296,6 +360,7 @@ function settledAs(c: FanConn, status: WireHold['status']): void {
 
 function told(c: FanConn): void {
   const hold = c.hold!;
+  c.toldPurchases.add(hold.holdId);
   purchasedByFan[c.fanId] = (purchasedByFan[c.fanId] ?? 0) + hold.quantity;
   const tier = hold.tierId ?? 'seats';
   purchasedByTier[tier] = (purchasedByTier[tier] ?? 0) + hold.quantity;
@@ -315,9 +380,40 @@ function afterResume(c: FanConn, m: Extract<ServerMessage, { t: 'joined' }>): vo
   }
 }
 
-function resume(c: FanConn): void {
-  if (c.sock !== undefined || stopping) return;
-  request(c, 'resume', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null });
+/** Resumes the fan's place (its token join); a first attempt does nothing while one is on its way or the socket is there. */
+function resume(c: FanConn, attempt = 1): void {
+  if (stopping || (attempt === 1 && (c.sock !== undefined || c.resuming))) return;
+  c.resuming = true;
+  request(c, 'resume', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null }, attempt);
+}
+
+/**
+ * POSTs like a provider or a fan's browser would: a 5xx or a connection
+ * failure is sent again (the payment id makes it the same payment), backing
+ * off; the last answer or failure after every attempt is the result.
+ */
+async function postRetried(path: string, body: () => { body: string; headers: Record<string, string> }): Promise<{ status: number; body: string }> {
+  for (let attempt = 1; ; attempt++) {
+    let code: string;
+    try {
+      const request = body();
+      const res = await post(path, request.body, request.headers);
+      if (res.status < 500) return res;
+      code = `HTTP_${res.status}`;
+      if (attempt >= RETRY_ATTEMPTS || stopping) {
+        count(gaveUp, code);
+        return res;
+      }
+    } catch (err) {
+      code = 'HTTP_ERROR';
+      if (attempt >= RETRY_ATTEMPTS || stopping) {
+        count(gaveUp, code);
+        throw err;
+      }
+    }
+    count(retried, code);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
+  }
 }
 
 function post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -346,8 +442,11 @@ async function settle(c: FanConn, decision: 'approve' | 'decline'): Promise<void
   }
   try {
     if (demo !== undefined) {
-      const { body, signature } = demo.webhookFor({ paymentId: c.paymentId, eventId: init.eventId, holdId: hold.holdId, amount: hold.amount, currency: hold.currency }, decision);
-      const res = await post('/webhooks/payments/demo', body, { [SIGNATURE_HEADER]: signature });
+      const signed = () => {
+        const { body, signature } = demo!.webhookFor({ paymentId: c.paymentId!, eventId: init.eventId, holdId: hold.holdId, amount: hold.amount, currency: hold.currency }, decision);
+        return { body, headers: { [SIGNATURE_HEADER]: signature } };
+      };
+      const res = await postRetried('/webhooks/payments/demo', signed);
       const parsed = JSON.parse(res.body) as { status?: string; code?: string; error?: { code: string } };
       if (res.status !== 200) {
         count(transport, `webhook HTTP ${res.status} ${parsed.code ?? ''}`.trim());
@@ -363,13 +462,20 @@ async function settle(c: FanConn, decision: 'approve' | 'decline'): Promise<void
     }
     if (c.checkoutUrl === null) throw new Error('no checkout URL');
     c.awaiting = decision;
-    const res = await post(c.checkoutUrl, JSON.stringify({ decision }), {});
-    if (res.status !== 202) {
+    const res = await postRetried(c.checkoutUrl, () => ({ body: JSON.stringify({ decision }), headers: {} }));
+    const parsed = JSON.parse(res.body) as { status?: string; code?: string; error?: { code: string } };
+    if (res.status !== 200) {
       c.awaiting = null;
-      count(transport, `checkout HTTP ${res.status}`);
-      send({ type: 'settled', fan: c.fan, kind, code: `HTTP_${res.status}` });
+      count(transport, `checkout HTTP ${res.status} ${parsed.code ?? ''}`.trim());
+      send({ type: 'settled', fan: c.fan, kind, code: parsed.code ?? `HTTP_${res.status}` });
+    } else if (parsed.status === 'refund') {
+      c.awaiting = null;
+      count(codes, parsed.error?.code ?? 'REFUND');
+      send({ type: 'settled', fan: c.fan, kind, code: parsed.error?.code ?? 'REFUND' });
+    } else {
+      // The checkout answers once the engine recorded the outcome; the socket may have told the fan first.
+      settledAs(c, parsed.status === 'confirmed' ? 'purchased' : 'held');
     }
-    // The outcome arrives on the fan's socket (or with its holds when it resumes).
   } catch (err) {
     c.awaiting = null;
     count(transport, `payment HTTP ${(err as Error).message}`);
@@ -385,7 +491,7 @@ process.on('message', (cmd: ToWorker) => {
       init = cmd;
       if (cmd.webhookSecret !== undefined) {
         // Only webhookFor() is used: it needs the webhook secret, not the checkout signer.
-        demo = new DemoPaymentProvider({ signer: undefined as never, webhookSecret: cmd.webhookSecret, webhookUrl: () => '', decision: 'approve', delayMs: 0 });
+        demo = new DemoPaymentProvider({ signer: undefined as never, webhookSecret: cmd.webhookSecret, decision: 'approve', delayMs: 0 });
       }
       send({ type: 'ready' });
       return;
@@ -439,8 +545,15 @@ process.on('message', (cmd: ToWorker) => {
         c.dropping = true;
         c.sock?.destroy();
       }
+      const end = now();
+      const told: WorkerStats['told'] = [];
+      for (const c of fans.values()) {
+        if (c.token === null) continue;
+        told.push({ fanId: c.fanId, grants: [...c.toldGrants], purchases: [...c.toldPurchases], offline: c.offline.map(([from, to]) => [from, to === 0 ? end : to]) });
+      }
       const stats: WorkerStats = {
         type: 'stats', joinHist: joinHist.toData(), updateHist: updateHist.toData(), opened, peakOpen, transport, codes, purchasedByFan, purchasedByTier, unobserved,
+        retried, gaveUp, told, endedAt: end,
       };
       send(stats);
       return;

@@ -1,0 +1,116 @@
+/**
+ * What every fan was told against what the journal says happened to it
+ * (docs/operations.md, "No outcome lost in transit"), from the load
+ * processes' per-fan records:
+ *
+ * - told but missing: a grant or a purchase a fan was told of that the
+ *   journal does not have (a lie);
+ * - happened but untold: an admission (or call) whose grant stayed open
+ *   while the fan's socket was there throughout, yet the fan never heard of
+ *   it; or a purchase the fan never heard of although its socket was there at
+ *   some moment after it (a resumed place carries its holds).
+ *
+ * Outcomes while a fan had closed its page are not counted: they reach it
+ * only when it comes back, and a grant may lapse meanwhile. Neither are those
+ * of the last IN_FLIGHT_MS before the load processes reported: they may be on
+ * their way.
+ */
+import type { JournalEntry } from '../../../engine/src/index.js';
+import { grantIdOf } from '../../../gateway/src/fan/fan-notices.js';
+import type { WorkerStats } from './messages.js';
+
+export interface TransitCheck {
+  toldButMissing: number;
+  happenedButUntold: number;
+  /** Of the told but missing: purchases (a checkout or webhook answered "confirmed" whose purchase the journal lacks). */
+  approvedPaymentsLost: number;
+  /** A few of each, `fanId: what`, for the report. */
+  examples: string[];
+}
+
+type FanRecord = WorkerStats['told'][number];
+
+interface Grant {
+  fanId: string;
+  at: number;
+  /** When it stopped being open: used, expired, revoked, or its deadline. */
+  closedAt: number;
+}
+
+const EXAMPLES = 10;
+const IN_FLIGHT_MS = 2_000;
+
+export function checkTransit(journal: readonly JournalEntry[], records: readonly FanRecord[], endedAt: number): TransitCheck {
+  const grants = new Map<string, Grant>();
+  /** Each fan's latest grant: a leave revokes it. */
+  const latestGrant = new Map<string, Grant>();
+  const holdOwner = new Map<string, string>();
+  const purchased = new Map<string, number>();
+  for (const entry of journal) {
+    switch (entry.type) {
+      case 'admitted':
+      case 'called':
+        entry.fanIds.forEach((fanId, i) => {
+          const grant = { fanId, at: entry.at, closedAt: entry.grantExpiresAt };
+          grants.set(grantIdOf(entry.firstGrant, i), grant);
+          latestGrant.set(fanId, grant);
+        });
+        break;
+      case 'left':
+        close(latestGrant.get(entry.fanId), entry.at);
+        break;
+      case 'grantExpired':
+        close(grants.get(entry.grantId), entry.at);
+        break;
+      case 'held':
+        holdOwner.set(entry.holdId, entry.fanId);
+        close(grants.get(entry.grantId), entry.at);
+        break;
+      case 'purchased':
+        purchased.set(entry.holdId, entry.at);
+        break;
+      default:
+        break;
+    }
+  }
+  const check: TransitCheck = { toldButMissing: 0, happenedButUntold: 0, approvedPaymentsLost: 0, examples: [] };
+  const note = (kind: 'toldButMissing' | 'happenedButUntold', what: string): void => {
+    check[kind]++;
+    if (check.examples.length < EXAMPLES) check.examples.push(`${kind} ${what}`);
+  };
+  const byFan = new Map(records.map((record) => [record.fanId, record]));
+  for (const record of records) {
+    for (const grantId of record.grants) if (grants.get(grantId)?.fanId !== record.fanId) note('toldButMissing', `${record.fanId}: grant ${grantId}`);
+    for (const holdId of record.purchases) {
+      if (purchased.has(holdId)) continue;
+      check.approvedPaymentsLost++;
+      note('toldButMissing', `${record.fanId}: purchase of ${holdId}`);
+    }
+  }
+  for (const [grantId, grant] of grants) {
+    const record = byFan.get(grant.fanId);
+    if (record === undefined || record.grants.includes(grantId)) continue;
+    if (grant.at > endedAt - IN_FLIGHT_MS) continue;
+    if (onlineThroughout(record, grant.at, Math.min(grant.closedAt, endedAt))) note('happenedButUntold', `${grant.fanId}: grant ${grantId}`);
+  }
+  for (const [holdId, at] of purchased) {
+    const record = byFan.get(holdOwner.get(holdId) ?? '');
+    if (record === undefined || record.purchases.includes(holdId) || at > endedAt - IN_FLIGHT_MS) continue;
+    if (!offlineThroughout(record, at, endedAt)) note('happenedButUntold', `${record.fanId}: purchase of ${holdId}`);
+  }
+  return check;
+}
+
+function close(grant: Grant | undefined, at: number): void {
+  if (grant !== undefined) grant.closedAt = Math.min(grant.closedAt, at);
+}
+
+/** No offline interval of the fan overlaps [from, to]. */
+function onlineThroughout(record: FanRecord, from: number, to: number): boolean {
+  return record.offline.every(([gone, back]) => back < from || gone > to);
+}
+
+/** One offline interval of the fan covers [from, to]. */
+function offlineThroughout(record: FanRecord, from: number, to: number): boolean {
+  return record.offline.some(([gone, back]) => gone <= from && back >= to);
+}
