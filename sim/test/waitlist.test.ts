@@ -29,8 +29,13 @@ describe('noTicket figures on hand-built fans', () => {
     waited(f, 4, 0, -1, Fan.WAITING); // never told: waits to the run's end (180 s)
     f.bot[5] = 1;
     waited(f, 5, 0, 100_000, Fan.DONE); // a bot: not a fan
+    // Fan 2's page said it may close it at 20 s (it kept it open 50 s more); fan 4's at 60 s, still open at the end (120 s).
+    f.mayCloseFrom[2] = 20_000;
+    f.waitedMayCloseMs[2] = 50_000;
+    f.mayCloseFrom[4] = 60_000;
     const figures = noTicketFigures(f, 60_000, 180_000);
     expect(figures.fans).toBe(4);
+    expect(figures.fanMinutesAfterMayClose).toBe(Math.round(170 / 60));
     // News times 10, 10, 120 s: the median 10, the 95th percentile 120.
     expect(figures.toldAfterAllTakenSec).toEqual({ p50: 10, p95: 120 });
     // 5 + 70 + 10 + 180 s = 265 s.
@@ -40,7 +45,7 @@ describe('noTicket figures on hand-built fans', () => {
   it('has no news times when something was always free', () => {
     const f = table(1);
     waited(f, 0, 0, 40_000, Fan.LEFT);
-    expect(noTicketFigures(f, undefined, 100_000)).toEqual({ fans: 1, toldAfterAllTakenSec: { p50: 0, p95: 0 }, fanMinutesWaited: 1 });
+    expect(noTicketFigures(f, undefined, 100_000)).toEqual({ fans: 1, toldAfterAllTakenSec: { p50: 0, p95: 0 }, fanMinutesWaited: 1, fanMinutesAfterMayClose: 0 });
   });
 });
 
