@@ -33,7 +33,7 @@ describe('PendingPlaces', () => {
     const { fanIds, entries } = places.take();
     const expected = [...map];
     expect(fanIds).toEqual(expected.map(([fanId]) => fanId));
-    expect([...entries.joinNumbers]).toEqual(expected.map(([, place]) => place.joinNumber));
+    expect(Array.from(entries.joinNumbers)).toEqual(expected.map(([, place]) => place.joinNumber));
     expect(Buffer.from(entries.pseudonyms).equals(Buffer.concat(expected.map(([, place]) => place.pseudonym)))).toBe(true);
   });
 
@@ -47,7 +47,7 @@ describe('PendingPlaces', () => {
     places.set('b', 5, pseudonymOf(5));
     const { fanIds, entries } = places.take();
     expect(fanIds).toEqual(['a', 'c', 'b']);
-    expect([...entries.joinNumbers]).toEqual([4, 3, 5]);
+    expect(Array.from(entries.joinNumbers)).toEqual([4, 3, 5]);
     expect([...entries.pseudonyms.subarray(0, PSEUDONYM_BYTES)]).toEqual([...pseudonymOf(4)]);
     expect(() => places.set('d', 6, pseudonymOf(6))).toThrow(/taken/);
   });
