@@ -4,6 +4,7 @@ import { PSEUDONYM_BYTES, runDraw } from './fairness/draw.js';
 import { commitmentOf } from './fairness/shuffle.js';
 import type { Allocation, JournalEntry } from './journal/entries.js';
 import { RegistrationRules, type RegistrationInvariant } from './invariants-registration.js';
+import { PendingPlaces } from './pending-places.js';
 import { PlaceNumbers } from './place-numbers.js';
 
 export type Invariant =
@@ -358,6 +359,8 @@ const PRE_QUEUE = 'preQueue';
 const REGISTRATION = 'registration';
 const SEED = /^[0-9a-f]{64}$/i;
 const PSEUDONYM = new RegExp(`^[0-9a-f]{${PSEUDONYM_BYTES * 2}}$`);
+/** What a join without a well-formed pseudonym (already a violation) enters the draw under. */
+const NO_PSEUDONYM = new Uint8Array(PSEUDONYM_BYTES);
 
 /**
  * A later sale phase's draw a place arriving at `arrival` belongs to: the
@@ -387,7 +390,7 @@ function drawDueAt(config: EventConfig, draw: string): number {
  */
 class QueueOrder {
   /** Per draw, its pending fans in join order, with their join numbers and pseudonyms. */
-  private readonly pending = new Map<string, Map<string, { seq: number; pseudonym: string }>>();
+  private readonly pending = new Map<string, PendingPlaces>();
   private readonly beacons = new Map<string, string>();
   /** Slow-lane fans waiting for their readyAt, with their join sequence. */
   private readonly ready = new Map<string, { readyAt: number; seq: number }>();
@@ -436,9 +439,10 @@ class QueueOrder {
     const seq = ++this.seq;
     if (entry.draw !== undefined) {
       let fans = this.pending.get(entry.draw);
-      if (fans === undefined) this.pending.set(entry.draw, (fans = new Map()));
-      if (entry.pseudonym === undefined || !PSEUDONYM.test(entry.pseudonym)) this.fail('journalMalformed', `${fanId} joined draw ${entry.draw} without a pseudonym`);
-      fans.set(fanId, { seq, pseudonym: entry.pseudonym ?? '00'.repeat(PSEUDONYM_BYTES) });
+      if (fans === undefined) this.pending.set(entry.draw, (fans = new PendingPlaces()));
+      const wellFormed = entry.pseudonym !== undefined && PSEUDONYM.test(entry.pseudonym);
+      if (!wellFormed) this.fail('journalMalformed', `${fanId} joined draw ${entry.draw} without a pseudonym`);
+      fans.set(fanId, seq, wellFormed ? Buffer.from(entry.pseudonym!, 'hex') : NO_PSEUDONYM);
     } else if (readyAt !== undefined) {
       this.ready.set(fanId, { readyAt, seq });
       this.readyOrder.push(readyAt, seq, fanId);
@@ -473,11 +477,10 @@ class QueueOrder {
     if (entry.beacon !== this.beacons.get(entry.draw)) this.fail('numberingOrder', `draw ${entry.draw} ran with beacon ${String(entry.beacon)}, the one supplied was ${String(this.beacons.get(entry.draw))}`);
     if (entry.at < drawDueAt(config, entry.draw)) this.fail('numberingOrder', `draw ${entry.draw} ran before its instant (its start window's end)`);
     sealed.drawn = true;
-    const fans = [...(this.pending.get(entry.draw) ?? [])];
+    const { fanIds, entries } = (this.pending.get(entry.draw) ?? new PendingPlaces()).take();
     this.pending.delete(entry.draw);
-    if (entry.count !== fans.length) this.fail('numberingOrder', `draw ${entry.draw} says ${entry.count} places, ${fans.length} were pending`);
-    const entries = { joinNumbers: fans.map(([, f]) => f.seq), pseudonyms: Buffer.from(fans.map(([, f]) => f.pseudonym).join(''), 'hex') };
-    for (const index of runDraw(entry.seed, entries, entry.beacon).order) this.number(fans[index]![0]);
+    if (entry.count !== fanIds.length) this.fail('numberingOrder', `draw ${entry.draw} says ${entry.count} places, ${fanIds.length} were pending`);
+    for (const index of runDraw(entry.seed, entries, entry.beacon).order) this.number(fanIds[index]!);
   }
 
   /** Slow-lane places whose readyAt came: exactly those, by readyAt then join order. */

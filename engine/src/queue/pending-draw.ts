@@ -3,33 +3,32 @@ import { ensureCapacity } from '../util/growable.js';
 
 /**
  * The places pending in one draw, in join order, each with the pseudonym it
- * enters the draw under: slots as a list, pseudonyms as one byte column
- * (16 bytes a place, not an object a place).
+ * enters the draw under: slots and pseudonyms as columns (4 + 16 bytes a
+ * place, not an object or an array element a place), compacted in place.
  */
 export class PendingDraw {
-  slots: number[] = [];
-  private pseudonyms = new Uint8Array(0);
+  private slots = new Int32Array(1024);
+  private pseudonyms = new Uint8Array(1024 * PSEUDONYM_BYTES);
+  private count = 0;
 
   push(slot: number, pseudonym: Uint8Array): void {
     if (pseudonym.length !== PSEUDONYM_BYTES) throw new Error(`a pseudonym is ${PSEUDONYM_BYTES} bytes, got ${pseudonym.length}`);
-    const at = this.slots.length * PSEUDONYM_BYTES;
-    this.pseudonyms = ensureCapacity(this.pseudonyms, at + PSEUDONYM_BYTES);
-    this.pseudonyms.set(pseudonym, at);
-    this.slots.push(slot);
+    this.slots = ensureCapacity(this.slots, this.count + 1);
+    this.pseudonyms = ensureCapacity(this.pseudonyms, (this.count + 1) * PSEUDONYM_BYTES);
+    this.pseudonyms.set(pseudonym, this.count * PSEUDONYM_BYTES);
+    this.slots[this.count++] = slot;
   }
 
-  /** Keeps the places `keep` says, in order; returns them with their pseudonyms packed. */
-  filter(keep: (slot: number) => boolean): { slots: number[]; pseudonyms: Uint8Array } {
-    const slots: number[] = [];
-    const pseudonyms = new Uint8Array(this.slots.length * PSEUDONYM_BYTES);
-    for (let i = 0; i < this.slots.length; i++) {
+  /** Keeps the places `keep` says, in order; returns them with their pseudonyms packed (views of the columns). */
+  filter(keep: (slot: number) => boolean): { slots: Int32Array; pseudonyms: Uint8Array } {
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
       const slot = this.slots[i]!;
       if (!keep(slot)) continue;
-      pseudonyms.set(this.pseudonyms.subarray(i * PSEUDONYM_BYTES, (i + 1) * PSEUDONYM_BYTES), slots.length * PSEUDONYM_BYTES);
-      slots.push(slot);
+      this.pseudonyms.copyWithin(kept * PSEUDONYM_BYTES, i * PSEUDONYM_BYTES, (i + 1) * PSEUDONYM_BYTES);
+      this.slots[kept++] = slot;
     }
-    this.slots = slots;
-    this.pseudonyms = pseudonyms;
-    return { slots, pseudonyms: pseudonyms.subarray(0, slots.length * PSEUDONYM_BYTES) };
+    this.count = kept;
+    return { slots: this.slots.subarray(0, kept), pseudonyms: this.pseudonyms.subarray(0, kept * PSEUDONYM_BYTES) };
   }
 }

@@ -181,7 +181,7 @@ export class WaitingRoom {
 
   /** Fans still waiting in the draw, in join order: the entries it would draw now. */
   pendingIn(draw: string): string[] {
-    return this.livePending(draw).slots.map((slot) => this.fanOfSlot[slot]!);
+    return Array.from(this.livePending(draw).slots, (slot) => this.fanOfSlot[slot]!);
   }
 
   /** How many places wait for the draw now. */
@@ -193,8 +193,11 @@ export class WaitingRoom {
    * Closes the draw: its places still waiting, in join order, and its entries
    * (their join numbers and pseudonyms). `numberDrawn` then numbers them.
    */
-  takeDraw(draw: string): { slots: number[]; entries: DrawEntries } {
-    const { slots, pseudonyms } = this.livePending(draw);
+  takeDraw(draw: string): { slots: Int32Array; entries: DrawEntries } {
+    const live = this.livePending(draw);
+    const slots = live.slots;
+    // A copy of the exact size: the draw's run keeps it for the proof, the column (with room to grow) goes.
+    const pseudonyms = live.pseudonyms.slice();
     this.pendingSlots.delete(draw);
     this.pendingCounts.delete(draw);
     const joinNumbers = new Float64Array(slots.length);
@@ -206,7 +209,7 @@ export class WaitingRoom {
   }
 
   /** Numbers a taken draw's places: `order[k]` is the index in `slots` of the place numbered k-th. */
-  numberDrawn(slots: readonly number[], order: Uint32Array): void {
+  numberDrawn(slots: ArrayLike<number>, order: Uint32Array): void {
     for (let k = 0; k < order.length; k++) this.assignNumber(slots[order[k]!]!);
   }
 
@@ -244,10 +247,10 @@ export class WaitingRoom {
     }
   }
 
-  private livePending(draw: string): { slots: number[]; pseudonyms: Uint8Array } {
+  private livePending(draw: string): { slots: Int32Array; pseudonyms: Uint8Array } {
     const index = this.drawNumber(draw);
     const pending = this.pendingSlots.get(draw);
-    if (pending === undefined) return { slots: [], pseudonyms: new Uint8Array(0) };
+    if (pending === undefined) return { slots: new Int32Array(0), pseudonyms: new Uint8Array(0) };
     return pending.filter((slot) => this.statusOfSlot[slot] === FanStatus.WAITING && this.drawOfSlot[slot] === index);
   }
 

@@ -20,11 +20,11 @@ const PSEUDONYM_BYTES = 16;
  * every entry as an object (~56 bytes for a `joined`, 8.2 M entries in the
  * stadium run); this store keeps the entries that come by the million —
  * joined, left, presence (kept away or not) of fans with the simulator's ids
- * (`fanIdOf`) — as columns (kind byte, time offset, fan number, where its
- * pseudonym starts: 13 bytes each, and 16 more for a pre-queue join's
- * pseudonym; no string: a fan's id is spelled anew for each presence command,
- * and those copies would outlive the command here), and everything else as the objects
- * themselves. `read` returns a read-only array view that builds each entry
+ * (`fanIdOf`) — as columns (kind byte, time offset, fan number: 9 bytes
+ * each, and for a pre-queue join its time offset and pseudonym in columns of
+ * their own, 20 bytes more; no string: a fan's id is spelled anew for each
+ * presence command, and those copies would outlive the command here), and
+ * everything else as the objects themselves. `read` returns a read-only array view that builds each entry
  * when it is looked at, equal field for field to what was appended, so
  * checkInvariants and Engine.restore read it like any journal.
  */
@@ -48,16 +48,16 @@ export class CompactJournal implements SyncJournal {
 
 class Columns {
   private kind = new Uint8Array(1 << 16);
-  /** The time offset from the first entry (columnar kinds), or the index in `others` (OTHER). */
+  /** The time offset from the first entry (columnar kinds), the index in `others` (OTHER), or in the pre-queue join columns (JOINED_PRE_QUEUE). */
   private at = new Int32Array(1 << 16);
   /** The fan's number, `fanOf` its id (columnar kinds). */
   private fan = new Int32Array(1 << 16);
   /** The entries kept as they are. */
   private readonly others: JournalEntry[] = [];
-  /** Per entry, where its pseudonym starts in `pseudonyms` (pre-queue joins only). */
-  private pseudonymAt = new Int32Array(1 << 16);
-  private pseudonyms = new Uint8Array(1 << 16);
-  private pseudonymBytes = 0;
+  /** Pre-queue joins, in journal order: each one's time offset and pseudonym (a few millions of an entry's ten). */
+  private preQueueAt = new Int32Array(1 << 12);
+  private pseudonyms = new Uint8Array(PSEUDONYM_BYTES << 12);
+  private preQueueJoins = 0;
   private base = NaN;
   length = 0;
 
@@ -74,22 +74,23 @@ class Columns {
       this.others.push(e);
     } else {
       this.kind[i] = kind;
-      this.at[i] = offset;
+      this.at[i] = kind === JOINED_PRE_QUEUE ? this.pushPreQueueJoin(offset, (e as { pseudonym: string }).pseudonym) : offset;
       this.fan[i] = fan;
-      if (kind === JOINED_PRE_QUEUE) this.pushPseudonym(i, (e as { pseudonym: string }).pseudonym);
     }
   }
 
   entry(i: number): JournalEntry {
     const kind = this.kind[i]!;
     if (kind === OTHER) return this.others[this.at[i]!]!;
-    const at = this.base + this.at[i]!;
     const fanId = fanIdOf(this.fan[i]!);
+    if (kind === JOINED_PRE_QUEUE) {
+      const join = this.at[i]!;
+      return { type: 'joined', at: this.base + this.preQueueAt[join]!, fanId, draw: PRE_QUEUE_DRAW, pseudonym: this.pseudonymOf(join) };
+    }
+    const at = this.base + this.at[i]!;
     switch (kind) {
       case JOINED:
         return { type: 'joined', at, fanId };
-      case JOINED_PRE_QUEUE:
-        return { type: 'joined', at, fanId, draw: PRE_QUEUE_DRAW, pseudonym: this.pseudonymOf(i) };
       case LEFT:
         return { type: 'left', at, fanId, reason: 'left' };
       case LOST:
@@ -130,16 +131,18 @@ class Columns {
     });
   }
 
-  private pushPseudonym(i: number, hex: string): void {
-    this.pseudonyms = ensureCapacity(this.pseudonyms, this.pseudonymBytes + PSEUDONYM_BYTES);
-    this.pseudonyms.set(Buffer.from(hex, 'hex'), this.pseudonymBytes);
-    this.pseudonymAt[i] = this.pseudonymBytes;
-    this.pseudonymBytes += PSEUDONYM_BYTES;
+  /** Keeps a pre-queue join's time offset and pseudonym; returns its index in their columns. */
+  private pushPreQueueJoin(offset: number, hex: string): number {
+    const join = this.preQueueJoins++;
+    this.preQueueAt = ensureCapacity(this.preQueueAt, join + 1);
+    this.pseudonyms = ensureCapacity(this.pseudonyms, (join + 1) * PSEUDONYM_BYTES);
+    this.preQueueAt[join] = offset;
+    this.pseudonyms.set(Buffer.from(hex, 'hex'), join * PSEUDONYM_BYTES);
+    return join;
   }
 
-  private pseudonymOf(i: number): string {
-    const start = this.pseudonymAt[i]!;
-    return Buffer.from(this.pseudonyms.buffer, this.pseudonyms.byteOffset + start, PSEUDONYM_BYTES).toString('hex');
+  private pseudonymOf(join: number): string {
+    return Buffer.from(this.pseudonyms.buffer, this.pseudonyms.byteOffset + join * PSEUDONYM_BYTES, PSEUDONYM_BYTES).toString('hex');
   }
 
   private grow(): void {
@@ -147,7 +150,6 @@ class Columns {
     this.kind = ensureCapacity(this.kind, length);
     this.at = ensureCapacity(this.at, length);
     this.fan = ensureCapacity(this.fan, length);
-    this.pseudonymAt = ensureCapacity(this.pseudonymAt, length);
   }
 }
 
