@@ -44,7 +44,7 @@ describe('record framing', () => {
     const good = frameRecord(RecordKind.Entries, Buffer.from('kept'));
     const last = frameRecord(RecordKind.Entries, Buffer.from('being written'));
     const badSum = Buffer.from(last);
-    badSum[badSum.length - 1] ^= 1;
+    badSum[badSum.length - 1]! ^= 1;
     for (const tail of [last.subarray(0, 5), last.subarray(0, last.length - 1), badSum, Buffer.alloc(40)]) {
       const scan = scanRecords(Buffer.concat([good, tail]), 'f');
       expect(scan.records).toHaveLength(1);
@@ -55,7 +55,7 @@ describe('record framing', () => {
   it('refuses a damaged record with good data after it, naming the file and the offset', () => {
     const first = frameRecord(RecordKind.Entries, Buffer.from('first'));
     const damaged = frameRecord(RecordKind.Entries, Buffer.from('damaged'));
-    damaged[HEADER_BYTES + 2] ^= 0xff;
+    damaged[HEADER_BYTES + 2]! ^= 0xff;
     const after = frameRecord(RecordKind.Entries, Buffer.from('after'));
     const scan = () => scanRecords(Buffer.concat([first, damaged, after]), '/data/events/e.journal');
     expect(scan).toThrow(CorruptJournalError);
@@ -110,7 +110,7 @@ describe('FileJournalStore', () => {
     await store.close();
     const file = join(dir, 'events', 'a.journal');
     const data = await readFile(file);
-    data[HEADER_BYTES + 1] ^= 0xff;
+    data[HEADER_BYTES + 1]! ^= 0xff;
     await writeFile(file, data);
     await expect(openStore(dir)).rejects.toThrow(`journal file ${file} is corrupt at byte offset 0 (checksum mismatch)`);
   });
