@@ -89,6 +89,8 @@ export class EngineHost {
         fetch, log: this.options.log, ...(options.pushSubscriptionsChanged === undefined ? {} : { changed: options.pushSubscriptionsChanged }),
       });
     }
+    // A restored engine's holds: a fan reconnecting after a restart finds them.
+    for (const sale of this.engine.events()) for (const entry of this.engine.journal.read(sale.id)) this.fanHolds.observe(sale.id, entry);
     this.engine.onEntries((eventId, entries) => this.onEntries(eventId, entries));
   }
 
