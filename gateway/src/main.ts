@@ -67,14 +67,14 @@ async function main(): Promise<void> {
     return;
   }
   const { host } = engine;
-  if (options.demoEvent && !host.engine.events().some((sale) => sale.id === DEMO_EVENT_ID)) {
-    host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
-  }
+  // A demo event kept from an earlier run goes on as it was.
+  const demoCreated = options.demoEvent && !host.engine.events().some((sale) => sale.id === DEMO_EVENT_ID);
+  if (demoCreated) host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
   const site = await StaticSite.load(await buildPages());
   host.start();
   const cluster = await startCluster({ host, options, workers: options.workers, site: site.files, ...(engine.durable === undefined ? {} : { durable: engine.durable }) });
   const workers = cluster.workers === 0 ? 'gateway in this process too' : plural(cluster.workers, 'gateway worker');
-  process.stdout.write(banner(options, cluster.port, `engine in this process (pid ${process.pid}), ${workers}`, engine.restored));
+  process.stdout.write(banner({ ...options, demoEvent: demoCreated }, cluster.port, `engine in this process (pid ${process.pid}), ${workers}`, engine.restored));
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
