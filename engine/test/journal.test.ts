@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine.js';
@@ -5,6 +8,7 @@ import { checkInvariants } from '../src/invariants.js';
 import type { JournalEntry, JournalEntryType } from '../src/journal/entries.js';
 import { DurableJournal } from '../stores/durable-journal.js';
 import { MemoryDurableStore, type DurableStore } from '../stores/durable-store.js';
+import { FileJournalStore } from '../stores/file/file-journal-store.js';
 import {
   Driver, GRACE, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, T0, TEST_SEEDS, countingBytes, deterministicBytes, gaConfig, venue,
 } from './fixtures.js';
@@ -526,7 +530,38 @@ function redisBackend(): Backend {
   };
 }
 
-describe.each([memoryBackend, redisBackend()])('restoring from the $name store', (backend) => {
+/** A process writes its data directory, dies without closing it, and the next one opens the directory afresh. */
+function fileBackend(): Backend {
+  let root: string;
+  const open: FileJournalStore[] = [];
+  return {
+    name: 'file',
+    async start() {
+      root = await mkdtemp(join(tmpdir(), 'bw-journal-'));
+    },
+    async stop() {
+      for (const store of open) await store.close();
+      await rm(root, { recursive: true, force: true });
+    },
+    async open() {
+      const dir = await mkdtemp(join(root, 'data-'));
+      const first = await FileJournalStore.open(dir, { log: () => undefined });
+      open.push(first.store);
+      return {
+        store: first.store,
+        async takeOver(eventId) {
+          await first.store.settled();
+          const next = await FileJournalStore.open(dir, { log: () => undefined });
+          open.push(next.store);
+          expect([...next.events.keys()]).toEqual([eventId]);
+          return { store: next.store, entries: next.events.get(eventId)!.entries };
+        },
+      };
+    },
+  };
+}
+
+describe.each([memoryBackend, fileBackend(), redisBackend()])('restoring from the $name store', (backend) => {
   beforeAll(() => backend.start());
   afterAll(() => backend.stop());
 

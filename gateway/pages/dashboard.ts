@@ -277,6 +277,24 @@ $('#key-form').addEventListener('submit', (e) => {
   connect();
 });
 connect();
+void showStorage();
+
+/** Whether this deployment keeps its sales (/healthz says which mode runs): an organizer must not learn it from a crash. */
+async function showStorage(): Promise<void> {
+  let storage: string;
+  try {
+    storage = ((await (await fetch('/healthz')).json()) as { storage?: string }).storage ?? 'memory';
+  } catch {
+    return;
+  }
+  const line = $('#storage');
+  const kept = storage !== 'memory';
+  line.className = `banner ${kept ? 'ok' : 'bad'}`;
+  line.textContent = storage === 'durable' ? 'Storage: durable — every sale is kept on this machine\'s disk, written before any fan is told.'
+    : storage === 'redis' ? 'Storage: cluster — every sale is kept in Redis.'
+    : 'Storage: in memory only — every event, place, hold and purchase is lost when the server stops.';
+  line.hidden = false;
+}
 
 /** The door's figures: joins delayed by the slow lane, proofs refused, the load, places waiting for a draw. */
 function doorLine(event: EventFigures): string {

@@ -1,8 +1,9 @@
 /** What `npm start` and `npm run cluster` print once everything listens. */
-import type { GatewayOptions } from './config.js';
+import type { GatewayOptions, StorageMode } from './config.js';
 import { DEMO_EVENT_ID } from './demo-event.js';
 
-export function banner(options: GatewayOptions, port: number, layout: string): string {
+/** `restored`: what the engine read back from the data directory at start. */
+export function banner(options: GatewayOptions, port: number, layout: string, restored?: { events: number; entries: number; ms: number }): string {
   const host = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host.includes(':') ? `[${options.host}]` : options.host;
   const base = `http://${host}:${port}`;
   const key = encodeURIComponent(options.apiKey);
@@ -16,7 +17,8 @@ export function banner(options: GatewayOptions, port: number, layout: string): s
     `  Organizer API   ${base}/api/events   (Authorization: Bearer <key>; docs/openapi.yaml)`,
     `  Metrics         ${base}/metrics   health ${base}/healthz   ready ${base}/readyz`,
     '',
-    options.generated.includes('apiKey') ? `  API key (generated; set BREAKWATER_API_KEY to fix it): ${options.apiKey}` : '  API key: from BREAKWATER_API_KEY',
+    `  Storage         ${storageLine(options.storage, restored)}`,
+    options.generated.includes('apiKey') ? `  API key (${keptWhere(options)}; set BREAKWATER_API_KEY to fix it): ${options.apiKey}` : '  API key: from BREAKWATER_API_KEY',
   ];
   if (options.demoEvent) lines.push(`  Demo event "${DEMO_EVENT_ID}": pre-queue open now, on sale in 60 s`);
   return `${lines.join('\n')}\n`;
@@ -24,4 +26,22 @@ export function banner(options: GatewayOptions, port: number, layout: string): s
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Which mode runs, said where an organizer cannot miss it. */
+export function storageLine(storage: StorageMode, restored?: { events: number; entries: number; ms: number }): string {
+  switch (storage.mode) {
+    case 'durable': {
+      const back = restored === undefined || restored.events === 0 ? 'nothing to restore' : `restored ${plural(restored.events, 'event')} (${restored.entries} journal entries) in ${restored.ms} ms`;
+      return `durable — every sale kept in ${storage.dataDir}, fsynced before any fan is told; ${back}`;
+    }
+    case 'memory':
+      return 'IN MEMORY ONLY (--memory) — every event, place, hold and purchase is lost when this process stops';
+    case 'redis':
+      return 'cluster — events kept in Redis';
+  }
+}
+
+function keptWhere(options: GatewayOptions): string {
+  return options.storage.mode === 'durable' ? `generated, kept in ${options.storage.dataDir}/secrets.json` : 'generated';
 }

@@ -3,6 +3,7 @@
  * engine process parses them once and hands them to every worker.
  */
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { webPushFromEnv, type WebPushSettings } from './notify/web-push-config.js';
 import { Signer } from './tokens.js';
@@ -119,9 +120,17 @@ export interface GatewayOptions {
    * extra push origins allowed.
    */
   webPush: WebPushSettings;
+  /**
+   * Where `npm start` keeps its events: files under a data directory (the
+   * default, ./data), or memory only (`--memory`: lost on restart). Cluster
+   * mode keeps them in Redis whatever this says.
+   */
+  storage: StorageMode;
   /** Which secrets were generated rather than given (printed at start). */
   generated: Array<'apiKey' | 'signingSecret' | 'webhookSecret'>;
 }
+
+export type StorageMode = { mode: 'durable'; dataDir: string } | { mode: 'memory' } | { mode: 'redis' };
 
 export const USAGE = `Usage: npm start -- [options]
 
@@ -129,6 +138,8 @@ export const USAGE = `Usage: npm start -- [options]
   --host <addr>           address to bind (default 0.0.0.0; :: for IPv6 and IPv4, ::1 for IPv6 loopback)
   --workers <n>           gateway processes on the one port (default: number of cores; 0 = single process)
   --gateways <n>          the same as --workers
+  --data-dir <dir>        where events are kept, fsynced before any fan is told (default ./data, env BREAKWATER_DATA_DIR)
+  --memory                keep events in memory only: everything is lost when the process stops
   --nats <url>            cluster mode: NATS server(s) (env BREAKWATER_NATS_URL); needs --redis too
   --redis <url>           cluster mode: Redis (env BREAKWATER_REDIS_URL); needs --nats too
   --shards <n>            cluster mode: engine shard processes on this machine (default 1)
@@ -150,7 +161,7 @@ export const USAGE = `Usage: npm start -- [options]
 Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (at least 16 bytes; generated when unset),
 BREAKWATER_VAPID_PUBLIC_KEY and BREAKWATER_VAPID_PRIVATE_KEY (Web Push; generated when unset), BREAKWATER_VAPID_SUBJECT
 (mailto: or https: contact for the push services), BREAKWATER_PUSH_ORIGINS (extra push service origins, comma-separated),
-BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode), BREAKWATER_TRUST_PROXY.`;
+BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode), BREAKWATER_TRUST_PROXY, BREAKWATER_DATA_DIR.`;
 
 /** The shortest API key or secret accepted from the environment. */
 export const MIN_SECRET_BYTES = 16;
@@ -174,6 +185,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       host: { type: 'string' },
       workers: { type: 'string' },
       gateways: { type: 'string' },
+      'data-dir': { type: 'string' },
+      memory: { type: 'boolean' },
       nats: { type: 'string' },
       redis: { type: 'string' },
       shards: { type: 'string' },
@@ -209,6 +222,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   };
   const natsUrl = values.nats ?? nonEmpty(env.BREAKWATER_NATS_URL);
   const redisUrl = values.redis ?? nonEmpty(env.BREAKWATER_REDIS_URL);
+  const dataDir = values['data-dir'] ?? nonEmpty(env.BREAKWATER_DATA_DIR);
+  if (values.memory === true && dataDir !== undefined) throw new Error('--memory keeps nothing on disk: drop --data-dir (or BREAKWATER_DATA_DIR), or --memory');
+  const storage: StorageMode = natsUrl !== undefined || redisUrl !== undefined ? { mode: 'redis' } : values.memory === true ? { mode: 'memory' } : { mode: 'durable', dataDir: resolve(dataDir ?? 'data') };
   return {
     host: values.host ?? '0.0.0.0',
     port: positiveInt(values.port ?? env.PORT, '--port', 8080, 0),
@@ -234,6 +250,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       joinsPerSubnetPerSec: positiveInt(values['joins-per-subnet'], '--joins-per-subnet', DEFAULT_LIMITS.joinsPerSubnetPerSec),
       joinBurstPerSubnet: positiveInt(values['join-burst-per-subnet'], '--join-burst-per-subnet', DEFAULT_LIMITS.joinBurstPerSubnet),
     },
+    storage,
     generated,
   };
 }

@@ -2,16 +2,20 @@
  * `npm start`: the whole product on one machine with nothing else installed.
  * With NATS and Redis URLs (flags or BREAKWATER_NATS_URL / BREAKWATER_REDIS_URL)
  * it runs this machine's part of a cluster instead (gateway/src/cluster/).
- * In memory mode this process is the engine process (in-memory Engine, tick
- * loop every 250 ms); it forks the gateway workers (`--workers N`, default one per core)
+ * Otherwise this process is the engine process (the Engine restored from the
+ * journal files under --data-dir, or in memory only with --memory; tick loop
+ * every 250 ms); it forks the gateway workers (`--workers N`, default one per core)
  * that share the port. A demo event opens its pre-queue at once and goes on
  * sale a minute later.
  */
+import { mkdir } from 'node:fs/promises';
 import { banner, plural } from './banner.js';
 import { runCluster } from './cluster/run-cluster.js';
 import { freePort } from './cluster/local-servers.js';
-import { USAGE, parseOptions } from './config.js';
-import { DEMO_SETTINGS, demoEventConfig } from './demo-event.js';
+import { USAGE, parseOptions, type GatewayOptions } from './config.js';
+import { DEMO_EVENT_ID, DEMO_SETTINGS, demoEventConfig } from './demo-event.js';
+import { keepGeneratedSecrets } from './data-dir-secrets.js';
+import { openFileBackedHost } from './engine-link/file-backed-host.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from './engine-link/engine-host.js';
 import { loadNativeUws } from './native-uws.js';
@@ -53,14 +57,24 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Memory mode keeps nothing across runs, subscriptions included: keys made for this run are enough.
-  const host = new EngineHost({ seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
-  if (options.demoEvent) host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
+  let engine: OneMachineEngine;
+  try {
+    engine = await openEngine(options);
+  } catch (err) {
+    // A corrupt journal or a data directory in use: say so plainly and start nothing.
+    console.error((err as Error).message);
+    process.exitCode = 1;
+    return;
+  }
+  const { host } = engine;
+  // A demo event kept from an earlier run goes on as it was.
+  const demoCreated = options.demoEvent && !host.engine.events().some((sale) => sale.id === DEMO_EVENT_ID);
+  if (demoCreated) host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
   const site = await StaticSite.load(await buildPages());
   host.start();
-  const cluster = await startCluster({ host, options, workers: options.workers, site: site.files });
+  const cluster = await startCluster({ host, options, workers: options.workers, site: site.files, ...(engine.durable === undefined ? {} : { durable: engine.durable }) });
   const workers = cluster.workers === 0 ? 'gateway in this process too' : plural(cluster.workers, 'gateway worker');
-  process.stdout.write(banner(options, cluster.port, `engine in this process (pid ${process.pid}), ${workers}`));
+  process.stdout.write(banner({ ...options, demoEvent: demoCreated }, cluster.port, `engine in this process (pid ${process.pid}), ${workers}`, engine.restored));
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -69,10 +83,34 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${signal}: closing connections and stopping\n`);
     await cluster.stop();
     host.stop();
+    await engine.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+interface OneMachineEngine {
+  host: EngineHost;
+  /** With the file journal: what replies and broadcasts wait for. */
+  durable?: () => Promise<void>;
+  restored?: { events: number; entries: number; ms: number };
+  close(): Promise<void>;
+}
+
+/** The engine of `npm start`: restored from the data directory's journal, or in memory only (`--memory`). */
+async function openEngine(options: GatewayOptions): Promise<OneMachineEngine> {
+  const storage = options.storage;
+  if (storage.mode !== 'durable') {
+    // Memory mode keeps nothing across runs, subscriptions included: keys made for this run are enough.
+    const host = new EngineHost({ seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
+    return { host, close: async () => undefined };
+  }
+  await mkdir(storage.dataDir, { recursive: true });
+  await keepGeneratedSecrets(storage.dataDir, options);
+  // Push subscriptions are not kept: fans subscribe again when their page next loads.
+  const opened = await openFileBackedHost(storage.dataDir, { seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
+  return opened;
 }
 
 main().catch((err: unknown) => {

@@ -38,7 +38,7 @@ import { Signer } from './tokens.js';
 
 export type ServerOptions = Pick<
   GatewayOptions, 'host' | 'port' | 'apiKey' | 'signingSecret' | 'webhookSecret' | 'exemptIps' | 'trustProxy' | 'demoPayments' | 'limits'
->;
+> & Partial<Pick<GatewayOptions, 'storage'>>;
 
 export interface StartServerOptions {
   link: EngineLink;
@@ -131,7 +131,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   registerPublicRegistration(router, link, catalog);
   registerPaymentRoutes(router, link, providers, demo);
 
-  router.get('/healthz', () => json(200, { status: 'ok', server: serverId, pid: process.pid }));
+  // Which mode keeps the events (the pages say it): never the data directory's path, this is public.
+  const storage = options.storage?.mode ?? 'memory';
+  router.get('/healthz', () => json(200, { status: 'ok', server: serverId, pid: process.pid, storage }));
   router.get('/readyz', () => {
     const reasons = [...(draining ? ['draining'] : []), ...(link.connected ? [] : ['engine unreachable']), ...(synced ? [] : ['not synced'])];
     // Other workers down leave this one ready (the kernel sends their connections here), but an operator must see it.

@@ -16,7 +16,7 @@ import { NatsDoorExchange } from './cluster/nats-door-exchange.js';
 import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import type { EngineHost } from './engine-link/engine-host.js';
 import { InProcessEngineLink } from './engine-link/in-process.js';
-import { listenForControl, sendControl, serveEngineOverIpc, type ClusterLinkOptions, type ControlMessage, type WorkerDown } from './engine-link/ipc.js';
+import { listenForControl, sendControl, serveEngineOverIpc, type ClusterLinkOptions, type ControlMessage, type DurableGate, type WorkerDown } from './engine-link/ipc.js';
 import { DoorRelay } from './protection/door-exchange.js';
 import { startGatewayServer, type GatewayServer, type ServerOptions } from './server.js';
 import { StaticSite, type SiteFiles } from './static-site.js';
@@ -27,8 +27,10 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 3_000;
 
 export interface ClusterOptions {
-  /** Memory mode: the engine the workers reach over IPC. */
+  /** One machine: the engine the workers reach over IPC. */
   host?: EngineHost;
+  /** With the file journal: every reply and broadcast waits for it (engine-link/ipc.ts). */
+  durable?: DurableGate;
   /** Cluster mode: the workers reach the engine shards over NATS. */
   cluster?: ClusterLinkOptions;
   options: ServerOptions;
@@ -94,7 +96,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
           reject(new Error(`worker ${serverId}: ${control.message}`));
         }
       };
-      slot.detach = cluster.host === undefined ? listenForControl(child, onControl) : serveEngineOverIpc(cluster.host, child, serverId, onControl);
+      slot.detach = cluster.host === undefined ? listenForControl(child, onControl) : serveEngineOverIpc(cluster.host, child, serverId, onControl, cluster.durable);
       slot.detachDoor = doorRelay?.attach(child);
       sendControl(child, { type: 'init', serverId, options: cluster.options, site: cluster.site, ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }) });
       child.once('exit', (code, signal) => {
@@ -140,7 +142,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
 async function startSingleProcess(cluster: ClusterOptions): Promise<Cluster> {
   const owner = `${hostname()}/w0/${process.pid}`;
   const link = cluster.host !== undefined
-    ? new InProcessEngineLink(cluster.host)
+    ? new InProcessEngineLink(cluster.host, cluster.durable)
     : await NatsEngineLink.connect({ servers: cluster.cluster!.natsUrl, partitions: cluster.cluster!.partitions, owner });
   const door = cluster.cluster === undefined ? undefined : await NatsDoorExchange.connect(cluster.cluster.natsUrl, owner);
   const server: GatewayServer = await startGatewayServer({

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { banner } from '../src/banner.js';
 import { MIN_SECRET_BYTES, parseOptions, type GatewayOptions } from '../src/config.js';
@@ -26,5 +27,18 @@ describe('start-up settings', () => {
     expect(options.host).toBe('::1');
     expect(banner(options, 9000, 'test')).toContain('http://[::1]:9000/organizer');
     expect(banner(parse(['--host', '::'], {}), 9000, 'test')).toContain('http://localhost:9000/');
+  });
+
+  it('keeps events under ./data by default, elsewhere with --data-dir, nowhere with --memory, and says so in the banner', () => {
+    const durable = parse([], {});
+    expect(durable.storage).toEqual({ mode: 'durable', dataDir: resolve('data') });
+    expect(banner(durable, 8080, 'test', { events: 2, entries: 40, ms: 3 })).toContain(`Storage         durable — every sale kept in ${resolve('data')}, fsynced before any fan is told; restored 2 events (40 journal entries) in 3 ms`);
+    expect(parse(['--data-dir', '/srv/bw'], {}).storage).toEqual({ mode: 'durable', dataDir: '/srv/bw' });
+    expect(parse([], { BREAKWATER_DATA_DIR: '/srv/env' }).storage).toEqual({ mode: 'durable', dataDir: '/srv/env' });
+    const memory = parse(['--memory'], {});
+    expect(memory.storage).toEqual({ mode: 'memory' });
+    expect(banner(memory, 8080, 'test')).toContain('IN MEMORY ONLY (--memory) — every event, place, hold and purchase is lost when this process stops');
+    expect(() => parse(['--memory', '--data-dir', '/srv/bw'], {})).toThrow('--memory keeps nothing on disk');
+    expect(parse(['--nats', 'nats://n', '--redis', 'redis://r'], {}).storage).toEqual({ mode: 'redis' });
   });
 });

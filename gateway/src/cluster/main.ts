@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   }
   loadNativeUws();
   const options = parsed;
+  options.storage = { mode: 'redis' };
   if (options.port === 0) options.port = await freePort(options.host);
   const servers: LocalServer[] = [];
   if (options.natsUrl === undefined) servers.push(await startNatsServer());

@@ -8,6 +8,7 @@ import { isBreakwaterError } from '../../../engine/src/index.js';
 import type { EngineHost } from './engine-host.js';
 import { checkWireRequest } from './wire-bounds.js';
 import { asBreakwaterError } from './wire-error.js';
+import type { DurableGate } from './ipc.js';
 import type { BroadcastListener, EngineLink, EngineRequest, ResultOf } from './types.js';
 
 export class InProcessEngineLink implements EngineLink {
@@ -15,10 +16,11 @@ export class InProcessEngineLink implements EngineLink {
   private readonly unsubscribe: () => void;
   private closed = false;
 
-  constructor(private readonly host: EngineHost) {
+  /** `gate`: with a durable journal, what resolves once everything decided so far is durable; every result and broadcast waits for it. */
+  constructor(private readonly host: EngineHost, private readonly gate?: DurableGate) {
     this.unsubscribe = host.subscribe((broadcast) => {
       const copy = structuredClone(broadcast);
-      queueMicrotask(() => {
+      this.after(() => {
         for (const listener of this.listeners) {
           try {
             listener(copy);
@@ -37,10 +39,18 @@ export class InProcessEngineLink implements EngineLink {
   execute<R extends EngineRequest>(request: R): Promise<ResultOf<R>> {
     try {
       checkWireRequest(request);
-      return Promise.resolve(structuredClone(this.host.handle(structuredClone(request))));
+      const result = structuredClone(this.host.handle(structuredClone(request)));
+      return this.gate === undefined ? Promise.resolve(result) : this.gate().then(() => result);
     } catch (err) {
-      return Promise.reject(isBreakwaterError(err) ? err : asBreakwaterError(err));
+      const error = isBreakwaterError(err) ? err : asBreakwaterError(err);
+      return this.gate === undefined ? Promise.reject(error) : this.gate().then(() => Promise.reject(error));
     }
+  }
+
+  /** Runs `deliver` after the current task, and after the gate when there is one (in order: gates resolve in the order they were asked). */
+  private after(deliver: () => void): void {
+    if (this.gate === undefined) queueMicrotask(deliver);
+    else this.gate().then(deliver, () => undefined);
   }
 
   subscribe(listener: BroadcastListener): () => void {

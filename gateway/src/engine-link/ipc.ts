@@ -77,13 +77,25 @@ function guarded(run: () => void): void {
   }
 }
 
-/** Batches messages per event-loop turn onto one fork channel. */
+/**
+ * Resolves once everything the engine decided before the call is durable
+ * (the file journal's group commit); rejects when it never will be (closed).
+ */
+export type DurableGate = () => Promise<void>;
+
+/**
+ * Batches messages per event-loop turn onto one fork channel. With a gate,
+ * each batch waits for it first, and batches leave in order: nothing a
+ * worker hears (a reply, a broadcast) can be lost by a crash of this process.
+ */
 export class BatchedChannel {
   private queue: IpcMessage[] = [];
   private scheduled = false;
   private readonly onMessage: (batch: unknown) => void;
+  /** The last gated batch's send. */
+  private sending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly end: ForkEnd, receive: (batch: IpcMessage[]) => void) {
+  constructor(private readonly end: ForkEnd, receive: (batch: IpcMessage[]) => void, private readonly gate?: DurableGate) {
     this.onMessage = (batch) => {
       if (Array.isArray(batch)) receive(batch as IpcMessage[]);
     };
@@ -106,6 +118,13 @@ export class BatchedChannel {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    if (this.gate === undefined) return this.send(batch);
+    const durable = this.gate();
+    // Never sent when it cannot be made durable (the journal closed at shutdown): the worker's requests time out.
+    this.sending = this.sending.then(() => durable).then(() => this.send(batch), () => undefined);
+  }
+
+  private send(batch: IpcMessage[]): void {
     // A closed channel drops the batch: the other side is gone and its requests time out.
     if (!this.connected) return;
     try {
@@ -251,10 +270,11 @@ export class IpcEngineLink implements EngineLink {
 
 /**
  * The engine process's side of one worker's channel: runs its requests on the
- * host (as `owner`), sends it every broadcast. Returns a function that detaches
+ * host (as `owner`), sends it every broadcast, each batch once `gate` says
+ * what it tells is durable. Returns a function that detaches
  * it; when the worker is gone, also call `host.dropOwner(owner)`.
  */
-export function serveEngineOverIpc(host: EngineHost, child: ChildProcess, owner: string, onControl: (control: ControlMessage) => void = () => undefined): () => void {
+export function serveEngineOverIpc(host: EngineHost, child: ChildProcess, owner: string, onControl: (control: ControlMessage) => void = () => undefined, gate?: DurableGate): () => void {
   const channel = new BatchedChannel(child, (batch) => {
     for (const message of batch) {
       if (message.k === 'ctl') guarded(() => onControl(message.control));
@@ -266,7 +286,7 @@ export function serveEngineOverIpc(host: EngineHost, child: ChildProcess, owner:
         channel.post({ k: 'res', id: message.id, ok: false, error: toWireError(err) });
       }
     }
-  });
+  }, gate);
   const unsubscribe = host.subscribe((broadcast) => channel.post({ k: 'bc', broadcast }));
   return () => {
     unsubscribe();

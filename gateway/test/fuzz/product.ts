@@ -50,7 +50,7 @@ export function rssOf(pid: number): number {
 }
 
 export async function startProduct(options: { port: number; workers: number; startTimeoutMs?: number }): Promise<Product> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts', '--workers', String(options.workers), '--host', '127.0.0.1', '--port', String(options.port), '--no-demo'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts', '--memory', '--workers', String(options.workers), '--host', '127.0.0.1', '--port', String(options.port), '--no-demo'], {
     cwd: ROOT,
     env: { ...process.env, BREAKWATER_API_KEY: PRODUCT_SECRETS.apiKey, BREAKWATER_SECRET: PRODUCT_SECRETS.signingSecret, BREAKWATER_WEBHOOK_SECRET: PRODUCT_SECRETS.webhookSecret },
     stdio: ['ignore', 'pipe', 'pipe'],

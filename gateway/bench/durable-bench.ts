@@ -1,0 +1,206 @@
+/**
+ * `npm run bench:durable`: what keeping every sale on disk costs one process.
+ *
+ * Each run builds the same GA sale twice, once on the in-memory journal (the
+ * reference, measured in the same run) and once on `npm start`'s journal (an
+ * Engine over a DurableJournal over a FileJournalStore in a fresh temp
+ * directory, fdatasync on this machine's disk). Requests arrive as a busy
+ * engine process sees them: each event-loop turn runs up to `--batch`
+ * requests and each is "answered" only once `journal.durable()` resolves (the
+ * gate every reply and broadcast waits for in `npm start`), at most
+ * `--in-flight` waiting at once.
+ *
+ *   joins/s        `--fans` fans join an event on sale (engine.execute)
+ *   pairs/s        every admitted fan holds one ticket and its purchase is confirmed
+ *   fsyncs/s       the store's fdatasync calls per second during the pairs
+ *   restart        a journal of `--restart-fans` joined fans (a tenth holding
+ *                  and buying) written, then the time `npm start` takes to read
+ *                  and rebuild it (FileJournalStore.open + Engine.restore +
+ *                  EngineHost, openFileBackedHost)
+ *
+ * Medians of `--runs` runs; `--json` prints one JSON object last.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { baseConfig, check, holdAndConfirm, lastAdmission, median, newEngine, SECOND, seconds, startSale } from '../../engine/bench/bench-helpers.js';
+import type { Engine } from '../../engine/src/index.js';
+import { DurableJournal } from '../../engine/stores/durable-journal.js';
+import { FileJournalStore } from '../../engine/stores/file/file-journal-store.js';
+import { aesSeedVault } from '../../engine/stores/seed-vault.js';
+import { openFileBackedHost } from '../src/engine-link/file-backed-host.js';
+
+const TIER = 'ga';
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    fans: { type: 'string', default: '50000' },
+    batch: { type: 'string', default: '256' },
+    'in-flight': { type: 'string', default: '4096' },
+    'restart-fans': { type: 'string', default: '1000000' },
+    'restart-runs': { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const runs = Number(values.runs);
+const fans = Number(values.fans);
+const arrivals = { batch: Number(values.batch), inFlight: Number(values['in-flight']) };
+const restartFans = Number(values['restart-fans']);
+const restartRuns = Number(values['restart-runs']);
+
+/** Runs `op(i)` for i < total as `arrivals` says, each answered once `durable()` resolves; seconds until the last answer. */
+function answeredOnceDurable(total: number, op: (i: number) => void, durable: () => Promise<void>): Promise<number> {
+  let next = 0;
+  let waiting = 0;
+  let answered = 0;
+  let scheduled = false;
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const schedule = (): void => {
+      if (scheduled || next >= total || waiting >= arrivals.inFlight) return;
+      scheduled = true;
+      setImmediate(turn);
+    };
+    const turn = (): void => {
+      scheduled = false;
+      const n = Math.min(arrivals.batch, arrivals.inFlight - waiting, total - next);
+      for (const end = next + n; next < end; next++) op(next);
+      waiting += n;
+      durable().then(() => {
+        waiting -= n;
+        answered += n;
+        if (answered === total) resolve(seconds(start));
+        else schedule();
+      }, reject);
+      schedule();
+    };
+    schedule();
+  });
+}
+
+interface SaleFigures {
+  joinsPerSec: number;
+  pairsPerSec: number;
+  fsyncsPerSec: number;
+}
+
+/** Joins, then hold + confirm pairs, on one engine; `durable` is what an answer waits for. */
+async function sale(engine: Engine, clock: ReturnType<typeof newEngine>['clock'], eventId: string, durable: () => Promise<void>, syncs: () => number): Promise<SaleFigures> {
+  startSale(engine, clock, { ...baseConfig(eventId, 'Durable bench'), maxTicketsPerFan: 1, inventory: { tiers: [{ id: TIER, name: 'General admission', price: 5_000, quantity: fans }] } });
+  await durable();
+  const joinS = await answeredOnceDurable(fans, (i) => engine.execute({ type: 'join', eventId, fanId: `fan-${i}` }), durable);
+  clock.advance(SECOND);
+  engine.tick();
+  await durable();
+  const { fanIds, firstGrant } = lastAdmission(engine.journal.read(eventId));
+  check(fanIds.length === fans, `expected ${fans} admitted, got ${fanIds.length}`);
+  const syncsBefore = syncs();
+  const pairS = await answeredOnceDurable(fans, (i) => holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIER), durable);
+  const { tickets } = engine.event(eventId).status();
+  check(tickets.sold === fans && tickets.free === 0, `after the pairs: ${JSON.stringify(tickets)}`);
+  return { joinsPerSec: fans / joinS, pairsPerSec: fans / pairS, fsyncsPerSec: (syncs() - syncsBefore) / pairS };
+}
+
+async function memoryRun(seed: number): Promise<SaleFigures> {
+  const { engine, clock } = newEngine(seed);
+  return sale(engine, clock, `memory-${seed}`, () => Promise.resolve(), () => 0);
+}
+
+async function fileRun(seed: number): Promise<SaleFigures & { journalMB: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bw-durable-bench-'));
+  const { store } = await FileJournalStore.open(dir);
+  const journal = new DurableJournal(store);
+  try {
+    const { engine, clock } = newEngine(seed, journal);
+    const eventId = `file-${seed}`;
+    const figures = await sale(engine, clock, eventId, () => journal.durable(), () => store.syncs);
+    await store.close();
+    const reread = await FileJournalStore.open(dir);
+    check(reread.events.get(eventId)!.entries.length === journal.read(eventId).length, 'the file holds another journal than the engine made');
+    await reread.store.close();
+    return { ...figures, journalMB: (await stat(join(dir, 'events', `${eventId}.journal`))).size / 2 ** 20 };
+  } finally {
+    journal.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes a journal of `restartFans` fans through the file journal, then times `npm start`'s restore of it. */
+async function restartRun(seed: number): Promise<{ restoreMs: number; journalMB: number; entries: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bw-durable-restart-'));
+  try {
+    {
+      const { store } = await FileJournalStore.open(dir);
+      const journal = new DurableJournal(store);
+      const { engine, clock } = newEngine(seed, journal);
+      const eventId = 'restart';
+      startSale(engine, clock, { ...baseConfig(eventId, 'Restart bench'), maxTicketsPerFan: 1, inventory: { tiers: [{ id: TIER, name: 'General admission', price: 5_000, quantity: restartFans / 10 }] }, admission: { mode: 'rate', fansPerMinute: 6_000 } });
+      for (let i = 0; i < restartFans; i++) {
+        engine.execute({ type: 'join', eventId, fanId: `fan-${i}` });
+        if (i % 10_000 === 9_999) await journal.durable();
+      }
+      // A tenth of them admitted, holding and buying.
+      clock.advance(restartFans / 10 / 100 * SECOND);
+      engine.tick();
+      const { fanIds, firstGrant } = lastAdmission(engine.journal.read(eventId));
+      for (let i = 0; i < fanIds.length; i++) holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIER);
+      await journal.durable();
+      journal.close();
+      await store.close();
+    }
+    global.gc?.();
+    const start = performance.now();
+    const opened = await openFileBackedHost(dir, { seeds: aesSeedVault('engine bench'), log: () => undefined });
+    const restoreMs = performance.now() - start;
+    check(opened.host.engine.event('restart').room.isPresent(`fan-${restartFans - 1}`), 'the last fan is not back');
+    await opened.close();
+    return { restoreMs, journalMB: (await stat(join(dir, 'events', 'restart.journal'))).size / 2 ** 20, entries: opened.restored.entries };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const results: Array<{ memory: SaleFigures; file: SaleFigures & { journalMB: number }; ratio: number }> = [];
+for (let run = 0; run < runs; run++) {
+  // Alternated, so neither always runs on a warmer process.
+  const memoryFirst = run % 2 === 0;
+  const memory = memoryFirst ? await memoryRun(run) : undefined;
+  const file = await fileRun(run);
+  const memoryFigures = memory ?? (await memoryRun(run));
+  const ratio = file.pairsPerSec / memoryFigures.pairsPerSec;
+  results.push({ memory: memoryFigures, file, ratio });
+  console.error(`run ${run + 1}/${runs}: pairs/s file ${int.format(file.pairsPerSec)} vs memory ${int.format(memoryFigures.pairsPerSec)} (${ratio.toFixed(2)}×), joins/s file ${int.format(file.joinsPerSec)} vs memory ${int.format(memoryFigures.joinsPerSec)}, ${int.format(file.fsyncsPerSec)} fsyncs/s`);
+}
+const restarts = [];
+for (let run = 0; run < restartRuns; run++) {
+  const r = await restartRun(run);
+  restarts.push(r);
+  console.error(`restart ${run + 1}/${restartRuns}: ${int.format(restartFans)} fans, ${int.format(r.entries)} entries, ${r.journalMB.toFixed(1)} MB read and rebuilt in ${int.format(r.restoreMs)} ms`);
+}
+const summary = {
+  runs, fans, ...arrivals,
+  memoryPairsPerSec: median(results.map((r) => r.memory.pairsPerSec)),
+  filePairsPerSec: median(results.map((r) => r.file.pairsPerSec)),
+  filePairsRatio: median(results.map((r) => r.ratio)),
+  memoryJoinsPerSec: median(results.map((r) => r.memory.joinsPerSec)),
+  fileJoinsPerSec: median(results.map((r) => r.file.joinsPerSec)),
+  fileJoinsRatio: median(results.map((r) => r.file.joinsPerSec / r.memory.joinsPerSec)),
+  fsyncsPerSec: median(results.map((r) => r.file.fsyncsPerSec)),
+  restartFans,
+  restartMs: restarts.length === 0 ? null : median(restarts.map((r) => r.restoreMs)),
+  restartJournalMB: restarts.length === 0 ? null : median(restarts.map((r) => r.journalMB)),
+  targetPairsRatio: 0.5,
+  results, restarts,
+};
+console.log([
+  '',
+  `hold+confirm pairs/s  file ${int.format(summary.filePairsPerSec)}  memory ${int.format(summary.memoryPairsPerSec)}  file ÷ memory ${summary.filePairsRatio.toFixed(2)}× (target ≥ 0.5×: ${summary.filePairsRatio >= 0.5 ? 'met' : 'NOT met'})`,
+  `joins/s               file ${int.format(summary.fileJoinsPerSec)}  memory ${int.format(summary.memoryJoinsPerSec)}  file ÷ memory ${summary.fileJoinsRatio.toFixed(2)}×`,
+  `fdatasync/s during the pairs  ${int.format(summary.fsyncsPerSec)}`,
+  summary.restartMs === null ? '' : `restart of ${int.format(restartFans)} fans  ${int.format(summary.restartMs)} ms (${summary.restartJournalMB!.toFixed(1)} MB journal)`,
+  `medians of ${runs} runs (restart: ${restartRuns})`,
+].join('\n'));
+if (values.json) console.log(JSON.stringify(summary));
