@@ -10,6 +10,7 @@ import { BreakwaterError, isBreakwaterError, type ErrorCode } from '../../../eng
 import type { EngineLink } from '../engine-link/types.js';
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { DemoPaymentProvider } from './demo-provider.js';
+import type { PaymentChannels } from './payment-channels.js';
 import type { PaymentOutcome, PaymentProvider } from './provider.js';
 
 /**
@@ -32,9 +33,9 @@ export async function applyPaymentOutcome(link: EngineLink, outcome: Pick<Paymen
   return link.execute({ op: 'command', command });
 }
 
-export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, providers: ReadonlyMap<string, PaymentProvider>, demo: DemoPaymentProvider): void {
+export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, channels: PaymentChannels, demo: DemoPaymentProvider): void {
   const providerOf = (request: RequestInfo): PaymentProvider => {
-    const provider = providers.get(request.params[0]!);
+    const provider = channels.provider(request.params[0]!);
     if (provider === undefined) throw new BreakwaterError('ROUTE_NOT_FOUND', 'no payment provider by that name', { details: { provider: request.params[0] } });
     return provider;
   };
@@ -49,16 +50,27 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, prov
   };
 
   router.post('/webhooks/payments/:provider', async (request): Promise<Reply> => {
-    return recordOutcome(link, providerOf(request).parseWebhook(request.body, request.headers, Date.now()), {});
+    const provider = providerOf(request);
+    const outcome = provider.parseWebhook(request.body, request.headers, Date.now());
+    // The demo provider signs with the deployment's webhook secret: its word counts only where the event offers it.
+    if (provider === demo) channels.requireOffered(outcome.eventId, demo.name);
+    return recordOutcome(link, outcome, {});
   }, signed);
 
-  router.get('/pay/demo/:session', (request) => {
+  /** A session sealed by this deployment, for an event that (still) offers the demo channel. */
+  const demoSessionOf = (request: RequestInfo) => {
     const session = demo.readSession(request.params[0]!);
+    channels.requireOffered(session.eventId, demo.name);
+    return session;
+  };
+
+  router.get('/pay/demo/:session', (request) => {
+    const session = demoSessionOf(request);
     return json(200, { provider: demo.name, ...session, ...demo.defaults, decisions: ['approve', 'decline'] });
   });
 
   router.post('/pay/demo/:session', async (request): Promise<Reply> => {
-    const session = demo.readSession(request.params[0]!);
+    const session = demoSessionOf(request);
     const body = jsonBody(request) as { decision?: unknown };
     const decision = body.decision === undefined ? undefined : body.decision;
     if (decision !== undefined && decision !== 'approve' && decision !== 'decline') {
