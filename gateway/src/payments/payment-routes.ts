@@ -7,11 +7,11 @@
  * again, which the payment id makes safe.
  */
 import { BreakwaterError, isBreakwaterError, type ErrorCode } from '../../../engine/src/index.js';
-import type { EngineLink } from '../engine-link/types.js';
+import type { CheckedPaymentOutcome, EngineLink } from '../engine-link/types.js';
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { DemoPaymentProvider } from './demo-provider.js';
 import type { PaymentChannels } from './payment-channels.js';
-import type { PaymentOutcome, PaymentProvider } from './provider.js';
+import type { PaymentProvider } from './provider.js';
 
 /**
  * Engine answers that are final for this payment: the hold ended without it
@@ -24,13 +24,10 @@ export const CHECKOUT_BODY_BYTES = 1024;
 
 const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE', 'HOLD_NOT_FOUND', 'PAYMENT_MISMATCH', 'EVENT_NOT_FOUND']);
 
-/** Applies a verified outcome to the engine. */
-export async function applyPaymentOutcome(link: EngineLink, outcome: Pick<PaymentOutcome, 'eventId' | 'holdId' | 'paymentId' | 'outcome' | 'reason'>): Promise<unknown> {
-  const { eventId, holdId, paymentId } = outcome;
-  const command = outcome.outcome === 'succeeded'
-    ? { type: 'confirmPurchase', eventId, holdId, paymentId }
-    : { type: 'failPayment', eventId, holdId, paymentId, reason: outcome.reason };
-  return link.execute({ op: 'command', command });
+/** Applies a verified outcome to the engine; a success only for the hold's price. */
+function applyPaymentOutcome(link: EngineLink, outcome: CheckedPaymentOutcome): Promise<unknown> {
+  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency } = outcome;
+  return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency } });
 }
 
 export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, channels: PaymentChannels, demo: DemoPaymentProvider): void {
@@ -82,7 +79,7 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
 }
 
 /** The engine records the outcome, then the answer says what became of the hold. */
-async function recordOutcome(link: EngineLink, outcome: Pick<PaymentOutcome, 'eventId' | 'holdId' | 'paymentId' | 'outcome' | 'reason'>, extra: Record<string, unknown>): Promise<Reply> {
+async function recordOutcome(link: EngineLink, outcome: CheckedPaymentOutcome, extra: Record<string, unknown>): Promise<Reply> {
   try {
     const hold = await applyPaymentOutcome(link, outcome);
     return json(200, { status: outcome.outcome === 'succeeded' ? 'confirmed' : 'failed', ...extra, hold });
