@@ -65,6 +65,8 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, audience: 'any', summary: 'The request body or WebSocket frame is larger than the limit (`details.limit` bytes).' },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, audience: 'payment', summary: 'The payment webhook signature is missing, wrong or too old.' },
   PAYMENT_SESSION_INVALID: { status: 404, audience: 'fan', summary: 'The checkout session is unknown, forged or expired.' },
+  PAYMENT_AMOUNT_MISMATCH: { status: 422, audience: 'payment', summary: 'The payment\'s amount or currency is not the hold\'s price (`details.expected`, `details.received`); nothing was confirmed.' },
+  PAYMENT_CHANNEL_NOT_OFFERED: { status: 403, audience: 'payment', summary: 'The event does not offer this payment channel (`details.channel`; null: none this deployment has); nothing changed.' },
   PAYMENT_PROVIDER_ERROR: { status: 502, audience: 'fan', summary: 'The payment provider could not open a checkout; the hold keeps its window.' },
   ENGINE_UNAVAILABLE: { status: 503, audience: 'any', summary: 'The engine process did not answer in time or is restarting; retry shortly.' },
   OVERLOADED: { status: 503, audience: 'any', summary: 'This gateway process has too many requests in flight, or holds as many request bodies as it may (`details.limit`); retry shortly.' },

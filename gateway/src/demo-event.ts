@@ -47,4 +47,5 @@ export function demoEventConfig(now: number): EventConfigInput {
   };
 }
 
-export const DEMO_SETTINGS: Partial<EventSettings> = { currency: 'EUR', categoryPrices: { A: 9900, B: 7900 }, powDifficulty: 0 };
+/** The demo event is the one event that offers the demo checkout without being told to. */
+export const DEMO_SETTINGS: Partial<EventSettings> = { currency: 'EUR', categoryPrices: { A: 9900, B: 7900 }, powDifficulty: 0, payments: { channels: ['demo'] } };

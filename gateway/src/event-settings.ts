@@ -20,6 +20,17 @@ export interface EventSettings {
   identity: IdentitySettings | null;
   /** Where the organizer hears of waitlisted, recalled, called and sold-out fans (docs/gateway.md, "Organizer webhook"); null: nowhere. */
   notifyWebhook: NotifyWebhook | null;
+  /** How fans pay (docs/payments.md). */
+  payments: PaymentSettings;
+}
+
+/**
+ * The payment channels an event offers, by provider name, first choice first.
+ * Empty: the deployment's configured provider. The demo channel is never
+ * offered unless named here, so no fan approves its own payment by default.
+ */
+export interface PaymentSettings {
+  channels: string[];
 }
 
 /** A signed organizer webhook: POSTs signed with `secret` like the payment webhooks. */
@@ -28,10 +39,33 @@ export interface NotifyWebhook {
   secret: string;
 }
 
-export const DEFAULT_EVENT_SETTINGS: EventSettings = { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null, notifyWebhook: null };
+export const DEFAULT_EVENT_SETTINGS: EventSettings = { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null, notifyWebhook: null, payments: { channels: [] } };
 
-const FIELDS = ['powDifficulty', 'currency', 'categoryPrices', 'identity', 'notifyWebhook'];
+const FIELDS = ['powDifficulty', 'currency', 'categoryPrices', 'identity', 'notifyWebhook', 'payments'];
 const MIN_SECRET_LENGTH = 16;
+const MAX_CHANNELS = 8;
+const CHANNEL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** `{ channels: [...] }`: distinct provider names, at most 8. */
+function paymentSettingsOf(value: unknown, issues: ConfigIssue[]): PaymentSettings | undefined {
+  const field = 'settings.payments';
+  if (!isObject(value)) {
+    issues.push({ field, reason: 'must be an object { channels }' });
+    return undefined;
+  }
+  const before = issues.length;
+  for (const key of Object.keys(value)) if (key !== 'channels') issues.push({ field: `${field}.${key}`, reason: 'is not a known field' });
+  const { channels } = value;
+  if (!Array.isArray(channels) || channels.length > MAX_CHANNELS) {
+    issues.push({ field: `${field}.channels`, reason: `must be an array of at most ${MAX_CHANNELS} provider names` });
+  } else {
+    channels.forEach((channel, i) => {
+      if (typeof channel !== 'string' || !CHANNEL_NAME.test(channel)) issues.push({ field: `${field}.channels.${i}`, reason: 'must be a provider name (lowercase letters, digits, - and _)' });
+      else if (channels.indexOf(channel) !== i) issues.push({ field: `${field}.channels.${i}`, reason: 'is named twice' });
+    });
+  }
+  return issues.length > before ? undefined : { channels: [...(channels as string[])] };
+}
 
 /** `null` removes the webhook; otherwise an http(s) URL and a secret of at least 16 characters. */
 function notifyWebhookOf(value: unknown, issues: ConfigIssue[]): NotifyWebhook | null | undefined {
@@ -67,7 +101,7 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
     issues.push({ field: 'settings', reason: 'must be an object' });
   } else {
     for (const key of Object.keys(patch)) if (!FIELDS.includes(key)) issues.push({ field: `settings.${key}`, reason: 'is not a known field' });
-    const { powDifficulty, currency, categoryPrices, identity, notifyWebhook } = patch;
+    const { powDifficulty, currency, categoryPrices, identity, notifyWebhook, payments } = patch;
     if (powDifficulty !== undefined) {
       if (!Number.isInteger(powDifficulty) || (powDifficulty as number) < 0 || (powDifficulty as number) > MAX_POW_DIFFICULTY) {
         issues.push({ field: 'settings.powDifficulty', reason: `must be an integer from 0 (off) to ${MAX_POW_DIFFICULTY}` });
@@ -90,6 +124,10 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
     if (notifyWebhook !== undefined) {
       const webhook = notifyWebhookOf(notifyWebhook, issues);
       if (webhook !== undefined) next.notifyWebhook = webhook;
+    }
+    if (payments !== undefined) {
+      const chosen = paymentSettingsOf(payments, issues);
+      if (chosen !== undefined) next.payments = chosen;
     }
   }
   if (issues.length > 0) {

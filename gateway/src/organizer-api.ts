@@ -11,7 +11,6 @@ import type { EngineLink } from './engine-link/types.js';
 import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 import { registerCodeRoutes } from './organizer-codes.js';
 import { registerRegistrationRoutes } from './organizer-registration.js';
-import { applyPaymentOutcome } from './payments/payment-routes.js';
 
 type Body = Record<string, unknown>;
 
@@ -101,18 +100,19 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
   // The organizer's own checkout backend confirms or fails payments here (instead of a provider webhook).
   router.post('/api/events/:id/payments/confirm', async (request) => {
     const body = objectBody(request);
-    const hold = await applyPaymentOutcome(link, {
-      eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128), outcome: 'succeeded', reason: '',
-    });
+    // The organizer's backend charged what it charged: unlike a provider's word, it is trusted with the API key.
+    const hold = await link.execute({ op: 'command', command: {
+      type: 'confirmPurchase', eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128),
+    } });
     return json(200, { hold });
   }, organizer);
 
   router.post('/api/events/:id/payments/fail', async (request) => {
     const body = objectBody(request);
     const reason = body.reason === undefined ? 'payment failed' : requireString(body, 'reason');
-    const hold = await applyPaymentOutcome(link, {
-      eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128), outcome: 'failed', reason,
-    });
+    const hold = await link.execute({ op: 'command', command: {
+      type: 'failPayment', eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128), reason,
+    } });
     return json(200, { hold });
   }, organizer);
 }

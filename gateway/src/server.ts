@@ -23,6 +23,7 @@ import { renderMetrics, type StatsBroadcast } from './metrics/render.js';
 import { loadNativeUws } from './native-uws.js';
 import { registerOrganizerApi } from './organizer-api.js';
 import { DemoPaymentProvider } from './payments/demo-provider.js';
+import { PaymentChannels } from './payments/payment-channels.js';
 import { registerPaymentRoutes } from './payments/payment-routes.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { DoorBudgets } from './protection/door-budgets.js';
@@ -46,9 +47,9 @@ export interface StartServerOptions {
   /** Names this process in metrics and in `welcome`. */
   serverId: string;
   site?: StaticSite;
-  /** Extra payment providers whose webhooks are accepted, by name (the demo provider is always there, as "demo"). */
+  /** Extra payment providers, by name: channels an event may name (the demo provider is always there, as "demo"). */
   providers?: PaymentProvider[];
-  /** The provider that opens checkouts when a fan pays; the demo provider by default. */
+  /** The provider of events that name no payment channel; none by default (such events take no payments). Never the demo provider by default. */
   checkoutProvider?: PaymentProvider;
   /** How this process shares its door counts with the deployment's other gateway processes; none when it is the only one. */
   door?: DoorExchange;
@@ -95,10 +96,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const demo = new DemoPaymentProvider({
     signer, webhookSecret: options.webhookSecret, decision: options.demoPayments.decision, delayMs: options.demoPayments.delayMs,
   });
-  const checkout = start.checkoutProvider ?? demo;
-  const providers = new Map<string, PaymentProvider>([demo, checkout, ...(start.providers ?? [])].map((p) => [p.name, p] as const));
+  const channels = new PaymentChannels([demo, ...(start.providers ?? [])], start.checkoutProvider, catalog);
 
-  const handlers = new FanHandlers({ link, signer, catalog, directory, sender, metrics, payments: checkout, door, log });
+  const handlers = new FanHandlers({ link, signer, catalog, directory, sender, metrics, payments: channels, door, log });
   const relay = new EventRelay({ app, link, catalog, directory, sender, handlers, metrics, maxBackpressureBytes: options.limits.maxBackpressureBytes,
     staggerRefreshFromFans: options.limits.staggerRefreshFromFans, refreshSpreadMs: options.limits.refreshSpreadMs, log,
   });
@@ -129,7 +129,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   registerPublicApi(router, link, catalog);
   registerPublicDraws(router, link);
   registerPublicRegistration(router, link, catalog);
-  registerPaymentRoutes(router, link, providers, demo);
+  registerPaymentRoutes(router, link, channels, demo);
 
   // Which mode keeps the events (the pages say it): never the data directory's path, this is public.
   const storage = options.storage?.mode ?? 'memory';

@@ -62,8 +62,8 @@ describe('npm start on its data directory, killed with SIGKILL and started again
     const now = Date.now();
     const base = { preQueueOpensAt: now, onSaleAt: now, paymentWindowMs: PAYMENT_WINDOW_MS, holdExtensionMs: 0 };
     const created = await Promise.all([
-      product.api('POST', '/api/events', { publish: true, config: eventConfig(now, { ...base, id: 'kept-night', paymentWindowMs: 600_000 }), settings: { currency: 'USD' } }),
-      product.api('POST', '/api/events', { publish: true, config: eventConfig(now, { ...base, id: 'deadline-night' }) }),
+      product.api('POST', '/api/events', { publish: true, config: eventConfig(now, { ...base, id: 'kept-night', paymentWindowMs: 600_000 }), settings: { currency: 'USD', payments: { channels: ['demo'] } } }),
+      product.api('POST', '/api/events', { publish: true, config: eventConfig(now, { ...base, id: 'deadline-night' }), settings: { payments: { channels: ['demo'] } } }),
     ]);
     expect(created.map((c) => c.status)).toEqual([201, 201]);
 

@@ -99,6 +99,24 @@ describe('confirming a purchase', () => {
     expect(client.all('purchased')).toHaveLength(1);
   });
 
+  it('refuses a correctly signed success whose amount or currency is not the hold\'s price, and changes nothing', async () => {
+    const { eventId, started } = await fanPaying('underpayer');
+    const before = gw.host.engine.journal.read(eventId).length;
+    const wrong = [{ amount: 1, currency: 'XXX' }, { amount: 1, currency: 'EUR' }, { amount: 5000, currency: 'USD' }];
+    for (const money of wrong) {
+      const body = JSON.stringify({ ...JSON.parse(webhookBody(started)), data: { ...JSON.parse(webhookBody(started)).data, ...money } });
+      const refused = await postWebhook(body, signWebhook(WEBHOOK_SECRET, Buffer.from(body), Date.now()));
+      expect(refused).toMatchObject({
+        status: 422, body: { code: 'PAYMENT_AMOUNT_MISMATCH', details: { holdId: started.hold.holdId, expected: { amount: 5000, currency: 'EUR' }, received: money } },
+      });
+    }
+    expect(gw.host.engine.journal.read(eventId)).toHaveLength(before);
+    expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(0);
+    // The right money still confirms.
+    const body = webhookBody(started);
+    expect(await postWebhook(body, signWebhook(WEBHOOK_SECRET, Buffer.from(body), Date.now()))).toMatchObject({ status: 200, body: { status: 'confirmed' } });
+  });
+
   it('rejects a webhook with a bad, missing or stale signature, and changes nothing', async () => {
     const { eventId, started } = await fanPaying('forger');
     const body = webhookBody(started);

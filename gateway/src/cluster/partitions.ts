@@ -61,6 +61,8 @@ export function partitionOfRequest(request: EngineRequest, partitions: number): 
       return of(asRecord(request.config).id);
     case 'fanCommand':
       return of(request.command.eventId);
+    case 'paymentOutcome':
+      return of(request.outcome.eventId);
     default:
       return of(request.eventId);
   }

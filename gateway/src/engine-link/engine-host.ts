@@ -6,7 +6,7 @@
  * handled synchronously, one at a time, like engine commands.
  */
 import { randomUUID } from 'node:crypto';
-import { BreakwaterError, Engine, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
+import { BreakwaterError, Engine, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, holdView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
 import { FanPush } from '../notify/fan-push.js';
 import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -16,6 +16,7 @@ import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
 import { Sessions } from './sessions.js';
 import type {
+  CheckedPaymentOutcome,
   BroadcastListener, EngineBroadcast, EngineRequest, EventDetails, EventStats, FanHoldCommand, FanView, PricedHold, QueueState,
   ResultOf, SessionOpened, SyncState, WorkerMetrics,
 } from './types.js';
@@ -189,6 +190,8 @@ export class EngineHost {
         for (const fanId of request.fanIds) places[fanId] = sale.room.isPresent(fanId) ? sale.room.place(fanId)!.number : 0;
         return places;
       }
+      case 'paymentOutcome':
+        return this.paymentOutcome(request.outcome);
       case 'fanCommand':
         return this.fanCommand(request.command);
       case 'pushSubscribe':
@@ -319,6 +322,23 @@ export class EngineHost {
     const view = this.engine.execute(command) as HoldView;
     const sale = this.engine.event(command.eventId);
     return pricedHold(sale, this.settingsOf(sale.id), view);
+  }
+
+  private paymentOutcome(outcome: CheckedPaymentOutcome): unknown {
+    const { eventId, holdId, paymentId } = outcome;
+    if (outcome.outcome === 'failed') return this.engine.execute({ type: 'failPayment', eventId, holdId, paymentId, reason: outcome.reason });
+    const sale = this.saleOrUndefined(eventId);
+    const hold = sale?.holds.get(holdId);
+    // An unknown event or hold is the engine's to refuse (then the money goes back).
+    if (sale !== undefined && hold !== undefined) {
+      const expected = pricedHold(sale, this.settingsOf(eventId), holdView(hold));
+      if (expected.amount !== outcome.amount || expected.currency !== outcome.currency) {
+        throw new BreakwaterError('PAYMENT_AMOUNT_MISMATCH', undefined, {
+          details: { holdId, paymentId, expected: { amount: expected.amount, currency: expected.currency }, received: { amount: outcome.amount, currency: outcome.currency } },
+        });
+      }
+    }
+    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId });
   }
 
   /** Only a fan with a place is called, recalled, waitlisted or told of a sell-out: a subscription without one would never be used. */

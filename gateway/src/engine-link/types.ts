@@ -157,6 +157,18 @@ export interface SyncState {
   settings: Record<string, EventSettings>;
 }
 
+/** What a provider says happened to a payment, with the money it names. */
+export interface CheckedPaymentOutcome {
+  eventId: string;
+  holdId: string;
+  paymentId: string;
+  outcome: 'succeeded' | 'failed';
+  reason: string;
+  /** Minor units and ISO 4217 code, as the provider charged them. */
+  amount: number;
+  currency: string;
+}
+
 export type EngineRequest =
   /** Any engine command (organizer or payment side), parsed by the engine. */
   | { op: 'command'; command: unknown }
@@ -172,6 +184,11 @@ export type EngineRequest =
   /** The place numbers of some fans (after the pre-queue shuffle): fan id → number, 0 for no place. */
   | { op: 'placesOf'; eventId: string; fanIds: string[] }
   | { op: 'fanCommand'; command: FanHoldCommand }
+  /**
+   * A provider's verified outcome: a success is checked against the hold's price where the price is known, in the same
+   * turn as the confirmation, so no amount but the hold's confirms it (PAYMENT_AMOUNT_MISMATCH).
+   */
+  | { op: 'paymentOutcome'; outcome: CheckedPaymentOutcome }
   /** Keeps a Web Push subscription of a fan with a place, for the pushes of being waitlisted, recalled, called and sold out. */
   | { op: 'pushSubscribe'; eventId: string; fanId: string; subscription: PushSubscriptionKeys }
   | { op: 'createEvent'; config: unknown; publish: boolean; settings: unknown }
@@ -199,6 +216,7 @@ export interface EngineResults {
   fanViews: Record<string, FanView | null>;
   placesOf: Record<string, number>;
   fanCommand: PricedHold;
+  paymentOutcome: unknown;
   pushSubscribe: null;
   createEvent: EventDetails;
   listEvents: EventDetails[];

@@ -12,7 +12,7 @@ import { verifiesIdentities, type IdentitySettings } from '../identity/identity-
 import { IdentityVerifier, type VerifiedIdentity } from '../identity/verifier.js';
 import type { EngineLink, FanHoldCommand, PricedHold, SessionOpened } from '../engine-link/types.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { PaymentProvider } from '../payments/provider.js';
+import type { PaymentChannels } from '../payments/payment-channels.js';
 import { refusalError, type DoorBudgets } from '../protection/door-budgets.js';
 import { isAccountFanId } from '../protocol/account.js';
 import { powSatisfied } from '../protocol/pow.js';
@@ -31,7 +31,7 @@ export interface FanHandlerDeps {
   directory: FanDirectory;
   sender: FanSender;
   metrics: GatewayMetrics;
-  payments: PaymentProvider;
+  payments: PaymentChannels;
   /** The deployment-wide join ceilings per address and subnet. */
   door: DoorBudgets;
   log: (message: string) => void;
@@ -302,18 +302,20 @@ export class FanHandlers {
     const { eventId, fanId } = this.bindingOf(conn);
     const { holdId, key } = message;
     const paymentId = paymentIdFor(this.deps.signer, eventId, fanId, holdId, key);
+    // Chosen before the engine hears of it: an event without a channel refuses with nothing changed.
+    const provider = this.deps.payments.checkoutFor(eventId);
     const hold = await this.fanCommand({ type: 'startPayment', eventId, fanId, holdId, paymentId, key });
     let checkout;
     try {
-      checkout = await this.deps.payments.createCheckout({
+      checkout = await provider.createCheckout({
         eventId, holdId, fanId, paymentId, amount: hold.amount, currency: hold.currency,
         description: `${hold.quantity} ticket${hold.quantity === 1 ? '' : 's'} for ${eventId}`,
       });
     } catch (err) {
-      this.deps.log(`payment provider ${this.deps.payments.name}: checkout for ${paymentId} failed: ${String(err)}`);
+      this.deps.log(`payment provider ${provider.name}: checkout for ${paymentId} failed: ${String(err)}`);
       // Give the fan the hold back with the window it had left.
       await this.deps.link.execute({ op: 'command', command: { type: 'failPayment', eventId, holdId, paymentId, reason: 'checkout could not start' } }).catch(() => undefined);
-      throw new BreakwaterError('PAYMENT_PROVIDER_ERROR', undefined, { details: { provider: this.deps.payments.name } });
+      throw new BreakwaterError('PAYMENT_PROVIDER_ERROR', undefined, { details: { provider: provider.name } });
     }
     this.deps.sender.send(conn, {
       t: 'paymentStarted', rid: message.rid, eventId, hold: toWireHold(hold), paymentId, provider: checkout.provider, checkoutUrl: checkout.checkoutUrl,

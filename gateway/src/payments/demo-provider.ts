@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { BreakwaterError } from '../../../engine/src/index.js';
 import { parseJsonBody } from '../http/json-body.js';
+import type { CheckedPaymentOutcome } from '../engine-link/types.js';
 import type { Signer } from '../tokens.js';
 import type { Checkout, CheckoutRequest, PaymentOutcome, PaymentProvider } from './provider.js';
 import { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './webhook-signature.js';
@@ -83,12 +84,12 @@ export class DemoPaymentProvider implements PaymentProvider {
   }
 
   /** What the fan's decision at the checkout comes to, once the provider's processing time has passed. */
-  async decide(session: DemoCheckoutSession, decision: 'approve' | 'decline' = this.options.decision): Promise<Pick<PaymentOutcome, 'eventId' | 'holdId' | 'paymentId' | 'outcome' | 'reason'>> {
+  async decide(session: DemoCheckoutSession, decision: 'approve' | 'decline' = this.options.decision): Promise<CheckedPaymentOutcome> {
     if (this.options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
-    const { eventId, holdId, paymentId } = session;
+    const { eventId, holdId, paymentId, amount, currency } = session;
     return decision === 'approve'
-      ? { eventId, holdId, paymentId, outcome: 'succeeded', reason: '' }
-      : { eventId, holdId, paymentId, outcome: 'failed', reason: DECLINED };
+      ? { eventId, holdId, paymentId, amount, currency, outcome: 'succeeded', reason: '' }
+      : { eventId, holdId, paymentId, amount, currency, outcome: 'failed', reason: DECLINED };
   }
 
   /** The signed webhook for an outcome (exported for tests and for `sim/`). */
@@ -111,14 +112,17 @@ export class DemoPaymentProvider implements PaymentProvider {
     const body = parseJsonBody(rawBody) as PaymentWebhookBody;
     const data = body?.data;
     const ids = [data?.eventId, data?.holdId, data?.paymentId];
-    if ((body.type !== 'payment.succeeded' && body.type !== 'payment.failed') || ids.some((id) => typeof id !== 'string' || id.length === 0)) {
-      throw new BreakwaterError('MALFORMED_COMMAND', 'the webhook body is not a payment notification', { details: { field: 'body', reason: 'type and data ids required' } });
+    if ((body.type !== 'payment.succeeded' && body.type !== 'payment.failed') || ids.some((id) => typeof id !== 'string' || id.length === 0)
+      || !Number.isSafeInteger(data.amount) || typeof data.currency !== 'string') {
+      throw new BreakwaterError('MALFORMED_COMMAND', 'the webhook body is not a payment notification', { details: { field: 'body', reason: 'type, data ids, amount and currency required' } });
     }
     return {
       notificationId: String(body.id),
       eventId: data.eventId,
       holdId: data.holdId,
       paymentId: data.paymentId,
+      amount: data.amount,
+      currency: data.currency,
       outcome: body.type === 'payment.succeeded' ? 'succeeded' : 'failed',
       reason: typeof data.reason === 'string' ? data.reason.slice(0, 500) : 'payment failed',
     };

@@ -7,10 +7,11 @@
  * again, which the payment id makes safe.
  */
 import { BreakwaterError, isBreakwaterError, type ErrorCode } from '../../../engine/src/index.js';
-import type { EngineLink } from '../engine-link/types.js';
+import type { CheckedPaymentOutcome, EngineLink } from '../engine-link/types.js';
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { DemoPaymentProvider } from './demo-provider.js';
-import type { PaymentOutcome, PaymentProvider } from './provider.js';
+import type { PaymentChannels } from './payment-channels.js';
+import type { PaymentProvider } from './provider.js';
 
 /**
  * Engine answers that are final for this payment: the hold ended without it
@@ -23,18 +24,15 @@ export const CHECKOUT_BODY_BYTES = 1024;
 
 const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE', 'HOLD_NOT_FOUND', 'PAYMENT_MISMATCH', 'EVENT_NOT_FOUND']);
 
-/** Applies a verified outcome to the engine. */
-export async function applyPaymentOutcome(link: EngineLink, outcome: Pick<PaymentOutcome, 'eventId' | 'holdId' | 'paymentId' | 'outcome' | 'reason'>): Promise<unknown> {
-  const { eventId, holdId, paymentId } = outcome;
-  const command = outcome.outcome === 'succeeded'
-    ? { type: 'confirmPurchase', eventId, holdId, paymentId }
-    : { type: 'failPayment', eventId, holdId, paymentId, reason: outcome.reason };
-  return link.execute({ op: 'command', command });
+/** Applies a verified outcome to the engine; a success only for the hold's price. */
+function applyPaymentOutcome(link: EngineLink, outcome: CheckedPaymentOutcome): Promise<unknown> {
+  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency } = outcome;
+  return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency } });
 }
 
-export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, providers: ReadonlyMap<string, PaymentProvider>, demo: DemoPaymentProvider): void {
+export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, channels: PaymentChannels, demo: DemoPaymentProvider): void {
   const providerOf = (request: RequestInfo): PaymentProvider => {
-    const provider = providers.get(request.params[0]!);
+    const provider = channels.provider(request.params[0]!);
     if (provider === undefined) throw new BreakwaterError('ROUTE_NOT_FOUND', 'no payment provider by that name', { details: { provider: request.params[0] } });
     return provider;
   };
@@ -49,16 +47,27 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, prov
   };
 
   router.post('/webhooks/payments/:provider', async (request): Promise<Reply> => {
-    return recordOutcome(link, providerOf(request).parseWebhook(request.body, request.headers, Date.now()), {});
+    const provider = providerOf(request);
+    const outcome = provider.parseWebhook(request.body, request.headers, Date.now());
+    // The demo provider signs with the deployment's webhook secret: its word counts only where the event offers it.
+    if (provider === demo) channels.requireOffered(outcome.eventId, demo.name);
+    return recordOutcome(link, outcome, {});
   }, signed);
 
-  router.get('/pay/demo/:session', (request) => {
+  /** A session sealed by this deployment, for an event that (still) offers the demo channel. */
+  const demoSessionOf = (request: RequestInfo) => {
     const session = demo.readSession(request.params[0]!);
+    channels.requireOffered(session.eventId, demo.name);
+    return session;
+  };
+
+  router.get('/pay/demo/:session', (request) => {
+    const session = demoSessionOf(request);
     return json(200, { provider: demo.name, ...session, ...demo.defaults, decisions: ['approve', 'decline'] });
   });
 
   router.post('/pay/demo/:session', async (request): Promise<Reply> => {
-    const session = demo.readSession(request.params[0]!);
+    const session = demoSessionOf(request);
     const body = jsonBody(request) as { decision?: unknown };
     const decision = body.decision === undefined ? undefined : body.decision;
     if (decision !== undefined && decision !== 'approve' && decision !== 'decline') {
@@ -70,7 +79,7 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, prov
 }
 
 /** The engine records the outcome, then the answer says what became of the hold. */
-async function recordOutcome(link: EngineLink, outcome: Pick<PaymentOutcome, 'eventId' | 'holdId' | 'paymentId' | 'outcome' | 'reason'>, extra: Record<string, unknown>): Promise<Reply> {
+async function recordOutcome(link: EngineLink, outcome: CheckedPaymentOutcome, extra: Record<string, unknown>): Promise<Reply> {
   try {
     const hold = await applyPaymentOutcome(link, outcome);
     return json(200, { status: outcome.outcome === 'succeeded' ? 'confirmed' : 'failed', ...extra, hold });

@@ -31,6 +31,9 @@ export interface PaymentOutcome {
   paymentId: string;
   outcome: 'succeeded' | 'failed';
   reason: string;
+  /** What the provider charged, minor units and ISO 4217 code: a success confirms only the hold's price. */
+  amount: number;
+  currency: string;
 }
 
 export interface PaymentProvider {

@@ -149,7 +149,7 @@ describe('a sale on 2 shards and 2 gateways over NATS and Redis', () => {
   it('runs: fans join, are admitted, hold and buy', async () => {
     const now = Date.now();
     const created = await persist(() => api('POST', '/api/events', {
-      publish: true,
+      publish: true, settings: { payments: { channels: ['demo'] } },
       config: {
         id: EVENT, name: 'Failover night', preQueueOpensAt: now, onSaleAt: now + 3_000, closesAt: now + 3600_000,
         inventory: { tiers: [{ id: 'ga', name: 'GA', price: 2500, quantity: 30 }] },

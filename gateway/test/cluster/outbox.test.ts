@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/cluster/outbox.js';
 import type { EngineBroadcast } from '../../src/engine-link/types.js';
 
-const settings = (eventId: string): EngineBroadcast => ({ type: 'settings', eventId, settings: { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null, notifyWebhook: null } });
+const settings = (eventId: string): EngineBroadcast => ({ type: 'settings', eventId, settings: { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null, notifyWebhook: null, payments: { channels: [] } } });
 const idOf = (b: EngineBroadcast) => (b.type === 'settings' ? b.eventId : b.type);
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {

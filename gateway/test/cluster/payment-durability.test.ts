@@ -71,7 +71,7 @@ beforeAll(async () => {
   const now = Date.now();
   await eventually(async () => {
     const created = await withShard.api('POST', '/api/events', {
-      publish: true,
+      publish: true, settings: { payments: { channels: ['demo'] } },
       config: {
         id: EVENT, name: 'Durable payments', preQueueOpensAt: now, onSaleAt: now, closesAt: now + 3600_000,
         inventory: { tiers: [{ id: 'ga', name: 'GA', price: 2500, quantity: 20 }] },

@@ -9,6 +9,7 @@ import { EngineHost } from '../../src/engine-link/engine-host.js';
 import { InProcessEngineLink } from '../../src/engine-link/in-process.js';
 import type { EventSettings } from '../../src/event-settings.js';
 import type { WebPushConfig } from '../../src/notify/web-push-config.js';
+import type { PaymentProvider } from '../../src/payments/provider.js';
 import { startGatewayServer, type GatewayServer } from '../../src/server.js';
 import type { StaticSite } from '../../src/static-site.js';
 
@@ -24,6 +25,7 @@ export interface TestGateway {
   httpUrl: string;
   /** Moves the simulated clock and runs one engine tick (and its queue publish). */
   advance(ms: number): Promise<void>;
+  /** Settings default to the demo payment channel, so tests can pay; pass `payments` to test without it. */
   createEvent(overrides?: Partial<EventConfigInput>, settings?: Partial<EventSettings>): Promise<string>;
   api(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -67,6 +69,8 @@ export interface TestGatewayOptions {
   webPush?: WebPushConfig;
   /** The address to listen on: 127.0.0.1 by default. */
   host?: string;
+  /** The deployment's payment provider (events that name no channel pay with it); none by default. */
+  checkoutProvider?: PaymentProvider;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -77,6 +81,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     link,
     serverId: 'test',
     ...(options.site === undefined ? {} : { site: options.site }),
+    ...(options.checkoutProvider === undefined ? {} : { checkoutProvider: options.checkoutProvider }),
     log: () => undefined,
     options: {
       host: options.host ?? '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: options.exemptIps ?? [], trustProxy: options.trustProxy ?? 0,
@@ -105,7 +110,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     async createEvent(overrides = {}, settings = {}) {
       const config = eventConfig(clock.now(), overrides);
-      const response = await api('POST', '/api/events', { config, publish: true, settings });
+      const response = await api('POST', '/api/events', { config, publish: true, settings: { payments: { channels: ['demo'] }, ...settings } });
       if (response.status !== 201) throw new Error(`createEvent: ${JSON.stringify(response.body)}`);
       return config.id;
     },

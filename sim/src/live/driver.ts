@@ -140,7 +140,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
   // What a fan who closed the page hears (recalls, calls) comes by the organizer webhook, as an organizer's e-mail would.
   let onOrganizerHook: (hook: OrganizerWebhook) => void = () => undefined;
   const notifyReceiver = await startNotifyReceiver((hook) => onOrganizerHook(hook));
-  await api('POST', '/api/events', { config: liveConfig, publish: true, settings: { notifyWebhook: notifyReceiver.webhook } }).catch(async (err: unknown) => {
+  await api('POST', '/api/events', { config: liveConfig, publish: true, settings: { notifyWebhook: notifyReceiver.webhook, payments: { channels: ['demo'] } } }).catch(async (err: unknown) => {
     await notifyReceiver.close();
     throw err;
   });

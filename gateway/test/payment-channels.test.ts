@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DemoPaymentProvider } from '../src/payments/demo-provider.js';
+import type { CheckoutRequest, PaymentProvider } from '../src/payments/provider.js';
+import { Signer } from '../src/tokens.js';
+import type { EventSettings } from '../src/event-settings.js';
+import { FanClient } from './helpers/fan-client.js';
+import { SIGNING_SECRET, startTestGateway, WEBHOOK_SECRET, type TestGateway } from './helpers/test-gateway.js';
+
+/** A real provider's stand-in: it opens checkouts elsewhere and never approves on a fan's word. */
+class CardProvider implements PaymentProvider {
+  readonly name = 'card';
+  readonly signatureHeader = 'card-signature';
+  readonly requests: CheckoutRequest[] = [];
+  async createCheckout(request: CheckoutRequest) {
+    this.requests.push(request);
+    return { provider: this.name, checkoutUrl: `https://card.example/checkout/${request.paymentId}` };
+  }
+  parseWebhook(): never {
+    throw new Error('not used here');
+  }
+}
+
+let gw: TestGateway;
+const card = new CardProvider();
+const clients: FanClient[] = [];
+// What an attacker holding nothing but a fan's connection cannot make: used to show the gate stands even then.
+const demo = new DemoPaymentProvider({ signer: new Signer(SIGNING_SECRET), webhookSecret: WEBHOOK_SECRET, decision: 'approve', delayMs: 0 });
+
+beforeAll(async () => {
+  gw = await startTestGateway({ checkoutProvider: card });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await gw.close();
+});
+
+async function fanHolding(settings: Partial<EventSettings>, fanId: string) {
+  const eventId = await gw.createEvent({}, settings);
+  await gw.advance(60_000);
+  const client = await FanClient.connect(gw.wsUrl);
+  clients.push(client);
+  await client.join(eventId, fanId);
+  await gw.advance(250);
+  await client.next('admitted');
+  const held = await client.request({ t: 'hold', grantId: null, request: { kind: 'tickets', tierId: 'ga', quantity: 1 }, key: 'hold' });
+  if (held.t !== 'held') throw new Error(JSON.stringify(held));
+  return { eventId, client, holdId: held.hold.holdId };
+}
+
+const decide = (url: string, decision = 'approve') => fetch(`${gw.httpUrl}${url}`, { method: 'POST', body: JSON.stringify({ decision }) });
+
+describe('payment channels', () => {
+  it('an event that names no channel pays with the deployment provider, never the demo checkout', async () => {
+    const { eventId, client, holdId } = await fanHolding({ payments: { channels: [] } }, 'carded');
+    const started = await client.request({ t: 'pay', holdId, key: 'pay' });
+    expect(started).toMatchObject({ t: 'paymentStarted', provider: 'card', checkoutUrl: expect.stringMatching(/^https:\/\/card\.example\//) });
+    expect(card.requests.at(-1)).toMatchObject({ eventId, holdId, amount: 5000, currency: 'EUR' });
+    if (started.t !== 'paymentStarted') return;
+
+    // Even a demo session sealed for this payment and a demo webhook signed for it approve nothing.
+    const checkoutUrl = (await demo.createCheckout({ eventId, holdId, fanId: 'carded', paymentId: started.paymentId, amount: 5000, currency: 'EUR', description: '' })).checkoutUrl!;
+    const before = gw.host.engine.journal.read(eventId).length;
+    for (const response of [await fetch(`${gw.httpUrl}${checkoutUrl}`), await decide(checkoutUrl)]) {
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ code: 'PAYMENT_CHANNEL_NOT_OFFERED', details: { eventId, channel: 'demo' } });
+    }
+    const { body, signature } = demo.webhookFor({ paymentId: started.paymentId, eventId, holdId, amount: 5000, currency: 'EUR' }, 'approve');
+    const hook = await fetch(`${gw.httpUrl}/webhooks/payments/demo`, { method: 'POST', headers: { 'breakwater-signature': signature }, body });
+    expect(hook.status).toBe(403);
+    expect(await hook.json()).toMatchObject({ code: 'PAYMENT_CHANNEL_NOT_OFFERED' });
+    expect(gw.host.engine.journal.read(eventId)).toHaveLength(before);
+    expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(0);
+  });
+
+  it('the demo checkout stops approving the moment the organizer takes the demo channel off', async () => {
+    const { eventId, client, holdId } = await fanHolding({ payments: { channels: ['demo'] } }, 'switched');
+    const started = await client.request({ t: 'pay', holdId, key: 'pay' });
+    if (started.t !== 'paymentStarted') throw new Error(JSON.stringify(started));
+    expect(started.provider).toBe('demo');
+    expect((await gw.api('PATCH', `/api/events/${eventId}`, { settings: { payments: { channels: ['card'] } } })).status).toBe(200);
+    const before = gw.host.engine.journal.read(eventId).length;
+    const refused = await decide(started.checkoutUrl!);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'PAYMENT_CHANNEL_NOT_OFFERED', details: { channel: 'demo' } });
+    expect(gw.host.engine.journal.read(eventId)).toHaveLength(before);
+    expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(0);
+  });
+
+  it('without a deployment provider, an event that names no channel refuses pay and the hold is untouched', async () => {
+    const bare = await startTestGateway();
+    try {
+      const eventId = await bare.createEvent({}, { payments: { channels: [] } });
+      await bare.advance(60_000);
+      const client = await FanClient.connect(bare.wsUrl);
+      clients.push(client);
+      await client.join(eventId, 'no-channel');
+      await bare.advance(250);
+      await client.next('admitted');
+      const held = await client.request({ t: 'hold', grantId: null, request: { kind: 'tickets', tierId: 'ga', quantity: 1 }, key: 'hold' });
+      if (held.t !== 'held') throw new Error(JSON.stringify(held));
+      const before = bare.host.engine.journal.read(eventId).length;
+      expect(await client.request({ t: 'pay', holdId: held.hold.holdId, key: 'pay' })).toMatchObject({
+        t: 'error', code: 'PAYMENT_CHANNEL_NOT_OFFERED', details: { eventId, channel: null },
+      });
+      expect(bare.host.engine.journal.read(eventId)).toHaveLength(before);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('checks the channels an organizer names', async () => {
+    const refused = await gw.api('POST', '/api/events', { config: { id: 'x' }, settings: { payments: { channels: ['Demo', 'demo', 'demo'] } } });
+    expect(refused.status).toBe(400);
+    const fields = (refused.body.details.issues as Array<{ field: string }>).map((issue) => issue.field);
+    expect(fields).toEqual(expect.arrayContaining(['settings.payments.channels.0', 'settings.payments.channels.2']));
+  });
+});
