@@ -59,7 +59,7 @@ async function startShard(id: string): Promise<Shard> {
 async function createEvent(eventId: string, overrides: Record<string, unknown> = {}): Promise<void> {
   await eventually(async () => {
     await testLink.execute({
-      op: 'createEvent', publish: true, settings: {},
+      op: 'createEvent', publish: true, settings: { payments: { channels: ['demo'] } },
       config: {
         id: eventId, name: eventId, preQueueOpensAt: NOW, onSaleAt: NOW, closesAt: NOW + 3600_000, maxTicketsPerFan: 2,
         inventory: { tiers: [{ id: 'ga', name: 'GA', price: 1000, quantity: 50 }], sections: [] },
