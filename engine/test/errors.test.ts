@@ -197,6 +197,7 @@ const cases: Case[] = [
   { code: 'PAYMENT_MISMATCH', label: 'confirm a payment in flight with another id', command: { type: 'confirmPurchase', eventId: E, holdId: 'h3', paymentId: 'other' }, details: { holdId: 'h3', refund: 'due' }, refund: 'otherAttempt' },
   { code: 'PAYMENT_MISMATCH', label: 'fail a payment in flight with another id', command: { type: 'failPayment', eventId: E, holdId: 'h3', paymentId: 'other', reason: '' }, details: { holdId: 'h3' } },
   { code: 'PAYMENT_MISMATCH', label: 'confirm a bought hold with another id', command: { type: 'confirmPurchase', eventId: E, holdId: 'h4', paymentId: 'other' }, details: { holdId: 'h4', refund: 'due' }, refund: 'alreadyPaid' },
+  { code: 'PAYMENT_MISMATCH', label: 'confirm a held hold with a payment that bought another', command: { type: 'confirmPurchase', eventId: E, holdId: 'h1', paymentId: 'p4' }, details: { holdId: 'h1', boughtHoldId: 'h4' } },
   { code: 'REFUND_NOT_DUE', label: 'a refund of a payment that bought its hold', command: { type: 'recordRefund', eventId: E, holdId: 'h4', paymentId: 'p4' }, details: { holdId: 'h4', paymentId: 'p4' } },
   { code: 'IDEMPOTENCY_KEY_REUSED', label: 'a hold key for another hold', command: hold('fan1', 'g1', tickets(1), 'k1'), details: { key: 'k1' } },
   { code: 'IDEMPOTENCY_KEY_REUSED', label: 'a hold key for an extension', command: { type: 'extendHold', eventId: E, fanId: 'fan1', holdId: 'h1', key: 'k1' }, details: { key: 'k1' } },

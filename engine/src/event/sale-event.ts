@@ -91,6 +91,8 @@ export class SaleEvent {
   readonly holds = new HoldBook();
   /** Payments refused a purchase, by payment id: the refund each is due. */
   private readonly refunds = new Map<string, RefundState>();
+  /** The hold each purchasing payment id bought. */
+  private readonly purchases = new Map<string, string>();
   private readonly actor: SaleActor;
   private cachedPhase: Phase = 'draft';
   /** The next instant time can change the phase: commands before it skip the lifecycle checks. */
@@ -365,10 +367,15 @@ export class SaleEvent {
   confirmPurchase(holdId: string, paymentId: string): HoldView {
     const hold = this.requireHold(holdId);
     if (hold.status === 'purchased' && hold.paymentId === paymentId) return holdView(hold);
+    // One charge buys one hold: money that bought another hold, or is due back, buys nothing more (and is not refunded twice).
+    const refund = this.refunds.get(paymentId);
+    if (refund !== undefined && refund.holdId !== hold.id) throw new BreakwaterError('PAYMENT_MISMATCH', 'this payment is due a refund', { details: { holdId, refund: refund.state } });
+    if (this.purchases.has(paymentId)) throw new BreakwaterError('PAYMENT_MISMATCH', 'this payment bought another hold', { details: { holdId, boughtHoldId: this.purchases.get(paymentId) } });
     const refusal = hold.status === 'purchased' ? paymentMismatch(hold) : this.paymentTargetRefusal(hold, paymentId);
     if (refusal !== undefined) {
-      this.dueRefund(hold, paymentId, hold.status === 'purchased' ? 'alreadyPaid' : refusal.code === 'PAYMENT_MISMATCH' ? 'otherAttempt' : 'holdEnded');
-      throw new BreakwaterError(refusal.code, refusal.message, { details: { ...refusal.details, refund: 'due' } });
+      // The same success again gets the same refusal, with how far its refund got.
+      if (refund === undefined) this.record({ type: 'refundDue', at: this.now(), holdId, paymentId, reason: refundReason(hold, refusal) });
+      throw new BreakwaterError(refusal.code, refusal.message, { details: { ...refusal.details, refund: refund?.state ?? 'due' } });
     }
     this.record({ type: 'purchased', at: this.now(), holdId, paymentId });
     this.afterInventoryChange();
@@ -384,10 +391,6 @@ export class SaleEvent {
     }
     if (refund.state === 'due') this.record({ type: 'refunded', at: this.now(), holdId, paymentId });
     return refund;
-  }
-
-  private dueRefund(hold: Hold, paymentId: string, reason: RefundReason): void {
-    if (!this.refunds.has(paymentId)) this.record({ type: 'refundDue', at: this.now(), holdId: hold.id, paymentId, reason });
   }
 
   /** The payment failed: the hold resumes with the window it had left. */
@@ -1007,6 +1010,7 @@ export class SaleEvent {
       case 'purchased': {
         const hold = this.holds.get(entry.holdId)!;
         hold.paymentId = entry.paymentId;
+        this.purchases.set(entry.paymentId, hold.id);
         this.holds.end(hold, 'purchased', entry.at);
         this.inventory.sell(hold.allocation);
         break;
@@ -1352,6 +1356,12 @@ function expired(hold: Hold): BreakwaterError {
 
 function notActive(hold: Hold): BreakwaterError {
   return new BreakwaterError('HOLD_NOT_ACTIVE', `this hold is ${hold.status}`, { details: { holdId: hold.id, outcome: hold.status } });
+}
+
+/** Why a hold refused a payment's success: it ended, another payment bought it, or another of its payments is in flight. */
+function refundReason(hold: Hold, refusal: BreakwaterError): RefundReason {
+  if (hold.status === 'purchased') return 'alreadyPaid';
+  return refusal.code === 'PAYMENT_MISMATCH' ? 'otherAttempt' : 'holdEnded';
 }
 
 function paymentMismatch(hold: Hold): BreakwaterError {

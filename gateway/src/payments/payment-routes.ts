@@ -91,9 +91,13 @@ async function recordOutcome(link: EngineLink, provider: PaymentProvider, outcom
   } catch (err) {
     if (!isBreakwaterError(err) || !REFUND.has(err.code)) throw err; // e.g. ENGINE_UNAVAILABLE (503): retried later with the same payment id
     if (outcome.outcome === 'failed') return json(200, { status: 'refund', ...extra, refunded: false, error: err.toJSON() });
-    const { eventId, holdId, paymentId, amount, currency } = outcome;
-    await provider.refund({ eventId, holdId, paymentId, amount, currency });
-    if (err.details?.refund === 'due') await link.execute({ op: 'command', command: { type: 'recordRefund', eventId, holdId, paymentId } });
+    // `refund` is 'due' where the engine recorded the refund, 'refunded' once that was done (a repeated notification); absent without a hold.
+    const refund = err.details?.refund;
+    if (refund !== 'refunded') {
+      const { eventId, holdId, paymentId, amount, currency } = outcome;
+      await provider.refund({ eventId, holdId, paymentId, amount, currency });
+      if (refund === 'due') await link.execute({ op: 'command', command: { type: 'recordRefund', eventId, holdId, paymentId } });
+    }
     return json(200, { status: 'refund', ...extra, refunded: true, error: err.toJSON() });
   }
 }
