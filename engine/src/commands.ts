@@ -25,6 +25,8 @@ export type Command =
   | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string }
   | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string }
   | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string }
+  /** The payment side refunded a payment the journal said was due a refund. */
+  | { type: 'recordRefund'; eventId: string; holdId: string; paymentId: string }
   | { type: 'generateCodes'; eventId: string; count: number; uses: number; ticketCap: number; phaseId?: string }
   | { type: 'uploadCodes'; eventId: string; csv: string }
   | { type: 'supplyBeacon'; eventId: string; draw: string; value: string }
@@ -56,6 +58,7 @@ const FIELDS: Record<CommandType, readonly Field[]> = {
   releaseHold: ['eventId', 'fanId', 'holdId', 'key'],
   confirmPurchase: ['eventId', 'holdId', 'paymentId'],
   failPayment: ['eventId', 'holdId', 'paymentId'],
+  recordRefund: ['eventId', 'holdId', 'paymentId'],
   generateCodes: ['eventId'],
   uploadCodes: ['eventId'],
   supplyBeacon: ['eventId'],

@@ -85,7 +85,11 @@ export class Engine {
     return [...this.sales.values()];
   }
 
-  /** Parses and runs one command; its result, or a BreakwaterError that changed nothing. */
+  /**
+   * Parses and runs one command; its result, or a BreakwaterError that changed
+   * nothing — except a payment success refused, whose refund instruction
+   * (`refundDue`) is recorded all the same.
+   */
   execute(input: unknown): unknown {
     const command = parseCommand(input);
     if (command.type === 'createEvent') return this.createEvent(command.config);
@@ -138,6 +142,8 @@ function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>
       return sale.confirmPurchase(command.holdId, command.paymentId);
     case 'failPayment':
       return sale.failPayment(command.holdId, command.paymentId, command.reason);
+    case 'recordRefund':
+      return sale.recordRefund(command.holdId, command.paymentId);
     case 'generateCodes':
       return sale.generateCodes(command);
     case 'uploadCodes':

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   HOLD_EXPIRED: { status: 410, audience: 'any', summary: 'The hold expired: its seats went back on sale. A payment arriving now must be refunded.' },
   EXTENSION_NOT_ALLOWED: { status: 409, audience: 'fan', summary: 'The event does not allow extensions, or this hold was already extended.' },
   PAYMENT_MISMATCH: { status: 409, audience: 'payment', summary: 'The payment id does not match the payment started for this hold.' },
+  REFUND_NOT_DUE: { status: 409, audience: 'payment', summary: 'No refund is due for this payment of this hold: only a success the hold refused (`refundDue`) is refunded.' },
   ACCESS_DENIED: { status: 403, audience: 'fan', summary: 'The current sale phase (`details.phaseId`) is for fans in a presale group: `details.reason` is `identityRequired` (no verified identity came with the join) or `notInGroup` (the identity has none of the phase\'s groups).' },
   ACCESS_CODE_REQUIRED: { status: 403, audience: 'fan', summary: 'The current sale phase (`details.phaseId`) needs an access code: join again with `accessCode`.' },
   ACCESS_CODE_INVALID: { status: 403, audience: 'fan', summary: 'The access code cannot be used for this phase (`details.phaseId`); `details.reason` is `unknown`, `otherPhase` (it opens another phase), `boundToOtherAccounts` (every use is taken by other accounts) or `usedUp` (every ticket it allows is taken).' },

@@ -3,6 +3,7 @@ import { seatId } from './config/types.js';
 import { PSEUDONYM_BYTES, runDraw } from './fairness/draw.js';
 import { commitmentOf } from './fairness/shuffle.js';
 import type { Allocation, JournalEntry } from './journal/entries.js';
+import { PaymentRules, type PaymentInvariant } from './invariants-payments.js';
 import { RegistrationRules, type RegistrationInvariant } from './invariants-registration.js';
 import { PendingPlaces } from './pending-places.js';
 import { PlaceNumbers } from './place-numbers.js';
@@ -23,6 +24,7 @@ export type Invariant =
   | 'standbySize'
   | 'soldOutEarly'
   | RegistrationInvariant
+  | PaymentInvariant
   | 'journalMalformed';
 
 export interface InvariantViolation {
@@ -62,6 +64,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   // Fans whose grant (or call) is open, and holds not yet ended: what could still come back.
   const openGrants = new Set<string>();
   const registration = new RegistrationRules(fail);
+  const payments = new PaymentRules(fail);
   /** Tickets neither held nor sold: GA beyond what its tiers have taken, seats not held or sold. */
   const freeTickets = () => config.inventory.tiers.reduce((n, t) => n + t.quantity - (takenByTier.get(t.id) ?? 0), 0) + countSeats(config) - seatState.size;
 
@@ -196,9 +199,16 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         }
         break;
       }
+      case 'refundDue':
+        payments.refundDue(entry);
+        break;
+      case 'refunded':
+        payments.refunded(entry);
+        break;
       case 'purchased':
       case 'expired':
       case 'released': {
+        if (entry.type === 'purchased') payments.purchased(entry);
         const hold = holds.get(entry.holdId);
         if (hold === undefined || hold.ended) {
           fail('holdEndedTwice', `hold ${entry.holdId} ${entry.type} ${hold === undefined ? 'without being held' : 'after it ended'}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BreakwaterError, ERROR_CODES, type ErrorCode } from '../src/errors.js';
+import type { RefundReason } from '../src/journal/entries.js';
 import { Driver, GRANT_TTL, PRE_QUEUE_AT, SECOND, errorOf, gaConfig, venue } from './fixtures.js';
 
 /** Every code the engine's commands can produce (the registry also holds the gateway's). */
@@ -7,7 +8,7 @@ const ENGINE_CODES: ErrorCode[] = [
   'MALFORMED_COMMAND', 'INVALID_CONFIG', 'EVENT_NOT_FOUND', 'EVENT_EXISTS', 'WRONG_PHASE', 'NOT_IN_QUEUE',
   'GRANT_INVALID', 'GRANT_EXPIRED', 'LIMIT_EXCEEDED', 'TIER_NOT_FOUND', 'CATEGORY_NOT_FOUND', 'SEAT_NOT_FOUND',
   'SEAT_TAKEN', 'NOT_ENOUGH_INVENTORY', 'SOLD_OUT', 'HOLD_NOT_FOUND', 'HOLD_NOT_ACTIVE', 'HOLD_EXPIRED',
-  'EXTENSION_NOT_ALLOWED', 'PAYMENT_MISMATCH', 'IDEMPOTENCY_KEY_REUSED',
+  'EXTENSION_NOT_ALLOWED', 'PAYMENT_MISMATCH', 'REFUND_NOT_DUE', 'IDEMPOTENCY_KEY_REUSED',
 ];
 
 const E = 'errors-night';
@@ -90,6 +91,8 @@ interface Case {
   command: unknown;
   world?: () => Driver;
   details?: Record<string, unknown>;
+  /** A refused payment success: its refund instruction is the one thing recorded. */
+  refund?: RefundReason;
 }
 
 const cases: Case[] = [
@@ -185,24 +188,32 @@ const cases: Case[] = [
   { code: 'HOLD_NOT_ACTIVE', label: 'release a hold being paid', command: { type: 'releaseHold', eventId: E, fanId: 'fan3', holdId: 'h3', key: 'k' }, details: { outcome: 'paymentPending' } },
   { code: 'HOLD_NOT_ACTIVE', label: 'start a second payment', command: { type: 'startPayment', eventId: E, fanId: 'fan3', holdId: 'h3', paymentId: 'p3b', key: 'k' }, details: { outcome: 'paymentPending' } },
   { code: 'HOLD_NOT_ACTIVE', label: 'extend a released hold', command: { type: 'extendHold', eventId: E, fanId: 'fan5', holdId: 'h5', key: 'k' }, details: { outcome: 'released' } },
-  { code: 'HOLD_NOT_ACTIVE', label: 'confirm a released hold', command: { type: 'confirmPurchase', eventId: E, holdId: 'h5', paymentId: 'p' }, details: { outcome: 'released' } },
+  { code: 'HOLD_NOT_ACTIVE', label: 'confirm a released hold', command: { type: 'confirmPurchase', eventId: E, holdId: 'h5', paymentId: 'p' }, details: { outcome: 'released', refund: 'due' }, refund: 'holdEnded' },
   { code: 'HOLD_NOT_ACTIVE', label: 'fail a payment never started', command: { type: 'failPayment', eventId: E, holdId: 'h1', paymentId: 'p', reason: '' }, details: { outcome: 'held' } },
-  { code: 'HOLD_EXPIRED', label: 'confirm after the window', world: late, command: { type: 'confirmPurchase', eventId: E, holdId: 'h2', paymentId: 'p' }, details: { holdId: 'h2' } },
+  { code: 'HOLD_EXPIRED', label: 'confirm after the window', world: late, command: { type: 'confirmPurchase', eventId: E, holdId: 'h2', paymentId: 'p' }, details: { holdId: 'h2', refund: 'due' }, refund: 'holdEnded' },
   { code: 'HOLD_EXPIRED', label: 'extend after the window', world: late, command: { type: 'extendHold', eventId: E, fanId: 'fan2', holdId: 'h2', key: 'k' }, details: { holdId: 'h2' } },
   { code: 'HOLD_EXPIRED', label: 'release after the window', world: late, command: { type: 'releaseHold', eventId: E, fanId: 'fan2', holdId: 'h2', key: 'k' }, details: { holdId: 'h2' } },
   { code: 'EXTENSION_NOT_ALLOWED', label: 'a second extension', command: { type: 'extendHold', eventId: E, fanId: 'fan1', holdId: 'h1', key: 'x2' } },
-  { code: 'PAYMENT_MISMATCH', label: 'confirm a payment in flight with another id', command: { type: 'confirmPurchase', eventId: E, holdId: 'h3', paymentId: 'other' }, details: { holdId: 'h3' } },
+  { code: 'PAYMENT_MISMATCH', label: 'confirm a payment in flight with another id', command: { type: 'confirmPurchase', eventId: E, holdId: 'h3', paymentId: 'other' }, details: { holdId: 'h3', refund: 'due' }, refund: 'otherAttempt' },
   { code: 'PAYMENT_MISMATCH', label: 'fail a payment in flight with another id', command: { type: 'failPayment', eventId: E, holdId: 'h3', paymentId: 'other', reason: '' }, details: { holdId: 'h3' } },
-  { code: 'PAYMENT_MISMATCH', label: 'confirm a bought hold with another id', command: { type: 'confirmPurchase', eventId: E, holdId: 'h4', paymentId: 'other' }, details: { holdId: 'h4' } },
+  { code: 'PAYMENT_MISMATCH', label: 'confirm a bought hold with another id', command: { type: 'confirmPurchase', eventId: E, holdId: 'h4', paymentId: 'other' }, details: { holdId: 'h4', refund: 'due' }, refund: 'alreadyPaid' },
+  { code: 'PAYMENT_MISMATCH', label: 'confirm a held hold with a payment that bought another', command: { type: 'confirmPurchase', eventId: E, holdId: 'h1', paymentId: 'p4' }, details: { holdId: 'h1', boughtHoldId: 'h4' } },
+  { code: 'REFUND_NOT_DUE', label: 'a refund of a payment that bought its hold', command: { type: 'recordRefund', eventId: E, holdId: 'h4', paymentId: 'p4' }, details: { holdId: 'h4', paymentId: 'p4' } },
   { code: 'IDEMPOTENCY_KEY_REUSED', label: 'a hold key for another hold', command: hold('fan1', 'g1', tickets(1), 'k1'), details: { key: 'k1' } },
   { code: 'IDEMPOTENCY_KEY_REUSED', label: 'a hold key for an extension', command: { type: 'extendHold', eventId: E, fanId: 'fan1', holdId: 'h1', key: 'k1' }, details: { key: 'k1' } },
   { code: 'IDEMPOTENCY_KEY_REUSED', label: 'an extension key for a release', command: { type: 'releaseHold', eventId: E, fanId: 'fan1', holdId: 'h1', key: 'x1' }, details: { key: 'x1' } },
 ];
 
 describe('every command error changes nothing', () => {
-  it.each(cases)('$code: $label', ({ code, command, world = busy, details }) => {
+  it.each(cases)('$code: $label', ({ code, command, world = busy, details, refund }) => {
     const d = world();
     const events = d.engine.journal.eventIds();
+    if (refund !== undefined) {
+      const mark = d.journal.length;
+      expect(errorOf(() => d.engine.execute(command)).code).toBe(code);
+      expect(d.journal.slice(mark)).toMatchObject([{ type: 'refundDue', reason: refund }]);
+    }
+    // (A refused success repeated records nothing more: one refund per payment id.)
     const err = d.rejects(() => d.engine.execute(command), code);
     expect(d.engine.journal.eventIds()).toEqual(events);
     if (details !== undefined) expect(err.details).toMatchObject(details);
@@ -241,7 +252,7 @@ describe('BreakwaterError', () => {
       MALFORMED_COMMAND: 400, INVALID_CONFIG: 400, EVENT_NOT_FOUND: 404, EVENT_EXISTS: 409, WRONG_PHASE: 409, NOT_IN_QUEUE: 404,
       GRANT_INVALID: 403, GRANT_EXPIRED: 410, LIMIT_EXCEEDED: 409, TIER_NOT_FOUND: 404, CATEGORY_NOT_FOUND: 404, SEAT_NOT_FOUND: 404,
       SEAT_TAKEN: 409, NOT_ENOUGH_INVENTORY: 409, SOLD_OUT: 409, HOLD_NOT_FOUND: 404, HOLD_NOT_ACTIVE: 409, HOLD_EXPIRED: 410,
-      EXTENSION_NOT_ALLOWED: 409, PAYMENT_MISMATCH: 409, IDEMPOTENCY_KEY_REUSED: 422,
+      EXTENSION_NOT_ALLOWED: 409, PAYMENT_MISMATCH: 409, REFUND_NOT_DUE: 409, IDEMPOTENCY_KEY_REUSED: 422,
     });
   });
 

@@ -14,7 +14,7 @@ import { BreakwaterError, type ErrorCode } from '../src/errors.js';
 import type { SaleEvent } from '../src/event/sale-event.js';
 import type { EventStatus, HoldView, JoinResult } from '../src/event/views.js';
 import type { HoldRequest } from '../src/inventory/inventory.js';
-import type { JournalEntry } from '../src/journal/entries.js';
+import type { JournalEntry, RefundReason } from '../src/journal/entries.js';
 import { MemoryJournalStore } from '../src/journal/store.js';
 import { aesSeedVault } from '../stores/seed-vault.js';
 import { pseudonymOf, runDraw } from '../src/fairness/draw.js';
@@ -319,6 +319,17 @@ export class Driver {
     const err = errorOf(fn);
     expect(err.code).toBe(code);
     expect(this.snapshot()).toEqual(before);
+    return err;
+  }
+
+  /** Runs a payment success the hold must refuse: `code`, and the refund it is due recorded, nothing else. */
+  refusesWithRefund(fn: () => unknown, code: ErrorCode, reason: RefundReason): BreakwaterError {
+    const before = this.snapshot();
+    const err = errorOf(fn);
+    expect(err.code).toBe(code);
+    expect(err.details).toMatchObject({ refund: 'due' });
+    expect(this.entriesSince(before.journalLength)).toMatchObject([{ type: 'refundDue', reason }]);
+    expect(this.status()).toEqual(before.status);
     return err;
   }
 }

@@ -89,7 +89,7 @@ describe('payment', () => {
     d.at(pendingUntil);
     expect(d.entriesSince(mark)).toEqual([{ type: 'expired', at: pendingUntil, holdId: 'h1' }]);
     expect(d.status()).toMatchObject({ tickets: { free: 100, held: 0, sold: 0 }, holds: { active: 0, paymentPending: 0, expired: 1, released: 0 } });
-    const late = d.rejects(() => d.confirm(hold.holdId, 'p1'), 'HOLD_EXPIRED');
+    const late = d.refusesWithRefund(() => d.confirm(hold.holdId, 'p1'), 'HOLD_EXPIRED', 'holdEnded');
     expect(late.status).toBe(410);
   });
 
@@ -116,22 +116,22 @@ describe('payment', () => {
     expect(d.fanView('fan1').holds[0]!.status).toBe('expired');
   });
 
-  it('a confirmation after the hold expired is HOLD_EXPIRED, even before the tick that records the expiry', () => {
+  it('a confirmation after the hold expired is HOLD_EXPIRED and due a refund, even before the tick that records the expiry; once', () => {
     const d = admitted(new Driver());
     const hold = d.holdTickets('fan1', 2);
     d.clock.set(hold.expiresAt);
-    d.rejects(() => d.confirm(hold.holdId), 'HOLD_EXPIRED');
+    d.refusesWithRefund(() => d.confirm(hold.holdId), 'HOLD_EXPIRED', 'holdEnded');
     d.rejects(() => d.startPayment('fan1', hold.holdId), 'HOLD_EXPIRED');
     d.advance(0);
     expect(d.journal.at(-1)).toEqual({ type: 'expired', at: hold.expiresAt, holdId: 'h1' });
     d.rejects(() => d.confirm(hold.holdId), 'HOLD_EXPIRED');
   });
 
-  it('confirming twice with the same payment id returns the same purchase; another id is PAYMENT_MISMATCH', () => {
-    const d = admitted(new Driver());
+  it('confirming twice with the same payment id returns the same purchase; another id is PAYMENT_MISMATCH, due a refund once', () => {
+    const d = admitted(new Driver(), 2);
     const hold = d.holdTickets('fan1', 2);
     d.startPayment('fan1', hold.holdId, 'p1');
-    d.rejects(() => d.confirm(hold.holdId, 'p2'), 'PAYMENT_MISMATCH');
+    d.refusesWithRefund(() => d.confirm(hold.holdId, 'p2'), 'PAYMENT_MISMATCH', 'otherAttempt');
 
     const bought = d.confirm(hold.holdId, 'p1');
     expect(bought).toEqual({ ...hold, status: 'purchased', paymentId: 'p1' });
@@ -141,8 +141,13 @@ describe('payment', () => {
     const length = d.journal.length;
     expect(d.confirm(hold.holdId, 'p1')).toEqual(bought);
     expect(d.journal).toHaveLength(length);
-    const err = d.rejects(() => d.confirm(hold.holdId, 'p2'), 'PAYMENT_MISMATCH');
-    expect(err.details).toEqual({ holdId: 'h1' });
+    d.rejects(() => d.confirm(hold.holdId, 'p2'), 'PAYMENT_MISMATCH');
+    const err = d.refusesWithRefund(() => d.confirm(hold.holdId, 'p3'), 'PAYMENT_MISMATCH', 'alreadyPaid');
+    expect(err.details).toEqual({ holdId: 'h1', refund: 'due' });
+    d.rejects(() => d.confirm(hold.holdId, 'p3'), 'PAYMENT_MISMATCH');
+    // Money due back buys no other hold either.
+    const other = d.holdTickets('fan2', 1);
+    expect(d.rejects(() => d.confirm(other.holdId, 'p3'), 'PAYMENT_MISMATCH').details).toEqual({ holdId: other.holdId, refund: 'due' });
   });
 
   it('a purchase is final: it never expires', () => {

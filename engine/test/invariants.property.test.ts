@@ -381,6 +381,12 @@ class Run {
     return this.sale.config;
   }
 
+  /** A refused payment success may record one thing: the refund its payment id is due, the first time it is refused. */
+  private isRefundDueFor(cmd: Cmd, entry: JournalEntry, before: number): boolean {
+    if (cmd.type !== 'confirmPurchase' || entry.type !== 'refundDue' || entry.paymentId !== cmd.paymentId || entry.holdId !== cmd.holdId) return false;
+    return !this.journal().slice(0, before).some((e) => e.type === 'refundDue' && e.paymentId === entry.paymentId);
+  }
+
   // ── Executing one command, with what must hold around it ──
 
   send(input: Cmd | null, expected?: ErrorCode): Outcome {
@@ -407,8 +413,9 @@ class Run {
 
     for (const entry of added) same(entry.at, this.clock.now(), `${entry.type} written at another instant`);
     if (!outcome.ok) {
-      const unexpected = added.filter((e) => !TIME_DRIVEN.has(e.type));
+      const unexpected = added.filter((e) => !TIME_DRIVEN.has(e.type) && !this.isRefundDueFor(cmd, e, before));
       expect(unexpected, `${show(cmd)} failed with ${outcome.error.code} but appended to the journal`).toEqual([]);
+      if (added.some((e) => e.type === 'refundDue')) expect(outcome.error.details, show(cmd)).toMatchObject({ refund: 'due' });
     }
     if (expected !== undefined) {
       expect(outcome.ok ? 'ok' : outcome.error.code, show(cmd)).toBe(expected);

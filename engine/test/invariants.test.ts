@@ -189,6 +189,45 @@ describe('checkInvariants on hand-built journals', () => {
     expect(violations[0]!.message).toMatch(/S-9-9 does not exist/);
   });
 
+  it('passes refunds due for late and second successes, each reported done once', () => {
+    const j = new Journal().join('a', 'b').start();
+    const h1 = j.hold('a', tickets(1));
+    const h2 = j.hold('b', tickets(1));
+    j.purchase(h1).expire(h2);
+    j.add({ type: 'refundDue', holdId: h1, paymentId: 'second', reason: 'alreadyPaid' });
+    j.add({ type: 'refundDue', holdId: h2, paymentId: 'late', reason: 'holdEnded' });
+    j.add({ type: 'refunded', holdId: h2, paymentId: 'late' });
+    expect(checkInvariants(j.entries)).toEqual([]);
+  });
+
+  it('catches a refund due for a payment that bought its hold, before or after', () => {
+    const j = new Journal().start();
+    const h1 = j.hold('a', tickets(1));
+    j.purchase(h1).add({ type: 'refundDue', holdId: h1, paymentId: `pay-${h1}`, reason: 'alreadyPaid' });
+    const h2 = j.hold('b', tickets(1));
+    j.add({ type: 'refundDue', holdId: h2, paymentId: `pay-${h2}`, reason: 'otherAttempt' }).purchase(h2);
+    expect(names(checkInvariants(j.entries))).toEqual(['refundOfPurchase', 'refundOfPurchase']);
+  });
+
+  it('catches two refunds due for one payment, and refunds reported twice or never due', () => {
+    const j = new Journal().start();
+    const h1 = j.hold('a', tickets(1));
+    j.expire(h1);
+    j.add({ type: 'refundDue', holdId: h1, paymentId: 'late', reason: 'holdEnded' });
+    j.add({ type: 'refundDue', holdId: h1, paymentId: 'late', reason: 'holdEnded' });
+    j.add({ type: 'refunded', holdId: h1, paymentId: 'late' });
+    j.add({ type: 'refunded', holdId: h1, paymentId: 'late' });
+    j.add({ type: 'refunded', holdId: h1, paymentId: 'never-due' });
+    expect(names(checkInvariants(j.entries))).toEqual(['refundDueTwice', 'refundUnfounded', 'refundUnfounded']);
+  });
+
+  it('catches a hold bought twice', () => {
+    const j = new Journal().start();
+    const h1 = j.hold('a', tickets(1));
+    j.purchase(h1).add({ type: 'purchased', holdId: h1, paymentId: 'second' });
+    expect(names(checkInvariants(j.entries))).toEqual(['holdEndedTwice']);
+  });
+
   it('catches a tier sold over its capacity', () => {
     const j = new Journal().start();
     const h1 = j.hold('a', tickets(2));

@@ -128,6 +128,18 @@ const steps: Array<[label: string, run: (d: Driver) => void]> = [
     d.at(expiryOf(d, pre(d, 1), 'h2'));
     expect(d.journal.at(-1)).toMatchObject({ type: 'admitted', fanIds: ['x1'] });
   }],
+  ['late successes: one for the expired hold, twice, and a second one for a bought hold; the payment side refunds both', (d) => {
+    for (let i = 0; i < 2; i++) expect(() => d.exec({ type: 'confirmPurchase', holdId: 'h2', paymentId: 'pay-h2-b' })).toThrow(/expired/i);
+    expect(() => d.exec({ type: 'confirmPurchase', holdId: 'h1', paymentId: 'pay-h1-again' })).toThrow(/payment id/i);
+    expect(d.journal.slice(-2)).toMatchObject([
+      { type: 'refundDue', holdId: 'h2', paymentId: 'pay-h2-b', reason: 'holdEnded' },
+      { type: 'refundDue', holdId: 'h1', paymentId: 'pay-h1-again', reason: 'alreadyPaid' },
+    ]);
+    d.exec({ type: 'recordRefund', holdId: 'h2', paymentId: 'pay-h2-b' });
+    d.exec({ type: 'recordRefund', holdId: 'h2', paymentId: 'pay-h2-b' });
+    d.exec({ type: 'recordRefund', holdId: 'h1', paymentId: 'pay-h1-again' });
+    expect(d.typesSince(d.journal.length - 2)).toEqual(['refunded', 'refunded']);
+  }],
   ['x1 holds the 2 A seats', (d) => {
     d.hold('x1', { kind: 'best', category: 'A', quantity: 2 });
   }],
@@ -383,7 +395,7 @@ const stepNumbers = steps.map(([label], i) => [i + 1, label] as const);
 const ALL_TYPES: JournalEntryType[] = [
   'created', 'configUpdated', 'published', 'preQueueOpened', 'saleStarted', 'paused', 'resumed', 'soldOut', 'reopened', 'closed',
   'joined', 'left', 'presence', 'admitted', 'grantExpired', 'held', 'extended', 'paymentStarted', 'paymentFailed', 'purchased',
-  'expired', 'released', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded', 'recalled',
+  'expired', 'released', 'refundDue', 'refunded', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded', 'recalled',
   'registrationOpened', 'registered', 'registrationWithdrawn', 'beaconSupplied', 'registrationDrawn', 'invitedNext',
 ];
 

@@ -10,6 +10,7 @@ import { applySettingsPatch } from './event-settings.js';
 import type { EngineLink } from './engine-link/types.js';
 import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 import { registerCodeRoutes } from './organizer-codes.js';
+import { reconciliationCsv } from './payments/reconciliation.js';
 import { registerRegistrationRoutes } from './organizer-registration.js';
 
 type Body = Record<string, unknown>;
@@ -105,6 +106,20 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
       type: 'confirmPurchase', eventId: request.params[0]!, holdId: requireString(body, 'holdId', 128), paymentId: requireString(body, 'paymentId', 128),
     } });
     return json(200, { hold });
+  }, organizer);
+
+  // Every payment attempt reconciled to what became of it; `?format=csv` for one row per attempt.
+  router.get('/api/events/:id/payments', async (request) => {
+    const format = request.query.get('format') ?? 'json';
+    if (format !== 'json' && format !== 'csv') throw new BreakwaterError('MALFORMED_COMMAND', 'format must be json or csv', { details: { field: 'format', reason: 'json or csv' } });
+    const reconciliation = await link.execute({ op: 'payments', eventId: request.params[0]! });
+    if (format === 'json') return json(200, reconciliation);
+    return {
+      status: 200,
+      text: reconciliationCsv(reconciliation),
+      contentType: 'text/csv; charset=utf-8',
+      headers: { 'content-disposition': `attachment; filename="${reconciliation.eventId}-payments.csv"` },
+    };
   }, organizer);
 
   router.post('/api/events/:id/payments/fail', async (request) => {

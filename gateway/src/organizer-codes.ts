@@ -6,6 +6,7 @@
  */
 import { BreakwaterError, MAX_CODES_CSV_BYTES, type CodeView } from '../../engine/src/index.js';
 import type { EngineLink } from './engine-link/types.js';
+import { csvField } from './http/csv.js';
 import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 
 /** Codes per page of the JSON list. */
@@ -27,12 +28,6 @@ function queryNumber(request: RequestInfo, name: string, fallback: number, max: 
 
 function page(request: RequestInfo, defaultLimit: number, maxLimit: number): { offset: number; limit: number } {
   return { offset: queryNumber(request, 'offset', 0, 1_000_000_000), limit: queryNumber(request, 'limit', defaultLimit, maxLimit) };
-}
-
-/** A CSV field, quoted when it holds a separator, a quote or a line break. */
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** The upload's four columns first (an export can be edited and uploaded to another event), then the state. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoPaymentProvider } from '../src/payments/demo-provider.js';
-import type { CheckoutRequest, PaymentProvider } from '../src/payments/provider.js';
+import type { CheckoutRequest, PaymentProvider, RefundRequest } from '../src/payments/provider.js';
 import { Signer } from '../src/tokens.js';
 import type { EventSettings } from '../src/event-settings.js';
 import { FanClient } from './helpers/fan-client.js';
@@ -17,6 +17,9 @@ class CardProvider implements PaymentProvider {
   }
   parseWebhook(): never {
     throw new Error('not used here');
+  }
+  refund(request: RefundRequest): never {
+    throw new Error(`not used here: ${request.paymentId}`);
   }
 }
 

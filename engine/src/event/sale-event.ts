@@ -12,7 +12,7 @@ import type { DrawProof } from '../fairness/draw-proof.js';
 import { commitmentOf, newSeed } from '../fairness/shuffle.js';
 import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
 import { Inventory, type HoldRequest } from '../inventory/inventory.js';
-import type { JournalEntry } from '../journal/entries.js';
+import type { JournalEntry, RefundReason } from '../journal/entries.js';
 import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
 import { Door } from '../door/door.js';
 import { FanStatus, PRE_QUEUE_DRAW, WaitingRoom, type Numbering } from '../queue/waiting-room.js';
@@ -25,6 +25,13 @@ import { validateConfigUpdate } from '../config/validate.js';
 import { REGISTRATION_DRAW, RegistrationBook, type RegistrationStatus, type RegistrationView } from '../registration/registration-book.js';
 import { advanceRegistration, inviteNext, register, registrationDueAt, viewOf, withdraw, type RegistrationContext } from '../registration/registration-desk.js';
 import { holdView, type DrawView, type EventStatus, type GrantView, type HoldView, type JoinResult, type WaitlistStatus } from './views.js';
+
+/** A payment refused a purchase: the refund it is due, and whether the payment side reported it done. */
+export interface RefundState {
+  holdId: string;
+  reason: RefundReason;
+  state: 'due' | 'refunded';
+}
 
 export interface SaleEventDeps {
   clock: Clock;
@@ -82,6 +89,10 @@ export class SaleEvent {
   readonly room = new WaitingRoom();
   inventory: Inventory;
   readonly holds = new HoldBook();
+  /** Payments refused a purchase, by payment id: the refund each is due. */
+  private readonly refunds = new Map<string, RefundState>();
+  /** The hold each purchasing payment id bought. */
+  private readonly purchases = new Map<string, string>();
   private readonly actor: SaleActor;
   private cachedPhase: Phase = 'draft';
   /** The next instant time can change the phase: commands before it skip the lifecycle checks. */
@@ -348,19 +359,38 @@ export class SaleEvent {
 
   /**
    * The payment provider (or the organizer's checkout) confirms a payment.
-   * Idempotent on the payment id; a payment for a hold that already ended
-   * gets HOLD_EXPIRED / HOLD_NOT_ACTIVE so the caller refunds it.
+   * Idempotent on the payment id. A success the hold cannot take (it ended,
+   * or another payment bought it or is in flight for it) records the refund
+   * it is due, once per payment id, and is refused with HOLD_EXPIRED /
+   * HOLD_NOT_ACTIVE / PAYMENT_MISMATCH (`details.refund: 'due'`).
    */
   confirmPurchase(holdId: string, paymentId: string): HoldView {
     const hold = this.requireHold(holdId);
-    if (hold.status === 'purchased') {
-      if (hold.paymentId !== paymentId) throw paymentMismatch(hold);
-      return holdView(hold);
+    if (hold.status === 'purchased' && hold.paymentId === paymentId) return holdView(hold);
+    // One charge buys one hold: money that bought another hold, or is due back, buys nothing more (and is not refunded twice).
+    const refund = this.refunds.get(paymentId);
+    if (refund !== undefined && refund.holdId !== hold.id) throw new BreakwaterError('PAYMENT_MISMATCH', 'this payment is due a refund', { details: { holdId, refund: refund.state } });
+    if (this.purchases.has(paymentId)) throw new BreakwaterError('PAYMENT_MISMATCH', 'this payment bought another hold', { details: { holdId, boughtHoldId: this.purchases.get(paymentId) } });
+    const refusal = hold.status === 'purchased' ? paymentMismatch(hold) : this.paymentTargetRefusal(hold, paymentId);
+    if (refusal !== undefined) {
+      // The same success again gets the same refusal, with how far its refund got.
+      if (refund === undefined) this.record({ type: 'refundDue', at: this.now(), holdId, paymentId, reason: refundReason(hold, refusal) });
+      throw new BreakwaterError(refusal.code, refusal.message, { details: { ...refusal.details, refund: refund?.state ?? 'due' } });
     }
-    this.requirePaymentTarget(hold, paymentId);
     this.record({ type: 'purchased', at: this.now(), holdId, paymentId });
     this.afterInventoryChange();
     return holdView(hold);
+  }
+
+  /** The payment side refunded a payment due a refund; reporting it again changes nothing. */
+  recordRefund(holdId: string, paymentId: string): RefundState {
+    const hold = this.requireHold(holdId);
+    const refund = this.refunds.get(paymentId);
+    if (refund === undefined || refund.holdId !== hold.id) {
+      throw new BreakwaterError('REFUND_NOT_DUE', undefined, { details: { holdId, paymentId } });
+    }
+    if (refund.state === 'due') this.record({ type: 'refunded', at: this.now(), holdId, paymentId });
+    return refund;
   }
 
   /** The payment failed: the hold resumes with the window it had left. */
@@ -980,10 +1010,17 @@ export class SaleEvent {
       case 'purchased': {
         const hold = this.holds.get(entry.holdId)!;
         hold.paymentId = entry.paymentId;
+        this.purchases.set(entry.paymentId, hold.id);
         this.holds.end(hold, 'purchased', entry.at);
         this.inventory.sell(hold.allocation);
         break;
       }
+      case 'refundDue':
+        this.refunds.set(entry.paymentId, { holdId: entry.holdId, reason: entry.reason, state: 'due' });
+        break;
+      case 'refunded':
+        this.refunds.get(entry.paymentId)!.state = 'refunded';
+        break;
       case 'expired':
       case 'released': {
         const hold = this.holds.get(entry.holdId)!;
@@ -1104,10 +1141,17 @@ export class SaleEvent {
   }
 
   private requirePaymentTarget(hold: Hold, paymentId: string): void {
-    if (hold.status === 'expired') throw expired(hold);
-    if (hold.status !== 'held' && hold.status !== 'paymentPending') throw notActive(hold);
-    if (hold.status === 'paymentPending' && hold.paymentId !== paymentId) throw paymentMismatch(hold);
-    if (deadlineOf(hold) <= this.now()) throw expired(hold);
+    const refusal = this.paymentTargetRefusal(hold, paymentId);
+    if (refusal !== undefined) throw refusal;
+  }
+
+  /** Why this hold cannot take this payment now, if it cannot. */
+  private paymentTargetRefusal(hold: Hold, paymentId: string): BreakwaterError | undefined {
+    if (hold.status === 'expired') return expired(hold);
+    if (hold.status !== 'held' && hold.status !== 'paymentPending') return notActive(hold);
+    if (hold.status === 'paymentPending' && hold.paymentId !== paymentId) return paymentMismatch(hold);
+    if (deadlineOf(hold) <= this.now()) return expired(hold);
+    return undefined;
   }
 
   // ── Reading ─────────────────────────────────────────────────────────────
@@ -1312,6 +1356,12 @@ function expired(hold: Hold): BreakwaterError {
 
 function notActive(hold: Hold): BreakwaterError {
   return new BreakwaterError('HOLD_NOT_ACTIVE', `this hold is ${hold.status}`, { details: { holdId: hold.id, outcome: hold.status } });
+}
+
+/** Why a hold refused a payment's success: it ended, another payment bought it, or another of its payments is in flight. */
+function refundReason(hold: Hold, refusal: BreakwaterError): RefundReason {
+  if (hold.status === 'purchased') return 'alreadyPaid';
+  return refusal.code === 'PAYMENT_MISMATCH' ? 'otherAttempt' : 'holdEnded';
 }
 
 function paymentMismatch(hold: Hold): BreakwaterError {

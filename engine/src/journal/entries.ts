@@ -108,7 +108,18 @@ export type JournalEntry =
   | { type: 'paymentStarted'; at: number; holdId: string; key: string; paymentId: string; pendingUntil: number }
   | { type: 'paymentFailed'; at: number; holdId: string; paymentId: string; reason: string; expiresAt: number }
   | { type: 'purchased'; at: number; holdId: string; paymentId: string }
+  /**
+   * A provider's success the hold cannot take: the hold had ended
+   * (`holdEnded`), was bought with another payment (`alreadyPaid`), or waits
+   * on another payment of its own (`otherAttempt`). The money must go back;
+   * one entry per payment id however often the success is repeated.
+   */
+  | { type: 'refundDue'; at: number; holdId: string; paymentId: string; reason: RefundReason }
+  /** The payment side reports the refund of a `refundDue` payment done. */
+  | { type: 'refunded'; at: number; holdId: string; paymentId: string }
   | { type: 'expired'; at: number; holdId: string }
   | { type: 'released'; at: number; holdId: string; key: string };
+
+export type RefundReason = 'holdEnded' | 'alreadyPaid' | 'otherAttempt';
 
 export type JournalEntryType = JournalEntry['type'];

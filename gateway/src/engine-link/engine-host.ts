@@ -14,6 +14,7 @@ import type { WebPushConfig } from '../notify/web-push-config.js';
 import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
+import { reconcilePayments, type PaymentReconciliation } from '../payments/reconciliation.js';
 import { Sessions } from './sessions.js';
 import type {
   CheckedPaymentOutcome,
@@ -214,6 +215,8 @@ export class EngineHost {
       case 'journal':
         // Unknown events are EVENT_NOT_FOUND, not an empty journal. Seeds in it are sealed until their draws.
         return this.engine.journal.read(this.engine.event(request.eventId).id);
+      case 'payments':
+        return this.payments(request.eventId);
       case 'drawProof':
         return this.drawProof(request.eventId, request.draw);
       case 'registrationOf':
@@ -339,6 +342,16 @@ export class EngineHost {
       }
     }
     return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId });
+  }
+
+  private payments(eventId: string): PaymentReconciliation {
+    const sale = this.engine.event(eventId);
+    const settings = this.settingsOf(sale.id);
+    const priceOf = (holdId: string) => {
+      const { amount, currency } = pricedHold(sale, settings, holdView(sale.holds.get(holdId)!));
+      return { amount, currency };
+    };
+    return reconcilePayments(sale.id, this.engine.journal.read(sale.id), priceOf);
   }
 
   /** Only a fan with a place is called, recalled, waitlisted or told of a sell-out: a subscription without one would never be used. */

@@ -12,6 +12,7 @@ import type { CodeView, DrawProof, EventConfig, EventStatus, GrantView, HoldView
 import type { EventSettings } from '../event-settings.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
+import type { PaymentReconciliation } from '../payments/reconciliation.js';
 import type { DoorFigures } from '../protection/door-budgets.js';
 
 /** One event's queue as published once per tick. */
@@ -199,6 +200,8 @@ export type EngineRequest =
   | { op: 'codes'; eventId: string; offset: number; limit: number }
   /** An event's whole journal, oldest first (for verification: it grows with the crowd). */
   | { op: 'journal'; eventId: string }
+  /** Every payment attempt of the event and what became of it (payments/reconciliation.ts): read from its journal. */
+  | { op: 'payments'; eventId: string }
   /** A draw's public proof (docs/fairness.md), once it has run: it grows with the draw. */
   | { op: 'drawProof'; eventId: string; draw: string }
   /** What a verified account sees of its registration (registering and withdrawing are engine commands). */
@@ -224,6 +227,7 @@ export interface EngineResults {
   publicInfo: PublicEventInfo;
   codes: CodePage;
   journal: readonly JournalEntry[];
+  payments: PaymentReconciliation;
   drawProof: DrawProof;
   registrationOf: RegistrationView;
   updateSettings: EventSettings;

@@ -13,6 +13,9 @@
  *    never in one gateway's memory, so a gateway killed meanwhile loses
  *    nothing the fan was told; the fan's page simply decides again.
  *
+ * 4. `refund` gives back a success the hold could not take: no money moved,
+ *    so it is done once the provider's processing time has passed.
+ *
  * `webhookFor` signs the webhook a real provider would send for an outcome,
  * for tests and for `sim/`, which exercise the webhook endpoint with it.
  */
@@ -85,11 +88,20 @@ export class DemoPaymentProvider implements PaymentProvider {
 
   /** What the fan's decision at the checkout comes to, once the provider's processing time has passed. */
   async decide(session: DemoCheckoutSession, decision: 'approve' | 'decline' = this.options.decision): Promise<CheckedPaymentOutcome> {
-    if (this.options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
+    await this.processing();
     const { eventId, holdId, paymentId, amount, currency } = session;
     return decision === 'approve'
       ? { eventId, holdId, paymentId, amount, currency, outcome: 'succeeded', reason: '' }
       : { eventId, holdId, paymentId, amount, currency, outcome: 'failed', reason: DECLINED };
+  }
+
+  /** Nothing was charged, so the demo's refund is only its processing time. */
+  async refund(): Promise<void> {
+    await this.processing();
+  }
+
+  private async processing(): Promise<void> {
+    if (this.options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
   }
 
   /** The signed webhook for an outcome (exported for tests and for `sim/`). */

@@ -13,15 +13,16 @@ import type { DemoPaymentProvider } from './demo-provider.js';
 import type { PaymentChannels } from './payment-channels.js';
 import type { PaymentProvider } from './provider.js';
 
-/**
- * Engine answers that are final for this payment: the hold ended without it
- * (or never existed). The notification was received, so the provider must
- * not retry; the money must go back.
- */
 /** A provider's notification is a few hundred bytes; a checkout's decision a few dozen. */
 export const WEBHOOK_BODY_BYTES = 64 * 1024;
 export const CHECKOUT_BODY_BYTES = 1024;
 
+/**
+ * Engine answers that are final for this payment: the hold ended without it,
+ * another payment bought or is paying it (or it never existed). The
+ * notification was received, so the provider must not retry; the money must
+ * go back.
+ */
 const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE', 'HOLD_NOT_FOUND', 'PAYMENT_MISMATCH', 'EVENT_NOT_FOUND']);
 
 /** Applies a verified outcome to the engine; a success only for the hold's price. */
@@ -51,7 +52,7 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
     const outcome = provider.parseWebhook(request.body, request.headers, Date.now());
     // The demo provider signs with the deployment's webhook secret: its word counts only where the event offers it.
     if (provider === demo) channels.requireOffered(outcome.eventId, demo.name);
-    return recordOutcome(link, outcome, {});
+    return recordOutcome(link, provider, outcome, {});
   }, signed);
 
   /** A session sealed by this deployment, for an event that (still) offers the demo channel. */
@@ -74,17 +75,29 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
       throw new BreakwaterError('MALFORMED_COMMAND', 'decision must be "approve" or "decline"', { details: { field: 'decision', reason: 'approve or decline' } });
     }
     const outcome = await demo.decide(session, decision);
-    return recordOutcome(link, outcome, { paymentId: session.paymentId, decision: outcome.outcome === 'succeeded' ? 'approve' : 'decline' });
+    return recordOutcome(link, demo, outcome, { paymentId: session.paymentId, decision: outcome.outcome === 'succeeded' ? 'approve' : 'decline' });
   }, { maxBodyBytes: CHECKOUT_BODY_BYTES });
 }
 
-/** The engine records the outcome, then the answer says what became of the hold. */
-async function recordOutcome(link: EngineLink, outcome: CheckedPaymentOutcome, extra: Record<string, unknown>): Promise<Reply> {
+/**
+ * The engine records the outcome, then the answer says what became of the
+ * hold. A success the hold refused is refunded by its provider before the
+ * answer, and the refund journaled where the engine recorded it due.
+ */
+async function recordOutcome(link: EngineLink, provider: PaymentProvider, outcome: CheckedPaymentOutcome, extra: Record<string, unknown>): Promise<Reply> {
   try {
     const hold = await applyPaymentOutcome(link, outcome);
     return json(200, { status: outcome.outcome === 'succeeded' ? 'confirmed' : 'failed', ...extra, hold });
   } catch (err) {
-    if (isBreakwaterError(err) && REFUND.has(err.code)) return json(200, { status: 'refund', ...extra, error: err.toJSON() });
-    throw err; // e.g. ENGINE_UNAVAILABLE (503): retried later with the same payment id
+    if (!isBreakwaterError(err) || !REFUND.has(err.code)) throw err; // e.g. ENGINE_UNAVAILABLE (503): retried later with the same payment id
+    if (outcome.outcome === 'failed') return json(200, { status: 'refund', ...extra, refunded: false, error: err.toJSON() });
+    // `refund` is 'due' where the engine recorded the refund, 'refunded' once that was done (a repeated notification); absent without a hold.
+    const refund = err.details?.refund;
+    if (refund !== 'refunded') {
+      const { eventId, holdId, paymentId, amount, currency } = outcome;
+      await provider.refund({ eventId, holdId, paymentId, amount, currency });
+      if (refund === 'due') await link.execute({ op: 'command', command: { type: 'recordRefund', eventId, holdId, paymentId } });
+    }
+    return json(200, { status: 'refund', ...extra, refunded: true, error: err.toJSON() });
   }
 }

@@ -36,6 +36,16 @@ export interface PaymentOutcome {
   currency: string;
 }
 
+/** A charge to give back: a success the hold could not take. */
+export interface RefundRequest {
+  eventId: string;
+  holdId: string;
+  /** The provider's idempotency key for the refund too: asking twice refunds once. */
+  paymentId: string;
+  amount: number;
+  currency: string;
+}
+
 export interface PaymentProvider {
   readonly name: string;
   /** The header its webhooks carry their signature in (lowercase): one without it is refused before its body is read. */
@@ -47,4 +57,10 @@ export interface PaymentProvider {
    * unreadable body). Must not trust anything before the signature checks.
    */
   parseWebhook(rawBody: Uint8Array, headers: Readonly<Record<string, string>>, now: number): PaymentOutcome;
+  /**
+   * Gives a charge back in full; resolves once the provider accepted the
+   * refund, throws when it did not (the notification is then answered 5xx,
+   * so the provider sends it again and the refund is asked again).
+   */
+  refund(request: RefundRequest): Promise<void>;
 }
