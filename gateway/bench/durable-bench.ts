@@ -24,12 +24,13 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { baseConfig, check, holdAndConfirm, lastAdmission, median, newEngine, SECOND, seconds, startSale } from '../../engine/bench/bench-helpers.js';
+import { baseConfig, check, holdAndConfirm, lastAdmission, median, newEngine, SECOND, startSale } from '../../engine/bench/bench-helpers.js';
 import type { Engine } from '../../engine/src/index.js';
 import { DurableJournal } from '../../engine/stores/durable-journal.js';
 import { FileJournalStore } from '../../engine/stores/file/file-journal-store.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { openFileBackedHost } from '../src/engine-link/file-backed-host.js';
+import { answeredOnceDurable } from './durable-holds.js';
 
 const TIER = 'ga';
 const { values } = parseArgs({
@@ -49,36 +50,6 @@ const arrivals = { batch: Number(values.batch), inFlight: Number(values['in-flig
 const restartFans = Number(values['restart-fans']);
 const restartRuns = Number(values['restart-runs']);
 
-/** Runs `op(i)` for i < total as `arrivals` says, each answered once `durable()` resolves; seconds until the last answer. */
-function answeredOnceDurable(total: number, op: (i: number) => void, durable: () => Promise<void>): Promise<number> {
-  let next = 0;
-  let waiting = 0;
-  let answered = 0;
-  let scheduled = false;
-  const start = performance.now();
-  return new Promise((resolve, reject) => {
-    const schedule = (): void => {
-      if (scheduled || next >= total || waiting >= arrivals.inFlight) return;
-      scheduled = true;
-      setImmediate(turn);
-    };
-    const turn = (): void => {
-      scheduled = false;
-      const n = Math.min(arrivals.batch, arrivals.inFlight - waiting, total - next);
-      for (const end = next + n; next < end; next++) op(next);
-      waiting += n;
-      durable().then(() => {
-        waiting -= n;
-        answered += n;
-        if (answered === total) resolve(seconds(start));
-        else schedule();
-      }, reject);
-      schedule();
-    };
-    schedule();
-  });
-}
-
 interface SaleFigures {
   joinsPerSec: number;
   pairsPerSec: number;
@@ -89,14 +60,14 @@ interface SaleFigures {
 async function sale(engine: Engine, clock: ReturnType<typeof newEngine>['clock'], eventId: string, durable: () => Promise<void>, syncs: () => number): Promise<SaleFigures> {
   startSale(engine, clock, { ...baseConfig(eventId, 'Durable bench'), maxTicketsPerFan: 1, inventory: { tiers: [{ id: TIER, name: 'General admission', price: 5_000, quantity: fans }] } });
   await durable();
-  const joinS = await answeredOnceDurable(fans, (i) => engine.execute({ type: 'join', eventId, fanId: `fan-${i}` }), durable);
+  const joinS = await answeredOnceDurable(fans, (i) => engine.execute({ type: 'join', eventId, fanId: `fan-${i}` }), durable, arrivals);
   clock.advance(SECOND);
   engine.tick();
   await durable();
   const { fanIds, firstGrant } = lastAdmission(engine.journal.read(eventId));
   check(fanIds.length === fans, `expected ${fans} admitted, got ${fanIds.length}`);
   const syncsBefore = syncs();
-  const pairS = await answeredOnceDurable(fans, (i) => holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIER), durable);
+  const pairS = await answeredOnceDurable(fans, (i) => holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIER), durable, arrivals);
   const { tickets } = engine.event(eventId).status();
   check(tickets.sold === fans && tickets.free === 0, `after the pairs: ${JSON.stringify(tickets)}`);
   return { joinsPerSec: fans / joinS, pairsPerSec: fans / pairS, fsyncsPerSec: (syncs() - syncsBefore) / pairS };

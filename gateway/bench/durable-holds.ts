@@ -58,7 +58,11 @@ function admittedSale(name: string, seed: number, fans: number, journal?: SyncJo
 /** Runs a hold + confirm pair for every admitted fan as `arrivals` describes; seconds until the last reply. */
 function replyOnceDurable(sale: AdmittedSale, durable: () => Promise<void>, arrivals: Arrivals): Promise<number> {
   const { engine, eventId, fanIds, firstGrant } = sale;
-  const total = fanIds.length;
+  return answeredOnceDurable(fanIds.length, (i) => holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIER), durable, arrivals);
+}
+
+/** Runs `op(i)` for i < total as `arrivals` says, each answered once `durable()` resolves; seconds until the last answer. */
+export function answeredOnceDurable(total: number, op: (i: number) => void, durable: () => Promise<void>, arrivals: Arrivals): Promise<number> {
   let next = 0;
   let waiting = 0;
   let answered = 0;
@@ -73,7 +77,7 @@ function replyOnceDurable(sale: AdmittedSale, durable: () => Promise<void>, arri
     const turn = (): void => {
       scheduled = false;
       const n = Math.min(arrivals.batch, arrivals.inFlight - waiting, total - next);
-      for (const end = next + n; next < end; next++) holdAndConfirm(engine, eventId, fanIds[next]!, `g${firstGrant + next}`, TIER);
+      for (const end = next + n; next < end; next++) op(next);
       waiting += n;
       durable().then(() => {
         waiting -= n;
