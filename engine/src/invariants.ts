@@ -69,6 +69,12 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   const freeTickets = () => config.inventory.tiers.reduce((n, t) => n + t.quantity - (takenByTier.get(t.id) ?? 0), 0) + countSeats(config) - seatState.size;
 
   const seatsOf = (a: Allocation) => a.seatIds ?? [];
+  // Admitted or called: the places stop waiting, in queue order, each with an open grant.
+  const turnsTaken = (fanIds: readonly string[]) => {
+    waitlist.placesEnded(fanIds);
+    order.admitted(fanIds);
+    for (const fanId of fanIds) openGrants.add(fanId);
+  };
   let soldTickets = 0;
   for (const entry of journal) {
     switch (entry.type) {
@@ -136,9 +142,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       case 'called':
         waitlist.called(entry.fanIds);
-        waitlist.placesEnded(entry.fanIds);
-        order.admitted(entry.fanIds);
-        for (const fanId of entry.fanIds) openGrants.add(fanId);
+        turnsTaken(entry.fanIds);
         break;
       case 'grantExpired':
         openGrants.delete(entry.fanId);
@@ -169,9 +173,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         break;
       case 'admitted':
         waitlist.admitted(entry.fanIds);
-        waitlist.placesEnded(entry.fanIds);
-        order.admitted(entry.fanIds);
-        for (const fanId of entry.fanIds) openGrants.add(fanId);
+        turnsTaken(entry.fanIds);
         break;
       case 'held': {
         openGrants.delete(entry.fanId);
