@@ -20,8 +20,7 @@ import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from './engine-link/engine-host.js';
 import { loadNativeUws } from './native-uws.js';
 import { generateVapidKeys } from './notify/web-push-config.js';
-import { buildPages } from './pages.js';
-import { StaticSite } from './static-site.js';
+import { loadSite } from './pages.js';
 import { startCluster } from './workers.js';
 
 async function main(): Promise<void> {
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
   // A demo event kept from an earlier run goes on as it was.
   const demoCreated = options.demoEvent && !host.engine.events().some((sale) => sale.id === DEMO_EVENT_ID);
   if (demoCreated) host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
-  const site = await StaticSite.load(await buildPages());
+  const site = await loadSite();
   host.start();
   const cluster = await startCluster({ host, options, workers: options.workers, site: site.files, ...(engine.durable === undefined ? {} : { durable: engine.durable }) });
   const workers = cluster.workers === 0 ? 'gateway in this process too' : plural(cluster.workers, 'gateway worker');

@@ -1,22 +1,42 @@
 /**
- * Builds the pages' TypeScript (every top-level gateway/pages/*.ts) into
- * browser bundles with esbuild, in memory, at start-up: `gateway/pages/fan.ts`
- * is served as `/assets/fan.js`; the fan page's service worker
- * (`gateway/pages/sw/sw.ts`) as `/sw.js`, where a service worker of scope /
- * must live. esbuild comes with tsx (already installed).
+ * The pages' TypeScript (every top-level gateway/pages/*.ts) as browser
+ * bundles: `gateway/pages/fan.ts` is served as `/assets/fan.js`; the fan
+ * page's service worker (`gateway/pages/sw/sw.ts`) as `/sw.js`, where a
+ * service worker of scope / must live. Run from source (tsx), they are built
+ * with esbuild in memory at start-up; compiled, `npm run build` built them
+ * and saved the whole prepared site (static-site.ts: named, compressed) in
+ * dist/, so production needs no esbuild and compresses nothing at start.
  * The bundles import the protocol from gateway/src/protocol, so the browser
  * speaks exactly the protocol of the server it was built with.
  */
 import { readdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StaticSite } from './static-site.js';
 
 export const PAGES_DIR = fileURLToPath(new URL('../pages/', import.meta.url));
+/** Compiled, where `npm run build` saved the prepared site (dist/gateway/site/). */
+export const SITE_DIR = fileURLToPath(new URL('../site/', import.meta.url));
+/** This module runs compiled (dist/…/pages.js), not from source through tsx. */
+const COMPILED = import.meta.url.endsWith('.js');
 
-/** URL path → bundle text. */
+/** The site the engine process hands its workers: saved by the build when compiled, prepared now from source. */
+export async function loadSite(): Promise<StaticSite> {
+  if (!COMPILED) return StaticSite.load(await buildPages());
+  return StaticSite.read(SITE_DIR).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new Error(`the pages are missing from ${SITE_DIR}: run \`npm run build\``, { cause: err }) : err;
+  });
+}
+
+/** URL path → bundle text, built now with esbuild. */
 export async function buildPages(dir = PAGES_DIR): Promise<Record<string, string>> {
+  return (await buildPageFiles(dir)).bundles;
+}
+
+/** The bundles, and every source file they were built from (absolute paths: what makes a build of them stale). */
+export async function buildPageFiles(dir = PAGES_DIR): Promise<{ bundles: Record<string, string>; inputs: string[] }> {
   const entries = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'));
-  if (entries.length === 0) return {};
+  if (entries.length === 0) return { bundles: {}, inputs: [] };
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: Object.fromEntries(entries.map((name) => [basename(name, '.ts'), join(dir, name)])),
@@ -28,6 +48,7 @@ export async function buildPages(dir = PAGES_DIR): Promise<Record<string, string
     sourcemap: 'linked',
     write: false,
     outdir: '/assets',
+    metafile: true,
     logLevel: 'silent',
   });
   // A classic script: module service workers are not in every browser yet.
@@ -41,9 +62,12 @@ export async function buildPages(dir = PAGES_DIR): Promise<Record<string, string
     sourcemap: 'linked',
     write: false,
     outfile: '/sw.js',
+    metafile: true,
     logLevel: 'silent',
   });
   const bundles: Record<string, string> = {};
   for (const file of [...result.outputFiles, ...worker.outputFiles]) bundles[file.path] = file.text;
-  return bundles;
+  // The metafile names inputs relative to esbuild's working directory, the current one.
+  const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(worker.metafile.inputs)])].map((input) => resolve(input));
+  return { bundles, inputs };
 }

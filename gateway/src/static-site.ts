@@ -14,8 +14,8 @@
  * page with its Content-Security-Policy.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
@@ -90,6 +90,34 @@ export class StaticSite {
     return new StaticSite(files);
   }
 
+  /**
+   * Writes the prepared site under `dir` (`npm run build`): each coding of a
+   * file at `<coding>/<URL path>`, and site.json for the rest.
+   */
+  async save(dir: string): Promise<void> {
+    const manifest: SavedFile[] = [];
+    for (const [url, { codings, ...file }] of this.files) {
+      manifest.push({ url, ...file, codings: Object.keys(codings) as Array<Coding> });
+      for (const [coding, bytes] of Object.entries(codings)) {
+        const path = join(dir, savedPath(url, coding as Coding));
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, bytes);
+      }
+    }
+    await writeFile(join(dir, SITE_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+  }
+
+  /** The site `save` wrote: nothing left to build, name or compress. */
+  static async read(dir: string): Promise<StaticSite> {
+    const manifest = JSON.parse(await readFile(join(dir, SITE_MANIFEST), 'utf8')) as SavedFile[];
+    const files = new Map<string, StaticFile>();
+    await Promise.all(manifest.map(async ({ url, codings, ...file }) => {
+      const read = await Promise.all(codings.map(async (coding) => [coding, new Uint8Array(await readFile(join(dir, savedPath(url, coding))))] as const));
+      files.set(url, { ...file, codings: Object.fromEntries(read) as StaticFile['codings'] });
+    }));
+    return new StaticSite(files);
+  }
+
   get(path: string): StaticFile | undefined {
     return this.files.get(PAGE_ROUTES[path] ?? path);
   }
@@ -111,6 +139,15 @@ export class StaticSite {
       headers: coding === 'identity' ? common : { ...common, 'content-encoding': coding },
     };
   }
+}
+
+const SITE_MANIFEST = 'site.json';
+
+/** A file of a saved site as site.json lists it: the codings it has a file for. */
+type SavedFile = Omit<StaticFile, 'codings'> & { url: string; codings: Array<Coding> };
+
+function savedPath(url: string, coding: Coding): string {
+  return join(coding, ...url.split('/'));
 }
 
 /** If-None-Match compares weakly (RFC 9110 §13.1.2): `W/` does not matter, `*` matches any. */

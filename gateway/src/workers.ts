@@ -21,7 +21,7 @@ import { DoorRelay } from './protection/door-exchange.js';
 import { startGatewayServer, type GatewayServer, type ServerOptions } from './server.js';
 import { StaticSite, type SiteFiles } from './static-site.js';
 
-/** worker.ts when run by tsx (npm start), worker.js if ever compiled. */
+/** worker.ts run through tsx from source, worker.js compiled (`npm run build`); either way as this process runs. */
 const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 3_000;

@@ -29,10 +29,12 @@ function raw(gw: TestGateway, path: string, headers: Record<string, string> = {}
 }
 
 let gw: TestGateway;
+let site: StaticSite;
 let scriptPath: string;
 let stylePath: string;
 beforeAll(async () => {
-  gw = await startTestGateway({ site: await StaticSite.load(await buildPages()) });
+  site = await StaticSite.load(await buildPages());
+  gw = await startTestGateway({ site });
   const html = (await raw(gw, '/')).body.toString();
   scriptPath = /<script[^>]* src="(\/assets\/fan\.[0-9a-f]{10}\.js)"/.exec(html)?.[1] ?? '';
   stylePath = /<link rel="stylesheet" href="(\/style\.[0-9a-f]{10}\.css)"/.exec(html)?.[1] ?? '';
@@ -170,5 +172,20 @@ describe('StaticSite.load', () => {
     expect(before.get('/')!.tag).not.toBe(after.get('/')!.tag);
     const script = [...after.files].find(([name]) => name.endsWith('.js'))!;
     expect(Buffer.from(script[1].codings.identity).toString()).toContain(`sourceMappingURL=${changed.find((n) => n.endsWith('.map'))!.slice('/assets/'.length)}`);
+  });
+});
+
+describe('StaticSite.save and read (npm run build)', () => {
+  it('reads back the site it saved: every file, coding, validator and policy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'breakwater-saved-site-'));
+    await site.save(dir);
+    const read = await StaticSite.read(dir);
+    expect([...read.files.keys()].sort()).toEqual([...site.files.keys()].sort());
+    for (const [url, file] of site.files) {
+      const again = read.files.get(url)!;
+      expect({ ...again, codings: Object.keys(again.codings).sort() }, url).toEqual({ ...file, codings: Object.keys(file.codings).sort() });
+      for (const [coding, bytes] of Object.entries(file.codings)) expect(Buffer.from(again.codings[coding as keyof typeof file.codings]!).equals(Buffer.from(bytes)), `${url} ${coding}`).toBe(true);
+    }
+    expect([...read.files.values()].some((file) => file.contentSecurityPolicy !== undefined)).toBe(true);
   });
 });

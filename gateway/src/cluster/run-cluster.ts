@@ -6,19 +6,22 @@
  * nats-server and redis-server itself when no URLs are given.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
 import { banner, plural } from '../banner.js';
 import { RestartBackoff, stopChild } from '../child-processes.js';
 import type { GatewayOptions } from '../config.js';
 import { DEMO_SETTINGS, demoEventConfig } from '../demo-event.js';
-import { buildPages } from '../pages.js';
-import { StaticSite } from '../static-site.js';
+import { loadSite } from '../pages.js';
 import { startCluster } from '../workers.js';
 import type { LocalServer } from './local-servers.js';
 import { NatsEngineLink } from './nats-engine-link.js';
 
-const SHARD_ENTRY = fileURLToPath(new URL('./shard-process.ts', import.meta.url));
+/** shard-process.ts run through tsx from source, shard-process.js compiled (`npm run build`). */
+const SHARD_ENTRY = fileURLToPath(new URL(`./shard-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+/** Compiled, a shard runs as this process does (--enable-source-maps); from source it needs tsx whoever forks it (tests too). */
+const SHARD_EXEC_ARGV = SHARD_ENTRY.endsWith('.js') ? process.execArgv : ['--import', 'tsx'];
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface ClusterUrls {
@@ -35,7 +38,7 @@ export interface RunningCluster {
 
 export async function startClusterMode(options: GatewayOptions, urls: ClusterUrls, log = (m: string) => console.error(m)): Promise<RunningCluster> {
   const shards = superviseShards(options.shards, urls, options.partitions, options.signingSecret, log);
-  const site = await StaticSite.load(await buildPages());
+  const site = await loadSite();
   const gateways = await startCluster({ options, workers: options.workers, site: site.files, cluster: { natsUrl: urls.natsUrl, partitions: options.partitions }, log });
   if (options.demoEvent) await createDemoEvent(urls.natsUrl, options.partitions, log);
   return {
@@ -83,7 +86,7 @@ function superviseShards(count: number, urls: ClusterUrls, partitions: number, s
     const args = ['--nats', urls.natsUrl, '--redis', urls.redisUrl, '--partitions', String(partitions), '--id', `s${slot + 1}`];
     // The secret in the environment, not the arguments: `ps` shows arguments to everyone on the machine.
     const env = { ...process.env, BREAKWATER_SECRET: secret };
-    const child = fork(SHARD_ENTRY, args, { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(SHARD_ENTRY, args, { env, execArgv: SHARD_EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children[slot] = child;
     child.once('exit', (code, signal) => {
       children[slot] = undefined;

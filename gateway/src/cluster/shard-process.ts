@@ -1,6 +1,7 @@
 /**
- * One engine shard process: `tsx gateway/src/cluster/shard-process.ts --nats
- * URL --redis URL [--partitions 16] [--id NAME]` (or BREAKWATER_NATS_URL /
+ * One engine shard process: `node dist/gateway/src/cluster/shard-process.js
+ * --nats URL --redis URL [--partitions 16] [--id NAME]` (after `npm run
+ * build`; from source `tsx gateway/src/cluster/shard-process.ts …`) (or BREAKWATER_NATS_URL /
  * BREAKWATER_REDIS_URL; Web Push from BREAKWATER_VAPID_* and
  * BREAKWATER_PUSH_ORIGINS as for `npm start`). Forked by `npm start` / `npm run cluster` in cluster
  * mode; runnable on its own on any machine that reaches NATS and Redis,
