@@ -17,7 +17,7 @@ import type { Signer } from '../tokens.js';
 import { DemoPaymentProvider, type DemoProviderOptions } from './demo-provider.js';
 import { PaymentChannels } from './payment-channels.js';
 import type { PaymentProvider } from './provider.js';
-import { STRIPE_CHANNEL, StripePaymentProvider } from './stripe-provider.js';
+import { StripePaymentProvider } from './stripe-provider.js';
 
 export interface PaymentRegistryOptions {
   settings: PaymentSettings | undefined;
@@ -53,10 +53,3 @@ export function buildPaymentRegistry(options: PaymentRegistryOptions): PaymentRe
   return { channels: new PaymentChannels([...(demo === undefined ? [] : [demo]), ...real], fallback, options.catalog), demo };
 }
 
-/** What the start banner says of payments. */
-export function paymentsLine(settings: PaymentSettings): string {
-  const real = settings.stripe === undefined ? [] : [STRIPE_CHANNEL];
-  if (real.length === 0) return 'demo checkout only (no real provider configured: fans approve their own payments where an event offers "demo")';
-  const demo = settings.allowDemo ? 'demo checkout ON too (--allow-demo-payments)' : 'demo checkout off';
-  return `${real.join(', ')} (webhooks at /webhooks/payments/${real[0]}); ${demo}`;
-}
