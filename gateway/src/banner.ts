@@ -22,7 +22,10 @@ export function banner(options: GatewayOptions, port: number, layout: string, re
     `  Payments        ${paymentsLine(options.payments)}`,
     options.generated.includes('apiKey') ? `  API key (${keptWhere(options)}; set BREAKWATER_API_KEY to fix it): ${options.apiKey}` : '  API key: from BREAKWATER_API_KEY',
   ];
-  if (options.demoEvent) lines.push(`  Demo event "${DEMO_EVENT_ID}": pre-queue open now, on sale in 60 s`);
+  if (options.demoEvent) {
+    const unpayable = options.payments.stripe !== undefined && !options.payments.allowDemo ? ' (it offers only the demo checkout, which is off here: its fans cannot pay; --no-demo drops it)' : '';
+    lines.push(`  Demo event "${DEMO_EVENT_ID}": pre-queue open now, on sale in 60 s${unpayable}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

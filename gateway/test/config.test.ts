@@ -56,6 +56,8 @@ describe('payment providers', () => {
     const options = parse([], stripeEnv);
     expect(options.payments).toEqual({ allowDemo: false, stripe: { secretKey: 'sk_test_0123456789abcdef', webhookSecret: 'whsec_0123456789abcdef', publicUrl: 'https://tickets.example.com' } });
     expect(banner(options, 8080, 'test')).toContain('Payments        stripe (webhooks to /webhooks/payments/stripe); demo checkout off');
+    expect(banner(options, 8080, 'test')).toContain('its fans cannot pay; --no-demo drops it');
+    expect(banner(parse([], {}), 8080, 'test')).not.toContain('cannot pay');
     const staging = parse(['--allow-demo-payments'], { ...stripeEnv, BREAKWATER_STRIPE_API_URL: 'http://127.0.0.1:12111' });
     expect(staging.payments).toMatchObject({ allowDemo: true, stripe: { apiUrl: 'http://127.0.0.1:12111' } });
     expect(banner(staging, 8080, 'test')).toContain('demo checkout ON too (--allow-demo-payments)');
