@@ -58,11 +58,11 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
     return recordOutcome(link, provider, outcome, {});
   }, signed);
 
-  /** A session sealed by this deployment, for an event that (still) offers the demo channel. */
   const demoOf = (): DemoPaymentProvider => {
     if (demo === undefined) throw new BreakwaterError('PAYMENT_CHANNEL_NOT_OFFERED', 'this deployment has no demo checkout', { details: { eventId: null, channel: 'demo' } });
     return demo;
   };
+  /** A session sealed by this deployment, for an event that (still) offers the demo channel. */
   const demoSessionOf = (request: RequestInfo) => {
     const session = demoOf().readSession(request.params[0]!);
     channels.requireOffered(session.eventId, 'demo');
@@ -76,14 +76,14 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
 
   router.post('/pay/demo/:session', async (request): Promise<Reply> => {
     const session = demoSessionOf(request);
-    const demo = demoOf();
+    const checkout = demoOf();
     const body = jsonBody(request) as { decision?: unknown };
     const decision = body.decision === undefined ? undefined : body.decision;
     if (decision !== undefined && decision !== 'approve' && decision !== 'decline') {
       throw new BreakwaterError('MALFORMED_COMMAND', 'decision must be "approve" or "decline"', { details: { field: 'decision', reason: 'approve or decline' } });
     }
-    const outcome = await demo.decide(session, decision);
-    return recordOutcome(link, demo, outcome, { paymentId: session.paymentId, decision: outcome.outcome === 'succeeded' ? 'approve' : 'decline' });
+    const outcome = await checkout.decide(session, decision);
+    return recordOutcome(link, checkout, outcome, { paymentId: session.paymentId, decision: outcome.outcome === 'succeeded' ? 'approve' : 'decline' });
   }, { maxBodyBytes: CHECKOUT_BODY_BYTES });
 }
 
