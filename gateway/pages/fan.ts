@@ -142,7 +142,7 @@ const state = {
   drawCheck: null as OwnDrawCheck | null,
   grant: null as { grantId: string; expiresAt: number } | null,
   hold: null as WireHold | null,
-  payment: null as { paymentId: string; checkoutUrl: string | null } | null,
+  payment: null as { paymentId: string; checkoutUrl: string | null; provider: string } | null,
   checkout: 'idle' as 'idle' | 'loading' | 'ready' | 'processing',
   purchased: null as { holdId: string; paymentId: string } | null,
   /** The place ended (the turn passed, the hold released or ran out): what happened, and the one next step is joining again. */
@@ -853,11 +853,15 @@ function onMessage(message: ServerMessage): void {
       selectedSeats.clear();
       notify(null);
       break;
-    case 'paymentStarted':
+    case 'paymentStarted': {
+      // The fan pressed "pay" (not a resumed page asking again, after maybe paying already): a provider's page opens at once.
+      const fanAsked = state.checkout === 'loading';
       state.hold = message.hold;
-      state.payment = { paymentId: message.paymentId, checkoutUrl: message.checkoutUrl };
+      state.payment = { paymentId: message.paymentId, checkoutUrl: message.checkoutUrl, provider: message.provider };
+      if (message.provider !== 'demo' && fanAsked && message.checkoutUrl !== null) location.assign(message.checkoutUrl);
       void openCheckout();
       break;
+    }
     case 'purchased':
       if (state.purchased?.holdId === message.holdId) break;
       state.purchased = { holdId: message.holdId, paymentId: message.paymentId };
@@ -1086,6 +1090,20 @@ async function openCheckout(): Promise<void> {
     return;
   }
   if (state.checkout === 'processing') return;
+  const demo = state.payment?.provider === 'demo';
+  $('#checkout-title').textContent = demo ? 'Demo checkout' : 'Payment';
+  $('#checkout-demo-note').hidden = !demo;
+  $('#checkout-actions').hidden = !demo;
+  $('#checkout-provider').hidden = demo;
+  if (!demo) {
+    // A real provider's hosted page: the fan pays there and comes back here, where the confirmation arrives by itself.
+    $<HTMLAnchorElement>('#checkout-link').href = url;
+    const hold = state.hold;
+    $('#checkout-summary').textContent = hold === null ? 'Your tickets' : `${hold.quantity} ticket${hold.quantity === 1 ? '' : 's'} — ${money(hold.amount, hold.currency)}`;
+    state.checkout = 'ready';
+    render();
+    return;
+  }
   try {
     const response = await fetch(url);
     const session = (await response.json()) as { amount?: number; currency?: string; description?: string; code?: string; message?: string };

@@ -1,6 +1,7 @@
 /** What `npm start` and `npm run cluster` print once everything listens. */
-import type { GatewayOptions, StorageMode } from './config.js';
+import type { GatewayOptions, PaymentSettings, StorageMode } from './config.js';
 import { DEMO_EVENT_ID } from './demo-event.js';
+import { STRIPE_CHANNEL } from './payments/stripe-provider.js';
 
 /** `restored`: what the engine read back from the data directory at start. */
 export function banner(options: GatewayOptions, port: number, layout: string, restored?: { events: number; entries: number; ms: number }): string {
@@ -18,9 +19,13 @@ export function banner(options: GatewayOptions, port: number, layout: string, re
     `  Metrics         ${base}/metrics   health ${base}/healthz   ready ${base}/readyz`,
     '',
     `  Storage         ${storageLine(options.storage, restored)}`,
+    `  Payments        ${paymentsLine(options.payments)}`,
     options.generated.includes('apiKey') ? `  API key (${keptWhere(options)}; set BREAKWATER_API_KEY to fix it): ${options.apiKey}` : '  API key: from BREAKWATER_API_KEY',
   ];
-  if (options.demoEvent) lines.push(`  Demo event "${DEMO_EVENT_ID}": pre-queue open now, on sale in 60 s`);
+  if (options.demoEvent) {
+    const unpayable = options.payments.stripe !== undefined && !options.payments.allowDemo ? ' (it offers only the demo checkout, which is off here: its fans cannot pay; --no-demo drops it)' : '';
+    lines.push(`  Demo event "${DEMO_EVENT_ID}": pre-queue open now, on sale in 60 s${unpayable}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -40,6 +45,13 @@ export function storageLine(storage: StorageMode, restored?: { events: number; e
     case 'redis':
       return 'cluster — events kept in Redis';
   }
+}
+
+/** Which payment channels run, and above all whether fans can approve their own payments. */
+export function paymentsLine(payments: PaymentSettings): string {
+  if (payments.stripe === undefined) return 'demo checkout only — no real provider configured; fans approve their own payments where an event offers "demo"';
+  const demo = payments.allowDemo ? 'demo checkout ON too (--allow-demo-payments)' : 'demo checkout off';
+  return `${STRIPE_CHANNEL} (webhooks to /webhooks/payments/${STRIPE_CHANNEL}); ${demo}`;
 }
 
 function keptWhere(options: GatewayOptions): string {

@@ -85,6 +85,27 @@ export interface DemoPaymentOptions {
   delayMs: number;
 }
 
+/** Stripe, from BREAKWATER_STRIPE_SECRET_KEY and BREAKWATER_STRIPE_WEBHOOK_SECRET (docs/payments.md). */
+export interface StripeSettings {
+  secretKey: string;
+  webhookSecret: string;
+  /** Where fans reach this deployment (BREAKWATER_PUBLIC_URL): Stripe's checkout sends them back there. */
+  publicUrl: string;
+  /** Another API base than https://api.stripe.com (BREAKWATER_STRIPE_API_URL): a local stand-in. */
+  apiUrl?: string;
+}
+
+/**
+ * The deployment's payment providers. The demo checkout is a channel only
+ * where no real provider is configured, or where `allowDemo` says so
+ * (`--allow-demo-payments`): in a deployment with a real provider no fan can
+ * approve its own payment.
+ */
+export interface PaymentSettings {
+  stripe?: StripeSettings;
+  allowDemo: boolean;
+}
+
 export interface GatewayOptions {
   host: string;
   port: number;
@@ -105,6 +126,7 @@ export interface GatewayOptions {
   trustProxy: number;
   demoEvent: boolean;
   demoPayments: DemoPaymentOptions;
+  payments: PaymentSettings;
   limits: GatewayLimits;
   /** Cluster mode (flags or BREAKWATER_NATS_URL / BREAKWATER_REDIS_URL); `npm start` needs both or neither. */
   natsUrl: string | undefined;
@@ -147,6 +169,7 @@ export const USAGE = `Usage: npm start -- [options]
   --no-demo               do not create the demo event
   --demo-payment <mode>   demo provider default: approve | decline (default approve)
   --demo-payment-delay <ms>  how long the demo checkout takes to answer (default 500)
+  --allow-demo-payments   keep the demo checkout beside a real payment provider (a staging deployment; never for a real sale)
   --exempt-ip <addr>      exempt an address from the per-address and per-subnet limits (repeatable)
   --trust-proxy <n>       n trusted proxies in front (env BREAKWATER_TRUST_PROXY; default 0 = none): the client is
                           the n-th X-Forwarded-For entry from the right; a shorter list or a bad entry: the socket peer
@@ -161,7 +184,9 @@ export const USAGE = `Usage: npm start -- [options]
 Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (at least 16 bytes; generated when unset),
 BREAKWATER_VAPID_PUBLIC_KEY and BREAKWATER_VAPID_PRIVATE_KEY (Web Push; generated when unset), BREAKWATER_VAPID_SUBJECT
 (mailto: or https: contact for the push services), BREAKWATER_PUSH_ORIGINS (extra push service origins, comma-separated),
-BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode), BREAKWATER_TRUST_PROXY, BREAKWATER_DATA_DIR.`;
+BREAKWATER_NATS_URL, BREAKWATER_REDIS_URL (cluster mode), BREAKWATER_TRUST_PROXY, BREAKWATER_DATA_DIR.
+Stripe (docs/payments.md): BREAKWATER_STRIPE_SECRET_KEY, BREAKWATER_STRIPE_WEBHOOK_SECRET and BREAKWATER_PUBLIC_URL
+(where fans reach this deployment); with them the demo checkout is off unless --allow-demo-payments.`;
 
 /** The shortest API key or secret accepted from the environment. */
 export const MIN_SECRET_BYTES = 16;
@@ -194,6 +219,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'no-demo': { type: 'boolean' },
       'demo-payment': { type: 'string' },
       'demo-payment-delay': { type: 'string' },
+      'allow-demo-payments': { type: 'boolean' },
       'exempt-ip': { type: 'string', multiple: true },
       'trust-proxy': { type: 'string' },
       'max-conns-per-ip': { type: 'string' },
@@ -241,6 +267,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     trustProxy: positiveInt(values['trust-proxy'] ?? nonEmpty(env.BREAKWATER_TRUST_PROXY), '--trust-proxy', 0, 0),
     demoEvent: values['no-demo'] !== true,
     demoPayments: { decision, delayMs: positiveInt(values['demo-payment-delay'], '--demo-payment-delay', 500, 0) },
+    payments: { ...stripeFromEnv(env), allowDemo: values['allow-demo-payments'] === true },
     limits: {
       ...DEFAULT_LIMITS,
       maxConnectionsPerIp: positiveInt(values['max-conns-per-ip'], '--max-conns-per-ip', DEFAULT_LIMITS.maxConnectionsPerIp),
@@ -253,4 +280,30 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     storage,
     generated,
   };
+}
+
+/** Stripe is configured by its two secrets together, with the public URL its checkout returns fans to. */
+function stripeFromEnv(env: NodeJS.ProcessEnv): Pick<PaymentSettings, 'stripe'> {
+  const secretKey = nonEmpty(env.BREAKWATER_STRIPE_SECRET_KEY);
+  const webhookSecret = nonEmpty(env.BREAKWATER_STRIPE_WEBHOOK_SECRET);
+  if (secretKey === undefined && webhookSecret === undefined) return {};
+  if (secretKey === undefined || webhookSecret === undefined) {
+    throw new Error('Stripe needs both BREAKWATER_STRIPE_SECRET_KEY and BREAKWATER_STRIPE_WEBHOOK_SECRET (the webhook endpoint\'s signing secret, whsec_…)');
+  }
+  const publicUrl = nonEmpty(env.BREAKWATER_PUBLIC_URL);
+  if (publicUrl === undefined || !isHttpUrl(publicUrl)) {
+    throw new Error('Stripe needs BREAKWATER_PUBLIC_URL: where fans reach this deployment (https://tickets.example.com), for the checkout to send them back');
+  }
+  const apiUrl = nonEmpty(env.BREAKWATER_STRIPE_API_URL);
+  if (apiUrl !== undefined && !isHttpUrl(apiUrl)) throw new Error(`BREAKWATER_STRIPE_API_URL must be an http(s) URL, got "${apiUrl}"`);
+  return { stripe: { secretKey, webhookSecret, publicUrl, ...(apiUrl === undefined ? {} : { apiUrl }) } };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }

@@ -108,6 +108,15 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
     return json(200, { hold });
   }, organizer);
 
+  // The organizer's checkout backend gave back a success the hold refused (`refundDue`): journaled, so reconciliation shows it `refunded`.
+  router.post('/api/events/:id/payments/refunded', async (request) => {
+    const body = objectBody(request);
+    const holdId = requireString(body, 'holdId', 128);
+    const paymentId = requireString(body, 'paymentId', 128);
+    const refund = await link.execute({ op: 'command', command: { type: 'recordRefund', eventId: request.params[0]!, holdId, paymentId } }) as { state: string; reason: string };
+    return json(200, { holdId, paymentId, refund: refund.state, reason: refund.reason });
+  }, organizer);
+
   // Every payment attempt reconciled to what became of it; `?format=csv` for one row per attempt.
   router.get('/api/events/:id/payments', async (request) => {
     const format = request.query.get('format') ?? 'json';

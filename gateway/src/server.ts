@@ -22,8 +22,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { renderMetrics, type StatsBroadcast } from './metrics/render.js';
 import { loadNativeUws } from './native-uws.js';
 import { registerOrganizerApi } from './organizer-api.js';
-import { DemoPaymentProvider } from './payments/demo-provider.js';
-import { PaymentChannels } from './payments/payment-channels.js';
+import { buildPaymentRegistry } from './payments/payment-registry.js';
 import { registerPaymentRoutes } from './payments/payment-routes.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { DoorBudgets } from './protection/door-budgets.js';
@@ -39,7 +38,7 @@ import { Signer } from './tokens.js';
 
 export type ServerOptions = Pick<
   GatewayOptions, 'host' | 'port' | 'apiKey' | 'signingSecret' | 'webhookSecret' | 'exemptIps' | 'trustProxy' | 'demoPayments' | 'limits'
-> & Partial<Pick<GatewayOptions, 'storage'>>;
+> & Partial<Pick<GatewayOptions, 'storage' | 'payments'>>;
 
 export interface StartServerOptions {
   link: EngineLink;
@@ -47,9 +46,12 @@ export interface StartServerOptions {
   /** Names this process in metrics and in `welcome`. */
   serverId: string;
   site?: StaticSite;
-  /** Extra payment providers, by name: channels an event may name (the demo provider is always there, as "demo"). */
+  /**
+   * Payment providers besides those `options.payments` configures, by name: channels an event may name. With any
+   * real provider the demo checkout is gone unless `options.payments.allowDemo` (payments/payment-registry.ts).
+   */
   providers?: PaymentProvider[];
-  /** The provider of events that name no payment channel; none by default (such events take no payments). Never the demo provider by default. */
+  /** The provider of events that name no payment channel; by default the first configured one, else none (such events take no payments). Never the demo provider. */
   checkoutProvider?: PaymentProvider;
   /** How this process shares its door counts with the deployment's other gateway processes; none when it is the only one. */
   door?: DoorExchange;
@@ -93,10 +95,11 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   let lastStats: StatsBroadcast | undefined;
   let workersDown: WorkerDown[] = [];
 
-  const demo = new DemoPaymentProvider({
-    signer, webhookSecret: options.webhookSecret, decision: options.demoPayments.decision, delayMs: options.demoPayments.delayMs,
+  const { channels, demo } = buildPaymentRegistry({
+    settings: options.payments, signer, webhookSecret: options.webhookSecret, demo: options.demoPayments, catalog,
+    ...(start.providers === undefined ? {} : { providers: start.providers }),
+    ...(start.checkoutProvider === undefined ? {} : { checkoutProvider: start.checkoutProvider }),
   });
-  const channels = new PaymentChannels([demo, ...(start.providers ?? [])], start.checkoutProvider, catalog);
 
   const handlers = new FanHandlers({ link, signer, catalog, directory, sender, metrics, payments: channels, door, log });
   const relay = new EventRelay({ app, link, catalog, directory, sender, handlers, metrics, maxBackpressureBytes: options.limits.maxBackpressureBytes,

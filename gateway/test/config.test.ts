@@ -42,3 +42,32 @@ describe('start-up settings', () => {
     expect(parse(['--nats', 'nats://n', '--redis', 'redis://r'], {}).storage).toEqual({ mode: 'redis' });
   });
 });
+
+describe('payment providers', () => {
+  const stripeEnv = { BREAKWATER_STRIPE_SECRET_KEY: 'sk_test_0123456789abcdef', BREAKWATER_STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef', BREAKWATER_PUBLIC_URL: 'https://tickets.example.com' };
+
+  it('has no real provider by default, and the banner says fans approve their own payments', () => {
+    const options = parse([], {});
+    expect(options.payments).toEqual({ allowDemo: false });
+    expect(banner(options, 8080, 'test')).toContain('Payments        demo checkout only — no real provider configured');
+  });
+
+  it('configures Stripe from its two secrets and the public URL; the demo checkout is off unless --allow-demo-payments', () => {
+    const options = parse([], stripeEnv);
+    expect(options.payments).toEqual({ allowDemo: false, stripe: { secretKey: 'sk_test_0123456789abcdef', webhookSecret: 'whsec_0123456789abcdef', publicUrl: 'https://tickets.example.com' } });
+    expect(banner(options, 8080, 'test')).toContain('Payments        stripe (webhooks to /webhooks/payments/stripe); demo checkout off');
+    expect(banner(options, 8080, 'test')).toContain('its fans cannot pay; --no-demo drops it');
+    expect(banner(parse([], {}), 8080, 'test')).not.toContain('cannot pay');
+    const staging = parse(['--allow-demo-payments'], { ...stripeEnv, BREAKWATER_STRIPE_API_URL: 'http://127.0.0.1:12111' });
+    expect(staging.payments).toMatchObject({ allowDemo: true, stripe: { apiUrl: 'http://127.0.0.1:12111' } });
+    expect(banner(staging, 8080, 'test')).toContain('demo checkout ON too (--allow-demo-payments)');
+  });
+
+  it('refuses half a Stripe configuration, naming what is missing', () => {
+    expect(() => parse([], { BREAKWATER_STRIPE_SECRET_KEY: stripeEnv.BREAKWATER_STRIPE_SECRET_KEY })).toThrow(/BREAKWATER_STRIPE_WEBHOOK_SECRET/);
+    expect(() => parse([], { BREAKWATER_STRIPE_WEBHOOK_SECRET: stripeEnv.BREAKWATER_STRIPE_WEBHOOK_SECRET })).toThrow(/BREAKWATER_STRIPE_SECRET_KEY/);
+    expect(() => parse([], { ...stripeEnv, BREAKWATER_PUBLIC_URL: '' })).toThrow(/BREAKWATER_PUBLIC_URL/);
+    expect(() => parse([], { ...stripeEnv, BREAKWATER_PUBLIC_URL: 'tickets.example.com' })).toThrow(/BREAKWATER_PUBLIC_URL/);
+    expect(() => parse([], { ...stripeEnv, BREAKWATER_STRIPE_API_URL: 'ftp://x' })).toThrow(/BREAKWATER_STRIPE_API_URL/);
+  });
+});

@@ -30,7 +30,8 @@ const clients: FanClient[] = [];
 const demo = new DemoPaymentProvider({ signer: new Signer(SIGNING_SECRET), webhookSecret: WEBHOOK_SECRET, decision: 'approve', delayMs: 0 });
 
 beforeAll(async () => {
-  gw = await startTestGateway({ checkoutProvider: card });
+  // The demo checkout beside a real provider only because the operator says so: these tests switch between the two.
+  gw = await startTestGateway({ checkoutProvider: card, payments: { allowDemo: true } });
 });
 
 afterAll(async () => {
@@ -117,5 +118,58 @@ describe('payment channels', () => {
     expect(refused.status).toBe(400);
     const fields = (refused.body.details.issues as Array<{ field: string }>).map((issue) => issue.field);
     expect(fields).toEqual(expect.arrayContaining(['settings.payments.channels.0', 'settings.payments.channels.2']));
+  });
+});
+
+describe('a deployment with a real provider (and no --allow-demo-payments)', () => {
+  let real: TestGateway;
+  beforeAll(async () => {
+    real = await startTestGateway({ checkoutProvider: card });
+  });
+  afterAll(async () => {
+    await real.close();
+  });
+
+  async function holding(channels: string[], fanId: string) {
+    const eventId = await real.createEvent({}, { payments: { channels } });
+    await real.advance(60_000);
+    const client = await FanClient.connect(real.wsUrl);
+    clients.push(client);
+    await client.join(eventId, fanId);
+    await real.advance(250);
+    await client.next('admitted');
+    const held = await client.request({ t: 'hold', grantId: null, request: { kind: 'tickets', tierId: 'ga', quantity: 1 }, key: 'hold' });
+    if (held.t !== 'held') throw new Error(JSON.stringify(held));
+    return { eventId, client, holdId: held.hold.holdId };
+  }
+
+  it('has no demo channel: an event naming only demo refuses pay, and one naming demo first pays with the real provider', async () => {
+    const demoOnly = await holding(['demo'], 'demo-only');
+    const before = real.host.engine.journal.read(demoOnly.eventId).length;
+    expect(await demoOnly.client.request({ t: 'pay', holdId: demoOnly.holdId, key: 'pay' })).toMatchObject({
+      t: 'error', code: 'PAYMENT_CHANNEL_NOT_OFFERED', details: { eventId: demoOnly.eventId, channel: null },
+    });
+    expect(real.host.engine.journal.read(demoOnly.eventId)).toHaveLength(before);
+
+    const both = await holding(['demo', 'card'], 'demo-first');
+    expect(await both.client.request({ t: 'pay', holdId: both.holdId, key: 'pay' })).toMatchObject({ t: 'paymentStarted', provider: 'card' });
+  });
+
+  it('approves nothing through the demo checkout or a demo webhook, even for an event that names demo and a session sealed by this deployment', async () => {
+    const { eventId, holdId } = await holding(['demo'], 'forger');
+    // The gateway's own secrets make these: a fan cannot, and still nothing may come of them.
+    const session = { eventId, holdId, fanId: 'forger', paymentId: 'pay_forged', amount: 5000, currency: 'EUR', description: '' };
+    const checkoutUrl = (await demo.createCheckout(session)).checkoutUrl!;
+    const before = real.host.engine.journal.read(eventId).length;
+    for (const response of [await fetch(`${real.httpUrl}${checkoutUrl}`), await fetch(`${real.httpUrl}${checkoutUrl}`, { method: 'POST', body: JSON.stringify({ decision: 'approve' }) })]) {
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ code: 'PAYMENT_CHANNEL_NOT_OFFERED', details: { eventId: null, channel: 'demo' } });
+    }
+    const { body, signature } = demo.webhookFor(session, 'approve');
+    const hook = await fetch(`${real.httpUrl}/webhooks/payments/demo`, { method: 'POST', headers: { 'breakwater-signature': signature }, body });
+    expect(hook.status).toBe(404);
+    expect(await hook.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND', details: { provider: 'demo' } });
+    expect(real.host.engine.journal.read(eventId)).toHaveLength(before);
+    expect(real.host.engine.event(eventId).status().tickets.sold).toBe(0);
   });
 });

@@ -106,6 +106,49 @@ describe('a success the hold cannot take is refunded', () => {
   });
 });
 
+describe("the organizer's own checkout backend", () => {
+  it('confirms a late success, is told to refund it, reports the refund done, and reconciliation says refunded', async () => {
+    const eventId = await gw.createEvent();
+    await gw.advance(60_000);
+    const { client, holdId } = await fanHolding(eventId, 'own-checkout');
+    const started = await pay(client, holdId, 'pay');
+    await gw.advance(120_000); // past paymentPendingMaxMs: the hold expires before the backend's charge lands
+    const confirm = await gw.api('POST', `/api/events/${eventId}/payments/confirm`, { holdId, paymentId: started.paymentId });
+    expect(confirm).toMatchObject({ status: 410, body: { code: 'HOLD_EXPIRED', details: { refund: 'due' } } });
+    const before = await gw.api('GET', `/api/events/${eventId}/payments`);
+    expect(before.body.attempts).toMatchObject([{ paymentId: started.paymentId, status: 'refundDue', reason: 'holdEnded' }]);
+
+    const reported = await gw.api('POST', `/api/events/${eventId}/payments/refunded`, { holdId, paymentId: started.paymentId });
+    expect(reported).toEqual({ status: 200, body: { holdId, paymentId: started.paymentId, refund: 'refunded', reason: 'holdEnded' } });
+    // Reported again (a retry of the backend): the same answer, nothing more journaled.
+    const journaled = journalOf(eventId).length;
+    expect(await gw.api('POST', `/api/events/${eventId}/payments/refunded`, { holdId, paymentId: started.paymentId })).toMatchObject({ status: 200, body: { refund: 'refunded' } });
+    expect(journalOf(eventId)).toHaveLength(journaled);
+    expect(refundEntries(eventId)).toMatchObject([
+      { type: 'refundDue', holdId, paymentId: started.paymentId, reason: 'holdEnded' },
+      { type: 'refunded', holdId, paymentId: started.paymentId },
+    ]);
+    const after = await gw.api('GET', `/api/events/${eventId}/payments`);
+    expect(after.body.attempts).toMatchObject([{ paymentId: started.paymentId, status: 'refunded', reason: 'holdEnded' }]);
+    expect(after.body.totals).toMatchObject({ refundDue: 0, refunded: 1 });
+    expect(checkInvariants(journalOf(eventId))).toEqual([]);
+  });
+
+  it('cannot report a refund no success made due: REFUND_NOT_DUE, and it needs the organizer key', async () => {
+    const eventId = await gw.createEvent();
+    await gw.advance(60_000);
+    const { client, holdId } = await fanHolding(eventId, 'not-due');
+    const started = await pay(client, holdId, 'pay');
+    const before = journalOf(eventId).length;
+    expect(await gw.api('POST', `/api/events/${eventId}/payments/refunded`, { holdId, paymentId: started.paymentId })).toMatchObject({
+      status: 409, body: { code: 'REFUND_NOT_DUE', details: { holdId, paymentId: started.paymentId } },
+    });
+    expect(await gw.api('POST', `/api/events/${eventId}/payments/refunded`, { holdId, paymentId: started.paymentId }, 'wrong-key')).toMatchObject({ status: 401 });
+    expect(await gw.api('POST', `/api/events/${eventId}/payments/refunded`, { holdId })).toMatchObject({ status: 400, body: { code: 'MALFORMED_COMMAND', details: { field: 'paymentId' } } });
+    expect(journalOf(eventId)).toHaveLength(before);
+  });
+});
+
 describe('GET /api/events/{id}/payments', () => {
   it('reconciles every attempt — purchased, declined, failed, refunded, pending — and the CSV has one row per attempt', async () => {
     const eventId = await gw.createEvent({ paymentPendingMaxMs: 10_000 });

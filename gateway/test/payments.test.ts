@@ -57,6 +57,20 @@ describe('starting a payment', () => {
     const again = await client.request({ t: 'pay', holdId: started.hold.holdId, key: 'pay' });
     expect(again).toMatchObject({ t: 'paymentStarted', paymentId: started.paymentId });
   });
+
+  it('a pay under another key while a payment is in flight joins that attempt: one attempt per hold', async () => {
+    const { client, eventId, started } = await fanPaying('double-tapper');
+    const other = await client.request({ t: 'pay', holdId: started.hold.holdId, key: 'pay-again' });
+    expect(other).toMatchObject({ t: 'paymentStarted', paymentId: started.paymentId, hold: { status: 'paymentPending', paymentId: started.paymentId } });
+    const starts = gw.host.engine.journal.read(eventId).filter((entry) => entry.type === 'paymentStarted');
+    expect(starts).toMatchObject([{ paymentId: started.paymentId }]);
+    // Once that attempt failed, a new key starts a new attempt.
+    const declined = await fetch(`${gw.httpUrl}${started.checkoutUrl}`, { method: 'POST', body: JSON.stringify({ decision: 'decline' }) });
+    expect(await declined.json()).toMatchObject({ status: 'failed' });
+    const fresh = await client.request({ t: 'pay', holdId: started.hold.holdId, key: 'pay-after-decline' });
+    expect(fresh).toMatchObject({ t: 'paymentStarted', hold: { status: 'paymentPending' } });
+    expect((fresh as PaymentStartedMessage).paymentId).not.toBe(started.paymentId);
+  });
 });
 
 describe('confirming a purchase', () => {

@@ -301,25 +301,45 @@ export class FanHandlers {
   private async pay(conn: FanConnection, message: PayMessage): Promise<void> {
     const { eventId, fanId } = this.bindingOf(conn);
     const { holdId, key } = message;
-    const paymentId = paymentIdFor(this.deps.signer, eventId, fanId, holdId, key);
     // Chosen before the engine hears of it: an event without a channel refuses with nothing changed.
     const provider = this.deps.payments.checkoutFor(eventId);
-    const hold = await this.fanCommand({ type: 'startPayment', eventId, fanId, holdId, paymentId, key });
+    const { hold, paymentId, joined } = await this.startOrJoinPayment(eventId, fanId, holdId, key);
     let checkout;
     try {
+      // The payment id is the provider's idempotency key: the same attempt opens the same checkout, however often asked.
       checkout = await provider.createCheckout({
         eventId, holdId, fanId, paymentId, amount: hold.amount, currency: hold.currency,
         description: `${hold.quantity} ticket${hold.quantity === 1 ? '' : 's'} for ${eventId}`,
       });
     } catch (err) {
       this.deps.log(`payment provider ${provider.name}: checkout for ${paymentId} failed: ${String(err)}`);
-      // Give the fan the hold back with the window it had left.
-      await this.deps.link.execute({ op: 'command', command: { type: 'failPayment', eventId, holdId, paymentId, reason: 'checkout could not start' } }).catch(() => undefined);
+      // Give the fan the hold back with the window it had left; an attempt started elsewhere may have its checkout open, so it stays.
+      if (!joined) await this.deps.link.execute({ op: 'command', command: { type: 'failPayment', eventId, holdId, paymentId, reason: 'checkout could not start' } }).catch(() => undefined);
       throw new BreakwaterError('PAYMENT_PROVIDER_ERROR', undefined, { details: { provider: provider.name } });
     }
     this.deps.sender.send(conn, {
       t: 'paymentStarted', rid: message.rid, eventId, hold: toWireHold(hold), paymentId, provider: checkout.provider, checkoutUrl: checkout.checkoutUrl,
     });
+  }
+
+  /**
+   * One payment attempt in flight per hold. A `pay` under a key the engine
+   * has not seen, for a hold already paying (the reply to the first was lost,
+   * or the fan came back through another gateway), joins the attempt in
+   * flight instead of being refused; the same key is replayed by the engine.
+   */
+  private async startOrJoinPayment(eventId: string, fanId: string, holdId: string, key: string): Promise<{ hold: PricedHold; paymentId: string; joined: boolean }> {
+    const paymentId = paymentIdFor(this.deps.signer, eventId, fanId, holdId, key);
+    try {
+      const hold = await this.fanCommand({ type: 'startPayment', eventId, fanId, holdId, paymentId, key });
+      return { hold, paymentId: hold.paymentId ?? paymentId, joined: false };
+    } catch (err) {
+      if (!isBreakwaterError(err) || err.code !== 'HOLD_NOT_ACTIVE' || err.details?.outcome !== 'paymentPending') throw err;
+      const views = await this.deps.link.execute({ op: 'fanViews', eventId, fanIds: [fanId] });
+      const hold = views[fanId]?.holds.find((candidate) => candidate.holdId === holdId);
+      if (hold?.status !== 'paymentPending' || hold.paymentId === undefined) throw err;
+      return { hold, paymentId: hold.paymentId, joined: true };
+    }
   }
 
   private async release(conn: FanConnection, message: ReleaseMessage): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The deployment's payment providers by name, and which of them an event
  * offers. An event names its channels in its settings; naming none means the
- * deployment's configured provider. The demo provider is registered in every
- * deployment but offered only where an event names it.
+ * deployment's configured provider. The demo provider, where the deployment
+ * has it (payment-registry.ts), is offered only where an event names it.
  */
 import { BreakwaterError } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';

@@ -11,7 +11,7 @@ import type { CheckedPaymentOutcome, EngineLink } from '../engine-link/types.js'
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { DemoPaymentProvider } from './demo-provider.js';
 import type { PaymentChannels } from './payment-channels.js';
-import type { PaymentProvider } from './provider.js';
+import type { PaymentOutcome, PaymentProvider } from './provider.js';
 
 /** A provider's notification is a few hundred bytes; a checkout's decision a few dozen. */
 export const WEBHOOK_BODY_BYTES = 64 * 1024;
@@ -31,7 +31,8 @@ function applyPaymentOutcome(link: EngineLink, outcome: CheckedPaymentOutcome): 
   return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency } });
 }
 
-export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, channels: PaymentChannels, demo: DemoPaymentProvider): void {
+/** `demo` undefined: this deployment has no demo checkout (a real provider is configured), and its URLs approve nothing. */
+export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, channels: PaymentChannels, demo: DemoPaymentProvider | undefined): void {
   const providerOf = (request: RequestInfo): PaymentProvider => {
     const provider = channels.provider(request.params[0]!);
     if (provider === undefined) throw new BreakwaterError('ROUTE_NOT_FOUND', 'no payment provider by that name', { details: { provider: request.params[0] } });
@@ -50,32 +51,39 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
   router.post('/webhooks/payments/:provider', async (request): Promise<Reply> => {
     const provider = providerOf(request);
     const outcome = provider.parseWebhook(request.body, request.headers, Date.now());
+    // Verified, but it settles no payment of ours: acknowledged, so the provider does not send it again.
+    if (outcome === undefined) return json(200, { status: 'ignored' });
     // The demo provider signs with the deployment's webhook secret: its word counts only where the event offers it.
     if (provider === demo) channels.requireOffered(outcome.eventId, demo.name);
     return recordOutcome(link, provider, outcome, {});
   }, signed);
 
+  const demoOf = (): DemoPaymentProvider => {
+    if (demo === undefined) throw new BreakwaterError('PAYMENT_CHANNEL_NOT_OFFERED', 'this deployment has no demo checkout', { details: { eventId: null, channel: 'demo' } });
+    return demo;
+  };
   /** A session sealed by this deployment, for an event that (still) offers the demo channel. */
   const demoSessionOf = (request: RequestInfo) => {
-    const session = demo.readSession(request.params[0]!);
-    channels.requireOffered(session.eventId, demo.name);
+    const session = demoOf().readSession(request.params[0]!);
+    channels.requireOffered(session.eventId, 'demo');
     return session;
   };
 
   router.get('/pay/demo/:session', (request) => {
     const session = demoSessionOf(request);
-    return json(200, { provider: demo.name, ...session, ...demo.defaults, decisions: ['approve', 'decline'] });
+    return json(200, { provider: 'demo', ...session, ...demoOf().defaults, decisions: ['approve', 'decline'] });
   });
 
   router.post('/pay/demo/:session', async (request): Promise<Reply> => {
     const session = demoSessionOf(request);
+    const checkout = demoOf();
     const body = jsonBody(request) as { decision?: unknown };
     const decision = body.decision === undefined ? undefined : body.decision;
     if (decision !== undefined && decision !== 'approve' && decision !== 'decline') {
       throw new BreakwaterError('MALFORMED_COMMAND', 'decision must be "approve" or "decline"', { details: { field: 'decision', reason: 'approve or decline' } });
     }
-    const outcome = await demo.decide(session, decision);
-    return recordOutcome(link, demo, outcome, { paymentId: session.paymentId, decision: outcome.outcome === 'succeeded' ? 'approve' : 'decline' });
+    const outcome = await checkout.decide(session, decision);
+    return recordOutcome(link, checkout, outcome, { paymentId: session.paymentId, decision: outcome.outcome === 'succeeded' ? 'approve' : 'decline' });
   }, { maxBodyBytes: CHECKOUT_BODY_BYTES });
 }
 
@@ -84,7 +92,9 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
  * hold. A success the hold refused is refunded by its provider before the
  * answer, and the refund journaled where the engine recorded it due.
  */
-async function recordOutcome(link: EngineLink, provider: PaymentProvider, outcome: CheckedPaymentOutcome, extra: Record<string, unknown>): Promise<Reply> {
+async function recordOutcome(
+  link: EngineLink, provider: PaymentProvider, outcome: CheckedPaymentOutcome & Pick<PaymentOutcome, 'providerPaymentId'>, extra: Record<string, unknown>,
+): Promise<Reply> {
   try {
     const hold = await applyPaymentOutcome(link, outcome);
     return json(200, { status: outcome.outcome === 'succeeded' ? 'confirmed' : 'failed', ...extra, hold });
@@ -94,8 +104,8 @@ async function recordOutcome(link: EngineLink, provider: PaymentProvider, outcom
     // `refund` is 'due' where the engine recorded the refund, 'refunded' once that was done (a repeated notification); absent without a hold.
     const refund = err.details?.refund;
     if (refund !== 'refunded') {
-      const { eventId, holdId, paymentId, amount, currency } = outcome;
-      await provider.refund({ eventId, holdId, paymentId, amount, currency });
+      const { eventId, holdId, paymentId, amount, currency, providerPaymentId } = outcome;
+      await provider.refund({ eventId, holdId, paymentId, amount, currency, ...(providerPaymentId === undefined ? {} : { providerPaymentId }) });
       if (refund === 'due') await link.execute({ op: 'command', command: { type: 'recordRefund', eventId, holdId, paymentId } });
     }
     return json(200, { status: 'refund', ...extra, refunded: true, error: err.toJSON() });

@@ -34,6 +34,8 @@ export interface PaymentOutcome {
   /** What the provider charged, minor units and ISO 4217 code: a success confirms only the hold's price. */
   amount: number;
   currency: string;
+  /** The provider's own id of the charge (a Stripe PaymentIntent), when its notification names one: what a refund gives back. */
+  providerPaymentId?: string;
 }
 
 /** A charge to give back: a success the hold could not take. */
@@ -44,6 +46,8 @@ export interface RefundRequest {
   paymentId: string;
   amount: number;
   currency: string;
+  /** The provider's id of the charge, from the notification that reported it. */
+  providerPaymentId?: string;
 }
 
 export interface PaymentProvider {
@@ -55,8 +59,11 @@ export interface PaymentProvider {
    * Verifies a webhook's signature over the raw body and reads it; throws
    * WEBHOOK_SIGNATURE_INVALID (or MALFORMED_COMMAND for a signed but
    * unreadable body). Must not trust anything before the signature checks.
+   * Undefined: a verified notification that settles no payment of ours (an
+   * event type we do not act on, a charge another system made): it is
+   * acknowledged and changes nothing.
    */
-  parseWebhook(rawBody: Uint8Array, headers: Readonly<Record<string, string>>, now: number): PaymentOutcome;
+  parseWebhook(rawBody: Uint8Array, headers: Readonly<Record<string, string>>, now: number): PaymentOutcome | undefined;
   /**
    * Gives a charge back in full; resolves once the provider accepted the
    * refund, throws when it did not (the notification is then answered 5xx,

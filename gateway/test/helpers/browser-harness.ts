@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { buildPages } from '../../src/pages.js';
 import { StaticSite } from '../../src/static-site.js';
-import type { GatewayLimits } from '../../src/config.js';
+import type { GatewayLimits, PaymentSettings } from '../../src/config.js';
 import type { WebPushConfig } from '../../src/notify/web-push-config.js';
 import { API_KEY, startTestGateway, type TestGateway } from './test-gateway.js';
 
@@ -27,10 +27,11 @@ export interface PageGateway extends TestGateway {
 let site: Promise<StaticSite> | undefined;
 
 /** 127.0.0.1 (the browser, the test's fans) is exempt from the door's budgets unless `exemptIps` says otherwise. */
-export async function startPageGateway(options: { limits?: Partial<GatewayLimits>; exemptIps?: string[]; webPush?: WebPushConfig } = {}): Promise<PageGateway> {
+export async function startPageGateway(options: { limits?: Partial<GatewayLimits>; exemptIps?: string[]; webPush?: WebPushConfig; payments?: PaymentSettings } = {}): Promise<PageGateway> {
   site ??= buildPages().then((bundles) => StaticSite.load(bundles));
   const gateway = await startTestGateway({
     site: await site, exemptIps: options.exemptIps ?? ['127.0.0.1'], limits: options.limits ?? {}, ...(options.webPush === undefined ? {} : { webPush: options.webPush }),
+    ...(options.payments === undefined ? {} : { payments: options.payments }),
   });
   return { ...gateway, stats: () => gateway.host.publishStats() };
 }

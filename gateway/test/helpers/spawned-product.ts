@@ -22,11 +22,11 @@ export interface SpawnedProduct {
  * `npm start` keeps its events under ./data by default: a test that gives no
  * --data-dir runs it with --memory, so nothing lands in the checkout.
  */
-export async function spawnProduct(entry: string, args: string[], options: { port: number; apiKey: string; startTimeoutMs?: number }): Promise<SpawnedProduct> {
+export async function spawnProduct(entry: string, args: string[], options: { port: number; apiKey: string; startTimeoutMs?: number; env?: Record<string, string> }): Promise<SpawnedProduct> {
   const storage = entry === 'gateway/src/main.ts' && !args.includes('--data-dir') ? ['--memory'] : [];
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args, ...storage, '--host', '127.0.0.1', '--port', String(options.port), '--no-demo'], {
     cwd: ROOT,
-    env: { ...process.env, BREAKWATER_API_KEY: options.apiKey, BREAKWATER_SECRET: 'spawned-signing-secret-0123456789', BREAKWATER_WEBHOOK_SECRET: 'spawned-webhook-secret-0123' },
+    env: { ...process.env, BREAKWATER_API_KEY: options.apiKey, BREAKWATER_SECRET: 'spawned-signing-secret-0123456789', BREAKWATER_WEBHOOK_SECRET: 'spawned-webhook-secret-0123', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

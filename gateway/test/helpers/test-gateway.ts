@@ -3,7 +3,7 @@
  * process on a simulated clock: tests move time and tick by hand.
  */
 import { SimulatedClock, type EventConfigInput } from '../../../engine/src/index.js';
-import { DEFAULT_LIMITS, type GatewayLimits } from '../../src/config.js';
+import { DEFAULT_LIMITS, type GatewayLimits, type PaymentSettings } from '../../src/config.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { EngineHost } from '../../src/engine-link/engine-host.js';
 import { InProcessEngineLink } from '../../src/engine-link/in-process.js';
@@ -71,6 +71,8 @@ export interface TestGatewayOptions {
   host?: string;
   /** The deployment's payment provider (events that name no channel pay with it); none by default. */
   checkoutProvider?: PaymentProvider;
+  /** The deployment's configured payment providers and whether the demo checkout stays beside them (config.ts). */
+  payments?: PaymentSettings;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -87,6 +89,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       host: options.host ?? '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: options.exemptIps ?? [], trustProxy: options.trustProxy ?? 0,
       demoPayments: { decision: options.decision ?? 'approve', delayMs: options.demoDelayMs ?? 0 },
       limits: { ...DEFAULT_LIMITS, ...options.limits },
+      ...(options.payments === undefined ? {} : { payments: options.payments }),
     },
   });
   const hostInUrl = options.host?.includes(':') === true ? `[${options.host}]` : options.host ?? '127.0.0.1';
