@@ -51,7 +51,7 @@ export const ORGANIZER_ROUTES: Readonly<Record<string, RouteRule>> = {
   'POST /api/events/:id/payments/confirm': operate(),
   'POST /api/events/:id/payments/fail': operate(),
   'GET /api/events/:id/payments': read(),
-  'GET /api/keys': administer('every'),
+  'GET /api/keys': { role: 'admin', events: 'every', audit: false },
   'POST /api/keys': administer('every'),
   'DELETE /api/keys/:keyId': administer('every'),
   'GET /api/keys/current': read('own'),
