@@ -18,7 +18,8 @@ export function banner(options: GatewayOptions, port: number, layout: string, re
     `  Metrics         ${base}/metrics   health ${base}/healthz   ready ${base}/readyz`,
     '',
     `  Storage         ${storageLine(options.storage, restored)}`,
-    options.generated.includes('apiKey') ? `  API key (${keptWhere(options)}; set BREAKWATER_API_KEY to fix it): ${options.apiKey}` : '  API key: from BREAKWATER_API_KEY',
+    options.generated.includes('apiKey') ? `  Bootstrap API key, admin (${keptWhere(options)}; set BREAKWATER_API_KEY to fix it): ${options.apiKey}` : '  Bootstrap API key, admin: from BREAKWATER_API_KEY',
+    '  More keys, with roles and events, and the audit log: the organizer page, or POST /api/keys',
   ];
   if (options.demoEvent) lines.push(`  Demo event "${DEMO_EVENT_ID}": pre-queue open now, on sale in 60 s`);
   return `${lines.join('\n')}\n`;

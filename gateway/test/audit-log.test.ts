@@ -37,7 +37,7 @@ describe('the audit log', () => {
     await gw.advance(1000);
     expect((await call('POST', `/api/events/${eventId}/pause`, undefined, operator.secret)).status).toBe(200);
     expect((await call('POST', `/api/events/${eventId}/pause`, undefined, operator.secret)).body.code).toBe('WRONG_PHASE');
-    expect((await call('POST', `/api/events/${eventId}/resume`, undefined, viewer.secret)).body.code).toBe('FORBIDDEN');
+    expect((await call('POST', `/api/events/${eventId}/resume`, {}, viewer.secret)).body.code).toBe('FORBIDDEN');
     expect((await call('PATCH', `/api/events/${eventId}`, {
       config: { admission: { mode: 'rate', fansPerMinute: 90 } }, settings: { notifyWebhook: { url: 'https://example.org/hook', secret: 'do-not-log-this-secret-0123' } },
     }, operator.secret)).status).toBe(200);
@@ -74,7 +74,7 @@ describe('the audit log', () => {
     expect(created).toMatchObject({ eventId, method: 'POST' });
     expect(pause).toMatchObject({ keyId: operator.key.id, keyName: 'Ops Ana', role: 'operator', eventId, path: `/api/events/${eventId}/pause` });
     expect(pause!.at).toBeGreaterThanOrEqual(started);
-    expect(forbidden).toMatchObject({ keyId: viewer.key.id, keyName: 'Viewer Vic', role: 'viewer', status: 403 });
+    expect(forbidden).toMatchObject({ keyId: viewer.key.id, keyName: 'Viewer Vic', role: 'viewer', status: 403, summary: '2 bytes not read' });
     expect(patch!.summary).toContain('"fansPerMinute":90');
     expect(patch!.summary).toContain('"secret":"…"');
     expect(JSON.stringify(entries)).not.toContain('do-not-log-this-secret');

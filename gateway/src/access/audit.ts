@@ -139,6 +139,9 @@ export function summarize(request: RequestInfo, notes: readonly string[]): strin
   const parts: string[] = [];
   const query = request.query.toString();
   if (query.length > 0) parts.push(`?${query}`);
+  const announced = Number(request.headers['content-length'] ?? 0);
+  // Refused on its headers: the body was never read.
+  if (request.body.byteLength === 0 && announced > 0) parts.push(`${announced} bytes not read`);
   if (request.body.byteLength > 0) {
     const type = request.headers['content-type'] ?? '';
     if (/json/i.test(type)) {
