@@ -88,16 +88,13 @@ export class OrganizerAccess {
     const given = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
     if (given === undefined || given.length === 0) throw unauthorized();
     const id = keyIdOf(given);
-    if (id !== undefined) {
-      const record = this.keys.get(id);
-      if (record === undefined) this.reloadOnMiss();
-      else if (hashMatches(given, record.hash)) {
-        if (record.revokedAt !== null) throw unauthorized('revoked');
-        return callerOf(record);
-      }
-      throw unauthorized();
+    const record = id === undefined ? undefined : this.keys.get(id);
+    if (record !== undefined && hashMatches(given, record.hash)) {
+      if (record.revokedAt !== null) throw unauthorized('revoked');
+      return callerOf(record);
     }
     if (isBootstrapKey(given, this.options.bootstrapKey)) return BOOTSTRAP_CALLER;
+    if (id !== undefined && record === undefined) this.reloadOnMiss();
     throw unauthorized();
   }
 
