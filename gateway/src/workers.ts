@@ -83,7 +83,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
   };
   // Memory mode: the workers' door counts meet here (in cluster mode they meet on NATS).
   const doorRelay = cluster.host === undefined ? undefined : new DoorRelay();
-  // Memory mode: the keys and the audit log are the engine process's, served to every worker.
+  // One machine: the keys and the audit log are the engine process's (its data directory or memory), served to every worker.
   const accessRelay = cluster.host === undefined ? undefined : new AccessRelay(cluster.access ?? new MemoryAccessStore());
 
   const spawn = (slot: Slot): Promise<void> =>
