@@ -1,5 +1,6 @@
 /**
- * The dashboard: connects to /dashboard/ws?key=… (one JSON snapshot a second)
+ * The dashboard: connects to /dashboard/ws (one JSON snapshot a second) with a
+ * ticket its API key buys (POST /api/dashboard/ticket): never the key in the URL,
  * and draws, per event, queue length, admission rate, holds and sales over the
  * last five minutes as inline SVG line charts, plus every gateway process's
  * figures and the door's (connections and joins refused per budget, how the
@@ -229,17 +230,43 @@ function renderFigures(selector: string, figures: Array<[string, string]>): void
   $(selector).replaceChildren(...figureItems(figures));
 }
 
-function connect(): void {
-  if (key === '') {
-    $('#feed-state').textContent = 'Enter the API key (npm start prints a dashboard link with it).';
-    $('#key-form').hidden = false;
-    return;
+/** Asks for the key again: it is wrong, revoked, or not allowed the dashboard. */
+function askForKey(text: string): void {
+  $('#feed-state').textContent = text;
+  $('#key-form').hidden = false;
+}
+
+function reconnectLater(): void {
+  const delay = Math.min(15_000, 1000 * 2 ** attempt++) * (0.5 + Math.random());
+  $('#feed-state').textContent = `Disconnected — reconnecting in ${Math.round(delay / 1000)} s…`;
+  setTimeout(() => void connect(), delay);
+}
+
+/** The subprotocols carrying a fresh ticket for the feed (a browser cannot set headers on a WebSocket); null when the key is refused. */
+async function ticketProtocols(): Promise<string[] | null | 'retry'> {
+  let response: Response;
+  try {
+    response = await fetch('/api/dashboard/ticket', { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+  } catch {
+    return 'retry';
   }
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws?key=${encodeURIComponent(key)}`);
+  if (response.ok) return ((await response.json()) as { protocols: string[] }).protocols;
+  if (response.status !== 401 && response.status !== 403) return 'retry';
+  const error = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+  askForKey(error.code === 'FORBIDDEN' ? `This key may not open the dashboard: ${error.message ?? 'it needs a key for every event'}.` : 'The API key is wrong or revoked: enter another (npm start prints a dashboard link with one).');
+  return null;
+}
+
+async function connect(): Promise<void> {
+  if (key === '') return askForKey('Enter the API key (npm start prints a dashboard link with it).');
+  const asked = key;
+  const protocols = await ticketProtocols();
+  if (asked !== key) return; // another key was entered meanwhile: its own connect runs
+  if (protocols === null) return;
+  if (protocols === 'retry') return reconnectLater();
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws`, protocols);
   socket = ws;
-  let opened = false;
   ws.onopen = () => {
-    opened = true;
     attempt = 0;
     $('#feed-state').textContent = 'Live';
   };
@@ -253,15 +280,10 @@ function connect(): void {
     renderDoor(snapshot);
     $('#feed-at').textContent = `engine time ${new Date(snapshot.at).toLocaleTimeString()}`;
   };
-  ws.onclose = () => {
+  ws.onclose = (event) => {
     if (socket !== ws) return;
-    if (!opened && attempt >= 1) {
-      // Refused twice without opening: most likely a wrong key (the feed answers 401).
-      $('#key-form').hidden = false;
-    }
-    const delay = Math.min(15_000, 1000 * 2 ** attempt++) * (0.5 + Math.random());
-    $('#feed-state').textContent = `Disconnected — reconnecting in ${Math.round(delay / 1000)} s…`;
-    setTimeout(connect, delay);
+    if (event.code === 4003) return askForKey('The API key was revoked: enter another.');
+    reconnectLater();
   };
 }
 
@@ -274,9 +296,9 @@ $('#key-form').addEventListener('submit', (e) => {
   const old = socket;
   socket = null;
   old?.close();
-  connect();
+  void connect();
 });
-connect();
+void connect();
 void showStorage();
 
 /** Whether this deployment keeps its sales (/healthz says which mode runs): an organizer must not learn it from a crash. */

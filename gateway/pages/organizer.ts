@@ -3,9 +3,10 @@
  * a form or a JSON editor (INVALID_CONFIG issues shown beside their fields),
  * publishes / pauses / resumes / closes, and retunes a live event (admission
  * rate, limits, proof of work); presale phases and access codes come from
- * lib/presales.ts, registration draws from lib/registration-panel.ts. Talks to the organizer API with the key from `#key=` or the
- * key field.
+ * lib/presales.ts, registration draws from lib/registration-panel.ts, API keys and the audit log from lib/access-panel.ts.
+ * Talks to the organizer API with the key from `#key=` or the key field.
  */
+import { setupAccessPanel } from './lib/access-panel.js';
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 import { fillIdentity, identityPatch, type IdentityView } from './lib/identity-fields.js';
 import { setupPresales, type SalePhase } from './lib/presales.js';
@@ -151,7 +152,7 @@ async function lifecycle(eventId: string, action: string, name: string): Promise
 
 function describe(err: unknown): string {
   if (err instanceof ApiFailure) {
-    if (err.error.code === 'UNAUTHORIZED') return 'The API key is missing or wrong. Enter it above (npm start prints it).';
+    if (err.error.code === 'UNAUTHORIZED') return 'The API key is missing, wrong or revoked. Enter it above (npm start prints the bootstrap key).';
     return `${err.error.message} (${err.error.code})`;
   }
   return (err as Error).message;
@@ -366,6 +367,7 @@ $('#key-form').addEventListener('submit', (e) => {
   updateDashboardLink();
   message(null);
   void refresh();
+  void access.refresh();
 });
 
 $('#create-form').addEventListener('submit', (e) => {
@@ -426,7 +428,9 @@ settingsForm.addEventListener('submit', (e) => {
 
 const presales = setupPresales({ api, showErrors, clearErrors, timeOf, localInput, apiKey: () => apiKey });
 const registration = setupRegistration({ api, showErrors, clearErrors, timeOf, localInput, apiKey: () => apiKey });
+const access = setupAccessPanel({ api, showErrors, clearErrors, timeOf });
 
 resetCreateForm();
 void refresh();
+if (apiKey !== '') void access.refresh();
 setInterval(() => void refresh(), 2000);

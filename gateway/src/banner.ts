@@ -20,7 +20,8 @@ export function banner(options: GatewayOptions, port: number, layout: string, re
     '',
     `  Storage         ${storageLine(options.storage, restored)}`,
     `  Payments        ${paymentsLine(options.payments)}`,
-    options.generated.includes('apiKey') ? `  API key (${keptWhere(options)}; set BREAKWATER_API_KEY to fix it): ${options.apiKey}` : '  API key: from BREAKWATER_API_KEY',
+    options.generated.includes('apiKey') ? `  Bootstrap API key, admin (${keptWhere(options)}; set BREAKWATER_API_KEY to fix it): ${options.apiKey}` : '  Bootstrap API key, admin: from BREAKWATER_API_KEY',
+    '  More keys, with roles and events, and the audit log: the organizer page, or POST /api/keys',
   ];
   if (options.demoEvent) {
     const unpayable = options.payments.stripe !== undefined && !options.payments.allowDemo ? ' (it offers only the demo checkout, which is off here: its fans cannot pay; --no-demo drops it)' : '';

@@ -1,12 +1,18 @@
 /**
- * The operators' live feed: `/dashboard/ws?key=<API key>`. Every second it
- * pushes one JSON text frame, a snapshot of every event's figures and every
- * gateway process's (format in docs/protocol.md). One encoding per second per
- * process, published on a uWS topic; slow dashboards are skipped, not buffered.
+ * The operators' live feed: `/dashboard/ws`. Every second it pushes one JSON
+ * text frame, a snapshot of every event's figures and every gateway process's
+ * (format in docs/protocol.md). One encoding per second per process, published
+ * on a uWS topic; slow dashboards are skipped, not buffered.
+ *
+ * Never a key in the URL (proxies and browsers log URLs): a browser, which
+ * cannot set headers on a WebSocket, offers the subprotocols of a ticket it
+ * got with its key (POST /api/dashboard/ticket, a minute); a script may send
+ * `Authorization: Bearer <key>`. A viewer key for every event will do. A
+ * socket whose key is revoked is closed (4003).
  */
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import { BreakwaterError } from '../../engine/src/index.js';
-import { keyMatches } from './auth.js';
+import { BreakwaterError, isBreakwaterError } from '../../engine/src/index.js';
+import { DASHBOARD_PROTOCOL, type OrganizerAccess } from './access/organizer-access.js';
 import type { WorkerMetrics } from './engine-link/types.js';
 import { statusLine } from './http/status-text.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -15,8 +21,13 @@ import type { StatsBroadcast } from './metrics/render.js';
 
 const TOPIC = 'dashboard';
 
-/** Nothing per socket: the feed only sends in `open` and by topic, never to a socket that may have closed. */
-type DashboardSocket = Record<string, never>;
+/** The key it was opened with. The feed only sends in `open` and by topic, never to a socket that may have closed. */
+interface DashboardSocket {
+  keyId: string;
+}
+
+/** Close code of a dashboard whose key was revoked. */
+export const KEY_REVOKED_CLOSE = 4003;
 
 function ms(seconds: number | null): number | null {
   return seconds === null ? null : Math.round(seconds * 100_000) / 100;
@@ -41,8 +52,14 @@ export function dashboardSnapshot(stats: StatsBroadcast, self: WorkerMetrics): s
 
 export class DashboardFeed {
   private latest: string | undefined;
+  private readonly sockets = new Set<WebSocket<DashboardSocket>>();
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly app: TemplatedApp, private readonly apiKey: string, private readonly metrics: GatewayMetrics) {}
+  constructor(private readonly app: TemplatedApp, private readonly access: OrganizerAccess, private readonly metrics: GatewayMetrics) {
+    this.unsubscribe = access.onKeysChanged(() => {
+      for (const ws of [...this.sockets]) if (!access.isValid(ws.getUserData().keyId)) ws.end(KEY_REVOKED_CLOSE, 'API key revoked');
+    });
+  }
 
   register(pattern: string): void {
     this.app.ws<DashboardSocket>(pattern, {
@@ -51,29 +68,41 @@ export class DashboardFeed {
       maxBackpressure: 256 * 1024,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        const key = new URLSearchParams(req.getQuery() ?? '').get('key');
+        const authorization = req.getHeader('authorization');
+        const protocols = req.getHeader('sec-websocket-protocol');
         const wsKey = req.getHeader('sec-websocket-key');
-        const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
-        if (!keyMatches(key, this.apiKey)) {
+        let keyId: string;
+        try {
+          keyId = this.access.dashboardCaller(authorization, protocols).keyId;
+        } catch (err) {
+          const refusal = isBreakwaterError(err) ? err : new BreakwaterError('UNAUTHORIZED');
           this.metrics.reject('unauthorized');
           res.cork(() => {
-            res.writeStatus(statusLine(401)).writeHeader('content-type', 'application/json').end(JSON.stringify(new BreakwaterError('UNAUTHORIZED').toJSON()), true);
+            res.writeStatus(statusLine(refusal.status)).writeHeader('content-type', 'application/json').end(JSON.stringify(refusal.toJSON()), true);
           });
           return;
         }
-        res.upgrade<DashboardSocket>({}, wsKey, protocol, extensions, context);
+        // A browser that offered subprotocols fails the socket unless one is chosen.
+        const chosen = protocols.split(',').some((p) => p.trim() === DASHBOARD_PROTOCOL) ? DASHBOARD_PROTOCOL : '';
+        res.upgrade<DashboardSocket>({ keyId }, wsKey, chosen, extensions, context);
       },
       open: (ws: WebSocket<DashboardSocket>) => {
         this.metrics.dashboardConnections++;
+        this.sockets.add(ws);
         ws.subscribe(TOPIC);
         if (this.latest !== undefined) ws.send(this.latest, false);
       },
       message: () => undefined, // the feed is one-way
-      close: () => {
+      close: (ws) => {
         this.metrics.dashboardConnections--;
+        this.sockets.delete(ws);
       },
     });
+  }
+
+  stop(): void {
+    this.unsubscribe();
   }
 
   publish(stats: StatsBroadcast, self: WorkerMetrics): void {

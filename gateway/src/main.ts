@@ -15,6 +15,9 @@ import { freePort } from './cluster/local-servers.js';
 import { USAGE, parseOptions, type GatewayOptions } from './config.js';
 import { DEMO_EVENT_ID, DEMO_SETTINGS, demoEventConfig } from './demo-event.js';
 import { keepGeneratedSecrets } from './data-dir-secrets.js';
+import type { AccessStore } from './access/access-store.js';
+import { FileAccessStore } from './access/file-access-store.js';
+import { MemoryAccessStore } from './access/memory-access-store.js';
 import { openFileBackedHost } from './engine-link/file-backed-host.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from './engine-link/engine-host.js';
@@ -71,7 +74,9 @@ async function main(): Promise<void> {
   if (demoCreated) host.handle({ op: 'createEvent', config: demoEventConfig(Date.now()), publish: true, settings: DEMO_SETTINGS });
   const site = await loadSite();
   host.start();
-  const cluster = await startCluster({ host, options, workers: options.workers, site: site.files, ...(engine.durable === undefined ? {} : { durable: engine.durable }) });
+  const cluster = await startCluster({
+    host, access: engine.access, options, workers: options.workers, site: site.files, ...(engine.durable === undefined ? {} : { durable: engine.durable }),
+  });
   const workers = cluster.workers === 0 ? 'gateway in this process too' : plural(cluster.workers, 'gateway worker');
   process.stdout.write(banner({ ...options, demoEvent: demoCreated }, cluster.port, `engine in this process (pid ${process.pid}), ${workers}`, engine.restored));
 
@@ -91,6 +96,8 @@ async function main(): Promise<void> {
 
 interface OneMachineEngine {
   host: EngineHost;
+  /** The API keys and the audit log: beside the journal in the data directory, or in memory with it. */
+  access: AccessStore;
   /** With the file journal: what replies and broadcasts wait for. */
   durable?: () => Promise<void>;
   restored?: { events: number; entries: number; ms: number };
@@ -103,13 +110,28 @@ async function openEngine(options: GatewayOptions): Promise<OneMachineEngine> {
   if (storage.mode !== 'durable') {
     // Memory mode keeps nothing across runs, subscriptions included: keys made for this run are enough.
     const host = new EngineHost({ seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
-    return { host, close: async () => undefined };
+    return { host, access: new MemoryAccessStore(), close: async () => undefined };
   }
   await mkdir(storage.dataDir, { recursive: true });
   await keepGeneratedSecrets(storage.dataDir, options);
   // Push subscriptions are not kept: fans subscribe again when their page next loads.
   const opened = await openFileBackedHost(storage.dataDir, { seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
-  return opened;
+  // Opened once the journal holds the directory's lock: a second process on the same data stops before touching it.
+  let access: FileAccessStore;
+  try {
+    access = await FileAccessStore.open(storage.dataDir);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  return {
+    ...opened,
+    access,
+    async close() {
+      await opened.close();
+      await access.close();
+    },
+  };
 }
 
 main().catch((err: unknown) => {

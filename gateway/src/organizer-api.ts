@@ -1,10 +1,12 @@
 /**
- * The organizer API: HTTP JSON under /api/events, `Authorization: Bearer <key>`.
- * Errors are the registry's {code, message, details} with the code's HTTP
- * status. docs/openapi.yaml describes every endpoint.
+ * The organizer API: HTTP JSON under /api/events, `Authorization: Bearer <key>`
+ * of a role that allows the route (access/route-roles.ts). Errors are the
+ * registry's {code, message, details} with the code's HTTP status.
+ * docs/openapi.yaml describes every endpoint.
  */
 import { BreakwaterError } from '../../engine/src/index.js';
-import { requireBearer } from './auth.js';
+import { covers } from './access/roles.js';
+import type { OrganizerAccess } from './access/organizer-access.js';
 import type { EventCatalog } from './event-catalog.js';
 import { applySettingsPatch } from './event-settings.js';
 import type { EngineLink } from './engine-link/types.js';
@@ -35,14 +37,19 @@ const LIFECYCLE_ACTIONS = ['publish', 'pause', 'resume', 'close'] as const;
 
 /**
  * `maxBodyBytes`: the largest body an organizer may send (an event with its
- * seat map, an upload of access codes). The key is checked before any of it
- * is read, so only an organizer can make the gateway hold that much.
+ * seat map, an upload of access codes). The key and its role are checked
+ * before any of it is read, so only an organizer can make the gateway hold that much.
  */
-export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, apiKey: string, maxBodyBytes: number): void {
-  const organizer: RouteOptions = { authorize: (request) => requireBearer(request.headers.authorization, apiKey), maxBodyBytes };
+export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, access: OrganizerAccess, maxBodyBytes: number): void {
+  const organizer: RouteOptions = access.routeOptions(maxBodyBytes);
   const eventDetails = (eventId: string) => link.execute({ op: 'getEvent', eventId });
 
-  router.get('/api/events', async () => json(200, { events: await link.execute({ op: 'listEvents' }) }), organizer);
+  // A key limited to some events lists only those.
+  router.get('/api/events', async (request) => {
+    const caller = access.callerOf(request);
+    const events = await link.execute({ op: 'listEvents' });
+    return json(200, { events: events.filter((event) => covers(caller, event.config.id)) });
+  }, organizer);
 
   router.post('/api/events', async (request) => {
     const body = objectBody(request);

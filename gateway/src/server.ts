@@ -7,6 +7,10 @@
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { BreakwaterError } from '../../engine/src/index.js';
 import { addressKeyOf } from '../../engine/src/door/subnet.js';
+import { registerAccessRoutes } from './access/access-routes.js';
+import type { AccessStore } from './access/access-store.js';
+import { MemoryAccessStore } from './access/memory-access-store.js';
+import { OrganizerAccess } from './access/organizer-access.js';
 import type { GatewayOptions } from './config.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { EventCatalog } from './event-catalog.js';
@@ -55,6 +59,11 @@ export interface StartServerOptions {
   checkoutProvider?: PaymentProvider;
   /** How this process shares its door counts with the deployment's other gateway processes; none when it is the only one. */
   door?: DoorExchange;
+  /**
+   * The deployment's API keys and audit log (access/access-store.ts), shared by every gateway process; the caller
+   * opens and closes it. By default a store of this process alone (tests, a single process in memory).
+   */
+  access?: AccessStore;
   log?: (message: string) => void;
 }
 
@@ -105,7 +114,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const relay = new EventRelay({ app, link, catalog, directory, sender, handlers, metrics, maxBackpressureBytes: options.limits.maxBackpressureBytes,
     staggerRefreshFromFans: options.limits.staggerRefreshFromFans, refreshSpreadMs: options.limits.refreshSpreadMs, log,
   });
-  const dashboard = new DashboardFeed(app, options.apiKey, metrics);
+  const access = new OrganizerAccess({ store: start.access ?? new MemoryAccessStore(), bootstrapKey: options.apiKey, signer, log });
+  await access.start();
+  const dashboard = new DashboardFeed(app, access, metrics);
 
   registerFanSocket(app, '/ws', {
     limits: options.limits, serverId, trustProxy: options.trustProxy, door,
@@ -128,7 +139,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       throw new BreakwaterError('RATE_LIMITED', 'too many requests from this address', { details: { limit: 'httpPerIp', retryAfterMs: httpLimiter.retryAfterMs(key) } });
     },
   });
-  registerOrganizerApi(router, link, catalog, options.apiKey, options.limits.maxHttpBodyBytes);
+  registerOrganizerApi(router, link, catalog, access, options.limits.maxHttpBodyBytes);
+  registerAccessRoutes(router, access, options.limits.maxHttpBodyBytes);
   registerPublicApi(router, link, catalog);
   registerPublicDraws(router, link);
   registerPublicRegistration(router, link, catalog);
@@ -217,6 +229,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       for (const conn of [...open]) sender.close(conn, CLOSE_CODES.GOING_AWAY, 'server shutting down');
       unsubscribe();
       relay.stop();
+      dashboard.stop();
+      access.stop();
     },
   };
 }

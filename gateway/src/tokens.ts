@@ -21,7 +21,7 @@ export interface PowChallenge {
   expiresAt: number;
 }
 
-type Purpose = 'queue-token' | 'pow-challenge' | 'payment-id' | 'checkout-session';
+type Purpose = 'queue-token' | 'pow-challenge' | 'payment-id' | 'checkout-session' | 'dashboard-ticket';
 
 const QUEUE_TOKEN_TTL_MS = 7 * 24 * 3600_000;
 

@@ -6,6 +6,9 @@
  * in cluster mode over NATS (the fork channel then carries only control).
  */
 import { hostname } from 'node:os';
+import type { AccessStore } from './access/access-store.js';
+import { IpcAccessStore } from './access/ipc-access-store.js';
+import { RedisAccessStore } from './access/redis-access-store.js';
 import { NatsDoorExchange } from './cluster/nats-door-exchange.js';
 import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import { IpcEngineLink, type ControlMessage } from './engine-link/ipc.js';
@@ -22,6 +25,7 @@ if (process.send === undefined) {
 let server: GatewayServer | undefined;
 let engineLink: EngineLink | undefined;
 let door: DoorExchange | undefined;
+let access: AccessStore | undefined;
 let stopping = false;
 
 async function stop(exitCode: number): Promise<void> {
@@ -29,6 +33,7 @@ async function stop(exitCode: number): Promise<void> {
   stopping = true;
   await server?.close();
   await door?.close();
+  await access?.close();
   if (engineLink !== control) await engineLink?.close();
   await control.close();
   // Let the close frames leave before the process does.
@@ -45,7 +50,9 @@ async function init(message: Extract<ControlMessage, { type: 'init' }>): Promise
       : await NatsEngineLink.connect({ servers: message.cluster.natsUrl, owner: serverId, partitions: message.cluster.partitions });
     // The door's counts: over NATS to every gateway of the cluster, or through the engine process to this machine's other workers.
     door = message.cluster === undefined ? new IpcDoorExchange(process) : await NatsDoorExchange.connect(message.cluster.natsUrl, serverId);
-    server = await startGatewayServer({ link: engineLink, options: message.options, serverId, site, door });
+    // The API keys and the audit log: the engine process's (over the fork channel), or the cluster's in Redis.
+    access = message.cluster === undefined ? new IpcAccessStore(process) : await RedisAccessStore.connect(message.cluster.redisUrl, (m) => console.error(`[${serverId}] ${m}`));
+    server = await startGatewayServer({ link: engineLink, options: message.options, serverId, site, door, access });
     control.sendControl({ type: 'ready', worker: message.serverId, port: server.port });
   } catch (err) {
     control.sendControl({ type: 'failed', worker: message.serverId, message: (err as Error).message });

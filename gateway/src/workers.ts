@@ -11,6 +11,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AccessStore } from './access/access-store.js';
+import { AccessRelay } from './access/ipc-access-store.js';
+import { MemoryAccessStore } from './access/memory-access-store.js';
+import { RedisAccessStore } from './access/redis-access-store.js';
 import { RestartBackoff, stopChild } from './child-processes.js';
 import { NatsDoorExchange } from './cluster/nats-door-exchange.js';
 import { NatsEngineLink } from './cluster/nats-engine-link.js';
@@ -31,6 +35,8 @@ export interface ClusterOptions {
   host?: EngineHost;
   /** With the file journal: every reply and broadcast waits for it (engine-link/ipc.ts). */
   durable?: DurableGate;
+  /** One machine: the API keys and audit log, served to the workers over IPC (in cluster mode each connects to Redis). */
+  access?: AccessStore;
   /** Cluster mode: the workers reach the engine shards over NATS. */
   cluster?: ClusterLinkOptions;
   options: ServerOptions;
@@ -51,6 +57,7 @@ interface Slot {
   child: ChildProcess | undefined;
   detach: (() => void) | undefined;
   detachDoor: (() => void) | undefined;
+  detachAccess: (() => void) | undefined;
   backoff: RestartBackoff;
   /** Serving (it said ready, and has not exited since). */
   ready: boolean;
@@ -64,7 +71,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
 
   let stopping = false;
   const slots: Slot[] = Array.from({ length: cluster.workers }, (_, index) => ({
-    index, child: undefined, detach: undefined, detachDoor: undefined, backoff: new RestartBackoff(), ready: false, restartAt: undefined,
+    index, child: undefined, detach: undefined, detachDoor: undefined, detachAccess: undefined, backoff: new RestartBackoff(), ready: false, restartAt: undefined,
   }));
 
   /** Tells every serving worker which of the others are down, for its /readyz. */
@@ -76,6 +83,8 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
   };
   // Memory mode: the workers' door counts meet here (in cluster mode they meet on NATS).
   const doorRelay = cluster.host === undefined ? undefined : new DoorRelay();
+  // One machine: the keys and the audit log are the engine process's (its data directory or memory), served to every worker.
+  const accessRelay = cluster.host === undefined ? undefined : new AccessRelay(cluster.access ?? new MemoryAccessStore());
 
   const spawn = (slot: Slot): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -98,11 +107,13 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
       };
       slot.detach = cluster.host === undefined ? listenForControl(child, onControl) : serveEngineOverIpc(cluster.host, child, serverId, onControl, cluster.durable);
       slot.detachDoor = doorRelay?.attach(child);
+      slot.detachAccess = accessRelay?.attach(child);
       sendControl(child, { type: 'init', serverId, options: cluster.options, site: cluster.site, ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }) });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         slot.detach?.();
         slot.detachDoor?.();
+        slot.detachAccess?.();
         slot.child = undefined;
         slot.ready = false;
         // Its fans' sockets are gone with it: they count as disconnected until they reconnect elsewhere.
@@ -127,6 +138,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
   const stop = async (): Promise<void> => {
     stopping = true;
     await Promise.all(slots.map((slot) => stopChild(slot.child, (child) => sendControl(child, { type: 'shutdown' }), STOP_TIMEOUT_MS)));
+    accessRelay?.stop();
   };
 
   try {
@@ -145,8 +157,11 @@ async function startSingleProcess(cluster: ClusterOptions): Promise<Cluster> {
     ? new InProcessEngineLink(cluster.host, cluster.durable)
     : await NatsEngineLink.connect({ servers: cluster.cluster!.natsUrl, partitions: cluster.cluster!.partitions, owner });
   const door = cluster.cluster === undefined ? undefined : await NatsDoorExchange.connect(cluster.cluster.natsUrl, owner);
+  // Cluster mode: this process's own connection to the cluster's keys; one machine: the store the caller opened.
+  const ownAccess = cluster.host === undefined ? await RedisAccessStore.connect(cluster.cluster!.redisUrl, cluster.log ?? console.error) : undefined;
+  const access = ownAccess ?? cluster.access;
   const server: GatewayServer = await startGatewayServer({
-    link, options: cluster.options, serverId: 'w0', site: new StaticSite(cluster.site), ...(door === undefined ? {} : { door }),
+    link, options: cluster.options, serverId: 'w0', site: new StaticSite(cluster.site), ...(door === undefined ? {} : { door }), ...(access === undefined ? {} : { access }),
   });
   return {
     port: server.port,
@@ -154,6 +169,7 @@ async function startSingleProcess(cluster: ClusterOptions): Promise<Cluster> {
     async stop() {
       await server.close();
       await door?.close();
+      await ownAccess?.close();
       await link.close();
     },
   };

@@ -154,13 +154,13 @@ describe('operators', () => {
     expect(new Set(types).size).toBe(types.length);
   });
 
-  it('pushes a dashboard snapshot every stats tick to key holders only', async () => {
-    const refused = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${gw.wsUrl.replace('/ws', '/dashboard/ws')}?key=wrong`);
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    });
-    expect(refused).toBe(401);
-    const ws = new WebSocket(`${gw.wsUrl.replace('/ws', '/dashboard/ws')}?key=${API_KEY}`);
+  it('pushes a dashboard snapshot every stats tick to key holders only (never a key in the URL)', async () => {
+    const feed = gw.wsUrl.replace('/ws', '/dashboard/ws');
+    const refusal = (ws: WebSocket) => new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(await refusal(new WebSocket(feed, { headers: { authorization: 'Bearer wrong' } }))).toBe(401);
+    // The old way, a key in the query string, opens nothing.
+    expect(await refusal(new WebSocket(`${feed}?key=${API_KEY}`))).toBe(401);
+    const ws = new WebSocket(feed, { headers: { authorization: `Bearer ${API_KEY}` } });
     const snapshots: unknown[] = [];
     ws.on('message', (data) => snapshots.push(JSON.parse(String(data))));
     await new Promise((resolve) => ws.once('open', resolve));

@@ -39,7 +39,7 @@ export interface RunningCluster {
 export async function startClusterMode(options: GatewayOptions, urls: ClusterUrls, log = (m: string) => console.error(m)): Promise<RunningCluster> {
   const shards = superviseShards(options.shards, urls, options.partitions, options.signingSecret, log);
   const site = await loadSite();
-  const gateways = await startCluster({ options, workers: options.workers, site: site.files, cluster: { natsUrl: urls.natsUrl, partitions: options.partitions }, log });
+  const gateways = await startCluster({ options, workers: options.workers, site: site.files, cluster: { natsUrl: urls.natsUrl, redisUrl: urls.redisUrl, partitions: options.partitions }, log });
   if (options.demoEvent) await createDemoEvent(urls.natsUrl, options.partitions, log);
   return {
     port: gateways.port,

@@ -10,9 +10,11 @@
  *                     { k: 'bc', broadcast }
  *   either way        { k: 'ctl', control }   (process control: ready, shutdown)
  *                     { k: 'door', report }   (door counts, relayed between workers: protection/door-exchange.ts)
+ *                     { k: 'access', message } (API keys and the audit log, kept by the engine process: access/ipc-access-store.ts)
  */
 import type { ChildProcess, Serializable } from 'node:child_process';
 import { BreakwaterError, isBreakwaterError } from '../../../engine/src/index.js';
+import type { AccessWireMessage } from '../access/ipc-access-store.js';
 import type { DoorReport } from '../protection/door-exchange.js';
 import type { ServerOptions } from '../server.js';
 import { throttledLog } from '../throttled-log.js';
@@ -46,6 +48,8 @@ export interface WorkerDown {
 /** Cluster mode: the worker reaches the engine shards over NATS; the fork channel carries only process control. */
 export interface ClusterLinkOptions {
   natsUrl: string;
+  /** Where the cluster keeps its API keys and audit log (access/redis-access-store.ts). */
+  redisUrl: string;
   partitions: number;
 }
 
@@ -55,7 +59,8 @@ export type IpcMessage =
   | { k: 'res'; id: number; ok: false; error: WireError }
   | { k: 'bc'; broadcast: EngineBroadcast }
   | { k: 'ctl'; control: ControlMessage }
-  | { k: 'door'; report: DoorReport };
+  | { k: 'door'; report: DoorReport }
+  | { k: 'access'; message: AccessWireMessage };
 
 /** Either end of a fork channel: the child's `process`, or the parent's ChildProcess. */
 export interface ForkEnd {

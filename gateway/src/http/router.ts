@@ -23,6 +23,8 @@ import { statusLine } from './status-text.js';
 
 export interface RequestInfo {
   method: string;
+  /** The pattern of the route that matched (`/api/events/:id`): what access rules and the audit log name. */
+  route: string;
   path: string;
   params: string[];
   query: URLSearchParams;
@@ -44,6 +46,17 @@ export interface RouteOptions {
   authorize?: (request: RequestInfo) => void;
   /** The largest body the route reads; a route without one reads none. */
   maxBodyBytes?: number;
+  /**
+   * Told how the request ended (its status and error code), refusals by `authorize` included, before the reply is
+   * sent: the organizer API's audit log. A failure here is logged and changes nothing of the reply.
+   */
+  settle?: (request: RequestInfo, outcome: RequestOutcome) => Promise<void> | void;
+}
+
+export interface RequestOutcome {
+  status: number;
+  /** The registry's code of an error reply; null for a success. */
+  code: string | null;
 }
 
 /** Client faults: counted (`onFault`), never logged, since anyone can cause them at will. */
@@ -78,6 +91,7 @@ interface ResponseState {
 }
 
 interface Route {
+  pattern: string;
   paramCount: number;
   handler: Handler;
   options: RouteOptions;
@@ -119,7 +133,7 @@ export class HttpRouter {
   }
 
   route(method: Method, pattern: string, handler: Handler, options: RouteOptions = {}): this {
-    const route: Route = { paramCount: pattern.split('/').filter((segment) => segment.startsWith(':')).length, handler, options };
+    const route: Route = { pattern, paramCount: pattern.split('/').filter((segment) => segment.startsWith(':')).length, handler, options };
     this.routes.push({ method, pattern });
     this.app[method](pattern, (res, req) => {
       // An exception thrown back into uWS would end the process: a bug here costs one request, never the others.
@@ -149,6 +163,7 @@ export class HttpRouter {
     const method = req.getMethod();
     const info: RequestInfo = {
       method,
+      route: route.pattern,
       path: req.getUrl(),
       params: Array.from({ length: route.paramCount }, (_, i) => decodeParam(req.getParameter(i))),
       query: new URLSearchParams(req.getQuery() ?? ''),
@@ -195,11 +210,23 @@ export class HttpRouter {
       }
       return route.handler(info);
     };
+    const settle = route.options.settle;
+    const answer = async (reply: Reply): Promise<void> => {
+      if (settle !== undefined) {
+        const code = reply.status >= 400 && 'json' in reply ? (reply.json as { code?: unknown } | null)?.code : undefined;
+        try {
+          await settle(info, { status: reply.status, code: typeof code === 'string' ? code : null });
+        } catch (err) {
+          this.options.log?.(`settling ${info.method.toUpperCase()} ${info.route} failed: ${(err as Error)?.stack ?? String(err)}`);
+        }
+      }
+      send(res, state, reply, method, this.options.log);
+    };
     run().then(
-      (reply) => send(res, state, reply, method, this.options.log),
+      (reply) => answer(reply),
       (err: unknown) => {
         if (err instanceof RequestAborted) return;
-        send(res, state, errorReply(asBreakwaterError(err, this.options.log)), method, this.options.log);
+        return answer(errorReply(asBreakwaterError(err, this.options.log)));
       },
     ).finally(() => {
       release();
