@@ -50,6 +50,7 @@ export const ORGANIZER_ROUTES: Readonly<Record<string, RouteRule>> = {
   'POST /api/events/:id/registration/invite-next': operate(),
   'POST /api/events/:id/payments/confirm': operate(),
   'POST /api/events/:id/payments/fail': operate(),
+  'POST /api/events/:id/payments/refunded': operate(),
   'GET /api/events/:id/payments': read(),
   'GET /api/keys': { role: 'admin', events: 'every', audit: false },
   'POST /api/keys': administer('every'),
