@@ -67,7 +67,11 @@ describe('the product under attack', () => {
       expect(response.closedByServer).toBe(true);
       expect(response.statuses.filter((status) => status !== 401)).toEqual([]);
     }
-    expect(responses.filter((response) => response.statuses.includes(401)).length).toBeGreaterThan(0);
+    // One that sends nothing after its head cannot be reset under its answer: it reads the 401 itself.
+    const quiet = await rawRequest(product.port, {
+      head: head('POST', '/api/events', { 'content-length': String(body.length) }), body, stallAfter: 0, holdMs: 1500, localAddress: '127.9.0.99',
+    });
+    expect(quiet.statuses).toEqual([401]);
     await eventually(() => expect(total(product.rss()) - baseline).toBeLessThan(RSS_BOUND_BYTES), 10_000);
     expect(product.output()).not.toMatch(/request aborted|unexpected error/);
     await crowd.check();
