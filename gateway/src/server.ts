@@ -19,7 +19,7 @@ import { FanHandlers } from './fan/fan-handlers.js';
 import { registerFanSocket } from './fan/fan-socket.js';
 import { HttpRouter, json, type Reply, type RequestInfo } from './http/router.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { renderMetrics, type StatsBroadcast } from './metrics/render.js';
+import { MetricsPage } from './metrics/render.js';
 import { loadNativeUws } from './native-uws.js';
 import { registerOrganizerApi } from './organizer-api.js';
 import { DemoPaymentProvider } from './payments/demo-provider.js';
@@ -79,7 +79,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const exempt = new Set(options.exemptIps);
   const isExempt = (ip: string) => exempt.has(ip);
   const door = new DoorBudgets({ limits: options.limits, isExempt, ...(start.door === undefined ? {} : { exchange: start.door }) });
-  const metrics = new GatewayMetrics(() => door.figures(), () => log.suppressed);
+  const metrics = new GatewayMetrics({ door: () => door.figures(), logLinesSuppressed: () => log.suppressed, engineConnected: () => link.connected });
+  const metricsPage = new MetricsPage();
   const signer = new Signer(options.signingSecret);
   const catalog = new EventCatalog(link);
   const directory = new FanDirectory();
@@ -90,7 +91,6 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   let listenSocket: us_listen_socket | undefined;
   let draining = false;
   let synced = false;
-  let lastStats: StatsBroadcast | undefined;
   let workersDown: WorkerDown[] = [];
 
   const demo = new DemoPaymentProvider({
@@ -141,8 +141,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       status: reasons.length === 0 ? 'ready' : 'not ready', server: serverId, reasons, ...(workersDown.length === 0 ? {} : { workersDown }),
     });
   });
-  router.get('/metrics', () => ({
-    status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', text: renderMetrics(lastStats, metrics.snapshot(serverId), link.connected),
+  router.get('/metrics', async () => ({
+    status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', text: await metricsPage.render(await metrics.report(serverId)),
   }));
   // Pages (GET and HEAD), then the registry's 404 for anything else.
   const page = (request: RequestInfo): Reply => {
@@ -158,8 +158,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
 
   const unsubscribe = link.subscribe((broadcast: EngineBroadcast) => {
     if (broadcast.type === 'stats') {
-      lastStats = broadcast;
-      dashboard.publish(broadcast, metrics.snapshot(serverId));
+      metricsPage.update(broadcast);
+      void metrics.report(serverId).then((self) => dashboard.publish(broadcast, self));
       return;
     }
     relay.onBroadcast(broadcast);
@@ -180,7 +180,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const timers = [
     setInterval(() => {
       watchEngine();
-      link.execute({ op: 'reportMetrics', metrics: metrics.snapshot(serverId) }).catch(() => undefined);
+      metrics.report(serverId).then((report) => link.execute({ op: 'reportMetrics', metrics: report })).catch(() => undefined);
     }, METRICS_REPORT_MS),
     setInterval(() => httpLimiter.sweep(Date.now()), LIMITER_SWEEP_MS),
   ];
