@@ -79,7 +79,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const exempt = new Set(options.exemptIps);
   const isExempt = (ip: string) => exempt.has(ip);
   const door = new DoorBudgets({ limits: options.limits, isExempt, ...(start.door === undefined ? {} : { exchange: start.door }) });
-  const metrics = new GatewayMetrics({ door: () => door.figures(), logLinesSuppressed: () => log.suppressed, engineConnected: () => link.connected });
+  const metrics = new GatewayMetrics({ door: () => door.figures(), logLinesSuppressed: () => log.suppressed, engineConnected: () => link.connected, workersDown: () => workersDown });
   const metricsPage = new MetricsPage();
   const signer = new Signer(options.signingSecret);
   const catalog = new EventCatalog(link);

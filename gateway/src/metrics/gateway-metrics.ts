@@ -6,6 +6,7 @@
  * process's runtime metrics to whichever process answers /metrics.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { WorkerDown } from '../engine-link/ipc.js';
 import type { WorkerMetrics } from '../engine-link/types.js';
 import type { HttpFault } from '../http/router.js';
 import { NO_DOOR_FIGURES, type DoorFigures } from '../protection/door-budgets.js';
@@ -36,6 +37,8 @@ export interface GatewayMetricsSources {
   logLinesSuppressed?: () => number;
   /** Whether this process reaches the engine. */
   engineConnected?: () => boolean;
+  /** The machine's other workers that are not serving, as the supervisor last said. */
+  workersDown?: () => WorkerDown[];
 }
 
 export class GatewayMetrics {
@@ -67,13 +70,21 @@ export class GatewayMetrics {
   });
 
   constructor(sources: GatewayMetricsSources = {}) {
-    const { door = () => NO_DOOR_FIGURES, logLinesSuppressed = () => 0, engineConnected = () => true } = sources;
+    const { door = () => NO_DOOR_FIGURES, logLinesSuppressed = () => 0, engineConnected = () => true, workersDown = () => [] } = sources;
     const registers = [this.registry];
     new Gauge({ name: 'breakwater_gateway_process_info', help: 'One per gateway process, labelled with its pid.', labelNames: ['pid'], registers }).set({ pid: process.pid }, 1);
     new Gauge({
       name: 'breakwater_gateway_engine_connected', help: '1 when this gateway process reaches the engine.', registers,
       collect() {
         this.set(engineConnected() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'breakwater_gateway_worker_crashes_in_a_row', help: 'Per worker of this machine that is down (label down_worker): how many times it crashed in a row.',
+      labelNames: ['down_worker'], registers,
+      collect() {
+        this.reset();
+        for (const down of workersDown()) this.set({ down_worker: down.worker }, down.crashesInARow);
       },
     });
     new Counter({
