@@ -472,6 +472,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       c.once('exit', () => reject(new Error('load process exited before its report')));
       c.send({ type: 'stop' } satisfies ToWorker);
     })));
+    // A refusal after the loop (a late arrival, a payment post): each process reported it before its stats.
+    if (refusals.total > 0) throw refused();
     const joinHist = new LatencyHistogram();
     const updateHist = new LatencyHistogram();
     for (const st of stats) {
