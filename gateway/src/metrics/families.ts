@@ -28,21 +28,23 @@ export async function familiesOf(registries: readonly Registry[], labels: Labels
   return families;
 }
 
+/** 15 significant digits: what a double holds for sure, without the last bit of a float sum (0.30000000000000004). */
+const tidy = (value: number): number => (Number.isInteger(value) || !Number.isFinite(value) ? value : Number(value.toPrecision(15)));
+
 /**
  * One Prometheus text exposition of every process's families: HELP and TYPE
  * once per name, every process's samples under it. Each process's samples
  * carry its own label, so nothing is summed (prom-client's aggregators would
  * add up gauges, and drop the start time): `first` keeps each sample as it is.
- * Histogram sums are rounded to the microsecond: adding up float seconds
- * leaves noise like 0.30000000000000004 that is no measurement.
+ * Values are written to 15 significant digits: sums of float seconds (a
+ * histogram's, the CPU time's user + system) otherwise end in noise like
+ * 1.2381050000000007 that is no measurement.
  */
 export function exposition(sets: readonly MetricFamily[][]): Promise<string> {
-  const tidy = sets.map((families) => families.map((family) => ({
-    ...family,
-    aggregator: 'first',
-    values: family.type !== 'histogram' ? family.values : family.values.map((v) => (v.metricName?.endsWith('_sum') === true ? { ...v, value: Math.round(v.value * 1e6) / 1e6 } : v)),
+  const tidied = sets.map((families) => families.map((family) => ({
+    ...family, aggregator: 'first', values: family.values.map((v) => ({ ...v, value: tidy(v.value) })),
   })));
-  return AggregatorRegistry.aggregate(tidy).metrics();
+  return AggregatorRegistry.aggregate(tidied).metrics();
 }
 
 const matches = (labels: Labels, wanted: Labels): boolean => Object.entries(wanted).every(([key, value]) => String(labels[key]) === String(value));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /**
- * Left out: counting open descriptors reads /proc/self/fd, which takes 65–110 ms
+ * Left out: counting open descriptors reads /proc/self/fd, which takes 30–110 ms
  * at 19,000 sockets (gateway/bench/metrics-cost.ts) — a stall of a worker's
  * event loop at every report. `breakwater_gateway_connections` counts the sockets.
  */
