@@ -60,6 +60,8 @@ let attempt = 0;
 let socket: WebSocket | null = null;
 
 const number = (n: number) => n.toLocaleString(undefined, { maximumFractionDigits: 1 });
+/** "1 fan", "2 fans". */
+const count = (n: number, noun: string) => `${number(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 function record(snapshot: Snapshot): void {
   const t = Date.now();
@@ -243,7 +245,7 @@ function renderWorkers(snapshot: Snapshot): void {
     const row = document.createElement('tr');
     const rejected = Object.entries(worker.rejected).filter(([, n]) => n > 0);
     const cells = [
-      `${worker.worker} (pid ${worker.pid})`, `${number(worker.connections)} fans + ${worker.dashboardConnections} dashboards`,
+      `${worker.worker} (pid ${worker.pid})`, `${count(worker.connections, 'fan')} + ${count(worker.dashboardConnections, 'dashboard')}`,
       rate(worker, 'messagesIn'), rate(worker, 'messagesOut'), rate(worker, 'topicPublishes'), number(worker.backpressureDrops),
       rejected.length === 0 ? 'none' : rejected.map(([reason, n]) => `${number(n)} ${rejectedLabel(reason)}`).join(', '),
       `${worker.joinMs.p50 ?? '—'} / ${worker.joinMs.p95 ?? '—'} ms`,
@@ -391,5 +393,5 @@ function doorLine(event: EventFigures): string {
   if (door === undefined) return '';
   const pending = (event.draws ?? []).filter((d) => d.numbered === undefined && d.pending > 0).map((d) => ` · ${number(d.pending)} waiting for ${drawLabel(d.draw)}`);
   return `door: ${number(door.slowLaneJoins)} joins slowed (over an address budget) · ${number(door.powRefusals)} proofs of work refused · ` +
-    `${number(door.recentJoinsPerMin)} joins a minute · proof of work now ${door.difficultyNow} bits${pending.join('')}`;
+    `${count(door.recentJoinsPerMin, 'join')} a minute · proof of work now ${door.difficultyNow} bits${pending.join('')}`;
 }

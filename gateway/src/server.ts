@@ -11,7 +11,7 @@ import type { GatewayOptions } from './config.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { EventCatalog } from './event-catalog.js';
 import type { WorkerDown } from './engine-link/ipc.js';
-import type { EngineBroadcast, EngineLink } from './engine-link/types.js';
+import type { EngineBroadcast, EngineLink, WorkerMetrics } from './engine-link/types.js';
 import { EventRelay } from './fan/event-relay.js';
 import { FanSender, type FanConnection } from './fan/connection.js';
 import { FanDirectory } from './fan/fan-directory.js';
@@ -92,6 +92,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   let draining = false;
   let synced = false;
   let workersDown: WorkerDown[] = [];
+  /** This process's last report (made once a second): the dashboard shows it rather than collecting again. */
+  let lastReport: WorkerMetrics | undefined;
 
   const demo = new DemoPaymentProvider({
     signer, webhookSecret: options.webhookSecret, decision: options.demoPayments.decision, delayMs: options.demoPayments.delayMs,
@@ -159,7 +161,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const unsubscribe = link.subscribe((broadcast: EngineBroadcast) => {
     if (broadcast.type === 'stats') {
       metricsPage.update(broadcast);
-      void metrics.report(serverId).then((self) => dashboard.publish(broadcast, self));
+      void (lastReport === undefined ? metrics.report(serverId) : Promise.resolve(lastReport)).then((self) => dashboard.publish(broadcast, self));
       return;
     }
     relay.onBroadcast(broadcast);
@@ -180,7 +182,10 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const timers = [
     setInterval(() => {
       watchEngine();
-      metrics.report(serverId).then((report) => link.execute({ op: 'reportMetrics', metrics: report })).catch(() => undefined);
+      metrics.report(serverId).then((report) => {
+        lastReport = report;
+        return link.execute({ op: 'reportMetrics', metrics: report });
+      }).catch(() => undefined);
     }, METRICS_REPORT_MS),
     setInterval(() => httpLimiter.sweep(Date.now()), LIMITER_SWEEP_MS),
   ];

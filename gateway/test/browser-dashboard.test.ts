@@ -141,5 +141,5 @@ describe('dashboard (browser)', () => {
       clearInterval(timer);
       await phone.close();
     }
-  }, 30_000);
+  }, 45_000);
 });
