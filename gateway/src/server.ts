@@ -161,7 +161,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const unsubscribe = link.subscribe((broadcast: EngineBroadcast) => {
     if (broadcast.type === 'stats') {
       metricsPage.update(broadcast);
-      void (lastReport === undefined ? metrics.report(serverId) : Promise.resolve(lastReport)).then((self) => dashboard.publish(broadcast, self));
+      (lastReport === undefined ? metrics.report(serverId) : Promise.resolve(lastReport)).then((self) => dashboard.publish(broadcast, self)).catch(() => undefined);
       return;
     }
     relay.onBroadcast(broadcast);

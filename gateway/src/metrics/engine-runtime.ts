@@ -16,8 +16,9 @@ export class EngineRuntime {
 
   start(everyMs = 1000): void {
     if (this.timer !== undefined) return;
-    void this.read();
-    this.timer = setInterval(() => void this.read(), everyMs);
+    const read = () => void this.read().catch(() => undefined); // a missed reading: the next one comes in a second
+    read();
+    this.timer = setInterval(read, everyMs);
     this.timer.unref();
   }
 
