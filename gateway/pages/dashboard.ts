@@ -2,12 +2,15 @@
  * The dashboard: connects to /dashboard/ws (one JSON snapshot a second) with a
  * ticket its API key buys (POST /api/dashboard/ticket): never the key in the URL,
  * and draws, per event, queue length, admission rate, holds and sales over the
- * last five minutes as inline SVG line charts, plus every gateway process's
- * figures and the door's (connections and joins refused per budget, how the
- * processes share their counts). Reconnects by itself.
+ * last five minutes as inline SVG line charts with a time axis, plus every
+ * gateway process's figures, what every process costs (CPU, memory,
+ * event-loop lag) and the door's (connections and joins refused per budget,
+ * how the processes share their counts). Codes are said in words
+ * (lib/operator-labels.ts); on a phone the tables stack. Reconnects by itself.
  */
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 import { figureItems } from './lib/figures.js';
+import { drawLabel, phaseLabel, rejectedLabel } from './lib/operator-labels.js';
 
 /** Standby and waitlist figures, once everything was first taken. */
 function waitlistLine(waitlist: EventFigures['waitlist']): string {
@@ -38,7 +41,11 @@ interface DoorFigures {
   peers: number;
   shareAgeMs: number;
 }
-interface Snapshot { type: 'snapshot'; at: number; events: EventFigures[]; workers: WorkerFigures[] }
+/** What one process costs the machine (gateway/src/dashboard-feed.ts). */
+interface ProcessFigures {
+  process: string; kind: 'gateway' | 'engine'; pid: number; cpuSeconds: number; residentBytes: number; heapUsedBytes: number; eventLoopLagP99Ms: number | null;
+}
+interface Snapshot { type: 'snapshot'; at: number; events: EventFigures[]; workers: WorkerFigures[]; processes?: ProcessFigures[] }
 
 /** One sample per snapshot, per event. */
 interface Sample { t: number; waiting: number; rate: number; rateLow: number; holds: number; paying: number; sold: number }
@@ -49,10 +56,13 @@ const SVG = 'http://www.w3.org/2000/svg';
 let key = initialApiKey();
 const history = new Map<string, Sample[]>();
 let previous: { at: number; workers: Map<string, WorkerFigures> } | null = null;
+let previousCpu: { at: number; seconds: Map<string, number> } | null = null;
 let attempt = 0;
 let socket: WebSocket | null = null;
 
 const number = (n: number) => n.toLocaleString(undefined, { maximumFractionDigits: 1 });
+/** "1 fan", "2 fans". */
+const count = (n: number, noun: string) => `${number(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 function record(snapshot: Snapshot): void {
   const t = Date.now();
@@ -67,7 +77,21 @@ function record(snapshot: Snapshot): void {
   }
 }
 
-/** A line chart: one polyline per series, y from 0 to a rounded maximum, x over the five-minute window. */
+/** Ticks of the time axis: a round step giving at most four labels over the span (they must fit a phone's chart). */
+const TICK_STEPS_MS = [10_000, 15_000, 30_000, 60_000, 120_000, 300_000];
+
+function timeTicks(start: number, end: number): number[] {
+  const step = TICK_STEPS_MS.find((ms) => (end - start) / ms <= 4) ?? TICK_STEPS_MS.at(-1)!;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(start / step) * step; t <= end; t += step) ticks.push(t);
+  return ticks;
+}
+
+/** 24-hour clock time, the operator's zone: short enough for four labels on a phone. */
+const tickText = (at: number, withSeconds: boolean) =>
+  new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...(withSeconds ? { second: '2-digit' } : {}) });
+
+/** A line chart: one polyline per series, y from 0 to a rounded maximum (both written), x over the window with a time axis. */
 function chart(title: string, samples: Sample[], series: Array<{ label: string; color: string; value: (s: Sample) => number }>, format = number): HTMLElement {
   const box = document.createElement('figure');
   box.className = 'chart';
@@ -88,7 +112,7 @@ function chart(title: string, samples: Sample[], series: Array<{ label: string; 
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `${title}: ${current.textContent}, scale 0 to ${format(max)}, last ${Math.round(span / 60_000)} min`);
+  svg.setAttribute('aria-label', `${title}: ${current.textContent}, scale 0 to ${format(max)}, ${tickText(end - span, false)} to ${tickText(end, false)}`);
   for (const fraction of [0, 0.5, 1]) {
     const grid = document.createElementNS(SVG, 'line');
     const y = String(height - 2 - fraction * (height - 6));
@@ -99,6 +123,18 @@ function chart(title: string, samples: Sample[], series: Array<{ label: string; 
     grid.setAttribute('stroke', '#e3e7eb');
     grid.setAttribute('vector-effect', 'non-scaling-stroke');
     svg.append(grid);
+  }
+  const ticks = timeTicks(end - span, end);
+  for (const t of ticks) {
+    const tick = document.createElementNS(SVG, 'line');
+    const x = String(width - ((end - t) / span) * width);
+    tick.setAttribute('x1', x);
+    tick.setAttribute('x2', x);
+    tick.setAttribute('y1', '0');
+    tick.setAttribute('y2', String(height));
+    tick.setAttribute('stroke', '#eef0f3');
+    tick.setAttribute('vector-effect', 'non-scaling-stroke');
+    svg.append(tick);
   }
   for (const line of series) {
     const polyline = document.createElementNS(SVG, 'polyline');
@@ -111,11 +147,36 @@ function chart(title: string, samples: Sample[], series: Array<{ label: string; 
     }).join(' '));
     svg.append(polyline);
   }
-  const caption = document.createElement('figcaption');
-  caption.className = 'small muted';
-  caption.style.fontSize = '0.7rem';
-  caption.textContent = `${series.map((s) => s.label).join(' / ')} · max ${format(max)}`;
-  box.append(heading, svg, caption);
+  const plot = document.createElement('div');
+  plot.className = 'plot';
+  const top = document.createElement('span');
+  top.className = 'y-max';
+  top.textContent = format(max);
+  const zero = document.createElement('span');
+  zero.className = 'y-zero';
+  zero.textContent = '0';
+  plot.append(svg, top, zero);
+  const axis = document.createElement('div');
+  axis.className = 'x-axis';
+  axis.setAttribute('aria-hidden', 'true');
+  for (const t of ticks) {
+    const label = document.createElement('span');
+    const at = (100 * (t - (end - span))) / span;
+    label.style.left = `${at}%`;
+    // Centred on its tick, but never past the chart's edges.
+    label.style.transform = at < 10 ? 'none' : at > 90 ? 'translateX(-100%)' : 'translateX(-50%)';
+    label.textContent = tickText(t, span <= 60_000 || t % 60_000 !== 0);
+    axis.append(label);
+  }
+  const legend = document.createElement('figcaption');
+  legend.className = 'legend';
+  legend.append(...series.map((s) => {
+    const item = document.createElement('span');
+    item.style.setProperty('--swatch', s.color);
+    item.textContent = s.label;
+    return item;
+  }));
+  box.append(heading, plot, axis, legend);
   return box;
 }
 
@@ -143,13 +204,14 @@ function renderEvents(snapshot: Snapshot): void {
     title.textContent = event.name;
     const pill = document.createElement('span');
     pill.className = `pill ${event.phase}`;
-    pill.textContent = event.phase;
+    pill.dataset.phase = event.phase;
+    pill.textContent = phaseLabel(event.phase);
     head.append(title, pill);
     const line = document.createElement('p');
     line.className = 'small muted';
-    line.textContent = `${event.eventId} · serving ${number(event.nowServing)} of ${number(event.lastNumber)} · ${number(event.activeShoppers)} shopping · ` +
-      `${number(event.tickets.free)} free · ${number(event.holds.expired)} holds expired${event.powDifficulty > 0 ? ` · PoW ${event.powDifficulty} bits` : ''}` +
-      waitlistLine(event.waitlist);
+    line.textContent = `${event.eventId} · serving number ${number(event.nowServing)} of ${number(event.lastNumber)} · ${number(event.activeShoppers)} shopping · ` +
+      `${number(event.tickets.free)} tickets free · ${number(event.holds.expired)} holds expired` +
+      `${event.powDifficulty > 0 ? ` · proof of work ${event.powDifficulty} bits` : ''}` + waitlistLine(event.waitlist);
     const door = document.createElement('p');
     door.className = 'small muted';
     door.dataset.figure = 'door';
@@ -157,10 +219,10 @@ function renderEvents(snapshot: Snapshot): void {
     const charts = document.createElement('div');
     charts.className = 'charts';
     charts.append(
-      chart('Queue length', samples, [{ label: 'waiting', color: '#0b5cad', value: (s) => s.waiting }]),
-      chart('Admission rate /s', samples, [
-        { label: 'fast', color: '#137333', value: (s) => s.rate },
-        { label: 'slow', color: '#7cb48b', value: (s) => s.rateLow },
+      chart('Fans waiting', samples, [{ label: 'waiting', color: '#0b5cad', value: (s) => s.waiting }]),
+      chart('Admissions per second', samples, [
+        { label: 'last 10 s', color: '#137333', value: (s) => s.rate },
+        { label: 'last minute', color: '#7cb48b', value: (s) => s.rateLow },
       ], (n) => n.toFixed(1)),
       chart('Holds', samples, [
         { label: 'active', color: '#9a5b00', value: (s) => s.holds },
@@ -184,17 +246,12 @@ function renderWorkers(snapshot: Snapshot): void {
     const row = document.createElement('tr');
     const rejected = Object.entries(worker.rejected).filter(([, n]) => n > 0);
     const cells = [
-      `${worker.worker} (pid ${worker.pid})`, `${number(worker.connections)} + ${worker.dashboardConnections} dash`,
+      `${worker.worker} (pid ${worker.pid})`, `${count(worker.connections, 'fan')} + ${count(worker.dashboardConnections, 'dashboard')}`,
       rate(worker, 'messagesIn'), rate(worker, 'messagesOut'), rate(worker, 'topicPublishes'), number(worker.backpressureDrops),
-      rejected.length === 0 ? '0' : rejected.map(([reason, n]) => `${reason} ${n}`).join(', '),
+      rejected.length === 0 ? 'none' : rejected.map(([reason, n]) => `${number(n)} ${rejectedLabel(reason)}`).join(', '),
       `${worker.joinMs.p50 ?? '—'} / ${worker.joinMs.p95 ?? '—'} ms`,
     ];
-    for (const text of cells) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      td.className = 'figure';
-      row.append(td);
-    }
+    row.append(...stackedCells('#workers', cells));
     return row;
   });
   $('#workers').replaceChildren(...rows);
@@ -202,11 +259,44 @@ function renderWorkers(snapshot: Snapshot): void {
   const totals: Array<[string, string]> = [
     ['Processes', String(snapshot.workers.length)], ['Connections', number(sum((w) => w.connections))],
     ['Messages in', number(sum((w) => w.messagesIn))], ['Messages out', number(sum((w) => w.messagesOut))],
-    ['Drops', number(sum((w) => w.backpressureDrops))], ['Events', String(snapshot.events.length)],
+    ['Dropped (slow socket)', number(sum((w) => w.backpressureDrops))], ['Events', String(snapshot.events.length)],
     ['Waiting (all events)', number(snapshot.events.reduce((t, e) => t + e.waiting, 0))],
   ];
   renderFigures('#totals', totals);
   previous = { at: Date.now(), workers: new Map(snapshot.workers.map((w) => [w.worker, w])) };
+}
+
+/** Table cells that carry their column's heading, shown beside the figure when a narrow screen stacks the table. */
+function stackedCells(body: string, texts: string[]): HTMLElement[] {
+  const headings = [...$(body).closest('table')!.querySelectorAll('thead th')].map((th) => th.textContent ?? '');
+  return texts.map((text, i) => {
+    const td = document.createElement('td');
+    td.textContent = text;
+    td.className = 'figure';
+    td.dataset.label = headings[i] ?? '';
+    return td;
+  });
+}
+
+/** What every process costs: CPU as a share of one core since the last snapshot, memory, event-loop lag. */
+function renderProcesses(snapshot: Snapshot): void {
+  const processes = snapshot.processes ?? [];
+  const now = Date.now();
+  const seconds = previousCpu === null ? 0 : (now - previousCpu.at) / 1000;
+  const mb = (bytes: number) => `${number(bytes / 2 ** 20)} MB`;
+  const rows = processes.map((p) => {
+    const before = previousCpu?.seconds.get(p.process);
+    const cpu = before === undefined || seconds <= 0 ? '—' : `${Math.round((100 * Math.max(0, p.cpuSeconds - before)) / seconds)} %`;
+    const row = document.createElement('tr');
+    row.dataset.process = p.process;
+    row.append(...stackedCells('#processes', [
+      `${p.process} (pid ${p.pid})`, p.kind === 'engine' ? 'engine' : 'gateway', cpu, mb(p.residentBytes), mb(p.heapUsedBytes),
+      p.eventLoopLagP99Ms === null ? '—' : `${number(p.eventLoopLagP99Ms)} ms`,
+    ]));
+    return row;
+  });
+  $('#processes').replaceChildren(...rows);
+  previousCpu = { at: now, seconds: new Map(processes.map((p) => [p.process, p.cpuSeconds])) };
 }
 
 /** The door, deployment-wide: refusals summed over the processes; keys, sharing and staleness of the worst-off process. */
@@ -277,6 +367,7 @@ async function connect(): Promise<void> {
     record(snapshot);
     renderEvents(snapshot);
     renderWorkers(snapshot);
+    renderProcesses(snapshot);
     renderDoor(snapshot);
     $('#feed-at').textContent = `engine time ${new Date(snapshot.at).toLocaleTimeString()}`;
   };
@@ -322,7 +413,7 @@ async function showStorage(): Promise<void> {
 function doorLine(event: EventFigures): string {
   const door = event.door;
   if (door === undefined) return '';
-  const pending = (event.draws ?? []).filter((d) => d.numbered === undefined && d.pending > 0).map((d) => ` · ${number(d.pending)} waiting for the ${d.draw} draw`);
-  return `door: ${number(door.slowLaneJoins)} joins slowed · ${number(door.powRefusals)} proofs refused · ${number(door.recentJoinsPerMin)} joins/min` +
-    ` · PoW now ${door.difficultyNow} bits${pending.join('')}`;
+  const pending = (event.draws ?? []).filter((d) => d.numbered === undefined && d.pending > 0).map((d) => ` · ${number(d.pending)} waiting for ${drawLabel(d.draw)}`);
+  return `door: ${number(door.slowLaneJoins)} joins slowed (over an address budget) · ${number(door.powRefusals)} proofs of work refused · ` +
+    `${count(door.recentJoinsPerMin, 'join')} a minute · proof of work now ${door.difficultyNow} bits${pending.join('')}`;
 }

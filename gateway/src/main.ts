@@ -21,6 +21,7 @@ import { MemoryAccessStore } from './access/memory-access-store.js';
 import { openFileBackedHost } from './engine-link/file-backed-host.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from './engine-link/engine-host.js';
+import { EngineRuntime } from './metrics/engine-runtime.js';
 import { loadNativeUws } from './native-uws.js';
 import { generateVapidKeys } from './notify/web-push-config.js';
 import { loadSite } from './pages.js';
@@ -107,15 +108,21 @@ interface OneMachineEngine {
 /** The engine of `npm start`: restored from the data directory's journal, or in memory only (`--memory`). */
 async function openEngine(options: GatewayOptions): Promise<OneMachineEngine> {
   const storage = options.storage;
+  // This process's runtime metrics go with the stats to the workers, which answer /metrics.
+  const runtime = new EngineRuntime('engine');
+  runtime.start();
+  const engineMetrics = () => runtime.latest();
   if (storage.mode !== 'durable') {
     // Memory mode keeps nothing across runs, subscriptions included: keys made for this run are enough.
-    const host = new EngineHost({ seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
+    const host = new EngineHost({ seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() }, engineMetrics });
     return { host, access: new MemoryAccessStore(), close: async () => undefined };
   }
   await mkdir(storage.dataDir, { recursive: true });
   await keepGeneratedSecrets(storage.dataDir, options);
   // Push subscriptions are not kept: fans subscribe again when their page next loads.
-  const opened = await openFileBackedHost(storage.dataDir, { seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() } });
+  const opened = await openFileBackedHost(storage.dataDir, {
+    seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() }, engineMetrics,
+  });
   // Opened once the journal holds the directory's lock: a second process on the same data stops before touching it.
   let access: FileAccessStore;
   try {

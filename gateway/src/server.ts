@@ -15,7 +15,7 @@ import type { GatewayOptions } from './config.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { EventCatalog } from './event-catalog.js';
 import type { WorkerDown } from './engine-link/ipc.js';
-import type { EngineBroadcast, EngineLink } from './engine-link/types.js';
+import type { EngineBroadcast, EngineLink, WorkerMetrics } from './engine-link/types.js';
 import { EventRelay } from './fan/event-relay.js';
 import { FanSender, type FanConnection } from './fan/connection.js';
 import { FanDirectory } from './fan/fan-directory.js';
@@ -23,7 +23,7 @@ import { FanHandlers } from './fan/fan-handlers.js';
 import { registerFanSocket } from './fan/fan-socket.js';
 import { HttpRouter, json, type Reply, type RequestInfo } from './http/router.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { renderMetrics, type StatsBroadcast } from './metrics/render.js';
+import { MetricsPage } from './metrics/render.js';
 import { loadNativeUws } from './native-uws.js';
 import { registerOrganizerApi } from './organizer-api.js';
 import { buildPaymentRegistry } from './payments/payment-registry.js';
@@ -90,7 +90,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const exempt = new Set(options.exemptIps);
   const isExempt = (ip: string) => exempt.has(ip);
   const door = new DoorBudgets({ limits: options.limits, isExempt, ...(start.door === undefined ? {} : { exchange: start.door }) });
-  const metrics = new GatewayMetrics(() => door.figures(), () => log.suppressed);
+  const metrics = new GatewayMetrics({ door: () => door.figures(), logLinesSuppressed: () => log.suppressed, engineConnected: () => link.connected, workersDown: () => workersDown });
+  const metricsPage = new MetricsPage();
   const signer = new Signer(options.signingSecret);
   const catalog = new EventCatalog(link);
   const directory = new FanDirectory();
@@ -101,8 +102,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   let listenSocket: us_listen_socket | undefined;
   let draining = false;
   let synced = false;
-  let lastStats: StatsBroadcast | undefined;
   let workersDown: WorkerDown[] = [];
+  /** This process's last report (made once a second): the dashboard shows it rather than collecting again. */
+  let lastReport: WorkerMetrics | undefined;
 
   const { channels, demo } = buildPaymentRegistry({
     settings: options.payments, signer, webhookSecret: options.webhookSecret, demo: options.demoPayments, catalog,
@@ -156,8 +158,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       status: reasons.length === 0 ? 'ready' : 'not ready', server: serverId, reasons, ...(workersDown.length === 0 ? {} : { workersDown }),
     });
   });
-  router.get('/metrics', () => ({
-    status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', text: renderMetrics(lastStats, metrics.snapshot(serverId), link.connected),
+  router.get('/metrics', async () => ({
+    status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', text: await metricsPage.render(await metrics.report(serverId)),
   }));
   // Pages (GET and HEAD), then the registry's 404 for anything else.
   const page = (request: RequestInfo): Reply => {
@@ -173,8 +175,8 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
 
   const unsubscribe = link.subscribe((broadcast: EngineBroadcast) => {
     if (broadcast.type === 'stats') {
-      lastStats = broadcast;
-      dashboard.publish(broadcast, metrics.snapshot(serverId));
+      metricsPage.update(broadcast);
+      (lastReport === undefined ? metrics.report(serverId) : Promise.resolve(lastReport)).then((self) => dashboard.publish(broadcast, self)).catch(() => undefined);
       return;
     }
     relay.onBroadcast(broadcast);
@@ -195,7 +197,10 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const timers = [
     setInterval(() => {
       watchEngine();
-      link.execute({ op: 'reportMetrics', metrics: metrics.snapshot(serverId) }).catch(() => undefined);
+      metrics.report(serverId).then((report) => {
+        lastReport = report;
+        return link.execute({ op: 'reportMetrics', metrics: report });
+      }).catch(() => undefined);
     }, METRICS_REPORT_MS),
     setInterval(() => httpLimiter.sweep(Date.now()), LIMITER_SWEEP_MS),
   ];

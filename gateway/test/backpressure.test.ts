@@ -14,6 +14,7 @@ import { EventRelay } from '../src/fan/event-relay.js';
 import { FanDirectory } from '../src/fan/fan-directory.js';
 import type { FanHandlers } from '../src/fan/fan-handlers.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
+import { metricValue } from './helpers/metric-values.js';
 import { CLOSE_CODES, decodeServerMessage, REFRESH_SLICES } from '../src/protocol/index.js';
 
 const MAX_BACKPRESSURE = 64 * 1024;
@@ -66,7 +67,7 @@ function relayWith(directory: FanDirectory, metrics: GatewayMetrics, limits: { s
 }
 
 describe('slow clients', () => {
-  it('one publish per queue update; congested sockets are skipped and counted, not buffered', () => {
+  it('one publish per queue update; congested sockets are skipped and counted, not buffered', async () => {
     const directory = new FanDirectory();
     const metrics = new GatewayMetrics();
     boundConnection(directory, 'f1', 0);
@@ -77,10 +78,12 @@ describe('slow clients', () => {
     relay.onBroadcast({ type: 'queue', states: [state], sentAt: Date.now() });
     expect(published).toHaveLength(1);
     expect(decodeServerMessage(published[0]!)).toMatchObject({ t: 'queue', eventId: 'e', nowServing: 5 });
-    expect(metrics).toMatchObject({ topicPublishes: 1, messagesOut: 2, backpressureDrops: 1 });
+    expect(await metricValue(metrics.registry, 'breakwater_gateway_topic_publishes_total')).toBe(1);
+    expect(await metricValue(metrics.registry, 'breakwater_gateway_messages_out_total')).toBe(2);
+    expect(await metricValue(metrics.registry, 'breakwater_gateway_backpressure_drops_total')).toBe(1);
   });
 
-  it('closes a connection whose per-fan message had to be dropped, so it reconnects and resynchronizes', () => {
+  it('closes a connection whose per-fan message had to be dropped, so it reconnects and resynchronizes', async () => {
     const directory = new FanDirectory();
     const metrics = new GatewayMetrics();
     const slow = boundConnection(directory, 'f1', MAX_BACKPRESSURE * 4, 2);
@@ -89,7 +92,7 @@ describe('slow clients', () => {
     relay.onBroadcast({ type: 'entries', eventId: 'e', entries: [{ type: 'admitted', at: 1, fanIds: ['f1'], firstGrant: 1, grantExpiresAt: 9 }], holdOwners: {}, origin: 'host', seq: 1 });
     expect(socket.end).toHaveBeenCalledWith(CLOSE_CODES.BACKPRESSURE, expect.any(String));
     expect(slow.closed).toBe(true);
-    expect(metrics.backpressureDrops).toBe(1);
+    expect(await metricValue(metrics.registry, 'breakwater_gateway_backpressure_drops_total')).toBe(1);
   });
 });
 
@@ -106,7 +109,7 @@ describe('staggered queue refreshes', () => {
     send({});
     relayed.topics.length = 0;
     relayed.published.length = 0;
-    metrics.messagesOut = 0;
+    metrics.messagesOut.reset();
     return { ...relayed, metrics, send };
   }
 
@@ -114,7 +117,7 @@ describe('staggered queue refreshes', () => {
   const gap = 800 / REFRESH_SLICES;
   const sliceTopics = Array.from({ length: REFRESH_SLICES }, (_, slice) => `evt/e/queue/${slice}`);
 
-  it('a state that moves nobody reaches the slices one after another, each fan once', () => {
+  it('a state that moves nobody reaches the slices one after another, each fan once', async () => {
     const { topics, published, metrics, send } = crowdedRelay();
     try {
       send({ waiting: 36, lastNumber: 41 });
@@ -122,7 +125,7 @@ describe('staggered queue refreshes', () => {
       vi.advanceTimersByTime(gap * (REFRESH_SLICES - 1));
       expect(topics).toEqual(sliceTopics);
       expect(published.map((frame) => decodeServerMessage(frame))).toEqual(Array(REFRESH_SLICES).fill(expect.objectContaining({ waiting: 36 })));
-      expect(metrics.messagesOut).toBe(2 * REFRESH_SLICES);
+      expect(await metricValue(metrics.registry, 'breakwater_gateway_messages_out_total')).toBe(2 * REFRESH_SLICES);
       vi.advanceTimersByTime(10_000);
       expect(topics).toHaveLength(REFRESH_SLICES);
     } finally {

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_CODES, encodeValue, PROTOCOL_VERSION } from '../src/protocol/index.js';
 import { FanClient } from './helpers/fan-client.js';
+import { metricValue } from './helpers/metric-values.js';
 import { startTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 let gw: TestGateway;
@@ -129,7 +130,7 @@ describe('floods and limits', () => {
     });
     expect(refused).toBe(429);
     await Promise.all(open.map((c) => c.close()));
-    expect(gw.server.metrics.rejected.get('tooManyConnections')).toBeGreaterThan(0);
+    expect(await metricValue(gw.server.metrics.registry, 'breakwater_gateway_rejected_total', { reason: 'tooManyConnections' })).toBeGreaterThan(0);
   });
 
   it('keeps serving everyone else', async () => {

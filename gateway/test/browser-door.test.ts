@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, startPageGateway, type PageGateway } from './helpers/browser-harness.js';
 import { FanClient } from './helpers/fan-client.js';
+import { metricValue } from './helpers/metric-values.js';
 
 const WAIT = { timeout: 15_000 };
 
@@ -33,7 +34,7 @@ describe('fan page behind a busy address (browser)', () => {
     for (let i = 0; i < 3; i++) neighbours.push(await FanClient.connect(gw.wsUrl));
     let neighbourJoins = 0;
     let neighbourRefused = 0;
-    const pageRefused = () => (gw.server.metrics.rejected.get('joinRateLimited') ?? 0) - neighbourRefused;
+    const pageRefused = async () => (await metricValue(gw.server.metrics.registry, 'breakwater_gateway_rejected_total', { reason: 'joinRateLimited' })) - neighbourRefused;
     const position = async (page: Page) => ((await page.locator('#position').textContent()) ?? '').trim();
 
     /** One join from a neighbour (leaving again at once): true when the budget refused it. */
@@ -51,20 +52,20 @@ describe('fan page behind a busy address (browser)', () => {
     // The neighbours fill the address's join budget, then keep it full until the page's join meets it. The
     // budget drains continuously, so the page may slip through a gap between their joins: then a fresh page tries.
     let page: Page | undefined;
-    for (let attempt = 0; attempt < 3 && pageRefused() === 0; attempt++) {
+    for (let attempt = 0; attempt < 3 && (await pageRefused()) === 0; attempt++) {
       while (!(await neighbourJoin()));
       const context = await browser.newContext();
       page = await context.newPage();
       page.on('pageerror', (err) => console.error('page error:', err));
       const loaded = page.goto(`${gw.httpUrl}/?event=${eventId}`);
       // (Not asking the page meanwhile: that waits for its navigation, and the budget would drain.)
-      for (const until = Date.now() + 5_000; pageRefused() === 0 && Date.now() < until;) {
+      for (const until = Date.now() + 5_000; (await pageRefused()) === 0 && Date.now() < until;) {
         await neighbourJoin();
         await new Promise((resolve) => setTimeout(resolve, 40));
       }
       await loaded;
     }
-    expect(pageRefused(), 'the page\'s join never met the full budget').toBeGreaterThan(0);
+    expect(await pageRefused(), 'the page\'s join never met the full budget').toBeGreaterThan(0);
     await expect.poll(() => position(page!), WAIT).toMatch(/^\d+$/);
   }, 60_000);
 });

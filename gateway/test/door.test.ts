@@ -86,7 +86,7 @@ describe('the door behind two gateway workers', () => {
     await eventually(async () => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(text).toMatch(/breakwater_event_pow_refusals_total\{event="door-adaptive"\} ([5-9]|\d\d)/);
-      expect(text).toContain('breakwater_event_pow_difficulty{event="door-adaptive"} 0');
+      expect(text).toContain('breakwater_event_pow_difficulty_bits{event="door-adaptive"} 0');
     }, 5000);
   }, 60_000);
 

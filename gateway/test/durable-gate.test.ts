@@ -40,7 +40,7 @@ function heldGate() {
 const turns = async (n = 5) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
-const stats = (at: number): EngineBroadcast => ({ type: 'stats', at, events: [], workers: [] });
+const stats = (at: number): EngineBroadcast => ({ type: 'stats', at, events: [], workers: [], engines: [] });
 
 describe('the gate on the way out of the engine process', () => {
   it('sends an IPC batch only once the gate resolves, batches in the order they were made', async () => {

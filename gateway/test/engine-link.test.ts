@@ -32,7 +32,7 @@ describe('the IPC link', () => {
     const reply = link.execute({ op: 'listEvents' }).then(() => order.push('continuation'));
     await flushed();
     const request = end.sent[0]![0]! as Extract<IpcMessage, { k: 'req' }>;
-    const stats: EngineBroadcast = { type: 'stats', at: 0, events: [], workers: [] };
+    const stats: EngineBroadcast = { type: 'stats', at: 0, events: [], workers: [], engines: [] };
     end.emit('message', [{ k: 'res', id: request.id, ok: true, result: [] }, { k: 'bc', broadcast: stats }] satisfies IpcMessage[]);
     await reply;
     await flushed();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../src/http/json-body.js';
 import { WEBHOOK_BODY_BYTES } from '../src/payments/payment-routes.js';
 import { head, rawRequest } from './fuzz/raw-http.js';
+import { metricValue, metricValuesBy } from './helpers/metric-values.js';
 import { API_KEY, eventually, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 const BODY_TIMEOUT_MS = 400;
@@ -27,7 +28,7 @@ afterAll(async () => {
   await gw.close();
 });
 
-const faults = () => Object.fromEntries(gw.server.metrics.httpFaults);
+const faults = () => metricValuesBy(gw.server.metrics.registry, 'breakwater_gateway_http_faults_total', 'fault');
 
 describe('nothing is read before it is allowed', () => {
   it('answers an upload without the API key at once, before its body, and closes the connection', async () => {
@@ -54,7 +55,7 @@ describe('nothing is read before it is allowed', () => {
     const stray = await rawRequest(port, { head: head('POST', '/no/such/route', { 'content-length': '5' }), body: new TextEncoder().encode('hello') });
     expect(stray.statuses).toEqual([404]);
     expect(stray.closedByServer).toBe(true);
-    expect(faults().tooLarge).toBeGreaterThanOrEqual(1);
+    expect((await faults()).tooLarge).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -83,15 +84,15 @@ describe('bodies', () => {
     expect(response.statuses).toEqual([408]);
     expect(response.text).toContain(`"code":"REQUEST_TIMEOUT","message":"The request body did not arrive within \`details.limitMs\`; the connection closes.","details":{"limitMs":${BODY_TIMEOUT_MS}}`);
     expect(response.closedByServer).toBe(true);
-    expect(faults().slowBody).toBeGreaterThanOrEqual(1);
+    expect((await faults()).slowBody).toBeGreaterThanOrEqual(1);
   });
 
   it('counts an upload its client abandons, and logs nothing for it', async () => {
-    const before = faults().aborted ?? 0;
+    const before = (await faults()).aborted ?? 0;
     const body = new Uint8Array(10_000);
     await rawRequest(port, { head: head('POST', '/api/events', { ...organizer, 'content-length': String(body.length) }), body, stallAfter: 100, holdMs: 50 });
-    await eventually(() => expect(faults().aborted).toBe(before + 1));
-    expect(gw.server.metrics.snapshot('test').logLinesSuppressed).toBe(0);
+    await eventually(async () => expect((await faults()).aborted).toBe(before + 1));
+    expect(await metricValue(gw.server.metrics.registry, 'breakwater_gateway_log_lines_suppressed_total')).toBe(0);
   });
 
   it('holds at most so many body bytes at once in a process, even for organizers: beyond, OVERLOADED until some are done', async () => {
@@ -131,7 +132,7 @@ describe('strict framing', () => {
     expect(refused.closedByServer).toBe(true);
     const onGet = await rawRequest(port, { head: head('GET', '/healthz', { 'content-length': ['1', '2'] }), body: new TextEncoder().encode('xx') });
     expect(onGet).toMatchObject({ statuses: [400], closedByServer: true });
-    expect(faults().ambiguousFraming).toBeGreaterThanOrEqual(3);
+    expect((await faults()).ambiguousFraming).toBeGreaterThanOrEqual(3);
   });
 
   it('never answers Content-Length with Transfer-Encoding as a request', async () => {
@@ -152,7 +153,7 @@ describe('requests open at once per address', () => {
     let another: Response | undefined;
     await eventually(async () => expect((another = await fetch(`${gw.httpUrl}/api/events`, { headers: from('2001:db8:0:1:ffff::9') })).status).toBe(429));
     expect(await another!.json()).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 'httpConcurrentPerIp', max: MAX_OPEN } });
-    expect(faults().tooManyOpen).toBeGreaterThanOrEqual(1);
+    expect((await faults()).tooManyOpen).toBeGreaterThanOrEqual(1);
     // Another /64 is another client.
     expect((await fetch(`${gw.httpUrl}/api/events`, { headers: from('2001:db8:0:2::1') })).status).toBe(200);
     await Promise.all(stalled);

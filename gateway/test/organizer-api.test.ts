@@ -130,7 +130,7 @@ describe('public endpoints', () => {
 });
 
 describe('operators', () => {
-  it('serves /healthz, /readyz and Prometheus /metrics with every name prefixed breakwater_', async () => {
+  it('serves /healthz, /readyz and Prometheus /metrics: breakwater_ names, and prom-client\'s process_ and nodejs_ runtime metrics', async () => {
     expect((await fetch(`${gw.httpUrl}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${gw.httpUrl}/readyz`)).json()).toMatchObject({ status: 'ready' });
     gw.host.publishStats();
@@ -140,7 +140,7 @@ describe('operators', () => {
     const text = await response.text();
     const names = [...text.matchAll(/^([a-z_]+)(?:\{|\s)/gm)].map((m) => m[1]!);
     expect(names.length).toBeGreaterThan(10);
-    for (const name of names) expect(name).toMatch(/^breakwater_/);
+    for (const name of names) expect(name).toMatch(/^(breakwater_|process_|nodejs_)/);
     for (const family of [
       'breakwater_event_waiting_fans', 'breakwater_event_joins_total', 'breakwater_event_admissions_total', 'breakwater_event_active_shoppers',
       'breakwater_event_holds_active', 'breakwater_event_holds_expired_total', 'breakwater_event_holds_released_total', 'breakwater_event_tickets_sold_total',

@@ -9,7 +9,8 @@ import { renderHtml } from './report/html.js';
 import { Progress } from './report/progress.js';
 import { formatReport } from './report/text.js';
 import { simulate } from './run.js';
-import { parseLiveUrl, runLive } from './live/driver.js';
+import { LoadRefusedError } from './live/door-refusals.js';
+import { parseLiveUrl, runLive, type LiveRunOutput } from './live/driver.js';
 import { buildLiveReport, formatLive } from './live/report.js';
 
 async function live(opts: CliOptions): Promise<number> {
@@ -20,8 +21,18 @@ async function live(opts: CliOptions): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
-  const log = opts.progress ? (line: string) => void process.stderr.write(`${line}\n`) : undefined;
-  const run = await runLive(opts.scenario, { url: opts.live!, apiKey: opts.apiKey!, timeScale: opts.timeScale, procs: opts.procs, webhookSecret: opts.webhookSecret, log });
+  const notice = (line: string) => void process.stderr.write(`${line}\n`);
+  const log = opts.progress ? notice : undefined;
+  let run: LiveRunOutput;
+  try {
+    run = await runLive(opts.scenario, { url: opts.live!, apiKey: opts.apiKey!, timeScale: opts.timeScale, procs: opts.procs, webhookSecret: opts.webhookSecret, log, notice });
+  } catch (err) {
+    if (!(err instanceof LoadRefusedError)) throw err;
+    // The door refused the load: the counts and the addresses to exempt, and exit 3.
+    process.stderr.write(`${err.message}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, refused: err.refusals.toJSON(), exemptIps: err.addresses, ...err.progress })}\n`);
+    return 3;
+  }
   const report = buildLiveReport(run, opts.live!);
   if (opts.html !== undefined) writeFileSync(opts.html, renderHtml(report, run));
   process.stdout.write(`${formatReport(report)}\n${formatLive(report)}\n`);

@@ -1,6 +1,8 @@
 /**
  * Live mode end to end: a real gateway (engine process + one worker) on a
- * free port of 127.0.0.1, and `npm run sim -- --live` with 2 load processes.
+ * free port of 127.0.0.1, and `npm run sim -- --live` with 2 load processes;
+ * and a run the gateway's door refuses, from a load address it does not
+ * exempt (at most 40 connections per address).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -39,7 +41,7 @@ beforeAll(async () => {
   port = await freePort();
   const gateway = spawn(process.execPath, [
     '--import', 'tsx', 'gateway/src/main.ts', '--memory', '--port', String(port), '--host', '127.0.0.1', '--workers', '1', '--no-demo', '--demo-payment-delay', '20',
-    '--exempt-ip', '127.0.0.1', '--exempt-ip', '127.3.1.1', '--exempt-ip', '127.3.2.1',
+    '--exempt-ip', '127.0.0.1', '--exempt-ip', '127.3.1.1', '--exempt-ip', '127.3.2.1', '--max-conns-per-ip', '40',
   ], { cwd: root, env: { ...process.env, BREAKWATER_API_KEY: API_KEY }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(gateway);
   let out = '';
@@ -109,6 +111,26 @@ describe('npm run sim -- --live', () => {
     expect(report.journalEntries).toBeGreaterThan(0);
     expect(existsSync(html)).toBe(true);
     expect(readFileSync(html, 'utf8')).toContain('<svg');
+  }, 40_000);
+
+  it('stops with exit 3, the counts and every address to exempt when the door refuses the load', async () => {
+    // A third load process sends from 127.3.3.1, which the gateway does not exempt: 100 sockets meet a budget of 40.
+    const { code, stdout, stderr } = await sim([
+      '--live', `http://127.0.0.1:${port}`, '--scenario', 'tiny', '--fans', '300', '--tickets', '50', '--time-scale', '30', '--procs', '3',
+      '--set', 'event.preQueueMinutes=0.5', '--set', 'event.closeAfterMinutes=3', '--json',
+    ], { BREAKWATER_API_KEY: API_KEY });
+    expect(code, `${stdout}\n${stderr}`).toBe(3);
+    const exempt = '--exempt-ip 127.0.0.1 --exempt-ip 127.3.1.1 --exempt-ip 127.3.2.1 --exempt-ip 127.3.3.1';
+    // Named before the run, and again with the counts when it stops.
+    expect(stderr.split(exempt).length - 1, stderr).toBe(2);
+    expect(stderr).toMatch(/the gateway refused the load generator/);
+    expect(stderr).toMatch(/[\d,]+ connections refused \(HTTP 429\): 127\.3\.3\.1 ×\d+/);
+    expect(stderr).toMatch(/arrived \d+\/300, joined \d+/);
+    const line = JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
+    expect(line).toMatchObject({ ok: false, fans: 300, exemptIps: ['127.0.0.1', '127.3.1.1', '127.3.2.1', '127.3.3.1'] });
+    expect(Object.keys(line.refused.connection)).toEqual(['127.3.3.1']);
+    expect(line.refused.connection['127.3.3.1']).toBeGreaterThan(0);
+    expect(line.joined).toBeLessThan(300);
   }, 40_000);
 
   it('refuses any host but 127.0.0.1', async () => {

@@ -119,6 +119,7 @@ export class SaleEvent {
   private admittingSince: number | undefined;
   private admittedTotal = 0;
   private soldOutAt: number | undefined;
+  private closedAt: number | undefined;
   /** The organizer had paused the sale when it sold out: reopening must not lift the pause. */
   private pausedWhenSoldOut = false;
   private waitlist: WaitlistState | undefined;
@@ -906,6 +907,7 @@ export class SaleEvent {
         this.transition({ type: 'REOPEN' });
         break;
       case 'closed':
+        this.closedAt = entry.at;
         this.transition({ type: 'CLOSE' });
         break;
       case 'joined':
@@ -1262,6 +1264,7 @@ export class SaleEvent {
         released: this.holds.released,
       },
       soldOutAt: this.soldOutAt,
+      closedAt: this.closedAt,
       waitlist: this.waitlistStatus(),
       awayAfter: this.awayAfter(),
       draws: [...this.draws].map(([draw, state]) => this.drawView(draw, state)).concat(this.registrationDrawView() ?? []),

@@ -95,6 +95,8 @@ export interface EventStatus {
   holds: { active: number; paymentPending: number; expired: number; released: number };
   /** Set once nothing can come back: sold out for good (unless the organizer adds tickets). */
   soldOutAt: number | undefined;
+  /** When the sale closed (by the organizer or at `closesAt`); undefined while it is not closed. */
+  closedAt: number | undefined;
   waitlist: WaitlistStatus;
   /**
    * The away horizon, while on sale (or paused) with the waitlist enabled:

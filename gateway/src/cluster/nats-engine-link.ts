@@ -3,8 +3,9 @@
  * over NATS. A request goes to the shard owning its event's partition, as
  * the lease bucket names it (partition-owners.ts), or to every partition's
  * owner for listEvents and sync; broadcasts of every partition
- * come to every gateway; the shards' per-partition stats and the gateways'
- * metrics are merged here into one stats broadcast per second.
+ * come to every gateway; the shards' per-partition stats, the shards' runtime
+ * metrics and the gateways' metrics are merged here into one stats broadcast
+ * per second.
  *
  * Replies come to this link's own inbox subscription rather than through
  * `nc.request`, so replies and broadcasts pass one queue in arrival order and
@@ -23,12 +24,12 @@
 import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { BreakwaterError } from '../../../engine/src/index.js';
 import type {
-  BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, EventDetails, EventStats, ResultOf, SyncState, WorkerMetrics,
+  BroadcastListener, EngineBroadcast, EngineLink, EngineMetrics, EngineRequest, EventDetails, EventStats, ResultOf, SyncState, WorkerMetrics,
 } from '../engine-link/types.js';
 import { fromWireError } from '../engine-link/wire-error.js';
 import { PartitionOwners } from './partition-owners.js';
-import { BROADCASTS, METRICS_SUBJECT, partitionOfRequest, requestSubject } from './partitions.js';
-import { decodeBroadcast, decodeMetrics, decodeReplies, encodeMetrics, encodeRequests, type WireReply } from './wire.js';
+import { BROADCASTS, ENGINE_METRICS_SUBJECT, METRICS_SUBJECT, partitionOfRequest, requestSubject } from './partitions.js';
+import { decodeBroadcast, decodeEngineMetrics, decodeMetrics, decodeReplies, encodeMetrics, encodeRequests, type WireReply } from './wire.js';
 import { checkWireRequest } from '../engine-link/wire-bounds.js';
 
 export interface NatsEngineLinkOptions {
@@ -84,6 +85,7 @@ export class NatsEngineLink implements EngineLink {
   private readonly listeners = new Set<BroadcastListener>();
   private readonly partitionStats = new Map<number, { at: number; events: EventStats[]; heard: number }>();
   private readonly workerMetrics = new Map<string, { metrics: WorkerMetrics; heard: number }>();
+  private readonly engineMetrics = new Map<string, { metrics: EngineMetrics; heard: number }>();
   /** Per event, the engine host its entries came from last and their seq. */
   private readonly entriesSeen = new Map<string, { origin: string; seq: number }>();
   private readonly timeoutMs: number;
@@ -119,6 +121,12 @@ export class NatsEngineLink implements EngineLink {
       callback: (err, msg) => this.guard('metrics', err, () => {
         const metrics = decodeMetrics(msg.data);
         this.workerMetrics.set(metrics.worker, { metrics, heard: Date.now() });
+      }),
+    });
+    nc.subscribe(ENGINE_METRICS_SUBJECT, {
+      callback: (err, msg) => this.guard('engine metrics', err, () => {
+        const metrics = decodeEngineMetrics(msg.data);
+        this.engineMetrics.set(metrics.engine, { metrics, heard: Date.now() });
       }),
     });
     this.statsTimer = setInterval(() => this.receive({ kind: 'broadcast', broadcast: this.mergedStats() }), STATS_MS);
@@ -341,14 +349,9 @@ export class NatsEngineLink implements EngineLink {
         events.push(...stats.events);
       }
     }
-    const workers: WorkerMetrics[] = [];
-    for (const [worker, { metrics, heard }] of this.workerMetrics) {
-      if (now - heard > STATS_TTL_MS) this.workerMetrics.delete(worker);
-      else workers.push(metrics);
-    }
     events.sort((a, b) => compare(a.eventId, b.eventId));
     // `at` is engine time (a shard's clock); with no shard heard of, the wall clock.
-    return { type: 'stats', at: at || now, events, workers };
+    return { type: 'stats', at: at || now, events, workers: fresh(this.workerMetrics, now), engines: fresh(this.engineMetrics, now) };
   }
 
   private receive(item: Inbound): void {
@@ -400,6 +403,16 @@ export class NatsEngineLink implements EngineLink {
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The reports heard within the TTL; older ones are forgotten. */
+function fresh<M>(reports: Map<string, { metrics: M; heard: number }>, now: number): M[] {
+  const out: M[] = [];
+  for (const [name, { metrics, heard }] of reports) {
+    if (now - heard > STATS_TTL_MS) reports.delete(name);
+    else out.push(metrics);
+  }
+  return out;
+}
 
 /** The answers of every partition to a scatter-gather request, as one. */
 function merge(op: EngineRequest['op'], results: unknown[]): unknown {

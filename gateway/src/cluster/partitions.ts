@@ -18,6 +18,8 @@ export const broadcastSubject = (partition: number): string => `bw.bc.${partitio
 export const BROADCASTS = 'bw.bc.*';
 /** Every gateway's WorkerMetrics, once a second. */
 export const METRICS_SUBJECT = 'bw.metrics';
+/** Every shard's runtime metrics (EngineMetrics), once a second. */
+export const ENGINE_METRICS_SUBJECT = 'bw.engine.metrics';
 /** Every gateway's door counts, every ~250 ms (protection/door-exchange.ts). */
 export const DOOR_SUBJECT = 'bw.door';
 /** Every shard's `{ shardId, owned }`, once per lease renewal: how shards count each other. */

@@ -17,10 +17,13 @@ import type { EngineBroadcast, EngineRequest } from '../engine-link/types.js';
 import type { EventSettings } from '../event-settings.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
 import type { WebPushConfig } from '../notify/web-push-config.js';
+import { EngineRuntime } from '../metrics/engine-runtime.js';
 import { Outbox } from './outbox.js';
 import { PartitionLeases } from './partition-leases.js';
 import { RedisPushStore } from './push-store.js';
+import { ENGINE_METRICS_SUBJECT } from './partitions.js';
 import { publishBroadcast, runEach, servePartition, watchGateways, type Outcome } from './shard-server.js';
+import { encodeEngineMetrics } from './wire.js';
 
 export interface ShardOptions {
   nc: NatsConnection;
@@ -73,11 +76,22 @@ export class Shard {
   private stopWatching: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private natsDown = false;
+  /** This process's runtime metrics, published to every gateway's /metrics once a second (not per partition). */
+  private readonly runtime: EngineRuntime;
 
   constructor(private readonly shard: ShardOptions) {
     this.clock = shard.clock ?? systemClock;
     this.log = shard.log ?? ((message) => console.error(`[${shard.shardId}] ${message}`));
     this.options = { tickMs: shard.tickMs ?? 250, statsMs: shard.statsMs ?? 1000, gatewayTimeoutMs: shard.gatewayTimeoutMs ?? 5000 };
+    this.runtime = new EngineRuntime(shard.shardId, (metrics) => {
+      // Metrics are of the moment: while cut off from NATS they are dropped, not queued.
+      if (this.natsDown) return;
+      try {
+        shard.nc.publish(ENGINE_METRICS_SUBJECT, encodeEngineMetrics(metrics));
+      } catch {
+        /* the connection is closing */
+      }
+    });
     this.leases = new PartitionLeases({
       nc: shard.nc,
       shardId: shard.shardId,
@@ -97,12 +111,14 @@ export class Shard {
     this.stopWatching = () => watcher.stop();
     void this.watchNats();
     this.sweeper = setInterval(() => this.dropSilentGateways(), 1000);
+    this.runtime.start(this.options.statsMs);
     await this.leases.start();
   }
 
   /** Hands every partition over (finishing its writes first) and stops. */
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    this.runtime.stop();
     this.stopWatching?.();
     await this.leases.stop();
     for (const index of [...this.partitions.keys()]) this.drop(index, 'stopped');

@@ -4,7 +4,7 @@
  * by a process that saw the earlier ones, and NATS gives no such guarantee.
  */
 import { Packr } from 'msgpackr';
-import type { EngineBroadcast, EngineRequest, WireError, WorkerMetrics } from '../engine-link/types.js';
+import type { EngineBroadcast, EngineMetrics, EngineRequest, WireError, WorkerMetrics } from '../engine-link/types.js';
 import type { DoorReport } from '../protection/door-exchange.js';
 
 const packr = new Packr({ useRecords: false });
@@ -36,6 +36,9 @@ export const decodeBroadcast = (data: Uint8Array): EngineBroadcast => packr.unpa
 
 export const encodeMetrics = (metrics: WorkerMetrics): Uint8Array => packr.pack(metrics);
 export const decodeMetrics = (data: Uint8Array): WorkerMetrics => packr.unpack(data) as WorkerMetrics;
+
+export const encodeEngineMetrics = (metrics: EngineMetrics): Uint8Array => packr.pack(metrics);
+export const decodeEngineMetrics = (data: Uint8Array): EngineMetrics => packr.unpack(data) as EngineMetrics;
 
 export const encodeDoorReport = (report: DoorReport): Uint8Array => packr.pack(report);
 export const decodeDoorReport = (data: Uint8Array): DoorReport => packr.unpack(data) as DoorReport;

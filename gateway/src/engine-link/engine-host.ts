@@ -19,7 +19,7 @@ import { Sessions } from './sessions.js';
 import type {
   CheckedPaymentOutcome,
   BroadcastListener, EngineBroadcast, EngineRequest, EventDetails, EventStats, FanHoldCommand, FanView, PricedHold, QueueState,
-  ResultOf, SessionOpened, SyncState, WorkerMetrics,
+  EngineMetrics, ResultOf, SessionOpened, SyncState, WorkerMetrics,
 } from './types.js';
 
 /** The host's engine: given, or a new one sealing its draw seeds with `seeds` (the deployment secret's vault). */
@@ -31,6 +31,10 @@ interface EngineHostSettings {
   tickMs?: number;
   /** How often every event's figures go to the dashboards and /metrics. */
   statsMs?: number;
+  /** How long a closed event's figures stay in them (its last figures get scraped, then its series end). */
+  closedEventGraceMs?: number;
+  /** This process's runtime metrics, sent with the stats: the engine process of `npm start` (a shard sends its own once, not per partition). */
+  engineMetrics?: () => EngineMetrics | undefined;
   /** Queue states are republished at least this often even when unchanged. */
   queueHeartbeatMs?: number;
   /** Figures that move nobody's position (the line's length, the rate) are republished at most this often. */
@@ -50,6 +54,8 @@ const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'p
 const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'waitlistEnded', 'joined', 'recalled', 'called', 'soldOut', 'registrationDrawn', 'codesAdded']);
 const FAN_COMMANDS = new Set<FanHoldCommand['type']>(['hold', 'extendHold', 'startPayment', 'releaseHold']);
 const WORKER_METRICS_TTL_MS = 5_000;
+/** Longer than a few scrape intervals, so the last figures of a sale are kept by Prometheus. */
+const CLOSED_EVENT_GRACE_MS = 15 * 60_000;
 interface Reveal {
   commitment: string | null;
   seed: string | null;
@@ -61,7 +67,8 @@ export const LOCAL_OWNER = 'local';
 export class EngineHost {
   readonly engine: Engine;
   readonly clock: Clock;
-  private readonly options: Required<Omit<EngineHostSettings, 'clock' | 'firstSession' | 'webPush' | 'pushSubscriptionsChanged'>>;
+  private readonly options: Required<Omit<EngineHostSettings, 'clock' | 'firstSession' | 'webPush' | 'pushSubscriptionsChanged' | 'engineMetrics'>>;
+  private readonly engineMetrics: () => EngineMetrics | undefined;
   private readonly listeners = new Set<BroadcastListener>();
   private readonly settings = new Map<string, EventSettings>();
   private readonly sessions: Sessions;
@@ -82,9 +89,11 @@ export class EngineHost {
     this.clock = options.clock ?? options.engine?.clock ?? systemClock;
     this.engine = options.engine ?? new Engine({ clock: this.clock, seeds: options.seeds });
     this.sessions = new Sessions(options.firstSession);
+    this.engineMetrics = options.engineMetrics ?? (() => undefined);
     this.options = {
       tickMs: options.tickMs ?? 250,
       statsMs: options.statsMs ?? 1000,
+      closedEventGraceMs: options.closedEventGraceMs ?? CLOSED_EVENT_GRACE_MS,
       queueHeartbeatMs: options.queueHeartbeatMs ?? 5000,
       queueRefreshMs: options.queueRefreshMs ?? 2000,
       log: options.log ?? ((message) => console.error(message)),
@@ -145,12 +154,15 @@ export class EngineHost {
     const now = this.clock.now();
     // Workers stamp their reports with the wall clock, whatever clock the engine runs on.
     for (const [worker, metrics] of this.workers) if (Date.now() - metrics.at > WORKER_METRICS_TTL_MS) this.workers.delete(worker);
-    const events: EventStats[] = this.engine.events().map((sale) => {
+    const events: EventStats[] = [];
+    for (const sale of this.engine.events()) {
       const status = sale.status();
+      if (status.closedAt !== undefined && now - status.closedAt > this.options.closedEventGraceMs) continue;
       // What the door asks of a join from a quiet subnet now.
-      return { ...status, ...this.rates.rates(sale.id, now), powDifficulty: status.door.difficultyNow };
-    });
-    this.broadcast({ type: 'stats', at: now, events, workers: [...this.workers.values()] });
+      events.push({ ...status, ...this.rates.rates(sale.id, now), powDifficulty: status.door.difficultyNow });
+    }
+    const engine = this.engineMetrics();
+    this.broadcast({ type: 'stats', at: now, events, workers: [...this.workers.values()], engines: engine === undefined ? [] : [engine] });
   }
 
   /**

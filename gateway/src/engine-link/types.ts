@@ -10,10 +10,9 @@
  */
 import type { CodeView, DrawProof, EventConfig, EventStatus, GrantView, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess, RegistrationStage, RegistrationView } from '../../../engine/src/index.js';
 import type { EventSettings } from '../event-settings.js';
-import type { HistogramSnapshot } from '../metrics/histogram.js';
+import type { MetricFamily } from '../metrics/families.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
 import type { PaymentReconciliation } from '../payments/reconciliation.js';
-import type { DoorFigures } from '../protection/door-budgets.js';
 
 /** One event's queue as published once per tick. */
 export interface QueueState {
@@ -118,26 +117,21 @@ export interface PublicEventInfo {
   sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: Array<{ id: string; label: string; category: string; rank: number; status: string }> }> }>;
 }
 
-/** One worker's figures, reported every second and folded into every worker's /metrics. */
+/** One gateway process's figures and runtime metrics (prom-client JSON, labelled `worker`), reported every second and folded into every worker's /metrics. */
 export interface WorkerMetrics {
   worker: string;
   pid: number;
+  /** Wall clock of the report. */
   at: number;
-  connections: number;
-  dashboardConnections: number;
-  messagesIn: number;
-  messagesOut: number;
-  topicPublishes: number;
-  backpressureDrops: number;
-  rejected: Record<string, number>;
-  /** HTTP requests the client broke off or made unusable, by kind (http/router.ts HttpFault). */
-  httpFaults: Record<string, number>;
-  /** Log lines left out because the log was over its rate (throttled-log.ts). */
-  logLinesSuppressed: number;
-  joinLatency: HistogramSnapshot;
-  updateLatency: HistogramSnapshot;
-  /** The door's budgets as this process sees them. */
-  door: DoorFigures;
+  families: MetricFamily[];
+}
+
+/** One engine process's (or shard's) runtime metrics (labelled `engine`), sent with its stats every second. */
+export interface EngineMetrics {
+  engine: string;
+  pid: number;
+  at: number;
+  families: MetricFamily[];
 }
 
 export interface EventStats extends EventStatus {
@@ -258,8 +252,11 @@ export type EngineBroadcast =
    * (a reconnect, a gap in `entries.seq`); the gateway catches its fans up (fanViews) and reclaims their sessions.
    */
   | { type: 'resync'; eventIds: string[] | null; reason: string }
-  /** Every second: every event's figures and every worker's metrics. */
-  | { type: 'stats'; at: number; events: EventStats[]; workers: WorkerMetrics[] };
+  /**
+   * Every second: every event's figures (an event closed for longer than the grace is left out), every worker's metrics,
+   * the engine processes' runtime metrics.
+   */
+  | { type: 'stats'; at: number; events: EventStats[]; workers: WorkerMetrics[]; engines: EngineMetrics[] };
 
 export type BroadcastListener = (broadcast: EngineBroadcast) => void;
 

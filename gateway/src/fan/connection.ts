@@ -66,12 +66,12 @@ export class FanSender {
     if (conn.closed || conn.ws === undefined) return false;
     const status = conn.ws.send(encodeMessage(message), true) as SendStatus;
     if (status === SendStatus.DROPPED) {
-      this.metrics.backpressureDrops++;
+      this.metrics.backpressureDrops.inc();
       this.metrics.reject('backpressureClosed');
       this.close(conn, CLOSE_CODES.BACKPRESSURE, 'too slow: reconnect with your queue token');
       return false;
     }
-    this.metrics.messagesOut++;
+    this.metrics.messagesOut.inc();
     noteHoldsTold(conn, message);
     return true;
   }

@@ -150,9 +150,9 @@ export class EventRelay {
       if (!conn.closed && conn.ws !== undefined && inTopic(conn) && conn.ws.getBufferedAmount() > maxBackpressureBytes) congested++;
     }
     app.publish(topic, encodeMessage(message), true);
-    metrics.topicPublishes++;
-    metrics.messagesOut += subscribers - congested;
-    metrics.backpressureDrops += congested;
+    metrics.topicPublishes.inc();
+    metrics.messagesOut.inc(subscribers - congested);
+    metrics.backpressureDrops.inc(congested);
     return true;
   }
 

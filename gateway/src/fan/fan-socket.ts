@@ -116,7 +116,7 @@ export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanS
 
   /** One frame: decoded, checked, dispatched. */
   const receive = (conn: FanConnection, data: ArrayBuffer, isBinary: boolean): void => {
-    metrics.messagesIn++;
+    metrics.messagesIn.inc();
     if (conn.closed || !admitMessage(conn)) return;
     if (data.byteLength > limits.maxPayloadBytes) {
       metrics.reject('tooBig');
@@ -174,7 +174,7 @@ export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanS
       conn.ws = ws;
       deps.door.opened(conn.ip);
       deps.open.add(conn);
-      metrics.connections++;
+      metrics.connections.inc();
     },
 
     message: (ws, data, isBinary) => {
@@ -193,7 +193,7 @@ export function registerFanSocket(app: TemplatedApp, pattern: string, deps: FanS
       conn.ws = undefined;
       deps.open.delete(conn);
       deps.door.closed(conn.ip);
-      metrics.connections--;
+      metrics.connections.dec();
       const binding = conn.binding;
       if (binding === undefined) return;
       deps.handlers.unbind(conn);

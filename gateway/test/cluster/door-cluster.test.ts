@@ -8,16 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { DOOR_FLAGS, DoorScenarios } from '../helpers/door-scenarios.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
+import { eventually } from '../helpers/test-gateway.js';
 
 const API_KEY = 'door-cluster-api-key-0123456789';
 let nats: LocalServer;
 let redis: LocalServer;
 let cluster: SpawnedProduct;
 let door: DoorScenarios;
+let port: number;
 
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
-  const port = await freePort();
+  port = await freePort();
   cluster = await spawnProduct('gateway/src/cluster/main.ts', [
     '--gateways', '2', '--shards', '1', '--partitions', '2', '--nats', nats.url, '--redis', redis.url, ...DOOR_FLAGS,
   ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });
@@ -57,5 +59,17 @@ describe('door budgets over two cluster-mode gateway processes', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     await door.joinsPerAddress('door-cluster-night');
     expect(cluster.output).not.toMatch(/Error|exited/);
+  });
+});
+
+describe('/metrics in cluster mode', () => {
+  it('answers for every process it hears on NATS: both gateways and the shard, each with its runtime metrics and build', async () => {
+    await eventually(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text.match(/^process_cpu_seconds_total\{engine="[^"]+"\} /gm)).toHaveLength(1);
+      expect(text.match(/^process_cpu_seconds_total\{worker="[^"]+"\} /gm)).toHaveLength(2);
+      expect(text.match(/^nodejs_eventloop_lag_p99_seconds\{/gm)).toHaveLength(3);
+      expect(text.match(/^breakwater_build_info\{/gm)).toHaveLength(3);
+    }, 10_000);
   });
 });

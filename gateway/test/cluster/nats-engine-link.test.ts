@@ -13,14 +13,13 @@ import { BreakwaterError, SimulatedClock } from '../../../engine/src/index.js';
 import { startNatsServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
 import { LEASE_BUCKET } from '../../src/cluster/partition-leases.js';
-import { partitionOf, requestSubject, SHARD_QUEUE_GROUP } from '../../src/cluster/partitions.js';
+import { ENGINE_METRICS_SUBJECT, partitionOf, requestSubject, SHARD_QUEUE_GROUP } from '../../src/cluster/partitions.js';
 import { publishBroadcast, runEach, servePartition } from '../../src/cluster/shard-server.js';
-import { encodeReplies } from '../../src/cluster/wire.js';
+import { encodeEngineMetrics, encodeReplies } from '../../src/cluster/wire.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { EngineHost } from '../../src/engine-link/engine-host.js';
 import type { EngineBroadcast, EngineRequest, WorkerMetrics } from '../../src/engine-link/types.js';
 import { DEFAULT_EVENT_SETTINGS } from '../../src/event-settings.js';
-import { NO_DOOR_FIGURES } from '../../src/protection/door-budgets.js';
 import { eventConfig } from '../helpers/test-gateway.js';
 
 const PARTITIONS = 4;
@@ -41,12 +40,10 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
   return Date.now() - started;
 }
 
+const connections = (value: number) => ({ name: 'breakwater_gateway_connections', help: 'h', type: 'gauge', aggregator: 'sum', values: [{ value, labels: {} }] });
+
 function workerMetrics(worker: string): WorkerMetrics {
-  const histogram = { bounds: [1], counts: [0], sum: 0, count: 0 };
-  return {
-    worker, pid: 1, at: Date.now(), connections: 0, dashboardConnections: 0, messagesIn: 0, messagesOut: 0,
-    topicPublishes: 0, backpressureDrops: 0, rejected: {}, httpFaults: {}, logLinesSuppressed: 0, joinLatency: histogram, updateLatency: histogram, door: NO_DOOR_FIGURES,
-  };
+  return { worker, pid: 1, at: Date.now(), families: [connections(3)] };
 }
 
 let server: LocalServer;
@@ -307,7 +304,7 @@ describe('the NATS engine link', () => {
     expect(received).toBe(1);
   });
 
-  it('merges the shards\' stats and the gateways\' metrics into one broadcast per second', async () => {
+  it('merges the shards\' stats, the shards\' runtime and the gateways\' metrics into one broadcast per second', async () => {
     const link = await openLink({ owner: 'gw-a' });
     const other = await openLink({ owner: 'gw-b' });
     const stats: Array<Extract<EngineBroadcast, { type: 'stats' }>> = [];
@@ -316,6 +313,9 @@ describe('the NATS engine link', () => {
     });
     await link.execute({ op: 'reportMetrics', metrics: workerMetrics('gw-a') });
     await other.execute({ op: 'reportMetrics', metrics: workerMetrics('gw-b') });
+    const shardConnection = await connect({ servers: server.url });
+    shardConnection.publish(ENGINE_METRICS_SUBJECT, encodeEngineMetrics({ engine: 'shard-x', pid: 2, at: Date.now(), families: [connections(0)] }));
+    await shardConnection.drain();
     await until(() => stats.length > 0, 3_000, 'a first stats broadcast');
     const first = stats.length;
     const started = Date.now();
@@ -329,6 +329,8 @@ describe('the NATS engine link', () => {
     expect(ids).toEqual([...ids].sort());
     for (const eventId of eventIds) expect(ids).toContain(eventId); // both shards' events
     expect(last.workers.map((worker) => worker.worker).sort()).toEqual(['gw-a', 'gw-b']);
+    expect(last.workers[0]!.families).toEqual([connections(3)]);
+    expect(last.engines.map((engine) => engine.engine)).toEqual(['shard-x']);
   }, 15_000);
 
   it('is not connected while the NATS server is down, and serves again once it is back', async () => {

@@ -26,6 +26,7 @@ import { DOOR_OFF, doorTimesOf, eventConfigOf } from '../scenario/event-config.j
 import type { Scenario } from '../scenario/types.js';
 import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
 import type { OrganizerWebhook } from '../../../gateway/src/notify/organizer-webhook.js';
+import { DoorRefusals, exemptFlags, LoadRefusedError } from './door-refusals.js';
 import { startNotifyReceiver } from './notify-receiver.js';
 import { checkTransit, type TransitCheck } from './transit.js';
 
@@ -40,8 +41,14 @@ export interface LiveOptions {
   timeScale: number;
   procs?: number;
   webhookSecret?: string;
+  /** Progress lines (--progress). */
   log?: (line: string) => void;
+  /** Lines always shown: the addresses the gateway must exempt. */
+  notice?: (line: string) => void;
 }
+
+/** The driver's own requests (organizer API, public event info) come from here. */
+const DRIVER_ADDRESS = '127.0.0.1';
 
 /** The loopback source addresses of load process `proc` (0-based): give them to the gateway's --exempt-ip. */
 export function sourceAddresses(proc: number, share: number): string[] {
@@ -92,11 +99,27 @@ export async function runLive(s: Scenario, options: LiveOptions) {
   const { port } = parseLiveUrl(options.url);
   const base = `http://127.0.0.1:${port}`;
   const scale = options.timeScale;
+
+  // Every address this run sends from, named before anything is sent: the gateway must exempt them all.
+  const procs = procsFor(s.fans, options.procs);
+  const shares = Array.from({ length: procs }, (_, i) => Math.floor(s.fans / procs) + (i < s.fans % procs ? 1 : 0));
+  if (shares.some((n) => n > PER_PROC_MAX)) throw new Error(`more than ${PER_PROC_MAX} sockets per load process: use --procs ≥ ${Math.ceil(s.fans / PER_PROC_MAX)}`);
+  const addresses = shares.map((share, i) => sourceAddresses(i, share));
+  const everyAddress = [DRIVER_ADDRESS, ...addresses.flat()];
+  (options.notice ?? log)(`live: this run sends from ${everyAddress.join(', ')}; start the gateway with ${exemptFlags(everyAddress)}`);
+  const refusals = new DoorRefusals();
+  const progress = { arrived: 0, fans: s.fans, joined: 0 };
+  const refused = () => new LoadRefusedError(refusals, everyAddress, progress);
+
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
     const response = await fetch(`${base}${path}`, {
       method, headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
     });
+    if (response.status === 429) {
+      refusals.note('http', DRIVER_ADDRESS);
+      throw refused();
+    }
     const text = await response.text();
     const parsed = text.length > 0 ? JSON.parse(text) : null;
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
@@ -147,17 +170,12 @@ export async function runLive(s: Scenario, options: LiveOptions) {
   log(`live: event ${eventId} created; pre-queue at +1.5 s, on sale at +${((liveConfig.onSaleAt - Date.now()) / 1000).toFixed(1)} s, closes at +${((liveConfig.closesAt - Date.now()) / 1000).toFixed(1)} s (time scale ×${scale})`);
 
   // Load processes.
-  const procs = procsFor(s.fans, options.procs);
   const children: ChildProcess[] = [];
   const kill = () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   };
   process.once('exit', kill);
   try {
-    const shares = Array.from({ length: procs }, (_, i) => Math.floor(s.fans / procs) + (i < s.fans % procs ? 1 : 0));
-    if (shares.some((n) => n > PER_PROC_MAX)) throw new Error(`more than ${PER_PROC_MAX} sockets per load process: use --procs ≥ ${Math.ceil(s.fans / PER_PROC_MAX)}`);
-    const addresses = shares.map((share, i) => sourceAddresses(i, share));
-    log(`live: ${procs} load processes from ${addresses.flat().join(', ')} (start the gateway with --exempt-ip for each)`);
     await Promise.all(shares.map(async (_, i) => {
       const child = fork(join(HERE, 'worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
@@ -174,7 +192,9 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const free = venue.options.map((o) => (o.kind === 'tier' ? venue.tiers.find((t) => t.id === o.id)?.quantity ?? 0 : Infinity));
     const pollFree = async () => {
       try {
-        const info = await (await fetch(`${base}/api/public/events/${eventId}`, { signal: AbortSignal.timeout(5000) })).json() as { tiers: Array<{ id: string; free: number }>; categories: Array<{ category: string; free: number }> };
+        const response = await fetch(`${base}/api/public/events/${eventId}`, { signal: AbortSignal.timeout(5000) });
+        if (response.status === 429) refusals.note('http', DRIVER_ADDRESS);
+        const info = await response.json() as { tiers: Array<{ id: string; free: number }>; categories: Array<{ category: string; free: number }> };
         venue.options.forEach((o, i) => {
           free[i] = o.kind === 'tier' ? info.tiers.find((t) => t.id === o.id)?.free ?? 0 : info.categories.find((c) => c.category === o.id)?.free ?? 0;
         });
@@ -272,8 +292,12 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const onWorker = (m: FromWorker) => {
       cursor = Math.max(cursor, modelNow());
       switch (m.type) {
+        case 'refused':
+          refusals.note(m.kind, m.address);
+          return;
         case 'joined':
           pending--;
+          if (m.code === undefined) progress.joined++;
           outlooks.set(m.fan, m.outlook);
           numbers[m.fan] = m.number;
           if (m.code === undefined) awayAfter = m.awayAfter;
@@ -380,8 +404,11 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         } else {
           pending++;
           model.arrive(ai++);
+          progress.arrived = ai;
         }
       }
+      // Refused by the door: a second more to count what it refuses, then stop loudly.
+      if (refusals.total > 0 && Date.now() - refusals.firstAt >= 1000) throw refused();
       while (ci < controls.length && controls[ci]!.at <= nowModel) {
         const admission = scaleAdmission(controls[ci++]!.admission);
         void api('PATCH', `/api/events/${eventId}`, { config: { admission } }).catch((err: Error) => log(`live: retune failed: ${err.message}`));
@@ -397,7 +424,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       }
       if (realNow - progressAt > 2000) {
         progressAt = realNow;
-        log(`live: t${nowModel < times.onSaleMs ? '-' : '+'}${Math.round(Math.abs(nowModel - times.onSaleMs) / 1000)} s (model) arrived ${ai}/${s.fans} admitted ${model.counters.admitted} bought ${model.counters.ticketsBoughtAsTold} tickets`);
+        log(`live: t${nowModel < times.onSaleMs ? '-' : '+'}${Math.round(Math.abs(nowModel - times.onSaleMs) / 1000)} s (model) arrived ${ai}/${s.fans} joined ${progress.joined} ` +
+          `refused ${refusals.total} admitted ${model.counters.admitted} bought ${model.counters.ticketsBoughtAsTold} tickets`);
       }
       // Done: past the close; or every fan arrived, the sale sold out and nothing is held or being paid.
       if (nowModel > times.closesMs) break;
@@ -444,6 +472,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       c.once('exit', () => reject(new Error('load process exited before its report')));
       c.send({ type: 'stop' } satisfies ToWorker);
     })));
+    // A refusal after the loop (a late arrival, a payment post): each process reported it before its stats.
+    if (refusals.total > 0) throw refused();
     const joinHist = new LatencyHistogram();
     const updateHist = new LatencyHistogram();
     for (const st of stats) {

@@ -2,6 +2,7 @@
 import type { HistogramData } from '../../../gateway/bench/histogram.js';
 import type { HoldRequest } from '../../../engine/src/index.js';
 import type { TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
+import type { RefusalKind } from './door-refusals.js';
 
 export interface WorkerInit {
   type: 'init';
@@ -63,4 +64,6 @@ export type FromWorker =
   | { type: 'payStarted'; fan: number; code: string | undefined }
   | { type: 'released'; fan: number; code: string | undefined }
   | { type: 'settled'; fan: number; kind: 'confirm' | 'fail'; code: string | undefined }
+  /** The gateway's door refused something from `address` (door-refusals.ts): the driver stops the run. */
+  | { type: 'refused'; kind: RefusalKind; address: string }
   | WorkerStats;

@@ -50,6 +50,8 @@ interface FanConn {
   toldPurchases: Set<string>;
   /** When the fan's socket was gone, [from, to] wall-clock ms; `to` 0 while it still is. */
   offline: Array<[number, number]>;
+  /** The loopback source address of its current (or last) socket. */
+  address: string;
 }
 
 /** Answers a real client retries with the same message (and so the same idempotency key), backing off. */
@@ -88,7 +90,7 @@ function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
     c = {
       fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, pending: new Map(), token: null, number: 0, postStart: false,
       grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null, waitlisted: false, resuming: false, afterResume: [],
-      toldGrants: new Set(), toldPurchases: new Set(), offline: [],
+      toldGrants: new Set(), toldPurchases: new Set(), offline: [], address: '',
     };
     fans.set(fan, c);
   }
@@ -126,6 +128,7 @@ function open(c: FanConn): void {
   const localAddress = init.localAddresses[addressIndex++ % init.localAddresses.length]!;
   const sock = connect({ host: '127.0.0.1', port: init.port, localAddress, noDelay: true });
   c.sock = sock;
+  c.address = localAddress;
   c.open = false;
   c.dropping = false;
   c.buf = undefined;
@@ -143,6 +146,7 @@ function open(c: FanConn): void {
       }
       if ('refused' in answer) {
         count(transport, `upgrade refused ${answer.refused}`);
+        if (answer.refused === '429') send({ type: 'refused', kind: 'connection', address: localAddress });
         lost(c, sock, 'CONNECT_FAILED');
         return;
       }
@@ -240,6 +244,7 @@ function toldWaitlisted(c: FanConn): void {
 
 function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMessage | undefined): void {
   if (code !== undefined) count(codes, code);
+  if (code === 'RATE_LIMITED') send({ type: 'refused', kind: kind === 'join' || kind === 'resume' ? 'join' : 'request', address: c.address });
   switch (kind) {
     case 'join':
       send({
@@ -398,6 +403,7 @@ async function postRetried(path: string, body: () => { body: string; headers: Re
     try {
       const request = body();
       const res = await post(path, request.body, request.headers);
+      if (res.status === 429) send({ type: 'refused', kind: 'http', address: init.localAddresses[0]! });
       if (res.status < 500) return res;
       code = `HTTP_${res.status}`;
       if (attempt >= RETRY_ATTEMPTS || stopping) {
