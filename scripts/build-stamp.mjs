@@ -42,7 +42,8 @@ export function readStamp(distDir) {
 export function whyStale(root, distDir) {
   const stamp = readStamp(distDir);
   if (stamp === undefined) return 'dist/ has not been built';
-  const directories = new Set(stamp.inputs.map((input) => dirname(input)));
+  // Not the checkout's root itself (package.json's): every build (dist/) and install (node_modules) changes it.
+  const directories = new Set(stamp.inputs.map((input) => dirname(input)).filter((directory) => directory !== '.'));
   for (const path of [...stamp.inputs, ...directories]) {
     const stats = statSync(join(root, path), { throwIfNoEntry: false });
     if (stats === undefined) return `${path} is gone`;

@@ -15,7 +15,7 @@
  * written last: a build that fails half-way leaves dist/ stale.
  */
 import { build } from 'esbuild';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeStamp } from './build-stamp.mjs';
@@ -26,8 +26,8 @@ export const DIST = join(ROOT, 'dist');
 const MAIN = 'gateway/src/main.ts';
 /** It, and the programs it forks (gateway workers; engine shards in cluster mode). */
 const ENTRY_POINTS = [MAIN, 'gateway/src/worker.ts', 'gateway/src/cluster/shard-process.ts'];
-/** Read at run time beside the modules that use them (new URL(…, import.meta.url)): copied as they are. */
-const RUNTIME_FILES = ['engine/stores/redis/lua'];
+/** Read at run time beside the modules that use them (new URL(…, import.meta.url)): copied as they are (package.json: the version in breakwater_build_info). */
+const RUNTIME_FILES = ['engine/stores/redis/lua', 'package.json'];
 /** The modules that build the pages and prepare the site, run compiled to save it into dist/. */
 const PAGES_MODULE = 'gateway/src/pages.js';
 const STATIC_SITE_MODULE = 'gateway/src/static-site.js';
@@ -70,8 +70,9 @@ export async function buildProduct() {
   return { modules: sources.length, siteFiles: site.files.size, ms: Math.round(performance.now() - began) };
 }
 
-/** @param {string} dir @returns {string[]} */
+/** The files under a path (itself, for a file). @param {string} dir @returns {string[]} */
 function listFiles(dir) {
+  if (!statSync(dir).isDirectory()) return [dir];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     return entry.isDirectory() ? listFiles(path) : [path];
