@@ -59,7 +59,8 @@ export type ClientMessageType = ClientMessage['t'];
 /** A hold as a fan sees it; `amount` is in the currency's minor unit. */
 export interface WireHold {
   holdId: string;
-  status: 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released';
+  /** `cancelled`: a purchase the organizer cancelled. */
+  status: 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released' | 'cancelled';
   tierId: string | null;
   seatIds: string[] | null;
   quantity: number;
