@@ -38,7 +38,7 @@ const LIFECYCLE_ACTIONS = ['publish', 'pause', 'resume', 'close'] as const;
  * seat map, an upload of access codes). The key is checked before any of it
  * is read, so only an organizer can make the gateway hold that much.
  */
-export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, apiKey: string, maxBodyBytes: number): void {
+export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, apiKey: string, maxBodyBytes: number): RouteOptions {
   const organizer: RouteOptions = { authorize: (request) => requireBearer(request.headers.authorization, apiKey), maxBodyBytes };
   const eventDetails = (eventId: string) => link.execute({ op: 'getEvent', eventId });
 
@@ -130,4 +130,6 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
     } });
     return json(200, { hold });
   }, organizer);
+  // The organizer's authorization, for the route groups registered beside this one (orders, the event page).
+  return organizer;
 }

@@ -22,6 +22,8 @@ import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { renderMetrics, type StatsBroadcast } from './metrics/render.js';
 import { loadNativeUws } from './native-uws.js';
 import { registerOrganizerApi } from './organizer-api.js';
+import { registerOrderRoutes } from './orders/order-routes.js';
+import { registerEventPageRoutes } from './event-page-routes.js';
 import { DemoPaymentProvider } from './payments/demo-provider.js';
 import { PaymentChannels } from './payments/payment-channels.js';
 import { registerPaymentRoutes } from './payments/payment-routes.js';
@@ -125,7 +127,9 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       throw new BreakwaterError('RATE_LIMITED', 'too many requests from this address', { details: { limit: 'httpPerIp', retryAfterMs: httpLimiter.retryAfterMs(key) } });
     },
   });
-  registerOrganizerApi(router, link, catalog, options.apiKey, options.limits.maxHttpBodyBytes);
+  const organizer = registerOrganizerApi(router, link, catalog, options.apiKey, options.limits.maxHttpBodyBytes);
+  registerOrderRoutes(router, link, channels, organizer);
+  registerEventPageRoutes(router, link, catalog, organizer);
   registerPublicApi(router, link, catalog);
   registerPublicDraws(router, link);
   registerPublicRegistration(router, link, catalog);

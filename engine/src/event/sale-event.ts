@@ -454,6 +454,11 @@ export class SaleEvent {
     this.afterInventoryChange();
   }
 
+  /** The organizer's message to the queue now, without building the whole status (every join reads it). */
+  announcementNow(): Announcement | undefined {
+    return this.announcement;
+  }
+
   /** Published, not yet on sale: a pause now holds the sale's start. */
   private isBeforeSale(): boolean {
     return this.phase === 'scheduled' || this.phase === 'preQueue';

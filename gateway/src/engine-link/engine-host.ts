@@ -15,6 +15,8 @@ import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type 
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
 import { reconcilePayments, type PaymentReconciliation } from '../payments/reconciliation.js';
+import { searchOrders } from '../orders/order-book.js';
+import { saleOrder, saleOrders, saleRevenue } from './order-views.js';
 import { Sessions } from './sessions.js';
 import type {
   CheckedPaymentOutcome,
@@ -217,6 +219,18 @@ export class EngineHost {
         return this.engine.journal.read(this.engine.event(request.eventId).id);
       case 'payments':
         return this.payments(request.eventId);
+      case 'orders': {
+        const { sale, settings, journal } = this.orderSources(request.eventId);
+        return searchOrders(saleOrders(sale, settings, journal), { q: request.q, status: request.status }, request.offset, request.limit);
+      }
+      case 'order': {
+        const { sale, settings, journal } = this.orderSources(request.eventId);
+        return saleOrder(sale, settings, journal, request.holdId);
+      }
+      case 'revenue': {
+        const { sale, settings, journal } = this.orderSources(request.eventId);
+        return saleRevenue(sale, settings, journal);
+      }
       case 'drawProof':
         return this.drawProof(request.eventId, request.draw);
       case 'registrationOf':
@@ -259,6 +273,7 @@ export class EngineHost {
       holds: present ? this.holdsOf(sale, fanId) : [],
       ...this.revealOf(sale),
       queue: queueStateOf(sale, this.rates.rates(eventId, now), now),
+      announcement: sale.announcementNow()?.text ?? null,
     };
   }
 
@@ -354,6 +369,12 @@ export class EngineHost {
     return reconcilePayments(sale.id, this.engine.journal.read(sale.id), priceOf);
   }
 
+  /** What an event's orders are read and priced from. */
+  private orderSources(eventId: string) {
+    const sale = this.engine.event(eventId);
+    return { sale, settings: this.settingsOf(sale.id), journal: this.engine.journal.read(sale.id) };
+  }
+
   /** Only a fan with a place is called, recalled, waitlisted or told of a sell-out: a subscription without one would never be used. */
   private pushSubscribe(eventId: string, fanId: string, subscription: PushSubscriptionKeys): void {
     if (this.push === undefined) {
@@ -442,7 +463,10 @@ export class EngineHost {
 
   private details(sale: SaleEvent): EventDetails {
     const now = this.clock.now();
-    return { config: sale.config, status: sale.status(), settings: settingsForOrganizer(this.settingsOf(sale.id)), queue: queueStateOf(sale, this.rates.rates(sale.id, now), now) };
+    return {
+      config: sale.config, status: sale.status(), settings: settingsForOrganizer(this.settingsOf(sale.id)), queue: queueStateOf(sale, this.rates.rates(sale.id, now), now),
+      locks: sale.configLocks(),
+    };
   }
 
   private syncState(): SyncState {
