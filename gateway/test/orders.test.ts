@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BreakwaterError, checkInvariants, type JournalEntry } from '../../engine/src/index.js';
-import { ordersCsv, type OrderView } from '../src/orders/order-book.js';
+import { OrderLedger, ordersCsv, type OrderView, type Pricing } from '../src/orders/order-book.js';
 import type { Checkout, PaymentOutcome, PaymentProvider, RefundRequest } from '../src/payments/provider.js';
 import { signWebhook, SIGNATURE_HEADER } from '../src/payments/webhook-signature.js';
 import type { PaymentStartedMessage } from '../src/protocol/index.js';
@@ -140,6 +140,17 @@ describe('orders', () => {
     expect((await gw.api('POST', `/api/events/${eventId}/orders/${seated.holdId}/cancel`, { refund: true })).body.order).toMatchObject({ status: 'cancelled', refund: 'refunded' });
     expect(journalOf(gw, eventId)).toHaveLength(length);
     expect(checkInvariants(journalOf(gw, eventId))).toEqual([]);
+
+    // The engine process keeps the orders entry by entry once asked: from any point on, that is reading the whole journal.
+    const journal = journalOf(gw, eventId);
+    const pricing: Pricing = (allocation) => ({ amount: allocation.quantity, currency: 'EUR', categories: [] });
+    const whole = OrderLedger.of(journal).orders(pricing);
+    expect(whole).toMatchObject([{ holdId: seated.holdId, status: 'cancelled', refund: 'refunded' }]);
+    for (let cut = 0; cut <= journal.length; cut++) {
+      const ledger = OrderLedger.of(journal.slice(0, cut));
+      for (const entry of journal.slice(cut)) ledger.apply(entry);
+      expect(ledger.orders(pricing), `built at entry ${cut}`).toEqual(whole);
+    }
   });
 
   it('leaves the refund of an order the organizer\'s checkout confirmed due, and refuses what is not an order', async () => {

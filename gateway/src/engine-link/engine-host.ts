@@ -15,8 +15,8 @@ import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type 
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
 import { reconcilePayments, type PaymentReconciliation } from '../payments/reconciliation.js';
-import { searchOrders } from '../orders/order-book.js';
-import { saleOrder, saleOrders, saleRevenue } from './order-views.js';
+import { OrderLedger } from '../orders/order-book.js';
+import { saleOrder, saleRevenue, searchSaleOrders } from './order-views.js';
 import { Sessions } from './sessions.js';
 import type {
   CheckedPaymentOutcome,
@@ -76,6 +76,8 @@ export class EngineHost {
   private readonly reveals = new Map<string, Reveal>();
   private readonly workers = new Map<string, WorkerMetrics>();
   private readonly push: FanPush | undefined;
+  /** Per event whose orders were asked for: its orders, kept from the entries (orders/order-book.ts). */
+  private readonly orderLedgers = new Map<string, OrderLedger>();
   /** Per event, the waitlist boundary the organizer webhook and Web Push already told. */
   private readonly webhookAfter = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
@@ -220,16 +222,16 @@ export class EngineHost {
       case 'payments':
         return this.payments(request.eventId);
       case 'orders': {
-        const { sale, settings, journal } = this.orderSources(request.eventId);
-        return searchOrders(saleOrders(sale, settings, journal), { q: request.q, status: request.status }, request.offset, request.limit);
+        const { sale, settings, ledger } = this.orderSources(request.eventId);
+        return searchSaleOrders(sale, settings, ledger, { q: request.q, status: request.status }, request.offset, request.limit);
       }
       case 'order': {
-        const { sale, settings, journal } = this.orderSources(request.eventId);
-        return saleOrder(sale, settings, journal, request.holdId);
+        const { sale, settings, ledger } = this.orderSources(request.eventId);
+        return saleOrder(sale, settings, ledger, this.engine.journal.read(sale.id), request.holdId);
       }
       case 'revenue': {
-        const { sale, settings, journal } = this.orderSources(request.eventId);
-        return saleRevenue(sale, settings, journal);
+        const { sale, settings, ledger } = this.orderSources(request.eventId);
+        return saleRevenue(sale, settings, ledger);
       }
       case 'drawProof':
         return this.drawProof(request.eventId, request.draw);
@@ -369,10 +371,12 @@ export class EngineHost {
     return reconcilePayments(sale.id, this.engine.journal.read(sale.id), priceOf);
   }
 
-  /** What an event's orders are read and priced from. */
+  /** What an event's orders are read and priced from: its ledger is built from the journal once, then kept by onEntries. */
   private orderSources(eventId: string) {
     const sale = this.engine.event(eventId);
-    return { sale, settings: this.settingsOf(sale.id), journal: this.engine.journal.read(sale.id) };
+    let ledger = this.orderLedgers.get(sale.id);
+    if (ledger === undefined) this.orderLedgers.set(sale.id, (ledger = OrderLedger.of(this.engine.journal.read(sale.id))));
+    return { sale, settings: this.settingsOf(sale.id), ledger };
   }
 
   /** Only a fan with a place is called, recalled, waitlisted or told of a sell-out: a subscription without one would never be used. */
@@ -481,7 +485,9 @@ export class EngineHost {
     const shared: JournalEntry[] = [];
     const holdOwners: Record<string, string> = {};
     const sale = this.saleOrUndefined(eventId);
+    const ledger = this.orderLedgers.get(eventId);
     for (const entry of entries) {
+      ledger?.apply(entry);
       if (entry.type === 'admitted' || entry.type === 'called') this.rates.record(eventId, entry.at, entry.fanIds.length);
       // The seed of preQueueOpened is sealed: it is revealed by the pre-queue draw (the start window's end).
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });
