@@ -3,9 +3,8 @@
  * account id, a seat, a hold or a payment id), one order's history from the
  * journal, cancel with or without a refund (its tickets go back on sale and
  * the fans waiting are offered them), CSV export, and the revenue per tier
- * and category. Orders and revenue are read from the whole journal, so they
- * load on demand (selecting the event, searching, Refresh), never every
- * few seconds.
+ * and category. They load on demand (selecting the event, searching,
+ * Refresh), never every few seconds: the revenue prices every order.
  */
 import { $ } from './dom.js';
 import { money } from './format.js';
