@@ -34,6 +34,10 @@ export type Command =
   | { type: 'register' | 'withdrawRegistration'; eventId: string; fanId: string }
   | { type: 'inviteNext'; eventId: string; count: number }
   | { type: 'closeRegistration'; eventId: string }
+  /** The organizer's message to everyone in the event's queue ('' takes it down). */
+  | { type: 'announce'; eventId: string; text: string }
+  /** The organizer cancels a purchase: its tickets go back on sale; `refund`: its payment is to be refunded. */
+  | { type: 'cancelOrder'; eventId: string; holdId: string; refund: boolean; reason: string }
   | { type: 'createEvent'; config: unknown }
   | { type: 'updateEvent'; eventId: string; patch: unknown }
   | { type: 'publish' | 'pause' | 'resume' | 'close'; eventId: string };
@@ -44,6 +48,9 @@ const MAX_ID = 128;
 /** An upload of codes (about 45,000 lines): the command fits one NATS message (1 MB) in cluster mode. */
 export const MAX_CODES_CSV_BYTES = 1_000_000;
 const MAX_SEATS_PER_REQUEST = 100;
+/** A message to the queue: a few sentences, shown on every fan's page. */
+export const MAX_ANNOUNCEMENT_LENGTH = 500;
+const MAX_REASON_LENGTH = 500;
 
 type Field = 'eventId' | 'fanId' | 'grantId' | 'holdId' | 'paymentId' | 'key';
 
@@ -66,6 +73,8 @@ const FIELDS: Record<CommandType, readonly Field[]> = {
   withdrawRegistration: ['eventId', 'fanId'],
   inviteNext: ['eventId'],
   closeRegistration: ['eventId'],
+  announce: ['eventId'],
+  cancelOrder: ['eventId', 'holdId'],
   createEvent: [],
   updateEvent: ['eventId'],
   publish: ['eventId'],
@@ -199,7 +208,14 @@ export function parseCommand(input: unknown): Command {
       if (!Number.isInteger(input.count) || (input.count as number) < 1) throw malformed('count', 'must be a whole number of at least 1');
       break;
     case 'failPayment':
-      if (typeof input.reason !== 'string' || input.reason.length > 500) throw malformed('reason', 'must be a string of at most 500 characters');
+      if (typeof input.reason !== 'string' || input.reason.length > MAX_REASON_LENGTH) throw malformed('reason', `must be a string of at most ${MAX_REASON_LENGTH} characters`);
+      break;
+    case 'announce':
+      if (typeof input.text !== 'string' || input.text.length > MAX_ANNOUNCEMENT_LENGTH) throw malformed('text', `must be a string of at most ${MAX_ANNOUNCEMENT_LENGTH} characters ('' takes the message down)`);
+      break;
+    case 'cancelOrder':
+      if (typeof input.refund !== 'boolean') throw malformed('refund', 'must be true or false');
+      if (typeof input.reason !== 'string' || input.reason.length > MAX_REASON_LENGTH) throw malformed('reason', `must be a string of at most ${MAX_REASON_LENGTH} characters`);
       break;
   }
   return input as Command;

@@ -158,6 +158,10 @@ function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>
       return sale.inviteNext(command.count);
     case 'closeRegistration':
       return sale.closeRegistration();
+    case 'announce':
+      return sale.announce(command.text);
+    case 'cancelOrder':
+      return sale.cancelOrder(command.holdId, command.refund, command.reason);
     case 'updateEvent':
       return sale.updateConfig(validateConfigUpdate(sale.config, command.patch));
     case 'publish':

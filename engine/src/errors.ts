@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   NOT_REGISTERED: { status: 404, audience: 'fan', summary: 'This account has no registration for the event: nothing to withdraw.' },
   REGISTRATION_NOT_DRAWN: { status: 409, audience: 'organizer', summary: 'The registration draw has not run yet (it runs at `details.closesAt`): nobody is on its waitlist to invite.' },
   REGISTRATION_WAITLIST_EMPTY: { status: 409, audience: 'organizer', summary: 'Everyone the registration draw ranked is invited already (`details.invited`): nobody is left to invite.' },
+  ORDER_NOT_CANCELLABLE: { status: 409, audience: 'organizer', summary: 'Only a purchase can be cancelled: this hold is still held, in payment, expired or released (`details.status`).' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, audience: 'any', summary: 'This idempotency key was already used with different content.' },
   // ── Gateway: transport, protection and payment-side errors (docs/protocol.md) ──
   BAD_FRAME: { status: 400, audience: 'fan', summary: 'The WebSocket frame is not a binary msgpack message of the protocol (text frame, bad msgpack, or not an object with a string `t`).' },
@@ -72,6 +73,7 @@ export const ERROR_CODES = {
   PAYMENT_AMOUNT_MISMATCH: { status: 422, audience: 'payment', summary: 'The payment\'s amount or currency is not the hold\'s price (`details.expected`, `details.received`); nothing was confirmed.' },
   PAYMENT_CHANNEL_NOT_OFFERED: { status: 403, audience: 'payment', summary: 'The event does not offer this payment channel (`details.channel`; null: none this deployment has); nothing changed.' },
   PAYMENT_PROVIDER_ERROR: { status: 502, audience: 'fan', summary: 'The payment provider could not open a checkout; the hold keeps its window.' },
+  REFUND_FAILED: { status: 502, audience: 'organizer', summary: 'The order is cancelled, but the payment provider did not accept its refund (`details.provider`): it stays due; cancel again to retry it.' },
   ENGINE_UNAVAILABLE: { status: 503, audience: 'any', summary: 'The engine process did not answer in time or is restarting; retry shortly.' },
   OVERLOADED: { status: 503, audience: 'any', summary: 'This gateway process has too many requests in flight, or holds as many request bodies as it may (`details.limit`); retry shortly.' },
   INTERNAL_ERROR: { status: 500, audience: 'any', summary: 'An unexpected server error; nothing is known to have changed. Retry, and report it if it persists.' },

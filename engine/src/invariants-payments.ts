@@ -1,9 +1,10 @@
 /**
  * The refund rules of checkInvariants (docs/payments.md, "Refunds"),
  * replayed from the journal alone: a refund is due only for a payment that
- * never bought a hold, before or after; at most one refund instruction per
- * payment id; a refund reported done only once, and only where one was due.
- * (A hold bought twice is `holdEndedTwice`.)
+ * never bought a hold, before or after, or for the payment of an order the
+ * organizer cancelled (reason `orderCancelled`, and only then); at most one
+ * refund instruction per payment id; a refund reported done only once, and
+ * only where one was due. (A hold bought twice is `holdEndedTwice`.)
  */
 import type { JournalEntry } from './journal/entries.js';
 
@@ -13,6 +14,8 @@ type Fail = (invariant: PaymentInvariant, message: string) => void;
 
 export class PaymentRules {
   private readonly purchases = new Set<string>();
+  /** Payments whose order the organizer cancelled. */
+  private readonly cancelled = new Set<string>();
   /** Payment id → whether its refund was reported done. */
   private readonly refunds = new Map<string, boolean>();
 
@@ -23,8 +26,14 @@ export class PaymentRules {
     if (this.refunds.has(entry.paymentId)) this.fail('refundOfPurchase', `payment ${entry.paymentId} bought hold ${entry.holdId} after its refund was due`);
   }
 
+  orderCancelled(paymentId: string): void {
+    this.cancelled.add(paymentId);
+  }
+
   refundDue(entry: Extract<JournalEntry, { type: 'refundDue' }>): void {
-    if (this.purchases.has(entry.paymentId)) this.fail('refundOfPurchase', `payment ${entry.paymentId} is due a refund but bought a hold`);
+    const ofCancelledOrder = this.cancelled.has(entry.paymentId);
+    if (entry.reason === 'orderCancelled' && !ofCancelledOrder) this.fail('refundOfPurchase', `payment ${entry.paymentId} is due a refund for a cancelled order, but no order it bought was cancelled`);
+    else if (entry.reason !== 'orderCancelled' && this.purchases.has(entry.paymentId)) this.fail('refundOfPurchase', `payment ${entry.paymentId} is due a refund but bought a hold`);
     if (this.refunds.has(entry.paymentId)) this.fail('refundDueTwice', `payment ${entry.paymentId} is due a refund twice`);
     this.refunds.set(entry.paymentId, false);
   }

@@ -16,6 +16,7 @@ export type Invariant =
   | 'codeUses'
   | 'codeTicketCap'
   | 'holdEndedTwice'
+  | 'cancelledUnsold'
   | 'holdUnresolved'
   | 'admissionOrder'
   | 'numberingOrder'
@@ -49,7 +50,8 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
   if (first?.type !== 'created') return [{ invariant: 'journalMalformed', message: 'the journal does not start with "created"' }];
   let config: EventConfig = first.config;
 
-  const holds = new Map<string, { fanId: string; allocation: Allocation; ended: boolean }>();
+  /** `paymentId`: the payment that bought it; `cancelled`: the organizer cancelled that purchase. */
+  const holds = new Map<string, { fanId: string; allocation: Allocation; ended: boolean; paymentId: string | undefined; cancelled: boolean }>();
   const seatState = new Map<string, 'held' | 'sold'>();
   // Tickets of each tier taken (held or sold), checked against the capacity in force at each step.
   const takenByTier = new Map<string, number>();
@@ -74,6 +76,14 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
     waitlist.placesEnded(fanIds);
     order.admitted(fanIds);
     for (const fanId of fanIds) openGrants.add(fanId);
+  };
+  /** A hold's tickets leave its fan's count, its tier's and its access code's: it ended unbought, or its purchase was cancelled. */
+  const returnTickets = (holdId: string, hold: { fanId: string; allocation: Allocation }) => {
+    ticketsOfFan.set(hold.fanId, ticketsOfFan.get(hold.fanId)! - hold.allocation.quantity);
+    const tierId = hold.allocation.tierId;
+    if (tierId !== undefined) takenByTier.set(tierId, takenByTier.get(tierId)! - hold.allocation.quantity);
+    const codeId = codeOfHold.get(holdId);
+    if (codeId !== undefined) codes.get(codeId)!.tickets -= hold.allocation.quantity;
   };
   let soldTickets = 0;
   for (const entry of journal) {
@@ -178,7 +188,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
       case 'held': {
         openGrants.delete(entry.fanId);
         if (holds.has(entry.holdId)) fail('journalMalformed', `hold id ${entry.holdId} used twice`);
-        holds.set(entry.holdId, { fanId: entry.fanId, allocation: entry.allocation, ended: false });
+        holds.set(entry.holdId, { fanId: entry.fanId, allocation: entry.allocation, ended: false, paymentId: undefined, cancelled: false });
         const tierId = entry.allocation.tierId;
         if (tierId !== undefined) {
           const taken = (takenByTier.get(tierId) ?? 0) + entry.allocation.quantity;
@@ -204,6 +214,24 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
       case 'refundDue':
         payments.refundDue(entry);
         break;
+      case 'orderCancelled': {
+        // A purchase cancelled goes back on sale whole: its seats may be held and sold again, its tickets leave the fan's count.
+        const hold = holds.get(entry.holdId);
+        if (hold === undefined || hold.paymentId === undefined || hold.cancelled) {
+          fail('cancelledUnsold', `order ${entry.holdId} cancelled ${hold?.cancelled === true ? 'twice' : 'though never bought'}`);
+          break;
+        }
+        if (entry.paymentId !== hold.paymentId) fail('journalMalformed', `order ${entry.holdId} cancelled with payment ${entry.paymentId}, bought with ${hold.paymentId}`);
+        hold.cancelled = true;
+        payments.orderCancelled(hold.paymentId);
+        soldTickets -= hold.allocation.quantity;
+        for (const seat of seatsOf(hold.allocation)) {
+          if (seatState.get(seat) !== 'sold') fail('cancelledUnsold', `seat ${seat} of order ${entry.holdId} returned while ${seatState.get(seat) ?? 'free'}`);
+          seatState.delete(seat);
+        }
+        returnTickets(entry.holdId, hold);
+        break;
+      }
       case 'refunded':
         payments.refunded(entry);
         break;
@@ -217,19 +245,16 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
           break;
         }
         hold.ended = true;
-        if (entry.type === 'purchased') soldTickets += hold.allocation.quantity;
+        if (entry.type === 'purchased') {
+          soldTickets += hold.allocation.quantity;
+          hold.paymentId = entry.paymentId;
+        }
         for (const seat of seatsOf(hold.allocation)) {
           if (entry.type !== 'purchased') seatState.delete(seat);
           else if (seatState.get(seat) === 'sold') fail('seatSoldTwice', `seat ${seat} sold twice (hold ${entry.holdId})`);
           else seatState.set(seat, 'sold');
         }
-        if (entry.type !== 'purchased') {
-          ticketsOfFan.set(hold.fanId, ticketsOfFan.get(hold.fanId)! - hold.allocation.quantity);
-          const tierId = hold.allocation.tierId;
-          if (tierId !== undefined) takenByTier.set(tierId, takenByTier.get(tierId)! - hold.allocation.quantity);
-          const codeId = codeOfHold.get(entry.holdId);
-          if (codeId !== undefined) codes.get(codeId)!.tickets -= hold.allocation.quantity;
-        }
+        if (entry.type !== 'purchased') returnTickets(entry.holdId, hold);
         break;
       }
     }

@@ -228,6 +228,8 @@ type Op =
   | { t: 'fail'; hold: HoldRef; payment: PayChoice }
   | { t: 'release'; hold: HoldRef; owner: boolean; key: number }
   | { t: 'organizer'; action: 'pause' | 'resume' | 'publish' | 'close' }
+  /** The organizer cancels an order (`live`: a purchase, when there is one; otherwise any hold seen), with or without its refund. */
+  | { t: 'cancel'; hold: HoldRef; refund: boolean }
   | { t: 'capacity'; tier: number; delta: number; addTier: boolean }
   | { t: 'retune'; patch: Patch }
   | { t: 'retry'; index: number }
@@ -295,6 +297,7 @@ const opArbs = {
   release: fc.record({ t: fc.constant('release' as const), hold: holdRefArb, owner: ownerArb, key: keyArb }),
   pauseResume: fc.record({ t: fc.constant('organizer' as const), action: fc.constantFrom('pause', 'resume', 'publish') }),
   close: fc.record({ t: fc.constant('organizer' as const), action: fc.constant('close' as const) }),
+  cancel: fc.record({ t: fc.constant('cancel' as const), hold: holdRefArb, refund: fc.boolean() }),
   capacity: fc.record({ t: fc.constant('capacity' as const), tier: fc.nat({ max: 3 }), delta: fc.integer({ min: -4, max: 4 }), addTier: fc.constantFrom(false, false, false, true) }),
   retune: fc.record({ t: fc.constant('retune' as const), patch: patchArb }),
   retry: fc.record({ t: fc.constant('retry' as const), index: indexArb }),
@@ -310,12 +313,12 @@ const opMix = (mix: Mix): fc.Arbitrary<Op> =>
 /** Everything, organizer and garbage included. */
 const chaoticOp = opMix({
   join: 12, leave: 2, presence: 3, advance: 12, tick: 5, hold: 18, shop: 8, extend: 3, startPayment: 5, confirm: 5, fail: 3, release: 3,
-  pauseResume: 3, close: 1, capacity: 2, retune: 2, retry: 5, rekey: 2, garbage: 1, restore: 1, codes: 1,
+  pauseResume: 3, close: 1, capacity: 2, retune: 2, retry: 5, rekey: 2, garbage: 1, restore: 1, codes: 1, cancel: 2,
 });
 /** Mostly fans shopping and paying, so sales run to the end (and sell out) more often. */
 const shoppingOp = opMix({
   join: 8, leave: 1, presence: 2, advance: 10, tick: 3, hold: 6, shop: 16, extend: 3, startPayment: 8, confirm: 12, fail: 3, release: 3,
-  pauseResume: 2, capacity: 2, retry: 4, rekey: 1, restore: 1,
+  pauseResume: 2, capacity: 2, retry: 4, rekey: 1, restore: 1, cancel: 4,
 });
 
 /** A crowd arriving first (into the pre-queue, mostly), then anything. */
@@ -359,6 +362,8 @@ class Run {
   private readonly keyed = new Map<string, { cmd: Cmd; result: unknown }>();
   /** Successful payment confirmations, by hold. */
   private readonly confirmed = new Map<string, { paymentId: string; result: unknown }>();
+  /** Orders the organizer cancelled. */
+  private readonly cancelled = new Set<string>();
   private readonly grantsOf = new Map<string, string[]>();
   private readonly history: Cmd[] = [];
   readonly trace: string[] = [];
@@ -413,7 +418,9 @@ class Run {
 
     for (const entry of added) same(entry.at, this.clock.now(), `${entry.type} written at another instant`);
     if (!outcome.ok) {
-      const unexpected = added.filter((e) => !TIME_DRIVEN.has(e.type) && !this.isRefundDueFor(cmd, e, before));
+      // A sale paused before it started starts paused: that `paused` comes with its `saleStarted`.
+      const startedPaused = (e: JournalEntry, i: number) => e.type === 'paused' && added[i - 1]?.type === 'saleStarted';
+      const unexpected = added.filter((e, i) => !TIME_DRIVEN.has(e.type) && !startedPaused(e, i) && !this.isRefundDueFor(cmd, e, before));
       expect(unexpected, `${show(cmd)} failed with ${outcome.error.code} but appended to the journal`).toEqual([]);
       if (added.some((e) => e.type === 'refundDue')) expect(outcome.error.details, show(cmd)).toMatchObject({ refund: 'due' });
     }
@@ -438,7 +445,9 @@ class Run {
     if (confirmedBefore !== undefined) {
       if (confirmedBefore.paymentId === cmd.paymentId) {
         expect(outcome.ok, `repeated ${show(cmd)}`).toBe(true);
-        if (outcome.ok) expect(outcome.result).toStrictEqual(confirmedBefore.result);
+        // The same purchase, cancelled since if the organizer cancelled it.
+        const cancelled = this.cancelled.has(cmd.holdId as string);
+        if (outcome.ok) expect(outcome.result).toStrictEqual(cancelled ? { ...(confirmedBefore.result as HoldView), status: 'cancelled' } : confirmedBefore.result);
         expect(added).toEqual([]);
       } else {
         expect(outcome.ok ? 'ok' : outcome.error.code, show(cmd)).toBe('PAYMENT_MISMATCH');
@@ -461,6 +470,7 @@ class Run {
         this.holdOwner.set(view.holdId, view.fanId);
       }
     }
+    if (cmd.type === 'cancelOrder') this.cancelled.add(cmd.holdId as string);
     if (cmd.type === 'startPayment') {
       const payments = this.paymentsOf.get(cmd.holdId as string) ?? [];
       if (!payments.includes(cmd.paymentId as string)) payments.push(cmd.paymentId as string);
@@ -737,6 +747,13 @@ class Run {
       case 'organizer':
         this.send({ type: op.action, eventId: EVENT });
         return;
+      case 'cancel': {
+        const bought = op.hold.live ? this.holdIds.filter((id) => this.sale.holds.get(id)?.status === 'purchased') : [];
+        const holdId = bought.length > 0 ? bought[op.hold.index % bought.length] : this.holdAt({ live: false, index: op.hold.index });
+        if (holdId === undefined) return;
+        this.send({ type: 'cancelOrder', eventId: EVENT, holdId, refund: op.refund, reason: 'organizer' });
+        return;
+      }
       case 'capacity': {
         const tiers = this.config.inventory.tiers.map((tier) => ({ ...tier }));
         if (op.addTier && tiers.length < 5) {
@@ -827,6 +844,8 @@ function shadowOf(journal: readonly JournalEntry[]) {
   let organizerPaused = false;
   const admittedWhilePaused: string[] = [];
   for (const entry of journal) {
+    // A pause before the sale holds its start: the phase stays until the sale starts (paused).
+    const beforeSale = (entry.type === 'paused' || entry.type === 'resumed') && entry.beforeSale === true;
     if (entry.type === 'paused') organizerPaused = true;
     if (entry.type === 'resumed' || entry.type === 'closed') organizerPaused = false;
     if (entry.type === 'admitted' && organizerPaused) admittedWhilePaused.push(`${entry.fanIds.join(', ')} at ${entry.at - T0}`);
@@ -842,12 +861,14 @@ function shadowOf(journal: readonly JournalEntry[]) {
         break;
       case 'expired':
       case 'released':
+      case 'orderCancelled':
         holds.get(entry.holdId)!.state = 'ended';
         break;
       case 'published': phase = 'scheduled'; break;
       case 'preQueueOpened': phase = 'preQueue'; break;
-      case 'saleStarted': case 'resumed': case 'reopened': phase = 'onSale'; break;
-      case 'paused': phase = 'paused'; break;
+      case 'saleStarted': case 'reopened': phase = 'onSale'; break;
+      case 'resumed': if (!beforeSale) phase = 'onSale'; break;
+      case 'paused': if (!beforeSale) phase = 'paused'; break;
       case 'soldOut': phase = 'soldOut'; break;
       case 'closed': phase = 'closed'; break;
     }

@@ -221,6 +221,46 @@ describe('checkInvariants on hand-built journals', () => {
     expect(names(checkInvariants(j.entries))).toEqual(['refundDueTwice', 'refundUnfounded', 'refundUnfounded']);
   });
 
+  it('passes a cancelled order whose seats are held and sold again, its refund due and done, and the fan buying again', () => {
+    const j = new Journal().start();
+    const h1 = j.hold('a', seats('S-1-1', 'S-1-2'));
+    j.purchase(h1);
+    j.add({ type: 'orderCancelled', holdId: h1, paymentId: `pay-${h1}`, reason: 'duplicate order' });
+    j.add({ type: 'refundDue', holdId: h1, paymentId: `pay-${h1}`, reason: 'orderCancelled' });
+    j.add({ type: 'refunded', holdId: h1, paymentId: `pay-${h1}` });
+    // The seats are free again, and fan a (limit 2) may take two more.
+    const h2 = j.hold('b', seats('S-1-1'));
+    const h3 = j.hold('a', seats('S-1-2', 'S-1-3'));
+    j.purchase(h2).purchase(h3);
+    expect(checkInvariants(j.entries, { requireAllHoldsEnded: true })).toEqual([]);
+  });
+
+  it('catches an order cancelled though never bought, or twice', () => {
+    const j = new Journal().start();
+    const h1 = j.hold('a', seats('S-1-1'));
+    j.add({ type: 'orderCancelled', holdId: h1, paymentId: `pay-${h1}`, reason: '' });
+    j.purchase(h1);
+    j.add({ type: 'orderCancelled', holdId: h1, paymentId: `pay-${h1}`, reason: '' });
+    j.add({ type: 'orderCancelled', holdId: h1, paymentId: `pay-${h1}`, reason: '' });
+    expect(names(checkInvariants(j.entries))).toEqual(['cancelledUnsold', 'cancelledUnsold']);
+    // Once cancelled the seat is free: holding it again is fine; a seat never cancelled stays sold (see "a seat sold twice").
+    j.hold('b', seats('S-1-1'));
+    expect(names(checkInvariants(j.entries))).toEqual(['cancelledUnsold', 'cancelledUnsold']);
+  });
+
+  it('catches a refund for a cancelled order that was not cancelled, and a sell-out while a cancelled ticket is unsold', () => {
+    const j = new Journal(config({ inventory: { tiers: [{ id: 'ga', name: 'Standing', price: 3000, quantity: 2 }] } })).start();
+    const h1 = j.hold('a', tickets(2));
+    j.purchase(h1).add({ type: 'refundDue', holdId: h1, paymentId: `pay-${h1}`, reason: 'orderCancelled' });
+    expect(names(checkInvariants(j.entries))).toEqual(['refundOfPurchase']);
+    const k = new Journal(config({ inventory: { tiers: [{ id: 'ga', name: 'Standing', price: 3000, quantity: 2 }] } })).start();
+    const k1 = k.hold('a', tickets(2));
+    k.purchase(k1).add({ type: 'soldOut' });
+    expect(checkInvariants(k.entries)).toEqual([]);
+    k.add({ type: 'orderCancelled', holdId: k1, paymentId: `pay-${k1}`, reason: '' }).add({ type: 'soldOut' });
+    expect(names(checkInvariants(k.entries))).toEqual(['soldOutEarly']);
+  });
+
   it('catches a hold bought twice', () => {
     const j = new Journal().start();
     const h1 = j.hold('a', tickets(1));

@@ -38,6 +38,11 @@ const steps: Array<[label: string, run: (d: Driver) => void]> = [
     d.at(PRE_QUEUE_AT);
     d.joinMany(6, 'p');
   }],
+  ['the organizer pauses before the sale, puts a message up for the queue, and resumes', (d) => {
+    d.exec({ type: 'pause' });
+    d.exec({ type: 'announce', text: 'Two tickets per fan tonight' });
+    d.exec({ type: 'resume' });
+  }],
   ['p2 leaves, p3 and p4 drop', (d) => {
     d.leave('p2');
     d.presence('p3', false);
@@ -156,6 +161,11 @@ const steps: Array<[label: string, run: (d: Driver) => void]> = [
   }],
   ['the last holds expire after the close', (d) => {
     d.advance(PAYMENT_WINDOW);
+  }],
+  ["the organizer cancels w1's order with its refund, and the payment side refunds it", (d) => {
+    d.exec({ type: 'cancelOrder', holdId: 'h5', refund: true, reason: 'duplicate' });
+    d.exec({ type: 'recordRefund', holdId: 'h5', paymentId: 'pay-h5' });
+    expect(d.typesSince(d.journal.length - 3)).toEqual(['orderCancelled', 'refundDue', 'refunded']);
   }],
 ];
 
@@ -396,7 +406,7 @@ const ALL_TYPES: JournalEntryType[] = [
   'created', 'configUpdated', 'published', 'preQueueOpened', 'saleStarted', 'paused', 'resumed', 'soldOut', 'reopened', 'closed',
   'joined', 'left', 'presence', 'admitted', 'grantExpired', 'held', 'extended', 'paymentStarted', 'paymentFailed', 'purchased',
   'expired', 'released', 'refundDue', 'refunded', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded', 'recalled',
-  'registrationOpened', 'registered', 'registrationWithdrawn', 'beaconSupplied', 'registrationDrawn', 'invitedNext',
+  'registrationOpened', 'registered', 'registrationWithdrawn', 'beaconSupplied', 'registrationDrawn', 'invitedNext', 'announced', 'orderCancelled',
 ];
 
 /** A coded presale, then a public phase: the access codes' entries and a later phase's draw sealed (access.test.ts restores a whole presale after every step). */
@@ -433,7 +443,8 @@ describe('the busy scenario', () => {
     expect(checkInvariants(d.journal, { requireAllHoldsEnded: true })).toEqual([]);
     expect(d.status()).toMatchObject({
       phase: 'closed', joined: 12, admitted: 9, waiting: 0, openGrants: 0, activeShoppers: 0,
-      tickets: { free: 4, held: 0, sold: 8 }, holds: { active: 0, paymentPending: 0, expired: 3, released: 1 },
+      tickets: { free: 6, held: 0, sold: 6 }, holds: { active: 0, paymentPending: 0, expired: 3, released: 1, cancelled: 1 },
+      announcement: { text: 'Two tickets per fan tonight', at: PRE_QUEUE_AT }, pausedBeforeSale: false,
     });
     expect(d.journal.filter((e) => e.type === 'left').map((e) => [e.type === 'left' && e.fanId, e.type === 'left' && e.reason])).toEqual([
       ['p2', 'left'], ['p3', 'presenceLost'], ['w2', 'left'],

@@ -271,8 +271,9 @@ describe('wrong phase', () => {
   const hold = { type: 'hold', fanId: 'fan1', grantId: 'g1', key: 'k1', request: { kind: 'tickets', tierId: 'ga', quantity: 1 } };
   const cases: Array<[Phase, Array<Record<string, unknown>>]> = [
     ['draft', [{ type: 'join', fanId: 'x' }, { type: 'pause' }, { type: 'resume' }, hold]],
-    ['scheduled', [{ type: 'publish' }, { type: 'join', fanId: 'x' }, { type: 'pause' }, { type: 'resume' }, hold]],
-    ['preQueue', [{ type: 'publish' }, { type: 'pause' }, { type: 'resume' }, hold]],
+    // Before the sale a pause holds its start (see "pausing before the on-sale"): resuming what is not paused is wrong.
+    ['scheduled', [{ type: 'publish' }, { type: 'join', fanId: 'x' }, { type: 'resume' }, hold]],
+    ['preQueue', [{ type: 'publish' }, { type: 'resume' }, hold]],
     ['onSale', [{ type: 'publish' }, { type: 'resume' }]],
     ['paused', [{ type: 'publish' }, { type: 'pause' }]],
     ['soldOut', [{ type: 'publish' }, { type: 'pause' }, { type: 'resume' }]],

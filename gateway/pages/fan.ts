@@ -13,6 +13,7 @@ import {
 } from '../src/protocol/index.js';
 import { alertFan, alertPermission, askPermission, clearAlert, pageTitle, pushSubscription } from './lib/alerts.js';
 import { $ } from './lib/dom.js';
+import { applyBranding, showAnnouncement, showPausedBeforeSale, type EventLook } from './lib/event-look.js';
 import { awayText, clock, dateTime, duration, etaText, money, numberedAtText, outlookText, timeOfDay } from './lib/format.js';
 import { checkOwnDraw, type OwnDrawCheck } from './lib/own-draw.js';
 import { renderOwnDraw } from './lib/own-draw-view.js';
@@ -38,6 +39,9 @@ interface PublicInfo {
   tiers: Array<{ id: string; name: string; price: number; capacity: number; free: number }>;
   categories: Array<{ category: string; price: number; free: number }>;
   sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: SeatInfo[] }> }>;
+  branding: EventLook['branding'];
+  announcement: EventLook['announcement'];
+  pausedBeforeSale: boolean;
 }
 
 
@@ -459,6 +463,8 @@ function renderInfo(): void {
   $('#fan-id-note').hidden = info.identity !== null;
   $('#account-note').hidden = info.identity === null;
   $('#event-name').textContent = info.name;
+  applyBranding(info);
+  showPausedBeforeSale(info.pausedBeforeSale && (state.phase === 'scheduled' || state.phase === 'preQueue'));
   $('#event-times').textContent = `On sale ${dateTime(info.onSaleAt)} · sale closes ${dateTime(info.closesAt)}`;
   seatPlaces = seatIndex(info);
   const quantities = Array.from({ length: Math.max(1, Math.min(info.maxTicketsPerFan, 10)) }, (_, i) => i + 1);
@@ -793,6 +799,7 @@ function onMessage(message: ServerMessage): void {
       state.grant = message.grantId !== null && message.grantExpiresAt !== null ? { grantId: message.grantId, expiresAt: message.grantExpiresAt } : null;
       state.waitlist = message.waitlistAfter === null ? null : { after: message.waitlistAfter, upTo: null, open: true };
       state.awayAfter = message.awayAfter;
+      showAnnouncement(message.announcement);
       if (message.called) notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
       adoptHolds(message.holds);
       // Admitted, with the turn used and nothing held or bought (a reload after a release): the place is over.
@@ -915,6 +922,7 @@ function onMessage(message: ServerMessage): void {
     case 'saleStarted':
       state.seed = message.seed;
       state.phase = 'onSale';
+      showPausedBeforeSale(false);
       void verifySeed().then(render);
       break;
     case 'paused':
@@ -933,6 +941,18 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'closed':
       state.phase = 'closed';
+      break;
+    case 'announcement':
+      showAnnouncement(message.text);
+      break;
+    case 'orderCancelled':
+      if (state.purchased?.holdId !== message.holdId && state.hold?.holdId !== message.holdId) break;
+      state.purchased = null;
+      state.hold = null;
+      endPlace(
+        'The organizer cancelled your order',
+        `${message.reason === '' ? '' : `${message.reason}. `}Its tickets went back on sale. If it is refunded, the money goes back the way you paid.`,
+      );
       break;
     case 'pong':
       break;
@@ -1158,6 +1178,7 @@ async function loadInfo(): Promise<void> {
     state.phase ??= state.info.phase;
     state.commitment ??= state.info.commitment;
     state.seed ??= state.info.seed;
+    if (state.info.announcement !== undefined && !state.joined) showAnnouncement(state.info.announcement?.text);
     renderInfo();
     render();
     void showRegistration(eventId, state.info.registration, identityToken());

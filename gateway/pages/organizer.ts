@@ -1,10 +1,16 @@
 /**
  * The organizer page: lists the events (refreshed every 2 s), creates one from
  * a form or a JSON editor (INVALID_CONFIG issues shown beside their fields),
- * publishes / pauses / resumes / closes, and retunes a live event (admission
- * rate, limits, proof of work); presale phases and access codes come from
- * lib/presales.ts, registration draws from lib/registration-panel.ts, API keys and the audit log from lib/access-panel.ts.
- * Talks to the organizer API with the key from `#key=` or the key field.
+ * publishes / pauses (before the on-sale too) / resumes / closes, and retunes
+ * a live event (admission rate, limits, proof of work). Tiers, the seat map
+ * and category prices come from lib/event-editor.ts; times, tickets and
+ * prices of a live event (locked fields say why) from lib/event-schedule.ts;
+ * the message to the queue and the event's look from lib/fan-page-panel.ts;
+ * orders and revenue from lib/orders-panel.ts; presale phases and access
+ * codes from lib/presales.ts, registration draws from
+ * lib/registration-panel.ts, API keys and the audit log from
+ * lib/access-panel.ts. Talks to the organizer API with the key from
+ * `#key=` or the key field.
  */
 import { setupAccessPanel } from './lib/access-panel.js';
 import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
@@ -12,11 +18,16 @@ import { fillIdentity, identityPatch, type IdentityView } from './lib/identity-f
 import { setupPresales, type SalePhase } from './lib/presales.js';
 import { setupRegistration, type RegistrationEvent } from './lib/registration-panel.js';
 import { figureItems } from './lib/figures.js';
+import { FIGURE_HINTS } from './lib/figure-hints.js';
+import { setupEventEditor } from './lib/event-editor.js';
+import { setupSchedule, type ScheduleEvent } from './lib/event-schedule.js';
+import { setupFanPagePanel, type FanPageEvent } from './lib/fan-page-panel.js';
+import { setupOrders } from './lib/orders-panel.js';
 
 interface Issue { field: string; reason: string }
 interface ApiError { code: string; message: string; details?: { issues?: Issue[]; field?: string; reason?: string } }
 interface EventDetails {
-  config: {
+  config: ScheduleEvent['config'] & {
     id: string; name: string; preQueueOpensAt: number; onSaleAt: number; closesAt: number; maxTicketsPerFan: number;
     paymentWindowMs: number; holdExtensionMs: number; phases?: SalePhase[]; registration?: RegistrationEvent['config']['registration'];
     admission: { mode: string; fansPerMinute?: number; maxActiveShoppers?: number };
@@ -24,11 +35,13 @@ interface EventDetails {
   status: {
     phase: string; commitment?: string; seed?: string; nowServing: number; lastNumber: number; waiting: number; joined: number; admitted: number;
     openGrants: number; activeShoppers: number; tickets: { free: number; held: number; sold: number };
-    holds: { active: number; paymentPending: number; expired: number; released: number };
+    holds: { active: number; paymentPending: number; expired: number; released: number; cancelled?: number };
     waitlist?: { state: string; standbySize: number; standby: number; waitlisted: number; called: number; lapsedCalls: number };
-  } & RegistrationEvent['status'];
-  settings: { powDifficulty: number; currency: string; identity: IdentityView | null };
+    pausedBeforeSale?: boolean;
+  } & RegistrationEvent['status'] & FanPageEvent['status'];
+  settings: { powDifficulty: number; currency: string; identity: IdentityView | null } & ScheduleEvent['settings'] & FanPageEvent['settings'];
   queue: { rateLow: number; rateHigh: number; ticketsPerFan: number };
+  locks: ScheduleEvent['locks'];
 }
 
 let apiKey = initialApiKey();
@@ -64,9 +77,15 @@ function message(text: string | null, kind: 'ok' | 'bad' | 'info' = 'info'): voi
 const PHASE_NAMES: Record<string, string> = {
   draft: 'draft', scheduled: 'scheduled', preQueue: 'waiting room', onSale: 'on sale', paused: 'paused', soldOut: 'sold out', closed: 'closed',
 };
+/** Before the on-sale time a pause holds the sale's start (it starts paused); resume lifts it. */
 const ACTIONS: Record<string, string[]> = {
-  draft: ['publish'], scheduled: ['close'], preQueue: ['close'], onSale: ['pause', 'close'], paused: ['resume', 'close'], soldOut: ['close'], closed: [],
+  draft: ['publish'], scheduled: ['pause', 'close'], preQueue: ['pause', 'close'], onSale: ['pause', 'close'], paused: ['resume', 'close'], soldOut: ['close'], closed: [],
 };
+
+function actionsOf(status: EventDetails['status']): string[] {
+  const actions = ACTIONS[status.phase] ?? [];
+  return status.pausedBeforeSale === true ? actions.map((action) => (action === 'pause' ? 'resume' : action)) : actions;
+}
 
 function cell(text: string, className?: string): HTMLTableCellElement {
   const td = document.createElement('td');
@@ -110,10 +129,11 @@ function renderEvents(): void {
     pill.dataset.phase = status.phase;
     pill.textContent = PHASE_NAMES[status.phase] ?? status.phase;
     phase.append(pill);
+    if (status.pausedBeforeSale === true) phase.append(Object.assign(document.createElement('div'), { className: 'small muted', textContent: 'paused: will start paused' }));
     const actions = document.createElement('td');
     const buttons = document.createElement('div');
     buttons.className = 'row';
-    for (const action of ACTIONS[status.phase] ?? []) {
+    for (const action of actionsOf(status)) {
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = action[0]!.toUpperCase() + action.slice(1);
@@ -191,14 +211,19 @@ function renderDetail(): void {
     ['Admission rate', `${queue.rateLow.toFixed(1)}–${queue.rateHigh.toFixed(1)}/s`], ['Tickets free', String(status.tickets.free)],
     ['Tickets held', String(status.tickets.held)], ['Tickets sold', String(status.tickets.sold)], ['Holds active', String(status.holds.active)],
     ['Paying', String(status.holds.paymentPending)], ['Holds expired', String(status.holds.expired)],
+    ['Orders cancelled', String(status.holds.cancelled ?? 0)],
     ['Tickets per admitted fan', queue.ticketsPerFan.toFixed(2)],
     ...waitlistFigures(status.waitlist),
     ['On sale', new Date(config.onSaleAt).toLocaleString()],
+    ...(status.pausedBeforeSale === true ? [['Paused before the sale', 'yes'] as [string, string]] : []),
   ];
-  $('#detail-figures').replaceChildren(...figureItems(figures));
+  $('#detail-figures').replaceChildren(...figureItems(figures.map(([label, value]) => [label, value, FIGURE_HINTS[label]] as const)));
   $('#detail-commitment').textContent = status.commitment ?? '(not yet)';
   presales.show(event);
   registration.show(event);
+  schedule.show(event);
+  fanPage.show(event);
+  orders.show(event);
   if (!settingsDirty) {
     const form = $<HTMLFormElement>('#settings-form');
     const set = (name: string, value: string) => ((form.elements.namedItem(name) as HTMLInputElement).value = value);
@@ -258,16 +283,17 @@ function createRequest(form: HTMLFormElement): { config: Record<string, unknown>
     preQueueOpensAt: timeOf(form, 'preQueueOpensAt'),
     onSaleAt: timeOf(form, 'onSaleAt'),
     closesAt: timeOf(form, 'closesAt'),
-    inventory: {
-      tiers: [{ id: value(form, 'tier.id'), name: value(form, 'tier.name'), price: numberOf(form, 'tier.price'), quantity: numberOf(form, 'tier.quantity') }],
-      sections: [],
-    },
+    inventory: editor.inventory(),
     maxTicketsPerFan: numberOf(form, 'maxTicketsPerFan'),
     paymentWindowMs: numberOf(form, 'paymentWindowMs'),
     admission: admissionOf(form),
     phases: presales.phasesOf(form),
   };
-  const settings: Record<string, unknown> = { currency: value(form, 'settings.currency') || undefined, powDifficulty: numberOf(form, 'settings.powDifficulty') };
+  const prices = editor.categoryPrices();
+  const settings: Record<string, unknown> = {
+    currency: value(form, 'settings.currency') || undefined, powDifficulty: numberOf(form, 'settings.powDifficulty'),
+    categoryPrices: Object.keys(prices).length === 0 ? undefined : prices,
+  };
   const drop = (object: Record<string, unknown>) => {
     for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
   };
@@ -429,6 +455,10 @@ settingsForm.addEventListener('submit', (e) => {
 const presales = setupPresales({ api, showErrors, clearErrors, timeOf, localInput, apiKey: () => apiKey });
 const registration = setupRegistration({ api, showErrors, clearErrors, timeOf, localInput, apiKey: () => apiKey });
 const access = setupAccessPanel({ api, showErrors, clearErrors, timeOf });
+const editor = setupEventEditor($<HTMLFormElement>('#create-form'), () => value($<HTMLFormElement>('#create-form'), 'settings.currency') || 'EUR');
+const schedule = setupSchedule({ api, showErrors, clearErrors, timeOf, localInput, refresh });
+const fanPage = setupFanPagePanel({ api, showErrors, clearErrors, describe, apiKey: () => apiKey, refresh });
+const orders = setupOrders({ api, describe, apiKey: () => apiKey });
 
 resetCreateForm();
 void refresh();

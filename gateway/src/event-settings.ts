@@ -6,6 +6,7 @@
  * changed through the organizer API.
  */
 import { BreakwaterError, type ConfigIssue } from '../../engine/src/index.js';
+import { applyBrandingPatch, brandingForOrganizer, DEFAULT_BRANDING, type Branding } from './branding.js';
 import { applyIdentityPatch, identityForOrganizer, type IdentitySettings } from './identity/identity-settings.js';
 import { MAX_POW_DIFFICULTY } from './protocol/pow.js';
 
@@ -22,6 +23,8 @@ export interface EventSettings {
   notifyWebhook: NotifyWebhook | null;
   /** How fans pay (docs/payments.md). */
   payments: PaymentSettings;
+  /** The event's colours and logo on the fan page (branding.ts). */
+  branding: Branding;
 }
 
 /**
@@ -39,9 +42,11 @@ export interface NotifyWebhook {
   secret: string;
 }
 
-export const DEFAULT_EVENT_SETTINGS: EventSettings = { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null, notifyWebhook: null, payments: { channels: [] } };
+export const DEFAULT_EVENT_SETTINGS: EventSettings = {
+  powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null, notifyWebhook: null, payments: { channels: [] }, branding: DEFAULT_BRANDING,
+};
 
-const FIELDS = ['powDifficulty', 'currency', 'categoryPrices', 'identity', 'notifyWebhook', 'payments'];
+const FIELDS = ['powDifficulty', 'currency', 'categoryPrices', 'identity', 'notifyWebhook', 'payments', 'branding'];
 const MIN_SECRET_LENGTH = 16;
 const MAX_CHANNELS = 8;
 const CHANNEL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -101,7 +106,7 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
     issues.push({ field: 'settings', reason: 'must be an object' });
   } else {
     for (const key of Object.keys(patch)) if (!FIELDS.includes(key)) issues.push({ field: `settings.${key}`, reason: 'is not a known field' });
-    const { powDifficulty, currency, categoryPrices, identity, notifyWebhook, payments } = patch;
+    const { powDifficulty, currency, categoryPrices, identity, notifyWebhook, payments, branding } = patch;
     if (powDifficulty !== undefined) {
       if (!Number.isInteger(powDifficulty) || (powDifficulty as number) < 0 || (powDifficulty as number) > MAX_POW_DIFFICULTY) {
         issues.push({ field: 'settings.powDifficulty', reason: `must be an integer from 0 (off) to ${MAX_POW_DIFFICULTY}` });
@@ -129,6 +134,7 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
       const chosen = paymentSettingsOf(payments, issues);
       if (chosen !== undefined) next.payments = chosen;
     }
+    if (branding !== undefined) next.branding = applyBrandingPatch(current.branding, branding, issues);
   }
   if (issues.length > 0) {
     throw new BreakwaterError('INVALID_CONFIG', `invalid settings: ${issues.map((i) => `${i.field} ${i.reason}`).join('; ')}`, { details: { issues } });
@@ -136,8 +142,9 @@ export function applySettingsPatch(current: EventSettings, patch: unknown): Even
   return next;
 }
 
-/** Settings as an API answer shows them: secrets only as "set". */
+/** Settings as an API answer shows them: secrets only as "set", the logo without its bytes. */
 export function settingsForOrganizer(settings: EventSettings): EventSettings {
   const shown = settings.identity?.hs256Secret === undefined ? settings : { ...settings, identity: identityForOrganizer(settings.identity) };
-  return settings.notifyWebhook === null ? shown : { ...shown, notifyWebhook: { url: settings.notifyWebhook.url, secret: 'set' } };
+  const branded = { ...shown, branding: brandingForOrganizer(settings.branding) };
+  return settings.notifyWebhook === null ? branded : { ...branded, notifyWebhook: { url: settings.notifyWebhook.url, secret: 'set' } };
 }

@@ -40,7 +40,7 @@ const LIFECYCLE_ACTIONS = ['publish', 'pause', 'resume', 'close'] as const;
  * seat map, an upload of access codes). The key and its role are checked
  * before any of it is read, so only an organizer can make the gateway hold that much.
  */
-export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, access: OrganizerAccess, maxBodyBytes: number): void {
+export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catalog: EventCatalog, access: OrganizerAccess, maxBodyBytes: number): RouteOptions {
   const organizer: RouteOptions = access.routeOptions(maxBodyBytes);
   const eventDetails = (eventId: string) => link.execute({ op: 'getEvent', eventId });
 
@@ -146,4 +146,6 @@ export function registerOrganizerApi(router: HttpRouter, link: EngineLink, catal
     } });
     return json(200, { hold });
   }, organizer);
+  // The organizer's authorization, for the route groups registered beside this one (orders, the event page).
+  return organizer;
 }

@@ -27,6 +27,8 @@ import { MetricsPage } from './metrics/render.js';
 import { loadNativeUws } from './native-uws.js';
 import { registerOrganizerApi } from './organizer-api.js';
 import { buildPaymentRegistry } from './payments/payment-registry.js';
+import { registerOrderRoutes } from './orders/order-routes.js';
+import { registerEventPageRoutes } from './event-page-routes.js';
 import { registerPaymentRoutes } from './payments/payment-routes.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { DoorBudgets } from './protection/door-budgets.js';
@@ -141,8 +143,10 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
       throw new BreakwaterError('RATE_LIMITED', 'too many requests from this address', { details: { limit: 'httpPerIp', retryAfterMs: httpLimiter.retryAfterMs(key) } });
     },
   });
-  registerOrganizerApi(router, link, catalog, access, options.limits.maxHttpBodyBytes);
+  const organizer = registerOrganizerApi(router, link, catalog, access, options.limits.maxHttpBodyBytes);
   registerAccessRoutes(router, access, options.limits.maxHttpBodyBytes);
+  registerOrderRoutes(router, link, channels, organizer);
+  registerEventPageRoutes(router, link, catalog, organizer);
   registerPublicApi(router, link, catalog);
   registerPublicDraws(router, link);
   registerPublicRegistration(router, link, catalog);

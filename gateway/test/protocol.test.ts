@@ -18,6 +18,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
     t: 'joined', rid: 3, eventId: 'e', fanId: 'f', queueToken: 'qt1.a.b', number: 12, position: 5, status: 'waiting', phase: 'onSale', nowServing: 7,
     etaLow: 3, etaHigh: 9, commitment: 'c', seed: 's', restored: true, grantId: null, grantExpiresAt: null, holds: [{ ...hold }, { ...hold, holdId: 'h2', seatIds: ['A-1-1'], tierId: null }],
     outlook: 'close', numberedAt: null, waitlisted: 3, waitlistAfter: 9, called: false, receipt: '00112233445566778899aabbccddeeff', awayAfter: 40,
+    announcement: 'Doors open at 19:00',
   },
   { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6,
     ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85, awayAfter: 130 },
@@ -44,6 +45,8 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { t: 'pong', rid: 8, clientTime: 100, serverTime: 101 },
   { t: 'service', eventId: null, available: false, reason: 'engine unreachable' },
   { t: 'pushSubscribed', rid: 10, eventId: 'e' },
+  { t: 'announcement', eventId: 'e', at: 12, text: 'Doors open at 19:00' },
+  { t: 'orderCancelled', eventId: 'e', holdId: 'h1', reason: 'duplicate order' },
   { t: 'error', rid: 9, code: 'SEAT_TAKEN', message: 'Seat A-1-1 is held.', details: { seatId: 'A-1-1', nested: { list: [1, 64, 127, 128] } } },
 ];
 
@@ -51,7 +54,7 @@ describe('the static msgpackr structures', () => {
   it('are pinned for protocol version 6: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 7, structures: 29, fingerprint: 'e00b454d101da09f' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 8, structures: 31, fingerprint: 'b3440a6d2e8b7261' });
   });
 
   it('has an example here of every server message, and each one survives a round trip', () => {

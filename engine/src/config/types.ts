@@ -191,6 +191,9 @@ export interface SeatConfig {
   category: string;
   /** Distance to the stage or focal point: lower is better. */
   rank: number;
+  /** Where the seat is drawn on a seat map (any unit; y grows away from the top): only pages use it. */
+  x?: number;
+  y?: number;
 }
 
 export type AdmissionPolicy =

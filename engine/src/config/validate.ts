@@ -164,7 +164,7 @@ function countSeats(sections: unknown[]): number {
 }
 
 const tier = shape<TierConfig>({ id: identifier, name: text(MAX_NAME_LENGTH), price: integer(0), quantity: integer(0) });
-const seat = shape<SeatConfig>({ label: text(), category: text(), rank: finite(false) });
+const seat = shape<SeatConfig>({ label: text(), category: text(), rank: finite(false), x: optional(finite(false)), y: optional(finite(false)) });
 const row = shape<RowConfig>({ id: text(), seats: list(seat) });
 const section = shape<SectionConfig>({ id: text(), name: text(MAX_NAME_LENGTH), rows: list(row) });
 const sections: Check<SectionConfig[]> = (c, value, field) => {

@@ -6,6 +6,67 @@ import type { Phase } from '../lifecycle/sale-machine.js';
 import type { RegistrationStage } from '../registration/registration-book.js';
 
 const STARTED: ReadonlySet<Phase> = new Set(['onSale', 'paused', 'soldOut', 'closed']);
+/** Published: the pre-queue may be open, so what fans were told stays. */
+const PUBLISHED: ReadonlySet<Phase> = new Set(['scheduled', 'preQueue', 'onSale', 'paused', 'soldOut', 'closed']);
+/** The pre-queue has opened (its draw is sealed). */
+const OPENED: ReadonlySet<Phase> = new Set(['preQueue', 'onSale', 'paused', 'soldOut', 'closed']);
+
+/** A part of the configuration that may not change now, and why. */
+export interface FieldLock {
+  field: string;
+  reason: string;
+}
+
+/** The parts of a configuration that lock with the phase: checked by `checkConfigChange`, listed by `configLocks`. */
+const PHASE_LOCKS: ReadonlyArray<{ field: string; value: (config: EventConfig) => unknown; lockedIn: ReadonlySet<Phase>; reason: string }> = [
+  { field: 'preQueueOpensAt', value: (c) => c.preQueueOpensAt, lockedIn: OPENED, reason: 'cannot change once the pre-queue has opened' },
+  // A beacon named after the entries began to arrive could be chosen to suit them.
+  { field: 'draw.beacon', value: (c) => c.draw.beacon, lockedIn: OPENED, reason: 'cannot change once the pre-queue has opened (its draw is sealed)' },
+  { field: 'onSaleAt', value: (c) => c.onSaleAt, lockedIn: STARTED, reason: 'cannot change once the sale has started' },
+  { field: 'door.startWindowMs', value: (c) => c.door.startWindowMs, lockedIn: STARTED, reason: 'cannot change once the sale has started' },
+  { field: 'inventory.sections', value: (c) => c.inventory.sections, lockedIn: PUBLISHED, reason: 'reserved seating cannot change once the event is published' },
+];
+
+/**
+ * What may not change on the event now and why, from the same rules
+ * `checkConfigChange` enforces: the organizer page shows these beside the
+ * fields. A tier's quantity may not fall below what is held or sold
+ * (`inventory.tiers[i].quantity`); the rest of the configuration (its close,
+ * the limits, admission, prices) may change while the event is not closed.
+ */
+export function configLocks(current: EventConfig, phase: Phase, inventory: Inventory, now: number, registration: RegistrationStage): FieldLock[] {
+  if (phase === 'closed') return [{ field: '(root)', reason: 'the event is closed' }];
+  const locks: FieldLock[] = PHASE_LOCKS.filter((lock) => lock.lockedIn.has(phase)).map(({ field, reason }) => ({ field, reason }));
+  current.inventory.tiers.forEach((tier, i) => {
+    const taken = takenOf(inventory, tier.id);
+    if (phase !== 'draft') locks.push({ field: `inventory.tiers[${i}].id`, reason: `tier "${tier.id}" cannot be removed once the event is published` });
+    if (taken > 0) locks.push({ field: `inventory.tiers[${i}].quantity`, reason: `must be at least ${taken} (already held or sold)` });
+  });
+  if (phase !== 'draft') {
+    current.phases.forEach((p, i) => {
+      if (p.preQueueOpensAt > now) return;
+      locks.push({ field: `phases[${i}].id`, reason: `phase "${p.id}" has opened: it cannot be removed, renamed or moved` });
+      if (i > 0) locks.push({ field: `phases[${i}].preQueueOpensAt`, reason: 'cannot change once the phase\'s pre-queue has opened' });
+      if (i > 0 && p.onSaleAt <= now) locks.push({ field: `phases[${i}].onSaleAt`, reason: 'cannot change once the phase has started' });
+      locks.push({ field: `phases[${i}].access.kind`, reason: 'cannot change once the phase\'s pre-queue has opened' });
+      locks.push({ field: `phases[${i}].beacon`, reason: 'cannot change once the phase\'s pre-queue has opened (its draw is sealed)' });
+    });
+  }
+  if (registration === 'drawn') locks.push({ field: 'registration', reason: 'cannot change once its draw has run' });
+  else if (registration !== 'none') {
+    locks.push(
+      { field: 'registration.opensAt', reason: 'cannot change once registration has opened' },
+      { field: 'registration.phaseId', reason: 'cannot change once registration has opened' },
+      { field: 'registration.beacon', reason: 'cannot change once registration has opened (its draw is sealed)' },
+    );
+  }
+  return locks;
+}
+
+function takenOf(inventory: Inventory, tierId: string): number {
+  const counts = inventory.tiers.counts().find((t) => t.id === tierId);
+  return counts === undefined ? 0 : counts.held + counts.sold;
+}
 
 /**
  * What may change on a live sale. Anything a fan was already told (the
@@ -18,32 +79,19 @@ export function checkConfigChange(current: EventConfig, next: EventConfig, phase
   const issues: ConfigIssue[] = registrationChangeIssues(current.registration, next.registration, registration, now);
   if (phase !== 'draft') issues.push(...phaseChangeIssues(current.phases, next.phases, now));
   if (phase === 'closed') issues.push({ field: '(root)', reason: 'the event is closed' });
-  if (phase !== 'draft' && phase !== 'scheduled' && next.preQueueOpensAt !== current.preQueueOpensAt) {
-    issues.push({ field: 'preQueueOpensAt', reason: 'cannot change once the pre-queue has opened' });
-  }
-  // A beacon named after the entries began to arrive could be chosen to suit them.
-  if (phase !== 'draft' && phase !== 'scheduled' && JSON.stringify(next.draw.beacon) !== JSON.stringify(current.draw.beacon)) {
-    issues.push({ field: 'draw.beacon', reason: 'cannot change once the pre-queue has opened (its draw is sealed)' });
-  }
-  if (STARTED.has(phase) && next.onSaleAt !== current.onSaleAt) {
-    issues.push({ field: 'onSaleAt', reason: 'cannot change once the sale has started' });
-  }
-  if (STARTED.has(phase) && next.door.startWindowMs !== current.door.startWindowMs) {
-    issues.push({ field: 'door.startWindowMs', reason: 'cannot change once the sale has started' });
-  }
-  if (phase !== 'draft' && JSON.stringify(next.inventory.sections) !== JSON.stringify(current.inventory.sections)) {
-    issues.push({ field: 'inventory.sections', reason: 'reserved seating cannot change once the event is published' });
+  for (const lock of PHASE_LOCKS) {
+    if (lock.lockedIn.has(phase) && JSON.stringify(lock.value(next)) !== JSON.stringify(lock.value(current))) issues.push({ field: lock.field, reason: lock.reason });
   }
   const nextTiers = new Map(next.inventory.tiers.map((tier) => [tier.id, tier]));
   current.inventory.tiers.forEach((tier, i) => {
     const replacement = nextTiers.get(tier.id);
-    const taken = inventory.tiers.counts().find((t) => t.id === tier.id)!;
+    const taken = takenOf(inventory, tier.id);
     if (replacement === undefined) {
       if (phase !== 'draft') issues.push({ field: `inventory.tiers[${i}]`, reason: `tier "${tier.id}" cannot be removed once the event is published` });
-    } else if (replacement.quantity < taken.held + taken.sold) {
+    } else if (replacement.quantity < taken) {
       issues.push({
         field: `inventory.tiers[${next.inventory.tiers.indexOf(replacement)}].quantity`,
-        reason: `must be at least ${taken.held + taken.sold} (already held or sold)`,
+        reason: `must be at least ${taken} (already held or sold)`,
       });
     }
   });

@@ -19,18 +19,30 @@ import { FanStatus, PRE_QUEUE_DRAW, WaitingRoom, type Numbering } from '../queue
 import { admissionBudget, TokenBucket } from './admission.js';
 import { GrantBook, type Grant } from './grant-book.js';
 import { FanAccounts } from './fan-accounts.js';
-import { checkConfigChange } from './config-change.js';
+import { checkConfigChange, configLocks, type FieldLock } from './config-change.js';
 import { ticketsPerFanOf } from './tickets-per-fan.js';
 import { validateConfigUpdate } from '../config/validate.js';
 import { REGISTRATION_DRAW, RegistrationBook, type RegistrationStatus, type RegistrationView } from '../registration/registration-book.js';
 import { advanceRegistration, inviteNext, register, registrationDueAt, viewOf, withdraw, type RegistrationContext } from '../registration/registration-desk.js';
 import { holdView, type DrawView, type EventStatus, type GrantView, type HoldView, type JoinResult, type WaitlistStatus } from './views.js';
 
-/** A payment refused a purchase: the refund it is due, and whether the payment side reported it done. */
+/** A payment refused a purchase, or paid for an order cancelled with its refund: the refund it is due, and whether the payment side reported it done. */
 export interface RefundState {
   holdId: string;
   reason: RefundReason;
   state: 'due' | 'refunded';
+}
+
+/** The organizer's message to the queue and when it went up. */
+export interface Announcement {
+  text: string;
+  at: number;
+}
+
+/** A cancelled order and how far its refund got (`none`: not refunded). */
+export interface OrderCancellation {
+  hold: HoldView;
+  refund: 'none' | 'due' | 'refunded';
 }
 
 export interface SaleEventDeps {
@@ -122,6 +134,10 @@ export class SaleEvent {
   private closedAt: number | undefined;
   /** The organizer had paused the sale when it sold out: reopening must not lift the pause. */
   private pausedWhenSoldOut = false;
+  /** The organizer paused the sale before its on-sale time: it starts paused. */
+  private pausedBeforeSale = false;
+  /** The organizer's message to everyone in the queue, while one is up. */
+  private announcement: Announcement | undefined;
   private waitlist: WaitlistState | undefined;
   /**
    * The returnable tickets the standby was last checked for: a cache (not
@@ -367,12 +383,13 @@ export class SaleEvent {
    */
   confirmPurchase(holdId: string, paymentId: string): HoldView {
     const hold = this.requireHold(holdId);
-    if (hold.status === 'purchased' && hold.paymentId === paymentId) return holdView(hold);
+    // The payment that bought the hold, again (even after the organizer cancelled the order): nothing more to do.
+    if ((hold.status === 'purchased' || hold.status === 'cancelled') && hold.paymentId === paymentId) return holdView(hold);
     // One charge buys one hold: money that bought another hold, or is due back, buys nothing more (and is not refunded twice).
     const refund = this.refunds.get(paymentId);
     if (refund !== undefined && refund.holdId !== hold.id) throw new BreakwaterError('PAYMENT_MISMATCH', 'this payment is due a refund', { details: { holdId, refund: refund.state } });
     if (this.purchases.has(paymentId)) throw new BreakwaterError('PAYMENT_MISMATCH', 'this payment bought another hold', { details: { holdId, boughtHoldId: this.purchases.get(paymentId) } });
-    const refusal = hold.status === 'purchased' ? paymentMismatch(hold) : this.paymentTargetRefusal(hold, paymentId);
+    const refusal = hold.status === 'purchased' || hold.status === 'cancelled' ? paymentMismatch(hold) : this.paymentTargetRefusal(hold, paymentId);
     if (refusal !== undefined) {
       // The same success again gets the same refusal, with how far its refund got.
       if (refund === undefined) this.record({ type: 'refundDue', at: this.now(), holdId, paymentId, reason: refundReason(hold, refusal) });
@@ -414,15 +431,70 @@ export class SaleEvent {
     this.tick();
   }
 
+  /** Stops admission; before the on-sale time, the sale will start paused (the waiting room stays open). */
   pause(): void {
-    this.advancePhase(this.now());
-    this.transitionOrThrow({ type: 'PAUSE' }, { type: 'paused', at: this.now() });
+    const now = this.now();
+    this.advancePhase(now);
+    if (this.isBeforeSale()) {
+      if (this.pausedBeforeSale) throw new BreakwaterError('WRONG_PHASE', 'the sale is already paused before it starts', { details: { phase: this.phase } });
+      this.record({ type: 'paused', at: now, beforeSale: true });
+      return;
+    }
+    this.transitionOrThrow({ type: 'PAUSE' }, { type: 'paused', at: now });
   }
 
   resume(): void {
-    this.advancePhase(this.now());
-    this.transitionOrThrow({ type: 'RESUME' }, { type: 'resumed', at: this.now() });
+    const now = this.now();
+    this.advancePhase(now);
+    if (this.isBeforeSale()) {
+      if (!this.pausedBeforeSale) throw new BreakwaterError('WRONG_PHASE', 'the sale is not paused', { details: { phase: this.phase } });
+      this.record({ type: 'resumed', at: now, beforeSale: true });
+      return;
+    }
+    this.transitionOrThrow({ type: 'RESUME' }, { type: 'resumed', at: now });
     this.afterInventoryChange();
+  }
+
+  /** The organizer's message to the queue now, without building the whole status (every join reads it). */
+  announcementNow(): Announcement | undefined {
+    return this.announcement;
+  }
+
+  /** Published, not yet on sale: a pause now holds the sale's start. */
+  private isBeforeSale(): boolean {
+    return this.phase === 'scheduled' || this.phase === 'preQueue';
+  }
+
+  /**
+   * The organizer's message to everyone in the queue, replacing the one up
+   * ('' takes it down); the same message again records nothing.
+   */
+  announce(text: string): Announcement | null {
+    if (text !== (this.announcement?.text ?? '')) this.record({ type: 'announced', at: this.now(), text });
+    return this.announcement ?? null;
+  }
+
+  /**
+   * The organizer cancels a purchase: its tickets go back on sale at once
+   * (the next fans in line, standby or waitlist, are offered them like any
+   * returned ticket) and no longer count against the fan's limit. With
+   * `refund`, the payment that bought it is due a refund (`refundDue`,
+   * reason `orderCancelled`) for the payment side to make. A cancelled order
+   * cancelled again changes nothing, except that a refund asked for the
+   * first time is recorded due.
+   */
+  cancelOrder(holdId: string, refund: boolean, reason: string): OrderCancellation {
+    const hold = this.requireHold(holdId);
+    if (hold.status !== 'purchased' && hold.status !== 'cancelled') {
+      throw new BreakwaterError('ORDER_NOT_CANCELLABLE', `hold ${holdId} is ${hold.status}, not a purchase`, { details: { holdId, status: hold.status } });
+    }
+    const at = this.now();
+    const paymentId = hold.paymentId!;
+    const first = hold.status === 'purchased';
+    if (first) this.record({ type: 'orderCancelled', at, holdId, paymentId, reason });
+    if (refund && !this.refunds.has(paymentId)) this.record({ type: 'refundDue', at, holdId, paymentId, reason: 'orderCancelled' });
+    if (first) this.afterInventoryChange();
+    return { hold: holdView(hold), refund: this.refunds.get(paymentId)?.state ?? 'none' };
   }
 
   close(): void {
@@ -546,6 +618,11 @@ export class SaleEvent {
     this.requirePhase('add access codes', this.phaseAt(this.now()), 'draft', 'scheduled', 'preQueue', 'onSale', 'paused', 'soldOut');
   }
 
+  /** What may not change on the event now, and why (the rules `updateConfig` enforces). */
+  configLocks(): FieldLock[] {
+    return configLocks(this.config, this.phase, this.inventory, this.now(), this.registration.stage);
+  }
+
   /** Retunes the sale: the new configuration must already be validated as a whole. */
   updateConfig(next: EventConfig): void {
     checkConfigChange(this.config, next, this.phase, this.inventory, this.now(), this.registration.stage);
@@ -607,7 +684,10 @@ export class SaleEvent {
       const seed = newSeed(this.deps.randomBytes);
       this.record({ type: 'preQueueOpened', at: now, commitment: commitmentOf(seed), sealedSeed: this.deps.seeds.seal(seed) });
     }
-    if (canTransition(this.actor, { type: 'START_SALE', at: now })) this.record({ type: 'saleStarted', at: now });
+    if (canTransition(this.actor, { type: 'START_SALE', at: now })) {
+      this.record({ type: 'saleStarted', at: now });
+      if (this.pausedBeforeSale) this.record({ type: 'paused', at: now });
+    }
   }
 
   /** The phases after the first whose pre-queue has opened seal their draws (after the sale started, by validation). */
@@ -892,10 +972,15 @@ export class SaleEvent {
         this.transition({ type: 'START_SALE', at: entry.at });
         break;
       case 'paused':
-        this.transition({ type: 'PAUSE' });
+        this.pausedBeforeSale = entry.beforeSale === true;
+        if (entry.beforeSale !== true) this.transition({ type: 'PAUSE' });
         break;
       case 'resumed':
-        this.transition({ type: 'RESUME' });
+        this.pausedBeforeSale = false;
+        if (entry.beforeSale !== true) this.transition({ type: 'RESUME' });
+        break;
+      case 'announced':
+        this.announcement = entry.text === '' ? undefined : { text: entry.text, at: entry.at };
         break;
       case 'soldOut':
         this.soldOutAt = entry.at;
@@ -1023,6 +1108,13 @@ export class SaleEvent {
       case 'refunded':
         this.refunds.get(entry.paymentId)!.state = 'refunded';
         break;
+      case 'orderCancelled': {
+        const hold = this.holds.get(entry.holdId)!;
+        this.holds.cancel(hold, entry.at);
+        this.inventory.returnSold(hold.allocation);
+        this.codes.freed(hold.id, hold.allocation.quantity);
+        break;
+      }
       case 'expired':
       case 'released': {
         const hold = this.holds.get(entry.holdId)!;
@@ -1262,7 +1354,10 @@ export class SaleEvent {
         paymentPending: this.holds.activeCount - this.holds.heldCount,
         expired: this.holds.expired,
         released: this.holds.released,
+        cancelled: this.holds.cancelled,
       },
+      pausedBeforeSale: this.pausedBeforeSale,
+      announcement: this.announcement,
       soldOutAt: this.soldOutAt,
       closedAt: this.closedAt,
       waitlist: this.waitlistStatus(),
@@ -1363,7 +1458,7 @@ function notActive(hold: Hold): BreakwaterError {
 
 /** Why a hold refused a payment's success: it ended, another payment bought it, or another of its payments is in flight. */
 function refundReason(hold: Hold, refusal: BreakwaterError): RefundReason {
-  if (hold.status === 'purchased') return 'alreadyPaid';
+  if (hold.status === 'purchased' || hold.status === 'cancelled') return 'alreadyPaid';
   return refusal.code === 'PAYMENT_MISMATCH' ? 'otherAttempt' : 'holdEnded';
 }
 

@@ -92,7 +92,12 @@ export interface EventStatus {
   openGrants: number;
   activeShoppers: number;
   tickets: { free: number; held: number; sold: number };
-  holds: { active: number; paymentPending: number; expired: number; released: number };
+  /** `cancelled`: purchases the organizer cancelled (their tickets went back on sale). */
+  holds: { active: number; paymentPending: number; expired: number; released: number; cancelled: number };
+  /** The organizer paused the sale before its on-sale time: it will start paused. */
+  pausedBeforeSale: boolean;
+  /** The organizer's message to everyone in the queue, while one is up. */
+  announcement: { text: string; at: number } | undefined;
   /** Set once nothing can come back: sold out for good (unless the organizer adds tickets). */
   soldOutAt: number | undefined;
   /** When the sale closed (by the organizer or at `closesAt`); undefined while it is not closed. */

@@ -3,7 +3,8 @@ import type { Allocation } from '../journal/entries.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
 import type { FanAccount } from '../event/fan-accounts.js';
 
-export type HoldStatus = 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released';
+/** `cancelled`: a purchase the organizer cancelled, its tickets back on sale. */
+export type HoldStatus = 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released' | 'cancelled';
 
 export interface Hold {
   readonly id: string;
@@ -53,10 +54,11 @@ export class HoldBook {
   shoppers = 0;
   /** Holds in the `held` state: the ones that can still come back. */
   heldCount = 0;
-  /** Tickets bought, and holds that ended without a purchase. */
+  /** Tickets bought (and not cancelled), holds that ended without a purchase, and purchases cancelled. */
   sold = 0;
   expired = 0;
   released = 0;
+  cancelled = 0;
   private sequence = 0;
 
   get(holdId: string): Hold | undefined {
@@ -111,6 +113,16 @@ export class HoldBook {
       else this.released++;
       account.tickets -= hold.allocation.quantity;
     }
+  }
+
+  /** A purchase cancelled by the organizer: its tickets no longer count as sold, nor against its fan's limit. */
+  cancel(hold: Hold, at: number): void {
+    if (hold.status !== 'purchased') throw new Error(`hold ${hold.id} cancelled while ${hold.status}`);
+    hold.status = 'cancelled';
+    hold.endedAt = at;
+    this.sold -= hold.allocation.quantity;
+    this.cancelled++;
+    hold.account.tickets -= hold.allocation.quantity;
   }
 
   /** Active holds whose deadline has passed, earliest first; changes nothing. */

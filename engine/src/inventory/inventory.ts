@@ -72,6 +72,12 @@ export class Inventory {
     else this.seats.release(allocation.seatIds!);
   }
 
+  /** Sold tickets back on sale (a cancelled purchase). */
+  returnSold(allocation: Allocation): void {
+    if (allocation.tierId !== undefined) this.tiers.returnSold(allocation.tierId, allocation.quantity);
+    else this.seats.returnSold(allocation.seatIds!);
+  }
+
   resizeTiers(tiers: readonly TierConfig[]): void {
     for (const tier of tiers) this.tiers.resize(tier);
   }

@@ -258,6 +258,11 @@ export class SeatMap {
     this.transition(seatIds, HELD, FREE, 'release');
   }
 
+  /** sold → free: a cancelled purchase puts its seats back on sale. */
+  returnSold(seatIds: readonly string[]): void {
+    this.transition(seatIds, SOLD, FREE, 'returnSold');
+  }
+
   // Steps 1 and 2 in one pass: track the best clean block and the best block that strands a lone seat.
   private bestBlock(c: number, ci: CategoryIndex, n: number): string[] | null {
     const { state, cat, rank, rowStart } = this;

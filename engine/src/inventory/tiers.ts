@@ -60,6 +60,15 @@ export class GaTiers {
     this.held -= quantity;
   }
 
+  /** Sold tickets back on sale: a cancelled purchase. */
+  returnSold(tierId: string, quantity: number): void {
+    const tier = this.require(tierId);
+    if (tier.sold < quantity) throw new Error(`tier ${tierId}: returning ${quantity} with ${tier.sold} sold`);
+    tier.sold -= quantity;
+    tier.free += quantity;
+    this.free += quantity;
+  }
+
   /** A live capacity change: never below what is already held or sold. Returns the change in free tickets. */
   resize(config: TierConfig): number {
     const tier = this.tiers.get(config.id);

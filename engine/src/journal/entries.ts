@@ -25,8 +25,15 @@ export type JournalEntry =
   | { type: 'preQueueOpened'; at: number; commitment: string; sealedSeed: string }
   /** On sale from here; the pre-queue is drawn (a `drawn` entry for `preQueue`) when the start window closes. */
   | { type: 'saleStarted'; at: number }
-  | { type: 'paused'; at: number }
-  | { type: 'resumed'; at: number }
+  /**
+   * The organizer paused (or resumed) the sale. `beforeSale`: before the
+   * on-sale time: the phase stays, and a sale starting while paused starts
+   * paused (a `paused` entry right after `saleStarted`).
+   */
+  | { type: 'paused'; at: number; beforeSale?: true }
+  | { type: 'resumed'; at: number; beforeSale?: true }
+  /** The organizer's message to everyone in the event's queue, shown until replaced; '' takes it down. */
+  | { type: 'announced'; at: number; text: string }
   | { type: 'soldOut'; at: number }
   | { type: 'reopened'; at: number }
   | { type: 'closed'; at: number }
@@ -111,15 +118,24 @@ export type JournalEntry =
   /**
    * A provider's success the hold cannot take: the hold had ended
    * (`holdEnded`), was bought with another payment (`alreadyPaid`), or waits
-   * on another payment of its own (`otherAttempt`). The money must go back;
-   * one entry per payment id however often the success is repeated.
+   * on another payment of its own (`otherAttempt`); or the organizer
+   * cancelled the order it bought and gives the money back (`orderCancelled`).
+   * The money must go back; one entry per payment id however often the
+   * success is repeated.
    */
   | { type: 'refundDue'; at: number; holdId: string; paymentId: string; reason: RefundReason }
   /** The payment side reports the refund of a `refundDue` payment done. */
   | { type: 'refunded'; at: number; holdId: string; paymentId: string }
+  /**
+   * The organizer cancelled a purchase: its tickets go back on sale (the
+   * fan's per-fan count and an access code's cap with them); a `refundDue`
+   * (reason `orderCancelled`) follows when its payment is to be refunded.
+   */
+  | { type: 'orderCancelled'; at: number; holdId: string; paymentId: string; reason: string }
   | { type: 'expired'; at: number; holdId: string }
   | { type: 'released'; at: number; holdId: string; key: string };
 
-export type RefundReason = 'holdEnded' | 'alreadyPaid' | 'otherAttempt';
+/** A success the hold refused (`holdEnded`, `alreadyPaid`, `otherAttempt`), or a purchase the organizer cancelled with its refund. */
+export type RefundReason = 'holdEnded' | 'alreadyPaid' | 'otherAttempt' | 'orderCancelled';
 
 export type JournalEntryType = JournalEntry['type'];

@@ -52,6 +52,14 @@ export const ORGANIZER_ROUTES: Readonly<Record<string, RouteRule>> = {
   'POST /api/events/:id/payments/fail': operate(),
   'POST /api/events/:id/payments/refunded': operate(),
   'GET /api/events/:id/payments': read(),
+  // An order list or its CSV is a bulk read of fans' data: audited.
+  'GET /api/events/:id/orders': read('event', true),
+  'GET /api/events/:id/orders/:holdId': read(),
+  'GET /api/events/:id/revenue': read(),
+  // Money goes back: as final as publish and close.
+  'POST /api/events/:id/orders/:holdId/cancel': administer(),
+  'POST /api/events/:id/announcement': operate(),
+  'PUT /api/events/:id/logo': operate(),
   'GET /api/keys': { role: 'admin', events: 'every', audit: false },
   'POST /api/keys': administer('every'),
   'DELETE /api/keys/:keyId': administer('every'),

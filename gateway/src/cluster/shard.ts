@@ -46,7 +46,7 @@ export interface ShardOptions {
 }
 
 /** Requests that write no journal entry: served even while Redis is unreachable. */
-const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'payments', 'drawProof', 'registrationOf', 'placesOf', 'fanViews', 'sync', 'reportMetrics']);
+const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'payments', 'orders', 'order', 'revenue', 'drawProof', 'registrationOf', 'placesOf', 'fanViews', 'sync', 'reportMetrics']);
 /** Session numbers of one epoch: a successor's start above every number its predecessor could issue. */
 const SESSIONS_PER_EPOCH = 2 ** 32;
 

@@ -15,6 +15,8 @@ import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type 
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
 import { reconcilePayments, type PaymentReconciliation } from '../payments/reconciliation.js';
+import { OrderLedger } from '../orders/order-book.js';
+import { saleOrder, saleRevenue, searchSaleOrders } from './order-views.js';
 import { Sessions } from './sessions.js';
 import type {
   CheckedPaymentOutcome,
@@ -81,6 +83,8 @@ export class EngineHost {
   private readonly reveals = new Map<string, Reveal>();
   private readonly workers = new Map<string, WorkerMetrics>();
   private readonly push: FanPush | undefined;
+  /** Per event whose orders were asked for: its orders, kept from the entries (orders/order-book.ts). */
+  private readonly orderLedgers = new Map<string, OrderLedger>();
   /** Per event, the waitlist boundary the organizer webhook and Web Push already told. */
   private readonly webhookAfter = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
@@ -229,6 +233,18 @@ export class EngineHost {
         return this.engine.journal.read(this.engine.event(request.eventId).id);
       case 'payments':
         return this.payments(request.eventId);
+      case 'orders': {
+        const { sale, settings, ledger } = this.orderSources(request.eventId);
+        return searchSaleOrders(sale, settings, ledger, { q: request.q, status: request.status }, request.offset, request.limit);
+      }
+      case 'order': {
+        const { sale, settings, ledger } = this.orderSources(request.eventId);
+        return saleOrder(sale, settings, ledger, this.engine.journal.read(sale.id), request.holdId);
+      }
+      case 'revenue': {
+        const { sale, settings, ledger } = this.orderSources(request.eventId);
+        return saleRevenue(sale, settings, ledger);
+      }
       case 'drawProof':
         return this.drawProof(request.eventId, request.draw);
       case 'registrationOf':
@@ -271,6 +287,7 @@ export class EngineHost {
       holds: present ? this.holdsOf(sale, fanId) : [],
       ...this.revealOf(sale),
       queue: queueStateOf(sale, this.rates.rates(eventId, now), now),
+      announcement: sale.announcementNow()?.text ?? null,
     };
   }
 
@@ -366,6 +383,14 @@ export class EngineHost {
     return reconcilePayments(sale.id, this.engine.journal.read(sale.id), priceOf);
   }
 
+  /** What an event's orders are read and priced from: its ledger is built from the journal once, then kept by onEntries. */
+  private orderSources(eventId: string) {
+    const sale = this.engine.event(eventId);
+    let ledger = this.orderLedgers.get(sale.id);
+    if (ledger === undefined) this.orderLedgers.set(sale.id, (ledger = OrderLedger.of(this.engine.journal.read(sale.id))));
+    return { sale, settings: this.settingsOf(sale.id), ledger };
+  }
+
   /** Only a fan with a place is called, recalled, waitlisted or told of a sell-out: a subscription without one would never be used. */
   private pushSubscribe(eventId: string, fanId: string, subscription: PushSubscriptionKeys): void {
     if (this.push === undefined) {
@@ -454,7 +479,10 @@ export class EngineHost {
 
   private details(sale: SaleEvent): EventDetails {
     const now = this.clock.now();
-    return { config: sale.config, status: sale.status(), settings: settingsForOrganizer(this.settingsOf(sale.id)), queue: queueStateOf(sale, this.rates.rates(sale.id, now), now) };
+    return {
+      config: sale.config, status: sale.status(), settings: settingsForOrganizer(this.settingsOf(sale.id)), queue: queueStateOf(sale, this.rates.rates(sale.id, now), now),
+      locks: sale.configLocks(),
+    };
   }
 
   private syncState(): SyncState {
@@ -469,7 +497,9 @@ export class EngineHost {
     const shared: JournalEntry[] = [];
     const holdOwners: Record<string, string> = {};
     const sale = this.saleOrUndefined(eventId);
+    const ledger = this.orderLedgers.get(eventId);
     for (const entry of entries) {
+      ledger?.apply(entry);
       if (entry.type === 'admitted' || entry.type === 'called') this.rates.record(eventId, entry.at, entry.fanIds.length);
       // The seed of preQueueOpened is sealed: it is revealed by the pre-queue draw (the start window's end).
       if (entry.type === 'preQueueOpened') this.reveals.set(eventId, { commitment: entry.commitment, seed: null });

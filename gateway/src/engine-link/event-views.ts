@@ -3,6 +3,7 @@
  * prices of holds, the public event page, the queue state of a tick.
  */
 import { seatId, ticketsPerFanOf, type Allocation, type EventStatus, type HoldView, type SaleEvent } from '../../../engine/src/index.js';
+import { publicBranding } from '../branding.js';
 import type { EventSettings } from '../event-settings.js';
 import { verifiesIdentities } from '../identity/identity-settings.js';
 import type { PricedHold, PublicEventInfo, QueueState } from './types.js';
@@ -96,6 +97,9 @@ export function publicInfoOf(sale: SaleEvent, settings: EventSettings, pushKey: 
         }),
       })),
     })),
+    announcement: status.announcement ?? null,
+    pausedBeforeSale: status.pausedBeforeSale,
+    branding: publicBranding(sale.id, settings.branding),
   };
 }
 

@@ -8,7 +8,9 @@
  *
  * Everything here is plain data (structured-clone and msgpack safe).
  */
-import type { CodeView, DrawProof, EventConfig, EventStatus, GrantView, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess, RegistrationStage, RegistrationView } from '../../../engine/src/index.js';
+import type { CodeView, DrawProof, EventConfig, EventStatus, FieldLock, GrantView, HoldView, JoinContext, JoinResult, JournalEntry, Phase, PhaseAccess, RegistrationStage, RegistrationView } from '../../../engine/src/index.js';
+import type { OrderPage, OrderQuery, Revenue } from '../orders/order-book.js';
+import type { OrderDetail } from './order-views.js';
 import type { EventSettings } from '../event-settings.js';
 import type { MetricFamily } from '../metrics/families.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -52,6 +54,8 @@ export interface SessionOpened {
   commitment: string | null;
   seed: string | null;
   queue: QueueState;
+  /** The organizer's message to the queue now (null: none). */
+  announcement: string | null;
 }
 
 /**
@@ -80,6 +84,8 @@ export interface EventDetails {
   status: EventStatus;
   settings: EventSettings;
   queue: QueueState;
+  /** What may not change on the event now, and why (the engine's configLocks). */
+  locks: FieldLock[];
 }
 
 /** What the fan page shows about an event: public figures only. */
@@ -115,6 +121,12 @@ export interface PublicEventInfo {
   categories: Array<{ category: string; price: number; free: number }>;
   /** Reserved seating; each seat's `status` is free, held or sold. */
   sections: Array<{ id: string; name: string; rows: Array<{ id: string; seats: Array<{ id: string; label: string; category: string; rank: number; status: string }> }> }>;
+  /** The organizer's message to everyone in the queue, while one is up. */
+  announcement: { text: string; at: number } | null;
+  /** The organizer paused the sale before it started: it will not start at `onSaleAt` until resumed. */
+  pausedBeforeSale: boolean;
+  /** The event's colours (`#rrggbb`, null: the page's own) and logo (an address on this origin; null: none). */
+  branding: { accent: string | null; accentInk: string | null; background: string | null; logoUrl: string | null };
 }
 
 /** One gateway process's figures and runtime metrics (prom-client JSON, labelled `worker`), reported every second and folded into every worker's /metrics. */
@@ -196,6 +208,12 @@ export type EngineRequest =
   | { op: 'journal'; eventId: string }
   /** Every payment attempt of the event and what became of it (payments/reconciliation.ts): read from its journal. */
   | { op: 'payments'; eventId: string }
+  /** A page of the event's orders matching a search, newest first (orders/order-book.ts): read from its journal. */
+  | ({ op: 'orders'; eventId: string; offset: number; limit: number } & OrderQuery)
+  /** One order and its history from the journal. */
+  | { op: 'order'; eventId: string; holdId: string }
+  /** The revenue of the orders standing, per tier and per category. */
+  | { op: 'revenue'; eventId: string }
   /** A draw's public proof (docs/fairness.md), once it has run: it grows with the draw. */
   | { op: 'drawProof'; eventId: string; draw: string }
   /** What a verified account sees of its registration (registering and withdrawing are engine commands). */
@@ -222,6 +240,9 @@ export interface EngineResults {
   codes: CodePage;
   journal: readonly JournalEntry[];
   payments: PaymentReconciliation;
+  orders: OrderPage;
+  order: OrderDetail;
+  revenue: Revenue;
   drawProof: DrawProof;
   registrationOf: RegistrationView;
   updateSettings: EventSettings;

@@ -50,6 +50,9 @@ interface StaggeredRefresh {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Entries that change an event's public info (times, the message to the queue, a pause before the sale). */
+const PUBLIC_INFO_ENTRIES = new Set<JournalEntry['type']>(['configUpdated', 'saleStarted', 'announced', 'paused', 'resumed']);
+
 /** Fan ids per request when asking the engine for the numbers the shuffle drew. */
 const PLACES_BATCH = 5_000;
 
@@ -171,7 +174,8 @@ export class EventRelay {
       // A lost place frees the connection to join again.
       if (message.t === 'placeLost') handlers.unbind(conn);
     }
-    if (entries.some((entry) => entry.type === 'configUpdated' || entry.type === 'saleStarted')) catalog.invalidate(eventId);
+    // What the public event info shows changed: the next fan to load the page reads it fresh.
+    if (entries.some((entry) => PUBLIC_INFO_ENTRIES.has(entry.type))) catalog.invalidate(eventId);
     if (entries.some((entry) => entry.type === 'saleStarted' || entry.type === 'drawn' || entry.type === 'numbered')) void this.tellShuffledNumbers(eventId);
   }
 

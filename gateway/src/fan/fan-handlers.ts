@@ -128,7 +128,7 @@ export class FanHandlers {
       grantId: join.grant?.grantId ?? null, grantExpiresAt: join.grant?.expiresAt ?? null,
       holds: opened.holds.map(toWireHold),
       waitlisted: join.waitlisted ?? null, waitlistAfter: join.waitlistAfter ?? null, called: join.called, receipt: join.receipt ?? null,
-      awayAfter: queue.awayAfter,
+      awayAfter: queue.awayAfter, announcement: opened.announcement,
     });
     this.deps.metrics.joinLatency.observe((performance.now() - started) / 1000);
   }

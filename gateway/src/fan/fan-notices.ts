@@ -72,8 +72,17 @@ export function noticesOf(eventId: string, entries: readonly JournalEntry[], hol
         // The pre-queue draw (at the start window's end) reveals the seed; the sale itself started at onSaleAt.
         if (entry.draw === PRE_QUEUE_DRAW) toEvent({ t: 'saleStarted', eventId, at: entry.at, seed: entry.seed });
         break;
+      case 'orderCancelled':
+        toFan(holdOwners[entry.holdId], { t: 'orderCancelled', eventId, holdId: entry.holdId, reason: entry.reason });
+        break;
+      case 'announced':
+        toEvent({ t: 'announcement', eventId, at: entry.at, text: entry.text });
+        break;
       case 'paused':
       case 'resumed':
+        // A pause before the sale changes no phase: fans read it with the event (publicInfo's pausedBeforeSale).
+        if (entry.beforeSale !== true) toEvent({ t: entry.type, eventId, at: entry.at });
+        break;
       case 'soldOut':
       case 'reopened':
       case 'closed':

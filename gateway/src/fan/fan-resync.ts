@@ -152,5 +152,8 @@ function catchUpMessage(eventId: string, hold: WireHold, before: WireHold['statu
     case 'paymentPending':
       // The fan's own `pay` (retried with its key) answers with the checkout; before it, the hold is news.
       return before === undefined ? { t: 'held', rid: null, eventId, hold } : undefined;
+    case 'cancelled':
+      // The reason is in the journal, not in the fan's view.
+      return { t: 'orderCancelled', eventId, holdId: hold.holdId, reason: '' };
   }
 }

@@ -16,7 +16,7 @@ import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -59,7 +59,8 @@ export type ClientMessageType = ClientMessage['t'];
 /** A hold as a fan sees it; `amount` is in the currency's minor unit. */
 export interface WireHold {
   holdId: string;
-  status: 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released';
+  /** `cancelled`: a purchase the organizer cancelled. */
+  status: 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released' | 'cancelled';
   tierId: string | null;
   seatIds: string[] | null;
   quantity: number;
@@ -107,6 +108,8 @@ export interface JoinedMessage {
    * the draw's public proof (docs/fairness.md).
    */
   receipt: string | null;
+  /** The organizer's message to everyone in the queue when this place was joined or resumed (null: none); `announcement` messages replace it. */
+  announcement: string | null;
 }
 /** One per event per tick on topic `evt/<eventId>/queue`: clients compute their own position. */
 export interface QueueMessage {
@@ -154,6 +157,10 @@ export interface LeftMessage { t: 'left'; rid: number | null; eventId: string }
 export interface PreQueueOpenedMessage { t: 'preQueueOpened'; eventId: string; at: number; commitment: string }
 export interface SaleStartedMessage { t: 'saleStarted'; eventId: string; at: number; seed: string }
 export interface PhaseMessage { t: 'paused' | 'resumed' | 'soldOut' | 'reopened' | 'closed'; eventId: string; at: number }
+/** To every fan of the event: the organizer's message to the queue, shown until the next one; `text` '' takes it down. */
+export interface AnnouncementMessage { t: 'announcement'; eventId: string; at: number; text: string }
+/** To the fan whose order it was: the organizer cancelled it (its tickets went back on sale); any refund goes back the way it was paid. */
+export interface OrderCancelledMessage { t: 'orderCancelled'; eventId: string; holdId: string; reason: string }
 /** The push subscription is kept: this device is told when the fan is called, recalled, waitlisted or the sale sells out. */
 export interface PushSubscribedMessage { t: 'pushSubscribed'; rid: number | null; eventId: string }
 export interface PongMessage { t: 'pong'; rid: number | null; clientTime: number | null; serverTime: number }
@@ -173,7 +180,7 @@ export type ServerMessage =
   | WelcomeMessage | JoinedMessage | QueueMessage | NumberedMessage | AdmittedMessage | GrantExpiredMessage | WaitlistMessage | CalledMessage | HeldMessage
   | PaymentStartedMessage | PurchasedMessage | PaymentFailedMessage | HoldExpiredMessage | ReleasedMessage
   | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ServiceMessage | ErrorMessage
-  | PushSubscribedMessage;
+  | PushSubscribedMessage | AnnouncementMessage | OrderCancelledMessage;
 export type ServerMessageType = ServerMessage['t'];
 
 // ── The static structures ─────────────────────────────────────────────────
@@ -199,6 +206,7 @@ export const SERVER_FIELDS = {
   joined: [
     'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
     'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook', 'numberedAt', 'waitlisted', 'waitlistAfter', 'called', 'receipt', 'awayAfter',
+    'announcement',
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',
@@ -228,6 +236,8 @@ export const SERVER_FIELDS = {
   service: ['eventId', 'available', 'reason'],
   error: ['rid', 'code', 'message', 'details'],
   pushSubscribed: ['rid', 'eventId'],
+  announcement: ['eventId', 'at', 'text'],
+  orderCancelled: ['eventId', 'holdId', 'reason'],
 } as const satisfies FieldsOf<ServerMessage>;
 
 /** The fields of a hold nested in `joined.holds`, `held.hold` and `paymentStarted.hold`. */

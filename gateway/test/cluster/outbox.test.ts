@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/cluster/outbox.js';
 import type { EngineBroadcast } from '../../src/engine-link/types.js';
+import { DEFAULT_EVENT_SETTINGS } from '../../src/event-settings.js';
 
-const settings = (eventId: string): EngineBroadcast => ({ type: 'settings', eventId, settings: { powDifficulty: 0, currency: 'EUR', categoryPrices: {}, identity: null, notifyWebhook: null, payments: { channels: [] } } });
+const settings = (eventId: string): EngineBroadcast => ({ type: 'settings', eventId, settings: DEFAULT_EVENT_SETTINGS });
 const idOf = (b: EngineBroadcast) => (b.type === 'settings' ? b.eventId : b.type);
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {
