@@ -2,7 +2,7 @@ export { SimulatedClock, systemClock, type Clock } from './clock.js';
 export { BreakwaterError, ERROR_CODES, isBreakwaterError, type ErrorCode } from './errors.js';
 export type { CodeView } from './access/code-book.js';
 export type { BeaconName, DrawConfig, EventConfig, EventConfigInput, PhaseAccess, RegistrationConfig, SalePhase, AdmissionPolicy, DoorConfig, InventoryConfig, TierConfig, SectionConfig, RowConfig, SeatConfig, WaitlistConfig } from './config/types.js';
-export { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, seatId, WAITLIST_DEFAULTS } from './config/types.js';
+export { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, PAYMENTS_DEFAULTS, seatId, WAITLIST_DEFAULTS } from './config/types.js';
 export { validateEventConfig, validateConfigUpdate, type ConfigIssue } from './config/validate.js';
 export { MAX_CODES_CSV_BYTES, joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
 export { Engine, type EngineOptions, type SyncJournal, type EntryListener } from './engine.js';

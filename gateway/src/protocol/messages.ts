@@ -59,7 +59,7 @@ export type ClientMessageType = ClientMessage['t'];
 /** A hold as a fan sees it; `amount` is in the currency's minor unit. */
 export interface WireHold {
   holdId: string;
-  status: 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released';
+  status: 'held' | 'paymentQueued' | 'paymentPending' | 'purchased' | 'expired' | 'released';
   tierId: string | null;
   seatIds: string[] | null;
   quantity: number;
