@@ -51,7 +51,7 @@ describe('HealthWindow', () => {
 function window(limiter: GradientLimiter, at: number, options: { n?: number; rttMs?: number; failures?: number; inFlight?: number } = {}): number {
   const { n = 20, rttMs = 1_000, failures = 0, inFlight = limiter.allowed } = options;
   limiter.started(at, inFlight);
-  for (let i = 0; i < n; i++) limiter.sample(at + Math.round((1_000 * (i + 1)) / n), i < failures ? 'error' : 'succeeded', rttMs);
+  for (let i = 0; i < n; i++) limiter.sample(at + Math.round((1_000 * (i + 1)) / n), i < failures ? 'error' : 'succeeded', rttMs, inFlight);
   return at + 1_000;
 }
 
@@ -77,16 +77,24 @@ describe('GradientLimiter', () => {
     expect(limiter.allowed).toBe(98);
   });
 
-  it('shrinks by the latency gradient when answers come slower than 1.5 × the baseline, not before', () => {
+  it('backs off from what was in flight when that is below the limit', () => {
+    const limiter = new GradientLimiter(400);
+    window(limiter, T, { n: 50, failures: 5, inFlight: 100 });
+    expect(limiter.allowed).toBe(90);
+  });
+
+  it('learns its baseline over ten windows, then shrinks by the latency gradient when answers come slower than 1.5 × it, not before', () => {
     const limiter = new GradientLimiter(100);
-    let at = window(limiter, T, { rttMs: 1_000 }); // baseline 1 s; slow start doubles
+    // Warm-up: the first windows of a fresh channel see its fastest answers first; they only set the baseline.
+    let at = window(limiter, T, { rttMs: 400 });
+    for (let i = 1; i < 10; i++) at = window(limiter, at, { rttMs: 1_000, inFlight: 1 });
     expect(limiter.allowed).toBe(200);
-    at = window(limiter, at, { rttMs: 1_400 }); // within tolerance: grows
+    const baseline = (400 + 9 * 1_000) / 10; // 940 ms
+    at = window(limiter, at, { rttMs: 1_400 }); // within tolerance: grows (slow start)
     expect(limiter.allowed).toBe(400);
-    at = window(limiter, at, { rttMs: 3_000 });
-    // baseline ≈ 1.0 + (1.4 − 1.0)/60 + (3.0 − 1.0067)/60 ≈ 1.04 s; gradient 1.5 × 1.04 / 3 ≈ 0.52
-    expect(limiter.allowed).toBeGreaterThan(200);
-    expect(limiter.allowed).toBeLessThan(215);
+    at = window(limiter, at, { rttMs: 2_000 });
+    const longRtt = baseline + (1_400 - baseline) / 60 + (2_000 - (baseline + (1_400 - baseline) / 60)) / 60;
+    expect(limiter.allowed).toBe(Math.floor(400 * ((1.5 * longRtt) / 2_000))); // ≈ 0.73: 289
     const after = limiter.allowed;
     window(limiter, at, { rttMs: 20_000 }); // never below half in one window
     expect(limiter.allowed).toBe(Math.floor(after / 2));
@@ -95,11 +103,11 @@ describe('GradientLimiter', () => {
   it('needs a second and ten outcomes to close a window', () => {
     const limiter = new GradientLimiter();
     limiter.started(T, 20);
-    for (let i = 0; i < 9; i++) limiter.sample(T + 2_000, 'succeeded', 100);
+    for (let i = 0; i < 9; i++) limiter.sample(T + 2_000, 'succeeded', 100, 20);
     expect(limiter.allowed).toBe(20);
-    limiter.sample(T + 500, 'succeeded', 100); // ten, but less than a second after the window opened
+    limiter.sample(T + 500, 'succeeded', 100, 20); // ten, but less than a second after the window opened
     expect(limiter.allowed).toBe(20);
-    limiter.sample(T + 2_000, 'succeeded', 100);
+    limiter.sample(T + 2_000, 'succeeded', 100, 20);
     expect(limiter.allowed).toBe(40);
   });
 

@@ -20,7 +20,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
     outlook: 'close', numberedAt: null, waitlisted: 3, waitlistAfter: 9, called: false, receipt: '00112233445566778899aabbccddeeff', awayAfter: 40,
   },
   { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6,
-    ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85, awayAfter: 130 },
+    ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85, awayAfter: 130, paymentsServing: 12 },
   { t: 'numbered', eventId: 'e', number: 77 },
   { t: 'admitted', eventId: 'e', grantId: 'g1', expiresAt: 9 },
   { t: 'grantExpired', eventId: 'e', grantId: 'g1' },
@@ -28,6 +28,8 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { t: 'called', eventId: 'e', grantId: 'g2', expiresAt: 12 },
   { t: 'held', rid: 4, eventId: 'e', hold: { ...hold } },
   { t: 'paymentStarted', rid: 5, eventId: 'e', hold: { ...hold, status: 'paymentPending', paymentId: 'p', pendingUntil: 10 }, paymentId: 'p', provider: 'demo', checkoutUrl: '/pay/demo/x' },
+  { t: 'paymentQueued', rid: 6, eventId: 'e', hold: { ...hold, status: 'paymentQueued', paymentId: 'p', pendingUntil: 20 }, paymentId: 'p', number: 31, position: 19 },
+  { t: 'paymentReady', eventId: 'e', holdId: 'h1', paymentId: 'p', channel: 'card' },
   { t: 'purchased', eventId: 'e', holdId: 'h1', paymentId: 'p' },
   { t: 'paymentFailed', eventId: 'e', holdId: 'h1', paymentId: 'p', reason: 'declined', expiresAt: 11 },
   { t: 'holdExpired', eventId: 'e', holdId: 'h1' },
@@ -48,10 +50,10 @@ const SERVER_EXAMPLES: ServerMessage[] = [
 ];
 
 describe('the static msgpackr structures', () => {
-  it('are pinned for protocol version 6: changing them needs a new version', () => {
+  it('are pinned for protocol version 8: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 7, structures: 29, fingerprint: 'e00b454d101da09f' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 8, structures: 32, fingerprint: 'e9368322f3300fab' });
   });
 
   it('has an example here of every server message, and each one survives a round trip', () => {
@@ -94,6 +96,8 @@ describe('client message checks', () => {
     expect(() => parseClientMessage({ t: 'hold', key: 'k', request: { kind: 'seats', seatIds: [] } })).toThrow(expect.objectContaining({ code: 'MALFORMED_COMMAND' }));
     expect(() => parseClientMessage({ t: 'nope' })).toThrow(expect.objectContaining({ code: 'UNKNOWN_MESSAGE_TYPE' }));
     expect(() => parseClientMessage(new Uint8Array(3))).toThrow(expect.objectContaining({ code: 'BAD_FRAME' }));
+    expect(() => parseClientMessage({ t: 'pay', holdId: 'h1', key: 'k', channel: 'Card!' })).toThrow(expect.objectContaining({ code: 'MALFORMED_COMMAND', details: expect.objectContaining({ field: 'channel' }) }));
+    expect(parseClientMessage({ t: 'pay', holdId: 'h1', key: 'k' })).toMatchObject({ t: 'pay', channel: null });
   });
 
   it('ignores fields a message does not have', () => {

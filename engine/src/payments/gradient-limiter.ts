@@ -10,8 +10,10 @@
  *   tolerance shrink the limit in proportion — the provider is queueing.
  * - Errors: a window where more than ERROR_TOLERANCE of the outcomes were the
  *   channel failing (errors, timeouts; never a card declined) backs the limit
- *   off by BACKOFF, as AIMD does on a drop. A provider sheds load by failing
- *   before (or instead of) slowing down.
+ *   off by BACKOFF, as AIMD does on a drop — from the payments that were in
+ *   flight, when fewer than the limit (TCP halves its window from the data in
+ *   flight, not from its window). A provider sheds load by failing before (or
+ *   instead of) slowing down.
  * - Growth: a clean window in which the limit was used (in flight reached half
  *   of it) doubles the limit while in slow start — the first ramp, and after a
  *   breaker lets probes through — and adds QUEUE_SIZE afterwards, probing
@@ -31,6 +33,13 @@ const ERROR_TOLERANCE = 0.01;
 const QUEUE_SIZE = 4;
 /** Windows the slow latency average spans (its EWMA weight is 1/LONG_WINDOWS). */
 const LONG_WINDOWS = 60;
+/**
+ * The first windows of a channel only learn its baseline (a plain average),
+ * as Netflix's ExpAvgMeasurement warms up: answers taking seconds, the first
+ * second of a fresh channel sees only its fastest ones, and a baseline taken
+ * from them would read every later window as congestion.
+ */
+const WARMUP_WINDOWS = 10;
 const WINDOW_MIN_MS = 1_000;
 const WINDOW_MIN_OUTCOMES = 10;
 
@@ -47,8 +56,9 @@ interface SampleWindow {
 export class GradientLimiter {
   limit: number;
   private slowStart = true;
-  /** The slow average of windows' answer times (undefined before the first). */
+  /** The slow average of windows' answer times (undefined before the first), and the windows it has seen. */
   private longRtt: number | undefined;
+  private windows = 0;
   private window: SampleWindow | undefined;
 
   constructor(initialLimit = INITIAL_LIMIT) {
@@ -71,9 +81,10 @@ export class GradientLimiter {
     window.maxInFlight = Math.max(window.maxInFlight, inFlight);
   }
 
-  /** An outcome, `rttMs` after its payment started (none for a timeout). */
-  sample(at: number, kind: OutcomeKind, rttMs: number | undefined): void {
+  /** An outcome, `rttMs` after its payment started (none for a timeout); `inFlight` counts it still. */
+  sample(at: number, kind: OutcomeKind, rttMs: number | undefined, inFlight: number): void {
     const window = this.openWindow(at);
+    window.maxInFlight = Math.max(window.maxInFlight, inFlight);
     window.outcomes++;
     if (kind === 'error' || kind === 'timeout') window.failures++;
     else if (rttMs !== undefined) {
@@ -100,16 +111,19 @@ export class GradientLimiter {
 
   private adjust(window: SampleWindow): void {
     if (window.failures / window.outcomes > ERROR_TOLERANCE) {
+      // From what was in flight when it failed, not from a limit the load never reached (TCP's ssthresh from FlightSize, RFC 5681).
       this.slowStart = false;
-      this.limit = clamp(this.limit * BACKOFF);
+      this.limit = clamp(Math.min(this.limit, Math.max(window.maxInFlight, MIN_LIMIT)) * BACKOFF);
       return;
     }
     if (window.answers === 0) return;
     const rtt = window.rttSumMs / window.answers;
-    const longRtt = this.longRtt === undefined ? rtt : this.longRtt + (rtt - this.longRtt) / LONG_WINDOWS;
+    const seen = ++this.windows;
+    const weight = seen <= WARMUP_WINDOWS ? 1 / seen : 1 / LONG_WINDOWS;
+    const longRtt = this.longRtt === undefined ? rtt : this.longRtt + (rtt - this.longRtt) * weight;
     // Back from a long overload, the baseline would keep the limit down for minutes: let it fall faster.
     this.longRtt = longRtt / rtt > 2 ? longRtt * 0.95 : longRtt;
-    const gradient = Math.max(0.5, Math.min(1, (TOLERANCE * this.longRtt) / rtt));
+    const gradient = seen <= WARMUP_WINDOWS ? 1 : Math.max(0.5, Math.min(1, (TOLERANCE * this.longRtt) / rtt));
     if (gradient < 1) {
       this.slowStart = false;
       this.limit = clamp(this.limit * gradient);

@@ -295,16 +295,28 @@ export class FanHandlers {
   }
 
   /**
-   * Starts paying: the hold goes payment-pending and the provider opens a
-   * checkout. The purchase itself is confirmed only by the payment side.
+   * Starts paying: the engine puts the payment on a healthy channel (the
+   * fan's choice, or its own) and the hold goes payment-pending while that
+   * channel's provider opens a checkout — or, when no channel can take it
+   * yet, into the payment queue (`paymentQueued`; `paymentReady` tells the
+   * fan when to pay again with the same key). The purchase itself is
+   * confirmed only by the payment side.
    */
   private async pay(conn: FanConnection, message: PayMessage): Promise<void> {
     const { eventId, fanId } = this.bindingOf(conn);
     const { holdId, key } = message;
     const paymentId = paymentIdFor(this.deps.signer, eventId, fanId, holdId, key);
-    // Chosen before the engine hears of it: an event without a channel refuses with nothing changed.
-    const provider = this.deps.payments.checkoutFor(eventId);
-    const hold = await this.fanCommand({ type: 'startPayment', eventId, fanId, holdId, paymentId, key });
+    // Known before the engine hears of it: an event without a channel refuses with nothing changed.
+    const channels = this.deps.payments.usable(eventId);
+    const chosen = message.channel ?? undefined;
+    const hold = await this.fanCommand({ type: 'startPayment', eventId, fanId, holdId, paymentId, key, channels, ...(chosen === undefined ? {} : { channel: chosen }) });
+    if (hold.status === 'paymentQueued') {
+      const number = hold.paymentQueueNumber!;
+      this.deps.sender.send(conn, { t: 'paymentQueued', rid: message.rid, eventId, hold: toWireHold(hold), paymentId, number, position: hold.paymentQueuePosition ?? number - 1 });
+      return;
+    }
+    // The channel the engine chose (a payment started before channels were journaled has none: the first usable).
+    const provider = (hold.channel === undefined ? undefined : this.deps.payments.provider(hold.channel)) ?? this.deps.payments.provider(channels[0]!)!;
     let checkout;
     try {
       checkout = await provider.createCheckout({

@@ -7,6 +7,7 @@ import { PHASES } from '../../../engine/src/index.js';
 import type { EngineBroadcast, EventStats, WorkerMetrics } from '../engine-link/types.js';
 import { BUDGETS, type BudgetName } from '../protection/door-exchange.js';
 import { PrometheusText } from './prometheus.js';
+import { renderPayments } from './render-payments.js';
 
 export type StatsBroadcast = Extract<EngineBroadcast, { type: 'stats' }>;
 
@@ -43,6 +44,7 @@ function renderEvent(out: PrometheusText, e: EventStats): void {
     out.gauge('breakwater_event_draw_pending', "Places waiting for a draw (a sale phase's pre-queue and start window: preQueue, phase:<id>).", draw.pending, { ...l, draw: draw.draw });
   }
   for (const phase of PHASES) out.gauge('breakwater_event_phase', 'The current phase of the event (1 for the current one).', phase === e.phase ? 1 : 0, { ...l, phase });
+  renderPayments(out, e.eventId, e.payments);
 }
 
 function renderWorker(out: PrometheusText, w: WorkerMetrics): void {

@@ -27,8 +27,8 @@ const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE
 
 /** Applies a verified outcome to the engine; a success only for the hold's price. */
 function applyPaymentOutcome(link: EngineLink, outcome: CheckedPaymentOutcome): Promise<unknown> {
-  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency } = outcome;
-  return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency } });
+  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency, failure } = outcome;
+  return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency, ...(failure === undefined ? {} : { failure }) } });
 }
 
 export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, channels: PaymentChannels, demo: DemoPaymentProvider): void {

@@ -34,6 +34,12 @@ export interface PaymentOutcome {
   /** What the provider charged, minor units and ISO 4217 code: a success confirms only the hold's price. */
   amount: number;
   currency: string;
+  /**
+   * How a failure failed: `error` or `timeout` when the provider (or the
+   * network to it) failed, which counts against the channel's health;
+   * absent, the card was declined (insufficient funds, refused), which does not.
+   */
+  failure?: 'error' | 'timeout';
 }
 
 /** A charge to give back: a success the hold could not take. */

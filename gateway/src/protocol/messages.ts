@@ -16,7 +16,7 @@ import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -39,7 +39,11 @@ export interface HoldMessage {
   request: HoldRequest; key: string;
 }
 export interface ExtendMessage { t: 'extend'; rid: number | null; holdId: string; key: string }
-export interface PayMessage { t: 'pay'; rid: number | null; holdId: string; key: string }
+export interface PayMessage {
+  t: 'pay'; rid: number | null; holdId: string; key: string;
+  /** The payment channel the fan chooses (nil or left out: Breakwater steers the payment to a healthy one). */
+  channel?: string | null;
+}
 export interface ReleaseMessage { t: 'release'; rid: number | null; holdId: string; key: string }
 export interface LeaveMessage { t: 'leave'; rid: number | null }
 export interface PingMessage { t: 'ping'; rid: number | null; clientTime: number | null }
@@ -123,6 +127,8 @@ export interface QueueMessage {
    * (waitlist off, or not on sale).
    */
   awayAfter: number | null;
+  /** The payment queue: every queued payment numbered up to this has left it (a fan's payment numbered n has at most n − this ahead). */
+  paymentsServing: number;
 }
 /** At the on-sale time the pre-queue is shuffled: each pre-queue fan learns the number it drew. */
 export interface NumberedMessage { t: 'numbered'; eventId: string; number: number }
@@ -145,6 +151,15 @@ export interface PaymentStartedMessage {
   /** Where the fan completes the payment (the demo provider: an HTTP checkout endpoint). */
   checkoutUrl: string | null;
 }
+/**
+ * Reply to `pay` when the payment cannot start yet: it waits in the event's
+ * payment queue, `number` in order, at most `position` payments ahead of it
+ * (`number − queue.paymentsServing − 1` keeps it current); the
+ * hold's clock is paused (`hold.pendingUntil` is its deadline now).
+ */
+export interface PaymentQueuedMessage { t: 'paymentQueued'; rid: number | null; eventId: string; hold: WireHold; paymentId: string; number: number; position: number }
+/** To one fan: its queued payment started on `channel`; send the same `pay` again (same key) for the checkout. */
+export interface PaymentReadyMessage { t: 'paymentReady'; eventId: string; holdId: string; paymentId: string; channel: string }
 export interface PurchasedMessage { t: 'purchased'; eventId: string; holdId: string; paymentId: string }
 export interface PaymentFailedMessage { t: 'paymentFailed'; eventId: string; holdId: string; paymentId: string; reason: string; expiresAt: number }
 export interface HoldExpiredMessage { t: 'holdExpired'; eventId: string; holdId: string }
@@ -173,7 +188,7 @@ export type ServerMessage =
   | WelcomeMessage | JoinedMessage | QueueMessage | NumberedMessage | AdmittedMessage | GrantExpiredMessage | WaitlistMessage | CalledMessage | HeldMessage
   | PaymentStartedMessage | PurchasedMessage | PaymentFailedMessage | HoldExpiredMessage | ReleasedMessage
   | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ServiceMessage | ErrorMessage
-  | PushSubscribedMessage;
+  | PushSubscribedMessage | PaymentQueuedMessage | PaymentReadyMessage;
 export type ServerMessageType = ServerMessage['t'];
 
 // ── The static structures ─────────────────────────────────────────────────
@@ -186,7 +201,7 @@ export const CLIENT_FIELDS = {
   join: ['rid', 'eventId', 'fanId', 'token', 'powChallenge', 'powNonce', 'identity', 'accessCode'],
   hold: ['rid', 'grantId', 'request', 'key'],
   extend: ['rid', 'holdId', 'key'],
-  pay: ['rid', 'holdId', 'key'],
+  pay: ['rid', 'holdId', 'key', 'channel'],
   release: ['rid', 'holdId', 'key'],
   leave: ['rid'],
   ping: ['rid', 'clientTime'],
@@ -202,7 +217,7 @@ export const SERVER_FIELDS = {
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',
-    'ticketsFree', 'ticketsHeld', 'openGrants', 'ticketsPerFan', 'awayAfter',
+    'ticketsFree', 'ticketsHeld', 'openGrants', 'ticketsPerFan', 'awayAfter', 'paymentsServing',
   ],
   numbered: ['eventId', 'number'],
   admitted: ['eventId', 'grantId', 'expiresAt'],
@@ -228,15 +243,17 @@ export const SERVER_FIELDS = {
   service: ['eventId', 'available', 'reason'],
   error: ['rid', 'code', 'message', 'details'],
   pushSubscribed: ['rid', 'eventId'],
+  paymentQueued: ['rid', 'eventId', 'hold', 'paymentId', 'number', 'position'],
+  paymentReady: ['eventId', 'holdId', 'paymentId', 'channel'],
 } as const satisfies FieldsOf<ServerMessage>;
 
-/** The fields of a hold nested in `joined.holds`, `held.hold` and `paymentStarted.hold`. */
+/** The fields of a hold nested in `joined.holds`, `held.hold`, `paymentStarted.hold` and `paymentQueued.hold`. */
 export const HOLD_FIELDS = [
   'holdId', 'status', 'tierId', 'seatIds', 'quantity', 'expiresAt', 'extended', 'paymentId', 'pendingUntil', 'amount', 'currency',
 ] as const satisfies readonly (keyof WireHold)[];
 
 /** Which fields hold nested records, so the encoder writes them in canonical form too. */
-const NESTED_HOLDS: Partial<Record<ServerMessageType, 'hold' | 'holds'>> = { joined: 'holds', held: 'hold', paymentStarted: 'hold' };
+const NESTED_HOLDS: Partial<Record<ServerMessageType, 'hold' | 'holds'>> = { joined: 'holds', held: 'hold', paymentStarted: 'hold', paymentQueued: 'hold' };
 
 /**
  * The structure list of this protocol version: every distinct key list, in a
