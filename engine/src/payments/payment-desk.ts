@@ -13,12 +13,6 @@ import { PaymentChannel, type BreakerState, type ChannelView } from './payment-c
 /** The channel payments go to when neither the event nor the transport names one. */
 export const DEFAULT_CHANNEL = 'default';
 
-/**
- * A fan admitted now pays in about a minute; while the payment queue already
- * holds more than this many seconds of the channels' healthy throughput, one
- * more admission would only lengthen it.
- */
-const QUEUE_ADMISSION_HORIZON_SEC = 10;
 
 export interface QueuedPayment {
   holdId: string;
@@ -166,7 +160,9 @@ export class PaymentDesk {
     if (!this.pacing) return Infinity;
     const healthy = this.healthyPerSec();
     if (healthy === undefined) return Infinity;
-    return this.queue.size > healthy * QUEUE_ADMISSION_HORIZON_SEC ? 0 : healthy;
+    // Half the pause a queued hold's clock gets: a fan admitted now, queued behind them, still starts with its clock paused.
+    const horizonSec = this.config.queuePauseMaxMs / 2 / 1000;
+    return this.queue.size > healthy * horizonSec ? 0 : healthy;
   }
 
   status(now: number): PaymentsStatus {
