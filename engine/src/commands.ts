@@ -26,9 +26,10 @@ export type Command =
   /** `channel`: the one the fan chose; `channels`: those the transport can serve, first choice first (docs/payments.md). */
   | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string; channel?: string; channels?: string[] }
   | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string }
-  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string }
+  /** `providerAt`: when the provider says the outcome happened (epoch ms): its notification's lag is measured from it. */
+  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string; providerAt?: number }
   /** `failure`: the channel failed (`error`, `timeout`); left out, the provider declined. */
-  | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string; failure?: PaymentFailure }
+  | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string; failure?: PaymentFailure; providerAt?: number }
   /** The payment side refunded a payment the journal said was due a refund. */
   | { type: 'recordRefund'; eventId: string; holdId: string; paymentId: string }
   | { type: 'generateCodes'; eventId: string; count: number; uses: number; ticketCap: number; phaseId?: string }
@@ -91,6 +92,10 @@ function requireId(value: unknown, field: string): string {
     throw malformed(field, `must be a non-empty string of at most ${MAX_ID} characters`);
   }
   return value;
+}
+
+function checkProviderAt(value: unknown): void {
+  if (value !== undefined && !Number.isSafeInteger(value)) throw malformed('providerAt', 'must be an instant in epoch milliseconds');
 }
 
 function requireChannel(value: unknown, field: string): string {
@@ -207,7 +212,11 @@ export function parseCommand(input: unknown): Command {
     case 'inviteNext':
       if (!Number.isInteger(input.count) || (input.count as number) < 1) throw malformed('count', 'must be a whole number of at least 1');
       break;
+    case 'confirmPurchase':
+      checkProviderAt(input.providerAt);
+      break;
     case 'failPayment':
+      checkProviderAt(input.providerAt);
       if (typeof input.reason !== 'string' || input.reason.length > 500) throw malformed('reason', 'must be a string of at most 500 characters');
       if (input.failure !== undefined && input.failure !== 'error' && input.failure !== 'timeout') throw malformed('failure', 'must be "error" or "timeout" (or left out: declined)');
       break;

@@ -26,6 +26,15 @@ describe('HealthWindow', () => {
     expect(new HealthWindow(10_000).figures(T).latencyMs).toBeNull();
   });
 
+  it("averages notifications' lag behind the provider's own instant, where the provider gave one", () => {
+    const w = new HealthWindow(10_000);
+    w.record(T, 'succeeded', 100, 400);
+    w.record(T, 'declined', 100, 1_000);
+    w.record(T, 'succeeded', 100);
+    expect(w.figures(T).webhookLagMs).toBe(700);
+    expect(new HealthWindow(10_000).figures(T).webhookLagMs).toBeNull();
+  });
+
   it('slides: outcomes older than the window drop out when read later, and a bucket is reused for a newer second', () => {
     const w = new HealthWindow(5_000);
     w.record(T, 'error', 10);

@@ -107,6 +107,17 @@ describe('channels: health and the circuit breaker', () => {
     expect(breakerEntries(d).map((e) => e.state)).toEqual(['open', 'halfOpen', 'open']);
   });
 
+  it("measures a notification's lag from the provider's own instant, journaled with the outcome", () => {
+    const d = new Driver(config({ channels: [{ name: 'card' }] }));
+    const [hold] = holding(d, 1);
+    pay(d, hold!);
+    d.advance(5 * SECOND);
+    d.exec({ type: 'confirmPurchase', holdId: hold!.holdId, paymentId: `p-${hold!.holdId}`, providerAt: d.clock.now() - 1_500 });
+    expect(d.journal.at(-1)).toMatchObject({ type: 'purchased', providerAt: d.clock.now() - 1_500 });
+    expect(channel(d, 'card').window).toMatchObject({ webhookLagMs: 1_500, latencyMs: { mean: 5_000 } });
+    expect(errorOf(() => d.exec({ type: 'failPayment', holdId: hold!.holdId, paymentId: 'x', reason: 'r', providerAt: 'yesterday' })).code).toBe('MALFORMED_COMMAND');
+  });
+
   it('times out a payment with no outcome past timeoutMs: a channel failure, no longer in flight; a late success still buys the hold', () => {
     const d = new Driver(config({ channels: [{ name: 'card' }], timeoutMs: 30 * SECOND }));
     const [hold] = holding(d, 1);

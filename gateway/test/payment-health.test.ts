@@ -107,6 +107,8 @@ describe('payment channel health over a real gateway', () => {
     expect(sample('breakwater_payment_channel_limit', 'channel="card"')).toBeGreaterThanOrEqual(2);
     expect(sample('breakwater_payment_channel_outcomes_total', 'channel="demo",outcome="error"')).toBe(4);
     expect(sample('breakwater_payment_channel_started_total', 'channel="card"')).toBe(2);
+    // The demo webhook says when it happened (its `created`): the lag behind it is measured (the engine's clock here is simulated).
+    expect(sample('breakwater_payment_channel_webhook_lag_seconds', 'channel="demo"')).toBeGreaterThanOrEqual(0);
     expect(text).toMatch(new RegExp(`^breakwater_event_payment_queue_waiting\\{event="${eventId}"\\} 0$`, 'm'));
 
     // openMs later the breaker lets one probe through (half-open); its answering closes it.

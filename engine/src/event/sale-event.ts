@@ -406,7 +406,7 @@ export class SaleEvent {
    * it is due, once per payment id, and is refused with HOLD_EXPIRED /
    * HOLD_NOT_ACTIVE / PAYMENT_MISMATCH (`details.refund: 'due'`).
    */
-  confirmPurchase(holdId: string, paymentId: string): HoldView {
+  confirmPurchase(holdId: string, paymentId: string, providerAt?: number): HoldView {
     const hold = this.requireHold(holdId);
     if (hold.status === 'purchased' && hold.paymentId === paymentId) return holdView(hold);
     // One charge buys one hold: money that bought another hold, or is due back, buys nothing more (and is not refunded twice).
@@ -419,7 +419,9 @@ export class SaleEvent {
       if (refund === undefined) this.record({ type: 'refundDue', at: this.now(), holdId, paymentId, reason: refundReason(hold, refusal) });
       throw new BreakwaterError(refusal.code, refusal.message, { details: { ...refusal.details, refund: refund?.state ?? 'due' } });
     }
-    this.record({ type: 'purchased', at: this.now(), holdId, paymentId });
+    const entry: JournalEntry = { type: 'purchased', at: this.now(), holdId, paymentId };
+    if (providerAt !== undefined) entry.providerAt = providerAt;
+    this.record(entry);
     this.afterInventoryChange();
     return holdView(hold);
   }
@@ -440,7 +442,7 @@ export class SaleEvent {
    * `failure`: the channel failed (`error`, `timeout`); left out, the
    * provider declined (a business decline, which its health does not count).
    */
-  failPayment(holdId: string, paymentId: string, reason: string, failure?: PaymentFailure): HoldView {
+  failPayment(holdId: string, paymentId: string, reason: string, failure?: PaymentFailure, providerAt?: number): HoldView {
     const hold = this.requireHold(holdId);
     // A retry of the failure already recorded: the hold went back to `held` with this payment id.
     if (hold.status === 'held' && hold.paymentId === paymentId) return holdView(hold);
@@ -449,6 +451,7 @@ export class SaleEvent {
     const at = this.now();
     const entry: JournalEntry = { type: 'paymentFailed', at, holdId, paymentId, reason, expiresAt: at + hold.remainingMs! };
     if (failure !== undefined) entry.failure = failure;
+    if (providerAt !== undefined) entry.providerAt = providerAt;
     this.record(entry);
     this.afterInventoryChange();
     return holdView(hold);
@@ -1075,7 +1078,7 @@ export class SaleEvent {
         hold.queueNumber = entry.number;
         this.holds.reschedule(hold, 'paymentQueued');
         hold.account.remember(entry.key, `pay:${hold.id}:${entry.paymentId}`, holdView(hold));
-        this.payments.applyQueued({ holdId: hold.id, paymentId: entry.paymentId, key: entry.key, number: entry.number, channels: entry.channels, queuedAt: entry.at });
+        this.payments.applyQueued({ holdId: hold.id, paymentId: entry.paymentId, key: entry.key, number: entry.number, channels: entry.channels });
         break;
       }
       case 'paymentStarted': {
@@ -1097,7 +1100,7 @@ export class SaleEvent {
         hold.expiresAt = entry.expiresAt;
         hold.pendingUntil = undefined;
         this.holds.reschedule(hold, 'held');
-        this.payments.applyOutcome(entry.at, entry.paymentId, entry.failure ?? 'declined');
+        this.payments.applyOutcome(entry.at, entry.paymentId, entry.failure ?? 'declined', entry.providerAt);
         break;
       }
       case 'paymentTimedOut':
@@ -1108,7 +1111,7 @@ export class SaleEvent {
         break;
       case 'purchased': {
         const hold = this.holds.get(entry.holdId)!;
-        this.payments.applyOutcome(entry.at, entry.paymentId, 'succeeded');
+        this.payments.applyOutcome(entry.at, entry.paymentId, 'succeeded', entry.providerAt);
         this.payments.applyHoldEnded(entry.at, hold.id, undefined);
         hold.paymentId = entry.paymentId;
         hold.queueNumber = undefined;

@@ -125,7 +125,7 @@ export type JournalEntry =
    * channel failing (its health counts them); absent, the provider declined
    * it (a business decline: the channel worked).
    */
-  | { type: 'paymentFailed'; at: number; holdId: string; paymentId: string; reason: string; expiresAt: number; failure?: PaymentFailure }
+  | { type: 'paymentFailed'; at: number; holdId: string; paymentId: string; reason: string; expiresAt: number; failure?: PaymentFailure; providerAt?: number }
   /**
    * No outcome came for a payment in flight within `payments.timeoutMs`: a
    * channel failure, and no longer counted in flight. Its hold still waits on
@@ -140,7 +140,8 @@ export type JournalEntry =
    * window's when it changed.
    */
   | { type: 'channelBreaker'; at: number; channel: string; state: 'open' | 'halfOpen' | 'closed'; failurePercent: number }
-  | { type: 'purchased'; at: number; holdId: string; paymentId: string }
+  /** `providerAt` (here and on `paymentFailed`): when the provider says it happened, if it said; `at − providerAt` is its notification's lag. */
+  | { type: 'purchased'; at: number; holdId: string; paymentId: string; providerAt?: number }
   /**
    * A provider's success the hold cannot take: the hold had ended
    * (`holdEnded`), was bought with another payment (`alreadyPaid`), or waits

@@ -22,6 +22,9 @@ interface Bucket {
   timeouts: number;
   latencySumMs: number;
   latencies: number;
+  /** Notifications' lag behind the provider's own instant, where the provider said it. */
+  lagSumMs: number;
+  lags: number;
   /** Answers per latency bucket (LATENCY_BOUNDS_MS), for the percentile. */
   histogram: Uint32Array;
 }
@@ -40,6 +43,8 @@ export interface WindowFigures {
   throughputPerSec: number;
   /** Of the answers (timeouts have none); null with none. */
   latencyMs: { mean: number; p90: number } | null;
+  /** How long after the provider's own instant its notifications arrived, on average; null when no provider said. */
+  webhookLagMs: number | null;
 }
 
 export class HealthWindow {
@@ -49,8 +54,12 @@ export class HealthWindow {
     this.buckets = Array.from({ length: Math.max(1, Math.ceil(windowMs / 1000)) }, () => emptyBucket());
   }
 
-  record(at: number, kind: OutcomeKind, latencyMs: number | undefined): void {
+  record(at: number, kind: OutcomeKind, latencyMs: number | undefined, lagMs?: number): void {
     const bucket = this.bucketAt(at);
+    if (lagMs !== undefined) {
+      bucket.lagSumMs += lagMs;
+      bucket.lags++;
+    }
     if (kind === 'succeeded') bucket.succeeded++;
     else if (kind === 'declined') bucket.declined++;
     else if (kind === 'error') bucket.errors++;
@@ -75,6 +84,8 @@ export class HealthWindow {
     let timeouts = 0;
     let latencySum = 0;
     let latencies = 0;
+    let lagSum = 0;
+    let lags = 0;
     const histogram = new Uint32Array(LATENCY_BOUNDS_MS.length);
     for (const bucket of this.buckets) {
       if (bucket.second < first) continue;
@@ -84,6 +95,8 @@ export class HealthWindow {
       timeouts += bucket.timeouts;
       latencySum += bucket.latencySumMs;
       latencies += bucket.latencies;
+      lagSum += bucket.lagSumMs;
+      lags += bucket.lags;
       for (let i = 0; i < histogram.length; i++) histogram[i]! += bucket.histogram[i]!;
     }
     const outcomes = succeeded + declined + errors + timeouts;
@@ -93,6 +106,7 @@ export class HealthWindow {
       successRate: outcomes === 0 ? 1 : (succeeded + declined) / outcomes,
       throughputPerSec: outcomes / this.buckets.length,
       latencyMs: latencies === 0 ? null : { mean: Math.round(latencySum / latencies), p90: percentile(histogram, latencies, 0.9) },
+      webhookLagMs: lags === 0 ? null : Math.round(lagSum / lags),
     };
   }
 
@@ -104,7 +118,7 @@ export class HealthWindow {
       if (bucket.second > second) return scratch;
       bucket.second = second;
       bucket.succeeded = bucket.declined = bucket.errors = bucket.timeouts = 0;
-      bucket.latencySumMs = bucket.latencies = 0;
+      bucket.latencySumMs = bucket.latencies = bucket.lagSumMs = bucket.lags = 0;
       bucket.histogram.fill(0);
     }
     return bucket;
@@ -115,7 +129,7 @@ export class HealthWindow {
 const scratch = emptyBucket();
 
 function emptyBucket(): Bucket {
-  return { second: -1, succeeded: 0, declined: 0, errors: 0, timeouts: 0, latencySumMs: 0, latencies: 0, histogram: new Uint32Array(LATENCY_BOUNDS_MS.length) };
+  return { second: -1, succeeded: 0, declined: 0, errors: 0, timeouts: 0, latencySumMs: 0, latencies: 0, lagSumMs: 0, lags: 0, histogram: new Uint32Array(LATENCY_BOUNDS_MS.length) };
 }
 
 function latencyIndex(ms: number): number {

@@ -74,11 +74,11 @@ export class PaymentChannel {
   }
 
   /** The payment's outcome (the first only: a late answer after a timeout is not counted again). */
-  settled(at: number, paymentId: string, kind: OutcomeKind, rttMs: number | undefined): void {
+  settled(at: number, paymentId: string, kind: OutcomeKind, rttMs: number | undefined, lagMs?: number): void {
     this.limiter.sample(at, kind, rttMs, this.inFlight);
     this.inFlight--;
     this.totals[TOTALS[kind]]++;
-    this.window.record(at, kind, rttMs);
+    this.window.record(at, kind, rttMs, lagMs);
     if (this.probes.delete(paymentId)) {
       if (kind === 'error' || kind === 'timeout') this.probeFailed = true;
       else this.probesPassed++;

@@ -21,7 +21,6 @@ export interface QueuedPayment {
   number: number;
   /** The channels it may start on (the fan's choice alone, or what the transport offered), first choice first. */
   channels: string[];
-  queuedAt: number;
 }
 
 interface InFlight {
@@ -196,12 +195,13 @@ export class PaymentDesk {
     this.starts.push({ paymentId, at });
   }
 
-  /** A payment's outcome; only a payment still in flight counts (once). */
-  applyOutcome(at: number, paymentId: string, kind: OutcomeKind): void {
+  /** A payment's outcome (`providerAt`: when the provider says it happened); only a payment still in flight counts (once). */
+  applyOutcome(at: number, paymentId: string, kind: OutcomeKind, providerAt?: number): void {
     const flight = this.inFlight.get(paymentId);
     if (flight === undefined) return;
     this.inFlight.delete(paymentId);
-    flight.channel.settled(at, paymentId, kind, kind === 'timeout' ? undefined : at - flight.startedAt);
+    const lagMs = providerAt === undefined ? undefined : Math.max(0, at - providerAt);
+    flight.channel.settled(at, paymentId, kind, kind === 'timeout' ? undefined : at - flight.startedAt, lagMs);
     this.compactStarts();
   }
 

@@ -336,7 +336,8 @@ export class EngineHost {
 
   private paymentOutcome(outcome: CheckedPaymentOutcome): unknown {
     const { eventId, holdId, paymentId } = outcome;
-    if (outcome.outcome === 'failed') return this.engine.execute({ type: 'failPayment', eventId, holdId, paymentId, reason: outcome.reason, ...(outcome.failure === undefined ? {} : { failure: outcome.failure }) });
+    const providerAt = outcome.occurredAt === undefined ? {} : { providerAt: Math.round(outcome.occurredAt) };
+    if (outcome.outcome === 'failed') return this.engine.execute({ type: 'failPayment', eventId, holdId, paymentId, reason: outcome.reason, ...(outcome.failure === undefined ? {} : { failure: outcome.failure }), ...providerAt });
     const sale = this.saleOrUndefined(eventId);
     const hold = sale?.holds.get(holdId);
     // An unknown event or hold is the engine's to refuse (then the money goes back).
@@ -348,7 +349,7 @@ export class EngineHost {
         });
       }
     }
-    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId });
+    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId, ...providerAt });
   }
 
   private payments(eventId: string): PaymentReconciliation {

@@ -175,6 +175,8 @@ export interface CheckedPaymentOutcome {
   currency: string;
   /** A failure of the channel (`error`, `timeout`) rather than a decline; absent: declined. */
   failure?: 'error' | 'timeout';
+  /** When the provider says the outcome happened (epoch ms). */
+  occurredAt?: number;
 }
 
 export type EngineRequest =

@@ -28,6 +28,7 @@ export function renderPayments(out: PrometheusText, eventId: string, payments: E
     out.gauge('breakwater_payment_channel_decline_ratio', 'Business declines over outcomes in the health window.', c.window.outcomes === 0 ? 0 : c.window.declined / c.window.outcomes, cl);
     out.gauge('breakwater_payment_channel_latency_mean_seconds', 'Mean time from a payment starting to its answer, over the health window (NaN: no answer).', c.window.latencyMs === null ? NaN : c.window.latencyMs.mean / 1000, cl);
     out.gauge('breakwater_payment_channel_latency_p90_seconds', 'The 90th percentile of that time (the bound of its bucket), over the health window (NaN: no answer).', c.window.latencyMs === null ? NaN : c.window.latencyMs.p90 / 1000, cl);
+    out.gauge('breakwater_payment_channel_webhook_lag_seconds', "How long after the provider's own instant its notifications arrived, on average over the health window (NaN: no provider said).", c.window.webhookLagMs === null ? NaN : c.window.webhookLagMs / 1000, cl);
     out.counter('breakwater_payment_channel_started_total', 'Payments started on the channel.', c.totals.started, cl);
     for (const [outcome, count] of Object.entries({ succeeded: c.totals.succeeded, declined: c.totals.declined, error: c.totals.errors, timeout: c.totals.timeouts })) {
       out.counter('breakwater_payment_channel_outcomes_total', 'Payment outcomes on the channel, by outcome (error and timeout are the channel failing).', count, { ...cl, outcome });

@@ -140,6 +140,7 @@ export class DemoPaymentProvider implements PaymentProvider {
       outcome: body.type === 'payment.succeeded' ? 'succeeded' : 'failed',
       reason: typeof data.reason === 'string' ? data.reason.slice(0, 500) : 'payment failed',
       ...(body.type === 'payment.failed' && (data.failure === 'error' || data.failure === 'timeout') ? { failure: data.failure } : {}),
+      ...(Number.isSafeInteger(body.created) && body.created > 0 ? { occurredAt: body.created * 1000 } : {}),
     };
   }
 }

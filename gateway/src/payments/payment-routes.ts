@@ -27,8 +27,9 @@ const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE
 
 /** Applies a verified outcome to the engine; a success only for the hold's price. */
 function applyPaymentOutcome(link: EngineLink, outcome: CheckedPaymentOutcome): Promise<unknown> {
-  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency, failure } = outcome;
-  return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency, ...(failure === undefined ? {} : { failure }) } });
+  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency, failure, occurredAt } = outcome;
+  const optional = { ...(failure === undefined ? {} : { failure }), ...(occurredAt === undefined ? {} : { occurredAt }) };
+  return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency, ...optional } });
 }
 
 export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, channels: PaymentChannels, demo: DemoPaymentProvider): void {

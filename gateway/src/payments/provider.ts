@@ -34,6 +34,8 @@ export interface PaymentOutcome {
   /** What the provider charged, minor units and ISO 4217 code: a success confirms only the hold's price. */
   amount: number;
   currency: string;
+  /** When the provider says the outcome happened (epoch ms; e.g. its event's creation time): how late its notification came is measured from it. */
+  occurredAt?: number;
   /**
    * How a failure failed: `error` or `timeout` when the provider (or the
    * network to it) failed, which counts against the channel's health;
