@@ -1,5 +1,7 @@
 import { BreakwaterError } from './errors.js';
+import { CHANNEL_NAME, MAX_PAYMENT_CHANNELS } from './config/validate.js';
 import type { HoldRequest } from './inventory/inventory.js';
+import type { PaymentFailure } from './journal/entries.js';
 
 /** Commands as they arrive from a transport (gateway, NATS): untrusted until parsed. */
 /**
@@ -21,10 +23,13 @@ export type Command =
   | { type: 'presence'; eventId: string; fanId: string; connected: boolean }
   | { type: 'hold'; eventId: string; fanId: string; grantId: string; key: string; request: HoldRequest }
   | { type: 'extendHold'; eventId: string; fanId: string; holdId: string; key: string }
-  | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string }
+  /** `channel`: the one the fan chose; `channels`: those the transport can serve, first choice first (docs/payments.md). */
+  | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string; channel?: string; channels?: string[] }
   | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string }
-  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string }
-  | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string }
+  /** `providerAt`: when the provider says the outcome happened (epoch ms): its notification's lag is measured from it. */
+  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string; providerAt?: number }
+  /** `failure`: the channel failed (`error`, `timeout`); left out, the provider declined. */
+  | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string; failure?: PaymentFailure; providerAt?: number }
   /** The payment side refunded a payment the journal said was due a refund. */
   | { type: 'recordRefund'; eventId: string; holdId: string; paymentId: string }
   | { type: 'generateCodes'; eventId: string; count: number; uses: number; ticketCap: number; phaseId?: string }
@@ -95,6 +100,15 @@ function requireId(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID) {
     throw malformed(field, `must be a non-empty string of at most ${MAX_ID} characters`);
   }
+  return value;
+}
+
+function checkProviderAt(value: unknown): void {
+  if (value !== undefined && !Number.isSafeInteger(value)) throw malformed('providerAt', 'must be an instant in epoch milliseconds');
+}
+
+function requireChannel(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !CHANNEL_NAME.test(value)) throw malformed(field, 'must be a payment channel name (lowercase letters, digits, - and _)');
   return value;
 }
 
@@ -207,8 +221,20 @@ export function parseCommand(input: unknown): Command {
     case 'inviteNext':
       if (!Number.isInteger(input.count) || (input.count as number) < 1) throw malformed('count', 'must be a whole number of at least 1');
       break;
+    case 'confirmPurchase':
+      checkProviderAt(input.providerAt);
+      break;
     case 'failPayment':
+      checkProviderAt(input.providerAt);
       if (typeof input.reason !== 'string' || input.reason.length > MAX_REASON_LENGTH) throw malformed('reason', `must be a string of at most ${MAX_REASON_LENGTH} characters`);
+      if (input.failure !== undefined && input.failure !== 'error' && input.failure !== 'timeout') throw malformed('failure', 'must be "error" or "timeout" (or left out: declined)');
+      break;
+    case 'startPayment':
+      if (input.channel !== undefined) requireChannel(input.channel, 'channel');
+      if (input.channels !== undefined) {
+        if (!Array.isArray(input.channels) || input.channels.length > MAX_PAYMENT_CHANNELS) throw malformed('channels', `must be a list of at most ${MAX_PAYMENT_CHANNELS} channel names`);
+        for (let i = 0; i < input.channels.length; i++) requireChannel(input.channels[i], `channels[${i}]`);
+      }
       break;
     case 'announce':
       if (typeof input.text !== 'string' || input.text.length > MAX_ANNOUNCEMENT_LENGTH) throw malformed('text', `must be a string of at most ${MAX_ANNOUNCEMENT_LENGTH} characters ('' takes the message down)`);

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from './clock.js';
 import { joinContextOf, parseCommand, type Command } from './commands.js';
 import { validateConfigUpdate, validateEventConfig } from './config/validate.js';
 import { BreakwaterError } from './errors.js';
-import { SaleEvent, type SaleEventDeps, type SeedVault } from './event/sale-event.js';
+import { SaleEvent, type PaymentChoice, type SaleEventDeps, type SeedVault } from './event/sale-event.js';
 import type { EventStatus } from './event/views.js';
 import type { JournalEntry } from './journal/entries.js';
 import { MemoryJournalStore } from './journal/store.js';
@@ -122,6 +122,14 @@ export class Engine {
   }
 }
 
+/** The channel fields of a checked startPayment, copied (the engine keeps the list in the payment queue). */
+function paymentChoiceOf(command: Extract<Command, { type: 'startPayment' }>): PaymentChoice {
+  const choice: PaymentChoice = {};
+  if (command.channel !== undefined) choice.channel = command.channel;
+  if (command.channels !== undefined) choice.channels = [...command.channels];
+  return choice;
+}
+
 function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>): unknown {
   switch (command.type) {
     case 'join':
@@ -135,13 +143,13 @@ function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>
     case 'extendHold':
       return sale.extendHold(command.fanId, command.holdId, command.key);
     case 'startPayment':
-      return sale.startPayment(command.fanId, command.holdId, command.paymentId, command.key);
+      return sale.startPayment(command.fanId, command.holdId, command.paymentId, command.key, paymentChoiceOf(command));
     case 'releaseHold':
       return sale.releaseHold(command.fanId, command.holdId, command.key);
     case 'confirmPurchase':
-      return sale.confirmPurchase(command.holdId, command.paymentId);
+      return sale.confirmPurchase(command.holdId, command.paymentId, command.providerAt);
     case 'failPayment':
-      return sale.failPayment(command.holdId, command.paymentId, command.reason);
+      return sale.failPayment(command.holdId, command.paymentId, command.reason, command.failure, command.providerAt);
     case 'recordRefund':
       return sale.recordRefund(command.holdId, command.paymentId);
     case 'generateCodes':

@@ -211,6 +211,15 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
         }
         break;
       }
+      case 'paymentQueued':
+        payments.queued(entry);
+        break;
+      case 'paymentStarted':
+        payments.started(entry, config);
+        break;
+      case 'channelBreaker':
+        payments.breaker(entry);
+        break;
       case 'refundDue':
         payments.refundDue(entry);
         break;
@@ -239,6 +248,7 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
       case 'expired':
       case 'released': {
         if (entry.type === 'purchased') payments.purchased(entry);
+        payments.holdEnded(entry.holdId);
         const hold = holds.get(entry.holdId);
         if (hold === undefined || hold.ended) {
           fail('holdEndedTwice', `hold ${entry.holdId} ${entry.type} ${hold === undefined ? 'without being held' : 'after it ended'}`);

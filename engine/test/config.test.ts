@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MINUTE, WAITLIST_DEFAULTS, type EventConfig } from '../src/config/types.js';
+import { CONFIG_DEFAULTS, DOOR_DEFAULTS, MINUTE, PAYMENTS_DEFAULTS, WAITLIST_DEFAULTS, type EventConfig } from '../src/config/types.js';
 import { defaultPhases, validateConfigUpdate, validateEventConfig, type ConfigIssue } from '../src/config/validate.js';
 import { BreakwaterError, isBreakwaterError } from '../src/errors.js';
 
@@ -52,6 +52,14 @@ function reservedConfig(): Json {
     door: { startWindowMs: 20_000, joinsPerAddressPerMin: 10, joinsPerSubnetPerMin: 100, slowLaneMaxDelayMs: 45_000, powFloor: 4, powCeiling: 12 },
     waitlist: { enabled: true, standbyMarginPercent: 40, callAnswerMs: 15 * MINUTE },
     draw: { beacon: { name: 'drand quicknet', round: 12_345_678 }, beaconWaitMs: 90_000 },
+    payments: {
+      channels: [{ name: 'card', capacityPerSec: 120 }, { name: 'bank-transfer' }],
+      pacing: 'adaptive',
+      healthWindowMs: 20_000,
+      timeoutMs: 45_000,
+      queuePauseMaxMs: 90_000,
+      breaker: { failurePercent: 40, minOutcomes: 10, openMs: 30_000, probes: 5 },
+    },
   };
 }
 
@@ -105,6 +113,7 @@ describe('validateEventConfig: valid configurations', () => {
       door: DOOR_DEFAULTS,
       waitlist: { enabled: true, standbyMarginPercent: 25, callAnswerMs: 10 * MINUTE },
       draw: { beaconWaitMs: 60_000 },
+      payments: PAYMENTS_DEFAULTS,
     });
     expect(config.admission).not.toBe(CONFIG_DEFAULTS.admission);
     expect(config.door).not.toBe(DOOR_DEFAULTS);
@@ -234,6 +243,23 @@ const admissionViolations: Violation[] = [
   ['an unknown admission field', ['admission'], { mode: 'auto', maxShoppers: 5 }, 'admission.maxShoppers', /not a known field/],
 ];
 
+const paymentsViolations: Violation[] = [
+  ['payments not an object', ['payments'], ['card'], 'payments', /must be an object, got an array/],
+  ['a channel name with capitals', ['payments', 'channels', 0], 'Card', 'payments.channels[0]', /a provider name/],
+  ['a channel without a name', ['payments', 'channels', 0], { capacityPerSec: 10 }, 'payments.channels[0].name', /is required/],
+  ['a channel named twice', ['payments', 'channels', 1], 'card', 'payments.channels[1].name', /duplicates payments\.channels\[0\]\.name/],
+  ['a channel capacity of 0', ['payments', 'channels', 0, 'capacityPerSec'], 0, 'payments.channels[0].capacityPerSec', /greater than 0/],
+  ['an unknown channel field', ['payments', 'channels', 0, 'weight'], 2, 'payments.channels[0].weight', /not a known field/],
+  ['more than 8 channels', ['payments', 'channels'], Array.from({ length: 9 }, (_, i) => `c${i}`), 'payments.channels', /at most 8 entries/],
+  ['pacing unknown', ['payments', 'pacing'], 'fixed', 'payments.pacing', /one of "adaptive", "off"/],
+  ['a health window under 5 s', ['payments', 'healthWindowMs'], 4_999, 'payments.healthWindowMs', /between 5000 and 600000/],
+  ['a timeout under a second', ['payments', 'timeoutMs'], 999, 'payments.timeoutMs', /between 1000/],
+  ['a negative queue pause', ['payments', 'queuePauseMaxMs'], -1, 'payments.queuePauseMaxMs', /between 0/],
+  ['a breaker at 0 %', ['payments', 'breaker', 'failurePercent'], 0, 'payments.breaker.failurePercent', /between 1 and 100/],
+  ['a breaker with no probes', ['payments', 'breaker', 'probes'], 0, 'payments.breaker.probes', /between 1 and 1000/],
+  ['an unknown breaker field', ['payments', 'breaker', 'halfOpenMs'], 5_000, 'payments.breaker.halfOpenMs', /not a known field/],
+];
+
 const waitlistViolations: Violation[] = [
   ['waitlist not an object', ['waitlist'], true, 'waitlist', /must be an object/],
   ['waitlist enabled a string', ['waitlist', 'enabled'], 'yes', 'waitlist.enabled', /must be true or false, got a string/],
@@ -244,7 +270,7 @@ const waitlistViolations: Violation[] = [
 ];
 
 describe('validateEventConfig: each rule', () => {
-  it.each([...topLevelViolations, ...inventoryViolations, ...admissionViolations, ...waitlistViolations])('rejects %s', (_what, path, value, field, reason) => {
+  it.each([...topLevelViolations, ...inventoryViolations, ...admissionViolations, ...waitlistViolations, ...paymentsViolations])('rejects %s', (_what, path, value, field, reason) => {
     const issues = issuesOf(withValue(reservedConfig(), path, value));
     expect(issues).toEqual([{ field, reason: expect.stringMatching(reason) }]);
   });
@@ -418,6 +444,17 @@ describe('validateConfigUpdate', () => {
     const updated = validateConfigUpdate(current, { waitlist: { standbyMarginPercent: 60 } });
     expect(updated.waitlist).toEqual({ ...current.waitlist, standbyMarginPercent: 60 });
     expect(() => validateConfigUpdate(current, { waitlist: { callAnswerMs: 0 } })).toThrow(/waitlist.callAnswerMs/);
+  });
+
+  it('takes a channel named by its name alone, and merges a payments patch field by field (the breaker too)', () => {
+    const updated = validateConfigUpdate(current, { payments: { channels: ['wallet', { name: 'card', capacityPerSec: 60 }], breaker: { openMs: 5_000 } } });
+    expect(updated.payments).toEqual({ ...current.payments, channels: [{ name: 'wallet' }, { name: 'card', capacityPerSec: 60 }], breaker: { ...current.payments.breaker, openMs: 5_000 } });
+    expect(validateConfigUpdate(current, { payments: { pacing: 'off' } }).payments).toEqual({ ...current.payments, pacing: 'off' });
+  });
+
+  it('gives an event whose journal predates payments the defaults under a payments patch', () => {
+    const { payments: _none, ...old } = current;
+    expect(validateConfigUpdate(old as typeof current, { payments: { pacing: 'off' } }).payments).toEqual({ ...PAYMENTS_DEFAULTS, pacing: 'off' });
   });
 
   it('replaces inventory and admission as a whole rather than merging them', () => {

@@ -79,8 +79,8 @@ describe('payment', () => {
     d.advance(MINUTE);
     const pending = d.startPayment('fan1', hold.holdId, 'p1');
     const pendingUntil = T1 + MINUTE + PENDING_MAX;
-    expect(pending).toEqual({ ...hold, status: 'paymentPending', paymentId: 'p1', pendingUntil });
-    expect(d.status().holds).toEqual({ active: 1, paymentPending: 1, expired: 0, released: 0, cancelled: 0 });
+    expect(pending).toEqual({ ...hold, status: 'paymentPending', paymentId: 'p1', pendingUntil, channel: 'default' });
+    expect(d.status().holds).toEqual({ active: 1, paymentPending: 1, paymentQueued: 0, expired: 0, released: 0, cancelled: 0 });
 
     d.at(hold.expiresAt); // the window alone would have ended here
     d.at(pendingUntil - 1);

@@ -33,7 +33,7 @@ const topics = new Set<string>();
 function publishQueue(eventId: string): void {
   app.publish(queueTopic(eventId), encodeMessage({
     t: 'queue', eventId, phase: 'onSale', nowServing, lastNumber, waiting: lastNumber - nowServing,
-    rateLow: 1000, rateHigh: 1000, onSaleAt: 0, serverTime: Date.now(), ticketsFree: 20_000, ticketsHeld: 1_500, openGrants: 400, ticketsPerFan: 2.4, awayAfter: null,
+    rateLow: 1000, rateHigh: 1000, onSaleAt: 0, serverTime: Date.now(), ticketsFree: 20_000, ticketsHeld: 1_500, openGrants: 400, ticketsPerFan: 2.4, awayAfter: null, paymentsServing: 0,
   }), true);
 }
 

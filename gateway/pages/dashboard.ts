@@ -27,6 +27,17 @@ interface EventFigures {
   door?: { slowLaneJoins: number; powRefusals: number; difficultyNow: number; recentJoinsPerMin: number };
   draws?: Array<{ draw: string; pending: number; numbered: number | undefined }>;
   waitlist?: { state: string; standby: number; waitlisted: number; called: number; lapsedCalls: number };
+  payments?: PaymentFigures;
+}
+/** The payment channels and the payment queue (engine `EventStatus.payments`). */
+interface PaymentFigures {
+  pacing: string;
+  queue: { waiting: number; lastNumber: number };
+  healthyPerSec: number | null;
+  channels: Array<{
+    name: string; breaker: string; limit: number; inFlight: number; healthyPerSec: number | null; capacityPerSec: number | null;
+    window: { throughputPerSec: number; failureRate: number; latencyMs: { mean: number; p90: number } | null };
+  }>;
 }
 interface WorkerFigures {
   worker: string; pid: number; connections: number; dashboardConnections: number; messagesIn: number; messagesOut: number;
@@ -216,6 +227,10 @@ function renderEvents(snapshot: Snapshot): void {
     door.className = 'small muted';
     door.dataset.figure = 'door';
     door.textContent = doorLine(event);
+    const payments = document.createElement('p');
+    payments.className = 'small muted';
+    payments.dataset.figure = 'payments';
+    payments.textContent = paymentsLine(event.payments);
     const charts = document.createElement('div');
     charts.className = 'charts';
     charts.append(
@@ -230,7 +245,7 @@ function renderEvents(snapshot: Snapshot): void {
       ]),
       chart('Tickets sold', samples, [{ label: 'sold', color: '#b3261e', value: (s) => s.sold }]),
     );
-    card.append(head, line, door, charts);
+    card.append(head, line, door, payments, charts);
     return card;
   }));
 }
@@ -416,4 +431,19 @@ function doorLine(event: EventFigures): string {
   const pending = (event.draws ?? []).filter((d) => d.numbered === undefined && d.pending > 0).map((d) => ` · ${number(d.pending)} waiting for ${drawLabel(d.draw)}`);
   return `door: ${number(door.slowLaneJoins)} joins slowed (over an address budget) · ${number(door.powRefusals)} proofs of work refused · ` +
     `${count(door.recentJoinsPerMin, 'join')} a minute · proof of work now ${door.difficultyNow} bits${pending.join('')}`;
+}
+
+const BREAKER_NAMES: Record<string, string> = { closed: 'healthy', halfOpen: 'probing', open: 'OPEN (no payments)' };
+
+/** Each payment channel: breaker, throughput against what it takes while healthy, limit, failures, latency; then the payment queue. */
+function paymentsLine(payments: PaymentFigures | undefined): string {
+  if (payments === undefined || payments.channels.length === 0) return '';
+  const channels = payments.channels.map((c) => {
+    const latency = c.window.latencyMs === null ? '' : ` · p90 ${number(c.window.latencyMs.p90 / 1000)} s`;
+    const healthy = c.healthyPerSec === null ? '' : ` of ${number(c.healthyPerSec)}/s healthy`;
+    return `${c.name}: ${BREAKER_NAMES[c.breaker] ?? c.breaker} · ${number(c.window.throughputPerSec)}/s${healthy} · ${c.inFlight} in flight, limit ${c.limit}` +
+      ` · ${number(c.window.failureRate * 100)} % failing${latency}`;
+  });
+  const pacing = payments.pacing === 'off' ? ' (pacing off)' : '';
+  return `payments${pacing}: ${channels.join(' | ')} · ${number(payments.queue.waiting)} waiting to pay (${number(payments.queue.lastNumber)} queued so far)`;
 }

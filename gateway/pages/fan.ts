@@ -148,6 +148,9 @@ const state = {
   hold: null as WireHold | null,
   payment: null as { paymentId: string; checkoutUrl: string | null; provider: string } | null,
   checkout: 'idle' as 'idle' | 'loading' | 'ready' | 'processing',
+  /** The payment waits in the event's payment queue: its number there, and the queue's front as last heard. */
+  payQueue: null as { holdId: string; number: number } | null,
+  paymentsServing: 0,
   purchased: null as { holdId: string; paymentId: string } | null,
   /** The place ended (the turn passed, the hold released or ran out): what happened, and the one next step is joining again. */
   ended: null as { title: string; text: string } | null,
@@ -223,7 +226,7 @@ function currentView(): View {
   if (state.elsewhere) return 'elsewhere';
   if (state.purchased !== null) return 'done';
   if (state.ended !== null) return 'ended';
-  if (state.hold !== null && state.hold.status === 'paymentPending') return 'checkout';
+  if (state.hold !== null && (state.hold.status === 'paymentPending' || state.hold.status === 'paymentQueued')) return 'checkout';
   if (state.hold !== null && state.hold.status === 'held') return 'hold';
   if (state.grant !== null) return 'shop';
   if (!state.placeKept) return state.settled || state.connection === 'stopped' ? 'none' : 'loading';
@@ -748,12 +751,12 @@ async function checkDraw(): Promise<void> {
 }
 
 function adoptHolds(holds: WireHold[]): void {
-  const active = holds.find((h) => h.status === 'purchased') ?? holds.find((h) => h.status === 'paymentPending') ?? holds.find((h) => h.status === 'held');
+  const active = holds.find((h) => h.status === 'purchased') ?? holds.find((h) => h.status === 'paymentPending' || h.status === 'paymentQueued') ?? holds.find((h) => h.status === 'held');
   if (active === undefined) return;
   state.hold = active;
   if (active.status === 'purchased') state.purchased = { holdId: active.holdId, paymentId: active.paymentId ?? '' };
-  if (active.status === 'paymentPending') {
-    // Same key, same payment: the reply carries the checkout URL again.
+  if (active.status === 'paymentPending' || active.status === 'paymentQueued') {
+    // Same key, same payment: the reply carries the checkout URL again (or the place in the payment queue).
     const key = localStorage.getItem(storageKey(`pay.${active.holdId}`));
     if (key !== null) send({ t: 'pay', rid: ++rid, holdId: active.holdId, key });
   }
@@ -821,6 +824,7 @@ function onMessage(message: ServerMessage): void {
       state.rateHigh = message.rateHigh;
       state.supply = message;
       state.awayAfter = message.awayAfter;
+      state.paymentsServing = message.paymentsServing;
       state.onSaleAt = message.onSaleAt;
       state.offset = message.serverTime - Date.now();
       break;
@@ -860,7 +864,24 @@ function onMessage(message: ServerMessage): void {
       selectedSeats.clear();
       notify(null);
       break;
+    case 'paymentQueued':
+      state.hold = message.hold;
+      state.payQueue = { holdId: message.hold.holdId, number: message.number };
+      state.paymentsServing = Math.max(state.paymentsServing, message.number - message.position - 1);
+      state.checkout = 'idle';
+      break;
+    case 'paymentReady': {
+      // Its turn in the payment queue: the same key again opens the checkout of the same payment.
+      const key = localStorage.getItem(storageKey(`pay.${message.holdId}`));
+      state.payQueue = null;
+      if (key !== null && state.hold?.holdId === message.holdId) {
+        state.checkout = 'loading';
+        send({ t: 'pay', rid: ++rid, holdId: message.holdId, key });
+      }
+      break;
+    }
     case 'paymentStarted': {
+      state.payQueue = null;
       // The fan pressed "pay" (not a resumed page asking again, after maybe paying already): a provider's page opens at once.
       const fanAsked = state.checkout === 'loading';
       state.hold = message.hold;
@@ -877,6 +898,7 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'paymentFailed':
       if (state.hold?.holdId !== message.holdId) break;
+      state.payQueue = null;
       state.payment = null;
       state.checkout = 'idle';
       state.paymentFailure = message.reason;
@@ -1152,6 +1174,15 @@ async function decide(decision: 'approve' | 'decline'): Promise<void> {
 }
 
 function renderCheckout(): void {
+  const queue = state.payQueue;
+  if (queue !== null && state.hold?.holdId === queue.holdId) {
+    const ahead = Math.max(0, queue.number - state.paymentsServing - 1);
+    const until = state.hold.pendingUntil === null ? '' : ` Your tickets stay held meanwhile (until ${timeOfDay(state.hold.pendingUntil)} at the latest).`;
+    $('#checkout-summary').textContent = `The payment providers are busy: your payment is in line, ${ahead === 0 ? 'next' : `${ahead} ahead of it`}. It opens here by itself.${until}`;
+    for (const id of ['#approve', '#decline']) $<HTMLButtonElement>(id).disabled = true;
+    $('#checkout-state').textContent = '';
+    return;
+  }
   const processing = state.checkout === 'processing';
   for (const id of ['#approve', '#decline']) $<HTMLButtonElement>(id).disabled = processing || state.checkout !== 'ready';
   $('#checkout-state').textContent = processing ? 'Processing your payment… the confirmation appears here by itself.' : '';

@@ -5,7 +5,7 @@
  * the engine process beside the engine (so every worker sees the same) and
  * changed through the organizer API.
  */
-import { BreakwaterError, type ConfigIssue } from '../../engine/src/index.js';
+import { BreakwaterError, CHANNEL_NAME, MAX_PAYMENT_CHANNELS, type ConfigIssue, type PaymentChannelConfig } from '../../engine/src/index.js';
 import { applyBrandingPatch, brandingForOrganizer, DEFAULT_BRANDING, type Branding } from './branding.js';
 import { applyIdentityPatch, identityForOrganizer, type IdentitySettings } from './identity/identity-settings.js';
 import { MAX_POW_DIFFICULTY } from './protocol/pow.js';
@@ -28,12 +28,32 @@ export interface EventSettings {
 }
 
 /**
- * The payment channels an event offers, by provider name, first choice first.
- * Empty: the deployment's configured provider. The demo channel is never
- * offered unless named here, so no fan approves its own payment by default.
+ * The payment channels an event offers, by provider name, first choice first:
+ * a name, or `{ name, capacityPerSec }` with the capacity its provider says
+ * it takes (docs/payments.md). Empty: the deployment's configured provider.
+ * The demo channel is never offered unless named here, so no fan approves
+ * its own payment by default. An alias of the engine's
+ * `config.payments.channels`: setting one sets the other.
  */
 export interface PaymentSettings {
-  channels: string[];
+  channels: PaymentChannelSetting[];
+}
+
+export type PaymentChannelSetting = string | { name: string; capacityPerSec: number };
+
+/** The names of the channels, first choice first. */
+export function channelNames(payments: PaymentSettings): string[] {
+  return payments.channels.map((channel) => (typeof channel === 'string' ? channel : channel.name));
+}
+
+/** The channels as the engine's configuration has them. */
+export function channelsForConfig(payments: PaymentSettings): PaymentChannelConfig[] {
+  return payments.channels.map((channel) => (typeof channel === 'string' ? { name: channel } : { ...channel }));
+}
+
+/** The engine's channels as settings show them: a name alone unless a capacity is declared. */
+export function channelsFromConfig(channels: readonly PaymentChannelConfig[]): PaymentChannelSetting[] {
+  return channels.map((c) => (c.capacityPerSec === undefined ? c.name : { name: c.name, capacityPerSec: c.capacityPerSec }));
 }
 
 /** A signed organizer webhook: POSTs signed with `secret` like the payment webhooks. */
@@ -48,10 +68,7 @@ export const DEFAULT_EVENT_SETTINGS: EventSettings = {
 
 const FIELDS = ['powDifficulty', 'currency', 'categoryPrices', 'identity', 'notifyWebhook', 'payments', 'branding'];
 const MIN_SECRET_LENGTH = 16;
-const MAX_CHANNELS = 8;
-const CHANNEL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
-
-/** `{ channels: [...] }`: distinct provider names, at most 8. */
+/** `{ channels: [...] }`: distinct provider names (or `{ name, capacityPerSec }`), at most 8. */
 function paymentSettingsOf(value: unknown, issues: ConfigIssue[]): PaymentSettings | undefined {
   const field = 'settings.payments';
   if (!isObject(value)) {
@@ -61,15 +78,37 @@ function paymentSettingsOf(value: unknown, issues: ConfigIssue[]): PaymentSettin
   const before = issues.length;
   for (const key of Object.keys(value)) if (key !== 'channels') issues.push({ field: `${field}.${key}`, reason: 'is not a known field' });
   const { channels } = value;
-  if (!Array.isArray(channels) || channels.length > MAX_CHANNELS) {
-    issues.push({ field: `${field}.channels`, reason: `must be an array of at most ${MAX_CHANNELS} provider names` });
-  } else {
-    channels.forEach((channel, i) => {
-      if (typeof channel !== 'string' || !CHANNEL_NAME.test(channel)) issues.push({ field: `${field}.channels.${i}`, reason: 'must be a provider name (lowercase letters, digits, - and _)' });
-      else if (channels.indexOf(channel) !== i) issues.push({ field: `${field}.channels.${i}`, reason: 'is named twice' });
-    });
+  if (!Array.isArray(channels) || channels.length > MAX_PAYMENT_CHANNELS) {
+    issues.push({ field: `${field}.channels`, reason: `must be an array of at most ${MAX_PAYMENT_CHANNELS} provider names` });
+    return undefined;
   }
-  return issues.length > before ? undefined : { channels: [...(channels as string[])] };
+  const checked: PaymentChannelSetting[] = [];
+  const names: string[] = [];
+  channels.forEach((channel: unknown, i) => {
+    const entry = paymentChannelOf(channel, `${field}.channels.${i}`, issues);
+    if (entry === undefined) return;
+    const name = typeof entry === 'string' ? entry : entry.name;
+    if (names.includes(name)) issues.push({ field: `${field}.channels.${i}`, reason: 'is named twice' });
+    names.push(name);
+    checked.push(entry);
+  });
+  return issues.length > before ? undefined : { channels: checked };
+}
+
+/** A provider name, or `{ name, capacityPerSec }` (left out: the name alone). */
+function paymentChannelOf(value: unknown, field: string, issues: ConfigIssue[]): PaymentChannelSetting | undefined {
+  const nameIssue = { field, reason: 'must be a provider name (lowercase letters, digits, - and _)' };
+  if (typeof value === 'string') return CHANNEL_NAME.test(value) ? value : void issues.push(nameIssue);
+  if (!isObject(value)) return void issues.push({ field, reason: 'must be a provider name or { name, capacityPerSec }' });
+  const before = issues.length;
+  for (const key of Object.keys(value)) if (key !== 'name' && key !== 'capacityPerSec') issues.push({ field: `${field}.${key}`, reason: 'is not a known field' });
+  const { name, capacityPerSec } = value;
+  if (typeof name !== 'string' || !CHANNEL_NAME.test(name)) issues.push({ ...nameIssue, field: `${field}.name` });
+  if (capacityPerSec !== undefined && (typeof capacityPerSec !== 'number' || !Number.isFinite(capacityPerSec) || capacityPerSec <= 0)) {
+    issues.push({ field: `${field}.capacityPerSec`, reason: 'must be a number greater than 0 (payments a second)' });
+  }
+  if (issues.length > before) return undefined;
+  return capacityPerSec === undefined ? (name as string) : { name: name as string, capacityPerSec: capacityPerSec as number };
 }
 
 /** `null` removes the webhook; otherwise an http(s) URL and a secret of at least 16 characters. */

@@ -19,7 +19,7 @@ import { CLOSE_CODES, decodeServerMessage, REFRESH_SLICES } from '../src/protoco
 
 const MAX_BACKPRESSURE = 64 * 1024;
 /** The ticket figures of a queue state; these tests are about who receives it, not what it says. */
-const NO_SUPPLY = { ticketsFree: 0, ticketsHeld: 0, openGrants: 0, ticketsPerFan: 0, awayAfter: null };
+const NO_SUPPLY = { ticketsFree: 0, ticketsHeld: 0, openGrants: 0, ticketsPerFan: 0, awayAfter: null, paymentsServing: 0 };
 
 function fakeSocket(conn: FanConnection, buffered: number, sendStatus = 1): WebSocket<FanConnection> {
   return {

@@ -45,6 +45,15 @@ describe('journal entries → fan messages', () => {
     ]);
   });
 
+  it("tells a fan its queued payment started (paymentReady), never a payment started at the fan's own pay", () => {
+    const notices = noticesOf('e', [
+      { type: 'paymentStarted', at: 1, holdId: 'h1', key: 'k1', paymentId: 'p1', pendingUntil: 9, channel: 'card' },
+      { type: 'paymentQueued', at: 1, holdId: 'h2', key: 'k2', paymentId: 'p2', number: 1, channels: ['card', 'wallet'], pausedUntil: 9 },
+      { type: 'paymentStarted', at: 2, holdId: 'h2', key: 'k2', paymentId: 'p2', pendingUntil: 9, channel: 'wallet', queued: true },
+    ], { h1: 'a', h2: 'b' });
+    expect(notices).toEqual([{ fanId: 'b', message: { t: 'paymentReady', eventId: 'e', holdId: 'h2', paymentId: 'p2', channel: 'wallet' } }]);
+  });
+
   it('tells the whole waitlist at once with one event message, and each called fan its grant', () => {
     const notices = noticesOf('e', [
       { type: 'standby', at: 1, returnable: 8, standby: 5, waitlistAfter: 40 },

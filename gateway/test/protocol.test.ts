@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import {
-  CLIENT_FIELDS, decodeFrame, encodeMessage, encodeValue, estimateWait, positionOf, PROTOCOL_VERSION, SERVER_FIELDS, STRUCTURES, ticketOutlook,
+  CLIENT_FIELDS, decodeFrame, MAX_STRUCTURES, encodeMessage, encodeValue, estimateWait, positionOf, PROTOCOL_VERSION, SERVER_FIELDS, STRUCTURES, ticketOutlook,
   type ServerMessage,
 } from '../src/protocol/index.js';
 import { parseClientMessage } from '../src/protocol/validate.js';
@@ -21,7 +21,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
     announcement: 'Doors open at 19:00',
   },
   { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6,
-    ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85, awayAfter: 130 },
+    ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85, awayAfter: 130, paymentsServing: 12 },
   { t: 'numbered', eventId: 'e', number: 77 },
   { t: 'admitted', eventId: 'e', grantId: 'g1', expiresAt: 9 },
   { t: 'grantExpired', eventId: 'e', grantId: 'g1' },
@@ -29,6 +29,8 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { t: 'called', eventId: 'e', grantId: 'g2', expiresAt: 12 },
   { t: 'held', rid: 4, eventId: 'e', hold: { ...hold } },
   { t: 'paymentStarted', rid: 5, eventId: 'e', hold: { ...hold, status: 'paymentPending', paymentId: 'p', pendingUntil: 10 }, paymentId: 'p', provider: 'demo', checkoutUrl: '/pay/demo/x' },
+  { t: 'paymentQueued', rid: 6, eventId: 'e', hold: { ...hold, status: 'paymentQueued', paymentId: 'p', pendingUntil: 20 }, paymentId: 'p', number: 31, position: 19 },
+  { t: 'paymentReady', eventId: 'e', holdId: 'h1', paymentId: 'p', channel: 'card' },
   { t: 'purchased', eventId: 'e', holdId: 'h1', paymentId: 'p' },
   { t: 'paymentFailed', eventId: 'e', holdId: 'h1', paymentId: 'p', reason: 'declined', expiresAt: 11 },
   { t: 'holdExpired', eventId: 'e', holdId: 'h1' },
@@ -51,10 +53,12 @@ const SERVER_EXAMPLES: ServerMessage[] = [
 ];
 
 describe('the static msgpackr structures', () => {
-  it('are pinned for protocol version 6: changing them needs a new version', () => {
+  it('are pinned for protocol version 8: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 8, structures: 31, fingerprint: 'b3440a6d2e8b7261' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 8, structures: 32, fingerprint: '3ddbe6703a5b55f3' });
+    // msgpackr misreads records beyond 32 shared structures (messages.ts).
+    expect(STRUCTURES.length).toBeLessThanOrEqual(MAX_STRUCTURES);
   });
 
   it('has an example here of every server message, and each one survives a round trip', () => {
@@ -62,9 +66,14 @@ describe('the static msgpackr structures', () => {
     for (const message of SERVER_EXAMPLES) expect(decodeFrame(encodeMessage(message))).toEqual(message);
   });
 
-  it('encodes every message as a record of a static structure: no structure is defined in the stream', () => {
+  it('encodes every message as a record of a static structure (the rare ones as plain maps): no structure is defined in the stream', () => {
+    const asMaps = ['announcement', 'orderCancelled'];
     for (const message of SERVER_EXAMPLES) {
       const frame = encodeMessage(message);
+      if (asMaps.includes(message.t)) {
+        expect(frame[0]! >= 0x40 && frame[0]! < 0x80, message.t).toBe(false); // not a record
+        continue;
+      }
       expect(frame[0], message.t).toBeGreaterThanOrEqual(0x40);
       expect(frame[0], message.t).toBeLessThan(0x40 + STRUCTURES.length);
       // 0xd4 0x72 / 0xd5 0x72 would be an inline record definition.
@@ -97,6 +106,8 @@ describe('client message checks', () => {
     expect(() => parseClientMessage({ t: 'hold', key: 'k', request: { kind: 'seats', seatIds: [] } })).toThrow(expect.objectContaining({ code: 'MALFORMED_COMMAND' }));
     expect(() => parseClientMessage({ t: 'nope' })).toThrow(expect.objectContaining({ code: 'UNKNOWN_MESSAGE_TYPE' }));
     expect(() => parseClientMessage(new Uint8Array(3))).toThrow(expect.objectContaining({ code: 'BAD_FRAME' }));
+    expect(() => parseClientMessage({ t: 'pay', holdId: 'h1', key: 'k', channel: 'Card!' })).toThrow(expect.objectContaining({ code: 'MALFORMED_COMMAND', details: expect.objectContaining({ field: 'channel' }) }));
+    expect(parseClientMessage({ t: 'pay', holdId: 'h1', key: 'k' })).toMatchObject({ t: 'pay', channel: null });
   });
 
   it('ignores fields a message does not have', () => {

@@ -36,7 +36,67 @@ export interface EventConfig {
   draw: DrawConfig;
   /** Registration for a coded presale, days ahead, and the draw that invites (docs/presales.md, "Registration"). */
   registration?: RegistrationConfig;
+  /** The payment channels, their health and the pacing of payments and admission by it (docs/payments.md). */
+  payments: PaymentsConfig;
 }
+
+/**
+ * A payment channel: a provider adapter under its name (docs/payments.md),
+ * with the capacity its provider says it takes.
+ */
+export interface PaymentChannelConfig {
+  /** The provider's name (lowercase letters, digits, - and _), as the deployment registers it. */
+  name: string;
+  /** Payments a second the provider says it takes: payments never start faster on it; left out, only its measured health paces it. */
+  capacityPerSec?: number;
+}
+
+/**
+ * How payments are spread over the channels and paced by their measured
+ * health (docs/payments.md, "Health, breakers and pacing"). Every decision is
+ * journaled: a restored event steers, queues and admits the same way.
+ */
+export interface PaymentsConfig {
+  /** The channels the event offers, first choice first; empty: the deployment's own provider, known by the name it gives. */
+  channels: PaymentChannelConfig[];
+  /**
+   * `adaptive`: each channel's in-flight payments are bounded by a limit its
+   * latency and errors adjust, payments that cannot start wait in an ordered
+   * payment queue, open breakers take no payments, and admission follows the
+   * channels' healthy throughput. `off`: payments start at once on the first
+   * channel offered and admission follows `admission.paymentCapacityPerSec`
+   * alone (Breakwater before #21); health is still measured and shown.
+   */
+  pacing: 'adaptive' | 'off';
+  /** The sliding window a channel's health (rates, latency, breaker) is judged over. */
+  healthWindowMs: number;
+  /** A payment with no outcome this long after it started has timed out: a channel failure, no longer in flight. */
+  timeoutMs: number;
+  /** The longest a payment waiting in the payment queue pauses its hold's clock; then the hold's window runs again. */
+  queuePauseMaxMs: number;
+  breaker: BreakerConfig;
+}
+
+/** A channel's circuit breaker: closed, open (no payments), half-open (a few probes). */
+export interface BreakerConfig {
+  /** Channel failures (errors and timeouts, not declines) in percent of the window's outcomes that open it. */
+  failurePercent: number;
+  /** Outcomes the window must hold before it may open. */
+  minOutcomes: number;
+  /** How long it stays open before it lets probes through (half-open). */
+  openMs: number;
+  /** Probe payments a half-open breaker lets through; all of them succeeding (or declined) closes it, a failure opens it again. */
+  probes: number;
+}
+
+export const PAYMENTS_DEFAULTS: PaymentsConfig = {
+  channels: [],
+  pacing: 'adaptive',
+  healthWindowMs: 30_000,
+  timeoutMs: 2 * 60_000,
+  queuePauseMaxMs: 3 * 60_000,
+  breaker: { failurePercent: 50, minOutcomes: 20, openMs: 15_000, probes: 3 },
+};
 
 /**
  * Verified accounts register between `opensAt` and `closesAt`; at `closesAt`
@@ -215,11 +275,12 @@ export const CONFIG_DEFAULTS = {
   door: DOOR_DEFAULTS,
   waitlist: WAITLIST_DEFAULTS,
   draw: DRAW_DEFAULTS,
+  payments: PAYMENTS_DEFAULTS,
 } as const;
 
 /** What an organizer sends: everything with a default may be left out. */
 export type EventConfigInput = Omit<EventConfig, keyof typeof CONFIG_DEFAULTS | 'inventory' | 'phases'> &
-  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door' | 'waitlist' | 'draw'> | 'phases'>> & {
+  Partial<Pick<EventConfig, Exclude<keyof typeof CONFIG_DEFAULTS, 'door' | 'waitlist' | 'draw' | 'payments'> | 'phases'>> & {
     inventory: { tiers?: TierConfig[]; sections?: SectionConfig[] };
     /** Every field optional: the ones left out take their defaults. */
     door?: Partial<DoorConfig>;
@@ -227,6 +288,8 @@ export type EventConfigInput = Omit<EventConfig, keyof typeof CONFIG_DEFAULTS | 
     waitlist?: Partial<WaitlistConfig>;
     /** Every field optional: the ones left out take their defaults. */
     draw?: Partial<DrawConfig>;
+    /** Every field optional: the ones left out take their defaults. */
+    payments?: Partial<Omit<PaymentsConfig, 'breaker'>> & { breaker?: Partial<BreakerConfig> };
   };
 
 export function seatId(sectionId: string, rowId: string, label: string): string {

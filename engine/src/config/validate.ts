@@ -1,6 +1,6 @@
 import { BreakwaterError } from '../errors.js';
-import { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, seatId, WAITLIST_DEFAULTS } from './types.js';
-import type { AdmissionPolicy, BeaconName, DoorConfig, DrawConfig, EventConfig, InventoryConfig, PhaseAccess, RegistrationConfig, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig, WaitlistConfig } from './types.js';
+import { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, MINUTE, PAYMENTS_DEFAULTS, seatId, WAITLIST_DEFAULTS } from './types.js';
+import type { AdmissionPolicy, BeaconName, BreakerConfig, DoorConfig, PaymentChannelConfig, PaymentsConfig, DrawConfig, EventConfig, InventoryConfig, PhaseAccess, RegistrationConfig, RowConfig, SalePhase, SeatConfig, SectionConfig, TierConfig, WaitlistConfig } from './types.js';
 
 /** One problem in an organizer's configuration; `field` is a path like "inventory.sections[2].rows[0].seats[3].rank". */
 export interface ConfigIssue { field: string; reason: string }
@@ -341,6 +341,55 @@ const waitlist = shape<WaitlistConfig>({
   callAnswerMs: optional(integer(30_000, DAY), () => WAITLIST_DEFAULTS.callAnswerMs),
 });
 
+// ---- Payments ----
+
+export const MAX_PAYMENT_CHANNELS = 8;
+/** A provider's name: what its webhooks' route and the metrics' labels carry. */
+export const CHANNEL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+const channelName: Check<string> = (c, value, field) => {
+  if (typeof value !== 'string' || !CHANNEL_NAME.test(value)) return c.wrong(field, value, 'a provider name (lowercase letters, digits, - and _, at most 32)');
+  return value;
+};
+
+/** A channel: `{ name, capacityPerSec? }`, or just its name. */
+const paymentChannel: Check<PaymentChannelConfig> = (c, value, field) => {
+  if (typeof value === 'string') {
+    const name = channelName(c, value, field);
+    return name === undefined ? undefined : { name };
+  }
+  const checked = shape<PaymentChannelConfig>({ name: channelName, capacityPerSec: optional(finite(true)) })(c, value, field);
+  if (checked?.capacityPerSec === undefined) delete checked?.capacityPerSec;
+  return checked;
+};
+
+const paymentChannels = withRules(list(paymentChannel, MAX_PAYMENT_CHANNELS), (c, channels, field) => {
+  uniqueKeys(c, channels, field, 'name');
+});
+
+const paymentSetting = <K extends 'healthWindowMs' | 'timeoutMs' | 'queuePauseMaxMs'>(key: K, min: number, max: number): Check<number> =>
+  optional(integer(min, max), () => PAYMENTS_DEFAULTS[key]);
+
+const breakerSetting = (key: keyof BreakerConfig, min: number, max: number): Check<number> => optional(integer(min, max), () => PAYMENTS_DEFAULTS.breaker[key]);
+
+/** A partial breaker: every field left out takes its default. */
+const breaker = shape<BreakerConfig>({
+  failurePercent: breakerSetting('failurePercent', 1, 100),
+  minOutcomes: breakerSetting('minOutcomes', 1, 100_000),
+  openMs: breakerSetting('openMs', 1_000, DAY),
+  probes: breakerSetting('probes', 1, 1_000),
+});
+
+/** Partial payments: every field left out takes its default (the breaker's field by field). */
+const payments = shape<PaymentsConfig>({
+  channels: optional(paymentChannels, () => []),
+  pacing: optional(oneOf(['adaptive', 'off']), () => PAYMENTS_DEFAULTS.pacing),
+  healthWindowMs: paymentSetting('healthWindowMs', 5_000, 10 * MINUTE),
+  timeoutMs: paymentSetting('timeoutMs', 1_000, DAY),
+  queuePauseMaxMs: paymentSetting('queuePauseMaxMs', 0, DAY),
+  breaker: optional(breaker, () => ({ ...PAYMENTS_DEFAULTS.breaker })),
+});
+
 // ---- Registration ----
 
 const registration = shape<RegistrationConfig>({
@@ -379,7 +428,7 @@ function registrationRules(c: Checker, config: Draft<EventConfig>): void {
 
 // ---- The whole configuration ----
 
-const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door' | 'waitlist' | 'draw'>, min: number, max: number): Check<number> =>
+const setting = (key: Exclude<keyof typeof CONFIG_DEFAULTS, 'admission' | 'door' | 'waitlist' | 'draw' | 'payments'>, min: number, max: number): Check<number> =>
   optional(integer(min, max), () => CONFIG_DEFAULTS[key]);
 
 function timeRules(c: Checker, config: Draft<EventConfig>, _field: string, raw: Obj): void {
@@ -430,6 +479,7 @@ const eventConfig = withRules(
     waitlist: optional(waitlist, () => ({ ...WAITLIST_DEFAULTS })),
     draw: optional(draw, () => ({ ...DRAW_DEFAULTS })),
     registration: optional(registration),
+    payments: optional(payments, () => ({ ...PAYMENTS_DEFAULTS, breaker: { ...PAYMENTS_DEFAULTS.breaker } })),
   }),
   (c, config, field, raw) => {
     timeRules(c, config, field, raw);
@@ -469,7 +519,7 @@ function mergePhases(current: EventConfig, changes: Obj): Obj {
 /**
  * Validates a partial update of a live sale against the current config and returns the new whole config.
  * Top-level fields in `patch` replace the current ones (`inventory`, `admission` and `phases` are replaced
- * as a whole, not merged; `door`, `waitlist` and `draw` are merged field by field, as a new config's are with the
+ * as a whole, not merged; `door`, `waitlist`, `draw` and `payments` (its `breaker` too) are merged field by field, as a new config's are with the
  * defaults); an `undefined` field is ignored, `registration: null` removes it; `id` may not change. The merge is validated like a new config.
  */
 export function validateConfigUpdate(current: EventConfig, patch: unknown): EventConfig {
@@ -487,6 +537,13 @@ export function validateConfigUpdate(current: EventConfig, patch: unknown): Even
   if (isObject(waitlistPatch)) merged.waitlist = { ...current.waitlist, ...waitlistPatch };
   const drawPatch = get(patch as Obj, 'draw');
   if (isObject(drawPatch)) merged.draw = { ...current.draw, ...drawPatch };
+  const paymentsPatch = get(patch as Obj, 'payments');
+  if (isObject(paymentsPatch)) {
+    // An event created before payments were configurable has none: the defaults stand in.
+    const base = current.payments ?? PAYMENTS_DEFAULTS;
+    const breakerPatch = get(paymentsPatch, 'breaker');
+    merged.payments = { ...base, ...paymentsPatch, ...(isObject(breakerPatch) ? { breaker: { ...base.breaker, ...breakerPatch } } : {}) };
+  }
   // null takes the event's registration away (allowed until it opens: see config-change.ts).
   if (get(patch as Obj, 'registration') === null) delete merged.registration;
   const config = eventConfig(c, withPhaseTimes(merged), '');

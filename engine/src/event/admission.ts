@@ -47,6 +47,11 @@ export class TokenBucket {
       return;
     }
     if (this.tokens === Infinity) this.tokens = 0;
+    // A rate of nothing (a payment channel's breaker open) admits nothing, not even what was banked.
+    if (perSecond === 0) {
+      this.tokens = Math.min(this.tokens, 0);
+      return;
+    }
     const added = (perSecond * elapsedMs) / 1000;
     const cap = Math.max(1, perSecond * 2, added);
     this.tokens = Math.min(cap, this.tokens + added);

@@ -3,7 +3,7 @@ import { generateCodes, parseCodesCsv, type GenerateCodes } from '../access/code
 import { drawsOfPhase, phaseDrawDueAt, phaseDrawFor, phaseOfDraw } from '../access/phase-draws.js';
 import { checkAccess, phaseIndexAt } from '../access/phases.js';
 import type { Clock } from '../clock.js';
-import type { BeaconName, EventConfig, SalePhase } from '../config/types.js';
+import { PAYMENTS_DEFAULTS, type BeaconName, type EventConfig, type PaymentsConfig, type SalePhase } from '../config/types.js';
 import type { JoinContext } from '../commands.js';
 import { BreakwaterError } from '../errors.js';
 import { BEACON_HEX, pseudonymOf, RECEIPT_BYTES, runDraw } from '../fairness/draw.js';
@@ -12,7 +12,8 @@ import type { DrawProof } from '../fairness/draw-proof.js';
 import { commitmentOf, newSeed } from '../fairness/shuffle.js';
 import { deadlineOf, HoldBook, type Hold } from '../inventory/hold-book.js';
 import { Inventory, type HoldRequest } from '../inventory/inventory.js';
-import type { JournalEntry, RefundReason } from '../journal/entries.js';
+import type { JournalEntry, PaymentFailure, RefundReason } from '../journal/entries.js';
+import { DEFAULT_CHANNEL, PaymentDesk } from '../payments/payment-desk.js';
 import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
 import { Door } from '../door/door.js';
 import { FanStatus, PRE_QUEUE_DRAW, WaitingRoom, type Numbering } from '../queue/waiting-room.js';
@@ -25,6 +26,15 @@ import { validateConfigUpdate } from '../config/validate.js';
 import { REGISTRATION_DRAW, RegistrationBook, type RegistrationStatus, type RegistrationView } from '../registration/registration-book.js';
 import { advanceRegistration, inviteNext, register, registrationDueAt, viewOf, withdraw, type RegistrationContext } from '../registration/registration-desk.js';
 import { holdView, type DrawView, type EventStatus, type GrantView, type HoldView, type JoinResult, type WaitlistStatus } from './views.js';
+
+/**
+ * Where a payment may go: `channel`, the one the fan chose; `channels`, those
+ * the transport can serve, first choice first (default: the event's own).
+ */
+export interface PaymentChoice {
+  channel?: string;
+  channels?: string[];
+}
 
 /** A payment refused a purchase, or paid for an order cancelled with its refund: the refund it is due, and whether the payment side reported it done. */
 export interface RefundState {
@@ -105,6 +115,8 @@ export class SaleEvent {
   private readonly refunds = new Map<string, RefundState>();
   /** The hold each purchasing payment id bought. */
   private readonly purchases = new Map<string, string>();
+  /** The payment channels' health, breakers and limits, and the payment queue. */
+  readonly payments: PaymentDesk;
   private readonly actor: SaleActor;
   private cachedPhase: Phase = 'draft';
   /** The next instant time can change the phase: commands before it skip the lifecycle checks. */
@@ -155,6 +167,7 @@ export class SaleEvent {
     config: EventConfig,
   ) {
     this.config = config;
+    this.payments = new PaymentDesk(paymentsOf(config));
     this.inventory = new Inventory(config.inventory);
     this.actor = startSaleActor({ preQueueOpensAt: config.preQueueOpensAt, onSaleAt: config.onSaleAt });
     this.phaseDrawsDueAt = this.nextPhaseDrawsAt();
@@ -349,14 +362,43 @@ export class SaleEvent {
     return holdView(hold);
   }
 
-  /** The fan starts paying: expiry pauses, up to the event's bound, until the payment side answers. */
-  startPayment(fanId: string, holdId: string, paymentId: string, key: string): HoldView {
+  /**
+   * The fan starts paying (docs/payments.md, "Health, breakers and pacing").
+   * With pacing on, the payment starts on the channel that can take it now
+   * and has answered best lately; when none can (each at its limit, its
+   * declared pace or its breaker open), or payments already wait, it joins the
+   * payment queue: the hold's clock pauses up to `payments.queuePauseMaxMs`
+   * and a tick starts it in its turn. A fan naming a channel whose breaker is
+   * open is refused (PAYMENT_CHANNEL_UNAVAILABLE, with the others it may use).
+   * With pacing off it starts at once on the first channel. Expiry pauses,
+   * up to `paymentPendingMaxMs`, until the payment side answers.
+   */
+  startPayment(fanId: string, holdId: string, paymentId: string, key: string, choice: PaymentChoice = {}): HoldView {
     const fingerprint = `pay:${holdId}:${paymentId}`;
     const replay = this.accounts.get(fanId)?.replay(key, fingerprint);
     if (replay !== undefined) return replay;
     this.requireLiveHold(fanId, holdId, 'held');
     const at = this.now();
-    this.record({ type: 'paymentStarted', at, holdId, key, paymentId, pendingUntil: at + this.config.paymentPendingMaxMs });
+    const desk = this.payments;
+    let channels = desk.candidates(choice.channels);
+    if (choice.channel !== undefined) {
+      const chosen = choice.channel;
+      if (!channels.includes(chosen)) throw new BreakwaterError('PAYMENT_CHANNEL_NOT_OFFERED', undefined, { details: { eventId: this.id, channel: chosen } });
+      const retryAt = desk.pacing ? desk.reopensAt(chosen) : undefined;
+      if (retryAt !== undefined) {
+        const others = channels.filter((name) => name !== chosen && desk.breakerOf(name).state !== 'open');
+        throw new BreakwaterError('PAYMENT_CHANNEL_UNAVAILABLE', undefined, { details: { channel: chosen, breaker: 'open', retryAt, channels: others } });
+      }
+      channels = [chosen];
+    }
+    // Payments already waiting go first: the tick starts this one in its turn.
+    const channel = desk.pacing && desk.queue.size > 0 ? undefined : desk.choose(channels, at);
+    if (channel !== undefined) {
+      this.record({ type: 'paymentStarted', at, holdId, key, paymentId, pendingUntil: at + this.config.paymentPendingMaxMs, channel });
+    } else {
+      const pausedUntil = at + paymentsOf(this.config).queuePauseMaxMs;
+      this.record({ type: 'paymentQueued', at, holdId, key, paymentId, number: desk.lastQueueNumber + 1, channels, pausedUntil });
+    }
     this.afterInventoryChange();
     return holdView(this.holds.get(holdId)!);
   }
@@ -381,7 +423,7 @@ export class SaleEvent {
    * it is due, once per payment id, and is refused with HOLD_EXPIRED /
    * HOLD_NOT_ACTIVE / PAYMENT_MISMATCH (`details.refund: 'due'`).
    */
-  confirmPurchase(holdId: string, paymentId: string): HoldView {
+  confirmPurchase(holdId: string, paymentId: string, providerAt?: number): HoldView {
     const hold = this.requireHold(holdId);
     // The payment that bought the hold, again (even after the organizer cancelled the order): nothing more to do.
     if ((hold.status === 'purchased' || hold.status === 'cancelled') && hold.paymentId === paymentId) return holdView(hold);
@@ -395,7 +437,9 @@ export class SaleEvent {
       if (refund === undefined) this.record({ type: 'refundDue', at: this.now(), holdId, paymentId, reason: refundReason(hold, refusal) });
       throw new BreakwaterError(refusal.code, refusal.message, { details: { ...refusal.details, refund: refund?.state ?? 'due' } });
     }
-    this.record({ type: 'purchased', at: this.now(), holdId, paymentId });
+    const entry: JournalEntry = { type: 'purchased', at: this.now(), holdId, paymentId };
+    if (providerAt !== undefined) entry.providerAt = providerAt;
+    this.record(entry);
     this.afterInventoryChange();
     return holdView(hold);
   }
@@ -411,15 +455,22 @@ export class SaleEvent {
     return refund;
   }
 
-  /** The payment failed: the hold resumes with the window it had left. */
-  failPayment(holdId: string, paymentId: string, reason: string): HoldView {
+  /**
+   * The payment failed: the hold resumes with the window it had left.
+   * `failure`: the channel failed (`error`, `timeout`); left out, the
+   * provider declined (a business decline, which its health does not count).
+   */
+  failPayment(holdId: string, paymentId: string, reason: string, failure?: PaymentFailure, providerAt?: number): HoldView {
     const hold = this.requireHold(holdId);
     // A retry of the failure already recorded: the hold went back to `held` with this payment id.
     if (hold.status === 'held' && hold.paymentId === paymentId) return holdView(hold);
     if (hold.status !== 'paymentPending') throw notActive(hold);
     this.requirePaymentTarget(hold, paymentId);
     const at = this.now();
-    this.record({ type: 'paymentFailed', at, holdId, paymentId, reason, expiresAt: at + hold.remainingMs! });
+    const entry: JournalEntry = { type: 'paymentFailed', at, holdId, paymentId, reason, expiresAt: at + hold.remainingMs! };
+    if (failure !== undefined) entry.failure = failure;
+    if (providerAt !== undefined) entry.providerAt = providerAt;
+    this.record(entry);
     this.afterInventoryChange();
     return holdView(hold);
   }
@@ -643,12 +694,37 @@ export class SaleEvent {
     const now = this.now();
     this.advancePhase(now);
     for (const hold of this.holds.due(now)) this.record({ type: 'expired', at: now, holdId: hold.id });
+    this.paceQueuedPayments(now);
     for (const grant of this.grants.due(now)) this.record({ type: 'grantExpired', at: now, fanId: grant.account.fanId, grantId: grant.id });
     this.dropAbsent(now);
     this.afterInventoryChange();
     this.admit(now);
     this.recallNearTurns(now);
     this.reviewWaitlist(now);
+  }
+
+  /**
+   * Payments in flight past `payments.timeoutMs` time out; breakers whose
+   * state is due change (open on failures, half-open after `breaker.openMs`,
+   * closed once the probes answered, open again on a failed probe); then
+   * queued payments start, in queue order, wherever a channel they may use
+   * can take them. Deciding once per tick keeps the window scans off the
+   * payment commands' path.
+   */
+  private paceQueuedPayments(now: number): void {
+    const desk = this.payments;
+    for (const due of desk.dueTimeouts(now)) this.record({ type: 'paymentTimedOut', at: now, ...due });
+    for (const change of desk.breakerChanges(now)) this.record({ type: 'channelBreaker', at: now, ...change });
+    // Deleting the entry being visited is safe while iterating a Map. (Pacing turned off: the queue drains at once.)
+    for (const queued of desk.queue.values()) {
+      if (desk.pacing && !desk.anyCanStart(now)) break;
+      const channel = desk.choose(queued.channels, now);
+      if (channel === undefined) continue;
+      this.record({
+        type: 'paymentStarted', at: now, holdId: queued.holdId, key: queued.key, paymentId: queued.paymentId,
+        pendingUntil: now + this.config.paymentPendingMaxMs, channel, queued: true,
+      });
+    }
   }
 
   /** The phase `advancePhase(now)` would leave the event in, recording nothing: what a fan command is checked against. */
@@ -768,7 +844,8 @@ export class SaleEvent {
     this.admittingSince = now;
     const policy = this.config.admission;
     this.rate.refill(policy.mode === 'rate' ? policy.fansPerMinute / 60 : Infinity, elapsed);
-    this.paymentPace.refill(policy.paymentCapacityPerSec ?? Infinity, elapsed);
+    // The organizer's declared ceiling, and (pacing on) the channels' measured healthy throughput.
+    this.paymentPace.refill(Math.min(policy.paymentCapacityPerSec ?? Infinity, this.payments.admissionPerSec()), elapsed);
     if (this.room.waiting === 0) return;
     const k = admissionBudget({
       rateTokens: this.rate.tokens,
@@ -950,6 +1027,7 @@ export class SaleEvent {
 
       case 'configUpdated':
         this.config = entry.config;
+        this.payments.configure(paymentsOf(entry.config));
         // The margin or the per-fan limit may have changed: the next tick decides the standby again.
         this.standbyCheckedFor = Infinity;
         // Before publication nothing can be held, so the inventory is simply rebuilt.
@@ -1078,13 +1156,30 @@ export class SaleEvent {
         hold.account.remember(entry.key, `extend:${hold.id}`, holdView(hold));
         break;
       }
-      case 'paymentStarted': {
+      case 'paymentQueued': {
         const hold = this.holds.get(entry.holdId)!;
         hold.paymentId = entry.paymentId;
-        hold.pendingUntil = entry.pendingUntil;
         hold.remainingMs = hold.expiresAt - entry.at;
+        // Paused until pausedUntil, then the window it had left runs again.
+        hold.pendingUntil = entry.pausedUntil + hold.remainingMs;
+        hold.queueNumber = entry.number;
+        this.holds.reschedule(hold, 'paymentQueued');
+        hold.account.remember(entry.key, `pay:${hold.id}:${entry.paymentId}`, holdView(hold));
+        this.payments.applyQueued({ holdId: hold.id, paymentId: entry.paymentId, key: entry.key, number: entry.number, channels: entry.channels });
+        break;
+      }
+      case 'paymentStarted': {
+        const hold = this.holds.get(entry.holdId)!;
+        const channel = entry.channel ?? DEFAULT_CHANNEL;
+        // From the queue: the window left is what it had, less any time queued past the pause.
+        hold.remainingMs = hold.status === 'paymentQueued' ? Math.min(hold.remainingMs!, hold.pendingUntil! - entry.at) : hold.expiresAt - entry.at;
+        hold.paymentId = entry.paymentId;
+        hold.pendingUntil = entry.pendingUntil;
+        hold.channel = channel;
+        hold.queueNumber = undefined;
         this.holds.reschedule(hold, 'paymentPending');
         hold.account.remember(entry.key, `pay:${hold.id}:${entry.paymentId}`, holdView(hold));
+        this.payments.applyStarted(entry.at, hold.id, entry.paymentId, channel);
         break;
       }
       case 'paymentFailed': {
@@ -1092,17 +1187,29 @@ export class SaleEvent {
         hold.expiresAt = entry.expiresAt;
         hold.pendingUntil = undefined;
         this.holds.reschedule(hold, 'held');
+        this.payments.applyOutcome(entry.at, entry.paymentId, entry.failure ?? 'declined', entry.providerAt);
         break;
       }
+      case 'paymentTimedOut':
+        this.payments.applyOutcome(entry.at, entry.paymentId, 'timeout');
+        break;
+      case 'channelBreaker':
+        this.payments.applyBreaker(entry.at, entry.channel, entry.state);
+        break;
       case 'purchased': {
         const hold = this.holds.get(entry.holdId)!;
+        this.payments.applyOutcome(entry.at, entry.paymentId, 'succeeded', entry.providerAt);
+        this.payments.applyHoldEnded(entry.at, hold.id, undefined);
         hold.paymentId = entry.paymentId;
+        hold.queueNumber = undefined;
         this.purchases.set(entry.paymentId, hold.id);
         this.holds.end(hold, 'purchased', entry.at);
         this.inventory.sell(hold.allocation);
         break;
       }
       case 'refundDue':
+        // The money moved: for its channel, an answer like any other.
+        this.payments.applyOutcome(entry.at, entry.paymentId, 'succeeded');
         this.refunds.set(entry.paymentId, { holdId: entry.holdId, reason: entry.reason, state: 'due' });
         break;
       case 'refunded':
@@ -1118,6 +1225,8 @@ export class SaleEvent {
       case 'expired':
       case 'released': {
         const hold = this.holds.get(entry.holdId)!;
+        this.payments.applyHoldEnded(entry.at, hold.id, hold.status === 'paymentPending' ? hold.paymentId : undefined);
+        hold.queueNumber = undefined;
         this.holds.end(hold, entry.type, entry.at);
         this.inventory.release(hold.allocation);
         this.codes.freed(hold.id, hold.allocation.quantity);
@@ -1157,7 +1266,7 @@ export class SaleEvent {
       id: entry.holdId, fanId: entry.fanId, account, allocation: entry.allocation, createdAt: entry.at,
       status: 'held', expiresAt: entry.expiresAt, extended: false,
       // Every field from the start: one object shape for a hold's whole life.
-      paymentId: undefined, pendingUntil: undefined, remainingMs: undefined, endedAt: undefined,
+      paymentId: undefined, pendingUntil: undefined, remainingMs: undefined, channel: undefined, queueNumber: undefined, endedAt: undefined,
     };
     this.holds.add(hold);
     this.inventory.hold(entry.allocation);
@@ -1242,7 +1351,8 @@ export class SaleEvent {
   /** Why this hold cannot take this payment now, if it cannot. */
   private paymentTargetRefusal(hold: Hold, paymentId: string): BreakwaterError | undefined {
     if (hold.status === 'expired') return expired(hold);
-    if (hold.status !== 'held' && hold.status !== 'paymentPending') return notActive(hold);
+    // A queued payment never reached a provider: an earlier attempt's late success may buy the hold instead.
+    if (hold.status !== 'held' && hold.status !== 'paymentPending' && hold.status !== 'paymentQueued') return notActive(hold);
     if (hold.status === 'paymentPending' && hold.paymentId !== paymentId) return paymentMismatch(hold);
     if (deadlineOf(hold) <= this.now()) return expired(hold);
     return undefined;
@@ -1352,6 +1462,7 @@ export class SaleEvent {
       holds: {
         active: this.holds.activeCount,
         paymentPending: this.holds.activeCount - this.holds.heldCount,
+        paymentQueued: this.payments.queue.size,
         expired: this.holds.expired,
         released: this.holds.released,
         cancelled: this.holds.cancelled,
@@ -1365,6 +1476,7 @@ export class SaleEvent {
       draws: [...this.draws].map(([draw, state]) => this.drawView(draw, state)).concat(this.registrationDrawView() ?? []),
       registration: this.registrationStatus(),
       door: { slowLaneJoins: this.slowLaneJoins, ...this.door.figures(this.config.door, this.now()) },
+      payments: this.payments.status(this.now()),
     };
   }
 
@@ -1429,6 +1541,11 @@ function holdFingerprint(grantId: string, request: HoldRequest): string {
     case 'seats':
       return `hold:${grantId}:seats:${request.seatIds.join('\u0000')}`;
   }
+}
+
+/** An event created before payments were configurable has none in its journal: the defaults stand in. */
+function paymentsOf(config: EventConfig): PaymentsConfig {
+  return config.payments ?? PAYMENTS_DEFAULTS;
 }
 
 function sealedDraw(commitment: string, sealedSeed: string): DrawState {

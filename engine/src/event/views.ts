@@ -1,6 +1,7 @@
 import type { DoorFigures } from '../door/door.js';
 import type { Hold } from '../inventory/hold-book.js';
 import type { Phase } from '../lifecycle/sale-machine.js';
+import type { PaymentsStatus } from '../payments/payment-desk.js';
 import type { RegistrationStatus } from '../registration/registration-book.js';
 
 export interface GrantView {
@@ -60,7 +61,12 @@ export interface HoldView {
   expiresAt: number;
   extended: boolean;
   paymentId?: string;
+  /** While a payment is in flight or queued: the hold's deadline. */
   pendingUntil?: number;
+  /** The channel its payment went to (in flight, or bought it). */
+  channel?: string;
+  /** While `paymentQueued`: its number in the payment queue (its position is `number − EventStatus.payments.queue.serving`). */
+  paymentQueueNumber?: number;
 }
 
 export function holdView(hold: Hold): HoldView {
@@ -71,7 +77,9 @@ export function holdView(hold: Hold): HoldView {
   if (hold.allocation.tierId !== undefined) view.tierId = hold.allocation.tierId;
   if (hold.allocation.seatIds !== undefined) view.seatIds = [...hold.allocation.seatIds];
   if (hold.paymentId !== undefined) view.paymentId = hold.paymentId;
-  if (hold.pendingUntil !== undefined && hold.status === 'paymentPending') view.pendingUntil = hold.pendingUntil;
+  if (hold.pendingUntil !== undefined && (hold.status === 'paymentPending' || hold.status === 'paymentQueued')) view.pendingUntil = hold.pendingUntil;
+  if (hold.channel !== undefined && hold.status === 'paymentPending') view.channel = hold.channel;
+  if (hold.queueNumber !== undefined && hold.status === 'paymentQueued') view.paymentQueueNumber = hold.queueNumber;
   return view;
 }
 
@@ -92,8 +100,8 @@ export interface EventStatus {
   openGrants: number;
   activeShoppers: number;
   tickets: { free: number; held: number; sold: number };
-  /** `cancelled`: purchases the organizer cancelled (their tickets went back on sale). */
-  holds: { active: number; paymentPending: number; expired: number; released: number; cancelled: number };
+  /** `paymentPending`: holds whose payment is in flight or queued; `paymentQueued`: of those, queued; `cancelled`: purchases the organizer cancelled (their tickets went back on sale). */
+  holds: { active: number; paymentPending: number; paymentQueued: number; expired: number; released: number; cancelled: number };
   /** The organizer paused the sale before its on-sale time: it will start paused. */
   pausedBeforeSale: boolean;
   /** The organizer's message to everyone in the queue, while one is up. */
@@ -114,6 +122,8 @@ export interface EventStatus {
   /** Registration for a coded presale and its draw; undefined when the event has none. */
   registration: RegistrationStatus | undefined;
   door: DoorStatus;
+  /** The payment channels' health, breakers and limits, and the payment queue (docs/payments.md). */
+  payments: PaymentsStatus;
 }
 
 /**

@@ -3,8 +3,8 @@ import type { Allocation } from '../journal/entries.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
 import type { FanAccount } from '../event/fan-accounts.js';
 
-/** `cancelled`: a purchase the organizer cancelled, its tickets back on sale. */
-export type HoldStatus = 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released' | 'cancelled';
+/** `paymentQueued`: its payment waits in the payment queue (docs/payments.md), its clock paused up to a bound; `cancelled`: a purchase the organizer cancelled, its tickets back on sale. */
+export type HoldStatus = 'held' | 'paymentQueued' | 'paymentPending' | 'purchased' | 'expired' | 'released' | 'cancelled';
 
 export interface Hold {
   readonly id: string;
@@ -19,14 +19,18 @@ export interface Hold {
   extended: boolean;
   /** The payment in flight (paymentPending) or that bought it (purchased). */
   paymentId?: string;
-  /** When a payment in flight stops pausing the expiry. */
+  /** When a payment in flight (or waiting in the payment queue) stops pausing the expiry: the hold's deadline then. */
   pendingUntil?: number;
-  /** Payment window left when the payment started: given back if the payment fails. */
+  /** Payment window left when the payment started (or was queued): given back if the payment fails. */
   remainingMs?: number;
+  /** The channel of the payment in flight or that bought it. */
+  channel?: string;
+  /** Its number in the payment queue while `paymentQueued`. */
+  queueNumber?: number;
   endedAt?: number;
 }
 
-const ACTIVE: ReadonlySet<HoldStatus> = new Set(['held', 'paymentPending']);
+const ACTIVE: ReadonlySet<HoldStatus> = new Set(['held', 'paymentQueued', 'paymentPending']);
 
 export function isActive(hold: Hold): boolean {
   return ACTIVE.has(hold.status);
@@ -38,7 +42,7 @@ function sequenceOfHold(hold: Hold): number {
 
 /** The instant an active hold ends unless something happens first. */
 export function deadlineOf(hold: Hold): number {
-  return hold.status === 'paymentPending' ? hold.pendingUntil! : hold.expiresAt;
+  return hold.status === 'held' ? hold.expiresAt : hold.pendingUntil!;
 }
 
 /**
@@ -90,8 +94,8 @@ export class HoldBook {
     this.deadlines.push(hold.expiresAt, hold);
   }
 
-  /** A new deadline for an active hold (extension, payment started or failed). */
-  reschedule(hold: Hold, status: 'held' | 'paymentPending'): void {
+  /** A new deadline for an active hold (extension, payment queued, started or failed). */
+  reschedule(hold: Hold, status: 'held' | 'paymentQueued' | 'paymentPending'): void {
     if (hold.status !== status) this.heldCount += status === 'held' ? 1 : -1;
     hold.status = status;
     this.deadlines.push(deadlineOf(hold), hold);

@@ -112,9 +112,43 @@ export type JournalEntry =
   | { type: 'waitlistEnded'; at: number; waitlistAfter: number; waitlistUpTo: number; reason: 'ticketsAdded' | 'nobodyWaitlisted' | 'disabled' }
   | { type: 'held'; at: number; fanId: string; holdId: string; grantId: string; key: string; fingerprint: string; allocation: Allocation; expiresAt: number }
   | { type: 'extended'; at: number; holdId: string; key: string; expiresAt: number }
-  | { type: 'paymentStarted'; at: number; holdId: string; key: string; paymentId: string; pendingUntil: number }
-  | { type: 'paymentFailed'; at: number; holdId: string; paymentId: string; reason: string; expiresAt: number }
-  | { type: 'purchased'; at: number; holdId: string; paymentId: string }
+  /**
+   * A payment that could not start yet (every channel it may use at its
+   * limit or its breaker open, or payments queued ahead) waits in the payment
+   * queue, `number` in order. Its hold's clock is paused until `pausedUntil`
+   * (`payments.queuePauseMaxMs`); after that the window it had left runs
+   * again. `channels`: where it may start, first choice first (the fan's one
+   * channel, or those the transport offered).
+   */
+  | { type: 'paymentQueued'; at: number; holdId: string; key: string; paymentId: string; number: number; channels: string[]; pausedUntil: number }
+  /**
+   * A payment in flight on `channel` (absent in journals written before
+   * channels: the default one). `queued`: it waited in the payment queue
+   * (its `paymentQueued` has the same key).
+   */
+  | { type: 'paymentStarted'; at: number; holdId: string; key: string; paymentId: string; pendingUntil: number; channel?: string; queued?: true }
+  /**
+   * The payment failed: `failure` says how — `error` and `timeout` are the
+   * channel failing (its health counts them); absent, the provider declined
+   * it (a business decline: the channel worked).
+   */
+  | { type: 'paymentFailed'; at: number; holdId: string; paymentId: string; reason: string; expiresAt: number; failure?: PaymentFailure; providerAt?: number }
+  /**
+   * No outcome came for a payment in flight within `payments.timeoutMs`: a
+   * channel failure, and no longer counted in flight. Its hold still waits on
+   * it (up to its pendingUntil): a late answer is taken as any other.
+   */
+  | { type: 'paymentTimedOut'; at: number; holdId: string; paymentId: string; channel: string }
+  /**
+   * A channel's circuit breaker changed state: `open` (its failures in the
+   * window reached `payments.breaker.failurePercent`, or a probe failed; no
+   * payment starts on it), `halfOpen` (`breaker.openMs` later: a few probes
+   * may start), `closed` (every probe answered). `failurePercent`: the
+   * window's when it changed.
+   */
+  | { type: 'channelBreaker'; at: number; channel: string; state: 'open' | 'halfOpen' | 'closed'; failurePercent: number }
+  /** `providerAt` (here and on `paymentFailed`): when the provider says it happened, if it said; `at − providerAt` is its notification's lag. */
+  | { type: 'purchased'; at: number; holdId: string; paymentId: string; providerAt?: number }
   /**
    * A provider's success the hold cannot take: the hold had ended
    * (`holdEnded`), was bought with another payment (`alreadyPaid`), or waits
@@ -137,5 +171,8 @@ export type JournalEntry =
 
 /** A success the hold refused (`holdEnded`, `alreadyPaid`, `otherAttempt`), or a purchase the organizer cancelled with its refund. */
 export type RefundReason = 'holdEnded' | 'alreadyPaid' | 'otherAttempt' | 'orderCancelled';
+
+/** How a payment failed on the channel's side (a decline is no failure of the channel). */
+export type PaymentFailure = 'error' | 'timeout';
 
 export type JournalEntryType = JournalEntry['type'];

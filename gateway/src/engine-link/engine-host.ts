@@ -11,7 +11,7 @@ import { FanPush } from '../notify/fan-push.js';
 import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
 import type { WebPushConfig } from '../notify/web-push-config.js';
-import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
+import { applySettingsPatch, channelsForConfig, channelsFromConfig, DEFAULT_EVENT_SETTINGS, settingsForOrganizer, type EventSettings } from '../event-settings.js';
 import { AdmissionRate } from './admission-rate.js';
 import { movesTheQueue, pricedHold, publicInfoOf, queueStateOf, sameQueueFigures } from './event-views.js';
 import { reconcilePayments, type PaymentReconciliation } from '../payments/reconciliation.js';
@@ -184,8 +184,13 @@ export class EngineHost {
 
   private dispatch(request: EngineRequest, owner: string): unknown {
     switch (request.op) {
-      case 'command':
-        return this.engine.execute(request.command);
+      case 'command': {
+        const result = this.engine.execute(request.command);
+        // A retuned configuration may name other payment channels: every worker's settings follow (it was checked: it ran).
+        const command = request.command as { type?: unknown; eventId?: unknown };
+        if (command.type === 'updateEvent') this.broadcast({ type: 'settings', eventId: command.eventId as string, settings: this.settingsOf(command.eventId as string) });
+        return result;
+      }
       case 'openSession':
         return this.openSession(request.eventId, request.fanId, request.resume, owner, request.context);
       case 'closeSession':
@@ -353,12 +358,15 @@ export class EngineHost {
     }
     const view = this.engine.execute(command) as HoldView;
     const sale = this.engine.event(command.eventId);
-    return pricedHold(sale, this.settingsOf(sale.id), view);
+    const priced = pricedHold(sale, this.settingsOf(sale.id), view);
+    if (view.paymentQueueNumber !== undefined) priced.paymentQueuePosition = view.paymentQueueNumber - sale.payments.serving() - 1;
+    return priced;
   }
 
   private paymentOutcome(outcome: CheckedPaymentOutcome): unknown {
     const { eventId, holdId, paymentId } = outcome;
-    if (outcome.outcome === 'failed') return this.engine.execute({ type: 'failPayment', eventId, holdId, paymentId, reason: outcome.reason });
+    const providerAt = outcome.occurredAt === undefined ? {} : { providerAt: Math.round(outcome.occurredAt) };
+    if (outcome.outcome === 'failed') return this.engine.execute({ type: 'failPayment', eventId, holdId, paymentId, reason: outcome.reason, ...(outcome.failure === undefined ? {} : { failure: outcome.failure }), ...providerAt });
     const sale = this.saleOrUndefined(eventId);
     const hold = sale?.holds.get(holdId);
     // An unknown event or hold is the engine's to refuse (then the money goes back).
@@ -370,7 +378,7 @@ export class EngineHost {
         });
       }
     }
-    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId });
+    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId, ...providerAt });
   }
 
   private payments(eventId: string): PaymentReconciliation {
@@ -438,7 +446,8 @@ export class EngineHost {
   private createEvent(config: unknown, publish: boolean, settingsPatch: unknown): EventDetails {
     // Settings are checked first, so a bad patch creates nothing.
     const settings = applySettingsPatch(DEFAULT_EVENT_SETTINGS, settingsPatch ?? {});
-    const status = this.engine.createEvent(withPowFloor(config, powDifficultyOf(settingsPatch)), { publish });
+    const aliased = paymentsPatched(settingsPatch) ? withPaymentChannels(config, settings) : config;
+    const status = this.engine.createEvent(withPowFloor(aliased, powDifficultyOf(settingsPatch)), { publish });
     this.settings.set(status.eventId, settings);
     this.broadcast({ type: 'settings', eventId: status.eventId, settings: this.settingsOf(status.eventId) });
     return this.details(this.engine.event(status.eventId));
@@ -450,6 +459,10 @@ export class EngineHost {
     const floor = powDifficultyOf(patch);
     if (floor !== undefined && floor !== sale.config.door.powFloor) {
       this.engine.execute({ type: 'updateEvent', eventId, patch: { door: { powFloor: floor, powCeiling: Math.max(floor, sale.config.door.powCeiling) } } });
+    }
+    const channels = channelsForConfig(settings.payments);
+    if (paymentsPatched(patch) && JSON.stringify(channels) !== JSON.stringify(sale.config.payments?.channels ?? [])) {
+      this.engine.execute({ type: 'updateEvent', eventId, patch: { payments: { channels } } });
     }
     this.settings.set(eventId, settings);
     this.broadcast({ type: 'settings', eventId, settings: this.settingsOf(eventId) });
@@ -470,11 +483,19 @@ export class EngineHost {
     this.settings.set(eventId, { ...DEFAULT_EVENT_SETTINGS, ...settings });
   }
 
-  /** The event's settings; `powDifficulty` is an alias of the door's proof-of-work floor (`config.door.powFloor`). */
+  /**
+   * The event's settings; `powDifficulty` is an alias of the door's
+   * proof-of-work floor (`config.door.powFloor`), `payments.channels` of the
+   * engine's `config.payments.channels` (events whose journal names none
+   * keep the channels their settings were saved with).
+   */
   settingsOf(eventId: string): EventSettings {
     const settings = this.settings.get(eventId) ?? DEFAULT_EVENT_SETTINGS;
     const sale = this.saleOrUndefined(eventId);
-    return sale === undefined ? settings : { ...settings, powDifficulty: sale.config.door.powFloor };
+    if (sale === undefined) return settings;
+    const channels = sale.config.payments?.channels ?? [];
+    const payments = channels.length === 0 ? settings.payments : { channels: channelsFromConfig(channels) };
+    return { ...settings, powDifficulty: sale.config.door.powFloor, payments };
   }
 
   private details(sale: SaleEvent): EventDetails {
@@ -544,6 +565,20 @@ export class EngineHost {
       }
     }
   }
+}
+
+/** Whether a settings patch sets the payment channels. */
+function paymentsPatched(patch: unknown): boolean {
+  return typeof patch === 'object' && patch !== null && (patch as Record<string, unknown>).payments !== undefined;
+}
+
+/** A new event's configuration with the channels its settings name (the alias of `config.payments.channels`). */
+function withPaymentChannels(config: unknown, settings: EventSettings): unknown {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
+  const input = config as Record<string, unknown>;
+  const payments = typeof input.payments === 'object' && input.payments !== null && !Array.isArray(input.payments) ? (input.payments as Record<string, unknown>) : {};
+  if (input.payments !== undefined && payments !== input.payments) return config; // not an object: validation will say so
+  return { ...input, payments: { ...payments, channels: channelsForConfig(settings.payments) } };
 }
 
 /** `settings.powDifficulty` of an already checked settings patch, if it sets one. */

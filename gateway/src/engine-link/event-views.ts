@@ -42,6 +42,7 @@ export function queueStateOf(sale: SaleEvent, rates: { rateLow: number; rateHigh
     openGrants: status.openGrants,
     ticketsPerFan: ticketsPerFanOf(status, sale.config.maxTicketsPerFan),
     awayAfter: status.awayAfter ?? null,
+    paymentsServing: status.payments.queue.serving,
     at,
   };
 }
@@ -56,7 +57,7 @@ export function sameQueueFigures(a: QueueState, b: QueueState): boolean {
   return a.phase === b.phase && a.nowServing === b.nowServing && a.lastNumber === b.lastNumber && a.waiting === b.waiting
     && a.rateLow === b.rateLow && a.rateHigh === b.rateHigh && a.onSaleAt === b.onSaleAt
     && a.ticketsFree === b.ticketsFree && a.ticketsHeld === b.ticketsHeld && a.openGrants === b.openGrants && a.ticketsPerFan === b.ticketsPerFan
-    && a.awayAfter === b.awayAfter;
+    && a.awayAfter === b.awayAfter && a.paymentsServing === b.paymentsServing;
 }
 
 export function publicInfoOf(sale: SaleEvent, settings: EventSettings, pushKey: string | null): PublicEventInfo {

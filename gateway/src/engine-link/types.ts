@@ -34,6 +34,8 @@ export interface QueueState {
   ticketsPerFan: number;
   /** The away horizon (EventStatus.awayAfter); null when there is none. */
   awayAfter: number | null;
+  /** The payment queue's front (EventStatus.payments.queue.serving). */
+  paymentsServing: number;
   /** Engine time of the tick that produced it. */
   at: number;
 }
@@ -42,6 +44,8 @@ export interface PricedHold extends HoldView {
   /** Total price in the currency's minor unit. */
   amount: number;
   currency: string;
+  /** While `paymentQueued`: payments ahead of it in the payment queue, at most (its number − the queue's front − 1). */
+  paymentQueuePosition?: number;
 }
 
 export interface SessionOpened {
@@ -76,7 +80,8 @@ export interface FanView {
 export type FanHoldCommand =
   | { type: 'hold'; eventId: string; fanId: string; grantId: string; key: string; request: unknown }
   | { type: 'extendHold'; eventId: string; fanId: string; holdId: string; key: string }
-  | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string }
+  /** `channels`: those this deployment has among the event's, first choice first; `channel`: the fan's choice. */
+  | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string; channels: string[]; channel?: string }
   | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string };
 
 export interface EventDetails {
@@ -174,6 +179,10 @@ export interface CheckedPaymentOutcome {
   /** Minor units and ISO 4217 code, as the provider charged them. */
   amount: number;
   currency: string;
+  /** A failure of the channel (`error`, `timeout`) rather than a decline; absent: declined. */
+  failure?: 'error' | 'timeout';
+  /** When the provider says the outcome happened (epoch ms). */
+  occurredAt?: number;
 }
 
 export type EngineRequest =

@@ -92,7 +92,10 @@ function noteHoldsTold(conn: FanConnection, message: ServerMessage): void {
       return;
     case 'held':
     case 'paymentStarted':
+    case 'paymentQueued':
       return note(message.hold.holdId, message.hold.status);
+    case 'paymentReady':
+      return note(message.holdId, 'paymentPending');
     case 'purchased':
       return note(message.holdId, 'purchased');
     case 'holdExpired':

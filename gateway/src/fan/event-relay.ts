@@ -220,6 +220,6 @@ function queueMessage(state: QueueState): ServerMessage {
     t: 'queue', eventId: state.eventId, phase: state.phase, nowServing: state.nowServing, lastNumber: state.lastNumber, waiting: state.waiting,
     rateLow: state.rateLow, rateHigh: state.rateHigh, onSaleAt: state.onSaleAt, serverTime: Date.now(),
     ticketsFree: state.ticketsFree, ticketsHeld: state.ticketsHeld, openGrants: state.openGrants, ticketsPerFan: state.ticketsPerFan,
-    awayAfter: state.awayAfter,
+    awayAfter: state.awayAfter, paymentsServing: state.paymentsServing,
   };
 }

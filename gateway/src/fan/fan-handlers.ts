@@ -295,15 +295,26 @@ export class FanHandlers {
   }
 
   /**
-   * Starts paying: the hold goes payment-pending and the provider opens a
-   * checkout. The purchase itself is confirmed only by the payment side.
+   * Starts paying: the engine puts the payment on a healthy channel (the
+   * fan's choice, or its own) and the hold goes payment-pending while that
+   * channel's provider opens a checkout — or, when no channel can take it
+   * yet, into the payment queue (`paymentQueued`; `paymentReady` tells the
+   * fan when to pay again with the same key). The purchase itself is
+   * confirmed only by the payment side.
    */
   private async pay(conn: FanConnection, message: PayMessage): Promise<void> {
     const { eventId, fanId } = this.bindingOf(conn);
     const { holdId, key } = message;
-    // Chosen before the engine hears of it: an event without a channel refuses with nothing changed.
-    const provider = this.deps.payments.checkoutFor(eventId);
-    const { hold, paymentId, joined } = await this.startOrJoinPayment(eventId, fanId, holdId, key);
+    // Known before the engine hears of it: an event without a channel refuses with nothing changed.
+    const channels = this.deps.payments.usable(eventId);
+    const { hold, paymentId, joined } = await this.startOrJoinPayment(eventId, fanId, holdId, key, { channels, channel: message.channel ?? undefined });
+    if (hold.status === 'paymentQueued') {
+      const number = hold.paymentQueueNumber!;
+      this.deps.sender.send(conn, { t: 'paymentQueued', rid: message.rid, eventId, hold: toWireHold(hold), paymentId, number, position: hold.paymentQueuePosition ?? number - 1 });
+      return;
+    }
+    // The channel the engine chose (a payment started before channels were journaled has none: the first usable).
+    const provider = (hold.channel === undefined ? undefined : this.deps.payments.provider(hold.channel)) ?? this.deps.payments.provider(channels[0]!)!;
     let checkout;
     try {
       // The payment id is the provider's idempotency key: the same attempt opens the same checkout, however often asked.
@@ -326,18 +337,23 @@ export class FanHandlers {
    * One payment attempt in flight per hold. A `pay` under a key the engine
    * has not seen, for a hold already paying (the reply to the first was lost,
    * or the fan came back through another gateway), joins the attempt in
-   * flight instead of being refused; the same key is replayed by the engine.
+   * flight (or waiting in the payment queue) instead of being refused; the
+   * same key is replayed by the engine.
    */
-  private async startOrJoinPayment(eventId: string, fanId: string, holdId: string, key: string): Promise<{ hold: PricedHold; paymentId: string; joined: boolean }> {
+  private async startOrJoinPayment(
+    eventId: string, fanId: string, holdId: string, key: string, choice: { channels: string[]; channel: string | undefined },
+  ): Promise<{ hold: PricedHold; paymentId: string; joined: boolean }> {
     const paymentId = paymentIdFor(this.deps.signer, eventId, fanId, holdId, key);
     try {
-      const hold = await this.fanCommand({ type: 'startPayment', eventId, fanId, holdId, paymentId, key });
+      const { channels, channel } = choice;
+      const hold = await this.fanCommand({ type: 'startPayment', eventId, fanId, holdId, paymentId, key, channels, ...(channel === undefined ? {} : { channel }) });
       return { hold, paymentId: hold.paymentId ?? paymentId, joined: false };
     } catch (err) {
-      if (!isBreakwaterError(err) || err.code !== 'HOLD_NOT_ACTIVE' || err.details?.outcome !== 'paymentPending') throw err;
+      const paying = (status: unknown): boolean => status === 'paymentPending' || status === 'paymentQueued';
+      if (!isBreakwaterError(err) || err.code !== 'HOLD_NOT_ACTIVE' || !paying(err.details?.outcome)) throw err;
       const views = await this.deps.link.execute({ op: 'fanViews', eventId, fanIds: [fanId] });
       const hold = views[fanId]?.holds.find((candidate) => candidate.holdId === holdId);
-      if (hold?.status !== 'paymentPending' || hold.paymentId === undefined) throw err;
+      if (hold === undefined || !paying(hold.status) || hold.paymentId === undefined) throw err;
       return { hold, paymentId: hold.paymentId, joined: true };
     }
   }

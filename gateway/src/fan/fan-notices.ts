@@ -2,7 +2,8 @@
  * What the journal tells fans. Per-fan messages go to that fan's socket only;
  * event-wide changes go once to the event's topic. Things a fan asked for on
  * its own connection (held, extended, payment started, released, left) are
- * answered by the reply to that request, so they are not repeated here.
+ * answered by the reply to that request, so they are not repeated here;
+ * a payment started from the payment queue is news (`paymentReady`).
  */
 import { PRE_QUEUE_DRAW, type JournalEntry } from '../../../engine/src/index.js';
 import type { ServerMessage } from '../protocol/messages.js';
@@ -59,6 +60,10 @@ export function noticesOf(eventId: string, entries: readonly JournalEntry[], hol
         break;
       case 'purchased':
         toFan(holdOwners[entry.holdId], { t: 'purchased', eventId, holdId: entry.holdId, paymentId: entry.paymentId });
+        break;
+      case 'paymentStarted':
+        // A payment out of the payment queue: the fan's page sends the same `pay` again for its checkout.
+        if (entry.queued === true) toFan(holdOwners[entry.holdId], { t: 'paymentReady', eventId, holdId: entry.holdId, paymentId: entry.paymentId, channel: entry.channel ?? '' });
         break;
       case 'paymentFailed':
         toFan(holdOwners[entry.holdId], {

@@ -116,7 +116,7 @@ export class FanResync {
     for (const hold of view.holds) {
       const before = conn.holdsTold?.get(hold.holdId);
       if (before === undefined && hold.status !== 'expired' && hold.status !== 'released') untoldHold = true;
-      const message = before === hold.status ? undefined : catchUpMessage(eventId, toWireHold(hold), before);
+      const message = before === hold.status ? undefined : catchUpMessage(eventId, toWireHold(hold), before, hold.channel);
       if (message !== undefined) messages.push(message);
     }
     if (view.grant !== null) {
@@ -136,7 +136,7 @@ export class FanResync {
 }
 
 /** What tells a fan that its hold is now as `hold` says, having last told it `before`; undefined when nothing needs telling. */
-function catchUpMessage(eventId: string, hold: WireHold, before: WireHold['status'] | undefined): ServerMessage | undefined {
+function catchUpMessage(eventId: string, hold: WireHold, before: WireHold['status'] | undefined, channel: string | undefined): ServerMessage | undefined {
   switch (hold.status) {
     case 'purchased':
       return { t: 'purchased', eventId, holdId: hold.holdId, paymentId: hold.paymentId ?? '' };
@@ -145,15 +145,19 @@ function catchUpMessage(eventId: string, hold: WireHold, before: WireHold['statu
     case 'released':
       return before === undefined ? undefined : { t: 'released', rid: null, eventId, holdId: hold.holdId };
     case 'held':
-      if (before === 'paymentPending') {
+      if (before === 'paymentPending' || before === 'paymentQueued') {
         return { t: 'paymentFailed', eventId, holdId: hold.holdId, paymentId: hold.paymentId ?? '', reason: FAILED_REASON, expiresAt: hold.expiresAt };
       }
       return { t: 'held', rid: null, eventId, hold };
     case 'paymentPending':
+      // Out of the payment queue: the page pays again with its key for the checkout.
+      if (before === 'paymentQueued') return { t: 'paymentReady', eventId, holdId: hold.holdId, paymentId: hold.paymentId ?? '', channel: channel ?? '' };
       // The fan's own `pay` (retried with its key) answers with the checkout; before it, the hold is news.
       return before === undefined ? { t: 'held', rid: null, eventId, hold } : undefined;
     case 'cancelled':
       // The reason is in the journal, not in the fan's view.
       return { t: 'orderCancelled', eventId, holdId: hold.holdId, reason: '' };
+    case 'paymentQueued':
+      return before === undefined ? { t: 'held', rid: null, eventId, hold } : undefined;
   }
 }

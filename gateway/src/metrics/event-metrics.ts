@@ -6,6 +6,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PHASES } from '../../../engine/src/index.js';
 import type { EventStats } from '../engine-link/types.js';
+import { registerPaymentMetrics } from './payment-metrics.js';
 
 interface Figure {
   name: string;
@@ -82,4 +83,5 @@ export function registerEventMetrics(registry: Registry, events: () => readonly 
       for (const e of events()) for (const phase of PHASES) this.set({ event: e.eventId, phase }, phase === e.phase ? 1 : 0);
     },
   });
+  registerPaymentMetrics(registry, events);
 }

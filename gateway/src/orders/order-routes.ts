@@ -97,7 +97,7 @@ async function refundThroughProvider(link: EngineLink, channels: PaymentChannels
   const { holdId, paymentId, amount, currency } = order;
   let provider;
   try {
-    provider = channels.checkoutFor(eventId);
+    provider = channels.provider(channels.usable(eventId)[0]!)!;
   } catch (err) {
     throw new BreakwaterError('REFUND_FAILED', 'the order is cancelled, but the event offers no payment channel to refund it through: it stays due', { details: { provider: null, holdId, paymentId }, cause: err });
   }

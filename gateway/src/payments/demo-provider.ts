@@ -42,7 +42,8 @@ export interface PaymentWebhookBody {
   id: string;
   type: 'payment.succeeded' | 'payment.failed';
   created: number;
-  data: { paymentId: string; eventId: string; holdId: string; amount: number; currency: string; reason?: string };
+  /** `failure`: on `payment.failed`, the provider failing (`error`, `timeout`) rather than the card declined. */
+  data: { paymentId: string; eventId: string; holdId: string; amount: number; currency: string; reason?: string; failure?: 'error' | 'timeout' };
 }
 
 export interface DemoProviderOptions {
@@ -104,15 +105,16 @@ export class DemoPaymentProvider implements PaymentProvider {
     if (this.options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
   }
 
-  /** The signed webhook for an outcome (exported for tests and for `sim/`). */
-  webhookFor(session: Pick<DemoCheckoutSession, 'paymentId' | 'eventId' | 'holdId' | 'amount' | 'currency'>, decision: 'approve' | 'decline', now = Date.now()): { body: string; signature: string } {
+  /** The signed webhook for an outcome (exported for tests and for `sim/`); `failure`: a declined payment the provider failed rather than the card. */
+  webhookFor(session: Pick<DemoCheckoutSession, 'paymentId' | 'eventId' | 'holdId' | 'amount' | 'currency'>, decision: 'approve' | 'decline', now = Date.now(), failure?: 'error' | 'timeout'): { body: string; signature: string } {
     const body: PaymentWebhookBody = {
       id: `evt_${randomBytes(12).toString('hex')}`,
       type: decision === 'approve' ? 'payment.succeeded' : 'payment.failed',
       created: Math.floor(now / 1000),
       data: {
         paymentId: session.paymentId, eventId: session.eventId, holdId: session.holdId, amount: session.amount, currency: session.currency,
-        ...(decision === 'decline' ? { reason: DECLINED } : {}),
+        ...(decision === 'decline' ? { reason: failure === undefined ? DECLINED : `provider ${failure}` } : {}),
+        ...(decision === 'decline' && failure !== undefined ? { failure } : {}),
       },
     };
     const text = JSON.stringify(body);
@@ -137,6 +139,8 @@ export class DemoPaymentProvider implements PaymentProvider {
       currency: data.currency,
       outcome: body.type === 'payment.succeeded' ? 'succeeded' : 'failed',
       reason: typeof data.reason === 'string' ? data.reason.slice(0, 500) : 'payment failed',
+      ...(body.type === 'payment.failed' && (data.failure === 'error' || data.failure === 'timeout') ? { failure: data.failure } : {}),
+      ...(Number.isSafeInteger(body.created) && body.created > 0 ? { occurredAt: body.created * 1000 } : {}),
     };
   }
 }

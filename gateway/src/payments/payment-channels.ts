@@ -6,6 +6,7 @@
  */
 import { BreakwaterError } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';
+import { channelNames } from '../event-settings.js';
 import type { PaymentProvider } from './provider.js';
 
 export class PaymentChannels {
@@ -27,18 +28,20 @@ export class PaymentChannels {
 
   /** The channels an event offers, first choice first. */
   offered(eventId: string): string[] {
-    const named = this.catalog.settingsOf(eventId).payments.channels;
+    const named = channelNames(this.catalog.settingsOf(eventId).payments);
     if (named.length > 0) return named;
     return this.fallback === undefined ? [] : [this.fallback.name];
   }
 
-  /** The provider a fan of this event pays with; PAYMENT_CHANNEL_NOT_OFFERED when the event offers none this deployment has. */
-  checkoutFor(eventId: string): PaymentProvider {
-    for (const name of this.offered(eventId)) {
-      const provider = this.byName.get(name);
-      if (provider !== undefined) return provider;
-    }
-    throw new BreakwaterError('PAYMENT_CHANNEL_NOT_OFFERED', 'this event offers no payment channel this deployment has', { details: { eventId, channel: null } });
+  /**
+   * The channels a fan of this event may pay with here: those it offers that
+   * this deployment has, first choice first (the engine steers among them);
+   * PAYMENT_CHANNEL_NOT_OFFERED when there are none.
+   */
+  usable(eventId: string): string[] {
+    const usable = this.offered(eventId).filter((name) => this.byName.has(name));
+    if (usable.length === 0) throw new BreakwaterError('PAYMENT_CHANNEL_NOT_OFFERED', 'this event offers no payment channel this deployment has', { details: { eventId, channel: null } });
+    return usable;
   }
 
   /** Refuses a provider's checkout or notification for an event that does not offer it. */

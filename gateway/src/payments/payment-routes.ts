@@ -27,8 +27,9 @@ const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE
 
 /** Applies a verified outcome to the engine; a success only for the hold's price. */
 function applyPaymentOutcome(link: EngineLink, outcome: CheckedPaymentOutcome): Promise<unknown> {
-  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency } = outcome;
-  return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency } });
+  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency, failure, occurredAt } = outcome;
+  const optional = { ...(failure === undefined ? {} : { failure }), ...(occurredAt === undefined ? {} : { occurredAt }) };
+  return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency, ...optional } });
 }
 
 /** `demo` undefined: this deployment has no demo checkout (a real provider is configured), and its URLs approve nothing. */

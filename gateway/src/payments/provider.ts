@@ -36,6 +36,14 @@ export interface PaymentOutcome {
   currency: string;
   /** The provider's own id of the charge (a Stripe PaymentIntent), when its notification names one: what a refund gives back. */
   providerPaymentId?: string;
+  /** When the provider says the outcome happened (epoch ms; e.g. its event's creation time): how late its notification came is measured from it. */
+  occurredAt?: number;
+  /**
+   * How a failure failed: `error` or `timeout` when the provider (or the
+   * network to it) failed, which counts against the channel's health;
+   * absent, the card was declined (insufficient funds, refused), which does not.
+   */
+  failure?: 'error' | 'timeout';
 }
 
 /** A charge to give back: a success the hold could not take. */

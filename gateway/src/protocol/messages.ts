@@ -39,7 +39,11 @@ export interface HoldMessage {
   request: HoldRequest; key: string;
 }
 export interface ExtendMessage { t: 'extend'; rid: number | null; holdId: string; key: string }
-export interface PayMessage { t: 'pay'; rid: number | null; holdId: string; key: string }
+export interface PayMessage {
+  t: 'pay'; rid: number | null; holdId: string; key: string;
+  /** The payment channel the fan chooses (nil or left out: Breakwater steers the payment to a healthy one). */
+  channel?: string | null;
+}
 export interface ReleaseMessage { t: 'release'; rid: number | null; holdId: string; key: string }
 export interface LeaveMessage { t: 'leave'; rid: number | null }
 export interface PingMessage { t: 'ping'; rid: number | null; clientTime: number | null }
@@ -59,8 +63,8 @@ export type ClientMessageType = ClientMessage['t'];
 /** A hold as a fan sees it; `amount` is in the currency's minor unit. */
 export interface WireHold {
   holdId: string;
-  /** `cancelled`: a purchase the organizer cancelled. */
-  status: 'held' | 'paymentPending' | 'purchased' | 'expired' | 'released' | 'cancelled';
+  /** `paymentQueued`: its payment waits in the payment queue; `cancelled`: a purchase the organizer cancelled. */
+  status: 'held' | 'paymentQueued' | 'paymentPending' | 'purchased' | 'expired' | 'released' | 'cancelled';
   tierId: string | null;
   seatIds: string[] | null;
   quantity: number;
@@ -126,6 +130,8 @@ export interface QueueMessage {
    * (waitlist off, or not on sale).
    */
   awayAfter: number | null;
+  /** The payment queue: every queued payment numbered up to this has left it (a fan's payment numbered n has at most n − this ahead). */
+  paymentsServing: number;
 }
 /** At the on-sale time the pre-queue is shuffled: each pre-queue fan learns the number it drew. */
 export interface NumberedMessage { t: 'numbered'; eventId: string; number: number }
@@ -148,6 +154,15 @@ export interface PaymentStartedMessage {
   /** Where the fan completes the payment (the demo provider: an HTTP checkout endpoint). */
   checkoutUrl: string | null;
 }
+/**
+ * Reply to `pay` when the payment cannot start yet: it waits in the event's
+ * payment queue, `number` in order, at most `position` payments ahead of it
+ * (`number − queue.paymentsServing − 1` keeps it current); the
+ * hold's clock is paused (`hold.pendingUntil` is its deadline now).
+ */
+export interface PaymentQueuedMessage { t: 'paymentQueued'; rid: number | null; eventId: string; hold: WireHold; paymentId: string; number: number; position: number }
+/** To one fan: its queued payment started on `channel`; send the same `pay` again (same key) for the checkout. */
+export interface PaymentReadyMessage { t: 'paymentReady'; eventId: string; holdId: string; paymentId: string; channel: string }
 export interface PurchasedMessage { t: 'purchased'; eventId: string; holdId: string; paymentId: string }
 export interface PaymentFailedMessage { t: 'paymentFailed'; eventId: string; holdId: string; paymentId: string; reason: string; expiresAt: number }
 export interface HoldExpiredMessage { t: 'holdExpired'; eventId: string; holdId: string }
@@ -180,7 +195,7 @@ export type ServerMessage =
   | WelcomeMessage | JoinedMessage | QueueMessage | NumberedMessage | AdmittedMessage | GrantExpiredMessage | WaitlistMessage | CalledMessage | HeldMessage
   | PaymentStartedMessage | PurchasedMessage | PaymentFailedMessage | HoldExpiredMessage | ReleasedMessage
   | PlaceLostMessage | LeftMessage | PreQueueOpenedMessage | SaleStartedMessage | PhaseMessage | PongMessage | ServiceMessage | ErrorMessage
-  | PushSubscribedMessage | AnnouncementMessage | OrderCancelledMessage;
+  | PushSubscribedMessage | AnnouncementMessage | OrderCancelledMessage | PaymentQueuedMessage | PaymentReadyMessage;
 export type ServerMessageType = ServerMessage['t'];
 
 // ── The static structures ─────────────────────────────────────────────────
@@ -193,7 +208,7 @@ export const CLIENT_FIELDS = {
   join: ['rid', 'eventId', 'fanId', 'token', 'powChallenge', 'powNonce', 'identity', 'accessCode'],
   hold: ['rid', 'grantId', 'request', 'key'],
   extend: ['rid', 'holdId', 'key'],
-  pay: ['rid', 'holdId', 'key'],
+  pay: ['rid', 'holdId', 'key', 'channel'],
   release: ['rid', 'holdId', 'key'],
   leave: ['rid'],
   ping: ['rid', 'clientTime'],
@@ -210,7 +225,7 @@ export const SERVER_FIELDS = {
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',
-    'ticketsFree', 'ticketsHeld', 'openGrants', 'ticketsPerFan', 'awayAfter',
+    'ticketsFree', 'ticketsHeld', 'openGrants', 'ticketsPerFan', 'awayAfter', 'paymentsServing',
   ],
   numbered: ['eventId', 'number'],
   admitted: ['eventId', 'grantId', 'expiresAt'],
@@ -238,15 +253,20 @@ export const SERVER_FIELDS = {
   pushSubscribed: ['rid', 'eventId'],
   announcement: ['eventId', 'at', 'text'],
   orderCancelled: ['eventId', 'holdId', 'reason'],
+  paymentQueued: ['rid', 'eventId', 'hold', 'paymentId', 'number', 'position'],
+  paymentReady: ['eventId', 'holdId', 'paymentId', 'channel'],
 } as const satisfies FieldsOf<ServerMessage>;
 
-/** The fields of a hold nested in `joined.holds`, `held.hold` and `paymentStarted.hold`. */
+/** The fields of a hold nested in `joined.holds`, `held.hold`, `paymentStarted.hold` and `paymentQueued.hold`. */
 export const HOLD_FIELDS = [
   'holdId', 'status', 'tierId', 'seatIds', 'quantity', 'expiresAt', 'extended', 'paymentId', 'pendingUntil', 'amount', 'currency',
 ] as const satisfies readonly (keyof WireHold)[];
 
+/** Server messages sent rarely (once per organizer action), written as plain maps to keep STRUCTURES within MAX_STRUCTURES. */
+const MAP_ENCODED: ReadonlySet<string> = new Set<ServerMessageType>(['announcement', 'orderCancelled']);
+
 /** Which fields hold nested records, so the encoder writes them in canonical form too. */
-const NESTED_HOLDS: Partial<Record<ServerMessageType, 'hold' | 'holds'>> = { joined: 'holds', held: 'hold', paymentStarted: 'hold' };
+const NESTED_HOLDS: Partial<Record<ServerMessageType, 'hold' | 'holds'>> = { joined: 'holds', held: 'hold', paymentStarted: 'hold', paymentQueued: 'hold' };
 
 /**
  * The structure list of this protocol version: every distinct key list, in a
@@ -255,9 +275,17 @@ const NESTED_HOLDS: Partial<Record<ServerMessageType, 'hold' | 'holds'>> = { joi
  */
 export const STRUCTURES: readonly (readonly string[])[] = dedupe([
   ...Object.values(CLIENT_FIELDS).map((fields) => ['t', ...fields]),
-  ...Object.values(SERVER_FIELDS).map((fields) => ['t', ...fields]),
+  ...Object.entries(SERVER_FIELDS).filter(([type]) => !MAP_ENCODED.has(type)).map(([, fields]) => ['t', ...fields]),
   [...HOLD_FIELDS],
 ]);
+
+/**
+ * msgpackr decodes at most 32 shared structures correctly (beyond that it
+ * switches to two-byte record ids, which it then misreads): so rare server
+ * messages are written as plain maps, with the same fields, instead of records.
+ */
+export const MAX_STRUCTURES = 32;
+
 
 function dedupe(lists: string[][]): string[][] {
   const seen = new Set<string>();
@@ -307,6 +335,11 @@ function record(keys: readonly string[], source: Record<string, unknown>): Tagge
 function canonical(message: { t: string } & Record<string, unknown>): Tagged {
   const fields = (SERVER_FIELDS as Record<string, readonly string[]>)[message.t] ?? (CLIENT_FIELDS as Record<string, readonly string[]>)[message.t];
   if (fields === undefined) throw new Error(`unknown message type "${message.t}"`);
+  if (MAP_ENCODED.has(message.t)) {
+    const map: Record<string, unknown> = { t: message.t };
+    for (const key of fields) map[key] = message[key] ?? null;
+    return map;
+  }
   const out = record(['t', ...fields], message);
   const nested = NESTED_HOLDS[message.t as ServerMessageType];
   if (nested === 'hold' && message.hold != null) out.hold = record(HOLD_FIELDS, message.hold as Record<string, unknown>);

@@ -40,6 +40,11 @@ const finite: Rule = (value, field) => {
   return value;
 };
 const holdRequest: Rule = (value) => parseHoldRequest(value);
+/** A payment channel's name (the engine checks the event offers it). */
+const channelName: Rule = (value, field) => {
+  if (typeof value !== 'string' || !/^[a-z][a-z0-9_-]{0,31}$/.test(value)) throw malformed(field, 'must be a payment channel name (lowercase letters, digits, - and _)');
+  return value;
+};
 
 const RULES: { [K in ClientMessageType]: Record<(typeof CLIENT_FIELDS)[K][number], Rule> } = {
   hello: { v: integer, client: optional(text(200)) },
@@ -50,7 +55,7 @@ const RULES: { [K in ClientMessageType]: Record<(typeof CLIENT_FIELDS)[K][number
   },
   hold: { rid: optional(integer), grantId: optional(id), request: holdRequest, key: id },
   extend: { rid: optional(integer), holdId: id, key: id },
-  pay: { rid: optional(integer), holdId: id, key: id },
+  pay: { rid: optional(integer), holdId: id, key: id, channel: optional(channelName) },
   release: { rid: optional(integer), holdId: id, key: id },
   leave: { rid: optional(integer) },
   ping: { rid: optional(integer), clientTime: optional(finite) },

@@ -24,8 +24,8 @@ export const USAGE = `Usage: npm run sim -- [options]
 Runs a flash on-sale against the engine in simulated time and checks every invariant.
 Exits 1 if any invariant or check fails, 2 on bad options.
 
-  --scenario NAME|FILE.json  arena (default), stadium, payment-brownout, flaky-mobile, bots, scalpers,
-                             tiny, tiny-seats;
+  --scenario NAME|FILE.json  arena (default), stadium, payment-brownout, payment-brownout-manual,
+                             two-channels, flaky-mobile, bots, scalpers, registration, tiny, tiny-seats;
                              or a JSON patch over the defaults
   --list                     list the scenarios and exit
   --seed N                   seed of every random choice (same seed, same report)

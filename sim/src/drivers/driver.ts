@@ -18,9 +18,11 @@ export interface SaleCommands {
   hold(fan: number, grant: number, option: number, quantity: number, attempt: number): void;
   startPayment(fan: number, hold: number, attempt: number): void;
   release(fan: number, hold: number): void;
-  /** The payment side answering for a payment. */
+  /** The payment side answering for a payment; `failure`: the channel failed (`error`, `timeout`), not the card. */
   confirm(fan: number, hold: number, attempt: number): void;
-  fail(fan: number, hold: number, attempt: number, reason: string): void;
+  fail(fan: number, hold: number, attempt: number, reason: string, failure?: 'error' | 'timeout'): void;
+  /** The provider's success for an earlier attempt the checkout had given up on (its notification arrives late). */
+  lateCharge(fan: number, hold: number, attempt: number): void;
   /** Tickets free in an option now, as the fan's page shows it. */
   available(option: number): number;
   /** The ticket outlook the fan's page shows now (gateway queue-math `ticketOutlook`), null with nothing to go on. */
@@ -46,12 +48,20 @@ export interface JoinAnswer {
 /** An error code (the engine's, or the transport's), or undefined for success. */
 export type Code = string | undefined;
 
+/** A payment the sale accepted: started on a channel, or waiting in its payment queue. */
+export type PaymentStart = { channel: string; queued?: undefined } | { queued: true; channel?: undefined };
+
 export interface FanEvents {
   onJoin(fan: number, code: Code, answer?: JoinAnswer): void;
   /** A place was created for the fan (a `joined` journal entry): how many places each account really got. */
   onPlaceTaken(fan: number): void;
   onHold(fan: number, code: Code, hold: number, quantity: number): void;
-  onPaymentStarted(fan: number, code: Code): void;
+  onPaymentStarted(fan: number, code: Code, start?: PaymentStart): void;
+  /** A queued payment started on `channel`; the fan hears at `heardAt`. */
+  onPaymentReady(fan: number, channel: string, heardAt: number): void;
+  /** A queued payment never started: its hold ended. */
+  onQueuedPaymentDropped(fan: number): void;
+  onLateCharge(fan: number, code: Code, hold: number): void;
   onConfirm(fan: number, code: Code): void;
   onFail(fan: number, code: Code): void;
   onRelease(fan: number, code: Code): void;

@@ -1,4 +1,4 @@
-import { isBreakwaterError, type Engine, type HoldRequest, type JoinResult, type SaleEvent } from '../../../engine/src/index.js';
+import { isBreakwaterError, type Engine, type HoldRequest, type HoldView, type JoinResult, type SaleEvent } from '../../../engine/src/index.js';
 import { ticketOutlook, type TicketOutlook } from '../../../gateway/src/protocol/queue-math.js';
 import { ticketsPerFanOf } from '../../../engine/src/index.js';
 import type { Ledger } from '../report/ledger.js';
@@ -6,7 +6,17 @@ import type { FanModel } from '../model/fan-model.js';
 import { fanIdOf } from '../model/fan-table.js';
 import type { Venue } from '../scenario/venue.js';
 import { EPOCH_MS } from '../scenario/event-config.js';
-import type { Code, JoinAnswer, JoinAttempt, SaleCommands } from './driver.js';
+import type { Code, JoinAnswer, JoinAttempt, PaymentStart, SaleCommands } from './driver.js';
+
+/** The payment id of a fan's attempt at paying for a hold (its idempotency key too). */
+export function paymentIdOf(hold: number, attempt: number): string {
+  return `p${hold}.${attempt}`;
+}
+
+/** The hold of a payment id made by paymentIdOf. */
+export function holdOfPaymentId(paymentId: string): number {
+  return Number(paymentId.slice(1, paymentId.indexOf('.')));
+}
 
 /** The fan and payment commands, carried to the SaleEvent (or through Engine.execute). */
 export class InProcessCommands implements SaleCommands {
@@ -111,15 +121,18 @@ export class InProcessCommands implements SaleCommands {
     this.commands++;
     const fanId = fanIdOf(fan);
     const holdId = `h${hold}`;
-    const paymentId = `p${hold}.${attempt}`;
+    const paymentId = paymentIdOf(hold, attempt);
     let code: Code;
+    let start: PaymentStart | undefined;
     try {
-      if (this.viaExecute) this.engine.execute({ type: 'startPayment', eventId: this.eventId, fanId, holdId, paymentId, key: paymentId });
-      else this.sale.startPayment(fanId, holdId, paymentId, paymentId);
+      const view = this.viaExecute
+        ? (this.engine.execute({ type: 'startPayment', eventId: this.eventId, fanId, holdId, paymentId, key: paymentId }) as HoldView)
+        : this.sale.startPayment(fanId, holdId, paymentId, paymentId);
+      start = view.status === 'paymentQueued' ? { queued: true } : { channel: view.channel! };
     } catch (err) {
       code = this.failure(err);
     }
-    this.model.onPaymentStarted(fan, code);
+    this.model.onPaymentStarted(fan, code, start);
   }
 
   release(fan: number, hold: number): void {
@@ -137,27 +150,34 @@ export class InProcessCommands implements SaleCommands {
   }
 
   confirm(fan: number, hold: number, attempt: number): void {
+    this.model.onConfirm(fan, this.confirmPurchase(hold, attempt));
+  }
+
+  lateCharge(fan: number, hold: number, attempt: number): void {
+    this.model.onLateCharge(fan, this.confirmPurchase(hold, attempt), hold);
+  }
+
+  private confirmPurchase(hold: number, attempt: number): Code {
     this.commands++;
     const holdId = `h${hold}`;
-    const paymentId = `p${hold}.${attempt}`;
-    let code: Code;
+    const paymentId = paymentIdOf(hold, attempt);
     try {
       if (this.viaExecute) this.engine.execute({ type: 'confirmPurchase', eventId: this.eventId, holdId, paymentId });
       else this.sale.confirmPurchase(holdId, paymentId);
+      return undefined;
     } catch (err) {
-      code = this.failure(err);
+      return this.failure(err);
     }
-    this.model.onConfirm(fan, code);
   }
 
-  fail(fan: number, hold: number, attempt: number, reason: string): void {
+  fail(fan: number, hold: number, attempt: number, reason: string, failure?: 'error' | 'timeout'): void {
     this.commands++;
     const holdId = `h${hold}`;
-    const paymentId = `p${hold}.${attempt}`;
+    const paymentId = paymentIdOf(hold, attempt);
     let code: Code;
     try {
-      if (this.viaExecute) this.engine.execute({ type: 'failPayment', eventId: this.eventId, holdId, paymentId, reason });
-      else this.sale.failPayment(holdId, paymentId, reason);
+      if (this.viaExecute) this.engine.execute({ type: 'failPayment', eventId: this.eventId, holdId, paymentId, reason, ...(failure === undefined ? {} : { failure }) });
+      else this.sale.failPayment(holdId, paymentId, reason, failure);
     } catch (err) {
       code = this.failure(err);
     }

@@ -70,7 +70,7 @@ interface PlayedSale {
 
 function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): PlayedSale {
   const wallStart = performance.now();
-  const { rng, times, venue, arrivals, fans, farm, agenda, provider } = setUpSale(s);
+  const { rng, times, venue, arrivals, fans, farm, agenda, providers } = setUpSale(s);
   // With registration the event exists, published, from the day registration opens.
   const clock = new SimulatedClock(EPOCH_MS + Math.min(0, registrationTimes(s)?.opensMs ?? 0));
   const engineRng = rng.fork('engine');
@@ -78,7 +78,7 @@ function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): P
   const engine = new Engine({ clock, randomBytes: (n) => engineRng.bytes(n), seeds: SIM_SEEDS, journal: journalStore });
   const now = () => clock.now() - EPOCH_MS;
   const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, doorTimesOf(s, times));
-  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, now, times.onSaleMs, times.closesMs, doorway);
+  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), providers, now, times.onSaleMs, times.closesMs, doorway);
   const ledger = new Ledger();
   const broadcastMs = s.tickMs;
   const registration = s.registration.enabled ? new RegistrationStage(s, fans, doorway, rng.fork('registration')) : undefined;
@@ -124,6 +124,10 @@ function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): P
         model.onLost(fanOf(e.fanId));
       } else if (e.type === 'soldOut') {
         model.onSoldOut(e.at - EPOCH_MS, heardAt);
+      } else if (e.type === 'paymentStarted' && e.queued === true) {
+        model.onPaymentReady(fanOf(sale.holds.get(e.holdId)!.fanId), e.channel!, heardAt);
+      } else if (e.type === 'expired') {
+        model.onQueuedPaymentDropped(fanOf(sale.holds.get(e.holdId)!.fanId));
       }
     }
     tellWaitlisted(heardAt);
@@ -142,7 +146,7 @@ function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): P
 
   // Mid-sale changes: the provider's capacity, and the organizer retuning the event.
   const controls = [
-    ...s.payments.capacityChanges.map((c) => ({ at: times.onSaleMs + c.atSec * 1000, run: () => provider.setCapacity(c.capacityPerSec) })),
+    ...providers.changes(s.payments).map((c) => ({ at: times.onSaleMs + c.atSec * 1000, run: () => c.provider.setCapacity(c.capacityPerSec, now()) })),
     ...s.configChanges.map((c) => ({
       at: times.onSaleMs + c.atSec * 1000,
       run: () => driver.execute({ type: 'updateEvent', eventId: EVENT_ID, patch: { admission: c.admission } }),
@@ -226,7 +230,7 @@ function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): P
     seen: model.seen,
     fans,
     ledger,
-    provider,
+    payments: model.payments,
     series,
     engineState: {
       ticketsSold: status.tickets.sold, activeHolds: status.holds.active, soldByTier, seatsSold, phase: status.phase,
@@ -246,7 +250,7 @@ function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): P
   return { played, store: journalStore };
 
   function finished(): boolean {
-    return ai >= n && sale.holds.activeCount === 0 && model.paymentsInFlight === 0;
+    return ai >= n && sale.holds.activeCount === 0 && model.paymentsInFlight === 0 && model.payments.pendingLateCharges === 0;
   }
 
   function sample(): void {
@@ -257,8 +261,9 @@ function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): P
       held: ledger.n.ticketsHeld,
       sold: ledger.n.ticketsSold,
       free: sale.inventory.free,
-      payQueueSec: provider.queueMs(now()) / 1000,
-      payUtilisation: provider.utilisation(now()),
+      payQueueSec: providers.queueMs(now()) / 1000,
+      payUtilisation: providers.utilisation(now()),
+      payQueued: sale.payments.queue.size,
     });
     memory.maybeSample();
   }

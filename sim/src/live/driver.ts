@@ -128,11 +128,13 @@ export async function runLive(s: Scenario, options: LiveOptions) {
 
   // Registering days ahead has no live counterpart here: the registration draw is simulated in-process.
   if (s.registration.enabled) throw new Error(`scenario ${s.name}: registration runs in-process only (drop --live, or --set registration.enabled=false)`);
-  const { rng, times, venue, arrivals, fans, farm, agenda, provider } = setUpSale(s);
+  // The gateway's demo provider is the live sale's one payment channel: the model's first channel plays its provider.
+  if (s.payments.moreChannels.length > 0) throw new Error(`scenario ${s.name}: live mode offers one payment channel (the demo provider); run it in-process`);
+  const { rng, times, venue, arrivals, fans, farm, agenda, providers } = setUpSale(s);
   let cursor = 0;
   // Every fan joins from the load processes' few addresses: the door's budgets would measure the load generator, so it stays open.
   const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, { ...doorTimesOf(s, times), drawEndsMs: times.onSaleMs });
-  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), provider, () => cursor, times.onSaleMs, times.closesMs, doorway);
+  const model = new FanModel(s, venue, fans, agenda, rng.fork('fans'), providers, () => cursor, times.onSaleMs, times.closesMs, doorway);
 
   // The event, in real time: every duration divided by the scale, every rate multiplied.
   const eventId = `sim-${s.name.replace(/[^a-z0-9-]/gi, '')}-${randomBytes(4).toString('hex')}`;
@@ -159,11 +161,14 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     grantTtlMs: Math.max(5_000, real(config.grantTtlMs ?? 120_000)),
     admission: scaleAdmission(config.admission ?? { mode: 'auto' }),
     door: DOOR_OFF,
+    payments: { pacing: s.payments.pacing },
   };
+  // The demo channel, at the first channel's capacity in real time.
+  const demoChannel = s.payments.capacityPerSec > 0 ? { name: 'demo', capacityPerSec: s.payments.capacityPerSec * scale } : 'demo';
   // What a fan who closed the page hears (recalls, calls) comes by the organizer webhook, as an organizer's e-mail would.
   let onOrganizerHook: (hook: OrganizerWebhook) => void = () => undefined;
   const notifyReceiver = await startNotifyReceiver((hook) => onOrganizerHook(hook));
-  await api('POST', '/api/events', { config: liveConfig, publish: true, settings: { notifyWebhook: notifyReceiver.webhook, payments: { channels: ['demo'] } } }).catch(async (err: unknown) => {
+  await api('POST', '/api/events', { config: liveConfig, publish: true, settings: { notifyWebhook: notifyReceiver.webhook, payments: { channels: [demoChannel] } } }).catch(async (err: unknown) => {
     await notifyReceiver.close();
     throw err;
   });
@@ -248,9 +253,15 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         commands++;
         to(fan, { type: 'settle', fan, decision: 'approve' });
       },
-      fail(fan) {
+      fail(fan, _hold, _attempt, _reason, failure) {
         commands++;
-        to(fan, { type: 'settle', fan, decision: 'decline' });
+        to(fan, { type: 'settle', fan, decision: 'decline', ...(failure === undefined ? {} : { failure }) });
+      },
+      lateCharge(fan, _hold, attempt) {
+        // Only a webhook can bring a provider's late success: paying through the demo checkout, there is none.
+        if (options.webhookSecret === undefined) return;
+        commands++;
+        to(fan, { type: 'lateCharge', fan, attempt });
       },
       available: (option) => free[option]!,
       // The outlook the gateway sent with `joined` (a place numbered later, at a draw, sees none: the worker does not compute one from queue frames).
@@ -334,10 +345,16 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         case 'held':
           return model.onHold(m.fan, code(m.code), 0, m.quantity);
         case 'payStarted':
-          return model.onPaymentStarted(m.fan, code(m.code));
+          return model.onPaymentStarted(m.fan, code(m.code), m.queued ? { queued: true } : { channel: s.payments.channel });
+        case 'payReady':
+          if (code(m.code) !== undefined) return model.onQueuedPaymentDropped(m.fan);
+          return model.onPaymentReady(m.fan, s.payments.channel, cursor);
+        case 'payDropped':
+          return model.onQueuedPaymentDropped(m.fan);
         case 'released':
           return model.onRelease(m.fan, code(m.code));
         case 'settled':
+          if (m.kind === 'late') return model.onLateCharge(m.fan, code(m.code), 0);
           return m.kind === 'confirm' ? model.onConfirm(m.fan, code(m.code)) : model.onFail(m.fan, code(m.code));
         default:
           return;
@@ -362,8 +379,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const controls = s.configChanges.map((c) => ({ at: times.onSaleMs + c.atSec * 1000, admission: c.admission }));
     let ci = 0;
     const agendaControl: Array<{ at: number; run: () => void }> = [];
-    for (const change of s.payments.capacityChanges) {
-      agendaControl.push({ at: times.onSaleMs + change.atSec * 1000, run: () => provider.setCapacity(change.capacityPerSec) });
+    for (const change of providers.changes(s.payments)) {
+      agendaControl.push({ at: times.onSaleMs + change.atSec * 1000, run: () => change.provider.setCapacity(change.capacityPerSec, modelNow()) });
     }
     agendaControl.sort((a, b) => a.at - b.at);
     let progressAt = 0;
@@ -378,7 +395,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
         const st = await api('GET', `/api/events/${eventId}/status`) as EventStatus;
         series.add({
           t: (t - times.onSaleMs) / 1000, waiting: st.waiting, admitted: st.admitted, held: st.tickets.held, sold: st.tickets.sold, free: st.tickets.free,
-          payQueueSec: provider.queueMs(t) / 1000, payUtilisation: provider.utilisation(t),
+          payQueueSec: providers.queueMs(t) / 1000, payUtilisation: providers.utilisation(t), payQueued: st.payments.queue.waiting,
         });
       } catch {
         /* a missed sample */
@@ -490,7 +507,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const cpu = process.cpuUsage(cpuStart);
     return {
       scenario: s, venue, arrivals: arrivalCounts, onSaleMs: times.onSaleMs, closesMs: times.closesMs, simEndMs, counters: model.counters, seen: model.seen, fans,
-      provider, errors, commands, live, series, ledger, engineViolations, journalEntries: journal.length, door: model.doorFigures(arrivals.at, false),
+      payments: model.payments, errors, commands, live, series, ledger, engineViolations, journalEntries: journal.length, door: model.doorFigures(arrivals.at, false),
       timings: { setupSec: 0, simulateSec, checkSec, wallSec: (performance.now() - wallStart) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 },
     };
   } finally {

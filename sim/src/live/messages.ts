@@ -23,7 +23,9 @@ export type ToWorker =
   | { type: 'hold'; fan: number; request: HoldRequest; attempt: number }
   | { type: 'pay'; fan: number; attempt: number }
   | { type: 'release'; fan: number }
-  | { type: 'settle'; fan: number; decision: 'approve' | 'decline' }
+  | { type: 'settle'; fan: number; decision: 'approve' | 'decline'; failure?: 'error' | 'timeout' }
+  /** The provider's late success for the fan's attempt `attempt` (the checkout had given up on it). */
+  | { type: 'lateCharge'; fan: number; attempt: number }
   | { type: 'stop' };
 
 export interface WorkerStats {
@@ -61,9 +63,14 @@ export type FromWorker =
   | { type: 'waitlisted'; fan: number }
   | { type: 'called'; fan: number; expiresAt: number }
   | { type: 'held'; fan: number; code: string | undefined; quantity: number }
-  | { type: 'payStarted'; fan: number; code: string | undefined }
+  /** `queued`: the payment waits in the event's payment queue (`paymentQueued`). */
+  | { type: 'payStarted'; fan: number; code: string | undefined; queued: boolean }
+  /** The fan's queued payment started (`paymentReady`), and its `pay` again got the checkout. */
+  | { type: 'payReady'; fan: number; code: string | undefined }
+  /** The fan's queued payment never started: its hold expired. */
+  | { type: 'payDropped'; fan: number }
   | { type: 'released'; fan: number; code: string | undefined }
-  | { type: 'settled'; fan: number; kind: 'confirm' | 'fail'; code: string | undefined }
+  | { type: 'settled'; fan: number; kind: 'confirm' | 'fail' | 'late'; code: string | undefined }
   /** The gateway's door refused something from `address` (door-refusals.ts): the driver stops the run. */
   | { type: 'refused'; kind: RefusalKind; address: string }
   | WorkerStats;

@@ -43,7 +43,7 @@ const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 
 const TRANSPORT_CODES = new Set(['BAD_FRAME', 'UNKNOWN_MESSAGE_TYPE', 'MALFORMED_COMMAND', 'HELLO_REQUIRED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'ENGINE_UNAVAILABLE', 'OVERLOADED', 'INTERNAL_ERROR', 'PROTOCOL_VERSION', 'SESSION_REPLACED', 'FAN_ID_IN_USE', 'TOKEN_INVALID', 'IDEMPOTENCY_KEY_REUSED', 'CONNECT_FAILED', 'CONNECTION_LOST', 'HTTP_ERROR', 'NO_PAYMENT', 'NO_HOLD']);
 
 export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
-  const { scenario: s, live, counters, seen, provider } = run;
+  const { scenario: s, live, counters, seen } = run;
   const capacity = run.venue.gaTickets + run.venue.seats;
   const limit = s.event.maxTicketsPerFan;
   const final = live.finalStatus;
@@ -136,10 +136,10 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
     journalEntries: run.journalEntries,
     arrivals: run.arrivals,
     behaviour: { ...behaviour, fansWaitingWhenToldSoldOut: seen.fansWaitingWhenToldSoldOut },
-    payments: paymentsOf(provider, counters),
+    payments: paymentsOf(run.payments, counters, s.payments, run.onSaleMs),
     journalShape: { entries: 0, joined: final.joined, preQueueLeaves: 0, leftByFans: counters.leftImpatient + counters.leftSoldOut, lostPresence: counters.lost, admitted: final.admitted },
     inventory: {
-      gaTickets: run.venue.gaTickets, seats: run.venue.seats, soldByTier, seatsSold: soldByTier.seats ?? 0, ticketsExpired: 0,
+      gaTickets: run.venue.gaTickets, seats: run.venue.seats, soldByTier, seatsSold: soldByTier.seats ?? 0, ticketsExpired: 0, ticketsExpiredAfterPaying: 0,
       holdsReleased: final.holds.released, soldOutEpisodes: seen.soldOutEpisodes, reopened: 0,
     },
     engineInvariants,

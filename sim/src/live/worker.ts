@@ -19,7 +19,7 @@ import { wallNow } from '../../../gateway/bench/wall-clock.js';
 
 const now = wallNow;
 
-type Pending = 'join' | 'resume' | 'hold' | 'pay' | 'release' | 'leave';
+type Pending = 'join' | 'resume' | 'hold' | 'pay' | 'payReady' | 'release' | 'leave';
 
 interface FanConn {
   fan: number;
@@ -38,6 +38,12 @@ interface FanConn {
   hold: WireHold | null;
   paymentId: string | null;
   checkoutUrl: string | null;
+  /** The latest `pay` key, and whether that payment waits in the payment queue. */
+  payKey: string | null;
+  payQueued: boolean;
+  /** Each attempt's payment (for a late charge of an attempt the checkout gave up on). */
+  payments: Map<number, { paymentId: string; checkoutUrl: string | null; hold: WireHold }>;
+  payAttempt: number;
   /** A payment whose outcome the fan is waiting to see (demo checkout). */
   awaiting: 'approve' | 'decline' | null;
   /** Told it is on the waitlist (by `joined` or a `waitlist` broadcast). */
@@ -89,7 +95,8 @@ function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
   if (c === undefined) {
     c = {
       fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, pending: new Map(), token: null, number: 0, postStart: false,
-      grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null, waitlisted: false, resuming: false, afterResume: [],
+      grantId: null, hold: null, paymentId: null, checkoutUrl: null, payKey: null, payQueued: false, payments: new Map(), payAttempt: 0,
+      awaiting: null, waitlisted: false, resuming: false, afterResume: [],
       toldGrants: new Set(), toldPurchases: new Set(), offline: [], address: '',
     };
     fans.set(fan, c);
@@ -262,7 +269,10 @@ function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMe
       send({ type: 'held', fan: c.fan, code, quantity: c.hold?.quantity ?? 0 });
       return;
     case 'pay':
-      send({ type: 'payStarted', fan: c.fan, code });
+      send({ type: 'payStarted', fan: c.fan, code, queued: m?.t === 'paymentQueued' });
+      return;
+    case 'payReady':
+      send({ type: 'payReady', fan: c.fan, code });
       return;
     case 'release':
       send({ type: 'released', fan: c.fan, code });
@@ -291,6 +301,11 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       c.hold = m.hold;
       c.paymentId = m.paymentId;
       c.checkoutUrl = m.checkoutUrl;
+      c.payQueued = false;
+      c.payments.set(c.payAttempt, { paymentId: m.paymentId, checkoutUrl: m.checkoutUrl, hold: m.hold });
+    } else if (m.t === 'paymentQueued') {
+      c.hold = m.hold;
+      c.payQueued = true;
     }
     answer(c, p.kind, undefined, m);
     if (p.kind === 'resume') resumed(c);
@@ -339,7 +354,15 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       if (c.hold?.holdId === m.holdId) settledAs(c, 'held');
       return;
     case 'holdExpired':
+      if (c.hold?.holdId === m.holdId && c.payQueued) {
+        c.payQueued = false;
+        send({ type: 'payDropped', fan: c.fan });
+      }
       if (c.hold?.holdId === m.holdId) settledAs(c, 'expired');
+      return;
+    case 'paymentReady':
+      // Its turn in the payment queue: the same pay (same key) gets the checkout.
+      if (c.hold?.holdId === m.holdId && c.payKey !== null && c.payQueued) request(c, 'payReady', { t: 'pay', rid: null, holdId: m.holdId, key: c.payKey });
       return;
     case 'error':
       // Errors without a request of ours: rate limits, session replaced, …
@@ -438,18 +461,23 @@ function post(path: string, body: string, headers: Record<string, string>): Prom
   });
 }
 
-/** The payment side answers: a signed webhook (when the secret is known), else the fan's decision at the demo checkout. */
-async function settle(c: FanConn, decision: 'approve' | 'decline'): Promise<void> {
-  const hold = c.hold;
-  const kind = decision === 'approve' ? 'confirm' : 'fail';
-  if (hold === null || c.paymentId === null) {
+/**
+ * The payment side answers: a signed webhook (when the secret is known), else
+ * the fan's decision at the demo checkout. `late`: the provider's success for
+ * an earlier attempt of the fan (`payment`), arriving after the checkout gave up.
+ */
+async function settle(c: FanConn, decision: 'approve' | 'decline', failure?: 'error' | 'timeout', late?: { paymentId: string; checkoutUrl: string | null; hold: WireHold }): Promise<void> {
+  const hold = late?.hold ?? c.hold;
+  const paymentId = late?.paymentId ?? c.paymentId;
+  const kind = late !== undefined ? 'late' : decision === 'approve' ? 'confirm' : 'fail';
+  if (hold === null || paymentId === null) {
     send({ type: 'settled', fan: c.fan, kind, code: 'NO_PAYMENT' });
     return;
   }
   try {
     if (demo !== undefined) {
       const signed = () => {
-        const { body, signature } = demo!.webhookFor({ paymentId: c.paymentId!, eventId: init.eventId, holdId: hold.holdId, amount: hold.amount, currency: hold.currency }, decision);
+        const { body, signature } = demo!.webhookFor({ paymentId, eventId: init.eventId, holdId: hold.holdId, amount: hold.amount, currency: hold.currency }, decision, Date.now(), failure);
         return { body, headers: { [SIGNATURE_HEADER]: signature } };
       };
       const res = await postRetried('/webhooks/payments/demo', signed);
@@ -466,6 +494,7 @@ async function settle(c: FanConn, decision: 'approve' | 'decline'): Promise<void
       }
       return;
     }
+    // Without the webhook secret the fan decides at the checkout (the coordinator sends no late charge then).
     if (c.checkoutUrl === null) throw new Error('no checkout URL');
     c.awaiting = decision;
     const res = await postRetried(c.checkoutUrl, () => ({ body: JSON.stringify({ decision }), headers: {} }));
@@ -530,8 +559,10 @@ process.on('message', (cmd: ToWorker) => {
     }
     case 'pay': {
       const c = fanOf(cmd.fan);
-      if (c.hold === null) return send({ type: 'payStarted', fan: c.fan, code: 'NO_HOLD' });
-      request(c, 'pay', { t: 'pay', rid: null, holdId: c.hold.holdId, key: `pay-${c.hold.holdId}-${cmd.attempt}` });
+      if (c.hold === null) return send({ type: 'payStarted', fan: c.fan, code: 'NO_HOLD', queued: false });
+      c.payKey = `pay-${c.hold.holdId}-${cmd.attempt}`;
+      c.payAttempt = cmd.attempt;
+      request(c, 'pay', { t: 'pay', rid: null, holdId: c.hold.holdId, key: c.payKey });
       return;
     }
     case 'release': {
@@ -541,8 +572,15 @@ process.on('message', (cmd: ToWorker) => {
       return;
     }
     case 'settle':
-      void settle(fanOf(cmd.fan), cmd.decision);
+      void settle(fanOf(cmd.fan), cmd.decision, cmd.failure);
       return;
+    case 'lateCharge': {
+      const c = fanOf(cmd.fan);
+      const payment = c.payments.get(cmd.attempt);
+      if (payment === undefined) return send({ type: 'settled', fan: c.fan, kind: 'late', code: 'NO_PAYMENT' });
+      void settle(c, 'approve', undefined, payment);
+      return;
+    }
     case 'stop': {
       stopping = true;
       let unobserved = 0;

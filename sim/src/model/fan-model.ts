@@ -1,12 +1,18 @@
-import type { Code, FanEvents, JoinAnswer, SaleCommands } from '../drivers/driver.js';
+import type { Code, FanEvents, JoinAnswer, PaymentStart, SaleCommands } from '../drivers/driver.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Venue } from '../scenario/venue.js';
 import { GrowableF64 } from '../util/growable.js';
 import type { DoorFigures, Doorway } from './doorway.js';
 import type { EventQueue } from './event-queue.js';
 import { Fan, type FanTable, GONE, ONLINE, Outlook } from './fan-table.js';
-import { PAY_REASONS, PayOutcome, type PaymentProvider } from './payment-provider.js';
+import { FanPayments } from './fan-payments.js';
+import { PAY_REASONS, PayOutcome, type PaymentProviders } from './payment-provider.js';
 import type { Rng } from './rng.js';
+
+/** How each provider answer that is not a success fails, for the sale's channel health (a decline is no failure of the channel). */
+const FAILURES: Record<PayOutcome, 'error' | 'timeout' | undefined> = {
+  [PayOutcome.OK]: undefined, [PayOutcome.DECLINED]: undefined, [PayOutcome.PROVIDER_ERROR]: 'error', [PayOutcome.TIMEOUT]: 'timeout',
+};
 
 /** What a fan's next timed step is. */
 export const Step = {
@@ -30,6 +36,8 @@ export const Step = {
   RETURN: 13,
   /** Invited late (registration's waitlist), the fan arrives. */
   ARRIVE: 14,
+  /** Something of the fan's payment comes due (FanPayments: a queued payment's start, a late charge). */
+  PAYMENT_SIDE: 15,
 } as const;
 
 export interface FanCounters {
@@ -109,8 +117,10 @@ export class FanModel implements FanEvents {
     waitSec: new GrowableF64(), waitFromStartSec: new GrowableF64(), admittedJoinSeq: new GrowableF64(),
     soldOutEpisodes: 0, toldSoldOutWithinMs: 0, fansWaitingWhenToldSoldOut: 0,
   };
-  /** Payments sent to the provider and not yet answered. */
+  /** Payments sent to a provider and not yet answered. */
   paymentsInFlight = 0;
+  /** The payment side: providers, the payment queue as fans lived it, late charges, charges kept per hold. */
+  readonly payments: FanPayments;
   private nextJoinSeq = 0;
   private readonly joins: Uint8Array;
   private readonly optionOrder: number[];
@@ -124,13 +134,14 @@ export class FanModel implements FanEvents {
     private readonly fans: FanTable,
     private readonly agenda: EventQueue,
     private readonly rng: Rng,
-    private readonly provider: PaymentProvider,
+    providers: PaymentProviders,
     private readonly now: () => number,
     private readonly onSaleMs: number,
     private readonly closesMs: number,
     private readonly doorway: Doorway,
   ) {
     this.joins = new Uint8Array(fans.size);
+    this.payments = new FanPayments(providers);
     this.optionWeights = venue.options.map((o) => o.weight);
     this.optionOrder = venue.options.map((_, i) => i).sort((a, b) => this.optionWeights[b]! - this.optionWeights[a]! || a - b);
     this.graceMs = s.event.presenceGraceSec * 1000;
@@ -249,6 +260,8 @@ export class FanModel implements FanEvents {
         return this.returnToQueue(fan);
       case Step.ARRIVE:
         return this.arrive(fan);
+      case Step.PAYMENT_SIDE:
+        return this.paymentSide(fan);
     }
   }
 
@@ -531,19 +544,56 @@ export class FanModel implements FanEvents {
     this.commands.startPayment(fan, f.hold[fan]!, ++f.tries[fan]!);
   }
 
-  onPaymentStarted(fan: number, code: Code): void {
+  /** The sale answered the fan's pay: started on a channel, or waiting in the payment queue. */
+  onPaymentStarted(fan: number, code: Code, start?: PaymentStart): void {
     const f = this.fans;
     if (code !== undefined) {
       f.state[fan] = Fan.DONE;
       this.counters.paymentTooLate++;
       return;
     }
+    if (start?.queued === true) {
+      f.state[fan] = Fan.PAY_QUEUED;
+      this.payments.enqueue(fan, this.now());
+      return;
+    }
+    this.submit(fan, start?.channel ?? this.s.payments.channel);
+  }
+
+  /** The fan's queued payment started on `channel`: its page hears at `heardAt` and opens the checkout. */
+  onPaymentReady(fan: number, channel: string, heardAt: number): void {
+    if (this.fans.state[fan] !== Fan.PAY_QUEUED) return;
+    this.payments.schedule(fan, { kind: 'submit', at: heardAt, channel });
+    this.agenda.push(heardAt, fan, Step.PAYMENT_SIDE);
+  }
+
+  /** The fan's queued payment never started: its hold ended (its paused clock ran out). */
+  onQueuedPaymentDropped(fan: number): void {
+    if (this.fans.state[fan] !== Fan.PAY_QUEUED) return;
+    this.fans.state[fan] = Fan.DONE;
+    this.payments.dequeued(fan);
+  }
+
+  private submit(fan: number, channel: string): void {
+    const f = this.fans;
     this.counters.paymentsStarted++;
     f.state[fan] = Fan.PAYING;
     this.paymentsInFlight++;
-    const answer = this.provider.submit(this.now());
+    const now = this.now();
+    const answer = this.payments.submit(fan, channel, now);
     f.payOutcome[fan] = answer.outcome;
     this.agenda.push(answer.at, fan, Step.PAY_DONE);
+    if (answer.lateChargeAt !== undefined) {
+      this.payments.schedule(fan, { kind: 'lateCharge', at: answer.lateChargeAt, hold: f.hold[fan]!, attempt: f.tries[fan]! });
+      this.agenda.push(answer.lateChargeAt, fan, Step.PAYMENT_SIDE);
+    }
+  }
+
+  private paymentSide(fan: number): void {
+    const due = this.payments.take(fan);
+    if (due === undefined) return;
+    if (due.kind === 'lateCharge') this.commands.lateCharge(fan, due.hold, due.attempt);
+    else if (this.fans.state[fan] === Fan.PAY_QUEUED) this.submit(fan, due.channel);
   }
 
   private payDone(fan: number): void {
@@ -552,17 +602,34 @@ export class FanModel implements FanEvents {
     if (f.state[fan] !== Fan.PAYING) return;
     const outcome = f.payOutcome[fan]!;
     if (outcome === PayOutcome.OK) this.commands.confirm(fan, f.hold[fan]!, f.tries[fan]!);
-    else this.commands.fail(fan, f.hold[fan]!, f.tries[fan]!, PAY_REASONS[outcome]!);
+    else this.commands.fail(fan, f.hold[fan]!, f.tries[fan]!, PAY_REASONS[outcome]!, FAILURES[outcome as PayOutcome]);
   }
 
   onConfirm(fan: number, code: Code): void {
     const f = this.fans;
     if (code !== undefined) {
-      // The hold ended before the money arrived: the payment is refunded.
-      f.state[fan] = Fan.DONE;
+      // The hold ended (or was bought) before the money arrived: the payment is refunded.
+      if (f.state[fan] !== Fan.BOUGHT) f.state[fan] = Fan.DONE;
       this.counters.refunds++;
       return;
     }
+    this.bought(fan);
+  }
+
+  /** A charge the checkout had given up on arrived: it bought the hold, or is refunded. */
+  onLateCharge(fan: number, code: Code, hold: number): void {
+    if (code !== undefined) {
+      this.counters.refunds++;
+      return;
+    }
+    // The fan had moved on (a retry queued, or waiting to retry): the late charge bought its hold.
+    if (this.fans.state[fan] === Fan.PAY_QUEUED) this.payments.dequeued(fan);
+    this.bought(fan, hold);
+  }
+
+  private bought(fan: number, hold = this.fans.hold[fan]!): void {
+    const f = this.fans;
+    this.payments.kept(hold);
     f.state[fan] = Fan.BOUGHT;
     this.counters.paymentsConfirmed++;
     this.counters.ticketsBoughtAsTold += f.holdQty[fan]!;

@@ -20,6 +20,8 @@ export const Fan = {
   CALLED: 11,
   /** Told "unlikely" with the place kept while away (beyond the away horizon): the page is closed until a call. */
   AWAY: 12,
+  /** Paid, and the payment waits in the sale's payment queue (docs/payments.md) until a channel can take it. */
+  PAY_QUEUED: 13,
 } as const;
 
 /** The ticket outlook a fan was shown once its place had a number (queue-math's `ticketOutlook`). */

@@ -4,13 +4,13 @@ import { generateArrivals } from './arrivals.js';
 import { EventQueue } from './event-queue.js';
 import { BotFarm } from './farm.js';
 import { FanTable } from './fan-table.js';
-import { PaymentProvider } from './payment-provider.js';
+import { PaymentProviders } from './payment-provider.js';
 import { Rng } from './rng.js';
 
 /**
  * What every driver builds from a scenario before the sale runs: the sale's
  * times and venue, the arrivals, the fan table, the bot farm, the agenda and
- * the payment provider. The returned generator has forked `arrivals` and `payments`, in
+ * the payment channels' providers. The returned generator has forked `arrivals` and `payments`, in
  * that order, so drivers fork the rest after them and stay deterministic.
  */
 export function setUpSale(s: Scenario) {
@@ -21,6 +21,6 @@ export function setUpSale(s: Scenario) {
   const fans = new FanTable(s.fans, arrivals.bot, arrivals.nat);
   const farm = new BotFarm(s.bots, arrivals.bots, s.identity === 'verified');
   const agenda = new EventQueue();
-  const provider = new PaymentProvider(s.payments, rng.fork('payments'));
-  return { rng, times, venue, arrivals, fans, farm, agenda, provider };
+  const providers = new PaymentProviders(s.payments, rng.fork('payments'));
+  return { rng, times, venue, arrivals, fans, farm, agenda, providers };
 }

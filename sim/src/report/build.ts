@@ -3,7 +3,9 @@ import { botReport, natReport, type BotReport, type NatReport } from './bots.js'
 import { fairness, type Fairness } from './fairness.js';
 import type { FanCounters } from '../model/fan-model.js';
 import { registrationFailures, type RegistrationReport } from '../drivers/registration-stage.js';
+import type { FanPayments } from '../model/fan-payments.js';
 import type { PaymentProvider } from '../model/payment-provider.js';
+import type { PaymentSpec } from '../scenario/types.js';
 import type { Ledger } from './ledger.js';
 import type { RunOutput } from './run-output.js';
 import { noTicketFigures, outlookFigures, type NoTicketFigures, type OutlookFigures } from './no-ticket.js';
@@ -69,24 +71,44 @@ export interface Report {
   journalEntries: number;
   arrivals: { preQueue: number; burst: number; tail: number; bots: number };
   behaviour: Record<string, number>;
-  payments: {
-    capacityPerSec: number;
-    submitted: number;
-    ok: number;
-    declined: number;
-    providerError: number;
-    timeout: number;
+  /** Every channel together (sums; latency over every answer; the busiest channel's peaks), then each channel (sim/README.md). */
+  payments: ChannelFigures & {
+    /** The event's `payments.pacing`. */
+    pacing: 'adaptive' | 'off';
+    /** Charges refunded: successes the sale refused (the hold ended, was bought, or waited on another payment). */
     refunds: number;
-    latencyMs: Percentiles;
-    peakUtilisation: number;
-    peakQueueSec: number;
+    /** Holds the sale kept two charges for: must be 0. */
+    doubleCharges: number;
+    /** Payments that waited in the sale's payment queue, and how long (seconds) until they started. */
+    queued: number;
+    queueWaitSec: Percentiles;
+    /** A channel that went down (capacity 0): seconds after it did until 95 % of the payments sent went elsewhere (null: none went down, or never). */
+    switchedWithinSec: number | null;
+    channels: Array<ChannelFigures & { name: string }>;
   };
   /** Journal entries by what they mean for the invariant checker's cost. */
   journalShape: { entries: number; joined: number; preQueueLeaves: number; leftByFans: number; lostPresence: number; admitted: number };
-  inventory: { gaTickets: number; seats: number; soldByTier: Record<string, number>; seatsSold: number; ticketsExpired: number; holdsReleased: number; soldOutEpisodes: number; reopened: number };
+  /** `ticketsExpiredAfterPaying`: of the expired tickets, those of holds a payment was started (or queued) for. */
+  inventory: { gaTickets: number; seats: number; soldByTier: Record<string, number>; seatsSold: number; ticketsExpired: number; ticketsExpiredAfterPaying: number; holdsReleased: number; soldOutEpisodes: number; reopened: number };
   engineInvariants: { checked: boolean; violations: number; byInvariant: Record<string, number>; first: string | null };
   errors: Record<string, number>;
   timings: { setupSec: number; simulateSec: number; checkSec: number };
+}
+
+/** One payment channel's provider: what it was sent and how it answered; `capacityPerSec` at the end. */
+export interface ChannelFigures {
+  capacityPerSec: number;
+  submitted: number;
+  ok: number;
+  declined: number;
+  providerError: number;
+  /** The checkout gave up; of those, `lateCharges` were charged all the same, later. */
+  timeout: number;
+  lateCharges: number;
+  latencyMs: Percentiles;
+  /** The recent arrival rate over the capacity, at its highest: above 1 the provider was driven past what it can take. */
+  peakUtilisation: number;
+  peakQueueSec: number;
 }
 
 /** Fields that depend on the machine, not on the scenario and seed. */
@@ -122,24 +144,40 @@ export function crowdTruthOf(run: Pick<RunOutput, 'ledger' | 'fans' | 'onSaleMs'
   };
 }
 
-/** The payment provider's figures, as both drivers report them. */
-export function paymentsOf(provider: PaymentProvider, counters: FanCounters): Report['payments'] {
+function channelFigures(p: PaymentProvider, latencies = p.latencyValues()): ChannelFigures {
+  const { stats } = p;
   return {
-    capacityPerSec: provider.capacityPerSec,
-    submitted: provider.stats.submitted,
-    ok: provider.stats.ok,
-    declined: provider.stats.declined,
-    providerError: provider.stats.providerError,
-    timeout: provider.stats.timeout,
+    capacityPerSec: p.capacityPerSec, submitted: stats.submitted, ok: stats.ok, declined: stats.declined, providerError: stats.providerError,
+    timeout: stats.timeout, lateCharges: stats.lateCharges, latencyMs: percentiles(latencies, 0),
+    peakUtilisation: round(stats.peakUtilisation, 2), peakQueueSec: round(stats.peakQueueMs / 1000, 1),
+  };
+}
+
+/** The payment side's figures, as both drivers report them. */
+export function paymentsOf(payments: FanPayments, counters: FanCounters, spec: PaymentSpec, onSaleMs: number): Report['payments'] {
+  const providers = payments.providers.list;
+  const channels = providers.map((p) => ({ name: p.name, ...channelFigures(p) }));
+  const sum = (field: 'capacityPerSec' | 'submitted' | 'ok' | 'declined' | 'providerError' | 'timeout' | 'lateCharges') => channels.reduce((total, c) => total + c[field], 0);
+  const every = providers.map((p) => p.latencyValues());
+  const latencies = new Float64Array(every.reduce((n, values) => n + values.length, 0));
+  every.reduce((offset, values) => (latencies.set(values, offset), offset + values.length), 0);
+  const down = payments.providers.changes(spec).find((c) => c.capacityPerSec === 0);
+  return {
+    capacityPerSec: sum('capacityPerSec'), submitted: sum('submitted'), ok: sum('ok'), declined: sum('declined'), providerError: sum('providerError'),
+    timeout: sum('timeout'), lateCharges: sum('lateCharges'), latencyMs: percentiles(latencies, 0),
+    peakUtilisation: Math.max(...channels.map((c) => c.peakUtilisation)), peakQueueSec: Math.max(...channels.map((c) => c.peakQueueSec)),
+    pacing: spec.pacing,
     refunds: counters.refunds,
-    latencyMs: provider.latencyPercentiles(),
-    peakUtilisation: round(provider.stats.peakUtilisation, 2),
-    peakQueueSec: round(provider.stats.peakQueueMs / 1000, 1),
+    doubleCharges: payments.doubleCharges,
+    queued: payments.queued,
+    queueWaitSec: payments.queueWaitSec(),
+    switchedWithinSec: down === undefined ? null : payments.switchedWithinSec(down.provider.name, onSaleMs + down.atSec * 1000),
+    channels,
   };
 }
 
 export function buildReport(run: RunOutput): Report {
-  const { scenario: s, ledger, counters, seen, provider } = run;
+  const { scenario: s, ledger, counters, seen } = run;
   const L = ledger.n;
   const fair = fairness(seen.admittedJoinSeq.toArray());
   const oversold = ledger.oversold();
@@ -219,13 +257,14 @@ export function buildReport(run: RunOutput): Report {
     arrivals: run.arrivals,
     journalShape: { entries: L.entries, joined: L.joined, preQueueLeaves: L.preQueueLeaves, leftByFans: L.leftByFans, lostPresence: L.lostPresence, admitted: L.admitted },
     behaviour: { ...behaviour, fansWaitingWhenToldSoldOut: seen.fansWaitingWhenToldSoldOut },
-    payments: paymentsOf(provider, counters),
+    payments: paymentsOf(run.payments, counters, s.payments, run.onSaleMs),
     inventory: {
       gaTickets: run.venue.gaTickets,
       seats: run.venue.seats,
       soldByTier,
       seatsSold,
       ticketsExpired: L.ticketsExpired,
+      ticketsExpiredAfterPaying: L.ticketsExpiredAfterPaying,
       holdsReleased: L.holdsReleased,
       soldOutEpisodes: L.soldOutEntries,
       reopened: L.reopened,

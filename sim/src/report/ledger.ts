@@ -33,12 +33,14 @@ export class Ledger {
   private readonly recycledPool = new Map<string, number>();
   readonly n = {
     entries: 0, joined: 0, admitted: 0, holds: 0, purchases: 0, ticketsSold: 0, ticketsHeld: 0,
-    holdsExpired: 0, ticketsExpired: 0, holdsReleased: 0, readmittedFromExpiredHolds: 0,
+    holdsExpired: 0, ticketsExpired: 0, ticketsExpiredAfterPaying: 0, holdsReleased: 0, readmittedFromExpiredHolds: 0,
     seatsSoldTwice: 0, seatsHeldTwice: 0, unknownSeats: 0, perFanLimitViolations: 0, holdEndedTwice: 0,
     leftByFans: 0, lostPresence: 0, preQueueLeaves: 0, soldOutEntries: 0, reopened: 0,
     /** Fans called from the waitlist, and the tickets those fans bought. */
     called: 0, ticketsSoldToCalled: 0,
   };
+  /** Holds a payment was started (or queued) for: their expiry is the payment side's doing, not a fan who never paid. */
+  private readonly paidHolds = new Set<string>();
   /** Fans called from the waitlist (a called fan holds a grant like an admitted one). */
   private readonly calledFans = new Set<number>();
   /** Fans holding a grant not yet used: admitted or called, until they hold, the grant lapses, or they leave. */
@@ -116,6 +118,10 @@ export class Ledger {
         this.held(e.holdId, fanOf(e.fanId), e.allocation);
         if (this.allTakenAt === undefined && this.n.ticketsHeld + this.n.ticketsSold >= this.capacity) this.allTakenAt = e.at;
         break;
+      case 'paymentQueued':
+      case 'paymentStarted':
+        this.paidHolds.add(e.holdId);
+        break;
       case 'purchased':
       case 'expired':
       case 'released':
@@ -182,6 +188,7 @@ export class Ledger {
       if (how === 'expired') {
         n.holdsExpired++;
         n.ticketsExpired += allocation.quantity;
+        if (this.paidHolds.has(holdId)) n.ticketsExpiredAfterPaying += allocation.quantity;
       } else {
         n.holdsReleased++;
       }

@@ -3,7 +3,7 @@ import type { Arrivals } from '../model/arrivals.js';
 import type { DoorFigures } from '../model/doorway.js';
 import type { FanCounters, Observations } from '../model/fan-model.js';
 import type { FanTable } from '../model/fan-table.js';
-import type { PaymentProvider } from '../model/payment-provider.js';
+import type { FanPayments } from '../model/fan-payments.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Venue } from '../scenario/venue.js';
 import type { RegistrationReport } from '../drivers/registration-stage.js';
@@ -26,7 +26,8 @@ export interface RunOutput {
   /** Every fan's story at the end (what it was shown, how long it waited). */
   fans: FanTable;
   ledger: Ledger;
-  provider: PaymentProvider;
+  /** The payment side: every channel's provider, the payment queue as fans lived it, charges kept per hold. */
+  payments: FanPayments;
   series: Series;
   /** From checkInvariants over the whole journal (undefined if the driver cannot read the journal). */
   engineViolations: InvariantViolation[] | undefined;

@@ -1,6 +1,7 @@
 import { GrowableF64 } from '../util/growable.js';
 
-export const SERIES = ['t', 'waiting', 'admitted', 'held', 'sold', 'free', 'payQueueSec', 'payUtilisation'] as const;
+/** `payQueueSec` and `payUtilisation`: the busiest provider's; `payQueued`: payments waiting in the sale's payment queue. */
+export const SERIES = ['t', 'waiting', 'admitted', 'held', 'sold', 'free', 'payQueueSec', 'payUtilisation', 'payQueued'] as const;
 export type SeriesName = (typeof SERIES)[number];
 
 /** The sale over time, one row per sample: seconds from the start, and the figures then. */

@@ -57,12 +57,15 @@ export const DEFAULT_SCENARIO: Scenario = {
   defences: 'on',
   door: {},
   payments: {
+    channel: 'card',
     capacityPerSec: 80,
     latency: { medianMs: 1_500, sigma: 0.4 },
     baseFailureRate: 0.03,
     overloadFailureRate: 0.25,
     timeoutMs: 30_000,
     capacityChanges: [],
+    moreChannels: [],
+    pacing: 'adaptive',
   },
   configChanges: [],
   registration: {

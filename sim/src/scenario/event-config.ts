@@ -66,6 +66,14 @@ export function registrationTimes(s: Scenario): { opensMs: number; closesMs: num
   return { opensMs: -Math.round(r.opensDaysBefore * DAY_MS), closesMs: -Math.round(r.closesDaysBefore * DAY_MS) };
 }
 
+/** The channels the event offers (each declared at its provider's capacity at the start) and its pacing. */
+export function paymentsOf(s: Scenario): NonNullable<EventConfigInput['payments']> {
+  const p = s.payments;
+  if (p.pacing !== 'adaptive' && p.pacing !== 'off') throw new Error(`payments.pacing is "adaptive" or "off", not ${JSON.stringify(p.pacing)}`);
+  const declared = (name: string, capacityPerSec: number) => (capacityPerSec > 0 ? { name, capacityPerSec } : { name });
+  return { pacing: p.pacing, channels: [declared(p.channel, p.capacityPerSec), ...p.moreChannels.map((c) => declared(c.name, c.capacityPerSec))] };
+}
+
 /** The organizer's event configuration for the scenario, as the engine takes it. */
 export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfigInput {
   const t = saleTimes(s);
@@ -95,6 +103,7 @@ export function eventConfigOf(s: Scenario, venue: Venue, id = 'sim'): EventConfi
     admission: e.admission,
     waitlist: e.waitlist,
     door: doorOf(s),
+    payments: paymentsOf(s),
     ...presale,
   };
 }

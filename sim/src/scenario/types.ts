@@ -129,18 +129,29 @@ export interface CrowdDoorSpec {
 export type DoorSpec = Partial<DoorConfig>;
 
 export interface PaymentSpec {
-  /** Payments per second the provider can process. */
+  /** The first payment channel's name (the event offers it first). */
+  channel: string;
+  /** Payments per second its provider can process; the event declares this capacity for it. */
   capacityPerSec: number;
-  /** Network and processing latency when idle. */
+  /** Network and processing latency when idle (every channel's provider). */
   latency: { medianMs: number; sigma: number };
   /** Cards declined when idle. */
   baseFailureRate: number;
   /** Extra provider errors at full utilisation (rises with the square of utilisation above 70%). */
   overloadFailureRate: number;
-  /** The checkout gives up on a payment stuck this long in the provider's queue and reports it failed. */
+  /** The checkout gives up on a payment unanswered this long and reports it failed (the provider may still charge it). */
   timeoutMs: number;
-  /** Provider capacity changes mid-sale (a brownout). */
-  capacityChanges: Array<{ atSec: number; capacityPerSec: number }>;
+  /** The first channel's capacity changes mid-sale (a brownout; 0: the provider is down). */
+  capacityChanges: CapacityChange[];
+  /** Channels offered after the first, each its own provider with the same latency and failure model. */
+  moreChannels: Array<{ name: string; capacityPerSec: number; capacityChanges: CapacityChange[] }>;
+  /** The event's `payments.pacing`: `adaptive` (steering, breakers, the payment queue, admission by health) or `off` (Breakwater before #21). */
+  pacing: 'adaptive' | 'off';
+}
+
+export interface CapacityChange {
+  atSec: number;
+  capacityPerSec: number;
 }
 
 /**
