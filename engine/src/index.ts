@@ -4,7 +4,7 @@ export type { CodeView } from './access/code-book.js';
 export type { BeaconName, DrawConfig, EventConfig, EventConfigInput, PhaseAccess, RegistrationConfig, SalePhase, AdmissionPolicy, DoorConfig, InventoryConfig, TierConfig, SectionConfig, RowConfig, SeatConfig, WaitlistConfig } from './config/types.js';
 export { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, seatId, WAITLIST_DEFAULTS } from './config/types.js';
 export { validateEventConfig, validateConfigUpdate, type ConfigIssue } from './config/validate.js';
-export { MAX_CODES_CSV_BYTES, joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
+export { MAX_CODES_CSV_BYTES, isJoinKeyDigest, joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
 export { Engine, type EngineOptions, type SyncJournal, type EntryListener } from './engine.js';
 export { SaleEvent, EXPIRY_LOOKAHEAD_MS, type SaleEventDeps, type SeedVault } from './event/sale-event.js';
 export type { DoorStatus, DrawView, EventStatus, GrantView, HoldView, JoinResult, WaitlistStatus } from './event/views.js';
