@@ -8,7 +8,8 @@
  * of each fan (`fanViews`) is compared with what this connection told it,
  * and only the difference is sent, as the messages that would have told it:
  * `admitted` / `called`, `numbered`, `held`, `purchased`, `paymentFailed`,
- * `holdExpired`, `released`, `grantExpired`, `placeLost`. A message that
+ * `holdExpired`, `released`, `grantExpired` (also for a grant that was
+ * issued and lapsed while nobody could tell the fan), `placeLost`. A message that
  * crosses a broadcast telling the same is harmless: the page and the
  * simulator take every per-fan message idempotently.
  *
@@ -124,11 +125,16 @@ export class FanResync {
         conn.grant = { ...view.grant };
         messages.push({ t: view.called ? 'called' : 'admitted', eventId, grantId: view.grant.grantId, expiresAt: view.grant.expiresAt });
       }
-    } else if (conn.grant !== undefined) {
-      // Closed without a hold this connection made: it expired (or a hold it never heard of used it).
-      if (untoldHold) conn.spentGrantId = conn.grant.grantId; // a retried hold replays with it
-      else messages.push({ t: 'grantExpired', eventId, grantId: conn.grant.grantId });
-      conn.grant = undefined;
+    } else {
+      let lapseTold = conn.lapseTold;
+      if (conn.grant !== undefined) {
+        // Closed without a hold this connection made: it expired (or a hold it never heard of used it).
+        if (untoldHold) conn.spentGrantId = conn.grant.grantId; // a retried hold replays with it
+        else messages.push({ t: 'grantExpired', eventId, grantId: (lapseTold = conn.grant.grantId) });
+        conn.grant = undefined;
+      }
+      // Admitted and lapsed while the broadcasts were lost: the fan learns its turn came and went.
+      if (view.lapsed !== null && view.lapsed.grantId !== lapseTold) messages.push({ t: 'grantExpired', eventId, grantId: view.lapsed.grantId });
     }
     for (const message of messages) sender.send(conn, message);
     return messages.length > 0;
