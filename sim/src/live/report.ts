@@ -28,7 +28,9 @@ export interface LiveReport extends Report {
     /** What fans were told against the journal: both counts must be 0. */
     transit: LiveRunOutput['live']['transit'];
     ticketsToldPurchased: number;
+    /** Turns heard after the fan asked to leave (the leave crossed them on the wire), and of those, leaves the journal lacks. */
     admittedAfterLeaving: number;
+    leavesUnconfirmed: number;
     /** Organizer webhooks the driver's receiver heard (recalls and calls of fans who closed the page), and posts it refused. */
     organizerWebhooks: LiveRunOutput['live']['organizerWebhooks'];
     paymentOutcomesUnobserved: number;
@@ -82,6 +84,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
   const fair = fairness(Float64Array.from(post.map((a) => a.number)));
   if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
   if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
+  if (live.leavesUnconfirmed > 0) failures.push(`${live.leavesUnconfirmed} fans heard their turn after leaving, and the journal does not show them left`);
   if (live.organizerWebhooks.refused > 0) failures.push(`${live.organizerWebhooks.refused} organizer webhooks refused (bad signature or body)`);
 
   const engineInvariants = engineInvariantsOf(run.engineViolations, failures);
@@ -154,6 +157,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
       transit,
       ticketsToldPurchased: told,
       admittedAfterLeaving: live.admittedAfterLeaving,
+      leavesUnconfirmed: live.leavesUnconfirmed,
       organizerWebhooks: live.organizerWebhooks,
       paymentOutcomesUnobserved: unobserved,
       holdsSettledWithinSec: live.holdsSettledWithinSec === null ? null : round(live.holdsSettledWithinSec, 2),

@@ -7,6 +7,7 @@
  * The coordinator decides what each fan does and when; this process carries
  * it out and reports what the fan saw.
  */
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
@@ -30,6 +31,8 @@ interface FanConn {
   /** Closed on purpose (a drop the model asked for, or the end). */
   dropping: boolean;
   rid: number;
+  /** The fan's secret for its place, sent with every join as the fan page does: it takes the place again when a `joined` was lost. */
+  joinKey: string;
   pending: Map<number, { kind: Pending; sentAt: number; message: ClientMessage & { rid: number | null }; attempt: number }>;
   token: string | null;
   number: number;
@@ -45,9 +48,10 @@ interface FanConn {
   /** A resume (token join) is on its way: other requests wait for its answer, or they would reach an unbound socket. */
   resuming: boolean;
   afterResume: Array<() => void>;
-  /** What the fan was told, for the coordinator's check against the journal: grants and purchased holds. */
+  /** What the fan was told, for the coordinator's check against the journal: grants, purchased holds, grants that lapsed. */
   toldGrants: Set<string>;
   toldPurchases: Set<string>;
+  toldLapses: Set<string>;
   /** When the fan's socket was gone, [from, to] wall-clock ms; `to` 0 while it still is. */
   offline: Array<[number, number]>;
 }
@@ -86,9 +90,9 @@ function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
   let c = fans.get(fan);
   if (c === undefined) {
     c = {
-      fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, pending: new Map(), token: null, number: 0, postStart: false,
-      grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null, waitlisted: false, resuming: false, afterResume: [],
-      toldGrants: new Set(), toldPurchases: new Set(), offline: [],
+      fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, joinKey: randomBytes(16).toString('base64url'), pending: new Map(), token: null,
+      number: 0, postStart: false, grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null, waitlisted: false, resuming: false, afterResume: [],
+      toldGrants: new Set(), toldPurchases: new Set(), toldLapses: new Set(), offline: [],
     };
     fans.set(fan, c);
   }
@@ -232,6 +236,13 @@ function resumed(c: FanConn): void {
   for (const run of c.afterResume.splice(0)) run();
 }
 
+/** Told its turn lapsed (live, or on coming back): the coordinator tells the model once. */
+function toldLapsed(c: FanConn, grantId: string): void {
+  if (c.toldLapses.has(grantId)) return;
+  c.toldLapses.add(grantId);
+  send({ type: 'lapsed', fan: c.fan });
+}
+
 function toldWaitlisted(c: FanConn): void {
   if (c.waitlisted) return;
   c.waitlisted = true;
@@ -276,6 +287,7 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       const gone = c.offline.at(-1);
       if (gone !== undefined && gone[1] === 0) gone[1] = recvAt;
       if (m.grantId !== null) c.toldGrants.add(m.grantId);
+      if (m.lapsedGrantId !== null) toldLapsed(c, m.lapsedGrantId);
       for (const hold of m.holds) if (hold.status === 'purchased') c.toldPurchases.add(hold.holdId);
       c.token = m.queueToken;
       c.number = m.number;
@@ -319,6 +331,9 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       c.toldGrants.add(m.grantId);
       c.grantId = m.grantId;
       send({ type: 'called', fan: c.fan, expiresAt: m.expiresAt });
+      return;
+    case 'grantExpired':
+      toldLapsed(c, m.grantId);
       return;
     case 'soldOut':
       if (!soldOutSeen.has(m.at)) {
@@ -384,7 +399,10 @@ function afterResume(c: FanConn, m: Extract<ServerMessage, { t: 'joined' }>): vo
 function resume(c: FanConn, attempt = 1): void {
   if (stopping || (attempt === 1 && (c.sock !== undefined || c.resuming))) return;
   c.resuming = true;
-  request(c, 'resume', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null }, attempt);
+  const join: ClientMessage & { rid: null } = {
+    t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null, joinKey: c.joinKey,
+  };
+  request(c, 'resume', join, attempt);
 }
 
 /**
@@ -498,12 +516,15 @@ process.on('message', (cmd: ToWorker) => {
     case 'join': {
       const c = fanOf(cmd.fan, cmd.fanId);
       // A new place: with the token when the fan had one (a place lost comes back at the end of the line).
-      request(c, 'join', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null });
+      request(c, 'join', {
+        t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null, joinKey: c.joinKey,
+      });
       return;
     }
     case 'leave': {
       const c = fanOf(cmd.fan);
-      if (c.open) request(c, 'leave', { t: 'leave', rid: null });
+      // A socket coming back (a gateway died under it) takes the leave once the place is resumed, as a fan taps "leave" again.
+      if (c.sock !== undefined || c.token !== null) request(c, 'leave', { t: 'leave', rid: null });
       return;
     }
     case 'drop': {
@@ -549,7 +570,9 @@ process.on('message', (cmd: ToWorker) => {
       const told: WorkerStats['told'] = [];
       for (const c of fans.values()) {
         if (c.token === null) continue;
-        told.push({ fanId: c.fanId, grants: [...c.toldGrants], purchases: [...c.toldPurchases], offline: c.offline.map(([from, to]) => [from, to === 0 ? end : to]) });
+        told.push({
+          fanId: c.fanId, grants: [...c.toldGrants], purchases: [...c.toldPurchases], lapses: [...c.toldLapses], offline: c.offline.map(([from, to]) => [from, to === 0 ? end : to]),
+        });
       }
       const stats: WorkerStats = {
         type: 'stats', joinHist: joinHist.toData(), updateHist: updateHist.toData(), opened, peakOpen, transport, codes, purchasedByFan, purchasedByTier, unobserved,
