@@ -1,5 +1,5 @@
 /**
- * npm run chaos -- [--fans N] [--json]: a live sale on a local cluster while
+ * npm run chaos -- [--fans N] [--json] [--logs DIR]: a live sale on a local cluster while
  * its processes fail, then the journal against what every fan was told.
  *
  * Starts nats-server and redis-server on free ports, `npm run cluster` (2
@@ -16,11 +16,15 @@
  *
  * Prints every PID it starts, a timeline, the simulator's transit check, and
  * a JSON last line (`oversold`, `toldButMissing`, `happenedButUntold`,
- * `approvedPaymentsLost`, `recoverySec` per fault). Stops every server it
+ * `approvedPaymentsLost`, `recoverySec` per fault). `--logs DIR` keeps the
+ * cluster's and the simulator's whole output there (cluster.log, sim.log),
+ * to find out why a run was not clean. Stops every server it
  * started, restarted ones included. Not part of `npm test`: its figures
  * depend on the machine (docs/benchmarks.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isBreakwaterError } from '../../engine/src/index.js';
@@ -36,7 +40,7 @@ const PROBE_MS = 250;
 const RESTART_AFTER_MS = 2_000;
 const FREEZE_MS = 10_000;
 
-const { values } = parseArgs({ options: { fans: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+const { values } = parseArgs({ options: { fans: { type: 'string' }, json: { type: 'boolean' }, logs: { type: 'string' } }, strict: true });
 const fans = Number(values.fans ?? 4_000);
 if (!Number.isInteger(fans) || fans < 100) throw new Error('--fans must be an integer of at least 100');
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -218,6 +222,12 @@ async function main(): Promise<void> {
   if (transit !== undefined && transit.examples.length > 0) console.log(`  e.g. ${transit.examples.join('; ')}`);
   if (summary.simFailures.length > 0) console.log(`  the simulator's other findings: ${summary.simFailures.join(' | ')}`);
   if (values.json) console.log(JSON.stringify({ ...summary, timeline, ok }));
+  if (values.logs !== undefined) {
+    mkdirSync(values.logs, { recursive: true });
+    writeFileSync(join(values.logs, 'cluster.log'), cluster.output());
+    writeFileSync(join(values.logs, 'sim.log'), sim.output());
+    say(`chaos: logs in ${values.logs}`);
+  }
   await link.close();
   process.exitCode = ok ? 0 : 1;
 }
