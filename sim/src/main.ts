@@ -22,7 +22,7 @@ async function live(opts: CliOptions): Promise<number> {
   }
   const log = opts.progress ? (line: string) => void process.stderr.write(`${line}\n`) : undefined;
   const run = await runLive(opts.scenario, { url: opts.live!, apiKey: opts.apiKey!, timeScale: opts.timeScale, procs: opts.procs, webhookSecret: opts.webhookSecret, log });
-  const report = buildLiveReport(run, opts.live!);
+  const report = buildLiveReport(run, opts.live!, { expectFaults: opts.expectFaults });
   if (opts.html !== undefined) writeFileSync(opts.html, renderHtml(report, run));
   process.stdout.write(`${formatReport(report)}\n${formatLive(report)}\n`);
   if (opts.html !== undefined) process.stdout.write(`HTML report: ${opts.html}\n`);
