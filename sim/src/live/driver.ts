@@ -32,6 +32,8 @@ import { checkTransit, notLeftAfterTurn, type TransitCheck } from './transit.js'
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const PER_PROC_MAX = 15_000;
 const PER_SOURCE_ADDRESS = 10_000;
+/** How long the organizer API's reads are retried while the engine is out of reach. */
+const API_RETRY_MS = 60_000;
 
 export interface LiveOptions {
   url: string;
@@ -98,14 +100,30 @@ export async function runLive(s: Scenario, options: LiveOptions) {
   const base = `http://127.0.0.1:${port}`;
   const scale = options.timeScale;
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const response = await fetch(`${base}${path}`, {
-      method, headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.text();
-    const parsed = text.length > 0 ? JSON.parse(text) : null;
-    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
-    return parsed;
+    // Reads are retried while the engine is out of reach (503) or the connection fails, as an organizer's tool would:
+    // a fault injected near the end of a sale must not cost the run its report.
+    const retryUntil = method === 'GET' ? Date.now() + API_RETRY_MS : 0;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(`${base}${path}`, {
+          method, headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
+        });
+      } catch (err) {
+        if (Date.now() > retryUntil) throw err;
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+        continue;
+      }
+      const text = await response.text();
+      if (response.status === 503 && Date.now() <= retryUntil) {
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+        continue;
+      }
+      const parsed = text.length > 0 ? JSON.parse(text) : null;
+      if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
+      return parsed;
+    }
   };
 
   // Registering days ahead has no live counterpart here: the registration draw is simulated in-process.
