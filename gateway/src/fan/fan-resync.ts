@@ -81,19 +81,24 @@ export class FanResync {
     }
   }
 
-  /** One pass over the event's fans here; how many were told something. */
+  /**
+   * One pass over the event's fans here; how many were told something. Each
+   * batch is the connections' places as they are when it is sent: a fan that
+   * leaves, loses its place or joins again while the requests are on their
+   * way is skipped (what the view says is not about its place any more).
+   */
   private async catchUp(eventId: string): Promise<number> {
     const { link, directory } = this.deps;
-    const conns = [...directory.connectionsOf(eventId)].filter((conn) => !conn.closed && conn.binding !== undefined);
+    const conns = [...directory.connectionsOf(eventId)];
     let told = 0;
     for (let i = 0; i < conns.length; i += BATCH) {
-      const batch = conns.slice(i, i + BATCH);
-      await link.execute({ op: 'claimSessions', eventId, sessions: batch.map((conn) => ({ fanId: conn.binding!.fanId, session: conn.binding!.session })) });
-      const views = await link.execute({ op: 'fanViews', eventId, fanIds: batch.map((conn) => conn.binding!.fanId) });
-      for (const conn of batch) {
-        const fanId = conn.binding?.fanId;
-        if (conn.closed || fanId === undefined || !(fanId in views)) continue;
-        if (this.catchUpFan(conn, eventId, views[fanId]!)) told++;
+      const batch = conns.slice(i, i + BATCH).flatMap((conn) => (conn.closed || conn.binding === undefined ? [] : [{ conn, binding: conn.binding }]));
+      if (batch.length === 0) continue;
+      await link.execute({ op: 'claimSessions', eventId, sessions: batch.map(({ binding }) => ({ fanId: binding.fanId, session: binding.session })) });
+      const views = await link.execute({ op: 'fanViews', eventId, fanIds: batch.map(({ binding }) => binding.fanId) });
+      for (const { conn, binding } of batch) {
+        if (conn.closed || conn.binding !== binding || !(binding.fanId in views)) continue;
+        if (this.catchUpFan(conn, eventId, views[binding.fanId]!)) told++;
       }
     }
     return told;
