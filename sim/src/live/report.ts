@@ -46,8 +46,12 @@ export interface LiveReport extends Report {
 const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Codes the gateway answers that only a broken run produces (the rest are the sale answering the model: sold out, expired, …). */
-/** A socket a process dropped or refused as it died (the worker's transport keys): expected when processes are killed on purpose. */
-const DROPPED = /^(unexpected close|socket E[A-Z]+|connect E[A-Z]+)$/;
+/**
+ * A socket a process dropped or refused as it died, or left silent (a
+ * connection the dying or flooded server never accepted): the worker's
+ * transport keys, expected when processes are killed on purpose.
+ */
+const DROPPED = /^(unexpected close|socket (E[A-Z]+|silent)|connect E[A-Z]+)$/;
 
 const TRANSPORT_CODES = new Set(['BAD_FRAME', 'UNKNOWN_MESSAGE_TYPE', 'MALFORMED_COMMAND', 'HELLO_REQUIRED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'ENGINE_UNAVAILABLE', 'OVERLOADED', 'INTERNAL_ERROR', 'PROTOCOL_VERSION', 'SESSION_REPLACED', 'FAN_ID_IN_USE', 'TOKEN_INVALID', 'IDEMPOTENCY_KEY_REUSED', 'CONNECT_FAILED', 'CONNECTION_LOST', 'HTTP_ERROR', 'NO_PAYMENT', 'NO_HOLD']);
 

@@ -54,6 +54,11 @@ interface FanConn {
   toldLapses: Set<string>;
   /** When the fan's socket was gone, [from, to] wall-clock ms; `to` 0 while it still is. */
   offline: Array<[number, number]>;
+  /** The heartbeat's watch, as the fan page keeps it: the last frame (or the connect) on this socket, and the last ping. */
+  lastFrameAt: number;
+  pingAt: number;
+  /** Reconnections in a row after sockets lost unasked (the backoff grows with them; a joined resets it). */
+  reconnects: number;
 }
 
 /** Answers a real client retries with the same message (and so the same idempotency key), backing off. */
@@ -85,6 +90,36 @@ let addressIndex = 0;
 const send = (m: FromWorker): void => void process.send!(m);
 const count = (table: Record<string, number>, key: string): void => void (table[key] = (table[key] ?? 0) + 1);
 const HELLO = clientFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, client: 'sim-live' }));
+const PING = clientFrame(encodeMessage({ t: 'ping', rid: null, clientTime: null }));
+
+/**
+ * The fan page's heartbeat (gateway/pages/fan.ts): a socket silent for 3 s is
+ * pinged, one whose ping goes 5 s without any frame back is dead, and so is
+ * one still connecting after 8 s (a cut network, or a connection the server
+ * never accepted, closes nothing). A dead socket is lost like a closed one:
+ * its requests are retried and the place resumed.
+ */
+const PING_AFTER_MS = 3_000;
+const PONG_WITHIN_MS = 5_000;
+const CONNECT_WITHIN_MS = 8_000;
+
+function watchHeartbeats(): void {
+  const t = now();
+  for (const c of fans.values()) {
+    const sock = c.sock;
+    if (sock === undefined || c.dropping || t - c.lastFrameAt < PING_AFTER_MS) continue;
+    const pingUnanswered = c.pingAt > c.lastFrameAt;
+    const dead = !c.open ? t - c.lastFrameAt >= CONNECT_WITHIN_MS : pingUnanswered && t - c.pingAt >= PONG_WITHIN_MS;
+    if (dead) {
+      count(transport, 'socket silent');
+      lost(c, sock, c.open ? 'CONNECTION_LOST' : 'CONNECT_FAILED');
+    } else if (c.open && !pingUnanswered) {
+      c.pingAt = t;
+      sock.write(PING);
+    }
+  }
+}
+setInterval(watchHeartbeats, 250).unref();
 
 function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
   let c = fans.get(fan);
@@ -92,7 +127,7 @@ function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
     c = {
       fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, joinKey: randomBytes(16).toString('base64url'), pending: new Map(), token: null,
       number: 0, postStart: false, grantId: null, hold: null, paymentId: null, checkoutUrl: null, awaiting: null, waitlisted: false, resuming: false, afterResume: [],
-      toldGrants: new Set(), toldPurchases: new Set(), toldLapses: new Set(), offline: [],
+      toldGrants: new Set(), toldPurchases: new Set(), toldLapses: new Set(), offline: [], lastFrameAt: 0, pingAt: 0, reconnects: 0,
     };
     fans.set(fan, c);
   }
@@ -133,10 +168,12 @@ function open(c: FanConn): void {
   c.open = false;
   c.dropping = false;
   c.buf = undefined;
+  c.lastFrameAt = now();
   let upgraded = false;
   sock.on('connect', () => sock.write(upgradeRequest('127.0.0.1', init.port)));
   sock.on('data', (chunk: Buffer) => {
     if (c.sock !== sock) return;
+    c.lastFrameAt = now();
     let buf = c.buf === undefined ? chunk : Buffer.concat([c.buf, chunk]);
     c.buf = undefined;
     if (!upgraded) {
@@ -208,7 +245,11 @@ function lost(c: FanConn, sock: Socket, code: string): void {
   c.pending.clear();
   // A drop the model asked for while a request was in flight: the fan went offline mid-request (no transport error).
   for (const [, p] of pending) failed(c, p, unexpected ? code : 'OFFLINE', undefined);
-  if (unexpected && wasOpen && !stopping && c.token !== null) setTimeout(() => resume(c), 500);
+  if (unexpected && wasOpen && !stopping && c.token !== null) {
+    // The fan page's jittered, growing backoff: after a gateway dies every one of its fans reconnects at once.
+    const base = Math.min(15_000, 1_000 * 2 ** c.reconnects++);
+    setTimeout(() => resume(c), base + Math.random() * base);
+  }
 }
 
 /**
@@ -291,6 +332,7 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       for (const hold of m.holds) if (hold.status === 'purchased') c.toldPurchases.add(hold.holdId);
       c.token = m.queueToken;
       c.number = m.number;
+      c.reconnects = 0;
       if (p.kind === 'join' || !m.restored) c.postStart = m.status !== 'preQueue';
       if (p.kind === 'join') joinHist.recordMs(recvAt - p.sentAt);
     } else if (m.t === 'held') c.hold = m.hold;
@@ -529,9 +571,11 @@ process.on('message', (cmd: ToWorker) => {
     }
     case 'drop': {
       const c = fanOf(cmd.fan);
+      // Gone at once, not when the socket's close event comes: a `resume` right behind (this process may be behind on
+      // its messages) must find no socket, or it would be ignored and the fan left without one.
       if (c.sock !== undefined) {
         c.dropping = true;
-        c.sock.destroy();
+        lost(c, c.sock, 'OFFLINE');
       }
       return;
     }
