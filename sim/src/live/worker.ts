@@ -93,21 +93,31 @@ const HELLO = clientFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, clien
 const PING = clientFrame(encodeMessage({ t: 'ping', rid: null, clientTime: null }));
 
 /**
- * The fan page's heartbeat (gateway/pages/fan.ts): a socket silent for 3 s is
- * pinged, one whose ping goes 5 s without any frame back is dead, and so is
- * one still connecting after 8 s (a cut network, or a connection the server
- * never accepted, closes nothing). A dead socket is lost like a closed one:
- * its requests are retried and the place resumed.
+ * The fan page's heartbeat (gateway/pages/fan.ts), kept by the fans waiting
+ * for something — an answer, or the connection itself (the others hear a
+ * queue frame at least every 5 s, and 20,000 pinging fans would double what
+ * the load processes and gateways read): a socket silent for 3 s is pinged,
+ * one whose ping goes 5 s without any frame back is dead, and so is one still
+ * connecting after 8 s (a cut network, or a connection the server never
+ * accepted, closes nothing). A dead socket is lost like a closed one: its
+ * requests are retried and the place resumed.
  */
 const PING_AFTER_MS = 3_000;
 const PONG_WITHIN_MS = 5_000;
 const CONNECT_WITHIN_MS = 8_000;
 
+const WATCH_EVERY_MS = 250;
+let lastWatchAt = 0;
+
 function watchHeartbeats(): void {
   const t = now();
+  // Running late, this process is behind on its own sockets: their frames may be waiting to be read. No judging then.
+  const late = t - lastWatchAt > 4 * WATCH_EVERY_MS;
+  lastWatchAt = t;
+  if (late) return;
   for (const c of fans.values()) {
     const sock = c.sock;
-    if (sock === undefined || c.dropping || t - c.lastFrameAt < PING_AFTER_MS) continue;
+    if (sock === undefined || c.dropping || (c.open && c.pending.size === 0) || t - c.lastFrameAt < PING_AFTER_MS) continue;
     const pingUnanswered = c.pingAt > c.lastFrameAt;
     const dead = !c.open ? t - c.lastFrameAt >= CONNECT_WITHIN_MS : pingUnanswered && t - c.pingAt >= PONG_WITHIN_MS;
     if (dead) {
@@ -119,7 +129,7 @@ function watchHeartbeats(): void {
     }
   }
 }
-setInterval(watchHeartbeats, 250).unref();
+setInterval(watchHeartbeats, WATCH_EVERY_MS).unref();
 
 function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
   let c = fans.get(fan);
@@ -315,6 +325,8 @@ function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMe
       send({ type: 'released', fan: c.fan, code });
       return;
     case 'leave':
+      // Gone for good (the model's leave is a fan giving up): a socket lost later must not take a new place with the token.
+      if (code === undefined) c.token = null;
       return;
   }
 }
