@@ -256,8 +256,9 @@ function lost(c: FanConn, sock: Socket, code: string): void {
   // A drop the model asked for while a request was in flight: the fan went offline mid-request (no transport error).
   for (const [, p] of pending) failed(c, p, unexpected ? code : 'OFFLINE', undefined);
   if (unexpected && wasOpen && !stopping && c.token !== null) {
-    // The fan page's jittered, growing backoff: after a gateway dies every one of its fans reconnects at once.
-    const base = Math.min(15_000, 1_000 * 2 ** c.reconnects++);
+    // Jittered and growing like the fan page's backoff, but from 250 ms: the presence grace is compressed by the time scale
+    // (6 s at ×10) while a reconnection is not, so the page's first 1-2 s would cost places a real page keeps.
+    const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** c.reconnects++);
     setTimeout(() => resume(c), base + Math.random() * base);
   }
 }
