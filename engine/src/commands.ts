@@ -8,13 +8,17 @@ import type { PaymentFailure } from './journal/entries.js';
  * What a transport knows about a join beyond the fan id. The address feeds the
  * door's budgets and is never journaled; `powBits` is the difficulty of the
  * proof of work the gateway verified (0: none); `groups` come from a verified
- * identity token; `accessCode` is what the fan typed for a coded presale.
+ * identity token; `accessCode` is what the fan typed for a coded presale;
+ * `joinKeyDigest` is the transport's keyed digest of the secret join key the
+ * fan's client sent (never the key itself), journaled with a new place so
+ * that client can take the place again (see `PlaceKeys`).
  */
 export interface JoinContext {
   address?: string;
   powBits?: number;
   groups?: string[];
   accessCode?: string;
+  joinKeyDigest?: string;
 }
 
 export type Command =
@@ -147,10 +151,16 @@ function checkHoldRequest(value: unknown): HoldRequest {
 }
 
 const MAX_GROUPS = 64;
+const JOIN_KEY_DIGEST = /^[0-9a-f]{32}$/;
+
+/** A join key's digest as the engine keeps it: 32 lowercase hex characters (see `PlaceKeys`). */
+export function isJoinKeyDigest(value: unknown): value is string {
+  return typeof value === 'string' && JOIN_KEY_DIGEST.test(value);
+}
 
 /** Checks the optional join context fields in place. */
 function checkJoinContext(input: Record<string, unknown>): void {
-  const { address, powBits, groups, accessCode } = input;
+  const { address, powBits, groups, accessCode, joinKeyDigest } = input;
   if (address !== undefined) requireId(address, 'address');
   if (powBits !== undefined && (!Number.isInteger(powBits) || (powBits as number) < 0 || (powBits as number) > 64)) {
     throw malformed('powBits', 'must be an integer from 0 to 64');
@@ -160,6 +170,7 @@ function checkJoinContext(input: Record<string, unknown>): void {
     for (let i = 0; i < groups.length; i++) requireId(groups[i], `groups[${i}]`);
   }
   if (accessCode !== undefined) requireId(accessCode, 'accessCode');
+  if (joinKeyDigest !== undefined && !isJoinKeyDigest(joinKeyDigest)) throw malformed('joinKeyDigest', 'must be 32 lowercase hexadecimal characters');
 }
 
 /** The join context fields of a checked join command, copied (what the engine keeps or passes on). */
@@ -169,6 +180,7 @@ export function joinContextOf(command: JoinContext): JoinContext {
   if (command.powBits !== undefined) context.powBits = command.powBits;
   if (command.groups !== undefined) context.groups = [...command.groups];
   if (command.accessCode !== undefined) context.accessCode = command.accessCode;
+  if (command.joinKeyDigest !== undefined) context.joinKeyDigest = command.joinKeyDigest;
   return context;
 }
 

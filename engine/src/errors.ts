@@ -47,7 +47,7 @@ export const ERROR_CODES = {
   PROTOCOL_VERSION: { status: 426, audience: 'fan', summary: 'The client speaks another protocol version (`details.supported`); the connection closes.' },
   NOT_JOINED: { status: 409, audience: 'fan', summary: 'This connection has not joined a queue yet: send `join` first.' },
   ALREADY_JOINED: { status: 409, audience: 'fan', summary: 'This connection is already bound to another event or fan (`details.eventId`); open another connection.' },
-  FAN_ID_IN_USE: { status: 409, audience: 'fan', summary: 'This fan id already has a place: present its queue token to resume it.' },
+  FAN_ID_IN_USE: { status: 409, audience: 'fan', summary: 'This fan id already has a place: present its queue token, or the join key it was taken with, to resume it.' },
   TOKEN_INVALID: { status: 401, audience: 'fan', summary: 'The queue token is malformed, forged, expired or for another event.' },
   POW_REQUIRED: { status: 403, audience: 'fan', summary: 'The event\'s door asks this join for a proof of work of `details.difficulty` bits: solve `details.challenge` and join again.' },
   POW_INVALID: { status: 403, audience: 'fan', summary: 'The proof of work is wrong or its challenge expired; `details` carries a fresh challenge.' },

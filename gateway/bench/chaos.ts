@@ -1,5 +1,5 @@
 /**
- * npm run chaos -- [--fans N] [--json]: a live sale on a local cluster while
+ * npm run chaos -- [--fans N] [--json] [--logs DIR]: a live sale on a local cluster while
  * its processes fail, then the journal against what every fan was told.
  *
  * Starts nats-server and redis-server on free ports, `npm run cluster` (2
@@ -16,11 +16,21 @@
  *
  * Prints every PID it starts, a timeline, the simulator's transit check, and
  * a JSON last line (`oversold`, `toldButMissing`, `happenedButUntold`,
- * `approvedPaymentsLost`, `recoverySec` per fault). Stops every server it
+ * `approvedPaymentsLost`, `recoverySec` per fault, the simulator's own
+ * verdict, processes that exited without being killed, the machine's load).
+ * `ok` is all of them: every count 0, the verdict clean (the simulator runs
+ * with --expect-faults: sockets the killed gateway dropped are not its
+ * failures, fans that never got back are), no unplanned exit, service back
+ * within 5 s of each fault. `--logs DIR` keeps the
+ * cluster's and the simulator's whole output there (cluster.log, sim.log),
+ * to find out why a run was not clean. Stops every server it
  * started, restarted ones included. Not part of `npm test`: its figures
  * depend on the machine (docs/benchmarks.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isBreakwaterError } from '../../engine/src/index.js';
@@ -35,8 +45,10 @@ const FAULT_GAP_MS = 13_000;
 const PROBE_MS = 250;
 const RESTART_AFTER_MS = 2_000;
 const FREEZE_MS = 10_000;
+/** The target: service back within this long after each fault (issue 20). */
+const RECOVERY_TARGET_SEC = 5;
 
-const { values } = parseArgs({ options: { fans: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+const { values } = parseArgs({ options: { fans: { type: 'string' }, json: { type: 'boolean' }, logs: { type: 'string' } }, strict: true });
 const fans = Number(values.fans ?? 4_000);
 if (!Number.isInteger(fans) || fans < 100) throw new Error('--fans must be an integer of at least 100');
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -85,6 +97,7 @@ async function until<T>(what: string, get: () => T | undefined, timeoutMs: numbe
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   const [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   servers.push(nats, redis);
   started(`nats-server ${nats.url}`, nats.pid);
@@ -109,7 +122,7 @@ async function main(): Promise<void> {
   const tickets = Math.max(10, Math.round(fans / 8));
   const sim = launch(`npm run sim -- --live (${fans} fans, ${tickets} tickets)`, [
     'sim/src/main.ts', '--live', `http://127.0.0.1:${port}`, '--scenario', 'tiny', '--fans', String(fans), '--tickets', String(tickets),
-    '--time-scale', '10', '--set', 'event.preQueueMinutes=0.5', '--set', 'event.closeAfterMinutes=15', '--json',
+    '--time-scale', '10', '--set', 'event.preQueueMinutes=0.5', '--set', 'event.closeAfterMinutes=15', '--expect-faults', '--json',
   ], env);
   const simExited = new Promise<number | null>((resolve) => sim.child.once('exit', (code) => resolve(code)));
   const eventId = await until('sale event', () => /live: event (\S+) created/.exec(sim.output())?.[1], 120_000);
@@ -193,8 +206,10 @@ async function main(): Promise<void> {
   const simCode = await simExited;
   const report = JSON.parse(sim.output().trimEnd().split('\n').reverse().find((line) => line.startsWith('{')) ?? '{}') as {
     ok?: boolean; failures?: string[]; ticketsSold?: number; oversold?: number;
-    live?: { transit?: { toldButMissing: number; happenedButUntold: number; approvedPaymentsLost: number; examples: string[] }; errors?: unknown };
+    live?: { transit?: { toldButMissing: number; happenedButUntold: number; approvedPaymentsLost: number; examples: string[] }; errors?: { droppedByFaults?: number } };
   };
+  // The cluster restarts what dies; anything that exited other than by our SIGKILL is a crash.
+  const unplannedExits = [...cluster.output().matchAll(/^(engine shard \S+|gateway worker \S+) exited \(([^)]*)\)/gm)].filter((m) => m[2] !== 'SIGKILL').map((m) => `${m[1]} (${m[2]})`);
   const transit = report.live?.transit;
   const timeline = faults.map((f) => {
     const window = probes.filter((p) => p.sentAt >= f.at && p.sentAt < f.until);
@@ -209,15 +224,27 @@ async function main(): Promise<void> {
     fans, tickets, ticketsSold: report.ticketsSold ?? null, oversold: report.oversold ?? null,
     toldButMissing: transit?.toldButMissing ?? null, happenedButUntold: transit?.happenedButUntold ?? null, approvedPaymentsLost: transit?.approvedPaymentsLost ?? null,
     recoverySec: Object.fromEntries(timeline.map((t) => [t.key, t.recoverySec])),
-    simExit: simCode, simFailures: report.failures ?? ['no report'],
+    simExit: simCode, simOk: report.ok === true, simFailures: report.failures ?? ['no report'],
+    socketsDroppedByFaults: report.live?.errors?.droppedByFaults ?? null, unplannedExits,
+    loadAverage: { start: Math.round(loadAtStart * 10) / 10, end: Math.round(loadavg()[0]! * 10) / 10 },
   };
-  const ok = summary.oversold === 0 && summary.toldButMissing === 0 && summary.happenedButUntold === 0 && summary.approvedPaymentsLost === 0;
+  const recovered = timeline.every((t) => t.recoverySec !== null && t.recoverySec <= RECOVERY_TARGET_SEC);
+  const ok = summary.oversold === 0 && summary.toldButMissing === 0 && summary.happenedButUntold === 0 && summary.approvedPaymentsLost === 0
+    && summary.simOk && unplannedExits.length === 0 && recovered;
   console.log(`Chaos: ${fans} fans, ${tickets} tickets, 2 gateways, 2 shards, ${PARTITIONS} partitions`);
   for (const t of timeline) console.log(`  ${t.fault.padEnd(48)} → service back after ${t.recoverySec ?? 'never'} s → errors ${JSON.stringify(t.errors)}`);
   console.log(`  sold ${summary.ticketsSold}, oversold ${summary.oversold}; told but missing ${summary.toldButMissing}, happened but untold ${summary.happenedButUntold}, approved payments lost ${summary.approvedPaymentsLost}`);
   if (transit !== undefined && transit.examples.length > 0) console.log(`  e.g. ${transit.examples.join('; ')}`);
-  if (summary.simFailures.length > 0) console.log(`  the simulator's other findings: ${summary.simFailures.join(' | ')}`);
+  console.log(`  sockets the killed processes dropped ${summary.socketsDroppedByFaults}; processes that exited unkilled: ${unplannedExits.length === 0 ? 'none' : unplannedExits.join(', ')}; load average ${summary.loadAverage.start} → ${summary.loadAverage.end}`);
+  if (summary.simFailures.length > 0) console.log(`  the simulator's verdict: ${summary.simFailures.join(' | ')}`);
+  else console.log(`  the simulator's verdict: clean`);
   if (values.json) console.log(JSON.stringify({ ...summary, timeline, ok }));
+  if (values.logs !== undefined) {
+    mkdirSync(values.logs, { recursive: true });
+    writeFileSync(join(values.logs, 'cluster.log'), cluster.output());
+    writeFileSync(join(values.logs, 'sim.log'), sim.output());
+    say(`chaos: logs in ${values.logs}`);
+  }
   await link.close();
   process.exitCode = ok ? 0 : 1;
 }

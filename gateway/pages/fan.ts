@@ -108,6 +108,20 @@ const fanId = (() => {
  */
 const storageKey = (what: string) => `breakwater.${what}.${eventId}.${fanId}`;
 
+/**
+ * This browser's secret for the fan's place (128 random bits, kept beside the
+ * token): a join that carries it takes the same place again even when the
+ * `joined` with the token was lost, and nobody without it can.
+ */
+const joinKey = (() => {
+  const stored = localStorage.getItem(storageKey('joinKey'));
+  if (stored !== null && stored.length >= 22) return stored;
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const fresh = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  localStorage.setItem(storageKey('joinKey'), fresh);
+  return fresh;
+})();
+
 // ── State ─────────────────────────────────────────────────────────────────
 /** `degraded`: connected, but the sale's servers behind the gateway are unreachable for a moment. */
 type Connection = 'connecting' | 'open' | 'reconnecting' | 'degraded' | 'proving' | 'stopped';
@@ -593,7 +607,7 @@ function send(message: ClientMessage): boolean {
 function join(pow: { challenge: string; nonce: string } | null = null): void {
   send({
     t: 'join', rid: ++rid, eventId, fanId, token: localStorage.getItem(storageKey('token')), powChallenge: pow?.challenge ?? null, powNonce: pow?.nonce ?? null,
-    identity: identityToken(), accessCode: state.accessCode,
+    identity: identityToken(), accessCode: state.accessCode, joinKey,
   });
 }
 
@@ -807,7 +821,9 @@ function onMessage(message: ServerMessage): void {
       adoptHolds(message.holds);
       // Admitted, with the turn used and nothing held or bought (a reload after a release): the place is over.
       const over = message.status === 'admitted' && state.grant === null && state.hold === null && state.purchased === null;
-      state.ended = over ? (state.ended ?? { title: 'Your turn is over', text: 'You hold no tickets from it.' }) : null;
+      state.ended = !over ? null : message.lapsedAt !== null
+        ? { title: 'Your turn passed', text: `Your turn came while you were away, and the time to choose tickets ran out at ${timeOfDay(message.lapsedAt)}.` }
+        : (state.ended ?? { title: 'Your turn is over', text: 'You hold no tickets from it.' });
       void verifySeed().then(render);
       void checkDraw();
       state.push = 'none';

@@ -1,7 +1,7 @@
 /**
  * Everything the gateway signs with its secret (shared by all workers of a
  * machine, so any worker verifies what another issued): queue tokens, proof-
- * of-work challenges, and deterministic payment ids. HMAC-SHA256 with the
+ * of-work challenges, deterministic payment ids, and join keys' digests. HMAC-SHA256 with the
  * purpose mixed in, so a value signed for one use is never valid for another.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -21,7 +21,7 @@ export interface PowChallenge {
   expiresAt: number;
 }
 
-type Purpose = 'queue-token' | 'pow-challenge' | 'payment-id' | 'checkout-session' | 'dashboard-ticket';
+type Purpose = 'queue-token' | 'pow-challenge' | 'payment-id' | 'checkout-session' | 'dashboard-ticket' | 'join-key';
 
 const QUEUE_TOKEN_TTL_MS = 7 * 24 * 3600_000;
 
@@ -111,4 +111,16 @@ export function checkPowChallenge(signer: Signer, challenge: string, eventId: st
  */
 export function paymentIdFor(signer: Signer, eventId: string, fanId: string, holdId: string, key: string): string {
   return `pay_${signer.mac('payment-id', [eventId, fanId, holdId, key].join('\u0000')).toString('base64url').slice(0, 22)}`;
+}
+
+// ── Join keys ────────────────────────────────────────────────────────────
+
+/**
+ * What the engine keeps of a fan's secret join key: a MAC under the
+ * deployment secret, bound to the event and fan id, cut to 128 bits (32 hex
+ * characters). The journal, which organizers read, holds only this: without
+ * the secret nobody can test a guessed key against it.
+ */
+export function joinKeyDigest(signer: Signer, eventId: string, fanId: string, joinKey: string): string {
+  return signer.mac('join-key', [eventId, fanId, joinKey].join('\u0000')).subarray(0, 16).toString('hex');
 }

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type { AccessStore } from './access/access-store.js';
 import { IpcAccessStore } from './access/ipc-access-store.js';
 import { RedisAccessStore } from './access/redis-access-store.js';
+import { isBreakwaterError } from '../../engine/src/index.js';
 import { NatsDoorExchange } from './cluster/nats-door-exchange.js';
 import { NatsEngineLink } from './cluster/nats-engine-link.js';
 import { IpcEngineLink, type ControlMessage } from './engine-link/ipc.js';
@@ -48,6 +49,7 @@ async function init(message: Extract<ControlMessage, { type: 'init' }>): Promise
     engineLink = message.cluster === undefined
       ? control
       : await NatsEngineLink.connect({ servers: message.cluster.natsUrl, owner: serverId, partitions: message.cluster.partitions });
+    if (message.cluster !== undefined) await engineAnswers(engineLink);
     // The door's counts: over NATS to every gateway of the cluster, or through the engine process to this machine's other workers.
     door = message.cluster === undefined ? new IpcDoorExchange(process) : await NatsDoorExchange.connect(message.cluster.natsUrl, serverId);
     // The API keys and the audit log: the engine process's (over the fork channel), or the cluster's in Redis.
@@ -57,6 +59,23 @@ async function init(message: Extract<ControlMessage, { type: 'init' }>): Promise
   } catch (err) {
     control.sendControl({ type: 'failed', worker: message.serverId, message: (err as Error).message });
     await stop(1);
+  }
+}
+
+/**
+ * Waits until every partition has an owner that answers: a gateway restarted
+ * during an outage (a takeover, Redis or NATS coming back) starts serving as
+ * soon as the engine does, instead of failing and backing off for longer each time.
+ */
+async function engineAnswers(link: EngineLink): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await link.execute({ op: 'sync' });
+      return;
+    } catch (err) {
+      if (!isBreakwaterError(err, 'ENGINE_UNAVAILABLE') || stopping) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 100 * 2 ** attempt)));
+    }
   }
 }
 

@@ -3,13 +3,16 @@
  * real chromium against a real gateway on a simulated clock: the loading card
  * from the first paint, times with their zone and when an unnumbered place is
  * drawn, a dead connection noticed by the heartbeat with the place shown as
- * stale, a second tab taking the place over, every ending of a hold as one
- * card with its next step, and seats named from the event's venue.
+ * stale, a place got back with the join key when the `joined` carrying its
+ * token was lost, a second tab taking the place over, every ending of a hold
+ * as one card with its next step (a turn that passed while the fan was away
+ * included), and seats named from the event's venue.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventConfigInput } from '../../engine/src/index.js';
 import { timeOfDay } from '../pages/lib/format.js';
+import { decodeServerMessage } from '../src/protocol/index.js';
 import { launchChromium, screenshotPath, startPageGateway, type PageGateway } from './helpers/browser-harness.js';
 
 const WAIT = { timeout: 10_000 };
@@ -154,6 +157,56 @@ describe('fan page tells the truth (browser)', () => {
     expect(await page.locator('#connection').isHidden()).toBe(true);
     expect(await page.locator('main').getAttribute('class')).not.toMatch(/\bstale\b/);
     expect(await text(page, '#number')).toBe(number);
+  }, 60_000);
+
+  it('gets its place back with its join key when the joined carrying the token never arrived', async () => {
+    const eventId = await eventOnSale();
+    const { page } = await newPage();
+    // The gateway dies with the answer: the join reached the engine, the page never hears `joined`.
+    let dropped = false;
+    await page.routeWebSocket(/\/ws$/, (socket) => {
+      const server = socket.connectToServer();
+      socket.onMessage((message) => server.send(message));
+      server.onMessage((message) => {
+        if (!dropped && typeof message !== 'string' && decodeServerMessage(new Uint8Array(message)).t === 'joined') {
+          dropped = true;
+          server.close();
+          socket.close();
+          return;
+        }
+        socket.send(message);
+      });
+    });
+    await page.goto(`${gw.httpUrl}/?event=${eventId}`);
+    await expect.poll(() => dropped, WAIT).toBe(true);
+    await page.locator('#queue').waitFor({ state: 'visible', timeout: 30_000 });
+    await expect.poll(() => text(page, '#number'), WAIT).toMatch(/^\d+$/);
+    const fanId = await (page.evaluate("localStorage.getItem('breakwater.fanId')") as Promise<string | null>);
+    const sale = gw.host.engine.event(eventId);
+    expect(Number(await text(page, '#number'))).toBe(sale.room.numberOf(fanId!));
+    const { body } = await gw.api('GET', `/api/events/${eventId}/journal`);
+    expect((body.entries as Array<{ type: string; fanId?: string }>).filter((e) => e.type === 'joined' && e.fanId === fanId)).toHaveLength(1);
+    expect(await page.locator('body').innerText()).not.toMatch(/FAN_ID_IN_USE|open in another browser/i);
+  }, 60_000);
+
+  it('tells a fan coming back that its turn came and passed while it was away', async () => {
+    const eventId = await eventOnSale({ presenceGraceMs: 600_000, grantTtlMs: 30_000 }, {});
+    const { context, page } = await newPage(PARIS);
+    await page.goto(`${gw.httpUrl}/?event=${eventId}`);
+    await page.locator('#queue').waitFor({ state: 'visible', ...WAIT });
+    const fanId = (await (page.evaluate("localStorage.getItem('breakwater.fanId')") as Promise<string | null>))!;
+    await page.close();
+    await expect.poll(() => gw.host.engine.event(eventId).room.isConnected(fanId), WAIT).toBe(false);
+    // Admitted while away, and the time to choose runs out.
+    await gw.advance(1_000);
+    await gw.advance(30_000);
+    await gw.advance(1_000);
+    const back = await context.newPage();
+    await back.goto(`${gw.httpUrl}/?event=${eventId}`);
+    await back.locator('#ended').waitFor({ state: 'visible', ...WAIT });
+    expect(await text(back, '#ended-title')).toBe('Your turn passed');
+    expect(await text(back, '#ended-text')).toMatch(/^Your turn came while you were away, and the time to choose tickets ran out at \d\d:\d\d:\d\d CES?T\.$/);
+    expect(await visibleCards(back)).toEqual(['ended']);
   }, 60_000);
 
   it('lets a second tab take the place over, tells the first, and gives it a way to take it back', async () => {

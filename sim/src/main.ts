@@ -33,7 +33,7 @@ async function live(opts: CliOptions): Promise<number> {
     if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, refused: err.refusals.toJSON(), exemptIps: err.addresses, ...err.progress })}\n`);
     return 3;
   }
-  const report = buildLiveReport(run, opts.live!);
+  const report = buildLiveReport(run, opts.live!, { expectFaults: opts.expectFaults });
   if (opts.html !== undefined) writeFileSync(opts.html, renderHtml(report, run));
   process.stdout.write(`${formatReport(report)}\n${formatLive(report)}\n`);
   if (opts.html !== undefined) process.stdout.write(`HTML report: ${opts.html}\n`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../engine/src/index.js';
-import { checkTransit } from '../src/live/transit.js';
+import { checkTransit, notLeftAfterTurn } from '../src/live/transit.js';
 
 const allocation = { kind: 'tickets', tierId: 'ga', quantity: 1 } as never;
 const journal: JournalEntry[] = [
@@ -9,7 +9,7 @@ const journal: JournalEntry[] = [
   { type: 'purchased', at: 200, holdId: 'h1', paymentId: 'p1' },
   { type: 'grantExpired', at: 1_000, fanId: 'untold', grantId: 'g2' },
 ];
-const fan = (fanId: string, grants: string[], purchases: string[], offline: Array<[number, number]> = []) => ({ fanId, grants, purchases, offline });
+const fan = (fanId: string, grants: string[], purchases: string[], offline: Array<[number, number]> = [], lapses = fanId === 'untold' ? ['g2'] : []) => ({ fanId, grants, purchases, lapses, offline });
 
 describe('checkTransit: what fans were told against the journal', () => {
   it('is clean when every connected fan heard what happened to it', () => {
@@ -25,6 +25,13 @@ describe('checkTransit: what fans were told against the journal', () => {
     expect(check.examples).toEqual(['happenedButUntold untold: grant g2', 'happenedButUntold buyer: purchase of h1']);
   });
 
+  it('counts a lapse a fan connected after it never heard of, and not one while it was away until the end', () => {
+    const records = (lapses: string[], offline: Array<[number, number]>) => [fan('told', ['g1'], []), fan('untold', ['g2'], [], offline, lapses), fan('away', [], [], [[50, 2_000]]), fan('buyer', ['g4'], ['h1'])];
+    expect(checkTransit(journal, records([], [[900, 1_500]]), 5_000)).toMatchObject({ happenedButUntold: 1, examples: ['happenedButUntold untold: lapse of grant g2'] });
+    expect(checkTransit(journal, records([], [[900, 5_000]]), 5_000)).toMatchObject({ happenedButUntold: 0 });
+    expect(checkTransit(journal, records(['g2'], [[900, 1_500]]), 5_000)).toMatchObject({ happenedButUntold: 0 });
+  });
+
   it('counts what a fan was told that the journal does not have', () => {
     const records = [fan('told', ['g1', 'g9'], ['h7']), fan('untold', ['g2'], []), fan('away', [], [], [[50, 2_000]]), fan('buyer', ['g4'], ['h1'])];
     expect(checkTransit(journal, records, 5_000)).toMatchObject({ toldButMissing: 2, happenedButUntold: 0, approvedPaymentsLost: 1 });
@@ -35,5 +42,20 @@ describe('checkTransit: what fans were told against the journal', () => {
     expect(checkTransit(journal, records, 2_050)).toMatchObject({ happenedButUntold: 0 });
     expect(checkTransit(journal, records, 2_150)).toMatchObject({ happenedButUntold: 1 });
     expect(checkTransit(journal, records, 2_250)).toMatchObject({ happenedButUntold: 2 });
+  });
+});
+
+describe('notLeftAfterTurn: a turn heard after leaving crossed the leave on the wire', () => {
+  // 'left-before' left an earlier place, and its new place was called.
+  const entries: JournalEntry[] = [
+    { type: 'left', at: 90, fanId: 'left-before', reason: 'left' },
+    { type: 'admitted', at: 100, fanIds: ['crossed', 'never-left'], firstGrant: 1, grantExpiresAt: 1_000 },
+    { type: 'left', at: 110, fanId: 'crossed', reason: 'left' },
+    { type: 'called', at: 120, fanIds: ['left-before'], firstGrant: 3, grantExpiresAt: 1_000 },
+  ];
+
+  it('names the fans the journal does not show leaving after their latest turn', () => {
+    expect(notLeftAfterTurn(entries, ['crossed', 'never-left', 'left-before', 'no-turn'])).toEqual(['never-left', 'left-before', 'no-turn']);
+    expect(notLeftAfterTurn([...entries, { type: 'left', at: 130, fanId: 'left-before', reason: 'left' }], ['left-before'])).toEqual([]);
   });
 });

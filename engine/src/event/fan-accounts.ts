@@ -22,6 +22,8 @@ interface KeyedResult {
  */
 export class FanAccount {
   openGrant: Grant | undefined = undefined;
+  /** The last grant issued to the fan, whatever became of it. */
+  latestGrant: Grant | undefined = undefined;
   /** Tickets held or bought: what the per-fan limit counts. */
   tickets = 0;
   /** Holds still held or payment-pending. */

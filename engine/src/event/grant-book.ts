@@ -31,6 +31,7 @@ export class GrantBook {
     if (account.openGrant !== undefined) throw new Error(`fan ${account.fanId} already has grant ${account.openGrant.id}`);
     const grant: Grant = { id: sequenceId('g', sequence), account, expiresAt, called, status: 'open' };
     account.openGrant = grant;
+    account.latestGrant = grant;
     this.openCount++;
     this.bySequence[sequence] = grant;
     this.deadlines.push(expiresAt, grant);

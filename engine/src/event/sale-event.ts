@@ -4,7 +4,7 @@ import { drawsOfPhase, phaseDrawDueAt, phaseDrawFor, phaseOfDraw } from '../acce
 import { checkAccess, phaseIndexAt } from '../access/phases.js';
 import type { Clock } from '../clock.js';
 import { PAYMENTS_DEFAULTS, type BeaconName, type EventConfig, type PaymentsConfig, type SalePhase } from '../config/types.js';
-import type { JoinContext } from '../commands.js';
+import { isJoinKeyDigest, type JoinContext } from '../commands.js';
 import { BreakwaterError } from '../errors.js';
 import { BEACON_HEX, pseudonymOf, RECEIPT_BYTES, runDraw } from '../fairness/draw.js';
 import { proofOfRun, type DrawRun } from '../fairness/draw-run.js';
@@ -17,6 +17,7 @@ import { DEFAULT_CHANNEL, PaymentDesk } from '../payments/payment-desk.js';
 import { canTransition, phaseOf, startSaleActor, type LifecycleEvent, type Phase, type SaleActor } from '../lifecycle/sale-machine.js';
 import { Door } from '../door/door.js';
 import { FanStatus, PRE_QUEUE_DRAW, WaitingRoom, type Numbering } from '../queue/waiting-room.js';
+import { PlaceKeys } from '../queue/place-keys.js';
 import { admissionBudget, TokenBucket } from './admission.js';
 import { GrantBook, type Grant } from './grant-book.js';
 import { FanAccounts } from './fan-accounts.js';
@@ -109,6 +110,7 @@ interface DrawState {
 export class SaleEvent {
   config: EventConfig;
   readonly room = new WaitingRoom();
+  private readonly placeKeys = new PlaceKeys();
   inventory: Inventory;
   readonly holds = new HoldBook();
   /** Payments refused a purchase, by payment id: the refund each is due. */
@@ -250,6 +252,7 @@ export class SaleEvent {
         entry.pseudonym = pseudonymOf(bytes, fanId).toString('hex');
       }
       if (readyAt > now) entry.readyAt = readyAt;
+      if (context.joinKeyDigest !== undefined) entry.joinKeyDigest = context.joinKeyDigest;
       this.record(entry);
       slot = room.slotOfFan(fanId);
       if (code !== undefined) this.record({ type: 'codeRedeemed', at: now, fanId, code });
@@ -299,6 +302,17 @@ export class SaleEvent {
   /** The beacon the configuration names for a draw, if any. */
   private beaconOf(draw: string): BeaconName | undefined {
     return draw === PRE_QUEUE_DRAW ? this.config.draw.beacon : phaseOfDraw(this.config.phases, draw)?.beacon;
+  }
+
+  /**
+   * True when the fan holds a place (or an admission) taken with a join key
+   * of this digest: its client may take it again without the queue token
+   * (the answer that carried the token was lost). A place taken without a
+   * key matches none.
+   */
+  holdsPlaceWithKey(fanId: string, joinKeyDigest: string): boolean {
+    const slot = this.room.slotOfFan(fanId);
+    return slot >= 0 && this.room.isPresentAt(slot) && isJoinKeyDigest(joinKeyDigest) && this.placeKeys.matches(slot, joinKeyDigest);
   }
 
   /** Gives the place up. An unused admission goes back to the queue. */
@@ -1074,7 +1088,7 @@ export class SaleEvent {
         this.transition({ type: 'CLOSE' });
         break;
       case 'joined':
-        this.room.join(entry.fanId, numberingOf(entry));
+        this.placeKeys.set(this.room.join(entry.fanId, numberingOf(entry)), entry.joinKeyDigest);
         if (entry.readyAt !== undefined) this.slowLaneJoins++;
         this.door.noteJoin(entry.at);
         this.codes.joined(entry.fanId);
@@ -1368,7 +1382,10 @@ export class SaleEvent {
     const room = this.room;
     const number = room.numberAt(slot);
     const status = room.statusAt(slot);
-    const grant = status === FanStatus.ADMITTED ? this.accounts.get(fanId)?.openGrant : undefined;
+    const account = status === FanStatus.ADMITTED ? this.accounts.get(fanId) : undefined;
+    const grant = account?.openGrant;
+    // An admitted place has had one grant: the account's latest (the account outlives the fan's earlier places).
+    const lapsed = grant === undefined && account?.latestGrant?.status === 'expired' ? account.latestGrant : undefined;
     return {
       eventId: this.id,
       fanId,
@@ -1381,6 +1398,7 @@ export class SaleEvent {
       numberedAt: number === 0 && status === FanStatus.WAITING ? this.numberedAt(fanId) : undefined,
       ...this.waitlistPlace(status, number),
       called: grant?.called ?? false,
+      lapsed: lapsed === undefined ? undefined : { ...grantView(lapsed), called: lapsed.called },
       receipt: undefined,
     };
   }

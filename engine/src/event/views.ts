@@ -43,6 +43,12 @@ export interface JoinResult {
   /** The open grant was a call from the waitlist (its expiresAt is the answer deadline). */
   called: boolean;
   /**
+   * The place's turn came and lapsed: its grant (an admission, or a call when
+   * `called`) expired before the fan held anything, so the place is over. A
+   * fan away at the time learns it from here.
+   */
+  lapsed: (GrantView & { called: boolean }) | undefined;
+  /**
    * Given once, by the join that puts a new place into a draw: 32 hex
    * characters with which the fan (and nobody else) finds its pseudonym, so
    * its place, in the draw's public proof (docs/fairness.md). Breakwater

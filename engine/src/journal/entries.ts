@@ -41,9 +41,10 @@ export type JournalEntry =
    * A new place. `draw`: unnumbered until that draw runs, entered in it under
    * `pseudonym` (32 hex characters, docs/fairness.md); otherwise `readyAt`
    * (only when later than `at`: the slow lane): unnumbered until then;
-   * otherwise numbered at once.
+   * otherwise numbered at once. `joinKeyDigest`: the digest of the secret
+   * join key the place was taken with (see `PlaceKeys`).
    */
-  | { type: 'joined'; at: number; fanId: string; draw?: string; pseudonym?: string; readyAt?: number }
+  | { type: 'joined'; at: number; fanId: string; draw?: string; pseudonym?: string; readyAt?: number; joinKeyDigest?: string }
   /** A later phase's draw's seed is chosen, sealed like the pre-queue's (see `preQueueOpened`). */
   | { type: 'drawSealed'; at: number; draw: string; commitment: string; sealedSeed: string }
   /**

@@ -12,7 +12,7 @@ export class NatsDoorExchange implements DoorExchange {
   private readonly listeners = new Set<DoorListener>();
 
   static async connect(servers: string, name: string): Promise<NatsDoorExchange> {
-    const nc = await connect({ servers, name: `door ${name}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 5_000 });
+    const nc = await connect({ servers, name: `door ${name}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, pingInterval: 5_000 });
     const exchange = new NatsDoorExchange(nc);
     // Subscribed on the server before the first report goes out.
     await nc.flush();

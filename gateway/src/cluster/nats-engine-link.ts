@@ -105,6 +105,8 @@ export class NatsEngineLink implements EngineLink {
       name: `gateway ${options.owner}`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
+      // A gateway (re)started while NATS is down comes up with it instead of failing.
+      waitOnFirstConnect: true,
       // A server gone silent (not closed) is noticed in seconds, not the default minutes.
       pingInterval: 5_000,
     });

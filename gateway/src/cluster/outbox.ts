@@ -21,7 +21,8 @@ interface Item {
 export class Outbox {
   private readonly queue: Item[] = [];
   private pumping = false;
-  private closed = false;
+  /** Why nothing more is published (set by close): what everything still waiting is rejected with. */
+  private closedBy: Error | undefined = undefined;
 
   constructor(
     private readonly publish: (broadcast: EngineBroadcast) => void,
@@ -44,14 +45,14 @@ export class Outbox {
 
   /** Publishes nothing more; whatever waits is rejected with `reason`. */
   close(reason: Error): void {
-    this.closed = true;
+    this.closedBy = reason;
     for (const item of this.queue.splice(0)) item.done(reason);
   }
 
   private async pump(): Promise<void> {
     this.pumping = true;
     let replied = false;
-    while (this.queue.length > 0 && !this.closed) {
+    while (this.queue.length > 0 && this.closedBy === undefined) {
       const item = this.queue[0]!;
       let error: unknown;
       try {
@@ -59,13 +60,14 @@ export class Outbox {
       } catch (err) {
         error = err ?? new Error('not durable');
       }
-      if (this.closed) break;
+      if (this.closedBy !== undefined) break;
       this.queue.shift();
       if (error === undefined && item.broadcasts.length > 0) {
         if (replied) await new Promise((resolve) => setImmediate(resolve));
         replied = false;
-        if (this.closed) {
-          item.done(new Error('closed'));
+        if (this.closedBy !== undefined) {
+          // Closed while this item waited for its turn: it is told why, as everything still queued was (a retry finds the new owner).
+          item.done(this.closedBy);
           break;
         }
         for (const broadcast of item.broadcasts) {

@@ -272,12 +272,14 @@ export class EngineHost {
    * A fan's connection takes (or resumes) the place. Checking for an existing
    * place and joining happen in one synchronous step here, so two connections
    * can never both create a place for one fan id, and only a verified token
-   * (`resume`) may take an existing place over.
+   * (`resume`) or the join key the place was taken with may take an existing
+   * place over.
    */
   private openSession(eventId: string, fanId: string, resume: boolean, owner: string, context: JoinContext = {}): SessionOpened {
     const sale = this.engine.event(eventId);
     const present = sale.room.isPresent(fanId);
-    if (present && !resume) {
+    const sameKey = context.joinKeyDigest !== undefined && sale.holdsPlaceWithKey(fanId, context.joinKeyDigest);
+    if (present && !resume && !sameKey) {
       throw new BreakwaterError('FAN_ID_IN_USE', undefined, { details: { eventId, fanId } });
     }
     const join = this.engine.execute({ ...joinContextOf(context), type: 'join', eventId, fanId }) as JoinResult;
@@ -339,6 +341,7 @@ export class EngineHost {
       const view = sale.fanView(fanId);
       views[fanId] = {
         status: view.status, number: view.number, grant: view.grant ?? null, called: view.called,
+        lapsed: view.lapsed === undefined ? null : { grantId: view.lapsed.grantId, expiresAt: view.lapsed.expiresAt },
         holds: view.holds.map((hold) => pricedHold(sale, settings, hold)),
       };
     }

@@ -72,6 +72,8 @@ export interface FanView {
   grant: GrantView | null;
   /** The open grant is a call from the waitlist. */
   called: boolean;
+  /** The place's turn lapsed: its grant expired before the fan held anything (JoinResult.lapsed). */
+  lapsed: GrantView | null;
   /** Every hold of the fan, oldest first, whatever its state. */
   holds: PricedHold[];
 }

@@ -38,6 +38,8 @@ export interface FanConnection {
   replaced: boolean;
   /** What this fan was told of each of its holds (by FanSender): a catch-up sends only what changed since. */
   holdsTold: Map<string, WireHold['status']> | undefined;
+  /** The grant whose lapse this fan was told of (by FanSender: `grantExpired`, or `joined.lapsedGrantId`). */
+  lapseTold: string | undefined;
 }
 
 const enum SendStatus {
@@ -50,6 +52,7 @@ export function newConnection(id: number, ip: string, burst: number, now: number
   return {
     id, ip, ws: undefined, closed: false, greeted: false, bucket: { tokens: burst, refilledAt: now }, refusedInARow: 0,
     inFlight: 0, joining: false, binding: undefined, grant: undefined, spentGrantId: undefined, replaced: false, holdsTold: undefined,
+    lapseTold: undefined,
   };
 }
 
@@ -73,6 +76,8 @@ export class FanSender {
     }
     this.metrics.messagesOut.inc();
     noteHoldsTold(conn, message);
+    if (message.t === 'grantExpired') conn.lapseTold = message.grantId;
+    else if (message.t === 'joined') conn.lapseTold = message.lapsedGrantId ?? undefined;
     return true;
   }
 

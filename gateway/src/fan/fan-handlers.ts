@@ -20,7 +20,7 @@ import { estimateWait, ticketOutlook } from '../protocol/queue-math.js';
 import {
   queueTopic, REFRESH_SLICES, refreshSliceTopic, type ClientMessage, type ExtendMessage, type HoldMessage, type JoinMessage, type PayMessage, type PushSubscribeMessage, type ReleaseMessage, type WireHold,
 } from '../protocol/messages.js';
-import { checkPowChallenge, issuePowChallenge, issueQueueToken, paymentIdFor, verifyQueueToken, type Signer } from '../tokens.js';
+import { checkPowChallenge, issuePowChallenge, issueQueueToken, joinKeyDigest, paymentIdFor, verifyQueueToken, type Signer } from '../tokens.js';
 import type { Binding, FanConnection, FanSender } from './connection.js';
 import type { FanDirectory } from './fan-directory.js';
 
@@ -48,16 +48,17 @@ export function toWireHold(hold: PricedHold): WireHold {
 /** Who a join is for, and what the engine is told about it. */
 interface Joiner {
   fanId: string;
-  /** May take an existing place over (a queue token or a verified identity). */
+  /** May take an existing place over (a queue token or a verified identity); otherwise only a place taken with the same join key. */
   resume: boolean;
   context: JoinContext;
 }
 
 /** Only the fields that have a value: the engine link does not carry `undefined`. */
-function joinContext(groups: string[] | undefined, accessCode: string | undefined): JoinContext {
+function joinContext(groups: string[] | undefined, accessCode: string | undefined, joinKeyDigest?: string): JoinContext {
   const context: JoinContext = {};
   if (groups !== undefined) context.groups = groups;
   if (accessCode !== undefined) context.accessCode = accessCode;
+  if (joinKeyDigest !== undefined) context.joinKeyDigest = joinKeyDigest;
   return context;
 }
 
@@ -128,7 +129,7 @@ export class FanHandlers {
       grantId: join.grant?.grantId ?? null, grantExpiresAt: join.grant?.expiresAt ?? null,
       holds: opened.holds.map(toWireHold),
       waitlisted: join.waitlisted ?? null, waitlistAfter: join.waitlistAfter ?? null, called: join.called, receipt: join.receipt ?? null,
-      awayAfter: queue.awayAfter, announcement: opened.announcement,
+      awayAfter: queue.awayAfter, announcement: opened.announcement, lapsedGrantId: join.lapsed?.grantId ?? null, lapsedAt: join.lapsed?.expiresAt ?? null,
     });
     this.deps.metrics.joinLatency.observe((performance.now() - started) / 1000);
   }
@@ -144,8 +145,10 @@ export class FanHandlers {
    * Who a join is for. In an event that verifies identities the place is the
    * account's: the fan id comes from the identity token (which may take the
    * account's place over from another tab or device), or from the queue token
-   * of a verified place (a reconnect after the identity token expired).
-   * Otherwise the client's fan id, taken over only with its queue token.
+   * of a verified place (a reconnect after the identity token expired): an
+   * account's place is never resumed by a join key. Otherwise the client's
+   * fan id, taken over with its queue token, or taken again with the join
+   * key it was taken with (its `joined`, and so its token, may have been lost).
    */
   private async joinerOf(message: JoinMessage): Promise<Joiner> {
     const { eventId, fanId, token } = message;
@@ -163,12 +166,14 @@ export class FanHandlers {
         throw new BreakwaterError('IDENTITY_REQUIRED', undefined, { details: { loginUrl: identity.loginUrl ?? null } });
       }
     }
-    if (token !== null) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, context: joinContext(undefined, accessCode) };
+    // A new place after a lost one keeps the client's key with it, token or not. Never an account's (its identity resumes it).
+    const keyDigest = message.joinKey == null || isAccountFanId(fanId) ? undefined : joinKeyDigest(this.deps.signer, eventId, fanId, message.joinKey);
+    if (token !== null) return { fanId: this.resumedFanId(token, eventId, fanId), resume: true, context: joinContext(undefined, accessCode, keyDigest) };
     // Reserved everywhere, so an event that starts verifying identities later has nobody squatting on an account's place.
     if (isAccountFanId(fanId)) {
       throw new BreakwaterError('MALFORMED_COMMAND', 'fan ids starting "acct:" or "acct#" are reserved for verified accounts', { details: { field: 'fanId', reason: 'reserved' } });
     }
-    return { fanId, resume: false, context: joinContext(undefined, accessCode) };
+    return { fanId, resume: false, context: joinContext(undefined, accessCode, keyDigest) };
   }
 
   private async verifyIdentity(token: string, eventId: string, identity: IdentitySettings): Promise<VerifiedIdentity> {

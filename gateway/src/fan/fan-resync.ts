@@ -8,7 +8,8 @@
  * of each fan (`fanViews`) is compared with what this connection told it,
  * and only the difference is sent, as the messages that would have told it:
  * `admitted` / `called`, `numbered`, `held`, `purchased`, `paymentFailed`,
- * `holdExpired`, `released`, `grantExpired`, `placeLost`. A message that
+ * `holdExpired`, `released`, `grantExpired` (also for a grant that was
+ * issued and lapsed while nobody could tell the fan), `placeLost`. A message that
  * crosses a broadcast telling the same is harmless: the page and the
  * simulator take every per-fan message idempotently.
  *
@@ -80,19 +81,24 @@ export class FanResync {
     }
   }
 
-  /** One pass over the event's fans here; how many were told something. */
+  /**
+   * One pass over the event's fans here; how many were told something. Each
+   * batch is the connections' places as they are when it is sent: a fan that
+   * leaves, loses its place or joins again while the requests are on their
+   * way is skipped (what the view says is not about its place any more).
+   */
   private async catchUp(eventId: string): Promise<number> {
     const { link, directory } = this.deps;
-    const conns = [...directory.connectionsOf(eventId)].filter((conn) => !conn.closed && conn.binding !== undefined);
+    const conns = [...directory.connectionsOf(eventId)];
     let told = 0;
     for (let i = 0; i < conns.length; i += BATCH) {
-      const batch = conns.slice(i, i + BATCH);
-      await link.execute({ op: 'claimSessions', eventId, sessions: batch.map((conn) => ({ fanId: conn.binding!.fanId, session: conn.binding!.session })) });
-      const views = await link.execute({ op: 'fanViews', eventId, fanIds: batch.map((conn) => conn.binding!.fanId) });
-      for (const conn of batch) {
-        const fanId = conn.binding?.fanId;
-        if (conn.closed || fanId === undefined || !(fanId in views)) continue;
-        if (this.catchUpFan(conn, eventId, views[fanId]!)) told++;
+      const batch = conns.slice(i, i + BATCH).flatMap((conn) => (conn.closed || conn.binding === undefined ? [] : [{ conn, binding: conn.binding }]));
+      if (batch.length === 0) continue;
+      await link.execute({ op: 'claimSessions', eventId, sessions: batch.map(({ binding }) => ({ fanId: binding.fanId, session: binding.session })) });
+      const views = await link.execute({ op: 'fanViews', eventId, fanIds: batch.map(({ binding }) => binding.fanId) });
+      for (const { conn, binding } of batch) {
+        if (conn.closed || conn.binding !== binding || !(binding.fanId in views)) continue;
+        if (this.catchUpFan(conn, eventId, views[binding.fanId]!)) told++;
       }
     }
     return told;
@@ -124,11 +130,16 @@ export class FanResync {
         conn.grant = { ...view.grant };
         messages.push({ t: view.called ? 'called' : 'admitted', eventId, grantId: view.grant.grantId, expiresAt: view.grant.expiresAt });
       }
-    } else if (conn.grant !== undefined) {
-      // Closed without a hold this connection made: it expired (or a hold it never heard of used it).
-      if (untoldHold) conn.spentGrantId = conn.grant.grantId; // a retried hold replays with it
-      else messages.push({ t: 'grantExpired', eventId, grantId: conn.grant.grantId });
-      conn.grant = undefined;
+    } else {
+      let lapseTold = conn.lapseTold;
+      if (conn.grant !== undefined) {
+        // Closed without a hold this connection made: it expired (or a hold it never heard of used it).
+        if (untoldHold) conn.spentGrantId = conn.grant.grantId; // a retried hold replays with it
+        else messages.push({ t: 'grantExpired', eventId, grantId: (lapseTold = conn.grant.grantId) });
+        conn.grant = undefined;
+      }
+      // Admitted and lapsed while the broadcasts were lost: the fan learns its turn came and went.
+      if (view.lapsed !== null && view.lapsed.grantId !== lapseTold) messages.push({ t: 'grantExpired', eventId, grantId: view.lapsed.grantId });
     }
     for (const message of messages) sender.send(conn, message);
     return messages.length > 0;

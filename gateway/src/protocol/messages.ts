@@ -31,6 +31,14 @@ export interface JoinMessage {
   identity: string | null;
   /** An access code for a code-gated presale phase. */
   accessCode: string | null;
+  /**
+   * A secret of the client's (22–128 characters, at least 128 random bits),
+   * kept with the fan id: a join with the same fan id and key takes the same
+   * place again, without the queue token (the `joined` that carried it may
+   * have been lost). Nil on the wire when absent, like every field; optional
+   * here only so callers that never send one need not name it.
+   */
+  joinKey?: string | null;
 }
 export interface HoldMessage {
   t: 'hold'; rid: number | null;
@@ -114,6 +122,12 @@ export interface JoinedMessage {
   receipt: string | null;
   /** The organizer's message to everyone in the queue when this place was joined or resumed (null: none); `announcement` messages replace it. */
   announcement: string | null;
+  /**
+   * The place's turn came and lapsed (null otherwise): the grant (or call,
+   * when it was one) that expired before the fan held anything, and when.
+   * The place is over; a fan away at the time learns it here.
+   */
+  lapsedGrantId: string | null; lapsedAt: number | null;
 }
 /** One per event per tick on topic `evt/<eventId>/queue`: clients compute their own position. */
 export interface QueueMessage {
@@ -205,7 +219,7 @@ type FieldsOf<M extends { t: string }> = { [K in M['t']]: readonly Exclude<keyof
 /** Fields of each client message, in wire order after `t`. */
 export const CLIENT_FIELDS = {
   hello: ['v', 'client'],
-  join: ['rid', 'eventId', 'fanId', 'token', 'powChallenge', 'powNonce', 'identity', 'accessCode'],
+  join: ['rid', 'eventId', 'fanId', 'token', 'powChallenge', 'powNonce', 'identity', 'accessCode', 'joinKey'],
   hold: ['rid', 'grantId', 'request', 'key'],
   extend: ['rid', 'holdId', 'key'],
   pay: ['rid', 'holdId', 'key', 'channel'],
@@ -221,7 +235,7 @@ export const SERVER_FIELDS = {
   joined: [
     'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
     'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook', 'numberedAt', 'waitlisted', 'waitlistAfter', 'called', 'receipt', 'awayAfter',
-    'announcement',
+    'announcement', 'lapsedGrantId', 'lapsedAt',
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',

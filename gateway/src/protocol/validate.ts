@@ -12,6 +12,8 @@ const MAX_TOKEN = 1024;
 const MAX_IDENTITY = 8192;
 /** Browsers' push endpoints are a few hundred characters. */
 const MAX_PUSH_ENDPOINT = 1024;
+/** 128 bits in base64url. */
+const MIN_JOIN_KEY = 22;
 const CLIENT_TYPES = Object.keys(CLIENT_FIELDS) as ClientMessageType[];
 
 type Rule = (value: unknown, field: string) => unknown;
@@ -27,6 +29,11 @@ const id: Rule = (value, field) => {
   return value;
 };
 const optional = (rule: Rule): Rule => (value, field) => (value === null || value === undefined ? null : rule(value, field));
+/** A client's secret: long enough to carry 128 random bits in any common encoding. */
+const secret = (min: number, max: number): Rule => (value, field) => {
+  if (typeof value !== 'string' || value.length < min || value.length > max) throw malformed(field, `must be a string of ${min} to ${max} characters`);
+  return value;
+};
 const text = (max: number): Rule => (value, field) => {
   if (typeof value !== 'string' || value.length > max) throw malformed(field, `must be a string of at most ${max} characters`);
   return value;
@@ -51,7 +58,7 @@ const RULES: { [K in ClientMessageType]: Record<(typeof CLIENT_FIELDS)[K][number
   join: {
     rid: optional(integer), eventId: id, fanId: id, token: optional(text(MAX_TOKEN)),
     powChallenge: optional(text(MAX_TOKEN)), powNonce: optional(text(64)),
-    identity: optional(text(MAX_IDENTITY)), accessCode: optional(id),
+    identity: optional(text(MAX_IDENTITY)), accessCode: optional(id), joinKey: optional(secret(MIN_JOIN_KEY, MAX_ID)),
   },
   hold: { rid: optional(integer), grantId: optional(id), request: holdRequest, key: id },
   extend: { rid: optional(integer), holdId: id, key: id },

@@ -166,6 +166,42 @@ describe('every outcome reaches its connected fan', () => {
     expect(presence).toEqual([]);
   }, 90_000);
 
+  it('after a gap: a turn that came and lapsed while nobody could tell the fan', async () => {
+    await createEvent('lapse-night', { grantTtlMs: 60_000 });
+    const shopper = await fan('lapse-night', 'shopper');
+    await ticks();
+    await shopper.next('admitted', 10_000);
+    await holdOne(shopper, 'h');
+    const waiting = await fan('lapse-night', 'waiting');
+    await ticks();
+    lose = true;
+    // The hold's window runs out, the waiting fan is admitted, and its turn runs out too: all unheard.
+    clock.advance(61_000);
+    await eventually(async () => {
+      expect((await redisJournal('lapse-night')).some((e) => e.type === 'admitted' && e.fanIds.includes('waiting'))).toBe(true);
+    }, 10_000);
+    clock.advance(61_000);
+    let grantId = '';
+    await eventually(async () => {
+      const lapse = (await redisJournal('lapse-night')).find((e) => e.type === 'grantExpired' && e.fanId === 'waiting');
+      expect(lapse).toBeDefined();
+      grantId = lapse!.type === 'grantExpired' ? lapse!.grantId : '';
+    }, 10_000);
+    lose = false;
+    await testLink.execute({ op: 'command', command: { type: 'pause', eventId: 'lapse-night' } });
+    expect(await waiting.next('grantExpired', 10_000)).toMatchObject({ grantId });
+    expect(waiting.received.some((m) => m.t === 'admitted')).toBe(false);
+    // Told once: the next catch-up has nothing new for it.
+    await testLink.execute({ op: 'command', command: { type: 'resume', eventId: 'lapse-night' } });
+    lose = true;
+    await testLink.execute({ op: 'command', command: { type: 'pause', eventId: 'lapse-night' } });
+    lose = false;
+    await testLink.execute({ op: 'command', command: { type: 'resume', eventId: 'lapse-night' } });
+    await waiting.next('resumed', 10_000);
+    await ticks();
+    expect(waiting.all('grantExpired')).toHaveLength(1);
+  }, 60_000);
+
   it('after a takeover: a purchase the dead owner made durable but never broadcast', async () => {
     await createEvent('takeover-night');
     const buyer = await fan('takeover-night', 'buyer');

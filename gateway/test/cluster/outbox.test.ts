@@ -66,6 +66,21 @@ describe('the shard outbox', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('rejects an item closed on while it waited for the next turn with the reason given, not a bare error', async () => {
+    const published: string[] = [];
+    const outbox = new Outbox((b) => published.push(idOf(b)), () => undefined);
+    const reason = new Error('the shard gave this partition up');
+    const replied = outbox.send(Promise.resolve(), [], true);
+    // Decided after a reply: its broadcast waits for the next macrotask turn, and the partition is given up meanwhile.
+    const next = outbox.send(Promise.resolve(), [settings('late')], false);
+    await replied;
+    // A few microtasks, no macrotask: the outbox has taken the item and waits for the next turn.
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    outbox.close(reason);
+    await expect(next).rejects.toBe(reason);
+    expect(published).toEqual([]);
+  });
+
   it('on close, rejects what waits and leaves no rejection unhandled', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);

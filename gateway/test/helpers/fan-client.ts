@@ -93,10 +93,12 @@ export class FanClient {
   }
 
   /** Joins and returns the `joined` reply; throws with the error frame otherwise. */
-  async join(eventId: string, fanId: string, extra: { token?: string; powChallenge?: string; powNonce?: string; identity?: string; accessCode?: string } = {}): Promise<ByType<'joined'>> {
+  async join(
+    eventId: string, fanId: string, extra: { token?: string; powChallenge?: string; powNonce?: string; identity?: string; accessCode?: string; joinKey?: string } = {},
+  ): Promise<ByType<'joined'>> {
     const reply = await this.request({
       t: 'join', eventId, fanId, token: extra.token ?? null, powChallenge: extra.powChallenge ?? null, powNonce: extra.powNonce ?? null,
-      identity: extra.identity ?? null, accessCode: extra.accessCode ?? null,
+      identity: extra.identity ?? null, accessCode: extra.accessCode ?? null, joinKey: extra.joinKey ?? null,
     });
     if (reply.t !== 'joined') throw new Error(`join refused: ${JSON.stringify(reply)}`);
     return reply;

@@ -17,6 +17,8 @@ export interface CliOptions {
   procs: number | undefined;
   apiKey: string | undefined;
   webhookSecret: string | undefined;
+  /** Live mode: processes behind the gateway's port are killed on purpose (npm run chaos). */
+  expectFaults: boolean;
 }
 
 export const USAGE = `Usage: npm run sim -- [options]
@@ -53,6 +55,9 @@ Live mode: real WebSocket fans against a running gateway on 127.0.0.1.
   --api-key KEY              the organizer API key (default: BREAKWATER_API_KEY)
   --webhook-secret S         pay by signing the payment webhook (default: BREAKWATER_WEBHOOK_SECRET;
                              without one, fans pay through the demo checkout)
+  --expect-faults            processes behind the gateway are killed on purpose (npm run chaos): sockets
+                             they drop are reported apart, not failures; a fan that never got back still
+                             fails the run (it gave up after every retry)
 `;
 
 function parseValue(raw: string): unknown {
@@ -74,6 +79,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     json: false, html: undefined as string | undefined, viaExecute: false, journal: 'compact' as 'memory' | 'compact', progress: true, list: false, help: false,
     live: undefined as string | undefined, timeScale: 30, procs: undefined as number | undefined,
     apiKey: process.env.BREAKWATER_API_KEY || undefined, webhookSecret: process.env.BREAKWATER_WEBHOOK_SECRET || undefined,
+    expectFaults: false,
   };
   let name = 'arena';
   const edits: Array<(s: Scenario) => void> = [];
@@ -114,6 +120,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--procs': opts.procs = Math.round(number(flag, value(), 1, 64)); break;
       case '--api-key': opts.apiKey = value(); break;
       case '--webhook-secret': opts.webhookSecret = value(); break;
+      case '--expect-faults': opts.expectFaults = true; break;
       case '--json': opts.json = true; break;
       case '--html': opts.html = value(); break;
       case '--no-progress': opts.progress = false; break;

@@ -28,11 +28,13 @@ import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
 import type { OrganizerWebhook } from '../../../gateway/src/notify/organizer-webhook.js';
 import { DoorRefusals, exemptFlags, LoadRefusedError } from './door-refusals.js';
 import { startNotifyReceiver } from './notify-receiver.js';
-import { checkTransit, type TransitCheck } from './transit.js';
+import { checkTransit, notLeftAfterTurn, type TransitCheck } from './transit.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const PER_PROC_MAX = 15_000;
 const PER_SOURCE_ADDRESS = 10_000;
+/** How long the organizer API's reads are retried while the engine is out of reach. */
+const API_RETRY_MS = 60_000;
 
 export interface LiveOptions {
   url: string;
@@ -75,8 +77,13 @@ export function parseLiveUrl(url: string): { port: number } {
 export interface LiveObservations {
   /** Admissions heard, with the engine's admission instant (grant expiry − TTL) and the fan's number. */
   admissions: Array<{ fan: number; number: number; admittedAt: number; postStart: boolean }>;
-  /** Admissions heard by fans the model had already taken out of the line (a leave crossing the admission). */
+  /**
+   * Admissions and calls heard by fans the model had already taken out of the
+   * line (a leave crossing the admission on the wire), and how many of those
+   * the journal does not show left after that turn (the leave never arrived).
+   */
   admittedAfterLeaving: number;
+  leavesUnconfirmed: number;
   stats: WorkerStats[];
   joinHist: LatencyHistogram;
   updateHist: LatencyHistogram;
@@ -112,18 +119,34 @@ export async function runLive(s: Scenario, options: LiveOptions) {
   const refused = () => new LoadRefusedError(refusals, everyAddress, progress);
 
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const response = await fetch(`${base}${path}`, {
-      method, headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
-    });
-    if (response.status === 429) {
-      refusals.note('http', DRIVER_ADDRESS);
-      throw refused();
+    // Reads are retried while the engine is out of reach (503) or the connection fails, as an organizer's tool would:
+    // a fault injected near the end of a sale must not cost the run its report.
+    const retryUntil = method === 'GET' ? Date.now() + API_RETRY_MS : 0;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(`${base}${path}`, {
+          method, headers: { authorization: `Bearer ${options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
+        });
+      } catch (err) {
+        if (Date.now() > retryUntil) throw err;
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+        continue;
+      }
+      if (response.status === 429) {
+        refusals.note('http', DRIVER_ADDRESS);
+        throw refused();
+      }
+      const text = await response.text();
+      if (response.status === 503 && Date.now() <= retryUntil) {
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+        continue;
+      }
+      const parsed = text.length > 0 ? JSON.parse(text) : null;
+      if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
+      return parsed;
     }
-    const text = await response.text();
-    const parsed = text.length > 0 ? JSON.parse(text) : null;
-    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
-    return parsed;
   };
 
   // Registering days ahead has no live counterpart here: the registration draw is simulated in-process.
@@ -218,6 +241,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     let awayAfter: number | null = null;
     const numbers = new Int32Array(s.fans);
     const fanOfId = new Map<string, number>();
+    const fanIdOfFan = new Map<number, string>();
     const commandsImpl: SaleCommands = {
       join(fan, attempt) {
         commands++;
@@ -227,6 +251,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
           return;
         }
         fanOfId.set(attempt.fanId, fan);
+        fanIdOfFan.set(fan, attempt.fanId);
         to(fan, { type: 'join', fan, fanId: attempt.fanId });
       },
       leave(fan) {
@@ -282,13 +307,15 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     };
     const grantTtl = liveConfig.grantTtlMs;
     let pending = 0;
-    let admittedAfterLeaving = 0;
+    /** Fans whose turn (an admission or a call) crossed their leave on the wire: the journal must show them left afterwards. */
+    const crossedLeaves: number[] = [];
     // A call can reach a fan twice (its socket, and the webhook or a resumed `joined`): the model hears each call once.
     const callHeardFor = new Map<number, number>();
     const heardCall = (fan: number, expiresAt: number) => {
       if (callHeardFor.get(fan) === expiresAt) return;
       callHeardFor.set(fan, expiresAt);
-      model.onCalled(fan, 0, cursor, modelAt(expiresAt));
+      if (fans.state[fan] === Fan.LEFT) crossedLeaves.push(fan);
+      else model.onCalled(fan, 0, cursor, modelAt(expiresAt));
     };
     onOrganizerHook = (hook) => {
       cursor = Math.max(cursor, modelNow());
@@ -327,9 +354,9 @@ export async function runLive(s: Scenario, options: LiveOptions) {
           }
           return;
         case 'admitted':
-          if (fans.state[m.fan] !== Fan.WAITING) {
+          if (fans.state[m.fan] === Fan.LEFT) {
             // Live, a leave and the fan's admission can cross on the wire: the engine admitted it before the leave arrived.
-            admittedAfterLeaving++;
+            crossedLeaves.push(m.fan);
             return;
           }
           obs.push({ fan: m.fan, number: m.number, admittedAt: m.expiresAt - grantTtl, postStart: m.postStart });
@@ -338,6 +365,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
           return model.onWaitlisted(m.fan, cursor);
         case 'called':
           return heardCall(m.fan, m.expiresAt);
+        case 'lapsed':
+          return model.onLapsed(m.fan, cursor);
         case 'soldOut':
           if (soldOutAts.has(m.at)) return;
           soldOutAts.add(m.at);
@@ -498,9 +527,10 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       updateHist.add(st.updateHist);
     }
     const transit = checkTransit(journal, stats.flatMap((st) => st.told), Math.min(...stats.map((st) => st.endedAt)));
+    const leavesUnconfirmed = notLeftAfterTurn(journal, crossedLeaves.map((fan) => fanIdOfFan.get(fan) ?? '')).length;
     const checkSec = (performance.now() - checkStart) / 1000;
     const live: LiveObservations = {
-      admissions: obs, admittedAfterLeaving, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec, transit,
+      admissions: obs, admittedAfterLeaving: crossedLeaves.length, leavesUnconfirmed, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec, transit,
       finalStatus: { phase: status.phase, tickets: status.tickets, holds: status.holds, admitted: status.admitted, joined: status.joined },
     };
     const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;

@@ -46,8 +46,8 @@ export interface WorkerStats {
   /** Requests retried with the same message after a retryable answer, and requests given up after every retry, by code. */
   retried: Record<string, number>;
   gaveUp: Record<string, number>;
-  /** Per fan with a place: the grants and purchased holds it was told of, and when its socket was gone ([from, to] wall-clock ms). */
-  told: Array<{ fanId: string; grants: string[]; purchases: string[]; offline: Array<[number, number]> }>;
+  /** Per fan with a place: the grants, purchased holds and lapsed grants it was told of, and when its socket was gone ([from, to] wall-clock ms). */
+  told: Array<{ fanId: string; grants: string[]; purchases: string[]; lapses: string[]; offline: Array<[number, number]> }>;
   /** Wall clock of this report: the end of every fan's record. */
   endedAt: number;
 }
@@ -62,6 +62,8 @@ export type FromWorker =
   | { type: 'soldOut'; at: number }
   | { type: 'waitlisted'; fan: number }
   | { type: 'called'; fan: number; expiresAt: number }
+  /** Told its turn came and lapsed (`grantExpired`, or `joined.lapsedGrantId` on coming back). */
+  | { type: 'lapsed'; fan: number }
   | { type: 'held'; fan: number; code: string | undefined; quantity: number }
   /** `queued`: the payment waits in the event's payment queue (`paymentQueued`). */
   | { type: 'payStarted'; fan: number; code: string | undefined; queued: boolean }

@@ -24,11 +24,17 @@ export interface LiveReport extends Report {
      * `transport`: socket and HTTP failures as they happened; `retried`: requests sent again with the same key
      * after a retryable answer; `gaveUp`: requests a fan gave up on after every retry (by the last code).
      */
-    errors: { total: number; transport: Record<string, number>; byCode: Record<string, number>; retried: Record<string, number>; gaveUp: Record<string, number> };
+    errors: {
+      total: number; transport: Record<string, number>; byCode: Record<string, number>; retried: Record<string, number>; gaveUp: Record<string, number>;
+      /** With --expect-faults: the transport failures that are sockets a killed process dropped (or refused), not counted in `total`. */
+      droppedByFaults: number;
+    };
     /** What fans were told against the journal: both counts must be 0. */
     transit: LiveRunOutput['live']['transit'];
     ticketsToldPurchased: number;
+    /** Turns heard after the fan asked to leave (the leave crossed them on the wire), and of those, leaves the journal lacks. */
     admittedAfterLeaving: number;
+    leavesUnconfirmed: number;
     /** Organizer webhooks the driver's receiver heard (recalls and calls of fans who closed the page), and posts it refused. */
     organizerWebhooks: LiveRunOutput['live']['organizerWebhooks'];
     paymentOutcomesUnobserved: number;
@@ -40,9 +46,37 @@ export interface LiveReport extends Report {
 const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Codes the gateway answers that only a broken run produces (the rest are the sale answering the model: sold out, expired, …). */
+/**
+ * A socket a process dropped or refused as it died, or left silent (a
+ * connection the dying or flooded server never accepted): the worker's
+ * transport keys, expected when processes are killed on purpose.
+ */
+const DROPPED = /^(unexpected close|socket (E[A-Z]+|silent)|connect E[A-Z]+)$/;
+
 const TRANSPORT_CODES = new Set(['BAD_FRAME', 'UNKNOWN_MESSAGE_TYPE', 'MALFORMED_COMMAND', 'HELLO_REQUIRED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'ENGINE_UNAVAILABLE', 'OVERLOADED', 'INTERNAL_ERROR', 'PROTOCOL_VERSION', 'SESSION_REPLACED', 'FAN_ID_IN_USE', 'TOKEN_INVALID', 'IDEMPOTENCY_KEY_REUSED', 'CONNECT_FAILED', 'CONNECTION_LOST', 'HTTP_ERROR', 'NO_PAYMENT', 'NO_HOLD']);
 
-export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
+/**
+ * The load processes' transport failures that count against a run. With
+ * `expectFaults`, a socket a killed process dropped or refused is expected
+ * and only counted apart; anything else (a protocol error, a refused
+ * upgrade, a close with a code, an HTTP failure) still counts.
+ */
+export function judgeTransport(transport: Record<string, number>, expectFaults: boolean): { failing: Record<string, number>; droppedByFaults: number } {
+  const failing: Record<string, number> = {};
+  let droppedByFaults = 0;
+  for (const [what, n] of Object.entries(transport)) {
+    if (expectFaults && DROPPED.test(what)) droppedByFaults += n;
+    else failing[what] = n;
+  }
+  return { failing, droppedByFaults };
+}
+
+/**
+ * `expectFaults`: processes behind the gateway's port are killed on purpose,
+ * so the sockets they drop are reported apart; whether their fans got back is
+ * judged by what they gave up on and by what they were told.
+ */
+export function buildLiveReport(run: LiveRunOutput, url: string, { expectFaults = false }: { expectFaults?: boolean } = {}): LiveReport {
   const { scenario: s, live, counters, seen } = run;
   const capacity = run.venue.gaTickets + run.venue.seats;
   const limit = s.event.maxTicketsPerFan;
@@ -82,14 +116,16 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
   const fair = fairness(Float64Array.from(post.map((a) => a.number)));
   if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
   if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
+  if (live.leavesUnconfirmed > 0) failures.push(`${live.leavesUnconfirmed} fans heard their turn after leaving, and the journal does not show them left`);
   if (live.organizerWebhooks.refused > 0) failures.push(`${live.organizerWebhooks.refused} organizer webhooks refused (bad signature or body)`);
 
   const engineInvariants = engineInvariantsOf(run.engineViolations, failures);
 
   const byCode = { ...run.errors };
   const transportCodes = Object.entries(byCode).filter(([c]) => TRANSPORT_CODES.has(c));
-  const transportTotal = Object.values(transport).reduce((a, b) => a + b, 0) + transportCodes.reduce((a, [, n]) => a + n, 0);
-  if (transportTotal > 0) failures.push(`transport and protocol errors: ${JSON.stringify({ ...transport, ...Object.fromEntries(transportCodes) })}`);
+  const { failing, droppedByFaults } = judgeTransport(transport, expectFaults);
+  const transportTotal = Object.values(failing).reduce((a, b) => a + b, 0) + transportCodes.reduce((a, [, n]) => a + n, 0);
+  if (transportTotal > 0) failures.push(`transport and protocol errors: ${JSON.stringify({ ...failing, ...Object.fromEntries(transportCodes) })}`);
   if (Object.keys(gaveUp).length > 0) failures.push(`fans gave up after every retry: ${JSON.stringify(gaveUp)}`);
   const { transit } = live;
   if (transit.toldButMissing > 0) failures.push(`${transit.toldButMissing} outcomes fans were told of are not in the journal: ${transit.examples.join('; ')}`);
@@ -150,10 +186,11 @@ export function buildLiveReport(run: LiveRunOutput, url: string): LiveReport {
       joinLatencyMs: live.joinHist.summary(),
       queueUpdateLatencyMs: live.updateHist.summary(),
       connections: { opened, peakOpen },
-      errors: { total: transportTotal, transport, byCode, retried, gaveUp },
+      errors: { total: transportTotal, transport, byCode, retried, gaveUp, droppedByFaults },
       transit,
       ticketsToldPurchased: told,
       admittedAfterLeaving: live.admittedAfterLeaving,
+      leavesUnconfirmed: live.leavesUnconfirmed,
       organizerWebhooks: live.organizerWebhooks,
       paymentOutcomesUnobserved: unobserved,
       holdsSettledWithinSec: live.holdsSettledWithinSec === null ? null : round(live.holdsSettledWithinSec, 2),
@@ -171,7 +208,7 @@ export function formatLive(r: LiveReport): string {
     `  join → joined ${h(l.joinLatencyMs)}`,
     `  queue update (server → fan) ${h(l.queueUpdateLatencyMs)}`,
     `  connections opened ${l.connections.opened}, peak open ${l.connections.peakOpen}; tickets fans were told they bought ${l.ticketsToldPurchased}; payment outcomes unseen ${l.paymentOutcomesUnobserved}`,
-    `  errors: ${l.errors.total} transport/protocol ${JSON.stringify(l.errors.transport)}; gateway answers by code ${JSON.stringify(l.errors.byCode)}`,
+    `  errors: ${l.errors.total} transport/protocol ${JSON.stringify(l.errors.transport)}${l.errors.droppedByFaults > 0 ? ` (${l.errors.droppedByFaults} sockets dropped by the processes killed on purpose, not counted)` : ''}; gateway answers by code ${JSON.stringify(l.errors.byCode)}`,
     `  retried with the same key ${JSON.stringify(l.errors.retried)}; fans gave up after retries ${JSON.stringify(l.errors.gaveUp)}`,
     `  told but missing from the journal ${l.transit.toldButMissing}; in the journal but never told ${l.transit.happenedButUntold}`,
     `  organizer webhooks heard ${JSON.stringify(l.organizerWebhooks.received)}, refused ${l.organizerWebhooks.refused}`,

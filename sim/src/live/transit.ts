@@ -7,8 +7,9 @@
  *   journal does not have (a lie);
  * - happened but untold: an admission (or call) whose grant stayed open
  *   while the fan's socket was there throughout, yet the fan never heard of
- *   it; or a purchase the fan never heard of although its socket was there at
- *   some moment after it (a resumed place carries its holds).
+ *   it; or a purchase, or a grant's lapse, the fan never heard of although
+ *   its socket was there at some moment after it (a resumed place carries
+ *   its holds and its lapsed turn).
  *
  * Outcomes while a fan had closed its page are not counted: they reach it
  * only when it comes back, and a grant may lapse meanwhile. Neither are those
@@ -46,6 +47,7 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
   const latestGrant = new Map<string, Grant>();
   const holdOwner = new Map<string, string>();
   const purchased = new Map<string, number>();
+  const lapsed: Array<{ grantId: string; fanId: string; at: number }> = [];
   for (const entry of journal) {
     switch (entry.type) {
       case 'admitted':
@@ -61,6 +63,7 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
         break;
       case 'grantExpired':
         close(grants.get(entry.grantId), entry.at);
+        lapsed.push({ grantId: entry.grantId, fanId: entry.fanId, at: entry.at });
         break;
       case 'held':
         holdOwner.set(entry.holdId, entry.fanId);
@@ -98,6 +101,11 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
     if (record === undefined || record.purchases.includes(holdId) || at > endedAt - IN_FLIGHT_MS) continue;
     if (!offlineThroughout(record, at, endedAt)) note('happenedButUntold', `${record.fanId}: purchase of ${holdId}`);
   }
+  for (const { grantId, fanId, at } of lapsed) {
+    const record = byFan.get(fanId);
+    if (record === undefined || record.lapses.includes(grantId) || at > endedAt - IN_FLIGHT_MS) continue;
+    if (!offlineThroughout(record, at, endedAt)) note('happenedButUntold', `${fanId}: lapse of grant ${grantId}`);
+  }
   return check;
 }
 
@@ -113,4 +121,20 @@ function onlineThroughout(record: FanRecord, from: number, to: number): boolean 
 /** One offline interval of the fan covers [from, to]. */
 function offlineThroughout(record: FanRecord, from: number, to: number): boolean {
   return record.offline.some(([gone, back]) => gone <= from && back >= to);
+}
+
+/**
+ * Of these fans, the ones the journal does not show leaving after their
+ * latest turn (an admission or a call). A turn a fan heard after asking to
+ * leave crossed the leave on the wire; the leave must still have arrived.
+ */
+export function notLeftAfterTurn(journal: readonly JournalEntry[], fanIds: readonly string[]): string[] {
+  const turnAt = new Map<string, number>(fanIds.map((fanId) => [fanId, -1]));
+  const leftAt = new Map<string, number>();
+  journal.forEach((entry, i) => {
+    if (entry.type === 'admitted' || entry.type === 'called') {
+      for (const fanId of entry.fanIds) if (turnAt.has(fanId)) turnAt.set(fanId, i);
+    } else if (entry.type === 'left' && turnAt.has(entry.fanId)) leftAt.set(entry.fanId, i);
+  });
+  return fanIds.filter((fanId) => turnAt.get(fanId)! < 0 || (leftAt.get(fanId) ?? -1) < turnAt.get(fanId)!);
 }

@@ -7,6 +7,7 @@
  * The coordinator decides what each fan does and when; this process carries
  * it out and reports what the fan saw.
  */
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
@@ -30,6 +31,8 @@ interface FanConn {
   /** Closed on purpose (a drop the model asked for, or the end). */
   dropping: boolean;
   rid: number;
+  /** The fan's secret for its place, sent with every join as the fan page does: it takes the place again when a `joined` was lost. */
+  joinKey: string;
   pending: Map<number, { kind: Pending; sentAt: number; message: ClientMessage & { rid: number | null }; attempt: number }>;
   token: string | null;
   number: number;
@@ -51,13 +54,19 @@ interface FanConn {
   /** A resume (token join) is on its way: other requests wait for its answer, or they would reach an unbound socket. */
   resuming: boolean;
   afterResume: Array<() => void>;
-  /** What the fan was told, for the coordinator's check against the journal: grants and purchased holds. */
+  /** What the fan was told, for the coordinator's check against the journal: grants, purchased holds, grants that lapsed. */
   toldGrants: Set<string>;
   toldPurchases: Set<string>;
+  toldLapses: Set<string>;
   /** When the fan's socket was gone, [from, to] wall-clock ms; `to` 0 while it still is. */
   offline: Array<[number, number]>;
   /** The loopback source address of its current (or last) socket. */
   address: string;
+  /** The heartbeat's watch, as the fan page keeps it: the last frame (or the connect) on this socket, and the last ping. */
+  lastFrameAt: number;
+  pingAt: number;
+  /** Reconnections in a row after sockets lost unasked (the backoff grows with them; a joined resets it). */
+  reconnects: number;
 }
 
 /** Answers a real client retries with the same message (and so the same idempotency key), backing off. */
@@ -89,15 +98,55 @@ let addressIndex = 0;
 const send = (m: FromWorker): void => void process.send!(m);
 const count = (table: Record<string, number>, key: string): void => void (table[key] = (table[key] ?? 0) + 1);
 const HELLO = clientFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, client: 'sim-live' }));
+const PING = clientFrame(encodeMessage({ t: 'ping', rid: null, clientTime: null }));
+
+/**
+ * The fan page's heartbeat (gateway/pages/fan.ts), kept by the fans waiting
+ * for something — an answer, or the connection itself (the others hear a
+ * queue frame at least every 5 s, and 20,000 pinging fans would double what
+ * the load processes and gateways read): a socket silent for 3 s is pinged,
+ * one whose ping goes 5 s without any frame back is dead, and so is one still
+ * connecting after 8 s (a cut network, or a connection the server never
+ * accepted, closes nothing). A dead socket is lost like a closed one: its
+ * requests are retried and the place resumed.
+ */
+const PING_AFTER_MS = 3_000;
+const PONG_WITHIN_MS = 5_000;
+const CONNECT_WITHIN_MS = 8_000;
+
+const WATCH_EVERY_MS = 250;
+let lastWatchAt = 0;
+
+function watchHeartbeats(): void {
+  const t = now();
+  // Running late, this process is behind on its own sockets: their frames may be waiting to be read. No judging then.
+  const late = t - lastWatchAt > 4 * WATCH_EVERY_MS;
+  lastWatchAt = t;
+  if (late) return;
+  for (const c of fans.values()) {
+    const sock = c.sock;
+    if (sock === undefined || c.dropping || (c.open && c.pending.size === 0) || t - c.lastFrameAt < PING_AFTER_MS) continue;
+    const pingUnanswered = c.pingAt > c.lastFrameAt;
+    const dead = !c.open ? t - c.lastFrameAt >= CONNECT_WITHIN_MS : pingUnanswered && t - c.pingAt >= PONG_WITHIN_MS;
+    if (dead) {
+      count(transport, 'socket silent');
+      lost(c, sock, c.open ? 'CONNECTION_LOST' : 'CONNECT_FAILED');
+    } else if (c.open && !pingUnanswered) {
+      c.pingAt = t;
+      sock.write(PING);
+    }
+  }
+}
+setInterval(watchHeartbeats, WATCH_EVERY_MS).unref();
 
 function fanOf(fan: number, fanId = `fan-${fan}`): FanConn {
   let c = fans.get(fan);
   if (c === undefined) {
     c = {
-      fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, pending: new Map(), token: null, number: 0, postStart: false,
-      grantId: null, hold: null, paymentId: null, checkoutUrl: null, payKey: null, payQueued: false, payments: new Map(), payAttempt: 0,
+      fan, fanId, sock: undefined, open: false, buf: undefined, dropping: false, rid: 0, joinKey: randomBytes(16).toString('base64url'), pending: new Map(), token: null,
+      number: 0, postStart: false, grantId: null, hold: null, paymentId: null, checkoutUrl: null, payKey: null, payQueued: false, payments: new Map(), payAttempt: 0,
       awaiting: null, waitlisted: false, resuming: false, afterResume: [],
-      toldGrants: new Set(), toldPurchases: new Set(), offline: [], address: '',
+      toldGrants: new Set(), toldPurchases: new Set(), toldLapses: new Set(), offline: [], address: '', lastFrameAt: 0, pingAt: 0, reconnects: 0,
     };
     fans.set(fan, c);
   }
@@ -139,10 +188,12 @@ function open(c: FanConn): void {
   c.open = false;
   c.dropping = false;
   c.buf = undefined;
+  c.lastFrameAt = now();
   let upgraded = false;
   sock.on('connect', () => sock.write(upgradeRequest('127.0.0.1', init.port)));
   sock.on('data', (chunk: Buffer) => {
     if (c.sock !== sock) return;
+    c.lastFrameAt = now();
     let buf = c.buf === undefined ? chunk : Buffer.concat([c.buf, chunk]);
     c.buf = undefined;
     if (!upgraded) {
@@ -215,7 +266,12 @@ function lost(c: FanConn, sock: Socket, code: string): void {
   c.pending.clear();
   // A drop the model asked for while a request was in flight: the fan went offline mid-request (no transport error).
   for (const [, p] of pending) failed(c, p, unexpected ? code : 'OFFLINE', undefined);
-  if (unexpected && wasOpen && !stopping && c.token !== null) setTimeout(() => resume(c), 500);
+  if (unexpected && wasOpen && !stopping && c.token !== null) {
+    // Jittered and growing like the fan page's backoff, but from 250 ms: the presence grace is compressed by the time scale
+    // (6 s at ×10) while a reconnection is not, so the page's first 1-2 s would cost places a real page keeps.
+    const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** c.reconnects++);
+    setTimeout(() => resume(c), base + Math.random() * base);
+  }
 }
 
 /**
@@ -241,6 +297,13 @@ function failed(c: FanConn, p: { kind: Pending; message: ClientMessage & { rid: 
 function resumed(c: FanConn): void {
   c.resuming = false;
   for (const run of c.afterResume.splice(0)) run();
+}
+
+/** Told its turn lapsed (live, or on coming back): the coordinator tells the model once. */
+function toldLapsed(c: FanConn, grantId: string): void {
+  if (c.toldLapses.has(grantId)) return;
+  c.toldLapses.add(grantId);
+  send({ type: 'lapsed', fan: c.fan });
 }
 
 function toldWaitlisted(c: FanConn): void {
@@ -278,6 +341,8 @@ function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMe
       send({ type: 'released', fan: c.fan, code });
       return;
     case 'leave':
+      // Gone for good (the model's leave is a fan giving up): a socket lost later must not take a new place with the token.
+      if (code === undefined) c.token = null;
       return;
   }
 }
@@ -291,9 +356,11 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       const gone = c.offline.at(-1);
       if (gone !== undefined && gone[1] === 0) gone[1] = recvAt;
       if (m.grantId !== null) c.toldGrants.add(m.grantId);
+      if (m.lapsedGrantId !== null) toldLapsed(c, m.lapsedGrantId);
       for (const hold of m.holds) if (hold.status === 'purchased') c.toldPurchases.add(hold.holdId);
       c.token = m.queueToken;
       c.number = m.number;
+      c.reconnects = 0;
       if (p.kind === 'join' || !m.restored) c.postStart = m.status !== 'preQueue';
       if (p.kind === 'join') joinHist.recordMs(recvAt - p.sentAt);
     } else if (m.t === 'held') c.hold = m.hold;
@@ -339,6 +406,9 @@ function onMessage(c: FanConn, m: ServerMessage, recvAt: number): void {
       c.toldGrants.add(m.grantId);
       c.grantId = m.grantId;
       send({ type: 'called', fan: c.fan, expiresAt: m.expiresAt });
+      return;
+    case 'grantExpired':
+      toldLapsed(c, m.grantId);
       return;
     case 'soldOut':
       if (!soldOutSeen.has(m.at)) {
@@ -412,7 +482,10 @@ function afterResume(c: FanConn, m: Extract<ServerMessage, { t: 'joined' }>): vo
 function resume(c: FanConn, attempt = 1): void {
   if (stopping || (attempt === 1 && (c.sock !== undefined || c.resuming))) return;
   c.resuming = true;
-  request(c, 'resume', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null }, attempt);
+  const join: ClientMessage & { rid: null } = {
+    t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null, joinKey: c.joinKey,
+  };
+  request(c, 'resume', join, attempt);
 }
 
 /**
@@ -533,19 +606,24 @@ process.on('message', (cmd: ToWorker) => {
     case 'join': {
       const c = fanOf(cmd.fan, cmd.fanId);
       // A new place: with the token when the fan had one (a place lost comes back at the end of the line).
-      request(c, 'join', { t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null });
+      request(c, 'join', {
+        t: 'join', rid: null, eventId: init.eventId, fanId: c.fanId, token: c.token, powChallenge: null, powNonce: null, identity: null, accessCode: null, joinKey: c.joinKey,
+      });
       return;
     }
     case 'leave': {
       const c = fanOf(cmd.fan);
-      if (c.open) request(c, 'leave', { t: 'leave', rid: null });
+      // A socket coming back (a gateway died under it) takes the leave once the place is resumed, as a fan taps "leave" again.
+      if (c.sock !== undefined || c.token !== null) request(c, 'leave', { t: 'leave', rid: null });
       return;
     }
     case 'drop': {
       const c = fanOf(cmd.fan);
+      // Gone at once, not when the socket's close event comes: a `resume` right behind (this process may be behind on
+      // its messages) must find no socket, or it would be ignored and the fan left without one.
       if (c.sock !== undefined) {
         c.dropping = true;
-        c.sock.destroy();
+        lost(c, c.sock, 'OFFLINE');
       }
       return;
     }
@@ -593,7 +671,9 @@ process.on('message', (cmd: ToWorker) => {
       const told: WorkerStats['told'] = [];
       for (const c of fans.values()) {
         if (c.token === null) continue;
-        told.push({ fanId: c.fanId, grants: [...c.toldGrants], purchases: [...c.toldPurchases], offline: c.offline.map(([from, to]) => [from, to === 0 ? end : to]) });
+        told.push({
+          fanId: c.fanId, grants: [...c.toldGrants], purchases: [...c.toldPurchases], lapses: [...c.toldLapses], offline: c.offline.map(([from, to]) => [from, to === 0 ? end : to]),
+        });
       }
       const stats: WorkerStats = {
         type: 'stats', joinHist: joinHist.toData(), updateHist: updateHist.toData(), opened, peakOpen, transport, codes, purchasedByFan, purchasedByTier, unobserved,

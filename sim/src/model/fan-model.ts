@@ -662,6 +662,20 @@ export class FanModel implements FanEvents {
     this.counters.released++;
   }
 
+  /**
+   * Back on the page (or still on it while broadcasts were lost), a fan who
+   * never heard its turn learns it came and lapsed: the place is over. A fan
+   * that heard its turn finds out when it tries to hold.
+   */
+  onLapsed(fan: number, heardAt: number): void {
+    const f = this.fans;
+    const st = f.state[fan]!;
+    if (st !== Fan.WAITING && st !== Fan.WAITLISTED && st !== Fan.AWAY) return;
+    f.state[fan] = Fan.DONE;
+    this.counters.grantsLapsedOffline++;
+    this.endWait(fan, heardAt);
+  }
+
   onLost(fan: number): void {
     if (this.fans.state[fan] !== Fan.WAITING && this.fans.state[fan] !== Fan.AWAY) return;
     this.fans.state[fan] = Fan.LOST;
