@@ -65,6 +65,10 @@ async function everythingIn(client: Redis): Promise<Buffer[]> {
     else if (type === 'hash') values.push(...Object.entries(await client.hgetallBuffer(key)).flatMap(([field, value]) => [Buffer.from(field), value]));
     else if (type === 'set') values.push(...(await client.smembersBuffer(key)));
     else if (type === 'zset') values.push(...(await client.zrangeBuffer(key, '0', '-1')));
+    else if (type === 'stream') {
+      // The audit log: every entry's id and fields.
+      for (const [id, fields] of await client.xrangeBuffer(key, '-', '+')) values.push(id, ...fields);
+    }
     else throw new Error(`key ${key} has a type this test does not read: ${type}`);
   }
   return values;
