@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineLink, EngineRequest, FanView } from '../src/engine-link/types.js';
-import type { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
+import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 import { newConnection, FanSender, type FanConnection } from '../src/fan/connection.js';
 import { FanDirectory } from '../src/fan/fan-directory.js';
 import { FanResync } from '../src/fan/fan-resync.js';
@@ -13,7 +13,7 @@ import { decodeServerMessage, type ServerMessage } from '../src/protocol/index.j
 import { eventually } from './helpers/test-gateway.js';
 
 const EVENT = 'resync-night';
-const metrics = { messagesOut: 0, backpressureDrops: 0, reject: () => undefined } as unknown as GatewayMetrics;
+const metrics = new GatewayMetrics();
 
 /** A bound connection whose socket keeps what it is sent. */
 function boundFan(id: number, fanId: string, directory: FanDirectory): { conn: FanConnection; heard: ServerMessage[] } {
