@@ -3,7 +3,7 @@
  * store: one append-only text file per partition (partitions/p<N>.log), a
  * line per fact — `epoch <n>` when an owner opened it, `event <id>` when an
  * event joined it — each fdatasynced before it counts. A last line without
- * its newline was being written when the process stopped: it is ignored.
+ * its newline was being written when the process stopped: it is cut off.
  */
 import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,11 +31,14 @@ export class PartitionLogs {
       const match = FILE.exec(name);
       if (match === null) continue;
       const log: PartitionLog = { partition: Number(match[1]), epoch: 0, eventIds: [] };
-      const lines = (await readFile(join(dir, name), 'utf8')).split('\n');
-      lines.pop(); // after the last newline: empty, or a torn line never acknowledged
+      const path = join(dir, name);
+      const text = await readFile(path, 'utf8');
+      const lines = text.split('\n');
+      // After the last newline: nothing, or a torn line never acknowledged, cut off so appends follow whole lines.
+      if (lines.pop() !== '') await truncate(path, Buffer.byteLength(text) - Buffer.byteLength(text.slice(text.lastIndexOf('\n') + 1)));
       for (const [i, line] of lines.entries()) {
         const fact = LINE.exec(line);
-        if (fact === null) throw new Error(`partition log ${join(dir, name)}: line ${i + 1} is damaged: ${JSON.stringify(line.slice(0, 80))}`);
+        if (fact === null) throw new Error(`partition log ${path}: line ${i + 1} is damaged: ${JSON.stringify(line.slice(0, 80))}`);
         if (fact[1] === 'epoch') log.epoch = Math.max(log.epoch, Number(fact[2]));
         else log.eventIds.push(fact[2]!);
       }
@@ -68,6 +71,16 @@ export class PartitionLogs {
     } finally {
       await file.close();
     }
+  }
+}
+
+async function truncate(path: string, bytes: number): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    await file.truncate(bytes);
+    await file.datasync();
+  } finally {
+    await file.close();
   }
 }
 
