@@ -21,7 +21,8 @@ export interface JournalWriter {
    * Writes every batch, in order per event, each event's part atomically.
    * `writeId` names this write among its owner's: the same batches are
    * retried with the same id, and an id already applied to an event is not
-   * applied again (a retry after a lost reply). Rejects with FencedError when
+   * applied again (a retry after a lost reply): so one owner has one writer
+   * (one DurableJournal), whose ids only grow. Rejects with FencedError when
    * an event has a newer owner; any other rejection is transient.
    */
   write(batches: readonly JournalBatch[], writeId: number): Promise<void>;

@@ -78,15 +78,16 @@ export abstract class LocalEventStore implements EventStore {
     return { entries: await this.readEntries(eventId), settings: structuredClone(this.settings.get(eventId)) };
   }
 
-  private async write(partition: number, epoch: number, batches: readonly JournalBatch[], writeId: number): Promise<void> {
+  private async write(partition: number, epoch: number, written: readonly JournalBatch[], writeId: number): Promise<void> {
     const writeKey = `${epoch}:${writeId}`;
+    const batches = written.filter((b) => b.entries.length > 0);
     const members = this.membersOf(partition);
     const newcomers = [...new Set(batches.filter((b) => !members.has(b.eventId)).map((b) => b.eventId))];
     const newest = this.epochs.get(partition) ?? 0;
     if (newcomers.length > 0 && newest > epoch) throw new FencedError(newcomers[0]!, `partition ${partition} has a newer owner (epoch ${newest}, this writer has ${epoch})`);
     for (const { eventId } of batches) this.check(eventId, epoch);
     // A replay of the last write applied to an event is applied once.
-    const fresh = batches.filter(({ eventId, entries }) => entries.length > 0 && this.fences.get(eventId)?.lastWrite !== writeKey);
+    const fresh = batches.filter(({ eventId }) => this.fences.get(eventId)?.lastWrite !== writeKey);
     if (newcomers.length > 0) {
       await this.keepMembers(partition, newcomers);
       for (const eventId of newcomers) members.add(eventId);
