@@ -10,7 +10,7 @@
  * its own, and the time to generate, to replay, and to check 100,000 codes.
  */
 import { randomBytes } from 'node:crypto';
-import { Engine, MemoryJournalStore, SaleEvent, systemClock, type JournalEntry } from '../src/index.js';
+import { Engine, MemoryJournal, SaleEvent, systemClock, type JournalEntry } from '../src/index.js';
 import { aesSeedVault } from '../stores/seed-vault.js';
 
 const seeds = aesSeedVault(randomBytes(32).toString('hex'));
@@ -27,7 +27,7 @@ const heap = (): number => {
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const now = Date.now();
-const journal = new MemoryJournalStore();
+const journal = new MemoryJournal();
 const engine = new Engine({ randomBytes, seeds, journal });
 engine.createEvent({
   id: 'codes', name: 'A million codes', closesAt: now + 3600_000,

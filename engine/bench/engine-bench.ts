@@ -6,7 +6,7 @@
  *
  * The headline figures go through the public Engine API the way a transport
  * does: `engine.execute` with plain command objects, the default
- * MemoryJournalStore, every id string built inside the timed loop. The same
+ * MemoryJournal, every id string built inside the timed loop. The same
  * work done by calling SaleEvent methods directly is reported beside them, as
  * is a trivial same-run baseline (Map.set + Array.push of 1,000,000 fresh
  * string keys) so figures from a noisy machine can be compared as ratios.
@@ -329,7 +329,7 @@ function main(): void {
     (Object.keys(results[0]!) as (keyof RunResult)[]).map((key) => [key, median(results.map((r) => r[key]))]),
   ) as unknown as RunResult;
 
-  console.log(`\nMedians of ${runs} run(s) — through engine.execute + MemoryJournalStore:`);
+  console.log(`\nMedians of ${runs} run(s) — through engine.execute + MemoryJournal:`);
   const rows: [keyof typeof TARGETS, string][] = [
     ['joinsPerSec', int.format(med.joinsPerSec)],
     ['holdConfirmPairsPerSec', int.format(med.holdConfirmPairsPerSec)],

@@ -6,7 +6,7 @@ import { BreakwaterError } from './errors.js';
 import { SaleEvent, type PaymentChoice, type SaleEventDeps, type SeedVault } from './event/sale-event.js';
 import type { EventStatus } from './event/views.js';
 import type { JournalEntry } from './journal/entries.js';
-import { MemoryJournalStore } from './journal/store.js';
+import { MemoryJournal } from './journal/memory-journal.js';
 import { pooledRandomBytes } from './util/random-pool.js';
 
 export interface EngineOptions {
@@ -45,7 +45,7 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.clock = options.clock ?? systemClock;
-    this.journal = options.journal ?? new MemoryJournalStore();
+    this.journal = options.journal ?? new MemoryJournal();
     this.deps = { clock: this.clock, randomBytes: options.randomBytes ?? pooledRandomBytes(cryptoRandomBytes), seeds: options.seeds };
   }
 

@@ -18,7 +18,7 @@ export { ticketsPerFanOf } from './event/tickets-per-fan.js';
 export type { HoldRequest } from './inventory/inventory.js';
 export type { Hold, HoldStatus } from './inventory/hold-book.js';
 export type { JournalEntry, JournalEntryType, Allocation } from './journal/entries.js';
-export { MemoryJournalStore, type JournalStore } from './journal/store.js';
+export { MemoryJournal } from './journal/memory-journal.js';
 export { PHASES, type Phase } from './lifecycle/sale-machine.js';
 export { commitmentOf, shuffledIndices } from './fairness/shuffle.js';
 export { DRAW_VERSION, entriesDigest, pseudonymOf, runDraw, type DrawEntries } from './fairness/draw.js';

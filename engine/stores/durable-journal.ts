@@ -1,6 +1,6 @@
 import type { SyncJournal } from '../src/engine.js';
 import type { JournalEntry } from '../src/journal/entries.js';
-import { FencedError, type DurableStore, type JournalBatch } from './durable-store.js';
+import { FencedError, type JournalBatch, type JournalWriter } from './event-store.js';
 
 const MAX_RETRY_MS = 2_000;
 const NO_ENTRIES: readonly JournalEntry[] = [];
@@ -20,6 +20,8 @@ interface Waiter {
 
 /** Batches written in one store call, and whoever waits for them. */
 interface Write {
+  /** The same on every retry of this write, so the store applies it once. */
+  id: number;
   batches: JournalBatch[];
   entries: number;
   waiters: Waiter[];
@@ -45,9 +47,10 @@ export class DurableJournal implements SyncJournal {
   private retryTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   private lastTry = false;
+  private writes = 0;
   private readonly retryMs: number;
 
-  constructor(private readonly store: DurableStore, private readonly options: DurableJournalOptions = {}) {
+  constructor(private readonly store: JournalWriter, private readonly options: DurableJournalOptions = {}) {
     this.retryMs = options.retryMs ?? 100;
     if (!(this.retryMs > 0)) throw new RangeError('retryMs must be positive');
   }
@@ -132,6 +135,7 @@ export class DurableJournal implements SyncJournal {
   private flush(): void {
     if (this.inFlight !== undefined || this.stopped !== undefined || this.queuedEntries === 0) return;
     const write: Write = {
+      id: ++this.writes,
       batches: [...this.queued].map(([eventId, entries]) => ({ eventId, entries })),
       entries: this.queuedEntries,
       waiters: this.queuedWaiters,
@@ -143,11 +147,11 @@ export class DurableJournal implements SyncJournal {
     void this.write(write);
   }
 
-  /** Writes the same batches until the store takes them (so a store can recognise a retry), or until fenced or closed. */
+  /** Writes the same batches under the same id until the store takes them (so it can recognise a retry), or until fenced or closed. */
   private async write(write: Write): Promise<void> {
     for (let delay = this.retryMs; ; delay = Math.min(2 * delay, MAX_RETRY_MS)) {
       try {
-        await this.store.write(write.batches);
+        await this.store.write(write.batches, write.id);
         break;
       } catch (err) {
         if (this.stopped !== undefined) return;

@@ -15,7 +15,7 @@ import type { SaleEvent } from '../src/event/sale-event.js';
 import type { EventStatus, HoldView, JoinResult } from '../src/event/views.js';
 import type { HoldRequest } from '../src/inventory/inventory.js';
 import type { JournalEntry, RefundReason } from '../src/journal/entries.js';
-import { MemoryJournalStore } from '../src/journal/store.js';
+import { MemoryJournal } from '../src/journal/memory-journal.js';
 import { aesSeedVault } from '../stores/seed-vault.js';
 import { pseudonymOf, runDraw } from '../src/fairness/draw.js';
 
@@ -334,8 +334,8 @@ export class Driver {
   }
 }
 
-function jsonCopyOf(journal: SyncJournal): MemoryJournalStore {
-  const store = new MemoryJournalStore();
+function jsonCopyOf(journal: SyncJournal): MemoryJournal {
+  const store = new MemoryJournal();
   for (const eventId of journal.eventIds()) store.append(eventId, JSON.parse(JSON.stringify(journal.read(eventId))) as JournalEntry[]);
   return store;
 }

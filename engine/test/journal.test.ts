@@ -1,18 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine.js';
 import { checkInvariants } from '../src/invariants.js';
-import type { JournalEntry, JournalEntryType } from '../src/journal/entries.js';
+import type { JournalEntryType } from '../src/journal/entries.js';
 import { DurableJournal } from '../stores/durable-journal.js';
-import { MemoryDurableStore, type DurableStore } from '../stores/durable-store.js';
-import { FileJournalStore } from '../stores/file/file-journal-store.js';
 import {
   Driver, GRACE, GRANT_TTL, HOUR, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PRE_QUEUE_AT, SECOND, T0, TEST_SEEDS, countingBytes, deterministicBytes, gaConfig, venue,
 } from './fixtures.js';
-import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
+import { fileStores, memoryStores, redisStores } from './stores/event-store-fixtures.js';
 
 const E = 'busy-night';
 /** 4 GA tickets, 4 seats of category A, 2 of B; 2 tickets a fan; 4 shoppers at a time; no waitlist (the waitlist scenario below has one). */
@@ -511,102 +505,31 @@ describe('restoring from the journal', () => {
   });
 });
 
-/** Where a DurableJournal writes, and how the next owner reads an event back from there after the first is gone. */
-interface Backend {
-  name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  open(): Promise<{ store: DurableStore; takeOver(eventId: string): Promise<{ store: DurableStore; entries: JournalEntry[] }> }>;
-}
+describe.each([memoryStores(), fileStores(), redisStores()])('restoring from the $name store', (fixture) => {
+  beforeAll(() => fixture.start());
+  afterAll(() => fixture.stop());
 
-const memoryBackend: Backend = {
-  name: 'memory',
-  start: async () => undefined,
-  stop: async () => undefined,
-  async open() {
-    const store = new MemoryDurableStore();
-    return { store, takeOver: async (eventId) => ({ store, entries: await store.read(eventId) }) };
-  },
-};
-
-function redisBackend(): Backend {
-  let fx: RedisFixture | undefined;
-  let redis: Redis;
-  return {
-    name: 'redis',
-    async start() {
-      fx = await startRedis();
-      redis = fx.client();
-    },
-    stop: async () => fx?.stop(),
-    async open() {
-      const prefix = fx!.prefix();
-      return {
-        store: await fx!.owner(redis, prefix),
-        async takeOver(eventId) {
-          const store = await fx!.owner(redis, prefix);
-          expect(await store.partitionEvents()).toEqual([eventId]);
-          return { store, entries: (await store.claim(eventId)).entries };
-        },
-      };
-    },
-  };
-}
-
-/** A process writes its data directory, dies without closing it, and the next one opens the directory afresh. */
-function fileBackend(): Backend {
-  let root: string;
-  const open: FileJournalStore[] = [];
-  return {
-    name: 'file',
-    async start() {
-      root = await mkdtemp(join(tmpdir(), 'bw-journal-'));
-    },
-    async stop() {
-      for (const store of open) await store.close();
-      await rm(root, { recursive: true, force: true });
-    },
-    async open() {
-      const dir = await mkdtemp(join(root, 'data-'));
-      const first = await FileJournalStore.open(dir, { log: () => undefined });
-      open.push(first.store);
-      return {
-        store: first.store,
-        async takeOver(eventId) {
-          await first.store.settled();
-          const next = await FileJournalStore.open(dir, { log: () => undefined });
-          open.push(next.store);
-          expect([...next.events.keys()]).toEqual([eventId]);
-          return { store: next.store, entries: next.events.get(eventId)!.entries };
-        },
-      };
-    },
-  };
-}
-
-describe.each([memoryBackend, fileBackend(), redisBackend()])('restoring from the $name store', (backend) => {
-  beforeAll(() => backend.start());
-  afterAll(() => backend.stop());
-
-  it.each(stepNumbers)('written through the DurableJournal step by step up to step %i (%s), read back, it continues exactly like the original', async (i) => {
-    const { store, takeOver } = await backend.open();
-    const journal = new DurableJournal(store);
+  it.each(stepNumbers)('written through the DurableJournal step by step up to step %i (%s), read back by the next owner, it continues exactly like the original', async (i) => {
+    const store = await fixture.open();
+    const journal = new DurableJournal(await store.openPartition(0));
     const original = new Driver(config(), { journal });
     for (const [, step] of steps.slice(0, i)) {
       step(original);
       await journal.durable();
     }
-    journal.close(); // the first owner is gone; the original goes on in memory only
-    const next = await takeOver(E);
-    expect(next.entries).toStrictEqual(original.journal);
-    const nextJournal = new DurableJournal(next.store);
-    nextJournal.load(E, next.entries);
+    journal.close(); // the first owner is gone (its process too); the original goes on in memory only
+    const next = await (await fixture.reopen(store)).openPartition(0);
+    expect(await next.partitionEvents()).toEqual([E]);
+    const { entries } = await next.claim(E);
+    expect(entries).toStrictEqual(original.journal);
+    const nextJournal = new DurableJournal(next);
+    nextJournal.load(E, entries);
     const copy = original.restored(nextJournal);
     expectSameSale(copy, original);
 
     expectContinuesAlike(original, copy, i);
     await nextJournal.durable();
-    expect(await next.store.read(E)).toStrictEqual(original.journal);
+    expect(await next.read(E)).toStrictEqual(original.journal);
   });
 });
 

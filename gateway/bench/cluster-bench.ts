@@ -14,7 +14,7 @@
  *   2. one Lua call per hold (the baseline the target is set against): the
  *      entries of real hold + confirm pairs (made by the engine beforehand,
  *      untimed: the baseline gets the engine's work for free, so the ratio is
- *      conservative), each pair written by its own RedisJournalStore.write —
+ *      conservative), each pair written by its own RedisPartitionStore.write —
  *      one EVALSHA of append-entries.lua — by --clients 50 clients, like
  *      redis-benchmark -c 50. Each client writes to its own event, so the 50
  *      run in parallel (the same event would serialise them: the script checks
@@ -22,7 +22,7 @@
  *      shard does: Redis still fsyncs once per turn for all 50, so the
  *      baseline gets Redis' own group commit.
  *   3. durable hold + confirm: the shard's path, Engine + DurableJournal over
- *      RedisJournalStore; --batch pairs per event-loop turn, at most
+ *      RedisPartitionStore; --batch pairs per event-loop turn, at most
  *      --in-flight awaiting their reply, each replied to only once durable
  *      (durable-holds.ts). The same path on the in-memory journal is the
  *      reference. Target: ≥ 5× the baseline of part 2, taken as the median

@@ -5,7 +5,7 @@
  * and the purchase is confirmed, through `engine.execute`.
  *
  * - durable: the shard's path. An Engine whose journal is a DurableJournal
- *   over a RedisJournalStore (epoch from nextEpoch); fans' requests arrive as
+ *   over a RedisPartitionStore (epoch from openPartition); fans' requests arrive as
  *   a shard sees them from thousands of fans: each event-loop turn runs up to
  *   `batch` pairs, and each is "replied to" once `journal.durable()` resolves;
  *   at most `inFlight` pairs wait for their reply (a fan asks again only once
@@ -13,16 +13,16 @@
  *   write was in flight in one Lua call (group commit).
  * - memory: the same engine path and arrivals on the in-memory journal.
  * - one Lua call per hold: the same pairs' entries, each written by its own
- *   RedisJournalStore.write (one EVALSHA of append-entries.lua), awaited
+ *   RedisPartitionStore.write (one EVALSHA of append-entries.lua), awaited
  *   before that client's next pair.
  */
 import type { Redis } from 'ioredis';
 import { baseConfig, check, holdAndConfirm, joinAndAdmit, newEngine, seconds, startSale } from '../../engine/bench/bench-helpers.js';
 import type { Engine, JournalEntry, SyncJournal } from '../../engine/src/index.js';
 import { DurableJournal } from '../../engine/stores/durable-journal.js';
-import type { DurableStore, JournalBatch } from '../../engine/stores/durable-store.js';
+import type { JournalBatch, JournalWriter } from '../../engine/stores/event-store.js';
 import { DEFAULT_PREFIX, eventKeys } from '../../engine/stores/redis/keys.js';
-import { RedisJournalStore } from '../../engine/stores/redis/redis-journal-store.js';
+import { RedisEventStore } from '../../engine/stores/redis/redis-event-store.js';
 
 const TIER = 'ga';
 /** Partitions of the bench's Redis: the durable engine writes in one, the Lua baseline in the other. */
@@ -105,15 +105,13 @@ export interface DurableResult {
 
 /** The shard's path: engine + DurableJournal over Redis; every pair replied to only once durable. */
 export async function durablePairs(redis: Redis, seed: number, pairs: number, arrivals: Arrivals): Promise<DurableResult> {
-  const epoch = await RedisJournalStore.nextEpoch(redis, DURABLE_PARTITION);
-  const store = new RedisJournalStore(redis, { partition: DURABLE_PARTITION, epoch });
+  const store = await new RedisEventStore(redis).openPartition(DURABLE_PARTITION);
   let writes = 0;
-  const counted: DurableStore = {
-    write: (batches: readonly JournalBatch[]) => {
+  const counted: JournalWriter = {
+    write: (batches: readonly JournalBatch[], writeId: number) => {
       writes++;
-      return store.write(batches);
+      return store.write(batches, writeId);
     },
-    read: (eventId: string) => store.read(eventId),
   };
   const journal = new DurableJournal(counted, { log: (message) => console.error(`durable journal: ${message}`) });
   try {
@@ -156,17 +154,16 @@ export function pairEntries(seed: number, count: number): JournalEntry[][] {
 
 /**
  * One Lua call per hold: `clients` clients, each writing its share of `pairs`
- * to its own event, one pair per RedisJournalStore.write, awaited before its
+ * to its own event, one pair per RedisPartitionStore.write, awaited before its
  * next. Pairs/s over the timed part (each client's first write, which also
  * registers its event, is untimed).
  */
 export async function luaPerHoldPairsPerSec(redis: Redis, name: string, pairs: readonly JournalEntry[][], clients: number): Promise<number> {
-  const epoch = await RedisJournalStore.nextEpoch(redis, LUA_PARTITION);
-  const store = new RedisJournalStore(redis, { partition: LUA_PARTITION, epoch });
+  const store = await new RedisEventStore(redis).openPartition(LUA_PARTITION);
   const perClient = Math.floor(pairs.length / clients);
   check(perClient >= 2, `${pairs.length} pairs cannot be shared by ${clients} clients`);
   const clientIds = Array.from({ length: clients }, (_, c) => c);
-  const write = (c: number, j: number) => store.write([{ eventId: `${name}-c${c}`, entries: pairs[c * perClient + j]! }]);
+  const write = (c: number, j: number) => store.write([{ eventId: `${name}-c${c}`, entries: pairs[c * perClient + j]! }], j);
   await Promise.all(clientIds.map((c) => write(c, 0)));
   const start = performance.now();
   await Promise.all(clientIds.map(async (c) => {

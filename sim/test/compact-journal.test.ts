@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvariants, Engine, MemoryJournalStore, SimulatedClock, type JournalEntry, type SaleEvent } from '../../engine/src/index.js';
+import { checkInvariants, Engine, MemoryJournal, SimulatedClock, type JournalEntry, type SaleEvent } from '../../engine/src/index.js';
 import { CompactJournal } from '../src/drivers/compact-journal.js';
 import { fanIdOf } from '../src/model/fan-table.js';
 import { withoutTimings } from '../src/report/build.js';
@@ -9,7 +9,7 @@ import { SIM_SEEDS } from '../src/drivers/in-process.js';
 
 describe('the compact journal store', () => {
   it('reads back, entry for entry, what the engine wrote, and an engine restores from it', () => {
-    const copy = new MemoryJournalStore();
+    const copy = new MemoryJournal();
     let engine: Engine | undefined;
     let sale: SaleEvent | undefined;
     // With a start window and fans behind one address: joins numbered by the draw (before and after the start), and slow-lane joins.

@@ -9,7 +9,7 @@
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JournalEntry } from '../../src/journal/entries.js';
-import type { DurableStore, JournalBatch } from '../durable-store.js';
+import type { JournalBatch, JournalWriter } from '../event-store.js';
 import { decodeEntries, decodeValue, encodeEntries, encodeValue } from '../redis/codec.js';
 import { CorruptJournalError, frameRecord, RecordKind, scanRecords } from './frames.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -40,7 +40,7 @@ interface Append {
   frame: Buffer;
 }
 
-export class FileJournalStore implements DurableStore {
+export class FileJournalStore implements JournalWriter {
   private readonly files = new Map<string, JournalFile>();
   private readonly sync: (file: FileHandle) => Promise<void>;
   /** Every append waits for the one before: a failed write is cut back before the next begins. */

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { JournalEntry } from '../../src/journal/entries.js';
 import { DurableJournal } from '../../stores/durable-journal.js';
-import { FencedError, MemoryDurableStore, type DurableStore, type JournalBatch } from '../../stores/durable-store.js';
+import { MemoryJournal } from '../../src/journal/memory-journal.js';
+import { FencedError, type JournalBatch, type JournalWriter } from '../../stores/event-store.js';
 
 const joined = (fanId: string): JournalEntry => ({ type: 'joined', at: 1, fanId });
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -17,23 +18,25 @@ function gate(): Gate {
 }
 
 /** A memory store that records every call, can hold a call open (gates, one per call in order) and can fail calls. */
-class SpyStore implements DurableStore {
+class SpyStore implements JournalWriter {
   readonly calls: JournalBatch[][] = [];
+  readonly writeIds: number[] = [];
   readonly gates: Array<Gate | undefined> = [];
   /** What the next calls throw, in order (after their gate opens). */
   readonly failures: Error[] = [];
-  private readonly inner = new MemoryDurableStore();
+  private readonly inner = new MemoryJournal();
 
-  async write(batches: readonly JournalBatch[]): Promise<void> {
+  async write(batches: readonly JournalBatch[], writeId: number): Promise<void> {
+    this.writeIds.push(writeId);
     this.calls.push(batches.map(({ eventId, entries }) => ({ eventId, entries: [...entries] })));
     await this.gates[this.calls.length - 1]?.promise;
     const failure = this.failures.shift();
     if (failure !== undefined) throw failure;
-    await this.inner.write(batches);
+    for (const { eventId, entries } of batches) this.inner.append(eventId, entries);
   }
 
-  read(eventId: string): Promise<JournalEntry[]> {
-    return this.inner.read(eventId);
+  async read(eventId: string): Promise<JournalEntry[]> {
+    return [...this.inner.read(eventId)];
   }
 }
 
@@ -143,7 +146,7 @@ describe('DurableJournal: group commit', () => {
 });
 
 describe('DurableJournal: failures', () => {
-  it('retries the same batches while the store fails: stalled, durable() pending, then done; later appends wait for the next write', async () => {
+  it('retries the same batches under the same write id while the store fails: stalled, durable() pending, then done; later appends wait for the next write', async () => {
     const store = new SpyStore();
     const third = gate();
     store.gates.push(undefined, undefined, third);
@@ -166,6 +169,7 @@ describe('DurableJournal: failures', () => {
     await journal.durable();
     expect(store.calls.slice(0, 3)).toEqual(Array(3).fill([{ eventId: 'a', entries: [joined('1'), joined('2')] }]));
     expect(store.calls[3]).toEqual([{ eventId: 'a', entries: [joined('3')] }]);
+    expect(store.writeIds).toEqual([1, 1, 1, 2]);
     expect(await store.read('a')).toEqual(['1', '2', '3'].map(joined));
     expect(log.mock.calls.map(([m]) => m)).toEqual([expect.stringContaining('connection refused'), 'journal writes resumed']);
   });

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { startRedisServer, type LocalServer } from '../../../gateway/src/cluster/local-servers.js';
-import { RedisJournalStore, JOURNAL_REDIS_OPTIONS } from '../../stores/redis/redis-journal-store.js';
+import { JOURNAL_REDIS_OPTIONS, RedisEventStore, type RedisPartitionStore } from '../../stores/redis/redis-event-store.js';
 
 export interface RedisFixture {
   readonly server: LocalServer;
@@ -16,7 +16,7 @@ export interface RedisFixture {
   /** A key prefix no other test of the file uses. */
   prefix(): string;
   /** A store of partition 0 under `prefix`, with a fresh epoch: a new owner. */
-  owner(redis: Redis, prefix: string): Promise<RedisJournalStore>;
+  owner(redis: Redis, prefix: string): Promise<RedisPartitionStore>;
   stop(): Promise<void>;
 }
 
@@ -33,9 +33,7 @@ export async function startRedis(): Promise<RedisFixture> {
       return redis;
     },
     prefix: () => `t${++prefixes}`,
-    async owner(redis, prefix) {
-      return new RedisJournalStore(redis, { partition: 0, epoch: await RedisJournalStore.nextEpoch(redis, 0, prefix), prefix });
-    },
+    owner: (redis, prefix) => new RedisEventStore(redis, { prefix }).openPartition(0),
     async stop() {
       for (const redis of clients) redis.disconnect();
       await server.stop();

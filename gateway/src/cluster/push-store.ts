@@ -11,7 +11,13 @@ import { DEFAULT_PREFIX, eventKeys } from '../../../engine/stores/redis/keys.js'
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
 import { checkedKeys, generateVapidKeys, type VapidKeys } from '../notify/web-push-config.js';
 
-export class RedisPushStore {
+/** Where the fans' push subscriptions of each event wait for the event's next owner. */
+export interface PushSubscriptionStore {
+  save(eventId: string, fanId: string, subscriptions: readonly PushSubscriptionKeys[]): Promise<void>;
+  load(eventId: string): Promise<Map<string, PushSubscriptionKeys[]>>;
+}
+
+export class RedisPushStore implements PushSubscriptionStore {
   constructor(private readonly redis: Redis, private readonly prefix = DEFAULT_PREFIX) {}
 
   /** Keeps a fan's subscriptions as they are now (none: the fan is forgotten). */

@@ -4,7 +4,7 @@
  * writes itself, and a fan is told "reconnecting" rather than kept waiting.
  */
 import { Redis } from 'ioredis';
-import { JOURNAL_REDIS_OPTIONS } from '../../../engine/stores/redis/redis-journal-store.js';
+import { JOURNAL_REDIS_OPTIONS } from '../../../engine/stores/redis/redis-event-store.js';
 
 export async function connectRedis(url: string, log: (message: string) => void): Promise<Redis> {
   const redis = new Redis(url, {

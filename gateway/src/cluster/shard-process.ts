@@ -13,7 +13,8 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { webPushFromEnv } from '../notify/web-push-config.js';
-import { sharedVapidKeys } from './push-store.js';
+import { RedisPushStore, sharedVapidKeys } from './push-store.js';
+import { RedisEventStore } from '../../../engine/stores/redis/redis-event-store.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { connectRedis } from './redis-connection.js';
 import { Shard } from './shard.js';
@@ -43,7 +44,9 @@ const redis = await connectRedis(redisUrl, log);
 // Keys from the environment, or the one pair the whole cluster shares in Redis.
 const push = webPushFromEnv(process.env);
 const webPush = { ...push, keys: push.keys ?? (await sharedVapidKeys(redis)) };
-const shard = new Shard({ nc, redis, seeds: aesSeedVault(secret), shardId, partitions, log, webPush });
+const shard = new Shard({
+  nc, store: new RedisEventStore(redis), pushSubscriptions: new RedisPushStore(redis), seeds: aesSeedVault(secret), shardId, partitions, log, webPush,
+});
 await shard.start();
 log(`started (${partitions} partitions)`);
 

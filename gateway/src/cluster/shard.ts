@@ -1,17 +1,17 @@
 /**
  * An engine shard: for every partition whose lease it holds, an EngineHost
- * restored from Redis, serving that partition's requests over NATS. Nothing
- * leaves a partition — no reply, no broadcast — before the journal entries
- * behind it are durable (one Redis round trip per batch, however many fans
- * it carries). Events are fenced: once another shard claims a partition,
- * every later write of this one is refused, so a shard that only thinks it
- * still owns a partition can never fork an event's journal.
+ * restored from the event store it is given, serving that partition's
+ * requests over NATS. Nothing leaves a partition — no reply, no broadcast —
+ * before the journal entries behind it are durable (one store write per
+ * batch, however many fans it carries). Events are fenced: once another
+ * shard claims a partition, every later write of this one is refused, so a
+ * shard that only thinks it still owns a partition can never fork an
+ * event's journal.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Redis } from 'ioredis';
 import { BreakwaterError, Engine, systemClock, type Clock, type SeedVault } from '../../../engine/src/index.js';
 import { DurableJournal } from '../../../engine/stores/durable-journal.js';
-import { RedisJournalStore } from '../../../engine/stores/redis/redis-journal-store.js';
+import type { EventStore, PartitionStore } from '../../../engine/stores/event-store.js';
 import { EngineHost } from '../engine-link/engine-host.js';
 import type { EngineBroadcast, EngineRequest } from '../engine-link/types.js';
 import type { EventSettings } from '../event-settings.js';
@@ -20,14 +20,15 @@ import type { WebPushConfig } from '../notify/web-push-config.js';
 import { EngineRuntime } from '../metrics/engine-runtime.js';
 import { Outbox } from './outbox.js';
 import { PartitionLeases } from './partition-leases.js';
-import { RedisPushStore } from './push-store.js';
+import type { PushSubscriptionStore } from './push-store.js';
 import { ENGINE_METRICS_SUBJECT } from './partitions.js';
 import { publishBroadcast, runEach, servePartition, watchGateways, type Outcome } from './shard-server.js';
 import { encodeEngineMetrics } from './wire.js';
 
 export interface ShardOptions {
   nc: NatsConnection;
-  redis: Redis;
+  /** Where each partition it takes is opened (a fresh epoch) and its events are read back and written. */
+  store: EventStore;
   /** Opens the draw seeds sealed by whichever shard sealed them: every shard holds the same deployment secret. */
   seeds: SeedVault;
   shardId: string;
@@ -39,13 +40,13 @@ export interface ShardOptions {
   gatewayTimeoutMs?: number;
   leaseTtlMs?: number;
   leaseRenewMs?: number;
-  redisPrefix?: string;
-  /** Web Push to fans, sent by whichever shard owns the event (subscriptions are kept in Redis for the next one). */
+  /** Web Push to fans, sent by whichever shard owns the event (subscriptions are kept in `pushSubscriptions` for the next one). */
   webPush?: WebPushConfig;
+  pushSubscriptions?: PushSubscriptionStore;
   log?: (message: string) => void;
 }
 
-/** Requests that write no journal entry: served even while Redis is unreachable. */
+/** Requests that write no journal entry: served even while the store is unreachable. */
 const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'payments', 'orders', 'order', 'revenue', 'drawProof', 'registrationOf', 'placesOf', 'fanViews', 'sync', 'reportMetrics']);
 /** Session numbers of one epoch: a successor's start above every number its predecessor could issue. */
 const SESSIONS_PER_EPOCH = 2 ** 32;
@@ -54,13 +55,13 @@ interface Partition {
   index: number;
   host: EngineHost;
   journal: DurableJournal;
-  store: RedisJournalStore;
+  store: PartitionStore;
   outbox: Outbox;
   /** Broadcasts the host made during the current synchronous step. */
   made: EngineBroadcast[];
   stopServing: () => Promise<void>;
   timers: NodeJS.Timeout[];
-  /** Redis was unreachable at the last tick (fans were told). */
+  /** The store was unreachable at the last tick (fans were told). */
   stalled: boolean;
   /** Writes of push subscriptions not yet waited for: the next reply or broadcast goes out after them. */
   pushSaves: Array<Promise<void>>;
@@ -80,6 +81,7 @@ export class Shard {
   private readonly runtime: EngineRuntime;
 
   constructor(private readonly shard: ShardOptions) {
+    if (shard.webPush !== undefined && shard.pushSubscriptions === undefined) throw new Error('webPush needs pushSubscriptions, where the next owner finds them');
     this.clock = shard.clock ?? systemClock;
     this.log = shard.log ?? ((message) => console.error(`[${shard.shardId}] ${message}`));
     this.options = { tickMs: shard.tickMs ?? 250, statsMs: shard.statsMs ?? 1000, gatewayTimeoutMs: shard.gatewayTimeoutMs ?? 5000 };
@@ -128,8 +130,8 @@ export class Shard {
 
   private async take(index: number): Promise<boolean> {
     try {
-      const epoch = await RedisJournalStore.nextEpoch(this.shard.redis, index, this.shard.redisPrefix);
-      const store = new RedisJournalStore(this.shard.redis, { partition: index, epoch, ...(this.shard.redisPrefix === undefined ? {} : { prefix: this.shard.redisPrefix }) });
+      const store = await this.shard.store.openPartition(index);
+      const epoch = store.epoch;
       const journal = new DurableJournal(store, {
         onFenced: () => {
           // Logged even when the lease was given up first: the fence refused a write this shard still tried.
@@ -138,19 +140,19 @@ export class Shard {
         },
         log: this.log,
       });
-      const pushStore = new RedisPushStore(this.shard.redis, this.shard.redisPrefix);
+      const pushStore = this.shard.pushSubscriptions;
       const settings = new Map<string, EventSettings>();
       const subscriptions = new Map<string, Map<string, PushSubscriptionKeys[]>>();
       for (const eventId of await store.partitionEvents()) {
         const claimed = await store.claim(eventId);
         if (claimed.entries.length > 0) journal.load(eventId, claimed.entries);
         if (claimed.settings !== undefined) settings.set(eventId, claimed.settings as EventSettings);
-        if (this.shard.webPush !== undefined) subscriptions.set(eventId, await pushStore.load(eventId));
+        if (pushStore !== undefined) subscriptions.set(eventId, await pushStore.load(eventId));
       }
       const engine = Engine.restore(journal, { clock: this.clock, seeds: this.shard.seeds });
       const host = new EngineHost({
         engine, clock: this.clock, firstSession: epoch * SESSIONS_PER_EPOCH, log: this.log,
-        ...(this.shard.webPush === undefined ? {} : {
+        ...(this.shard.webPush === undefined || pushStore === undefined ? {} : {
           webPush: this.shard.webPush,
           pushSubscriptionsChanged: (eventId, fanId, list) => partition.pushSaves.push(pushStore.save(eventId, fanId, list)),
         }),
@@ -199,7 +201,7 @@ export class Shard {
 
   /**
    * Stops serving at once: nothing more is told about the partition.
-   * `lastTry`: its pending journal batch is still offered to Redis (a shard
+   * `lastTry`: its pending journal batch is still offered to the store (a shard
    * waking from a freeze), where it lands if nobody claimed the events yet,
    * and is refused by the epoch fence otherwise.
    */
@@ -255,7 +257,7 @@ export class Shard {
       }
       this.log(`partition ${partition.index}: ${reason}`);
     }
-    // While Redis is unreachable time waits too: deadlines are absolute, the first tick after fires what fell due.
+    // While the store is unreachable time waits too: deadlines are absolute, the first tick after fires what fell due.
     if (stalled) return;
     this.step(partition, () => partition.host.tick());
   }

@@ -13,7 +13,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock, type JournalEntry } from '../../../engine/src/index.js';
-import { RedisJournalStore } from '../../../engine/stores/redis/redis-journal-store.js';
+import { RedisEventStore, RedisPartitionStore } from '../../../engine/stores/redis/redis-event-store.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
@@ -50,7 +50,7 @@ async function startShard(id: string): Promise<Shard> {
     publish(subject, payload, options);
   };
   // A gateway silent for 1 s counts as gone: a NATS outage longer than that must not make its fans gone.
-  const shard = new Shard({ nc, redis, seeds: aesSeedVault(SECRET), shardId: id, partitions: 1, clock, gatewayTimeoutMs: 1_000, log: quiet });
+  const shard = new Shard({ nc, store: new RedisEventStore(redis), seeds: aesSeedVault(SECRET), shardId: id, partitions: 1, clock, gatewayTimeoutMs: 1_000, log: quiet });
   shards.push(shard);
   await shard.start();
   return shard;
@@ -90,7 +90,7 @@ async function holdOne(client: FanClient, key: string): Promise<string> {
 
 /** The journal as Redis holds it (readable while NATS is down; reading needs no fence). */
 function redisJournal(eventId: string): Promise<JournalEntry[]> {
-  return new RedisJournalStore(redis, { partition: 0, epoch: 1 }).read(eventId);
+  return new RedisPartitionStore(redis, { partition: 0, epoch: 1 }).read(eventId);
 }
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisJournalStore } from '../../../engine/stores/redis/redis-journal-store.js';
+import { RedisPartitionStore } from '../../../engine/stores/redis/redis-event-store.js';
 import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { partitionOf } from '../../src/cluster/partitions.js';
 import { connectRedis } from '../../src/cluster/redis-connection.js';
@@ -43,7 +43,7 @@ async function product(port: number, shards: number): Promise<SpawnedProduct> {
 
 /** The journal as Redis holds it now (not as any process remembers it). */
 async function durablePurchases(): Promise<string[]> {
-  const store = new RedisJournalStore(redis, { partition: partitionOf(EVENT, PARTITIONS), epoch: 1 }); // reading needs no fence
+  const store = new RedisPartitionStore(redis, { partition: partitionOf(EVENT, PARTITIONS), epoch: 1 }); // reading needs no fence
   return (await store.read(EVENT)).flatMap((entry) => (entry.type === 'purchased' ? [entry.holdId] : []));
 }
 

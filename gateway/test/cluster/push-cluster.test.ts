@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../../engine/src/index.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
+import { RedisEventStore } from '../../../engine/stores/redis/redis-event-store.js';
 import { startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
 import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
 import { RedisPushStore, sharedVapidKeys } from '../../src/cluster/push-store.js';
@@ -47,7 +48,7 @@ afterAll(async () => {
 async function startShard(id: string, clock: SimulatedClock, webPush: WebPushConfig): Promise<Shard> {
   const nc = await connect({ servers: nats.url, name: id });
   connections.push(nc);
-  const shard = new Shard({ nc, redis, seeds: aesSeedVault('push cluster test'), shardId: id, partitions: 1, clock, webPush, leaseTtlMs: 1500, leaseRenewMs: 500, log: quiet });
+  const shard = new Shard({ nc, store: new RedisEventStore(redis), pushSubscriptions: new RedisPushStore(redis), seeds: aesSeedVault('push cluster test'), shardId: id, partitions: 1, clock, webPush, leaseTtlMs: 1500, leaseRenewMs: 500, log: quiet });
   shards.push(shard);
   await shard.start();
   return shard;

@@ -41,7 +41,7 @@ Exits 1 if any invariant or check fails, 2 on bad options.
   --set PATH=VALUE           any scenario field, e.g. --set event.paymentWindowSec=300
                              or --set 'event.admission={"mode":"auto","maxActiveShoppers":500}'
   --via-execute              send fan commands through Engine.execute (untrusted-input path)
-  --journal memory|compact   the engine's MemoryJournalStore (an object per entry), or the simulator's
+  --journal memory|compact   the engine's MemoryJournal (an object per entry), or the simulator's
                              columnar store (default; 9 bytes per join/leave/presence entry)
   --json                     print the report as one JSON object on the last line
   --html FILE                write a self-contained HTML report with charts

@@ -16,7 +16,7 @@ const OFFLINE_KEPT = 7;
 const PSEUDONYM_BYTES = 16;
 
 /**
- * A journal store for big simulations. The engine's MemoryJournalStore keeps
+ * A journal store for big simulations. The engine's MemoryJournal keeps
  * every entry as an object (~56 bytes for a `joined`, 8.2 M entries in the
  * stadium run); this store keeps the entries that come by the million —
  * joined, left, presence (kept away or not) of fans with the simulator's ids

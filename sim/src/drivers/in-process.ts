@@ -1,4 +1,4 @@
-import { checkInvariants, Engine, MemoryJournalStore, SimulatedClock, type JournalEntry, type SaleEvent, type SyncJournal } from '../../../engine/src/index.js';
+import { checkInvariants, Engine, MemoryJournal, SimulatedClock, type JournalEntry, type SaleEvent, type SyncJournal } from '../../../engine/src/index.js';
 import { FanModel } from '../model/fan-model.js';
 import { fanIdOf, fanOf } from '../model/fan-table.js';
 import { Doorway } from '../model/doorway.js';
@@ -22,7 +22,7 @@ export interface InProcessOptions {
   progress?: Progress;
   /** Send every fan command through Engine.execute (parsing untrusted input) instead of calling the SaleEvent. */
   viaExecute?: boolean;
-  /** Where the engine's journal lives: the engine's MemoryJournalStore, or the simulator's compact store (default). */
+  /** Where the engine's journal lives: the engine's MemoryJournal, or the simulator's compact store (default). */
   journal?: 'memory' | 'compact';
   /** Called with the sale before the run starts (tests use it to break the engine on purpose). */
   onSale?: (sale: SaleEvent, engine: Engine) => void;
@@ -74,7 +74,7 @@ function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): P
   // With registration the event exists, published, from the day registration opens.
   const clock = new SimulatedClock(EPOCH_MS + Math.min(0, registrationTimes(s)?.opensMs ?? 0));
   const engineRng = rng.fork('engine');
-  const journalStore = options.journal === 'memory' ? new MemoryJournalStore() : new CompactJournal();
+  const journalStore = options.journal === 'memory' ? new MemoryJournal() : new CompactJournal();
   const engine = new Engine({ clock, randomBytes: (n) => engineRng.bytes(n), seeds: SIM_SEEDS, journal: journalStore });
   const now = () => clock.now() - EPOCH_MS;
   const doorway = new Doorway(fans, farm, s.crowd.hashesPerSec, doorTimesOf(s, times));

@@ -1,16 +1,8 @@
+import type { SyncJournal } from '../engine.js';
 import type { JournalEntry } from './entries.js';
 
-/**
- * Where journals live. The memory store is the default; a Redis store sits
- * beside it behind the same interface.
- */
-export interface JournalStore {
-  append(eventId: string, entries: readonly JournalEntry[]): void | Promise<void>;
-  read(eventId: string): readonly JournalEntry[] | Promise<readonly JournalEntry[]>;
-  eventIds(): string[] | Promise<string[]>;
-}
-
-export class MemoryJournalStore implements JournalStore {
+/** The engine's journal when nothing needs to outlive the process (the default; the durable journal lives in engine/stores). */
+export class MemoryJournal implements SyncJournal {
   private readonly journals = new Map<string, JournalEntry[]>();
 
   append(eventId: string, entries: readonly JournalEntry[]): void {

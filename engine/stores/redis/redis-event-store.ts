@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { JournalEntry } from '../../src/journal/entries.js';
-import { FencedError, type DurableStore, type JournalBatch } from '../durable-store.js';
+import { FencedError, type ClaimedEvent, type EventStore, type JournalBatch, type PartitionStore } from '../event-store.js';
 import { decodeEntries, decodeValue, encodeEntries, encodeValue } from './codec.js';
 import { DEFAULT_PREFIX, eventKeys, partitionKeys, type EventKeys } from './keys.js';
 
@@ -56,9 +56,31 @@ function scripts(redis: Redis): ScriptCommands {
   return redis as unknown as ScriptCommands;
 }
 
-export interface RedisJournalStoreOptions {
+export interface RedisEventStoreOptions {
+  /** Key prefix (default `bw`). */
+  prefix?: string;
+}
+
+/** Event journals in Redis, shared by every shard of a cluster; the connection stays the caller's. */
+export class RedisEventStore implements EventStore {
+  private readonly prefix: string;
+
+  constructor(private readonly redis: Redis, options: RedisEventStoreOptions = {}) {
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+  }
+
+  /** A fresh fencing epoch for the partition (INCR), greater than every earlier one. */
+  async openPartition(partition: number): Promise<RedisPartitionStore> {
+    const epoch = await this.redis.incr(partitionKeys(this.prefix, partition).epoch);
+    return new RedisPartitionStore(this.redis, { partition, epoch, prefix: this.prefix });
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface RedisPartitionStoreOptions {
   partition: number;
-  /** This owner's fencing epoch, from `nextEpoch`. */
+  /** This owner's fencing epoch, from `openPartition`. */
   epoch: number;
   /** Key prefix (default `bw`). */
   prefix?: string;
@@ -68,30 +90,27 @@ export interface RedisJournalStoreOptions {
  * Event journals of one partition in Redis, for one owner (one epoch). Each
  * write of an event is one blob appended by a Lua script that checks the
  * fence (no greater epoch holds the event) and the entry count this store
- * expects; its batch id, `<epoch>:<count before>+<count in it>`, is the same
- * when the same batches are written again, so a retry after a lost reply is
- * applied once. Writes go one at a time, as the DurableJournal makes them.
+ * expects, and skips a write whose id, `<epoch>:<writeId>`, was the last one
+ * applied (a retry after a lost reply). Writes go one at a time, as the
+ * DurableJournal makes them.
  */
-export class RedisJournalStore implements DurableStore {
+export class RedisPartitionStore implements PartitionStore {
+  readonly partition: number;
+  readonly epoch: number;
   private readonly prefix: string;
-  private readonly epoch: number;
   private readonly scripts: ScriptCommands;
   /** Entry count of each event's journal after this store's last write or claim of it. */
   private readonly counts = new Map<string, number>();
   /** Events known to be in the partition's set. */
   private readonly registered = new Set<string>();
 
-  constructor(private readonly redis: Redis, private readonly options: RedisJournalStoreOptions) {
+  constructor(private readonly redis: Redis, options: RedisPartitionStoreOptions) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.partition = options.partition;
     this.epoch = options.epoch;
     if (!Number.isSafeInteger(this.epoch) || this.epoch < 1) throw new Error(`epoch ${this.epoch} is not a positive integer`);
-    partitionKeys(this.prefix, options.partition); // checks the prefix and the partition
+    partitionKeys(this.prefix, this.partition); // checks the prefix and the partition
     this.scripts = scripts(redis);
-  }
-
-  /** A fresh fencing epoch for a partition, greater than every earlier one (INCR). */
-  static nextEpoch(redis: Redis, partition: number, prefix = DEFAULT_PREFIX): Promise<number> {
-    return redis.incr(partitionKeys(prefix, partition).epoch);
   }
 
   /** Every event id ever written in this partition. */
@@ -106,7 +125,7 @@ export class RedisJournalStore implements DurableStore {
    * epoch holds it) and returns its journal, oldest first, and its saved
    * settings (undefined if none). Writes for it then expect that many entries.
    */
-  async claim(eventId: string): Promise<{ entries: JournalEntry[]; settings: unknown }> {
+  async claim(eventId: string): Promise<ClaimedEvent> {
     const keys = eventKeys(this.prefix, eventId);
     const [status, count, blobs = 0, settings] = await this.scripts.bwClaimEventBuffer(keys.meta, keys.journal, keys.settings, this.epoch);
     if (status.toString() === 'fenced') throw this.fenced(eventId, count);
@@ -121,7 +140,7 @@ export class RedisJournalStore implements DurableStore {
    * partition: it is registered first). FencedError when a greater epoch
    * holds an event or its journal does not have the count this store expects.
    */
-  async write(batches: readonly JournalBatch[]): Promise<void> {
+  async write(batches: readonly JournalBatch[], writeId: number): Promise<void> {
     const writes = new Map<string, JournalEntry[]>();
     for (const { eventId, entries } of batches) {
       if (entries.length === 0) continue;
@@ -134,16 +153,17 @@ export class RedisJournalStore implements DurableStore {
     if (unregistered.length > 0) await this.register(unregistered);
 
     const pipeline = this.redis.pipeline() as unknown as AppendPipeline;
-    const planned: Array<{ eventId: string; expected: number; after: number }> = [];
+    const planned: Array<{ eventId: string; expected: number }> = [];
+    const batchId = `${this.epoch}:${writeId}`;
     for (const [eventId, entries] of writes) {
       const keys = eventKeys(this.prefix, eventId);
       const expected = this.counts.get(eventId) ?? 0;
-      const batchId = `${this.epoch}:${expected}+${entries.length}`;
       pipeline.bwAppendEntries(keys.meta, keys.journal, this.epoch, expected, batchId, entries.length, encodeEntries(entries));
-      planned.push({ eventId, expected, after: expected + entries.length });
+      planned.push({ eventId, expected });
     }
     const results = (await pipeline.exec()) ?? [];
     let failure: Error | undefined;
+    const after = new Map<string, number>();
     for (const [i, { eventId, expected }] of planned.entries()) {
       const [error, reply] = results[i] ?? [new Error('no reply')];
       if (error !== null) {
@@ -155,10 +175,11 @@ export class RedisJournalStore implements DurableStore {
       if (status === 'mismatch') {
         throw new FencedError(eventId, `the journal of "${eventId}" holds ${value} entries where this writer expected ${expected}: another writer appended`);
       }
+      after.set(eventId, value); // applied or a duplicate: the journal's count either way
     }
-    // Counts move only once every event's part is in: a retry of the same batches then gets the same batch ids.
+    // Counts move only once every event's part is in: a retry of the same write then expects what this one did.
     if (failure !== undefined) throw failure;
-    for (const { eventId, after } of planned) this.counts.set(eventId, after);
+    for (const [eventId, count] of after) this.counts.set(eventId, count);
   }
 
   /** Saves what the gateway needs beside an event's journal; FencedError if a greater epoch holds the event. */
@@ -186,12 +207,12 @@ export class RedisJournalStore implements DurableStore {
   private async register(eventIds: string[]): Promise<void> {
     const keys = this.partitionKeys();
     const [status, value] = await this.scripts.bwRegisterEvents(keys.epoch, keys.events, this.epoch, ...eventIds);
-    if (status === 'fenced') throw new FencedError(eventIds[0]!, `partition ${this.options.partition} has a newer owner (epoch ${value}, this writer has ${this.epoch})`);
+    if (status === 'fenced') throw new FencedError(eventIds[0]!, `partition ${this.partition} has a newer owner (epoch ${value}, this writer has ${this.epoch})`);
     for (const eventId of eventIds) this.registered.add(eventId);
   }
 
   private partitionKeys() {
-    return partitionKeys(this.prefix, this.options.partition);
+    return partitionKeys(this.prefix, this.partition);
   }
 
   private fenced(eventId: string, fence: number): FencedError {
