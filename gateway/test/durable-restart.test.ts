@@ -62,12 +62,13 @@ describe('npm start on its data directory, killed with SIGKILL and started again
     const now = Date.now();
     const base = { preQueueOpensAt: now, onSaleAt: now, paymentWindowMs: PAYMENT_WINDOW_MS, holdExtensionMs: 0 };
     const created = await Promise.all([
-      product.api('POST', '/api/events', { publish: true, config: eventConfig(now, { ...base, id: 'kept-night', paymentWindowMs: 600_000 }), settings: { currency: 'USD', payments: { channels: ['demo'] } } }),
+      product.api('POST', '/api/events', { publish: true, config: eventConfig(now, { ...base, id: 'kept-night', paymentWindowMs: 600_000, grantTtlMs: 600_000 }), settings: { currency: 'USD', payments: { channels: ['demo'] } } }),
       product.api('POST', '/api/events', { publish: true, config: eventConfig(now, { ...base, id: 'deadline-night' }), settings: { payments: { channels: ['demo'] } } }),
     ]);
     expect(created.map((c) => c.status)).toEqual([201, 201]);
 
-    // Two holds whose payment windows end while the product is down, the first well before the second.
+    // kept-night's grants and windows outlast a restart however slow the machine; deadline-night's two windows end while it is down,
+    // the first well before the second.
     const early = await admittedFan('deadline-night', 'early');
     await hold(early.client, early.told);
     await new Promise((resolve) => setTimeout(resolve, 1000));
