@@ -20,7 +20,7 @@ const { fan, fanOnAnotherWorker, closeAll } = workerFans(() => `ws://127.0.0.1:$
 beforeAll(async () => {
   port = await freePort();
   primary = await spawnProduct('gateway/src/main.ts', ['--workers', '2'], { port, apiKey: API_KEY });
-}, 40_000);
+}, 75_000); // three processes compiled by tsx: 20-45 s to ready on a loaded 2-core machine
 
 afterAll(async () => {
   await closeAll();
@@ -95,9 +95,9 @@ describe('one engine process, two gateway workers on one port', () => {
       const newPid = await pidOf(victim.serverId!);
       expect(newPid).toBeDefined();
       expect(newPid).not.toBe(pid);
-    }, 8000);
+    }, 30_000); // a fresh worker compiles its code again
     expect(primary.output).toContain(`gateway worker ${victim.serverId} exited`);
-  }, 20_000);
+  }, 50_000);
 
   it('stops every process on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => primary.process.once('exit', (code) => resolve(code)));

@@ -32,7 +32,7 @@ export async function spawnProduct(entry: string, args: string[], options: { por
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await eventually(() => expect(output).toContain('Breakwater is running'), options.startTimeoutMs ?? 30_000);
+  await eventually(() => expect(output).toContain('Breakwater is running'), options.startTimeoutMs ?? 60_000);
   return {
     process: child,
     get output() {
