@@ -70,7 +70,8 @@ export class FileAccessStore implements AccessStore {
     for (const { id, ...record } of records) store.log.add(record, id === undefined ? undefined : Number(id));
     store.auditSize = goodBytes;
     store.fileLines = records.length;
-    if (store.fileLines > store.log.size) await store.rewriteAudit();
+    // Cannot rewrite (a full disk): start on the longer file, tried again as entries come.
+    if (store.fileLines > store.log.size) await store.rewriteAudit().catch(() => undefined);
     return store;
   }
 
@@ -127,7 +128,7 @@ export class FileAccessStore implements AccessStore {
       const next = new Map(this.records);
       if (change(next) === false) return;
       const version = this.changes + 1;
-      await writeAtomically(this.dir, KEYS_FILE, [`${JSON.stringify({ version, keys: [...next.values()] } satisfies KeysFile, null, 1)}\n`]);
+      await writeAtomically(this.dir, KEYS_FILE, `${JSON.stringify({ version, keys: [...next.values()] } satisfies KeysFile, null, 1)}\n`);
       this.records = next;
       this.changes = version;
       this.listeners.notify();
@@ -156,26 +157,51 @@ export class FileAccessStore implements AccessStore {
         await this.auditFile.datasync();
         this.auditSize += Buffer.byteLength(text);
         this.fileLines += batch.length;
-        for (const entry of batch) this.log.add(entry.record);
+        for (const entry of batch) {
+          this.log.add(entry.record);
+          entry.resolve();
+        }
       } catch (err) {
         await this.auditFile.truncate(this.auditSize).catch(() => undefined);
         for (const entry of batch) entry.reject(err as Error);
         continue;
       }
-      // Answered once durable; a failed rewrite leaves the longer file, whose extra lines the next open trims.
+      // Before the next batch; a failed rewrite leaves the longer file, whose extra lines the next open trims.
       if (this.fileLines > 2 * this.log.size) await this.rewriteAudit().catch(() => undefined);
-      for (const entry of batch) entry.resolve();
     }
   }
 
-  /** Rewrites the audit file with the entries kept, then appends to the new one. */
+  /**
+   * Rewrites the audit file with the entries kept: written aside and fsynced,
+   * then renamed over the old one. The handle written through is the one
+   * appended to afterwards (the same file once renamed), so no entry can go
+   * to a file no longer in the directory.
+   */
   private async rewriteAudit(): Promise<void> {
-    const size = await writeAtomically(this.dir, AUDIT_FILE, inPieces(this.log.kept()));
-    const reopened = await open(join(this.dir, AUDIT_FILE), 'a', 0o600);
-    await this.auditFile.close();
-    this.auditFile = reopened;
+    const path = join(this.dir, AUDIT_FILE);
+    const temp = `${path}.tmp`;
+    const file = await open(temp, 'a', 0o600);
+    let size = 0;
+    try {
+      await file.truncate(0);
+      // A million entries are ~400 MB of text: written 10,000 lines at a time, never as one string.
+      const kept = this.log.kept();
+      for (let start = 0; start < kept.length; start += 10_000) {
+        const piece = kept.slice(start, start + 10_000).map(auditLine).join('');
+        await file.write(piece);
+        size += Buffer.byteLength(piece);
+      }
+      await file.sync();
+      await rename(temp, path);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+    await this.auditFile.close().catch(() => undefined);
+    this.auditFile = file;
     this.auditSize = size;
     this.fileLines = this.log.size;
+    await syncDirectory(this.dir);
   }
 }
 
@@ -183,10 +209,6 @@ function auditLine(entry: AuditEntry): string {
   return `${JSON.stringify(entry)}\n`;
 }
 
-/** A million entries are ~400 MB of text: written 10,000 lines at a time, never as one string. */
-function* inPieces(entries: AuditEntry[]): Iterable<string> {
-  for (let start = 0; start < entries.length; start += 10_000) yield entries.slice(start, start + 10_000).map(auditLine).join('');
-}
 
 async function readKeys(path: string): Promise<KeysFile> {
   let text: string;
@@ -222,30 +244,27 @@ async function readAudit(path: string): Promise<{ records: Array<AuditRecord & {
   return { records, goodBytes };
 }
 
-/**
- * Writes `name` in `dir` so that a crash leaves the old file or the new one, and the new one survives power loss.
- * Returns its size in bytes.
- */
-async function writeAtomically(dir: string, name: string, pieces: Iterable<string>): Promise<number> {
+/** Writes `name` in `dir` so that a crash leaves the old file or the new one, and the new one survives power loss. */
+async function writeAtomically(dir: string, name: string, text: string): Promise<void> {
   const path = join(dir, name);
   const temp = `${path}.tmp`;
   const file = await open(temp, 'w', 0o600);
-  let size = 0;
   try {
-    for (const piece of pieces) {
-      await file.write(piece);
-      size += Buffer.byteLength(piece);
-    }
+    await file.writeFile(text);
     await file.sync();
   } finally {
     await file.close();
   }
   await rename(temp, path);
+  await syncDirectory(dir);
+}
+
+/** Makes a rename in `dir` survive power loss. */
+async function syncDirectory(dir: string): Promise<void> {
   const directory = await open(dir, 'r');
   try {
     await directory.sync();
   } finally {
     await directory.close();
   }
-  return size;
 }
