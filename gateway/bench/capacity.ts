@@ -141,7 +141,7 @@ function print(plan: CapacityPlan, load: Load, machine: MachineSpec, costs: Cost
     '',
     `  ${'kind'.padEnd(14)}${'machines'.padStart(9)}${'processes'.padStart(11)}  ${'busy cores'.padStart(10)}${'memory GiB'.padStart(12)}  limited by`,
   ];
-  const figure = (n: number) => (n < 10 ? n.toFixed(1) : int(n));
+  const figure = (n: number) => (n < 1 ? n.toFixed(2) : n < 10 ? n.toFixed(1) : int(n));
   const row = (name: string, t: TierPlan) => {
     const others = Object.entries(t.byResource).filter(([r]) => r !== t.limitedBy).map(([r, m]) => `${r} ${int(m)}`).join(', ');
     lines.push(`  ${name.padEnd(14)}${int(t.machines).padStart(9)}${int(t.processes).padStart(11)}  ${figure(t.busyCores).padStart(10)}${figure(t.memoryGiB).padStart(12)}  ${RESOURCE[t.limitedBy]}${others === '' ? '' : ` (machines for ${others})`}`);
