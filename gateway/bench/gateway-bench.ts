@@ -324,9 +324,10 @@ async function launch(port: number, apiKey: string, addresses: string[]): Promis
   const workerPids = node.filter((pid) => !shardPids.includes(pid));
   if (workerPids.length !== WORKERS) log(`warning: found ${workerPids.length} gateway workers, expected ${WORKERS}`);
   if (CLUSTER && shardPids.length !== SHARDS) log(`warning: found ${shardPids.length} shards, expected ${SHARDS}`);
-  const storePids = childPidsOf(process.pid).filter((pid) => /^(redis|nats)-server/.test(procFile(pid, 'comm')));
+  // Redis and NATS apart: the capacity plan (gateway/bench/capacity.ts) costs each per request.
+  const serverPids = (name: string) => childPidsOf(process.pid).filter((pid) => procFile(pid, 'comm').startsWith(`${name}-server`));
   const groups: Record<string, number[]> = CLUSTER
-    ? { launcher: [launcherPid], shards: shardPids, gateways: workerPids, 'redis+nats': storePids }
+    ? { launcher: [launcherPid], shards: shardPids, gateways: workerPids, redis: serverPids('redis'), nats: serverPids('nats') }
     : { engine: [launcherPid], workers: workerPids };
   return { child, groups, nodeChildren: node, helperPids: childPids.filter((pid) => !node.includes(pid)), stores, tail };
 }

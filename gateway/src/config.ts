@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DAY_MS, DEFAULT_AUDIT_RETENTION, type AuditRetention } from './access/audit.js';
 import { webPushFromEnv, type WebPushSettings } from './notify/web-push-config.js';
 import { Signer } from './tokens.js';
 
@@ -148,6 +149,8 @@ export interface GatewayOptions {
    * mode keeps them in Redis whatever this says.
    */
   storage: StorageMode;
+  /** How much of the audit log the access store keeps (docs/operations.md "Audit log retention"). */
+  auditRetention: AuditRetention;
   /** Which secrets were generated rather than given (printed at start). */
   generated: Array<'apiKey' | 'signingSecret' | 'webhookSecret'>;
 }
@@ -179,6 +182,8 @@ export const USAGE = `Usage: npm start -- [options]
   --join-burst-per-ip <n>     joins at once per address (default ${DEFAULT_LIMITS.joinBurstPerIp})
   --joins-per-subnet <n>      joins per second per /24 or /56 (default ${DEFAULT_LIMITS.joinsPerSubnetPerSec})
   --join-burst-per-subnet <n> joins at once per /24 or /56 (default ${DEFAULT_LIMITS.joinBurstPerSubnet})
+  --audit-max-age-days <n>    audit log entries kept this many days (default ${DEFAULT_AUDIT_RETENTION.maxAgeMs / DAY_MS})
+  --audit-max-entries <n>     audit log entries kept at most, the newest (default ${DEFAULT_AUDIT_RETENTION.maxEntries})
   --help
 
 Environment: BREAKWATER_API_KEY, BREAKWATER_SECRET, BREAKWATER_WEBHOOK_SECRET (at least 16 bytes; generated when unset),
@@ -228,6 +233,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'join-burst-per-ip': { type: 'string' },
       'joins-per-subnet': { type: 'string' },
       'join-burst-per-subnet': { type: 'string' },
+      'audit-max-age-days': { type: 'string' },
+      'audit-max-entries': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -276,6 +283,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       joinBurstPerIp: positiveInt(values['join-burst-per-ip'], '--join-burst-per-ip', DEFAULT_LIMITS.joinBurstPerIp),
       joinsPerSubnetPerSec: positiveInt(values['joins-per-subnet'], '--joins-per-subnet', DEFAULT_LIMITS.joinsPerSubnetPerSec),
       joinBurstPerSubnet: positiveInt(values['join-burst-per-subnet'], '--join-burst-per-subnet', DEFAULT_LIMITS.joinBurstPerSubnet),
+    },
+    auditRetention: {
+      maxAgeMs: positiveInt(values['audit-max-age-days'], '--audit-max-age-days', DEFAULT_AUDIT_RETENTION.maxAgeMs / DAY_MS) * DAY_MS,
+      maxEntries: positiveInt(values['audit-max-entries'], '--audit-max-entries', DEFAULT_AUDIT_RETENTION.maxEntries),
     },
     storage,
     generated,

@@ -115,7 +115,7 @@ async function openEngine(options: GatewayOptions): Promise<OneMachineEngine> {
   if (storage.mode !== 'durable') {
     // Memory mode keeps nothing across runs, subscriptions included: keys made for this run are enough.
     const host = new EngineHost({ seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() }, engineMetrics });
-    return { host, access: new MemoryAccessStore(), close: async () => undefined };
+    return { host, access: new MemoryAccessStore(options.auditRetention), close: async () => undefined };
   }
   await mkdir(storage.dataDir, { recursive: true });
   await keepGeneratedSecrets(storage.dataDir, options);
@@ -126,7 +126,7 @@ async function openEngine(options: GatewayOptions): Promise<OneMachineEngine> {
   // Opened once the journal holds the directory's lock: a second process on the same data stops before touching it.
   let access: FileAccessStore;
   try {
-    access = await FileAccessStore.open(storage.dataDir);
+    access = await FileAccessStore.open(storage.dataDir, options.auditRetention);
   } catch (err) {
     await opened.close();
     throw err;

@@ -44,7 +44,7 @@ import { Signer } from './tokens.js';
 
 export type ServerOptions = Pick<
   GatewayOptions, 'host' | 'port' | 'apiKey' | 'signingSecret' | 'webhookSecret' | 'exemptIps' | 'trustProxy' | 'demoPayments' | 'limits'
-> & Partial<Pick<GatewayOptions, 'storage' | 'payments'>>;
+> & Partial<Pick<GatewayOptions, 'storage' | 'payments' | 'auditRetention'>>;
 
 export interface StartServerOptions {
   link: EngineLink;
@@ -118,7 +118,7 @@ export async function startGatewayServer(start: StartServerOptions): Promise<Gat
   const relay = new EventRelay({ app, link, catalog, directory, sender, handlers, metrics, maxBackpressureBytes: options.limits.maxBackpressureBytes,
     staggerRefreshFromFans: options.limits.staggerRefreshFromFans, refreshSpreadMs: options.limits.refreshSpreadMs, log,
   });
-  const access = new OrganizerAccess({ store: start.access ?? new MemoryAccessStore(), bootstrapKey: options.apiKey, signer, log });
+  const access = new OrganizerAccess({ store: start.access ?? new MemoryAccessStore(options.auditRetention), bootstrapKey: options.apiKey, signer, log });
   await access.start();
   const dashboard = new DashboardFeed(app, access, metrics);
 

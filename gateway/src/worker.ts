@@ -53,7 +53,7 @@ async function init(message: Extract<ControlMessage, { type: 'init' }>): Promise
     // The door's counts: over NATS to every gateway of the cluster, or through the engine process to this machine's other workers.
     door = message.cluster === undefined ? new IpcDoorExchange(process) : await NatsDoorExchange.connect(message.cluster.natsUrl, serverId);
     // The API keys and the audit log: the engine process's (over the fork channel), or the cluster's in Redis.
-    access = message.cluster === undefined ? new IpcAccessStore(process) : await RedisAccessStore.connect(message.cluster.redisUrl, (m) => console.error(`[${serverId}] ${m}`));
+    access = message.cluster === undefined ? new IpcAccessStore(process) : await RedisAccessStore.connect(message.cluster.redisUrl, (m) => console.error(`[${serverId}] ${m}`), undefined, { retention: message.options.auditRetention });
     server = await startGatewayServer({ link: engineLink, options: message.options, serverId, site, door, access });
     control.sendControl({ type: 'ready', worker: message.serverId, port: server.port });
   } catch (err) {

@@ -84,7 +84,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
   // Memory mode: the workers' door counts meet here (in cluster mode they meet on NATS).
   const doorRelay = cluster.host === undefined ? undefined : new DoorRelay();
   // One machine: the keys and the audit log are the engine process's (its data directory or memory), served to every worker.
-  const accessRelay = cluster.host === undefined ? undefined : new AccessRelay(cluster.access ?? new MemoryAccessStore());
+  const accessRelay = cluster.host === undefined ? undefined : new AccessRelay(cluster.access ?? new MemoryAccessStore(cluster.options.auditRetention));
 
   const spawn = (slot: Slot): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -158,7 +158,7 @@ async function startSingleProcess(cluster: ClusterOptions): Promise<Cluster> {
     : await NatsEngineLink.connect({ servers: cluster.cluster!.natsUrl, partitions: cluster.cluster!.partitions, owner });
   const door = cluster.cluster === undefined ? undefined : await NatsDoorExchange.connect(cluster.cluster.natsUrl, owner);
   // Cluster mode: this process's own connection to the cluster's keys; one machine: the store the caller opened.
-  const ownAccess = cluster.host === undefined ? await RedisAccessStore.connect(cluster.cluster!.redisUrl, cluster.log ?? console.error) : undefined;
+  const ownAccess = cluster.host === undefined ? await RedisAccessStore.connect(cluster.cluster!.redisUrl, cluster.log ?? console.error, undefined, { retention: cluster.options.auditRetention }) : undefined;
   const access = ownAccess ?? cluster.access;
   const server: GatewayServer = await startGatewayServer({
     link, options: cluster.options, serverId: 'w0', site: new StaticSite(cluster.site), ...(door === undefined ? {} : { door }), ...(access === undefined ? {} : { access }),

@@ -3,7 +3,7 @@
  * directory's files, Redis): keys with their revocations, the change count,
  * change notices, the audit log paged newest first. The file store survives
  * a restart and a torn last line; two processes on one Redis hear each
- * other's changes.
+ * other's changes. Each keeps its log within the retention, by count and age.
  */
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessStore } from '../src/access/access-store.js';
 import { newApiKey } from '../src/access/api-keys.js';
-import type { AuditRecord } from '../src/access/audit.js';
+import { DAY_MS, type AuditRecord, type AuditRetention } from '../src/access/audit.js';
 import { FileAccessStore } from '../src/access/file-access-store.js';
 import { MemoryAccessStore } from '../src/access/memory-access-store.js';
 import { RedisAccessStore } from '../src/access/redis-access-store.js';
@@ -89,15 +89,55 @@ describe.each(stores)('the %s access store', (_name, open) => {
   });
 });
 
+const retained: Array<[string, (retention: AuditRetention, now: () => number) => Promise<AccessStore>]> = [
+  ['memory', async (retention, now) => new MemoryAccessStore(retention, now)],
+  ['file', async (retention, now) => FileAccessStore.open(await mkdtemp(join(dir, 'kept-')), retention, now)],
+  ['redis', async (retention, now) => RedisAccessStore.connect(redis.url, quiet, `kept${++prefixes}`, { retention, now })],
+];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(retained)('the %s access store\'s audit retention', (_name, open) => {
+  it('keeps the newest maxEntries entries', async () => {
+    const store = await open({ maxAgeMs: DAY_MS, maxEntries: 3 }, Date.now);
+    try {
+      for (let i = 0; i < 5; i++) await store.appendAudit(record(Date.now(), `e${i}`));
+      expect(await store.audit({ limit: 10 })).toMatchObject({ entries: [{ eventId: 'e4' }, { eventId: 'e3' }, { eventId: 'e2' }], next: null });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('drops entries older than maxAgeMs when the next is added', async () => {
+    const maxAgeMs = 60_000;
+    let ahead = 0;
+    const store = await open({ maxAgeMs, maxEntries: 100 }, () => Date.now() + ahead);
+    try {
+      await store.appendAudit(record(Date.now(), 'old'));
+      await store.appendAudit(record(Date.now(), 'old'));
+      await sleep(300);
+      // The clock moves on: now − maxAgeMs is 150 ms ago, after the old entries (Redis goes by its stream ids, the others by `at`).
+      ahead = maxAgeMs - 150;
+      expect((await store.audit({ limit: 10 })).entries.length).toBe(2);
+      await store.appendAudit(record(Date.now() + ahead, 'new'));
+      expect((await store.audit({ limit: 10 })).entries.map((e) => e.eventId)).toEqual(['new']);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('the file access store', () => {
   it('keeps keys and the audit log across a restart, and drops a torn last line', async () => {
     const dataDir = await mkdtemp(join(dir, 'restart-'));
+    // Entries of the last minute: the default retention keeps 90 days.
+    const t = Date.now() - 60_000;
     const first = await FileAccessStore.open(dataDir);
     const { record: key } = newApiKey({ name: 'Kept', role: 'admin', events: null }, 'bootstrap', 5);
     await first.addKey(key);
     await first.revokeKey(key.id, 'bootstrap', 6);
-    await first.appendAudit(record(1, 'a'));
-    await Promise.all([first.appendAudit(record(2, 'b')), first.appendAudit(record(3, 'c'))]);
+    await first.appendAudit(record(t + 1, 'a'));
+    await Promise.all([first.appendAudit(record(t + 2, 'b')), first.appendAudit(record(t + 3, 'c'))]);
     const version = await first.version();
     await first.close();
     // A crash in the middle of an append: half a line, never answered.
@@ -106,19 +146,38 @@ describe('the file access store', () => {
     const second = await FileAccessStore.open(dataDir);
     expect(await second.keys()).toEqual([{ ...key, revokedAt: 6, revokedBy: 'bootstrap' }]);
     expect(await second.version()).toBe(version);
-    expect((await second.audit({ limit: 10 })).entries.map((e) => e.at)).toEqual([3, 2, 1]);
-    await second.appendAudit(record(5, 'd'));
+    expect((await second.audit({ limit: 10 })).entries.map((e) => e.at)).toEqual([t + 3, t + 2, t + 1]);
+    await second.appendAudit(record(t + 5, 'd'));
     await second.close();
     const log = await readFile(join(dataDir, 'access', 'audit.log'), 'utf8');
-    expect(log.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line).at)).toEqual([1, 2, 3, 5]);
+    expect(log.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line).at - t)).toEqual([1, 2, 3, 5]);
     // Only hashes on disk.
     expect(await readFile(join(dataDir, 'access', 'keys.json'), 'utf8')).not.toContain('bwk_');
+  });
+
+  it('rewrites its log without the trimmed entries, keeping their numbers', async () => {
+    const dataDir = await mkdtemp(join(dir, 'trimmed-'));
+    const lines = async () => (await readFile(join(dataDir, 'access', 'audit.log'), 'utf8')).split('\n').filter((line) => line !== '');
+    const first = await FileAccessStore.open(dataDir, { maxAgeMs: DAY_MS, maxEntries: 10 });
+    for (let i = 1; i <= 25; i++) await first.appendAudit(record(Date.now(), `e${i}`));
+    // Rewritten to the 10 kept when the 21st came (trimmed lines outnumbered kept ones), then 4 appended.
+    expect(await lines()).toHaveLength(14);
+    await first.close();
+
+    const second = await FileAccessStore.open(dataDir, { maxAgeMs: DAY_MS, maxEntries: 3 });
+    expect((await lines()).map((line) => JSON.parse(line).eventId)).toEqual(['e23', 'e24', 'e25']);
+    const page = await second.audit({ limit: 2 });
+    expect(page.entries.map((e) => e.id)).toEqual(['25', '24']);
+    expect((await second.audit({ limit: 2, before: page.next! })).entries.map((e) => e.id)).toEqual(['23']);
+    await second.appendAudit(record(Date.now(), 'e26'));
+    expect((await second.audit({ limit: 1 })).entries[0]).toMatchObject({ id: '26', eventId: 'e26' });
+    await second.close();
   });
 
   it('refuses to start on a damaged log rather than lose entries', async () => {
     const dataDir = await mkdtemp(join(dir, 'damaged-'));
     const store = await FileAccessStore.open(dataDir);
-    await store.appendAudit(record(1, 'a'));
+    await store.appendAudit(record(Date.now(), 'a'));
     await store.close();
     await appendFile(join(dataDir, 'access', 'audit.log'), 'garbage\n');
     await expect(FileAccessStore.open(dataDir)).rejects.toThrow(/damaged at line 2/);

@@ -22,6 +22,12 @@ describe('start-up settings', () => {
     expect(parse([], {}).generated).toEqual(['apiKey', 'signingSecret', 'webhookSecret']);
   });
 
+  it('keeps the audit log 90 days and 1,000,000 entries by default, as the flags say otherwise', () => {
+    expect(parse([], {}).auditRetention).toEqual({ maxAgeMs: 90 * 86_400_000, maxEntries: 1_000_000 });
+    expect(parse(['--audit-max-age-days', '7', '--audit-max-entries', '5000'], {}).auditRetention).toEqual({ maxAgeMs: 7 * 86_400_000, maxEntries: 5000 });
+    expect(() => parse(['--audit-max-entries', '0'], {})).toThrow(/--audit-max-entries must be an integer ≥ 1/);
+  });
+
   it('binds an IPv6 address and prints it bracketed', () => {
     const options = parse(['--host', '::1', '--port', '9000'], { BREAKWATER_API_KEY: LONG });
     expect(options.host).toBe('::1');

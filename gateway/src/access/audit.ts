@@ -3,7 +3,8 @@
  * event, a summary of the change), when, from which address, and the
  * outcome. Entries are kept newest last; the API pages them newest first with
  * an opaque cursor (`before`). AuditList is the in-memory form the memory and
- * file stores share.
+ * file stores share. Every store keeps the log within an AuditRetention (by
+ * age and by count), trimming the oldest entries as new ones are added.
  */
 import { BreakwaterError } from '../../../engine/src/index.js';
 import type { RequestInfo } from '../http/router.js';
@@ -51,6 +52,15 @@ export interface AuditPage {
   /** Pass as `before` for the next (older) page; null when there is none. */
   next: string | null;
 }
+
+/** How much of the log a store keeps: entries older than maxAgeMs, and the oldest beyond maxEntries, are dropped. */
+export interface AuditRetention {
+  maxAgeMs: number;
+  maxEntries: number;
+}
+
+export const DAY_MS = 86_400_000;
+export const DEFAULT_AUDIT_RETENTION: AuditRetention = { maxAgeMs: 90 * DAY_MS, maxEntries: 1_000_000 };
 
 export const MAX_AUDIT_PAGE = 200;
 const CURSOR = /^[0-9]{1,20}(-[0-9]{1,20})?$/;
@@ -101,29 +111,75 @@ export function matches(entry: AuditRecord, query: AuditQuery): boolean {
   return true;
 }
 
-/** Entries in memory, numbered from 1 in the order they were added. */
+/**
+ * Entries in memory, numbered from 1 in the order they were added (numbers go
+ * on across trims and, in the file store, across restarts), oldest dropped
+ * past the retention.
+ */
 export class AuditList {
-  private readonly entries: AuditEntry[] = [];
+  private entries: AuditEntry[] = [];
+  /** Entries before this index are trimmed; the array is compacted once they are half of it. */
+  private head = 0;
+  private next = 1;
+
+  constructor(private readonly retention: AuditRetention = DEFAULT_AUDIT_RETENTION, private readonly now: () => number = Date.now) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.length - this.head;
   }
 
-  add(record: AuditRecord): AuditEntry {
-    const entry = { id: String(this.entries.length + 1), ...record };
+  /** The number the next entry gets. */
+  get nextId(): number {
+    return this.next;
+  }
+
+  /** Adds an entry with the next number, or with `id` (the file store's kept numbers, increasing), then trims. */
+  add(record: AuditRecord, id = this.next): AuditEntry {
+    const entry = { id: String(id), ...record };
     this.entries.push(entry);
+    this.next = Math.max(this.next, id + 1);
+    this.trim();
     return entry;
+  }
+
+  /** The entries kept, oldest first. */
+  kept(): AuditEntry[] {
+    return this.entries.slice(this.head);
+  }
+
+  /** Drops what the retention no longer keeps; returns how many. */
+  trim(): number {
+    const cutoff = this.now() - this.retention.maxAgeMs;
+    const start = this.head;
+    while (this.size > this.retention.maxEntries) this.head++;
+    while (this.head < this.entries.length && this.entries[this.head]!.at < cutoff) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    return this.head - start;
   }
 
   query(query: AuditQuery): AuditPage {
     const found: AuditEntry[] = [];
-    const before = query.before === undefined ? this.entries.length + 1 : Number.parseInt(query.before, 10);
-    let index = Math.min(before - 1, this.entries.length) - 1;
-    for (; index >= 0 && found.length < query.limit; index--) {
+    let index = query.before === undefined ? this.entries.length - 1 : this.indexBefore(Number.parseInt(query.before, 10));
+    for (; index >= this.head && found.length < query.limit; index--) {
       const entry = this.entries[index]!;
       if (matches(entry, query)) found.push(entry);
     }
-    return { entries: found, next: found.length === query.limit && index >= 0 ? found[found.length - 1]!.id : null };
+    return { entries: found, next: found.length === query.limit && index >= this.head ? found[found.length - 1]!.id : null };
+  }
+
+  /** The index of the newest entry numbered below `id` (head − 1 when none is). */
+  private indexBefore(id: number): number {
+    let low = this.head;
+    let high = this.entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (Number(this.entries[middle]!.id) < id) low = middle + 1;
+      else high = middle;
+    }
+    return low - 1;
   }
 }
 

@@ -5,18 +5,21 @@
  *
  *   access/keys.json   every key's record (hashes only) and the change count, rewritten whole at each change:
  *                      written aside, fsynced and renamed, so a crash leaves the old file or the new one
- *   access/audit.log   one JSON line per entry, appended and fdatasynced before the request is answered;
- *                      entries that arrive during a sync share the next one
+ *   access/audit.log   one JSON line per entry (with its number), appended and fdatasynced before the request
+ *                      is answered; entries that arrive during a sync share the next one
  *
  * A torn last line of the log (a crash mid-append, never answered) is cut off
  * at open; damage anywhere else refuses to start, like the journal. Both are
  * read whole at open and the log is held in memory (~400 bytes an entry).
+ * Entries past the retention leave memory as new ones come; the file is
+ * rewritten without them (aside, fsynced, renamed) at open and whenever the
+ * lines trimmed outnumber those kept, so it stays under twice the retention.
  */
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChangeListeners, type AccessStore } from './access-store.js';
 import type { ApiKeyRecord } from './api-keys.js';
-import { AuditList, type AuditPage, type AuditQuery, type AuditRecord } from './audit.js';
+import { AuditList, type AuditEntry, type AuditPage, type AuditQuery, type AuditRecord, type AuditRetention } from './audit.js';
 
 export const ACCESS_DIR = 'access';
 const KEYS_FILE = 'keys.json';
@@ -35,7 +38,9 @@ interface PendingEntry {
 
 export class FileAccessStore implements AccessStore {
   private readonly listeners = new ChangeListeners();
-  private readonly log = new AuditList();
+  private readonly log: AuditList;
+  /** Lines in the audit file: the entries kept and those trimmed since it was last rewritten. */
+  private fileLines = 0;
   /** Key changes, one at a time. */
   private keyWrites: Promise<unknown> = Promise.resolve();
   private pending: PendingEntry[] = [];
@@ -45,9 +50,14 @@ export class FileAccessStore implements AccessStore {
   private auditSize = 0;
   private closed = false;
 
-  private constructor(private readonly dir: string, private records: Map<string, ApiKeyRecord>, private changes: number, private readonly auditFile: FileHandle) {}
+  private constructor(
+    private readonly dir: string, private records: Map<string, ApiKeyRecord>, private changes: number, private auditFile: FileHandle,
+    retention: AuditRetention | undefined, now: (() => number) | undefined,
+  ) {
+    this.log = new AuditList(retention, now);
+  }
 
-  static async open(dataDir: string): Promise<FileAccessStore> {
+  static async open(dataDir: string, retention?: AuditRetention, now?: () => number): Promise<FileAccessStore> {
     const dir = join(dataDir, ACCESS_DIR);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const kept = await readKeys(join(dir, KEYS_FILE));
@@ -56,9 +66,12 @@ export class FileAccessStore implements AccessStore {
     const auditFile = await open(auditPath, 'a', 0o600);
     // A torn tail: cut off, so the next entry follows good data.
     if ((await auditFile.stat()).size !== goodBytes) await auditFile.truncate(goodBytes);
-    const store = new FileAccessStore(dir, new Map(kept.keys.map((key) => [key.id, key])), kept.version, auditFile);
-    for (const record of records) store.log.add(record);
+    const store = new FileAccessStore(dir, new Map(kept.keys.map((key) => [key.id, key])), kept.version, auditFile, retention, now);
+    for (const { id, ...record } of records) store.log.add(record, id === undefined ? undefined : Number(id));
     store.auditSize = goodBytes;
+    store.fileLines = records.length;
+    // Cannot rewrite (a full disk): start on the longer file, tried again as entries come.
+    if (store.fileLines > store.log.size) await store.rewriteAudit().catch(() => undefined);
     return store;
   }
 
@@ -137,11 +150,13 @@ export class FileAccessStore implements AccessStore {
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
-      const text = batch.map((entry) => `${JSON.stringify(entry.record)}\n`).join('');
+      const first = this.log.nextId;
+      const text = batch.map((entry, index) => auditLine({ id: String(first + index), ...entry.record })).join('');
       try {
         await this.auditFile.write(text);
         await this.auditFile.datasync();
         this.auditSize += Buffer.byteLength(text);
+        this.fileLines += batch.length;
         for (const entry of batch) {
           this.log.add(entry.record);
           entry.resolve();
@@ -149,10 +164,51 @@ export class FileAccessStore implements AccessStore {
       } catch (err) {
         await this.auditFile.truncate(this.auditSize).catch(() => undefined);
         for (const entry of batch) entry.reject(err as Error);
+        continue;
       }
+      // Before the next batch; a failed rewrite leaves the longer file, whose extra lines the next open trims.
+      if (this.fileLines > 2 * this.log.size) await this.rewriteAudit().catch(() => undefined);
     }
   }
+
+  /**
+   * Rewrites the audit file with the entries kept: written aside and fsynced,
+   * then renamed over the old one. The handle written through is the one
+   * appended to afterwards (the same file once renamed), so no entry can go
+   * to a file no longer in the directory.
+   */
+  private async rewriteAudit(): Promise<void> {
+    const path = join(this.dir, AUDIT_FILE);
+    const temp = `${path}.tmp`;
+    const file = await open(temp, 'a', 0o600);
+    let size = 0;
+    try {
+      await file.truncate(0);
+      // A million entries are ~400 MB of text: written 10,000 lines at a time, never as one string.
+      const kept = this.log.kept();
+      for (let start = 0; start < kept.length; start += 10_000) {
+        const piece = kept.slice(start, start + 10_000).map(auditLine).join('');
+        await file.write(piece);
+        size += Buffer.byteLength(piece);
+      }
+      await file.sync();
+      await rename(temp, path);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+    await this.auditFile.close().catch(() => undefined);
+    this.auditFile = file;
+    this.auditSize = size;
+    this.fileLines = this.log.size;
+    await syncDirectory(this.dir);
+  }
 }
+
+function auditLine(entry: AuditEntry): string {
+  return `${JSON.stringify(entry)}\n`;
+}
+
 
 async function readKeys(path: string): Promise<KeysFile> {
   let text: string;
@@ -168,7 +224,7 @@ async function readKeys(path: string): Promise<KeysFile> {
 }
 
 /** The log's entries and how many bytes of it are whole lines. */
-async function readAudit(path: string): Promise<{ records: AuditRecord[]; goodBytes: number }> {
+async function readAudit(path: string): Promise<{ records: Array<AuditRecord & { id?: string }>; goodBytes: number }> {
   let data: Buffer;
   try {
     data = await readFile(path);
@@ -180,7 +236,7 @@ async function readAudit(path: string): Promise<{ records: AuditRecord[]; goodBy
   const lines = data.subarray(0, goodBytes).toString('utf8').split('\n').slice(0, -1);
   const records = lines.map((line, index) => {
     try {
-      return JSON.parse(line) as AuditRecord;
+      return JSON.parse(line) as AuditRecord & { id?: string };
     } catch {
       throw new Error(`${path} is damaged at line ${index + 1}: not JSON`);
     }
@@ -200,6 +256,11 @@ async function writeAtomically(dir: string, name: string, text: string): Promise
     await file.close();
   }
   await rename(temp, path);
+  await syncDirectory(dir);
+}
+
+/** Makes a rename in `dir` survive power loss. */
+async function syncDirectory(dir: string): Promise<void> {
   const directory = await open(dir, 'r');
   try {
     await directory.sync();

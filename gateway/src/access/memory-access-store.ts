@@ -2,13 +2,17 @@
 import type { AccessStore } from './access-store.js';
 import { ChangeListeners } from './access-store.js';
 import type { ApiKeyRecord } from './api-keys.js';
-import { AuditList, type AuditPage, type AuditQuery, type AuditRecord } from './audit.js';
+import { AuditList, type AuditPage, type AuditQuery, type AuditRecord, type AuditRetention } from './audit.js';
 
 export class MemoryAccessStore implements AccessStore {
   private readonly records = new Map<string, ApiKeyRecord>();
-  private readonly log = new AuditList();
+  private readonly log: AuditList;
   private changes = 0;
   private readonly listeners = new ChangeListeners();
+
+  constructor(retention?: AuditRetention, now?: () => number) {
+    this.log = new AuditList(retention, now);
+  }
 
   async keys(): Promise<ApiKeyRecord[]> {
     return [...this.records.values()].map((record) => ({ ...record }));

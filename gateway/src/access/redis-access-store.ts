@@ -6,7 +6,8 @@
  *   bw:{access}:keys      hash: key id → JSON record (hash only, never the key)
  *   bw:{access}:revoked   hash: key id → JSON { at, by }; HSETNX keeps the first revocation
  *   bw:{access}:version   counter, INCR at every change (gateways poll it)
- *   bw:{access}:audit     stream: one entry per audited request (field `e`: JSON), ids in Redis time
+ *   bw:{access}:audit     stream: one entry per audited request (field `e`: JSON), ids in Redis time; each XADD
+ *                         trims it to the retention's count (MAXLEN) and its age (XTRIM MINID) in one MULTI
  *   bw:access             pub/sub channel: "keys changed", so every gateway reloads at once
  */
 import type { Redis } from 'ioredis';
@@ -14,7 +15,7 @@ import { DEFAULT_PREFIX } from '../../../engine/stores/redis/keys.js';
 import { connectRedis } from '../cluster/redis-connection.js';
 import { ChangeListeners, type AccessStore } from './access-store.js';
 import type { ApiKeyRecord } from './api-keys.js';
-import { matches, type AuditEntry, type AuditPage, type AuditQuery, type AuditRecord } from './audit.js';
+import { DEFAULT_AUDIT_RETENTION, matches, type AuditEntry, type AuditPage, type AuditQuery, type AuditRecord, type AuditRetention } from './audit.js';
 
 /** Stream entries read per XREVRANGE while filling a page. */
 const SCAN_CHUNK = 500;
@@ -27,16 +28,22 @@ export class RedisAccessStore implements AccessStore {
   private readonly listeners = new ChangeListeners();
   private readonly names: { keys: string; revoked: string; version: string; audit: string; channel: string };
 
-  private constructor(private readonly redis: Redis, private readonly subscriber: Redis, prefix: string) {
+  private constructor(
+    private readonly redis: Redis, private readonly subscriber: Redis, prefix: string,
+    private readonly retention: AuditRetention, private readonly now: () => number,
+  ) {
     const tagged = `${prefix}:{access}`;
     this.names = { keys: `${tagged}:keys`, revoked: `${tagged}:revoked`, version: `${tagged}:version`, audit: `${tagged}:audit`, channel: `${prefix}:access` };
   }
 
   /** Connects (waiting for Redis as long as it takes, like the shards) and listens for changes. */
-  static async connect(url: string, log: (message: string) => void, prefix = DEFAULT_PREFIX): Promise<RedisAccessStore> {
+  static async connect(
+    url: string, log: (message: string) => void, prefix = DEFAULT_PREFIX,
+    audit: { retention?: AuditRetention; now?: () => number } = {},
+  ): Promise<RedisAccessStore> {
     const redis = await connectRedis(url, log);
     const subscriber = redis.duplicate();
-    const store = new RedisAccessStore(redis, subscriber, prefix);
+    const store = new RedisAccessStore(redis, subscriber, prefix, audit.retention ?? DEFAULT_AUDIT_RETENTION, audit.now ?? Date.now);
     subscriber.on('message', () => store.listeners.notify());
     subscriber.on('error', () => undefined); // the main connection logs Redis being away; the poll covers what is missed
     await subscriber.subscribe(store.names.channel);
@@ -67,7 +74,14 @@ export class RedisAccessStore implements AccessStore {
   }
 
   async appendAudit(record: AuditRecord): Promise<void> {
-    await this.redis.xadd(this.names.audit, '*', 'e', JSON.stringify(record));
+    // Exact trims: each append drops only the few entries that fell out, so `~` would save nothing worth its slack.
+    const minId = Math.max(0, this.now() - this.retention.maxAgeMs);
+    const results = await this.redis.multi()
+      .xadd(this.names.audit, 'MAXLEN', '=', this.retention.maxEntries, '*', 'e', JSON.stringify(record))
+      .xtrim(this.names.audit, 'MINID', '=', minId)
+      .exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed !== undefined) throw failed[0];
   }
 
   async audit(query: AuditQuery): Promise<AuditPage> {
