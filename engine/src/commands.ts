@@ -34,6 +34,11 @@ export type Command =
   | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string; providerAt?: number }
   /** `failure`: the channel failed (`error`, `timeout`); left out, the provider declined. */
   | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string; failure?: PaymentFailure; providerAt?: number }
+  /**
+   * A provider's success the payment side refused because its amount or currency is not the hold's price
+   * (the engine does not know prices): the money is due back (`refundDue`, reason `amountMismatch`).
+   */
+  | { type: 'refusePayment'; eventId: string; holdId: string; paymentId: string; providerAt?: number }
   /** The payment side refunded a payment the journal said was due a refund. */
   | { type: 'recordRefund'; eventId: string; holdId: string; paymentId: string }
   | { type: 'generateCodes'; eventId: string; count: number; uses: number; ticketCap: number; phaseId?: string }
@@ -74,6 +79,7 @@ const FIELDS: Record<CommandType, readonly Field[]> = {
   releaseHold: ['eventId', 'fanId', 'holdId', 'key'],
   confirmPurchase: ['eventId', 'holdId', 'paymentId'],
   failPayment: ['eventId', 'holdId', 'paymentId'],
+  refusePayment: ['eventId', 'holdId', 'paymentId'],
   recordRefund: ['eventId', 'holdId', 'paymentId'],
   generateCodes: ['eventId'],
   uploadCodes: ['eventId'],
@@ -234,6 +240,7 @@ export function parseCommand(input: unknown): Command {
       if (!Number.isInteger(input.count) || (input.count as number) < 1) throw malformed('count', 'must be a whole number of at least 1');
       break;
     case 'confirmPurchase':
+    case 'refusePayment':
       checkProviderAt(input.providerAt);
       break;
     case 'failPayment':

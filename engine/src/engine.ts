@@ -150,6 +150,8 @@ function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>
       return sale.confirmPurchase(command.holdId, command.paymentId, command.providerAt);
     case 'failPayment':
       return sale.failPayment(command.holdId, command.paymentId, command.reason, command.failure, command.providerAt);
+    case 'refusePayment':
+      return sale.refusePayment(command.holdId, command.paymentId, command.providerAt);
     case 'recordRefund':
       return sale.recordRefund(command.holdId, command.paymentId);
     case 'generateCodes':

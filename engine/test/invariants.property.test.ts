@@ -234,6 +234,8 @@ type Op =
   | { t: 'startPayment'; hold: HoldRef; owner: boolean; payment: number; key: number }
   | { t: 'confirm'; hold: HoldRef; payment: PayChoice }
   | { t: 'fail'; hold: HoldRef; payment: PayChoice }
+  /** The payment side refuses a success for the wrong amount (refusePayment). */
+  | { t: 'refuse'; hold: HoldRef; payment: PayChoice }
   | { t: 'release'; hold: HoldRef; owner: boolean; key: number }
   | { t: 'organizer'; action: 'pause' | 'resume' | 'publish' | 'close' }
   /** The organizer cancels an order (`live`: a purchase, when there is one; otherwise any hold seen), with or without its refund. */
@@ -302,6 +304,7 @@ const opArbs = {
   startPayment: fc.record({ t: fc.constant('startPayment' as const), hold: holdRefArb, owner: ownerArb, payment: fc.integer({ min: 0, max: 1 }), key: keyArb }),
   confirm: fc.record({ t: fc.constant('confirm' as const), hold: holdRefArb, payment: fc.constantFrom<PayChoice>('current', 'current', 'current', 'stale', 'wrong') }),
   fail: fc.record({ t: fc.constant('fail' as const), hold: holdRefArb, payment: fc.constantFrom<PayChoice>('current', 'current', 'current', 'stale', 'wrong') }),
+  refuse: fc.record({ t: fc.constant('refuse' as const), hold: holdRefArb, payment: fc.constantFrom<PayChoice>('current', 'current', 'stale', 'wrong') }),
   release: fc.record({ t: fc.constant('release' as const), hold: holdRefArb, owner: ownerArb, key: keyArb }),
   pauseResume: fc.record({ t: fc.constant('organizer' as const), action: fc.constantFrom('pause', 'resume', 'publish') }),
   close: fc.record({ t: fc.constant('organizer' as const), action: fc.constant('close' as const) }),
@@ -320,12 +323,12 @@ const opMix = (mix: Mix): fc.Arbitrary<Op> =>
 
 /** Everything, organizer and garbage included. */
 const chaoticOp = opMix({
-  join: 12, leave: 2, presence: 3, advance: 12, tick: 5, hold: 18, shop: 8, extend: 3, startPayment: 5, confirm: 5, fail: 3, release: 3,
+  join: 12, leave: 2, presence: 3, advance: 12, tick: 5, hold: 18, shop: 8, extend: 3, startPayment: 5, confirm: 5, fail: 3, refuse: 1, release: 3,
   pauseResume: 3, close: 1, capacity: 2, retune: 2, retry: 5, rekey: 2, garbage: 1, restore: 1, codes: 1, cancel: 2,
 });
 /** Mostly fans shopping and paying, so sales run to the end (and sell out) more often. */
 const shoppingOp = opMix({
-  join: 8, leave: 1, presence: 2, advance: 10, tick: 3, hold: 6, shop: 16, extend: 3, startPayment: 8, confirm: 12, fail: 3, release: 3,
+  join: 8, leave: 1, presence: 2, advance: 10, tick: 3, hold: 6, shop: 16, extend: 3, startPayment: 8, confirm: 12, fail: 3, refuse: 1, release: 3,
   pauseResume: 2, capacity: 2, retry: 4, rekey: 1, restore: 1, cancel: 4,
 });
 
@@ -752,6 +755,12 @@ class Run {
         const holdId = this.holdAt(op.hold);
         if (holdId === undefined) return;
         this.send({ type: 'failPayment', eventId: EVENT, holdId, paymentId: this.paymentFor(holdId, op.payment), reason: 'card declined' });
+        return;
+      }
+      case 'refuse': {
+        const holdId = this.holdAt(op.hold);
+        if (holdId === undefined) return;
+        this.send({ type: 'refusePayment', eventId: EVENT, holdId, paymentId: this.paymentFor(holdId, op.payment) });
         return;
       }
       case 'organizer':

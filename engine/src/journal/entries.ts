@@ -153,7 +153,8 @@ export type JournalEntry =
   /**
    * A provider's success the hold cannot take: the hold had ended
    * (`holdEnded`), was bought with another payment (`alreadyPaid`), or waits
-   * on another payment of its own (`otherAttempt`); or the organizer
+   * on another payment of its own (`otherAttempt`), or its amount or
+   * currency was not the hold's price (`amountMismatch`); or the organizer
    * cancelled the order it bought and gives the money back (`orderCancelled`).
    * The money must go back; one entry per payment id however often the
    * success is repeated.
@@ -170,8 +171,8 @@ export type JournalEntry =
   | { type: 'expired'; at: number; holdId: string }
   | { type: 'released'; at: number; holdId: string; key: string };
 
-/** A success the hold refused (`holdEnded`, `alreadyPaid`, `otherAttempt`), or a purchase the organizer cancelled with its refund. */
-export type RefundReason = 'holdEnded' | 'alreadyPaid' | 'otherAttempt' | 'orderCancelled';
+/** A success the hold refused (`holdEnded`, `alreadyPaid`, `otherAttempt`, `amountMismatch`), or a purchase the organizer cancelled with its refund. */
+export type RefundReason = 'holdEnded' | 'alreadyPaid' | 'otherAttempt' | 'amountMismatch' | 'orderCancelled';
 
 /** How a payment failed on the channel's side (a decline is no failure of the channel). */
 export type PaymentFailure = 'error' | 'timeout';
