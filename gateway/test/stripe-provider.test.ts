@@ -227,19 +227,27 @@ describe('a gateway configured with Stripe', () => {
     expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(1);
   });
 
-  it('refuses a correctly signed success for the wrong amount or currency, and changes nothing', async () => {
+  it('refuses a correctly signed success for the wrong amount or currency, refunds what Stripe charged once, and reconciles it as refunded', async () => {
     const { eventId, started } = await fanPaying('stripe-underpayer');
     const session = standIn.pay(structuredClone(standIn.sessionFor(started.paymentId)));
-    const before = gw.host.engine.journal.read(eventId).length;
-    for (const money of [{ amount_total: 1, currency: 'xxx' }, { amount_total: 1, currency: 'eur' }, { amount_total: 5000, currency: 'usd' }]) {
+    for (const [i, money] of [{ amount_total: 1, currency: 'xxx' }, { amount_total: 1, currency: 'eur' }, { amount_total: 5000, currency: 'usd' }].entries()) {
       const refused = await post(standIn.webhook('checkout.session.completed', { ...session, ...money }));
       expect(refused).toMatchObject({
-        status: 422,
-        body: { code: 'PAYMENT_AMOUNT_MISMATCH', details: { holdId: started.hold.holdId, expected: { amount: 5000, currency: 'EUR' }, received: { amount: money.amount_total, currency: money.currency.toUpperCase() } } },
+        status: 200,
+        body: {
+          status: 'refund', refunded: true,
+          error: { code: 'PAYMENT_AMOUNT_MISMATCH', details: { holdId: started.hold.holdId, expected: { amount: 5000, currency: 'EUR' }, received: { amount: money.amount_total, currency: money.currency.toUpperCase() }, refund: i === 0 ? 'due' : 'refunded' } },
+        },
       });
     }
-    expect(gw.host.engine.journal.read(eventId)).toHaveLength(before);
+    // Stripe is asked once, for what it charged, keyed by the payment id.
+    expect(standIn.refundRequests().filter((r) => r.params.payment_intent === session.payment_intent)).toMatchObject([
+      { headers: { 'idempotency-key': `${started.paymentId}:refund` }, params: { amount: '1', 'metadata[paymentId]': started.paymentId } },
+    ]);
     expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(0);
+    expect(gw.host.engine.event(eventId).holds.get(started.hold.holdId)!.status).toBe('held');
+    const reconciled = await gw.api('GET', `/api/events/${eventId}/payments`);
+    expect(reconciled.body.attempts).toMatchObject([{ paymentId: started.paymentId, status: 'refunded', reason: 'amountMismatch' }]);
   });
 
   it('refuses a forged or stale signature, and a webhook without one before reading it; nothing changes', async () => {

@@ -376,8 +376,10 @@ export class EngineHost {
     if (sale !== undefined && hold !== undefined) {
       const expected = pricedHold(sale, this.settingsOf(eventId), holdView(hold));
       if (expected.amount !== outcome.amount || expected.currency !== outcome.currency) {
+        // Refused, and its money due back (journaled in this same turn): the payment side refunds it.
+        const { refund } = this.engine.execute({ type: 'refusePayment', eventId, holdId, paymentId, ...providerAt }) as { refund: string };
         throw new BreakwaterError('PAYMENT_AMOUNT_MISMATCH', undefined, {
-          details: { holdId, paymentId, expected: { amount: expected.amount, currency: expected.currency }, received: { amount: outcome.amount, currency: outcome.currency } },
+          details: { holdId, paymentId, expected: { amount: expected.amount, currency: expected.currency }, received: { amount: outcome.amount, currency: outcome.currency }, refund },
         });
       }
     }
