@@ -30,8 +30,11 @@ export type Command =
   /** `channel`: the one the fan chose; `channels`: those the transport can serve, first choice first (docs/payments.md). */
   | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string; channel?: string; channels?: string[] }
   | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string }
-  /** `providerAt`: when the provider says the outcome happened (epoch ms): its notification's lag is measured from it. */
-  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string; providerAt?: number }
+  /**
+   * `providerAt`: when the provider says the outcome happened (epoch ms): its notification's lag is measured from it.
+   * `providerPaymentId`: the provider's own id of the charge (a Stripe PaymentIntent), which a later refund of the order needs.
+   */
+  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string; providerAt?: number; providerPaymentId?: string }
   /** `failure`: the channel failed (`error`, `timeout`); left out, the provider declined. */
   | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string; failure?: PaymentFailure; providerAt?: number }
   /**
@@ -240,6 +243,9 @@ export function parseCommand(input: unknown): Command {
       if (!Number.isInteger(input.count) || (input.count as number) < 1) throw malformed('count', 'must be a whole number of at least 1');
       break;
     case 'confirmPurchase':
+      if (input.providerPaymentId !== undefined) requireId(input.providerPaymentId, 'providerPaymentId');
+      checkProviderAt(input.providerAt);
+      break;
     case 'refusePayment':
       checkProviderAt(input.providerAt);
       break;

@@ -83,7 +83,7 @@ describe('orders', () => {
     expect(list.body.orders[1]).toEqual({
       holdId: seated.holdId, fanId: 'fan-seated', paymentId: seated.paymentId, status: 'purchased', tierId: null,
       seatIds: ['S-1-2', 'S-1-3'], categories: ['A', 'B'], quantity: 2, amount: 11000, currency: 'EUR',
-      purchasedAt: expect.any(Number), cancelledAt: null, cancelReason: null, refund: 'none', paidThrough: 'fan', channel: 'demo',
+      purchasedAt: expect.any(Number), cancelledAt: null, cancelReason: null, refund: 'none', paidThrough: 'fan', channel: 'demo', providerPaymentId: null,
     });
     expect(list.body.orders[0]).toMatchObject({ paymentId: 'box-office-1', paidThrough: 'organizer', channel: null, amount: 8000 });
 
@@ -258,7 +258,7 @@ describe('the orders CSV', () => {
     const order: OrderView = {
       holdId: 'h1', fanId: '=HYPERLINK("http://x")', paymentId: '+1', status: 'cancelled', tierId: null, seatIds: ['S-1-1'], categories: ['A'],
       quantity: 1, amount: 100, currency: 'EUR', purchasedAt: Date.UTC(2030, 0, 1), cancelledAt: Date.UTC(2030, 0, 2), cancelReason: '@once, twice',
-      refund: 'refunded', paidThrough: 'fan', channel: 'demo',
+      refund: 'refunded', paidThrough: 'fan', channel: 'demo', providerPaymentId: null,
     };
     expect(ordersCsv([order]).split('\n')[1]).toBe(
       'h1,"\'=HYPERLINK(""http://x"")",\'+1,cancelled,,S-1-1,A,1,100,EUR,2030-01-01T00:00:00.000Z,2030-01-02T00:00:00.000Z,"\'@once, twice",refunded,fan',

@@ -317,6 +317,19 @@ describe('a gateway configured with Stripe', () => {
     expect(gw.host.engine.event(eventId).holds.get(held.hold.holdId)!.status).toBe('held');
   });
 
+  it('refunds a cancelled order through Stripe, for the PaymentIntent that paid it (journaled with the purchase)', async () => {
+    const { eventId, started } = await fanPaying('stripe-cancelled');
+    const holdId = started.hold.holdId;
+    const session = standIn.pay(structuredClone(standIn.sessionFor(started.paymentId)));
+    expect(await post(standIn.webhook('checkout.session.completed', session))).toMatchObject({ status: 200, body: { status: 'confirmed' } });
+    expect(gw.host.engine.journal.read(eventId).filter((e) => e.type === 'purchased')).toMatchObject([{ paymentId: started.paymentId, providerPaymentId: session.payment_intent }]);
+    const cancelled = await gw.api('POST', `/api/events/${eventId}/orders/${holdId}/cancel`, { refund: true, reason: 'show moved' });
+    expect(cancelled).toMatchObject({ status: 200, body: { order: { status: 'cancelled', refund: 'refunded', channel: 'stripe', providerPaymentId: session.payment_intent } } });
+    expect(standIn.refundRequests().filter((r) => r.params.payment_intent === session.payment_intent)).toMatchObject([
+      { headers: { 'idempotency-key': `${started.paymentId}:refund` }, params: { amount: '5000', 'metadata[paymentId]': started.paymentId } },
+    ]);
+  });
+
   it('acknowledges a verified event that settles nothing of ours', async () => {
     expect(await post(standIn.webhook('customer.created', { id: 'cus_1', object: 'customer' }))).toEqual({ status: 200, body: { status: 'ignored' } });
   });

@@ -437,7 +437,7 @@ export class SaleEvent {
    * it is due, once per payment id, and is refused with HOLD_EXPIRED /
    * HOLD_NOT_ACTIVE / PAYMENT_MISMATCH (`details.refund: 'due'`).
    */
-  confirmPurchase(holdId: string, paymentId: string, providerAt?: number): HoldView {
+  confirmPurchase(holdId: string, paymentId: string, providerAt?: number, providerPaymentId?: string): HoldView {
     const hold = this.requireHold(holdId);
     // The payment that bought the hold, again (even after the organizer cancelled the order): nothing more to do.
     if ((hold.status === 'purchased' || hold.status === 'cancelled') && hold.paymentId === paymentId) return holdView(hold);
@@ -455,6 +455,7 @@ export class SaleEvent {
     }
     const entry: JournalEntry = { type: 'purchased', at: this.now(), holdId, paymentId };
     if (providerAt !== undefined) entry.providerAt = providerAt;
+    if (providerPaymentId !== undefined) entry.providerPaymentId = providerPaymentId;
     this.record(entry);
     this.afterInventoryChange();
     return holdView(hold);

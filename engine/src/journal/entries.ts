@@ -148,8 +148,11 @@ export type JournalEntry =
    * window's when it changed.
    */
   | { type: 'channelBreaker'; at: number; channel: string; state: 'open' | 'halfOpen' | 'closed'; failurePercent: number }
-  /** `providerAt` (here and on `paymentFailed`): when the provider says it happened, if it said; `at − providerAt` is its notification's lag. */
-  | { type: 'purchased'; at: number; holdId: string; paymentId: string; providerAt?: number }
+  /**
+   * `providerAt` (here and on `paymentFailed`): when the provider says it happened, if it said; `at − providerAt` is its
+   * notification's lag. `providerPaymentId`: the provider's own id of the charge, if it named one (what a refund gives back).
+   */
+  | { type: 'purchased'; at: number; holdId: string; paymentId: string; providerAt?: number; providerPaymentId?: string }
   /**
    * A provider's success the hold cannot take: the hold had ended
    * (`holdEnded`), was bought with another payment (`alreadyPaid`), or waits

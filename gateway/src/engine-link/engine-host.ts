@@ -383,7 +383,8 @@ export class EngineHost {
         });
       }
     }
-    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId, ...providerAt });
+    const charge = outcome.providerPaymentId === undefined ? {} : { providerPaymentId: outcome.providerPaymentId };
+    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId, ...providerAt, ...charge });
   }
 
   private payments(eventId: string): PaymentReconciliation {

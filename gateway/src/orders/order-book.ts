@@ -39,6 +39,8 @@ export interface OrderView {
   paidThrough: 'fan' | 'organizer';
   /** The payment channel that took the payment (its refund goes back through it); null when the journal names none (the organizer's checkout, or a payment started before channels). */
   channel: string | null;
+  /** The provider's own id of the charge (a Stripe PaymentIntent), null when its notification named none. */
+  providerPaymentId: string | null;
 }
 
 /** What an allocation costs and the category of each of its seats (the host knows the prices and the seat map). */
@@ -89,7 +91,7 @@ export class OrderLedger {
           holdId: entry.holdId, fanId: hold.fanId, paymentId: entry.paymentId, status: 'purchased', tierId: allocation.tierId ?? null,
           seatIds: [...(allocation.seatIds ?? [])], quantity: allocation.quantity, allocation,
           purchasedAt: entry.at, cancelledAt: null, cancelReason: null, refund: 'none', paidThrough: this.started.has(entry.paymentId) ? 'fan' : 'organizer',
-          channel: this.started.get(entry.paymentId) ?? null,
+          channel: this.started.get(entry.paymentId) ?? null, providerPaymentId: entry.providerPaymentId ?? null,
         };
         this.records.set(entry.holdId, record);
         this.byPayment.set(entry.paymentId, record);
@@ -137,7 +139,7 @@ function view(r: OrderRecord, pricing: Pricing): OrderView {
   return {
     holdId: r.holdId, fanId: r.fanId, paymentId: r.paymentId, status: r.status, tierId: r.tierId, seatIds: [...r.seatIds], categories, quantity: r.quantity,
     amount, currency, purchasedAt: r.purchasedAt, cancelledAt: r.cancelledAt, cancelReason: r.cancelReason, refund: r.refund, paidThrough: r.paidThrough,
-    channel: r.channel,
+    channel: r.channel, providerPaymentId: r.providerPaymentId,
   };
 }
 

@@ -94,7 +94,7 @@ export function registerOrderRoutes(router: HttpRouter, link: EngineLink, channe
  * `refund: due` here.
  */
 async function refundThroughProvider(link: EngineLink, channels: PaymentChannels, order: OrderView, eventId: string): Promise<void> {
-  const { holdId, paymentId, amount, currency } = order;
+  const { holdId, paymentId, amount, currency, providerPaymentId } = order;
   let provider;
   try {
     // A payment started before channels were journaled names none: the event's first usable one took it, as it did then.
@@ -106,7 +106,7 @@ async function refundThroughProvider(link: EngineLink, channels: PaymentChannels
     throw new BreakwaterError('REFUND_FAILED', 'the order is cancelled, but this deployment no longer has the payment channel that took it: it stays due', { details: { provider: order.channel, holdId, paymentId } });
   }
   try {
-    await provider.refund({ eventId, holdId, paymentId, amount, currency });
+    await provider.refund({ eventId, holdId, paymentId, amount, currency, ...(providerPaymentId === null ? {} : { providerPaymentId }) });
   } catch (err) {
     throw new BreakwaterError('REFUND_FAILED', undefined, { details: { provider: provider.name, holdId, paymentId }, cause: err });
   }

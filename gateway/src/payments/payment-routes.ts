@@ -11,7 +11,7 @@ import type { CheckedPaymentOutcome, EngineLink } from '../engine-link/types.js'
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { DemoPaymentProvider } from './demo-provider.js';
 import type { PaymentChannels } from './payment-channels.js';
-import type { PaymentOutcome, PaymentProvider } from './provider.js';
+import type { PaymentProvider } from './provider.js';
 
 /** A provider's notification is a few hundred bytes; a checkout's decision a few dozen. */
 export const WEBHOOK_BODY_BYTES = 64 * 1024;
@@ -27,8 +27,10 @@ const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE
 
 /** Applies a verified outcome to the engine; a success only for the hold's price. */
 function applyPaymentOutcome(link: EngineLink, outcome: CheckedPaymentOutcome): Promise<unknown> {
-  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency, failure, occurredAt } = outcome;
-  const optional = { ...(failure === undefined ? {} : { failure }), ...(occurredAt === undefined ? {} : { occurredAt }) };
+  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency, failure, occurredAt, providerPaymentId } = outcome;
+  const optional = {
+    ...(failure === undefined ? {} : { failure }), ...(occurredAt === undefined ? {} : { occurredAt }), ...(providerPaymentId === undefined ? {} : { providerPaymentId }),
+  };
   return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency, ...optional } });
 }
 
@@ -94,7 +96,7 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
  * answer, and the refund journaled where the engine recorded it due.
  */
 async function recordOutcome(
-  link: EngineLink, provider: PaymentProvider, outcome: CheckedPaymentOutcome & Pick<PaymentOutcome, 'providerPaymentId'>, extra: Record<string, unknown>,
+  link: EngineLink, provider: PaymentProvider, outcome: CheckedPaymentOutcome, extra: Record<string, unknown>,
 ): Promise<Reply> {
   try {
     const hold = await applyPaymentOutcome(link, outcome);
