@@ -62,6 +62,8 @@ export type Command =
 export type CommandType = Command['type'];
 
 const MAX_ID = 128;
+/** A provider's own id of a charge (Stripe's ids run up to 255 characters). */
+export const MAX_PROVIDER_PAYMENT_ID = 255;
 /** An upload of codes (about 45,000 lines): the command fits one NATS message (1 MB) in cluster mode. */
 export const MAX_CODES_CSV_BYTES = 1_000_000;
 const MAX_SEATS_PER_REQUEST = 100;
@@ -243,7 +245,9 @@ export function parseCommand(input: unknown): Command {
       if (!Number.isInteger(input.count) || (input.count as number) < 1) throw malformed('count', 'must be a whole number of at least 1');
       break;
     case 'confirmPurchase':
-      if (input.providerPaymentId !== undefined) requireId(input.providerPaymentId, 'providerPaymentId');
+      if (input.providerPaymentId !== undefined && (typeof input.providerPaymentId !== 'string' || input.providerPaymentId.length === 0 || input.providerPaymentId.length > MAX_PROVIDER_PAYMENT_ID)) {
+        throw malformed('providerPaymentId', `must be a non-empty string of at most ${MAX_PROVIDER_PAYMENT_ID} characters`);
+      }
       checkProviderAt(input.providerAt);
       break;
     case 'refusePayment':

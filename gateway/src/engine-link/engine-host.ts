@@ -6,7 +6,7 @@
  * handled synchronously, one at a time, like engine commands.
  */
 import { randomUUID } from 'node:crypto';
-import { BreakwaterError, Engine, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, holdView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
+import { BreakwaterError, Engine, joinContextOf, MAX_PROVIDER_PAYMENT_ID, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, holdView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
 import { FanPush } from '../notify/fan-push.js';
 import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -383,7 +383,9 @@ export class EngineHost {
         });
       }
     }
-    const charge = outcome.providerPaymentId === undefined ? {} : { providerPaymentId: outcome.providerPaymentId };
+    // An id too long to journal is left out rather than losing the purchase: only a later refund of the order needs it.
+    const id = outcome.providerPaymentId;
+    const charge = id === undefined || id.length === 0 || id.length > MAX_PROVIDER_PAYMENT_ID ? {} : { providerPaymentId: id };
     return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId, ...providerAt, ...charge });
   }
 
