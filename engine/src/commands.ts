@@ -30,10 +30,18 @@ export type Command =
   /** `channel`: the one the fan chose; `channels`: those the transport can serve, first choice first (docs/payments.md). */
   | { type: 'startPayment'; eventId: string; fanId: string; holdId: string; paymentId: string; key: string; channel?: string; channels?: string[] }
   | { type: 'releaseHold'; eventId: string; fanId: string; holdId: string; key: string }
-  /** `providerAt`: when the provider says the outcome happened (epoch ms): its notification's lag is measured from it. */
-  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string; providerAt?: number }
+  /**
+   * `providerAt`: when the provider says the outcome happened (epoch ms): its notification's lag is measured from it.
+   * `providerPaymentId`: the provider's own id of the charge (a Stripe PaymentIntent), which a later refund of the order needs.
+   */
+  | { type: 'confirmPurchase'; eventId: string; holdId: string; paymentId: string; providerAt?: number; providerPaymentId?: string }
   /** `failure`: the channel failed (`error`, `timeout`); left out, the provider declined. */
   | { type: 'failPayment'; eventId: string; holdId: string; paymentId: string; reason: string; failure?: PaymentFailure; providerAt?: number }
+  /**
+   * A provider's success the payment side refused because its amount or currency is not the hold's price
+   * (the engine does not know prices): the money is due back (`refundDue`, reason `amountMismatch`).
+   */
+  | { type: 'refusePayment'; eventId: string; holdId: string; paymentId: string; providerAt?: number }
   /** The payment side refunded a payment the journal said was due a refund. */
   | { type: 'recordRefund'; eventId: string; holdId: string; paymentId: string }
   | { type: 'generateCodes'; eventId: string; count: number; uses: number; ticketCap: number; phaseId?: string }
@@ -54,6 +62,8 @@ export type Command =
 export type CommandType = Command['type'];
 
 const MAX_ID = 128;
+/** A provider's own id of a charge (Stripe's ids run up to 255 characters). */
+export const MAX_PROVIDER_PAYMENT_ID = 255;
 /** An upload of codes (about 45,000 lines): the command fits one NATS message (1 MB) in cluster mode. */
 export const MAX_CODES_CSV_BYTES = 1_000_000;
 const MAX_SEATS_PER_REQUEST = 100;
@@ -74,6 +84,7 @@ const FIELDS: Record<CommandType, readonly Field[]> = {
   releaseHold: ['eventId', 'fanId', 'holdId', 'key'],
   confirmPurchase: ['eventId', 'holdId', 'paymentId'],
   failPayment: ['eventId', 'holdId', 'paymentId'],
+  refusePayment: ['eventId', 'holdId', 'paymentId'],
   recordRefund: ['eventId', 'holdId', 'paymentId'],
   generateCodes: ['eventId'],
   uploadCodes: ['eventId'],
@@ -234,6 +245,12 @@ export function parseCommand(input: unknown): Command {
       if (!Number.isInteger(input.count) || (input.count as number) < 1) throw malformed('count', 'must be a whole number of at least 1');
       break;
     case 'confirmPurchase':
+      if (input.providerPaymentId !== undefined && (typeof input.providerPaymentId !== 'string' || input.providerPaymentId.length === 0 || input.providerPaymentId.length > MAX_PROVIDER_PAYMENT_ID)) {
+        throw malformed('providerPaymentId', `must be a non-empty string of at most ${MAX_PROVIDER_PAYMENT_ID} characters`);
+      }
+      checkProviderAt(input.providerAt);
+      break;
+    case 'refusePayment':
       checkProviderAt(input.providerAt);
       break;
     case 'failPayment':

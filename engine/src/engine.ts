@@ -147,9 +147,11 @@ function run(sale: SaleEvent, command: Exclude<Command, { type: 'createEvent' }>
     case 'releaseHold':
       return sale.releaseHold(command.fanId, command.holdId, command.key);
     case 'confirmPurchase':
-      return sale.confirmPurchase(command.holdId, command.paymentId, command.providerAt);
+      return sale.confirmPurchase(command.holdId, command.paymentId, command.providerAt, command.providerPaymentId);
     case 'failPayment':
       return sale.failPayment(command.holdId, command.paymentId, command.reason, command.failure, command.providerAt);
+    case 'refusePayment':
+      return sale.refusePayment(command.holdId, command.paymentId, command.providerAt);
     case 'recordRefund':
       return sale.recordRefund(command.holdId, command.paymentId);
     case 'generateCodes':

@@ -74,7 +74,7 @@ export const ERROR_CODES = {
   PAYMENT_CHANNEL_NOT_OFFERED: { status: 403, audience: 'payment', summary: 'The event does not offer this payment channel (`details.channel`; null: none this deployment has); nothing changed.' },
   PAYMENT_CHANNEL_UNAVAILABLE: { status: 503, audience: 'fan', summary: 'The payment channel the fan chose has its breaker open (`details.retryAt`; `details.channels`: others it may use); nothing changed.' },
   PAYMENT_PROVIDER_ERROR: { status: 502, audience: 'fan', summary: 'The payment provider could not open a checkout; the hold keeps its window.' },
-  REFUND_FAILED: { status: 502, audience: 'organizer', summary: 'The order is cancelled, but the payment provider did not accept its refund (`details.provider`): it stays due; cancel again to retry it.' },
+  REFUND_FAILED: { status: 502, audience: 'organizer', summary: 'The order is cancelled, but the channel that took its payment (`details.provider`) did not accept its refund or is gone: it stays due; cancel again to retry it.' },
   ENGINE_UNAVAILABLE: { status: 503, audience: 'any', summary: 'The engine process did not answer in time or is restarting; retry shortly.' },
   OVERLOADED: { status: 503, audience: 'any', summary: 'This gateway process has too many requests in flight, or holds as many request bodies as it may (`details.limit`); retry shortly.' },
   INTERNAL_ERROR: { status: 500, audience: 'any', summary: 'An unexpected server error; nothing is known to have changed. Retry, and report it if it persists.' },

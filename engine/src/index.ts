@@ -6,7 +6,7 @@ export type { BreakerState, ChannelView } from './payments/payment-channel.js';
 export type { PaymentsStatus } from './payments/payment-desk.js';
 export { CONFIG_DEFAULTS, DOOR_DEFAULTS, DRAW_DEFAULTS, MAX_POW_DIFFICULTY, PAYMENTS_DEFAULTS, seatId, WAITLIST_DEFAULTS } from './config/types.js';
 export { CHANNEL_NAME, MAX_PAYMENT_CHANNELS, validateEventConfig, validateConfigUpdate, type ConfigIssue } from './config/validate.js';
-export { MAX_ANNOUNCEMENT_LENGTH, MAX_CODES_CSV_BYTES, isJoinKeyDigest, joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
+export { MAX_ANNOUNCEMENT_LENGTH, MAX_CODES_CSV_BYTES, MAX_PROVIDER_PAYMENT_ID, isJoinKeyDigest, joinContextOf, parseCommand, parseHoldRequest, type Command, type CommandType, type JoinContext } from './commands.js';
 export { Engine, type EngineOptions, type SyncJournal, type EntryListener } from './engine.js';
 export { SaleEvent, EXPIRY_LOOKAHEAD_MS, type Announcement, type OrderCancellation, type SaleEventDeps, type SeedVault } from './event/sale-event.js';
 export type { DoorStatus, DrawView, EventStatus, GrantView, HoldView, JoinResult, WaitlistStatus } from './event/views.js';

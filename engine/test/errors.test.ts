@@ -121,6 +121,8 @@ const cases: Case[] = [
   { code: 'MALFORMED_COMMAND', label: 'hold with a numeric grant', command: { type: 'hold', eventId: E, fanId: 'fan6', grantId: 6, key: 'k', request: tickets(1) }, details: { field: 'grantId' } },
   { code: 'MALFORMED_COMMAND', label: 'startPayment without paymentId', command: { type: 'startPayment', eventId: E, fanId: 'fan1', holdId: 'h1', key: 'k' }, details: { field: 'paymentId' } },
   { code: 'MALFORMED_COMMAND', label: 'confirmPurchase without paymentId', command: { type: 'confirmPurchase', eventId: E, holdId: 'h1' }, details: { field: 'paymentId' } },
+  { code: 'MALFORMED_COMMAND', label: 'confirmPurchase with a provider payment id of 256 characters', command: { type: 'confirmPurchase', eventId: E, holdId: 'h1', paymentId: 'p', providerPaymentId: 'x'.repeat(256) }, details: { field: 'providerPaymentId' } },
+  { code: 'MALFORMED_COMMAND', label: 'refusePayment without paymentId', command: { type: 'refusePayment', eventId: E, holdId: 'h1' }, details: { field: 'paymentId' } },
   { code: 'MALFORMED_COMMAND', label: 'failPayment without reason', command: { type: 'failPayment', eventId: E, holdId: 'h3', paymentId: 'p3' }, details: { field: 'reason' } },
   { code: 'MALFORMED_COMMAND', label: 'failPayment with a reason of 501 characters', command: { type: 'failPayment', eventId: E, holdId: 'h3', paymentId: 'p3', reason: 'x'.repeat(501) }, details: { field: 'reason' } },
   // Hold requests of the wrong shape.

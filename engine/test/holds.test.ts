@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkInvariants } from '../src/invariants.js';
 import {
   Driver, EXTENSION, MINUTE, ON_SALE_AT, PAYMENT_WINDOW, PENDING_MAX, SECOND, errorOf, gaConfig, seatingConfig,
 } from './fixtures.js';
@@ -148,6 +149,53 @@ describe('payment', () => {
     // Money due back buys no other hold either.
     const other = d.holdTickets('fan2', 1);
     expect(d.rejects(() => d.confirm(other.holdId, 'p3'), 'PAYMENT_MISMATCH').details).toEqual({ holdId: other.holdId, refund: 'due' });
+  });
+
+  it('money due back never buys the hold, even after the attempt in its way failed', () => {
+    const d = admitted(new Driver());
+    const hold = d.holdTickets('fan1', 2);
+    d.startPayment('fan1', hold.holdId, 'p1');
+    d.refusesWithRefund(() => d.confirm(hold.holdId, 'p2'), 'PAYMENT_MISMATCH', 'otherAttempt');
+    d.failPayment(hold.holdId, 'p1');
+    // The hold could take a payment again, but not p2's: its money is on its way back.
+    expect(d.rejects(() => d.confirm(hold.holdId, 'p2'), 'PAYMENT_MISMATCH').details).toEqual({ holdId: hold.holdId, refund: 'due' });
+    expect(d.fanView('fan1').holds[0]!.status).toBe('held');
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('a success for the wrong amount is refused by the payment side: the attempt fails, its money is due back once, and it buys nothing', () => {
+    const d = admitted(new Driver(), 2);
+    const hold = d.holdTickets('fan1', 2);
+    d.advance(2 * SECOND);
+    d.startPayment('fan1', hold.holdId, 'p1');
+    const mark = d.journal.length;
+    const at = d.clock.now();
+    expect(d.exec({ type: 'refusePayment', holdId: hold.holdId, paymentId: 'p1', providerAt: at - 500 })).toEqual({ refund: 'due' });
+    expect(d.entriesSince(mark)).toEqual([
+      { type: 'paymentFailed', at, holdId: hold.holdId, paymentId: 'p1', reason: 'the amount or currency charged is not the hold\'s price', expiresAt: at + PAYMENT_WINDOW - 2 * SECOND, failure: 'error', providerAt: at - 500 },
+      { type: 'refundDue', at, holdId: hold.holdId, paymentId: 'p1', reason: 'amountMismatch' },
+    ]);
+    expect(d.fanView('fan1').holds[0]).toMatchObject({ status: 'held', expiresAt: at + PAYMENT_WINDOW - 2 * SECOND });
+    // Told again: the same answer, nothing recorded; the right amount for it afterwards buys nothing either.
+    const again = d.journal.length;
+    expect(d.exec({ type: 'refusePayment', holdId: hold.holdId, paymentId: 'p1' })).toEqual({ refund: 'due' });
+    expect(d.rejects(() => d.confirm(hold.holdId, 'p1'), 'PAYMENT_MISMATCH').details).toEqual({ holdId: hold.holdId, refund: 'due' });
+    expect(d.journal).toHaveLength(again);
+    // The fan pays again, properly; the refund is reported done.
+    d.startPayment('fan1', hold.holdId, 'p2');
+    expect(d.confirm(hold.holdId, 'p2')).toMatchObject({ status: 'purchased', paymentId: 'p2' });
+    d.exec({ type: 'recordRefund', holdId: hold.holdId, paymentId: 'p1' });
+    expect(d.exec({ type: 'refusePayment', holdId: hold.holdId, paymentId: 'p1' })).toEqual({ refund: 'refunded' });
+    // Money that bought the hold is not given back; a hold that ended owes only the refund.
+    const bought = d.journal.length;
+    expect(d.exec({ type: 'refusePayment', holdId: hold.holdId, paymentId: 'p2' })).toEqual({ refund: 'none' });
+    expect(d.journal).toHaveLength(bought);
+    const other = d.holdTickets('fan2', 1);
+    d.advance(PAYMENT_WINDOW);
+    expect(d.exec({ type: 'refusePayment', holdId: other.holdId, paymentId: 'p9' })).toEqual({ refund: 'due' });
+    expect(d.journal.at(-1)).toMatchObject({ type: 'refundDue', holdId: other.holdId, paymentId: 'p9', reason: 'amountMismatch' });
+    expect(checkInvariants(d.journal)).toEqual([]);
+    expect(d.restored().status()).toEqual(d.status());
   });
 
   it('a purchase is final: it never expires', () => {

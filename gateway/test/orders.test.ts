@@ -83,9 +83,9 @@ describe('orders', () => {
     expect(list.body.orders[1]).toEqual({
       holdId: seated.holdId, fanId: 'fan-seated', paymentId: seated.paymentId, status: 'purchased', tierId: null,
       seatIds: ['S-1-2', 'S-1-3'], categories: ['A', 'B'], quantity: 2, amount: 11000, currency: 'EUR',
-      purchasedAt: expect.any(Number), cancelledAt: null, cancelReason: null, refund: 'none', paidThrough: 'fan',
+      purchasedAt: expect.any(Number), cancelledAt: null, cancelReason: null, refund: 'none', paidThrough: 'fan', channel: 'demo', providerPaymentId: null,
     });
-    expect(list.body.orders[0]).toMatchObject({ paymentId: 'box-office-1', paidThrough: 'organizer', amount: 8000 });
+    expect(list.body.orders[0]).toMatchObject({ paymentId: 'box-office-1', paidThrough: 'organizer', channel: null, amount: 8000 });
 
     const search = async (q: string, status = 'all') => (await gw.api('GET', `/api/events/${eventId}/orders?q=${encodeURIComponent(q)}&status=${status}`)).body.orders.map((o: OrderView) => o.holdId);
     expect(await search('fan-standing')).toEqual([standing.holdId]);
@@ -170,10 +170,10 @@ describe('orders', () => {
 
 /** A provider whose refunds fail until told otherwise; its webhooks are trusted (a test double, not a real signature). */
 class FlakyRefunds implements PaymentProvider {
-  readonly name = 'flaky';
   readonly signatureHeader = 'x-flaky';
   refundsAsked: RefundRequest[] = [];
-  failing = true;
+
+  constructor(readonly name = 'flaky', public failing = true) {}
 
   async createCheckout(): Promise<Checkout> {
     return { provider: this.name, checkoutUrl: null };
@@ -226,12 +226,39 @@ describe('a refund the provider refuses', () => {
   });
 });
 
+describe('a refund of an event with several channels', () => {
+  it('goes back through the channel that took the payment, not the event\'s first', async () => {
+    const [card, wallet] = [new FlakyRefunds('card', false), new FlakyRefunds('wallet', false)];
+    const other = await startTestGateway({ providers: [card, wallet], limits: { joinsPerIpPerSec: 1000, joinBurstPerIp: 1000 } });
+    try {
+      const eventId = await saleOnNow(other, { payments: { channels: ['card', 'wallet'] } });
+      const { client, holdId } = await fanHolding(eventId, 'fan-wallet', { kind: 'tickets', tierId: 'ga', quantity: 1 }, other);
+      const started = await client.request({ t: 'pay', holdId, key: 'pay', channel: 'wallet' }) as PaymentStartedMessage;
+      expect(started).toMatchObject({ t: 'paymentStarted', provider: 'wallet' });
+      const webhook = await fetch(`${other.httpUrl}/webhooks/payments/wallet`, {
+        method: 'POST', headers: { 'x-flaky': 'trusted' },
+        body: JSON.stringify({ eventId, holdId, paymentId: started.paymentId, amount: 5000, currency: 'EUR' }),
+      });
+      expect(webhook.status).toBe(200);
+      expect((await other.api('GET', `/api/events/${eventId}/orders/${holdId}`)).body.order).toMatchObject({ channel: 'wallet', paidThrough: 'fan' });
+
+      const cancelled = await other.api('POST', `/api/events/${eventId}/orders/${holdId}/cancel`, { refund: true, reason: 'show moved' });
+      expect(cancelled).toMatchObject({ status: 200, body: { order: { status: 'cancelled', refund: 'refunded', channel: 'wallet' } } });
+      expect(wallet.refundsAsked).toEqual([{ eventId, holdId, paymentId: started.paymentId, amount: 5000, currency: 'EUR' }]);
+      expect(card.refundsAsked).toEqual([]);
+      await client.close();
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('the orders CSV', () => {
   it('quotes a cell a spreadsheet would run as a formula, and a field with a separator', () => {
     const order: OrderView = {
       holdId: 'h1', fanId: '=HYPERLINK("http://x")', paymentId: '+1', status: 'cancelled', tierId: null, seatIds: ['S-1-1'], categories: ['A'],
       quantity: 1, amount: 100, currency: 'EUR', purchasedAt: Date.UTC(2030, 0, 1), cancelledAt: Date.UTC(2030, 0, 2), cancelReason: '@once, twice',
-      refund: 'refunded', paidThrough: 'fan',
+      refund: 'refunded', paidThrough: 'fan', channel: 'demo', providerPaymentId: null,
     };
     expect(ordersCsv([order]).split('\n')[1]).toBe(
       'h1,"\'=HYPERLINK(""http://x"")",\'+1,cancelled,,S-1-1,A,1,100,EUR,2030-01-01T00:00:00.000Z,2030-01-02T00:00:00.000Z,"\'@once, twice",refunded,fan',

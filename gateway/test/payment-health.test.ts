@@ -68,6 +68,13 @@ async function providerError(eventId: string, holdId: string, paymentId: string)
   expect(response.status).toBe(200);
 }
 
+/** The provider says the payment went through. */
+async function providerSuccess(eventId: string, holdId: string, paymentId: string): Promise<void> {
+  const { body, signature } = demo.webhookFor({ paymentId, eventId, holdId, amount: 5000, currency: 'EUR' }, 'approve', Date.now());
+  const response = await fetch(`${gw.httpUrl}/webhooks/payments/demo`, { method: 'POST', headers: { [SIGNATURE_HEADER]: signature }, body });
+  expect(await response.json()).toMatchObject({ status: 'confirmed' });
+}
+
 const journalOf = (eventId: string): readonly JournalEntry[] => gw.host.engine.journal.read(eventId);
 
 describe('payment channel health over a real gateway', () => {
@@ -114,6 +121,48 @@ describe('payment channel health over a real gateway', () => {
     // openMs later the breaker lets one probe through (half-open); its answering closes it.
     await gw.advance(BREAKER.openMs);
     expect(journalOf(eventId).filter((e) => e.type === 'channelBreaker').map((e) => (e as { state: string }).state)).toEqual(['open', 'halfOpen']);
+  });
+
+  it('closes the breaker again once its half-open probes succeed, and steers fans back to the channel', async () => {
+    const fans = await fansHolding(9, { payments: { channels: ['demo', 'card'] } }, { breaker: { ...BREAKER, probes: 2 } });
+    const { eventId } = fans[0]!;
+    const breakerStates = () => journalOf(eventId).flatMap((e) => (e.type === 'channelBreaker' ? [`${e.channel} ${e.state}`] : []));
+    const pay = async ({ client, holdId }: (typeof fans)[number], channel?: string) => {
+      const started = await client.request({ t: 'pay', holdId, key: 'pay', ...(channel === undefined ? {} : { channel }) });
+      if (started.t !== 'paymentStarted') throw new Error(JSON.stringify(started));
+      return started;
+    };
+    for (const fan of fans.slice(0, 4)) await providerError(eventId, fan.holdId, (await pay(fan, 'demo')).paymentId);
+    await gw.advance(250);
+    expect(breakerStates()).toEqual(['demo open']);
+    // While it is open, a fan left to choose goes to card.
+    expect((await pay(fans[4]!)).provider).toBe('card');
+
+    // openMs later it is half-open: the probes start on it, and their answering closes it.
+    await gw.advance(BREAKER.openMs);
+    expect(breakerStates()).toEqual(['demo open', 'demo halfOpen']);
+    const probes = [fans[5]!, fans[6]!];
+    const started = [await pay(probes[0]!, 'demo'), await pay(probes[1]!, 'demo')];
+    expect(started.map((s) => s.provider)).toEqual(['demo', 'demo']);
+    await providerSuccess(eventId, probes[0]!.holdId, started[0]!.paymentId);
+    await gw.advance(250);
+    // One probe answered of two: still half-open.
+    expect(breakerStates()).toEqual(['demo open', 'demo halfOpen']);
+    await providerSuccess(eventId, probes[1]!.holdId, started[1]!.paymentId);
+    await gw.advance(250);
+    expect(breakerStates()).toEqual(['demo open', 'demo halfOpen', 'demo closed']);
+
+    // Fans left to choose are steered back to it (its account starts afresh; it is offered first).
+    for (const fan of fans.slice(7)) expect((await pay(fan)).provider).toBe('demo');
+    expect(gw.host.engine.event(eventId).payments.status(gw.host.clock.now()).channels).toMatchObject([
+      { name: 'demo', breaker: 'closed', inFlight: 2 },
+      { name: 'card', breaker: 'closed', inFlight: 1 },
+    ]);
+    gw.host.publishStats();
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+    expect(text).toMatch(new RegExp(`^breakwater_payment_channel_breaker\\{event="${eventId}",channel="demo",state="closed"\\} 1$`, 'm'));
+    expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(2);
   });
 
   it('queues a payment no channel can take yet, tells the fan its place, then starts it in turn: the same pay gets the checkout', async () => {

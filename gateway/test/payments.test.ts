@@ -113,22 +113,38 @@ describe('confirming a purchase', () => {
     expect(client.all('purchased')).toHaveLength(1);
   });
 
-  it('refuses a correctly signed success whose amount or currency is not the hold\'s price, and changes nothing', async () => {
-    const { eventId, started } = await fanPaying('underpayer');
+  it('refuses a correctly signed success whose amount or currency is not the hold\'s price: the attempt fails and its money is refunded once, journaled', async () => {
+    const { client, eventId, started } = await fanPaying('underpayer');
     const before = gw.host.engine.journal.read(eventId).length;
     const wrong = [{ amount: 1, currency: 'XXX' }, { amount: 1, currency: 'EUR' }, { amount: 5000, currency: 'USD' }];
-    for (const money of wrong) {
+    for (const [i, money] of wrong.entries()) {
       const body = JSON.stringify({ ...JSON.parse(webhookBody(started)), data: { ...JSON.parse(webhookBody(started)).data, ...money } });
       const refused = await postWebhook(body, signWebhook(WEBHOOK_SECRET, Buffer.from(body), Date.now()));
+      // Refunded the first time; told again, the journal says it was.
       expect(refused).toMatchObject({
-        status: 422, body: { code: 'PAYMENT_AMOUNT_MISMATCH', details: { holdId: started.hold.holdId, expected: { amount: 5000, currency: 'EUR' }, received: money } },
+        status: 200,
+        body: { status: 'refund', refunded: true, error: { code: 'PAYMENT_AMOUNT_MISMATCH', details: { holdId: started.hold.holdId, expected: { amount: 5000, currency: 'EUR' }, received: money, refund: i === 0 ? 'due' : 'refunded' } } },
       });
     }
-    expect(gw.host.engine.journal.read(eventId)).toHaveLength(before);
+    expect(gw.host.engine.journal.read(eventId).slice(before)).toMatchObject([
+      { type: 'paymentFailed', paymentId: started.paymentId, failure: 'error' },
+      { type: 'refundDue', paymentId: started.paymentId, reason: 'amountMismatch' },
+      { type: 'refunded', paymentId: started.paymentId },
+    ]);
     expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(0);
-    // The right money still confirms.
+    // Money on its way back buys nothing, even the right amount for it.
     const body = webhookBody(started);
-    expect(await postWebhook(body, signWebhook(WEBHOOK_SECRET, Buffer.from(body), Date.now()))).toMatchObject({ status: 200, body: { status: 'confirmed' } });
+    expect(await postWebhook(body, signWebhook(WEBHOOK_SECRET, Buffer.from(body), Date.now()))).toMatchObject({ status: 200, body: { status: 'refund', error: { code: 'PAYMENT_MISMATCH' } } });
+    // The fan has the hold back and pays again.
+    const again = await client.request({ t: 'pay', holdId: started.hold.holdId, key: 'pay-again' });
+    if (again.t !== 'paymentStarted') throw new Error(JSON.stringify(again));
+    const paid = webhookBody(again);
+    expect(await postWebhook(paid, signWebhook(WEBHOOK_SECRET, Buffer.from(paid), Date.now()))).toMatchObject({ status: 200, body: { status: 'confirmed' } });
+    const reconciled = await gw.api('GET', `/api/events/${eventId}/payments`);
+    expect(reconciled.body.attempts.map((a: { paymentId: string; status: string; reason: string }) => [a.paymentId, a.status, a.reason])).toEqual([
+      [started.paymentId, 'refunded', 'amountMismatch'],
+      [again.paymentId, 'purchased', ''],
+    ]);
   });
 
   it('rejects a webhook with a bad, missing or stale signature, and changes nothing', async () => {

@@ -89,6 +89,40 @@ describe('the Stripe adapter', () => {
     expect(parse(standIn.webhook('payment_intent.payment_failed', declined))).toMatchObject({ ...ours, outcome: 'failed', reason: 'Your card was declined.', amount: 13000 });
   });
 
+  it('tells a declined card from Stripe or the issuer failing, and dates each outcome by the event\'s `created`', async () => {
+    const ours = { eventId: 'night', holdId: 'h7', paymentId: 'pay_kinds', fanId: 'fan-7' };
+    const intent = { id: 'pi_kinds', object: 'payment_intent', amount: 13000, amount_received: 0, currency: 'eur', metadata: ours };
+    const failed = (error: object | null) => parse(standIn.webhook('payment_intent.payment_failed', { ...intent, last_payment_error: error })) as PaymentOutcome;
+    // Business declines: the channel worked (no `failure`, so the channel's health does not count them).
+    for (const decline of [
+      { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+      { type: 'card_error', code: 'card_declined', decline_code: 'fraudulent', message: 'Your card was declined.' },
+      { type: 'card_error', code: 'expired_card', message: 'Your card has expired.' },
+      { type: 'card_error', code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' },
+      null,
+    ]) {
+      const outcome = failed(decline);
+      expect(outcome, JSON.stringify(decline)).toMatchObject({ outcome: 'failed' });
+      expect(outcome.failure, JSON.stringify(decline)).toBeUndefined();
+    }
+    // The channel failing: Stripe's own errors, a processing fault, an issuer that could not be reached.
+    expect(failed({ type: 'api_error', message: 'An unknown error occurred' })).toMatchObject({ outcome: 'failed', failure: 'error', reason: 'An unknown error occurred' });
+    expect(failed({ type: 'invalid_request_error', code: 'payment_method_unactivated', message: 'not activated' })).toMatchObject({ failure: 'error' });
+    expect(failed({ type: 'card_error', code: 'processing_error', message: 'An error occurred while processing your card.' })).toMatchObject({ failure: 'error' });
+    expect(failed({ type: 'card_error', code: 'card_declined', decline_code: 'try_again_later', message: 'Your card was declined.' })).toMatchObject({ failure: 'error' });
+    expect(failed({ type: 'card_error', code: 'card_declined', decline_code: 'issuer_not_available', message: 'Your card was declined.' })).toMatchObject({ failure: 'timeout' });
+    // A session that failed or expired unpaid is the fan's or the bank's answer, not the channel failing.
+    await provider.createCheckout(checkout('pay_kinds'));
+    const session = standIn.sessionFor('pay_kinds');
+    expect((parse(standIn.webhook('checkout.session.async_payment_failed', session)) as PaymentOutcome).failure).toBeUndefined();
+    expect((parse(standIn.webhook('checkout.session.expired', { ...session, status: 'expired' })) as PaymentOutcome).failure).toBeUndefined();
+    // occurredAt is the event's `created` (seconds), whatever the outcome.
+    const hook = standIn.webhook('payment_intent.succeeded', { ...intent, amount_received: 13000 }, { ageS: 42 });
+    const created = (JSON.parse(hook.body) as { created: number }).created;
+    expect(parse(hook)).toMatchObject({ outcome: 'succeeded', occurredAt: created * 1000 });
+    expect(failed({ type: 'api_error', message: 'x' }).occurredAt).toBeGreaterThan(created * 1000);
+  });
+
   it('acknowledges what settles none of our payments: an unpaid completion, a charge made elsewhere, another event type', async () => {
     await provider.createCheckout(checkout('pay_other'));
     const unpaid = standIn.sessionFor('pay_other');
@@ -193,19 +227,27 @@ describe('a gateway configured with Stripe', () => {
     expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(1);
   });
 
-  it('refuses a correctly signed success for the wrong amount or currency, and changes nothing', async () => {
+  it('refuses a correctly signed success for the wrong amount or currency, refunds what Stripe charged once, and reconciles it as refunded', async () => {
     const { eventId, started } = await fanPaying('stripe-underpayer');
     const session = standIn.pay(structuredClone(standIn.sessionFor(started.paymentId)));
-    const before = gw.host.engine.journal.read(eventId).length;
-    for (const money of [{ amount_total: 1, currency: 'xxx' }, { amount_total: 1, currency: 'eur' }, { amount_total: 5000, currency: 'usd' }]) {
+    for (const [i, money] of [{ amount_total: 1, currency: 'xxx' }, { amount_total: 1, currency: 'eur' }, { amount_total: 5000, currency: 'usd' }].entries()) {
       const refused = await post(standIn.webhook('checkout.session.completed', { ...session, ...money }));
       expect(refused).toMatchObject({
-        status: 422,
-        body: { code: 'PAYMENT_AMOUNT_MISMATCH', details: { holdId: started.hold.holdId, expected: { amount: 5000, currency: 'EUR' }, received: { amount: money.amount_total, currency: money.currency.toUpperCase() } } },
+        status: 200,
+        body: {
+          status: 'refund', refunded: true,
+          error: { code: 'PAYMENT_AMOUNT_MISMATCH', details: { holdId: started.hold.holdId, expected: { amount: 5000, currency: 'EUR' }, received: { amount: money.amount_total, currency: money.currency.toUpperCase() }, refund: i === 0 ? 'due' : 'refunded' } },
+        },
       });
     }
-    expect(gw.host.engine.journal.read(eventId)).toHaveLength(before);
+    // Stripe is asked once, for what it charged, keyed by the payment id.
+    expect(standIn.refundRequests().filter((r) => r.params.payment_intent === session.payment_intent)).toMatchObject([
+      { headers: { 'idempotency-key': `${started.paymentId}:refund` }, params: { amount: '1', 'metadata[paymentId]': started.paymentId } },
+    ]);
     expect(gw.host.engine.event(eventId).status().tickets.sold).toBe(0);
+    expect(gw.host.engine.event(eventId).holds.get(started.hold.holdId)!.status).toBe('held');
+    const reconciled = await gw.api('GET', `/api/events/${eventId}/payments`);
+    expect(reconciled.body.attempts).toMatchObject([{ paymentId: started.paymentId, status: 'refunded', reason: 'amountMismatch' }]);
   });
 
   it('refuses a forged or stale signature, and a webhook without one before reading it; nothing changes', async () => {
@@ -238,6 +280,54 @@ describe('a gateway configured with Stripe', () => {
     expect(standIn.refundRequests().filter((r) => r.params.payment_intent === session.payment_intent)).toHaveLength(1);
     const reconciled = await gw.api('GET', `/api/events/${eventId}/payments`);
     expect(reconciled.body.attempts).toMatchObject([{ paymentId: started.paymentId, status: 'refunded', reason: 'holdEnded' }]);
+  });
+
+  it('journals Stripe failing as the channel\'s failure and a declined card as a decline, each with Stripe\'s instant', async () => {
+    const failedOf = (eventId: string) => gw.host.engine.journal.read(eventId).filter((e) => e.type === 'paymentFailed');
+    const declined = await fanPaying('stripe-declined');
+    const session = standIn.sessionFor(declined.started.paymentId);
+    const intent = { id: `pi_${session.id}`, object: 'payment_intent', amount: 5000, amount_received: 0, currency: 'eur', metadata: session.metadata };
+    const decline = standIn.webhook('payment_intent.payment_failed', { ...intent, last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' } }, { ageS: 3 });
+    expect(await post(decline)).toMatchObject({ status: 200, body: { status: 'failed', hold: { status: 'held' } } });
+    const [declineEntry] = failedOf(declined.eventId);
+    expect(declineEntry).toMatchObject({ reason: 'Your card has insufficient funds.', providerAt: (JSON.parse(decline.body) as { created: number }).created * 1000 });
+    expect(declineEntry).not.toHaveProperty('failure');
+
+    const broken = await fanPaying('stripe-broken');
+    const brokenSession = standIn.sessionFor(broken.started.paymentId);
+    const error = standIn.webhook('payment_intent.payment_failed', { ...intent, metadata: brokenSession.metadata, last_payment_error: { type: 'api_error', message: 'An unknown error occurred' } });
+    expect(await post(error)).toMatchObject({ status: 200, body: { status: 'failed' } });
+    expect(failedOf(broken.eventId)).toMatchObject([{ failure: 'error' }]);
+    expect(gw.host.engine.event(broken.eventId).payments.status(Date.now()).channels).toMatchObject([{ name: 'stripe', window: { errors: 1, declined: 0 } }]);
+  });
+
+  it('counts a checkout Stripe could not open as the channel\'s error, and gives the fan the hold back', async () => {
+    const eventId = await gw.createEvent({}, { payments: { channels: [] } });
+    await gw.advance(60_000);
+    const client = await FanClient.connect(gw.wsUrl);
+    clients.push(client);
+    await client.join(eventId, 'stripe-outage');
+    await gw.advance(250);
+    await client.next('admitted');
+    const held = await client.request({ t: 'hold', grantId: null, request: { kind: 'tickets', tierId: 'ga', quantity: 1 }, key: 'hold' });
+    if (held.t !== 'held') throw new Error(JSON.stringify(held));
+    standIn.failNextCheckout();
+    expect(await client.request({ t: 'pay', holdId: held.hold.holdId, key: 'pay' })).toMatchObject({ t: 'error', code: 'PAYMENT_PROVIDER_ERROR', details: { provider: 'stripe' } });
+    expect(gw.host.engine.journal.read(eventId).filter((e) => e.type === 'paymentFailed')).toMatchObject([{ reason: 'checkout could not start', failure: 'error' }]);
+    expect(gw.host.engine.event(eventId).holds.get(held.hold.holdId)!.status).toBe('held');
+  });
+
+  it('refunds a cancelled order through Stripe, for the PaymentIntent that paid it (journaled with the purchase)', async () => {
+    const { eventId, started } = await fanPaying('stripe-cancelled');
+    const holdId = started.hold.holdId;
+    const session = standIn.pay(structuredClone(standIn.sessionFor(started.paymentId)));
+    expect(await post(standIn.webhook('checkout.session.completed', session))).toMatchObject({ status: 200, body: { status: 'confirmed' } });
+    expect(gw.host.engine.journal.read(eventId).filter((e) => e.type === 'purchased')).toMatchObject([{ paymentId: started.paymentId, providerPaymentId: session.payment_intent }]);
+    const cancelled = await gw.api('POST', `/api/events/${eventId}/orders/${holdId}/cancel`, { refund: true, reason: 'show moved' });
+    expect(cancelled).toMatchObject({ status: 200, body: { order: { status: 'cancelled', refund: 'refunded', channel: 'stripe', providerPaymentId: session.payment_intent } } });
+    expect(standIn.refundRequests().filter((r) => r.params.payment_intent === session.payment_intent)).toMatchObject([
+      { headers: { 'idempotency-key': `${started.paymentId}:refund` }, params: { amount: '5000', 'metadata[paymentId]': started.paymentId } },
+    ]);
   });
 
   it('acknowledges a verified event that settles nothing of ours', async () => {

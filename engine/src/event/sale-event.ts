@@ -437,7 +437,7 @@ export class SaleEvent {
    * it is due, once per payment id, and is refused with HOLD_EXPIRED /
    * HOLD_NOT_ACTIVE / PAYMENT_MISMATCH (`details.refund: 'due'`).
    */
-  confirmPurchase(holdId: string, paymentId: string, providerAt?: number): HoldView {
+  confirmPurchase(holdId: string, paymentId: string, providerAt?: number, providerPaymentId?: string): HoldView {
     const hold = this.requireHold(holdId);
     // The payment that bought the hold, again (even after the organizer cancelled the order): nothing more to do.
     if ((hold.status === 'purchased' || hold.status === 'cancelled') && hold.paymentId === paymentId) return holdView(hold);
@@ -445,7 +445,9 @@ export class SaleEvent {
     const refund = this.refunds.get(paymentId);
     if (refund !== undefined && refund.holdId !== hold.id) throw new BreakwaterError('PAYMENT_MISMATCH', 'this payment is due a refund', { details: { holdId, refund: refund.state } });
     if (this.purchases.has(paymentId)) throw new BreakwaterError('PAYMENT_MISMATCH', 'this payment bought another hold', { details: { holdId, boughtHoldId: this.purchases.get(paymentId) } });
-    const refusal = hold.status === 'purchased' || hold.status === 'cancelled' ? paymentMismatch(hold) : this.paymentTargetRefusal(hold, paymentId);
+    // Money due back never buys the hold, even once the hold could take a payment again (the attempt in its way failed).
+    const refusal = (hold.status === 'purchased' || hold.status === 'cancelled' ? paymentMismatch(hold) : this.paymentTargetRefusal(hold, paymentId))
+      ?? (refund === undefined ? undefined : new BreakwaterError('PAYMENT_MISMATCH', 'this payment is due a refund', { details: { holdId } }));
     if (refusal !== undefined) {
       // The same success again gets the same refusal, with how far its refund got.
       if (refund === undefined) this.record({ type: 'refundDue', at: this.now(), holdId, paymentId, reason: refundReason(hold, refusal) });
@@ -453,9 +455,35 @@ export class SaleEvent {
     }
     const entry: JournalEntry = { type: 'purchased', at: this.now(), holdId, paymentId };
     if (providerAt !== undefined) entry.providerAt = providerAt;
+    if (providerPaymentId !== undefined) entry.providerPaymentId = providerPaymentId;
     this.record(entry);
     this.afterInventoryChange();
     return holdView(hold);
+  }
+
+  /**
+   * A success the payment side refused: its amount or currency is not the
+   * hold's price. The money is due back (`refundDue`, reason
+   * `amountMismatch`), once per payment id; if the hold was waiting on this
+   * payment, the attempt failed first (`paymentFailed`, a channel `error`)
+   * and the hold resumes with the window it had left, so the fan may pay
+   * again. Money that bought a hold already is not given back (`none`).
+   */
+  refusePayment(holdId: string, paymentId: string, providerAt?: number): { refund: 'none' | RefundState['state'] } {
+    const hold = this.requireHold(holdId);
+    const refund = this.refunds.get(paymentId);
+    if (refund !== undefined) return { refund: refund.state };
+    if (this.purchases.has(paymentId)) return { refund: 'none' };
+    const at = this.now();
+    const waitingOnIt = hold.status === 'paymentPending' && hold.paymentId === paymentId && deadlineOf(hold) > at;
+    if (waitingOnIt) {
+      const failed: JournalEntry = { type: 'paymentFailed', at, holdId, paymentId, reason: 'the amount or currency charged is not the hold\'s price', expiresAt: at + hold.remainingMs!, failure: 'error' };
+      if (providerAt !== undefined) failed.providerAt = providerAt;
+      this.record(failed);
+    }
+    this.record({ type: 'refundDue', at, holdId, paymentId, reason: 'amountMismatch' });
+    if (waitingOnIt) this.afterInventoryChange();
+    return { refund: 'due' };
   }
 
   /** The payment side refunded a payment due a refund; reporting it again changes nothing. */

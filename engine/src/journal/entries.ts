@@ -148,12 +148,16 @@ export type JournalEntry =
    * window's when it changed.
    */
   | { type: 'channelBreaker'; at: number; channel: string; state: 'open' | 'halfOpen' | 'closed'; failurePercent: number }
-  /** `providerAt` (here and on `paymentFailed`): when the provider says it happened, if it said; `at − providerAt` is its notification's lag. */
-  | { type: 'purchased'; at: number; holdId: string; paymentId: string; providerAt?: number }
+  /**
+   * `providerAt` (here and on `paymentFailed`): when the provider says it happened, if it said; `at − providerAt` is its
+   * notification's lag. `providerPaymentId`: the provider's own id of the charge, if it named one (what a refund gives back).
+   */
+  | { type: 'purchased'; at: number; holdId: string; paymentId: string; providerAt?: number; providerPaymentId?: string }
   /**
    * A provider's success the hold cannot take: the hold had ended
    * (`holdEnded`), was bought with another payment (`alreadyPaid`), or waits
-   * on another payment of its own (`otherAttempt`); or the organizer
+   * on another payment of its own (`otherAttempt`), or its amount or
+   * currency was not the hold's price (`amountMismatch`); or the organizer
    * cancelled the order it bought and gives the money back (`orderCancelled`).
    * The money must go back; one entry per payment id however often the
    * success is repeated.
@@ -170,8 +174,8 @@ export type JournalEntry =
   | { type: 'expired'; at: number; holdId: string }
   | { type: 'released'; at: number; holdId: string; key: string };
 
-/** A success the hold refused (`holdEnded`, `alreadyPaid`, `otherAttempt`), or a purchase the organizer cancelled with its refund. */
-export type RefundReason = 'holdEnded' | 'alreadyPaid' | 'otherAttempt' | 'orderCancelled';
+/** A success the hold refused (`holdEnded`, `alreadyPaid`, `otherAttempt`, `amountMismatch`), or a purchase the organizer cancelled with its refund. */
+export type RefundReason = 'holdEnded' | 'alreadyPaid' | 'otherAttempt' | 'amountMismatch' | 'orderCancelled';
 
 /** How a payment failed on the channel's side (a decline is no failure of the channel). */
 export type PaymentFailure = 'error' | 'timeout';

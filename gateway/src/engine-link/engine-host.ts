@@ -6,7 +6,7 @@
  * handled synchronously, one at a time, like engine commands.
  */
 import { randomUUID } from 'node:crypto';
-import { BreakwaterError, Engine, joinContextOf, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, holdView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
+import { BreakwaterError, Engine, joinContextOf, MAX_PROVIDER_PAYMENT_ID, PRE_QUEUE_DRAW, systemClock, type Clock, type DrawProof, type HoldView, holdView, type JoinContext, type JoinResult, type JournalEntry, type SaleEvent, type SeedVault } from '../../../engine/src/index.js';
 import { FanPush } from '../notify/fan-push.js';
 import { deliverWebhook, webhooksOf } from '../notify/organizer-webhook.js';
 import type { PushSubscriptionKeys } from '../notify/push-subscriptions.js';
@@ -376,12 +376,17 @@ export class EngineHost {
     if (sale !== undefined && hold !== undefined) {
       const expected = pricedHold(sale, this.settingsOf(eventId), holdView(hold));
       if (expected.amount !== outcome.amount || expected.currency !== outcome.currency) {
+        // Refused, and its money due back (journaled in this same turn): the payment side refunds it.
+        const { refund } = this.engine.execute({ type: 'refusePayment', eventId, holdId, paymentId, ...providerAt }) as { refund: string };
         throw new BreakwaterError('PAYMENT_AMOUNT_MISMATCH', undefined, {
-          details: { holdId, paymentId, expected: { amount: expected.amount, currency: expected.currency }, received: { amount: outcome.amount, currency: outcome.currency } },
+          details: { holdId, paymentId, expected: { amount: expected.amount, currency: expected.currency }, received: { amount: outcome.amount, currency: outcome.currency }, refund },
         });
       }
     }
-    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId, ...providerAt });
+    // An id too long to journal is left out rather than losing the purchase: only a later refund of the order needs it.
+    const id = outcome.providerPaymentId;
+    const charge = id === undefined || id.length === 0 || id.length > MAX_PROVIDER_PAYMENT_ID ? {} : { providerPaymentId: id };
+    return this.engine.execute({ type: 'confirmPurchase', eventId, holdId, paymentId, ...providerAt, ...charge });
   }
 
   private payments(eventId: string): PaymentReconciliation {

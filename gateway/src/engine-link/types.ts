@@ -185,6 +185,8 @@ export interface CheckedPaymentOutcome {
   failure?: 'error' | 'timeout';
   /** When the provider says the outcome happened (epoch ms). */
   occurredAt?: number;
+  /** The provider's own id of the charge, journaled with the purchase for a later refund of the order. */
+  providerPaymentId?: string;
 }
 
 export type EngineRequest =

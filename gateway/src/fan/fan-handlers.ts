@@ -330,7 +330,8 @@ export class FanHandlers {
     } catch (err) {
       this.deps.log(`payment provider ${provider.name}: checkout for ${paymentId} failed: ${String(err)}`);
       // Give the fan the hold back with the window it had left; an attempt started elsewhere may have its checkout open, so it stays.
-      if (!joined) await this.deps.link.execute({ op: 'command', command: { type: 'failPayment', eventId, holdId, paymentId, reason: 'checkout could not start' } }).catch(() => undefined);
+      // The channel failed (not the card): it counts against the channel's health.
+      if (!joined) await this.deps.link.execute({ op: 'command', command: { type: 'failPayment', eventId, holdId, paymentId, reason: 'checkout could not start', failure: 'error' } }).catch(() => undefined);
       throw new BreakwaterError('PAYMENT_PROVIDER_ERROR', undefined, { details: { provider: provider.name } });
     }
     this.deps.sender.send(conn, {

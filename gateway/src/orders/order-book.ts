@@ -37,6 +37,10 @@ export interface OrderView {
   refund: RefundState;
   /** `fan`: the fan paid at a provider's checkout (its refund goes through that provider); `organizer`: confirmed by the organizer's own checkout, which refunds it. */
   paidThrough: 'fan' | 'organizer';
+  /** The payment channel that took the payment (its refund goes back through it); null when the journal names none (the organizer's checkout, or a payment started before channels). */
+  channel: string | null;
+  /** The provider's own id of the charge (a Stripe PaymentIntent), null when its notification named none. */
+  providerPaymentId: string | null;
 }
 
 /** What an allocation costs and the category of each of its seats (the host knows the prices and the seat map). */
@@ -54,8 +58,8 @@ type OrderRecord = Omit<OrderView, 'amount' | 'currency' | 'categories'> & { all
 export class OrderLedger {
   /** Holds not bought yet (dropped when they end without a purchase). */
   private readonly held = new Map<string, { fanId: string; allocation: Allocation }>();
-  /** Payments a fan started at a checkout (the rest were confirmed by the organizer's own). */
-  private readonly started = new Set<string>();
+  /** Payments a fan started at a checkout, with the channel each started on (the rest were confirmed by the organizer's own). */
+  private readonly started = new Map<string, string | null>();
   private readonly records = new Map<string, OrderRecord>();
   private readonly byPayment = new Map<string, OrderRecord>();
 
@@ -76,7 +80,7 @@ export class OrderLedger {
         this.held.delete(entry.holdId);
         break;
       case 'paymentStarted':
-        this.started.add(entry.paymentId);
+        this.started.set(entry.paymentId, entry.channel ?? null);
         break;
       case 'purchased': {
         const hold = this.held.get(entry.holdId);
@@ -87,6 +91,7 @@ export class OrderLedger {
           holdId: entry.holdId, fanId: hold.fanId, paymentId: entry.paymentId, status: 'purchased', tierId: allocation.tierId ?? null,
           seatIds: [...(allocation.seatIds ?? [])], quantity: allocation.quantity, allocation,
           purchasedAt: entry.at, cancelledAt: null, cancelReason: null, refund: 'none', paidThrough: this.started.has(entry.paymentId) ? 'fan' : 'organizer',
+          channel: this.started.get(entry.paymentId) ?? null, providerPaymentId: entry.providerPaymentId ?? null,
         };
         this.records.set(entry.holdId, record);
         this.byPayment.set(entry.paymentId, record);
@@ -134,6 +139,7 @@ function view(r: OrderRecord, pricing: Pricing): OrderView {
   return {
     holdId: r.holdId, fanId: r.fanId, paymentId: r.paymentId, status: r.status, tierId: r.tierId, seatIds: [...r.seatIds], categories, quantity: r.quantity,
     amount, currency, purchasedAt: r.purchasedAt, cancelledAt: r.cancelledAt, cancelReason: r.cancelReason, refund: r.refund, paidThrough: r.paidThrough,
+    channel: r.channel, providerPaymentId: r.providerPaymentId,
   };
 }
 

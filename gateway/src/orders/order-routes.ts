@@ -88,21 +88,25 @@ export function registerOrderRoutes(router: HttpRouter, link: EngineLink, channe
 }
 
 /**
- * The provider of the event's checkout gives the money back; then the
- * engine records it done. An order the organizer's own checkout confirmed
+ * The channel that took the payment gives the money back; then the engine
+ * records it done. An order the organizer's own checkout confirmed
  * (`paidThrough: organizer`) is refunded by that checkout: it stays
  * `refund: due` here.
  */
 async function refundThroughProvider(link: EngineLink, channels: PaymentChannels, order: OrderView, eventId: string): Promise<void> {
-  const { holdId, paymentId, amount, currency } = order;
+  const { holdId, paymentId, amount, currency, providerPaymentId } = order;
   let provider;
   try {
-    provider = channels.provider(channels.usable(eventId)[0]!)!;
+    // A payment started before channels were journaled names none: the event's first usable one took it, as it did then.
+    provider = order.channel === null ? channels.provider(channels.usable(eventId)[0]!)! : channels.provider(order.channel);
   } catch (err) {
     throw new BreakwaterError('REFUND_FAILED', 'the order is cancelled, but the event offers no payment channel to refund it through: it stays due', { details: { provider: null, holdId, paymentId }, cause: err });
   }
+  if (provider === undefined) {
+    throw new BreakwaterError('REFUND_FAILED', 'the order is cancelled, but this deployment no longer has the payment channel that took it: it stays due', { details: { provider: order.channel, holdId, paymentId } });
+  }
   try {
-    await provider.refund({ eventId, holdId, paymentId, amount, currency });
+    await provider.refund({ eventId, holdId, paymentId, amount, currency, ...(providerPaymentId === null ? {} : { providerPaymentId }) });
   } catch (err) {
     throw new BreakwaterError('REFUND_FAILED', undefined, { details: { provider: provider.name, holdId, paymentId }, cause: err });
   }

@@ -11,7 +11,7 @@ import type { CheckedPaymentOutcome, EngineLink } from '../engine-link/types.js'
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { DemoPaymentProvider } from './demo-provider.js';
 import type { PaymentChannels } from './payment-channels.js';
-import type { PaymentOutcome, PaymentProvider } from './provider.js';
+import type { PaymentProvider } from './provider.js';
 
 /** A provider's notification is a few hundred bytes; a checkout's decision a few dozen. */
 export const WEBHOOK_BODY_BYTES = 64 * 1024;
@@ -19,16 +19,18 @@ export const CHECKOUT_BODY_BYTES = 1024;
 
 /**
  * Engine answers that are final for this payment: the hold ended without it,
- * another payment bought or is paying it (or it never existed). The
- * notification was received, so the provider must not retry; the money must
- * go back.
+ * another payment bought or is paying it (or it never existed), or it charged
+ * another amount or currency than the hold's price. The notification was
+ * received, so the provider must not retry; the money must go back.
  */
-const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE', 'HOLD_NOT_FOUND', 'PAYMENT_MISMATCH', 'EVENT_NOT_FOUND']);
+const REFUND: ReadonlySet<ErrorCode> = new Set(['HOLD_EXPIRED', 'HOLD_NOT_ACTIVE', 'HOLD_NOT_FOUND', 'PAYMENT_MISMATCH', 'PAYMENT_AMOUNT_MISMATCH', 'EVENT_NOT_FOUND']);
 
 /** Applies a verified outcome to the engine; a success only for the hold's price. */
 function applyPaymentOutcome(link: EngineLink, outcome: CheckedPaymentOutcome): Promise<unknown> {
-  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency, failure, occurredAt } = outcome;
-  const optional = { ...(failure === undefined ? {} : { failure }), ...(occurredAt === undefined ? {} : { occurredAt }) };
+  const { eventId, holdId, paymentId, outcome: result, reason, amount, currency, failure, occurredAt, providerPaymentId } = outcome;
+  const optional = {
+    ...(failure === undefined ? {} : { failure }), ...(occurredAt === undefined ? {} : { occurredAt }), ...(providerPaymentId === undefined ? {} : { providerPaymentId }),
+  };
   return link.execute({ op: 'paymentOutcome', outcome: { eventId, holdId, paymentId, outcome: result, reason, amount, currency, ...optional } });
 }
 
@@ -94,7 +96,7 @@ export function registerPaymentRoutes(router: HttpRouter, link: EngineLink, chan
  * answer, and the refund journaled where the engine recorded it due.
  */
 async function recordOutcome(
-  link: EngineLink, provider: PaymentProvider, outcome: CheckedPaymentOutcome & Pick<PaymentOutcome, 'providerPaymentId'>, extra: Record<string, unknown>,
+  link: EngineLink, provider: PaymentProvider, outcome: CheckedPaymentOutcome, extra: Record<string, unknown>,
 ): Promise<Reply> {
   try {
     const hold = await applyPaymentOutcome(link, outcome);
@@ -102,8 +104,10 @@ async function recordOutcome(
   } catch (err) {
     if (!isBreakwaterError(err) || !REFUND.has(err.code)) throw err; // e.g. ENGINE_UNAVAILABLE (503): retried later with the same payment id
     if (outcome.outcome === 'failed') return json(200, { status: 'refund', ...extra, refunded: false, error: err.toJSON() });
-    // `refund` is 'due' where the engine recorded the refund, 'refunded' once that was done (a repeated notification); absent without a hold.
+    // `refund` is 'due' where the engine recorded the refund, 'refunded' once that was done (a repeated notification); absent without a hold;
+    // 'none' for money that bought the hold already (a wrong amount reported for it afterwards): nothing to give back.
     const refund = err.details?.refund;
+    if (refund === 'none') throw err;
     if (refund !== 'refunded') {
       const { eventId, holdId, paymentId, amount, currency, providerPaymentId } = outcome;
       await provider.refund({ eventId, holdId, paymentId, amount, currency, ...(providerPaymentId === undefined ? {} : { providerPaymentId }) });

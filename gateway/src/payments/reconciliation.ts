@@ -20,7 +20,7 @@ export interface PaymentAttempt {
   paymentId: string;
   holdId: string;
   status: AttemptStatus;
-  /** The provider's reason for a decline, the refund's reason (holdEnded, alreadyPaid, otherAttempt), or `holdEnded` for a failure. */
+  /** The provider's reason for a decline, the refund's reason (holdEnded, alreadyPaid, otherAttempt, amountMismatch, orderCancelled), or `holdEnded` for a failure. */
   reason: string;
   /** When the fan started it (null: confirmed by the organizer's checkout without one). */
   startedAt: number | null;

@@ -138,16 +138,40 @@ function outcomeOf(event: Stripe.Event): PaymentOutcome | undefined {
     case 'checkout.session.async_payment_succeeded':
       return fromSession(event, event.data.object, 'succeeded', '');
     case 'checkout.session.async_payment_failed':
+      // A delayed method (a bank debit) refused by the bank: a decline.
       return fromSession(event, event.data.object, 'failed', 'the payment did not go through');
     case 'checkout.session.expired':
+      // The fan never paid: not the channel's failure.
       return fromSession(event, event.data.object, 'failed', 'the checkout expired unpaid');
     case 'payment_intent.succeeded':
       return fromPaymentIntent(event, event.data.object, 'succeeded', '');
-    case 'payment_intent.payment_failed':
-      return fromPaymentIntent(event, event.data.object, 'failed', event.data.object.last_payment_error?.message ?? 'the payment failed');
+    case 'payment_intent.payment_failed': {
+      const error = event.data.object.last_payment_error;
+      return fromPaymentIntent(event, event.data.object, 'failed', error?.message ?? 'the payment failed', failureOf(error));
+    }
     default:
       return undefined;
   }
+}
+
+/** Stripe's codes for the card network or issuer not answering in time, and for a processing fault on the way: the channel failed, not the card. */
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['issuer_not_available']);
+const ERROR_CODES: ReadonlySet<string> = new Set(['processing_error', 'try_again_later', 'reenter_transaction', 'rate_limit', 'lock_timeout']);
+
+/**
+ * How a PaymentIntent's failure failed (PaymentOutcome.failure): a card
+ * error is a business decline (the card, its issuer or Stripe's fraud
+ * checks said no) unless its code says the issuer could not be reached
+ * (a timeout) or the processing failed on the way (an error); any other
+ * error type (api_error, invalid_request_error, …) is Stripe or our
+ * integration failing (an error). No error named: a decline.
+ */
+export function failureOf(error: Pick<Stripe.PaymentIntent.LastPaymentError, 'type' | 'code' | 'decline_code'> | null | undefined): PaymentOutcome['failure'] {
+  if (error === null || error === undefined) return undefined;
+  const codes = [error.code, error.decline_code].filter((c): c is string => typeof c === 'string');
+  if (codes.some((c) => TIMEOUT_CODES.has(c))) return 'timeout';
+  if (codes.some((c) => ERROR_CODES.has(c))) return 'error';
+  return error.type === 'card_error' ? undefined : 'error';
 }
 
 function fromSession(event: Stripe.Event, session: Stripe.Checkout.Session, outcome: PaymentOutcome['outcome'], reason: string): PaymentOutcome | undefined {
@@ -155,15 +179,17 @@ function fromSession(event: Stripe.Event, session: Stripe.Checkout.Session, outc
   return outcomeFor(event, session.metadata, session.amount_total, session.currency, outcome, reason, intent);
 }
 
-function fromPaymentIntent(event: Stripe.Event, intent: Stripe.PaymentIntent, outcome: PaymentOutcome['outcome'], reason: string): PaymentOutcome | undefined {
+function fromPaymentIntent(
+  event: Stripe.Event, intent: Stripe.PaymentIntent, outcome: PaymentOutcome['outcome'], reason: string, failure?: PaymentOutcome['failure'],
+): PaymentOutcome | undefined {
   // What was taken, for a success; what was asked, for a failure.
   const amount = outcome === 'succeeded' ? intent.amount_received : intent.amount;
-  return outcomeFor(event, intent.metadata, amount, intent.currency, outcome, reason, intent.id);
+  return outcomeFor(event, intent.metadata, amount, intent.currency, outcome, reason, intent.id, failure);
 }
 
 function outcomeFor(
   event: Stripe.Event, metadata: Stripe.Metadata | null, amount: number | null, currency: string | null,
-  outcome: PaymentOutcome['outcome'], reason: string, providerPaymentId: string | undefined,
+  outcome: PaymentOutcome['outcome'], reason: string, providerPaymentId: string | undefined, failure?: PaymentOutcome['failure'],
 ): PaymentOutcome | undefined {
   const ids = readMetadata(metadata);
   // A charge some other system of the same Stripe account made: not ours to settle.
@@ -177,6 +203,9 @@ function outcomeFor(
     outcome, reason: reason.slice(0, 500),
     amount, currency: currency.toUpperCase(),
     ...(providerPaymentId === undefined ? {} : { providerPaymentId }),
+    ...(failure === undefined ? {} : { failure }),
+    // Stripe's `created` (seconds): how late its notification came is measured from it.
+    ...(Number.isSafeInteger(event.created) ? { occurredAt: event.created * 1000 } : {}),
   };
 }
 

@@ -41,6 +41,7 @@ export class StripeStandIn {
   readonly refunds = new Map<string, { id: string; amount: number }>();
   private readonly replies = new Map<string, { params: string; status: number; body: unknown }>();
   private holdNext: { arrived: () => void; released: Promise<void> } | undefined;
+  private failNext = false;
 
   private constructor(private readonly server: Server, readonly url: string) {}
 
@@ -63,6 +64,11 @@ export class StripeStandIn {
     const arrivedPromise = new Promise<void>((resolve) => (arrived = resolve));
     this.holdNext = { arrived, released: new Promise<void>((resolve) => (release = resolve)) };
     return { arrived: arrivedPromise, release };
+  }
+
+  /** The next checkout request fails as a Stripe outage does (500 api_error), and the package is told not to retry it. */
+  failNextCheckout(): void {
+    this.failNext = true;
   }
 
   checkoutRequests(): RecordedRequest[] {
@@ -108,6 +114,10 @@ export class StripeStandIn {
     const recorded: RecordedRequest = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, params: Object.fromEntries(new URLSearchParams(raw)) };
     this.requests.push(recorded);
     if (request.headers.authorization !== `Bearer ${STAND_IN_SECRET_KEY}`) return send(response, 401, apiError('invalid_request_error', 'Invalid API Key provided'));
+    if (recorded.path === '/v1/checkout/sessions' && this.failNext) {
+      this.failNext = false;
+      return send(response, 500, apiError('api_error', 'An unknown error occurred'), { 'stripe-should-retry': 'false' });
+    }
     const key = request.headers['idempotency-key'];
     const replay = typeof key === 'string' ? this.replies.get(`${recorded.path}\u0000${key}`) : undefined;
     let answer: { status: number; body: unknown };
@@ -154,7 +164,7 @@ function apiError(type: string, message: string, code?: string): unknown {
   return { error: { type, message, ...(code === undefined ? {} : { code }) } };
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${Math.random().toString(36).slice(2)}` });
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${Math.random().toString(36).slice(2)}`, ...headers });
   response.end(JSON.stringify(body));
 }

@@ -71,6 +71,8 @@ export interface TestGatewayOptions {
   host?: string;
   /** The deployment's payment provider (events that name no channel pay with it); none by default. */
   checkoutProvider?: PaymentProvider;
+  /** Providers besides it, by name: channels an event may name. */
+  providers?: PaymentProvider[];
   /** The deployment's configured payment providers and whether the demo checkout stays beside them (config.ts). */
   payments?: PaymentSettings;
 }
@@ -84,6 +86,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     serverId: 'test',
     ...(options.site === undefined ? {} : { site: options.site }),
     ...(options.checkoutProvider === undefined ? {} : { checkoutProvider: options.checkoutProvider }),
+    ...(options.providers === undefined ? {} : { providers: options.providers }),
     log: () => undefined,
     options: {
       host: options.host ?? '127.0.0.1', port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, webhookSecret: WEBHOOK_SECRET, exemptIps: options.exemptIps ?? [], trustProxy: options.trustProxy ?? 0,
