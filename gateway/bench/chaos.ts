@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   const faults: Fault[] = [];
   const fault = async (name: string, key: string, run: () => Promise<number | void>): Promise<void> => {
     const at = Date.now();
-    say(`chaos: ${name}`);
+    say(`chaos: ${new Date(at).toISOString().slice(11, 23)} ${name}`);
     const from = (await run()) ?? at;
     faults.push({ name, key, at, from, until: at + FAULT_GAP_MS });
     await sleep(Math.max(0, at + FAULT_GAP_MS - Date.now()));

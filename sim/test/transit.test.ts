@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../engine/src/index.js';
-import { checkTransit, notLeftAfterTurn } from '../src/live/transit.js';
+import { checkTransit, notLeftAfterTurn, whyNotLeft } from '../src/live/transit.js';
 
 const allocation = { kind: 'tickets', tierId: 'ga', quantity: 1 } as never;
 const journal: JournalEntry[] = [
@@ -22,7 +22,8 @@ describe('checkTransit: what fans were told against the journal', () => {
     const records = [fan('told', ['g1'], []), fan('untold', [], []), fan('away', [], [], [[500, 600]]), fan('buyer', ['g4'], [], [[180, 300]])];
     const check = checkTransit(journal, records, 5_000);
     expect(check).toMatchObject({ toldButMissing: 0, happenedButUntold: 2 });
-    expect(check.examples).toEqual(['happenedButUntold untold: grant g2', 'happenedButUntold buyer: purchase of h1']);
+    // The grant's open interval, in wall-clock time, to set beside a chaos run's timeline.
+    expect(check.examples).toEqual(['happenedButUntold untold: grant g2 (00:00:00.100–00:00:01.000)', 'happenedButUntold buyer: purchase of h1']);
   });
 
   it('counts a lapse a fan connected after it never heard of, and not one while it was away until the end', () => {
@@ -57,5 +58,18 @@ describe('notLeftAfterTurn: a turn heard after leaving crossed the leave on the 
   it('names the fans the journal does not show leaving after their latest turn', () => {
     expect(notLeftAfterTurn(entries, ['crossed', 'never-left', 'left-before', 'no-turn'])).toEqual(['never-left', 'left-before', 'no-turn']);
     expect(notLeftAfterTurn([...entries, { type: 'left', at: 130, fanId: 'left-before', reason: 'left' }], ['left-before'])).toEqual([]);
+  });
+
+  it('tells why a fan is not shown leaving after its turn: a leave before it, or what became of the leave it sent', () => {
+    const entries: JournalEntry[] = [
+      { type: 'left', at: 50, fanId: 'early', reason: 'left' },
+      { type: 'admitted', at: 100, fanIds: ['early', 'refused', 'quiet'], firstGrant: 1, grantExpiresAt: 1_000 },
+    ];
+    expect(whyNotLeft(entries, ['early', 'refused', 'quiet', 'ghost'], { refused: 'ENGINE_UNAVAILABLE' })).toEqual({
+      'left before its turn in the journal': 1,
+      'no leave in the journal, the leave ENGINE_UNAVAILABLE': 1,
+      'no leave in the journal, the leave never asked for': 1,
+      'turn not in the journal': 1,
+    });
   });
 });

@@ -35,6 +35,8 @@ export interface LiveReport extends Report {
     /** Turns heard after the fan asked to leave (the leave crossed them on the wire), and of those, leaves the journal lacks. */
     admittedAfterLeaving: number;
     leavesUnconfirmed: number;
+    leavesUnconfirmedWhy: Record<string, number>;
+    admittedNotWaiting: Record<string, number>;
     /** Organizer webhooks the driver's receiver heard (recalls and calls of fans who closed the page), and posts it refused. */
     organizerWebhooks: LiveRunOutput['live']['organizerWebhooks'];
     paymentOutcomesUnobserved: number;
@@ -191,6 +193,8 @@ export function buildLiveReport(run: LiveRunOutput, url: string, { expectFaults 
       ticketsToldPurchased: told,
       admittedAfterLeaving: live.admittedAfterLeaving,
       leavesUnconfirmed: live.leavesUnconfirmed,
+      leavesUnconfirmedWhy: live.leavesUnconfirmedWhy,
+      admittedNotWaiting: live.admittedNotWaiting,
       organizerWebhooks: live.organizerWebhooks,
       paymentOutcomesUnobserved: unobserved,
       holdsSettledWithinSec: live.holdsSettledWithinSec === null ? null : round(live.holdsSettledWithinSec, 2),
@@ -211,6 +215,7 @@ export function formatLive(r: LiveReport): string {
     `  errors: ${l.errors.total} transport/protocol ${JSON.stringify(l.errors.transport)}${l.errors.droppedByFaults > 0 ? ` (${l.errors.droppedByFaults} sockets dropped by the processes killed on purpose, not counted)` : ''}; gateway answers by code ${JSON.stringify(l.errors.byCode)}`,
     `  retried with the same key ${JSON.stringify(l.errors.retried)}; fans gave up after retries ${JSON.stringify(l.errors.gaveUp)}`,
     `  told but missing from the journal ${l.transit.toldButMissing}; in the journal but never told ${l.transit.happenedButUntold}`,
+    `  turns heard after leaving ${l.admittedAfterLeaving}, the journal not showing the leave ${JSON.stringify(l.leavesUnconfirmedWhy)}; admissions of fans not waiting ${JSON.stringify(l.admittedNotWaiting)}`,
     `  organizer webhooks heard ${JSON.stringify(l.organizerWebhooks.received)}, refused ${l.organizerWebhooks.refused}`,
     `  final event: ${l.finalEvent.phase}, sold ${l.finalEvent.tickets.sold}, holds ${JSON.stringify(l.finalEvent.holds)}`,
   ].join('\n');

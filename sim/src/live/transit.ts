@@ -94,7 +94,7 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
     const record = byFan.get(grant.fanId);
     if (record === undefined || record.grants.includes(grantId)) continue;
     if (grant.at > endedAt - IN_FLIGHT_MS) continue;
-    if (onlineThroughout(record, grant.at, Math.min(grant.closedAt, endedAt))) note('happenedButUntold', `${grant.fanId}: grant ${grantId}`);
+    if (onlineThroughout(record, grant.at, Math.min(grant.closedAt, endedAt))) note('happenedButUntold', `${grant.fanId}: grant ${grantId} (${clock(grant.at)}–${clock(grant.closedAt)})`);
   }
   for (const [holdId, at] of purchased) {
     const record = byFan.get(holdOwner.get(holdId) ?? '');
@@ -108,6 +108,9 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
   }
   return check;
 }
+
+/** A wall-clock instant as the chaos run's timeline prints it. */
+const clock = (at: number): string => new Date(at).toISOString().slice(11, 23);
 
 function close(grant: Grant | undefined, at: number): void {
   if (grant !== undefined) grant.closedAt = Math.min(grant.closedAt, at);
@@ -137,4 +140,28 @@ export function notLeftAfterTurn(journal: readonly JournalEntry[], fanIds: reado
     } else if (entry.type === 'left' && turnAt.has(entry.fanId)) leftAt.set(entry.fanId, i);
   });
   return fanIds.filter((fanId) => turnAt.get(fanId)! < 0 || (leftAt.get(fanId) ?? -1) < turnAt.get(fanId)!);
+}
+
+/**
+ * Why each of these fans (from notLeftAfterTurn) is not shown leaving after
+ * its turn, by count: its leave journaled before the turn (the engine
+ * admitted a fan that had left: a bug), or no leave in the journal, with
+ * what became of the leave the fan sent (`leaves`, from the load processes).
+ */
+export function whyNotLeft(journal: readonly JournalEntry[], fanIds: readonly string[], leaves: Readonly<Record<string, string>>): Record<string, number> {
+  const turnAt = new Map<string, number>(fanIds.map((fanId) => [fanId, -1]));
+  const leftAt = new Map<string, number>();
+  journal.forEach((entry, i) => {
+    if (entry.type === 'admitted' || entry.type === 'called') {
+      for (const fanId of entry.fanIds) if (turnAt.has(fanId)) turnAt.set(fanId, i);
+    } else if (entry.type === 'left' && turnAt.has(entry.fanId)) leftAt.set(entry.fanId, i);
+  });
+  const why: Record<string, number> = {};
+  for (const fanId of fanIds) {
+    const reason = turnAt.get(fanId)! < 0 ? 'turn not in the journal'
+      : leftAt.has(fanId) ? 'left before its turn in the journal'
+        : `no leave in the journal, the leave ${leaves[fanId] ?? 'never asked for'}`;
+    why[reason] = (why[reason] ?? 0) + 1;
+  }
+  return why;
 }
