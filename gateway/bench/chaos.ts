@@ -206,7 +206,10 @@ async function main(): Promise<void> {
   const simCode = await simExited;
   const report = JSON.parse(sim.output().trimEnd().split('\n').reverse().find((line) => line.startsWith('{')) ?? '{}') as {
     ok?: boolean; failures?: string[]; ticketsSold?: number; oversold?: number;
-    live?: { transit?: { toldButMissing: number; happenedButUntold: number; approvedPaymentsLost: number; examples: string[] }; errors?: { droppedByFaults?: number } };
+    live?: {
+      transit?: { toldButMissing: number; happenedButUntold: number; approvedPaymentsLost: number; grantsToldOnlyLapsed: number; examples: string[] };
+      errors?: { droppedByFaults?: number }; leavesUnconfirmedWhy?: Record<string, number>; admittedNotWaiting?: Record<string, number>;
+    };
   };
   // The cluster restarts what dies; anything that exited other than by our SIGKILL is a crash.
   const unplannedExits = [...cluster.output().matchAll(/^(engine shard \S+|gateway worker \S+) exited \(([^)]*)\)/gm)].filter((m) => m[2] !== 'SIGKILL').map((m) => `${m[1]} (${m[2]})`);
@@ -223,6 +226,7 @@ async function main(): Promise<void> {
   const summary = {
     fans, tickets, ticketsSold: report.ticketsSold ?? null, oversold: report.oversold ?? null,
     toldButMissing: transit?.toldButMissing ?? null, happenedButUntold: transit?.happenedButUntold ?? null, approvedPaymentsLost: transit?.approvedPaymentsLost ?? null,
+    grantsToldOnlyLapsed: transit?.grantsToldOnlyLapsed ?? null, turnsAfterLeaving: report.live?.leavesUnconfirmedWhy ?? null, admittedNotWaiting: report.live?.admittedNotWaiting ?? null,
     recoverySec: Object.fromEntries(timeline.map((t) => [t.key, t.recoverySec])),
     simExit: simCode, simOk: report.ok === true, simFailures: report.failures ?? ['no report'],
     socketsDroppedByFaults: report.live?.errors?.droppedByFaults ?? null, unplannedExits,

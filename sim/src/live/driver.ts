@@ -82,11 +82,13 @@ export interface LiveObservations {
   /**
    * Admissions and calls heard by fans the model had already taken out of the
    * line (a leave crossing the admission on the wire), and how many of those
-   * the journal does not show left after that turn (the leave never arrived).
+   * the journal contradicts: a leave before that turn or answered `left` yet
+   * missing, or a turn it lacks (transit.ts, whyNotLeft; a leave that never
+   * arrived, still in flight or refused, leaves the fan in line: its turn is its own).
    */
   admittedAfterLeaving: number;
   leavesUnconfirmed: number;
-  /** Of those, why (transit.ts, whyNotLeft). */
+  /** Every turn heard after leaving that the journal does not show left after, by why. */
   leavesUnconfirmedWhy: Record<string, number>;
   /** Admissions heard by fans the model did not hold as waiting (nor as left), by the model's state. */
   admittedNotWaiting: Record<string, number>;
@@ -540,8 +542,7 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     }
     const transit = checkTransit(journal, stats.flatMap((st) => st.told), Math.min(...stats.map((st) => st.endedAt)));
     const unconfirmed = notLeftAfterTurn(journal, crossedLeaves.map((fan) => fanIdOfFan.get(fan) ?? ''));
-    const leavesUnconfirmed = unconfirmed.length;
-    const leavesUnconfirmedWhy = whyNotLeft(journal, unconfirmed, Object.assign({}, ...stats.map((st) => st.leaves)));
+    const { why: leavesUnconfirmedWhy, contradicted: leavesUnconfirmed } = whyNotLeft(journal, unconfirmed, Object.assign({}, ...stats.map((st) => st.leaves)));
     const checkSec = (performance.now() - checkStart) / 1000;
     const live: LiveObservations = {
       admissions: obs, admittedAfterLeaving: crossedLeaves.length, leavesUnconfirmed, leavesUnconfirmedWhy, admittedNotWaiting, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec, transit,
