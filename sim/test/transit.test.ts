@@ -79,6 +79,7 @@ describe('notLeftAfterTurn: a turn heard after leaving crossed the leave on the 
       },
       // Admitted after a journaled leave, told `left` with no leave journaled, a turn the journal lacks; the rest never left.
       contradicted: 3,
+      examples: ['early: left@00:00:00.050 admitted@00:00:00.100', 'answered: admitted@00:00:00.100', 'ghost: '],
     });
   });
 });

@@ -90,6 +90,8 @@ export interface LiveObservations {
   leavesUnconfirmed: number;
   /** Every turn heard after leaving that the journal does not show left after, by why. */
   leavesUnconfirmedWhy: Record<string, number>;
+  /** A few of the contradicted, `fanId: its journal entries`. */
+  leavesUnconfirmedExamples: string[];
   /** Admissions heard by fans the model did not hold as waiting (nor as left), by the model's state. */
   admittedNotWaiting: Record<string, number>;
   stats: WorkerStats[];
@@ -542,10 +544,10 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     }
     const transit = checkTransit(journal, stats.flatMap((st) => st.told), Math.min(...stats.map((st) => st.endedAt)));
     const unconfirmed = notLeftAfterTurn(journal, crossedLeaves.map((fan) => fanIdOfFan.get(fan) ?? ''));
-    const { why: leavesUnconfirmedWhy, contradicted: leavesUnconfirmed } = whyNotLeft(journal, unconfirmed, Object.assign({}, ...stats.map((st) => st.leaves)));
+    const { why: leavesUnconfirmedWhy, contradicted: leavesUnconfirmed, examples: leavesUnconfirmedExamples } = whyNotLeft(journal, unconfirmed, Object.assign({}, ...stats.map((st) => st.leaves)));
     const checkSec = (performance.now() - checkStart) / 1000;
     const live: LiveObservations = {
-      admissions: obs, admittedAfterLeaving: crossedLeaves.length, leavesUnconfirmed, leavesUnconfirmedWhy, admittedNotWaiting, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec, transit,
+      admissions: obs, admittedAfterLeaving: crossedLeaves.length, leavesUnconfirmed, leavesUnconfirmedWhy, leavesUnconfirmedExamples, admittedNotWaiting, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec, transit,
       finalStatus: { phase: status.phase, tickets: status.tickets, holds: status.holds, admitted: status.admitted, joined: status.joined },
     };
     const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;

@@ -118,7 +118,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string, { expectFaults 
   const fair = fairness(Float64Array.from(post.map((a) => a.number)));
   if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
   if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
-  if (live.leavesUnconfirmed > 0) failures.push(`${live.leavesUnconfirmed} fans heard their turn after leaving, and the journal contradicts it: ${JSON.stringify(live.leavesUnconfirmedWhy)}`);
+  if (live.leavesUnconfirmed > 0) failures.push(`${live.leavesUnconfirmed} fans heard their turn after leaving, and the journal contradicts it: ${JSON.stringify(live.leavesUnconfirmedWhy)}; e.g. ${live.leavesUnconfirmedExamples.join('; ')}`);
   if (live.organizerWebhooks.refused > 0) failures.push(`${live.organizerWebhooks.refused} organizer webhooks refused (bad signature or body)`);
 
   const engineInvariants = engineInvariantsOf(run.engineViolations, failures);

@@ -158,7 +158,7 @@ export function notLeftAfterTurn(journal: readonly JournalEntry[], fanIds: reado
  * did not happen: the fan is still in line and its turn is its own (the
  * model took it out of line when it asked).
  */
-export function whyNotLeft(journal: readonly JournalEntry[], fanIds: readonly string[], leaves: Readonly<Record<string, string>>): { why: Record<string, number>; contradicted: number } {
+export function whyNotLeft(journal: readonly JournalEntry[], fanIds: readonly string[], leaves: Readonly<Record<string, string>>): { why: Record<string, number>; contradicted: number; examples: string[] } {
   const turnAt = new Map<string, number>(fanIds.map((fanId) => [fanId, -1]));
   const leftAt = new Map<string, number>();
   journal.forEach((entry, i) => {
@@ -168,13 +168,26 @@ export function whyNotLeft(journal: readonly JournalEntry[], fanIds: readonly st
   });
   const why: Record<string, number> = {};
   let contradicted = 0;
+  const examples: string[] = [];
   for (const fanId of fanIds) {
     const fate = leaves[fanId] ?? 'never asked for';
     const reason = turnAt.get(fanId)! < 0 ? 'turn not in the journal'
       : leftAt.has(fanId) ? 'left before its turn in the journal'
         : `no leave in the journal, the leave ${fate}`;
     why[reason] = (why[reason] ?? 0) + 1;
-    if (turnAt.get(fanId)! < 0 || leftAt.has(fanId) || fate === 'ok') contradicted++;
+    if (turnAt.get(fanId)! >= 0 && !leftAt.has(fanId) && fate !== 'ok') continue;
+    contradicted++;
+    if (examples.length < EXAMPLES) examples.push(`${fanId}: ${storyOf(journal, fanId)}`);
   }
-  return { why, contradicted };
+  return { why, contradicted, examples };
+}
+
+/** A fan's journal entries, `type@clock`, for the report. */
+function storyOf(journal: readonly JournalEntry[], fanId: string): string {
+  const story: string[] = [];
+  for (const entry of journal) {
+    const about = 'fanIds' in entry ? entry.fanIds.includes(fanId) : 'fanId' in entry && entry.fanId === fanId;
+    if (about) story.push(`${entry.type}@${clock(entry.at)}`);
+  }
+  return story.join(' ');
 }
