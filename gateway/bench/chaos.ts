@@ -16,7 +16,8 @@
  *
  * Prints every PID it starts, a timeline, the simulator's transit check, and
  * a JSON last line (`oversold`, `toldButMissing`, `happenedButUntold`,
- * `approvedPaymentsLost`, `recoverySec` per fault, the simulator's own
+ * `approvedPaymentsLost`, `recoverySec` per fault; `grantsToldOnlyLapsed`,
+ * `turnsAfterLeaving` and `admittedNotWaiting` to tell why; the simulator's own
  * verdict, processes that exited without being killed, the machine's load).
  * `ok` is all of them: every count 0, the verdict clean (the simulator runs
  * with --expect-faults: sockets the killed gateway dropped are not its
