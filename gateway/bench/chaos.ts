@@ -16,7 +16,8 @@
  *
  * Prints every PID it starts, a timeline, the simulator's transit check, and
  * a JSON last line (`oversold`, `toldButMissing`, `happenedButUntold`,
- * `approvedPaymentsLost`, `recoverySec` per fault, the simulator's own
+ * `approvedPaymentsLost`, `recoverySec` per fault; `grantsToldOnlyLapsed`,
+ * `turnsAfterLeaving` and `admittedNotWaiting` to tell why; the simulator's own
  * verdict, processes that exited without being killed, the machine's load).
  * `ok` is all of them: every count 0, the verdict clean (the simulator runs
  * with --expect-faults: sockets the killed gateway dropped are not its
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
   const faults: Fault[] = [];
   const fault = async (name: string, key: string, run: () => Promise<number | void>): Promise<void> => {
     const at = Date.now();
-    say(`chaos: ${name}`);
+    say(`chaos: ${new Date(at).toISOString().slice(11, 23)} ${name}`);
     const from = (await run()) ?? at;
     faults.push({ name, key, at, from, until: at + FAULT_GAP_MS });
     await sleep(Math.max(0, at + FAULT_GAP_MS - Date.now()));
@@ -206,7 +207,10 @@ async function main(): Promise<void> {
   const simCode = await simExited;
   const report = JSON.parse(sim.output().trimEnd().split('\n').reverse().find((line) => line.startsWith('{')) ?? '{}') as {
     ok?: boolean; failures?: string[]; ticketsSold?: number; oversold?: number;
-    live?: { transit?: { toldButMissing: number; happenedButUntold: number; approvedPaymentsLost: number; examples: string[] }; errors?: { droppedByFaults?: number } };
+    live?: {
+      transit?: { toldButMissing: number; happenedButUntold: number; approvedPaymentsLost: number; grantsToldOnlyLapsed: number; examples: string[] };
+      errors?: { droppedByFaults?: number }; leavesUnconfirmedWhy?: Record<string, number>; admittedNotWaiting?: Record<string, number>;
+    };
   };
   // The cluster restarts what dies; anything that exited other than by our SIGKILL is a crash.
   const unplannedExits = [...cluster.output().matchAll(/^(engine shard \S+|gateway worker \S+) exited \(([^)]*)\)/gm)].filter((m) => m[2] !== 'SIGKILL').map((m) => `${m[1]} (${m[2]})`);
@@ -223,6 +227,7 @@ async function main(): Promise<void> {
   const summary = {
     fans, tickets, ticketsSold: report.ticketsSold ?? null, oversold: report.oversold ?? null,
     toldButMissing: transit?.toldButMissing ?? null, happenedButUntold: transit?.happenedButUntold ?? null, approvedPaymentsLost: transit?.approvedPaymentsLost ?? null,
+    grantsToldOnlyLapsed: transit?.grantsToldOnlyLapsed ?? null, turnsAfterLeaving: report.live?.leavesUnconfirmedWhy ?? null, admittedNotWaiting: report.live?.admittedNotWaiting ?? null,
     recoverySec: Object.fromEntries(timeline.map((t) => [t.key, t.recoverySec])),
     simExit: simCode, simOk: report.ok === true, simFailures: report.failures ?? ['no report'],
     socketsDroppedByFaults: report.live?.errors?.droppedByFaults ?? null, unplannedExits,

@@ -4,7 +4,10 @@
  *
  * - A lease is taken with `create` (fails while anyone holds the key) and
  *   renewed with `update` against the revision this shard wrote last, every
- *   `renewMs`. If the revision moved, someone else has it: lost at once.
+ *   `renewMs`. If the revision moved and the key names another shard (or is
+  gone), someone else has it: lost at once. If it still names this shard, the
+  server applied a renewal whose answer was lost (NATS stalled): renewed from
+  that revision. A renewal that failed is sent again at once, not a round later.
  * - The bucket's max_age is `ttlMs`: a key not renewed for that long
  *   disappears (nats-server 2.9 expires it within a few ms of max_age), and
  *   another shard's `create` succeeds. The owner gives the partition up
@@ -68,6 +71,7 @@ interface Heartbeat {
 
 const keyOf = (partition: number): string => `p${partition}`;
 const describe = (err: unknown): string => (err as Error)?.message ?? String(err);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function isWrongRevision(err: unknown): boolean {
   return err instanceof JetStreamApiError
@@ -250,18 +254,50 @@ export class PartitionLeases {
     return false;
   }
 
+  /**
+   * Renews until it succeeds or the lease is gone. A renewal that timed out
+   * (NATS stalled, not down) is sent again at once rather than a round
+   * later, which could be past the deadline; the server may still have
+   * applied the one that timed out, so a wrong revision whose key still
+   * names this shard is that write of ours: its revision is adopted and the
+   * renewal goes on from it.
+   */
   private async renew(partition: number, lease: Lease): Promise<void> {
-    const sentAt = Date.now();
     try {
-      const revision = await this.kv!.update(keyOf(partition), this.options.shardId, lease.revision);
-      if (this.leases.get(partition) !== lease) return;
-      lease.revision = revision;
-      this.arm(partition, lease, sentAt);
-    } catch (err) {
-      // Other failures (NATS unreachable, a timeout) leave it to the deadline.
-      if (this.leases.get(partition) === lease && isWrongRevision(err)) this.lose(partition, 'taken over or expired');
+      while (this.leases.get(partition) === lease) {
+        const sentAt = Date.now();
+        try {
+          const revision = await this.kv!.update(keyOf(partition), this.options.shardId, lease.revision);
+          if (this.leases.get(partition) !== lease) return;
+          lease.revision = revision;
+          this.arm(partition, lease, sentAt);
+          return;
+        } catch (err) {
+          if (this.leases.get(partition) !== lease) return;
+          if (isWrongRevision(err)) {
+            const ours = await this.ownRevision(partition);
+            if (this.leases.get(partition) !== lease) return;
+            if (ours === null) return this.lose(partition, 'taken over or expired');
+            if (ours !== undefined) lease.revision = ours;
+            else await sleep(sentAt + this.renewMs / 2 - Date.now());
+          } else {
+            // NATS unreachable or slow: tried again (never more often than twice a period) until the deadline decides.
+            await sleep(sentAt + this.renewMs / 2 - Date.now());
+          }
+        }
+      }
     } finally {
       lease.renewal = undefined;
+    }
+  }
+
+  /** The lease's revision if its key still names this shard (a write of ours whose answer was lost), null if not, undefined if NATS could not tell. */
+  private async ownRevision(partition: number): Promise<number | null | undefined> {
+    try {
+      const entry = await this.kv!.get(keyOf(partition));
+      return entry !== null && entry.operation === 'PUT' && entry.string() === this.options.shardId ? entry.revision : null;
+    } catch {
+      return undefined;
     }
   }
 

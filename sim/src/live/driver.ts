@@ -28,7 +28,7 @@ import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
 import type { OrganizerWebhook } from '../../../gateway/src/notify/organizer-webhook.js';
 import { DoorRefusals, exemptFlags, LoadRefusedError } from './door-refusals.js';
 import { startNotifyReceiver } from './notify-receiver.js';
-import { checkTransit, notLeftAfterTurn, type TransitCheck } from './transit.js';
+import { checkTransit, notLeftAfterTurn, whyNotLeft, type TransitCheck } from './transit.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const PER_PROC_MAX = 15_000;
@@ -74,16 +74,26 @@ export function parseLiveUrl(url: string): { port: number } {
   return { port: Number(u.port || 80) };
 }
 
+const stateNames = Object.fromEntries(Object.entries(Fan).map(([name, value]) => [value, name])) as Record<number, string>;
+
 export interface LiveObservations {
   /** Admissions heard, with the engine's admission instant (grant expiry − TTL) and the fan's number. */
   admissions: Array<{ fan: number; number: number; admittedAt: number; postStart: boolean }>;
   /**
    * Admissions and calls heard by fans the model had already taken out of the
    * line (a leave crossing the admission on the wire), and how many of those
-   * the journal does not show left after that turn (the leave never arrived).
+   * the journal contradicts: a leave before that turn or answered `left` yet
+   * missing, or a turn it lacks (transit.ts, whyNotLeft; a leave that never
+   * arrived, still in flight or refused, leaves the fan in line: its turn is its own).
    */
   admittedAfterLeaving: number;
   leavesUnconfirmed: number;
+  /** Every turn heard after leaving that the journal does not show left after, by why. */
+  leavesUnconfirmedWhy: Record<string, number>;
+  /** A few of the contradicted, `fanId: its journal entries`. */
+  leavesUnconfirmedExamples: string[];
+  /** Admissions heard by fans the model did not hold as waiting (nor as left), by the model's state. */
+  admittedNotWaiting: Record<string, number>;
   stats: WorkerStats[];
   joinHist: LatencyHistogram;
   updateHist: LatencyHistogram;
@@ -309,6 +319,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     let pending = 0;
     /** Fans whose turn (an admission or a call) crossed their leave on the wire: the journal must show them left afterwards. */
     const crossedLeaves: number[] = [];
+    /** Admissions heard by fans the model held in another state than waiting, by that state. */
+    const admittedNotWaiting: Record<string, number> = {};
     // A call can reach a fan twice (its socket, and the webhook or a resumed `joined`): the model hears each call once.
     const callHeardFor = new Map<number, number>();
     const heardCall = (fan: number, expiresAt: number) => {
@@ -358,6 +370,10 @@ export async function runLive(s: Scenario, options: LiveOptions) {
             // Live, a leave and the fan's admission can cross on the wire: the engine admitted it before the leave arrived.
             crossedLeaves.push(m.fan);
             return;
+          }
+          if (fans.state[m.fan] !== Fan.WAITING) {
+            const state = stateNames[fans.state[m.fan]!] ?? String(fans.state[m.fan]);
+            admittedNotWaiting[state] = (admittedNotWaiting[state] ?? 0) + 1;
           }
           obs.push({ fan: m.fan, number: m.number, admittedAt: m.expiresAt - grantTtl, postStart: m.postStart });
           return model.onAdmitted(m.fan, 0, Math.min(cursor, modelAt(m.expiresAt - grantTtl)), cursor);
@@ -527,10 +543,11 @@ export async function runLive(s: Scenario, options: LiveOptions) {
       updateHist.add(st.updateHist);
     }
     const transit = checkTransit(journal, stats.flatMap((st) => st.told), Math.min(...stats.map((st) => st.endedAt)));
-    const leavesUnconfirmed = notLeftAfterTurn(journal, crossedLeaves.map((fan) => fanIdOfFan.get(fan) ?? '')).length;
+    const unconfirmed = notLeftAfterTurn(journal, crossedLeaves.map((fan) => fanIdOfFan.get(fan) ?? ''));
+    const { why: leavesUnconfirmedWhy, contradicted: leavesUnconfirmed, examples: leavesUnconfirmedExamples } = whyNotLeft(journal, unconfirmed, Object.assign({}, ...stats.map((st) => st.leaves)));
     const checkSec = (performance.now() - checkStart) / 1000;
     const live: LiveObservations = {
-      admissions: obs, admittedAfterLeaving: crossedLeaves.length, leavesUnconfirmed, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec, transit,
+      admissions: obs, admittedAfterLeaving: crossedLeaves.length, leavesUnconfirmed, leavesUnconfirmedWhy, leavesUnconfirmedExamples, admittedNotWaiting, organizerWebhooks: notifyReceiver.counts(), stats, joinHist, updateHist, eventId, timeScale: scale, procs, realSec: (performance.now() - wallStart) / 1000, holdsSettledWithinSec, transit,
       finalStatus: { phase: status.phase, tickets: status.tickets, holds: status.holds, admitted: status.admitted, joined: status.joined },
     };
     const { at: _at, bot: _bot, nat: _nat, ...arrivalCounts } = arrivals;

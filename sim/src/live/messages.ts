@@ -48,6 +48,8 @@ export interface WorkerStats {
   gaveUp: Record<string, number>;
   /** Per fan with a place: the grants, purchased holds and lapsed grants it was told of, and when its socket was gone ([from, to] wall-clock ms). */
   told: Array<{ fanId: string; grants: string[]; purchases: string[]; lapses: string[]; offline: Array<[number, number]> }>;
+  /** What became of each fan's last leave: `ok`, the code it was refused with, `in flight`, or `not sent` (no place yet to leave). */
+  leaves: Record<string, string>;
   /** Wall clock of this report: the end of every fan's record. */
   endedAt: number;
 }

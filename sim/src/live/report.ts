@@ -35,6 +35,8 @@ export interface LiveReport extends Report {
     /** Turns heard after the fan asked to leave (the leave crossed them on the wire), and of those, leaves the journal lacks. */
     admittedAfterLeaving: number;
     leavesUnconfirmed: number;
+    leavesUnconfirmedWhy: Record<string, number>;
+    admittedNotWaiting: Record<string, number>;
     /** Organizer webhooks the driver's receiver heard (recalls and calls of fans who closed the page), and posts it refused. */
     organizerWebhooks: LiveRunOutput['live']['organizerWebhooks'];
     paymentOutcomesUnobserved: number;
@@ -116,7 +118,7 @@ export function buildLiveReport(run: LiveRunOutput, url: string, { expectFaults 
   const fair = fairness(Float64Array.from(post.map((a) => a.number)));
   if (fair.outOfOrderAdmissions > 0) failures.push(`out-of-order admissions of post-start arrivals: ${fair.outOfOrderAdmissions} (Kendall tau ${round(fair.kendallTau, 6)})`);
   if (counters.unexpectedAdmissions > 0) failures.push(`${counters.unexpectedAdmissions} fans admitted who were not waiting`);
-  if (live.leavesUnconfirmed > 0) failures.push(`${live.leavesUnconfirmed} fans heard their turn after leaving, and the journal does not show them left`);
+  if (live.leavesUnconfirmed > 0) failures.push(`${live.leavesUnconfirmed} fans heard their turn after leaving, and the journal contradicts it: ${JSON.stringify(live.leavesUnconfirmedWhy)}; e.g. ${live.leavesUnconfirmedExamples.join('; ')}`);
   if (live.organizerWebhooks.refused > 0) failures.push(`${live.organizerWebhooks.refused} organizer webhooks refused (bad signature or body)`);
 
   const engineInvariants = engineInvariantsOf(run.engineViolations, failures);
@@ -191,6 +193,8 @@ export function buildLiveReport(run: LiveRunOutput, url: string, { expectFaults 
       ticketsToldPurchased: told,
       admittedAfterLeaving: live.admittedAfterLeaving,
       leavesUnconfirmed: live.leavesUnconfirmed,
+      leavesUnconfirmedWhy: live.leavesUnconfirmedWhy,
+      admittedNotWaiting: live.admittedNotWaiting,
       organizerWebhooks: live.organizerWebhooks,
       paymentOutcomesUnobserved: unobserved,
       holdsSettledWithinSec: live.holdsSettledWithinSec === null ? null : round(live.holdsSettledWithinSec, 2),
@@ -210,7 +214,8 @@ export function formatLive(r: LiveReport): string {
     `  connections opened ${l.connections.opened}, peak open ${l.connections.peakOpen}; tickets fans were told they bought ${l.ticketsToldPurchased}; payment outcomes unseen ${l.paymentOutcomesUnobserved}`,
     `  errors: ${l.errors.total} transport/protocol ${JSON.stringify(l.errors.transport)}${l.errors.droppedByFaults > 0 ? ` (${l.errors.droppedByFaults} sockets dropped by the processes killed on purpose, not counted)` : ''}; gateway answers by code ${JSON.stringify(l.errors.byCode)}`,
     `  retried with the same key ${JSON.stringify(l.errors.retried)}; fans gave up after retries ${JSON.stringify(l.errors.gaveUp)}`,
-    `  told but missing from the journal ${l.transit.toldButMissing}; in the journal but never told ${l.transit.happenedButUntold}`,
+    `  told but missing from the journal ${l.transit.toldButMissing}; in the journal but never told ${l.transit.happenedButUntold} (of them grants whose lapse alone was told ${l.transit.grantsToldOnlyLapsed})`,
+    `  turns heard after leaving ${l.admittedAfterLeaving}, the journal not showing the leave ${JSON.stringify(l.leavesUnconfirmedWhy)}; admissions of fans not waiting ${JSON.stringify(l.admittedNotWaiting)}`,
     `  organizer webhooks heard ${JSON.stringify(l.organizerWebhooks.received)}, refused ${l.organizerWebhooks.refused}`,
     `  final event: ${l.finalEvent.phase}, sold ${l.finalEvent.tickets.sold}, holds ${JSON.stringify(l.finalEvent.holds)}`,
   ].join('\n');

@@ -25,6 +25,8 @@ export interface TransitCheck {
   happenedButUntold: number;
   /** Of the told but missing: purchases (a checkout or webhook answered "confirmed" whose purchase the journal lacks). */
   approvedPaymentsLost: number;
+  /** Of the happened but untold, grants whose lapse the fan was told (the turn's news came after its window: a catch-up or a late broadcast). */
+  grantsToldOnlyLapsed: number;
   /** A few of each, `fanId: what`, for the report. */
   examples: string[];
 }
@@ -76,7 +78,7 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
         break;
     }
   }
-  const check: TransitCheck = { toldButMissing: 0, happenedButUntold: 0, approvedPaymentsLost: 0, examples: [] };
+  const check: TransitCheck = { toldButMissing: 0, happenedButUntold: 0, approvedPaymentsLost: 0, grantsToldOnlyLapsed: 0, examples: [] };
   const note = (kind: 'toldButMissing' | 'happenedButUntold', what: string): void => {
     check[kind]++;
     if (check.examples.length < EXAMPLES) check.examples.push(`${kind} ${what}`);
@@ -94,7 +96,10 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
     const record = byFan.get(grant.fanId);
     if (record === undefined || record.grants.includes(grantId)) continue;
     if (grant.at > endedAt - IN_FLIGHT_MS) continue;
-    if (onlineThroughout(record, grant.at, Math.min(grant.closedAt, endedAt))) note('happenedButUntold', `${grant.fanId}: grant ${grantId}`);
+    if (!onlineThroughout(record, grant.at, Math.min(grant.closedAt, endedAt))) continue;
+    const lapseTold = record.lapses.includes(grantId);
+    if (lapseTold) check.grantsToldOnlyLapsed++;
+    note('happenedButUntold', `${grant.fanId}: grant ${grantId} (${clock(grant.at)}–${clock(grant.closedAt)}${lapseTold ? ', told only its lapse' : ''})`);
   }
   for (const [holdId, at] of purchased) {
     const record = byFan.get(holdOwner.get(holdId) ?? '');
@@ -108,6 +113,9 @@ export function checkTransit(journal: readonly JournalEntry[], records: readonly
   }
   return check;
 }
+
+/** A wall-clock instant as the chaos run's timeline prints it. */
+const clock = (at: number): string => new Date(at).toISOString().slice(11, 23);
 
 function close(grant: Grant | undefined, at: number): void {
   if (grant !== undefined) grant.closedAt = Math.min(grant.closedAt, at);
@@ -137,4 +145,49 @@ export function notLeftAfterTurn(journal: readonly JournalEntry[], fanIds: reado
     } else if (entry.type === 'left' && turnAt.has(entry.fanId)) leftAt.set(entry.fanId, i);
   });
   return fanIds.filter((fanId) => turnAt.get(fanId)! < 0 || (leftAt.get(fanId) ?? -1) < turnAt.get(fanId)!);
+}
+
+/**
+ * Why each of these fans (from notLeftAfterTurn) is not shown leaving after
+ * its turn, by count: its leave journaled before the turn (the engine
+ * admitted a fan that had left), or no leave in the journal, with what
+ * became of the leave the fan sent (`leaves`, from the load processes).
+ * `contradicted` counts the fans whose journal contradicts what they were
+ * told: a leave before the turn, a turn the journal lacks, a leave answered
+ * `left` the journal lacks. A leave refused, never answered or never sent
+ * did not happen: the fan is still in line and its turn is its own (the
+ * model took it out of line when it asked).
+ */
+export function whyNotLeft(journal: readonly JournalEntry[], fanIds: readonly string[], leaves: Readonly<Record<string, string>>): { why: Record<string, number>; contradicted: number; examples: string[] } {
+  const turnAt = new Map<string, number>(fanIds.map((fanId) => [fanId, -1]));
+  const leftAt = new Map<string, number>();
+  journal.forEach((entry, i) => {
+    if (entry.type === 'admitted' || entry.type === 'called') {
+      for (const fanId of entry.fanIds) if (turnAt.has(fanId)) turnAt.set(fanId, i);
+    } else if (entry.type === 'left' && turnAt.has(entry.fanId)) leftAt.set(entry.fanId, i);
+  });
+  const why: Record<string, number> = {};
+  let contradicted = 0;
+  const examples: string[] = [];
+  for (const fanId of fanIds) {
+    const fate = leaves[fanId] ?? 'never asked for';
+    const reason = turnAt.get(fanId)! < 0 ? 'turn not in the journal'
+      : leftAt.has(fanId) ? 'left before its turn in the journal'
+        : `no leave in the journal, the leave ${fate}`;
+    why[reason] = (why[reason] ?? 0) + 1;
+    if (turnAt.get(fanId)! >= 0 && !leftAt.has(fanId) && fate !== 'ok') continue;
+    contradicted++;
+    if (examples.length < EXAMPLES) examples.push(`${fanId}: ${storyOf(journal, fanId)}`);
+  }
+  return { why, contradicted, examples };
+}
+
+/** A fan's journal entries, `type@clock`, for the report. */
+function storyOf(journal: readonly JournalEntry[], fanId: string): string {
+  const story: string[] = [];
+  for (const entry of journal) {
+    const about = 'fanIds' in entry ? entry.fanIds.includes(fanId) : 'fanId' in entry && entry.fanId === fanId;
+    if (about) story.push(`${entry.type}@${clock(entry.at)}`);
+  }
+  return story.join(' ');
 }

@@ -178,6 +178,8 @@ function request(c: FanConn, kind: Pending, message: ClientMessage & { rid: numb
     open(c);
   }
 }
+/** The fate of each fan's last leave, for the report (messages.ts, `leaves`). */
+const leaves: Record<string, string> = {};
 const queued = new Map<FanConn, Array<() => void>>();
 
 function open(c: FanConn): void {
@@ -341,6 +343,7 @@ function answer(c: FanConn, kind: Pending, code: string | undefined, m: ServerMe
       send({ type: 'released', fan: c.fan, code });
       return;
     case 'leave':
+      leaves[c.fanId] = code ?? 'ok';
       // Gone for good (the model's leave is a fan giving up): a socket lost later must not take a new place with the token.
       if (code === undefined) c.token = null;
       return;
@@ -614,7 +617,10 @@ process.on('message', (cmd: ToWorker) => {
     case 'leave': {
       const c = fanOf(cmd.fan);
       // A socket coming back (a gateway died under it) takes the leave once the place is resumed, as a fan taps "leave" again.
-      if (c.sock !== undefined || c.token !== null) request(c, 'leave', { t: 'leave', rid: null });
+      if (c.sock !== undefined || c.token !== null) {
+        leaves[c.fanId] = 'in flight';
+        request(c, 'leave', { t: 'leave', rid: null });
+      } else leaves[c.fanId] = 'not sent';
       return;
     }
     case 'drop': {
@@ -677,7 +683,7 @@ process.on('message', (cmd: ToWorker) => {
       }
       const stats: WorkerStats = {
         type: 'stats', joinHist: joinHist.toData(), updateHist: updateHist.toData(), opened, peakOpen, transport, codes, purchasedByFan, purchasedByTier, unobserved,
-        retried, gaveUp, told, endedAt: end,
+        retried, gaveUp, told, leaves, endedAt: end,
       };
       send(stats);
       return;
