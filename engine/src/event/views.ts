@@ -133,12 +133,13 @@ export interface EventStatus {
 }
 
 /**
- * Standby and waitlist (docs/architecture.md): `state` is `open` while
- * nothing is free to sell, `ended` once tickets came back (those still on it
- * are called in order), `none` before everything was first taken.
+ * Standby and waitlist (docs/architecture.md): `state` is `early` while
+ * tickets are free but cannot reach the places beyond `waitlistAfter` (the
+ * early waitlist), `open` while nothing is free to sell, `ended` once tickets
+ * came back (those still on it are called in order), `none` before either.
  */
 export interface WaitlistStatus {
-  state: 'none' | 'open' | 'ended';
+  state: 'none' | 'early' | 'open' | 'ended';
   /** The standby size S last decided. */
   standbySize: number;
   /** Standby places still waiting. */
