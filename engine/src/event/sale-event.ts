@@ -1439,10 +1439,10 @@ export class SaleEvent {
     return this.config.phases[phaseIndexAt(this.config.phases, this.now())];
   }
 
-  private waitlistPlace(status: FanStatus, number: number): Pick<JoinResult, 'waitlisted' | 'waitlistAfter'> {
-    if (status !== FanStatus.WAITING || !this.isWaitlisted(number)) return { waitlisted: undefined, waitlistAfter: undefined };
-    const after = this.waitlist!.after;
-    return { waitlisted: number - Math.max(after, this.room.nowServing), waitlistAfter: after };
+  private waitlistPlace(status: FanStatus, number: number): Pick<JoinResult, 'waitlisted' | 'waitlistAfter' | 'waitlistEarly'> {
+    if (status !== FanStatus.WAITING || !this.isWaitlisted(number)) return { waitlisted: undefined, waitlistAfter: undefined, waitlistEarly: undefined };
+    const { after, upTo, early } = this.waitlist!;
+    return { waitlisted: number - Math.max(after, this.room.nowServing), waitlistAfter: after, waitlistEarly: early && upTo === Infinity };
   }
 
   /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt (not before the pre-queue draw). */

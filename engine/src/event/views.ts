@@ -34,12 +34,15 @@ export interface JoinResult {
   numberedAt: number | undefined;
   /**
    * While the place is waitlisted (nothing is free to sell and it is beyond
-   * the standby): its number on the waitlist, from 1. The fan may close the
-   * page: the place is kept and called if tickets come back.
+   * the standby, or the tickets left cannot reach it: the early waitlist):
+   * its number on the waitlist, from 1. The fan may close the page: the
+   * place is kept and called if tickets come back.
    */
   waitlisted: number | undefined;
   /** While waitlisted: places numbered above this are on the waitlist (its number is `number − max(waitlistAfter, nowServing)`). */
   waitlistAfter: number | undefined;
+  /** While waitlisted: true on the early waitlist (tickets are still free, but cannot reach the place), false once all is taken. */
+  waitlistEarly: boolean | undefined;
   /** The open grant was a call from the waitlist (its expiresAt is the answer deadline). */
   called: boolean;
   /**
