@@ -27,7 +27,6 @@ const SERVER_EXAMPLES: ServerMessage[] = [
   { t: 'admitted', eventId: 'e', grantId: 'g1', expiresAt: 9 },
   { t: 'grantExpired', eventId: 'e', grantId: 'g1' },
   { t: 'waitlist', eventId: 'e', at: 8, open: false, waitlistAfter: 9, waitlistUpTo: 30, early: false },
-  { t: 'waitlist', eventId: 'e', at: 8, open: true, waitlistAfter: 9, waitlistUpTo: null, early: true },
   { t: 'called', eventId: 'e', grantId: 'g2', expiresAt: 12 },
   { t: 'held', rid: 4, eventId: 'e', hold: { ...hold } },
   { t: 'paymentStarted', rid: 5, eventId: 'e', hold: { ...hold, status: 'paymentPending', paymentId: 'p', pendingUntil: 10 }, paymentId: 'p', provider: 'demo', checkoutUrl: '/pay/demo/x' },
@@ -55,10 +54,10 @@ const SERVER_EXAMPLES: ServerMessage[] = [
 ];
 
 describe('the static msgpackr structures', () => {
-  it('are pinned for protocol version 8: changing them needs a new version', () => {
+  it('are pinned for protocol version 9: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 8, structures: 32, fingerprint: '2e9e0ae458cee440' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 9, structures: 32, fingerprint: '80f78751a933ac03' });
     // msgpackr misreads records beyond 32 shared structures (messages.ts).
     expect(STRUCTURES.length).toBeLessThanOrEqual(MAX_STRUCTURES);
   });

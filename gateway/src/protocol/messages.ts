@@ -16,7 +16,7 @@ import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
