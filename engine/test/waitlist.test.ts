@@ -416,6 +416,17 @@ describe('the early waitlist: places the tickets left cannot reach, before nothi
     expect(checkInvariants(d.journal)).toEqual([]);
   });
 
+  it('after a waitlist ended, opens again only where the old boundary would not pull the line before places within reach', () => {
+    const d = earlySale(10);
+    d.exec({ type: 'updateEvent', patch: { inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 30 }] } } });
+    expect(d.journal.findLast((e) => e.type === 'waitlistEnded')).toMatchObject({ reason: 'ticketsAdded', waitlistAfter: 6, waitlistUpTo: 10 });
+    d.joinMany(30, 'more'); // 30 tickets, fan1's grant: 29 places reach every one of them but the last
+    d.advance(SECOND);
+    expect(d.journal.filter((e) => e.type === 'earlyWaitlist')).toHaveLength(1);
+    expect(d.fanView('more1').waitlisted).toBeUndefined();
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
   it('a restored event decides the same', () => {
     const d = earlySale(12);
     d.leave('fan2');

@@ -1045,7 +1045,11 @@ export class SaleEvent {
     const tickets = this.inventory.free + this.inventory.held;
     const openGrants = this.grants.openCount;
     const places = Math.ceil((Math.max(0, tickets - openGrants) * (100 + this.config.waitlist.standbyMarginPercent)) / 100);
-    const after = Math.min(this.room.numberOfNthWaiting(places), waitlist?.after ?? Infinity);
+    const line = this.room.numberOfNthWaiting(places);
+    // After an ended waitlist, open again only where its old boundary would not pull the line
+    // earlier: places between them are within reach and must not be told otherwise.
+    if (!open && waitlist !== undefined && line > waitlist.after) return;
+    const after = Math.min(line, waitlist?.after ?? Infinity);
     if (open ? after >= waitlist!.after : !this.room.anyWaitingAfter(after)) return;
     this.record({ type: 'earlyWaitlist', at: now, tickets, openGrants, places, waitlistAfter: after });
   }
