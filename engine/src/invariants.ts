@@ -147,6 +147,13 @@ export function checkInvariants(journal: readonly JournalEntry[], options: Invar
       case 'standby':
         waitlist.standby(entry, config);
         break;
+      case 'earlyWaitlist': {
+        const free = freeTickets();
+        // Tickets neither sold nor free are held: free + held is what is not sold.
+        const tickets = config.inventory.tiers.reduce((n, t) => n + t.quantity, 0) + countSeats(config) - soldTickets;
+        waitlist.early(entry, config, { tickets, openGrants: openGrants.size, freeToSell: free - openGrants.size * config.maxTicketsPerFan });
+        break;
+      }
       case 'waitlistEnded':
         waitlist.ended(entry.waitlistAfter, entry.waitlistUpTo);
         break;
@@ -370,6 +377,24 @@ class WaitlistRules {
     const expected = Math.ceil((entry.returnable * (100 + config.waitlist.standbyMarginPercent)) / 100 / config.maxTicketsPerFan);
     if (entry.standby !== expected) this.fail('standbySize', `standby of ${entry.standby} for ${entry.returnable} returnable tickets; the formula says ${expected}`);
     if (this.upTo === Infinity && entry.waitlistAfter > this.after) this.fail('waitlistOrder', `the standby grew from ${this.after} to ${entry.waitlistAfter}`);
+    this.after = Math.min(this.after, entry.waitlistAfter);
+    this.upTo = Infinity;
+  }
+
+  /**
+   * The early waitlist: only while tickets are free to sell and the organizer
+   * left it on, its `places` by the formula from the tickets and open grants
+   * counted here (not the entry's own), its boundary never later while open.
+   */
+  early(entry: Extract<JournalEntry, { type: 'earlyWaitlist' }>, config: EventConfig, counted: { tickets: number; openGrants: number; freeToSell: number }): void {
+    if (!config.waitlist.enabled || !config.waitlist.early) this.fail('waitlistOrder', 'an early waitlist while it is turned off');
+    if (counted.freeToSell <= 0) this.fail('standbySize', 'an early waitlist while nothing is free to sell (a standby is due)');
+    if (entry.tickets !== counted.tickets || entry.openGrants !== counted.openGrants) {
+      this.fail('standbySize', `early waitlist for ${entry.tickets} tickets and ${entry.openGrants} open grants; there are ${counted.tickets} and ${counted.openGrants}`);
+    }
+    const expected = Math.ceil((Math.max(0, counted.tickets - counted.openGrants) * (100 + config.waitlist.standbyMarginPercent)) / 100);
+    if (entry.places !== expected) this.fail('standbySize', `early waitlist after ${entry.places} places; the formula says ${expected}`);
+    if (this.upTo === Infinity && entry.waitlistAfter > this.after) this.fail('waitlistOrder', `the early waitlist's boundary moved later, from ${this.after} to ${entry.waitlistAfter}`);
     this.after = Math.min(this.after, entry.waitlistAfter);
     this.upTo = Infinity;
   }

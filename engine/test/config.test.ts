@@ -50,7 +50,7 @@ function reservedConfig(): Json {
     presenceGraceMs: 90_000,
     grantTtlMs: 3 * MINUTE,
     door: { startWindowMs: 20_000, joinsPerAddressPerMin: 10, joinsPerSubnetPerMin: 100, slowLaneMaxDelayMs: 45_000, powFloor: 4, powCeiling: 12 },
-    waitlist: { enabled: true, standbyMarginPercent: 40, callAnswerMs: 15 * MINUTE },
+    waitlist: { enabled: true, standbyMarginPercent: 40, callAnswerMs: 15 * MINUTE, early: false },
     draw: { beacon: { name: 'drand quicknet', round: 12_345_678 }, beaconWaitMs: 90_000 },
     payments: {
       channels: [{ name: 'card', capacityPerSec: 120 }, { name: 'bank-transfer' }],
@@ -111,7 +111,7 @@ describe('validateEventConfig: valid configurations', () => {
       grantTtlMs: CONFIG_DEFAULTS.grantTtlMs,
       phases: defaultPhases(minimalConfig().preQueueOpensAt as number, minimalConfig().onSaleAt as number),
       door: DOOR_DEFAULTS,
-      waitlist: { enabled: true, standbyMarginPercent: 25, callAnswerMs: 10 * MINUTE },
+      waitlist: { enabled: true, standbyMarginPercent: 25, callAnswerMs: 10 * MINUTE, early: true },
       draw: { beaconWaitMs: 60_000 },
       payments: PAYMENTS_DEFAULTS,
     });
@@ -266,6 +266,7 @@ const waitlistViolations: Violation[] = [
   ['standby margin negative', ['waitlist', 'standbyMarginPercent'], -1, 'waitlist.standbyMarginPercent', /between 0 and 1000/],
   ['standby margin fractional', ['waitlist', 'standbyMarginPercent'], 12.5, 'waitlist.standbyMarginPercent', /between 0 and 1000/],
   ['a call answered within less than 30 s', ['waitlist', 'callAnswerMs'], 29_999, 'waitlist.callAnswerMs', /between 30000 and 86400000/],
+  ['the early waitlist neither on nor off', ['waitlist', 'early'], 'yes', 'waitlist.early', /true or false/],
   ['an unknown waitlist field', ['waitlist', 'margin'], 10, 'waitlist.margin', /not a known field/],
 ];
 

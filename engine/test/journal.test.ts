@@ -278,7 +278,8 @@ const awayConfig = () => gaConfig({
   quantity: 20,
   maxTicketsPerFan: 2,
   admission: { mode: 'auto', maxActiveShoppers: 2 },
-  waitlist: { callAnswerMs: MINUTE },
+  // The away horizon alone: with the early waitlist on, fan24 on would be waitlisted instead (earlySteps).
+  waitlist: { callAnswerMs: MINUTE, early: false },
 });
 const awaySteps: Array<[label: string, run: (d: Driver) => void]> = [
   ['thirty fans join; two are admitted; places beyond the horizon may be away', (d) => {
@@ -305,6 +306,48 @@ const awaySteps: Array<[label: string, run: (d: Driver) => void]> = [
     d.advance(MINUTE);
     d.advance(SECOND);
     expect(checkInvariants(d.journal)).toEqual([]);
+  }],
+  ['the organizer closes the sale', (d) => {
+    d.exec({ type: 'close' });
+  }],
+];
+
+/**
+ * The early waitlist: 6 GA tickets, 2 a fan, no margin, one shopper at a
+ * time: with fan1's grant open, the tickets reach at most 5 more places at one
+ * ticket a fan, so fan7 on are waitlisted while tickets are still free.
+ */
+const earlyConfig = () => gaConfig({
+  id: 'early-night',
+  quantity: 6,
+  maxTicketsPerFan: 2,
+  admission: { mode: 'auto', maxActiveShoppers: 1 },
+  waitlist: { standbyMarginPercent: 0, callAnswerMs: MINUTE },
+});
+const earlySteps: Array<[label: string, run: (d: Driver) => void]> = [
+  ['ten fans join; fan1 is admitted; fan7 on are waitlisted early', (d) => {
+    d.startSale();
+    d.joinMany(10);
+    d.advance(SECOND);
+    expect(d.journal.at(-1)).toMatchObject({ type: 'earlyWaitlist', tickets: 6, openGrants: 1, places: 5, waitlistAfter: 6 });
+  }],
+  ['fan3 and fan4 leave; fan8 closes the page and keeps its place', (d) => {
+    d.leave('fan3');
+    d.leave('fan4');
+    d.presence('fan8', false);
+    d.advance(2 * GRACE);
+  }],
+  ['fan1, fan2, fan5 and fan6 buy one each: tickets are left at the line, fan7 is called', (d) => {
+    for (const fanId of ['fan1', 'fan2', 'fan5', 'fan6']) {
+      d.buy(fanId, 1);
+      d.advance(SECOND);
+    }
+    expect(d.journal.findLast((e) => e.type === 'called')).toMatchObject({ fanIds: ['fan7'] });
+  }],
+  ['fan7 buys one; its call over, fan8 is called for the last', (d) => {
+    d.buy('fan7', 1);
+    d.advance(SECOND);
+    expect(d.journal.findLast((e) => e.type === 'called')).toMatchObject({ fanIds: ['fan8'] });
   }],
   ['the organizer closes the sale', (d) => {
     d.exec({ type: 'close' });
@@ -399,7 +442,7 @@ const stepNumbers = steps.map(([label], i) => [i + 1, label] as const);
 const ALL_TYPES: JournalEntryType[] = [
   'created', 'configUpdated', 'published', 'preQueueOpened', 'saleStarted', 'paused', 'resumed', 'soldOut', 'reopened', 'closed',
   'joined', 'left', 'presence', 'admitted', 'grantExpired', 'held', 'extended', 'paymentStarted', 'paymentFailed', 'purchased',
-  'expired', 'released', 'refundDue', 'refunded', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'called', 'waitlistEnded', 'recalled',
+  'expired', 'released', 'refundDue', 'refunded', 'drawSealed', 'drawn', 'numbered', 'codesAdded', 'codeRedeemed', 'standby', 'earlyWaitlist', 'called', 'waitlistEnded', 'recalled',
   'registrationOpened', 'registered', 'registrationWithdrawn', 'beaconSupplied', 'registrationDrawn', 'invitedNext', 'announced', 'orderCancelled',
 ];
 
@@ -424,9 +467,11 @@ describe('the busy scenario', () => {
     const door = run(new Driver(doorConfig()), 0, doorSteps.length, doorSteps);
     const waitlist = run(new Driver(waitlistConfig()), 0, waitlistSteps.length, waitlistSteps);
     const away = run(new Driver(awayConfig()), 0, awaySteps.length, awaySteps);
+    const early = run(new Driver(earlyConfig()), 0, earlySteps.length, earlySteps);
     const coded = presale();
     const registration = run(new Driver(registrationConfig(), { randomBytes: countingBytes() }), 0, registrationSteps.length, registrationSteps);
-    expect(new Set([...d.journal, ...door.journal, ...waitlist.journal, ...away.journal, ...coded.journal, ...registration.journal].map((e) => e.type))).toEqual(new Set(ALL_TYPES));
+    expect(new Set([...d.journal, ...door.journal, ...waitlist.journal, ...away.journal, ...early.journal, ...coded.journal, ...registration.journal].map((e) => e.type))).toEqual(new Set(ALL_TYPES));
+    expect(checkInvariants(early.journal)).toEqual([]);
     expect(checkInvariants(registration.journal)).toEqual([]);
     expect(checkInvariants(away.journal)).toEqual([]);
     expect(checkInvariants(coded.journal)).toEqual([]);
@@ -478,6 +523,14 @@ describe('restoring from the journal', () => {
     expectSameSale(copy, original);
 
     expectContinuesAlike(original, copy, i, awaySteps);
+  });
+
+  it.each(earlySteps.map(([label], i) => [i + 1, label] as const))('the early waitlist scenario restored after step %i (%s) continues exactly like the original', (i) => {
+    const original = run(new Driver(earlyConfig()), 0, i, earlySteps);
+    const copy = original.restored();
+    expectSameSale(copy, original);
+
+    expectContinuesAlike(original, copy, i, earlySteps);
   });
 
   it.each(registrationSteps.map(([label], i) => [i + 1, label] as const))('the registration scenario restored after step %i (%s) continues exactly like the original', (i) => {

@@ -334,3 +334,136 @@ describe('recalled before the turn', () => {
     expect(checkInvariants(journal).map((v) => v.message)).toEqual(['fan40 recalled though not away from a kept place']);
   });
 });
+
+describe('the early waitlist: places the tickets left cannot reach, before nothing is free', () => {
+  /**
+   * 6 GA tickets, 2 a fan, no margin, one shopper at a time: with fan1's grant
+   * open, the 6 tickets less one for it reach at most ⌈(6 − 1) × 100 %⌉ = 5
+   * more waiting places (fan2…fan6) even at one ticket a fan: fan7 on are waitlisted.
+   */
+  function earlySale(fans = 10, waitlist: Record<string, unknown> = {}): Driver {
+    const d = new Driver(gaConfig({
+      quantity: 6, maxTicketsPerFan: 2, admission: { mode: 'auto', maxActiveShoppers: 1 },
+      waitlist: { callAnswerMs: 5 * MINUTE, standbyMarginPercent: 0, ...waitlist },
+    }));
+    d.startSale();
+    d.joinMany(fans);
+    d.advance(SECOND);
+    return d;
+  }
+  const earlyEntries = (d: Driver) => d.journal.filter((e) => e.type === 'earlyWaitlist');
+
+  it('waitlists at once every place beyond W = ⌈(free + held − open grants) × (100 + margin%) / 100⌉ waiting places; new joins go straight on', () => {
+    const d = earlySale();
+    expect(earlyEntries(d)).toEqual([{ type: 'earlyWaitlist', at: d.clock.now(), tickets: 6, openGrants: 1, places: 5, waitlistAfter: 6 }]);
+    expect(d.status().waitlist).toMatchObject({ state: 'early', standbySize: 0, standby: 0, waitlisted: 4, waitlistAfter: 6 });
+    expect(d.fanView('fan6')).toMatchObject({ waitlisted: undefined, waitlistEarly: undefined });
+    expect(d.fanView('fan7')).toMatchObject({ status: 'waiting', waitlisted: 1, waitlistAfter: 6, waitlistEarly: true });
+    expect(d.join('late')).toMatchObject({ waitlisted: 5, waitlistEarly: true });
+    // Exempt from the presence grace like any waitlisted place.
+    d.presence('fan8', false);
+    d.advance(3 * GRACE);
+    expect(d.fanView('fan8').status).toBe('waiting');
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('the line never moves later (fans ahead leave, grants lapse), only earlier (fans buy more than one)', () => {
+    // 20 tickets, 4 a fan, fan1's grant open: ⌈20 − 1⌉ = 19 places, fan2…fan20.
+    const d = new Driver(gaConfig({ quantity: 20, admission: { mode: 'auto', maxActiveShoppers: 1 }, waitlist: { standbyMarginPercent: 0 } }));
+    d.startSale();
+    d.joinMany(30);
+    d.advance(SECOND);
+    d.buy('fan1', 4);
+    d.advance(SECOND); // 16 left, fan2's grant open: 15 places, fan3…fan17
+    d.leave('fan3');
+    d.leave('fan4'); // the 15th waiting place is now fan19: the line stays after fan17
+    d.advance(SECOND);
+    d.advance(GRANT_TTL); // fan2's grant lapses, fan5 admitted: 15 places reach fan20, the line stays
+    const afters = earlyEntries(d).map((e) => (e.type === 'earlyWaitlist' ? e.waitlistAfter : 0));
+    expect(afters).toEqual([20, 17]);
+    expect(d.fanView('fan18').waitlisted).toBe(1);
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('when the line reaches it with tickets left, the waitlist is called in queue order with the time to answer', () => {
+    const d = earlySale();
+    d.leave('fan3');
+    d.leave('fan4'); // two fewer ahead: tickets will be left at fan7's turn
+    for (const fanId of ['fan1', 'fan2', 'fan5', 'fan6']) {
+      d.buy(fanId, 1);
+      d.advance(SECOND);
+    }
+    const calls = d.journal.filter((e) => e.type === 'called');
+    expect(calls).toEqual([expect.objectContaining({ fanIds: ['fan7'], grantExpiresAt: calls[0]!.at + 5 * MINUTE })]);
+    expect(d.journal.some((e) => e.type === 'admitted' && e.fanIds.includes('fan7'))).toBe(false);
+    expect(d.fanView('fan7')).toMatchObject({ status: 'admitted', called: true });
+    d.buy('fan7', 2);
+    expect(d.phase).toBe('soldOut');
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('once nothing is free, the standby takes over (recorded even where the line stays), never after the early line', () => {
+    const d = earlySale();
+    d.buy('fan1', 2);
+    d.advance(SECOND); // fan2 admitted: 4 tickets, 2 promised to its grant
+    d.buy('fan2', 2);
+    d.advance(SECOND); // fan3 admitted: 2 tickets, both promised: nothing free
+    const standby = d.journal.filter((e) => e.type === 'standby');
+    // S = ⌈2 / 2⌉ = 1 place (fan4); the early line was after fan6.
+    expect(standby).toEqual([expect.objectContaining({ returnable: 2, standby: 1, waitlistAfter: 4 })]);
+    expect(d.status().waitlist).toMatchObject({ state: 'open', standby: 1, waitlisted: 6 });
+    expect(d.fanView('fan5')).toMatchObject({ waitlisted: 1, waitlistEarly: false });
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('after a waitlist ended, opens again only where the old boundary would not pull the line before places within reach', () => {
+    const d = earlySale(10);
+    d.exec({ type: 'updateEvent', patch: { inventory: { tiers: [{ id: 'ga', name: 'General admission', price: 5_000, quantity: 30 }] } } });
+    expect(d.journal.findLast((e) => e.type === 'waitlistEnded')).toMatchObject({ reason: 'ticketsAdded', waitlistAfter: 6, waitlistUpTo: 10 });
+    d.joinMany(30, 'more'); // 30 tickets, fan1's grant: 29 places reach every one of them but the last
+    d.advance(SECOND);
+    expect(d.journal.filter((e) => e.type === 'earlyWaitlist')).toHaveLength(1);
+    expect(d.fanView('more1').waitlisted).toBeUndefined();
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('a restored event decides the same', () => {
+    const d = earlySale(12);
+    d.leave('fan2');
+    const copy = d.restored();
+    const mark = d.journal.length;
+    d.buy('fan1', 2);
+    copy.buy('fan1', 2);
+    d.advance(SECOND);
+    copy.advance(SECOND);
+    expect(copy.entriesSince(mark)).toEqual(d.entriesSince(mark));
+    expect(copy.status().waitlist).toEqual(d.status().waitlist);
+  });
+
+  it('turned off (waitlist.early: false) nobody is waitlisted while tickets are free; turned off live, the early waitlist ends', () => {
+    const off = earlySale(10, { early: false });
+    expect(earlyEntries(off)).toEqual([]);
+    expect(off.fanView('fan10').waitlisted).toBeUndefined();
+    const d = earlySale();
+    d.exec({ type: 'updateEvent', patch: { waitlist: { early: false } } });
+    d.advance(SECOND);
+    expect(d.journal.find((e) => e.type === 'waitlistEnded')).toMatchObject({ reason: 'disabled', waitlistAfter: 6, waitlistUpTo: 10 });
+    expect(d.join('late').waitlisted).toBeUndefined();
+    expect(checkInvariants(d.journal)).toEqual([]);
+  });
+
+  it('the checker recomputes the line from its own counts, and catches a line moved later or one while nothing is free', () => {
+    const d = earlySale();
+    const at = d.clock.now();
+    const entry = { type: 'earlyWaitlist' as const, at, tickets: 6, openGrants: 1, places: 5, waitlistAfter: 6 };
+    expect(checkInvariants([...d.journal, { ...entry, places: 6 }]).map((v) => v.invariant)).toEqual(['standbySize']);
+    expect(checkInvariants([...d.journal, { ...entry, tickets: 7 }]).map((v) => v.message)).toEqual(['early waitlist for 7 tickets and 1 open grants; there are 6 and 1']);
+    expect(checkInvariants([...d.journal, { ...entry, waitlistAfter: 7 }]).map((v) => v.message)).toEqual(['the early waitlist\'s boundary moved later, from 6 to 7']);
+    d.buy('fan1', 2);
+    d.advance(SECOND);
+    d.buy('fan2', 2);
+    d.advance(SECOND); // nothing free: a standby, not an early waitlist
+    const late = { type: 'earlyWaitlist' as const, at: d.clock.now(), tickets: 2, openGrants: 1, places: 1, waitlistAfter: 4 };
+    expect(checkInvariants([...d.journal, late]).map((v) => v.message)).toEqual(['an early waitlist while nothing is free to sell (a standby is due)']);
+  });
+});

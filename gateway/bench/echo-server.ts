@@ -73,7 +73,7 @@ app.ws<{ joined: boolean }>('/ws', {
         t: 'joined', rid: message.rid, eventId: message.eventId, fanId: message.fanId, queueToken: TOKEN, number, position: number,
         status: 'waiting', phase: 'paused', nowServing: 0, etaLow: null, etaHigh: null, commitment: 'c'.repeat(64), seed: 's'.repeat(64),
         restored: false, grantId: null, grantExpiresAt: null, holds: [], outlook: null, numberedAt: null, waitlisted: null, waitlistAfter: null, called: false, receipt: null, awayAfter: null, announcement: null,
-        lapsedGrantId: null, lapsedAt: null,
+        lapsedGrantId: null, lapsedAt: null, waitlistEarly: null,
       }), true);
     }
   },

@@ -12,10 +12,12 @@ import { $, initialApiKey, rememberApiKey } from './lib/dom.js';
 import { figureItems } from './lib/figures.js';
 import { drawLabel, phaseLabel, rejectedLabel } from './lib/operator-labels.js';
 
-/** Standby and waitlist figures, once everything was first taken. */
+const WAITLIST_STATES: Record<string, string> = { early: 'early waitlist', open: 'all taken', ended: 'waitlist ended' };
+
+/** Standby and waitlist figures, once the first place was waitlisted. */
 function waitlistLine(waitlist: EventFigures['waitlist']): string {
   if (waitlist === undefined || waitlist.state === 'none') return '';
-  return ` · ${waitlist.state === 'open' ? 'all taken' : 'waitlist ended'}: ${number(waitlist.standby)} standing by, ` +
+  return ` · ${WAITLIST_STATES[waitlist.state]}: ${number(waitlist.standby)} standing by, ` +
     `${number(waitlist.waitlisted)} waitlisted, ${number(waitlist.called)} called (${number(waitlist.lapsedCalls)} lapsed)`;
 }
 

@@ -177,8 +177,11 @@ const state = {
   accessCode: null as string | null,
   /** The away horizon: a waiting place numbered above it may be left (the page closed) and is kept; null: none. */
   awayAfter: null as number | null,
-  /** Standby and waitlist: places numbered above this are waitlisted (null: none); open while all is taken. */
-  waitlist: null as { after: number; upTo: number | null; open: boolean } | null,
+  /**
+   * Standby and waitlist: places numbered above this are waitlisted (null: none); open while all is
+   * taken, or early: tickets remain, but cannot reach those places.
+   */
+  waitlist: null as { after: number; upTo: number | null; open: boolean; early: boolean } | null,
   /** Web Push on this connection: not tried, being set up, kept by the server, or not possible in this browser. */
   push: 'none' as 'none' | 'pending' | 'on' | 'unavailable',
 };
@@ -187,6 +190,11 @@ const state = {
 function beyondHorizon(): boolean {
   return state.info !== null && state.awayAfter !== null && state.number > state.awayAfter && state.grant === null && waitlistNumber() === null
     && (state.phase === 'onSale' || state.phase === 'paused');
+}
+
+/** Why a waitlisted fan is called: on the early waitlist, tickets remained (fans ahead bought fewer); else they came back. */
+function whyCalled(): string {
+  return state.waitlist?.open === true && state.waitlist.early ? 'tickets remain for you' : 'tickets came back for you';
 }
 
 /** The place's number on the waitlist while it is on it, else null. */
@@ -413,9 +421,12 @@ function renderQueue(): void {
     etaElement.innerHTML = '<strong>—</strong>';
     line.className = 'banner warn';
     line.dataset.waitlisted = String(waitlisted);
-    line.textContent = state.waitlist!.open
-      ? `All tickets are taken. You are number ${waitlisted.toLocaleString()} on the waitlist: you will be called if tickets come back. You may close this page — your place is kept.`
-      : `Tickets came back. You are number ${waitlisted.toLocaleString()} on the waitlist and will be called in turn. You may close this page — your place is kept.`;
+    const k = waitlisted.toLocaleString();
+    line.textContent = !state.waitlist!.open
+      ? `Tickets came back. You are number ${k} on the waitlist and will be called in turn. You may close this page — your place is kept.`
+      : state.waitlist!.early
+        ? `The tickets left cannot reach your place, even if every fan ahead of you buys only one. You are number ${k} on the waitlist: you will be called if tickets remain when the line reaches you. You may close this page — your place is kept.`
+        : `All tickets are taken. You are number ${k} on the waitlist: you will be called if tickets come back. You may close this page — your place is kept.`;
   } else if (state.phase === 'paused') {
     etaElement.innerHTML = '<strong>—</strong>';
     line.className = 'banner warn';
@@ -814,10 +825,10 @@ function onMessage(message: ServerMessage): void {
       state.commitment = message.commitment ?? state.commitment;
       state.seed = message.seed ?? state.seed;
       state.grant = message.grantId !== null && message.grantExpiresAt !== null ? { grantId: message.grantId, expiresAt: message.grantExpiresAt } : null;
-      state.waitlist = message.waitlistAfter === null ? null : { after: message.waitlistAfter, upTo: null, open: true };
+      state.waitlist = message.waitlistAfter === null ? null : { after: message.waitlistAfter, upTo: null, open: true, early: message.waitlistEarly === true };
       state.awayAfter = message.awayAfter;
       showAnnouncement(message.announcement);
-      if (message.called) notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
+      if (message.called) notify(`You were called from the waitlist: ${whyCalled()}. Choose them before your time runs out.`, 'ok');
       adoptHolds(message.holds);
       // Admitted, with the turn used and nothing held or bought (a reload after a release): the place is over.
       const over = message.status === 'admitted' && state.grant === null && state.hold === null && state.purchased === null;
@@ -858,13 +869,13 @@ function onMessage(message: ServerMessage): void {
       void loadInfo();
       break;
     case 'waitlist':
-      state.waitlist = { after: message.waitlistAfter, upTo: message.waitlistUpTo, open: message.open };
+      state.waitlist = { after: message.waitlistAfter, upTo: message.waitlistUpTo, open: message.open, early: message.early };
       break;
     case 'called':
       if (state.grant?.grantId === message.grantId) break;
       state.grant = { grantId: message.grantId, expiresAt: message.expiresAt };
-      notify('You were called from the waitlist: tickets came back for you. Choose them before your time runs out.', 'ok');
-      alertFan({ title: 'It is your turn', body: `Tickets came back for you: choose them by ${timeOfDay(message.expiresAt)}.`, eventId }, baseTitle());
+      notify(`You were called from the waitlist: ${whyCalled()}. Choose them before your time runs out.`, 'ok');
+      alertFan({ title: 'It is your turn', body: `${whyCalled().replace(/^t/, 'T')}: choose them by ${timeOfDay(message.expiresAt)}.`, eventId }, baseTitle());
       void loadInfo();
       break;
     case 'grantExpired':

@@ -188,11 +188,13 @@ function select(eventId: string): void {
   $('#detail').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
 }
 
-/** Standby and waitlist figures, once everything was first taken. */
+const WAITLIST_STATES: Record<string, string> = { early: 'early: tickets left cannot reach the rest', open: 'open: all taken', ended: 'ended' };
+
+/** Standby and waitlist figures, once the first place was waitlisted. */
 function waitlistFigures(waitlist: EventDetails['status']['waitlist']): Array<[string, string]> {
   if (waitlist === undefined || waitlist.state === 'none') return [];
   return [
-    ['Waitlist', waitlist.state === 'open' ? 'open: all taken' : 'ended'], ['Standby', `${waitlist.standby} of ${waitlist.standbySize}`],
+    ['Waitlist', WAITLIST_STATES[waitlist.state]!], ['Standby', `${waitlist.standby} of ${waitlist.standbySize}`],
     ['Waitlisted', waitlist.waitlisted.toLocaleString()], ['Called', String(waitlist.called)], ['Calls lapsed', String(waitlist.lapsedCalls)],
   ];
 }

@@ -110,4 +110,25 @@ describe('fan page far back in line (browser)', () => {
     await far.locator('#away').waitFor({ state: 'hidden', ...WAIT });
     expect(await far.locator('#number').textContent()).toBe('31');
   });
+
+  it('beyond the early waitlist\'s line, while tickets are still free, the page says the tickets left cannot reach the place and gives its number on the waitlist', async () => {
+    // 6 tickets, 2 a fan, one shopper at a time, no margin: with fan 1's grant open the tickets reach at most 5 more places at one each.
+    const eventId = await gw.createEvent({
+      name: 'Early night',
+      inventory: { tiers: [{ id: 'ga', name: 'GA', price: 1000, quantity: 6 }], sections: [] },
+      maxTicketsPerFan: 2,
+      admission: { mode: 'auto', maxActiveShoppers: 1 },
+      waitlist: { standbyMarginPercent: 0 },
+    });
+    await gw.advance(60_000);
+    await clientFans(eventId, 1, 7);
+    const page = await openPage(await newContext(), eventId); // number 8
+    await gw.advance(250);
+    await page.locator('#queue-state[data-waitlisted="2"]').waitFor(WAIT);
+    expect(await page.locator('#queue-state').textContent()).toBe(
+      'The tickets left cannot reach your place, even if every fan ahead of you buys only one. You are number 2 on the waitlist: '
+      + 'you will be called if tickets remain when the line reaches you. You may close this page — your place is kept.',
+    );
+    expect(gw.host.engine.event(eventId).status().waitlist).toMatchObject({ state: 'early', waitlistAfter: 6 });
+  });
 });

@@ -56,15 +56,17 @@ describe('journal entries → fan messages', () => {
 
   it('tells the whole waitlist at once with one event message, and each called fan its grant', () => {
     const notices = noticesOf('e', [
+      { type: 'earlyWaitlist', at: 0, tickets: 30, openGrants: 2, places: 35, waitlistAfter: 45 },
       { type: 'standby', at: 1, returnable: 8, standby: 5, waitlistAfter: 40 },
       { type: 'called', at: 2, fanIds: ['w1', 'w2'], firstGrant: 7, grantExpiresAt: 600_002 },
       { type: 'waitlistEnded', at: 3, waitlistAfter: 40, waitlistUpTo: 90, reason: 'ticketsAdded' },
     ], {});
     expect(notices).toEqual([
-      { fanId: undefined, message: { t: 'waitlist', eventId: 'e', at: 1, open: true, waitlistAfter: 40, waitlistUpTo: null } },
+      { fanId: undefined, message: { t: 'waitlist', eventId: 'e', at: 0, open: true, waitlistAfter: 45, waitlistUpTo: null, early: true } },
+      { fanId: undefined, message: { t: 'waitlist', eventId: 'e', at: 1, open: true, waitlistAfter: 40, waitlistUpTo: null, early: false } },
       { fanId: 'w1', message: { t: 'called', eventId: 'e', grantId: 'g7', expiresAt: 600_002 } },
       { fanId: 'w2', message: { t: 'called', eventId: 'e', grantId: 'g8', expiresAt: 600_002 } },
-      { fanId: undefined, message: { t: 'waitlist', eventId: 'e', at: 3, open: false, waitlistAfter: 40, waitlistUpTo: 90 } },
+      { fanId: undefined, message: { t: 'waitlist', eventId: 'e', at: 3, open: false, waitlistAfter: 40, waitlistUpTo: 90, early: false } },
     ]);
   });
 });

@@ -19,14 +19,14 @@ const SERVER_EXAMPLES: ServerMessage[] = [
     etaLow: 3, etaHigh: 9, commitment: 'c', seed: 's', restored: true, grantId: null, grantExpiresAt: null, holds: [{ ...hold }, { ...hold, holdId: 'h2', seatIds: ['A-1-1'], tierId: null }],
     outlook: 'close', numberedAt: null, waitlisted: 3, waitlistAfter: 9, called: false, receipt: '00112233445566778899aabbccddeeff', awayAfter: 40,
     announcement: 'Doors open at 19:00',
-    lapsedGrantId: 'g4', lapsedAt: 8,
+    lapsedGrantId: 'g4', lapsedAt: 8, waitlistEarly: false,
   },
   { t: 'queue', eventId: 'e', phase: 'onSale', nowServing: 100, lastNumber: 900, waiting: 800, rateLow: 1.5, rateHigh: 2.25, onSaleAt: 5, serverTime: 6,
     ticketsFree: 40, ticketsHeld: 12, openGrants: 3, ticketsPerFan: 1.85, awayAfter: 130, paymentsServing: 12 },
   { t: 'numbered', eventId: 'e', number: 77 },
   { t: 'admitted', eventId: 'e', grantId: 'g1', expiresAt: 9 },
   { t: 'grantExpired', eventId: 'e', grantId: 'g1' },
-  { t: 'waitlist', eventId: 'e', at: 8, open: false, waitlistAfter: 9, waitlistUpTo: 30 },
+  { t: 'waitlist', eventId: 'e', at: 8, open: false, waitlistAfter: 9, waitlistUpTo: 30, early: false },
   { t: 'called', eventId: 'e', grantId: 'g2', expiresAt: 12 },
   { t: 'held', rid: 4, eventId: 'e', hold: { ...hold } },
   { t: 'paymentStarted', rid: 5, eventId: 'e', hold: { ...hold, status: 'paymentPending', paymentId: 'p', pendingUntil: 10 }, paymentId: 'p', provider: 'demo', checkoutUrl: '/pay/demo/x' },
@@ -54,10 +54,10 @@ const SERVER_EXAMPLES: ServerMessage[] = [
 ];
 
 describe('the static msgpackr structures', () => {
-  it('are pinned for protocol version 8: changing them needs a new version', () => {
+  it('are pinned for protocol version 9: changing them needs a new version', () => {
     // If this fails you changed the wire format: bump PROTOCOL_VERSION, update docs/protocol.md and this hash.
     const fingerprint = createHash('sha256').update(JSON.stringify(STRUCTURES)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 8, structures: 32, fingerprint: '2e9e0ae458cee440' });
+    expect({ version: PROTOCOL_VERSION, structures: STRUCTURES.length, fingerprint }).toEqual({ version: 9, structures: 32, fingerprint: '80f78751a933ac03' });
     // msgpackr misreads records beyond 32 shared structures (messages.ts).
     expect(STRUCTURES.length).toBeLessThanOrEqual(MAX_STRUCTURES);
   });

@@ -42,6 +42,17 @@ describe('noTicket figures on hand-built fans', () => {
     expect(figures.fanMinutesWaited).toBe(Math.round(265 / 60));
   });
 
+  it('counts a fan told it was waitlisted before nothing was free (the early waitlist) as told at once; one who left then, not at all', () => {
+    const f = table(3);
+    waited(f, 0, 0, 20_000, Fan.DONE); // waitlisted early at 20 s, nothing free at 60 s
+    f.endedWaitlisted[0] = 1;
+    waited(f, 1, 0, 30_000, Fan.LEFT); // left at 30 s
+    waited(f, 2, 0, 100_000, Fan.DONE); // told 40 s after nothing was free
+    expect(noTicketFigures(f, 60_000, 180_000).toldAfterAllTakenSec).toEqual({ p50: 0, p95: 40 });
+    f.endedWaitlisted[0] = 0;
+    expect(noTicketFigures(f, 60_000, 180_000).toldAfterAllTakenSec).toEqual({ p50: 40, p95: 40 });
+  });
+
   it('has no news times when something was always free', () => {
     const f = table(1);
     waited(f, 0, 0, 40_000, Fan.LEFT);

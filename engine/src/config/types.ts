@@ -175,12 +175,19 @@ export interface WaitlistConfig {
   standbyMarginPercent: number;
   /** How long a called fan has to use its grant: long enough to come back to a closed page. */
   callAnswerMs: number;
+  /**
+   * Before nothing is free: waitlist at once the places the tickets left
+   * cannot reach even at one ticket per fan ahead (the early waitlist,
+   * docs/architecture.md). false: only once nothing is free.
+   */
+  early: boolean;
 }
 
 export const WAITLIST_DEFAULTS: WaitlistConfig = {
   enabled: true,
   standbyMarginPercent: 25,
   callAnswerMs: 10 * 60_000,
+  early: true,
 };
 
 /** The highest proof-of-work difficulty (leading zero bits) an event may ask for. */

@@ -339,6 +339,7 @@ const waitlist = shape<WaitlistConfig>({
   enabled: boolean(WAITLIST_DEFAULTS.enabled),
   standbyMarginPercent: optional(integer(0, 1_000), () => WAITLIST_DEFAULTS.standbyMarginPercent),
   callAnswerMs: optional(integer(30_000, DAY), () => WAITLIST_DEFAULTS.callAnswerMs),
+  early: boolean(WAITLIST_DEFAULTS.early),
 });
 
 // ---- Payments ----

@@ -85,8 +85,10 @@ export const EXPIRY_LOOKAHEAD_MS = 15_000;
 interface WaitlistState {
   after: number;
   upTo: number;
-  /** Standby places (S) last decided. */
+  /** Standby places (S) last decided (0 while early). */
   standby: number;
+  /** Opened early, while tickets are still free: nobody stands by yet. */
+  early: boolean;
 }
 
 /** A draw: its sealed seed, its beacon's value once supplied and, once run, what it drew. */
@@ -1038,16 +1040,46 @@ export class SaleEvent {
       return;
     }
     if (this.unpromisedTickets() > 0) {
-      if (open && !this.room.anyWaitingAfter(waitlist!.after)) this.endWaitlist('nobodyWaitlisted');
+      if (open && waitlist!.early) this.reviewEarlyWaitlist(now, waitlist);
+      else if (open && !this.room.anyWaitingAfter(waitlist!.after)) this.endWaitlist('nobodyWaitlisted');
+      else if (!open) this.reviewEarlyWaitlist(now, waitlist);
       return;
     }
+    // From the early waitlist to the standby: recorded even where the boundary stays.
+    const early = open && waitlist!.early;
     const returnable = this.inventory.held + this.inventory.free;
-    if (open && returnable >= this.standbyCheckedFor) return;
+    if (open && !early && returnable >= this.standbyCheckedFor) return;
     this.standbyCheckedFor = returnable;
     const standby = this.standbySize(returnable);
     const after = Math.min(this.room.numberOfNthWaiting(standby), waitlist?.after ?? Infinity);
-    if (open && after === waitlist!.after) return;
+    if (open && !early && after === waitlist!.after) return;
     this.record({ type: 'standby', at: now, returnable, standby, waitlistAfter: after });
+  }
+
+  /**
+   * While tickets are free, the places no ticket left can reach even if every
+   * fan ahead took one, W = ⌈(tickets − openGrants) × (100 + margin%) / 100⌉
+   * waiting places, tickets = free + held (docs/architecture.md, "The early
+   * waitlist"): every place beyond is waitlisted at once instead of watching
+   * the line until nothing is free. Opened only with someone beyond, then
+   * moved only earlier; turned off by `waitlist.early: false`.
+   */
+  private reviewEarlyWaitlist(now: number, waitlist: WaitlistState | undefined): void {
+    const open = waitlist?.upTo === Infinity;
+    if (!this.config.waitlist.early) {
+      if (open) this.endWaitlist('disabled');
+      return;
+    }
+    const tickets = this.inventory.free + this.inventory.held;
+    const openGrants = this.grants.openCount;
+    const places = Math.ceil((Math.max(0, tickets - openGrants) * (100 + this.config.waitlist.standbyMarginPercent)) / 100);
+    const line = this.room.numberOfNthWaiting(places);
+    // After an ended waitlist, open again only where its old boundary would not pull the line
+    // earlier: places between them are within reach and must not be told otherwise.
+    if (!open && waitlist !== undefined && line > waitlist.after) return;
+    const after = Math.min(line, waitlist?.after ?? Infinity);
+    if (open ? after >= waitlist!.after : !this.room.anyWaitingAfter(after)) return;
+    this.record({ type: 'earlyWaitlist', at: now, tickets, openGrants, places, waitlistAfter: after });
   }
 
   private endWaitlist(reason: Extract<JournalEntry, { type: 'waitlistEnded' }>['reason']): void {
@@ -1174,7 +1206,10 @@ export class SaleEvent {
         if (this.grants.close(entry.grantId, 'expired').called) this.lapsedCalls++;
         break;
       case 'standby':
-        this.waitlist = { after: entry.waitlistAfter, upTo: Infinity, standby: entry.standby };
+        this.waitlist = { after: entry.waitlistAfter, upTo: Infinity, standby: entry.standby, early: false };
+        break;
+      case 'earlyWaitlist':
+        this.waitlist = { after: entry.waitlistAfter, upTo: Infinity, standby: 0, early: true };
         break;
       case 'recalled':
         this.room.recalled(entry.fanIds, entry.answerBy);
@@ -1436,10 +1471,10 @@ export class SaleEvent {
     return this.config.phases[phaseIndexAt(this.config.phases, this.now())];
   }
 
-  private waitlistPlace(status: FanStatus, number: number): Pick<JoinResult, 'waitlisted' | 'waitlistAfter'> {
-    if (status !== FanStatus.WAITING || !this.isWaitlisted(number)) return { waitlisted: undefined, waitlistAfter: undefined };
-    const after = this.waitlist!.after;
-    return { waitlisted: number - Math.max(after, this.room.nowServing), waitlistAfter: after };
+  private waitlistPlace(status: FanStatus, number: number): Pick<JoinResult, 'waitlisted' | 'waitlistAfter' | 'waitlistEarly'> {
+    if (status !== FanStatus.WAITING || !this.isWaitlisted(number)) return { waitlisted: undefined, waitlistAfter: undefined, waitlistEarly: undefined };
+    const { after, upTo, early } = this.waitlist!;
+    return { waitlisted: number - Math.max(after, this.room.nowServing), waitlistAfter: after, waitlistEarly: early && upTo === Infinity };
   }
 
   /** When the fan's unnumbered place gets its number: its draw's instant, or its readyAt (not before the pre-queue draw). */
@@ -1529,9 +1564,9 @@ export class SaleEvent {
   private waitlistStatus(): WaitlistStatus {
     const waitlist = this.waitlist;
     return {
-      state: waitlist === undefined ? 'none' : waitlist.upTo === Infinity ? 'open' : 'ended',
+      state: waitlist === undefined ? 'none' : waitlist.upTo !== Infinity ? 'ended' : waitlist.early ? 'early' : 'open',
       standbySize: waitlist?.standby ?? 0,
-      standby: waitlist === undefined || waitlist.upTo !== Infinity ? 0 : this.room.waitingBetween(0, waitlist.after),
+      standby: waitlist === undefined || waitlist.upTo !== Infinity || waitlist.early ? 0 : this.room.waitingBetween(0, waitlist.after),
       waitlisted: waitlist === undefined ? 0 : this.room.waitingBetween(waitlist.after, waitlist.upTo),
       waitlistAfter: waitlist?.after,
       waitlistUpTo: waitlist === undefined || waitlist.upTo === Infinity ? undefined : waitlist.upTo,

@@ -34,12 +34,15 @@ export interface JoinResult {
   numberedAt: number | undefined;
   /**
    * While the place is waitlisted (nothing is free to sell and it is beyond
-   * the standby): its number on the waitlist, from 1. The fan may close the
-   * page: the place is kept and called if tickets come back.
+   * the standby, or the tickets left cannot reach it: the early waitlist):
+   * its number on the waitlist, from 1. The fan may close the page: the
+   * place is kept and called if tickets come back.
    */
   waitlisted: number | undefined;
   /** While waitlisted: places numbered above this are on the waitlist (its number is `number − max(waitlistAfter, nowServing)`). */
   waitlistAfter: number | undefined;
+  /** While waitlisted: true on the early waitlist (tickets are still free, but cannot reach the place), false once all is taken. */
+  waitlistEarly: boolean | undefined;
   /** The open grant was a call from the waitlist (its expiresAt is the answer deadline). */
   called: boolean;
   /**
@@ -133,12 +136,13 @@ export interface EventStatus {
 }
 
 /**
- * Standby and waitlist (docs/architecture.md): `state` is `open` while
- * nothing is free to sell, `ended` once tickets came back (those still on it
- * are called in order), `none` before everything was first taken.
+ * Standby and waitlist (docs/architecture.md): `state` is `early` while
+ * tickets are free but cannot reach the places beyond `waitlistAfter` (the
+ * early waitlist), `open` while nothing is free to sell, `ended` once tickets
+ * came back (those still on it are called in order), `none` before either.
  */
 export interface WaitlistStatus {
-  state: 'none' | 'open' | 'ended';
+  state: 'none' | 'early' | 'open' | 'ended';
   /** The standby size S last decided. */
   standbySize: number;
   /** Standby places still waiting. */

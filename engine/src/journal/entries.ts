@@ -104,6 +104,14 @@ export type JournalEntry =
    * when the standby shrinks (fewer tickets can come back).
    */
   | { type: 'standby'; at: number; returnable: number; standby: number; waitlistAfter: number }
+  /**
+   * The early waitlist, while tickets are still free: the tickets left
+   * (free + held) less one for each open grant cannot reach past the
+   * `places`-th waiting place even at one ticket per fan ahead, places =
+   * ⌈(tickets − openGrants) × (100 + standbyMarginPercent) / 100⌉; every place
+   * numbered above `waitlistAfter` is waitlisted. Recorded again when the line moves earlier.
+   */
+  | { type: 'earlyWaitlist'; at: number; tickets: number; openGrants: number; places: number; waitlistAfter: number }
   /** Waitlisted fans called in queue order: grants answered by `grantExpiresAt` (the event's callAnswerMs). */
   | { type: 'called'; at: number; fanIds: string[]; firstGrant: number; grantExpiresAt: number }
   /**

@@ -53,7 +53,7 @@ interface EngineHostSettings {
 /** Journal entries that stay in the engine process: the bulk of a flash crowd (and of a million codes), of use to nobody outside. */
 const LOCAL_ENTRY_TYPES = new Set<JournalEntry['type']>(['created', 'joined', 'presence', 'codesAdded', 'codeRedeemed', 'registered', 'registrationWithdrawn']);
 /** Entries the organizer webhook and Web Push may tell of (a join while all is taken is waitlisted; invitations are codes bound to accounts). */
-const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'waitlistEnded', 'joined', 'recalled', 'called', 'soldOut', 'registrationDrawn', 'codesAdded']);
+const NOTIFYING_ENTRY_TYPES = new Set<JournalEntry['type']>(['standby', 'earlyWaitlist', 'waitlistEnded', 'joined', 'recalled', 'called', 'soldOut', 'registrationDrawn', 'codesAdded']);
 const FAN_COMMANDS = new Set<FanHoldCommand['type']>(['hold', 'extendHold', 'startPayment', 'releaseHold']);
 const WORKER_METRICS_TTL_MS = 5_000;
 /** Longer than a few scrape intervals, so the last figures of a sale are kept by Prometheus. */

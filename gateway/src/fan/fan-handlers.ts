@@ -130,6 +130,7 @@ export class FanHandlers {
       holds: opened.holds.map(toWireHold),
       waitlisted: join.waitlisted ?? null, waitlistAfter: join.waitlistAfter ?? null, called: join.called, receipt: join.receipt ?? null,
       awayAfter: queue.awayAfter, announcement: opened.announcement, lapsedGrantId: join.lapsed?.grantId ?? null, lapsedAt: join.lapsed?.expiresAt ?? null,
+      waitlistEarly: join.waitlistEarly ?? null,
     });
     this.deps.metrics.joinLatency.observe((performance.now() - started) / 1000);
   }

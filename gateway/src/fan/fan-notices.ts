@@ -44,10 +44,11 @@ export function noticesOf(eventId: string, entries: readonly JournalEntry[], hol
         });
         break;
       case 'standby':
-        toEvent({ t: 'waitlist', eventId, at: entry.at, open: true, waitlistAfter: entry.waitlistAfter, waitlistUpTo: null });
+      case 'earlyWaitlist':
+        toEvent({ t: 'waitlist', eventId, at: entry.at, open: true, waitlistAfter: entry.waitlistAfter, waitlistUpTo: null, early: entry.type === 'earlyWaitlist' });
         break;
       case 'waitlistEnded':
-        toEvent({ t: 'waitlist', eventId, at: entry.at, open: false, waitlistAfter: entry.waitlistAfter, waitlistUpTo: entry.waitlistUpTo });
+        toEvent({ t: 'waitlist', eventId, at: entry.at, open: false, waitlistAfter: entry.waitlistAfter, waitlistUpTo: entry.waitlistUpTo, early: false });
         break;
       case 'grantExpired':
         toFan(entry.fanId, { t: 'grantExpired', eventId, grantId: entry.grantId });

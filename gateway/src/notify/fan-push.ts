@@ -84,8 +84,9 @@ function pushesOf(eventName: string, hooks: readonly OrganizerWebhook[]): Push[]
           pushes.push({
             fanId: fan.fanId, urgency: 'normal', ttlSeconds: DAY_SECONDS,
             payload: {
-              type: 'waitlisted', eventId, url, title: `${eventName}: all tickets are taken`,
-              body: `You are number ${fan.waitlisted} on the waitlist. You may close the page: you will be told here if tickets come back for you.`,
+              type: 'waitlisted', eventId, url,
+              title: fan.early ? `${eventName}: the tickets left cannot reach your place` : `${eventName}: all tickets are taken`,
+              body: `You are number ${fan.waitlisted} on the waitlist. You may close the page: you will be told here if tickets ${fan.early ? 'remain' : 'come back'} for you.`,
             },
           });
         }

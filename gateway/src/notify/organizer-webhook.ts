@@ -20,8 +20,11 @@ export const WEBHOOK_TYPE_HEADER = 'breakwater-webhook-type';
 export const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 
 export type OrganizerWebhook =
-  /** These fans are on the waitlist (number `waitlisted` on it when sent): they may close the page and will be called. */
-  | { type: 'fan.waitlisted'; eventId: string; at: number; fans: Array<{ fanId: string; waitlisted: number }> }
+  /**
+   * These fans are on the waitlist (number `waitlisted` on it when sent): they may close the page and will be called.
+   * `early`: tickets are still free, but those left cannot reach their places (the early waitlist).
+   */
+  | { type: 'fan.waitlisted'; eventId: string; at: number; fans: Array<{ fanId: string; waitlisted: number; early: boolean }> }
   /**
    * These fans closed the page far back (beyond the away horizon) and the
    * horizon has come to them: they must come back by `answerBy` or lose the place.
@@ -57,7 +60,8 @@ export function webhooksOf(sale: SaleEvent, entries: readonly JournalEntry[], no
   let waitlistedAt = 0;
   for (const entry of entries) {
     switch (entry.type) {
-      case 'standby': {
+      case 'standby':
+      case 'earlyWaitlist': {
         const upTo = notifiedAfter.get(eventId) ?? Infinity;
         for (const fanId of sale.room.waitingFansBetween(entry.waitlistAfter, upTo)) waitlisted.add(fanId);
         notifiedAfter.set(eventId, entry.waitlistAfter);
@@ -105,8 +109,8 @@ export function webhooksOf(sale: SaleEvent, entries: readonly JournalEntry[], no
   }
   // Read after the whole batch: a fan waitlisted and then called in it is told only of the call.
   const still = [...waitlisted].flatMap((fanId) => {
-    const k = sale.fanView(fanId).waitlisted;
-    return k === undefined ? [] : [{ fanId, waitlisted: k }];
+    const view = sale.fanView(fanId);
+    return view.waitlisted === undefined ? [] : [{ fanId, waitlisted: view.waitlisted, early: view.waitlistEarly === true }];
   });
   batches(still).forEach((fans) => hooks.unshift({ type: 'fan.waitlisted', eventId, at: waitlistedAt, fans }));
   return hooks;

@@ -16,7 +16,7 @@ import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
 import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
 import type { TicketOutlook } from './queue-math.js';
 
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 
 // ── Messages a fan's client sends ─────────────────────────────────────────
 // `rid` is an optional request id the server echoes in the reply (or error).
@@ -110,6 +110,8 @@ export interface JoinedMessage {
   waitlisted: number | null;
   /** Places numbered above this are waitlisted (null: no waitlist): with `queue.nowServing`, the client keeps `waitlisted` current. */
   waitlistAfter: number | null;
+  /** While waitlisted: true on the early waitlist (tickets remain, but cannot reach this place), false once all is taken; null when not waitlisted. */
+  waitlistEarly: boolean | null;
   /** The open grant is a call from the waitlist: `grantExpiresAt` is the answer deadline. */
   called: boolean;
   /** The away horizon (see `queue.awayAfter`) when this place was joined or resumed. */
@@ -155,10 +157,13 @@ export interface GrantExpiredMessage { t: 'grantExpired'; eventId: string; grant
  * To every fan of the event, once: nothing is free to sell (`open` true) and a
  * waiting place numbered above `waitlistAfter` is waitlisted, number
  * `number − max(waitlistAfter, nowServing)` on it; it may close the page and
- * will be called if tickets come back. `open` false: tickets came back, the
- * places up to `waitlistUpTo` still on the waitlist are called in order, later ones queue normally.
+ * will be called if tickets come back. `early` true (with `open`): tickets are
+ * still free, but those left cannot reach the places beyond `waitlistAfter`
+ * even at one ticket per fan ahead (the early waitlist); sent again when that
+ * line moves earlier. `open` false: tickets came back, the places up to
+ * `waitlistUpTo` still on the waitlist are called in order, later ones queue normally.
  */
-export interface WaitlistMessage { t: 'waitlist'; eventId: string; at: number; open: boolean; waitlistAfter: number; waitlistUpTo: number | null }
+export interface WaitlistMessage { t: 'waitlist'; eventId: string; at: number; open: boolean; waitlistAfter: number; waitlistUpTo: number | null; early: boolean }
 /** To one waitlisted fan: tickets came back, this grant is yours until `expiresAt` (the answer deadline). */
 export interface CalledMessage { t: 'called'; eventId: string; grantId: string; expiresAt: number }
 export interface HeldMessage { t: 'held'; rid: number | null; eventId: string; hold: WireHold }
@@ -235,7 +240,7 @@ export const SERVER_FIELDS = {
   joined: [
     'rid', 'eventId', 'fanId', 'queueToken', 'number', 'position', 'status', 'phase', 'nowServing', 'etaLow', 'etaHigh',
     'commitment', 'seed', 'restored', 'grantId', 'grantExpiresAt', 'holds', 'outlook', 'numberedAt', 'waitlisted', 'waitlistAfter', 'called', 'receipt', 'awayAfter',
-    'announcement', 'lapsedGrantId', 'lapsedAt',
+    'announcement', 'lapsedGrantId', 'lapsedAt', 'waitlistEarly',
   ],
   queue: [
     'eventId', 'phase', 'nowServing', 'lastNumber', 'waiting', 'rateLow', 'rateHigh', 'onSaleAt', 'serverTime',
@@ -244,7 +249,7 @@ export const SERVER_FIELDS = {
   numbered: ['eventId', 'number'],
   admitted: ['eventId', 'grantId', 'expiresAt'],
   grantExpired: ['eventId', 'grantId'],
-  waitlist: ['eventId', 'at', 'open', 'waitlistAfter', 'waitlistUpTo'],
+  waitlist: ['eventId', 'at', 'open', 'waitlistAfter', 'waitlistUpTo', 'early'],
   called: ['eventId', 'grantId', 'expiresAt'],
   held: ['rid', 'eventId', 'hold'],
   paymentStarted: ['rid', 'eventId', 'hold', 'paymentId', 'provider', 'checkoutUrl'],

@@ -113,8 +113,8 @@ function playSale(s: Scenario, options: InProcessOptions, memory: MemoryPeak): P
         for (let i = 0; i < e.fanIds.length; i++) model.onCalled(fanOf(e.fanIds[i]!), e.firstGrant + i, heardAt, e.grantExpiresAt - EPOCH_MS);
       } else if (e.type === 'recalled') {
         for (const fanId of e.fanIds) model.onRecalled(fanOf(fanId), heardAt);
-      } else if (e.type === 'standby') {
-        // A new waitlist tells every place beyond its boundary; a shrunk standby, the places it gave up.
+      } else if (e.type === 'standby' || e.type === 'earlyWaitlist') {
+        // A new waitlist tells every place beyond its boundary; a moved boundary, the places it gave up.
         if (waitlistAfter === Infinity) toldThrough = e.waitlistAfter;
         else if (e.waitlistAfter < waitlistAfter) tell(e.waitlistAfter, Math.min(waitlistAfter, toldThrough), heardAt);
         waitlistAfter = e.waitlistAfter;

@@ -202,6 +202,7 @@ export class FanModel implements FanEvents {
     f.readyAt[fan] = readyAt;
     f.waitFrom[fan] = Math.max(readyAt, this.onSaleMs);
     f.waitUntil[fan] = -1;
+    f.endedWaitlisted[fan] = 0;
     // Places numbered up to the start window's draw are numbered by a draw; the rest by arrival.
     f.joinSeq[fan] = readyAt > this.doorway.times.drawEndsMs ? this.nextJoinSeq++ : -1;
     const first = this.joins[fan] === 0;
@@ -391,6 +392,7 @@ export class FanModel implements FanEvents {
     f.state[fan] = Fan.WAITLISTED;
     this.counters.waitlisted++;
     this.endWait(fan, heardAt);
+    f.endedWaitlisted[fan] = 1;
     // A bot keeps its page open; a fan reads the news and closes the page.
     if (f.bot[fan] === 0) this.agenda.push(heardAt + Math.round(1000 * this.rng.logNormal(5, 0.8)), fan, Step.CLOSE_PAGE);
   }
@@ -454,6 +456,7 @@ export class FanModel implements FanEvents {
     f.mayCloseFrom[fan] = -1;
     f.waitFrom[fan] = this.now();
     f.waitUntil[fan] = -1;
+    f.endedWaitlisted[fan] = 0;
     if (f.offlineUntil[fan] === ONLINE) this.commands.presence(fan, true);
   }
 

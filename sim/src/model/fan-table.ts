@@ -77,6 +77,8 @@ export class FanTable {
   readonly mayCloseFrom: Int32Array;
   /** Of `waitedMs`, the milliseconds waited in line after the page said so. */
   readonly waitedMayCloseMs: Int32Array;
+  /** 1 if the latest stretch in the live queue ended with the fan told it is waitlisted. */
+  readonly endedWaitlisted: Uint8Array;
 
   constructor(readonly size: number, bot: Uint8Array, nat: Uint8Array) {
     this.bot = bot;
@@ -103,6 +105,7 @@ export class FanTable {
     this.backAt = new Int32Array(size).fill(-1);
     this.mayCloseFrom = new Int32Array(size).fill(-1);
     this.waitedMayCloseMs = new Int32Array(size);
+    this.endedWaitlisted = new Uint8Array(size);
   }
 }
 

@@ -5,7 +5,10 @@ import { nearestRank } from './stats.js';
 export interface NoTicketFigures {
   /** Real fans who took a place and bought nothing. */
   fans: number;
-  /** Seconds from max(nothing was free, the fan's last stretch in the live queue began) to the moment it ended: told waitlisted or sold out, admitted, left or lost (or the run's end). */
+  /**
+   * Seconds from max(nothing was free, the fan's last stretch in the live queue began) to the moment it ended: told waitlisted or sold out, admitted, left or lost (or the run's end).
+   * A fan told it was waitlisted before nothing was free (the early waitlist) counts 0.
+   */
   toldAfterAllTakenSec: { p50: number; p95: number };
   /** Minutes those fans spent in the live queue (from the start or their place's arrival), every stretch. */
   fanMinutesWaited: number;
@@ -37,6 +40,7 @@ export function noTicketFigures(f: FanTable, nothingFreeAt: number | undefined, 
     waitedMs += f.waitedMs[fan]! + (f.waitUntil[fan] === -1 ? Math.max(0, endAt - f.waitFrom[fan]!) : 0);
     afterMayCloseMs += f.waitedMayCloseMs[fan]! + (f.waitUntil[fan] === -1 && f.mayCloseFrom[fan]! >= 0 ? Math.max(0, endAt - Math.max(f.waitFrom[fan]!, f.mayCloseFrom[fan]!)) : 0);
     if (nothingFreeAt !== undefined && until > nothingFreeAt) told.push((until - Math.max(nothingFreeAt, f.waitFrom[fan]!)) / 1000);
+    else if (nothingFreeAt !== undefined && f.endedWaitlisted[fan] === 1) told.push(0);
   }
   const sorted = Float64Array.from(told).sort();
   return {
