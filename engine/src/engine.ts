@@ -8,6 +8,7 @@ import type { EventStatus } from './event/views.js';
 import type { JournalEntry } from './journal/entries.js';
 import { MemoryJournal } from './journal/memory-journal.js';
 import { pooledRandomBytes } from './util/random-pool.js';
+import { finish } from './util/steps.js';
 
 export interface EngineOptions {
   clock?: Clock;
@@ -51,9 +52,19 @@ export class Engine {
 
   /** Rebuilds every event found in the journal. */
   static restore(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>): Engine {
+    return finish(Engine.restoring(journal, options, Infinity));
+  }
+
+  /**
+   * `restore` a step at a time: pauses (yields) after every `entriesPerStep`
+   * entries replayed (counted per event) and returns the engine, the same
+   * however the steps are spaced. A host restoring a big journal lets its
+   * other work (lease renewals, other partitions) run between steps.
+   */
+  static *restoring(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>, entriesPerStep: number): Generator<void, Engine, void> {
     const engine = new Engine({ ...options, journal });
     for (const eventId of journal.eventIds()) {
-      engine.sales.set(eventId, SaleEvent.fromJournal(journal.read(eventId), engine.deps));
+      engine.sales.set(eventId, yield* SaleEvent.replaying(journal.read(eventId), engine.deps, entriesPerStep));
     }
     return engine;
   }

@@ -501,6 +501,20 @@ describe('restoring from the journal', () => {
     expect(restored.config).toEqual(d.sale.config);
   });
 
+  it('Engine.restoring rebuilds the same sale a few entries at a time, pausing after every step', () => {
+    const d = run(new Driver(config()));
+    const entries = d.engine.journal.read(E).length;
+    const restoring = Engine.restoring(d.engine.journal, { clock: d.clock, randomBytes: deterministicBytes, seeds: TEST_SEEDS }, 5);
+    let pauses = 0;
+    let step = restoring.next();
+    for (; step.done !== true; step = restoring.next()) pauses++;
+    // The "created" entry starts the sale; every 5 of the others, a pause.
+    expect(pauses).toBe(Math.floor((entries - 1) / 5));
+    const restored = step.value.event(E);
+    expect(restored.status()).toEqual(d.status());
+    for (const fanId of fansOf(d)) expect(restored.fanView(fanId), fanId).toEqual(d.fanView(fanId));
+  });
+
   it.each(stepNumbers)('restored after step %i (%s), it continues exactly like the original', (i) => {
     const original = run(new Driver(config()), 0, i);
     const copy = original.restored();

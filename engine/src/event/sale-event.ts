@@ -23,6 +23,7 @@ import { GrantBook, type Grant } from './grant-book.js';
 import { FanAccounts } from './fan-accounts.js';
 import { checkConfigChange, configLocks, type FieldLock } from './config-change.js';
 import { ticketsPerFanOf } from './tickets-per-fan.js';
+import { finish } from '../util/steps.js';
 import { validateConfigUpdate } from '../config/validate.js';
 import { REGISTRATION_DRAW, RegistrationBook, type RegistrationStatus, type RegistrationView } from '../registration/registration-book.js';
 import { advanceRegistration, inviteNext, register, registrationDueAt, viewOf, withdraw, type RegistrationContext } from '../registration/registration-desk.js';
@@ -187,10 +188,22 @@ export class SaleEvent {
 
   /** Rebuilds an event from its journal: the same state as the event that wrote it. */
   static fromJournal(entries: readonly JournalEntry[], deps: SaleEventDeps): SaleEvent {
+    return finish(SaleEvent.replaying(entries, deps, Infinity));
+  }
+
+  /**
+   * `fromJournal` a step at a time: pauses (yields) after every
+   * `entriesPerStep` entries applied and returns the event, the same however
+   * the steps are spaced, so a host can let other work run between steps.
+   */
+  static *replaying(entries: readonly JournalEntry[], deps: SaleEventDeps, entriesPerStep: number): Generator<void, SaleEvent, void> {
     const first = entries[0];
     if (first?.type !== 'created') throw new Error('a journal starts with its "created" entry');
     const event = new SaleEvent(deps, first.config);
-    for (const entry of entries.slice(1)) event.apply(entry);
+    for (let i = 1; i < entries.length; i++) {
+      event.apply(entries[i]!);
+      if (i % entriesPerStep === 0) yield;
+    }
     return event;
   }
 

@@ -9,7 +9,8 @@
  * event's journal.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { BreakwaterError, Engine, systemClock, type Clock, type SeedVault } from '../../../engine/src/index.js';
+import { setImmediate } from 'node:timers/promises';
+import { BreakwaterError, Engine, systemClock, type Clock, type EngineOptions, type SeedVault } from '../../../engine/src/index.js';
 import { DurableJournal } from '../../../engine/stores/durable-journal.js';
 import type { EventStore, PartitionStore } from '../../../engine/stores/event-store.js';
 import { EngineHost } from '../engine-link/engine-host.js';
@@ -50,6 +51,23 @@ export interface ShardOptions {
 const READ_ONLY = new Set<EngineRequest['op']>(['listEvents', 'getEvent', 'publicInfo', 'codes', 'journal', 'payments', 'orders', 'order', 'revenue', 'drawProof', 'registrationOf', 'placesOf', 'fanViews', 'sync', 'reportMetrics']);
 /** Session numbers of one epoch: a successor's start above every number its predecessor could issue. */
 const SESSIONS_PER_EPOCH = 2 ** 32;
+/**
+ * Journal entries replayed between two turns of the event loop when a
+ * partition is restored (a few ms of work): rebuilding a big sale must not
+ * starve the lease renewals, which would give the partition up the moment
+ * the restore ends.
+ */
+const RESTORE_STEP_ENTRIES = 2_000;
+
+/** Engine.restore, letting timers and I/O run between steps. */
+async function restoreYielding(journal: DurableJournal, options: Omit<EngineOptions, 'journal'>): Promise<Engine> {
+  const restoring = Engine.restoring(journal, options, RESTORE_STEP_ENTRIES);
+  for (;;) {
+    const step = restoring.next();
+    if (step.done === true) return step.value;
+    await setImmediate();
+  }
+}
 
 interface Partition {
   index: number;
@@ -149,7 +167,7 @@ export class Shard {
         if (claimed.settings !== undefined) settings.set(eventId, claimed.settings as EventSettings);
         if (pushStore !== undefined) subscriptions.set(eventId, await pushStore.load(eventId));
       }
-      const engine = Engine.restore(journal, { clock: this.clock, seeds: this.shard.seeds });
+      const engine = await restoreYielding(journal, { clock: this.clock, seeds: this.shard.seeds });
       const host = new EngineHost({
         engine, clock: this.clock, firstSession: epoch * SESSIONS_PER_EPOCH, log: this.log,
         ...(this.shard.webPush === undefined || pushStore === undefined ? {} : {
