@@ -7,6 +7,7 @@ import { SaleEvent, type PaymentChoice, type SaleEventDeps, type SeedVault } fro
 import type { EventStatus } from './event/views.js';
 import type { JournalEntry } from './journal/entries.js';
 import { MemoryJournalStore } from './journal/store.js';
+import { restoreEvent, snapshotEvent, SnapshotRefused, type EventSnapshot } from './snapshot/event-snapshot.js';
 import { pooledRandomBytes } from './util/random-pool.js';
 
 export interface EngineOptions {
@@ -24,6 +25,13 @@ export interface SyncJournal {
   append(eventId: string, entries: readonly JournalEntry[]): void;
   read(eventId: string): readonly JournalEntry[];
   eventIds(): string[];
+}
+
+/** Snapshots to restore events from instead of their whole journals, and who hears of one refused. */
+export interface RestoreFrom {
+  snapshots?: ReadonlyMap<string, EventSnapshot>;
+  /** A snapshot that does not fit this engine or its journal: that event was replayed in full instead. */
+  onRefused?: (eventId: string, reason: string) => void;
 }
 
 /** Called synchronously after each command or tick; `entries` is reused afterwards, so copy what you keep. */
@@ -49,13 +57,30 @@ export class Engine {
     this.deps = { clock: this.clock, randomBytes: options.randomBytes ?? pooledRandomBytes(cryptoRandomBytes), seeds: options.seeds };
   }
 
-  /** Rebuilds every event found in the journal. */
-  static restore(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>): Engine {
+  /** Rebuilds every event found in the journal: from its snapshot and the entries after it, or from the whole journal. */
+  static restore(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>, from: RestoreFrom = {}): Engine {
     const engine = new Engine({ ...options, journal });
     for (const eventId of journal.eventIds()) {
-      engine.sales.set(eventId, SaleEvent.fromJournal(journal.read(eventId), engine.deps));
+      const entries = journal.read(eventId);
+      const snapshot = from.snapshots?.get(eventId);
+      let sale: SaleEvent | undefined;
+      if (snapshot !== undefined) {
+        try {
+          sale = restoreEvent(snapshot, entries, engine.deps);
+        } catch (err) {
+          if (!(err instanceof SnapshotRefused)) throw err;
+          from.onRefused?.(eventId, err.message);
+        }
+      }
+      engine.sales.set(eventId, sale ?? SaleEvent.fromJournal(entries, engine.deps));
     }
     return engine;
+  }
+
+  /** One event's whole state and the journal position it covers; taken between commands. */
+  snapshot(eventId: string): EventSnapshot {
+    const sale = this.event(eventId);
+    return snapshotEvent(sale, this.journal.read(sale.id), this.deps);
   }
 
   onEntries(listener: EntryListener): () => void {

@@ -1,0 +1,208 @@
+/**
+ * Turns a live object graph into plain data (objects, arrays, Maps, Sets,
+ * typed arrays, primitives: what structured clone and v8.serialize carry) and
+ * back, field by field and without a hand-written list: every own field of
+ * every object is taken, so a field added to the engine is in the next
+ * snapshot without anyone remembering it. Class instances keep their class
+ * (by a registered name), objects reached twice stay one object, and what
+ * cannot be carried faithfully — a function or closure, an unregistered class,
+ * a symbol-keyed, hidden or accessor field — throws, naming its path.
+ */
+
+/** A class the graph may hold, constructed by name on the way back. */
+type AnyClass = { readonly prototype: object };
+
+/** A value carried its own way (a state machine's actor: its persisted state). */
+export interface SpecialValue<T extends object = object> {
+  matches(value: object): value is T;
+  freeze(value: T): unknown;
+  thaw(frozen: unknown): T;
+}
+
+export interface GraphCodec {
+  /** Every class the graph may hold, under a stable name (not `constructor.name`, which a minifier renames). */
+  classes: Readonly<Record<string, AnyClass>>;
+  special: Readonly<Record<string, SpecialValue>>;
+  /** Module-level objects the state points at (a shared empty list): carried by name, so they stay the same object. */
+  constants: Readonly<Record<string, object>>;
+}
+
+/** Marks a frozen class instance, special value or injected dependency; no plain data has these keys. */
+const CLASS = '\u0000class';
+const SPECIAL = '\u0000special';
+const INJECTED = '\u0000injected';
+
+type Frozen = Record<string, unknown>;
+
+/** Field names per class, as frozen: what a snapshot's shape is checked by. */
+export type Shape = Record<string, string[]>;
+
+/**
+ * `injected`: objects not carried but put back on thawing (the clock, the
+ * random source), by name, like the codec's constants.
+ */
+export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyMap<object, string>): { frozen: unknown; shape: Shape } {
+  const byIdentity = new Map(injected);
+  for (const [name, constant] of Object.entries(codec.constants)) byIdentity.set(constant, name);
+  const nameOf = new Map<unknown, string>();
+  for (const [name, cls] of Object.entries(codec.classes)) nameOf.set(cls.prototype, name);
+  const specials = Object.entries(codec.special);
+  const memo = new Map<object, unknown>();
+  const fields = new Map<string, Set<string>>();
+  const path: string[] = [];
+  const fail = (why: string): never => {
+    throw new TypeError(`cannot snapshot ${path.join('') || 'the root'}: ${why}`);
+  };
+
+  const keysOf = (value: object): string[] => {
+    const keys = Object.keys(value);
+    if (Reflect.ownKeys(value).length !== keys.length) fail('it has hidden or symbol-keyed fields');
+    return keys;
+  };
+
+  const freezeFields = (value: object, into: Frozen): void => {
+    for (const key of keysOf(value)) {
+      const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+      if (!('value' in descriptor)) fail(`field "${key}" is an accessor`);
+      path.push(`.${key}`);
+      into[key] = freeze(descriptor.value);
+      path.pop();
+    }
+  };
+
+  const freeze = (value: unknown): unknown => {
+    if (typeof value === 'function') return fail('it is a function (state must be data)');
+    if (typeof value === 'symbol') return fail('it is a symbol');
+    if (value === null || typeof value !== 'object') return value;
+    const seen = memo.get(value);
+    if (seen !== undefined) return seen;
+    const name = byIdentity.get(value);
+    if (name !== undefined) return remember(value, { [INJECTED]: name });
+
+    if (Array.isArray(value)) {
+      const out: unknown[] = remember(value, new Array(value.length));
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) continue;
+        const item: unknown = value[i];
+        if (item === null || typeof item !== 'object') {
+          if (typeof item === 'function') fail(`item ${i} is a function`);
+          out[i] = item;
+          continue;
+        }
+        path.push(`[${i}]`);
+        out[i] = freeze(item);
+        path.pop();
+      }
+      return out;
+    }
+    if (value instanceof Map) {
+      const out = remember(value, new Map<unknown, unknown>());
+      for (const [key, item] of value) {
+        path.push(typeof key === 'string' || typeof key === 'number' ? `.get(${key})` : '.get(…)');
+        out.set(freeze(key), freeze(item));
+        path.pop();
+      }
+      return out;
+    }
+    if (value instanceof Set) {
+      const out = remember(value, new Set<unknown>());
+      for (const item of value) out.add(freeze(item));
+      return out;
+    }
+    if (ArrayBuffer.isView(value)) {
+      if (value instanceof DataView) return fail('a DataView');
+      // A copy: the snapshot must not change as the live column does.
+      return remember(value, (value as unknown as Uint8Array).slice());
+    }
+    for (const [special, codecOf] of specials) {
+      if (codecOf.matches(value)) return remember(value, { [SPECIAL]: special, value: codecOf.freeze(value) });
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      const out: Frozen = remember(value, {});
+      freezeFields(value, out);
+      return out;
+    }
+    const className = nameOf.get(proto);
+    if (className === undefined) return fail(`an instance of ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class'}, not registered in the snapshot's classes`);
+    const out: Frozen = remember(value, { [CLASS]: className, fields: {} });
+    freezeFields(value, out.fields as Frozen);
+    let known = fields.get(className);
+    if (known === undefined) fields.set(className, (known = new Set()));
+    for (const key in out.fields as Frozen) known.add(key);
+    return out;
+  };
+
+  function remember<T>(value: object, frozen: T): T {
+    memo.set(value, frozen);
+    return frozen;
+  }
+
+  const frozen = freeze(root);
+  const shape: Shape = {};
+  for (const [name, keys] of [...fields].sort(([a], [b]) => (a < b ? -1 : 1))) shape[name] = [...keys].sort();
+  return { frozen, shape };
+}
+
+/** The live graph again: a fresh copy, so one snapshot can be thawed twice. */
+export function thawGraph(codec: GraphCodec, frozen: unknown, injected: ReadonlyMap<string, object>): unknown {
+  const memo = new Map<object, unknown>();
+
+  const thawFields = (from: Frozen, into: Record<string, unknown>): void => {
+    for (const key of Object.keys(from)) into[key] = thaw(from[key]);
+  };
+
+  const thaw = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    const seen = memo.get(value);
+    if (seen !== undefined) return seen;
+    if (Array.isArray(value)) {
+      const out: unknown[] = remember(value, new Array(value.length));
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) continue;
+        const item: unknown = value[i];
+        out[i] = item === null || typeof item !== 'object' ? item : thaw(item);
+      }
+      return out;
+    }
+    if (value instanceof Map) {
+      const out = remember(value, new Map<unknown, unknown>());
+      for (const [key, item] of value) out.set(thaw(key), thaw(item));
+      return out;
+    }
+    if (value instanceof Set) {
+      const out = remember(value, new Set<unknown>());
+      for (const item of value) out.add(thaw(item));
+      return out;
+    }
+    if (ArrayBuffer.isView(value)) return remember(value, (value as unknown as Uint8Array).slice());
+    const tagged = value as Frozen;
+    if (INJECTED in tagged) {
+      const dependency = injected.get(tagged[INJECTED] as string) ?? codec.constants[tagged[INJECTED] as string];
+      if (dependency === undefined) throw new TypeError(`the snapshot needs "${String(tagged[INJECTED])}", which was not given`);
+      return remember(value, dependency);
+    }
+    if (SPECIAL in tagged) {
+      const special = codec.special[tagged[SPECIAL] as string];
+      if (special === undefined) throw new TypeError(`the snapshot holds an unknown kind of value "${String(tagged[SPECIAL])}"`);
+      return remember(value, special.thaw(tagged.value));
+    }
+    if (CLASS in tagged) {
+      const cls = codec.classes[tagged[CLASS] as string];
+      if (cls === undefined) throw new TypeError(`the snapshot holds an unknown class "${String(tagged[CLASS])}"`);
+      const out = remember(value, Object.create(cls.prototype) as Record<string, unknown>);
+      thawFields(tagged.fields as Frozen, out);
+      return out;
+    }
+    const out = remember(value, {} as Record<string, unknown>);
+    thawFields(tagged, out);
+    return out;
+  };
+
+  function remember<T>(value: object, live: T): T {
+    memo.set(value, live);
+    return live;
+  }
+
+  return thaw(frozen);
+}
