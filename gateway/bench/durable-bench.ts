@@ -14,13 +14,14 @@
  *   pairs/s        every admitted fan holds one ticket and its purchase is confirmed
  *   fsyncs/s       the store's fdatasync calls per second during the pairs
  *   restart        a journal of `--restart-fans` joined fans (a tenth holding
- *                  and buying) written, then the time `npm start` takes to read
- *                  and rebuild it (FileJournalStore.open + Engine.restore +
- *                  EngineHost, openFileBackedHost)
+ *                  and buying) written, with a snapshot after the joins, then
+ *                  the time `npm start` takes to read and rebuild it
+ *                  (openFileBackedHost): from the snapshot and the tail, and by
+ *                  full replay (the snapshot moved away)
  *
  * Medians of `--runs` runs; `--json` prints one JSON object last.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ import { baseConfig, check, holdAndConfirm, lastAdmission, median, newEngine, SE
 import type { Engine } from '../../engine/src/index.js';
 import { DurableJournal } from '../../engine/stores/durable-journal.js';
 import { FileJournalStore } from '../../engine/stores/file/file-journal-store.js';
+import { snapshotPath, writeSnapshotFile } from '../../engine/stores/file/snapshot-file.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { openFileBackedHost } from '../src/engine-link/file-backed-host.js';
 import { answeredOnceDurable } from './durable-holds.js';
@@ -98,20 +100,47 @@ async function fileRun(seed: number): Promise<SaleFigures & { journalMB: number 
   }
 }
 
-/** Writes a journal of `restartFans` fans through the file journal, then times `npm start`'s restore of it. */
-async function restartRun(seed: number): Promise<{ restoreMs: number; journalMB: number; entries: number }> {
+interface RestartFigures {
+  /** Full replay of the whole journal. */
+  replayMs: number;
+  /** The snapshot taken after the joins, then the tail replayed. */
+  snapshotMs: number;
+  /** Taking the snapshot (the event loop is blocked) and writing its file. */
+  takeMs: number;
+  writeMs: number;
+  snapshotMB: number;
+  tailEntries: number;
+  journalMB: number;
+  entries: number;
+}
+
+/**
+ * Writes a journal of `restartFans` fans through the file journal, with one
+ * snapshot after the joins (the admissions, holds and purchases of a tenth of
+ * them are the tail), then times `npm start`'s restore of it: with the
+ * snapshot, and with the snapshot moved away (a full replay).
+ */
+async function restartRun(seed: number): Promise<RestartFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'bw-durable-restart-'));
+  const eventsDir = join(dir, 'events');
+  const eventId = 'restart';
   try {
+    let take: { takeMs: number; writeMs: number; covered: number };
     {
       const { store } = await FileJournalStore.open(dir);
       const journal = new DurableJournal(store);
       const { engine, clock } = newEngine(seed, journal);
-      const eventId = 'restart';
       startSale(engine, clock, { ...baseConfig(eventId, 'Restart bench'), maxTicketsPerFan: 1, inventory: { tiers: [{ id: TIER, name: 'General admission', price: 5_000, quantity: restartFans / 10 }] }, admission: { mode: 'rate', fansPerMinute: 6_000 } });
       for (let i = 0; i < restartFans; i++) {
         engine.execute({ type: 'join', eventId, fanId: `fan-${i}` });
         if (i % 10_000 === 9_999) await journal.durable();
       }
+      await journal.durable();
+      const started = performance.now();
+      const snapshot = engine.snapshot(eventId);
+      const taken = performance.now();
+      await writeSnapshotFile(eventsDir, snapshot);
+      take = { takeMs: taken - started, writeMs: performance.now() - taken, covered: snapshot.entries };
       // A tenth of them admitted, holding and buying.
       clock.advance(restartFans / 10 / 100 * SECOND);
       engine.tick();
@@ -121,16 +150,31 @@ async function restartRun(seed: number): Promise<{ restoreMs: number; journalMB:
       journal.close();
       await store.close();
     }
-    global.gc?.();
-    const start = performance.now();
-    const opened = await openFileBackedHost(dir, { seeds: aesSeedVault('engine bench'), log: () => undefined });
-    const restoreMs = performance.now() - start;
-    check(opened.host.engine.event('restart').room.isPresent(`fan-${restartFans - 1}`), 'the last fan is not back');
-    await opened.close();
-    return { restoreMs, journalMB: (await stat(join(dir, 'events', 'restart.journal'))).size / 2 ** 20, entries: opened.restored.entries };
+    const snapshotMB = (await stat(snapshotPath(eventsDir, eventId))).size / 2 ** 20;
+    const withSnapshot = await timedRestart(dir, 1);
+    await rename(snapshotPath(eventsDir, eventId), join(dir, 'set-aside'));
+    const replay = await timedRestart(dir, 0);
+    check(replay.entries === withSnapshot.entries, 'both restarts read the same journal');
+    return {
+      replayMs: replay.ms, snapshotMs: withSnapshot.ms, takeMs: take.takeMs, writeMs: take.writeMs, snapshotMB,
+      tailEntries: withSnapshot.entries - take.covered, journalMB: (await stat(join(eventsDir, `${eventId}.journal`))).size / 2 ** 20, entries: replay.entries,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `npm start`'s restore of the directory (FileJournalStore.open, snapshots, Engine.restore, EngineHost). */
+async function timedRestart(dir: string, fromSnapshots: number): Promise<{ ms: number; entries: number }> {
+  global.gc?.();
+  const start = performance.now();
+  const opened = await openFileBackedHost(dir, { seeds: aesSeedVault('engine bench'), log: () => undefined });
+  const ms = performance.now() - start;
+  check(opened.restored.fromSnapshots === fromSnapshots, `expected ${fromSnapshots} events from a snapshot, got ${opened.restored.fromSnapshots}`);
+  check(opened.host.engine.event('restart').room.isPresent(`fan-${restartFans - 1}`), 'the last fan is not back');
+  check(opened.host.engine.event('restart').status().tickets.sold === restartFans / 10, 'the purchases are not back');
+  await opened.close();
+  return { ms, entries: opened.restored.entries };
 }
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -149,7 +193,7 @@ const restarts = [];
 for (let run = 0; run < restartRuns; run++) {
   const r = await restartRun(run);
   restarts.push(r);
-  console.error(`restart ${run + 1}/${restartRuns}: ${int.format(restartFans)} fans, ${int.format(r.entries)} entries, ${r.journalMB.toFixed(1)} MB read and rebuilt in ${int.format(r.restoreMs)} ms`);
+  console.error(`restart ${run + 1}/${restartRuns}: ${int.format(restartFans)} fans, ${int.format(r.entries)} entries, ${r.journalMB.toFixed(1)} MB: full replay ${int.format(r.replayMs)} ms, snapshot (${r.snapshotMB.toFixed(1)} MB) + ${int.format(r.tailEntries)} entries ${int.format(r.snapshotMs)} ms; taking it ${int.format(r.takeMs)} ms, writing it ${int.format(r.writeMs)} ms`);
 }
 const summary = {
   runs, fans, ...arrivals,
@@ -161,7 +205,12 @@ const summary = {
   fileJoinsRatio: median(results.map((r) => r.file.joinsPerSec / r.memory.joinsPerSec)),
   fsyncsPerSec: median(results.map((r) => r.file.fsyncsPerSec)),
   restartFans,
-  restartMs: restarts.length === 0 ? null : median(restarts.map((r) => r.restoreMs)),
+  restartMs: restarts.length === 0 ? null : median(restarts.map((r) => r.replayMs)),
+  restartFromSnapshotMs: restarts.length === 0 ? null : median(restarts.map((r) => r.snapshotMs)),
+  snapshotTakeMs: restarts.length === 0 ? null : median(restarts.map((r) => r.takeMs)),
+  snapshotWriteMs: restarts.length === 0 ? null : median(restarts.map((r) => r.writeMs)),
+  snapshotMB: restarts.length === 0 ? null : median(restarts.map((r) => r.snapshotMB)),
+  tailEntries: restarts.length === 0 ? null : median(restarts.map((r) => r.tailEntries)),
   restartJournalMB: restarts.length === 0 ? null : median(restarts.map((r) => r.journalMB)),
   targetPairsRatio: 0.5,
   results, restarts,
@@ -171,7 +220,7 @@ console.log([
   `hold+confirm pairs/s  file ${int.format(summary.filePairsPerSec)}  memory ${int.format(summary.memoryPairsPerSec)}  file ÷ memory ${summary.filePairsRatio.toFixed(2)}× (target ≥ 0.5×: ${summary.filePairsRatio >= 0.5 ? 'met' : 'NOT met'})`,
   `joins/s               file ${int.format(summary.fileJoinsPerSec)}  memory ${int.format(summary.memoryJoinsPerSec)}  file ÷ memory ${summary.fileJoinsRatio.toFixed(2)}×`,
   `fdatasync/s during the pairs  ${int.format(summary.fsyncsPerSec)}`,
-  summary.restartMs === null ? '' : `restart of ${int.format(restartFans)} fans  ${int.format(summary.restartMs)} ms (${summary.restartJournalMB!.toFixed(1)} MB journal)`,
+  summary.restartMs === null ? '' : `restart of ${int.format(restartFans)} fans  full replay ${int.format(summary.restartMs)} ms (${summary.restartJournalMB!.toFixed(1)} MB journal); snapshot + ${int.format(summary.tailEntries!)}-entry tail ${int.format(summary.restartFromSnapshotMs!)} ms (${summary.snapshotMB!.toFixed(1)} MB snapshot, taken in ${int.format(summary.snapshotTakeMs!)} ms, written in ${int.format(summary.snapshotWriteMs!)} ms)`,
   `medians of ${runs} runs (restart: ${restartRuns})`,
 ].join('\n'));
 if (values.json) console.log(JSON.stringify(summary));

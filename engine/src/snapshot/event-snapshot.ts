@@ -48,7 +48,7 @@ export function snapshotEvent(sale: SaleEvent, journal: readonly JournalEntry[],
   return { version: SNAPSHOT_VERSION, eventId: sale.id, entries: journal.length, last: { type: last.type, at: last.at }, shape, state: frozen };
 }
 
-/** The event a snapshot holds, brought up to the end of `journal`; SnapshotRefused if it does not fit this engine or this journal. */
+/** The event a snapshot holds, brought up to the end of `journal` (using the snapshot up); SnapshotRefused if it does not fit this engine or this journal. */
 export function restoreEvent(snapshot: EventSnapshot, journal: readonly JournalEntry[], deps: SaleEventDeps): SaleEvent {
   if (snapshot.version !== SNAPSHOT_VERSION) throw new SnapshotRefused(`snapshot version ${snapshot.version}, this engine reads ${SNAPSHOT_VERSION}`);
   const last = journal[snapshot.entries - 1];

@@ -80,7 +80,8 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
     if (name !== undefined) return remember(value, { [INJECTED]: name });
 
     if (Array.isArray(value)) {
-      const out: unknown[] = remember(value, new Array(value.length));
+      // Filled in order, not preallocated: `new Array(n)` of a large n is a slow dictionary in V8.
+      const out: unknown[] = remember(value, []);
       for (let i = 0; i < value.length; i++) {
         if (!(i in value)) continue;
         const item: unknown = value[i];
@@ -93,6 +94,7 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
         out[i] = freeze(item);
         path.pop();
       }
+      out.length = value.length;
       return out;
     }
     if (value instanceof Map) {
@@ -144,38 +146,52 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
   return { frozen, shape };
 }
 
-/** The live graph again: a fresh copy, so one snapshot can be thawed twice. */
+/**
+ * The live graph again, built in place: arrays, Maps, Sets, typed arrays and
+ * plain objects of the frozen data become the live ones (copying a million
+ * fans again would cost as much as replaying them), so a frozen graph is used
+ * up by thawing it.
+ */
 export function thawGraph(codec: GraphCodec, frozen: unknown, injected: ReadonlyMap<string, object>): unknown {
   const memo = new Map<object, unknown>();
 
   const thawFields = (from: Frozen, into: Record<string, unknown>): void => {
-    for (const key of Object.keys(from)) into[key] = thaw(from[key]);
+    for (const key of Object.keys(from)) {
+      const item = from[key];
+      into[key] = item === null || typeof item !== 'object' ? item : thaw(item);
+    }
   };
 
-  const thaw = (value: unknown): unknown => {
-    if (value === null || typeof value !== 'object') return value;
+  const thaw = (value: object): unknown => {
     const seen = memo.get(value);
     if (seen !== undefined) return seen;
     if (Array.isArray(value)) {
-      const out: unknown[] = remember(value, new Array(value.length));
+      memo.set(value, value);
       for (let i = 0; i < value.length; i++) {
-        if (!(i in value)) continue;
         const item: unknown = value[i];
-        out[i] = item === null || typeof item !== 'object' ? item : thaw(item);
+        if (item !== null && typeof item === 'object') value[i] = thaw(item);
       }
-      return out;
+      return value;
     }
     if (value instanceof Map) {
-      const out = remember(value, new Map<unknown, unknown>());
-      for (const [key, item] of value) out.set(thaw(key), thaw(item));
-      return out;
+      memo.set(value, value);
+      let objectKeys = false;
+      for (const [key, item] of value) {
+        if (key !== null && typeof key === 'object') objectKeys = true;
+        else if (item !== null && typeof item === 'object') value.set(key, thaw(item));
+      }
+      if (!objectKeys) return value;
+      const rebuilt = new Map<unknown, unknown>();
+      memo.set(value, rebuilt);
+      for (const [key, item] of value) rebuilt.set(key !== null && typeof key === 'object' ? thaw(key) : key, item !== null && typeof item === 'object' ? thaw(item) : item);
+      return rebuilt;
     }
     if (value instanceof Set) {
       const out = remember(value, new Set<unknown>());
-      for (const item of value) out.add(thaw(item));
+      for (const item of value) out.add(item !== null && typeof item === 'object' ? thaw(item) : item);
       return out;
     }
-    if (ArrayBuffer.isView(value)) return remember(value, (value as unknown as Uint8Array).slice());
+    if (ArrayBuffer.isView(value)) return remember(value, value);
     const tagged = value as Frozen;
     if (INJECTED in tagged) {
       const dependency = injected.get(tagged[INJECTED] as string) ?? codec.constants[tagged[INJECTED] as string];
@@ -194,9 +210,9 @@ export function thawGraph(codec: GraphCodec, frozen: unknown, injected: Readonly
       thawFields(tagged.fields as Frozen, out);
       return out;
     }
-    const out = remember(value, {} as Record<string, unknown>);
-    thawFields(tagged, out);
-    return out;
+    memo.set(value, value);
+    thawFields(tagged, tagged);
+    return value;
   };
 
   function remember<T>(value: object, live: T): T {
@@ -204,5 +220,5 @@ export function thawGraph(codec: GraphCodec, frozen: unknown, injected: Readonly
     return live;
   }
 
-  return thaw(frozen);
+  return frozen === null || typeof frozen !== 'object' ? frozen : thaw(frozen);
 }
