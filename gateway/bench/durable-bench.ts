@@ -105,6 +105,9 @@ interface RestartFigures {
   replayMs: number;
   /** The snapshot taken after the joins, then the tail replayed. */
   snapshotMs: number;
+  /** Of each, the part spent reading and decoding the journal file (the same work in both). */
+  replayReadMs: number;
+  snapshotReadMs: number;
   /** Taking the snapshot (the event loop is blocked) and writing its file. */
   takeMs: number;
   writeMs: number;
@@ -156,7 +159,7 @@ async function restartRun(seed: number): Promise<RestartFigures> {
     const replay = await timedRestart(dir, 0);
     check(replay.entries === withSnapshot.entries, 'both restarts read the same journal');
     return {
-      replayMs: replay.ms, snapshotMs: withSnapshot.ms, takeMs: take.takeMs, writeMs: take.writeMs, snapshotMB,
+      replayMs: replay.ms, snapshotMs: withSnapshot.ms, replayReadMs: replay.readMs, snapshotReadMs: withSnapshot.readMs, takeMs: take.takeMs, writeMs: take.writeMs, snapshotMB,
       tailEntries: withSnapshot.entries - take.covered, journalMB: (await stat(join(eventsDir, `${eventId}.journal`))).size / 2 ** 20, entries: replay.entries,
     };
   } finally {
@@ -165,7 +168,7 @@ async function restartRun(seed: number): Promise<RestartFigures> {
 }
 
 /** `npm start`'s restore of the directory (FileJournalStore.open, snapshots, Engine.restore, EngineHost). */
-async function timedRestart(dir: string, fromSnapshots: number): Promise<{ ms: number; entries: number }> {
+async function timedRestart(dir: string, fromSnapshots: number): Promise<{ ms: number; readMs: number; entries: number }> {
   global.gc?.();
   const start = performance.now();
   const opened = await openFileBackedHost(dir, { seeds: aesSeedVault('engine bench'), log: () => undefined });
@@ -174,7 +177,7 @@ async function timedRestart(dir: string, fromSnapshots: number): Promise<{ ms: n
   check(opened.host.engine.event('restart').room.isPresent(`fan-${restartFans - 1}`), 'the last fan is not back');
   check(opened.host.engine.event('restart').status().tickets.sold === restartFans / 10, 'the purchases are not back');
   await opened.close();
-  return { ms, entries: opened.restored.entries };
+  return { ms, readMs: opened.restored.readMs, entries: opened.restored.entries };
 }
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -193,7 +196,7 @@ const restarts = [];
 for (let run = 0; run < restartRuns; run++) {
   const r = await restartRun(run);
   restarts.push(r);
-  console.error(`restart ${run + 1}/${restartRuns}: ${int.format(restartFans)} fans, ${int.format(r.entries)} entries, ${r.journalMB.toFixed(1)} MB: full replay ${int.format(r.replayMs)} ms, snapshot (${r.snapshotMB.toFixed(1)} MB) + ${int.format(r.tailEntries)} entries ${int.format(r.snapshotMs)} ms; taking it ${int.format(r.takeMs)} ms, writing it ${int.format(r.writeMs)} ms`);
+  console.error(`restart ${run + 1}/${restartRuns}: ${int.format(restartFans)} fans, ${int.format(r.entries)} entries, ${r.journalMB.toFixed(1)} MB: full replay ${int.format(r.replayMs)} ms (reading the journal ${int.format(r.replayReadMs)}), snapshot (${r.snapshotMB.toFixed(1)} MB) + ${int.format(r.tailEntries)} entries ${int.format(r.snapshotMs)} ms (reading the journal ${int.format(r.snapshotReadMs)}); taking it ${int.format(r.takeMs)} ms, writing it ${int.format(r.writeMs)} ms`);
 }
 const summary = {
   runs, fans, ...arrivals,
@@ -207,6 +210,8 @@ const summary = {
   restartFans,
   restartMs: restarts.length === 0 ? null : median(restarts.map((r) => r.replayMs)),
   restartFromSnapshotMs: restarts.length === 0 ? null : median(restarts.map((r) => r.snapshotMs)),
+  restartRebuildMs: restarts.length === 0 ? null : median(restarts.map((r) => r.replayMs - r.replayReadMs)),
+  restartFromSnapshotRebuildMs: restarts.length === 0 ? null : median(restarts.map((r) => r.snapshotMs - r.snapshotReadMs)),
   snapshotTakeMs: restarts.length === 0 ? null : median(restarts.map((r) => r.takeMs)),
   snapshotWriteMs: restarts.length === 0 ? null : median(restarts.map((r) => r.writeMs)),
   snapshotMB: restarts.length === 0 ? null : median(restarts.map((r) => r.snapshotMB)),
@@ -220,7 +225,7 @@ console.log([
   `hold+confirm pairs/s  file ${int.format(summary.filePairsPerSec)}  memory ${int.format(summary.memoryPairsPerSec)}  file ÷ memory ${summary.filePairsRatio.toFixed(2)}× (target ≥ 0.5×: ${summary.filePairsRatio >= 0.5 ? 'met' : 'NOT met'})`,
   `joins/s               file ${int.format(summary.fileJoinsPerSec)}  memory ${int.format(summary.memoryJoinsPerSec)}  file ÷ memory ${summary.fileJoinsRatio.toFixed(2)}×`,
   `fdatasync/s during the pairs  ${int.format(summary.fsyncsPerSec)}`,
-  summary.restartMs === null ? '' : `restart of ${int.format(restartFans)} fans  full replay ${int.format(summary.restartMs)} ms (${summary.restartJournalMB!.toFixed(1)} MB journal); snapshot + ${int.format(summary.tailEntries!)}-entry tail ${int.format(summary.restartFromSnapshotMs!)} ms (${summary.snapshotMB!.toFixed(1)} MB snapshot, taken in ${int.format(summary.snapshotTakeMs!)} ms, written in ${int.format(summary.snapshotWriteMs!)} ms)`,
+  summary.restartMs === null ? '' : `restart of ${int.format(restartFans)} fans  full replay ${int.format(summary.restartMs)} ms (${summary.restartJournalMB!.toFixed(1)} MB journal); snapshot + ${int.format(summary.tailEntries!)}-entry tail ${int.format(summary.restartFromSnapshotMs!)} ms (${summary.snapshotMB!.toFixed(1)} MB snapshot, taken in ${int.format(summary.snapshotTakeMs!)} ms, written in ${int.format(summary.snapshotWriteMs!)} ms)\n  of which rebuilding the engine (after reading the journal)  full replay ${int.format(summary.restartRebuildMs!)} ms, snapshot + tail ${int.format(summary.restartFromSnapshotRebuildMs!)} ms`,
   `medians of ${runs} runs (restart: ${restartRuns})`,
 ].join('\n'));
 if (values.json) console.log(JSON.stringify(summary));
