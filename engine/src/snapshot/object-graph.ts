@@ -31,6 +31,9 @@ export interface GraphCodec {
 const CLASS = '\u0000class';
 const SPECIAL = '\u0000special';
 const INJECTED = '\u0000injected';
+/** A long array of strings (fan ids by slot), as one string and the lengths: a million small strings cost v8's deserializer a second. */
+const STRINGS = '\u0000strings';
+const PACK_STRINGS_FROM = 1024;
 
 type Frozen = Record<string, unknown>;
 
@@ -80,6 +83,10 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
     if (name !== undefined) return remember(value, { [INJECTED]: name });
 
     if (Array.isArray(value)) {
+      if (value.length >= PACK_STRINGS_FROM) {
+        const packed = packedStrings(value);
+        if (packed !== undefined) return remember(value, packed);
+      }
       // Filled in order, not preallocated: `new Array(n)` of a large n is a slow dictionary in V8.
       const out: unknown[] = remember(value, []);
       for (let i = 0; i < value.length; i++) {
@@ -193,6 +200,7 @@ export function thawGraph(codec: GraphCodec, frozen: unknown, injected: Readonly
     }
     if (ArrayBuffer.isView(value)) return remember(value, value);
     const tagged = value as Frozen;
+    if (STRINGS in tagged) return remember(value, unpackStrings(tagged[STRINGS] as string, tagged.lengths as Uint32Array));
     if (INJECTED in tagged) {
       const dependency = injected.get(tagged[INJECTED] as string) ?? codec.constants[tagged[INJECTED] as string];
       if (dependency === undefined) throw new TypeError(`the snapshot needs "${String(tagged[INJECTED])}", which was not given`);
@@ -221,4 +229,25 @@ export function thawGraph(codec: GraphCodec, frozen: unknown, injected: Readonly
   }
 
   return frozen === null || typeof frozen !== 'object' ? frozen : thaw(frozen);
+}
+
+/** The array as one string and each item's length, if every item is a string (no holes). */
+function packedStrings(array: readonly unknown[]): Frozen | undefined {
+  const lengths = new Uint32Array(array.length);
+  for (let i = 0; i < array.length; i++) {
+    const item = array[i];
+    if (typeof item !== 'string') return undefined;
+    lengths[i] = item.length;
+  }
+  return { [STRINGS]: (array as string[]).join(''), lengths };
+}
+
+function unpackStrings(joined: string, lengths: Uint32Array): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    out.push(joined.slice(at, at + lengths[i]!));
+    at += lengths[i]!;
+  }
+  return out;
 }
