@@ -5,11 +5,12 @@
  * refusals, cancellations and the close. (invariants.property.test.ts checks
  * the same at random cut points of its random programs.)
  */
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine.js';
 import { SaleEvent } from '../src/event/sale-event.js';
 import { restoreEvent, snapshotEvent, SnapshotRefused, SNAPSHOT_VERSION } from '../src/snapshot/event-snapshot.js';
-import { freezeGraph } from '../src/snapshot/object-graph.js';
+import { freezeGraph, thawGraph } from '../src/snapshot/object-graph.js';
 import { Driver, gaConfig, MINUTE, SECOND, TEST_SEEDS } from './fixtures.js';
 import { eventDump, expectSnapshotsAgree, throughBytes } from './snapshot-check.js';
 
@@ -81,6 +82,17 @@ describe('event snapshots', () => {
       expect(hold.account.holds).toContain(hold);
     }
     expect(restored.room).toBeInstanceOf(Object.getPrototypeOf(d.sale.room).constructor);
+  });
+
+  it('carries long string arrays packed, holes, and shared arrays as one array, through v8 bytes', () => {
+    const codec = { classes: {}, special: {}, constants: {} };
+    const ids = Array.from({ length: 3000 }, (_, i) => `fan-${i}${i % 7 === 0 ? 'é' : ''}`);
+    // eslint-disable-next-line no-sparse-arrays
+    const root = { a: ids, b: ids, sparse: [1, , 3], mixed: [...ids.slice(0, 2000), 5], empty: ['', ...ids.slice(0, 1500), ''] };
+    const back = thawGraph(codec, deserialize(serialize(freezeGraph(codec, root, new Map()).frozen)), new Map()) as typeof root;
+    expect(back).toStrictEqual(root);
+    expect(back.a).toBe(back.b);
+    expect(1 in back.sparse).toBe(false);
   });
 
   it('refuses state it cannot carry faithfully: a function, an unregistered class', () => {
