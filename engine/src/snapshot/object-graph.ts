@@ -27,8 +27,13 @@ export interface GraphCodec {
   constants: Readonly<Record<string, object>>;
 }
 
-/** Marks a frozen class instance, special value or injected dependency; no plain data has these keys. */
-const CLASS = '\u0000class';
+/**
+ * Marks a frozen object: `[OBJECT, layout, ...field values]`, its class name
+ * and field names written once per layout, not once per object (v8's
+ * serializer writes every key of every object: a held ticket cost 600 bytes).
+ */
+const OBJECT = '\u0000object';
+/** Mark a special value or injected dependency; no plain data has these keys. */
 const SPECIAL = '\u0000special';
 const INJECTED = '\u0000injected';
 /** A long array of strings (fan ids by slot), as one string and the lengths: a million small strings cost v8's deserializer a second. */
@@ -52,6 +57,9 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
   const specials = Object.entries(codec.special);
   const memo = new Map<object, unknown>();
   const fields = new Map<string, Set<string>>();
+  /** Class name ('' for a plain object) then field names, per layout; `layoutIds` by the same joined. */
+  const layouts: string[][] = [];
+  const layoutIds = new Map<string, number>();
   const path: string[] = [];
   const fail = (why: string): never => {
     throw new TypeError(`cannot snapshot ${path.join('') || 'the root'}: ${why}`);
@@ -63,14 +71,29 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
     return keys;
   };
 
-  const freezeFields = (value: object, into: Frozen): void => {
-    for (const key of keysOf(value)) {
+  /** `[OBJECT, layout, ...values]`, remembered before its values are frozen (they may lead back to it). */
+  const freezeObject = (value: object, className: string): unknown[] => {
+    const keys = keysOf(value);
+    const id = `${className}\u0000${keys.join('\u0000')}`;
+    let layout = layoutIds.get(id);
+    if (layout === undefined) {
+      layoutIds.set(id, (layout = layouts.length));
+      layouts.push([className, ...keys]);
+    }
+    const out: unknown[] = remember(value, [OBJECT, layout]);
+    for (const key of keys) {
       const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
       if (!('value' in descriptor)) fail(`field "${key}" is an accessor`);
+      const item: unknown = descriptor.value;
+      if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) {
+        out.push(item);
+        continue;
+      }
       path.push(`.${key}`);
-      into[key] = freeze(descriptor.value);
+      out.push(freeze(item));
       path.pop();
     }
+    return out;
   };
 
   const freeze = (value: unknown): unknown => {
@@ -127,18 +150,13 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
       if (codecOf.matches(value)) return remember(value, { [SPECIAL]: special, value: codecOf.freeze(value) });
     }
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto === Object.prototype || proto === null) {
-      const out: Frozen = remember(value, {});
-      freezeFields(value, out);
-      return out;
-    }
+    if (proto === Object.prototype) return freezeObject(value, '');
     const className = nameOf.get(proto);
     if (className === undefined) return fail(`an instance of ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class'}, not registered in the snapshot's classes`);
-    const out: Frozen = remember(value, { [CLASS]: className, fields: {} });
-    freezeFields(value, out.fields as Frozen);
+    const out = freezeObject(value, className);
     let known = fields.get(className);
     if (known === undefined) fields.set(className, (known = new Set()));
-    for (const key in out.fields as Frozen) known.add(key);
+    for (const key of layouts[out[1] as number]!.slice(1)) known.add(key);
     return out;
   };
 
@@ -147,10 +165,10 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
     return frozen;
   }
 
-  const frozen = freeze(root);
+  const frozenRoot = freeze(root);
   const shape: Shape = {};
   for (const [name, keys] of [...fields].sort(([a], [b]) => (a < b ? -1 : 1))) shape[name] = [...keys].sort();
-  return { frozen, shape };
+  return { frozen: { layouts, root: frozenRoot }, shape };
 }
 
 /**
@@ -162,17 +180,30 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
 export function thawGraph(codec: GraphCodec, frozen: unknown, injected: ReadonlyMap<string, object>): unknown {
   const memo = new Map<object, unknown>();
 
-  const thawFields = (from: Frozen, into: Record<string, unknown>): void => {
-    for (const key of Object.keys(from)) {
-      const item = from[key];
-      into[key] = item === null || typeof item !== 'object' ? item : thaw(item);
+  const { layouts, root } = frozen as { layouts: string[][]; root: unknown };
+
+  const thawObject = (value: unknown[]): object => {
+    const [className, ...keys] = layouts[value[1] as number]!;
+    let out: Record<string, unknown>;
+    if (className === '') out = {};
+    else {
+      const cls = codec.classes[className!];
+      if (cls === undefined) throw new TypeError(`the snapshot holds an unknown class "${className}"`);
+      out = Object.create(cls.prototype) as Record<string, unknown>;
     }
+    memo.set(value, out);
+    for (let i = 0; i < keys.length; i++) {
+      const item = value[i + 2];
+      out[keys[i]!] = item === null || typeof item !== 'object' ? item : thaw(item);
+    }
+    return out;
   };
 
   const thaw = (value: object): unknown => {
     const seen = memo.get(value);
     if (seen !== undefined) return seen;
     if (Array.isArray(value)) {
+      if (value[0] === OBJECT) return thawObject(value);
       memo.set(value, value);
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
@@ -211,16 +242,7 @@ export function thawGraph(codec: GraphCodec, frozen: unknown, injected: Readonly
       if (special === undefined) throw new TypeError(`the snapshot holds an unknown kind of value "${String(tagged[SPECIAL])}"`);
       return remember(value, special.thaw(tagged.value));
     }
-    if (CLASS in tagged) {
-      const cls = codec.classes[tagged[CLASS] as string];
-      if (cls === undefined) throw new TypeError(`the snapshot holds an unknown class "${String(tagged[CLASS])}"`);
-      const out = remember(value, Object.create(cls.prototype) as Record<string, unknown>);
-      thawFields(tagged.fields as Frozen, out);
-      return out;
-    }
-    memo.set(value, value);
-    thawFields(tagged, tagged);
-    return value;
+    throw new TypeError('the snapshot holds an object of no known kind');
   };
 
   function remember<T>(value: object, live: T): T {
@@ -228,7 +250,7 @@ export function thawGraph(codec: GraphCodec, frozen: unknown, injected: Readonly
     return live;
   }
 
-  return frozen === null || typeof frozen !== 'object' ? frozen : thaw(frozen);
+  return root === null || typeof root !== 'object' ? root : thaw(root);
 }
 
 /** The array as one string and each item's length, if every item is a string (no holes). */
