@@ -31,7 +31,7 @@ describe('start-up settings', () => {
 
   it('keeps events under ./data by default, elsewhere with --data-dir, nowhere with --memory, and says so in the banner', () => {
     const durable = parse([], {});
-    const snapshots = { everyEntries: 100_000, everyMs: 300_000 };
+    const snapshots = { everyEntries: 1_000_000, everyMs: 3_600_000 };
     expect(durable.storage).toEqual({ mode: 'durable', dataDir: resolve('data'), snapshots });
     expect(banner(durable, 8080, 'test', { events: 2, entries: 40, ms: 3 })).toContain(`Storage         durable — every sale kept in ${resolve('data')}, fsynced before any fan is told; restored 2 events (40 journal entries) in 3 ms`);
     expect(banner(durable, 8080, 'test', { events: 2, entries: 40, fromSnapshots: 1, ms: 3 })).toContain('restored 2 events (40 journal entries; 1 from a snapshot and the entries after it) in 3 ms');

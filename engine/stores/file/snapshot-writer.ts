@@ -16,7 +16,8 @@ export interface SnapshotPolicy {
   everyMs: number;
 }
 
-export const SNAPSHOT_DEFAULTS: SnapshotPolicy = { everyEntries: 100_000, everyMs: 5 * 60_000 };
+/** Rare by default: taking one blocks the engine (about 3 s for a million fans, docs/benchmarks.md). */
+export const SNAPSHOT_DEFAULTS: SnapshotPolicy = { everyEntries: 1_000_000, everyMs: 60 * 60_000 };
 
 export interface SnapshotWriterOptions {
   engine: Engine;
