@@ -77,14 +77,14 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
     const id = `${className}\u0000${keys.join('\u0000')}`;
     let layout = layoutIds.get(id);
     if (layout === undefined) {
+      // Checked once per layout: own accessors are defined one by one, never by a class's fields.
+      for (const key of keys) if (!('value' in Object.getOwnPropertyDescriptor(value, key)!)) fail(`field "${key}" is an accessor`);
       layoutIds.set(id, (layout = layouts.length));
       layouts.push([className, ...keys]);
     }
     const out: unknown[] = remember(value, [OBJECT, layout]);
     for (const key of keys) {
-      const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
-      if (!('value' in descriptor)) fail(`field "${key}" is an accessor`);
-      const item: unknown = descriptor.value;
+      const item: unknown = (value as Record<string, unknown>)[key];
       if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) {
         out.push(item);
         continue;
@@ -110,26 +110,28 @@ export function freezeGraph(codec: GraphCodec, root: object, injected: ReadonlyM
         const packed = packedStrings(value);
         if (packed !== undefined) return remember(value, packed);
       }
-      // Filled in order, not preallocated: `new Array(n)` of a large n is a slow dictionary in V8.
-      const out: unknown[] = remember(value, []);
-      for (let i = 0; i < value.length; i++) {
-        if (!(i in value)) continue;
-        const item: unknown = value[i];
+      // A copy (holes kept), then only its objects frozen: most long arrays hold numbers.
+      const out: unknown[] = remember(value, value.slice());
+      for (let i = 0; i < out.length; i++) {
+        const item: unknown = out[i];
         if (item === null || typeof item !== 'object') {
           if (typeof item === 'function') fail(`item ${i} is a function`);
-          out[i] = item;
           continue;
         }
         path.push(`[${i}]`);
         out[i] = freeze(item);
         path.pop();
       }
-      out.length = value.length;
       return out;
     }
     if (value instanceof Map) {
       const out = remember(value, new Map<unknown, unknown>());
       for (const [key, item] of value) {
+        if ((key === null || typeof key !== 'object') && (item === null || typeof item !== 'object')) {
+          if (typeof key === 'function' || typeof item === 'function') fail('a function in a Map');
+          out.set(key, item);
+          continue;
+        }
         path.push(typeof key === 'string' || typeof key === 'number' ? `.get(${key})` : '.get(…)');
         out.set(freeze(key), freeze(item));
         path.pop();
@@ -255,6 +257,7 @@ export function thawGraph(codec: GraphCodec, frozen: unknown, injected: Readonly
 
 /** The array as one string and each item's length, if every item is a string (no holes). */
 function packedStrings(array: readonly unknown[]): Frozen | undefined {
+  if (typeof array[0] !== 'string') return undefined;
   const lengths = new Uint32Array(array.length);
   for (let i = 0; i < array.length; i++) {
     const item = array[i];
