@@ -7,6 +7,7 @@ import { SaleEvent, type PaymentChoice, type SaleEventDeps, type SeedVault } fro
 import type { EventStatus } from './event/views.js';
 import type { JournalEntry } from './journal/entries.js';
 import { MemoryJournal } from './journal/memory-journal.js';
+import { restoreEvent, snapshotEvent, SnapshotRefused, type EventSnapshot } from './snapshot/event-snapshot.js';
 import { pooledRandomBytes } from './util/random-pool.js';
 import { finish } from './util/steps.js';
 
@@ -25,6 +26,13 @@ export interface SyncJournal {
   append(eventId: string, entries: readonly JournalEntry[]): void;
   read(eventId: string): readonly JournalEntry[];
   eventIds(): string[];
+}
+
+/** Snapshots to restore events from instead of their whole journals, and who hears of one refused. */
+export interface RestoreFrom {
+  snapshots?: ReadonlyMap<string, EventSnapshot>;
+  /** A snapshot that does not fit this engine or its journal: that event was replayed in full instead. */
+  onRefused?: (eventId: string, reason: string) => void;
 }
 
 /** Called synchronously after each command or tick; `entries` is reused afterwards, so copy what you keep. */
@@ -50,9 +58,9 @@ export class Engine {
     this.deps = { clock: this.clock, randomBytes: options.randomBytes ?? pooledRandomBytes(cryptoRandomBytes), seeds: options.seeds };
   }
 
-  /** Rebuilds every event found in the journal. */
-  static restore(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>): Engine {
-    return finish(Engine.restoring(journal, options, Infinity));
+  /** Rebuilds every event found in the journal: from its snapshot and the entries after it, or from the whole journal. */
+  static restore(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>, from: RestoreFrom = {}): Engine {
+    return finish(Engine.restoring(journal, options, Infinity, from));
   }
 
   /**
@@ -61,12 +69,33 @@ export class Engine {
    * however the steps are spaced. A host restoring a big journal lets its
    * other work (lease renewals, other partitions) run between steps.
    */
-  static *restoring(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>, entriesPerStep: number): Generator<void, Engine, void> {
+  static *restoring(journal: SyncJournal, options: Omit<EngineOptions, 'journal'>, entriesPerStep: number, from: RestoreFrom = {}): Generator<void, Engine, void> {
     const engine = new Engine({ ...options, journal });
     for (const eventId of journal.eventIds()) {
-      engine.sales.set(eventId, yield* SaleEvent.replaying(journal.read(eventId), engine.deps, entriesPerStep));
+      const entries = journal.read(eventId);
+      const sale = Engine.fromSnapshot(eventId, entries, engine.deps, from) ?? (yield* SaleEvent.replaying(entries, engine.deps, entriesPerStep));
+      engine.sales.set(eventId, sale);
     }
     return engine;
+  }
+
+  /** The event restored from its snapshot and the entries after it; undefined without one, or when it is refused (then replayed whole). */
+  private static fromSnapshot(eventId: string, entries: readonly JournalEntry[], deps: SaleEventDeps, from: RestoreFrom): SaleEvent | undefined {
+    const snapshot = from.snapshots?.get(eventId);
+    if (snapshot === undefined) return undefined;
+    try {
+      return restoreEvent(snapshot, entries, deps);
+    } catch (err) {
+      if (!(err instanceof SnapshotRefused)) throw err;
+      from.onRefused?.(eventId, err.message);
+      return undefined;
+    }
+  }
+
+  /** One event's whole state and the journal position it covers; taken between commands. */
+  snapshot(eventId: string): EventSnapshot {
+    const sale = this.event(eventId);
+    return snapshotEvent(sale, this.journal.read(sale.id), this.deps);
   }
 
   onEntries(listener: EntryListener): () => void {

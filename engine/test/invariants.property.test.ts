@@ -23,8 +23,10 @@ import type { HoldView, JoinResult } from '../src/event/views.js';
 import { deadlineOf } from '../src/inventory/hold-book.js';
 import { checkInvariants } from '../src/invariants.js';
 import type { Allocation, JournalEntry } from '../src/journal/entries.js';
+import type { EventSnapshot } from '../src/snapshot/event-snapshot.js';
 import { DurableJournal } from '../stores/durable-journal.js';
 import { TEST_SEEDS } from './fixtures.js';
+import { cutPoints, expectSnapshotsAgree } from './snapshot-check.js';
 import { startRedis, type RedisFixture } from './stores/redis-fixture.js';
 
 const EVENT = 'prop-ev';
@@ -378,6 +380,8 @@ class Run {
   private readonly grantsOf = new Map<string, string[]>();
   private readonly history: Cmd[] = [];
   readonly trace: string[] = [];
+  /** Taken at the last restore: the next restore starts from it and replays only what came after. */
+  private snapshot: EventSnapshot | undefined;
 
   constructor(readonly scenario: Scenario, journal?: SyncJournal) {
     this.randomBytes = seededRandomBytes(scenario.seed);
@@ -808,9 +812,12 @@ class Run {
         const before = this.sale.status();
         const codes = this.sale.codes.list(0, 100);
         const fans = FANS.map((fanId) => (this.sale.room.place(fanId) === undefined ? undefined : this.sale.fanView(fanId)));
-        this.engine = Engine.restore(this.engine.journal, { clock: this.clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS });
+        const snapshots = new Map(this.snapshot === undefined ? [] : [[EVENT, this.snapshot]]);
+        const onRefused = (_eventId: string, reason: string) => expect.fail(`snapshot refused: ${reason}`);
+        this.engine = Engine.restore(this.engine.journal, { clock: this.clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS }, { snapshots, onRefused });
         this.sale = this.engine.event(EVENT);
-        this.trace.push('restore');
+        this.snapshot = this.engine.snapshot(EVENT);
+        this.trace.push(snapshots.size === 0 ? 'restore' : 'restore from a snapshot');
         same(this.sale.status(), before, 'status of the event rebuilt from its journal');
         same(this.sale.codes.list(0, 100), codes, 'access codes rebuilt from the journal');
         same(FANS.map((fanId) => (this.sale.room.place(fanId) === undefined ? undefined : this.sale.fanView(fanId))), fans, 'fan views rebuilt from the journal');
@@ -842,6 +849,10 @@ class Run {
     const replayed = SaleEvent.fromJournal(this.journal(), { clock: this.clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS });
     expect(replayed.status(), 'status of the event rebuilt from its journal').toStrictEqual(this.sale.status());
     expect(replayed.inventory.tiers.counts()).toStrictEqual(this.sale.inventory.tiers.counts());
+    // And so does a snapshot taken anywhere in it, with the rest of the journal replayed.
+    const journal = this.journal();
+    const pick = seededRandomBytes(this.scenario.seed);
+    expectSnapshotsAgree(journal, { clock: this.clock, randomBytes: this.randomBytes, seeds: TEST_SEEDS }, cutPoints(journal.length, 6, (max) => Buffer.from(pick(4)).readUInt32BE() % max));
   }
 }
 

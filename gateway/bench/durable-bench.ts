@@ -14,13 +14,15 @@
  *   pairs/s        every admitted fan holds one ticket and its purchase is confirmed
  *   fsyncs/s       the store's fdatasync calls per second during the pairs
  *   restart        a journal of `--restart-fans` joined fans (a tenth holding
- *                  and buying) written, then the time `npm start` takes to read
- *                  and rebuild it (FileJournalStore.open + Engine.restore +
- *                  EngineHost, openFileBackedHost)
+ *                  and buying) written, with a snapshot half way through the
+ *                  purchases, then
+ *                  the time `npm start` takes to read and rebuild it
+ *                  (openFileBackedHost): from the snapshot and the tail, and by
+ *                  full replay (the snapshot moved away)
  *
  * Medians of `--runs` runs; `--json` prints one JSON object last.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +30,7 @@ import { baseConfig, check, holdAndConfirm, lastAdmission, median, newEngine, SE
 import type { Engine } from '../../engine/src/index.js';
 import { DurableJournal } from '../../engine/stores/durable-journal.js';
 import { FileJournalStore } from '../../engine/stores/file/file-journal-store.js';
+import { snapshotPath, writeSnapshotFile } from '../../engine/stores/file/snapshot-file.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { openFileBackedHost } from '../src/engine-link/file-backed-host.js';
 import { answeredOnceDurable } from './durable-holds.js';
@@ -98,39 +101,87 @@ async function fileRun(seed: number): Promise<SaleFigures & { journalMB: number 
   }
 }
 
-/** Writes a journal of `restartFans` fans through the file journal, then times `npm start`'s restore of it. */
-async function restartRun(seed: number): Promise<{ restoreMs: number; journalMB: number; entries: number }> {
+interface RestartFigures {
+  /** Full replay of the whole journal. */
+  replayMs: number;
+  /** The snapshot taken half way through the purchases, then the tail replayed. */
+  snapshotMs: number;
+  /** Of each, the part spent reading and decoding the journal file (the same work in both). */
+  replayReadMs: number;
+  snapshotReadMs: number;
+  /** Taking the snapshot (the event loop is blocked) and writing its file. */
+  takeMs: number;
+  writeMs: number;
+  snapshotMB: number;
+  tailEntries: number;
+  journalMB: number;
+  entries: number;
+}
+
+/**
+ * Writes a journal of `restartFans` fans through the file journal (a tenth
+ * of them admitted, holding and buying), with one snapshot half way through
+ * the purchases (a tail of ~100,000 entries for a million fans: the longest
+ * the default --snapshot-every leaves), then times `npm start`'s restore of
+ * it: with the snapshot, and with the snapshot moved away (a full replay).
+ */
+async function restartRun(seed: number): Promise<RestartFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'bw-durable-restart-'));
+  const eventsDir = join(dir, 'events');
+  const eventId = 'restart';
   try {
+    let take: { takeMs: number; writeMs: number; covered: number };
     {
       const { store } = await FileJournalStore.open(dir);
       const journal = new DurableJournal(store);
       const { engine, clock } = newEngine(seed, journal);
-      const eventId = 'restart';
       startSale(engine, clock, { ...baseConfig(eventId, 'Restart bench'), maxTicketsPerFan: 1, inventory: { tiers: [{ id: TIER, name: 'General admission', price: 5_000, quantity: restartFans / 10 }] }, admission: { mode: 'rate', fansPerMinute: 6_000 } });
       for (let i = 0; i < restartFans; i++) {
         engine.execute({ type: 'join', eventId, fanId: `fan-${i}` });
         if (i % 10_000 === 9_999) await journal.durable();
       }
-      // A tenth of them admitted, holding and buying.
+      // A tenth of them admitted, holding and buying; the snapshot half way through the purchases.
       clock.advance(restartFans / 10 / 100 * SECOND);
       engine.tick();
       const { fanIds, firstGrant } = lastAdmission(engine.journal.read(eventId));
-      for (let i = 0; i < fanIds.length; i++) holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIER);
+      const half = fanIds.length >> 1;
+      for (let i = 0; i < half; i++) holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIER);
+      await journal.durable();
+      const started = performance.now();
+      const snapshot = engine.snapshot(eventId);
+      const taken = performance.now();
+      await writeSnapshotFile(eventsDir, snapshot);
+      take = { takeMs: taken - started, writeMs: performance.now() - taken, covered: snapshot.entries };
+      for (let i = half; i < fanIds.length; i++) holdAndConfirm(engine, eventId, fanIds[i]!, `g${firstGrant + i}`, TIER);
       await journal.durable();
       journal.close();
       await store.close();
     }
-    global.gc?.();
-    const start = performance.now();
-    const opened = await openFileBackedHost(dir, { seeds: aesSeedVault('engine bench'), log: () => undefined });
-    const restoreMs = performance.now() - start;
-    check(opened.host.engine.event('restart').room.isPresent(`fan-${restartFans - 1}`), 'the last fan is not back');
-    await opened.close();
-    return { restoreMs, journalMB: (await stat(join(dir, 'events', 'restart.journal'))).size / 2 ** 20, entries: opened.restored.entries };
+    const snapshotMB = (await stat(snapshotPath(eventsDir, eventId))).size / 2 ** 20;
+    const withSnapshot = await timedRestart(dir, 1);
+    await rename(snapshotPath(eventsDir, eventId), join(dir, 'set-aside'));
+    const replay = await timedRestart(dir, 0);
+    check(replay.entries === withSnapshot.entries, 'both restarts read the same journal');
+    return {
+      replayMs: replay.ms, snapshotMs: withSnapshot.ms, replayReadMs: replay.readMs, snapshotReadMs: withSnapshot.readMs, takeMs: take.takeMs, writeMs: take.writeMs, snapshotMB,
+      tailEntries: withSnapshot.entries - take.covered, journalMB: (await stat(join(eventsDir, `${eventId}.journal`))).size / 2 ** 20, entries: replay.entries,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `npm start`'s restore of the directory (FileJournalStore.open, snapshots, Engine.restore, EngineHost). */
+async function timedRestart(dir: string, fromSnapshots: number): Promise<{ ms: number; readMs: number; entries: number }> {
+  global.gc?.();
+  const start = performance.now();
+  const opened = await openFileBackedHost(dir, { seeds: aesSeedVault('engine bench'), log: () => undefined });
+  const ms = performance.now() - start;
+  check(opened.restored.fromSnapshots === fromSnapshots, `expected ${fromSnapshots} events from a snapshot, got ${opened.restored.fromSnapshots}`);
+  check(opened.host.engine.event('restart').room.isPresent(`fan-${restartFans - 1}`), 'the last fan is not back');
+  check(opened.host.engine.event('restart').status().tickets.sold === restartFans / 10, 'the purchases are not back');
+  await opened.close();
+  return { ms, readMs: opened.restored.readMs, entries: opened.restored.entries };
 }
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -149,7 +200,7 @@ const restarts = [];
 for (let run = 0; run < restartRuns; run++) {
   const r = await restartRun(run);
   restarts.push(r);
-  console.error(`restart ${run + 1}/${restartRuns}: ${int.format(restartFans)} fans, ${int.format(r.entries)} entries, ${r.journalMB.toFixed(1)} MB read and rebuilt in ${int.format(r.restoreMs)} ms`);
+  console.error(`restart ${run + 1}/${restartRuns}: ${int.format(restartFans)} fans, ${int.format(r.entries)} entries, ${r.journalMB.toFixed(1)} MB: full replay ${int.format(r.replayMs)} ms (reading the journal ${int.format(r.replayReadMs)}), snapshot (${r.snapshotMB.toFixed(1)} MB) + ${int.format(r.tailEntries)} entries ${int.format(r.snapshotMs)} ms (reading the journal ${int.format(r.snapshotReadMs)}); taking it ${int.format(r.takeMs)} ms, writing it ${int.format(r.writeMs)} ms`);
 }
 const summary = {
   runs, fans, ...arrivals,
@@ -161,7 +212,14 @@ const summary = {
   fileJoinsRatio: median(results.map((r) => r.file.joinsPerSec / r.memory.joinsPerSec)),
   fsyncsPerSec: median(results.map((r) => r.file.fsyncsPerSec)),
   restartFans,
-  restartMs: restarts.length === 0 ? null : median(restarts.map((r) => r.restoreMs)),
+  restartMs: restarts.length === 0 ? null : median(restarts.map((r) => r.replayMs)),
+  restartFromSnapshotMs: restarts.length === 0 ? null : median(restarts.map((r) => r.snapshotMs)),
+  restartRebuildMs: restarts.length === 0 ? null : median(restarts.map((r) => r.replayMs - r.replayReadMs)),
+  restartFromSnapshotRebuildMs: restarts.length === 0 ? null : median(restarts.map((r) => r.snapshotMs - r.snapshotReadMs)),
+  snapshotTakeMs: restarts.length === 0 ? null : median(restarts.map((r) => r.takeMs)),
+  snapshotWriteMs: restarts.length === 0 ? null : median(restarts.map((r) => r.writeMs)),
+  snapshotMB: restarts.length === 0 ? null : median(restarts.map((r) => r.snapshotMB)),
+  tailEntries: restarts.length === 0 ? null : median(restarts.map((r) => r.tailEntries)),
   restartJournalMB: restarts.length === 0 ? null : median(restarts.map((r) => r.journalMB)),
   targetPairsRatio: 0.5,
   results, restarts,
@@ -171,7 +229,7 @@ console.log([
   `hold+confirm pairs/s  file ${int.format(summary.filePairsPerSec)}  memory ${int.format(summary.memoryPairsPerSec)}  file ÷ memory ${summary.filePairsRatio.toFixed(2)}× (target ≥ 0.5×: ${summary.filePairsRatio >= 0.5 ? 'met' : 'NOT met'})`,
   `joins/s               file ${int.format(summary.fileJoinsPerSec)}  memory ${int.format(summary.memoryJoinsPerSec)}  file ÷ memory ${summary.fileJoinsRatio.toFixed(2)}×`,
   `fdatasync/s during the pairs  ${int.format(summary.fsyncsPerSec)}`,
-  summary.restartMs === null ? '' : `restart of ${int.format(restartFans)} fans  ${int.format(summary.restartMs)} ms (${summary.restartJournalMB!.toFixed(1)} MB journal)`,
+  summary.restartMs === null ? '' : `restart of ${int.format(restartFans)} fans  full replay ${int.format(summary.restartMs)} ms (${summary.restartJournalMB!.toFixed(1)} MB journal); snapshot + ${int.format(summary.tailEntries!)}-entry tail ${int.format(summary.restartFromSnapshotMs!)} ms (${summary.snapshotMB!.toFixed(1)} MB snapshot, taken in ${int.format(summary.snapshotTakeMs!)} ms, written in ${int.format(summary.snapshotWriteMs!)} ms)\n  of which rebuilding the engine (after reading the journal)  full replay ${int.format(summary.restartRebuildMs!)} ms, snapshot + tail ${int.format(summary.restartFromSnapshotRebuildMs!)} ms`,
   `medians of ${runs} runs (restart: ${restartRuns})`,
 ].join('\n'));
 if (values.json) console.log(JSON.stringify(summary));

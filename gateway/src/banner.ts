@@ -4,7 +4,7 @@ import { DEMO_EVENT_ID } from './demo-event.js';
 import { STRIPE_CHANNEL } from './payments/stripe-provider.js';
 
 /** `restored`: what the engine read back from the data directory at start. */
-export function banner(options: GatewayOptions, port: number, layout: string, restored?: { events: number; entries: number; ms: number }): string {
+export function banner(options: GatewayOptions, port: number, layout: string, restored?: { events: number; entries: number; fromSnapshots?: number; ms: number }): string {
   const host = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host.includes(':') ? `[${options.host}]` : options.host;
   const base = `http://${host}:${port}`;
   const key = encodeURIComponent(options.apiKey);
@@ -35,10 +35,11 @@ export function plural(n: number, word: string): string {
 }
 
 /** Which mode runs, said where an organizer cannot miss it. */
-export function storageLine(storage: StorageMode, restored?: { events: number; entries: number; ms: number }): string {
+export function storageLine(storage: StorageMode, restored?: { events: number; entries: number; fromSnapshots?: number; ms: number }): string {
   switch (storage.mode) {
     case 'durable': {
-      const back = restored === undefined || restored.events === 0 ? 'nothing to restore' : `restored ${plural(restored.events, 'event')} (${restored.entries} journal entries) in ${restored.ms} ms`;
+      const snapshots = (restored?.fromSnapshots ?? 0) > 0 ? `; ${restored!.fromSnapshots} from a snapshot and the entries after it` : '';
+      const back = restored === undefined || restored.events === 0 ? 'nothing to restore' : `restored ${plural(restored.events, 'event')} (${restored.entries} journal entries${snapshots}) in ${restored.ms} ms`;
       return `durable — every sale kept in ${storage.dataDir}, fsynced before any fan is told; ${back}`;
     }
     case 'memory':

@@ -155,7 +155,8 @@ export interface GatewayOptions {
   generated: Array<'apiKey' | 'signingSecret' | 'webhookSecret'>;
 }
 
-export type StorageMode = { mode: 'durable'; dataDir: string } | { mode: 'memory' } | { mode: 'redis' };
+/** `snapshots`: how often each event's state is snapshotted beside its journal (default: every 1,000,000 entries or hour). */
+export type StorageMode = { mode: 'durable'; dataDir: string; snapshots?: { everyEntries: number; everyMs: number } } | { mode: 'memory' } | { mode: 'redis' };
 
 export const USAGE = `Usage: npm start -- [options]
 
@@ -164,6 +165,8 @@ export const USAGE = `Usage: npm start -- [options]
   --workers <n>           gateway processes on the one port (default: number of cores; 0 = single process)
   --gateways <n>          the same as --workers
   --data-dir <dir>        where events are kept, fsynced before any fan is told (default ./data, env BREAKWATER_DATA_DIR)
+  --snapshot-every <n>    snapshot an event every n journal entries, so a restart replays only what came after (default 1000000)
+  --snapshot-seconds <s>  ... and at least every s seconds while it changes (default 3600)
   --memory                keep events in memory only: everything is lost when the process stops
   --nats <url>            cluster mode: NATS server(s) (env BREAKWATER_NATS_URL); needs --redis too
   --redis <url>           cluster mode: Redis (env BREAKWATER_REDIS_URL); needs --nats too
@@ -217,6 +220,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       gateways: { type: 'string' },
       'data-dir': { type: 'string' },
       memory: { type: 'boolean' },
+      'snapshot-every': { type: 'string' },
+      'snapshot-seconds': { type: 'string' },
       nats: { type: 'string' },
       redis: { type: 'string' },
       shards: { type: 'string' },
@@ -257,7 +262,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const redisUrl = values.redis ?? nonEmpty(env.BREAKWATER_REDIS_URL);
   const dataDir = values['data-dir'] ?? nonEmpty(env.BREAKWATER_DATA_DIR);
   if (values.memory === true && dataDir !== undefined) throw new Error('--memory keeps nothing on disk: drop --data-dir (or BREAKWATER_DATA_DIR), or --memory');
-  const storage: StorageMode = natsUrl !== undefined || redisUrl !== undefined ? { mode: 'redis' } : values.memory === true ? { mode: 'memory' } : { mode: 'durable', dataDir: resolve(dataDir ?? 'data') };
+  const snapshots = {
+    everyEntries: positiveInt(values['snapshot-every'], '--snapshot-every', 1_000_000),
+    everyMs: 1000 * positiveInt(values['snapshot-seconds'], '--snapshot-seconds', 3600),
+  };
+  const storage: StorageMode = natsUrl !== undefined || redisUrl !== undefined ? { mode: 'redis' } : values.memory === true ? { mode: 'memory' } : { mode: 'durable', dataDir: resolve(dataDir ?? 'data'), snapshots };
   return {
     host: values.host ?? '0.0.0.0',
     port: positiveInt(values.port ?? env.PORT, '--port', 8080, 0),

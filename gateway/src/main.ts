@@ -122,6 +122,7 @@ async function openEngine(options: GatewayOptions): Promise<OneMachineEngine> {
   // Push subscriptions are not kept: fans subscribe again when their page next loads.
   const opened = await openFileBackedHost(storage.dataDir, {
     seeds: aesSeedVault(options.signingSecret), webPush: { ...options.webPush, keys: options.webPush.keys ?? generateVapidKeys() }, engineMetrics,
+    ...(storage.snapshots === undefined ? {} : { snapshots: storage.snapshots }),
   });
   // Opened once the journal holds the directory's lock: a second process on the same data stops before touching it.
   let access: FileAccessStore;

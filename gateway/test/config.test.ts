@@ -37,10 +37,14 @@ describe('start-up settings', () => {
 
   it('keeps events under ./data by default, elsewhere with --data-dir, nowhere with --memory, and says so in the banner', () => {
     const durable = parse([], {});
-    expect(durable.storage).toEqual({ mode: 'durable', dataDir: resolve('data') });
+    const snapshots = { everyEntries: 1_000_000, everyMs: 3_600_000 };
+    expect(durable.storage).toEqual({ mode: 'durable', dataDir: resolve('data'), snapshots });
     expect(banner(durable, 8080, 'test', { events: 2, entries: 40, ms: 3 })).toContain(`Storage         durable — every sale kept in ${resolve('data')}, fsynced before any fan is told; restored 2 events (40 journal entries) in 3 ms`);
-    expect(parse(['--data-dir', '/srv/bw'], {}).storage).toEqual({ mode: 'durable', dataDir: '/srv/bw' });
-    expect(parse([], { BREAKWATER_DATA_DIR: '/srv/env' }).storage).toEqual({ mode: 'durable', dataDir: '/srv/env' });
+    expect(banner(durable, 8080, 'test', { events: 2, entries: 40, fromSnapshots: 1, ms: 3 })).toContain('restored 2 events (40 journal entries; 1 from a snapshot and the entries after it) in 3 ms');
+    expect(parse(['--data-dir', '/srv/bw'], {}).storage).toEqual({ mode: 'durable', dataDir: '/srv/bw', snapshots });
+    expect(parse([], { BREAKWATER_DATA_DIR: '/srv/env' }).storage).toEqual({ mode: 'durable', dataDir: '/srv/env', snapshots });
+    expect(parse(['--snapshot-every', '5000', '--snapshot-seconds', '30'], {}).storage).toMatchObject({ snapshots: { everyEntries: 5000, everyMs: 30_000 } });
+    expect(() => parse(['--snapshot-every', '0'], {})).toThrow('--snapshot-every must be an integer ≥ 1');
     const memory = parse(['--memory'], {});
     expect(memory.storage).toEqual({ mode: 'memory' });
     expect(banner(memory, 8080, 'test')).toContain('IN MEMORY ONLY (--memory) — every event, place, hold and purchase is lost when this process stops');

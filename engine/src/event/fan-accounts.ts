@@ -3,7 +3,8 @@ import type { Hold } from '../inventory/hold-book.js';
 import type { Grant } from './grant-book.js';
 import type { HoldView } from './views.js';
 
-const NO_HOLDS: readonly Hold[] = Object.freeze([]);
+/** The holds of a fan who has none, shared by every such account (exported for snapshots, which keep it shared). */
+export const NO_HOLDS: readonly Hold[] = Object.freeze([]);
 
 /** The first result of a keyed fan command: what every retry with the same key gets. */
 interface KeyedResult {

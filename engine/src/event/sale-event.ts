@@ -207,6 +207,11 @@ export class SaleEvent {
     return event;
   }
 
+  /** Applies the entries written after the state this event was restored from (engine/src/snapshot). */
+  replayTail(entries: readonly JournalEntry[]): void {
+    for (const entry of entries) this.apply(entry);
+  }
+
   get id(): string {
     return this.config.id;
   }

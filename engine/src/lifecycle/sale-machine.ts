@@ -1,4 +1,4 @@
-import { assign, createActor, setup, type Actor } from 'xstate';
+import { Actor, assign, createActor, setup, type Snapshot } from 'xstate';
 
 /** The phases of a sale, in the order they normally come. */
 export const PHASES = ['draft', 'scheduled', 'preQueue', 'onSale', 'paused', 'soldOut', 'closed'] as const;
@@ -59,6 +59,21 @@ export type SaleActor = Actor<typeof saleMachine>;
 
 export function startSaleActor(schedule: Schedule): SaleActor {
   return createActor(saleMachine, { input: schedule }).start();
+}
+
+/** The actor as data, for a snapshot of its event (engine/src/snapshot). */
+export function persistSaleActor(actor: SaleActor): unknown {
+  return actor.getPersistedSnapshot();
+}
+
+export function isSaleActor(value: object): value is SaleActor {
+  return value instanceof Actor && value.logic === saleMachine;
+}
+
+/** The actor again, in the state it was persisted in. */
+export function resumeSaleActor(persisted: unknown): SaleActor {
+  const { context } = persisted as { context: Schedule };
+  return createActor(saleMachine, { snapshot: persisted as Snapshot<unknown>, input: context }).start();
 }
 
 export function phaseOf(actor: SaleActor): Phase {

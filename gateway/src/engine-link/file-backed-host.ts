@@ -5,9 +5,12 @@
  * links wait for `durable()` before anything leaves this process, so a crash
  * loses nothing a fan or organizer was told.
  */
+import { join } from 'node:path';
 import { Engine, type SeedVault } from '../../../engine/src/index.js';
 import { DurableJournal } from '../../../engine/stores/durable-journal.js';
 import { FileJournalStore } from '../../../engine/stores/file/file-journal-store.js';
+import { readSnapshotFiles } from '../../../engine/stores/file/snapshot-file.js';
+import { SnapshotWriter, type SnapshotPolicy } from '../../../engine/stores/file/snapshot-writer.js';
 import type { EventSettings } from '../event-settings.js';
 import { EngineHost, type EngineHostOptions } from './engine-host.js';
 
@@ -17,29 +20,43 @@ export interface FileBackedHost {
   host: EngineHost;
   /** Resolves once every entry and settings change made before the call is durable. */
   durable(): Promise<void>;
-  /** What was read back at start. */
-  restored: { events: number; entries: number; ms: number };
+  /**
+   * What was read back at start: `fromSnapshots`, events restored from a
+   * snapshot and the journal after it; `readMs`, of `ms`, reading and decoding
+   * the journal files (whole: the journal stays the record the organizer reads).
+   */
+  restored: { events: number; entries: number; fromSnapshots: number; readMs: number; ms: number };
+  snapshots: SnapshotWriter;
   /** Finishes writing, then closes the files and unlocks the directory. */
   close(): Promise<void>;
 }
 
-export type FileBackedHostOptions = Omit<EngineHostOptions, 'engine' | 'seeds'> & { seeds: SeedVault };
+export type FileBackedHostOptions = Omit<EngineHostOptions, 'engine' | 'seeds'> & { seeds: SeedVault; snapshots?: SnapshotPolicy };
 
 export async function openFileBackedHost(dataDir: string, options: FileBackedHostOptions): Promise<FileBackedHost> {
   const log = options.log ?? ((message: string) => console.error(message));
   const started = performance.now();
   const { store, events } = await FileJournalStore.open(dataDir, { log });
+  const readMs = Math.round(performance.now() - started);
   const journal = new DurableJournal(store, { log });
   let entries = 0;
   for (const [eventId, event] of events) {
     journal.load(eventId, event.entries);
     entries += event.entries.length;
   }
-  const { seeds, ...settings } = options;
-  const engine = Engine.restore(journal, { ...(options.clock === undefined ? {} : { clock: options.clock }), seeds });
+  const eventsDir = join(dataDir, 'events');
+  const snapshots = await readSnapshotFiles(eventsDir, events.keys(), log);
+  let refused = 0;
+  const onRefused = (eventId: string, reason: string) => {
+    refused++;
+    log(`snapshot of "${eventId}" refused (${reason}); replayed its whole journal`);
+  };
+  const { seeds, snapshots: policy, ...settings } = options;
+  const engine = Engine.restore(journal, { ...(options.clock === undefined ? {} : { clock: options.clock }), seeds }, { snapshots, onRefused });
   const host = new EngineHost({ ...settings, engine });
   for (const [eventId, event] of events) if (event.settings !== undefined) host.restoreSettings(eventId, event.settings as EventSettings);
-  const restored = { events: events.size, entries, ms: Math.round(performance.now() - started) };
+  const restored = { events: events.size, entries, fromSnapshots: snapshots.size - refused, readMs, ms: Math.round(performance.now() - started) };
+  const snapshotWriter = new SnapshotWriter({ engine, eventsDir, durable: () => journal.durable(), log, ...(policy === undefined ? {} : { policy }) });
 
   let closed = false;
   /** Settings saves not yet durable: the next reply or broadcast waits for them. */
@@ -66,8 +83,10 @@ export async function openFileBackedHost(dataDir: string, options: FileBackedHos
   return {
     host,
     restored,
+    snapshots: snapshotWriter,
     durable: () => (savingSettings.size === 0 ? journal.durable() : Promise.all([journal.durable(), ...savingSettings]).then(() => undefined)),
     async close() {
+      await snapshotWriter.close();
       await journal.durable().catch(() => undefined);
       await Promise.all(savingSettings);
       closed = true;
