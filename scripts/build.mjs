@@ -4,7 +4,7 @@
  *
  * Every source file the entry points reach is transpiled on its own by
  * esbuild — the transform tsx applies at run time, so dist/ runs the code the
- * tests ran — keeping the tree (gateway/src/main.ts → dist/gateway/src/main.js),
+ * tests ran — keeping the tree (launch/main.ts → dist/launch/main.js),
  * so the paths a module finds from its own URL hold in dist/ as in the source
  * tree: the worker and shard it forks, the Lua scripts. Not bundled: a
  * stack trace names the module it came from, through a source map beside
@@ -23,9 +23,9 @@ import { writeStamp } from './build-stamp.mjs';
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 /** `npm start`'s program. */
-const MAIN = 'gateway/src/main.ts';
+const MAIN = 'launch/main.ts';
 /** It, and the programs it forks (gateway workers; engine shards in cluster mode). */
-const ENTRY_POINTS = [MAIN, 'gateway/src/worker.ts', 'gateway/src/cluster/shard-process.ts'];
+const ENTRY_POINTS = [MAIN, 'launch/worker.ts', 'launch/shard-process.ts'];
 /** Read at run time beside the modules that use them (new URL(…, import.meta.url)): copied as they are (package.json: the version in breakwater_build_info). */
 const RUNTIME_FILES = ['engine/stores/redis/lua', 'package.json'];
 /** The modules that build the pages and prepare the site, run compiled to save it into dist/. */

@@ -35,9 +35,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isBreakwaterError } from '../../engine/src/index.js';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../src/cluster/local-servers.js';
-import { NatsEngineLink } from '../src/cluster/nats-engine-link.js';
-import { partitionOf } from '../src/cluster/partitions.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../launch/local-servers.js';
+import { NatsEngineLink } from '../../engine/link/nats-engine-link.js';
+import { partitionOf } from '../../engine/link/partitions.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PARTITIONS = 4;
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const exempt = ['127.0.0.1', ...[1, 2, 3, 4].flatMap((p) => [1, 2].map((k) => `127.3.${p}.${k}`))].flatMap((ip) => ['--exempt-ip', ip]);
   const env = { BREAKWATER_API_KEY: API_KEY, BREAKWATER_SECRET: 'chaos-signing-secret-0123456789', BREAKWATER_WEBHOOK_SECRET: 'chaos-webhook-secret-0123456789' };
   const cluster = launch('npm run cluster (2 gateways, 2 shards)', [
-    'gateway/src/cluster/main.ts', '--gateways', '2', '--shards', '2', '--partitions', String(PARTITIONS), '--nats', nats.url, '--redis', redis.url,
+    'launch/cluster.ts', '--gateways', '2', '--shards', '2', '--partitions', String(PARTITIONS), '--nats', nats.url, '--redis', redis.url,
     '--host', '127.0.0.1', '--port', String(port), '--no-demo', '--demo-payment-delay', '200', ...exempt,
   ], env);
   await until('cluster', () => (cluster.output().includes('Breakwater is running') ? true : undefined), 90_000);

@@ -29,9 +29,9 @@
  *      of each run's own ratio (both measured under the same machine load).
  *   4. joins/s, join latency, admission latency and tick fan-out of
  *      gateway-bench.ts run twice as child processes with the same load:
- *      single process (`gateway/src/main.ts --workers 2`: engine process + 2
+ *      single process (`launch/main.ts --workers 2`: engine process + 2
  *      gateway workers) and cluster (`--cluster`: nats-server + redis-server,
- *      `gateway/src/cluster/main.ts --gateways 2 --shards 2`). Admission
+ *      `launch/cluster.ts --gateways 2 --shards 2`). Admission
  *      latency: the engine's admission time (the `admitted` frame's grant
  *      expiry − the grant TTL) → the fan reading the frame. Target: the
  *      cluster within 2× of the single-process figures.
@@ -44,8 +44,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { median } from '../../engine/bench/bench-helpers.js';
-import { startRedisServer } from '../src/cluster/local-servers.js';
-import { connectRedis } from '../src/cluster/redis-connection.js';
+import { startRedisServer } from '../../launch/local-servers.js';
+import { connectRedis } from '../../engine/stores/redis/redis-connection.js';
 import { durablePairs, luaPerHoldPairsPerSec, memoryPairsPerSec, pairEntries, type Arrivals } from './durable-holds.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -9,12 +9,12 @@
  * Figures in docs/gateway.md (the door).
  */
 import WebSocket from 'ws';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { spawnProduct } from '../test/helpers/spawned-product.js';
 
 async function main(): Promise<void> {
   const port = await freePort();
-  const product = await spawnProduct('gateway/src/main.ts', ['--workers', '2', '--max-conns-per-ip', '100'], { port, apiKey: 'measure-api-key-0123456789' });
+  const product = await spawnProduct('launch/main.ts', ['--workers', '2', '--max-conns-per-ip', '100'], { port, apiKey: 'measure-api-key-0123456789' });
   const open: WebSocket[] = [];
   const attempt = (address: string) => new Promise<boolean>((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { localAddress: address });

@@ -32,7 +32,7 @@ import { DurableJournal } from '../../engine/stores/durable-journal.js';
 import { FileJournalStore } from '../../engine/stores/file/file-journal-store.js';
 import { snapshotPath, writeSnapshotFile } from '../../engine/stores/file/snapshot-file.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
-import { openFileBackedHost } from '../src/engine-link/file-backed-host.js';
+import { openFileBackedHost } from '../../engine/host/file-backed-host.js';
 import { answeredOnceDurable } from './durable-holds.js';
 
 const TIER = 'ga';

@@ -1,6 +1,6 @@
 /**
  * Gateway benchmark (not a test): 50,000 fans on real WebSockets against the
- * whole product (engine process + gateway workers, `gateway/src/main.ts`),
+ * whole product (engine process + gateway workers, `launch/main.ts`),
  * and the same load against a bare uWebSockets.js server in the same run, so
  * figures from this shared, noisy machine can be read as ratios.
  *
@@ -9,7 +9,7 @@
  *
  * With --cluster the product runs in cluster mode instead, everything else
  * identical: nats-server and redis-server started here on free ports
- * (gateway/src/cluster/local-servers.ts), then `gateway/src/cluster/main.ts
+ * (launch/local-servers.ts), then `launch/cluster.ts
  * --nats URL --redis URL --gateways <workers> --shards <shards>` on the same
  * shared port (memory, CPU and RSS then count the shards and both servers).
  *
@@ -55,7 +55,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median } from '../../engine/bench/bench-helpers.js';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../src/cluster/local-servers.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../launch/local-servers.js';
 import { LatencyHistogram } from './histogram.js';
 import type { LoadCommand, LoadReport, TickStat } from './load-worker.js';
 
@@ -286,12 +286,12 @@ interface Launched {
   tail: string[];
 }
 
-/** Memory mode: `main.ts --workers N`. Cluster mode: nats-server + redis-server, then `cluster/main.ts --gateways N --shards S`. */
+/** Memory mode: `main.ts --workers N`. Cluster mode: nats-server + redis-server, then `launch/cluster.ts --gateways N --shards S`. */
 async function launch(port: number, apiKey: string, addresses: string[]): Promise<Launched> {
   const stores = CLUSTER ? [await startNatsServer(), await startRedisServer()] : [];
   const mode = CLUSTER
-    ? [join(ROOT, 'gateway/src/cluster/main.ts'), '--nats', stores[0]!.url, '--redis', stores[1]!.url, '--gateways', String(WORKERS), '--shards', String(SHARDS)]
-    : [join(ROOT, 'gateway/src/main.ts'), '--workers', String(WORKERS)];
+    ? [join(ROOT, 'launch/cluster.ts'), '--nats', stores[0]!.url, '--redis', stores[1]!.url, '--gateways', String(WORKERS), '--shards', String(SHARDS)]
+    : [join(ROOT, 'launch/main.ts'), '--workers', String(WORKERS)];
   const args = ['--import', 'tsx', ...mode, '--port', String(port), '--host', '127.0.0.1', '--no-demo',
     '--exempt-ip', '127.0.0.1', ...addresses.flatMap((a) => ['--exempt-ip', a])];
   const child = track(spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, BREAKWATER_API_KEY: apiKey }, stdio: ['ignore', 'pipe', 'pipe'] }));

@@ -2,12 +2,12 @@
  * What the organizer's orders cost the engine process on a stadium's journal
  * (a million joins, 50,000 purchases): building an event's order ledger from
  * its journal, once, and then what a search and the revenue cost each
- * request (orders/order-book.ts). Medians of five runs.
+ * request (engine/host/order-book.ts). Medians of five runs.
  *
  *   npx tsx gateway/bench/orders-bench.ts [--joins N] [--orders N]
  */
 import type { JournalEntry } from '../../engine/src/index.js';
-import { OrderLedger, revenueOf } from '../src/orders/order-book.js';
+import { OrderLedger, revenueOf } from '../../engine/host/order-book.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { median } from '../../engine/bench/bench-helpers.js';
-import { freePort } from '../src/cluster/local-servers.js';
-import { DEMO_SETTINGS, demoEventConfig } from '../src/demo-event.js';
+import { freePort } from '../../launch/local-servers.js';
+import { DEMO_SETTINGS, demoEventConfig } from '../../launch/demo-event.js';
 import { SlowLink, type LinkProfile } from './slow-link.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,7 +54,7 @@ const WATCH_PLACE = `
 `;
 
 async function startProduct(port: number): Promise<ChildProcess> {
-  const args = ['--import', 'tsx', join(ROOT, 'gateway/src/main.ts'), '--workers', '0', '--port', String(port), '--host', '127.0.0.1', '--no-demo', '--exempt-ip', '127.0.0.1'];
+  const args = ['--import', 'tsx', join(ROOT, 'launch/main.ts'), '--workers', '0', '--port', String(port), '--host', '127.0.0.1', '--no-demo', '--exempt-ip', '127.0.0.1'];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, BREAKWATER_API_KEY: API_KEY }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the gateway did not start in 60 s')), 60_000);

@@ -1,13 +1,13 @@
 /**
  * `npm run bench:uploads`: the stalled-upload attack of issue 19 against the
- * real product (`gateway/src/main.ts --workers 1`), and whether the worker's
+ * real product (`launch/main.ts --workers 1`), and whether the worker's
  * memory comes back. Each run: 30 uploads announcing 8 MiB, sent to one byte
  * short and held open for 5 s, from 30 addresses; the worker's RSS is read
  * before, at its peak while they hang, and 10 s after they are dropped.
  * Without a key (anyone) and with the organizer's key (the most an organizer
  * can make a worker hold); three runs each, one after the other.
  */
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { PRODUCT_SECRETS, rssOf, startProduct } from '../test/fuzz/product.js';
 import { head, rawRequest } from '../test/fuzz/raw-http.js';
 

@@ -15,7 +15,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const READY_TIMEOUT_MS = 120_000;
@@ -31,7 +31,7 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'before: tsx gateway/src/main.ts', command: [join(ROOT, 'node_modules/.bin/tsx'), 'gateway/src/main.ts'] },
+  { name: 'before: tsx launch/main.ts', command: [join(ROOT, 'node_modules/.bin/tsx'), 'launch/main.ts'] },
   { name: 'after: node --enable-source-maps scripts/start.mjs (dist fresh)', command: [process.execPath, '--enable-source-maps', 'scripts/start.mjs'] },
   {
     name: 'after, dist stale: the same, building first',

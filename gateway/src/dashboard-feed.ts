@@ -13,9 +13,9 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { BreakwaterError, isBreakwaterError } from '../../engine/src/index.js';
 import { DASHBOARD_PROTOCOL, type OrganizerAccess } from './access/organizer-access.js';
-import type { WorkerMetrics } from './engine-link/types.js';
+import type { WorkerMetrics } from '../../engine/link/types.js';
 import { statusLine } from './http/status-text.js';
-import { quantileOf, valueOf, valuesBy, type MetricFamily } from './metrics/families.js';
+import { quantileOf, valueOf, valuesBy, type MetricFamily } from '../../engine/link/metric-families.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import type { StatsBroadcast } from './metrics/render.js';
 

@@ -4,9 +4,9 @@
  * and the public event info, cached for a second so a crowd loading the fan
  * page costs the engine one request per second.
  */
-import type { EventSettings } from './event-settings.js';
-import { DEFAULT_EVENT_SETTINGS } from './event-settings.js';
-import type { EngineLink, PublicEventInfo, SyncState } from './engine-link/types.js';
+import type { EventSettings } from '../../engine/host/event-settings.js';
+import { DEFAULT_EVENT_SETTINGS } from '../../engine/host/event-settings.js';
+import type { EngineLink, PublicEventInfo, SyncState } from '../../engine/link/types.js';
 
 const PUBLIC_INFO_TTL_MS = 1000;
 

@@ -5,7 +5,7 @@
  * between HTTP and the engine link. docs/presales.md is the guide.
  */
 import { BreakwaterError, MAX_CODES_CSV_BYTES, type CodeView } from '../../engine/src/index.js';
-import type { EngineLink } from './engine-link/types.js';
+import type { EngineLink } from '../../engine/link/types.js';
 import { csvField } from './http/csv.js';
 import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 

@@ -6,7 +6,7 @@
  * The engine decides and journals; this file only moves requests.
  */
 import { BreakwaterError, REGISTRATION_DRAW } from '../../engine/src/index.js';
-import type { EngineLink } from './engine-link/types.js';
+import type { EngineLink } from '../../engine/link/types.js';
 import { json, jsonBody, type HttpRouter, type RouteOptions } from './http/router.js';
 
 export function registerRegistrationRoutes(router: HttpRouter, link: EngineLink, organizer: RouteOptions): void {

@@ -4,7 +4,7 @@
  * Cached per process for a second.
  */
 import type { EventCatalog } from './event-catalog.js';
-import type { EngineLink } from './engine-link/types.js';
+import type { EngineLink } from '../../engine/link/types.js';
 import { json, type HttpRouter } from './http/router.js';
 
 export interface PublicEventSummary {

@@ -9,7 +9,7 @@
  * changes once its draw has run, so each process keeps the last few it served.
  */
 import { BreakwaterError, PRE_QUEUE_DRAW } from '../../engine/src/index.js';
-import type { EngineLink } from './engine-link/types.js';
+import type { EngineLink } from '../../engine/link/types.js';
 import { chooseCoding } from './http/accept-encoding.js';
 import { json, type HttpRouter, type Reply, type RequestInfo } from './http/router.js';
 import { PublishedDraw } from './published-draw.js';

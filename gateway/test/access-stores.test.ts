@@ -15,7 +15,7 @@ import { DAY_MS, type AuditRecord, type AuditRetention } from '../src/access/aud
 import { FileAccessStore } from '../src/access/file-access-store.js';
 import { MemoryAccessStore } from '../src/access/memory-access-store.js';
 import { RedisAccessStore } from '../src/access/redis-access-store.js';
-import { startRedisServer, type LocalServer } from '../src/cluster/local-servers.js';
+import { startRedisServer, type LocalServer } from '../../launch/local-servers.js';
 import { eventually } from './helpers/test-gateway.js';
 
 let redis: LocalServer;

@@ -1,5 +1,5 @@
 /**
- * Keys and the audit log on the real thing: `gateway/src/main.ts --workers 2
+ * Keys and the audit log on the real thing: `launch/main.ts --workers 2
  * --data-dir …`, one engine process keeping them in the data directory and
  * two gateway workers on one port. A key made through one worker works on the
  * other; revoked through one, the other refuses it (the time it took is
@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { clientsOnEachProcess, type PinnedClient } from './helpers/pinned-http.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 import { eventually } from './helpers/test-gateway.js';
@@ -22,7 +22,7 @@ let product: SpawnedProduct;
 let clients: PinnedClient[] = [];
 
 const start = async () => {
-  product = await spawnProduct('gateway/src/main.ts', ['--workers', '2', '--data-dir', dataDir], { port, apiKey: API_KEY });
+  product = await spawnProduct('launch/main.ts', ['--workers', '2', '--data-dir', dataDir], { port, apiKey: API_KEY });
   clients = await clientsOnEachProcess(port, 2);
 };
 

@@ -7,7 +7,7 @@
  */
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { describe, expect, it, vi } from 'vitest';
-import type { EngineLink } from '../src/engine-link/types.js';
+import type { EngineLink } from '../../engine/link/types.js';
 import { EventCatalog } from '../src/event-catalog.js';
 import { FanSender, newConnection, type FanConnection } from '../src/fan/connection.js';
 import { EventRelay } from '../src/fan/event-relay.js';

@@ -5,7 +5,7 @@
  * CSP; the organizer's answers carry it without its bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contrastRatio, inkOn, MAX_LOGO_BYTES, sniffLogoType } from '../src/branding.js';
+import { contrastRatio, inkOn, MAX_LOGO_BYTES, sniffLogoType } from '../../engine/host/branding.js';
 import { API_KEY, startTestGateway, type TestGateway } from './helpers/test-gateway.js';
 
 let gw: TestGateway;

@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoEventConfig } from '../src/demo-event.js';
+import { demoEventConfig } from '../../launch/demo-event.js';
 import { launchChromium, screenshotPath, startPageGateway, type PageGateway } from './helpers/browser-harness.js';
 import { FanClient } from './helpers/fan-client.js';
 

@@ -8,7 +8,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateVapidKeys } from '../src/notify/web-push-config.js';
+import { generateVapidKeys } from '../../engine/host/notify/web-push-config.js';
 import { FanClient } from './helpers/fan-client.js';
 import { launchChromium, startPageGateway, type PageGateway } from './helpers/browser-harness.js';
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../src/cluster/local-servers.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../launch/local-servers.js';
 import { eventConfig, eventually } from './helpers/test-gateway.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -119,11 +119,11 @@ describe('npm run build, npm prune --omit=dev, npm start', () => {
     const build = npm(['run', 'build'], false);
     expect(await build.exited, build.output).toBe(0);
     expect(build.output).toMatch(/Built dist\/ in \d+ ms/);
-    for (const file of ['gateway/src/main.js', 'gateway/src/main.js.map', 'gateway/src/worker.js', 'gateway/src/cluster/shard-process.js', 'engine/stores/redis/lua/append-entries.lua', 'gateway/site/site.json', 'build-stamp.json']) {
+    for (const file of ['launch/main.js', 'launch/main.js.map', 'launch/worker.js', 'launch/shard-process.js', 'engine/stores/redis/lua/append-entries.lua', 'gateway/site/site.json', 'build-stamp.json']) {
       expect(existsSync(join(copy, 'dist', file)), file).toBe(true);
     }
-    const map = JSON.parse(readFileSync(join(copy, 'dist/gateway/src/main.js.map'), 'utf8')) as { sources: string[] };
-    expect(map.sources.map((source) => join(copy, 'dist/gateway/src', source))).toEqual([join(copy, 'gateway/src/main.ts')]);
+    const map = JSON.parse(readFileSync(join(copy, 'dist/launch/main.js.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources.map((source) => join(copy, 'dist/launch', source))).toEqual([join(copy, 'launch/main.ts')]);
   }, 120_000);
 
   it('starts compiled with the production dependencies only: the engine process and its workers serve the API and the pages', async () => {
@@ -142,8 +142,8 @@ describe('npm run build, npm prune --omit=dev, npm start', () => {
       const health = await api(port, 'GET', '/healthz');
       expect(health.body).toMatchObject({ status: 'ok', storage: 'memory' });
       expect(health.body.pid).not.toBe(engineProcess);
-      expect(commandLine(health.body.pid)).toContain(join(copy, 'dist/gateway/src/worker.js'));
-      expect(processesRunning(join(copy, 'dist/gateway/src/worker.js'))).toHaveLength(2);
+      expect(commandLine(health.body.pid)).toContain(join(copy, 'dist/launch/worker.js'));
+      expect(processesRunning(join(copy, 'dist/launch/worker.js'))).toHaveLength(2);
 
       // An organizer's request goes through a worker to the engine process and back.
       const created = await api(port, 'POST', '/api/events', { publish: true, config: eventConfig(Date.now(), { id: 'compiled-night' }) });
@@ -164,17 +164,17 @@ describe('npm run build, npm prune --omit=dev, npm start', () => {
 
   it('refuses a stale dist/ without esbuild, naming the change, and rebuilds it with the devDependencies', async () => {
     const now = new Date();
-    utimesSync(join(copy, 'gateway/src/banner.ts'), now, now);
+    utimesSync(join(copy, 'launch/banner.ts'), now, now);
     useModules('production');
     const refused = npm(['start', '--', '--help'], true);
     expect(await refused.exited).toBe(1);
-    expect(refused.output).toContain('gateway/src/banner.ts changed');
+    expect(refused.output).toContain('launch/banner.ts changed');
     expect(refused.output).toContain('esbuild, a devDependency, is not installed');
 
     useModules('installed');
     const rebuilt = npm(['start', '--', '--help'], false);
     expect(await rebuilt.exited, rebuilt.output).toBe(0);
-    expect(rebuilt.output).toContain('Building dist/ first (gateway/src/banner.ts changed)');
+    expect(rebuilt.output).toContain('Building dist/ first (launch/banner.ts changed)');
     expect(rebuilt.output).toContain('Usage: npm start');
 
     const fresh = npm(['start', '--', '--help'], false);
@@ -199,7 +199,7 @@ describe('npm run build, npm prune --omit=dev, npm start', () => {
       try {
         await running(start);
         expect((await api(port, 'GET', '/healthz')).body).toMatchObject({ status: 'ok', storage: 'redis' });
-        expect(processesRunning(join(copy, 'dist/gateway/src/cluster/shard-process.js'))).toHaveLength(1);
+        expect(processesRunning(join(copy, 'dist/launch/shard-process.js'))).toHaveLength(1);
         await eventually(async () => expect((await api(port, 'POST', '/api/events', { publish: true, config: eventConfig(Date.now(), { id: 'compiled-cluster-night' }) })).status).toBe(201), 30_000);
         expect((await api(port, 'GET', '/api/events/compiled-cluster-night')).status).toBe(200);
         expect(start.output).not.toContain('engine shard s1 exited');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RESTART_DELAY_MS, RESTART_DELAY_MS, RestartBackoff } from '../src/child-processes.js';
+import { MAX_RESTART_DELAY_MS, RESTART_DELAY_MS, RestartBackoff } from '../../launch/child-processes.js';
 
 describe('restarting a crashed child', () => {
   it('doubles the pause with each crash in a row, up to the ceiling, and never gives up', () => {

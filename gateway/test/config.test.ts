@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { banner } from '../src/banner.js';
+import { banner } from '../../launch/banner.js';
 import { MIN_SECRET_BYTES, parseOptions, type GatewayOptions } from '../src/config.js';
 
 const LONG = 'x'.repeat(MIN_SECRET_BYTES);

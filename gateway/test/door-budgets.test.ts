@@ -6,9 +6,9 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type LocalServer } from '../src/cluster/local-servers.js';
-import { NatsDoorExchange } from '../src/cluster/nats-door-exchange.js';
-import type { ForkEnd } from '../src/engine-link/ipc.js';
+import { startNatsServer, type LocalServer } from '../../launch/local-servers.js';
+import { NatsDoorExchange } from '../src/protection/nats-door-exchange.js';
+import type { ForkEnd } from '../../engine/link/ipc.js';
 import { DoorBudgets, type DoorLimits } from '../src/protection/door-budgets.js';
 import { WindowCounts } from '../src/protection/door-counts.js';
 import { DoorRelay, IpcDoorExchange, type DoorExchange } from '../src/protection/door-exchange.js';

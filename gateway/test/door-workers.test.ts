@@ -1,11 +1,11 @@
 /**
  * The door's budgets across the worker processes of one machine:
- * `gateway/src/main.ts --workers 2`, the workers sharing their counts through
+ * `launch/main.ts --workers 2`, the workers sharing their counts through
  * the engine process. Connections and joins spread over both workers count
  * together (see helpers/door-scenarios.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { DOOR_FLAGS, DoorScenarios } from './helpers/door-scenarios.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 import { eventually } from './helpers/test-gateway.js';
@@ -17,7 +17,7 @@ let port: number;
 
 beforeAll(async () => {
   port = await freePort();
-  product = await spawnProduct('gateway/src/main.ts', ['--workers', '2', ...DOOR_FLAGS], { port, apiKey: API_KEY });
+  product = await spawnProduct('launch/main.ts', ['--workers', '2', ...DOOR_FLAGS], { port, apiKey: API_KEY });
   door = new DoorScenarios(port);
 }, 40_000);
 

@@ -1,11 +1,11 @@
 /**
- * The engine's door behind a real gateway: `gateway/src/main.ts --workers 2`,
+ * The engine's door behind a real gateway: `launch/main.ts --workers 2`,
  * fans on real WebSockets spread over both worker processes. The door lives
  * with the event in the engine process, so what one worker's fans do counts
  * for the other's. Time is the system clock here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { solvePow } from '../src/protocol/index.js';
 import type { FanClient } from './helpers/fan-client.js';
 import { workerFans } from './helpers/worker-fans.js';
@@ -19,7 +19,7 @@ let port: number;
 beforeAll(async () => {
   port = await freePort();
   // The per-process limits are another layer (and would refuse these bursts from 127.0.0.1 first).
-  primary = await spawnProduct('gateway/src/main.ts', ['--workers', '2', '--joins-per-ip', '1000', '--max-conns-per-ip', '1000', '--exempt-ip', '127.0.9.9'], { port, apiKey: API_KEY });
+  primary = await spawnProduct('launch/main.ts', ['--workers', '2', '--joins-per-ip', '1000', '--max-conns-per-ip', '1000', '--exempt-ip', '127.0.9.9'], { port, apiKey: API_KEY });
 }, 40_000);
 
 afterAll(async () => {

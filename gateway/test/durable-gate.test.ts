@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../engine/src/index.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
-import { EngineHost } from '../src/engine-link/engine-host.js';
-import { openFileBackedHost } from '../src/engine-link/file-backed-host.js';
-import { InProcessEngineLink } from '../src/engine-link/in-process.js';
-import { BatchedChannel, type IpcMessage } from '../src/engine-link/ipc.js';
-import type { EngineBroadcast } from '../src/engine-link/types.js';
+import { EngineHost } from '../../engine/host/engine-host.js';
+import { openFileBackedHost } from '../../engine/host/file-backed-host.js';
+import { InProcessEngineLink } from '../../engine/link/in-process.js';
+import { BatchedChannel, type IpcMessage } from '../../engine/link/ipc.js';
+import type { EngineBroadcast } from '../../engine/link/types.js';
 import { eventConfig, SIGNING_SECRET } from './helpers/test-gateway.js';
 
 class FakeForkEnd extends EventEmitter {

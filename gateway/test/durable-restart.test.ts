@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import type { FanClient } from './helpers/fan-client.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 import { eventConfig, eventually } from './helpers/test-gateway.js';
@@ -21,7 +21,7 @@ let port: number;
 let product: SpawnedProduct;
 
 const { fan, closeAll } = workerFans(() => `ws://127.0.0.1:${port}/ws`);
-const start = () => spawnProduct('gateway/src/main.ts', ['--workers', '1', '--data-dir', dataDir, '--demo-payment-delay', '20'], { port, apiKey: API_KEY });
+const start = () => spawnProduct('launch/main.ts', ['--workers', '1', '--data-dir', dataDir, '--demo-payment-delay', '20'], { port, apiKey: API_KEY });
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'bw-durable-'));

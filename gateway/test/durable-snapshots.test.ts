@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../engine/src/index.js';
 import { snapshotPath } from '../../engine/stores/file/snapshot-file.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
-import { openFileBackedHost } from '../src/engine-link/file-backed-host.js';
+import { openFileBackedHost } from '../../engine/host/file-backed-host.js';
 import { eventConfig, SIGNING_SECRET } from './helpers/test-gateway.js';
 
 const dirs: string[] = [];

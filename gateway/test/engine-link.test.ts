@@ -2,10 +2,10 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../engine/src/index.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
-import { EngineHost } from '../src/engine-link/engine-host.js';
-import { InProcessEngineLink } from '../src/engine-link/in-process.js';
-import { IpcEngineLink, type IpcMessage } from '../src/engine-link/ipc.js';
-import type { EngineBroadcast } from '../src/engine-link/types.js';
+import { EngineHost } from '../../engine/host/engine-host.js';
+import { InProcessEngineLink } from '../../engine/link/in-process.js';
+import { IpcEngineLink, type IpcMessage } from '../../engine/link/ipc.js';
+import type { EngineBroadcast } from '../../engine/link/types.js';
 import { eventConfig } from './helpers/test-gateway.js';
 
 /** The worker's end of a fork channel, driven by the test. */

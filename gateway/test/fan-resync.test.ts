@@ -4,7 +4,7 @@
  * their way are skipped, and the others are still caught up.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineLink, EngineRequest, FanView } from '../src/engine-link/types.js';
+import type { EngineLink, EngineRequest, FanView } from '../../engine/link/types.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 import { newConnection, FanSender, type FanConnection } from '../src/fan/connection.js';
 import { FanDirectory } from '../src/fan/fan-directory.js';

@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BreakwaterError, type ConfigIssue } from '../../engine/src/index.js';
-import { applyIdentityPatch, identityForOrganizer, type IdentitySettings } from '../src/identity/identity-settings.js';
+import { applyIdentityPatch, identityForOrganizer, type IdentitySettings } from '../../engine/host/identity-settings.js';
 import { IdentityVerifier } from '../src/identity/verifier.js';
 import { HS256_SECRET, hs256Token, keyToken, signingKey } from './helpers/identity-tokens.js';
 

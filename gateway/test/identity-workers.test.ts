@@ -1,12 +1,12 @@
 /**
- * Verified identities on the real thing: `gateway/src/main.ts --workers 2`
+ * Verified identities on the real thing: `launch/main.ts --workers 2`
  * (one engine process, two gateway workers on one port), fans on real
  * WebSockets, tokens signed with `jose` as an organizer's login would. The
  * identity settings reach both workers; one account has one place whichever
  * worker its connections land on; its ticket limit spans both.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { workerFans } from './helpers/worker-fans.js';
 import { confusedToken, HS256_SECRET, hs256Token, keyToken, signingKey, unsignedToken, type SigningKey } from './helpers/identity-tokens.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
@@ -40,7 +40,7 @@ async function journalLength(eventId: string): Promise<number> {
 
 beforeAll(async () => {
   port = await freePort();
-  [product, edKey] = await Promise.all([spawnProduct('gateway/src/main.ts', ['--workers', '2'], { port, apiKey: API_KEY }), signingKey('EdDSA', 'k1')]);
+  [product, edKey] = await Promise.all([spawnProduct('launch/main.ts', ['--workers', '2'], { port, apiKey: API_KEY }), signingKey('EdDSA', 'k1')]);
 }, 40_000);
 
 afterAll(async () => {

@@ -6,8 +6,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { IpcEngineLink, type IpcMessage } from '../src/engine-link/ipc.js';
-import { MAX_WIRE_DEPTH, nestingDepth } from '../src/engine-link/wire-bounds.js';
+import { IpcEngineLink, type IpcMessage } from '../../engine/link/ipc.js';
+import { MAX_WIRE_DEPTH, nestingDepth } from '../../engine/link/wire-bounds.js';
 import { jsonDepth, MAX_JSON_DEPTH, parseJsonBody } from '../src/http/json-body.js';
 import { throttledLog } from '../src/throttled-log.js';
 import { nested } from './fuzz/values.js';

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BreakwaterError, checkInvariants, type JournalEntry } from '../../engine/src/index.js';
-import { OrderLedger, ordersCsv, type OrderView, type Pricing } from '../src/orders/order-book.js';
+import { OrderLedger, ordersCsv, type OrderView, type Pricing } from '../../engine/host/order-book.js';
 import type { Checkout, PaymentOutcome, PaymentProvider, RefundRequest } from '../src/payments/provider.js';
 import { signWebhook, SIGNATURE_HEADER } from '../src/payments/webhook-signature.js';
 import type { PaymentStartedMessage } from '../src/protocol/index.js';

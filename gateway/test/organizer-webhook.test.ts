@@ -4,7 +4,7 @@
  * systems, each signed like the payment webhooks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer } from '../src/event-settings.js';
+import { applySettingsPatch, DEFAULT_EVENT_SETTINGS, settingsForOrganizer } from '../../engine/host/event-settings.js';
 import { FanClient } from './helpers/fan-client.js';
 import { closePage, FAR_BACK_ANSWER_MS, farBackSale, fansAheadLeave } from './helpers/far-back-sale.js';
 import { OrganizerReceiver } from './helpers/organizer-receiver.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoPaymentProvider } from '../src/payments/demo-provider.js';
 import type { CheckoutRequest, PaymentProvider, RefundRequest } from '../src/payments/provider.js';
 import { Signer } from '../src/tokens.js';
-import type { EventSettings } from '../src/event-settings.js';
+import type { EventSettings } from '../../engine/host/event-settings.js';
 import { FanClient } from './helpers/fan-client.js';
 import { SIGNING_SECRET, startTestGateway, WEBHOOK_SECRET, type TestGateway } from './helpers/test-gateway.js';
 

@@ -3,7 +3,7 @@ import type { JournalEntry } from '../../engine/src/index.js';
 import { DemoPaymentProvider } from '../src/payments/demo-provider.js';
 import type { CheckoutRequest, PaymentProvider, RefundRequest } from '../src/payments/provider.js';
 import { SIGNATURE_HEADER } from '../src/payments/webhook-signature.js';
-import type { EventSettings } from '../src/event-settings.js';
+import type { EventSettings } from '../../engine/host/event-settings.js';
 import { Signer } from '../src/tokens.js';
 import { FanClient } from './helpers/fan-client.js';
 import { SIGNING_SECRET, startTestGateway, WEBHOOK_SECRET, type TestGateway } from './helpers/test-gateway.js';

@@ -1,13 +1,13 @@
 /**
  * Payments across gateway processes, on the product as an operator starts it:
- * `gateway/src/main.ts --workers 2` configured with Stripe through its
+ * `launch/main.ts --workers 2` configured with Stripe through its
  * environment variables, Stripe played by a local stand-in. Every worker
  * builds the same channels from those options; a fan whose `pay` reply is
  * lost with its gateway pays again through the other one and gets the same
  * attempt, and Stripe is asked for one checkout only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import type { PaymentStartedMessage } from '../src/protocol/index.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 import { STAND_IN_SECRET_KEY, STAND_IN_WEBHOOK_SECRET, StripeStandIn } from './helpers/stripe-stand-in.js';
@@ -25,7 +25,7 @@ const api = (method: string, path: string, body?: unknown) => product.api(method
 beforeAll(async () => {
   standIn = await StripeStandIn.start();
   port = await freePort();
-  product = await spawnProduct('gateway/src/main.ts', ['--workers', '2'], {
+  product = await spawnProduct('launch/main.ts', ['--workers', '2'], {
     port, apiKey: API_KEY, startTimeoutMs: 60_000,
     env: {
       BREAKWATER_STRIPE_SECRET_KEY: STAND_IN_SECRET_KEY, BREAKWATER_STRIPE_WEBHOOK_SECRET: STAND_IN_WEBHOOK_SECRET,

@@ -2,11 +2,11 @@
  * One access code raced from both gateway workers at once: the engine process
  * is the single writer of the event, so the code is bound to exactly as many
  * accounts as it has uses, whichever worker each join came through.
- * `gateway/src/main.ts --workers 2` on the system clock, fans on real WebSockets.
+ * `launch/main.ts --workers 2` on the system clock, fans on real WebSockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../engine/src/index.js';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { FanClient } from './helpers/fan-client.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 
@@ -18,7 +18,7 @@ const clients: FanClient[] = [];
 
 beforeAll(async () => {
   port = await freePort();
-  primary = await spawnProduct('gateway/src/main.ts', ['--workers', '2'], { port, apiKey: API_KEY });
+  primary = await spawnProduct('launch/main.ts', ['--workers', '2'], { port, apiKey: API_KEY });
 }, 40_000);
 
 afterAll(async () => {

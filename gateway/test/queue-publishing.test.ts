@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, SimulatedClock } from '../../engine/src/index.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
-import { EngineHost } from '../src/engine-link/engine-host.js';
-import type { EngineBroadcast } from '../src/engine-link/types.js';
+import { EngineHost } from '../../engine/host/engine-host.js';
+import type { EngineBroadcast } from '../../engine/link/types.js';
 import { eventConfig } from './helpers/test-gateway.js';
 
 type QueueBroadcast = Extract<EngineBroadcast, { type: 'queue' }>;

@@ -7,7 +7,7 @@
  * updates and its place; afterwards memory is back near where it started.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { honestCrowd, type HonestCrowd } from './fuzz/honest-fans.js';
 import { PRODUCT_SECRETS, startProduct, type Product } from './fuzz/product.js';
 import { head, rawRequest } from './fuzz/raw-http.js';

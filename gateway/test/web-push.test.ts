@@ -7,7 +7,7 @@
  * subscription; bad subscriptions are refused and change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkedKeys, generateVapidKeys, isAllowedEndpoint, webPushFromEnv, type WebPushConfig } from '../src/notify/web-push-config.js';
+import { checkedKeys, generateVapidKeys, isAllowedEndpoint, webPushFromEnv, type WebPushConfig } from '../../engine/host/notify/web-push-config.js';
 import { FanClient } from './helpers/fan-client.js';
 import { closePage, farBackSale, fansAheadLeave } from './helpers/far-back-sale.js';
 import { browserKeys, decryptPush, PushServiceStandIn, verifyVapid, type BrowserKeys } from './helpers/push-service.js';

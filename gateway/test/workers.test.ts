@@ -1,10 +1,10 @@
 /**
- * The real thing: `gateway/src/main.ts --workers 2`, one engine process and
+ * The real thing: `launch/main.ts --workers 2`, one engine process and
  * two gateway worker processes on one port (SO_REUSEPORT), fans on real
  * WebSockets. Time is the system clock here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/cluster/local-servers.js';
+import { freePort } from '../../launch/local-servers.js';
 import { workerFans } from './helpers/worker-fans.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 import { eventually } from './helpers/test-gateway.js';
@@ -19,7 +19,7 @@ const { fan, fanOnAnotherWorker, closeAll } = workerFans(() => `ws://127.0.0.1:$
 
 beforeAll(async () => {
   port = await freePort();
-  primary = await spawnProduct('gateway/src/main.ts', ['--workers', '2'], { port, apiKey: API_KEY });
+  primary = await spawnProduct('launch/main.ts', ['--workers', '2'], { port, apiKey: API_KEY });
 }, 75_000); // three processes compiled by tsx: 20-45 s to ready on a loaded 2-core machine
 
 afterAll(async () => {

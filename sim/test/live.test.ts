@@ -40,7 +40,7 @@ function killGroup(child: ChildProcess): void {
 beforeAll(async () => {
   port = await freePort();
   const gateway = spawn(process.execPath, [
-    '--import', 'tsx', 'gateway/src/main.ts', '--memory', '--port', String(port), '--host', '127.0.0.1', '--workers', '1', '--no-demo', '--demo-payment-delay', '20',
+    '--import', 'tsx', 'launch/main.ts', '--memory', '--port', String(port), '--host', '127.0.0.1', '--workers', '1', '--no-demo', '--demo-payment-delay', '20',
     '--exempt-ip', '127.0.0.1', '--exempt-ip', '127.3.1.1', '--exempt-ip', '127.3.2.1', '--max-conns-per-ip', '8',
   ], { cwd: root, env: { ...process.env, BREAKWATER_API_KEY: API_KEY }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(gateway);

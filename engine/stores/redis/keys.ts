@@ -16,7 +16,7 @@ export interface EventKeys {
   meta: string;
   /** String: msgpack of the event's settings. */
   settings: string;
-  /** Hash: fan id → JSON of the fan's Web Push subscriptions (gateway/src/cluster/push-store.ts). */
+  /** Hash: fan id → JSON of the fan's Web Push subscriptions (engine/stores/redis/push-store.ts). */
   push: string;
 }
 

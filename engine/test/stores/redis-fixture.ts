@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { startRedisServer, type LocalServer } from '../../../gateway/src/cluster/local-servers.js';
+import { startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
 import { JOURNAL_REDIS_OPTIONS, RedisEventStore, type RedisPartitionStore } from '../../stores/redis/redis-event-store.js';
 
 export interface RedisFixture {

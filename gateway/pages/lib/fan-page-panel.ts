@@ -30,7 +30,7 @@ const CARD = '#ffffff';
 const INK = '#17202a';
 const MAX_LOGO_BYTES = 100 * 1024;
 
-/** WCAG 2 contrast of two #rrggbb colours (the server's check, gateway/src/branding.ts, is the one that counts). */
+/** WCAG 2 contrast of two #rrggbb colours (the server's check, engine/host/branding.ts, is the one that counts). */
 export function contrast(a: string, b: string): number {
   const lum = (hex: string) => {
     const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));

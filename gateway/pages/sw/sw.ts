@@ -1,7 +1,7 @@
 /**
  * The fan page's service worker, served at /sw.js (a fixed URL, revalidated,
  * never content-hashed: the browser checks it for updates itself) with scope
- * /. It exists for Web Push: a push from the gateway (gateway/src/notify/
+ * /. It exists for Web Push: a push from the gateway (engine/host/notify/
  * fan-push.ts) shows a notification even when no page of the sale is open,
  * and a click on it focuses the event's page, or opens it. Built apart from
  * the pages (its own tsconfig: the WebWorker library, not the DOM's).

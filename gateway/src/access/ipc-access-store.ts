@@ -6,7 +6,7 @@
  * made it, so a key revoked through one worker is refused by all of them.
  */
 import { BreakwaterError } from '../../../engine/src/index.js';
-import { BatchedChannel, type ForkEnd, type IpcMessage } from '../engine-link/ipc.js';
+import { BatchedChannel, type ForkEnd, type IpcMessage } from '../../../engine/link/ipc.js';
 import { ChangeListeners, type AccessStore } from './access-store.js';
 import type { ApiKeyRecord } from './api-keys.js';
 import type { AuditPage, AuditQuery, AuditRecord } from './audit.js';
@@ -19,7 +19,7 @@ export type AccessCall =
   | { op: 'appendAudit'; record: AuditRecord }
   | { op: 'audit'; query: AuditQuery };
 
-/** The `access` messages of the fork channel (engine-link/ipc.ts). */
+/** The `access` messages of the fork channel (engine/link/ipc.ts). */
 export type AccessWireMessage =
   | { t: 'call'; id: number; call: AccessCall }
   | { t: 'result'; id: number; ok: true; result: unknown }

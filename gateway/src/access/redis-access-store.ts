@@ -12,7 +12,7 @@
  */
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX } from '../../../engine/stores/redis/keys.js';
-import { connectRedis } from '../cluster/redis-connection.js';
+import { connectRedis } from '../../../engine/stores/redis/redis-connection.js';
 import { ChangeListeners, type AccessStore } from './access-store.js';
 import type { ApiKeyRecord } from './api-keys.js';
 import { DEFAULT_AUDIT_RETENTION, matches, type AuditEntry, type AuditPage, type AuditQuery, type AuditRecord, type AuditRetention } from './audit.js';

@@ -19,7 +19,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { BreakwaterError, type JournalEntry } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';
-import type { EngineBroadcast, EngineLink, QueueState } from '../engine-link/types.js';
+import type { EngineBroadcast, EngineLink, QueueState } from '../../../engine/link/types.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { encodeMessage, queueTopic, REFRESH_SLICES, refreshSliceTopic, type ServerMessage } from '../protocol/messages.js';

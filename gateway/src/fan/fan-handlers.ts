@@ -8,9 +8,9 @@
  */
 import { BreakwaterError, isBreakwaterError, type JoinContext } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';
-import { verifiesIdentities, type IdentitySettings } from '../identity/identity-settings.js';
+import { verifiesIdentities, type IdentitySettings } from '../../../engine/host/identity-settings.js';
 import { IdentityVerifier, type VerifiedIdentity } from '../identity/verifier.js';
-import type { EngineLink, FanHoldCommand, PricedHold, SessionOpened } from '../engine-link/types.js';
+import type { EngineLink, FanHoldCommand, PricedHold, SessionOpened } from '../../../engine/link/types.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { PaymentChannels } from '../payments/payment-channels.js';
 import { refusalError, type DoorBudgets } from '../protection/door-budgets.js';

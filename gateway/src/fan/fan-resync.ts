@@ -18,7 +18,7 @@
  * retried with backoff as long as the event has fans here.
  */
 import { isBreakwaterError } from '../../../engine/src/index.js';
-import type { EngineLink, FanView } from '../engine-link/types.js';
+import type { EngineLink, FanView } from '../../../engine/link/types.js';
 import type { ServerMessage, WireHold } from '../protocol/messages.js';
 import type { FanConnection, FanSender } from './connection.js';
 import type { FanDirectory } from './fan-directory.js';

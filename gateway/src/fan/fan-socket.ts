@@ -8,7 +8,7 @@
 import type { TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import { BreakwaterError } from '../../../engine/src/index.js';
 import type { GatewayLimits } from '../config.js';
-import { asBreakwaterError } from '../engine-link/wire-error.js';
+import { asBreakwaterError } from '../../../engine/link/wire-error.js';
 import { forwardedForOf, remoteAddress } from '../http/client-address.js';
 import { statusLine } from '../http/status-text.js';
 import type { GatewayMetrics, RejectReason } from '../metrics/gateway-metrics.js';

@@ -16,7 +16,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { BreakwaterError } from '../../../engine/src/index.js';
 import { addressKeyOf } from '../../../engine/src/door/subnet.js';
-import { asBreakwaterError } from '../engine-link/wire-error.js';
+import { asBreakwaterError } from '../../../engine/link/wire-error.js';
 import { remoteAddress } from './client-address.js';
 import { parseJsonBody } from './json-body.js';
 import { statusLine } from './status-text.js';

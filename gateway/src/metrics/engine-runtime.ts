@@ -3,8 +3,8 @@
  * once a second (prom-client reads them asynchronously) and kept for the next
  * stats broadcast, which carries them to the gateways that answer /metrics.
  */
-import type { EngineMetrics } from '../engine-link/types.js';
-import { familiesOf } from './families.js';
+import type { EngineMetrics } from '../../../engine/link/types.js';
+import { familiesOf } from '../../../engine/link/metric-families.js';
 import { runtimeRegistry } from './runtime.js';
 
 export class EngineRuntime {

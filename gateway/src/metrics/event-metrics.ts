@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PHASES } from '../../../engine/src/index.js';
-import type { EventStats } from '../engine-link/types.js';
+import type { EventStats } from '../../../engine/link/types.js';
 import { registerPaymentMetrics } from './payment-metrics.js';
 
 interface Figure {

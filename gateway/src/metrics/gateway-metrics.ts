@@ -6,12 +6,12 @@
  * process's runtime metrics to whichever process answers /metrics.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { WorkerDown } from '../engine-link/ipc.js';
-import type { WorkerMetrics } from '../engine-link/types.js';
+import type { WorkerDown } from '../../../engine/link/ipc.js';
+import type { WorkerMetrics } from '../../../engine/link/types.js';
 import type { HttpFault } from '../http/router.js';
 import { NO_DOOR_FIGURES, type DoorFigures } from '../protection/door-budgets.js';
 import { BUDGETS, type BudgetName } from '../protection/door-exchange.js';
-import { familiesOf } from './families.js';
+import { familiesOf } from '../../../engine/link/metric-families.js';
 import { runtimeRegistry } from './runtime.js';
 
 export type RejectReason =

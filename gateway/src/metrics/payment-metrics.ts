@@ -7,7 +7,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BreakerState, ChannelView } from '../../../engine/src/index.js';
-import type { EventStats } from '../engine-link/types.js';
+import type { EventStats } from '../../../engine/link/types.js';
 
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'halfOpen', 'open'];
 

@@ -8,9 +8,9 @@
  * for the engine process or a shard.
  */
 import { Registry } from 'prom-client';
-import type { EngineBroadcast, WorkerMetrics } from '../engine-link/types.js';
+import type { EngineBroadcast, WorkerMetrics } from '../../../engine/link/types.js';
 import { registerEventMetrics } from './event-metrics.js';
-import { exposition, familiesOf } from './families.js';
+import { exposition, familiesOf } from '../../../engine/link/metric-families.js';
 
 export type StatsBroadcast = Extract<EngineBroadcast, { type: 'stats' }>;
 

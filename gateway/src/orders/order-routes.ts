@@ -11,10 +11,10 @@
  * `operator`.
  */
 import { BreakwaterError, type OrderCancellation } from '../../../engine/src/index.js';
-import type { EngineLink } from '../engine-link/types.js';
+import type { EngineLink } from '../../../engine/link/types.js';
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { PaymentChannels } from '../payments/payment-channels.js';
-import { ordersCsv, type OrderQuery, type OrderView } from './order-book.js';
+import { ordersCsv, type OrderQuery, type OrderView } from '../../../engine/host/order-book.js';
 
 /** Orders per page of the JSON list. */
 const MAX_LIST_PAGE = 500;

@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { BreakwaterError } from '../../../engine/src/index.js';
 import { parseJsonBody } from '../http/json-body.js';
-import type { CheckedPaymentOutcome } from '../engine-link/types.js';
+import type { CheckedPaymentOutcome } from '../../../engine/link/types.js';
 import type { Signer } from '../tokens.js';
 import type { Checkout, CheckoutRequest, PaymentOutcome, PaymentProvider } from './provider.js';
 import { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './webhook-signature.js';

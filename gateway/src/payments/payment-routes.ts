@@ -7,7 +7,7 @@
  * again, which the payment id makes safe.
  */
 import { BreakwaterError, isBreakwaterError, type ErrorCode } from '../../../engine/src/index.js';
-import type { CheckedPaymentOutcome, EngineLink } from '../engine-link/types.js';
+import type { CheckedPaymentOutcome, EngineLink } from '../../../engine/link/types.js';
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { DemoPaymentProvider } from './demo-provider.js';
 import type { PaymentChannels } from './payment-channels.js';

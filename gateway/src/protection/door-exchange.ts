@@ -5,7 +5,7 @@
  * (workers of `npm start --workers N`, relayed by the engine process) and a
  * NATS subject in cluster mode (nats-door-exchange.ts).
  */
-import { BatchedChannel, type ForkEnd, type IpcMessage } from '../engine-link/ipc.js';
+import { BatchedChannel, type ForkEnd, type IpcMessage } from '../../../engine/link/ipc.js';
 
 /** The door's budgets; each name is also the `details.limit` of the RATE_LIMITED it causes. */
 export const BUDGETS = ['connectionsPerIp', 'connectionsPerSubnet', 'joinsPerIp', 'joinsPerSubnet'] as const;

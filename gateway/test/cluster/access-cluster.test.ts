@@ -6,7 +6,7 @@
  * printed), and both gateways write one audit log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
 import { clientsOnEachProcess, type PinnedClient } from '../helpers/pinned-http.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
 import { eventually } from '../helpers/test-gateway.js';
@@ -20,7 +20,7 @@ let clients: PinnedClient[] = [];
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   const port = await freePort();
-  cluster = await spawnProduct('gateway/src/cluster/main.ts', [
+  cluster = await spawnProduct('launch/cluster.ts', [
     '--gateways', '2', '--shards', '1', '--partitions', '2', '--nats', nats.url, '--redis', redis.url,
   ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });
   clients = await clientsOnEachProcess(port, 2);

@@ -5,7 +5,7 @@
  * subject. The same scenarios as over two workers (helpers/door-scenarios.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
 import { DOOR_FLAGS, DoorScenarios } from '../helpers/door-scenarios.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
 import { eventually } from '../helpers/test-gateway.js';
@@ -20,7 +20,7 @@ let port: number;
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   port = await freePort();
-  cluster = await spawnProduct('gateway/src/cluster/main.ts', [
+  cluster = await spawnProduct('launch/cluster.ts', [
     '--gateways', '2', '--shards', '1', '--partitions', '2', '--nats', nats.url, '--redis', redis.url, ...DOOR_FLAGS,
   ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });
   door = new DoorScenarios(port);

@@ -11,8 +11,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeIn, verifyDrawProof, type DrawProof } from '../../../engine/src/index.js';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
-import { partitionOf } from '../../src/cluster/partitions.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
+import { partitionOf } from '../../../engine/link/partitions.js';
 import { FanClient } from '../helpers/fan-client.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
 import { eventually } from '../helpers/test-gateway.js';
@@ -77,7 +77,7 @@ async function everythingIn(client: Redis): Promise<Buffer[]> {
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   port = await freePort();
-  cluster = await spawnProduct('gateway/src/cluster/main.ts', [
+  cluster = await spawnProduct('launch/cluster.ts', [
     '--gateways', '1', '--shards', '2', '--partitions', String(PARTITIONS), '--nats', nats.url, '--redis', redis.url, '--exempt-ip', '127.0.0.1',
   ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });
 }, 90_000);

@@ -10,8 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants, type JournalEntry } from '../../../engine/src/index.js';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
-import { partitionOf } from '../../src/cluster/partitions.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
+import { partitionOf } from '../../../engine/link/partitions.js';
 import type { ServiceMessage } from '../../src/protocol/messages.js';
 import { FanClient } from '../helpers/fan-client.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
@@ -131,7 +131,7 @@ async function buy(fan: Fan, holdId: string, key: string): Promise<void> {
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   port = await freePort();
-  cluster = await spawnProduct('gateway/src/cluster/main.ts', [
+  cluster = await spawnProduct('launch/cluster.ts', [
     '--gateways', '2', '--shards', '2', '--partitions', String(PARTITIONS), '--nats', nats.url, '--redis', redis.url,
     '--exempt-ip', '127.0.0.1', '--demo-payment-delay', '0',
   ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });

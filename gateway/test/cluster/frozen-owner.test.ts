@@ -13,11 +13,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../../engine/src/index.js';
-import { startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
-import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
+import { startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
+import { NatsEngineLink } from '../../../engine/link/nats-engine-link.js';
 import { eventConfig, eventually } from '../helpers/test-gateway.js';
 
-const SHARD_ENTRY = fileURLToPath(new URL('../../src/cluster/shard-process.ts', import.meta.url));
+const SHARD_ENTRY = fileURLToPath(new URL('../../../launch/shard-process.ts', import.meta.url));
 const EVENT = 'frozen-night';
 const quiet = (): void => undefined;
 

@@ -6,7 +6,7 @@
  * nats-server and redis-server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
 import { eventually } from '../helpers/test-gateway.js';
 
@@ -19,7 +19,7 @@ let port: number;
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   port = await freePort();
-  cluster = await spawnProduct('gateway/src/cluster/main.ts', [
+  cluster = await spawnProduct('launch/cluster.ts', [
     '--gateways', '1', '--shards', '1', '--partitions', '1', '--nats', nats.url, '--redis', redis.url, '--exempt-ip', '127.0.0.1',
   ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });
 }, 90_000);

@@ -7,7 +7,7 @@
  * the account's across both.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
 import { FanClient } from '../helpers/fan-client.js';
 import { HS256_SECRET, hs256Token } from '../helpers/identity-tokens.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
@@ -38,7 +38,7 @@ async function fanOnAnotherGateway(serverId: string): Promise<FanClient> {
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   port = await freePort();
-  cluster = await spawnProduct('gateway/src/cluster/main.ts', [
+  cluster = await spawnProduct('launch/cluster.ts', [
     '--gateways', '2', '--shards', '2', '--partitions', '4', '--nats', nats.url, '--redis', redis.url, '--exempt-ip', '127.0.0.1',
   ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });
 }, 90_000);

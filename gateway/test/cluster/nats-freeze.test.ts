@@ -14,13 +14,13 @@ import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../../engine/src/index.js';
-import { startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
-import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
-import { LEASE_BUCKET } from '../../src/cluster/partition-leases.js';
-import { partitionOf } from '../../src/cluster/partitions.js';
+import { startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
+import { NatsEngineLink } from '../../../engine/link/nats-engine-link.js';
+import { LEASE_BUCKET } from '../../../engine/shard/partition-leases.js';
+import { partitionOf } from '../../../engine/link/partitions.js';
 import { eventConfig, eventually } from '../helpers/test-gateway.js';
 
-const SHARD_ENTRY = fileURLToPath(new URL('../../src/cluster/shard-process.ts', import.meta.url));
+const SHARD_ENTRY = fileURLToPath(new URL('../../../launch/shard-process.ts', import.meta.url));
 const PARTITIONS = 2;
 const FREEZE_MS = 1_500;
 const quiet = (): void => undefined;

@@ -10,9 +10,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisPartitionStore } from '../../../engine/stores/redis/redis-event-store.js';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
-import { partitionOf } from '../../src/cluster/partitions.js';
-import { connectRedis } from '../../src/cluster/redis-connection.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
+import { partitionOf } from '../../../engine/link/partitions.js';
+import { connectRedis } from '../../../engine/stores/redis/redis-connection.js';
 import { FanClient } from '../helpers/fan-client.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
 import { eventually } from '../helpers/test-gateway.js';
@@ -35,7 +35,7 @@ const clients: FanClient[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function product(port: number, shards: number): Promise<SpawnedProduct> {
-  return spawnProduct('gateway/src/main.ts', [
+  return spawnProduct('launch/main.ts', [
     '--nats', nats.url, '--redis', redisServer.url, '--shards', String(shards), '--workers', '1', '--partitions', String(PARTITIONS),
     '--exempt-ip', '127.0.0.1', '--demo-payment-delay', String(CHECKOUT_DELAY_MS),
   ], { port, apiKey: API_KEY, startTimeoutMs: 60_000 });

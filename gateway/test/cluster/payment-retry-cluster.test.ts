@@ -8,7 +8,7 @@
  * with another: the same attempt, one session at Stripe, one purchase.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
+import { freePort, startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
 import type { PaymentStartedMessage } from '../../src/protocol/index.js';
 import { FanClient } from '../helpers/fan-client.js';
 import { spawnProduct, type SpawnedProduct } from '../helpers/spawned-product.js';
@@ -28,7 +28,7 @@ let portB: number;
 const clients: FanClient[] = [];
 
 function product(port: number, shards: number): Promise<SpawnedProduct> {
-  return spawnProduct('gateway/src/main.ts', [
+  return spawnProduct('launch/main.ts', [
     '--nats', nats.url, '--redis', redisServer.url, '--shards', String(shards), '--workers', '1', '--partitions', '2', '--exempt-ip', '127.0.0.1',
   ], {
     port, apiKey: API_KEY, startTimeoutMs: 60_000,

@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../../engine/src/index.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
 import { RedisEventStore } from '../../../engine/stores/redis/redis-event-store.js';
-import { startNatsServer, startRedisServer, type LocalServer } from '../../src/cluster/local-servers.js';
-import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
-import { RedisPushStore, sharedVapidKeys } from '../../src/cluster/push-store.js';
-import { connectRedis } from '../../src/cluster/redis-connection.js';
-import { Shard } from '../../src/cluster/shard.js';
-import type { WebPushConfig } from '../../src/notify/web-push-config.js';
+import { startNatsServer, startRedisServer, type LocalServer } from '../../../launch/local-servers.js';
+import { NatsEngineLink } from '../../../engine/link/nats-engine-link.js';
+import { RedisPushStore, sharedVapidKeys } from '../../../engine/stores/redis/push-store.js';
+import { connectRedis } from '../../../engine/stores/redis/redis-connection.js';
+import { Shard } from '../../../engine/shard/shard.js';
+import type { WebPushConfig } from '../../../engine/host/notify/web-push-config.js';
 import { browserKeys, decryptPush, PushServiceStandIn, verifyVapid } from '../helpers/push-service.js';
 import { eventually } from '../helpers/test-gateway.js';
 

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, MemoryJournal, SimulatedClock, type JournalEntry } from '../../../engine/src/index.js';
 import { MemoryEventStore } from '../../../engine/stores/memory-event-store.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
-import { startNatsServer, type LocalServer } from '../../src/cluster/local-servers.js';
-import { NatsEngineLink } from '../../src/cluster/nats-engine-link.js';
-import { Shard } from '../../src/cluster/shard.js';
+import { startNatsServer, type LocalServer } from '../../../launch/local-servers.js';
+import { NatsEngineLink } from '../../../engine/link/nats-engine-link.js';
+import { Shard } from '../../../engine/shard/shard.js';
 import { eventConfig, eventually } from '../helpers/test-gateway.js';
 
 const EVENT = 'slow-restore';

@@ -1,5 +1,5 @@
 /**
- * The product under attack, started as its users start it: `gateway/src/main.ts`
+ * The product under attack, started as its users start it: `launch/main.ts`
  * (an engine process and its gateway workers) in a child process, with the
  * figures a robustness check needs — which processes make it up, whether they
  * live, and their resident memory.
@@ -50,7 +50,7 @@ export function rssOf(pid: number): number {
 }
 
 export async function startProduct(options: { port: number; workers: number; startTimeoutMs?: number }): Promise<Product> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts', '--memory', '--workers', String(options.workers), '--host', '127.0.0.1', '--port', String(options.port), '--no-demo'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'launch/main.ts', '--memory', '--workers', String(options.workers), '--host', '127.0.0.1', '--port', String(options.port), '--no-demo'], {
     cwd: ROOT,
     env: { ...process.env, BREAKWATER_API_KEY: PRODUCT_SECRETS.apiKey, BREAKWATER_SECRET: PRODUCT_SECRETS.signingSecret, BREAKWATER_WEBHOOK_SECRET: PRODUCT_SECRETS.webhookSecret },
     stdio: ['ignore', 'pipe', 'pipe'],

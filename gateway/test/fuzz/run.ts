@@ -5,7 +5,7 @@
  * replayed with `--seed`. Exits 1 at the first failing round.
  */
 import { parseArgs } from 'node:util';
-import { freePort } from '../../src/cluster/local-servers.js';
+import { freePort } from '../../../launch/local-servers.js';
 import { honestCrowd } from './honest-fans.js';
 import { PRODUCT_SECRETS, startProduct } from './product.js';
 import { runRound } from './rounds.js';

@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { buildPages } from '../../src/pages.js';
 import { StaticSite } from '../../src/static-site.js';
 import type { GatewayLimits, PaymentSettings } from '../../src/config.js';
-import type { WebPushConfig } from '../../src/notify/web-push-config.js';
+import type { WebPushConfig } from '../../../engine/host/notify/web-push-config.js';
 import { API_KEY, startTestGateway, type TestGateway } from './test-gateway.js';
 
 export const CHROMIUM_PATH = process.env.BREAKWATER_CHROMIUM ?? '/usr/bin/chromium';

@@ -4,7 +4,7 @@
  * a recall goes by (organizer webhook, Web Push).
  */
 import { expect } from 'vitest';
-import type { EventSettings } from '../../src/event-settings.js';
+import type { EventSettings } from '../../../engine/host/event-settings.js';
 import type { QueueMessage } from '../../src/protocol/messages.js';
 import type { FanClient } from './fan-client.js';
 import { eventually, type TestGateway } from './test-gateway.js';

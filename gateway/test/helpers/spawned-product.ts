@@ -1,6 +1,6 @@
 /**
- * The product as its users start it — `gateway/src/main.ts` or
- * `gateway/src/cluster/main.ts` in a child process on 127.0.0.1 with fixed
+ * The product as its users start it — `launch/main.ts` or
+ * `launch/cluster.ts` in a child process on 127.0.0.1 with fixed
  * secrets — for the tests that kill and restart its processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +23,7 @@ export interface SpawnedProduct {
  * --data-dir runs it with --memory, so nothing lands in the checkout.
  */
 export async function spawnProduct(entry: string, args: string[], options: { port: number; apiKey: string; startTimeoutMs?: number; env?: Record<string, string> }): Promise<SpawnedProduct> {
-  const storage = entry === 'gateway/src/main.ts' && !args.includes('--data-dir') ? ['--memory'] : [];
+  const storage = entry === 'launch/main.ts' && !args.includes('--data-dir') ? ['--memory'] : [];
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args, ...storage, '--host', '127.0.0.1', '--port', String(options.port), '--no-demo'], {
     cwd: ROOT,
     env: { ...process.env, BREAKWATER_API_KEY: options.apiKey, BREAKWATER_SECRET: 'spawned-signing-secret-0123456789', BREAKWATER_WEBHOOK_SECRET: 'spawned-webhook-secret-0123', ...options.env },

@@ -5,10 +5,10 @@
 import { SimulatedClock, type EventConfigInput } from '../../../engine/src/index.js';
 import { DEFAULT_LIMITS, type GatewayLimits, type PaymentSettings } from '../../src/config.js';
 import { aesSeedVault } from '../../../engine/stores/seed-vault.js';
-import { EngineHost } from '../../src/engine-link/engine-host.js';
-import { InProcessEngineLink } from '../../src/engine-link/in-process.js';
-import type { EventSettings } from '../../src/event-settings.js';
-import type { WebPushConfig } from '../../src/notify/web-push-config.js';
+import { EngineHost } from '../../../engine/host/engine-host.js';
+import { InProcessEngineLink } from '../../../engine/link/in-process.js';
+import type { EventSettings } from '../../../engine/host/event-settings.js';
+import type { WebPushConfig } from '../../../engine/host/notify/web-push-config.js';
 import type { PaymentProvider } from '../../src/payments/provider.js';
 import { startGatewayServer, type GatewayServer } from '../../src/server.js';
 import type { StaticSite } from '../../src/static-site.js';

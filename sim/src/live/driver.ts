@@ -25,7 +25,7 @@ import { Series } from '../report/series.js';
 import { DOOR_OFF, doorTimesOf, eventConfigOf } from '../scenario/event-config.js';
 import type { Scenario } from '../scenario/types.js';
 import type { FromWorker, ToWorker, WorkerStats } from './messages.js';
-import type { OrganizerWebhook } from '../../../gateway/src/notify/organizer-webhook.js';
+import type { OrganizerWebhook } from '../../../engine/host/notify/organizer-webhook.js';
 import { DoorRefusals, exemptFlags, LoadRefusedError } from './door-refusals.js';
 import { startNotifyReceiver } from './notify-receiver.js';
 import { checkTransit, notLeftAfterTurn, whyNotLeft, type TransitCheck } from './transit.js';

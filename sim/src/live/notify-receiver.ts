@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OrganizerWebhook } from '../../../gateway/src/notify/organizer-webhook.js';
+import type { OrganizerWebhook } from '../../../engine/host/notify/organizer-webhook.js';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../../gateway/src/payments/webhook-signature.js';
 
 export interface NotifyReceiver {
