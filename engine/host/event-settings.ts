@@ -5,10 +5,9 @@
  * the engine process beside the engine (so every worker sees the same) and
  * changed through the organizer API.
  */
-import { BreakwaterError, CHANNEL_NAME, MAX_PAYMENT_CHANNELS, type ConfigIssue, type PaymentChannelConfig } from '../src/index.js';
+import { BreakwaterError, CHANNEL_NAME, MAX_PAYMENT_CHANNELS, MAX_POW_DIFFICULTY, type ConfigIssue, type PaymentChannelConfig } from '../src/index.js';
 import { applyBrandingPatch, brandingForOrganizer, DEFAULT_BRANDING, type Branding } from './branding.js';
 import { applyIdentityPatch, identityForOrganizer, type IdentitySettings } from './identity-settings.js';
-import { MAX_POW_DIFFICULTY } from '../../gateway/src/protocol/pow.js';
 
 export interface EventSettings {
   /** Leading zero bits a join's proof of work must have; 0 switches it off. */

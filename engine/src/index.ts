@@ -12,6 +12,7 @@ export { SNAPSHOT_VERSION, SnapshotRefused, type EventSnapshot } from './snapsho
 export { SaleEvent, EXPIRY_LOOKAHEAD_MS, type Announcement, type OrderCancellation, type SaleEventDeps, type SeedVault } from './event/sale-event.js';
 export type { DoorStatus, DrawView, EventStatus, GrantView, HoldView, JoinResult, WaitlistStatus } from './event/views.js';
 export { LOAD_BASELINE_PER_MIN } from './door/door.js';
+export { addressKeyOf, ipv6Groups, subnetOf } from './door/subnet.js';
 export { PRE_QUEUE_DRAW } from './queue/waiting-room.js';
 export { holdView } from './event/views.js';
 export type { FieldLock } from './event/config-change.js';

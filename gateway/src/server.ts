@@ -5,8 +5,7 @@
  * through an EngineLink.
  */
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { BreakwaterError } from '../../engine/src/index.js';
-import { addressKeyOf } from '../../engine/src/door/subnet.js';
+import { addressKeyOf, BreakwaterError } from '../../engine/src/index.js';
 import { registerAccessRoutes } from './access/access-routes.js';
 import type { AccessStore } from './access/access-store.js';
 import { MemoryAccessStore } from './access/memory-access-store.js';

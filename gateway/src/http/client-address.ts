@@ -14,7 +14,7 @@
  */
 import { isIP } from 'node:net';
 import type { HttpRequest, HttpResponse, WebSocket } from 'uWebSockets.js';
-import { ipv6Groups } from '../../../engine/src/door/subnet.js';
+import { ipv6Groups } from '../../../engine/src/index.js';
 
 const decoder = new TextDecoder();
 

@@ -14,8 +14,7 @@
  * its own request with INTERNAL_ERROR and is logged; it never reaches uWS.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { BreakwaterError } from '../../../engine/src/index.js';
-import { addressKeyOf } from '../../../engine/src/door/subnet.js';
+import { addressKeyOf, BreakwaterError } from '../../../engine/src/index.js';
 import { asBreakwaterError } from '../../../engine/link/wire-error.js';
 import { remoteAddress } from './client-address.js';
 import { parseJsonBody } from './json-body.js';

@@ -16,8 +16,7 @@
  * joins are the engine's slow lane's job.
  */
 import { randomUUID } from 'node:crypto';
-import { BreakwaterError } from '../../../engine/src/index.js';
-import { addressKeyOf, subnetOf } from '../../../engine/src/door/subnet.js';
+import { addressKeyOf, BreakwaterError, subnetOf } from '../../../engine/src/index.js';
 import type { GatewayLimits } from '../config.js';
 import { OpenCounts, RemoteCounts, WindowCounts } from './door-counts.js';
 import { BUDGETS, type BudgetName, type DoorExchange, type DoorReport } from './door-exchange.js';

@@ -1,0 +1,123 @@
+/**
+ * The homes of the three programs (docs/architecture.md): every import in the
+ * repo — static, dynamic, `export … from`, `import type` — is checked against
+ * the lines between them.
+ *
+ * - engine/src, the pure core, imports nothing outside engine/src.
+ * - The rest of engine/ (host, link, shard, stores, and its tests, benches,
+ *   demo) imports nothing from gateway/ or sim/; its program code nothing from
+ *   launch/ either (its tests and benches may start the local servers).
+ * - gateway/src reaches the engine only through its public entry
+ *   (engine/src/index.ts) and the link (engine/link/), and imports nothing
+ *   from launch/. The pages may also bundle the draw's pure code
+ *   (engine/src/fairness/) to re-run a draw in the browser.
+ * - launch/ (every program's entry) may import anything; tests of the gateway
+ *   and sim/ are not programs and are not checked.
+ *
+ * KNOWN_CROSSINGS are the imports that still cross a line: each must stay
+ * true (a cut one is taken off), and nothing else may cross.
+ */
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Imports that cross a line today, each with why it has not been cut yet. */
+const KNOWN_CROSSINGS: Record<string, string> = {
+  // The fork channel between the engine process and its workers carries the gateway's own messages beside the link's.
+  'engine/link/ipc.ts → gateway/src/access/ipc-access-store.ts': 'the access store over the fork channel',
+  'engine/link/ipc.ts → gateway/src/protection/door-exchange.ts': "the door's counts over the fork channel",
+  'engine/link/ipc.ts → gateway/src/server.ts': "a worker's ServerOptions, sent at fork",
+  'engine/link/ipc.ts → gateway/src/static-site.ts': "the prepared site's files, sent at fork",
+  'engine/link/ipc.ts → gateway/src/throttled-log.ts': 'a log helper',
+  'engine/link/wire.ts → gateway/src/protection/door-exchange.ts': "the door's counts share the cluster's codec",
+  // The engine host's helpers that still live with the gateway.
+  'engine/host/notify/organizer-webhook.ts → gateway/src/fan/fan-notices.ts': 'grantIdOf',
+  'engine/host/notify/organizer-webhook.ts → gateway/src/payments/webhook-signature.ts': 'the webhook signature, shared with the payment providers',
+  'engine/host/order-book.ts → gateway/src/http/csv.ts': 'csvField',
+  'engine/host/reconciliation.ts → gateway/src/http/csv.ts': 'csvField',
+  'engine/shard/shard.ts → gateway/src/metrics/engine-runtime.ts': "the engine process's metrics registry",
+  // The browser-safe protocol (bundled and type-checked for the pages) takes two types from modules that need no Node:
+  // engine/src/index.ts would bring node:crypto into the pages' type check.
+  'gateway/src/protocol/messages.ts → engine/src/inventory/inventory.ts': 'HoldRequest',
+  'gateway/src/protocol/messages.ts → engine/src/lifecycle/sale-machine.ts': 'Phase',
+  // The gateway reads the host's settings and read models directly, not through a public entry of the host.
+  'gateway/src/event-catalog.ts → engine/host/event-settings.ts': 'EventSettings',
+  'gateway/src/organizer-api.ts → engine/host/event-settings.ts': 'EventSettings',
+  'gateway/src/payments/payment-channels.ts → engine/host/event-settings.ts': 'EventSettings',
+  'gateway/src/event-page-routes.ts → engine/host/branding.ts': 'Branding',
+  'gateway/src/fan/fan-handlers.ts → engine/host/identity-settings.ts': 'IdentitySettings',
+  'gateway/src/identity/verifier.ts → engine/host/identity-settings.ts': 'IdentitySettings',
+  'gateway/src/public-registration.ts → engine/host/identity-settings.ts': 'IdentitySettings',
+  'gateway/src/config.ts → engine/host/notify/web-push-config.ts': 'the Web Push settings from the environment',
+  'gateway/src/orders/order-routes.ts → engine/host/order-book.ts': 'the order types',
+  'gateway/src/organizer-api.ts → engine/host/reconciliation.ts': 'the reconciliation types',
+  // The gateway's access store in Redis uses the stores' connection and key names.
+  'gateway/src/access/redis-access-store.ts → engine/stores/redis/keys.ts': 'the key names',
+  'gateway/src/access/redis-access-store.ts → engine/stores/redis/redis-connection.ts': 'the Redis connection',
+};
+
+/** Why importing `to` from `from` crosses a line, or undefined when it does not (both repo-relative). */
+function crossing(from: string, to: string): string | undefined {
+  const under = (path: string, dir: string) => path.startsWith(`${dir}/`);
+  if (under(from, 'engine/src') && !under(to, 'engine/src')) return 'engine/src imports nothing outside itself';
+  if (under(from, 'engine')) {
+    if (under(to, 'gateway') || under(to, 'sim')) return 'engine/ imports nothing from gateway/ or sim/';
+    const programCode = !['test', 'bench', 'demo', 'bin'].some((dir) => under(from, `engine/${dir}`));
+    if (programCode && under(to, 'launch')) return "the engine's code imports nothing from launch/";
+  }
+  if (under(from, 'gateway/src') || under(from, 'gateway/pages')) {
+    if (under(to, 'launch')) return 'the gateway imports nothing from launch/';
+    const publicEntry = to === 'engine/src/index.ts' || under(to, 'engine/link');
+    const drawCheck = under(from, 'gateway/pages') && under(to, 'engine/src/fairness');
+    if (under(to, 'engine') && !publicEntry && !drawCheck) return 'the gateway reaches the engine only through engine/src/index.ts and engine/link/';
+  }
+  return undefined;
+}
+
+/** Every relative import of every source file: [importer, imported file], repo-relative, .js specifiers read as their .ts. */
+function repoImports(): Array<[string, string]> {
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.mts', '*.mjs'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n').filter(Boolean);
+  return files.flatMap((file) => {
+    const { importedFiles } = ts.preProcessFile(readFileSync(posix.join(ROOT, file), 'utf8'), true, true);
+    return importedFiles.filter(({ fileName }) => fileName.startsWith('.'))
+      .map(({ fileName }): [string, string] => [file, posix.join(posix.dirname(file), fileName).replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts')]);
+  });
+}
+
+describe('import boundaries between the engine, the gateway and the launchers', () => {
+  const crossings = new Map<string, string>();
+  for (const [from, to] of repoImports()) {
+    const why = crossing(from, to);
+    if (why) crossings.set(`${from} → ${to}`, why);
+  }
+
+  it('no import crosses a line but the known ones', () => {
+    expect([...crossings].filter(([pair]) => !(pair in KNOWN_CROSSINGS)).map(([pair, why]) => `${pair}: ${why}`)).toEqual([]);
+  });
+
+  it('every known crossing still exists (a cut one is taken off the list)', () => {
+    expect(Object.keys(KNOWN_CROSSINGS).filter((pair) => !crossings.has(pair))).toEqual([]);
+  });
+
+  it('sees the imports it checks, and tells a crossing from an allowed import', () => {
+    const pairs = new Set(repoImports().map(([from, to]) => `${from} → ${to}`));
+    expect(pairs).toContain('engine/host/engine-host.ts → engine/link/types.ts');
+    expect(pairs).toContain('launch/main.ts → engine/host/engine-host.ts');
+    expect(crossing('engine/src/engine.ts', 'engine/stores/durable-store.ts')).toBeDefined();
+    expect(crossing('engine/host/engine-host.ts', 'gateway/src/server.ts')).toBeDefined();
+    expect(crossing('engine/shard/shard.ts', 'launch/local-servers.ts')).toBeDefined();
+    expect(crossing('gateway/src/server.ts', 'engine/host/engine-host.ts')).toBeDefined();
+    expect(crossing('gateway/src/server.ts', 'engine/src/door/subnet.ts')).toBeDefined();
+    expect(crossing('gateway/src/server.ts', 'launch/workers.ts')).toBeDefined();
+    expect(crossing('gateway/src/server.ts', 'engine/src/index.ts')).toBeUndefined();
+    expect(crossing('gateway/src/server.ts', 'engine/link/types.ts')).toBeUndefined();
+    expect(crossing('engine/test/stores/redis-fixture.ts', 'launch/local-servers.ts')).toBeUndefined();
+    expect(crossing('launch/main.ts', 'gateway/src/server.ts')).toBeUndefined();
+  });
+});
