@@ -21,7 +21,7 @@ import { MemoryAccessStore } from '../gateway/src/access/memory-access-store.js'
 import { openFileBackedHost } from '../engine/host/file-backed-host.js';
 import { aesSeedVault } from '../engine/stores/seed-vault.js';
 import { EngineHost } from '../engine/host/engine-host.js';
-import { EngineRuntime } from '../gateway/src/metrics/engine-runtime.js';
+import { EngineRuntime } from '../engine/host/engine-runtime.js';
 import { loadNativeUws } from '../gateway/src/native-uws.js';
 import { generateVapidKeys } from '../engine/host/notify/web-push-config.js';
 import { loadSite } from '../gateway/src/pages.js';

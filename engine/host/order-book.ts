@@ -11,7 +11,7 @@
  * the new figure.
  */
 import type { Allocation, JournalEntry } from '../src/index.js';
-import { csvField } from '../../gateway/src/http/csv.js';
+import { csvField } from './csv.js';
 
 export type OrderStatus = 'purchased' | 'cancelled';
 export type RefundState = 'none' | 'due' | 'refunded';

@@ -12,7 +12,7 @@
  * - `pending`: its hold still waits on it.
  */
 import type { JournalEntry } from '../src/index.js';
-import { csvField } from '../../gateway/src/http/csv.js';
+import { csvField } from './csv.js';
 
 export type AttemptStatus = 'purchased' | 'declined' | 'failed' | 'refundDue' | 'refunded' | 'pending';
 

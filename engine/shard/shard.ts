@@ -18,7 +18,7 @@ import type { EngineBroadcast, EngineRequest } from '../link/types.js';
 import type { EventSettings } from '../host/event-settings.js';
 import type { PushSubscriptionKeys } from '../host/notify/push-subscriptions.js';
 import type { WebPushConfig } from '../host/notify/web-push-config.js';
-import { EngineRuntime } from '../../gateway/src/metrics/engine-runtime.js';
+import { EngineRuntime } from '../host/engine-runtime.js';
 import { Outbox } from './outbox.js';
 import { PartitionLeases } from './partition-leases.js';
 import type { PushSubscriptionStore } from '../stores/redis/push-store.js';

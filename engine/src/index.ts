@@ -27,3 +27,4 @@ export { DRAW_VERSION, entriesDigest, pseudonymOf, runDraw, type DrawEntries } f
 export { placeIn, verifyDrawProof, type DrawProof, type DrawProofBeacon, type DrawProofEntry, type DrawVerification } from './fairness/draw-proof.js';
 export { checkInvariants, type InvariantViolation } from './invariants.js';
 export { invitationsFor, REGISTRATION_DRAW, type RegistrationStage, type RegistrationStatus, type RegistrationView } from './registration/registration-book.js';
+export { grantIdOf } from './util/sequence-id.js';

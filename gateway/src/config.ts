@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DAY_MS, DEFAULT_AUDIT_RETENTION, type AuditRetention } from './access/audit.js';
-import { webPushFromEnv, type WebPushSettings } from '../../engine/host/notify/web-push-config.js';
+import { webPushFromEnv, type WebPushSettings } from '../../engine/host/index.js';
 import { Signer } from './tokens.js';
 
 export interface GatewayLimits {

@@ -4,8 +4,7 @@
  * and the public event info, cached for a second so a crowd loading the fan
  * page costs the engine one request per second.
  */
-import type { EventSettings } from '../../engine/host/event-settings.js';
-import { DEFAULT_EVENT_SETTINGS } from '../../engine/host/event-settings.js';
+import { DEFAULT_EVENT_SETTINGS, type EventSettings } from '../../engine/host/index.js';
 import type { EngineLink, PublicEventInfo, SyncState } from '../../engine/link/types.js';
 
 const PUBLIC_INFO_TTL_MS = 1000;

@@ -9,7 +9,7 @@
  * `operator`; the logo itself is public.
  */
 import { BreakwaterError, MAX_ANNOUNCEMENT_LENGTH } from '../../engine/src/index.js';
-import { brandingForOrganizer, MAX_LOGO_BYTES, publicBranding } from '../../engine/host/branding.js';
+import { brandingForOrganizer, MAX_LOGO_BYTES, publicBranding } from '../../engine/host/index.js';
 import type { EngineLink } from '../../engine/link/types.js';
 import type { EventCatalog } from './event-catalog.js';
 import { json, jsonBody, type HttpRouter, type RouteOptions } from './http/router.js';

@@ -8,11 +8,10 @@ import { BreakwaterError } from '../../engine/src/index.js';
 import { covers } from './access/roles.js';
 import type { OrganizerAccess } from './access/organizer-access.js';
 import type { EventCatalog } from './event-catalog.js';
-import { applySettingsPatch } from '../../engine/host/event-settings.js';
+import { applySettingsPatch, reconciliationCsv } from '../../engine/host/index.js';
 import type { EngineLink } from '../../engine/link/types.js';
 import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 import { registerCodeRoutes } from './organizer-codes.js';
-import { reconciliationCsv } from '../../engine/host/reconciliation.js';
 import { registerRegistrationRoutes } from './organizer-registration.js';
 
 type Body = Record<string, unknown>;

@@ -6,7 +6,7 @@
  */
 import { BreakwaterError, MAX_CODES_CSV_BYTES, type CodeView } from '../../engine/src/index.js';
 import type { EngineLink } from '../../engine/link/types.js';
-import { csvField } from './http/csv.js';
+import { csvField } from '../../engine/host/index.js';
 import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
 
 /** Codes per page of the JSON list. */

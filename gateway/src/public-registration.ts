@@ -11,7 +11,7 @@ import type { RegistrationView } from '../../engine/src/index.js';
 import type { EventCatalog } from './event-catalog.js';
 import type { EngineLink } from '../../engine/link/types.js';
 import { json, jsonBody, type HttpRouter, type RequestInfo, type RouteOptions } from './http/router.js';
-import { verifiesIdentities } from '../../engine/host/identity-settings.js';
+import { verifiesIdentities } from '../../engine/host/index.js';
 import { IdentityVerifier } from './identity/verifier.js';
 
 /** A JWT is three base64url parts: longer than this is not one the organizer's login signed. */

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNATURE_HEADER, signWebhook } from '../src/payments/webhook-signature.js';
+import { SIGNATURE_HEADER, signWebhook } from '../../engine/host/notify/webhook-signature.js';
 import type { PaymentStartedMessage } from '../src/protocol/index.js';
 import { API_KEY, launchChromium, screenshotPath, startPageGateway, type PageGateway } from './helpers/browser-harness.js';
 import { FanClient } from './helpers/fan-client.js';

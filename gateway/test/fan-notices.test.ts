@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, SimulatedClock, type JournalEntry } from '../../engine/src/index.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
-import { grantIdOf, noticesOf } from '../src/fan/fan-notices.js';
+import { grantIdOf } from '../../engine/src/index.js';
+import { noticesOf } from '../src/fan/fan-notices.js';
 
 describe('journal entries → fan messages', () => {
   it('numbers grants exactly as the engine does', () => {

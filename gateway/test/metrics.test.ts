@@ -10,7 +10,7 @@ import { SimulatedClock } from '../../engine/src/index.js';
 import { aesSeedVault } from '../../engine/stores/seed-vault.js';
 import { EngineHost } from '../../engine/host/engine-host.js';
 import type { EngineBroadcast } from '../../engine/link/types.js';
-import { EngineRuntime } from '../src/metrics/engine-runtime.js';
+import { EngineRuntime } from '../../engine/host/engine-runtime.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 import { MetricsPage, type StatsBroadcast } from '../src/metrics/render.js';
 import { eventConfig } from './helpers/test-gateway.js';

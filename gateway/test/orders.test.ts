@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BreakwaterError, checkInvariants, type JournalEntry } from '../../engine/src/index.js';
 import { OrderLedger, ordersCsv, type OrderView, type Pricing } from '../../engine/host/order-book.js';
 import type { Checkout, PaymentOutcome, PaymentProvider, RefundRequest } from '../src/payments/provider.js';
-import { signWebhook, SIGNATURE_HEADER } from '../src/payments/webhook-signature.js';
+import { signWebhook, SIGNATURE_HEADER } from '../../engine/host/notify/webhook-signature.js';
 import type { PaymentStartedMessage } from '../src/protocol/index.js';
 import { FanClient } from './helpers/fan-client.js';
 import { API_KEY, eventually, startTestGateway, WEBHOOK_SECRET, type TestGateway } from './helpers/test-gateway.js';

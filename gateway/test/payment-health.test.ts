@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../engine/src/index.js';
 import { DemoPaymentProvider } from '../src/payments/demo-provider.js';
 import type { CheckoutRequest, PaymentProvider, RefundRequest } from '../src/payments/provider.js';
-import { SIGNATURE_HEADER } from '../src/payments/webhook-signature.js';
+import { SIGNATURE_HEADER } from '../../engine/host/notify/webhook-signature.js';
 import type { EventSettings } from '../../engine/host/event-settings.js';
 import { Signer } from '../src/tokens.js';
 import { FanClient } from './helpers/fan-client.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants, type JournalEntry } from '../../engine/src/index.js';
-import { signWebhook, SIGNATURE_HEADER } from '../src/payments/webhook-signature.js';
+import { signWebhook, SIGNATURE_HEADER } from '../../engine/host/notify/webhook-signature.js';
 import type { PaymentStartedMessage } from '../src/protocol/index.js';
 import { FanClient } from './helpers/fan-client.js';
 import { API_KEY, startTestGateway, WEBHOOK_SECRET, type TestGateway } from './helpers/test-gateway.js';

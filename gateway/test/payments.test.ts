@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook, SIGNATURE_HEADER } from '../src/payments/webhook-signature.js';
+import { signWebhook, SIGNATURE_HEADER } from '../../engine/host/notify/webhook-signature.js';
 import { encodeValue, type PaymentStartedMessage } from '../src/protocol/index.js';
 import { FanClient } from './helpers/fan-client.js';
 import { startTestGateway, WEBHOOK_SECRET, type TestGateway } from './helpers/test-gateway.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signWebhook, verifyWebhookSignature } from '../src/payments/webhook-signature.js';
+import { signWebhook, verifyWebhookSignature } from '../../engine/host/notify/webhook-signature.js';
 import { leadingZeroBits, powSatisfied, sha256Hex, solvePow } from '../src/protocol/index.js';
 import { sha256Words } from '../src/protocol/sha256.js';
 import { checkPowChallenge, issuePowChallenge, issueQueueToken, paymentIdFor, Signer, verifyQueueToken } from '../src/tokens.js';

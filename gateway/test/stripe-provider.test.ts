@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBreakwaterError } from '../../engine/src/index.js';
 import type { PaymentOutcome } from '../src/payments/provider.js';
 import { StripePaymentProvider } from '../src/payments/stripe-provider.js';
-import { signWebhook } from '../src/payments/webhook-signature.js';
+import { signWebhook } from '../../engine/host/notify/webhook-signature.js';
 import type { PaymentStartedMessage } from '../src/protocol/index.js';
 import { FanClient } from './helpers/fan-client.js';
 import { STAND_IN_SECRET_KEY, STAND_IN_WEBHOOK_SECRET, StripeStandIn, type StandInSession } from './helpers/stripe-stand-in.js';

@@ -9,10 +9,9 @@
  * least once: a few retries, never holding the engine up. Fan lists are sent
  * in batches of WEBHOOK_BATCH; receivers dedupe by fan id.
  */
-import type { JournalEntry, SaleEvent } from '../../src/index.js';
+import { grantIdOf, type JournalEntry, type SaleEvent } from '../../src/index.js';
 import type { NotifyWebhook } from '../event-settings.js';
-import { grantIdOf } from '../../../gateway/src/fan/fan-notices.js';
-import { signWebhook } from '../../../gateway/src/payments/webhook-signature.js';
+import { signWebhook } from './webhook-signature.js';
 
 export const WEBHOOK_BATCH = 1_000;
 export const WEBHOOK_TYPE_HEADER = 'breakwater-webhook-type';

@@ -7,6 +7,11 @@ export function sequenceId(prefix: string, sequence: number): string {
   return `${prefix}${sequence}`;
 }
 
+/** The id of the `index`-th grant of an `admitted` or `called` entry (its grants are numbered from `firstGrant`). */
+export function grantIdOf(firstGrant: number, index: number): string {
+  return sequenceId('g', firstGrant + index);
+}
+
 /** The sequence number of an id with this prefix, or -1 if it is not one. */
 export function sequenceOf(id: string, prefix: string): number {
   if (id.length < 2 || id.length > 16 || id.charCodeAt(0) !== prefix.charCodeAt(0)) return -1;

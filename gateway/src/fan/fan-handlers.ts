@@ -8,7 +8,7 @@
  */
 import { BreakwaterError, isBreakwaterError, type JoinContext } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';
-import { verifiesIdentities, type IdentitySettings } from '../../../engine/host/identity-settings.js';
+import { verifiesIdentities, type IdentitySettings } from '../../../engine/host/index.js';
 import { IdentityVerifier, type VerifiedIdentity } from '../identity/verifier.js';
 import type { EngineLink, FanHoldCommand, PricedHold, SessionOpened } from '../../../engine/link/types.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';

@@ -5,22 +5,13 @@
  * answered by the reply to that request, so they are not repeated here;
  * a payment started from the payment queue is news (`paymentReady`).
  */
-import { PRE_QUEUE_DRAW, type JournalEntry } from '../../../engine/src/index.js';
+import { grantIdOf, PRE_QUEUE_DRAW, type JournalEntry } from '../../../engine/src/index.js';
 import type { ServerMessage } from '../protocol/messages.js';
 
 /** One message, for one fan (`fanId`) or for every fan of the event (`fanId` undefined), in journal order. */
 export interface Notice {
   fanId: string | undefined;
   message: ServerMessage;
-}
-
-/**
- * The grant id of the i-th fan of an `admitted` (or `called`) entry. Mirrors the engine's
- * numbering (SaleEvent.applyAdmitted); gateway/test/fan-notices.test.ts checks
- * it against the engine's own fan view.
- */
-export function grantIdOf(firstGrant: number, index: number): string {
-  return `g${firstGrant + index}`;
 }
 
 export function noticesOf(eventId: string, entries: readonly JournalEntry[], holdOwners: Readonly<Record<string, string>>): Notice[] {

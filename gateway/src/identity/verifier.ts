@@ -10,7 +10,7 @@
 import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import { BreakwaterError } from '../../../engine/src/index.js';
 import { accountFanId, MAX_SUB } from '../protocol/account.js';
-import { algorithmOf, type IdentitySettings, type KeyAlgorithm } from '../../../engine/host/identity-settings.js';
+import { algorithmOf, type IdentitySettings, type KeyAlgorithm } from '../../../engine/host/index.js';
 
 export interface VerifiedIdentity {
   /** The account (the token's `sub`). */

@@ -12,7 +12,7 @@ import type { HttpFault } from '../http/router.js';
 import { NO_DOOR_FIGURES, type DoorFigures } from '../protection/door-budgets.js';
 import { BUDGETS, type BudgetName } from '../protection/door-exchange.js';
 import { familiesOf } from '../../../engine/link/metric-families.js';
-import { runtimeRegistry } from './runtime.js';
+import { runtimeRegistry } from '../../../engine/link/process-runtime.js';
 
 export type RejectReason =
   | 'badFrame' | 'tooBig' | 'unknownType' | 'malformed' | 'rateLimited' | 'floodClosed' | 'tooManyConnections'

@@ -14,7 +14,7 @@ import { BreakwaterError, type OrderCancellation } from '../../../engine/src/ind
 import type { EngineLink } from '../../../engine/link/types.js';
 import { json, jsonBody, type HttpRouter, type Reply, type RequestInfo, type RouteOptions } from '../http/router.js';
 import type { PaymentChannels } from '../payments/payment-channels.js';
-import { ordersCsv, type OrderQuery, type OrderView } from '../../../engine/host/order-book.js';
+import { ordersCsv, type OrderQuery, type OrderView } from '../../../engine/host/index.js';
 
 /** Orders per page of the JSON list. */
 const MAX_LIST_PAGE = 500;

@@ -25,7 +25,7 @@ import { parseJsonBody } from '../http/json-body.js';
 import type { CheckedPaymentOutcome } from '../../../engine/link/types.js';
 import type { Signer } from '../tokens.js';
 import type { Checkout, CheckoutRequest, PaymentOutcome, PaymentProvider } from './provider.js';
-import { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './webhook-signature.js';
+import { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from '../../../engine/host/index.js';
 
 export interface DemoCheckoutSession {
   paymentId: string;

@@ -6,7 +6,7 @@
  */
 import { BreakwaterError } from '../../../engine/src/index.js';
 import type { EventCatalog } from '../event-catalog.js';
-import { channelNames } from '../../../engine/host/event-settings.js';
+import { channelNames } from '../../../engine/host/index.js';
 import type { PaymentProvider } from './provider.js';
 
 export class PaymentChannels {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { signWebhook } from '../../src/payments/webhook-signature.js';
+import { signWebhook } from '../../../engine/host/notify/webhook-signature.js';
 import { head, type RawRequest } from './raw-http.js';
 import type { Random } from './random.js';
 import { hostileValue } from './values.js';

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhookSignature } from '../../src/payments/webhook-signature.js';
+import { verifyWebhookSignature } from '../../../engine/host/notify/webhook-signature.js';
 
 export interface ReceivedWebhook {
   type: string | undefined;

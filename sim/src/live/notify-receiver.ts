@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OrganizerWebhook } from '../../../engine/host/notify/organizer-webhook.js';
-import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../../gateway/src/payments/webhook-signature.js';
+import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../../engine/host/notify/webhook-signature.js';
 
 export interface NotifyReceiver {
   /** What to set as the event's `settings.notifyWebhook`. */

@@ -17,7 +17,7 @@
  * their way.
  */
 import type { JournalEntry } from '../../../engine/src/index.js';
-import { grantIdOf } from '../../../gateway/src/fan/fan-notices.js';
+import { grantIdOf } from '../../../engine/src/index.js';
 import type { WorkerStats } from './messages.js';
 
 export interface TransitCheck {

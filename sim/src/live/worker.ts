@@ -13,7 +13,7 @@ import { connect, type Socket } from 'node:net';
 import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
 import { clientFrame, controlFrame, readFrames, readUpgradeResponse, upgradeRequest } from '../../../gateway/bench/ws-wire.js';
 import { DemoPaymentProvider } from '../../../gateway/src/payments/demo-provider.js';
-import { SIGNATURE_HEADER } from '../../../gateway/src/payments/webhook-signature.js';
+import { SIGNATURE_HEADER } from '../../../engine/host/notify/webhook-signature.js';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type WireHold } from '../../../gateway/src/protocol/index.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.js';
 import { wallNow } from '../../../gateway/bench/wall-clock.js';

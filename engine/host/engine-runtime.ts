@@ -3,9 +3,9 @@
  * once a second (prom-client reads them asynchronously) and kept for the next
  * stats broadcast, which carries them to the gateways that answer /metrics.
  */
-import type { EngineMetrics } from '../../../engine/link/types.js';
-import { familiesOf } from '../../../engine/link/metric-families.js';
-import { runtimeRegistry } from './runtime.js';
+import type { EngineMetrics } from '../link/types.js';
+import { familiesOf } from '../link/metric-families.js';
+import { runtimeRegistry } from '../link/process-runtime.js';
 
 export class EngineRuntime {
   private last: EngineMetrics | undefined;

@@ -7,7 +7,7 @@
  * captured webhook cannot be replayed later; the comparison is constant-time.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { BreakwaterError } from '../../../engine/src/index.js';
+import { BreakwaterError } from '../../src/index.js';
 
 export const SIGNATURE_HEADER = 'breakwater-signature';
 const DEFAULT_TOLERANCE_S = 300;

@@ -3,7 +3,7 @@
  * heap memory, event-loop lag, GC, handles) and `breakwater_build_info`. One
  * registry per process, whatever it runs (a gateway worker, the engine
  * process, a shard): the label naming the process is added when its figures
- * are reported (families.ts).
+ * are reported (metric-families.ts).
  */
 import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -15,7 +15,7 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
  */
 const LEFT_OUT = ['process_open_fds'];
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 let registry: Registry | undefined;
 
