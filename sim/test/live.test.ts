@@ -111,7 +111,7 @@ describe('npm run sim -- --live', () => {
     expect(report.journalEntries).toBeGreaterThan(0);
     expect(existsSync(html)).toBe(true);
     expect(readFileSync(html, 'utf8')).toContain('<svg');
-  }, 40_000);
+  }, 120_000); // ~10 s on an idle machine; a loaded 2-core CI box runs it several times slower
 
   it('stops with exit 3, the counts and every address to exempt when the door refuses the load', async () => {
     // A third load process sends from 127.3.3.1, which the gateway does not exempt: its ~100 fans, many connected at once, meet a budget of 8 open sockets.
@@ -131,7 +131,7 @@ describe('npm run sim -- --live', () => {
     expect(Object.keys(line.refused.connection)).toEqual(['127.3.3.1']);
     expect(line.refused.connection['127.3.3.1']).toBeGreaterThan(0);
     expect(line.joined).toBeLessThan(300);
-  }, 40_000);
+  }, 120_000); // ~10 s on an idle machine; a loaded 2-core CI box runs it several times slower
 
   it('refuses any host but 127.0.0.1', async () => {
     const { code, stderr } = await sim(['--live', 'http://example.com:8080', '--api-key', 'x']);

@@ -36,7 +36,7 @@ function workersOf(pid: number): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // Fields after the command (which may hold spaces) start after its closing parenthesis: state, then ppid.
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('gateway/src/worker')) children.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('launch/worker')) children.push(Number(entry));
     } catch {
       // gone meanwhile
     }
