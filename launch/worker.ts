@@ -13,6 +13,7 @@ import { isBreakwaterError } from '../engine/src/index.js';
 import { NatsDoorExchange } from '../gateway/src/protection/nats-door-exchange.js';
 import { NatsEngineLink } from '../engine/link/nats-engine-link.js';
 import { IpcEngineLink, type ControlMessage } from '../engine/link/ipc.js';
+import type { WorkerStart } from './workers.js';
 import type { EngineLink } from '../engine/link/types.js';
 import { IpcDoorExchange, type DoorExchange } from '../gateway/src/protection/door-exchange.js';
 import { startGatewayServer, type GatewayServer } from '../gateway/src/server.js';
@@ -41,7 +42,7 @@ async function stop(exitCode: number): Promise<void> {
   setTimeout(() => process.exit(exitCode), 100).unref();
 }
 
-async function init(message: Extract<ControlMessage, { type: 'init' }>): Promise<void> {
+async function init(message: Extract<ControlMessage<WorkerStart>, { type: 'init' }>): Promise<void> {
   // In cluster mode the id names this process's fan sessions on every shard: unique across machines and restarts.
   const serverId = message.cluster === undefined ? message.serverId : `${hostname()}/${message.serverId}/${process.pid}`;
   try {
@@ -79,7 +80,7 @@ async function engineAnswers(link: EngineLink): Promise<void> {
   }
 }
 
-const control = new IpcEngineLink(process, {
+const control = new IpcEngineLink<WorkerStart>(process, {
   onControl: (message) => {
     if (message.type === 'init' && server === undefined && engineLink === undefined) void init(message);
     if (message.type === 'shutdown') void stop(0);

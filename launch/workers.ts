@@ -46,6 +46,14 @@ export interface ClusterOptions {
   log?: (message: string) => void;
 }
 
+/** What a worker is started with: the `init` of its fork channel (engine/link/ipc.ts). */
+export interface WorkerStart {
+  serverId: string;
+  options: ServerOptions;
+  site: SiteFiles;
+  cluster?: ClusterLinkOptions;
+}
+
 export interface Cluster {
   readonly port: number;
   readonly workers: number;
@@ -108,7 +116,7 @@ export async function startCluster(cluster: ClusterOptions): Promise<Cluster> {
       slot.detach = cluster.host === undefined ? listenForControl(child, onControl) : serveEngineOverIpc(cluster.host, child, serverId, onControl, cluster.durable);
       slot.detachDoor = doorRelay?.attach(child);
       slot.detachAccess = accessRelay?.attach(child);
-      sendControl(child, { type: 'init', serverId, options: cluster.options, site: cluster.site, ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }) });
+      sendControl<WorkerStart>(child, { type: 'init', serverId, options: cluster.options, site: cluster.site, ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }) });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         slot.detach?.();

@@ -8,25 +8,28 @@
  *   worker → engine   { k: 'req', id, request }
  *   engine → worker   { k: 'res', id, ok: true, result } | { k: 'res', id, ok: false, error }
  *                     { k: 'bc', broadcast }
- *   either way        { k: 'ctl', control }   (process control: ready, shutdown)
- *                     { k: 'door', report }   (door counts, relayed between workers: protection/door-exchange.ts)
- *                     { k: 'access', message } (API keys and the audit log, kept by the engine process: access/ipc-access-store.ts)
+ *   either way        { k: 'ctl', control }   (process control: init, ready, shutdown)
+ *
+ * The gateway's own messages share the channel under kinds of their own, each
+ * read only by its own BatchedChannel: { k: 'door', report } (door counts,
+ * relayed between workers: gateway/src/protection/door-exchange.ts) and
+ * { k: 'access', message } (API keys and the audit log, kept by the engine
+ * process: gateway/src/access/ipc-access-store.ts). The link reads only its
+ * own kinds and types nothing of theirs; what a worker is started with comes
+ * from its launcher (launch/workers.ts) as the type parameter `Start`.
  */
 import type { ChildProcess, Serializable } from 'node:child_process';
 import { BreakwaterError, isBreakwaterError } from '../src/index.js';
-import type { AccessWireMessage } from '../../gateway/src/access/ipc-access-store.js';
-import type { DoorReport } from '../../gateway/src/protection/door-exchange.js';
-import type { ServerOptions } from '../../gateway/src/server.js';
-import { throttledLog } from '../../gateway/src/throttled-log.js';
-import type { SiteFiles } from '../../gateway/src/static-site.js';
+import { throttledLog } from './throttled-log.js';
 import type { EngineHost } from '../host/engine-host.js';
 import type { BroadcastListener, EngineBroadcast, EngineLink, EngineRequest, ResultOf, WireError } from './types.js';
 import { checkWireRequest } from './wire-bounds.js';
 import { fromWireError, toWireError } from './wire-error.js';
 
-export type ControlMessage =
+/** Process control; `Start` is what a worker is started with (its launcher's type: launch/workers.ts). */
+export type ControlMessage<Start extends object = object> =
   /** Engine → worker, once: what to serve and how. */
-  | { type: 'init'; serverId: string; options: ServerOptions; site: SiteFiles; cluster?: ClusterLinkOptions }
+  | ({ type: 'init' } & Start)
   /** Worker → engine: listening. */
   | { type: 'ready'; worker: string; port: number }
   /** Worker → engine: could not start (the engine process stops retrying it). */
@@ -53,14 +56,18 @@ export interface ClusterLinkOptions {
   partitions: number;
 }
 
-export type IpcMessage =
+/** Any message of a fork channel: its kind says whose it is. */
+export interface ChannelMessage {
+  k: string;
+}
+
+/** The link's own messages. */
+export type IpcMessage<Start extends object = object> =
   | { k: 'req'; id: number; request: EngineRequest }
   | { k: 'res'; id: number; ok: true; result: unknown }
   | { k: 'res'; id: number; ok: false; error: WireError }
   | { k: 'bc'; broadcast: EngineBroadcast }
-  | { k: 'ctl'; control: ControlMessage }
-  | { k: 'door'; report: DoorReport }
-  | { k: 'access'; message: AccessWireMessage };
+  | { k: 'ctl'; control: ControlMessage<Start> };
 
 /** Either end of a fork channel: the child's `process`, or the parent's ChildProcess. */
 export interface ForkEnd {
@@ -89,20 +96,23 @@ function guarded(run: () => void): void {
 export type DurableGate = () => Promise<void>;
 
 /**
- * Batches messages per event-loop turn onto one fork channel. With a gate,
+ * Batches messages per event-loop turn onto one fork channel. Several
+ * channels may share a fork end, each posting and reading its own kinds `M`
+ * (every batch reaches each of them: a receiver skips the kinds it does not
+ * know). With a gate,
  * each batch waits for it first, and batches leave in order: nothing a
  * worker hears (a reply, a broadcast) can be lost by a crash of this process.
  */
-export class BatchedChannel {
-  private queue: IpcMessage[] = [];
+export class BatchedChannel<M extends ChannelMessage = IpcMessage> {
+  private queue: M[] = [];
   private scheduled = false;
   private readonly onMessage: (batch: unknown) => void;
   /** The last gated batch's send. */
   private sending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly end: ForkEnd, receive: (batch: IpcMessage[]) => void, private readonly gate?: DurableGate) {
+  constructor(private readonly end: ForkEnd, receive: (batch: M[]) => void, private readonly gate?: DurableGate) {
     this.onMessage = (batch) => {
-      if (Array.isArray(batch)) receive(batch as IpcMessage[]);
+      if (Array.isArray(batch)) receive(batch as M[]);
     };
     end.on('message', this.onMessage);
   }
@@ -111,7 +121,7 @@ export class BatchedChannel {
     return this.end.connected === true;
   }
 
-  post(message: IpcMessage): void {
+  post(message: M): void {
     this.queue.push(message);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -129,7 +139,7 @@ export class BatchedChannel {
     this.sending = this.sending.then(() => durable).then(() => this.send(batch), () => undefined);
   }
 
-  private send(batch: IpcMessage[]): void {
+  private send(batch: M[]): void {
     // A closed channel drops the batch: the other side is gone and its requests time out.
     if (!this.connected) return;
     try {
@@ -151,20 +161,20 @@ interface Pending {
   deadline: number;
 }
 
-export interface IpcLinkOptions {
+export interface IpcLinkOptions<Start extends object = object> {
   /** A request unanswered this long fails with ENGINE_UNAVAILABLE. */
   timeoutMs?: number;
   /** Requests in flight beyond this fail at once with OVERLOADED. */
   maxInFlight?: number;
-  onControl?: (control: ControlMessage) => void;
+  onControl?: (control: ControlMessage<Start>) => void;
 }
 
-/** The worker's side: an EngineLink to the parent engine process. */
-export class IpcEngineLink implements EngineLink {
-  private readonly channel: BatchedChannel;
+/** The worker's side: an EngineLink to the parent engine process, which starts it with a `Start`. */
+export class IpcEngineLink<Start extends object = object> implements EngineLink {
+  private readonly channel: BatchedChannel<IpcMessage<Start>>;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<BroadcastListener>();
-  private inbox: IpcMessage[] = [];
+  private inbox: IpcMessage<Start>[] = [];
   private inboxHead = 0;
   private draining = false;
   private nextId = 1;
@@ -172,7 +182,7 @@ export class IpcEngineLink implements EngineLink {
   private readonly maxInFlight: number;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(end: ForkEnd, private readonly options: IpcLinkOptions = {}) {
+  constructor(end: ForkEnd, private readonly options: IpcLinkOptions<Start> = {}) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.maxInFlight = options.maxInFlight ?? 20_000;
     this.channel = new BatchedChannel(end, (batch) => this.receive(batch));
@@ -206,7 +216,7 @@ export class IpcEngineLink implements EngineLink {
   }
 
   /** Process control to the engine process (e.g. ready). */
-  sendControl(control: ControlMessage): void {
+  sendControl(control: ControlMessage<Start>): void {
     this.channel.post({ k: 'ctl', control });
   }
 
@@ -228,7 +238,7 @@ export class IpcEngineLink implements EngineLink {
    * socket yet, because the join's continuation binds it only after the
    * current task. So a broadcast that follows a reply waits for the next turn.
    */
-  private receive(batch: IpcMessage[]): void {
+  private receive(batch: IpcMessage<Start>[]): void {
     for (const message of batch) this.inbox.push(message);
     if (!this.draining) this.drain();
   }
@@ -255,7 +265,7 @@ export class IpcEngineLink implements EngineLink {
     this.draining = false;
   }
 
-  private settle(message: Extract<IpcMessage, { k: 'res' }>): boolean {
+  private settle(message: Extract<IpcMessage<Start>, { k: 'res' }>): boolean {
     const pending = this.pending.get(message.id);
     if (pending === undefined) return false;
     this.pending.delete(message.id);
@@ -308,7 +318,7 @@ export function listenForControl(child: ChildProcess, onControl: (control: Contr
   return () => channel.detach();
 }
 
-/** Sends process control to a worker. */
-export function sendControl(child: ChildProcess, control: ControlMessage): void {
-  if (child.connected) child.send([{ k: 'ctl', control } satisfies IpcMessage] as unknown as Serializable, () => undefined);
+/** Sends process control to a worker (`init` with the `Start` its launcher names). */
+export function sendControl<Start extends object = object>(child: ChildProcess, control: ControlMessage<Start>): void {
+  if (child.connected) child.send([{ k: 'ctl', control } satisfies IpcMessage<Start>] as unknown as Serializable, () => undefined);
 }

@@ -5,7 +5,6 @@
  */
 import { Packr } from 'msgpackr';
 import type { EngineBroadcast, EngineMetrics, EngineRequest, WireError, WorkerMetrics } from './types.js';
-import type { DoorReport } from '../../gateway/src/protection/door-exchange.js';
 
 const packr = new Packr({ useRecords: false });
 
@@ -40,5 +39,6 @@ export const decodeMetrics = (data: Uint8Array): WorkerMetrics => packr.unpack(d
 export const encodeEngineMetrics = (metrics: EngineMetrics): Uint8Array => packr.pack(metrics);
 export const decodeEngineMetrics = (data: Uint8Array): EngineMetrics => packr.unpack(data) as EngineMetrics;
 
-export const encodeDoorReport = (report: DoorReport): Uint8Array => packr.pack(report);
-export const decodeDoorReport = (data: Uint8Array): DoorReport => packr.unpack(data) as DoorReport;
+/** Payloads of the gateway's own subjects (its door's counts) in the same codec; their reader knows their type. */
+export const encodePayload = (payload: unknown): Uint8Array => packr.pack(payload);
+export const decodePayload = (data: Uint8Array): unknown => packr.unpack(data);

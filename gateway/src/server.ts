@@ -38,7 +38,7 @@ import { registerPublicApi } from './public-api.js';
 import { registerPublicDraws } from './public-draws.js';
 import { registerPublicRegistration } from './public-registration.js';
 import type { StaticSite } from './static-site.js';
-import { throttledLog } from './throttled-log.js';
+import { throttledLog } from '../../engine/link/throttled-log.js';
 import { Signer } from './tokens.js';
 
 export type ServerOptions = Pick<

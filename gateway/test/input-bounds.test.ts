@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { IpcEngineLink, type IpcMessage } from '../../engine/link/ipc.js';
 import { MAX_WIRE_DEPTH, nestingDepth } from '../../engine/link/wire-bounds.js';
 import { jsonDepth, MAX_JSON_DEPTH, parseJsonBody } from '../src/http/json-body.js';
-import { throttledLog } from '../src/throttled-log.js';
+import { throttledLog } from '../../engine/link/throttled-log.js';
 import { nested } from './fuzz/values.js';
 
 const text = (s: string) => new TextEncoder().encode(s);

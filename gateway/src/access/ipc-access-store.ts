@@ -6,7 +6,7 @@
  * made it, so a key revoked through one worker is refused by all of them.
  */
 import { BreakwaterError } from '../../../engine/src/index.js';
-import { BatchedChannel, type ForkEnd, type IpcMessage } from '../../../engine/link/ipc.js';
+import { BatchedChannel, type ForkEnd } from '../../../engine/link/ipc.js';
 import { ChangeListeners, type AccessStore } from './access-store.js';
 import type { ApiKeyRecord } from './api-keys.js';
 import type { AuditPage, AuditQuery, AuditRecord } from './audit.js';
@@ -19,12 +19,18 @@ export type AccessCall =
   | { op: 'appendAudit'; record: AuditRecord }
   | { op: 'audit'; query: AuditQuery };
 
-/** The `access` messages of the fork channel (engine/link/ipc.ts). */
-export type AccessWireMessage =
+/** What the store's side of a fork channel says. */
+type AccessWireMessage =
   | { t: 'call'; id: number; call: AccessCall }
   | { t: 'result'; id: number; ok: true; result: unknown }
   | { t: 'result'; id: number; ok: false; message: string }
   | { t: 'changed' };
+
+/** The store's messages on a fork channel, beside the engine link's (engine/link/ipc.ts). */
+interface AccessMessage {
+  k: 'access';
+  message: AccessWireMessage;
+}
 
 const CALL_TIMEOUT_MS = 5_000;
 
@@ -36,13 +42,13 @@ interface PendingCall {
 
 /** A gateway worker's side. */
 export class IpcAccessStore implements AccessStore {
-  private readonly channel: BatchedChannel;
+  private readonly channel: BatchedChannel<AccessMessage>;
   private readonly listeners = new ChangeListeners();
   private readonly pending = new Map<number, PendingCall>();
   private nextId = 1;
 
   constructor(end: ForkEnd) {
-    this.channel = new BatchedChannel(end, (batch) => {
+    this.channel = new BatchedChannel<AccessMessage>(end, (batch) => {
       for (const message of batch) if (message.k === 'access') this.receive(message.message);
     });
   }
@@ -116,7 +122,7 @@ function unavailable(reason: string): BreakwaterError {
 
 /** The engine process's side: serves the store to each worker and tells every worker of every change. */
 export class AccessRelay {
-  private readonly channels = new Set<BatchedChannel>();
+  private readonly channels = new Set<BatchedChannel<AccessMessage>>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly store: AccessStore) {
@@ -127,7 +133,7 @@ export class AccessRelay {
 
   /** Serves one worker until the returned function is called (it exited). */
   attach(worker: ForkEnd): () => void {
-    const channel: BatchedChannel = new BatchedChannel(worker, (batch) => {
+    const channel: BatchedChannel<AccessMessage> = new BatchedChannel<AccessMessage>(worker, (batch) => {
       for (const message of batch) if (message.k === 'access' && message.message.t === 'call') this.serve(channel, message.message.id, message.message.call);
     });
     this.channels.add(channel);
@@ -141,8 +147,8 @@ export class AccessRelay {
     this.unsubscribe();
   }
 
-  private serve(channel: BatchedChannel, id: number, call: AccessCall): void {
-    const reply = (message: Extract<IpcMessage, { k: 'access' }>['message']) => channel.post({ k: 'access', message });
+  private serve(channel: BatchedChannel<AccessMessage>, id: number, call: AccessCall): void {
+    const reply = (message: AccessWireMessage) => channel.post({ k: 'access', message });
     this.run(call).then(
       (result) => reply({ t: 'result', id, ok: true, result: result ?? null }),
       (err: unknown) => reply({ t: 'result', id, ok: false, message: (err as Error)?.message ?? String(err) }),

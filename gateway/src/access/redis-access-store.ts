@@ -11,8 +11,7 @@
  *   bw:access             pub/sub channel: "keys changed", so every gateway reloads at once
  */
 import type { Redis } from 'ioredis';
-import { DEFAULT_PREFIX } from '../../../engine/stores/redis/keys.js';
-import { connectRedis } from '../../../engine/stores/redis/redis-connection.js';
+import { connectRedis, DEFAULT_PREFIX } from '../../../engine/host/index.js';
 import { ChangeListeners, type AccessStore } from './access-store.js';
 import type { ApiKeyRecord } from './api-keys.js';
 import { DEFAULT_AUDIT_RETENTION, matches, type AuditEntry, type AuditPage, type AuditQuery, type AuditRecord, type AuditRetention } from './audit.js';

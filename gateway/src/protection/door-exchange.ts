@@ -5,7 +5,7 @@
  * (workers of `npm start --workers N`, relayed by the engine process) and a
  * NATS subject in cluster mode (nats-door-exchange.ts).
  */
-import { BatchedChannel, type ForkEnd, type IpcMessage } from '../../../engine/link/ipc.js';
+import { BatchedChannel, type ForkEnd } from '../../../engine/link/ipc.js';
 
 /** The door's budgets; each name is also the `details.limit` of the RATE_LIMITED it causes. */
 export const BUDGETS = ['connectionsPerIp', 'connectionsPerSubnet', 'joinsPerIp', 'joinsPerSubnet'] as const;
@@ -20,6 +20,12 @@ export interface DoorReport {
 
 export type DoorListener = (report: DoorReport) => void;
 
+/** A report on a fork channel, beside the engine link's messages (engine/link/ipc.ts). */
+interface DoorMessage {
+  k: 'door';
+  report: DoorReport;
+}
+
 export interface DoorExchange {
   /** Sends this process's counts to every other process (best effort: the next report supersedes it). */
   publish(report: DoorReport): void;
@@ -29,11 +35,11 @@ export interface DoorExchange {
 
 /** A gateway worker's side: reports go to the parent process, which relays them to the other workers. */
 export class IpcDoorExchange implements DoorExchange {
-  private readonly channel: BatchedChannel;
+  private readonly channel: BatchedChannel<DoorMessage>;
   private readonly listeners = new Set<DoorListener>();
 
   constructor(end: ForkEnd) {
-    this.channel = new BatchedChannel(end, (batch) => {
+    this.channel = new BatchedChannel<DoorMessage>(end, (batch) => {
       for (const message of batch) if (message.k === 'door') for (const listener of this.listeners) listener(message.report);
     });
   }
@@ -55,11 +61,11 @@ export class IpcDoorExchange implements DoorExchange {
 
 /** The parent process's side: passes each worker's reports on to every other worker. */
 export class DoorRelay {
-  private readonly channels = new Set<BatchedChannel>();
+  private readonly channels = new Set<BatchedChannel<DoorMessage>>();
 
   /** Relays for one worker until the returned function is called (it exited). */
   attach(worker: ForkEnd): () => void {
-    const channel: BatchedChannel = new BatchedChannel(worker, (batch) => {
+    const channel: BatchedChannel<DoorMessage> = new BatchedChannel<DoorMessage>(worker, (batch) => {
       for (const message of batch) if (message.k === 'door') this.relay(channel, message);
     });
     this.channels.add(channel);
@@ -69,7 +75,7 @@ export class DoorRelay {
     };
   }
 
-  private relay(from: BatchedChannel, message: Extract<IpcMessage, { k: 'door' }>): void {
+  private relay(from: BatchedChannel<DoorMessage>, message: DoorMessage): void {
     for (const channel of this.channels) if (channel !== from) channel.post(message);
   }
 }

@@ -6,7 +6,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { DoorExchange, DoorListener, DoorReport } from './door-exchange.js';
 import { DOOR_SUBJECT } from '../../../engine/link/partitions.js';
-import { decodeDoorReport, encodeDoorReport } from '../../../engine/link/wire.js';
+import { decodePayload, encodePayload } from '../../../engine/link/wire.js';
 
 export class NatsDoorExchange implements DoorExchange {
   private readonly listeners = new Set<DoorListener>();
@@ -25,7 +25,7 @@ export class NatsDoorExchange implements DoorExchange {
         if (err !== null) return;
         // NATS callbacks run inside the client's parser: nothing may throw out of here.
         try {
-          const report = decodeDoorReport(msg.data);
+          const report = decodePayload(msg.data) as DoorReport;
           for (const listener of this.listeners) listener(report);
         } catch (error) {
           console.error(`door report dropped: ${String(error)}`);
@@ -36,7 +36,7 @@ export class NatsDoorExchange implements DoorExchange {
 
   publish(report: DoorReport): void {
     // While disconnected, counts of the moment are dropped, not queued.
-    if (!this.nc.isClosed() && !this.nc.isDraining()) this.nc.publish(DOOR_SUBJECT, encodeDoorReport(report));
+    if (!this.nc.isClosed() && !this.nc.isDraining()) this.nc.publish(DOOR_SUBJECT, encodePayload(report));
   }
 
   subscribe(listener: DoorListener): () => void {

@@ -12,8 +12,7 @@
  */
 import { Packr } from 'msgpackr';
 // Type-only, and from files free of Node types, so the browser build and its type check stay clean.
-import type { HoldRequest } from '../../../engine/src/inventory/inventory.js';
-import type { Phase } from '../../../engine/src/lifecycle/sale-machine.js';
+import type { HoldRequest, Phase } from '../../../engine/src/browser.js';
 import type { TicketOutlook } from './queue-math.js';
 
 export const PROTOCOL_VERSION = 9;
