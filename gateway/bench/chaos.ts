@@ -59,6 +59,9 @@ interface Probe {
   sentAt: number;
   ok: boolean;
   code: string | undefined;
+  /** When it succeeded or failed, and why it failed: kept in probes.json under --logs. */
+  settledAt?: number;
+  message?: string;
 }
 interface Fault {
   name: string;
@@ -155,8 +158,12 @@ async function main(): Promise<void> {
         if (!r.ok) throw Object.assign(new Error(), { code: ((await r.json().catch(() => ({}))) as { code?: string }).code ?? `HTTP_${r.status}` });
       });
       void Promise.all([write, read]).then(
-        () => void (probe.ok = true),
-        (err: unknown) => void (probe.code = isBreakwaterError(err) ? err.code : (err as Error).name === 'TimeoutError' ? 'TIMEOUT' : ((err as { code?: string }).code ?? 'CONNECTION_LOST')),
+        () => void Object.assign(probe, { ok: true, settledAt: Date.now() }),
+        (err: unknown) => {
+          probe.code = isBreakwaterError(err) ? err.code : (err as Error).name === 'TimeoutError' ? 'TIMEOUT' : ((err as { code?: string }).code ?? 'CONNECTION_LOST');
+          probe.settledAt = Date.now();
+          probe.message = `${isBreakwaterError(err) ? JSON.stringify(err.details) : ''} ${(err as Error).message} ${String((err as { cause?: unknown }).cause ?? '')}`.trim();
+        },
       );
       await sleep(PROBE_MS);
     }
@@ -248,6 +255,7 @@ async function main(): Promise<void> {
     mkdirSync(values.logs, { recursive: true });
     writeFileSync(join(values.logs, 'cluster.log'), cluster.output());
     writeFileSync(join(values.logs, 'sim.log'), sim.output());
+    writeFileSync(join(values.logs, 'probes.json'), JSON.stringify({ faults, probes }, null, 1));
     say(`chaos: logs in ${values.logs}`);
   }
   await link.close();

@@ -16,7 +16,9 @@
  *   than `renewMs` (the event store's fencing covers even that).
  * - Fair share: every shard sends a heartbeat each period; with N live shards
  *   a shard takes free partitions while it holds fewer than ⌈P / N⌉, and hands
- *   one over per period while it holds more.
+ *   one over per period while it holds more: the lightest (`weight`), so a
+ *   survivor that took a killed shard's partitions gives the restarted one
+ *   its quiet partitions, not the running sale a second outage.
  *
  * Liveness only: correctness against split brain comes from the event store's
  * fencing, not from here.
@@ -45,6 +47,8 @@ export interface PartitionLeasesOptions {
    * `acquired` resolves true.
    */
   lost: (partition: number) => void;
+  /** What moving a partition costs (e.g. its journal's length): rebalancing hands the lightest over first. */
+  weight?: (partition: number) => number;
   /** Called before a voluntary hand-over (rebalancing, shutdown): stop taking requests and finish writing, then the lease is deleted. */
   release: (partition: number) => Promise<void>;
 }
@@ -185,7 +189,7 @@ export class PartitionLeases {
   private async balance(): Promise<void> {
     const fair = Math.ceil(this.options.partitions / this.liveShards());
     if (this.leases.size > fair) {
-      const surplus = [...this.leases].reverse().find(([, lease]) => lease.serving && lease.handOver === undefined);
+      const surplus = this.lightest();
       if (surplus !== undefined) await this.handOver(...surplus);
       return;
     }
@@ -193,6 +197,18 @@ export class PartitionLeases {
       if (!this.running || this.leases.size >= fair) return;
       if (!(await this.tryTake(partition))) return;
     }
+  }
+
+  /** The served partition cheapest to move; of equals, the one taken last. */
+  private lightest(): [number, Lease] | undefined {
+    const weight = this.options.weight ?? (() => 0);
+    let lightest: [number, Lease, number] | undefined;
+    for (const [partition, lease] of [...this.leases].reverse()) {
+      if (!lease.serving || lease.handOver !== undefined) continue;
+      const cost = weight(partition);
+      if (lightest === undefined || cost < lightest[2]) lightest = [partition, lease, cost];
+    }
+    return lightest === undefined ? undefined : [lightest[0], lightest[1]];
   }
 
   /** Partitions this shard may try to take, in random order so shards starting together spread out. */

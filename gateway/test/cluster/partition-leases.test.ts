@@ -33,14 +33,14 @@ const violations: string[] = [];
 let shards: TestShard[] = [];
 let sampler: NodeJS.Timeout | undefined;
 
-async function startShard(id: string): Promise<TestShard> {
+async function startShard(id: string, weight?: (partition: number) => number): Promise<TestShard> {
   const nc = await connect({ servers: server.url, name: id, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const shard: TestShard = { id, nc, lostCount: 0, leases: undefined as unknown as PartitionLeases };
   const stopServing = (partition: number): void => {
     if (servedBy.get(partition) === id) servedBy.delete(partition);
   };
   shard.leases = new PartitionLeases({
-    nc, shardId: id, partitions: PARTITIONS, log: () => undefined,
+    nc, shardId: id, partitions: PARTITIONS, log: () => undefined, weight,
     acquired: async (partition) => {
       const other = servedBy.get(partition);
       if (other !== undefined) violations.push(`${id} acquired partition ${partition} while ${other} served it`);
@@ -124,6 +124,18 @@ describe('partition leases', () => {
     const [b, c] = await Promise.all([startShard('b'), startShard('c')]);
     // ⌈16 / 3⌉ = 6: nobody holds more, and nothing is left unowned.
     await until(() => allOwnedOnce() && [a, b!, c!].every((shard) => ownedBy(shard) <= 6), 30_000, 'a 6/5/5 split');
+    expect(violations).toEqual([]);
+  }, 45_000);
+
+  it('hands the lightest partitions over to a shard that joins, keeping the busy ones where they are', async () => {
+    startSampling();
+    // A survivor holding everything, half of it busy sales: a restarted shard must not cost those a second move.
+    const busy = [1, 4, 6, 7, 10, 11, 13, 15];
+    const a = await startShard('a', (partition) => (busy.includes(partition) ? 1_000 + partition : 0));
+    await until(() => ownedBy(a) === PARTITIONS, 10_000, 'a alone owns everything');
+    const b = await startShard('b');
+    await until(() => allOwnedOnce() && ownedBy(a) === 8 && ownedBy(b) === 8, 30_000, 'an 8/8 split');
+    expect(a.leases.owned()).toEqual(busy);
     expect(violations).toEqual([]);
   }, 45_000);
 
