@@ -23,12 +23,16 @@
  * Liveness only: correctness against split brain comes from the event store's
  * fencing, not from here.
  */
+import { hostname } from 'node:os';
 import { jetstream, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { SHARD_HEARTBEAT_SUBJECT } from './partitions.js';
 
 export const LEASE_BUCKET = 'breakwater-leases';
+
+/** A shard process's id: unique per process, so a restarted shard is a new holder, never mistaken for its predecessor. */
+export const shardIdOf = (name: string, pid: number): string => `${hostname()}/${name}/${pid}`;
 
 export interface PartitionLeasesOptions {
   nc: NatsConnection;
@@ -80,6 +84,33 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 function isWrongRevision(err: unknown): boolean {
   return err instanceof JetStreamApiError
     && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+}
+
+/**
+ * Frees the leases of a shard its supervisor saw exit (kill -9, a crash):
+ * deletes every lease still naming it and tells the other shards it left, so
+ * they take its partitions at their next round (≤ renewMs) rather than once
+ * the leases expire and its heartbeats are counted out (ttlMs). Safe because
+ * the process is gone: it writes nothing more (and the event store's fence
+ * would refuse it). Returns the partitions freed.
+ */
+export async function freeLeasesOf(nc: NatsConnection, shardId: string, partitions: number): Promise<number[]> {
+  const gone: Heartbeat = { shardId, owned: [], leaving: true };
+  nc.publish(SHARD_HEARTBEAT_SUBJECT, JSON.stringify(gone));
+  const kv = await new Kvm(jetstream(nc)).open(LEASE_BUCKET);
+  const freed: number[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    const entry = await kv.get(keyOf(partition));
+    if (entry === null || entry.operation !== 'PUT' || entry.string() !== shardId) continue;
+    try {
+      // Only that revision: a lease another shard took meanwhile stays.
+      await kv.delete(keyOf(partition), { previousSeq: entry.revision });
+      freed.push(partition);
+    } catch (err) {
+      if (!isWrongRevision(err)) throw err;
+    }
+  }
+  return freed;
 }
 
 export class PartitionLeases {
