@@ -15,8 +15,10 @@ import type { GatewayOptions } from '../gateway/src/config.js';
 import { DEMO_SETTINGS, demoEventConfig } from './demo-event.js';
 import { loadSite } from '../gateway/src/pages.js';
 import { startCluster } from './workers.js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { LocalServer } from './local-servers.js';
 import { NatsEngineLink } from '../engine/link/nats-engine-link.js';
+import { freeLeasesOf, shardIdOf } from '../engine/shard/partition-leases.js';
 
 /** shard-process.ts run through tsx from source, shard-process.js compiled (`npm run build`). */
 const SHARD_ENTRY = fileURLToPath(new URL(`./shard-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -82,6 +84,13 @@ function superviseShards(count: number, urls: ClusterUrls, partitions: number, s
   const children: Array<ChildProcess | undefined> = new Array(count).fill(undefined);
   const backoffs = children.map(() => new RestartBackoff());
   let stopping = false;
+  let nc: Promise<NatsConnection> | undefined;
+  /** A crashed shard's partitions are freed now, not when its leases expire: the others serve them within a second. */
+  const freeLeases = async (slot: number, pid: number): Promise<void> => {
+    nc ??= connect({ servers: urls.natsUrl, name: `launcher/${process.pid}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const freed = await freeLeasesOf(await nc, shardIdOf(`s${slot + 1}`, pid), partitions);
+    if (freed.length > 0) log(`engine shard s${slot + 1}: freed its partition lease${freed.length === 1 ? '' : 's'} ${freed.join(', ')}`);
+  };
   const spawnShard = (slot: number): void => {
     const args = ['--nats', urls.natsUrl, '--redis', urls.redisUrl, '--partitions', String(partitions), '--id', `s${slot + 1}`];
     // The secret in the environment, not the arguments: `ps` shows arguments to everyone on the machine.
@@ -95,6 +104,9 @@ function superviseShards(count: number, urls: ClusterUrls, partitions: number, s
       const delayMs = backoff.crashed();
       const looping = backoff.crashesInARow > 1 ? ` (${backoff.crashesInARow} crashes in a row)` : '';
       log(`engine shard s${slot + 1} exited (${signal ?? code})${looping}; the others take its partitions over, and it is started again in ${delayMs} ms`);
+      if (child.pid !== undefined) {
+        freeLeases(slot, child.pid).catch((err: unknown) => log(`engine shard s${slot + 1}: its leases expire by themselves (${(err as Error).message})`));
+      }
       setTimeout(() => {
         if (!stopping) spawnShard(slot);
       }, delayMs);
@@ -107,6 +119,7 @@ function superviseShards(count: number, urls: ClusterUrls, partitions: number, s
       stopping = true;
       // SIGTERM: the shard hands its partitions over, finishing their writes, before it exits.
       await Promise.all(children.map((child) => stopChild(child, (c) => c.kill('SIGTERM'), STOP_TIMEOUT_MS)));
+      if (nc !== undefined) await (await nc).close().catch(() => undefined);
     },
   };
 }

@@ -9,7 +9,6 @@
  * SIGTERM, or when its parent goes away, it hands its partitions over
  * (finishing their writes) before it exits.
  */
-import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { webPushFromEnv } from '../engine/host/notify/web-push-config.js';
@@ -17,6 +16,7 @@ import { RedisPushStore, sharedVapidKeys } from '../engine/stores/redis/push-sto
 import { RedisEventStore } from '../engine/stores/redis/redis-event-store.js';
 import { aesSeedVault } from '../engine/stores/seed-vault.js';
 import { connectRedis } from '../engine/stores/redis/redis-connection.js';
+import { shardIdOf } from '../engine/shard/partition-leases.js';
 import { Shard } from '../engine/shard/shard.js';
 
 const { values } = parseArgs({
@@ -36,7 +36,7 @@ if (secret === undefined || secret.length === 0) {
   process.exit(2);
 }
 const partitions = Number(values.partitions ?? 16);
-const shardId = `${hostname()}/${values.id ?? 'shard'}/${process.pid}`;
+const shardId = shardIdOf(values.id ?? 'shard', process.pid);
 const log = (message: string) => console.error(`[shard ${shardId}] ${message}`);
 
 const nc = await connect({ servers: natsUrl, name: shardId, maxReconnectAttempts: -1, reconnectTimeWait: 250 });

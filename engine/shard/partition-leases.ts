@@ -16,17 +16,23 @@
  *   than `renewMs` (the event store's fencing covers even that).
  * - Fair share: every shard sends a heartbeat each period; with N live shards
  *   a shard takes free partitions while it holds fewer than ⌈P / N⌉, and hands
- *   one over per period while it holds more.
+ *   one over per period while it holds more: the lightest (`weight`), so a
+ *   survivor that took a killed shard's partitions gives the restarted one
+ *   its quiet partitions, not the running sale a second outage.
  *
  * Liveness only: correctness against split brain comes from the event store's
  * fencing, not from here.
  */
+import { hostname } from 'node:os';
 import { jetstream, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { SHARD_HEARTBEAT_SUBJECT } from '../link/partitions.js';
 
 export const LEASE_BUCKET = 'breakwater-leases';
+
+/** A shard process's id: unique per process, so a restarted shard is a new holder, never mistaken for its predecessor. */
+export const shardIdOf = (name: string, pid: number): string => `${hostname()}/${name}/${pid}`;
 
 export interface PartitionLeasesOptions {
   nc: NatsConnection;
@@ -45,6 +51,8 @@ export interface PartitionLeasesOptions {
    * `acquired` resolves true.
    */
   lost: (partition: number) => void;
+  /** What moving a partition costs (e.g. its journal's length): rebalancing hands the lightest over first. */
+  weight?: (partition: number) => number;
   /** Called before a voluntary hand-over (rebalancing, shutdown): stop taking requests and finish writing, then the lease is deleted. */
   release: (partition: number) => Promise<void>;
 }
@@ -76,6 +84,33 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 function isWrongRevision(err: unknown): boolean {
   return err instanceof JetStreamApiError
     && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+}
+
+/**
+ * Frees the leases of a shard its supervisor saw exit (kill -9, a crash):
+ * deletes every lease still naming it and tells the other shards it left, so
+ * they take its partitions at their next round (≤ renewMs) rather than once
+ * the leases expire and its heartbeats are counted out (ttlMs). Safe because
+ * the process is gone: it writes nothing more (and the event store's fence
+ * would refuse it). Returns the partitions freed.
+ */
+export async function freeLeasesOf(nc: NatsConnection, shardId: string, partitions: number): Promise<number[]> {
+  const gone: Heartbeat = { shardId, owned: [], leaving: true };
+  nc.publish(SHARD_HEARTBEAT_SUBJECT, JSON.stringify(gone));
+  const kv = await new Kvm(jetstream(nc)).open(LEASE_BUCKET);
+  const freed: number[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    const entry = await kv.get(keyOf(partition));
+    if (entry === null || entry.operation !== 'PUT' || entry.string() !== shardId) continue;
+    try {
+      // Only that revision: a lease another shard took meanwhile stays.
+      await kv.delete(keyOf(partition), { previousSeq: entry.revision });
+      freed.push(partition);
+    } catch (err) {
+      if (!isWrongRevision(err)) throw err;
+    }
+  }
+  return freed;
 }
 
 export class PartitionLeases {
@@ -185,7 +220,7 @@ export class PartitionLeases {
   private async balance(): Promise<void> {
     const fair = Math.ceil(this.options.partitions / this.liveShards());
     if (this.leases.size > fair) {
-      const surplus = [...this.leases].reverse().find(([, lease]) => lease.serving && lease.handOver === undefined);
+      const surplus = this.lightest();
       if (surplus !== undefined) await this.handOver(...surplus);
       return;
     }
@@ -193,6 +228,18 @@ export class PartitionLeases {
       if (!this.running || this.leases.size >= fair) return;
       if (!(await this.tryTake(partition))) return;
     }
+  }
+
+  /** The served partition cheapest to move; of equals, the one taken last. */
+  private lightest(): [number, Lease] | undefined {
+    const weight = this.options.weight ?? (() => 0);
+    let lightest: [number, Lease, number] | undefined;
+    for (const [partition, lease] of [...this.leases].reverse()) {
+      if (!lease.serving || lease.handOver !== undefined) continue;
+      const cost = weight(partition);
+      if (lightest === undefined || cost < lightest[2]) lightest = [partition, lease, cost];
+    }
+    return lightest === undefined ? undefined : [lightest[0], lightest[1]];
   }
 
   /** Partitions this shard may try to take, in random order so shards starting together spread out. */

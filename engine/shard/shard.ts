@@ -123,6 +123,8 @@ export class Shard {
       acquired: (index) => this.take(index),
       lost: (index) => this.drop(index, 'lease lost', { lastTry: true }),
       release: (index) => this.handOver(index),
+      // A partition's journal is what its next owner replays, and a busy one is what its fans would wait for.
+      weight: (index) => this.journalLength(index),
     });
   }
 
@@ -204,6 +206,11 @@ export class Shard {
       this.drop(index, 'take failed');
       return false;
     }
+  }
+
+  private journalLength(index: number): number {
+    const journal = this.partitions.get(index)?.journal;
+    return journal === undefined ? 0 : journal.eventIds().reduce((sum, eventId) => sum + journal.read(eventId).length, 0);
   }
 
   private async handOver(index: number): Promise<void> {

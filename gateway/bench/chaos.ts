@@ -12,7 +12,9 @@
  * write on the owning shard) and reads the sale's public info (through the
  * gateways' port) every 250 ms: a fault's recovery is from the fault (from
  * the restart, for Redis and NATS) to the first probe that succeeds after
- * the last that failed, and its errors are the probes' codes meanwhile.
+ * the last that failed, and its errors are the probes' codes meanwhile. A
+ * probe that fails only once the next fault struck (still in flight when a
+ * gateway is killed) counts for that fault.
  *
  * Prints every PID it starts, a timeline, the simulator's transit check, and
  * a JSON last line (`oversold`, `toldButMissing`, `happenedButUntold`,
@@ -22,15 +24,16 @@
  * `ok` is all of them: every count 0, the verdict clean (the simulator runs
  * with --expect-faults: sockets the killed gateway dropped are not its
  * failures, fans that never got back are), no unplanned exit, service back
- * within 5 s of each fault. `--logs DIR` keeps the
- * cluster's and the simulator's whole output there (cluster.log, sim.log),
- * to find out why a run was not clean. Stops every server it
+ * within 5 s of each fault. The cluster's and the simulator's whole output
+ * and every probe (when sent and settled, its error) are kept in `--logs DIR`
+ * (a new temporary directory by default; cluster.log, sim.log, probes.json),
+ * its path printed, to find out why a run was not clean. Stops every server it
  * started, restarted ones included. Not part of `npm test`: its figures
  * depend on the machine (docs/benchmarks.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { loadavg } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -59,6 +62,9 @@ interface Probe {
   sentAt: number;
   ok: boolean;
   code: string | undefined;
+  /** When it succeeded or failed, and why it failed: kept in probes.json under --logs. */
+  settledAt?: number;
+  message?: string;
 }
 interface Fault {
   name: string;
@@ -155,8 +161,12 @@ async function main(): Promise<void> {
         if (!r.ok) throw Object.assign(new Error(), { code: ((await r.json().catch(() => ({}))) as { code?: string }).code ?? `HTTP_${r.status}` });
       });
       void Promise.all([write, read]).then(
-        () => void (probe.ok = true),
-        (err: unknown) => void (probe.code = isBreakwaterError(err) ? err.code : (err as Error).name === 'TimeoutError' ? 'TIMEOUT' : ((err as { code?: string }).code ?? 'CONNECTION_LOST')),
+        () => void Object.assign(probe, { ok: true, settledAt: Date.now() }),
+        (err: unknown) => {
+          probe.code = isBreakwaterError(err) ? err.code : (err as Error).name === 'TimeoutError' ? 'TIMEOUT' : ((err as { code?: string }).code ?? 'CONNECTION_LOST');
+          probe.settledAt = Date.now();
+          probe.message = `${isBreakwaterError(err) ? JSON.stringify(err.details) : ''} ${(err as Error).message} ${String((err as { cause?: unknown }).cause ?? '')}`.trim();
+        },
       );
       await sleep(PROBE_MS);
     }
@@ -216,7 +226,13 @@ async function main(): Promise<void> {
   const unplannedExits = [...cluster.output().matchAll(/^(engine shard \S+|gateway worker \S+) exited \(([^)]*)\)/gm)].filter((m) => m[2] !== 'SIGKILL').map((m) => `${m[1]} (${m[2]})`);
   const transit = report.live?.transit;
   const timeline = faults.map((f) => {
-    const window = probes.filter((p) => p.sentAt >= f.at && p.sentAt < f.until);
+    // A probe still in flight when the next fault strikes and failing then (a reset by the killed gateway) is that fault's.
+    const failedLater = (p: Probe, end: number): boolean => !p.ok && (p.settledAt ?? Infinity) >= end;
+    const previous = faults[faults.indexOf(f) - 1];
+    const window = [
+      ...(previous === undefined ? [] : probes.filter((p) => p.sentAt >= previous.at && p.sentAt < previous.until && failedLater(p, f.at))),
+      ...probes.filter((p) => p.sentAt >= f.at && p.sentAt < f.until && !(f !== faults.at(-1) && failedLater(p, f.until))),
+    ];
     const lastFailed = window.filter((p) => !p.ok).at(-1);
     const back = lastFailed === undefined ? undefined : window.find((p) => p.ok && p.sentAt > lastFailed.sentAt);
     const recoverySec = lastFailed === undefined ? 0 : back === undefined ? null : Math.max(0, (back.sentAt - f.from) / 1000);
@@ -244,12 +260,12 @@ async function main(): Promise<void> {
   if (summary.simFailures.length > 0) console.log(`  the simulator's verdict: ${summary.simFailures.join(' | ')}`);
   else console.log(`  the simulator's verdict: clean`);
   if (values.json) console.log(JSON.stringify({ ...summary, timeline, ok }));
-  if (values.logs !== undefined) {
-    mkdirSync(values.logs, { recursive: true });
-    writeFileSync(join(values.logs, 'cluster.log'), cluster.output());
-    writeFileSync(join(values.logs, 'sim.log'), sim.output());
-    say(`chaos: logs in ${values.logs}`);
-  }
+  const logs = values.logs ?? mkdtempSync(join(tmpdir(), 'breakwater-chaos-'));
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(join(logs, 'cluster.log'), cluster.output());
+  writeFileSync(join(logs, 'sim.log'), sim.output());
+  writeFileSync(join(logs, 'probes.json'), JSON.stringify({ faults, probes }, null, 1));
+  say(`chaos: logs in ${logs}`);
   await link.close();
   process.exitCode = ok ? 0 : 1;
 }

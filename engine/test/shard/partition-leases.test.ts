@@ -8,7 +8,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalServer } from '../../../launch/local-servers.js';
-import { LEASE_BUCKET, PartitionLeases } from '../../shard/partition-leases.js';
+import { freeLeasesOf, LEASE_BUCKET, PartitionLeases } from '../../shard/partition-leases.js';
 
 const PARTITIONS = 16;
 
@@ -30,20 +30,22 @@ interface TestShard {
 /** Who serves each partition according to the callbacks, and every moment two shards did. */
 const servedBy = new Map<number, string>();
 const violations: string[] = [];
+/** Shards that play a killed process: whatever their leftover objects believe, they serve nothing. */
+const dead = new Set<string>();
 let shards: TestShard[] = [];
 let sampler: NodeJS.Timeout | undefined;
 
-async function startShard(id: string): Promise<TestShard> {
+async function startShard(id: string, weight?: (partition: number) => number, ttlMs?: number): Promise<TestShard> {
   const nc = await connect({ servers: server.url, name: id, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const shard: TestShard = { id, nc, lostCount: 0, leases: undefined as unknown as PartitionLeases };
   const stopServing = (partition: number): void => {
     if (servedBy.get(partition) === id) servedBy.delete(partition);
   };
   shard.leases = new PartitionLeases({
-    nc, shardId: id, partitions: PARTITIONS, log: () => undefined,
+    nc, shardId: id, partitions: PARTITIONS, log: () => undefined, weight, ttlMs,
     acquired: async (partition) => {
       const other = servedBy.get(partition);
-      if (other !== undefined) violations.push(`${id} acquired partition ${partition} while ${other} served it`);
+      if (other !== undefined && !dead.has(other)) violations.push(`${id} acquired partition ${partition} while ${other} served it`);
       servedBy.set(partition, id);
       return true;
     },
@@ -63,6 +65,7 @@ function startSampling(): void {
   sampler = setInterval(() => {
     const seen = new Map<number, string>();
     for (const shard of shards) {
+      if (dead.has(shard.id)) continue;
       for (const partition of shard.leases.owned()) {
         const other = seen.get(partition);
         if (other !== undefined) violations.push(`partition ${partition} owned by ${other} and ${shard.id}`);
@@ -98,6 +101,7 @@ afterEach(async () => {
   shards = [];
   servedBy.clear();
   violations.length = 0;
+  dead.clear();
   // Each test starts with an empty bucket.
   const nc = await connect({ servers: server.url });
   await (await jetstreamManager(nc)).streams.delete(`KV_${LEASE_BUCKET}`).catch(() => undefined);
@@ -127,6 +131,18 @@ describe('partition leases', () => {
     expect(violations).toEqual([]);
   }, 45_000);
 
+  it('hands the lightest partitions over to a shard that joins, keeping the busy ones where they are', async () => {
+    startSampling();
+    // A survivor holding everything, half of it busy sales: a restarted shard must not cost those a second move.
+    const busy = [1, 4, 6, 7, 10, 11, 13, 15];
+    const a = await startShard('a', (partition) => (busy.includes(partition) ? 1_000 + partition : 0));
+    await until(() => ownedBy(a) === PARTITIONS, 10_000, 'a alone owns everything');
+    const b = await startShard('b');
+    await until(() => allOwnedOnce() && ownedBy(a) === 8 && ownedBy(b) === 8, 30_000, 'an 8/8 split');
+    expect(a.leases.owned()).toEqual(busy);
+    expect(violations).toEqual([]);
+  }, 45_000);
+
   it('takes over the partitions of a shard whose connection dies, after its leases expire', async () => {
     startSampling();
     const [a, b] = await Promise.all([startShard('a'), startShard('b')]);
@@ -139,6 +155,27 @@ describe('partition leases', () => {
     expect(takeover).toBeLessThan(7_000);
     expect(b!.lostCount).toBe(8); // b gave them up by itself once it could not renew
     expect(violations).toEqual([]);
+  }, 45_000);
+
+  it("takes a dead shard's partitions at once when its supervisor frees its leases, long before they expire", async () => {
+    startSampling();
+    // Unfreed, b's leases would last 12 s and b would be counted live as long: a could not own everything within 6 s.
+    const ttlMs = 12_000;
+    const [a, b] = await Promise.all([startShard('a', undefined, ttlMs), startShard('b', undefined, ttlMs)]);
+    await until(() => ownedBy(a!) === 8 && ownedBy(b!) === 8, 20_000, 'an 8/8 split');
+    const ofB = b!.leases.owned();
+    dead.add('b');
+    await b!.nc.close(); // kill -9: no release, no delete, no leaving heartbeat
+    const nc = await connect({ servers: server.url });
+    try {
+      expect(await freeLeasesOf(nc, 'a-shard-that-never-was', PARTITIONS)).toEqual([]);
+      expect(await freeLeasesOf(nc, 'b', PARTITIONS)).toEqual(ofB);
+    } finally {
+      await nc.close();
+    }
+    await until(() => ownedBy(a!) === PARTITIONS, 6_000, 'a owns everything');
+    expect(violations).toEqual([]);
+    await until(() => b!.lostCount === 8, 15_000, "b's leftover gives up"); // so that stopping it finds nothing to renew
   }, 45_000);
 
   it('hands everything over on a graceful stop, without waiting for the leases to expire', async () => {
