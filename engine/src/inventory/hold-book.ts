@@ -96,7 +96,9 @@ export class HoldBook {
 
   /** A new deadline for an active hold (extension, payment queued, started or failed). */
   reschedule(hold: Hold, status: 'held' | 'paymentQueued' | 'paymentPending'): void {
-    if (hold.status !== status) this.heldCount += status === 'held' ? 1 : -1;
+    // Only moves into or out of `held` change the count: a queued payment that starts stays out of it.
+    if (status === 'held' && hold.status !== 'held') this.heldCount++;
+    else if (status !== 'held' && hold.status === 'held') this.heldCount--;
     hold.status = status;
     this.deadlines.push(deadlineOf(hold), hold);
   }

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LatencyHistogram } from '../../../gateway/bench/histogram.js';
-import { checkInvariants, type AdmissionPolicy, type EventStatus, type HoldRequest, type JournalEntry } from '../../../engine/src/index.js';
+import { checkInvariants, PAYMENTS_DEFAULTS, type AdmissionPolicy, type EventStatus, type HoldRequest, type JournalEntry } from '../../../engine/src/index.js';
 import type { Code, SaleCommands } from '../drivers/driver.js';
 import { Fan } from '../model/fan-table.js';
 import { Doorway } from '../model/doorway.js';
@@ -508,7 +508,8 @@ export async function runLive(s: Scenario, options: LiveOptions) {
     const checkStart = performance.now();
     const settleStart = Date.now();
     await api('POST', `/api/events/${eventId}/close`).catch(() => undefined);
-    const maxWait = liveConfig.paymentWindowMs + liveConfig.holdExtensionMs + liveConfig.paymentPendingMaxMs + 5000;
+    // A hold waiting in the payment queue has its clock paused, up to queuePauseMaxMs (not scaled: the engine's default).
+    const maxWait = liveConfig.paymentWindowMs + liveConfig.holdExtensionMs + PAYMENTS_DEFAULTS.queuePauseMaxMs + liveConfig.paymentPendingMaxMs + 5000;
     let status = (await api('GET', `/api/events/${eventId}`)).status;
     while (status.holds.active > 0 && Date.now() - settleStart < maxWait) {
       await sleep(200);
