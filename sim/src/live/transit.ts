@@ -131,12 +131,8 @@ function offlineThroughout(record: FanRecord, from: number, to: number): boolean
   return record.offline.some(([gone, back]) => gone <= from && back >= to);
 }
 
-/**
- * Of these fans, the ones the journal does not show leaving after their
- * latest turn (an admission or a call). A turn a fan heard after asking to
- * leave crossed the leave on the wire; the leave must still have arrived.
- */
-export function notLeftAfterTurn(journal: readonly JournalEntry[], fanIds: readonly string[]): string[] {
+/** Each fan's latest turn (an admission or a call) and latest leave, as journal positions (-1: no turn). */
+function turnsAndLeaves(journal: readonly JournalEntry[], fanIds: readonly string[]): { turnAt: Map<string, number>; leftAt: Map<string, number> } {
   const turnAt = new Map<string, number>(fanIds.map((fanId) => [fanId, -1]));
   const leftAt = new Map<string, number>();
   journal.forEach((entry, i) => {
@@ -144,6 +140,16 @@ export function notLeftAfterTurn(journal: readonly JournalEntry[], fanIds: reado
       for (const fanId of entry.fanIds) if (turnAt.has(fanId)) turnAt.set(fanId, i);
     } else if (entry.type === 'left' && turnAt.has(entry.fanId)) leftAt.set(entry.fanId, i);
   });
+  return { turnAt, leftAt };
+}
+
+/**
+ * Of these fans, the ones the journal does not show leaving after their
+ * latest turn (an admission or a call). A turn a fan heard after asking to
+ * leave crossed the leave on the wire; the leave must still have arrived.
+ */
+export function notLeftAfterTurn(journal: readonly JournalEntry[], fanIds: readonly string[]): string[] {
+  const { turnAt, leftAt } = turnsAndLeaves(journal, fanIds);
   return fanIds.filter((fanId) => turnAt.get(fanId)! < 0 || (leftAt.get(fanId) ?? -1) < turnAt.get(fanId)!);
 }
 
@@ -159,13 +165,7 @@ export function notLeftAfterTurn(journal: readonly JournalEntry[], fanIds: reado
  * model took it out of line when it asked).
  */
 export function whyNotLeft(journal: readonly JournalEntry[], fanIds: readonly string[], leaves: Readonly<Record<string, string>>): { why: Record<string, number>; contradicted: number; examples: string[] } {
-  const turnAt = new Map<string, number>(fanIds.map((fanId) => [fanId, -1]));
-  const leftAt = new Map<string, number>();
-  journal.forEach((entry, i) => {
-    if (entry.type === 'admitted' || entry.type === 'called') {
-      for (const fanId of entry.fanIds) if (turnAt.has(fanId)) turnAt.set(fanId, i);
-    } else if (entry.type === 'left' && turnAt.has(entry.fanId)) leftAt.set(entry.fanId, i);
-  });
+  const { turnAt, leftAt } = turnsAndLeaves(journal, fanIds);
   const why: Record<string, number> = {};
   let contradicted = 0;
   const examples: string[] = [];
